@@ -1,0 +1,56 @@
+/* Deterministic synthetic networks and catalogues.
+ *
+ * A scenario can ask for a generated network (a central warehouse, regional DCs and
+ * pharmacies) and a generated catalogue shaped like a pharmacy chain's: a long tail
+ * of slow and intermittent movers, a few fast movers, cold-chain and controlled
+ * items, generics and unique drugs, and a sparse assortment (fast movers stocked
+ * almost everywhere, slow movers at a few pharmacies).  The same parameters give the
+ * same result on every machine, rank and thread count: all draws come from PCG
+ * streams keyed by the generator seed (purpose ECH_STREAM_GENERATOR).
+ */
+#ifndef ECHELON_GENERATOR_H
+#define ECHELON_GENERATOR_H
+
+#include "echelon/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ech_network_gen {
+    int32_t dcs;                   /* 0: pharmacies hang directly under the CW */
+    int32_t retail_per_dc;         /* pharmacies per DC (or under the CW when dcs == 0) */
+    int32_t dc_lead_time_days;     /* CW -> DC */
+    int32_t retail_lead_time_days; /* DC (or CW) -> pharmacy */
+} ech_network_gen;
+
+typedef struct ech_catalogue_gen {
+    int32_t skus;
+    uint64_t seed;
+    double fast_share;        /* share of SKUs that are fast movers (stocked nearly everywhere) */
+    double intermittent_share;/* share of SKUs with intermittent (zero-inflated) demand */
+    double cold_share;        /* share of cold-chain SKUs */
+    double controlled_share;  /* share of controlled substances */
+    double generic_share;     /* share of SKUs with generic substitutes */
+    double assortment_density;/* mean share of pharmacies stocking a typical SKU */
+} ech_catalogue_gen;
+
+/* Defaults used for keys a scenario leaves out. */
+ech_network_gen ech_network_gen_defaults(void);
+ech_catalogue_gen ech_catalogue_gen_defaults(void);
+
+/* Fills sc->net.  The scenario's other tables are untouched. */
+ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_error *err);
+
+/* Fills sc->cat, sc->segment and the assortment rows of sc->sl (demand at leaves,
+ * policy fields -1 so the location kind's rule applies).  Needs sc->net (finalised
+ * or not), sc->suppliers (at least one) and sc->seasons already set: SKUs are
+ * spread over the suppliers and the season profiles. */
+ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc,
+                                  ech_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,116 @@
+/* The key performance indicators: one table, used by the engine (which fills them),
+ * the output writer (dataset names, units and descriptions) and the summary.
+ *
+ * Per SKU-location KPIs are computed per replication over the measured days (the
+ * warm-up is left out) and summarised across replications (mean, standard deviation,
+ * quantiles).  At a demand point "demand" is customer demand; at an upstream
+ * location it is the quantity its child locations ordered from it.
+ *
+ * Totals are per replication over all SKU-locations of the network or of a segment.
+ * They are integers (units, and money in fixed point of ECH_MONEY_SCALE per currency
+ * unit) so that sums over SKUs are exact and therefore the same in any order, which
+ * is what makes results bitwise identical for any number of ranks and threads.
+ */
+#ifndef ECHELON_KPI_H
+#define ECHELON_KPI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(ENUM, name, units, description) */
+#define ECH_KPI_LIST(X)                                                                       \
+    X(FILL_RATE, "fill_rate", "1",                                                           \
+      "share of demand met from stock on the day it arose (1 when there was no demand)")     \
+    X(CYCLE_SERVICE_LEVEL, "cycle_service_level", "1",                                       \
+      "share of review cycles in which all demand was met on the day it arose")              \
+    X(STOCKOUT_DAYS, "stockout_days", "day",                                                 \
+      "days that ended with nothing on hand or with demand not met")                         \
+    X(DEMAND, "demand_units", "unit",                                                        \
+      "units demanded: customer demand at demand points, child orders upstream")             \
+    X(LOST, "lost_units", "unit",                                                            \
+      "units of demand lost: lost sales at demand points, cut shipments upstream")           \
+    X(BACKORDERED, "backordered_units", "unit",                                              \
+      "units of demand not met on the day they arose and left owed")                         \
+    X(MEAN_ON_HAND, "mean_on_hand_units", "unit", "mean end-of-day stock on hand")           \
+    X(MEAN_ON_HAND_VALUE, "mean_on_hand_value", "currency",                                  \
+      "mean end-of-day stock on hand valued at unit cost")                                   \
+    X(DAYS_OF_SUPPLY, "days_of_supply", "day",                                               \
+      "mean on hand divided by the expected daily outflow (NaN when that is zero)")          \
+    X(ORDERS, "orders", "1", "replenishment orders placed")                                  \
+    X(ORDERED, "ordered_units", "unit", "units ordered")                                     \
+    X(HOLDING_COST, "holding_cost", "currency",                                              \
+      "holding rate x unit cost x on-hand unit-days / 365")                                  \
+    X(ORDERING_COST, "ordering_cost", "currency", "orders x order cost of the lane")         \
+    X(SHORTAGE_COST, "shortage_cost", "currency",                                            \
+      "lost units x (margin + lost-sale penalty) + backordered unit-days x backorder cost")  \
+    X(TOTAL_COST, "total_cost", "currency", "holding + ordering + shortage cost")            \
+    X(START_ON_HAND, "start_on_hand_units", "unit", "stock on hand when measurement starts") \
+    X(RECEIVED, "received_units", "unit", "units received from the parent or supplier")      \
+    X(SOLD, "sold_units", "unit", "units handed to customers (backorders included)")         \
+    X(SHIPPED, "shipped_units", "unit", "units shipped to child locations")                  \
+    X(END_ON_HAND, "end_on_hand_units", "unit", "stock on hand at the end")                  \
+    X(START_IN_TRANSIT, "start_in_transit_units", "unit",                                    \
+      "units on the way to this location when measurement starts")                           \
+    X(END_IN_TRANSIT, "end_in_transit_units", "unit", "units on the way at the end")
+
+typedef enum ech_kpi {
+#define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
+    ECH_KPI_LIST(ECH_KPI_ENUM)
+#undef ECH_KPI_ENUM
+    ECH_KPI_COUNT
+} ech_kpi;
+
+/* Money in totals is stored as integer multiples of 1 / ECH_MONEY_SCALE. */
+#define ECH_MONEY_SCALE 10000.0
+
+/* X(ENUM, name, units, is_money, description) */
+#define ECH_TOTAL_LIST(X)                                                                     \
+    X(DEMAND, "demand_units", "unit", 0, "customer demand at demand points")                 \
+    X(FILLED, "filled_units", "unit", 0, "customer demand met from stock on the day")        \
+    X(LOST, "lost_units", "unit", 0, "customer demand lost")                                 \
+    X(BACKORDERED, "backordered_units", "unit", 0, "customer demand left owed")              \
+    X(STOCKOUT_DAYS, "stockout_days", "day", 0,                                              \
+      "demand-point days that ended with nothing on hand or with demand not met")            \
+    X(DEMAND_POINT_DAYS, "demand_point_days", "day", 0,                                      \
+      "demand-point days measured (the denominator of the stockout-day share)")             \
+    X(ON_HAND_UNIT_DAYS, "on_hand_unit_days", "unit day", 0,                                 \
+      "end-of-day stock on hand summed over locations and days")                             \
+    X(ON_HAND_VALUE_DAYS, "on_hand_value_days", "currency day", 1,                           \
+      "end-of-day stock on hand at unit cost summed over locations and days")                \
+    X(RETAIL_ON_HAND_VALUE_DAYS, "demand_point_on_hand_value_days", "currency day", 1,       \
+      "the same at demand points only")                                                      \
+    X(SOLD_VALUE, "sold_value", "currency", 1, "units handed to customers at unit cost")     \
+    X(ORDERS, "orders", "1", 0, "replenishment orders placed at all locations")              \
+    X(HOLDING_COST, "holding_cost", "currency", 1, "holding cost")                           \
+    X(ORDERING_COST, "ordering_cost", "currency", 1, "ordering cost")                        \
+    X(SHORTAGE_COST, "shortage_cost", "currency", 1, "shortage cost")                        \
+    X(TOTAL_COST, "total_cost", "currency", 1, "holding + ordering + shortage cost")
+
+typedef enum ech_total {
+#define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,
+    ECH_TOTAL_LIST(ECH_TOTAL_ENUM)
+#undef ECH_TOTAL_ENUM
+    ECH_TOTAL_COUNT
+} ech_total;
+
+typedef struct ech_field_info {
+    const char *name;
+    const char *units;
+    const char *description;
+    int is_money; /* totals only */
+} ech_field_info;
+
+extern const ech_field_info ech_kpi_info[ECH_KPI_COUNT];
+extern const ech_field_info ech_total_info[ECH_TOTAL_COUNT];
+
+/* Converts an amount of money to the fixed point of totals (round to nearest). */
+int64_t ech_money_to_fixed(double amount);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

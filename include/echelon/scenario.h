@@ -1,0 +1,295 @@
+/* The scenario model: what one run simulates.
+ *
+ * Data flows one way: a scenario file is parsed and validated (scenario_yaml.c with
+ * the CSV loaders in catalogue_csv.c and the generator in generator.c), the raw
+ * tables are finalised (derived indices, ech_scenario_finalize), the policy targets
+ * are resolved (policy.c), and from then on the scenario is read-only: the engine,
+ * the decomposition and the output writer only read it.  Every rank builds the same
+ * scenario from the same files.
+ *
+ * Layout: flat arrays of equal length per table (structure of arrays), indices as
+ * int32_t for locations and SKUs and int64_t for SKU-locations, which can number
+ * millions.  All arrays are owned by the scenario and freed by ech_scenario_free.
+ *
+ * Terms:
+ *  - location: a node of the supply tree.  The root (the central warehouse) is
+ *    supplied by external suppliers; every other location by its parent.
+ *  - SKU-location ("skuloc"): a SKU stocked at a location.  The assortment lists the
+ *    leaves (pharmacies) that stock a SKU; every ancestor of a stocking leaf stocks
+ *    the SKU too.  Skulocs are sorted by SKU and, within a SKU, in the network's
+ *    topological order (parents before children), so one SKU's skulocs are the
+ *    contiguous range [sku_begin[k], sku_begin[k+1]).
+ */
+#ifndef ECHELON_SCENARIO_H
+#define ECHELON_SCENARIO_H
+
+#include "echelon/error.h"
+#include "echelon/sample.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------
+ * Enumerations (the numeric values are stored in output files: never renumber)
+ * ------------------------------------------------------------------------------ */
+
+typedef enum ech_location_kind {
+    ECH_LOC_CW = 0,     /* central warehouse */
+    ECH_LOC_DC = 1,     /* regional distribution centre */
+    ECH_LOC_RETAIL = 2, /* pharmacy or hospital: where customer demand arises */
+    ECH_LOC_KIND_COUNT
+} ech_location_kind;
+
+typedef enum ech_unmet_demand {
+    ECH_UNMET_LOST = 0,      /* unmet customer demand is lost (default at pharmacies) */
+    ECH_UNMET_BACKORDER = 1, /* unmet customer demand waits and is served first later */
+} ech_unmet_demand;
+
+typedef enum ech_internal_shortfall {
+    ECH_SHORTFALL_BACKORDER = 0, /* what a parent cannot ship stays owed to the child */
+    ECH_SHORTFALL_CUT = 1,       /* what a parent cannot ship today is cancelled */
+} ech_internal_shortfall;
+
+typedef enum ech_allocation_rule {
+    ECH_ALLOC_FAIR_SHARE = 0,   /* in proportion to what each child is owed */
+    ECH_ALLOC_PRIORITY = 1,     /* children in order of location priority, then name */
+    ECH_ALLOC_ALPHABETICAL = 2, /* children in order of location name (baseline) */
+} ech_allocation_rule;
+
+typedef enum ech_demand_dist {
+    ECH_DEMAND_NONE = 0,    /* not a demand point (an upstream location) */
+    ECH_DEMAND_POISSON = 1,
+    ECH_DEMAND_NEGBIN = 2,  /* over-dispersed: variance = var_ratio * mean */
+    ECH_DEMAND_REPLAY = 3,  /* replayed from a history file, the same in every replication */
+} ech_demand_dist;
+
+typedef enum ech_policy_kind {
+    ECH_POLICY_BASE_STOCK = 0, /* order up to S on review days (s = S - 1) */
+    ECH_POLICY_S_S = 1,        /* (s, S): if position <= s, order up to S */
+} ech_policy_kind;
+
+/* In a skuloc's policy field before ech_policy_resolve: use the location kind's rule. */
+#define ECH_POLICY_FROM_RULE 0xff
+
+typedef enum ech_target_rule {
+    ECH_TARGET_SERVICE_LEVEL = 0, /* S from the demand quantile over lead time + review period */
+    ECH_TARGET_COVER_DAYS = 1,    /* S = mean daily demand x cover days */
+    ECH_TARGET_FIXED = 2,         /* S and s given as numbers */
+} ech_target_rule;
+
+typedef enum ech_storage_class { ECH_STORAGE_AMBIENT = 0, ECH_STORAGE_COLD = 1 } ech_storage_class;
+typedef enum ech_handling_class { ECH_HANDLING_NORMAL = 0, ECH_HANDLING_CONTROLLED = 1 } ech_handling_class;
+typedef enum ech_substitution { ECH_SUBST_UNIQUE = 0, ECH_SUBST_GENERIC = 1 } ech_substitution;
+
+typedef enum ech_start_stock {
+    ECH_START_TARGET = 0,   /* every skuloc starts at its order-up-to level, nothing in transit */
+    ECH_START_SNAPSHOT = 1, /* on hand and open orders from an ERP extract */
+} ech_start_stock;
+
+/* ------------------------------------------------------------------------------
+ * Tables
+ * ------------------------------------------------------------------------------ */
+
+typedef struct ech_network {
+    int32_t n;
+    char **id;               /* unique, as in the input */
+    char **name;             /* display name; alphabetical allocation sorts by it */
+    uint8_t *kind;           /* ech_location_kind */
+    int32_t *parent;         /* supplying location, -1 for the root */
+    int32_t *lead_time_days; /* lane lead time parent -> location (>= 0); 0 at the root */
+    int32_t *priority;       /* allocation priority: smaller is served first */
+    int32_t *review_offset;  /* review phase: location reviews on days t with (t - offset) % R == 0 */
+
+    /* Derived by ech_scenario_finalize. */
+    int32_t root;
+    int32_t *topo;           /* locations in topological order (parents first), n entries */
+    int32_t *topo_pos;       /* inverse of topo */
+    int32_t *depth;          /* root = 0 */
+    int32_t *n_children;     /* children in the network (not per SKU) */
+    int32_t *name_rank;      /* position of the location in (name, id) order */
+    int32_t *priority_rank;  /* position in (priority, name, id) order */
+    uint64_t *id_hash;       /* ech_hash_string(id): keys the location's random streams */
+} ech_network;
+
+typedef struct ech_lead_time {
+    uint8_t dist;            /* ech_lead_time_dist */
+    double mean, sd;         /* days; sd unused for fixed */
+    int32_t min_days, max_days;
+} ech_lead_time;
+
+typedef struct ech_suppliers {
+    int32_t n;
+    char **id;
+    ech_lead_time *lead_time;
+} ech_suppliers;
+
+typedef struct ech_catalogue {
+    int32_t n;
+    char **id;
+    char **name;
+    double *unit_cost;        /* currency per unit (valuation, holding cost) */
+    double *unit_price;       /* currency per unit (lost margin = price - cost) */
+    int32_t *pack_size;       /* orders are rounded up to multiples of this (units) */
+    int32_t *supplier;        /* index into suppliers */
+    int32_t *shelf_life_days; /* 0: does not expire */
+    uint8_t *storage;         /* ech_storage_class */
+    uint8_t *handling;        /* ech_handling_class */
+    uint8_t *substitution;    /* ech_substitution */
+    int32_t *segment;         /* index into scenario segment names */
+    int32_t *season_profile;  /* index into season profiles (0 = flat) */
+    double *trend_per_year;   /* demand growth rate: factor (1 + trend * years since day 0) */
+} ech_catalogue;
+
+typedef struct ech_skulocs {
+    int64_t n;
+    int32_t *sku;
+    int32_t *location;
+    int64_t *sku_begin;       /* n_skus + 1 entries: SKU k owns [sku_begin[k], sku_begin[k+1]) */
+    int64_t *parent;          /* skuloc of the parent location for the same SKU, -1 at the root */
+
+    /* Demand: only at leaves of the SKU's tree. */
+    uint8_t *demand_dist;     /* ech_demand_dist */
+    double *demand_mean;      /* units/day averaged over a year, before trend */
+    double *demand_var_ratio; /* negbin variance / mean (> 1) */
+    double *demand_zero_prob; /* extra zeros for intermittent items, [0, 1) */
+    int32_t *replay;          /* row in scenario->replay, -1 if not replayed */
+
+    /* Policy.  After ech_policy_resolve every entry is set; before, -1 (and
+     * ECH_POLICY_FROM_RULE for the policy kind) means "from the location kind's rule". */
+    uint8_t *policy;          /* ech_policy_kind */
+    int32_t *review_days;     /* review period R >= 1 */
+    int32_t *order_up_to;     /* S >= 0 */
+    int32_t *reorder_point;   /* s, -1 <= s < S */
+    int32_t *min_order_qty;   /* MOQ >= 0, units */
+
+    /* Start.  -1: start at the order-up-to level. */
+    int32_t *start_on_hand;
+
+    /* Derived by ech_policy_resolve: expected daily outflow (own demand plus the
+     * demand of every leaf below) averaged over the measured days; used for days of
+     * supply and for service-level targets. */
+    double *expected_outflow;
+} ech_skulocs;
+
+/* Open orders at the start (snapshot start), sorted by skuloc then arrival day. */
+typedef struct ech_open_orders {
+    int64_t n;
+    int64_t *skuloc;
+    int32_t *arrival_day;     /* scenario day (0 = first measured day; may be < 0 within warm-up) */
+    int32_t *quantity;
+} ech_open_orders;
+
+/* Replayed demand: one dense series per replayed skuloc over the simulated days
+ * (warm-up included): quantity[r * n_days + d] for simulated day index d. */
+typedef struct ech_replay {
+    int32_t n;
+    int32_t n_days;
+    int32_t *quantity;
+} ech_replay;
+
+typedef struct ech_season_profiles {
+    int32_t n;
+    char **name;              /* profile 0 is "flat" */
+    double (*monthly)[12];    /* multipliers for January..December, mean 1 */
+} ech_season_profiles;
+
+/* How targets are set for the skulocs of one location kind that give no numbers. */
+typedef struct ech_policy_rule {
+    uint8_t policy;           /* ech_policy_kind */
+    uint8_t target;           /* ech_target_rule */
+    int32_t review_days;
+    double service_level;     /* target: probability of no stockout per review cycle */
+    double cover_days;        /* target: days of mean demand */
+    double order_days;        /* (s,S): S - s = mean demand x order_days (at least one pack) */
+    int32_t order_up_to;      /* fixed rule: S */
+    int32_t reorder_point;    /* fixed rule: s (-1: S - 1) */
+    int32_t min_order_qty;
+} ech_policy_rule;
+
+typedef struct ech_costs {
+    double holding_rate_per_year;    /* fraction of unit cost per unit-year held */
+    double supplier_order_cost;      /* currency per order line to a supplier */
+    double internal_order_cost;      /* currency per order line to a parent location */
+    double backorder_cost_per_day;   /* fraction of unit price per unit-day backordered */
+    double lost_sale_penalty;        /* fraction of unit price per lost unit, on top of the lost margin */
+} ech_costs;
+
+typedef struct ech_output_options {
+    int32_t n_quantiles;
+    double *quantiles;         /* in (0, 1), increasing; default 0.05, 0.5, 0.95 */
+    int keep_replications;     /* also write every replication's value per skuloc */
+} ech_output_options;
+
+typedef struct ech_scenario {
+    char *name;
+    char *description;
+    char *source_path;         /* the scenario file as given */
+    char *source_text;         /* its text, stored in the output for provenance */
+
+    uint64_t seed;
+    int64_t replications;
+    int32_t days;              /* measured days */
+    int32_t warmup_days;       /* simulated before day 0 and left out of the KPIs */
+    int32_t start_date;        /* calendar date of day 0, days since 1970-01-01 */
+
+    uint8_t unmet_demand;       /* ech_unmet_demand */
+    uint8_t internal_shortfall; /* ech_internal_shortfall */
+    uint8_t allocation;         /* ech_allocation_rule */
+    uint8_t start_stock;        /* ech_start_stock */
+
+    double weekly[7];          /* demand multipliers Monday..Sunday, mean 1 */
+    ech_season_profiles seasons;
+    int32_t n_segments;
+    char **segment;            /* segment names; segment 0 exists ("all" when none given) */
+
+    ech_policy_rule rule[ECH_LOC_KIND_COUNT];
+    ech_costs costs;
+    ech_output_options output;
+
+    ech_network net;
+    ech_suppliers suppliers;
+    ech_catalogue cat;
+    ech_skulocs sl;
+    ech_open_orders open_orders;
+    ech_replay replay;
+} ech_scenario;
+
+/* Frees everything the scenario owns and zeroes it. */
+void ech_scenario_free(ech_scenario *sc);
+
+/* Computes the network's derived fields and the skulocs' parent links and checks the
+ * structure: exactly one root, no cycles, parents exist, skulocs sorted as described
+ * above with every ancestor of a stocking location present, demand only at leaves
+ * of a SKU's tree.  `path` names the file the network came from for messages. */
+ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *err);
+
+/* Lookups by id; -1 when absent.  Valid after ech_scenario_finalize. */
+int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);
+int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id);
+int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location);
+int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id);
+
+/* Parses an ISO date "YYYY-MM-DD" into days since 1970-01-01; 0 on success, -1 if
+ * the text is not a valid date. */
+int ech_parse_date(const char *text, int32_t *days_since_epoch);
+
+/* Formats days since 1970-01-01 as "YYYY-MM-DD" into buf (at least 11 bytes). */
+void ech_format_date(int32_t days_since_epoch, char *buf);
+
+/* Calendar helpers: day t (0 = first measured day, negative in warm-up). */
+int ech_scenario_weekday(const ech_scenario *sc, int32_t day);   /* 0 = Monday */
+int ech_scenario_month(const ech_scenario *sc, int32_t day);     /* 0 = January */
+
+/* Daily mean demand of a skuloc on day t: mean x weekly x season(month) x trend.
+ * The seasonal and trend factors are constant within a calendar month (evaluated at
+ * the month's middle day) so that a month's weekdays share seven sampling tables. */
+double ech_scenario_daily_mean(const ech_scenario *sc, int64_t skuloc, int32_t day);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

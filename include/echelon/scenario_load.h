@@ -1,0 +1,42 @@
+/* Loading a scenario file into an ech_scenario.
+ *
+ * ech_scenario_load does the whole chain: parse and validate the YAML file against
+ * its schema (libcyaml), read the CSV files it names (libcsv) or run the generators,
+ * finalise the model, read the start snapshot and the demand history, apply the
+ * command-line overrides, and resolve the policy targets.  On any problem with the
+ * input it returns ECH_ERR_INPUT with one message naming the file, the line or row,
+ * and the key or column ("scenarios/x.yaml:12: lead_time_days: must be >= 0").
+ *
+ * The schema is documented in scenarios/README.md.
+ */
+#ifndef ECHELON_SCENARIO_LOAD_H
+#define ECHELON_SCENARIO_LOAD_H
+
+#include "echelon/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Values given on the command line replace the scenario's own.  Negative or
+ * has_* == 0 means "not given". */
+typedef struct ech_overrides {
+    int64_t replications;
+    int32_t days;
+    int32_t warmup_days;
+    int has_seed;
+    uint64_t seed;
+    int keep_replications;  /* 1: force on; 0: leave as the scenario says */
+} ech_overrides;
+
+/* An overrides record that overrides nothing. */
+ech_overrides ech_overrides_none(void);
+
+ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scenario *sc,
+                             ech_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

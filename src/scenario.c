@@ -1,0 +1,562 @@
+/* The scenario model: freeing, finalising, lookups and the calendar.
+ * See include/echelon/scenario.h. */
+#include "echelon/scenario.h"
+#include "echelon/rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------
+ * Freeing
+ * ------------------------------------------------------------------------------ */
+
+static void skulocs_release(ech_skulocs *t);
+
+static void free_strings(char **s, int64_t n)
+{
+    if (!s)
+        return;
+    for (int64_t i = 0; i < n; ++i)
+        free(s[i]);
+    free(s);
+}
+
+void ech_scenario_free(ech_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->name);
+    free(sc->description);
+    free(sc->source_path);
+    free(sc->source_text);
+    free_strings(sc->seasons.name, sc->seasons.n);
+    free(sc->seasons.monthly);
+    free_strings(sc->segment, sc->n_segments);
+    free(sc->output.quantiles);
+
+    ech_network *net = &sc->net;
+    free_strings(net->id, net->n);
+    free_strings(net->name, net->n);
+    free(net->kind);
+    free(net->parent);
+    free(net->lead_time_days);
+    free(net->priority);
+    free(net->review_offset);
+    free(net->topo);
+    free(net->topo_pos);
+    free(net->depth);
+    free(net->n_children);
+    free(net->name_rank);
+    free(net->priority_rank);
+    free(net->id_hash);
+
+    free_strings(sc->suppliers.id, sc->suppliers.n);
+    free(sc->suppliers.lead_time);
+
+    ech_catalogue *cat = &sc->cat;
+    free_strings(cat->id, cat->n);
+    free_strings(cat->name, cat->n);
+    free(cat->unit_cost);
+    free(cat->unit_price);
+    free(cat->pack_size);
+    free(cat->supplier);
+    free(cat->shelf_life_days);
+    free(cat->storage);
+    free(cat->handling);
+    free(cat->substitution);
+    free(cat->segment);
+    free(cat->season_profile);
+    free(cat->trend_per_year);
+
+    skulocs_release(&sc->sl);
+
+    free(sc->open_orders.skuloc);
+    free(sc->open_orders.arrival_day);
+    free(sc->open_orders.quantity);
+    free(sc->replay.quantity);
+
+    memset(sc, 0, sizeof *sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Network
+ * ------------------------------------------------------------------------------ */
+
+/* qsort has no context argument; finalisation is single-threaded set-up code, so a
+ * file-scope pointer to the network being sorted is enough. */
+static const ech_network *sort_net;
+
+static int cmp_by_name(const void *a, const void *b)
+{
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    int c = strcmp(sort_net->name[i], sort_net->name[j]);
+    return c ? c : strcmp(sort_net->id[i], sort_net->id[j]);
+}
+
+static int cmp_by_priority(const void *a, const void *b)
+{
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (sort_net->priority[i] != sort_net->priority[j])
+        return sort_net->priority[i] < sort_net->priority[j] ? -1 : 1;
+    return cmp_by_name(a, b);
+}
+
+static int cmp_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static ech_status finalize_network(ech_network *net, const char *path, ech_error *err)
+{
+    int32_t n = net->n;
+    if (n < 1)
+        return ech_fail_at(err, path, 0, "locations", "the network has no locations");
+
+    /* Unique ids (the loaders check with row numbers; this guards generated data). */
+    char **sorted = ech_xmalloc((size_t)n * sizeof *sorted, "location id check");
+    memcpy(sorted, net->id, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_strings);
+    for (int32_t i = 1; i < n; ++i) {
+        if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+            ech_status st = ech_fail_at(err, path, 0, "id", "duplicate location id '%s'", sorted[i]);
+            free(sorted);
+            return st;
+        }
+    }
+    free(sorted);
+
+    net->root = -1;
+    for (int32_t i = 0; i < n; ++i) {
+        int32_t p = net->parent[i];
+        if (p < -1 || p >= n || p == i)
+            return ech_fail_at(err, path, 0, "parent", "location '%s' has an invalid parent",
+                               net->id[i]);
+        if (p == -1) {
+            if (net->root >= 0)
+                return ech_fail_at(err, path, 0, "parent",
+                                   "two locations without a parent ('%s' and '%s'): the network "
+                                   "must have exactly one root (the central warehouse)",
+                                   net->id[net->root], net->id[i]);
+            net->root = i;
+        }
+        if (net->lead_time_days[i] < 0)
+            return ech_fail_at(err, path, 0, "lead_time_days",
+                               "location '%s': lead time must be >= 0", net->id[i]);
+    }
+    if (net->root < 0)
+        return ech_fail_at(err, path, 0, "parent",
+                           "every location has a parent: the supply tree has a cycle and no root");
+
+    free(net->depth);
+    free(net->n_children);
+    free(net->topo);
+    free(net->topo_pos);
+    free(net->name_rank);
+    free(net->priority_rank);
+    free(net->id_hash);
+    net->depth = ech_xmalloc((size_t)n * sizeof(int32_t), "location depths");
+    net->n_children = ech_xcalloc((size_t)n, sizeof(int32_t), "location child counts");
+    net->topo = ech_xmalloc((size_t)n * sizeof(int32_t), "topological order");
+    net->topo_pos = ech_xmalloc((size_t)n * sizeof(int32_t), "topological positions");
+    net->name_rank = ech_xmalloc((size_t)n * sizeof(int32_t), "name ranks");
+    net->priority_rank = ech_xmalloc((size_t)n * sizeof(int32_t), "priority ranks");
+    net->id_hash = ech_xmalloc((size_t)n * sizeof(uint64_t), "location id hashes");
+
+    /* Depth by walking up; a walk longer than n means a cycle. */
+    for (int32_t i = 0; i < n; ++i) {
+        int32_t d = 0, j = i;
+        while (net->parent[j] >= 0) {
+            j = net->parent[j];
+            if (++d > n)
+                return ech_fail_at(err, path, 0, "parent",
+                                   "location '%s' is on a cycle of parents", net->id[i]);
+        }
+        net->depth[i] = d;
+        if (net->parent[i] >= 0)
+            net->n_children[net->parent[i]]++;
+    }
+
+    /* Topological order: by depth, then input order (a stable counting sort), so
+     * parents always come before children. */
+    int32_t max_depth = 0;
+    for (int32_t i = 0; i < n; ++i)
+        if (net->depth[i] > max_depth)
+            max_depth = net->depth[i];
+    int32_t *count = ech_xcalloc((size_t)max_depth + 2, sizeof *count, "depth counts");
+    for (int32_t i = 0; i < n; ++i)
+        count[net->depth[i] + 1]++;
+    for (int32_t d = 1; d <= max_depth + 1; ++d)
+        count[d] += count[d - 1];
+    for (int32_t i = 0; i < n; ++i)
+        net->topo[count[net->depth[i]]++] = i;
+    free(count);
+    for (int32_t k = 0; k < n; ++k)
+        net->topo_pos[net->topo[k]] = k;
+
+    int32_t *order = ech_xmalloc((size_t)n * sizeof *order, "location order");
+    sort_net = net;
+    for (int32_t i = 0; i < n; ++i)
+        order[i] = i;
+    qsort(order, (size_t)n, sizeof *order, cmp_by_name);
+    for (int32_t k = 0; k < n; ++k)
+        net->name_rank[order[k]] = k;
+    for (int32_t i = 0; i < n; ++i)
+        order[i] = i;
+    qsort(order, (size_t)n, sizeof *order, cmp_by_priority);
+    for (int32_t k = 0; k < n; ++k)
+        net->priority_rank[order[k]] = k;
+    sort_net = NULL;
+    free(order);
+
+    for (int32_t i = 0; i < n; ++i)
+        net->id_hash[i] = ech_hash_string(net->id[i]);
+    return ECH_OK;
+}
+
+/* ------------------------------------------------------------------------------
+ * SKU-locations
+ * ------------------------------------------------------------------------------ */
+
+static const ech_scenario *sort_sc;
+
+static int cmp_skuloc_rows(const void *a, const void *b)
+{
+    int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
+    const ech_skulocs *sl = &sort_sc->sl;
+    if (sl->sku[i] != sl->sku[j])
+        return sl->sku[i] < sl->sku[j] ? -1 : 1;
+    int32_t pi = sort_sc->net.topo_pos[sl->location[i]];
+    int32_t pj = sort_sc->net.topo_pos[sl->location[j]];
+    if (pi != pj)
+        return pi < pj ? -1 : 1;
+    return i < j ? -1 : (i > j);
+}
+
+static int cmp_topo_pos(const void *a, const void *b)
+{
+    int32_t pa = sort_net->topo_pos[*(const int32_t *)a];
+    int32_t pb = sort_net->topo_pos[*(const int32_t *)b];
+    return (pa > pb) - (pa < pb);
+}
+
+/* The skuloc table's columns, for allocating and moving them as a group. */
+static void skulocs_alloc(ech_skulocs *t, int64_t n, int32_t n_sku)
+{
+    size_t c = (size_t)(n > 0 ? n : 1);
+    t->n = n;
+    t->sku = ech_xmalloc(c * sizeof(int32_t), "skuloc SKUs");
+    t->location = ech_xmalloc(c * sizeof(int32_t), "skuloc locations");
+    t->sku_begin = ech_xmalloc(((size_t)n_sku + 1) * sizeof(int64_t), "SKU ranges");
+    t->parent = ech_xmalloc(c * sizeof(int64_t), "skuloc parents");
+    t->demand_dist = ech_xmalloc(c, "skuloc demand kinds");
+    t->demand_mean = ech_xmalloc(c * sizeof(double), "skuloc demand means");
+    t->demand_var_ratio = ech_xmalloc(c * sizeof(double), "skuloc demand dispersion");
+    t->demand_zero_prob = ech_xmalloc(c * sizeof(double), "skuloc zero inflation");
+    t->replay = ech_xmalloc(c * sizeof(int32_t), "skuloc replay rows");
+    t->policy = ech_xmalloc(c, "skuloc policies");
+    t->review_days = ech_xmalloc(c * sizeof(int32_t), "skuloc review periods");
+    t->order_up_to = ech_xmalloc(c * sizeof(int32_t), "skuloc order-up-to levels");
+    t->reorder_point = ech_xmalloc(c * sizeof(int32_t), "skuloc reorder points");
+    t->min_order_qty = ech_xmalloc(c * sizeof(int32_t), "skuloc minimum orders");
+    t->start_on_hand = ech_xmalloc(c * sizeof(int32_t), "skuloc start stock");
+    t->expected_outflow = NULL;
+}
+
+static void skulocs_release(ech_skulocs *t)
+{
+    free(t->sku);
+    free(t->location);
+    free(t->sku_begin);
+    free(t->parent);
+    free(t->demand_dist);
+    free(t->demand_mean);
+    free(t->demand_var_ratio);
+    free(t->demand_zero_prob);
+    free(t->replay);
+    free(t->policy);
+    free(t->review_days);
+    free(t->order_up_to);
+    free(t->reorder_point);
+    free(t->min_order_qty);
+    free(t->start_on_hand);
+    free(t->expected_outflow);
+    memset(t, 0, sizeof *t);
+}
+
+/* Rebuilds the skuloc table: rows sorted by (SKU, topological position), ancestors
+ * of stocking locations added with default fields, parent links set. */
+static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error *err)
+{
+    const ech_network *net = &sc->net;
+    ech_skulocs *in = &sc->sl;
+    int32_t n_sku = sc->cat.n;
+    int64_t n_rows = in->n;
+
+    for (int64_t r = 0; r < n_rows; ++r) {
+        if (in->sku[r] < 0 || in->sku[r] >= n_sku || in->location[r] < 0 ||
+            in->location[r] >= net->n)
+            return ech_fail_at(err, path, 0, "assortment",
+                               "assortment row %lld names an unknown SKU or location",
+                               (long long)r + 1);
+    }
+
+    int64_t *order = ech_xmalloc((size_t)(n_rows ? n_rows : 1) * sizeof *order, "assortment order");
+    for (int64_t r = 0; r < n_rows; ++r)
+        order[r] = r;
+    sort_sc = sc;
+    qsort(order, (size_t)n_rows, sizeof *order, cmp_skuloc_rows);
+    sort_sc = NULL;
+
+    for (int64_t k = 1; k < n_rows; ++k) {
+        int64_t a = order[k - 1], b = order[k];
+        if (in->sku[a] == in->sku[b] && in->location[a] == in->location[b]) {
+            ech_status st = ech_fail_at(err, path, 0, "assortment",
+                                        "SKU '%s' is listed twice at location '%s'",
+                                        sc->cat.id[in->sku[a]], net->id[in->location[a]]);
+            free(order);
+            return st;
+        }
+    }
+
+    /* Per SKU, the stocking locations are the rows' locations and all their
+     * ancestors.  `mark[loc] == s` says loc is already gathered for SKU s (walks up
+     * stop there); `row_of[loc]` is its input row when `row_mark[loc] == s`;
+     * `slot_of[loc]` is its position in the output, for parent links. */
+    int32_t *mark = ech_xmalloc((size_t)net->n * sizeof *mark, "location marks");
+    int32_t *row_mark = ech_xmalloc((size_t)net->n * sizeof *row_mark, "location row marks");
+    int64_t *row_of = ech_xmalloc((size_t)net->n * sizeof *row_of, "location rows");
+    int64_t *slot_of = ech_xmalloc((size_t)net->n * sizeof *slot_of, "location slots");
+    int32_t *gathered = ech_xmalloc((size_t)net->n * sizeof *gathered, "SKU locations");
+
+    /* Pass 0 counts the output rows; pass 1 fills them. */
+    ech_skulocs out = {0};
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int32_t i = 0; i < net->n; ++i)
+            mark[i] = row_mark[i] = -1;
+        int64_t w = 0, k = 0;
+        for (int32_t s = 0; s < n_sku; ++s) {
+            if (pass == 1)
+                out.sku_begin[s] = w;
+            int32_t ng = 0;
+            for (; k < n_rows && in->sku[order[k]] == s; ++k) {
+                int32_t loc = in->location[order[k]];
+                row_mark[loc] = s;
+                row_of[loc] = order[k];
+                for (int32_t a = loc; a >= 0 && mark[a] != s; a = net->parent[a]) {
+                    mark[a] = s;
+                    gathered[ng++] = a;
+                }
+            }
+            if (pass == 1) {
+                sort_net = net;
+                qsort(gathered, (size_t)ng, sizeof *gathered, cmp_topo_pos);
+                sort_net = NULL;
+                for (int32_t g = 0; g < ng; ++g) {
+                    int64_t x = w + g;
+                    int32_t loc = gathered[g];
+                    slot_of[loc] = x;
+                    out.sku[x] = s;
+                    out.location[x] = loc;
+                    int32_t p = net->parent[loc];
+                    /* Parents come earlier in topological order, so their slot is set. */
+                    out.parent[x] = p >= 0 ? slot_of[p] : -1;
+                    if (row_mark[loc] == s) {
+                        int64_t r = row_of[loc];
+                        out.demand_dist[x] = in->demand_dist[r];
+                        out.demand_mean[x] = in->demand_mean[r];
+                        out.demand_var_ratio[x] = in->demand_var_ratio[r];
+                        out.demand_zero_prob[x] = in->demand_zero_prob[r];
+                        out.replay[x] = in->replay ? in->replay[r] : -1;
+                        out.policy[x] = in->policy[r];
+                        out.review_days[x] = in->review_days[r];
+                        out.order_up_to[x] = in->order_up_to[r];
+                        out.reorder_point[x] = in->reorder_point[r];
+                        out.min_order_qty[x] = in->min_order_qty[r];
+                        out.start_on_hand[x] = in->start_on_hand[r];
+                    } else {
+                        out.demand_dist[x] = ECH_DEMAND_NONE;
+                        out.demand_mean[x] = 0.0;
+                        out.demand_var_ratio[x] = 1.0;
+                        out.demand_zero_prob[x] = 0.0;
+                        out.replay[x] = -1;
+                        out.policy[x] = ECH_POLICY_FROM_RULE;
+                        out.review_days[x] = -1;
+                        out.order_up_to[x] = -1;
+                        out.reorder_point[x] = -1;
+                        out.min_order_qty[x] = -1;
+                        out.start_on_hand[x] = -1;
+                    }
+                }
+            }
+            w += ng;
+        }
+        if (pass == 0)
+            skulocs_alloc(&out, w, n_sku);
+        else
+            out.sku_begin[n_sku] = w;
+    }
+    free(mark);
+    free(row_mark);
+    free(row_of);
+    free(slot_of);
+    free(gathered);
+    free(order);
+    skulocs_release(in);
+    *in = out;
+
+    /* Demand only at the leaves of a SKU's tree: a location that supplies the SKU to
+     * another location cannot also sell it (orders and customer demand would compete
+     * for the same stock in an order DESIGN.md does not define). */
+    ech_skulocs *sl = &sc->sl;
+    for (int64_t x = 0; x < sl->n; ++x) {
+        int64_t p = sl->parent[x];
+        if (p >= 0 && sl->demand_dist[p] != ECH_DEMAND_NONE)
+            return ech_fail_at(err, path, 0, "assortment",
+                               "SKU '%s' has demand at '%s', which also supplies it to '%s': "
+                               "demand can only arise at locations that supply no one",
+                               sc->cat.id[sl->sku[x]], net->id[sl->location[p]],
+                               net->id[sl->location[x]]);
+    }
+    return ECH_OK;
+}
+
+ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *err)
+{
+    ech_status st = finalize_network(&sc->net, path, err);
+    if (st != ECH_OK)
+        return st;
+    return finalize_skulocs(sc, path, err);
+}
+
+/* ------------------------------------------------------------------------------
+ * Lookups
+ * ------------------------------------------------------------------------------ */
+
+int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id)
+{
+    for (int32_t i = 0; i < sc->net.n; ++i)
+        if (strcmp(sc->net.id[i], id) == 0)
+            return i;
+    return -1;
+}
+
+int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id)
+{
+    for (int32_t i = 0; i < sc->cat.n; ++i)
+        if (strcmp(sc->cat.id[i], id) == 0)
+            return i;
+    return -1;
+}
+
+int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id)
+{
+    for (int32_t i = 0; i < sc->suppliers.n; ++i)
+        if (strcmp(sc->suppliers.id[i], id) == 0)
+            return i;
+    return -1;
+}
+
+int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location)
+{
+    if (sku < 0 || sku >= sc->cat.n || location < 0 || location >= sc->net.n)
+        return -1;
+    /* Within a SKU, skulocs are sorted by topological position: binary search. */
+    int64_t lo = sc->sl.sku_begin[sku], hi = sc->sl.sku_begin[sku + 1];
+    int32_t want = sc->net.topo_pos[location];
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int32_t pos = sc->net.topo_pos[sc->sl.location[mid]];
+        if (pos < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < sc->sl.sku_begin[sku + 1] && sc->sl.location[lo] == location)
+        return lo;
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------
+ * Calendar (proleptic Gregorian; days since 1970-01-01)
+ * ------------------------------------------------------------------------------ */
+
+static int32_t days_from_civil(int32_t y, int32_t m, int32_t d)
+{
+    /* Count from 0000-03-01 so that the leap day ends each cycle year. */
+    y -= m <= 2;
+    int32_t era = (y >= 0 ? y : y - 399) / 400;
+    int32_t yoe = y - era * 400;
+    int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d)
+{
+    z += 719468;
+    int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int32_t doe = z - era * 146097;
+    int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int32_t mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int ech_parse_date(const char *text, int32_t *days_since_epoch)
+{
+    int y, m, d, used = 0;
+    if (!text || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 ||
+        text[10] != '\0')
+        return -1;
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
+        return -1;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return -1;
+    *days_since_epoch = days_from_civil(y, m, d);
+    return 0;
+}
+
+void ech_format_date(int32_t days_since_epoch, char *buf)
+{
+    int32_t y, m, d;
+    civil_from_days(days_since_epoch, &y, &m, &d);
+    snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+int ech_scenario_weekday(const ech_scenario *sc, int32_t day)
+{
+    int32_t z = sc->start_date + day;
+    int32_t w = (z + 3) % 7; /* 1970-01-01 was a Thursday */
+    return w < 0 ? w + 7 : w;
+}
+
+int ech_scenario_month(const ech_scenario *sc, int32_t day)
+{
+    int32_t y, m, d;
+    civil_from_days(sc->start_date + day, &y, &m, &d);
+    return m - 1;
+}
+
+double ech_scenario_daily_mean(const ech_scenario *sc, int64_t skuloc, int32_t day)
+{
+    const ech_skulocs *sl = &sc->sl;
+    double mean = sl->demand_mean[skuloc];
+    if (mean <= 0.0)
+        return 0.0;
+    int32_t sku = sl->sku[skuloc];
+    int32_t y, m, d;
+    civil_from_days(sc->start_date + day, &y, &m, &d);
+    double season = sc->seasons.monthly[sc->cat.season_profile[sku]][m - 1];
+    /* Trend at the middle (the 15th) of the day's month, in years since day 0. */
+    double years = (double)(days_from_civil(y, m, 15) - sc->start_date) / 365.25;
+    double trend = 1.0 + sc->cat.trend_per_year[sku] * years;
+    if (trend < 0.0)
+        trend = 0.0;
+    return mean * sc->weekly[ech_scenario_weekday(sc, day)] * season * trend;
+}
