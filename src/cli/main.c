@@ -1,8 +1,114 @@
-/* Temporary entry point while the engine is assembled; replaced by the real CLI. */
+/* echelon: entry point and subcommand dispatch. */
+#include "cli.h"
 #include "echelon/version.h"
+
+#include <omp.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_usage(FILE *out)
 {
-    printf("echelon %s (%s)\n", ECH_VERSION_STRING, ECH_GIT_COMMIT);
-    return 0;
+    fprintf(out,
+            "echelon %s: Monte Carlo simulation of multi-echelon pharmaceutical supply chains\n"
+            "\n"
+            "Usage: echelon COMMAND [OPTIONS] ...\n"
+            "       mpirun -n RANKS echelon COMMAND ...\n"
+            "\n"
+            "Commands:\n"
+            "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
+            "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help      this help (also: echelon COMMAND --help)\n"
+            "  -V, --version   program version and git commit\n"
+            "\n"
+            "Exit status: 0 success, 1 runtime failure, 2 bad input.\n",
+            ECH_VERSION_STRING);
+}
+
+int cli_exit_status(ech_status st)
+{
+    return st == ECH_OK ? 0 : st == ECH_ERR_INPUT ? 2 : 1;
+}
+
+void cli_report_error(MPI_Comm comm, const ech_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        fprintf(stderr, "echelon: error: %s\n", err->msg[0] ? err->msg : "unknown failure");
+        fflush(stderr);
+    }
+}
+
+char *cli_join_argv(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; ++i)
+        len += strlen(argv[i]) + 3;
+    char *s = ech_xmalloc(len, "command line");
+    s[0] = '\0';
+    for (int i = 0; i < argc; ++i) {
+        int quote = strchr(argv[i], ' ') != NULL || argv[i][0] == '\0';
+        if (i)
+            strcat(s, " ");
+        if (quote)
+            strcat(s, "'");
+        strcat(s, argv[i]);
+        if (quote)
+            strcat(s, "'");
+    }
+    return s;
+}
+
+int cli_default_threads(MPI_Comm comm)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    if (env && env[0])
+        return omp_get_max_threads();
+    MPI_Comm node;
+    int on_node = 1;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &on_node);
+    MPI_Comm_free(&node);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = (int)(cores / on_node);
+    return t >= 1 ? t : 1;
+}
+
+int main(int argc, char **argv)
+{
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+
+    int status;
+    if (argc < 2) {
+        if (rank == 0)
+            print_usage(stderr);
+        status = 2;
+    } else if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+               strcmp(argv[1], "help") == 0) {
+        if (rank == 0)
+            print_usage(stdout);
+        status = 0;
+    } else if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        if (rank == 0)
+            printf("echelon %s (git %s)\n", ECH_VERSION_STRING, ECH_GIT_COMMIT);
+        status = 0;
+    } else if (strcmp(argv[1], "run") == 0) {
+        status = cmd_run(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "validate") == 0) {
+        status = cmd_validate(argc, argv, MPI_COMM_WORLD);
+    } else {
+        if (rank == 0)
+            fprintf(stderr, "echelon: error: unknown command '%s' (see echelon --help)\n", argv[1]);
+        status = 2;
+    }
+    fflush(stdout);
+    MPI_Finalize();
+    return status;
 }

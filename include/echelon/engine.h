@@ -1,0 +1,59 @@
+/* The simulation engine: one SKU through the network, replication by replication.
+ *
+ * A SKU is the unit of work.  For each SKU the engine builds, in a per-thread arena,
+ * the SKU's plan (its locations in topological order, the children each location
+ * ships to in allocation order, the policy numbers, the demand sampling tables for
+ * every month x weekday of the horizon) and then simulates replications one after
+ * another, days inside, with the SKU's whole state in cache.  The day follows
+ * DESIGN.md exactly: expire, receive, review and order (downstream to upstream),
+ * ship (upstream to downstream), demand, account.
+ *
+ * A replication's random numbers come from streams keyed by (seed, purpose, SKU,
+ * replication, location), so the result of a SKU-replication does not depend on
+ * which rank or thread computes it, nor on which other SKUs or replications it is
+ * computed with.  The engine checks stock conservation at the end of every
+ * replication (start + received = sold + shipped + end, and every lane's shipments =
+ * receipts + change in transit) and fails loudly if it is ever broken.
+ */
+#ifndef ECHELON_ENGINE_H
+#define ECHELON_ENGINE_H
+
+#include "echelon/error.h"
+#include "echelon/kpi.h"
+#include "echelon/scenario.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ech_engine ech_engine;
+
+/* A per-thread engine for a resolved scenario (ech_policy_resolve done).  The
+ * scenario must outlive the engine. */
+ech_engine *ech_engine_new(const ech_scenario *sc);
+void ech_engine_free(ech_engine *e);
+
+/* Simulates SKU `sku` for replications [rep_begin, rep_end).
+ *
+ * kpi_out receives the KPI values of each of the SKU's skulocs (local index i =
+ * skuloc - sc->sl.sku_begin[sku]) and replication r:
+ *     kpi_out[(i * ECH_KPI_COUNT + k) * rep_stride + (r - rep_begin)]
+ * totals_out (may be NULL) accumulates the SKU's per-replication totals:
+ *     totals_out[(r - rep_begin) * ECH_TOTAL_COUNT + t] += ...
+ * Returns ECH_OK, or ECH_ERR_RUNTIME if an invariant breaks (a bug) or a sampling
+ * table cannot be built from the SKU's parameters. */
+ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int64_t rep_end,
+                              double *kpi_out, int64_t rep_stride, int64_t *totals_out,
+                              ech_error *err);
+
+/* Simulated skuloc-days of one SKU per replication (its skulocs x simulated days):
+ * the unit of the figure of merit and of the work estimate. */
+int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,55 @@
+/* A whole Monte Carlo run over a communicator: decomposition, the threaded SKU loop,
+ * statistics, exact reductions and the results file.
+ *
+ * Every rank of `comm` calls ech_run with the same resolved scenario.  Each rank
+ * simulates its block of SKUs (decomp.h) with OpenMP threads taking SKUs
+ * dynamically, heaviest first; each SKU writes its own slots, so the per-skuloc
+ * results do not depend on which thread ran it, and the totals are integer sums, so
+ * they do not depend on the order of summation: the output is bitwise identical for
+ * any number of ranks and threads.
+ */
+#ifndef ECHELON_RUN_H
+#define ECHELON_RUN_H
+
+#include "echelon/error.h"
+#include "echelon/output.h"
+#include "echelon/scenario.h"
+
+#include <mpi.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ech_run_options {
+    int n_threads;              /* OpenMP threads per rank (>= 1) */
+    const char *output_path;    /* results file; NULL writes none */
+    FILE *progress;             /* rank 0's progress stream, or NULL for none */
+    double progress_interval;   /* seconds between progress lines in batch logs */
+    const char *command_line;
+    const char *created;        /* ISO 8601 UTC start time, the same on every rank */
+    double setup_seconds;       /* time spent loading, for the record */
+} ech_run_options;
+
+/* What a run leaves for the caller's summary (valid on every rank). */
+typedef struct ech_run_report {
+    ech_run_info info;
+    int64_t n_groups;          /* 1 + segments */
+    int64_t *totals;           /* [(g * replications + r) * ECH_TOTAL_COUNT + t], owned */
+} ech_run_report;
+
+ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
+                   ech_run_report *report, ech_error *err);
+
+void ech_run_report_free(ech_run_report *report);
+
+/* Prints the human-readable summary of a run (network and per-segment service,
+ * stock and cost with their spread across replications, and the run's speed). */
+void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

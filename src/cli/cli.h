@@ -1,0 +1,27 @@
+/* The echelon program: subcommands over the engine library.  MPI is initialised
+ * once in main.c; each subcommand gets the world communicator and returns the exit
+ * status (0 ok, 1 runtime failure, 2 bad input). */
+#ifndef ECHELON_CLI_H
+#define ECHELON_CLI_H
+
+#include "echelon/error.h"
+
+#include <mpi.h>
+
+int cmd_run(int argc, char **argv, MPI_Comm comm);
+int cmd_validate(int argc, char **argv, MPI_Comm comm);
+
+/* Exit status for a library status. */
+int cli_exit_status(ech_status st);
+
+/* Prints "echelon: error: MESSAGE" on rank 0 of comm. */
+void cli_report_error(MPI_Comm comm, const ech_error *err);
+
+/* The command line as one string (arguments with spaces quoted), malloc'd. */
+char *cli_join_argv(int argc, char **argv);
+
+/* OpenMP threads per rank when none is asked for: OMP_NUM_THREADS if set, else the
+ * node's cores shared among the ranks on the node. */
+int cli_default_threads(MPI_Comm comm);
+
+#endif

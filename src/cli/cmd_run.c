@@ -1,0 +1,165 @@
+/* echelon run: simulate a scenario and write its results file. */
+#include "cli.h"
+#include "options.h"
+#include "echelon/run.h"
+#include "echelon/scenario_load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Makes every rank agree on a status: the worst one wins, and the message of the
+ * lowest rank that has it is shared. */
+static ech_status agree_status(MPI_Comm comm, ech_status st, ech_error *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int mine = st != ECH_OK ? rank : size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first == size)
+        return ECH_OK;
+    int code = st;
+    MPI_Bcast(&code, 1, MPI_INT, first, comm);
+    MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, first, comm);
+    err->status = (ech_status)code;
+    return (ech_status)code;
+}
+
+static void print_help(void)
+{
+    printf("Usage: echelon run SCENARIO.yaml [-o OUT.h5] [OPTIONS]\n"
+           "\n"
+           "Simulates the scenario's replications and writes the results file (HDF5; see\n"
+           "README.md, \"Results file\").  Progress goes to stderr, the summary to stdout.\n"
+           "Run it under mpirun or srun for several ranks; each rank uses --threads threads.\n"
+           "\n"
+           "Options:\n");
+}
+
+int cmd_run(int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    double t0 = wall_seconds();
+
+    const char *output = NULL;
+    int64_t replications = -1, days = -1, warmup = -1, threads = 0;
+    uint64_t seed = 0;
+    int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0;
+    double interval = 30.0;
+    const cli_option opts[] = {
+        {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0, NULL},
+        {"replications", 'r', CLI_INT64, &replications, "N", "replications instead of the scenario's", 1, 1e9, NULL},
+        {"days", 'd', CLI_INT64, &days, "N", "measured days instead of the scenario's", 1, 36500, NULL},
+        {"warmup", 0, CLI_INT64, &warmup, "N", "warm-up days instead of the scenario's", 0, 36500, NULL},
+        {"seed", 's', CLI_UINT64, &seed, "N", "master seed instead of the scenario's", 0, 0, &seed_given},
+        {"threads", 't', CLI_INT64, &threads, "N", "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096, NULL},
+        {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values", 0, 0, NULL},
+        {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0, NULL},
+        {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS", "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
+        {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
+        {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
+    };
+    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
+    const char *pos[1];
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, 2, opts, n_opts, pos, 1, &n_pos, rank == 0);
+    if (rc)
+        return rc;
+    if (help) {
+        if (rank == 0) {
+            print_help();
+            cli_print_options(stdout, opts, n_opts);
+        }
+        return 0;
+    }
+    if (n_pos != 1) {
+        if (rank == 0)
+            fprintf(stderr, "echelon: error: run needs one scenario file (see echelon run --help)\n");
+        return 2;
+    }
+
+    ech_overrides ov = ech_overrides_none();
+    ov.replications = replications;
+    ov.days = (int32_t)days;
+    ov.warmup_days = (int32_t)warmup;
+    ov.has_seed = seed_given;
+    ov.seed = seed;
+    ov.keep_replications = keep;
+
+    ech_error err;
+    ech_error_clear(&err);
+    ech_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    ech_status st = ech_scenario_load(pos[0], &ov, &sc, &err);
+    st = agree_status(comm, st, &err);
+    if (st != ECH_OK) {
+        cli_report_error(comm, &err);
+        ech_scenario_free(&sc);
+        return cli_exit_status(st);
+    }
+
+    /* Default output: results/NAME.h5 (the folder is made if missing). */
+    char default_path[1024];
+    if (!output && !no_output) {
+        snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
+        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
+            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+        MPI_Barrier(comm);
+        output = default_path;
+    }
+
+    char created[32];
+    if (rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(created, (int)sizeof created, MPI_CHAR, 0, comm);
+
+    char *command_line = cli_join_argv(argc, argv);
+    ech_run_options ro = {
+        .n_threads = threads > 0 ? (int)threads : cli_default_threads(comm),
+        .output_path = no_output ? NULL : output,
+        .progress = (rank == 0 && !quiet) ? stderr : NULL,
+        .progress_interval = interval,
+        .command_line = command_line,
+        .created = created,
+        .setup_seconds = wall_seconds() - t0,
+    };
+    int n_ranks;
+    MPI_Comm_size(comm, &n_ranks);
+    if (rank == 0 && !quiet)
+        fprintf(stderr, "echelon: %s: %d SKUs, %lld SKU-locations, %lld replications x %d days on %d rank(s) x %d thread(s)\n",
+                sc.name, sc.cat.n, (long long)sc.sl.n, (long long)sc.replications,
+                sc.warmup_days + sc.days, n_ranks, ro.n_threads);
+
+    ech_run_report report;
+    st = ech_run(&sc, comm, &ro, &report, &err);
+    if (st == ECH_OK) {
+        if (rank == 0) {
+            ech_run_print_summary(stdout, &sc, &report);
+            if (ro.output_path)
+                printf("Results: %s (written in %.2f s)\n", ro.output_path, report.info.write_seconds);
+        }
+    } else {
+        cli_report_error(comm, &err);
+    }
+    ech_run_report_free(&report);
+    free(command_line);
+    ech_scenario_free(&sc);
+    return cli_exit_status(st);
+}

@@ -1,0 +1,917 @@
+/* The simulation engine; see include/echelon/engine.h and DESIGN.md ("Time and the
+ * order of events").
+ *
+ * Vocabulary inside this file: a SKU's skulocs are its "nodes", numbered 0..n-1 in
+ * topological order (node 0 is the root, the central warehouse); "d" is the index of
+ * a simulated day (0 = first warm-up day), "t = d - warmup" the scenario day.
+ *
+ * Quantities a node keeps (all in units):
+ *   on_hand      stock on the shelf
+ *   in_transit   shipped to the node, not yet arrived (the pipe holds it by arrival day)
+ *   on_order     ordered by the node, not yet shipped to it by its parent or supplier
+ *   owed_down    what the node owes its children: the sum of their on_order
+ *   backlog      customer demand waiting (backorder mode, demand points only)
+ * and its inventory position is on_hand + in_transit + on_order - owed_down - backlog.
+ */
+#include "echelon/engine.h"
+#include "echelon/arena.h"
+#include "echelon/policy.h"
+#include "echelon/rng.h"
+#include "echelon/sample.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------
+ * Per-SKU plan (built once per SKU) and state (reset per replication)
+ * ------------------------------------------------------------------------------ */
+
+typedef struct sku_plan {
+    int32_t sku;
+    int32_t n;              /* nodes */
+    int64_t first;          /* global skuloc index of node 0 */
+
+    int32_t *parent;        /* node index, -1 at the root */
+    int32_t *lead;          /* inbound lane lead time (the root's comes from its supplier) */
+    int32_t *order_up_to;   /* S */
+    int32_t *reorder_point; /* s */
+    int32_t *review_days;   /* R */
+    int32_t *min_order_qty;
+    int32_t *first_review;  /* simulated day of the first review */
+    int32_t *start_on_hand;
+    int32_t pack;
+
+    /* Children of each node in the order the allocation rule serves them. */
+    int32_t *child_begin;   /* n + 1 */
+    int32_t *child;
+    int32_t n_internal;
+    int32_t *internal;      /* nodes with children, in topological order */
+
+    /* Demand points. */
+    int32_t n_leaves;
+    int32_t *leaf;                   /* node of demand point j */
+    int32_t n_stock_only;
+    int32_t *stock_only;             /* nodes without customer demand */
+    const ech_dtable **tables;       /* [j * n_periods + period] or NULL for a replay */
+    const int32_t **replay;          /* [j]: the history series, or NULL */
+
+    /* Pipes: node i's ring of pipe_mask[i] + 1 arrival slots starts at pipe_offset[i]. */
+    uint32_t *pipe_mask;
+    int32_t *pipe_offset;
+    int32_t pipe_total;
+
+    const ech_dtable *supplier_lead_time;
+
+    /* Open orders of a snapshot start, sorted by simulated day. */
+    int32_t n_open;
+    int32_t *open_day, *open_node, *open_qty;
+
+    /* Scratch for the allocation rules. */
+    int32_t *alloc_x;
+    struct remainder_entry *alloc_rem;
+} sku_plan;
+
+/* A child's claim on the units left after the whole-unit fair shares. */
+typedef struct remainder_entry {
+    int64_t remainder; /* larger first */
+    int32_t turn;      /* then the child whose turn comes first today */
+    int32_t child;
+} remainder_entry;
+
+static int cmp_remainder(const void *a, const void *b)
+{
+    const remainder_entry *x = a, *y = b;
+    if (x->remainder != y->remainder)
+        return x->remainder > y->remainder ? -1 : 1;
+    return (x->turn > y->turn) - (x->turn < y->turn);
+}
+
+/* Counters of one node over the measured days that change only on events (orders,
+ * shipments, shortages).  int64: a year of a fast mover at the central warehouse
+ * exceeds 2^31 units. */
+typedef struct node_acc {
+    int64_t demand, filled, lost, backordered;
+    int64_t cycles, cycles_ok;
+    int64_t orders, ordered;
+    int64_t received, sold, shipped, shipped_in;
+    int64_t start_on_hand, start_in_transit;
+} node_acc;
+
+typedef struct sku_state {
+    int32_t *on_hand, *in_transit, *on_order, *owed_down, *backlog;
+    int32_t *next_review;   /* simulated day of the node's next review */
+    int32_t *ordered_qty;   /* the node's last order ... */
+    int32_t *ordered_day;   /* ... and the day it was placed */
+    uint8_t *short_today, *cycle_short;
+    int32_t *pipe;
+    int32_t next_open;
+    int32_t measure_from;   /* first measured simulated day (= warm-up days) */
+    ech_pcg32 *demand_rng;  /* per demand point */
+    ech_pcg32 lead_time_rng;
+    /* Counters touched every day live in their own arrays, so the daily sweeps
+     * stream through a few cache lines instead of one per node. */
+    int64_t *on_hand_days, *backlog_days, *stockout_days;
+    node_acc *acc;
+} sku_state;
+
+struct ech_engine {
+    const ech_scenario *sc;
+    int32_t n_days;          /* simulated days: warm-up + measured */
+    int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
+    uint16_t *period_of_day; /* [n_days] */
+    int32_t *period_day;     /* a scenario day t of each period */
+    ech_dtable *supplier_lead_time;
+    int *supplier_ok;
+    ech_arena fixed;         /* tables that live as long as the engine */
+    ech_arena arena;         /* one SKU's plan and state */
+    /* Scratch for table de-duplication. */
+    double *dedup_mean;
+    const ech_dtable **dedup_table;
+};
+
+/* ------------------------------------------------------------------------------
+ * Engine set-up
+ * ------------------------------------------------------------------------------ */
+
+static uint32_t pow2_at_least(uint32_t x)
+{
+    uint32_t p = 1;
+    while (p < x)
+        p <<= 1;
+    return p;
+}
+
+ech_engine *ech_engine_new(const ech_scenario *sc)
+{
+    ech_engine *e = ech_xcalloc(1, sizeof *e, "engine");
+    e->sc = sc;
+    e->n_days = sc->warmup_days + sc->days;
+    ech_arena_init(&e->fixed, 1 << 16);
+    ech_arena_init(&e->arena, 1 << 20);
+
+    /* Calendar periods: demand means are constant within a (month, weekday) pair. */
+    e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
+    e->period_day = ech_xmalloc(((size_t)e->n_days / 28 + 2) * 7 * sizeof *e->period_day,
+                                "period days");
+    int32_t t0 = -sc->warmup_days;
+    int first_month = -1, month_index = -1, last_month = -1;
+    int32_t n_months = 0;
+    for (int32_t d = 0; d < e->n_days; ++d) {
+        int32_t t = t0 + d;
+        int m = ech_scenario_month(sc, t);
+        if (m != last_month) {
+            last_month = m;
+            month_index = n_months++;
+            for (int w = 0; w < 7; ++w)
+                e->period_day[month_index * 7 + w] = INT32_MIN;
+        }
+        (void)first_month;
+        int w = ech_scenario_weekday(sc, t);
+        int32_t p = month_index * 7 + w;
+        e->period_of_day[d] = (uint16_t)p;
+        if (e->period_day[p] == INT32_MIN)
+            e->period_day[p] = t;
+    }
+    e->n_periods = n_months * 7;
+    e->dedup_mean = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_mean, "table dedup");
+    e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
+
+    /* Supplier lead-time tables are shared by all SKUs of a supplier. */
+    int32_t ns = sc->suppliers.n;
+    e->supplier_lead_time = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(ech_dtable), "lead-time tables");
+    e->supplier_ok = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(int), "lead-time table status");
+    for (int32_t s = 0; s < ns; ++s) {
+        const ech_lead_time *lt = &sc->suppliers.lead_time[s];
+        e->supplier_ok[s] = ech_dtable_lead_time(&e->supplier_lead_time[s], &e->fixed, lt->dist,
+                                                 lt->mean, lt->sd, lt->min_days,
+                                                 lt->max_days) == 0;
+    }
+    return e;
+}
+
+void ech_engine_free(ech_engine *e)
+{
+    if (!e)
+        return;
+    ech_arena_free(&e->fixed);
+    ech_arena_free(&e->arena);
+    free(e->period_of_day);
+    free(e->period_day);
+    free(e->supplier_lead_time);
+    free(e->supplier_ok);
+    free(e->dedup_mean);
+    free(e->dedup_table);
+    free(e);
+}
+
+int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
+{
+    int64_t nodes = sc->sl.sku_begin[sku + 1] - sc->sl.sku_begin[sku];
+    return nodes * (int64_t)(sc->warmup_days + sc->days);
+}
+
+/* ------------------------------------------------------------------------------
+ * Building a SKU's plan
+ * ------------------------------------------------------------------------------ */
+
+static int32_t floor_mod(int64_t a, int32_t m)
+{
+    int64_t r = a % m;
+    return (int32_t)(r < 0 ? r + m : r);
+}
+
+/* Sorting children by an allocation key: qsort has no context, and plans are built
+ * by several threads at once, so the key travels with the element. */
+typedef struct keyed_child {
+    int32_t key;
+    int32_t node;
+} keyed_child;
+
+static int cmp_keyed_child(const void *a, const void *b)
+{
+    const keyed_child *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+/* Builds the demand tables of demand point j (skuloc x), one per calendar period,
+ * sharing a table between periods with the same mean. */
+static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int64_t x,
+                                      ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    const ech_skulocs *sl = &sc->sl;
+    const ech_dtable **tabs = p->tables + (size_t)j * (size_t)e->n_periods;
+    double zero = sl->demand_zero_prob[x];
+    int32_t n_distinct = 0;
+    for (int32_t q = 0; q < e->n_periods; ++q) {
+        if (e->period_day[q] == INT32_MIN) {
+            tabs[q] = NULL; /* this (month, weekday) does not occur in the horizon */
+            continue;
+        }
+        double mean = ech_scenario_daily_mean(sc, x, e->period_day[q]);
+        const ech_dtable *found = NULL;
+        for (int32_t k = 0; k < n_distinct; ++k) {
+            if (e->dedup_mean[k] == mean) {
+                found = e->dedup_table[k];
+                break;
+            }
+        }
+        if (!found) {
+            ech_dtable *t = ech_arena_alloc(&e->arena, sizeof *t, "demand table");
+            /* The skuloc's mean includes the extra zeros; the base distribution's
+             * mean is higher by 1 / (1 - zero_prob). */
+            double base_mean = mean / (1.0 - zero);
+            int rc = sl->demand_dist[x] == ECH_DEMAND_NEGBIN
+                         ? ech_dtable_negbin(t, &e->arena, base_mean, sl->demand_var_ratio[x], zero)
+                         : ech_dtable_poisson(t, &e->arena, base_mean, zero);
+            if (rc != 0)
+                return ech_fail(err, ECH_ERR_RUNTIME,
+                                "cannot build the demand table of SKU '%s' at '%s' (mean %g, "
+                                "variance ratio %g, zero share %g)",
+                                sc->cat.id[sl->sku[x]], sc->net.id[sl->location[x]], mean,
+                                sl->demand_var_ratio[x], zero);
+            e->dedup_mean[n_distinct] = mean;
+            e->dedup_table[n_distinct] = t;
+            ++n_distinct;
+            found = t;
+        }
+        tabs[q] = found;
+    }
+    return ECH_OK;
+}
+
+static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    const ech_skulocs *sl = &sc->sl;
+    const ech_network *net = &sc->net;
+    ech_arena *a = &e->arena;
+
+    memset(p, 0, sizeof *p);
+    p->sku = sku;
+    p->first = sl->sku_begin[sku];
+    int32_t n = p->n = (int32_t)(sl->sku_begin[sku + 1] - p->first);
+    p->pack = sc->cat.pack_size[sku];
+
+    size_t ni = (size_t)n * sizeof(int32_t);
+    p->parent = ech_arena_alloc(a, ni, "plan parents");
+    p->lead = ech_arena_alloc(a, ni, "plan lead times");
+    p->order_up_to = ech_arena_alloc(a, ni, "plan S");
+    p->reorder_point = ech_arena_alloc(a, ni, "plan s");
+    p->review_days = ech_arena_alloc(a, ni, "plan R");
+    p->min_order_qty = ech_arena_alloc(a, ni, "plan MOQ");
+    p->first_review = ech_arena_alloc(a, ni, "plan review phase");
+    p->start_on_hand = ech_arena_alloc(a, ni, "plan start stock");
+    p->child_begin = ech_arena_calloc(a, (size_t)n + 1, sizeof(int32_t), "plan child ranges");
+    p->child = ech_arena_alloc(a, ni, "plan children");
+    p->internal = ech_arena_alloc(a, ni, "plan internal nodes");
+    p->leaf = ech_arena_alloc(a, ni, "plan demand points");
+    p->stock_only = ech_arena_alloc(a, ni, "plan nodes without demand");
+    p->pipe_mask = ech_arena_alloc(a, (size_t)n * sizeof(uint32_t), "plan pipe masks");
+    p->pipe_offset = ech_arena_alloc(a, ni, "plan pipe offsets");
+    p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
+    p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
+
+    if (!e->supplier_ok[sc->cat.supplier[sku]])
+        return ech_fail(err, ECH_ERR_RUNTIME, "supplier '%s' of SKU '%s' has an unusable lead-time distribution",
+                        sc->suppliers.id[sc->cat.supplier[sku]], sc->cat.id[sku]);
+    p->supplier_lead_time = &e->supplier_lead_time[sc->cat.supplier[sku]];
+    const ech_dtable *slt = p->supplier_lead_time;
+
+    int32_t t0 = -sc->warmup_days;
+    int32_t pipe_total = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        int64_t x = p->first + i;
+        int32_t loc = sl->location[x];
+        p->parent[i] = sl->parent[x] >= 0 ? (int32_t)(sl->parent[x] - p->first) : -1;
+        if (p->parent[i] >= 0)
+            p->child_begin[p->parent[i] + 1]++;
+        int32_t max_lead;
+        if (p->parent[i] < 0) {
+            p->lead[i] = -1;
+            max_lead = slt->base + slt->n - 1;
+        } else {
+            p->lead[i] = net->lead_time_days[loc];
+            max_lead = p->lead[i];
+        }
+        uint32_t slots = pow2_at_least((uint32_t)max_lead + 1);
+        p->pipe_mask[i] = slots - 1;
+        p->pipe_offset[i] = pipe_total;
+        pipe_total += (int32_t)slots;
+        p->order_up_to[i] = sl->order_up_to[x];
+        p->reorder_point[i] = sl->reorder_point[x];
+        p->review_days[i] = sl->review_days[x];
+        p->min_order_qty[i] = sl->min_order_qty[x];
+        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : sl->order_up_to[x];
+        /* Review on days t with (t - offset) mod R == 0. */
+        p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
+    }
+    p->pipe_total = pipe_total;
+
+    /* Children in allocation order. */
+    for (int32_t i = 0; i < n; ++i)
+        p->child_begin[i + 1] += p->child_begin[i];
+    int32_t *fill = p->alloc_x; /* free until the simulation starts */
+    for (int32_t i = 0; i < n; ++i)
+        fill[i] = p->child_begin[i];
+    for (int32_t i = 1; i < n; ++i)
+        p->child[fill[p->parent[i]]++] = i;
+    if (sc->allocation != ECH_ALLOC_FAIR_SHARE) {
+        keyed_child *tmp = ech_arena_alloc(a, (size_t)n * sizeof *tmp, "allocation order");
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
+            if (k < 2)
+                continue;
+            for (int32_t c = 0; c < k; ++c) {
+                int32_t node = p->child[b + c];
+                int32_t loc = sl->location[p->first + node];
+                tmp[c].node = node;
+                tmp[c].key = sc->allocation == ECH_ALLOC_PRIORITY ? net->priority_rank[loc]
+                                                                  : net->name_rank[loc];
+            }
+            qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed_child);
+            for (int32_t c = 0; c < k; ++c)
+                p->child[b + c] = tmp[c].node;
+        }
+    }
+    for (int32_t i = 0; i < n; ++i) {
+        if (p->child_begin[i + 1] > p->child_begin[i])
+            p->internal[p->n_internal++] = i;
+        if (sl->demand_dist[p->first + i] != ECH_DEMAND_NONE)
+            p->leaf[p->n_leaves++] = i;
+        else
+            p->stock_only[p->n_stock_only++] = i;
+    }
+
+    /* Demand tables and replay series. */
+    p->tables = ech_arena_calloc(a, (size_t)p->n_leaves * (size_t)e->n_periods,
+                                 sizeof *p->tables, "demand table index");
+    p->replay = ech_arena_calloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1), sizeof *p->replay,
+                                 "replay series");
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        int64_t x = p->first + p->leaf[j];
+        if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
+            p->replay[j] = sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
+        } else {
+            ech_status st = build_demand_tables(e, p, j, x, err);
+            if (st != ECH_OK)
+                return st;
+        }
+    }
+
+    /* Open orders (snapshot start) of this SKU's skulocs, by arrival day. */
+    const ech_open_orders *oo = &sc->open_orders;
+    int64_t lo = 0, hi = oo->n;
+    while (lo < hi) { /* first open order of the SKU's first skuloc */
+        int64_t mid = lo + (hi - lo) / 2;
+        if (oo->skuloc[mid] < p->first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t end = lo;
+    while (end < oo->n && oo->skuloc[end] < p->first + n)
+        ++end;
+    p->n_open = (int32_t)(end - lo);
+    if (p->n_open > 0) {
+        keyed_child *tmp = ech_arena_alloc(a, (size_t)p->n_open * sizeof *tmp, "open orders");
+        for (int32_t k = 0; k < p->n_open; ++k) {
+            int32_t d = oo->arrival_day[lo + k] + sc->warmup_days;
+            tmp[k].key = d < 0 ? 0 : d;
+            tmp[k].node = k; /* stable: ties keep input order */
+        }
+        qsort(tmp, (size_t)p->n_open, sizeof *tmp, cmp_keyed_child);
+        p->open_day = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order days");
+        p->open_node = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order nodes");
+        p->open_qty = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order quantities");
+        for (int32_t k = 0; k < p->n_open; ++k) {
+            int64_t src = lo + tmp[k].node;
+            p->open_day[k] = tmp[k].key;
+            p->open_node[k] = (int32_t)(oo->skuloc[src] - p->first);
+            p->open_qty[k] = oo->quantity[src];
+        }
+    }
+    return ECH_OK;
+}
+
+static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
+{
+    size_t ni = (size_t)p->n * sizeof(int32_t), nl = (size_t)p->n * sizeof(int64_t);
+    s->on_hand = ech_arena_alloc(a, ni, "on hand");
+    s->in_transit = ech_arena_alloc(a, ni, "in transit");
+    s->on_order = ech_arena_alloc(a, ni, "on order");
+    s->owed_down = ech_arena_alloc(a, ni, "owed downstream");
+    s->backlog = ech_arena_alloc(a, ni, "customer backlog");
+    s->next_review = ech_arena_alloc(a, ni, "next reviews");
+    s->ordered_qty = ech_arena_alloc(a, ni, "last orders");
+    s->ordered_day = ech_arena_alloc(a, ni, "last order days");
+    s->short_today = ech_arena_alloc(a, (size_t)p->n, "shortage flags");
+    s->cycle_short = ech_arena_alloc(a, (size_t)p->n, "cycle shortage flags");
+    s->pipe = ech_arena_alloc(a, (size_t)p->pipe_total * sizeof(int32_t), "pipes");
+    s->demand_rng = ech_arena_alloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(ech_pcg32),
+                                    "demand streams");
+    s->on_hand_days = ech_arena_alloc(a, nl, "on-hand unit-days");
+    s->backlog_days = ech_arena_alloc(a, nl, "backlog unit-days");
+    s->stockout_days = ech_arena_alloc(a, nl, "stockout days");
+    s->acc = ech_arena_alloc(a, (size_t)p->n * sizeof(node_acc), "node counters");
+}
+
+/* Start of a replication: the start stock, open orders in transit, fresh streams. */
+static void state_reset(const ech_scenario *sc, const sku_plan *p, sku_state *s, int64_t rep)
+{
+    int32_t n = p->n;
+    size_t ni = (size_t)n * sizeof(int32_t);
+    memset(s->in_transit, 0, ni);
+    memset(s->on_order, 0, ni);
+    memset(s->owed_down, 0, ni);
+    memset(s->backlog, 0, ni);
+    memset(s->ordered_qty, 0, ni);
+    memset(s->short_today, 0, (size_t)n);
+    memset(s->cycle_short, 0, (size_t)n);
+    memset(s->pipe, 0, (size_t)p->pipe_total * sizeof(int32_t));
+    memcpy(s->on_hand, p->start_on_hand, ni);
+    memcpy(s->next_review, p->first_review, ni);
+    for (int32_t i = 0; i < n; ++i)
+        s->ordered_day[i] = -1;
+    for (int32_t k = 0; k < p->n_open; ++k)
+        s->in_transit[p->open_node[k]] += p->open_qty[k];
+    s->next_open = 0;
+    s->measure_from = sc->warmup_days;
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        int32_t loc = sc->sl.location[p->first + p->leaf[j]];
+        ech_stream_init(&s->demand_rng[j], sc->seed, ECH_STREAM_DEMAND, (uint64_t)p->sku,
+                        (uint64_t)rep, sc->net.id_hash[loc]);
+    }
+    ech_stream_init(&s->lead_time_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)p->sku,
+                    (uint64_t)rep, 0);
+}
+
+/* ------------------------------------------------------------------------------
+ * The day, step by step
+ * ------------------------------------------------------------------------------ */
+
+/* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
+ * once (before demand, and in time to travel on downstream the same day). */
+static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q, int32_t d,
+                           int32_t lead)
+{
+    s->acc[i].shipped_in += q;
+    if (lead == 0) {
+        s->on_hand[i] += q;
+        s->acc[i].received += q;
+    } else {
+        s->pipe[p->pipe_offset[i] + (int32_t)((uint32_t)(d + lead) & p->pipe_mask[i])] += q;
+        s->in_transit[i] += q;
+    }
+}
+
+/* Steps 2 and 3: receive, then review and order, downstream to upstream so that a
+ * parent's position counts what its children ordered today.  Both run in one sweep
+ * from the leaves up: a node's receipts change no other node's position, so
+ * receiving node by node just before its review is the same as receiving
+ * everywhere first. */
+static inline void step_receive_and_review(const sku_plan *p, sku_state *s, int32_t d)
+{
+    /* Open orders of a snapshot start may be due beyond the pipes' reach. */
+    while (s->next_open < p->n_open && p->open_day[s->next_open] == d) {
+        int32_t k = s->next_open++;
+        int32_t i = p->open_node[k];
+        s->on_hand[i] += p->open_qty[k];
+        s->in_transit[i] -= p->open_qty[k];
+        s->acc[i].received += p->open_qty[k];
+    }
+    for (int32_t i = p->n - 1; i >= 0; --i) {
+        int32_t *slot = &s->pipe[p->pipe_offset[i] + (int32_t)((uint32_t)d & p->pipe_mask[i])];
+        if (*slot) {
+            int32_t q = *slot;
+            *slot = 0;
+            s->on_hand[i] += q;
+            s->in_transit[i] -= q;
+            s->acc[i].received += q;
+        }
+        if (d != s->next_review[i])
+            continue;
+        s->next_review[i] += p->review_days[i];
+        node_acc *acc = &s->acc[i];
+        /* A review closes the replenishment cycle that began at the last one; a
+         * cycle that lay wholly in the warm-up is not counted. */
+        if (d > s->measure_from) {
+            acc->cycles++;
+            acc->cycles_ok += !s->cycle_short[i];
+        }
+        s->cycle_short[i] = 0;
+
+        int32_t position = s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] -
+                           s->backlog[i];
+        int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
+                                         p->min_order_qty[i]);
+        if (q > 0) {
+            s->on_order[i] += q;
+            s->ordered_qty[i] = q;
+            s->ordered_day[i] = d;
+            acc->orders++;
+            acc->ordered += q;
+            int32_t parent = p->parent[i];
+            if (parent >= 0) {
+                s->owed_down[parent] += q;
+                s->acc[parent].demand += q;
+            }
+        }
+    }
+}
+
+/* Splits `avail` units among node i's children (avail < what they are owed) by the
+ * scenario's rule; writes each child's share to p->alloc_x[c - first child]. */
+static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state *s, int32_t i,
+                     int32_t avail, int32_t d)
+{
+    int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
+    int32_t *x = p->alloc_x;
+    if (sc->allocation != ECH_ALLOC_FAIR_SHARE) {
+        /* Priority and alphabetical: children are stored in serving order. */
+        for (int32_t c = 0; c < k; ++c) {
+            int32_t want = s->on_order[p->child[b + c]];
+            int32_t give = want < avail ? want : avail;
+            x[c] = give;
+            avail -= give;
+        }
+        return;
+    }
+    /* Fair share: floor(avail x owed_c / owed) each, then the units left over go one
+     * each to the children with the largest remainders.  Ties rotate with the day so
+     * that no child is favoured systematically. */
+    int64_t total = s->owed_down[i];
+    int32_t given = 0;
+    int32_t n_rem = 0;
+    int32_t rot = (int32_t)((uint32_t)d % (uint32_t)k);
+    remainder_entry *rem = p->alloc_rem;
+    for (int32_t c = 0; c < k; ++c) {
+        int64_t owed = s->on_order[p->child[b + c]];
+        int64_t share = (int64_t)avail * owed;
+        x[c] = (int32_t)(share / total);
+        given += x[c];
+        if (share % total) {
+            rem[n_rem].remainder = share % total;
+            rem[n_rem].turn = (c - rot + k) % k;
+            rem[n_rem].child = c;
+            ++n_rem;
+        }
+    }
+    int32_t left = avail - given; /* fewer than the children with a remainder */
+    if (left > 0) {
+        qsort(rem, (size_t)n_rem, sizeof *rem, cmp_remainder);
+        for (int32_t r = 0; r < left; ++r)
+            x[rem[r].child]++;
+    }
+}
+
+/* Step 4: ship, upstream to downstream.  The supplier ships the root's orders with
+ * a random lead time; each location fills its children's open orders from on hand,
+ * splitting by the allocation rule when short. */
+static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_state *s, int32_t d)
+{
+    if (s->on_order[0] > 0) {
+        int32_t q = s->on_order[0];
+        s->on_order[0] = 0;
+        int32_t lead = ech_dtable_sample(p->supplier_lead_time, &s->lead_time_rng);
+        deliver(p, s, 0, q, d, lead);
+    }
+    int cut = sc->internal_shortfall == ECH_SHORTFALL_CUT;
+    for (int32_t m = 0; m < p->n_internal; ++m) {
+        int32_t i = p->internal[m];
+        if (s->owed_down[i] == 0)
+            continue;
+        int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
+        int32_t avail = s->on_hand[i];
+        int short_of_stock = avail < s->owed_down[i];
+        if (short_of_stock)
+            allocate(sc, p, s, i, avail, d);
+        node_acc *acc = &s->acc[i];
+        for (int32_t c = 0; c < k; ++c) {
+            int32_t child = p->child[b + c];
+            int32_t owed = s->on_order[child];
+            if (owed == 0)
+                continue;
+            int32_t q = short_of_stock ? p->alloc_x[c] : owed;
+            /* What was ordered before today is served first (first come, first
+             * served); the rest of the shipment fills today's order on time. */
+            int32_t today = s->ordered_day[child] == d ? s->ordered_qty[child] : 0;
+            int32_t older = owed - today;
+            int32_t on_time = q - older;
+            on_time = on_time < 0 ? 0 : (on_time > today ? today : on_time);
+            acc->filled += on_time;
+            if (q > 0) {
+                s->on_hand[i] -= q;
+                s->owed_down[i] -= q;
+                s->on_order[child] -= q;
+                acc->shipped += q;
+                deliver(p, s, child, q, d, p->lead[child]);
+            }
+            int32_t late = today - on_time;
+            if (late > 0) {
+                s->short_today[i] = 1;
+                s->cycle_short[i] = 1;
+                if (!cut)
+                    acc->backordered += late;
+            }
+            if (cut && s->on_order[child] > 0) {
+                int32_t rest = s->on_order[child];
+                acc->lost += rest;
+                s->owed_down[i] -= rest;
+                s->on_order[child] = 0;
+            }
+        }
+    }
+}
+
+/* Steps 5 and 6 at the demand points: demand is served from on hand, waiting
+ * backorders first, then today's demand; what cannot be served is lost or waits.
+ * Then the day's end is accounted. */
+static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
+                                           int32_t d, int32_t period, int32_t n_periods)
+{
+    int backorder = sc->unmet_demand == ECH_UNMET_BACKORDER;
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        int32_t i = p->leaf[j];
+        int32_t demand;
+        if (p->replay[j])
+            demand = p->replay[j][d];
+        else
+            demand = ech_dtable_sample(p->tables[(size_t)j * (size_t)n_periods + (size_t)period],
+                                       &s->demand_rng[j]);
+        int32_t on_hand = s->on_hand[i];
+        if (s->backlog[i] > 0 && on_hand > 0) {
+            int32_t served = s->backlog[i] < on_hand ? s->backlog[i] : on_hand;
+            s->backlog[i] -= served;
+            on_hand -= served;
+            s->acc[i].sold += served;
+        }
+        if (demand > 0) {
+            node_acc *acc = &s->acc[i];
+            int32_t served = demand < on_hand ? demand : on_hand;
+            on_hand -= served;
+            acc->demand += demand;
+            acc->filled += served;
+            acc->sold += served;
+            int32_t unmet = demand - served;
+            if (unmet > 0) {
+                s->short_today[i] = 1;
+                s->cycle_short[i] = 1;
+                if (backorder) {
+                    s->backlog[i] += unmet;
+                    acc->backordered += unmet;
+                } else {
+                    acc->lost += unmet;
+                }
+            }
+        }
+        s->on_hand[i] = on_hand;
+        s->on_hand_days[i] += on_hand;
+        s->backlog_days[i] += s->backlog[i];
+        s->stockout_days[i] += (on_hand == 0) | s->short_today[i];
+        s->short_today[i] = 0;
+    }
+}
+
+/* Step 6 at the locations without customer demand. */
+static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
+{
+    for (int32_t m = 0; m < p->n_stock_only; ++m) {
+        int32_t i = p->stock_only[m];
+        s->on_hand_days[i] += s->on_hand[i];
+        s->stockout_days[i] += (s->on_hand[i] == 0) | s->short_today[i];
+        s->short_today[i] = 0;
+    }
+}
+
+/* The warm-up is over: forget its counts and note the stock measurement starts from. */
+static void begin_measurement(const sku_plan *p, sku_state *s)
+{
+    size_t nl = (size_t)p->n * sizeof(int64_t);
+    memset(s->acc, 0, (size_t)p->n * sizeof(node_acc));
+    memset(s->on_hand_days, 0, nl);
+    memset(s->backlog_days, 0, nl);
+    memset(s->stockout_days, 0, nl);
+    for (int32_t i = 0; i < p->n; ++i) {
+        s->acc[i].start_on_hand = s->on_hand[i];
+        s->acc[i].start_in_transit = s->in_transit[i];
+        s->cycle_short[i] = 0;
+    }
+}
+
+/* The end: the cycle still open has measured days in it, so it counts. */
+static void end_measurement(const sku_plan *p, sku_state *s)
+{
+    for (int32_t i = 0; i < p->n; ++i) {
+        s->acc[i].cycles++;
+        s->acc[i].cycles_ok += !s->cycle_short[i];
+    }
+}
+
+/* ------------------------------------------------------------------------------
+ * End of a replication: invariants, KPIs, totals
+ * ------------------------------------------------------------------------------ */
+
+static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
+                                     const sku_state *s, int64_t rep, ech_error *err)
+{
+    for (int32_t i = 0; i < p->n; ++i) {
+        const node_acc *a = &s->acc[i];
+        int64_t in = a->start_on_hand + a->received;
+        int64_t out = a->sold + a->shipped + s->on_hand[i];
+        int64_t lane = a->received + s->in_transit[i] - a->start_in_transit;
+        int64_t shipped_children = 0;
+        for (int32_t c = p->child_begin[i]; c < p->child_begin[i + 1]; ++c)
+            shipped_children += s->acc[p->child[c]].shipped_in;
+        if (in != out || lane != a->shipped_in || shipped_children != a->shipped) {
+            int64_t x = p->first + i;
+            return ech_fail(err, ECH_ERR_RUNTIME,
+                            "internal error: stock not conserved for SKU '%s' at '%s' in "
+                            "replication %lld (start %lld + received %lld != sold %lld + "
+                            "shipped %lld + end %lld, or lane %lld != %lld, or children %lld)",
+                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[x]], (long long)rep,
+                            (long long)a->start_on_hand, (long long)a->received,
+                            (long long)a->sold, (long long)a->shipped, (long long)s->on_hand[i],
+                            (long long)lane, (long long)a->shipped_in,
+                            (long long)shipped_children);
+        }
+    }
+    return ECH_OK;
+}
+
+static void record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                               double *kpi_out, int64_t rep_stride, int64_t r,
+                               int64_t *totals)
+{
+    const ech_costs *costs = &sc->costs;
+    double days = (double)sc->days;
+    double cost = sc->cat.unit_cost[p->sku];
+    double price = sc->cat.unit_price[p->sku];
+    double margin = price > cost ? price - cost : 0.0;
+    int64_t t[ECH_TOTAL_COUNT] = {0};
+
+    for (int32_t i = 0; i < p->n; ++i) {
+        const node_acc *a = &s->acc[i];
+        int64_t x = p->first + i;
+        int demand_point = sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
+        double outflow = sc->sl.expected_outflow[x];
+        int64_t on_hand_days = s->on_hand_days[i];
+        double mean_on_hand = (double)on_hand_days / days;
+
+        double holding = costs->holding_rate_per_year * cost * (double)on_hand_days / 365.0;
+        double ordering = (double)a->orders *
+                          (p->parent[i] < 0 ? costs->supplier_order_cost : costs->internal_order_cost);
+        /* Shortages are charged where patients meet them: at demand points.  A cut
+         * or late shipment upstream shows up there as lost or late sales. */
+        double shortage = 0.0;
+        if (demand_point)
+            shortage = (double)a->lost * (margin + costs->lost_sale_penalty * price) +
+                       (double)s->backlog_days[i] * costs->backorder_cost_per_day * price;
+
+        double v[ECH_KPI_COUNT];
+        v[ECH_KPI_FILL_RATE] = a->demand > 0 ? (double)a->filled / (double)a->demand : 1.0;
+        v[ECH_KPI_CYCLE_SERVICE_LEVEL] =
+            a->cycles > 0 ? (double)a->cycles_ok / (double)a->cycles : NAN;
+        v[ECH_KPI_STOCKOUT_DAYS] = (double)s->stockout_days[i];
+        v[ECH_KPI_DEMAND] = (double)a->demand;
+        v[ECH_KPI_LOST] = (double)a->lost;
+        v[ECH_KPI_BACKORDERED] = (double)a->backordered;
+        v[ECH_KPI_MEAN_ON_HAND] = mean_on_hand;
+        v[ECH_KPI_MEAN_ON_HAND_VALUE] = mean_on_hand * cost;
+        v[ECH_KPI_DAYS_OF_SUPPLY] = outflow > 0.0 ? mean_on_hand / outflow : NAN;
+        v[ECH_KPI_ORDERS] = (double)a->orders;
+        v[ECH_KPI_ORDERED] = (double)a->ordered;
+        v[ECH_KPI_HOLDING_COST] = holding;
+        v[ECH_KPI_ORDERING_COST] = ordering;
+        v[ECH_KPI_SHORTAGE_COST] = shortage;
+        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage;
+        v[ECH_KPI_START_ON_HAND] = (double)a->start_on_hand;
+        v[ECH_KPI_RECEIVED] = (double)a->received;
+        v[ECH_KPI_SOLD] = (double)a->sold;
+        v[ECH_KPI_SHIPPED] = (double)a->shipped;
+        v[ECH_KPI_END_ON_HAND] = (double)s->on_hand[i];
+        v[ECH_KPI_START_IN_TRANSIT] = (double)a->start_in_transit;
+        v[ECH_KPI_END_IN_TRANSIT] = (double)s->in_transit[i];
+        for (int k = 0; k < ECH_KPI_COUNT; ++k)
+            kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
+
+        if (!totals)
+            continue;
+        int64_t holding_fx = ech_money_to_fixed(holding);
+        int64_t ordering_fx = ech_money_to_fixed(ordering);
+        int64_t shortage_fx = ech_money_to_fixed(shortage);
+        int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
+        if (demand_point) {
+            t[ECH_TOTAL_DEMAND] += a->demand;
+            t[ECH_TOTAL_FILLED] += a->filled;
+            t[ECH_TOTAL_LOST] += a->lost;
+            t[ECH_TOTAL_BACKORDERED] += a->backordered;
+            t[ECH_TOTAL_STOCKOUT_DAYS] += s->stockout_days[i];
+            t[ECH_TOTAL_DEMAND_POINT_DAYS] += sc->days;
+            t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] += value_days_fx;
+            t[ECH_TOTAL_SOLD_VALUE] += ech_money_to_fixed((double)a->sold * cost);
+        }
+        t[ECH_TOTAL_ON_HAND_UNIT_DAYS] += on_hand_days;
+        t[ECH_TOTAL_ON_HAND_VALUE_DAYS] += value_days_fx;
+        t[ECH_TOTAL_ORDERS] += a->orders;
+        t[ECH_TOTAL_HOLDING_COST] += holding_fx;
+        t[ECH_TOTAL_ORDERING_COST] += ordering_fx;
+        t[ECH_TOTAL_SHORTAGE_COST] += shortage_fx;
+        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx;
+    }
+    if (totals)
+        for (int k = 0; k < ECH_TOTAL_COUNT; ++k)
+            totals[r * ECH_TOTAL_COUNT + k] += t[k];
+}
+
+/* ------------------------------------------------------------------------------
+ * One SKU
+ * ------------------------------------------------------------------------------ */
+
+ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int64_t rep_end,
+                              double *kpi_out, int64_t rep_stride, int64_t *totals_out,
+                              ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    ech_arena_reset(&e->arena);
+    if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
+        return ECH_OK; /* not stocked anywhere */
+
+    sku_plan plan;
+    ech_status st = build_plan(e, sku, &plan, err);
+    if (st != ECH_OK)
+        return st;
+    sku_state state;
+    state_alloc(&e->arena, &plan, &state);
+
+    int32_t warmup = sc->warmup_days;
+    int32_t n_days = e->n_days;
+    int32_t n_periods = e->n_periods;
+    const uint16_t *period_of_day = e->period_of_day;
+
+    for (int64_t rep = rep_begin; rep < rep_end; ++rep) {
+        state_reset(sc, &plan, &state, rep);
+        if (warmup == 0)
+            begin_measurement(&plan, &state);
+        for (int32_t d = 0; d < n_days; ++d) {
+            /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
+             * with expiry dates, so no unit is ever written off. */
+            step_receive_and_review(&plan, &state, d);
+            step_ship(sc, &plan, &state, d);
+            step_demand_and_account(sc, &plan, &state, d, period_of_day[d], n_periods);
+            step_account_stock_only(&plan, &state);
+            if (d + 1 == warmup)
+                begin_measurement(&plan, &state);
+        }
+        end_measurement(&plan, &state);
+        st = check_conservation(sc, &plan, &state, rep, err);
+        if (st != ECH_OK)
+            return st;
+        record_replication(sc, &plan, &state, kpi_out, rep_stride, rep - rep_begin,
+                           totals_out ? totals_out : NULL);
+    }
+    return ECH_OK;
+}

@@ -1,0 +1,207 @@
+/* Resolving replenishment targets; see include/echelon/policy.h. */
+#include "echelon/policy.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Mean daily-demand factors of a season profile over the measured days, split so
+ * that a SKU's trend enters linearly: the average of weekly x season is `level`,
+ * the average of weekly x season x years-since-day-0 (at mid-month) is `slope`. */
+typedef struct profile_average {
+    double level;
+    double slope;
+} profile_average;
+
+static void average_profiles(const ech_scenario *sc, profile_average *avg)
+{
+    int32_t days = sc->days;
+    for (int32_t p = 0; p < sc->seasons.n; ++p)
+        avg[p].level = avg[p].slope = 0.0;
+    for (int32_t t = 0; t < days; ++t) {
+        double w = sc->weekly[ech_scenario_weekday(sc, t)];
+        int m = ech_scenario_month(sc, t);
+        char date[11];
+        ech_format_date(sc->start_date + t, date);
+        /* Years from day 0 to the 15th of the day's month. */
+        int32_t mid;
+        date[8] = '1';
+        date[9] = '5';
+        ech_parse_date(date, &mid);
+        double years = (double)(mid - sc->start_date) / 365.25;
+        for (int32_t p = 0; p < sc->seasons.n; ++p) {
+            double f = w * sc->seasons.monthly[p][m];
+            avg[p].level += f;
+            avg[p].slope += f * years;
+        }
+    }
+    for (int32_t p = 0; p < sc->seasons.n; ++p) {
+        avg[p].level /= (double)days;
+        avg[p].slope /= (double)days;
+    }
+}
+
+/* Variance of one day's demand of a demand point with the given overall mean. */
+static double daily_variance(const ech_skulocs *sl, int64_t x, double mean)
+{
+    double pi = sl->demand_zero_prob[x];
+    double ratio = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
+    if (sl->demand_dist[x] == ECH_DEMAND_REPLAY)
+        return mean; /* a history has no model: treat it as Poisson */
+    if (pi <= 0.0)
+        return ratio * mean;
+    /* Zero-inflated: base mean mb = mean / (1 - pi), base variance ratio * mb;
+     * mixture variance (1 - pi)(var_b + mb^2) - mean^2. */
+    double mb = mean / (1.0 - pi);
+    return (1.0 - pi) * (ratio * mb + mb * mb) - mean * mean;
+}
+
+/* The smallest k with P(X <= k) >= p for X negative binomial (or Poisson when the
+ * variance does not exceed the mean) with the given mean and variance. */
+static int64_t demand_quantile(double mean, double var, double p)
+{
+    if (mean <= 0.0)
+        return 0;
+    int poisson = var <= mean * (1.0 + 1e-9);
+    double nb_n = 0.0, nb_p = 0.0;
+    if (!poisson) {
+        /* NB(n, p): mean n(1-p)/p, variance mean / p. */
+        nb_p = mean / var;
+        nb_n = mean * nb_p / (1.0 - nb_p);
+    }
+    double sd = sqrt(poisson ? mean : var);
+    /* Start from the normal approximation and walk to the exact quantile. */
+    double z = gsl_cdf_ugaussian_Pinv(p);
+    int64_t k = (int64_t)floor(mean + z * sd);
+    if (k < 0)
+        k = 0;
+#define CDF(kk) (poisson ? gsl_cdf_poisson_P((unsigned)(kk), mean) \
+                         : gsl_cdf_negative_binomial_P((unsigned)(kk), nb_p, nb_n))
+    while (k > 0 && CDF(k - 1) >= p)
+        --k;
+    while (CDF(k) < p)
+        ++k;
+#undef CDF
+    return k;
+}
+
+ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
+{
+    ech_skulocs *sl = &sc->sl;
+    const ech_network *net = &sc->net;
+    const char *path = sc->source_path;
+
+    profile_average *avg = ech_xmalloc((size_t)sc->seasons.n * sizeof *avg, "season averages");
+    average_profiles(sc, avg);
+
+    free(sl->expected_outflow);
+    sl->expected_outflow = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double),
+                                       "expected outflow");
+    double *var = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double), "outflow variance");
+
+    /* Expected outflow and its daily variance: demand points from their model,
+     * upstream skulocs as the sum over their children.  Children come after their
+     * parents within a SKU, so one backward sweep accumulates whole subtrees. */
+    for (int64_t x = sl->n - 1; x >= 0; --x) {
+        if (sl->demand_dist[x] != ECH_DEMAND_NONE) {
+            double mean;
+            if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
+                mean = sl->demand_mean[x];
+            } else {
+                int32_t k = sl->sku[x];
+                const profile_average *a = &avg[sc->cat.season_profile[k]];
+                mean = sl->demand_mean[x] * (a->level + sc->cat.trend_per_year[k] * a->slope);
+                if (mean < 0.0)
+                    mean = 0.0;
+            }
+            sl->expected_outflow[x] += mean;
+            var[x] += daily_variance(sl, x, mean);
+        }
+        if (sl->parent[x] >= 0) {
+            sl->expected_outflow[sl->parent[x]] += sl->expected_outflow[x];
+            var[sl->parent[x]] += var[x];
+        }
+    }
+
+    ech_status st = ECH_OK;
+    for (int64_t x = 0; x < sl->n && st == ECH_OK; ++x) {
+        int32_t loc = sl->location[x];
+        int32_t k = sl->sku[x];
+        const ech_policy_rule *rule = &sc->rule[net->kind[loc]];
+        if (sl->policy[x] == ECH_POLICY_FROM_RULE)
+            sl->policy[x] = rule->policy;
+        if (sl->review_days[x] < 1)
+            sl->review_days[x] = rule->review_days;
+        if (sl->min_order_qty[x] < 0)
+            sl->min_order_qty[x] = rule->min_order_qty;
+
+        if (sl->order_up_to[x] < 0) {
+            double outflow = sl->expected_outflow[x];
+            int64_t S, s;
+            switch (rule->target) {
+            case ECH_TARGET_FIXED:
+                S = rule->order_up_to;
+                s = rule->reorder_point >= 0 ? rule->reorder_point : S - 1;
+                break;
+            case ECH_TARGET_COVER_DAYS:
+                S = (int64_t)ceil(outflow * rule->cover_days - 1e-9);
+                s = S - 1;
+                break;
+            case ECH_TARGET_SERVICE_LEVEL:
+            default: {
+                /* Protection interval: lead time of the inbound lane plus the review
+                 * period; at the root the supplier's lead time is random, which adds
+                 * outflow^2 x Var(L) to the variance of demand over it. */
+                double lead, lead_var = 0.0;
+                if (sl->parent[x] < 0) {
+                    const ech_lead_time *lt = &sc->suppliers.lead_time[sc->cat.supplier[k]];
+                    lead = lt->mean;
+                    if (lt->dist != ECH_LT_FIXED)
+                        lead_var = lt->sd * lt->sd;
+                } else {
+                    lead = net->lead_time_days[loc];
+                }
+                double span = lead + sl->review_days[x];
+                double m = outflow * span;
+                double v = var[x] * span + outflow * outflow * lead_var;
+                int64_t q = demand_quantile(m, v, rule->service_level);
+                s = q - 1;
+                S = q;
+                break;
+            }
+            }
+            if (sl->policy[x] == ECH_POLICY_S_S && rule->target != ECH_TARGET_FIXED) {
+                /* The order quantity of (s,S): order_days of mean demand, at least one
+                 * pack; the service-level or cover target sets the trigger s. */
+                int64_t lot = (int64_t)llround(outflow * rule->order_days);
+                int64_t pack = sc->cat.pack_size[k];
+                if (lot < pack)
+                    lot = pack;
+                if (lot < 1)
+                    lot = 1;
+                S = s + lot;
+            }
+            if (S > INT32_MAX / 2)
+                st = ech_fail_at(err, path, 0, "policies",
+                                 "the target for SKU '%s' at '%s' is %lld units, too large",
+                                 sc->cat.id[k], net->id[loc], (long long)S);
+            sl->order_up_to[x] = (int32_t)S;
+            sl->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
+        } else if (sl->reorder_point[x] < -1 || sl->reorder_point[x] >= sl->order_up_to[x]) {
+            if (sl->reorder_point[x] == -1 || sl->policy[x] == ECH_POLICY_BASE_STOCK)
+                sl->reorder_point[x] = sl->order_up_to[x] - 1;
+            else
+                st = ech_fail_at(err, path, 0, "reorder_point",
+                                 "SKU '%s' at '%s': reorder point %d must be below the "
+                                 "order-up-to level %d",
+                                 sc->cat.id[k], net->id[loc], sl->reorder_point[x],
+                                 sl->order_up_to[x]);
+        }
+        if (st == ECH_OK && sl->policy[x] == ECH_POLICY_BASE_STOCK)
+            sl->reorder_point[x] = sl->order_up_to[x] - 1;
+    }
+    free(var);
+    free(avg);
+    return st;
+}

@@ -1,0 +1,39 @@
+# Whole-program tests: the echelon command as users run it.
+set(ECHELON_SCRIPTS ${CMAKE_CURRENT_SOURCE_DIR}/scripts)
+set(ECHELON_MPIRUN "${MPIEXEC_EXECUTABLE}")
+
+function(echelon_program_test name)
+  add_test(NAME ${name} COMMAND ${ARGN})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 600 LABELS program
+      ENVIRONMENT "${ECHELON_MPI_ENV};${ECHELON_MPI_ASAN};${ECHELON_TEST_ENV};ECHELON_MPIRUN=${ECHELON_MPIRUN};OMP_NUM_THREADS=1")
+endfunction()
+
+# Command-line basics: help, version, usage errors.
+echelon_program_test(cli.basics bash ${ECHELON_SCRIPTS}/cli_basics.sh)
+
+# Every malformed input: exit status 2, a message naming the file and line or row,
+# and no results file left behind.
+file(GLOB bad_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/bad_input/*)
+foreach(case ${bad_cases})
+  if(IS_DIRECTORY ${case})
+    get_filename_component(case_name ${case} NAME)
+    echelon_program_test(bad_input.${case_name} bash ${ECHELON_SCRIPTS}/bad_input.sh ${case})
+  endif()
+endforeach()
+
+# Bitwise-identical results for any ranks x threads.
+echelon_program_test(determinism.demo bash ${ECHELON_SCRIPTS}/determinism.sh
+    ${CMAKE_SOURCE_DIR}/scenarios/demo.yaml --replications 6 --days 60 --warmup 14)
+echelon_program_test(determinism.pharmacy_chain bash ${ECHELON_SCRIPTS}/determinism.sh
+    ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_chain_csv.yaml --replications 20 --keep-replications)
+
+# The results file: readable by h5py and xarray, and the README's example runs.
+echelon_program_test(results.readers bash ${ECHELON_SCRIPTS}/results_readers.sh)
+
+# Conservation read back from a results file with every replication kept.
+echelon_program_test(results.conservation bash ${ECHELON_SCRIPTS}/conservation.sh)
+
+# The Slurm batch script under a real single-node Slurm (needs root and the
+# slurm packages; skipped with status 77 where they are missing).
+echelon_program_test(slurm.run_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_run_sbatch.sh)
+set_tests_properties(slurm.run_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The same scenario at 1x1, 1x2, 2x1, 3x1 and 4x1 ranks x threads: every KPI and
+# totals dataset must be bitwise identical, and so must the verification hash.
+source "$(dirname "$0")/common.sh"
+scenario=$1
+shift
+configs="1x1 1x2 2x1 3x1 4x1"
+for c in $configs; do
+    ranks=${c%x*}; threads=${c#*x}
+    run_mpi "$ranks" "$threads" run "$scenario" "$@" --threads "$threads" --quiet \
+        -o "$TMP/$c.h5" >"$TMP/$c.txt" || fail "run at $c failed"
+    grep "^Verification hash" "$TMP/$c.txt" >"$TMP/$c.hash"
+done
+for c in $configs; do
+    [ "$c" = 1x1 ] && continue
+    cmp -s "$TMP/1x1.hash" "$TMP/$c.hash" || fail "verification hash differs at $c"
+    for group in /skuloc /totals /catalogue /network; do
+        h5diff -q "$TMP/1x1.h5" "$TMP/$c.h5" "$group" "$group" ||
+            fail "$group differs between 1x1 and $c"
+    done
+done
+cat "$TMP/1x1.hash"
+echo "identical at $configs"
