@@ -32,8 +32,19 @@ typedef struct ech_overrides {
 /* An overrides record that overrides nothing. */
 ech_overrides ech_overrides_none(void);
 
+/* Loads the scenario file `path` into `sc` (whose previous contents are ignored).
+ * Files the scenario names are relative to the scenario file's directory.  `ov` may
+ * be NULL.  On failure `sc` is left empty (ech_scenario_free on it is harmless) and
+ * `err` holds the message. */
 ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scenario *sc,
                              ech_error *err);
+
+/* The scenario as simulated, as YAML text for the results file's provenance: every
+ * setting after defaults and overrides (name, seed, replications, horizon, demand
+ * and season profiles, supply rules, suppliers, costs, policy rules, start, output
+ * options) and where the network and catalogue came from with their sizes.  The
+ * caller frees the returned string. */
+char *ech_scenario_resolved_text(const ech_scenario *sc);
 
 #ifdef __cplusplus
 }
