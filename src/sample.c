@@ -1,0 +1,583 @@
+/* Random variate samplers; see include/echelon/sample.h. */
+#include "echelon/sample.h"
+#include "echelon/error.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_gamma.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest table we build: 16 MiB of thresholds, while a Poisson table at the
+ * largest mean accepted needs about 0.6 million entries.  Reaching it means the
+ * parameters are nonsense (a variance ratio of millions, whose tail decays over
+ * tens of millions of values), and the builders say so with -1 rather than
+ * exhausting memory. */
+#define DTABLE_MAX_N (INT32_C(1) << 22)
+
+/* The largest mean a demand table accepts: values must stay inside int32_t with
+ * room for the tails. */
+#define DTABLE_MAX_MEAN 1e9
+
+/* The pmf recursions stop once the mass not yet generated is below this fraction of
+ * the mode's probability (so below it as a fraction of the total, too).  At 1e-4 of
+ * ECH_DTABLE_TAIL, the folding in ech_dtable_from_pmf decides as if the tails had
+ * been generated to the end, and the mass left out changes nothing at the tables'
+ * 2^-32 resolution. */
+#define PMF_GEN_EPS 1e-16
+
+/* Demand pmfs up to this many entries (8 KiB) are built on the stack: every mean up
+ * to about 60 with var_ratio up to 20, so rebuilding the seasonal tables of the
+ * great majority of SKUs allocates nothing but the tables themselves. */
+enum { PMF_STACK_N = 1024 };
+
+/* The direct Poisson sampler switches from inversion to PTRS at this mean. */
+#define POISSON_PTRS_MIN 10.0
+
+/* Means above 2^52 cannot be sampled as exact integers in double precision. */
+#define POISSON_MAX_MEAN 4503599627370496.0
+
+/* ------------------------------------------------------------------------------
+ * Tables
+ * ------------------------------------------------------------------------------ */
+
+/* ceil(2^32 F) - 1 clamped to a 32-bit threshold, from 2^32 F: u <= threshold
+ * exactly when u < 2^32 F, so a table value's cumulative probability is F rounded up
+ * to the next multiple of 2^-32. */
+static uint32_t threshold_of(double scaled)
+{
+    /* scaled = 2^32 F.  ceil by hand: a libm call per entry is a noticeable part of
+     * building the small tables that are rebuilt for every season. */
+    if (!(scaled > 1.0))
+        return 0u;
+    if (scaled > 4294967295.0)
+        return UINT32_MAX;
+    uint32_t floor_x = (uint32_t)scaled;
+    return (double)floor_x < scaled ? floor_x : floor_x - 1u;
+}
+
+int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const double *pmf,
+                        int32_t n)
+{
+    if (!t || !arena || !pmf || n < 1 || n > DTABLE_MAX_N)
+        return -1;
+    if ((int64_t)base + n - 1 > INT32_MAX)
+        return -1;
+    double total = 0.0;
+    for (int32_t i = 0; i < n; ++i) {
+        if (!(pmf[i] >= 0.0) || !isfinite(pmf[i]))
+            return -1;
+        total += pmf[i];
+    }
+    if (!(total > 0.0) || !isfinite(total))
+        return -1;
+
+    /* Fold each tail: [0, lo) is the longest prefix and (hi, n) the longest suffix
+     * with mass below ECH_DTABLE_TAIL.  Both are summed from the outside in, so tiny
+     * tail masses are not lost against the bulk.  They cannot meet: together they
+     * would hold the whole mass, which is far more than two tails' worth. */
+    double cut = ECH_DTABLE_TAIL * total;
+    int32_t lo = 0, hi = n - 1;
+    double left = 0.0, right = 0.0;
+    while (lo < n - 1 && left + pmf[lo] < cut)
+        left += pmf[lo++];
+    while (hi > lo && right + pmf[hi] < cut)
+        right += pmf[hi--];
+    int32_t m = hi - lo + 1;
+
+    /* The mean of the folded distribution, taken about its first value so that the
+     * offsets, not the absolute values, carry the precision. */
+    double moment = 0.0;
+    for (int32_t j = 1; j < m - 1; ++j)
+        moment += (double)j * pmf[lo + j];
+    if (m > 1)
+        moment += (double)(m - 1) * (pmf[hi] + right);
+
+    uint32_t *thr = ech_arena_alloc(arena, (size_t)m * sizeof *thr, "sampling table");
+    double cum = left;
+    int32_t used = m;
+    for (int32_t j = 0; j < m - 1; ++j) {
+        cum += pmf[lo + j];
+        thr[j] = threshold_of(cum / total * 4294967296.0);
+        /* Once a threshold reaches 2^32-1 no 32-bit draw can pass it, so the values
+         * after it can never be drawn: the sampled distribution is the same without
+         * them, and dropping them makes base + n - 1 the largest value a draw can
+         * return (what callers sizing a pipeline by the longest lead time need). */
+        if (thr[j] == UINT32_MAX) {
+            used = j + 1;
+            break;
+        }
+    }
+    thr[used - 1] = UINT32_MAX;
+
+    /* The guide has at least two entries: with one, guide_shift would be 32 and
+     * u >> 32 is undefined for a 32-bit u. */
+    uint32_t log2_guide = 1;
+    while ((INT64_C(1) << log2_guide) < used)
+        ++log2_guide;
+    int64_t n_guide = INT64_C(1) << log2_guide;
+    uint32_t shift = 32u - log2_guide;
+    int32_t *guide = ech_arena_alloc(arena, (size_t)n_guide * sizeof *guide,
+                                     "sampling table guide");
+    int32_t i = 0;
+    for (int64_t g = 0; g < n_guide; ++g) {
+        uint32_t start = (uint32_t)((uint64_t)g << shift);
+        while (thr[i] < start)
+            ++i; /* stops at the last entry, 2^32-1, at the latest */
+        guide[g] = i;
+    }
+
+    t->base = base + lo;
+    t->n = used;
+    t->guide_shift = shift;
+    t->threshold = thr;
+    t->guide = guide;
+    t->mean = (double)t->base + moment / total;
+    return 0;
+}
+
+int32_t ech_dtable_quantile(const ech_dtable *t, double p)
+{
+    /* P(X <= base+i) = (threshold[i] + 1) / 2^32, so the smallest value reaching p
+     * is the one a draw u = ceil(2^32 p) - 1 selects. */
+    if (!(p > 0.0))
+        return t->base;
+    if (p >= 1.0)
+        return t->base + t->n - 1;
+    return ech_dtable_sample_u32(t, (uint32_t)(ceil(p * 4294967296.0) - 1.0));
+}
+
+/* A pmf being built: on the stack while it fits, then on the heap, doubling. */
+typedef struct pmf_buf {
+    double *p;
+    int64_t cap;
+    double stack[PMF_STACK_N];
+} pmf_buf;
+
+static void pmf_buf_init(pmf_buf *b)
+{
+    b->p = b->stack;
+    b->cap = PMF_STACK_N;
+}
+
+static void pmf_buf_reserve(pmf_buf *b, int64_t n)
+{
+    if (n <= b->cap)
+        return;
+    int64_t cap = b->cap;
+    while (cap < n)
+        cap *= 2;
+    if (b->p == b->stack) {
+        double *p = ech_xmalloc((size_t)cap * sizeof *p, "demand pmf scratch");
+        memcpy(p, b->stack, sizeof b->stack);
+        b->p = p;
+    } else {
+        b->p = ech_xrealloc(b->p, (size_t)cap * sizeof *b->p, "demand pmf scratch");
+    }
+    b->cap = cap;
+}
+
+static void pmf_buf_release(pmf_buf *b)
+{
+    if (b->p != b->stack)
+        free(b->p);
+}
+
+static int single_value_table(ech_dtable *t, ech_arena *arena, int32_t value)
+{
+    const double one = 1.0;
+    return ech_dtable_from_pmf(t, arena, value, &one, 1);
+}
+
+/* A count distribution given by the ratio of successive probabilities, which is all
+ * the pmf recursions need: Poisson P(k+1)/P(k) = mean/(k+1); negative binomial with
+ * size r and q = 1 - p, P(k+1)/P(k) = (k+r) q/(k+1).  Working outwards from the
+ * mode with P(mode) = 1 keeps every term between about PMF_GEN_EPS and 1, so
+ * nothing underflows whatever the mean, and no lgamma is needed:
+ * ech_dtable_from_pmf normalises. */
+typedef struct count_dist {
+    int negbin;
+    double mean; /* Poisson */
+    double r, q; /* negative binomial */
+    int64_t mode;
+} count_dist;
+
+static double ratio_up(const count_dist *d, int64_t k)
+{
+    if (d->negbin)
+        return ((double)k + d->r) * d->q / (double)(k + 1);
+    return d->mean / (double)(k + 1);
+}
+
+/* The first value worth keeping: walks down from the mode until the mass below is
+ * under PMF_GEN_EPS (relative to the mode, so relative to the total too).  Going
+ * down, P(k-1)/P(k) = 1/ratio_up(k-1) falls as k falls for both families (the
+ * negative binomial has its mode above 0 only when r > 1, where that holds), so the
+ * current ratio s bounds the rest by the geometric series term s / (1 - s). */
+static int64_t count_first(const count_dist *d)
+{
+    double term = 1.0;
+    int64_t k = d->mode;
+    while (k > 0) {
+        double s = 1.0 / ratio_up(d, k - 1);
+        if (s < 1.0 && term * s < PMF_GEN_EPS * (1.0 - s))
+            break;
+        term *= s;
+        --k;
+    }
+    return k;
+}
+
+/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob. */
+static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                       double zero_prob)
+{
+    int64_t first = count_first(d);
+    /* Extra zeros need the value 0 in the table even when the distribution's own
+     * mass there is negligible; the values between get probability 0. */
+    int64_t base = zero_prob > 0.0 ? 0 : first;
+    if (d->mode - base + 1 > DTABLE_MAX_N)
+        return -1;
+    pmf_buf buf;
+    pmf_buf_init(&buf);
+    pmf_buf_reserve(&buf, d->mode - base + 1);
+    double *pmf = buf.p;
+    for (int64_t k = base; k < first; ++k)
+        pmf[k - base] = 0.0;
+
+    double term = 1.0, sum = 1.0;
+    pmf[d->mode - base] = 1.0;
+    for (int64_t k = d->mode; k > first; --k) {
+        term /= ratio_up(d, k - 1);
+        pmf[k - 1 - base] = term;
+        sum += term;
+    }
+
+    /* Upwards in one pass, growing the buffer as needed.  Every later ratio is at
+     * most the current one for the Poisson; for the negative binomial the ratio tends
+     * to q, from above when r > 1 and from below otherwise, so max(ratio, q) bounds
+     * the rest. */
+    term = 1.0;
+    int64_t k = d->mode;
+    for (;;) {
+        double rho = ratio_up(d, k);
+        double bound = d->negbin && rho < d->q ? d->q : rho;
+        if (bound < 1.0 && term * bound < PMF_GEN_EPS * (1.0 - bound))
+            break;
+        if (k + 1 - base >= DTABLE_MAX_N || k + 1 > INT32_MAX) {
+            pmf_buf_release(&buf);
+            return -1;
+        }
+        term *= rho;
+        ++k;
+        pmf_buf_reserve(&buf, k - base + 1);
+        pmf = buf.p;
+        pmf[k - base] = term;
+        sum += term;
+    }
+    int64_t n = k - base + 1;
+
+    if (zero_prob > 0.0) {
+        /* In units where the distribution's own mass sums to `sum`, adding
+         * zero_prob sum / (1 - zero_prob) at 0 makes P(0) = zero_prob +
+         * (1 - zero_prob) P_base(0) once ech_dtable_from_pmf normalises. */
+        pmf[0] += zero_prob * sum / (1.0 - zero_prob);
+    }
+    int rc = ech_dtable_from_pmf(t, arena, (int32_t)base, pmf, (int32_t)n);
+    pmf_buf_release(&buf);
+    return rc;
+}
+
+static int demand_args_ok(const ech_dtable *t, const ech_arena *arena, double mean,
+                          double zero_prob)
+{
+    return t && arena && mean >= 0.0 && mean <= DTABLE_MAX_MEAN && zero_prob >= 0.0 &&
+           zero_prob < 1.0;
+}
+
+int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero_prob)
+{
+    if (!demand_args_ok(t, arena, mean, zero_prob))
+        return -1;
+    if (mean == 0.0)
+        return single_value_table(t, arena, 0);
+    count_dist d = {.negbin = 0, .mean = mean, .mode = (int64_t)floor(mean)};
+    return count_table(t, arena, &d, zero_prob);
+}
+
+int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_ratio,
+                      double zero_prob)
+{
+    if (!demand_args_ok(t, arena, mean, zero_prob) || !(var_ratio >= 1.0) ||
+        !isfinite(var_ratio))
+        return -1;
+    /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
+     * lets callers pass a fitted ratio through without a special case. */
+    if (var_ratio == 1.0)
+        return ech_dtable_poisson(t, arena, mean, zero_prob);
+    if (mean == 0.0)
+        return single_value_table(t, arena, 0);
+    /* variance / mean = 1/p, so p = 1/var_ratio and r = mean p / (1 - p). */
+    count_dist d = {.negbin = 1, .r = mean / (var_ratio - 1.0), .q = 1.0 - 1.0 / var_ratio};
+    d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
+    return count_table(t, arena, &d, zero_prob);
+}
+
+/* A continuous lead-time distribution's CDF and survival function. */
+typedef struct lead_time_cont {
+    ech_lead_time_dist dist;
+    double a, b; /* gamma: shape, scale; lognormal: mu, sigma */
+} lead_time_cont;
+
+static double lt_P(const lead_time_cont *c, double x)
+{
+    if (c->dist == ECH_LT_GAMMA)
+        return gsl_cdf_gamma_P(x, c->a, c->b);
+    return gsl_cdf_lognormal_P(x, c->a, c->b);
+}
+
+static double lt_Q(const lead_time_cont *c, double x)
+{
+    if (c->dist == ECH_LT_GAMMA)
+        return gsl_cdf_gamma_Q(x, c->a, c->b);
+    return gsl_cdf_lognormal_Q(x, c->a, c->b);
+}
+
+/* P(X <= x) and P(X > x), each from GSL directly where it is the smaller one:
+ * differences of P lose the upper tail's masses to rounding against 1, differences
+ * of Q the lower tail's. */
+typedef struct cdf_pair {
+    double P, Q;
+} cdf_pair;
+
+static cdf_pair lt_cdf(const lead_time_cont *c, double x)
+{
+    cdf_pair v;
+    v.P = lt_P(c, x);
+    v.Q = v.P < 0.5 ? 1.0 - v.P : lt_Q(c, x);
+    return v;
+}
+
+static int64_t clamp64(int64_t x, int64_t lo, int64_t hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,
+                         double mean, double sd, int32_t min_days, int32_t max_days)
+{
+    if (!t || !arena || !(mean > 0.0) || mean > (double)INT32_MAX || min_days < 0 ||
+        min_days > max_days)
+        return -1;
+    if (dist == ECH_LT_FIXED) {
+        int64_t v = (int64_t)round(mean);
+        return single_value_table(t, arena, (int32_t)clamp64(v, min_days, max_days));
+    }
+    if (!(sd > 0.0) || !isfinite(sd))
+        return -1;
+    lead_time_cont c = {.dist = dist};
+    if (dist == ECH_LT_GAMMA) {
+        ech_gamma_from_mean_sd(mean, sd, &c.a, &c.b);
+    } else if (dist == ECH_LT_LOGNORMAL) {
+        ech_lognormal_from_mean_sd(mean, sd, &c.a, &c.b);
+    } else {
+        return -1;
+    }
+    if (!isfinite(c.a) || !isfinite(c.b) || !(c.b > 0.0))
+        return -1;
+
+    /* Days where the distribution has mass above PMF_GEN_EPS, found by doubling
+     * (halving) away from the mean: a generous bound costs a few more CDF calls but
+     * keeps a wide [min_days, max_days] from costing one call per day. */
+    int64_t hi = (int64_t)ceil(mean);
+    while (hi < max_days && lt_Q(&c, (double)hi + 0.5) >= PMF_GEN_EPS)
+        hi = 2 * hi + 1;
+    int64_t lo = (int64_t)floor(mean);
+    while (lo > min_days && lt_P(&c, (double)lo - 0.5) >= PMF_GEN_EPS)
+        lo /= 2;
+    lo = clamp64(lo, min_days, max_days);
+    hi = clamp64(hi, min_days, max_days);
+    int64_t n = hi - lo + 1;
+    if (n > DTABLE_MAX_N)
+        return -1;
+
+    /* The first and last entries take everything below and above them: the mass
+     * outside [min_days, max_days], or the negligible tails cut off by the search. */
+    double *pmf = ech_xmalloc((size_t)n * sizeof *pmf, "lead-time pmf scratch");
+    if (n == 1) {
+        pmf[0] = 1.0;
+    } else {
+        cdf_pair below = lt_cdf(&c, (double)lo + 0.5);
+        pmf[0] = below.P;
+        for (int64_t k = lo + 1; k < hi; ++k) {
+            cdf_pair above = lt_cdf(&c, (double)k + 0.5);
+            pmf[k - lo] = below.P >= 0.5 ? below.Q - above.Q : above.P - below.P;
+            below = above;
+        }
+        pmf[n - 1] = below.Q;
+    }
+    int rc = ech_dtable_from_pmf(t, arena, (int32_t)lo, pmf, (int32_t)n);
+    free(pmf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------
+ * Direct samplers
+ * ------------------------------------------------------------------------------ */
+
+/* A uniform double strictly inside (0, 1) with 52 random bits, (x + 0.5) / 2^52:
+ * exact in double precision, never 0 (safe for log) and never 1. */
+static double uniform_open(ech_pcg32 *rng)
+{
+    uint64_t hi = ech_pcg32_next(rng) >> 6; /* 26 bits */
+    uint64_t lo = ech_pcg32_next(rng) >> 6; /* 26 bits */
+    return ((double)((hi << 26) | lo) + 0.5) * (1.0 / 4503599627370496.0);
+}
+
+/* Inversion by sequential search from 0; about mean + 1 steps. */
+static int64_t poisson_inversion(ech_pcg32 *rng, double mean)
+{
+    double u = uniform_open(rng);
+    double p = exp(-mean);
+    double cdf = p;
+    int64_t k = 0;
+    while (u > cdf) {
+        ++k;
+        p *= mean / (double)k;
+        double next = cdf + p;
+        /* The sum stops growing a rounding error short of 1; a u above that is
+         * given the last value the search reached rather than looping forever. */
+        if (next == cdf)
+            break;
+        cdf = next;
+    }
+    return k;
+}
+
+/* PTRS, Hormann (1993), "The transformed rejection method for generating Poisson
+ * random variables", Insurance: Mathematics and Economics 12, 39-45.  A transformed
+ * uniform proposes k; most proposals pass the cheap first test and only the rest
+ * need the log-pmf. */
+static int64_t poisson_ptrs(ech_pcg32 *rng, double mean)
+{
+    double slam = sqrt(mean);
+    double loglam = log(mean);
+    double b = 0.931 + 2.53 * slam;
+    double a = -0.059 + 0.02483 * b;
+    double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    double v_r = 0.9277 - 3.6224 / (b - 2.0);
+    for (;;) {
+        double u = uniform_open(rng) - 0.5;
+        double v = uniform_open(rng);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= v_r)
+            return (int64_t)k;
+        if (k < 0.0 || (us < 0.013 && v > us))
+            continue;
+        /* gsl_sf_lnfact rather than lgamma: lgamma writes the global signgam, a data
+         * race between OpenMP threads. */
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
+            -mean + k * loglam - gsl_sf_lnfact((unsigned int)k))
+            return (int64_t)k;
+    }
+}
+
+int64_t ech_sample_poisson(ech_pcg32 *rng, double mean)
+{
+    /* A negative, NaN or enormous mean is a caller's bug; -1 cannot be a count, so
+     * it shows up rather than being silently clamped. */
+    if (!(mean >= 0.0) || mean > POISSON_MAX_MEAN)
+        return -1;
+    if (mean == 0.0)
+        return 0;
+    if (mean < POISSON_PTRS_MIN)
+        return poisson_inversion(rng, mean);
+    return poisson_ptrs(rng, mean);
+}
+
+int64_t ech_sample_negbin(ech_pcg32 *rng, double mean, double var_ratio)
+{
+    if (!(mean >= 0.0) || !(var_ratio >= 1.0) || !isfinite(var_ratio))
+        return -1;
+    if (var_ratio == 1.0 || mean == 0.0)
+        return ech_sample_poisson(rng, mean);
+    /* Poisson(L) with L ~ Gamma(r, var_ratio - 1), r = mean / (var_ratio - 1): E L =
+     * mean and Var = mean + r (var_ratio - 1)^2 = var_ratio mean. */
+    double lambda = ech_sample_gamma(rng, mean / (var_ratio - 1.0), var_ratio - 1.0);
+    return ech_sample_poisson(rng, lambda);
+}
+
+double ech_sample_normal(ech_pcg32 *rng)
+{
+    for (;;) {
+        double x = 2.0 * uniform_open(rng) - 1.0;
+        double y = 2.0 * uniform_open(rng) - 1.0;
+        double s = x * x + y * y;
+        if (s < 1.0 && s > 0.0)
+            return x * sqrt(-2.0 * log(s) / s);
+    }
+}
+
+double ech_sample_gamma(ech_pcg32 *rng, double shape, double scale)
+{
+    if (!(shape > 0.0) || !(scale > 0.0) || !isfinite(shape) || !isfinite(scale))
+        return NAN;
+    if (shape < 1.0) {
+        /* Gamma(a) = Gamma(a + 1) U^(1/a) (Marsaglia and Tsang, section 6). */
+        double g = ech_sample_gamma(rng, shape + 1.0, scale);
+        return g * pow(uniform_open(rng), 1.0 / shape);
+    }
+    /* Marsaglia and Tsang (2000), "A simple method for generating gamma variables",
+     * ACM TOMS 26(3): d (1 + c x)^3 with x normal, accepted by a cheap squeeze or
+     * the log test. */
+    double d = shape - 1.0 / 3.0;
+    double c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = ech_sample_normal(rng);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        double u = uniform_open(rng);
+        double x2 = x * x;
+        if (u < 1.0 - 0.0331 * x2 * x2)
+            return d * v * scale;
+        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
+            return d * v * scale;
+    }
+}
+
+double ech_sample_lognormal(ech_pcg32 *rng, double mu, double sigma)
+{
+    return exp(mu + sigma * ech_sample_normal(rng));
+}
+
+int ech_sample_bernoulli(ech_pcg32 *rng, double p)
+{
+    /* 1 when u < round(2^32 p): p = 0 never, p = 1 always (u < 2^32), and one draw
+     * whatever p is, so the stream stays aligned.  A NaN p never fires. */
+    double x = p * 4294967296.0;
+    uint64_t threshold = x > 0.0 ? (x >= 4294967296.0 ? UINT64_C(4294967296) : (uint64_t)(x + 0.5))
+                                 : 0u;
+    return (uint64_t)ech_pcg32_next(rng) < threshold;
+}
+
+void ech_gamma_from_mean_sd(double mean, double sd, double *shape, double *scale)
+{
+    /* mean = k theta, variance = k theta^2. */
+    double cv = sd / mean;
+    *shape = 1.0 / (cv * cv);
+    *scale = sd * cv;
+}
+
+void ech_lognormal_from_mean_sd(double mean, double sd, double *mu, double *sigma)
+{
+    /* mean = exp(mu + sigma^2 / 2), variance = mean^2 (exp(sigma^2) - 1). */
+    double cv = sd / mean;
+    double s2 = log1p(cv * cv);
+    *mu = log(mean) - 0.5 * s2;
+    *sigma = sqrt(s2);
+}
