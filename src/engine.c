@@ -56,10 +56,11 @@ typedef struct sku_plan {
     const ech_dtable **tables;       /* [j * n_periods + period] or NULL for a replay */
     const int32_t **replay;          /* [j]: the history series, or NULL */
 
-    /* Pipes: node i's ring of pipe_mask[i] + 1 arrival slots starts at pipe_offset[i]. */
-    uint32_t *pipe_mask;
-    int32_t *pipe_offset;
-    int32_t pipe_total;
+    /* Pipes, rings of arrival slots indexed by simulated day: one for the root's
+     * supplier (its lead times can be long), and one slot x node table for the
+     * lanes between locations, so that a day's arrivals are one contiguous row. */
+    uint32_t supplier_mask;   /* supplier ring slots - 1 */
+    uint32_t lane_mask;       /* lane ring slots - 1 */
 
     const ech_dtable *supplier_lead_time;
 
@@ -104,7 +105,9 @@ typedef struct sku_state {
     int32_t *ordered_qty;   /* the node's last order ... */
     int32_t *ordered_day;   /* ... and the day it was placed */
     uint8_t *short_today, *cycle_short;
-    int32_t *pipe;
+    int32_t *supplier_pipe;  /* [supplier_mask + 1] */
+    int32_t *lane_pipe;      /* [(lane_mask + 1) * n]: slot-major */
+    int32_t *lane_pending;   /* [lane_mask + 1]: shipments waiting in each slot */
     int32_t next_open;
     int32_t measure_from;   /* first measured simulated day (= warm-up days) */
     ech_pcg32 *demand_rng;  /* per demand point */
@@ -310,8 +313,6 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->internal = ech_arena_alloc(a, ni, "plan internal nodes");
     p->leaf = ech_arena_alloc(a, ni, "plan demand points");
     p->stock_only = ech_arena_alloc(a, ni, "plan nodes without demand");
-    p->pipe_mask = ech_arena_alloc(a, (size_t)n * sizeof(uint32_t), "plan pipe masks");
-    p->pipe_offset = ech_arena_alloc(a, ni, "plan pipe offsets");
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
     p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
 
@@ -322,25 +323,20 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     const ech_dtable *slt = p->supplier_lead_time;
 
     int32_t t0 = -sc->warmup_days;
-    int32_t pipe_total = 0;
+    int32_t max_lane_lead = 0;
     for (int32_t i = 0; i < n; ++i) {
         int64_t x = p->first + i;
         int32_t loc = sl->location[x];
         p->parent[i] = sl->parent[x] >= 0 ? (int32_t)(sl->parent[x] - p->first) : -1;
         if (p->parent[i] >= 0)
             p->child_begin[p->parent[i] + 1]++;
-        int32_t max_lead;
         if (p->parent[i] < 0) {
             p->lead[i] = -1;
-            max_lead = slt->base + slt->n - 1;
         } else {
             p->lead[i] = net->lead_time_days[loc];
-            max_lead = p->lead[i];
+            if (p->lead[i] > max_lane_lead)
+                max_lane_lead = p->lead[i];
         }
-        uint32_t slots = pow2_at_least((uint32_t)max_lead + 1);
-        p->pipe_mask[i] = slots - 1;
-        p->pipe_offset[i] = pipe_total;
-        pipe_total += (int32_t)slots;
         p->order_up_to[i] = sl->order_up_to[x];
         p->reorder_point[i] = sl->reorder_point[x];
         p->review_days[i] = sl->review_days[x];
@@ -349,7 +345,8 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
         /* Review on days t with (t - offset) mod R == 0. */
         p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
     }
-    p->pipe_total = pipe_total;
+    p->supplier_mask = pow2_at_least((uint32_t)(slt->base + slt->n)) - 1;
+    p->lane_mask = pow2_at_least((uint32_t)max_lane_lead + 1) - 1;
 
     /* Children in allocation order. */
     for (int32_t i = 0; i < n; ++i)
@@ -450,7 +447,11 @@ static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
     s->ordered_day = ech_arena_alloc(a, ni, "last order days");
     s->short_today = ech_arena_alloc(a, (size_t)p->n, "shortage flags");
     s->cycle_short = ech_arena_alloc(a, (size_t)p->n, "cycle shortage flags");
-    s->pipe = ech_arena_alloc(a, (size_t)p->pipe_total * sizeof(int32_t), "pipes");
+    s->supplier_pipe = ech_arena_alloc(a, ((size_t)p->supplier_mask + 1) * sizeof(int32_t),
+                                       "supplier pipe");
+    s->lane_pipe = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "lane pipes");
+    s->lane_pending = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * sizeof(int32_t),
+                                      "lane pipe counts");
     s->demand_rng = ech_arena_alloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(ech_pcg32),
                                     "demand streams");
     s->on_hand_days = ech_arena_alloc(a, nl, "on-hand unit-days");
@@ -471,7 +472,9 @@ static void state_reset(const ech_scenario *sc, const sku_plan *p, sku_state *s,
     memset(s->ordered_qty, 0, ni);
     memset(s->short_today, 0, (size_t)n);
     memset(s->cycle_short, 0, (size_t)n);
-    memset(s->pipe, 0, (size_t)p->pipe_total * sizeof(int32_t));
+    memset(s->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * sizeof(int32_t));
+    memset(s->lane_pipe, 0, ((size_t)p->lane_mask + 1) * ni);
+    memset(s->lane_pending, 0, ((size_t)p->lane_mask + 1) * sizeof(int32_t));
     memcpy(s->on_hand, p->start_on_hand, ni);
     memcpy(s->next_review, p->first_review, ni);
     for (int32_t i = 0; i < n; ++i)
@@ -502,36 +505,55 @@ static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q
     if (lead == 0) {
         s->on_hand[i] += q;
         s->acc[i].received += q;
+    } else if (i == 0) {
+        s->supplier_pipe[(uint32_t)(d + lead) & p->supplier_mask] += q;
+        s->in_transit[i] += q;
     } else {
-        s->pipe[p->pipe_offset[i] + (int32_t)((uint32_t)(d + lead) & p->pipe_mask[i])] += q;
+        uint32_t slot = (uint32_t)(d + lead) & p->lane_mask;
+        s->lane_pipe[(size_t)slot * (size_t)p->n + (size_t)i] += q;
+        s->lane_pending[slot]++;
         s->in_transit[i] += q;
     }
 }
 
-/* Steps 2 and 3: receive, then review and order, downstream to upstream so that a
- * parent's position counts what its children ordered today.  Both run in one sweep
- * from the leaves up: a node's receipts change no other node's position, so
- * receiving node by node just before its review is the same as receiving
- * everywhere first. */
-static inline void step_receive_and_review(const sku_plan *p, sku_state *s, int32_t d)
+static inline void receive(sku_state *s, int32_t i, int32_t q)
 {
+    s->on_hand[i] += q;
+    s->in_transit[i] -= q;
+    s->acc[i].received += q;
+}
+
+/* Step 2: every shipment due today arrives. */
+static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
+{
+    int32_t *from_supplier = &s->supplier_pipe[(uint32_t)d & p->supplier_mask];
+    if (*from_supplier) {
+        receive(s, 0, *from_supplier);
+        *from_supplier = 0;
+    }
+    uint32_t slot = (uint32_t)d & p->lane_mask;
+    if (s->lane_pending[slot]) {
+        int32_t *row = &s->lane_pipe[(size_t)slot * (size_t)p->n];
+        for (int32_t i = 1; i < p->n; ++i) {
+            if (row[i]) {
+                receive(s, i, row[i]);
+                row[i] = 0;
+            }
+        }
+        s->lane_pending[slot] = 0;
+    }
     /* Open orders of a snapshot start may be due beyond the pipes' reach. */
     while (s->next_open < p->n_open && p->open_day[s->next_open] == d) {
         int32_t k = s->next_open++;
-        int32_t i = p->open_node[k];
-        s->on_hand[i] += p->open_qty[k];
-        s->in_transit[i] -= p->open_qty[k];
-        s->acc[i].received += p->open_qty[k];
+        receive(s, p->open_node[k], p->open_qty[k]);
     }
+}
+
+/* Step 3: review and order, downstream to upstream, so that a parent's position
+ * counts what its children ordered today. */
+static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
+{
     for (int32_t i = p->n - 1; i >= 0; --i) {
-        int32_t *slot = &s->pipe[p->pipe_offset[i] + (int32_t)((uint32_t)d & p->pipe_mask[i])];
-        if (*slot) {
-            int32_t q = *slot;
-            *slot = 0;
-            s->on_hand[i] += q;
-            s->in_transit[i] -= q;
-            s->acc[i].received += q;
-        }
         if (d != s->next_review[i])
             continue;
         s->next_review[i] += p->review_days[i];
@@ -899,7 +921,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int
         for (int32_t d = 0; d < n_days; ++d) {
             /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
              * with expiry dates, so no unit is ever written off. */
-            step_receive_and_review(&plan, &state, d);
+            step_receive(&plan, &state, d);
+            step_review(&plan, &state, d);
             step_ship(sc, &plan, &state, d);
             step_demand_and_account(sc, &plan, &state, d, period_of_day[d], n_periods);
             step_account_stock_only(&plan, &state);

@@ -367,8 +367,10 @@ static int64_t clamp64(int64_t x, int64_t lo, int64_t hi)
 int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,
                          double mean, double sd, int32_t min_days, int32_t max_days)
 {
-    if (!t || !arena || !(mean > 0.0) || mean > (double)INT32_MAX || min_days < 0 ||
-        min_days > max_days)
+    /* A fixed lead time of 0 days is valid (delivery before the same day's
+     * demand); a random one needs a positive mean. */
+    if (!t || !arena || !(mean >= 0.0) || mean > (double)INT32_MAX || min_days < 0 ||
+        min_days > max_days || (dist != ECH_LT_FIXED && !(mean > 0.0)))
         return -1;
     if (dist == ECH_LT_FIXED) {
         int64_t v = (int64_t)round(mean);

@@ -26,7 +26,7 @@
 #define Z99 2.5758293035489004
 
 /* Replications per case: enough for intervals tight enough to catch small biases. */
-#define REPS 2000
+#define REPS 20000
 
 typedef struct sim {
     int64_t reps;

@@ -521,6 +521,10 @@ static void test_single_value_tables(void **state)
     assert_int_equal(t.base, 5);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, 30.0, 0.0, 5, 9), 0);
     assert_int_equal(t.base, 9);
+    /* Same-day delivery. */
+    assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, 0.0, 0.0, 0, 0), 0);
+    assert_int_equal(t.base, 0);
+    assert_int_equal(t.n, 1);
     /* A continuous distribution squeezed to one day. */
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 10.0, 3.0, 6, 6), 0);
     check_table_shape(&t);
@@ -577,7 +581,7 @@ static void test_invalid_parameters(void **state)
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_LOGNORMAL, 10.0, nan, 0, 50), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 0.0, 2.0, 0, 50), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, -3.0, 2.0, 0, 50), -1);
-    assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, 0.0, 0.0, 0, 50), -1);
+    assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, -1.0, 0.0, 0, 50), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, nan, 0.0, 0, 50), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 10.0, 2.0, 20, 5), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 10.0, 2.0, -1, 50), -1);
