@@ -1,0 +1,644 @@
+/* Loading scenarios: the CSV-driven example, an inline scenario with a snapshot start
+ * and a demand history, overrides, the generators, and the resolved text. */
+#include "echelon/scenario_load.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char tmpdir[] = "/tmp/echelon_load_XXXXXX";
+
+static const char *source_file(const char *rel)
+{
+    static char path[1024];
+    const char *root = getenv("ECHELON_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/%s", root ? root : ".", rel);
+    return path;
+}
+
+static void write_tmp(const char *name, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void load_ok(const char *path, const ech_overrides *ov, ech_scenario *sc)
+{
+    ech_error err;
+    ech_status st = ech_scenario_load(path, ov, sc, &err);
+    if (st != ECH_OK)
+        fail_msg("loading %s failed: %s", path, err.msg);
+}
+
+static int32_t loc(const ech_scenario *sc, const char *id)
+{
+    int32_t i = ech_scenario_find_location(sc, id);
+    if (i < 0)
+        fail_msg("no location %s", id);
+    return i;
+}
+
+static int32_t sku(const ech_scenario *sc, const char *id)
+{
+    int32_t k = ech_scenario_find_sku(sc, id);
+    if (k < 0)
+        fail_msg("no SKU %s", id);
+    return k;
+}
+
+static int64_t skuloc(const ech_scenario *sc, const char *s, const char *l)
+{
+    int64_t x = ech_scenario_find_skuloc(sc, sku(sc, s), loc(sc, l));
+    if (x < 0)
+        fail_msg("SKU %s is not stocked at %s", s, l);
+    return x;
+}
+
+static double mean_of(const double *v, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; ++i)
+        s += v[i];
+    return s / n;
+}
+
+/* The skuloc table's structural promises (scenario.h). */
+static void check_skuloc_structure(const ech_scenario *sc)
+{
+    const ech_skulocs *sl = &sc->sl;
+    assert_int_equal(sl->sku_begin[0], 0);
+    assert_int_equal(sl->sku_begin[sc->cat.n], sl->n);
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t b = sl->sku_begin[k], e = sl->sku_begin[k + 1];
+        assert_true(b <= e);
+        if (b == e)
+            continue;
+        /* The root location comes first and every other skuloc's parent is the
+         * skuloc of its parent location, earlier in the same range. */
+        assert_int_equal(sl->location[b], sc->net.root);
+        assert_int_equal(sl->parent[b], -1);
+        for (int64_t x = b; x < e; ++x) {
+            assert_int_equal(sl->sku[x], k);
+            if (x > b) {
+                assert_true(sc->net.topo_pos[sl->location[x - 1]] <
+                            sc->net.topo_pos[sl->location[x]]);
+                int64_t p = sl->parent[x];
+                assert_true(p >= b && p < x);
+                assert_int_equal(sl->location[p], sc->net.parent[sl->location[x]]);
+                /* Demand only where nothing is supplied onward. */
+                assert_int_equal(sl->demand_dist[p], ECH_DEMAND_NONE);
+            }
+            if (sl->demand_dist[x] != ECH_DEMAND_NONE)
+                assert_int_equal(sc->net.kind[sl->location[x]], ECH_LOC_RETAIL);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------
+ * The CSV example
+ * ------------------------------------------------------------------------------ */
+
+static void test_pharmacy_chain(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    load_ok(source_file("scenarios/pharmacy_chain_csv.yaml"), NULL, &sc);
+
+    assert_string_equal(sc.name, "pharmacy_chain_csv");
+    assert_true(sc.seed == 20270104u);
+    assert_int_equal(sc.replications, 50);
+    assert_int_equal(sc.days, 365);
+    assert_int_equal(sc.warmup_days, 0);
+    char date[11];
+    ech_format_date(sc.start_date, date);
+    assert_string_equal(date, "2027-01-04");
+    assert_int_equal(ech_scenario_weekday(&sc, 0), 0); /* a Monday */
+    assert_int_equal(sc.unmet_demand, ECH_UNMET_LOST);
+    assert_int_equal(sc.internal_shortfall, ECH_SHORTFALL_BACKORDER);
+    assert_int_equal(sc.allocation, ECH_ALLOC_PRIORITY);
+    assert_int_equal(sc.start_stock, ECH_START_SNAPSHOT);
+
+    /* Profiles have mean 1 and keep their shape. */
+    assert_true(fabs(mean_of(sc.weekly, 7) - 1.0) < 1e-12);
+    assert_true(fabs(sc.weekly[4] / sc.weekly[2] - 1.2) < 1e-12);
+    assert_int_equal(sc.seasons.n, 3);
+    assert_string_equal(sc.seasons.name[0], "flat");
+    assert_string_equal(sc.seasons.name[1], "allergy");
+    assert_string_equal(sc.seasons.name[2], "flu");
+    for (int p = 0; p < 3; ++p)
+        assert_true(fabs(mean_of(sc.seasons.monthly[p], 12) - 1.0) < 1e-12);
+    assert_true(sc.seasons.monthly[0][5] == 1.0);
+    assert_true(sc.seasons.monthly[1][0] == 0.6); /* mean already 1: kept as written */
+    assert_true(fabs(sc.seasons.monthly[2][0] / sc.seasons.monthly[2][5] - 1.7 / 0.5) < 1e-12);
+
+    /* Suppliers; a lognormal's max_days defaults to ceil(mean + 10 sd). */
+    assert_int_equal(sc.suppliers.n, 2);
+    int32_t whs = ech_scenario_find_supplier(&sc, "WHS-NL");
+    int32_t mfr = ech_scenario_find_supplier(&sc, "MFR-EU");
+    assert_int_equal(whs, 0);
+    assert_int_equal(mfr, 1);
+    assert_int_equal(sc.suppliers.lead_time[whs].dist, ECH_LT_GAMMA);
+    assert_true(sc.suppliers.lead_time[whs].sd == 0.8);
+    assert_int_equal(sc.suppliers.lead_time[whs].min_days, 1);
+    assert_int_equal(sc.suppliers.lead_time[whs].max_days, 7);
+    assert_int_equal(sc.suppliers.lead_time[mfr].dist, ECH_LT_LOGNORMAL);
+    assert_int_equal(sc.suppliers.lead_time[mfr].min_days, 5);
+    assert_int_equal(sc.suppliers.lead_time[mfr].max_days, 52);
+
+    assert_true(sc.costs.holding_rate_per_year == 0.22);
+    assert_true(sc.costs.supplier_order_cost == 40.0);
+    assert_true(sc.costs.lost_sale_penalty == 0.1);
+    const ech_policy_rule *cw = &sc.rule[ECH_LOC_CW], *rt = &sc.rule[ECH_LOC_RETAIL];
+    assert_int_equal(cw->policy, ECH_POLICY_S_S);
+    assert_int_equal(cw->target, ECH_TARGET_SERVICE_LEVEL);
+    assert_int_equal(cw->review_days, 7);
+    assert_true(cw->service_level == 0.98);
+    assert_true(cw->order_days == 14.0);
+    assert_int_equal(rt->policy, ECH_POLICY_BASE_STOCK);
+    assert_int_equal(rt->review_days, 1);
+    assert_true(rt->service_level == 0.95);
+    assert_int_equal(sc.output.n_quantiles, 5);
+    assert_true(sc.output.quantiles[1] == 0.25);
+    assert_int_equal(sc.output.keep_replications, 0);
+
+    /* Network. */
+    assert_int_equal(sc.net.n, 11);
+    int32_t kinds[3] = {0};
+    for (int32_t i = 0; i < sc.net.n; ++i)
+        kinds[sc.net.kind[i]]++;
+    assert_int_equal(kinds[ECH_LOC_CW], 1);
+    assert_int_equal(kinds[ECH_LOC_DC], 2);
+    assert_int_equal(kinds[ECH_LOC_RETAIL], 8);
+    assert_int_equal(sc.net.root, loc(&sc, "CW-UTR"));
+    assert_int_equal(sc.net.parent[loc(&sc, "PH-MST")], loc(&sc, "DC-SOUTH"));
+    assert_int_equal(sc.net.lead_time_days[loc(&sc, "PH-MST")], 2);
+    assert_int_equal(sc.net.lead_time_days[loc(&sc, "DC-NORTH")], 2);
+    assert_int_equal(sc.net.lead_time_days[sc.net.root], 0);
+    assert_int_equal(sc.net.priority[loc(&sc, "PH-LWD")], 0);
+    assert_int_equal(sc.net.priority[loc(&sc, "PH-ZWL")], 1);
+    assert_string_equal(sc.net.name[loc(&sc, "PH-DBS")], "Apotheek 's-Hertogenbosch Centrum");
+
+    /* Catalogue. */
+    assert_int_equal(sc.cat.n, 40);
+    int32_t para = sku(&sc, "PARA500-20"), ins = sku(&sc, "INGL-PEN5");
+    assert_string_equal(sc.cat.name[para], "Paracetamol 500 mg tablets, 20");
+    assert_true(sc.cat.unit_cost[para] == 0.62);
+    assert_true(sc.cat.unit_price[para] == 1.79);
+    assert_int_equal(sc.cat.pack_size[para], 24);
+    assert_int_equal(sc.cat.supplier[para], whs);
+    assert_int_equal(sc.cat.supplier[ins], mfr);
+    assert_int_equal(sc.cat.storage[ins], ECH_STORAGE_COLD);
+    assert_int_equal(sc.cat.handling[sku(&sc, "OXYC10-28")], ECH_HANDLING_CONTROLLED);
+    assert_int_equal(sc.cat.substitution[sku(&sc, "LEVT50-90")], ECH_SUBST_UNIQUE);
+    assert_int_equal(sc.cat.season_profile[sku(&sc, "CETI10-30")], 1);
+    assert_int_equal(sc.cat.season_profile[sku(&sc, "AMOX500-21")], 2);
+    assert_int_equal(sc.cat.season_profile[para], 0);
+    assert_true(sc.cat.trend_per_year[sku(&sc, "SEMA1-PEN")] == 0.25);
+    assert_true(sc.cat.trend_per_year[para] == 0.0);
+    assert_int_equal(sc.n_segments, 6);
+    assert_string_equal(sc.segment[0], "otc");
+    assert_string_equal(sc.segment[sc.cat.segment[sku(&sc, "FENT25-5")]], "controlled");
+
+    /* Skulocs: 301 assortment rows plus their ancestors. */
+    assert_int_equal(sc.sl.n, 420);
+    check_skuloc_structure(&sc);
+    int64_t x = skuloc(&sc, "PARA500-20", "PH-ZWL");
+    assert_int_equal(sc.sl.demand_dist[x], ECH_DEMAND_NEGBIN);
+    assert_true(sc.sl.demand_var_ratio[x] == 1.8);
+    assert_true(sc.sl.demand_mean[x] == 6.009);
+    x = ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "CW-UTR"));
+    assert_true(x >= 0);
+    assert_int_equal(sc.sl.demand_dist[x], ECH_DEMAND_NONE);
+    assert_int_equal(sc.sl.policy[x], ECH_POLICY_S_S);
+    assert_int_equal(sc.sl.review_days[x], 7);
+    assert_int_equal(sc.sl.order_up_to[x], 6);
+    assert_int_equal(sc.sl.reorder_point[x], 2);
+    x = skuloc(&sc, "ADAL40-PEN2", "PH-LWD");
+    assert_int_equal(sc.sl.order_up_to[x], 2);
+    assert_int_equal(sc.sl.reorder_point[x], 0);
+    assert_int_equal(ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "PH-ZWL")), -1);
+    /* Policy targets were resolved for every skuloc. */
+    for (int64_t k = 0; k < sc.sl.n; ++k) {
+        assert_true(sc.sl.policy[k] != ECH_POLICY_FROM_RULE);
+        assert_true(sc.sl.review_days[k] >= 1);
+        assert_true(sc.sl.order_up_to[k] >= 0);
+    }
+
+    /* Snapshot start. */
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "PARA500-20", "CW-UTR")], 1001);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "PARA500-20", "PH-ZWL")], 31);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "ADAL40-PEN2", "DC-NORTH")], 1);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "ADAL40-PEN2", "PH-EHV")], 0);
+    for (int64_t k = 0; k < sc.sl.n; ++k)
+        assert_true(sc.sl.start_on_hand[k] >= 0);
+
+    /* Open orders, sorted by skuloc then arrival day. */
+    assert_int_equal(sc.open_orders.n, 15);
+    for (int64_t i = 1; i < sc.open_orders.n; ++i) {
+        int64_t a = sc.open_orders.skuloc[i - 1], b = sc.open_orders.skuloc[i];
+        assert_true(a < b || (a == b && sc.open_orders.arrival_day[i - 1] <=
+                                            sc.open_orders.arrival_day[i]));
+    }
+    int64_t want = skuloc(&sc, "PARA500-20", "CW-UTR");
+    int found = 0;
+    for (int64_t i = 0; i < sc.open_orders.n; ++i) {
+        if (sc.open_orders.skuloc[i] == want) {
+            assert_int_equal(sc.open_orders.arrival_day[i], 2);
+            assert_int_equal(sc.open_orders.quantity[i], 1440);
+            ++found;
+        }
+        if (sc.open_orders.skuloc[i] == skuloc(&sc, "DEXT-SYR200", "DC-NORTH"))
+            assert_int_equal(sc.open_orders.arrival_day[i], 0);
+    }
+    assert_int_equal(found, 1);
+    assert_int_equal(sc.replay.n, 0);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "name: \"pharmacy_chain_csv\""));
+    assert_non_null(strstr(text, "locations_file: \"data/pharmacy_chain/locations.csv\""));
+    assert_non_null(strstr(text, "skus: 40"));
+    assert_non_null(strstr(text, "skulocs: 420"));
+    assert_non_null(strstr(text, "locations: 11"));
+    assert_non_null(strstr(text, "open_order_count: 15"));
+    assert_non_null(strstr(text, "quantiles: [0.05, 0.25, 0.5, 0.75, 0.95]"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Inline tables, snapshot with warm-up, demand history
+ * ------------------------------------------------------------------------------ */
+
+static const char *inline_yaml =
+    "name: inline_test\n"
+    "seed: 7\n"
+    "replications: 3\n"
+    "horizon:\n"
+    "  start_date: 2027-03-01\n"
+    "  days: 10\n"
+    "  warmup_days: 4\n"
+    "demand:\n"
+    "  unmet: backorder\n"
+    "  history: history.csv\n"
+    "supply:\n"
+    "  internal_shortfall: cut\n"
+    "  allocation: alphabetical\n"
+    "suppliers:\n"
+    "  - id: S1\n"
+    "    lead_time: {distribution: fixed, mean: 5}\n"
+    "  - id: S2\n"
+    "    lead_time: {distribution: gamma, mean: 10, sd: 2}\n"
+    "costs:\n"
+    "  supplier_order_cost: 12.5\n"
+    "policies:\n"
+    "  dc:\n"
+    "    type: s_S\n"
+    "    cover_days: 20\n"
+    "  retail:\n"
+    "    review_days: 2\n"
+    "    order_up_to: 8\n"
+    "    min_order_qty: 2\n"
+    "start:\n"
+    "  stock: snapshot\n"
+    "  on_hand: on_hand.csv\n"
+    "  open_orders: open_orders.csv\n"
+    "network:\n"
+    "  locations:\n"
+    "    - {id: PH-B, name: Pharmacy B, kind: retail, parent: DC1, lead_time_days: 1}\n"
+    "    - {id: CW, kind: cw}\n"
+    "    - {id: DC1, kind: dc, parent: CW, lead_time_days: 2, review_offset: 1}\n"
+    "    - id: PH-A\n"
+    "      name: Pharmacy A\n"
+    "      kind: retail\n"
+    "      parent: DC1\n"
+    "      lead_time_days: 1\n"
+    "      priority: -1\n"
+    "catalogue:\n"
+    "  skus:\n"
+    "    - {id: X, unit_cost: 2.5, unit_price: 4, supplier: S2, segment: chronic}\n"
+    "    - {id: Y, name: Drug Y, unit_cost: 1, unit_price: 1.5, supplier: S1, pack_size: 10,\n"
+    "       shelf_life_days: 30, storage: cold, handling: controlled, substitution: generic,\n"
+    "       trend_per_year: -0.1}\n"
+    "  assortment:\n"
+    "    - {sku: Y, location: PH-B, demand_mean: 2, demand_var_ratio: 3}\n"
+    "    - {sku: X, location: PH-A, demand_mean: 0.5}\n"
+    "    - {sku: X, location: PH-B, demand_mean: 1.5, demand_zero_prob: 0.2, policy: s_S,\n"
+    "       order_up_to: 9, reorder_point: 3}\n"
+    "output:\n"
+    "  quantiles: [0.1, 0.9]\n"
+    "  keep_replications: true\n";
+
+static void write_inline_scenario(void)
+{
+    write_tmp("inline.yaml", inline_yaml);
+    write_tmp("on_hand.csv", "sku,location,on_hand\nX,CW,100\nX,PH-A,3\nY,DC1,20\n");
+    write_tmp("open_orders.csv", "location,sku,arrival_date,quantity\n"
+                                 "PH-B,Y,2027-03-03,5\n"
+                                 "CW,X,2027-02-10,50\n"
+                                 "CW,X,2027-03-05,30\n"
+                                 "CW,X,2027-02-27,20\n");
+    write_tmp("history.csv", "sku,location,date,quantity\n"
+                             "X,PH-A,2027-02-25,3\n"
+                             "X,PH-A,2027-03-01,4\n"
+                             "X,PH-A,2027-03-10,6\n"
+                             "X,PH-A,2027-03-11,9\n"
+                             "X,PH-A,2026-01-01,100\n"
+                             "Y,PH-B,2027-03-02,1\n");
+}
+
+static void test_inline_scenario(void **state)
+{
+    (void)state;
+    write_inline_scenario();
+    char path[600];
+    snprintf(path, sizeof path, "%s/inline.yaml", tmpdir);
+    ech_scenario sc;
+    load_ok(path, NULL, &sc);
+
+    assert_int_equal(sc.unmet_demand, ECH_UNMET_BACKORDER);
+    assert_int_equal(sc.internal_shortfall, ECH_SHORTFALL_CUT);
+    assert_int_equal(sc.allocation, ECH_ALLOC_ALPHABETICAL);
+    assert_int_equal(sc.days, 10);
+    assert_int_equal(sc.warmup_days, 4);
+    assert_string_equal(sc.description, "");
+    for (int d = 0; d < 7; ++d)
+        assert_true(sc.weekly[d] == 1.0);
+    assert_int_equal(sc.seasons.n, 1);
+    assert_true(sc.costs.supplier_order_cost == 12.5);
+    assert_true(sc.costs.holding_rate_per_year == 0.25); /* default */
+    assert_true(sc.costs.internal_order_cost == 0.0);
+
+    /* Rules: defaults for cw, cover days for dc, fixed numbers for retail. */
+    const ech_policy_rule *r = sc.rule;
+    assert_int_equal(r[ECH_LOC_CW].policy, ECH_POLICY_BASE_STOCK);
+    assert_int_equal(r[ECH_LOC_CW].target, ECH_TARGET_SERVICE_LEVEL);
+    assert_true(r[ECH_LOC_CW].service_level == 0.95);
+    assert_int_equal(r[ECH_LOC_CW].review_days, 1);
+    assert_int_equal(r[ECH_LOC_DC].policy, ECH_POLICY_S_S);
+    assert_int_equal(r[ECH_LOC_DC].target, ECH_TARGET_COVER_DAYS);
+    assert_true(r[ECH_LOC_DC].cover_days == 20.0);
+    assert_true(r[ECH_LOC_DC].order_days == 7.0);
+    assert_int_equal(r[ECH_LOC_RETAIL].target, ECH_TARGET_FIXED);
+    assert_int_equal(r[ECH_LOC_RETAIL].order_up_to, 8);
+    assert_int_equal(r[ECH_LOC_RETAIL].review_days, 2);
+    assert_int_equal(r[ECH_LOC_RETAIL].min_order_qty, 2);
+
+    /* A parent named before it is defined; defaults for name and review offset. */
+    assert_int_equal(sc.net.n, 4);
+    assert_int_equal(sc.net.root, loc(&sc, "CW"));
+    assert_int_equal(sc.net.parent[loc(&sc, "PH-B")], loc(&sc, "DC1"));
+    assert_string_equal(sc.net.name[loc(&sc, "CW")], "CW");
+    assert_string_equal(sc.net.name[loc(&sc, "PH-A")], "Pharmacy A");
+    assert_int_equal(sc.net.priority[loc(&sc, "PH-A")], -1);
+    assert_int_equal(sc.net.review_offset[loc(&sc, "DC1")], 1);
+    assert_int_equal(sc.net.review_offset[loc(&sc, "PH-B")], 0);
+
+    int32_t X = sku(&sc, "X"), Y = sku(&sc, "Y");
+    assert_int_equal(sc.cat.supplier[X], 1);
+    assert_int_equal(sc.cat.pack_size[X], 1);
+    assert_int_equal(sc.cat.shelf_life_days[X], 0);
+    assert_int_equal(sc.cat.storage[X], ECH_STORAGE_AMBIENT);
+    assert_string_equal(sc.cat.name[X], "X");
+    assert_string_equal(sc.cat.name[Y], "Drug Y");
+    assert_int_equal(sc.cat.pack_size[Y], 10);
+    assert_int_equal(sc.cat.shelf_life_days[Y], 30);
+    assert_int_equal(sc.cat.storage[Y], ECH_STORAGE_COLD);
+    assert_int_equal(sc.cat.handling[Y], ECH_HANDLING_CONTROLLED);
+    assert_int_equal(sc.cat.substitution[Y], ECH_SUBST_GENERIC);
+    assert_true(sc.cat.trend_per_year[Y] == -0.1);
+    assert_int_equal(sc.n_segments, 2);
+    assert_string_equal(sc.segment[sc.cat.segment[X]], "chronic");
+    assert_string_equal(sc.segment[sc.cat.segment[Y]], "all");
+
+    /* X: CW, DC1, then the pharmacies in topological (input) order; Y: CW, DC1, PH-B. */
+    assert_int_equal(sc.sl.n, 7);
+    check_skuloc_structure(&sc);
+    assert_int_equal(sc.sl.sku_begin[X + 1] - sc.sl.sku_begin[X], 4);
+    assert_int_equal(sc.sl.sku_begin[Y + 1] - sc.sl.sku_begin[Y], 3);
+    int64_t b = sc.sl.sku_begin[X];
+    assert_int_equal(sc.sl.location[b + 0], loc(&sc, "CW"));
+    assert_int_equal(sc.sl.location[b + 1], loc(&sc, "DC1"));
+    assert_int_equal(sc.sl.location[b + 2], loc(&sc, "PH-B"));
+    assert_int_equal(sc.sl.location[b + 3], loc(&sc, "PH-A"));
+    int64_t yb = skuloc(&sc, "Y", "PH-B");
+    assert_int_equal(sc.sl.demand_dist[yb], ECH_DEMAND_REPLAY); /* replaced by the history */
+    int64_t xb = skuloc(&sc, "X", "PH-B");
+    assert_int_equal(sc.sl.demand_dist[xb], ECH_DEMAND_POISSON);
+    assert_true(sc.sl.demand_mean[xb] == 1.5);
+    assert_true(sc.sl.demand_zero_prob[xb] == 0.2);
+    assert_int_equal(sc.sl.policy[xb], ECH_POLICY_S_S);
+    assert_int_equal(sc.sl.order_up_to[xb], 9);
+    assert_int_equal(sc.sl.reorder_point[xb], 3);
+    assert_int_equal(sc.sl.replay[xb], -1);
+
+    /* Snapshot: listed skulocs as given, the others start empty. */
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "X", "CW")], 100);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "X", "PH-A")], 3);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "Y", "DC1")], 20);
+    assert_int_equal(sc.sl.start_on_hand[skuloc(&sc, "X", "DC1")], 0);
+
+    /* Open orders: an order due before the first simulated day arrives on it. */
+    const ech_open_orders *oo = &sc.open_orders;
+    assert_int_equal(oo->n, 4);
+    int64_t xcw = skuloc(&sc, "X", "CW");
+    int32_t days[4] = {-4, -2, 4, 2}, qty[4] = {50, 20, 30, 5};
+    int64_t where[4] = {xcw, xcw, xcw, yb};
+    for (int i = 0; i < 4; ++i) {
+        assert_int_equal(oo->skuloc[i], where[i]);
+        assert_int_equal(oo->arrival_day[i], days[i]);
+        assert_int_equal(oo->quantity[i], qty[i]);
+    }
+
+    /* Replay: 14 simulated days from 2027-02-25 (day -4); rows outside ignored. */
+    assert_int_equal(sc.replay.n, 2);
+    assert_int_equal(sc.replay.n_days, 14);
+    int64_t xa = skuloc(&sc, "X", "PH-A");
+    assert_int_equal(sc.sl.demand_dist[xa], ECH_DEMAND_REPLAY);
+    int32_t rx = sc.sl.replay[xa], ry = sc.sl.replay[yb];
+    assert_int_equal(rx, 0);
+    assert_int_equal(ry, 1);
+    const int32_t *qx = sc.replay.quantity + (size_t)rx * 14;
+    const int32_t *qy = sc.replay.quantity + (size_t)ry * 14;
+    int32_t want_x[14] = {3, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 6};
+    for (int d = 0; d < 14; ++d) {
+        assert_int_equal(qx[d], want_x[d]);
+        assert_int_equal(qy[d], d == 5 ? 1 : 0);
+    }
+    /* Mean over the measured days only (d = 4..13). */
+    assert_true(fabs(sc.sl.demand_mean[xa] - 1.0) < 1e-12);
+    assert_true(fabs(sc.sl.demand_mean[yb] - 0.1) < 1e-12);
+
+    assert_int_equal(sc.output.n_quantiles, 2);
+    assert_int_equal(sc.output.keep_replications, 1);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "source: inline"));
+    assert_non_null(strstr(text, "replayed_skulocs: 2"));
+    assert_non_null(strstr(text, "open_order_count: 4"));
+    assert_non_null(strstr(text, "history: \"history.csv\""));
+    assert_non_null(strstr(text, "warmup_days: 4"));
+    assert_non_null(strstr(text, "cover_days: 20"));
+    assert_non_null(strstr(text, "order_up_to: 8"));
+    assert_non_null(strstr(text, "unmet: backorder"));
+    assert_non_null(strstr(text, "segments: [\"chronic\", \"all\"]"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Overrides
+ * ------------------------------------------------------------------------------ */
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    ech_overrides ov = ech_overrides_none();
+    assert_true(ov.replications < 0 && ov.days < 0 && ov.warmup_days < 0);
+    assert_false(ov.has_seed);
+    assert_false(ov.keep_replications);
+
+    ov.replications = 7;
+    ov.days = 30;
+    ov.warmup_days = 5;
+    ov.has_seed = 1;
+    ov.seed = 99;
+    ov.keep_replications = 1;
+    ech_scenario sc;
+    load_ok(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov, &sc);
+    assert_int_equal(sc.replications, 7);
+    assert_int_equal(sc.days, 30);
+    assert_int_equal(sc.warmup_days, 5);
+    assert_true(sc.seed == 99);
+    assert_int_equal(sc.output.keep_replications, 1);
+    /* Everything else as in the file. */
+    assert_int_equal(sc.cat.n, 40);
+    assert_int_equal(sc.output.n_quantiles, 5);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "\nreplications: 7\n"));
+    assert_non_null(strstr(text, "\n  days: 30\n"));
+    assert_non_null(strstr(text, "\n  warmup_days: 5\n"));
+    assert_non_null(strstr(text, "\nseed: 99\n"));
+    assert_non_null(strstr(text, "keep_replications: true"));
+    assert_non_null(strstr(text, "last_date: 2027-02-02"));
+    free(text);
+    ech_scenario_free(&sc);
+
+    /* Overrides are checked like the file's values. */
+    ech_error err;
+    ov = ech_overrides_none();
+    ov.days = 0;
+    assert_int_equal(ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov,
+                                       &sc, &err),
+                     ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--days"));
+    ov = ech_overrides_none();
+    ov.replications = 0;
+    assert_int_equal(ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov,
+                                       &sc, &err),
+                     ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "--replications"));
+}
+
+/* ------------------------------------------------------------------------------
+ * Generated network and catalogue
+ * ------------------------------------------------------------------------------ */
+
+static void test_generated(void **state)
+{
+    (void)state;
+    write_tmp("generated.yaml",
+              "name: generated\n"
+              "seed: 11\n"
+              "replications: 2\n"
+              "horizon: {start_date: 2027-01-04, days: 28}\n"
+              "demand:\n"
+              "  seasonality:\n"
+              "    - {name: winter, monthly: [2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]}\n"
+              "suppliers:\n"
+              "  - {id: A, lead_time: {distribution: fixed, mean: 4}}\n"
+              "  - {id: B, lead_time: {distribution: lognormal, mean: 8, sd: 3, max_days: 30}}\n"
+              "network:\n"
+              "  generate: {dcs: 2, retail_per_dc: 3, dc_lead_time_days: 2}\n"
+              "catalogue:\n"
+              "  generate: {skus: 25, assortment_density: 0.5}\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/generated.yaml", tmpdir);
+    ech_scenario sc;
+    load_ok(path, NULL, &sc);
+    assert_int_equal(sc.net.n, 1 + 2 + 6);
+    assert_int_equal(sc.cat.n, 25);
+    assert_true(sc.sl.n > 0);
+    assert_int_equal(sc.suppliers.lead_time[1].max_days, 30);
+    check_skuloc_structure(&sc);
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "source: generate"));
+    assert_non_null(strstr(text, "retail_per_dc: 3"));
+    assert_non_null(strstr(text, "skus: 25"));
+    assert_non_null(strstr(text, "seed: 11")); /* the catalogue seed defaults to the scenario's */
+    assert_non_null(strstr(text, "assortment_density: 0.5"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* A failed load leaves nothing behind (the ASan build checks for leaks). */
+static void test_failure_leaves_scenario_empty(void **state)
+{
+    (void)state;
+    write_inline_scenario();
+    /* Break the history late in the chain, after everything else has been built. */
+    write_tmp("history.csv", "sku,location,date,quantity\nX,PH-A,2027-03-01,-1\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/inline.yaml", tmpdir);
+    ech_scenario sc;
+    ech_error err;
+    assert_int_equal(ech_scenario_load(path, NULL, &sc, &err), ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "history.csv:2: quantity: must be >= 0"));
+    assert_null(sc.name);
+    assert_null(sc.source_text);
+    assert_int_equal(sc.net.n, 0);
+    assert_int_equal(sc.sl.n, 0);
+    ech_scenario_free(&sc); /* harmless */
+
+    assert_int_equal(ech_scenario_load("/nonexistent/dir/x.yaml", NULL, &sc, &err), ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "/nonexistent/dir/x.yaml: cannot open"));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pharmacy_chain),
+        cmocka_unit_test(test_inline_scenario),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_failure_leaves_scenario_empty),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
