@@ -1319,7 +1319,7 @@ static ech_status apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech
                         MAX_HORIZON_DAYS);
     if (ov->warmup_days > MAX_HORIZON_DAYS)
         return ech_fail(err, ECH_ERR_INPUT,
-                        "command line: --warmup-days: must be between 0 and %d", MAX_HORIZON_DAYS);
+                        "command line: --warmup: must be between 0 and %d", MAX_HORIZON_DAYS);
     if (ov->replications > 0)
         sc->replications = ov->replications;
     if (ov->days > 0)
