@@ -131,6 +131,7 @@ int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const dou
     t->base = base + lo;
     t->n = used;
     t->guide_shift = shift;
+    t->threshold0 = thr[0];
     t->threshold = thr;
     t->guide = guide;
     t->mean = (double)t->base + moment / total;

@@ -35,7 +35,8 @@ extern "C" {
 typedef struct ech_dtable {
     int32_t base;
     int32_t n;
-    uint32_t guide_shift; /* 32 - log2(number of guide entries) */
+    uint32_t guide_shift; /* 32 - log2(number of guide entries), at least 2 entries */
+    uint32_t threshold0;  /* threshold[0], kept here for the first-value fast path */
     const uint32_t *threshold;
     const int32_t *guide;
     double mean;          /* the mean of the tabulated distribution (after folding) */
@@ -46,6 +47,10 @@ typedef struct ech_dtable {
 /* Draws from a table. */
 static inline int32_t ech_dtable_sample_u32(const ech_dtable *t, uint32_t u)
 {
+    /* Most demand tables are slow movers whose first value (0) takes most draws:
+     * answer those without touching the table's arrays. */
+    if (u <= t->threshold0)
+        return t->base;
     int32_t i = t->guide[u >> t->guide_shift];
     while (u > t->threshold[i])
         ++i;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The second command of the README: installs what is missing (Slurm included, for
+# the batch-script test), builds echelon twice (optimised, and with Address- and
+# UndefinedBehaviorSanitizer) and runs the whole test suite on both builds.
+# Usage: tools/run-tests.sh [--fast]   (--fast: the optimised build only)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/install-deps.sh" --with-slurm
+jobs=$(nproc)
+
+echo "== optimised build" >&2
+"$root/tools/build.sh" "$root/build"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs" --timeout 900
+
+if [ "${1:-}" != "--fast" ]; then
+    echo "== sanitizer build (ASan + UBSan)" >&2
+    "$root/tools/build.sh" "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHELON_SANITIZE=ON
+    ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$jobs" --timeout 1800 -LE slurm
+fi
+echo "all tests passed" >&2
