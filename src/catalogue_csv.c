@@ -195,6 +195,7 @@ struct ech_table_loader {
 
     /* Locations: where each row came from, for checks after the last row. */
     int32_t loc_cap;
+    int32_t loc_rows;       /* rows added through ech_location_row */
     id_map loc_ids;
     char *loc_path;
     char **loc_parent;      /* parent id as given; NULL for the root */
@@ -225,7 +226,7 @@ void ech_table_loader_free(ech_table_loader *t)
 {
     if (!t)
         return;
-    for (int32_t i = 0; i < t->sc->net.n && i < t->loc_cap; ++i) {
+    for (int32_t i = 0; i < t->loc_rows; ++i) {
         free(t->loc_parent[i]);
         free(t->loc_prefix[i]);
     }
@@ -338,6 +339,7 @@ ech_status ech_location_row(ech_table_loader *t, const ech_row *row, ech_error *
     if (!t->loc_path)
         t->loc_path = ech_xstrdup(row->path, "location file");
     net->n = i + 1;
+    t->loc_rows = net->n;
     id_map_put(&t->loc_ids, net->id, i);
     return ECH_OK;
 }

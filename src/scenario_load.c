@@ -625,6 +625,13 @@ static const char *describe_event(const char *cyaml_event)
     return "a single value";
 }
 
+/* The rest of `s` after `prefix`, or NULL when s does not start with it. */
+static const char *after_prefix(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
 /* Turns libcyaml's log of a failed load into one message. */
 static ech_status cyaml_failure(const char *path, const yindex *ix, const cyaml_log_text *log,
                                 cyaml_err_t rc, ech_error *err)
@@ -648,8 +655,13 @@ static ech_status cyaml_failure(const char *path, const yindex *ix, const cyaml_
         if (lp)
             at = strtol(lp + 7, NULL, 10);
         if (strncmp(line, "Load: ", 6) == 0) {
-            if (!problem[0] && strcmp(line + 6, "Backtrace:") != 0)
-                snprintf(problem, sizeof problem, "%s", line + 6);
+            if (!problem[0] && strcmp(line + 6, "Backtrace:") != 0) {
+                size_t pl = strlen(line + 6);
+                if (pl >= sizeof problem)
+                    pl = sizeof problem - 1;
+                memcpy(problem, line + 6, pl);
+                problem[pl] = '\0';
+            }
         } else if (in && n_raw < MAX_STEPS) {
             path_step *st = &raw[n_raw];
             st->key[0] = '\0';
@@ -687,10 +699,15 @@ static ech_status cyaml_failure(const char *path, const yindex *ix, const cyaml_
         if (raw_is_field[i] != 2)
             steps[n++] = raw[i];
 
-    char where[512], full[640];
+    char where[512], full[sizeof where + sizeof problem];
     const char *key;
-    if (strncmp(problem, "Unexpected key: ", 16) == 0) {
-        key = problem + 16;
+    if (!problem[0]) {
+        /* No message from libcyaml: only its return code is left. */
+        format_steps(where, sizeof where, steps, n);
+        return ech_fail_at(err, path, fallback_line, where[0] ? where : NULL, "%s",
+                           cyaml_strerror(rc));
+    }
+    if ((key = after_prefix(problem, "Unexpected key: "))) {
         const cyaml_schema_value_t *v = schema_at(steps, n);
         char allowed[1024] = "";
         if (v && v->type == CYAML_MAPPING) {
@@ -707,8 +724,7 @@ static ech_status cyaml_failure(const char *path, const yindex *ix, const cyaml_
         return ech_fail_at(err, path, line ? line : fallback_line, full,
                            "unknown key (allowed here: %s)", allowed);
     }
-    if (strncmp(problem, "Missing required mapping field: ", 32) == 0) {
-        key = problem + 32;
+    if ((key = after_prefix(problem, "Missing required mapping field: "))) {
         /* libcyaml names the mapping's current field as the innermost entry; the
          * missing key belongs to the mapping itself. */
         if (innermost_is_field && n > 0)
@@ -720,11 +736,10 @@ static ech_status cyaml_failure(const char *path, const yindex *ix, const cyaml_
             return ech_fail_at(err, path, line, full, "required key is missing from %s", where);
         return ech_fail_at(err, path, 0, full, "required key is missing");
     }
-    if (strncmp(problem, "Mapping field already seen: ", 28) == 0) {
-        key = problem + 28;
+    if ((key = after_prefix(problem, "Mapping field already seen: "))) {
         if (n == 0 || strcmp(steps[n - 1].key, key) != 0) {
             if (n <= MAX_STEPS - 1) {
-                snprintf(steps[n].key, sizeof steps[n].key, "%s", key);
+                snprintf(steps[n].key, sizeof steps[n].key, "%.127s", key);
                 steps[n++].index = -1;
             }
         }
