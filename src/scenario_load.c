@@ -989,7 +989,7 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
             return st;
         sc->unmet_demand = (uint8_t)v;
     }
-    if (y->weekly_profile &&
+    if (yindex_has(&c->ix, "demand.weekly_profile") &&
         (st = build_profile(c, "demand.weekly_profile", y->weekly_profile,
                             y->weekly_profile_count, 7, sc->weekly)) != ECH_OK)
         return st;
@@ -1220,7 +1220,7 @@ static ech_status build_output(const loadctx *c, const y_output *y, ech_output_o
 {
     static const double defaults[] = {0.05, 0.5, 0.95};
     char k[256];
-    if (!y || !y->quantiles) {
+    if (!yindex_has(&c->ix, "output.quantiles")) {
         out->n_quantiles = 3;
         out->quantiles = ech_xmalloc(sizeof defaults, "output quantiles");
         memcpy(out->quantiles, defaults, sizeof defaults);
@@ -1404,6 +1404,10 @@ static ech_status parse_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
     *g = ech_catalogue_gen_defaults();
     g->seed = scenario_seed;
     ech_status st;
+    if (!y) /* written empty ("generate:") */
+        return ech_fail_at(c->err, c->path, key_line(c, "catalogue.generate"),
+                           "catalogue.generate.skus", "required key is missing from "
+                           "catalogue.generate");
     if ((st = get_int32(c, "catalogue.generate.skus", y->skus, 1, 100000000, &g->skus)) != ECH_OK)
         return st;
     if (y->seed && (st = get_uint64(c, "catalogue.generate.seed", y->seed, &g->seed)) != ECH_OK)
@@ -1998,7 +2002,8 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
         sb_printf(&b, "\n  assortment_file: ");
         sb_quoted(&b, doc->catalogue->assortment_file);
         sb_printf(&b, "\n");
-    } else if (doc && doc->catalogue && doc->catalogue->generate) {
+    } else if (doc && doc->catalogue && doc->catalogue->generate &&
+               yindex_has(&c.ix, "catalogue.generate")) {
         ech_catalogue_gen g;
         uint64_t file_seed = 0;
         if (ech_parse_uint64(doc->seed, &file_seed) == ECH_PARSE_OK &&
