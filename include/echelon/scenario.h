@@ -1,6 +1,6 @@
 /* The scenario model: what one run simulates.
  *
- * Data flows one way: a scenario file is parsed and validated (scenario_yaml.c with
+ * Data flows one way: a scenario file is parsed and validated (scenario_load.c with
  * the CSV loaders in catalogue_csv.c and the generator in generator.c), the raw
  * tables are finalised (derived indices, ech_scenario_finalize), the policy targets
  * are resolved (policy.c), and from then on the scenario is read-only: the engine,

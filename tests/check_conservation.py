@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Checks stock conservation in an echelon results file written with every
+replication kept (--keep-replications), for every SKU-location and replication:
+
+  start on hand + received = sold + shipped + end on hand            (each location)
+  shipped by a location = sum over its children of
+      received + end in transit - start in transit                   (each lane)
+  network totals = sums of the per-SKU-location values               (the reduction)
+
+All exact: the values are whole units stored as float64.
+Usage: check_conservation.py RESULTS.h5
+"""
+import sys
+
+import h5py
+import numpy as np
+
+
+def main(path):
+    problems = []
+    with h5py.File(path, "r") as f:
+        assert f.attrs["format_version"].split(".")[0] == "1"
+        sl = f["skuloc"]
+        rep = {k: sl[k + "/replications"][:] for k in (
+            "start_on_hand_units", "received_units", "sold_units", "shipped_units",
+            "end_on_hand_units", "start_in_transit_units", "end_in_transit_units",
+            "demand_units", "lost_units")}
+        n, r = rep["sold_units"].shape
+        lhs = rep["start_on_hand_units"] + rep["received_units"]
+        rhs = rep["sold_units"] + rep["shipped_units"] + rep["end_on_hand_units"]
+        bad = np.argwhere(lhs != rhs)
+        if bad.size:
+            i, j = bad[0]
+            problems.append(f"skuloc {i} replication {j}: start + received {lhs[i, j]} "
+                            f"!= sold + shipped + end {rhs[i, j]} ({len(bad)} cases)")
+
+        parent = sl["parent_skuloc"][:]
+        arrived = (rep["received_units"] + rep["end_in_transit_units"]
+                   - rep["start_in_transit_units"])
+        shipped_to_children = np.zeros_like(rep["shipped_units"])
+        children = parent >= 0
+        np.add.at(shipped_to_children, parent[children], arrived[children])
+        has_children = np.zeros(n, dtype=bool)
+        has_children[parent[children]] = True
+        lane_bad = np.argwhere(shipped_to_children[has_children] != rep["shipped_units"][has_children])
+        if lane_bad.size:
+            problems.append(f"{len(lane_bad)} lanes where shipments != receipts + change in transit")
+
+        demand_point = sl["demand_mean"][:] > 0
+        for name in ("demand_units", "lost_units"):
+            total = f["totals/network/" + name][:]
+            summed = rep[name][demand_point].sum(axis=0)
+            if not np.array_equal(total, summed):
+                problems.append(f"totals/network/{name} != sum over demand points")
+        if rep["sold_units"].sum() <= 0:
+            problems.append("nothing was sold: the check proves nothing")
+        print(f"checked {n} SKU-locations x {r} replications")
+    for p in problems:
+        print("FAIL:", p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
