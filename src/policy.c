@@ -146,6 +146,8 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
                 break;
             case ECH_TARGET_COVER_DAYS:
                 S = (int64_t)ceil(outflow * rule->cover_days - 1e-9);
+                if (S < 1 && outflow > 0.0)
+                    S = 1; /* a listed item keeps at least one unit */
                 s = S - 1;
                 break;
             case ECH_TARGET_SERVICE_LEVEL:
@@ -166,6 +168,12 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
                 double m = outflow * span;
                 double v = var[x] * span + outflow * outflow * lead_var;
                 int64_t q = demand_quantile(m, v, rule->service_level);
+                /* A listed item keeps at least one unit: for a slow mover the
+                 * quantile can be 0 (most protection intervals see no demand),
+                 * which would meet the cycle service level by never stocking it
+                 * and lose every sale. */
+                if (q < 1 && outflow > 0.0)
+                    q = 1;
                 s = q - 1;
                 S = q;
                 break;

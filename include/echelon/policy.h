@@ -9,7 +9,9 @@
  * lead time plus the review period; for the root, the supplier's mean lead time),
  * modelled as a negative binomial (or Poisson when not over-dispersed) with the mean
  * and variance of the demand below the skuloc, including lead-time variance for
- * the root: S is its quantile at the service level.  This is a single-echelon
+ * the root: S is its quantile at the service level, and at least 1 where there is
+ * demand (a listed item keeps one unit).  For (s,S) the quantile sets the trigger
+ * s + 1 and S - s is `order_days` of mean demand.  This is a single-echelon
  * heuristic per location: the multi-echelon tuning of the targets is `echelon tune`.
  */
 #ifndef ECHELON_POLICY_H
