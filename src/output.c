@@ -1,0 +1,1123 @@
+/* The HDF5 results file: layout and collective writing.  See include/echelon/output.h;
+ * the layout itself is documented in results/README.md, which must change with it.
+ *
+ * Every rank of the communicator makes every HDF5 call in the same order with the same
+ * arguments (parallel HDF5 requires it for anything that changes the file's structure
+ * or attributes).  Raw data is written with collective transfers: each rank selects
+ * its own block of skulocs, ranks with no data select nothing, and the small tables
+ * (catalogue, network, totals) are supplied by rank 0 alone.
+ *
+ * Failures.  HDF5's own error printing is switched off while writing and every return
+ * code is checked; the first failure on a rank is recorded with what failed and the
+ * innermost HDF5 message.  Before each step that communicates (creating, writing and
+ * closing) the ranks agree whether anyone has failed (one MPI_Allreduce); once someone
+ * has, every rank skips the remaining work, closes what it opened and the file, and
+ * every rank returns the same status and message (those of the lowest failing rank).
+ */
+#include "echelon/output.h"
+#include "echelon/kpi.h"
+#include "echelon/scenario.h"
+#include "echelon/scenario_load.h" /* ech_scenario_resolved_text */
+#include "echelon/version.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Compression of the large per-skuloc datasets: deflate level 1, no shuffle filter.
+ * Measured on the results of scenarios/demo.yaml (85,530 skulocs): the shuffle made
+ * the file 30% larger (many values are whole numbers or repeat, patterns deflate finds
+ * in the unshuffled bytes) and level 4 saved 7% of the size for 40% more time. */
+enum { DEFLATE_LEVEL = 1 };
+
+/* Chunks of the large datasets hold at most this many elements (512 KiB of doubles)
+ * and, where the rows allow, at least MIN_CHUNK_ELEMENTS (32 KiB). */
+static const hsize_t CHUNK_ELEMENTS = 65536;
+static const hsize_t MIN_CHUNK_ELEMENTS = 4096;
+
+typedef struct writer {
+    const char *path; /* the final name, for messages */
+    const ech_scenario *sc;
+    const ech_run_results *res;
+    const ech_run_info *info;
+    MPI_Comm comm;
+    int rank, size;
+
+    int64_t begin, end;    /* this rank's skulocs */
+    int keep_replications; /* /skuloc/<kpi>/replications is written */
+    int deflate;           /* the deflate filter is available */
+
+    hid_t file;
+    hid_t dxpl;     /* collective transfers */
+    hid_t gcpl;     /* groups track the creation order of their links */
+    hid_t vlstr;    /* variable-length UTF-8 string, for attributes */
+
+    int failed;        /* this rank has recorded a failure in e */
+    int anyone_failed; /* every rank knows that some rank failed */
+    ech_error e;
+} writer;
+
+/* ------------------------------------------------------------------------------
+ * Failures
+ * ------------------------------------------------------------------------------ */
+
+/* Finds the innermost (most specific) message on HDF5's error stack. */
+static herr_t innermost_error(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    const char **desc = data;
+    if (e->desc && e->desc[0])
+        *desc = e->desc;
+    return 0;
+}
+
+/* Records this rank's first failure: "cannot write results file PATH: WHAT: detail". */
+static void fail_h5(writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_h5(writer *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    const char *detail = NULL;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_error, &detail);
+    if (detail)
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s: %s", w->path,
+                 what, detail);
+    else
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s", w->path, what);
+    w->failed = 1;
+}
+
+/* True while no rank has failed; the ranks learn it together (an MPI_Allreduce), so
+ * every rank must call this at the same points. */
+static int all_ok(writer *w)
+{
+    if (w->anyone_failed)
+        return 0; /* every rank already knows: no need to ask again */
+    int mine = w->failed, any = 0;
+    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, w->comm) != MPI_SUCCESS)
+        any = 1;
+    if (any)
+        w->anyone_failed = 1;
+    return !any;
+}
+
+/* Makes every rank hold the same status and message: those of the lowest rank that
+ * recorded a failure, or ECH_OK.  Collective. */
+static ech_status agree(writer *w)
+{
+    int mine = w->failed ? w->rank : w->size, first = w->size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, w->comm);
+    if (first == w->size)
+        return ECH_OK;
+    int status = (int)w->e.status;
+    MPI_Bcast(&status, 1, MPI_INT, first, w->comm);
+    MPI_Bcast(w->e.msg, (int)sizeof w->e.msg, MPI_CHAR, first, w->comm);
+    w->e.status = (ech_status)status;
+    w->failed = 1;
+    w->anyone_failed = 1;
+    return w->e.status;
+}
+
+/* ------------------------------------------------------------------------------
+ * Attributes (metadata: every rank writes the same value)
+ * ------------------------------------------------------------------------------ */
+
+/* An attribute holding one value (n < 0) or an array of n >= 0 values. */
+static void attr_write(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
+                       const void *value)
+{
+    if (w->failed || obj < 0)
+        return;
+    hsize_t len = n > 0 ? (hsize_t)n : 0;
+    hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &len, NULL);
+    hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || (n != 0 && H5Awrite(attr, type, value) < 0))
+        fail_h5(w, "attribute %s", name);
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+}
+
+/* A text attribute, stored as a variable-length UTF-8 string.  NULL is written as "". */
+static void attr_text(writer *w, hid_t obj, const char *name, const char *value)
+{
+    const char *v = value ? value : "";
+    attr_write(w, obj, name, w->vlstr, -1, &v);
+}
+
+static void attr_i32(writer *w, hid_t obj, const char *name, int32_t v)
+{
+    attr_write(w, obj, name, H5T_NATIVE_INT32, -1, &v);
+}
+
+static void attr_i64(writer *w, hid_t obj, const char *name, int64_t v)
+{
+    attr_write(w, obj, name, H5T_NATIVE_INT64, -1, &v);
+}
+
+static void attr_u64(writer *w, hid_t obj, const char *name, uint64_t v)
+{
+    attr_write(w, obj, name, H5T_NATIVE_UINT64, -1, &v);
+}
+
+static void attr_f64(writer *w, hid_t obj, const char *name, double v)
+{
+    attr_write(w, obj, name, H5T_NATIVE_DOUBLE, -1, &v);
+}
+
+/* The units and description every dataset carries (units NULL: none, for text). */
+static void describe(writer *w, hid_t obj, const char *units, const char *description)
+{
+    if (units)
+        attr_text(w, obj, "units", units);
+    attr_text(w, obj, "description", description);
+}
+
+/* ------------------------------------------------------------------------------
+ * Groups and datasets
+ * ------------------------------------------------------------------------------ */
+
+static hid_t group_create(writer *w, hid_t loc, const char *name, const char *description)
+{
+    if (w->failed)
+        return -1;
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
+    if (g < 0) {
+        fail_h5(w, "creating group %s", name);
+        return -1;
+    }
+    if (description)
+        attr_text(w, g, "description", description);
+    return g;
+}
+
+static void close_group(hid_t g)
+{
+    if (g >= 0)
+        H5Gclose(g);
+}
+
+static void close_dataset(hid_t d)
+{
+    if (d >= 0)
+        H5Dclose(d);
+}
+
+/* The chunk shape of a large dataset of `ndims` dimensions.  Rows per chunk follow
+ * the decomposition (about one rank's block, within the bounds above): in parallel
+ * HDF5 each chunk is compressed by one rank after gathering its rows from the ranks
+ * that hold them, so chunks the size of a block spread the compression over the
+ * ranks and keep the data exchanged small. */
+static void chunk_shape(const writer *w, int ndims, const hsize_t *dims, hsize_t *chunk)
+{
+    hsize_t cols = ndims == 2 ? dims[1] : 1;
+    hsize_t chunk_cols = cols < CHUNK_ELEMENTS ? cols : CHUNK_ELEMENTS;
+    hsize_t max_rows = CHUNK_ELEMENTS / chunk_cols;
+    hsize_t min_rows = MIN_CHUNK_ELEMENTS / chunk_cols;
+    hsize_t rows = (dims[0] + (hsize_t)w->size - 1) / (hsize_t)w->size;
+    if (rows < min_rows)
+        rows = min_rows;
+    if (rows > max_rows)
+        rows = max_rows;
+    if (rows < 1)
+        rows = 1;
+    if (rows > dims[0])
+        rows = dims[0];
+    chunk[0] = rows;
+    if (ndims == 2)
+        chunk[1] = chunk_cols;
+}
+
+/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2).
+ * Large datasets are chunked and compressed, which parallel HDF5 allows only with
+ * collective writes (all of ours are); a dataset with a zero-length dimension cannot
+ * be chunked and stays contiguous.  Collective: the ranks first agree that nobody
+ * has failed, since creating a dataset in parallel may allocate and write. */
+static hid_t dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
+                            const hsize_t *dims, int large)
+{
+    if (!all_ok(w))
+        return -1;
+    hid_t space = H5Screate_simple(ndims, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0;
+    /* Every element is written, so filling unwritten space first is wasted I/O. */
+    ok = ok && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    int empty = dims[0] == 0 || (ndims == 2 && dims[1] == 0);
+    if (ok && large && !empty) {
+        hsize_t chunk[2];
+        chunk_shape(w, ndims, dims, chunk);
+        ok = H5Pset_chunk(dcpl, ndims, chunk) >= 0;
+        if (ok && w->deflate)
+            ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+    }
+    hid_t d = ok ? H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+    if (d < 0)
+        fail_h5(w, "creating dataset %s", name);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+/* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
+ * a 1-d dataset) collectively.  This rank's values lie in memory as a matrix with
+ * arbitrary row stride: element (i, c) is at base[i * stride + offset + c] (in units
+ * of memtype), so a column can be written straight out of an interleaved array (the
+ * totals are).  rows == 0 takes part with an empty selection. */
+static void write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
+                       hsize_t offset)
+{
+    if (!all_ok(w))
+        return;
+    hid_t fspace = H5Dget_space(d);
+    int ndims = fspace < 0 ? -1 : H5Sget_simple_extent_ndims(fspace);
+    int has_data = rows > 0 && cols > 0;
+    hid_t mspace = -1;
+    int ok = ndims >= 1;
+    if (ok && has_data) {
+        hsize_t fstart[2] = {row0, 0}, fcount[2] = {rows, cols};
+        hsize_t mdim = (rows - 1) * stride + offset + cols;
+        hsize_t mstart = offset, mstride = stride, mcount = rows, mblock = cols;
+        mspace = H5Screate_simple(1, &mdim, NULL);
+        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL) >= 0 &&
+             mspace >= 0 &&
+             H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &mstart, &mstride, &mcount,
+                                 &mblock) >= 0;
+    } else if (ok) {
+        hsize_t one = 1;
+        mspace = H5Screate_simple(1, &one, NULL);
+        ok = mspace >= 0 && H5Sselect_none(mspace) >= 0 && H5Sselect_none(fspace) >= 0;
+    }
+    /* A dataset without elements has no storage to write to (HDF5 fails on it even
+     * with empty selections); its shape is the same on every rank, so all skip. */
+    static const double dummy = 0;
+    hssize_t total = ok ? H5Sget_simple_extent_npoints(fspace) : -1;
+    if (!ok || total < 0 ||
+        (total > 0 &&
+         H5Dwrite(d, memtype, mspace, fspace, w->dxpl, has_data ? base : &dummy) < 0))
+        fail_h5(w, "writing dataset %s", name);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+}
+
+/* Attaches dimension scale `scale` to axis idx of dataset d. */
+static void attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
+{
+    if (d >= 0 && scale >= 0 && !w->failed && H5DSattach_scale(d, scale, idx) < 0)
+        fail_h5(w, "attaching dimension scale %u to %s", idx, name);
+}
+
+/* A whole small table, supplied by rank 0 (the others take part with nothing). */
+static void write_all_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
+                                hsize_t n, hsize_t cols, const void *data)
+{
+    write_rows(w, d, name, memtype, 0, w->rank == 0 ? n : 0, cols, data, cols, 0);
+}
+
+/* A small 1-d table of n values of one type, written by rank 0, with its attributes,
+ * attached to the dimension scale `scale`. */
+static void small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                        const void *data, hid_t scale, const char *units,
+                        const char *description, const char *codes)
+{
+    hid_t d = dataset_create(w, loc, name, type, 1, &n, 0);
+    describe(w, d, units, description);
+    if (codes)
+        attr_text(w, d, "codes", codes);
+    write_all_from_root(w, d, name, type, n, 1, data);
+    attach(w, d, scale, 0, name);
+    close_dataset(d);
+}
+
+/* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
+ * H5DSset_scale so that netCDF tools and xarray see a dimension of that name with
+ * these coordinate values.  Returns the open dataset (or -1 after a failure).  The
+ * skuloc scale, as long as the skulocs, is written like the other skuloc columns. */
+static hid_t scale_create(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                          const void *all_values, const char *units, const char *description)
+{
+    hid_t d = dataset_create(w, loc, name, type, 1, &n, 0);
+    describe(w, d, units, description);
+    write_all_from_root(w, d, name, type, n, 1, all_values);
+    if (d >= 0 && !w->failed && H5DSset_scale(d, name) < 0)
+        fail_h5(w, "making %s a dimension scale", name);
+    return d;
+}
+
+/* A fixed-length string type as long as the longest of s[0..n-1] (at least 1), and
+ * the strings packed into n x that many bytes, NUL-padded (parallel HDF5 cannot
+ * write variable-length data in datasets). */
+static hid_t text_type(writer *w, char *const *s, int64_t n, char **packed)
+{
+    size_t len = 1;
+    for (int64_t i = 0; i < n; ++i) {
+        size_t l = s[i] ? strlen(s[i]) : 0;
+        if (l > len)
+            len = l;
+    }
+    *packed = ech_xcalloc((size_t)(n > 0 ? n : 1), len, "text column of the results file");
+    for (int64_t i = 0; i < n; ++i)
+        if (s[i])
+            memcpy(*packed + (size_t)i * len, s[i], strlen(s[i]));
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0 || H5Tset_size(t, len) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        fail_h5(w, "making a string type of %zu bytes", len);
+        if (t >= 0)
+            H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* A text column of n strings, written by rank 0, attached to `scale`. */
+static void text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                       hid_t scale, const char *description)
+{
+    char *packed = NULL;
+    hid_t t = text_type(w, s, n, &packed);
+    hsize_t dims = (hsize_t)n;
+    hid_t d = dataset_create(w, loc, name, t >= 0 ? t : H5T_NATIVE_CHAR, 1, &dims, 0);
+    describe(w, d, NULL, description);
+    write_all_from_root(w, d, name, t, dims, 1, packed);
+    attach(w, d, scale, 0, name);
+    close_dataset(d);
+    if (t >= 0)
+        H5Tclose(t);
+    free(packed);
+}
+
+/* 0, 1, ..., n-1 as int32 (for the sku, location, supplier and segment scales). */
+static int32_t *iota32(int64_t n)
+{
+    int32_t *v = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *v, "index scale");
+    for (int64_t i = 0; i < n; ++i)
+        v[i] = (int32_t)i;
+    return v;
+}
+
+/* ------------------------------------------------------------------------------
+ * Root attributes
+ * ------------------------------------------------------------------------------ */
+
+static const char *unmet_word(int v)
+{
+    return v == ECH_UNMET_LOST ? "lost" : v == ECH_UNMET_BACKORDER ? "backorder" : "unknown";
+}
+
+static const char *shortfall_word(int v)
+{
+    return v == ECH_SHORTFALL_BACKORDER ? "backorder" : v == ECH_SHORTFALL_CUT ? "cut" : "unknown";
+}
+
+static const char *allocation_word(int v)
+{
+    switch (v) {
+    case ECH_ALLOC_FAIR_SHARE: return "fair_share";
+    case ECH_ALLOC_PRIORITY: return "priority";
+    case ECH_ALLOC_ALPHABETICAL: return "alphabetical";
+    default: return "unknown";
+    }
+}
+
+/* The resolved scenario text, made on rank 0 and broadcast so every rank writes the
+ * same attribute value (and only one rank pays for producing it). */
+static char *resolved_text_everywhere(writer *w)
+{
+    char *text = NULL;
+    unsigned long long len = 0;
+    if (w->rank == 0) {
+        text = ech_scenario_resolved_text(w->sc);
+        if (!text) /* not expected; keep at least the file as given */
+            text = ech_xstrdup(w->sc->source_text ? w->sc->source_text : "",
+                               "scenario text for the results file");
+        len = strlen(text);
+    }
+    MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, w->comm);
+    if (w->rank != 0)
+        text = ech_xmalloc((size_t)len + 1, "resolved scenario text for the results file");
+    for (unsigned long long off = 0; off < len;) {
+        unsigned long long part = len - off < (1ull << 30) ? len - off : (1ull << 30);
+        MPI_Bcast(text + off, (int)part, MPI_CHAR, 0, w->comm);
+        off += part;
+    }
+    text[len] = '\0';
+    return text;
+}
+
+static void write_root(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_run_info *info = w->info;
+    hid_t root = w->file;
+    char date[32];
+    ech_format_date(sc->start_date, date);
+    char *resolved = resolved_text_everywhere(w);
+
+    attr_text(w, root, "file_type", ECH_OUTPUT_FILE_TYPE);
+    attr_text(w, root, "format_version", ECH_OUTPUT_FORMAT_VERSION);
+    attr_text(w, root, "program_version", ECH_VERSION_STRING);
+    attr_text(w, root, "git_commit", ECH_GIT_COMMIT);
+    attr_text(w, root, "command_line", info->command_line);
+    attr_text(w, root, "created", info->created);
+    attr_text(w, root, "scenario_name", sc->name);
+    attr_text(w, root, "scenario_description", sc->description);
+    attr_text(w, root, "scenario_file", sc->source_path);
+    attr_text(w, root, "scenario_text", sc->source_text);
+    attr_text(w, root, "resolved_scenario", resolved);
+    attr_u64(w, root, "seed", sc->seed);
+    attr_i64(w, root, "replications", sc->replications);
+    attr_i32(w, root, "days", sc->days);
+    attr_i32(w, root, "warmup_days", sc->warmup_days);
+    attr_text(w, root, "start_date", date);
+    attr_text(w, root, "unmet_demand", unmet_word(sc->unmet_demand));
+    attr_text(w, root, "allocation", allocation_word(sc->allocation));
+    attr_text(w, root, "internal_shortfall", shortfall_word(sc->internal_shortfall));
+    attr_i32(w, root, "n_ranks", info->n_ranks);
+    attr_i32(w, root, "n_threads", info->n_threads);
+    free(resolved);
+}
+
+/* ------------------------------------------------------------------------------
+ * /catalogue and /network
+ * ------------------------------------------------------------------------------ */
+
+static void write_catalogue(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_catalogue *cat = &sc->cat;
+    hsize_t n = (hsize_t)cat->n;
+    hid_t g = group_create(w, w->file, "catalogue",
+                           "the SKUs: one entry per SKU, indexed by the sku dimension");
+
+    int32_t *idx = iota32(cat->n);
+    hid_t sku = scale_create(w, g, "sku", H5T_NATIVE_INT32, n, idx, "1",
+                             "SKU index (the sku_index of /skuloc)");
+    free(idx);
+    text_table(w, g, "sku_id", cat->id, cat->n, sku, "SKU id as in the input");
+    text_table(w, g, "sku_name", cat->name, cat->n, sku, "SKU display name");
+    small_table(w, g, "unit_cost", H5T_NATIVE_DOUBLE, n, cat->unit_cost, sku, "currency/unit",
+                "cost per unit: valuation of stock and base of the holding cost", NULL);
+    small_table(w, g, "unit_price", H5T_NATIVE_DOUBLE, n, cat->unit_price, sku,
+                "currency/unit", "selling price per unit (lost margin = price - cost)", NULL);
+    small_table(w, g, "pack_size", H5T_NATIVE_INT32, n, cat->pack_size, sku, "unit",
+                "orders are rounded up to multiples of this", NULL);
+    small_table(w, g, "supplier_index", H5T_NATIVE_INT32, n, cat->supplier, sku, "1",
+                "index of the SKU's supplier into supplier_id", NULL);
+    small_table(w, g, "shelf_life_days", H5T_NATIVE_INT32, n, cat->shelf_life_days, sku, "day",
+                "days a received batch can be sold; 0: does not expire", NULL);
+    small_table(w, g, "storage_class", H5T_NATIVE_UINT8, n, cat->storage, sku, "1",
+                "storage class code", "0=ambient,1=cold");
+    small_table(w, g, "handling_class", H5T_NATIVE_UINT8, n, cat->handling, sku, "1",
+                "handling class code", "0=normal,1=controlled");
+    small_table(w, g, "substitution", H5T_NATIVE_UINT8, n, cat->substitution, sku, "1",
+                "substitutability code", "0=unique,1=generic");
+    small_table(w, g, "segment_index", H5T_NATIVE_INT32, n, cat->segment, sku, "1",
+                "index of the SKU's segment into segment_names", NULL);
+    close_dataset(sku);
+
+    idx = iota32(sc->suppliers.n);
+    hid_t sup = scale_create(w, g, "supplier", H5T_NATIVE_INT32, (hsize_t)sc->suppliers.n, idx,
+                             "1", "supplier index (the supplier_index of a SKU)");
+    free(idx);
+    text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
+               "supplier id as in the input");
+    close_dataset(sup);
+
+    idx = iota32(sc->n_segments);
+    hid_t seg = scale_create(w, g, "segment", H5T_NATIVE_INT32, (hsize_t)sc->n_segments, idx,
+                             "1", "segment index (the segment_index of a SKU)");
+    free(idx);
+    text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
+    close_dataset(seg);
+    close_group(g);
+}
+
+static void write_network(writer *w)
+{
+    const ech_network *net = &w->sc->net;
+    hsize_t n = (hsize_t)net->n;
+    hid_t g = group_create(w, w->file, "network",
+                           "the locations of the supply tree, indexed by the location dimension");
+    int32_t *idx = iota32(net->n);
+    hid_t loc = scale_create(w, g, "location", H5T_NATIVE_INT32, n, idx, "1",
+                             "location index (the location_index of /skuloc)");
+    free(idx);
+    text_table(w, g, "location_id", net->id, net->n, loc, "location id as in the input");
+    text_table(w, g, "location_name", net->name, net->n, loc, "location display name");
+    small_table(w, g, "kind", H5T_NATIVE_UINT8, n, net->kind, loc, "1", "location kind code",
+                "0=cw,1=dc,2=retail");
+    small_table(w, g, "parent_index", H5T_NATIVE_INT32, n, net->parent, loc, "1",
+                "index of the supplying location; -1 at the root (supplied by suppliers)",
+                NULL);
+    small_table(w, g, "lead_time_days", H5T_NATIVE_INT32, n, net->lead_time_days, loc, "day",
+                "lead time of the lane parent -> location (0 at the root)", NULL);
+    small_table(w, g, "priority", H5T_NATIVE_INT32, n, net->priority, loc, "1",
+                "allocation priority: smaller is served first", NULL);
+    if (net->review_offset)
+        small_table(w, g, "review_offset", H5T_NATIVE_INT32, n, net->review_offset, loc, "day",
+                    "review phase: reviews on days t with (t - offset) mod review_days = 0",
+                    NULL);
+    close_dataset(loc);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * /skuloc
+ * ------------------------------------------------------------------------------ */
+
+typedef struct skuloc_scales {
+    hid_t skuloc, quantile, replication;
+} skuloc_scales;
+
+/* A per-skuloc column of the scenario (whole-scenario array `all`): each rank writes
+ * its own block. */
+static void skuloc_column(writer *w, hid_t g, const skuloc_scales *sc_, const char *name,
+                          hid_t type, size_t elem_size, const void *all, const char *units,
+                          const char *description, const char *codes)
+{
+    hsize_t n = (hsize_t)w->sc->sl.n;
+    hid_t d = dataset_create(w, g, name, type, 1, &n, 1);
+    describe(w, d, units, description);
+    if (codes)
+        attr_text(w, d, "codes", codes);
+    const char *base = (const char *)all + (size_t)w->begin * elem_size;
+    write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1, 0);
+    attach(w, d, sc_->skuloc, 0, name);
+    close_dataset(d);
+}
+
+/* What a KPI dataset holds per skuloc. */
+typedef enum kpi_shape { KPI_ONE, KPI_QUANTILES, KPI_REPLICATIONS } kpi_shape;
+
+/* One statistic of one KPI: rows of `cols` values taken from this rank's block of the
+ * interleaved results array (`base`, row stride `stride`, first value at `offset`). */
+static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_field_info *kpi,
+                        const char *name, kpi_shape shape, hsize_t cols, const char *statistic,
+                        const double *base, hsize_t stride, hsize_t offset)
+{
+    hsize_t dims[2] = {(hsize_t)w->sc->sl.n, cols};
+    int ndims = shape == KPI_ONE ? 1 : 2;
+    char full[256];
+    snprintf(full, sizeof full, "%s/%s", kpi->name, name);
+    hid_t d = dataset_create(w, g, name, H5T_NATIVE_DOUBLE, ndims, dims, 1);
+    describe(w, d, kpi->units, kpi->description);
+    attr_text(w, d, "statistic", statistic);
+    if (shape == KPI_QUANTILES) {
+        const ech_output_options *o = &w->sc->output;
+        attr_write(w, d, "probabilities", H5T_NATIVE_DOUBLE, (hssize_t)o->n_quantiles,
+                   o->quantiles);
+        attr_text(w, d, "quantile_method",
+                  "linear interpolation between order statistics (Hyndman and Fan type 7, "
+                  "the default of R and NumPy)");
+    }
+    /* Gathered into one contiguous block first: HDF5 is markedly slower (a quarter of
+     * the write time) with a strided memory selection of one small block per row. */
+    hsize_t rows = (hsize_t)(w->end - w->begin);
+    double *block = ech_xmalloc((size_t)(rows * cols > 0 ? rows * cols : 1) * sizeof *block,
+                                "KPI block for the results file");
+    for (hsize_t i = 0; i < rows; ++i)
+        memcpy(block + i * cols, base + i * stride + offset, (size_t)cols * sizeof *block);
+    write_rows(w, d, full, H5T_NATIVE_DOUBLE, (hsize_t)w->begin, rows, cols, block, cols, 0);
+    free(block);
+    attach(w, d, s->skuloc, 0, full);
+    if (shape == KPI_QUANTILES)
+        attach(w, d, s->quantile, 1, full);
+    else if (shape == KPI_REPLICATIONS)
+        attach(w, d, s->replication, 1, full);
+    close_dataset(d);
+}
+
+static void write_skuloc(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_skulocs *sl = &sc->sl;
+    const ech_run_results *res = w->res;
+    const int64_t nloc = w->end - w->begin;
+    const hsize_t n = (hsize_t)sl->n;
+    const hsize_t nq = (hsize_t)sc->output.n_quantiles;
+    const hsize_t R = (hsize_t)sc->replications;
+    const hsize_t K = ECH_KPI_COUNT;
+    const hsize_t ns = (hsize_t)res->n_stats;
+
+    hid_t g = group_create(w, w->file, "skuloc",
+                           "per SKU-location: the resolved policy and one group per KPI with "
+                           "its distribution across replications");
+    skuloc_scales s;
+
+    /* The skuloc scale is as long as the skulocs: every rank writes its block. */
+    s.skuloc = dataset_create(w, g, "skuloc", H5T_NATIVE_INT64, 1, &n, 1);
+    describe(w, s.skuloc, "1", "SKU-location index (skulocs sorted by SKU, then parents "
+                               "before children)");
+    int64_t *ids = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * sizeof *ids, "skuloc scale");
+    for (int64_t i = 0; i < nloc; ++i)
+        ids[i] = w->begin + i;
+    write_rows(w, s.skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
+               ids, 1, 0);
+    free(ids);
+    if (s.skuloc >= 0 && !w->failed && H5DSset_scale(s.skuloc, "skuloc") < 0)
+        fail_h5(w, "making skuloc a dimension scale");
+
+    s.quantile = scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, nq, sc->output.quantiles,
+                              "1", "probability of each quantile");
+    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
+    for (hsize_t r = 0; r < R; ++r)
+        reps[r] = (int64_t)r;
+    s.replication = scale_create(w, g, "replication", H5T_NATIVE_INT64, R, reps, "1",
+                                 "replication index");
+    free(reps);
+
+    skuloc_column(w, g, &s, "sku_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->sku, "1",
+                  "index into /catalogue", NULL);
+    skuloc_column(w, g, &s, "location_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->location,
+                  "1", "index into /network", NULL);
+    skuloc_column(w, g, &s, "parent_skuloc", H5T_NATIVE_INT64, sizeof(int64_t), sl->parent, "1",
+                  "skuloc of the same SKU at the parent location; -1 at the root", NULL);
+    skuloc_column(w, g, &s, "demand_mean", H5T_NATIVE_DOUBLE, sizeof(double), sl->demand_mean,
+                  "unit/day",
+                  "mean daily customer demand averaged over a year, before trend (0 upstream)",
+                  NULL);
+    if (sl->expected_outflow)
+        skuloc_column(w, g, &s, "expected_outflow", H5T_NATIVE_DOUBLE, sizeof(double),
+                      sl->expected_outflow, "unit/day",
+                      "expected daily outflow (own demand and every demand point below) "
+                      "over the measured days",
+                      NULL);
+    skuloc_column(w, g, &s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), sl->policy, "1",
+                  "resolved inventory policy code", "0=base_stock,1=s_S");
+    skuloc_column(w, g, &s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), sl->order_up_to,
+                  "unit", "resolved order-up-to level S", NULL);
+    skuloc_column(w, g, &s, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
+                  sl->reorder_point, "unit",
+                  "resolved reorder point s: order when the inventory position is <= s", NULL);
+    skuloc_column(w, g, &s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), sl->review_days,
+                  "day", "resolved review period R", NULL);
+    if (sl->min_order_qty)
+        skuloc_column(w, g, &s, "min_order_qty", H5T_NATIVE_INT32, sizeof(int32_t),
+                      sl->min_order_qty, "unit", "minimum order quantity", NULL);
+
+    for (hsize_t k = 0; k < K; ++k) {
+        const ech_field_info *kpi = &ech_kpi_info[k];
+        hid_t kg = group_create(w, g, kpi->name, NULL);
+        describe(w, kg, kpi->units, kpi->description);
+        /* stats[((x - begin) * K + k) * ns + j]: row stride K * ns, KPI k at k * ns. */
+        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", res->stats,
+                    K * ns, k * ns);
+        kpi_dataset(w, kg, &s, kpi, "sd", KPI_ONE, 1,
+                    "sample standard deviation across replications (0 with one replication)",
+                    res->stats, K * ns, k * ns + 1);
+        kpi_dataset(w, kg, &s, kpi, "quantiles", KPI_QUANTILES, nq,
+                    "quantiles across replications at the probabilities of the quantile "
+                    "dimension",
+                    res->stats, K * ns, k * ns + 2);
+        if (w->keep_replications)
+            kpi_dataset(w, kg, &s, kpi, "replications", KPI_REPLICATIONS, R,
+                        "value in each replication", res->reps, K * R, k * R);
+        close_group(kg);
+    }
+    close_dataset(s.replication);
+    close_dataset(s.quantile);
+    close_dataset(s.skuloc);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * /totals
+ * ------------------------------------------------------------------------------ */
+
+/* A series over replications, written by rank 0, attached to the replication scale. */
+static void totals_series(writer *w, hid_t g, hid_t scale, const char *name, hid_t type,
+                          const void *base, hsize_t stride, const char *units,
+                          const char *description)
+{
+    hsize_t R = (hsize_t)w->sc->replications;
+    hid_t d = dataset_create(w, g, name, type, 1, &R, 0);
+    describe(w, d, units, description);
+    write_rows(w, d, name, type, 0, w->rank == 0 ? R : 0, 1, base, stride, 0);
+    attach(w, d, scale, 0, name);
+    close_dataset(d);
+}
+
+static double ratio_or_nan(double num, double den)
+{
+    return den != 0 ? num / den : NAN;
+}
+
+/* The totals of aggregate g (0 the network, 1 + s segment s) into group `g_id`. */
+static void totals_group(writer *w, hid_t gid, hid_t scale, int64_t g)
+{
+    const int64_t R = w->sc->replications;
+    const int64_t T = ECH_TOTAL_COUNT;
+    const int64_t *tot = w->res->totals + g * R * T; /* [r * T + t] */
+    double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "totals series");
+
+    for (int64_t t = 0; t < T; ++t) {
+        const ech_field_info *f = &ech_total_info[t];
+        if (f->is_money) {
+            for (int64_t r = 0; r < R; ++r)
+                buf[r] = (double)tot[r * T + t] / ECH_MONEY_SCALE;
+            totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units,
+                          f->description);
+        } else {
+            totals_series(w, gid, scale, f->name, H5T_NATIVE_INT64, tot + t, (hsize_t)T,
+                          f->units, f->description);
+        }
+    }
+
+    /* Series derived from the sums, per replication. */
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t *x = tot + r * T;
+        buf[r] = x[ECH_TOTAL_DEMAND] != 0
+                     ? (double)x[ECH_TOTAL_FILLED] / (double)x[ECH_TOTAL_DEMAND]
+                     : 1.0;
+    }
+    totals_series(w, gid, scale, "fill_rate", H5T_NATIVE_DOUBLE, buf, 1, "1",
+                  "filled_units / demand_units (1 when there was no demand)");
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t *x = tot + r * T;
+        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_STOCKOUT_DAYS],
+                              (double)x[ECH_TOTAL_DEMAND_POINT_DAYS]);
+    }
+    totals_series(w, gid, scale, "stockout_day_share", H5T_NATIVE_DOUBLE, buf, 1, "1",
+                  "stockout_days / demand_point_days (NaN when there are no demand points)");
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t *x = tot + r * T;
+        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE,
+                              (double)w->sc->days);
+    }
+    totals_series(w, gid, scale, "mean_on_hand_value", H5T_NATIVE_DOUBLE, buf, 1, "currency",
+                  "on_hand_value_days / measured days: mean end-of-day stock value");
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t *x = tot + r * T;
+        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS],
+                              (double)x[ECH_TOTAL_SOLD_VALUE]);
+    }
+    totals_series(w, gid, scale, "days_of_supply", H5T_NATIVE_DOUBLE, buf, 1, "day",
+                  "on_hand_value_days / sold_value (NaN when nothing was sold)");
+    free(buf);
+}
+
+/* An HDF5 link name for a segment: '/' is a path separator and "." and ".." are not
+ * usable, so those become '_' or "segment_<s>"; a name already used gets "_<s>". */
+static char *segment_link_name(const ech_scenario *sc, int32_t s)
+{
+    const char *raw = sc->segment && sc->segment[s] ? sc->segment[s] : "";
+    size_t len = strlen(raw);
+    char *name = ech_xmalloc(len + 32, "segment group name");
+    if (len == 0 || strcmp(raw, ".") == 0 || strcmp(raw, "..") == 0) {
+        snprintf(name, len + 32, "segment_%d", (int)s);
+        return name;
+    }
+    for (size_t i = 0; i <= len; ++i)
+        name[i] = raw[i] == '/' ? '_' : raw[i];
+    for (int32_t o = 0; o < s; ++o) {
+        char *other = segment_link_name(sc, o);
+        int same = strcmp(other, name) == 0;
+        free(other);
+        if (same) {
+            snprintf(name + len, 32, "_%d", (int)s);
+            break;
+        }
+    }
+    return name;
+}
+
+static void write_totals(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const hsize_t R = (hsize_t)sc->replications;
+    hid_t g = group_create(w, w->file, "totals",
+                           "per replication: sums over all SKU-locations of the network "
+                           "(network/) and of each segment (segments/<name>/)");
+    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
+    for (hsize_t r = 0; r < R; ++r)
+        reps[r] = (int64_t)r;
+    hid_t scale = scale_create(w, g, "replication", H5T_NATIVE_INT64, R, reps, "1",
+                               "replication index");
+    free(reps);
+
+    hid_t net = group_create(w, g, "network", "the whole network");
+    totals_group(w, net, scale, 0);
+    close_group(net);
+
+    hid_t segs = group_create(w, g, "segments",
+                              "one group per segment of the catalogue (attribute segment_name "
+                              "holds the name as given)");
+    for (int32_t s = 0; s < sc->n_segments; ++s) {
+        char *name = segment_link_name(sc, s);
+        hid_t sg = group_create(w, segs, name, NULL);
+        attr_text(w, sg, "segment_name", sc->segment[s]);
+        attr_i32(w, sg, "segment_index", s);
+        totals_group(w, sg, scale, 1 + (int64_t)s);
+        close_group(sg);
+        free(name);
+    }
+    close_group(segs);
+    close_dataset(scale);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * /runtime
+ * ------------------------------------------------------------------------------ */
+
+static void write_runtime(writer *w)
+{
+    const ech_run_info *info = w->info;
+    hid_t g = group_create(w, w->file, "runtime",
+                           "how the run went: timings (seconds, maximum over ranks), the "
+                           "figure of merit and the verification hash");
+    attr_f64(w, g, "setup_seconds", info->setup_seconds);
+    attr_f64(w, g, "simulate_seconds", info->simulate_seconds);
+    attr_i64(w, g, "skuloc_days", info->skuloc_days);
+    attr_f64(w, g, "skuloc_days_per_second_per_core", info->skuloc_days_per_second_per_core);
+    attr_u64(w, g, "verification_hash", info->verification_hash);
+    attr_i32(w, g, "n_ranks", info->n_ranks);
+    attr_i32(w, g, "n_threads", info->n_threads);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * The file
+ * ------------------------------------------------------------------------------ */
+
+static void write_file(writer *w, const char *tmp)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    /* The 1.8 file format: readable by any HDF5 since 1.8, and it moves attributes too
+     * large for an object header (many dimension-scale references) to dense storage. */
+    if (fapl < 0 || fcpl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+        H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+        fail_h5(w, "setting up the file properties");
+    w->file = w->failed ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (w->file < 0)
+        fail_h5(w, "creating %s", tmp);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (!all_ok(w))
+        return; /* no rank has the file open (creating it is collective) */
+
+    write_root(w);
+    write_catalogue(w);
+    write_network(w);
+    write_skuloc(w);
+    write_totals(w);
+    write_runtime(w);
+
+    all_ok(w); /* every rank reaches the collective close together */
+    if (H5Fclose(w->file) < 0)
+        fail_h5(w, "closing the file");
+    w->file = -1;
+}
+
+/* Checks what the caller handed in; any rank may find a problem. */
+static void check_arguments(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_run_results *res = w->res;
+    if (!w->path || !w->path[0]) {
+        ech_fail(&w->e, ECH_ERR_INPUT, "cannot write results: no output file named");
+        w->failed = 1;
+        return;
+    }
+    const char *problem = NULL;
+    if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin ||
+        res->skuloc_end > sc->sl.n)
+        problem = "this rank's skuloc block lies outside the skulocs";
+    else if (sc->output.n_quantiles < 0 || res->n_stats != 2 + sc->output.n_quantiles)
+        problem = "n_stats is not 2 + the number of quantiles";
+    else if (sc->replications < 1)
+        problem = "no replications";
+    else if (!res->totals)
+        problem = "no totals";
+    else if (res->skuloc_end > res->skuloc_begin && !res->stats)
+        problem = "no statistics";
+    else if (sc->output.n_quantiles > 0 && !sc->output.quantiles)
+        problem = "no quantile probabilities";
+    if (problem) {
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: internal error: %s",
+                 w->path, problem);
+        w->failed = 1;
+    }
+}
+
+/* The blocks of all ranks must tile [0, n_skulocs) without overlap (in any rank order). */
+static void check_blocks(writer *w)
+{
+    int64_t mine[2] = {w->begin, w->end};
+    int64_t *all = ech_xmalloc(2 * (size_t)w->size * sizeof *all, "skuloc blocks");
+    MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, w->comm);
+    int64_t covered = 0;
+    int overlap = 0;
+    for (int i = 0; i < w->size; ++i) {
+        covered += all[2 * i + 1] - all[2 * i];
+        for (int j = 0; j < i; ++j)
+            if (all[2 * i] < all[2 * j + 1] && all[2 * j] < all[2 * i + 1])
+                overlap = 1;
+    }
+    free(all);
+    if (overlap || covered != w->sc->sl.n) {
+        ech_fail(&w->e, ECH_ERR_RUNTIME,
+                 "cannot write results file %s: internal error: the ranks' skuloc blocks "
+                 "do not cover the %lld skulocs exactly once",
+                 w->path, (long long)w->sc->sl.n);
+        w->failed = 1;
+    }
+}
+
+/* The directory part of path ("." when there is none). */
+static char *directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ech_xstrdup(".", "directory name");
+    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = ech_xmalloc(len + 1, "directory name");
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    return dir;
+}
+
+static void check_directory(writer *w)
+{
+    char *dir = directory_of(w->path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ech_fail(&w->e, ECH_ERR_INPUT, "cannot write %s: directory %s does not exist", w->path,
+                 dir);
+        w->failed = 1;
+    } else if (access(dir, W_OK | X_OK) != 0) {
+        ech_fail(&w->e, ECH_ERR_INPUT, "cannot write %s: directory %s is not writable",
+                 w->path, dir);
+        w->failed = 1;
+    }
+    free(dir);
+}
+
+ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario *sc,
+                            const ech_run_results *res, const ech_run_info *info,
+                            ech_error *err)
+{
+    writer w;
+    memset(&w, 0, sizeof w);
+    w.path = path;
+    w.sc = sc;
+    w.res = res;
+    w.info = info;
+    w.comm = comm;
+    w.file = w.dxpl = w.gcpl = w.vlstr = -1;
+    w.begin = res->skuloc_begin;
+    w.end = res->skuloc_end;
+    ech_error_clear(&w.e);
+    MPI_Comm_rank(comm, &w.rank);
+    MPI_Comm_size(comm, &w.size);
+
+    check_arguments(&w);
+    if (agree(&w) == ECH_OK)
+        check_blocks(&w);
+    if (agree(&w) == ECH_OK && w.rank == 0)
+        check_directory(&w);
+    if (agree(&w) != ECH_OK) {
+        if (err)
+            *err = w.e;
+        return w.e.status;
+    }
+
+    /* Replications are written when the engine kept them (a rank without skulocs may
+     * hold none: ask every rank). */
+    int have = res->reps != NULL, any = 0;
+    MPI_Allreduce(&have, &any, 1, MPI_INT, MPI_MAX, comm);
+    w.keep_replications = any;
+    if (any && !have && w.end > w.begin) {
+        ech_fail(&w.e, ECH_ERR_RUNTIME,
+                 "cannot write results file %s: internal error: replications missing on "
+                 "rank %d",
+                 path, w.rank);
+        w.failed = 1;
+    }
+    if (agree(&w) != ECH_OK) {
+        if (err)
+            *err = w.e;
+        return w.e.status;
+    }
+
+    /* The temporary name: the final one with a token from rank 0 (its process id). */
+    long token = (long)getpid();
+    MPI_Bcast(&token, 1, MPI_LONG, 0, comm);
+    size_t tmp_len = strlen(path) + 32;
+    char *tmp = ech_xmalloc(tmp_len, "temporary results file name");
+    snprintf(tmp, tmp_len, "%s.tmp-%ld", path, token);
+
+    /* HDF5 would print its error stack itself: silence it while we write, and turn
+     * every failure into one message instead. */
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+    unsigned filter_config = 0;
+    w.deflate = H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
+                H5Zget_filter_info(H5Z_FILTER_DEFLATE, &filter_config) >= 0 &&
+                (filter_config & H5Z_FILTER_CONFIG_ENCODE_ENABLED);
+    w.dxpl = H5Pcreate(H5P_DATASET_XFER);
+    w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    w.vlstr = H5Tcopy(H5T_C_S1);
+    if (w.dxpl < 0 || H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE) < 0 || w.gcpl < 0 ||
+        H5Pset_link_creation_order(w.gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        w.vlstr < 0 || H5Tset_size(w.vlstr, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(w.vlstr, H5T_CSET_UTF8) < 0)
+        fail_h5(&w, "setting up the transfer properties");
+    if (all_ok(&w))
+        write_file(&w, tmp);
+    if (w.vlstr >= 0)
+        H5Tclose(w.vlstr);
+    if (w.gcpl >= 0)
+        H5Pclose(w.gcpl);
+    if (w.dxpl >= 0)
+        H5Pclose(w.dxpl);
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+
+    /* Every rank has closed the file: rank 0 renames it into place, or removes it. */
+    ech_status status = agree(&w);
+    if (w.rank == 0) {
+        if (status == ECH_OK && rename(tmp, path) != 0) {
+            ech_fail(&w.e, ECH_ERR_RUNTIME, "cannot write results file %s: renaming %s: %s",
+                     path, tmp, strerror(errno));
+            w.failed = 1;
+        }
+        if (w.failed && unlink(tmp) != 0 && errno != ENOENT) {
+            size_t used = strlen(w.e.msg);
+            snprintf(w.e.msg + used, sizeof w.e.msg - used, " (and could not remove %s: %s)",
+                     tmp, strerror(errno));
+        }
+    }
+    status = agree(&w);
+    free(tmp);
+    if (err)
+        *err = w.e;
+    return status;
+}
