@@ -262,7 +262,7 @@ static void group_figures(const ech_scenario *sc, const int64_t *t, double *f)
     f[FIG_STOCKOUT_SHARE] = t[ECH_TOTAL_DEMAND_POINT_DAYS] > 0
                                 ? (double)t[ECH_TOTAL_STOCKOUT_DAYS] / (double)t[ECH_TOTAL_DEMAND_POINT_DAYS]
                                 : NAN;
-    f[FIG_LOST] = (double)t[ECH_TOTAL_LOST];
+    f[FIG_LOST] = (double)(t[ECH_TOTAL_LOST] + t[ECH_TOTAL_BACKORDERED]);
     f[FIG_VALUE] = (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
     f[FIG_RETAIL_VALUE] = (double)t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
     f[FIG_DOS] = t[ECH_TOTAL_SOLD_VALUE] > 0
@@ -291,7 +291,7 @@ static void group_summary(const ech_scenario *sc, const ech_run_report *rep, int
     free(series);
 }
 
-static const char *human_money(double v, char *buf, size_t n)
+static const char *human_number(double v, char *buf, size_t n)
 {
     double a = fabs(v);
     if (a >= 1e9)
@@ -323,16 +323,16 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_repo
     fprintf(out, "  stockout days                %6.2f%% of demand-point days  [%.2f%% .. %.2f%%]\n",
             100 * s[FIG_STOCKOUT_SHARE][0], 100 * s[FIG_STOCKOUT_SHARE][2],
             100 * s[FIG_STOCKOUT_SHARE][4]);
-    fprintf(out, "  lost or backordered units    %s  [%s .. %s]\n", human_money(s[FIG_LOST][0], b1, sizeof b1),
-            human_money(s[FIG_LOST][2], b2, sizeof b2), human_money(s[FIG_LOST][4], b3, sizeof b3));
+    fprintf(out, "  lost or backordered units    %s  [%s .. %s]\n", human_number(s[FIG_LOST][0], b1, sizeof b1),
+            human_number(s[FIG_LOST][2], b2, sizeof b2), human_number(s[FIG_LOST][4], b3, sizeof b3));
     fprintf(out, "  mean inventory value         %s  [%s .. %s]  (demand points %s)\n",
-            human_money(s[FIG_VALUE][0], b1, sizeof b1), human_money(s[FIG_VALUE][2], b2, sizeof b2),
-            human_money(s[FIG_VALUE][4], b3, sizeof b3),
-            human_money(s[FIG_RETAIL_VALUE][0], b4, sizeof b4));
+            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][2], b2, sizeof b2),
+            human_number(s[FIG_VALUE][4], b3, sizeof b3),
+            human_number(s[FIG_RETAIL_VALUE][0], b4, sizeof b4));
     fprintf(out, "  days of supply (at cost)     %6.1f  [%.1f .. %.1f]\n", s[FIG_DOS][0], s[FIG_DOS][2],
             s[FIG_DOS][4]);
-    fprintf(out, "  total cost                   %s  [%s .. %s]\n", human_money(s[FIG_COST][0], b1, sizeof b1),
-            human_money(s[FIG_COST][2], b2, sizeof b2), human_money(s[FIG_COST][4], b3, sizeof b3));
+    fprintf(out, "  total cost                   %s  [%s .. %s]\n", human_number(s[FIG_COST][0], b1, sizeof b1),
+            human_number(s[FIG_COST][2], b2, sizeof b2), human_number(s[FIG_COST][4], b3, sizeof b3));
 
     if (sc->n_segments > 1) {
         fprintf(out, "\nBy segment (means):\n");
@@ -340,7 +340,7 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_repo
         for (int32_t g = 0; g < sc->n_segments; ++g) {
             group_summary(sc, rep, 1 + g, s);
             fprintf(out, "  %-20s %6.2f%% %9.2f%% %14s %8.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
-                    100 * s[FIG_STOCKOUT_SHARE][0], human_money(s[FIG_VALUE][0], b1, sizeof b1),
+                    100 * s[FIG_STOCKOUT_SHARE][0], human_number(s[FIG_VALUE][0], b1, sizeof b1),
                     s[FIG_DOS][0]);
         }
     }
