@@ -341,35 +341,7 @@ static void pharmacy_name(ech_pcg32 *rng, const name_style *st, pharmacy_type ty
  * Network
  * ------------------------------------------------------------------------------ */
 
-static void free_strings(char **s, int64_t n)
-{
-    if (!s)
-        return;
-    for (int64_t i = 0; i < n; ++i)
-        free(s[i]);
-    free(s);
-}
 
-/* Frees every table of a network, raw and derived, so that a regenerated network
- * never keeps derived fields of an old one. */
-static void network_release(ech_network *net)
-{
-    free_strings(net->id, net->n);
-    free_strings(net->name, net->n);
-    free(net->kind);
-    free(net->parent);
-    free(net->lead_time_days);
-    free(net->priority);
-    free(net->review_offset);
-    free(net->topo);
-    free(net->topo_pos);
-    free(net->depth);
-    free(net->n_children);
-    free(net->name_rank);
-    free(net->priority_rank);
-    free(net->id_hash);
-    memset(net, 0, sizeof *net);
-}
 
 static int decimal_digits(int64_t x)
 {
@@ -435,7 +407,7 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
     int32_t n = 1 + dcs + pharmacies;
 
     ech_network *net = &sc->net;
-    network_release(net);
+    ech_network_free(net);
     net->n = n;
     net->id = ech_xcalloc((size_t)n, sizeof(char *), "generated location ids");
     net->name = ech_xcalloc((size_t)n, sizeof(char *), "generated location names");
@@ -1022,44 +994,7 @@ static ech_status check_catalogue_gen(const ech_catalogue_gen *g, const ech_scen
     return ECH_OK;
 }
 
-static void catalogue_release(ech_catalogue *cat)
-{
-    free_strings(cat->id, cat->n);
-    free_strings(cat->name, cat->n);
-    free(cat->unit_cost);
-    free(cat->unit_price);
-    free(cat->pack_size);
-    free(cat->supplier);
-    free(cat->shelf_life_days);
-    free(cat->storage);
-    free(cat->handling);
-    free(cat->substitution);
-    free(cat->segment);
-    free(cat->season_profile);
-    free(cat->trend_per_year);
-    memset(cat, 0, sizeof *cat);
-}
 
-static void skulocs_release(ech_skulocs *t)
-{
-    free(t->sku);
-    free(t->location);
-    free(t->sku_begin);
-    free(t->parent);
-    free(t->demand_dist);
-    free(t->demand_mean);
-    free(t->demand_var_ratio);
-    free(t->demand_zero_prob);
-    free(t->replay);
-    free(t->policy);
-    free(t->review_days);
-    free(t->order_up_to);
-    free(t->reorder_point);
-    free(t->min_order_qty);
-    free(t->start_on_hand);
-    free(t->expected_outflow);
-    memset(t, 0, sizeof *t);
-}
 
 static double round_cents(double x)
 {
@@ -1277,9 +1212,9 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
     /* Replace whatever catalogue, segments and assortment the scenario had. */
     int32_t n = g->skus;
     ech_catalogue *cat = &sc->cat;
-    catalogue_release(cat);
-    skulocs_release(&sc->sl);
-    free_strings(sc->segment, sc->n_segments);
+    ech_catalogue_free(cat);
+    ech_skulocs_free(&sc->sl);
+    ech_strings_free(sc->segment, sc->n_segments);
     sc->n_segments = SEG_COUNT;
     sc->segment = ech_xmalloc(SEG_COUNT * sizeof(char *), "segment names");
     for (int i = 0; i < SEG_COUNT; ++i)

@@ -12,9 +12,8 @@
  * Freeing
  * ------------------------------------------------------------------------------ */
 
-static void skulocs_release(ech_skulocs *t);
 
-static void free_strings(char **s, int64_t n)
+void ech_strings_free(char **s, int64_t n)
 {
     if (!s)
         return;
@@ -23,22 +22,10 @@ static void free_strings(char **s, int64_t n)
     free(s);
 }
 
-void ech_scenario_free(ech_scenario *sc)
+void ech_network_free(ech_network *net)
 {
-    if (!sc)
-        return;
-    free(sc->name);
-    free(sc->description);
-    free(sc->source_path);
-    free(sc->source_text);
-    free_strings(sc->seasons.name, sc->seasons.n);
-    free(sc->seasons.monthly);
-    free_strings(sc->segment, sc->n_segments);
-    free(sc->output.quantiles);
-
-    ech_network *net = &sc->net;
-    free_strings(net->id, net->n);
-    free_strings(net->name, net->n);
+    ech_strings_free(net->id, net->n);
+    ech_strings_free(net->name, net->n);
     free(net->kind);
     free(net->parent);
     free(net->lead_time_days);
@@ -51,13 +38,13 @@ void ech_scenario_free(ech_scenario *sc)
     free(net->name_rank);
     free(net->priority_rank);
     free(net->id_hash);
+    memset(net, 0, sizeof *net);
+}
 
-    free_strings(sc->suppliers.id, sc->suppliers.n);
-    free(sc->suppliers.lead_time);
-
-    ech_catalogue *cat = &sc->cat;
-    free_strings(cat->id, cat->n);
-    free_strings(cat->name, cat->n);
+void ech_catalogue_free(ech_catalogue *cat)
+{
+    ech_strings_free(cat->id, cat->n);
+    ech_strings_free(cat->name, cat->n);
     free(cat->unit_cost);
     free(cat->unit_price);
     free(cat->pack_size);
@@ -69,14 +56,51 @@ void ech_scenario_free(ech_scenario *sc)
     free(cat->segment);
     free(cat->season_profile);
     free(cat->trend_per_year);
+    memset(cat, 0, sizeof *cat);
+}
 
-    skulocs_release(&sc->sl);
+void ech_skulocs_free(ech_skulocs *t)
+{
+    free(t->sku);
+    free(t->location);
+    free(t->sku_begin);
+    free(t->parent);
+    free(t->demand_dist);
+    free(t->demand_mean);
+    free(t->demand_var_ratio);
+    free(t->demand_zero_prob);
+    free(t->replay);
+    free(t->policy);
+    free(t->review_days);
+    free(t->order_up_to);
+    free(t->reorder_point);
+    free(t->min_order_qty);
+    free(t->start_on_hand);
+    free(t->expected_outflow);
+    memset(t, 0, sizeof *t);
+}
 
+void ech_scenario_free(ech_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->name);
+    free(sc->description);
+    free(sc->source_path);
+    free(sc->source_text);
+    ech_strings_free(sc->seasons.name, sc->seasons.n);
+    free(sc->seasons.monthly);
+    ech_strings_free(sc->segment, sc->n_segments);
+    free(sc->output.quantiles);
+    ech_network_free(&sc->net);
+    ech_strings_free(sc->suppliers.id, sc->suppliers.n);
+    free(sc->suppliers.lead_time);
+    ech_catalogue_free(&sc->cat);
+    ech_skulocs_free(&sc->sl);
     free(sc->open_orders.skuloc);
     free(sc->open_orders.arrival_day);
     free(sc->open_orders.quantity);
     free(sc->replay.quantity);
-
     memset(sc, 0, sizeof *sc);
 }
 
@@ -264,26 +288,6 @@ static void skulocs_alloc(ech_skulocs *t, int64_t n, int32_t n_sku)
     t->expected_outflow = NULL;
 }
 
-static void skulocs_release(ech_skulocs *t)
-{
-    free(t->sku);
-    free(t->location);
-    free(t->sku_begin);
-    free(t->parent);
-    free(t->demand_dist);
-    free(t->demand_mean);
-    free(t->demand_var_ratio);
-    free(t->demand_zero_prob);
-    free(t->replay);
-    free(t->policy);
-    free(t->review_days);
-    free(t->order_up_to);
-    free(t->reorder_point);
-    free(t->min_order_qty);
-    free(t->start_on_hand);
-    free(t->expected_outflow);
-    memset(t, 0, sizeof *t);
-}
 
 /* Rebuilds the skuloc table: rows sorted by (SKU, topological position), ancestors
  * of stocking locations added with default fields, parent links set. */
@@ -403,7 +407,7 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     free(slot_of);
     free(gathered);
     free(order);
-    skulocs_release(in);
+    ech_skulocs_free(in);
     *in = out;
 
     /* Demand only at the leaves of a SKU's tree: a location that supplies the SKU to

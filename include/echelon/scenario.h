@@ -260,6 +260,13 @@ typedef struct ech_scenario {
 /* Frees everything the scenario owns and zeroes it. */
 void ech_scenario_free(ech_scenario *sc);
 
+/* Free one table (all its arrays, raw and derived) and zero it; for loaders and
+ * generators that replace a table.  ech_strings_free frees n strings and the array. */
+void ech_network_free(ech_network *net);
+void ech_catalogue_free(ech_catalogue *cat);
+void ech_skulocs_free(ech_skulocs *sl);
+void ech_strings_free(char **s, int64_t n);
+
 /* Computes the network's derived fields and the skulocs' parent links and checks the
  * structure: exactly one root, no cycles, parents exist, skulocs sorted as described
  * above with every ancestor of a stocking location present, demand only at leaves

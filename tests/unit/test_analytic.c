@@ -78,7 +78,7 @@ static void check_mean(const char *what, const double *x, int64_t n, double exac
 /* Per-replication series of a KPI divided by the measured days. */
 static double *per_day(const sim *s, int64_t i, int k, double days)
 {
-    double *x = malloc((size_t)s->reps * sizeof *x);
+    double *x = calloc((size_t)s->reps, sizeof *x);
     for (int64_t r = 0; r < s->reps; ++r)
         x[r] = kpi(s, i, k, r) / days;
     return x;
@@ -88,7 +88,7 @@ static double *per_day(const sim *s, int64_t i, int k, double days)
  * (a linear estimator; the per-replication ratio would carry a small bias). */
 static double *filled_per_day(const sim *s, int64_t i, double days)
 {
-    double *x = malloc((size_t)s->reps * sizeof *x);
+    double *x = calloc((size_t)s->reps, sizeof *x);
     for (int64_t r = 0; r < s->reps; ++r)
         x[r] = round(kpi(s, i, ECH_KPI_FILL_RATE, r) * kpi(s, i, ECH_KPI_DEMAND, r)) / days;
     return x;
@@ -162,7 +162,7 @@ static void check_base_stock(double lambda, int32_t lead, int32_t S, uint64_t se
     check_mean("mean on hand", x, s.reps, on_hand);
     free(x);
     /* Mean backlog from the backorder cost: price 2 x 0.5 per unit-day. */
-    x = malloc((size_t)s.reps * sizeof *x);
+    x = calloc((size_t)s.reps, sizeof *x);
     for (int64_t r = 0; r < s.reps; ++r)
         x[r] = kpi(&s, 0, ECH_KPI_STOCKOUT_DAYS, r) / days;
     check_mean("share of days ending out of stock", x, s.reps, p_short_end);
