@@ -1273,21 +1273,7 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
     int64_t rows = first[n];
 
     ech_skulocs *sl = &sc->sl;
-    size_t ur = (size_t)rows;
-    sl->n = rows;
-    sl->sku = ech_xmalloc(ur * sizeof(int32_t), "assortment SKUs");
-    sl->location = ech_xmalloc(ur * sizeof(int32_t), "assortment locations");
-    sl->demand_dist = ech_xmalloc(ur, "assortment demand kinds");
-    sl->demand_mean = ech_xmalloc(ur * sizeof(double), "assortment demand means");
-    sl->demand_var_ratio = ech_xmalloc(ur * sizeof(double), "assortment demand dispersion");
-    sl->demand_zero_prob = ech_xmalloc(ur * sizeof(double), "assortment zero inflation");
-    sl->replay = ech_xmalloc(ur * sizeof(int32_t), "assortment replay rows");
-    sl->policy = ech_xmalloc(ur, "assortment policies");
-    sl->review_days = ech_xmalloc(ur * sizeof(int32_t), "assortment review periods");
-    sl->order_up_to = ech_xmalloc(ur * sizeof(int32_t), "assortment order-up-to levels");
-    sl->reorder_point = ech_xmalloc(ur * sizeof(int32_t), "assortment reorder points");
-    sl->min_order_qty = ech_xmalloc(ur * sizeof(int32_t), "assortment minimum orders");
-    sl->start_on_hand = ech_xmalloc(ur * sizeof(int32_t), "assortment start stock");
+    ech_skulocs_alloc_rows(sl, rows);
 
 #pragma omp parallel
     {

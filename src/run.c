@@ -44,8 +44,7 @@ static inline uint64_t hash_value(uint64_t position, double v)
     return ech_mix64(ech_mix64(position) ^ bits);
 }
 
-/* Agrees on one outcome across ranks: the first failing rank's error wins. */
-static ech_status agree(MPI_Comm comm, ech_status local, ech_error *err)
+ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -200,7 +199,7 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     if (progress)
         ech_progress_finish(progress);
 
-    ech_status st = agree(comm, (ech_status)local, err);
+    ech_status st = ech_agree(comm, (ech_status)local, err);
     if (st == ECH_OK) {
         MPI_Allreduce(MPI_IN_PLACE, totals, (int)totals_len, MPI_INT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, &hash, 1, MPI_UINT64_T, MPI_SUM, comm);

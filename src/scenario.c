@@ -265,15 +265,12 @@ static int cmp_topo_pos(const void *a, const void *b)
     return (pa > pb) - (pa < pb);
 }
 
-/* The skuloc table's columns, for allocating and moving them as a group. */
-static void skulocs_alloc(ech_skulocs *t, int64_t n, int32_t n_sku)
+void ech_skulocs_alloc_rows(ech_skulocs *t, int64_t n)
 {
     size_t c = (size_t)(n > 0 ? n : 1);
     t->n = n;
     t->sku = ech_xmalloc(c * sizeof(int32_t), "skuloc SKUs");
     t->location = ech_xmalloc(c * sizeof(int32_t), "skuloc locations");
-    t->sku_begin = ech_xmalloc(((size_t)n_sku + 1) * sizeof(int64_t), "SKU ranges");
-    t->parent = ech_xmalloc(c * sizeof(int64_t), "skuloc parents");
     t->demand_dist = ech_xmalloc(c, "skuloc demand kinds");
     t->demand_mean = ech_xmalloc(c * sizeof(double), "skuloc demand means");
     t->demand_var_ratio = ech_xmalloc(c * sizeof(double), "skuloc demand dispersion");
@@ -285,6 +282,8 @@ static void skulocs_alloc(ech_skulocs *t, int64_t n, int32_t n_sku)
     t->reorder_point = ech_xmalloc(c * sizeof(int32_t), "skuloc reorder points");
     t->min_order_qty = ech_xmalloc(c * sizeof(int32_t), "skuloc minimum orders");
     t->start_on_hand = ech_xmalloc(c * sizeof(int32_t), "skuloc start stock");
+    t->sku_begin = NULL;
+    t->parent = NULL;
     t->expected_outflow = NULL;
 }
 
@@ -396,8 +395,11 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
             }
             w += ng;
         }
-        if (pass == 0)
-            skulocs_alloc(&out, w, n_sku);
+        if (pass == 0) {
+            ech_skulocs_alloc_rows(&out, w);
+            out.sku_begin = ech_xmalloc(((size_t)n_sku + 1) * sizeof(int64_t), "SKU ranges");
+            out.parent = ech_xmalloc((size_t)(w > 0 ? w : 1) * sizeof(int64_t), "skuloc parents");
+        }
         else
             out.sku_begin[n_sku] = w;
     }

@@ -44,6 +44,10 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
 
 void ech_run_report_free(ech_run_report *report);
 
+/* Makes every rank of comm return the same outcome: ECH_OK if all succeeded, else
+ * the status and message of the lowest failing rank (copied into err everywhere). */
+ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err);
+
 /* Prints the human-readable summary of a run (network and per-segment service,
  * stock and cost with their spread across replications, and the run's speed). */
 void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *report);

@@ -265,6 +265,11 @@ void ech_scenario_free(ech_scenario *sc);
 void ech_network_free(ech_network *net);
 void ech_catalogue_free(ech_catalogue *cat);
 void ech_skulocs_free(ech_skulocs *sl);
+
+/* Allocates the input columns of n assortment rows (not the derived sku_begin,
+ * parent and expected_outflow, which ech_scenario_finalize and ech_policy_resolve
+ * make); the contents are left for the caller to fill. */
+void ech_skulocs_alloc_rows(ech_skulocs *sl, int64_t n);
 void ech_strings_free(char **s, int64_t n);
 
 /* Computes the network's derived fields and the skulocs' parent links and checks the

@@ -19,23 +19,6 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Makes every rank agree on a status: the worst one wins, and the message of the
- * lowest rank that has it is shared. */
-static ech_status agree_status(MPI_Comm comm, ech_status st, ech_error *err)
-{
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    int mine = st != ECH_OK ? rank : size, first;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == size)
-        return ECH_OK;
-    int code = st;
-    MPI_Bcast(&code, 1, MPI_INT, first, comm);
-    MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, first, comm);
-    err->status = (ech_status)code;
-    return (ech_status)code;
-}
 
 static void print_help(void)
 {
@@ -104,7 +87,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     ech_scenario sc;
     memset(&sc, 0, sizeof sc);
     ech_status st = ech_scenario_load(pos[0], &ov, &sc, &err);
-    st = agree_status(comm, st, &err);
+    st = ech_agree(comm, st, &err);
     if (st != ECH_OK) {
         cli_report_error(comm, &err);
         ech_scenario_free(&sc);
