@@ -131,6 +131,7 @@ struct ech_engine {
     /* Scratch for table de-duplication. */
     double *dedup_mean;
     const ech_dtable **dedup_table;
+    const ech_trace *trace;
 };
 
 /* ------------------------------------------------------------------------------
@@ -206,6 +207,11 @@ void ech_engine_free(ech_engine *e)
     free(e->dedup_mean);
     free(e->dedup_table);
     free(e);
+}
+
+void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
+{
+    e->trace = trace;
 }
 
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
@@ -890,6 +896,37 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
 }
 
 /* ------------------------------------------------------------------------------
+ * Trace
+ * ------------------------------------------------------------------------------ */
+
+static void trace_header(FILE *out)
+{
+    fprintf(out, "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
+                 "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold\n");
+}
+
+/* One row per node for day d: end-of-day stock, and the day's flows as the change
+ * of the counters since `before`. */
+static void trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                      const node_acc *before, int64_t rep, int32_t d, FILE *out)
+{
+    int32_t t = d - sc->warmup_days;
+    char date[11];
+    ech_format_date(sc->start_date + t, date);
+    for (int32_t i = 0; i < p->n; ++i) {
+        const node_acc *a = &s->acc[i], *b = &before[i];
+        int32_t loc = sc->sl.location[p->first + i];
+        fprintf(out, "%lld,%d,%s,%s,%s,%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+                (long long)rep, t, date, sc->cat.id[p->sku], sc->net.id[loc], s->on_hand[i],
+                s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
+                (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
+                (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
+                (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
+                (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold));
+    }
+}
+
+/* ------------------------------------------------------------------------------
  * One SKU
  * ------------------------------------------------------------------------------ */
 
@@ -914,11 +951,21 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int
     int32_t n_periods = e->n_periods;
     const uint16_t *period_of_day = e->period_of_day;
 
+    const ech_trace *trace = e->trace && e->trace->sku == sku ? e->trace : NULL;
+    node_acc *before = trace ? ech_arena_alloc(&e->arena, (size_t)plan.n * sizeof *before,
+                                               "trace counters")
+                             : NULL;
+    if (trace)
+        trace_header(trace->out);
+
     for (int64_t rep = rep_begin; rep < rep_end; ++rep) {
         state_reset(sc, &plan, &state, rep);
+        int tracing = trace && trace->replication == rep;
         if (warmup == 0)
             begin_measurement(&plan, &state);
         for (int32_t d = 0; d < n_days; ++d) {
+            if (tracing)
+                memcpy(before, state.acc, (size_t)plan.n * sizeof *before);
             /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
              * with expiry dates, so no unit is ever written off. */
             step_receive(&plan, &state, d);
@@ -926,6 +973,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int
             step_ship(sc, &plan, &state, d);
             step_demand_and_account(sc, &plan, &state, d, period_of_day[d], n_periods);
             step_account_stock_only(&plan, &state);
+            if (tracing)
+                trace_day(sc, &plan, &state, before, rep, d, trace->out);
             if (d + 1 == warmup)
                 begin_measurement(&plan, &state);
         }

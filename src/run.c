@@ -75,6 +75,18 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     const int64_t n_groups = 1 + sc->n_segments;
     const int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
 
+    /* A day-by-day trace of one SKU, written by the rank that simulates it. */
+    int32_t trace_sku = -1;
+    if (opt->trace_sku) {
+        trace_sku = ech_scenario_find_sku(sc, opt->trace_sku);
+        if (trace_sku < 0)
+            return ech_fail(err, ECH_ERR_INPUT, "--trace: no SKU '%s' in the scenario", opt->trace_sku);
+        if (opt->trace_replication < 0 || opt->trace_replication >= n_rep)
+            return ech_fail(err, ECH_ERR_INPUT,
+                            "--trace-replication: %lld is not one of the %lld replications",
+                            (long long)opt->trace_replication, (long long)n_rep);
+    }
+
     /* Decomposition by estimated work. */
     int64_t *work = ech_xmalloc((size_t)(n_sku ? n_sku : 1) * sizeof *work, "SKU work estimates");
     int64_t total_work = 0;
@@ -102,6 +114,21 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     qsort(items, (size_t)n_items, sizeof *items, cmp_work_desc);
 
+    ech_trace trace = {trace_sku, opt->trace_replication, NULL};
+    int trace_failed = 0;
+    if (trace_sku >= k0 && trace_sku < k1) {
+        trace.out = fopen(opt->trace_path, "w");
+        trace_failed = trace.out == NULL;
+    }
+    int any_trace_failed;
+    MPI_Allreduce(&trace_failed, &any_trace_failed, 1, MPI_INT, MPI_MAX, comm);
+    if (any_trace_failed) {
+        free(items);
+        free(first_sku);
+        free(work);
+        return ech_fail(err, ECH_ERR_INPUT, "--trace-file: cannot write %s", opt->trace_path);
+    }
+
     size_t stats_len = (size_t)n_local * ECH_KPI_COUNT * (size_t)n_stats;
     double *stats = ech_xmalloc((stats_len ? stats_len : 1) * sizeof *stats, "KPI statistics");
     double *reps = NULL;
@@ -122,6 +149,8 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
 #pragma omp parallel num_threads(n_threads)
     {
         ech_engine *engine = ech_engine_new(sc);
+        if (trace.out)
+            ech_engine_set_trace(engine, &trace);
         size_t sku_vals = (size_t)max_nodes * ECH_KPI_COUNT * (size_t)n_rep;
         double *scratch_vals =
             reps ? NULL : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
@@ -196,6 +225,10 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         ech_engine_free(engine);
     }
     double simulate_local = wall_seconds() - t_start;
+    if (trace.out && fclose(trace.out) != 0 && local == ECH_OK) {
+        ech_fail(err, ECH_ERR_RUNTIME, "--trace-file: writing %s failed", opt->trace_path);
+        local = ECH_ERR_RUNTIME;
+    }
     if (progress)
         ech_progress_finish(progress);
 

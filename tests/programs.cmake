@@ -37,3 +37,6 @@ echelon_program_test(results.conservation bash ${ECHELON_SCRIPTS}/conservation.s
 # slurm packages; skipped with status 77 where they are missing).
 echelon_program_test(slurm.run_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_run_sbatch.sh)
 set_tests_properties(slurm.run_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
+
+# The day-by-day trace of one SKU.
+echelon_program_test(trace.day_by_day bash ${ECHELON_SCRIPTS}/trace.sh)

@@ -23,6 +23,7 @@
 #include "echelon/scenario.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,19 @@ void ech_engine_free(ech_engine *e);
 ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int64_t rep_end,
                               double *kpi_out, int64_t rep_stride, int64_t *totals_out,
                               ech_error *err);
+
+/* A day-by-day record of one SKU in one replication, for comparing with another
+ * simulator or following a case by hand: after each simulated day, one CSV row per
+ * location of the SKU with its stock, pipeline and the day's flows.  Costs nothing
+ * for other SKUs and replications. */
+typedef struct ech_trace {
+    int32_t sku;
+    int64_t replication;
+    FILE *out;             /* the engine writes the header and the rows */
+} ech_trace;
+
+/* Attaches a trace (NULL detaches); the engine does not own it. */
+void ech_engine_set_trace(ech_engine *e, const ech_trace *trace);
 
 /* Simulated skuloc-days of one SKU per replication (its skulocs x simulated days):
  * the unit of the figure of merit and of the work estimate. */

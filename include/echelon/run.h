@@ -30,6 +30,9 @@ typedef struct ech_run_options {
     const char *command_line;
     const char *created;        /* ISO 8601 UTC start time, the same on every rank */
     double setup_seconds;       /* time spent loading, for the record */
+    const char *trace_sku;      /* id of a SKU to trace day by day, or NULL */
+    int64_t trace_replication;  /* which replication to trace */
+    const char *trace_path;     /* CSV file for the trace */
 } ech_run_options;
 
 /* What a run leaves for the caller's summary (valid on every rank). */

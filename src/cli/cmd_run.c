@@ -42,6 +42,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     uint64_t seed = 0;
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0;
     double interval = 30.0;
+    const char *trace_sku = NULL, *trace_file = NULL;
+    int64_t trace_rep = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0, NULL},
         {"replications", 'r', CLI_INT64, &replications, "N", "replications instead of the scenario's", 1, 1e9, NULL},
@@ -52,6 +54,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values", 0, 0, NULL},
         {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0, NULL},
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS", "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
+        {"trace", 0, CLI_STRING, &trace_sku, "SKU", "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
+        {"trace-replication", 0, CLI_INT64, &trace_rep, "N", "replication to trace (default 0)", 0, 1e12, NULL},
+        {"trace-file", 0, CLI_STRING, &trace_file, "FILE", "trace file (default results/NAME-trace-SKU.csv)", 0, 0, NULL},
         {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
         {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
     };
@@ -104,6 +109,15 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         output = default_path;
     }
 
+    char default_trace[1024];
+    if (trace_sku && !trace_file) {
+        snprintf(default_trace, sizeof default_trace, "results/%s-trace-%s.csv", sc.name, trace_sku);
+        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
+            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+        MPI_Barrier(comm);
+        trace_file = default_trace;
+    }
+
     char created[32];
     if (rank == 0) {
         time_t now = time(NULL);
@@ -121,6 +135,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .progress_interval = interval,
         .command_line = command_line,
         .created = created,
+        .trace_sku = trace_sku,
+        .trace_replication = trace_rep,
+        .trace_path = trace_file,
         .setup_seconds = wall_seconds() - t0,
     };
     int n_ranks;

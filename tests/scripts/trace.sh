@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# A day-by-day trace agrees with itself (stock balance every day) and with the
+# results file of the same run, whichever rank simulates the traced SKU.
+source "$(dirname "$0")/common.sh"
+scenario="$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain_csv.yaml"
+for sku in PARA500-20 INGL-PEN5; do
+    run_mpi 3 1 run "$scenario" --replications 4 --keep-replications --quiet \
+        --trace "$sku" --trace-replication 2 --trace-file "$TMP/$sku.csv" -o "$TMP/$sku.h5" >/dev/null
+    "$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_trace.py" "$TMP/$sku.csv" "$TMP/$sku.h5"
+done
+# A SKU that does not exist is bad input.
+set +e
+run_mpi 2 1 run "$scenario" --replications 2 --quiet --trace NO-SUCH-SKU -o "$TMP/x.h5" 2>"$TMP/err"
+status=$?
+set -e
+[ "$status" -eq 2 ] || fail "unknown trace SKU: exit $status, expected 2"
+grep -q "NO-SUCH-SKU" "$TMP/err" || fail "unknown trace SKU not named"
+[ ! -e "$TMP/x.h5" ] || fail "results file written despite bad input"
+echo "trace ok"
