@@ -309,7 +309,13 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     for (int64_t r = 0; r < n_rows; ++r)
         order[r] = r;
     sort_sc = sc;
-    qsort(order, (size_t)n_rows, sizeof *order, cmp_skuloc_rows);
+    /* Generators and sorted ERP extracts give rows in order already: check before
+     * paying for a sort of millions of rows. */
+    int sorted = 1;
+    for (int64_t r = 1; r < n_rows && sorted; ++r)
+        sorted = cmp_skuloc_rows(&order[r - 1], &order[r]) < 0;
+    if (!sorted)
+        qsort(order, (size_t)n_rows, sizeof *order, cmp_skuloc_rows);
     sort_sc = NULL;
 
     for (int64_t k = 1; k < n_rows; ++k) {
