@@ -214,6 +214,14 @@ void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
     e->trace = trace;
 }
 
+int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku)
+{
+    int64_t demand_points = 0;
+    for (int64_t x = sc->sl.sku_begin[sku]; x < sc->sl.sku_begin[sku + 1]; ++x)
+        demand_points += sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
+    return (demand_points + 1) * (int64_t)(sc->warmup_days + sc->days);
+}
+
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
 {
     int64_t nodes = sc->sl.sku_begin[sku + 1] - sc->sl.sku_begin[sku];

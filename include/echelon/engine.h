@@ -66,6 +66,12 @@ void ech_engine_set_trace(ech_engine *e, const ech_trace *trace);
  * the unit of the figure of merit and of the work estimate. */
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku);
 
+/* Estimated relative cost of simulating one SKU, for balancing work across ranks:
+ * (demand points + 1) x simulated days.  Measured on the demo model, the time per
+ * SKU is close to proportional to its demand points (sampling and serving demand
+ * dominate; the warehouse and DC levels cost about one demand point together). */
+int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku);
+
 #ifdef __cplusplus
 }
 #endif

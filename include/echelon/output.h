@@ -31,6 +31,7 @@ typedef struct ech_run_info {
     int n_threads;              /* OpenMP threads per rank */
     double setup_seconds;       /* reading and resolving the scenario (max over ranks) */
     double simulate_seconds;    /* the simulation and statistics (max over ranks) */
+    double simulate_seconds_min;/* the fastest rank's, for the load balance */
     double write_seconds;       /* time ech_output_write took (set by ech_run; not stored) */
     int64_t skuloc_days;        /* skulocs x simulated days (warm-up included) x replications */
     double skuloc_days_per_second_per_core;
