@@ -42,6 +42,20 @@ static void test_single_value(void **state)
     assert_float_equal(out[3], 7.5, 0);
 }
 
+/* A constant series has exactly its value as mean and quantiles and sd 0 (a sum
+ * of three 0.1s divided by 3 would not give 0.1 back). */
+static void test_constant_series(void **state)
+{
+    (void)state;
+    const double x[3] = {0.1, 0.1, 0.1};
+    const double q[2] = {0.05, 0.95};
+    double out[4], scratch[3];
+    ech_stats_summarize(x, 3, q, 2, out, scratch);
+    assert_true(out[0] == 0.1);
+    assert_true(out[1] == 0.0);
+    assert_true(out[2] == 0.1 && out[3] == 0.1);
+}
+
 static void test_nan_makes_everything_nan(void **state)
 {
     (void)state;
@@ -79,6 +93,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_single_value),
+        cmocka_unit_test(test_constant_series),
         cmocka_unit_test(test_nan_makes_everything_nan),
         cmocka_unit_test(test_order_independent),
     };
