@@ -182,11 +182,11 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
 
     /* Supplier lead-time tables are shared by all SKUs of a supplier. */
-    int32_t ns = sc->suppliers.n;
+    int32_t ns = sc->sites.n;
     e->supplier_lead_time = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(ech_dtable), "lead-time tables");
     e->supplier_ok = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(int), "lead-time table status");
     for (int32_t s = 0; s < ns; ++s) {
-        const ech_lead_time *lt = &sc->suppliers.lead_time[s];
+        const ech_lead_time *lt = &sc->sites.lead_time[s];
         e->supplier_ok[s] = ech_dtable_lead_time(&e->supplier_lead_time[s], &e->fixed, lt->dist,
                                                  lt->mean, lt->sd, lt->min_days,
                                                  lt->max_days) == 0;
@@ -305,6 +305,7 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
     const ech_network *net = &sc->net;
+    const ech_variant *vt = &sc->variant[0];
     ech_arena *a = &e->arena;
 
     memset(p, 0, sizeof *p);
@@ -330,10 +331,10 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
     p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
 
-    if (!e->supplier_ok[sc->cat.supplier[sku]])
-        return ech_fail(err, ECH_ERR_RUNTIME, "supplier '%s' of SKU '%s' has an unusable lead-time distribution",
-                        sc->suppliers.id[sc->cat.supplier[sku]], sc->cat.id[sku]);
-    p->supplier_lead_time = &e->supplier_lead_time[sc->cat.supplier[sku]];
+    if (!e->supplier_ok[sc->cat.site[sku]])
+        return ech_fail(err, ECH_ERR_RUNTIME, "site '%s' of SKU '%s' has an unusable lead-time distribution",
+                        sc->sites.id[sc->cat.site[sku]], sc->cat.id[sku]);
+    p->supplier_lead_time = &e->supplier_lead_time[sc->cat.site[sku]];
     const ech_dtable *slt = p->supplier_lead_time;
 
     int32_t t0 = -sc->warmup_days;
@@ -351,11 +352,11 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
             if (p->lead[i] > max_lane_lead)
                 max_lane_lead = p->lead[i];
         }
-        p->order_up_to[i] = sl->order_up_to[x];
-        p->reorder_point[i] = sl->reorder_point[x];
-        p->review_days[i] = sl->review_days[x];
-        p->min_order_qty[i] = sl->min_order_qty[x];
-        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : sl->order_up_to[x];
+        p->order_up_to[i] = vt->order_up_to[x];
+        p->reorder_point[i] = vt->reorder_point[x];
+        p->review_days[i] = vt->review_days[x];
+        p->min_order_qty[i] = vt->min_order_qty[x];
+        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : vt->order_up_to[x];
         /* Review on days t with (t - offset) mod R == 0. */
         p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
     }
@@ -370,7 +371,7 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
         fill[i] = p->child_begin[i];
     for (int32_t i = 1; i < n; ++i)
         p->child[fill[p->parent[i]]++] = i;
-    if (sc->allocation != ECH_ALLOC_FAIR_SHARE) {
+    if (sc->variant[0].allocation != ECH_ALLOC_FAIR_SHARE) {
         keyed_child *tmp = ech_arena_alloc(a, (size_t)n * sizeof *tmp, "allocation order");
         for (int32_t i = 0; i < n; ++i) {
             int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
@@ -380,7 +381,7 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
                 int32_t node = p->child[b + c];
                 int32_t loc = sl->location[p->first + node];
                 tmp[c].node = node;
-                tmp[c].key = sc->allocation == ECH_ALLOC_PRIORITY ? net->priority_rank[loc]
+                tmp[c].key = sc->variant[0].allocation == ECH_ALLOC_PRIORITY ? net->priority_rank[loc]
                                                                   : net->name_rank[loc];
             }
             qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed_child);
@@ -606,7 +607,7 @@ static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state 
 {
     int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
     int32_t *x = p->alloc_x;
-    if (sc->allocation != ECH_ALLOC_FAIR_SHARE) {
+    if (sc->variant[0].allocation != ECH_ALLOC_FAIR_SHARE) {
         /* Priority and alphabetical: children are stored in serving order. */
         for (int32_t c = 0; c < k; ++c) {
             int32_t want = s->on_order[p->child[b + c]];

@@ -490,7 +490,7 @@ static void write_root(writer *w)
     attr_i32(w, root, "warmup_days", sc->warmup_days);
     attr_text(w, root, "start_date", date);
     attr_text(w, root, "unmet_demand", unmet_word(sc->unmet_demand));
-    attr_text(w, root, "allocation", allocation_word(sc->allocation));
+    attr_text(w, root, "allocation", allocation_word(sc->variant[0].allocation));
     attr_text(w, root, "internal_shortfall", shortfall_word(sc->internal_shortfall));
     attr_i32(w, root, "n_ranks", info->n_ranks);
     attr_i32(w, root, "n_threads", info->n_threads);
@@ -651,6 +651,7 @@ static void write_skuloc(writer *w)
 {
     const ech_scenario *sc = w->sc;
     const ech_skulocs *sl = &sc->sl;
+    const ech_variant *base = &sc->variant[0]; /* the baseline's resolved policy */
     const ech_run_results *res = w->res;
     const int64_t nloc = w->end - w->begin;
     const hsize_t n = (hsize_t)sl->n;
@@ -702,18 +703,18 @@ static void write_skuloc(writer *w)
                       "expected daily outflow (own demand and every demand point below) "
                       "over the measured days",
                       NULL);
-    skuloc_column(w, g, &s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), sl->policy, "1",
+    skuloc_column(w, g, &s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), base->policy, "1",
                   "resolved inventory policy code", "0=base_stock,1=s_S");
-    skuloc_column(w, g, &s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), sl->order_up_to,
+    skuloc_column(w, g, &s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), base->order_up_to,
                   "unit", "resolved order-up-to level S", NULL);
     skuloc_column(w, g, &s, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
-                  sl->reorder_point, "unit",
+                  base->reorder_point, "unit",
                   "resolved reorder point s: order when the inventory position is <= s", NULL);
-    skuloc_column(w, g, &s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), sl->review_days,
+    skuloc_column(w, g, &s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), base->review_days,
                   "day", "resolved review period R", NULL);
-    if (sl->min_order_qty)
+    if (base->min_order_qty)
         skuloc_column(w, g, &s, "min_order_qty", H5T_NATIVE_INT32, sizeof(int32_t),
-                      sl->min_order_qty, "unit", "minimum order quantity", NULL);
+                      base->min_order_qty, "unit", "minimum order quantity", NULL);
 
     for (hsize_t k = 0; k < K; ++k) {
         const ech_field_info *kpi = &ech_kpi_info[k];

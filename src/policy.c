@@ -86,12 +86,115 @@ static int64_t demand_quantile(double mean, double var, double p)
     return k;
 }
 
+/* Resolves the policy numbers one variant simulates: the skuloc's own values where
+ * the input gives them, else the variant's rule for the location's kind.  Targets
+ * use the nominal lead times (a variant's lead_time_factor is what happens, not
+ * what the planner assumed); a variant models re-planned buffers through its rules. */
+static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const double *var,
+                                  ech_error *err)
+{
+    const ech_skulocs *sl = &sc->sl;
+    const ech_network *net = &sc->net;
+    const char *path = sc->source_path;
+    size_t n = (size_t)(sl->n > 0 ? sl->n : 1);
+    ech_variant_free_policy(vt);
+    vt->policy = ech_xmalloc(n, "variant policies");
+    vt->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review periods");
+    vt->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant order-up-to levels");
+    vt->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant reorder points");
+    vt->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant minimum orders");
+
+    for (int64_t x = 0; x < sl->n; ++x) {
+        int32_t loc = sl->location[x];
+        int32_t k = sl->sku[x];
+        const ech_policy_rule *rule = &vt->rule[net->kind[loc]];
+        uint8_t policy = sl->policy[x] == ECH_POLICY_FROM_RULE ? rule->policy : sl->policy[x];
+        int32_t review = sl->review_days[x] >= 1 ? sl->review_days[x] : rule->review_days;
+        int32_t moq = sl->min_order_qty[x] >= 0 ? sl->min_order_qty[x] : rule->min_order_qty;
+        int64_t S, s;
+
+        if (sl->order_up_to[x] >= 0) {
+            S = sl->order_up_to[x];
+            s = sl->reorder_point[x];
+            if (s == -1 || policy == ECH_POLICY_BASE_STOCK)
+                s = S - 1;
+            if (s < -1 || s >= S)
+                return ech_fail_at(err, path, 0, "reorder_point",
+                                   "SKU '%s' at '%s': reorder point %lld must be below the "
+                                   "order-up-to level %lld",
+                                   sc->cat.id[k], net->id[loc], (long long)s, (long long)S);
+        } else {
+            double outflow = sl->expected_outflow[x];
+            switch (rule->target) {
+            case ECH_TARGET_FIXED:
+                S = rule->order_up_to;
+                s = rule->reorder_point >= 0 ? rule->reorder_point : S - 1;
+                break;
+            case ECH_TARGET_COVER_DAYS:
+                S = (int64_t)ceil(outflow * rule->cover_days - 1e-9);
+                if (S < 1 && outflow > 0.0)
+                    S = 1; /* a listed item keeps at least one unit */
+                s = S - 1;
+                break;
+            case ECH_TARGET_SERVICE_LEVEL:
+            default: {
+                /* Protection interval: lead time of the inbound lane plus the review
+                 * period; at the root the supplier's lead time is random, which adds
+                 * outflow^2 x Var(L) to the variance of demand over it. */
+                double lead, lead_var = 0.0;
+                if (sl->parent[x] < 0) {
+                    const ech_lead_time *lt = &sc->sites.lead_time[sc->cat.site[k]];
+                    lead = lt->mean;
+                    if (lt->dist != ECH_LT_FIXED)
+                        lead_var = lt->sd * lt->sd;
+                } else {
+                    lead = net->lead_time_days[loc];
+                }
+                double span = lead + review;
+                double m = outflow * span;
+                double v = var[x] * span + outflow * outflow * lead_var;
+                int64_t q = demand_quantile(m, v, rule->service_level);
+                /* A listed item keeps at least one unit: for a slow mover the
+                 * quantile can be 0 (most protection intervals see no demand),
+                 * which would meet the cycle service level by never stocking it
+                 * and lose every sale. */
+                if (q < 1 && outflow > 0.0)
+                    q = 1;
+                s = q - 1;
+                S = q;
+                break;
+            }
+            }
+            if (policy == ECH_POLICY_S_S && rule->target != ECH_TARGET_FIXED) {
+                /* The order quantity of (s,S): order_days of mean demand, at least one
+                 * pack; the service-level or cover target sets the trigger s. */
+                int64_t lot = (int64_t)llround(outflow * rule->order_days);
+                int64_t pack = sc->cat.pack_size[k];
+                if (lot < pack)
+                    lot = pack;
+                if (lot < 1)
+                    lot = 1;
+                S = s + lot;
+            }
+            if (policy == ECH_POLICY_BASE_STOCK || s >= S)
+                s = S - 1;
+        }
+        if (S > INT32_MAX / 2)
+            return ech_fail_at(err, path, 0, "policies",
+                               "the target for SKU '%s' at '%s' is %lld units, too large",
+                               sc->cat.id[k], net->id[loc], (long long)S);
+        vt->policy[x] = policy;
+        vt->review_days[x] = review;
+        vt->min_order_qty[x] = moq;
+        vt->order_up_to[x] = (int32_t)S;
+        vt->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
+    }
+    return ECH_OK;
+}
+
 ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
 {
     ech_skulocs *sl = &sc->sl;
-    const ech_network *net = &sc->net;
-    const char *path = sc->source_path;
-
     profile_average *avg = ech_xmalloc((size_t)sc->seasons.n * sizeof *avg, "season averages");
     average_profiles(sc, avg);
 
@@ -125,90 +228,8 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
     }
 
     ech_status st = ECH_OK;
-    for (int64_t x = 0; x < sl->n && st == ECH_OK; ++x) {
-        int32_t loc = sl->location[x];
-        int32_t k = sl->sku[x];
-        const ech_policy_rule *rule = &sc->rule[net->kind[loc]];
-        if (sl->policy[x] == ECH_POLICY_FROM_RULE)
-            sl->policy[x] = rule->policy;
-        if (sl->review_days[x] < 1)
-            sl->review_days[x] = rule->review_days;
-        if (sl->min_order_qty[x] < 0)
-            sl->min_order_qty[x] = rule->min_order_qty;
-
-        if (sl->order_up_to[x] < 0) {
-            double outflow = sl->expected_outflow[x];
-            int64_t S, s;
-            switch (rule->target) {
-            case ECH_TARGET_FIXED:
-                S = rule->order_up_to;
-                s = rule->reorder_point >= 0 ? rule->reorder_point : S - 1;
-                break;
-            case ECH_TARGET_COVER_DAYS:
-                S = (int64_t)ceil(outflow * rule->cover_days - 1e-9);
-                if (S < 1 && outflow > 0.0)
-                    S = 1; /* a listed item keeps at least one unit */
-                s = S - 1;
-                break;
-            case ECH_TARGET_SERVICE_LEVEL:
-            default: {
-                /* Protection interval: lead time of the inbound lane plus the review
-                 * period; at the root the supplier's lead time is random, which adds
-                 * outflow^2 x Var(L) to the variance of demand over it. */
-                double lead, lead_var = 0.0;
-                if (sl->parent[x] < 0) {
-                    const ech_lead_time *lt = &sc->suppliers.lead_time[sc->cat.supplier[k]];
-                    lead = lt->mean;
-                    if (lt->dist != ECH_LT_FIXED)
-                        lead_var = lt->sd * lt->sd;
-                } else {
-                    lead = net->lead_time_days[loc];
-                }
-                double span = lead + sl->review_days[x];
-                double m = outflow * span;
-                double v = var[x] * span + outflow * outflow * lead_var;
-                int64_t q = demand_quantile(m, v, rule->service_level);
-                /* A listed item keeps at least one unit: for a slow mover the
-                 * quantile can be 0 (most protection intervals see no demand),
-                 * which would meet the cycle service level by never stocking it
-                 * and lose every sale. */
-                if (q < 1 && outflow > 0.0)
-                    q = 1;
-                s = q - 1;
-                S = q;
-                break;
-            }
-            }
-            if (sl->policy[x] == ECH_POLICY_S_S && rule->target != ECH_TARGET_FIXED) {
-                /* The order quantity of (s,S): order_days of mean demand, at least one
-                 * pack; the service-level or cover target sets the trigger s. */
-                int64_t lot = (int64_t)llround(outflow * rule->order_days);
-                int64_t pack = sc->cat.pack_size[k];
-                if (lot < pack)
-                    lot = pack;
-                if (lot < 1)
-                    lot = 1;
-                S = s + lot;
-            }
-            if (S > INT32_MAX / 2)
-                st = ech_fail_at(err, path, 0, "policies",
-                                 "the target for SKU '%s' at '%s' is %lld units, too large",
-                                 sc->cat.id[k], net->id[loc], (long long)S);
-            sl->order_up_to[x] = (int32_t)S;
-            sl->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
-        } else if (sl->reorder_point[x] < -1 || sl->reorder_point[x] >= sl->order_up_to[x]) {
-            if (sl->reorder_point[x] == -1 || sl->policy[x] == ECH_POLICY_BASE_STOCK)
-                sl->reorder_point[x] = sl->order_up_to[x] - 1;
-            else
-                st = ech_fail_at(err, path, 0, "reorder_point",
-                                 "SKU '%s' at '%s': reorder point %d must be below the "
-                                 "order-up-to level %d",
-                                 sc->cat.id[k], net->id[loc], sl->reorder_point[x],
-                                 sl->order_up_to[x]);
-        }
-        if (st == ECH_OK && sl->policy[x] == ECH_POLICY_BASE_STOCK)
-            sl->reorder_point[x] = sl->order_up_to[x] - 1;
-    }
+    for (int32_t v = 0; v < sc->n_variants && st == ECH_OK; ++v)
+        st = resolve_variant(sc, &sc->variant[v], var, err);
     free(var);
     free(avg);
     return st;

@@ -49,6 +49,11 @@ void ech_catalogue_free(ech_catalogue *cat)
     free(cat->unit_price);
     free(cat->pack_size);
     free(cat->supplier);
+    free(cat->site);
+    free(cat->alt_site);
+    free(cat->alt_rule);
+    free(cat->alt_split);
+    free(cat->alt_premium);
     free(cat->shelf_life_days);
     free(cat->storage);
     free(cat->handling);
@@ -80,6 +85,33 @@ void ech_skulocs_free(ech_skulocs *t)
     memset(t, 0, sizeof *t);
 }
 
+void ech_variant_free_policy(ech_variant *v)
+{
+    free(v->policy);
+    free(v->review_days);
+    free(v->order_up_to);
+    free(v->reorder_point);
+    free(v->min_order_qty);
+    v->policy = NULL;
+    v->review_days = v->order_up_to = v->reorder_point = v->min_order_qty = NULL;
+}
+
+void ech_variant_free(ech_variant *v)
+{
+    free(v->name);
+    free(v->description);
+    free(v->disruption_active);
+    ech_variant_free_policy(v);
+    memset(v, 0, sizeof *v);
+}
+
+static void lead_times_free(ech_lead_time *lt, int32_t n)
+{
+    for (int32_t i = 0; lt && i < n; ++i)
+        free(lt[i].pmf);
+    free(lt);
+}
+
 void ech_scenario_free(ech_scenario *sc)
 {
     if (!sc)
@@ -94,7 +126,28 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->output.quantiles);
     ech_network_free(&sc->net);
     ech_strings_free(sc->suppliers.id, sc->suppliers.n);
-    free(sc->suppliers.lead_time);
+    lead_times_free(sc->suppliers.lead_time, sc->suppliers.n);
+    free(sc->suppliers.reliability);
+    ech_strings_free(sc->sites.id, sc->sites.n);
+    free(sc->sites.supplier);
+    free(sc->sites.region);
+    lead_times_free(sc->sites.lead_time, sc->sites.n);
+    free(sc->sites.id_hash);
+    ech_strings_free(sc->region, sc->n_regions);
+    ech_disruptions *dis = &sc->disruptions;
+    ech_strings_free(dis->name, dis->n);
+    free(dis->kind);
+    free(dis->scope);
+    free(dis->target);
+    free(dis->mtbf_days);
+    free(dis->mttr_days);
+    free(dis->from_day);
+    free(dis->to_day);
+    free(dis->capacity);
+    free(dis->key);
+    for (int32_t v = 0; v < sc->n_variants; ++v)
+        ech_variant_free(&sc->variant[v]);
+    free(sc->variant);
     ech_catalogue_free(&sc->cat);
     ech_skulocs_free(&sc->sl);
     free(sc->open_orders.skuloc);
@@ -434,8 +487,85 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     return ECH_OK;
 }
 
+static ech_lead_time copy_lead_time(const ech_lead_time *lt)
+{
+    ech_lead_time c = *lt;
+    if (lt->pmf) {
+        size_t n = (size_t)(lt->max_days - lt->min_days + 1);
+        c.pmf = ech_xmalloc(n * sizeof *c.pmf, "lead-time pmf");
+        memcpy(c.pmf, lt->pmf, n * sizeof *c.pmf);
+    }
+    return c;
+}
+
+void ech_scenario_default_variants(ech_scenario *sc)
+{
+    ech_suppliers *sup = &sc->suppliers;
+    if (!sup->reliability && sup->n > 0)
+        sup->reliability = ech_xcalloc((size_t)sup->n, sizeof *sup->reliability,
+                                       "supplier reliability"); /* always delivers in full */
+    if (sc->n_regions == 0) {
+        sc->n_regions = 1;
+        sc->region = ech_xmalloc(sizeof *sc->region, "regions");
+        sc->region[0] = ech_xstrdup("default", "region name");
+    }
+    ech_sites *sites = &sc->sites;
+    if (sites->n == 0 && sup->n > 0) {
+        size_t n = (size_t)sup->n;
+        sites->n = sup->n;
+        sites->id = ech_xmalloc(n * sizeof *sites->id, "site ids");
+        sites->supplier = ech_xmalloc(n * sizeof *sites->supplier, "site suppliers");
+        sites->region = ech_xcalloc(n, sizeof *sites->region, "site regions");
+        sites->lead_time = ech_xmalloc(n * sizeof *sites->lead_time, "site lead times");
+        for (int32_t i = 0; i < sup->n; ++i) {
+            sites->id[i] = ech_xstrdup(sup->id[i], "site id");
+            sites->supplier[i] = i;
+            sites->lead_time[i] = copy_lead_time(&sup->lead_time[i]);
+        }
+    }
+    if (!sites->id_hash && sites->n > 0) {
+        sites->id_hash = ech_xmalloc((size_t)sites->n * sizeof *sites->id_hash, "site id hashes");
+        for (int32_t i = 0; i < sites->n; ++i)
+            sites->id_hash[i] = ech_hash_string(sites->id[i]);
+    }
+    ech_catalogue *cat = &sc->cat;
+    size_t nk = (size_t)(cat->n > 0 ? cat->n : 1);
+    if (!cat->site) {
+        /* The supplier's first site. */
+        cat->site = ech_xmalloc(nk * sizeof *cat->site, "SKU sites");
+        for (int32_t k = 0; k < cat->n; ++k) {
+            cat->site[k] = -1;
+            for (int32_t i = 0; i < sites->n && cat->site[k] < 0; ++i)
+                if (sites->supplier[i] == cat->supplier[k])
+                    cat->site[k] = i;
+        }
+    }
+    if (!cat->alt_site) {
+        cat->alt_site = ech_xmalloc(nk * sizeof *cat->alt_site, "SKU alternative sources");
+        cat->alt_rule = ech_xcalloc(nk, sizeof *cat->alt_rule, "SKU alternative rules");
+        cat->alt_split = ech_xcalloc(nk, sizeof *cat->alt_split, "SKU alternative splits");
+        cat->alt_premium = ech_xcalloc(nk, sizeof *cat->alt_premium, "SKU alternative premiums");
+        for (int32_t k = 0; k < cat->n; ++k)
+            cat->alt_site[k] = -1;
+    }
+    if (sc->n_variants == 0) {
+        sc->n_variants = 1;
+        sc->variant = ech_xcalloc(1, sizeof *sc->variant, "variants");
+        ech_variant *v = &sc->variant[0];
+        v->name = ech_xstrdup("baseline", "variant name");
+        v->lead_time_factor = 1.0;
+        v->allocation = sc->allocation;
+        memcpy(v->rule, sc->rule, sizeof v->rule);
+        v->disruption_active = ech_xmalloc((size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1),
+                                           "active disruptions");
+        for (int32_t d = 0; d < sc->disruptions.n; ++d)
+            v->disruption_active[d] = 1;
+    }
+}
+
 ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *err)
 {
+    ech_scenario_default_variants(sc);
     ech_status st = finalize_network(&sc->net, path, err);
     if (st != ECH_OK)
         return st;

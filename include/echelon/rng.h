@@ -30,6 +30,8 @@ typedef enum ech_stream_purpose {
     ECH_STREAM_DEMAND = 1,            /* daily demand at one SKU-location */
     ECH_STREAM_SUPPLIER_LEAD_TIME = 2,/* lead times of one SKU's supplier orders */
     ECH_STREAM_GENERATOR = 3,         /* the synthetic catalogue and network */
+    ECH_STREAM_DISRUPTION = 4,        /* the timeline of one disruption (and site) */
+    ECH_STREAM_SUPPLIER_RELIABILITY = 5, /* partial deliveries and cancellations of a SKU's orders */
     ECH_STREAM_TEST = 99,             /* unit tests only */
 } ech_stream_purpose;
 

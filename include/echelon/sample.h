@@ -84,6 +84,7 @@ typedef enum ech_lead_time_dist {
     ECH_LT_FIXED = 0,     /* always round(mean) */
     ECH_LT_GAMMA = 1,     /* gamma with the given mean and sd */
     ECH_LT_LOGNORMAL = 2, /* lognormal with the given mean and sd */
+    ECH_LT_EMPIRICAL = 3, /* observed values: a pmf over [min_days, max_days] (ech_dtable_from_pmf) */
 } ech_lead_time_dist;
 
 int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,

@@ -116,15 +116,82 @@ typedef struct ech_network {
 
 typedef struct ech_lead_time {
     uint8_t dist;            /* ech_lead_time_dist */
-    double mean, sd;         /* days; sd unused for fixed */
+    double mean, sd;         /* days; sd unused for fixed; for empirical, of the pmf */
     int32_t min_days, max_days;
+    double *pmf;             /* empirical only: weights of min_days..max_days (owned by
+                              * the table that holds this record); NULL otherwise */
 } ech_lead_time;
+
+typedef enum ech_supply_shortfall {
+    ECH_SUPPLY_BACKORDER = 0, /* what a supplier does not deliver stays owed and ships later */
+    ECH_SUPPLY_CANCEL = 1,    /* what a supplier does not deliver is cancelled */
+} ech_supply_shortfall;
+
+/* How a supplier fails to deliver what was ordered, shipment by shipment. */
+typedef struct ech_reliability {
+    double partial_prob;     /* probability that a shipment is partial */
+    double partial_mean;     /* delivered fraction of a partial shipment: beta with this */
+    double partial_sd;       /*   mean and sd, in (0, 1) */
+    double cancel_prob;      /* probability that an order is cancelled outright */
+    uint8_t shortfall;       /* ech_supply_shortfall: undelivered units of partial
+                              * shipments and of reduced capacity */
+} ech_reliability;
 
 typedef struct ech_suppliers {
     int32_t n;
     char **id;
     ech_lead_time *lead_time;
+    ech_reliability *reliability;
 } ech_suppliers;
+
+/* Supplier sites (plants, warehouses): where disruptions strike.  Every supplier
+ * has at least one; a SKU is supplied from one site of its supplier.  The lane from a
+ * site to the central warehouse has its own lead time (the supplier's unless the
+ * site overrides it). */
+typedef struct ech_sites {
+    int32_t n;
+    char **id;
+    int32_t *supplier;        /* owning supplier */
+    int32_t *region;          /* index into ech_scenario.region */
+    ech_lead_time *lead_time; /* the lane's lead time (pmf owned here when empirical) */
+    uint64_t *id_hash;        /* keys per-site disruption streams */
+} ech_sites;
+
+typedef enum ech_disruption_kind {
+    ECH_DISRUPT_MARKOV = 0,   /* alternating up and down spells, geometric in days */
+    ECH_DISRUPT_SCRIPTED = 1, /* down over fixed scenario days [from_day, to_day) */
+} ech_disruption_kind;
+
+typedef enum ech_disruption_scope {
+    ECH_SCOPE_SITE = 0,      /* one site */
+    ECH_SCOPE_SUPPLIER = 1,  /* every site of one supplier, together */
+    ECH_SCOPE_REGION = 2,    /* every site in one region, together (a correlated event) */
+    ECH_SCOPE_EACH_SITE = 3, /* every site, each with its own independent timeline */
+} ech_disruption_scope;
+
+/* Disruption processes.  A disruption's timeline in a replication is a function of
+ * (seed, its key, replication, and for each_site the site's id hash) alone, so every
+ * rank that simulates any SKU of an affected site derives the same one. */
+typedef struct ech_disruptions {
+    int32_t n;
+    char **name;              /* unique */
+    uint8_t *kind;            /* ech_disruption_kind */
+    uint8_t *scope;           /* ech_disruption_scope */
+    int32_t *target;          /* site, supplier or region index; -1 for each_site */
+    double *mtbf_days;        /* Markov: mean days up between failures (>= 1) */
+    double *mttr_days;        /* Markov: mean days down (>= 1) */
+    int32_t *from_day;        /* scripted: first scenario day down */
+    int32_t *to_day;          /* scripted: first scenario day up again */
+    double *capacity;         /* share of normal supply while down, [0, 1) */
+    uint64_t *key;            /* ech_hash_string(name): keys the random streams */
+} ech_disruptions;
+
+typedef enum ech_alt_rule {
+    ECH_ALT_NONE = 0,         /* no alternative source (unique drugs) */
+    ECH_ALT_SWITCH = 1,       /* order from the alternative while the primary site is down */
+    ECH_ALT_SPLIT = 2,        /* a fixed share of every order goes to the alternative */
+} ech_alt_rule;
+
 
 typedef struct ech_catalogue {
     int32_t n;
@@ -133,7 +200,13 @@ typedef struct ech_catalogue {
     double *unit_cost;        /* currency per unit (valuation, holding cost) */
     double *unit_price;       /* currency per unit (lost margin = price - cost) */
     int32_t *pack_size;       /* orders are rounded up to multiples of this (units) */
-    int32_t *supplier;        /* index into suppliers */
+    int32_t *supplier;        /* index into suppliers (the supplier of `site`) */
+    int32_t *site;            /* index into sites: where the SKU is made */
+    int32_t *alt_site;        /* alternative source (generics), -1 for none */
+    uint8_t *alt_rule;        /* ech_alt_rule */
+    double *alt_split;        /* ECH_ALT_SPLIT: share of each order to the alternative */
+    double *alt_premium;      /* extra cost of a unit from the alternative, as a fraction
+                               * of unit cost */
     int32_t *shelf_life_days; /* 0: does not expire */
     uint8_t *storage;         /* ech_storage_class */
     uint8_t *handling;        /* ech_handling_class */
@@ -157,8 +230,9 @@ typedef struct ech_skulocs {
     double *demand_zero_prob; /* extra zeros for intermittent items, [0, 1) */
     int32_t *replay;          /* row in scenario->replay, -1 if not replayed */
 
-    /* Policy.  After ech_policy_resolve every entry is set; before, -1 (and
-     * ECH_POLICY_FROM_RULE for the policy kind) means "from the location kind's rule". */
+    /* Policy as given in the input: -1 (ECH_POLICY_FROM_RULE for the policy kind)
+     * means "from the location kind's rule".  The values each variant simulates are
+     * resolved into ech_variant by ech_policy_resolve. */
     uint8_t *policy;          /* ech_policy_kind */
     int32_t *review_days;     /* review period R >= 1 */
     int32_t *order_up_to;     /* S >= 0 */
@@ -223,6 +297,25 @@ typedef struct ech_output_options {
     int keep_replications;     /* also write every replication's value per skuloc */
 } ech_output_options;
 
+/* A what-if variant of the scenario.  All variants of a run share the catalogue,
+ * network, demand and random streams (common random numbers), so differences
+ * between them are due to the variant, not to noise.  Variant 0 is the baseline. */
+typedef struct ech_variant {
+    char *name;
+    char *description;
+    uint8_t *disruption_active; /* [disruptions.n]: which disruptions happen */
+    double lead_time_factor;    /* multiplies every supplier lead time (mean and sd) */
+    uint8_t allocation;         /* ech_allocation_rule */
+    ech_policy_rule rule[ECH_LOC_KIND_COUNT];
+
+    /* Resolved by ech_policy_resolve, one entry per skuloc. */
+    uint8_t *policy;            /* ech_policy_kind */
+    int32_t *review_days;
+    int32_t *order_up_to;
+    int32_t *reorder_point;
+    int32_t *min_order_qty;
+} ech_variant;
+
 typedef struct ech_scenario {
     char *name;
     char *description;
@@ -245,12 +338,18 @@ typedef struct ech_scenario {
     int32_t n_segments;
     char **segment;            /* segment names; segment 0 exists ("all" when none given) */
 
-    ech_policy_rule rule[ECH_LOC_KIND_COUNT];
+    ech_policy_rule rule[ECH_LOC_KIND_COUNT]; /* the scenario's own rules; variants copy them */
     ech_costs costs;
     ech_output_options output;
 
     ech_network net;
     ech_suppliers suppliers;
+    ech_sites sites;
+    int32_t n_regions;
+    char **region;             /* region names; region 0 is "default" */
+    ech_disruptions disruptions;
+    int32_t n_variants;        /* >= 1 */
+    ech_variant *variant;      /* variant 0 is the baseline */
     ech_catalogue cat;
     ech_skulocs sl;
     ech_open_orders open_orders;
@@ -270,6 +369,18 @@ void ech_skulocs_free(ech_skulocs *sl);
  * parent and expected_outflow, which ech_scenario_finalize and ech_policy_resolve
  * make); the contents are left for the caller to fill. */
 void ech_skulocs_alloc_rows(ech_skulocs *sl, int64_t n);
+
+/* When a loader gives no variants: one variant "baseline" with the scenario's own
+ * allocation rule, policy rules and every disruption active.  Also fills defaults
+ * that older loaders leave unset: one site per supplier (its id, region "default",
+ * the supplier's lead time) and cat->site from cat->supplier, no alternative
+ * source.  Called by ech_scenario_finalize. */
+void ech_scenario_default_variants(ech_scenario *sc);
+
+/* Frees a variant's arrays and name; ech_variant_free_policy only its resolved
+ * policy arrays (before resolving again). */
+void ech_variant_free(ech_variant *v);
+void ech_variant_free_policy(ech_variant *v);
 void ech_strings_free(char **s, int64_t n);
 
 /* Computes the network's derived fields and the skulocs' parent links and checks the

@@ -61,7 +61,7 @@ static inline int32_t ts_add_supplier(ech_scenario *sc, const char *id, ech_lead
     TS_GROW(s->id, s->n);
     TS_GROW(s->lead_time, s->n);
     s->id[s->n] = strdup(id);
-    s->lead_time[s->n] = (ech_lead_time){(uint8_t)dist, mean, sd, min_days, max_days};
+    s->lead_time[s->n] = (ech_lead_time){(uint8_t)dist, mean, sd, min_days, max_days, NULL};
     return s->n++;
 }
 

@@ -43,7 +43,7 @@ static void scenario_init(ech_scenario *sc, int32_t n_suppliers, int32_t n_profi
         char id[32];
         snprintf(id, sizeof id, "SUP%02d", (int)i + 1);
         sc->suppliers.id[i] = strdup(id);
-        sc->suppliers.lead_time[i] = (ech_lead_time){ECH_LT_FIXED, 5.0, 0.0, 5, 5};
+        sc->suppliers.lead_time[i] = (ech_lead_time){ECH_LT_FIXED, 5.0, 0.0, 5, 5, NULL};
     }
 
     sc->seasons.n = n_profiles;

@@ -72,6 +72,26 @@ static char *sdup(const char *s)
     return ech_xstrdup(s, "test string");
 }
 
+/* The writer stores the baseline variant's resolved policy: here, the numbers the
+ * test put in the skuloc table, copied (the test does not run ech_policy_resolve). */
+static void baseline_from_given(ech_scenario *sc)
+{
+    ech_scenario_default_variants(sc);
+    ech_variant *v = &sc->variant[0];
+    ech_variant_free_policy(v);
+    size_t n = (size_t)sc->sl.n;
+    v->policy = ech_xmalloc(n, "variant policy");
+    v->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review");
+    v->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant S");
+    v->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant s");
+    v->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant moq");
+    memcpy(v->policy, sc->sl.policy, n);
+    memcpy(v->review_days, sc->sl.review_days, n * sizeof(int32_t));
+    memcpy(v->order_up_to, sc->sl.order_up_to, n * sizeof(int32_t));
+    memcpy(v->reorder_point, sc->sl.reorder_point, n * sizeof(int32_t));
+    memcpy(v->min_order_qty, sc->sl.min_order_qty, n * sizeof(int32_t));
+}
+
 static void build_scenario(ech_scenario *sc, int keep_replications)
 {
     memset(sc, 0, sizeof *sc);
@@ -205,6 +225,7 @@ static void build_scenario(ech_scenario *sc, int keep_replications)
     sl->sku_begin[1] = 4;
     sl->sku_begin[2] = 7;
     sl->sku_begin[3] = 10;
+    baseline_from_given(sc);
 }
 
 /* The value fabricated for statistic j of KPI k at skuloc x, and for replication r. */
@@ -1024,6 +1045,7 @@ static void test_many_skulocs(void **state)
         sl->parent[x] = x - 1;
         sl->order_up_to[x] = (int32_t)x;
     }
+    baseline_from_given(&fx.sc);
     fx.sc.output.n_quantiles = 1;
     fx.sc.output.quantiles[0] = 0.5;
     fx.sc.replications = 2;
