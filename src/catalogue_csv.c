@@ -37,6 +37,7 @@ static const char *const handling_names[] = {"normal", "controlled", NULL};
 static const char *const substitution_names[] = {"unique", "generic", NULL};
 static const char *const demand_dist_names[] = {"poisson", "negbin", NULL};
 static const char *const policy_names[] = {"base_stock", "s_S", NULL};
+static const char *const alt_rule_names[] = {"switch", "split", NULL}; /* ECH_ALT_SWITCH.. */
 
 /* Lead times and review offsets longer than ten years are typing errors. */
 enum { MAX_DAYS = 3650 };
@@ -207,6 +208,8 @@ struct ech_table_loader {
     int32_t sku_cap;
     id_map sku_ids;
     long *sku_line;
+    id_map site_ids;
+    int32_t *first_site;    /* per supplier: its first site (built with the first SKU row) */
     int32_t seg_cap;
     id_map seg_ids;
 
@@ -239,6 +242,8 @@ void ech_table_loader_free(ech_table_loader *t)
     id_map_free(&t->loc_ids);
     id_map_free(&t->sku_ids);
     free(t->sku_line);
+    id_map_free(&t->site_ids);
+    free(t->first_site);
     id_map_free(&t->seg_ids);
     pair_map_free(&t->pairs);
     free(t->sl_line);
@@ -473,6 +478,11 @@ static void skus_reserve(ech_table_loader *t)
     GROW(cat->unit_price, cap, "SKU unit prices");
     GROW(cat->pack_size, cap, "SKU pack sizes");
     GROW(cat->supplier, cap, "SKU suppliers");
+    GROW(cat->site, cap, "SKU sites");
+    GROW(cat->alt_site, cap, "SKU alternative sources");
+    GROW(cat->alt_rule, cap, "SKU alternative rules");
+    GROW(cat->alt_split, cap, "SKU alternative splits");
+    GROW(cat->alt_premium, cap, "SKU alternative premiums");
     GROW(cat->shelf_life_days, cap, "SKU shelf lives");
     GROW(cat->storage, cap, "SKU storage classes");
     GROW(cat->handling, cap, "SKU handling classes");
@@ -500,6 +510,178 @@ static int32_t segment_index(ech_table_loader *t, const char *name)
     sc->n_segments = s + 1;
     id_map_put(&t->seg_ids, sc->segment, s);
     return s;
+}
+
+/* "a, b, c" of the n strings, cut short when long (for messages). */
+static void join_ids(char *buf, size_t size, char *const *ids, const int32_t *which, int32_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int32_t k = 0; k < n && used + 1 < size; ++k) {
+        int m = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                         ids[which ? which[k] : k]);
+        used += m > 0 ? (size_t)m : 0;
+    }
+    if (used >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+/* Where a SKU comes from: its supplier and site, and the alternative source. */
+typedef struct src_choice {
+    int32_t supplier, site, alt_site;
+    uint8_t alt_rule;
+    double alt_split, alt_premium;
+} src_choice;
+
+static int32_t site_by_id(ech_table_loader *t, const char *id)
+{
+    const ech_sites *si = &t->sc->sites;
+    id_map_sync(&t->site_ids, si->id, si->n);
+    return id_map_find(&t->site_ids, si->id, id);
+}
+
+static int32_t first_site_of(ech_table_loader *t, int32_t supplier)
+{
+    const ech_scenario *sc = t->sc;
+    if (!t->first_site) {
+        t->first_site = ech_xmalloc((size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1) *
+                                    sizeof *t->first_site, "first sites");
+        for (int32_t s = 0; s < sc->suppliers.n; ++s)
+            t->first_site[s] = -1;
+        for (int32_t i = sc->sites.n - 1; i >= 0; --i)
+            t->first_site[sc->sites.supplier[i]] = i;
+    }
+    return t->first_site[supplier];
+}
+
+/* The sites of one supplier (or all, supplier < 0) for a message. */
+static void site_list(const ech_scenario *sc, int32_t supplier, char *buf, size_t size)
+{
+    const ech_sites *si = &sc->sites;
+    int32_t *which = ech_xmalloc((size_t)(si->n > 0 ? si->n : 1) * sizeof *which, "site list");
+    int32_t n = 0;
+    for (int32_t i = 0; i < si->n; ++i)
+        if (supplier < 0 || si->supplier[i] == supplier)
+            which[n++] = i;
+    join_ids(buf, size, si->id, which, n);
+    free(which);
+}
+
+/* Reads the supplier, site and alternative-source columns of a SKU row. */
+static ech_status sku_sources(ech_table_loader *t, const ech_row *row, src_choice *out,
+                              ech_error *err)
+{
+    const ech_scenario *sc = t->sc;
+    const ech_sites *si = &sc->sites;
+    char list[512];
+    ech_status st;
+    *out = (src_choice){.supplier = -1, .site = -1, .alt_site = -1, .alt_rule = ECH_ALT_NONE};
+
+    const char *sup = ech_row_text(row, ECH_SKUCOL_SUPPLIER);
+    const char *site = ech_row_text(row, ECH_SKUCOL_SITE);
+    if (sup) {
+        out->supplier = ech_scenario_find_supplier(sc, sup);
+        if (out->supplier < 0) {
+            join_ids(list, sizeof list, sc->suppliers.id, NULL, sc->suppliers.n);
+            return ech_row_fail(row, ECH_SKUCOL_SUPPLIER, err,
+                                "unknown supplier '%s' (the scenario's suppliers: %s)", sup, list);
+        }
+    }
+    if (site) {
+        out->site = site_by_id(t, site);
+        if (out->site < 0) {
+            site_list(sc, out->supplier, list, sizeof list);
+            return ech_row_fail(row, ECH_SKUCOL_SITE, err, "unknown site '%s' (%s%s%s: %s)", site,
+                                out->supplier >= 0 ? "the sites of supplier '" : "the scenario's sites",
+                                out->supplier >= 0 ? sup : "", out->supplier >= 0 ? "'" : "", list);
+        }
+        int32_t owner = si->supplier[out->site];
+        if (out->supplier >= 0 && owner != out->supplier) {
+            site_list(sc, out->supplier, list, sizeof list);
+            return ech_row_fail(row, ECH_SKUCOL_SITE, err,
+                                "site '%s' belongs to supplier '%s', not to '%s' (the sites of "
+                                "'%s': %s)", site, sc->suppliers.id[owner], sup, sup, list);
+        }
+        out->supplier = owner;
+    } else {
+        if (out->supplier < 0) {
+            if (sc->suppliers.n != 1)
+                return ech_row_fail(row, ECH_SKUCOL_SUPPLIER, err,
+                                    "a value is required: the scenario has %d suppliers (or give "
+                                    "the SKU's site)", sc->suppliers.n);
+            out->supplier = 0;
+        }
+        out->site = first_site_of(t, out->supplier);
+    }
+
+    /* The alternative source: a site, or a supplier meaning its first site. */
+    const char *alt_sup = ech_row_text(row, ECH_SKUCOL_ALT_SUPPLIER);
+    const char *alt_site = ech_row_text(row, ECH_SKUCOL_ALT_SITE);
+    if (alt_sup && alt_site)
+        return ech_row_fail(row, ECH_SKUCOL_ALT_SITE, err,
+                            "give only one of alt_supplier and alt_site (alt_supplier is given "
+                            "too)");
+    int alt_col = alt_site ? ECH_SKUCOL_ALT_SITE : ECH_SKUCOL_ALT_SUPPLIER;
+    const char *alt = alt_site ? alt_site : alt_sup;
+    const char *rule_text = ech_row_text(row, ECH_SKUCOL_ALT_RULE);
+    if (!alt) {
+        static const int only_with_alt[] = {ECH_SKUCOL_ALT_RULE, ECH_SKUCOL_ALT_SPLIT,
+                                            ECH_SKUCOL_ALT_PREMIUM};
+        for (size_t i = 0; i < sizeof only_with_alt / sizeof only_with_alt[0]; ++i)
+            if (ech_row_text(row, only_with_alt[i]))
+                return ech_row_fail(row, only_with_alt[i], err,
+                                    "only allowed with an alternative source (%salt_site or "
+                                    "alt_supplier)", row->field_prefix ? row->field_prefix : "");
+        return ECH_OK;
+    }
+    int subst = ECH_SUBST_UNIQUE;
+    if ((st = ech_row_choice(row, ECH_SKUCOL_SUBSTITUTION, substitution_names, &subst, NULL,
+                             err)) != ECH_OK)
+        return st;
+    if (subst != ECH_SUBST_GENERIC)
+        return ech_row_fail(row, alt_col, err,
+                            "SKU '%s' is unique (substitution) and cannot have an alternative "
+                            "source: only a SKU with substitution generic can",
+                            ech_row_text(row, ECH_SKUCOL_ID));
+    out->alt_site = site_by_id(t, alt);
+    if (out->alt_site < 0) {
+        int32_t s = ech_scenario_find_supplier(sc, alt);
+        if (s < 0)
+            return ech_row_fail(row, alt_col, err, "no site or supplier named '%s'", alt);
+        out->alt_site = first_site_of(t, s);
+    }
+    if (out->alt_site == out->site)
+        return ech_row_fail(row, alt_col, err,
+                            "'%s' is the SKU's own site '%s': the alternative source must be "
+                            "another site", alt, si->id[out->site]);
+    int rule = 0;
+    if (!rule_text)
+        return ech_row_fail(row, ECH_SKUCOL_ALT_RULE, err,
+                            "a value is required with an alternative source (switch or split)");
+    if ((st = ech_row_choice(row, ECH_SKUCOL_ALT_RULE, alt_rule_names, &rule, NULL, err)) != ECH_OK)
+        return st;
+    out->alt_rule = (uint8_t)(rule == 0 ? ECH_ALT_SWITCH : ECH_ALT_SPLIT);
+    int has_split = 0;
+    if ((st = ech_row_double(row, ECH_SKUCOL_ALT_SPLIT, &out->alt_split, &has_split, err)) != ECH_OK)
+        return st;
+    if (out->alt_rule == ECH_ALT_SPLIT) {
+        if (!has_split)
+            return ech_row_fail(row, ECH_SKUCOL_ALT_SPLIT, err,
+                                "a value is required with alt_rule split (the share of each "
+                                "order placed with the alternative)");
+        if (!(out->alt_split > 0.0 && out->alt_split < 1.0))
+            return ech_row_fail(row, ECH_SKUCOL_ALT_SPLIT, err, "must be a share in (0, 1), got %s",
+                                ech_row_text(row, ECH_SKUCOL_ALT_SPLIT));
+    } else if (has_split) {
+        return ech_row_fail(row, ECH_SKUCOL_ALT_SPLIT, err, "only allowed with alt_rule split");
+    }
+    if ((st = ech_row_double(row, ECH_SKUCOL_ALT_PREMIUM, &out->alt_premium, NULL, err)) != ECH_OK)
+        return st;
+    if (!(out->alt_premium >= 0.0))
+        return ech_row_fail(row, ECH_SKUCOL_ALT_PREMIUM, err,
+                            "must be >= 0 (a fraction of unit cost), got %s",
+                            ech_row_text(row, ECH_SKUCOL_ALT_PREMIUM));
+    return ECH_OK;
 }
 
 ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
@@ -538,25 +720,9 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
         return ech_row_fail(row, ECH_SKUCOL_PACK_SIZE, err, "must be >= 1 (units per pack), got %d",
                             pack);
 
-    int32_t supplier = 0;
-    const char *sup = ech_row_text(row, ECH_SKUCOL_SUPPLIER);
-    if (sup) {
-        supplier = ech_scenario_find_supplier(sc, sup);
-        if (supplier < 0) {
-            char list[512] = "";
-            size_t used = 0;
-            for (int32_t k = 0; k < sc->suppliers.n && used < sizeof list; ++k) {
-                int m = snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
-                                 sc->suppliers.id[k]);
-                used += m > 0 ? (size_t)m : 0;
-            }
-            return ech_row_fail(row, ECH_SKUCOL_SUPPLIER, err,
-                                "unknown supplier '%s' (the scenario's suppliers: %s)", sup, list);
-        }
-    } else if (sc->suppliers.n != 1) {
-        return ech_row_fail(row, ECH_SKUCOL_SUPPLIER, err,
-                            "a value is required: the scenario has %d suppliers", sc->suppliers.n);
-    }
+    src_choice src;
+    if ((st = sku_sources(t, row, &src, err)) != ECH_OK)
+        return st;
 
     if ((st = ech_row_int(row, ECH_SKUCOL_SHELF_LIFE_DAYS, &shelf, NULL, err)) != ECH_OK)
         return st;
@@ -605,7 +771,12 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     cat->unit_cost[k] = cost;
     cat->unit_price[k] = price;
     cat->pack_size[k] = pack;
-    cat->supplier[k] = supplier;
+    cat->supplier[k] = src.supplier;
+    cat->site[k] = src.site;
+    cat->alt_site[k] = src.alt_site;
+    cat->alt_rule[k] = src.alt_rule;
+    cat->alt_split[k] = src.alt_split;
+    cat->alt_premium[k] = src.alt_premium;
     cat->shelf_life_days[k] = shelf;
     cat->storage[k] = (uint8_t)storage;
     cat->handling[k] = (uint8_t)handling;

@@ -24,6 +24,7 @@
 #include "echelon/csv_reader.h"
 #include "echelon/generator.h"
 #include "echelon/policy.h"
+#include "echelon/rng.h"
 
 #include <cyaml/cyaml.h>
 #include <yaml.h>
@@ -69,12 +70,33 @@ typedef struct y_supply {
 
 typedef struct y_lead_time {
     char *distribution, *mean, *sd, *min_days, *max_days;
+    char **values;
+    unsigned values_count;
+    char **weights;
+    unsigned weights_count;
 } y_lead_time;
+
+typedef struct y_partial {
+    char *probability, *fraction_mean, *fraction_sd;
+} y_partial;
+
+typedef struct y_site {
+    char *id, *region;
+    y_lead_time *lead_time;
+} y_site;
 
 typedef struct y_supplier {
     char *id;
     y_lead_time *lead_time;
+    y_partial *partial;
+    char *cancel_probability, *shortfall;
+    y_site *sites;
+    unsigned sites_count;
 } y_supplier;
+
+typedef struct y_disruption {
+    char *name, *kind, *scope, *target, *mtbf_days, *mttr_days, *from_day, *to_day, *capacity;
+} y_disruption;
 
 typedef struct y_costs {
     char *holding_rate_per_year, *supplier_order_cost, *internal_order_cost,
@@ -93,6 +115,14 @@ typedef struct y_policies {
 typedef struct y_start {
     char *stock, *on_hand, *open_orders;
 } y_start;
+
+typedef struct y_variant {
+    char *name, *description;
+    char **disruptions;
+    unsigned disruptions_count;
+    char *lead_time_factor, *allocation;
+    y_policies *policies;
+} y_variant;
 
 /* An inline table row: the text of each column, indexed like the CSV columns. */
 typedef struct y_row {
@@ -143,6 +173,10 @@ typedef struct y_scenario {
     y_network *network;
     y_catalogue *catalogue;
     y_output *output;
+    y_disruption *disruptions;
+    unsigned disruptions_count;
+    y_variant *variants;
+    unsigned variants_count;
 } y_scenario;
 
 /* ------------------------------------------------------------------------------
@@ -162,6 +196,11 @@ typedef struct y_scenario {
                          CYAML_UNLIMITED)
 #define SEQ_REQ(key, st, m, entry)                                                        \
     CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER, st, m, entry, 0, CYAML_UNLIMITED)
+/* An optional list that, when given, must be a list: written empty ("values:") it is
+ * an error rather than "absent", where absent and empty mean different things. */
+#define SEQ_LIST(key, st, m, entry)                                                       \
+    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, st, m, entry, 0,   \
+                         CYAML_UNLIMITED)
 
 static const cyaml_schema_value_t text_entry = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
@@ -197,18 +236,42 @@ static const cyaml_schema_field_t supply_fields[] = {
     CYAML_FIELD_END,
 };
 
+/* `mean` is required for every distribution but empirical; build_lead_time checks. */
 static const cyaml_schema_field_t lead_time_fields[] = {
     STR_REQ("distribution", y_lead_time, distribution),
-    STR_REQ("mean", y_lead_time, mean),
+    STR_OPT("mean", y_lead_time, mean),
     STR_OPT("sd", y_lead_time, sd),
     STR_OPT("min_days", y_lead_time, min_days),
     STR_OPT("max_days", y_lead_time, max_days),
+    SEQ_LIST("values", y_lead_time, values, &text_entry),
+    SEQ_LIST("weights", y_lead_time, weights, &text_entry),
     CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t partial_fields[] = {
+    STR_REQ("probability", y_partial, probability),
+    STR_REQ("fraction_mean", y_partial, fraction_mean),
+    STR_REQ("fraction_sd", y_partial, fraction_sd),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t site_fields[] = {
+    STR_REQ("id", y_site, id),
+    STR_OPT("region", y_site, region),
+    MAP_OPT("lead_time", y_site, lead_time, lead_time_fields),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t site_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_site, site_fields),
 };
 
 static const cyaml_schema_field_t supplier_fields[] = {
     STR_REQ("id", y_supplier, id),
     MAP_REQ("lead_time", y_supplier, lead_time, lead_time_fields),
+    MAP_OPT("partial", y_supplier, partial, partial_fields),
+    STR_OPT("cancel_probability", y_supplier, cancel_probability),
+    STR_OPT("shortfall", y_supplier, shortfall),
+    SEQ_LIST("sites", y_supplier, sites, &site_entry),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t supplier_entry = {
@@ -241,6 +304,35 @@ static const cyaml_schema_field_t policies_fields[] = {
     MAP_OPT("dc", y_policies, dc, rule_fields),
     MAP_OPT("retail", y_policies, retail, rule_fields),
     CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t disruption_fields[] = {
+    STR_REQ("name", y_disruption, name),
+    STR_REQ("kind", y_disruption, kind),
+    STR_REQ("scope", y_disruption, scope),
+    STR_OPT("target", y_disruption, target),
+    STR_OPT("mtbf_days", y_disruption, mtbf_days),
+    STR_OPT("mttr_days", y_disruption, mttr_days),
+    STR_OPT("from_day", y_disruption, from_day),
+    STR_OPT("to_day", y_disruption, to_day),
+    STR_OPT("capacity", y_disruption, capacity),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t disruption_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_disruption, disruption_fields),
+};
+
+static const cyaml_schema_field_t variant_fields[] = {
+    STR_REQ("name", y_variant, name),
+    STR_OPT("description", y_variant, description),
+    SEQ_LIST("disruptions", y_variant, disruptions, &text_entry),
+    STR_OPT("lead_time_factor", y_variant, lead_time_factor),
+    STR_OPT("allocation", y_variant, allocation),
+    MAP_OPT("policies", y_variant, policies, policies_fields),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t variant_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_variant, variant_fields),
 };
 
 static const cyaml_schema_field_t start_fields[] = {
@@ -331,8 +423,10 @@ static const cyaml_schema_field_t scenario_fields[] = {
     MAP_OPT("demand", y_scenario, demand, demand_fields),
     MAP_OPT("supply", y_scenario, supply, supply_fields),
     SEQ_REQ("suppliers", y_scenario, suppliers, &supplier_entry),
+    SEQ_OPT("disruptions", y_scenario, disruptions, &disruption_entry),
     MAP_OPT("costs", y_scenario, costs, costs_fields),
     MAP_OPT("policies", y_scenario, policies, policies_fields),
+    SEQ_OPT("variants", y_scenario, variants, &variant_entry),
     MAP_OPT("start", y_scenario, start, start_fields),
     MAP_REQ("network", y_scenario, network, network_fields),
     MAP_REQ("catalogue", y_scenario, catalogue, catalogue_fields),
@@ -348,7 +442,10 @@ static const cyaml_schema_value_t scenario_schema = {
 static const char *const unmet_names[] = {"lost", "backorder", NULL};
 static const char *const shortfall_names[] = {"backorder", "cut", NULL};
 static const char *const allocation_names[] = {"fair_share", "priority", "alphabetical", NULL};
-static const char *const lead_time_names[] = {"fixed", "gamma", "lognormal", NULL};
+static const char *const lead_time_names[] = {"fixed", "gamma", "lognormal", "empirical", NULL};
+static const char *const supply_shortfall_names[] = {"backorder", "cancel", NULL};
+static const char *const disruption_kind_names[] = {"markov", "scripted", NULL};
+static const char *const scope_names[] = {"site", "supplier", "region", "each_site", NULL};
 static const char *const policy_names[] = {"base_stock", "s_S", NULL};
 static const char *const start_names[] = {"target", "snapshot", NULL};
 static const char *const kind_names[] = {"cw", "dc", "retail", NULL};
@@ -1015,6 +1112,237 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
     return ECH_OK;
 }
 
+/* Fails for a key that a mapping lacks: the message names the missing key and the
+ * line of the mapping (the key itself has no line). */
+static ech_status missing_fail(const loadctx *c, const char *mapping, const char *key,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static ech_status missing_fail(const loadctx *c, const char *mapping, const char *key,
+                               const char *fmt, ...)
+{
+    char msg[ECH_ERROR_MSG_MAX], full[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "%s.%s", mapping, key);
+    return ech_fail_at(c->err, c->path, key_line(c, mapping), full, "%s", msg);
+}
+
+/* A number in [lo, hi], or in (lo, hi) / [lo, hi) as the flags say. */
+static ech_status get_double_range(const loadctx *c, const char *key, const char *text, double lo,
+                                   int lo_open, double hi, int hi_open, const char *what,
+                                   double *out)
+{
+    ech_status st = get_double(c, key, text, out);
+    if (st != ECH_OK)
+        return st;
+    double v = *out;
+    if ((lo_open ? !(v > lo) : !(v >= lo)) || (hi_open ? !(v < hi) : !(v <= hi)))
+        return key_fail(c, key, "must be in %s%g, %g%s%s%s, got %s", lo_open ? "(" : "[", lo, hi,
+                        hi_open ? ")" : "]", what[0] ? ": " : "", what, text);
+    return ECH_OK;
+}
+
+/* An empirical lead time: observed whole days with optional weights, stored as the
+ * pmf over [min value, max value] with its mean and sd. */
+static ech_status build_empirical(const loadctx *c, const char *base, const y_lead_time *lt,
+                                  ech_lead_time *out)
+{
+    char k[256], vk[256], wk[256];
+    static const char *const computed[4] = {"mean", "sd", "min_days", "max_days"};
+    const char *given[4] = {lt->mean, lt->sd, lt->min_days, lt->max_days};
+    for (int i = 0; i < 4; ++i)
+        if (given[i])
+            return key_fail(c, kp(k, sizeof k, "%s.%s", base, computed[i]),
+                            "not allowed for an empirical lead time (its mean, sd and range "
+                            "come from the values)");
+    kp(vk, sizeof vk, "%s.values", base);
+    kp(wk, sizeof wk, "%s.weights", base);
+    if (!yindex_has(&c->ix, vk))
+        return missing_fail(c, base, "values", "required for an empirical lead time (the "
+                            "observed lead times in days)");
+    unsigned n = lt->values_count;
+    if (n == 0)
+        return key_fail(c, vk, "give at least one observed lead time");
+    int has_weights = yindex_has(&c->ix, wk);
+    if (has_weights && lt->weights_count != n)
+        return key_fail(c, wk, "expected %u weights, one per value, got %u", n, lt->weights_count);
+
+    int32_t *days = ech_xmalloc(n * sizeof *days, "empirical lead times");
+    double *w = ech_xmalloc(n * sizeof *w, "empirical lead-time weights");
+    ech_status st = ECH_OK;
+    int32_t lo = MAX_LEAD_DAYS, hi = 0;
+    double total = 0.0;
+    for (unsigned i = 0; i < n && st == ECH_OK; ++i) {
+        st = get_int32(c, kp(k, sizeof k, "%s[%u]", vk, i), lt->values[i], 0, MAX_LEAD_DAYS,
+                       &days[i]);
+        if (st == ECH_OK && has_weights)
+            st = get_double_min(c, kp(k, sizeof k, "%s[%u]", wk, i), lt->weights[i], 0.0, 1, &w[i]);
+        else
+            w[i] = 1.0;
+        if (st == ECH_OK) {
+            lo = days[i] < lo ? days[i] : lo;
+            hi = days[i] > hi ? days[i] : hi;
+            total += w[i];
+        }
+    }
+    if (st == ECH_OK && !isfinite(total))
+        st = key_fail(c, wk, "the weights add up to more than the largest number: scale them down");
+    if (st != ECH_OK) {
+        free(days);
+        free(w);
+        return st;
+    }
+    int32_t span = hi - lo + 1;
+    double *pmf = ech_xcalloc((size_t)span, sizeof *pmf, "empirical lead-time pmf");
+    for (unsigned i = 0; i < n; ++i)
+        pmf[days[i] - lo] += w[i];
+    double mean = 0.0, var = 0.0;
+    for (int32_t j = 0; j < span; ++j) {
+        pmf[j] /= total;
+        mean += (double)(lo + j) * pmf[j];
+    }
+    for (int32_t j = 0; j < span; ++j) {
+        double dev = (double)(lo + j) - mean;
+        var += dev * dev * pmf[j];
+    }
+    free(days);
+    free(w);
+    out->mean = mean;
+    out->sd = sqrt(var);
+    out->min_days = lo;
+    out->max_days = hi;
+    out->pmf = pmf;
+    return ECH_OK;
+}
+
+/* A lead time at key path `base` ("suppliers[0].lead_time").  On failure *out owns
+ * nothing. */
+static ech_status build_lead_time(const loadctx *c, const char *base, const y_lead_time *lt,
+                                  ech_lead_time *out)
+{
+    char k[256], mean_key[256];
+    ech_status st;
+    memset(out, 0, sizeof *out);
+    int dist;
+    if ((st = get_choice(c, kp(k, sizeof k, "%s.distribution", base), lt->distribution,
+                         lead_time_names, &dist)) != ECH_OK)
+        return st;
+    out->dist = (uint8_t)dist;
+    if (dist == ECH_LT_EMPIRICAL)
+        return build_empirical(c, base, lt, out);
+    if (yindex_has(&c->ix, kp(k, sizeof k, "%s.values", base)) ||
+        yindex_has(&c->ix, kp(k, sizeof k, "%s.weights", base))) {
+        if (!yindex_has(&c->ix, kp(k, sizeof k, "%s.values", base)))
+            kp(k, sizeof k, "%s.weights", base);
+        return key_fail(c, k, "only for an empirical lead time (distribution: empirical)");
+    }
+    if (!lt->mean)
+        return missing_fail(c, base, "mean", "required key is missing from %s", base);
+
+    kp(mean_key, sizeof mean_key, "%s.mean", base);
+    if ((st = get_double(c, mean_key, lt->mean, &out->mean)) != ECH_OK)
+        return st;
+    if (out->mean > MAX_LEAD_DAYS)
+        return key_fail(c, mean_key, "must be at most %d days, got %s", MAX_LEAD_DAYS, lt->mean);
+    if (dist == ECH_LT_FIXED) {
+        if (!(out->mean >= 0.0) || out->mean != floor(out->mean))
+            return key_fail(c, mean_key,
+                            "a fixed lead time must be a whole number of days >= 0, got %s",
+                            lt->mean);
+        if (lt->sd)
+            return key_fail(c, kp(k, sizeof k, "%s.sd", base), "not allowed for a fixed lead time");
+        out->sd = 0.0;
+    } else {
+        if (!(out->mean > 0.0))
+            return key_fail(c, mean_key, "must be > 0 days, got %s", lt->mean);
+        if (!lt->sd)
+            return missing_fail(c, base, "sd", "required for a %s lead time", lead_time_names[dist]);
+        if ((st = get_double_min(c, kp(k, sizeof k, "%s.sd", base), lt->sd, 0.0, 1, &out->sd)) != ECH_OK)
+            return st;
+    }
+    out->min_days = 0;
+    if (lt->min_days &&
+        (st = get_int32(c, kp(k, sizeof k, "%s.min_days", base), lt->min_days, 0, MAX_LEAD_DAYS,
+                        &out->min_days)) != ECH_OK)
+        return st;
+    if (lt->max_days) {
+        const char *max_key = kp(k, sizeof k, "%s.max_days", base);
+        if ((st = get_int32(c, max_key, lt->max_days, 0, MAX_LEAD_DAYS, &out->max_days)) != ECH_OK)
+            return st;
+        if (out->max_days < out->min_days)
+            return key_fail(c, max_key, "must be >= min_days (%d), got %d", out->min_days,
+                            out->max_days);
+    } else if (dist == ECH_LT_FIXED) {
+        out->max_days = (int32_t)out->mean;
+    } else {
+        double m = ceil(out->mean + 10.0 * out->sd);
+        out->max_days = m > MAX_LEAD_DAYS ? MAX_LEAD_DAYS : (int32_t)m;
+        if (out->max_days < out->min_days)
+            out->max_days = out->min_days;
+    }
+    if (dist == ECH_LT_FIXED && (out->mean < out->min_days || out->mean > out->max_days))
+        return key_fail(c, mean_key, "a fixed lead time of %s days is outside min_days..max_days "
+                        "(%d..%d)", lt->mean, out->min_days, out->max_days);
+    return ECH_OK;
+}
+
+static ech_lead_time copy_lead_time(const ech_lead_time *lt)
+{
+    ech_lead_time c = *lt;
+    if (lt->pmf) {
+        size_t n = (size_t)(lt->max_days - lt->min_days + 1);
+        c.pmf = ech_xmalloc(n * sizeof *c.pmf, "lead-time pmf");
+        memcpy(c.pmf, lt->pmf, n * sizeof *c.pmf);
+    }
+    return c;
+}
+
+/* Partial deliveries, cancellations and what happens to undelivered units. */
+static ech_status build_reliability(const loadctx *c, unsigned i, const y_supplier *ys,
+                                    ech_reliability *r)
+{
+    char k[256];
+    ech_status st;
+    memset(r, 0, sizeof *r);
+    r->shortfall = ECH_SUPPLY_BACKORDER;
+    const y_partial *p = ys->partial;
+    if (p) {
+        if ((st = get_double_range(c, kp(k, sizeof k, "suppliers[%u].partial.probability", i),
+                                   p->probability, 0.0, 0, 1.0, 0,
+                                   "the probability that a shipment is partial",
+                                   &r->partial_prob)) != ECH_OK ||
+            (st = get_double_range(c, kp(k, sizeof k, "suppliers[%u].partial.fraction_mean", i),
+                                   p->fraction_mean, 0.0, 1, 1.0, 1,
+                                   "the mean delivered share of a partial shipment",
+                                   &r->partial_mean)) != ECH_OK)
+            return st;
+        const char *sd_key = kp(k, sizeof k, "suppliers[%u].partial.fraction_sd", i);
+        if ((st = get_double(c, sd_key, p->fraction_sd, &r->partial_sd)) != ECH_OK)
+            return st;
+        double m = r->partial_mean, limit = sqrt(m * (1.0 - m));
+        if (!(r->partial_sd > 0.0 && r->partial_sd < limit))
+            return key_fail(c, sd_key,
+                            "must be > 0 and below sqrt(m (1 - m)) = %.4g for fraction_mean %s "
+                            "(no beta distribution has a larger sd), got %s",
+                            limit, p->fraction_mean, p->fraction_sd);
+    }
+    if (ys->cancel_probability &&
+        (st = get_double_range(c, kp(k, sizeof k, "suppliers[%u].cancel_probability", i),
+                               ys->cancel_probability, 0.0, 0, 1.0, 1,
+                               "the probability that an order is cancelled", &r->cancel_prob)) != ECH_OK)
+        return st;
+    if (ys->shortfall) {
+        int v;
+        if ((st = get_choice(c, kp(k, sizeof k, "suppliers[%u].shortfall", i), ys->shortfall,
+                             supply_shortfall_names, &v)) != ECH_OK)
+            return st;
+        r->shortfall = (uint8_t)v;
+    }
+    return ECH_OK;
+}
+
 static ech_status build_suppliers(const loadctx *c, const y_scenario *y, ech_scenario *sc)
 {
     if (y->suppliers_count == 0)
@@ -1022,11 +1350,10 @@ static ech_status build_suppliers(const loadctx *c, const y_scenario *y, ech_sce
     ech_suppliers *s = &sc->suppliers;
     s->id = ech_xcalloc(y->suppliers_count, sizeof *s->id, "supplier ids");
     s->lead_time = ech_xcalloc(y->suppliers_count, sizeof *s->lead_time, "supplier lead times");
+    s->reliability = ech_xcalloc(y->suppliers_count, sizeof *s->reliability, "supplier reliability");
     char k[256];
     for (unsigned i = 0; i < y->suppliers_count; ++i) {
         const y_supplier *ys = &y->suppliers[i];
-        const y_lead_time *lt = ys->lead_time;
-        ech_lead_time *out = &s->lead_time[i];
         ech_status st;
         const char *key = kp(k, sizeof k, "suppliers[%u].id", i);
         if ((st = get_text(c, key, ys->id)) != ECH_OK)
@@ -1035,62 +1362,374 @@ static ech_status build_suppliers(const loadctx *c, const y_scenario *y, ech_sce
             if (strcmp(y->suppliers[j].id, ys->id) == 0)
                 return key_fail(c, key, "supplier '%s' is defined twice (first on line %ld)",
                                 ys->id, key_line(c, kp((char[256]){0}, 256, "suppliers[%u].id", j)));
-
-        int dist;
-        if ((st = get_choice(c, kp(k, sizeof k, "suppliers[%u].lead_time.distribution", i),
-                             lt->distribution, lead_time_names, &dist)) != ECH_OK)
+        if ((st = build_lead_time(c, kp(k, sizeof k, "suppliers[%u].lead_time", i), ys->lead_time,
+                                  &s->lead_time[i])) != ECH_OK)
             return st;
-        out->dist = (uint8_t)dist;
-        const char *mean_key = kp(k, sizeof k, "suppliers[%u].lead_time.mean", i);
-        if ((st = get_double(c, mean_key, lt->mean, &out->mean)) != ECH_OK)
-            return st;
-        if (out->mean > MAX_LEAD_DAYS)
-            return key_fail(c, mean_key, "must be at most %d days, got %s", MAX_LEAD_DAYS, lt->mean);
-        if (dist == ECH_LT_FIXED) {
-            if (!(out->mean >= 0.0) || out->mean != floor(out->mean))
-                return key_fail(c, mean_key,
-                                "a fixed lead time must be a whole number of days >= 0, got %s",
-                                lt->mean);
-            if (lt->sd)
-                return key_fail(c, kp(k, sizeof k, "suppliers[%u].lead_time.sd", i),
-                                "not allowed for a fixed lead time");
-            out->sd = 0.0;
-        } else {
-            if (!(out->mean > 0.0))
-                return key_fail(c, mean_key, "must be > 0 days, got %s", lt->mean);
-            const char *sd_key = kp(k, sizeof k, "suppliers[%u].lead_time.sd", i);
-            if (!lt->sd)
-                return ech_fail_at(c->err, c->path,
-                                   key_line(c, kp((char[256]){0}, 256, "suppliers[%u].lead_time", i)),
-                                   sd_key, "required for a %s lead time", lead_time_names[dist]);
-            if ((st = get_double_min(c, sd_key, lt->sd, 0.0, 1, &out->sd)) != ECH_OK)
-                return st;
-        }
-        out->min_days = 0;
-        if (lt->min_days &&
-            (st = get_int32(c, kp(k, sizeof k, "suppliers[%u].lead_time.min_days", i), lt->min_days,
-                            0, MAX_LEAD_DAYS, &out->min_days)) != ECH_OK)
-            return st;
-        const char *max_key = kp(k, sizeof k, "suppliers[%u].lead_time.max_days", i);
-        if (lt->max_days) {
-            if ((st = get_int32(c, max_key, lt->max_days, 0, MAX_LEAD_DAYS, &out->max_days)) != ECH_OK)
-                return st;
-            if (out->max_days < out->min_days)
-                return key_fail(c, max_key, "must be >= min_days (%d), got %d", out->min_days,
-                                out->max_days);
-        } else if (dist == ECH_LT_FIXED) {
-            out->max_days = (int32_t)out->mean;
-        } else {
-            double m = ceil(out->mean + 10.0 * out->sd);
-            out->max_days = m > MAX_LEAD_DAYS ? MAX_LEAD_DAYS : (int32_t)m;
-            if (out->max_days < out->min_days)
-                out->max_days = out->min_days;
-        }
-        if (dist == ECH_LT_FIXED && (out->mean < out->min_days || out->mean > out->max_days))
-            return key_fail(c, mean_key, "a fixed lead time of %s days is outside min_days..max_days "
-                            "(%d..%d)", lt->mean, out->min_days, out->max_days);
         s->id[i] = ech_xstrdup(ys->id, "supplier id");
         s->n = (int32_t)i + 1;
+        if ((st = build_reliability(c, i, ys, &s->reliability[i])) != ECH_OK)
+            return st;
+    }
+    return ECH_OK;
+}
+
+/* The index of region `name`, added after the others when new. */
+static int32_t region_index(ech_scenario *sc, int32_t *cap, const char *name)
+{
+    for (int32_t r = 0; r < sc->n_regions; ++r)
+        if (strcmp(sc->region[r], name) == 0)
+            return r;
+    if (sc->n_regions == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        sc->region = ech_xrealloc(sc->region, (size_t)*cap * sizeof *sc->region, "region names");
+    }
+    sc->region[sc->n_regions] = ech_xstrdup(name, "region name");
+    return sc->n_regions++;
+}
+
+/* Supplier sites and regions.  A supplier without a `sites` list has one site named
+ * as the supplier, in region "default", with the supplier's lead time. */
+static ech_status build_sites(const loadctx *c, const y_scenario *y, ech_scenario *sc)
+{
+    const ech_suppliers *sup = &sc->suppliers;
+    ech_sites *si = &sc->sites;
+    char k[256], base[256];
+    size_t total = 0;
+    for (unsigned i = 0; i < y->suppliers_count; ++i) {
+        const y_supplier *ys = &y->suppliers[i];
+        if (ys->sites_count == 0 && yindex_has(&c->ix, kp(k, sizeof k, "suppliers[%u].sites", i)))
+            return key_fail(c, k, "an empty list: give at least one site, or leave the key out "
+                            "for one site named as the supplier");
+        total += ys->sites_count ? ys->sites_count : 1;
+    }
+    si->id = ech_xcalloc(total, sizeof *si->id, "site ids");
+    si->supplier = ech_xcalloc(total, sizeof *si->supplier, "site suppliers");
+    si->region = ech_xcalloc(total, sizeof *si->region, "site regions");
+    si->lead_time = ech_xcalloc(total, sizeof *si->lead_time, "site lead times");
+    si->id_hash = ech_xcalloc(total, sizeof *si->id_hash, "site id hashes");
+    long *line = ech_xcalloc(total, sizeof *line, "site lines");
+    int32_t region_cap = 0;
+    region_index(sc, &region_cap, "default");
+
+    ech_status st = ECH_OK;
+    for (unsigned i = 0; i < y->suppliers_count && st == ECH_OK; ++i) {
+        const y_supplier *ys = &y->suppliers[i];
+        if (ys->sites_count == 0) {
+            int32_t n = si->n;
+            si->id[n] = ech_xstrdup(sup->id[i], "site id");
+            si->supplier[n] = (int32_t)i;
+            si->region[n] = 0;
+            si->lead_time[n] = copy_lead_time(&sup->lead_time[i]);
+            si->n = n + 1;
+            continue;
+        }
+        for (unsigned j = 0; j < ys->sites_count && st == ECH_OK; ++j) {
+            const y_site *ysi = &ys->sites[j];
+            kp(base, sizeof base, "suppliers[%u].sites[%u]", i, j);
+            const char *id_key = kp(k, sizeof k, "%s.id", base);
+            if ((st = get_text(c, id_key, ysi->id)) != ECH_OK)
+                break;
+            int32_t other = ech_scenario_find_supplier(sc, ysi->id);
+            if (other >= 0 && other != (int32_t)i) {
+                st = key_fail(c, id_key, "'%s' is the id of supplier '%s' (line %ld): a site may "
+                              "share its id only with its own supplier", ysi->id, sup->id[other],
+                              key_line(c, kp((char[256]){0}, 256, "suppliers[%d].id", (int)other)));
+                break;
+            }
+            for (int32_t s = 0; s < si->n && st == ECH_OK; ++s)
+                if (strcmp(si->id[s], ysi->id) == 0)
+                    st = key_fail(c, id_key, "site '%s' is defined twice (first on line %ld); "
+                                  "site ids are unique across all suppliers", ysi->id, line[s]);
+            if (st != ECH_OK)
+                break;
+            int32_t region = 0;
+            if (ysi->region) {
+                if ((st = get_text(c, kp(k, sizeof k, "%s.region", base), ysi->region)) != ECH_OK)
+                    break;
+                region = region_index(sc, &region_cap, ysi->region);
+            }
+            ech_lead_time lt;
+            if (ysi->lead_time) {
+                if ((st = build_lead_time(c, kp(k, sizeof k, "%s.lead_time", base), ysi->lead_time,
+                                          &lt)) != ECH_OK)
+                    break;
+            } else {
+                lt = copy_lead_time(&sup->lead_time[i]);
+            }
+            int32_t n = si->n;
+            si->id[n] = ech_xstrdup(ysi->id, "site id");
+            si->supplier[n] = (int32_t)i;
+            si->region[n] = region;
+            si->lead_time[n] = lt;
+            line[n] = key_line(c, kp(k, sizeof k, "%s.id", base));
+            si->n = n + 1;
+        }
+    }
+    free(line);
+    for (int32_t s = 0; s < si->n; ++s)
+        si->id_hash[s] = ech_hash_string(si->id[s]);
+    return st;
+}
+
+static int32_t find_site(const ech_scenario *sc, const char *id)
+{
+    for (int32_t s = 0; s < sc->sites.n; ++s)
+        if (strcmp(sc->sites.id[s], id) == 0)
+            return s;
+    return -1;
+}
+
+static int32_t find_region(const ech_scenario *sc, const char *name)
+{
+    for (int32_t r = 0; r < sc->n_regions; ++r)
+        if (strcmp(sc->region[r], name) == 0)
+            return r;
+    return -1;
+}
+
+/* "a, b, c" of n names, cut short when long (for messages). */
+static void join_list(char *buf, size_t size, char *const *names, int32_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int32_t i = 0; i < n && used + 1 < size; ++i) {
+        int m = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
+        used += m > 0 ? (size_t)m : 0;
+    }
+    if (used >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+static ech_status build_disruptions(const loadctx *c, const y_scenario *y, ech_scenario *sc)
+{
+    unsigned n = y->disruptions_count;
+    if (n == 0)
+        return ECH_OK;
+    ech_disruptions *d = &sc->disruptions;
+    d->name = ech_xcalloc(n, sizeof *d->name, "disruption names");
+    d->kind = ech_xcalloc(n, sizeof *d->kind, "disruption kinds");
+    d->scope = ech_xcalloc(n, sizeof *d->scope, "disruption scopes");
+    d->target = ech_xcalloc(n, sizeof *d->target, "disruption targets");
+    d->mtbf_days = ech_xcalloc(n, sizeof *d->mtbf_days, "disruption MTBFs");
+    d->mttr_days = ech_xcalloc(n, sizeof *d->mttr_days, "disruption MTTRs");
+    d->from_day = ech_xcalloc(n, sizeof *d->from_day, "disruption first days");
+    d->to_day = ech_xcalloc(n, sizeof *d->to_day, "disruption last days");
+    d->capacity = ech_xcalloc(n, sizeof *d->capacity, "disruption capacities");
+    d->key = ech_xcalloc(n, sizeof *d->key, "disruption keys");
+    d->n = (int32_t)n;
+
+    char base[64], k[256];
+    ech_status st;
+    for (unsigned i = 0; i < n; ++i) {
+        const y_disruption *yd = &y->disruptions[i];
+        kp(base, sizeof base, "disruptions[%u]", i);
+#define D_KEY(name) kp(k, sizeof k, "%s.%s", base, name)
+        if ((st = get_text(c, D_KEY("name"), yd->name)) != ECH_OK)
+            return st;
+        for (unsigned j = 0; j < i; ++j)
+            if (strcmp(d->name[j], yd->name) == 0)
+                return key_fail(c, k, "disruption '%s' is defined twice (first on line %ld)",
+                                yd->name,
+                                key_line(c, kp((char[256]){0}, 256, "disruptions[%u].name", j)));
+        d->name[i] = ech_xstrdup(yd->name, "disruption name");
+        d->key[i] = ech_hash_string(yd->name);
+
+        int kind, scope;
+        if ((st = get_choice(c, D_KEY("kind"), yd->kind, disruption_kind_names, &kind)) != ECH_OK ||
+            (st = get_choice(c, D_KEY("scope"), yd->scope, scope_names, &scope)) != ECH_OK)
+            return st;
+        d->kind[i] = (uint8_t)kind;
+        d->scope[i] = (uint8_t)scope;
+
+        /* The target, looked up by the scope. */
+        d->target[i] = -1;
+        if (scope == ECH_SCOPE_EACH_SITE) {
+            if (yd->target)
+                return key_fail(c, D_KEY("target"), "not allowed with scope each_site (it "
+                                "strikes every site, each on its own timeline)");
+        } else {
+            static const char *const what[] = {"site", "supplier", "region"};
+            if (!yd->target)
+                return missing_fail(c, base, "target", "required with scope %s (the %s it "
+                                    "strikes)", scope_names[scope], what[scope]);
+            const char *tk = D_KEY("target");
+            if ((st = get_text(c, tk, yd->target)) != ECH_OK)
+                return st;
+            int32_t found[3] = {find_site(sc, yd->target),
+                                ech_scenario_find_supplier(sc, yd->target),
+                                find_region(sc, yd->target)};
+            if (found[scope] < 0) {
+                int other = -1;
+                for (int s = 0; s < 3 && other < 0; ++s)
+                    if (found[s] >= 0)
+                        other = s;
+                if (other < 0)
+                    return key_fail(c, tk, "no site, supplier or region named '%s'", yd->target);
+                return key_fail(c, tk, "'%s' is a %s, not a %s: use scope: %s, or name a %s",
+                                yd->target, what[other], what[scope], scope_names[other],
+                                what[scope]);
+            }
+            d->target[i] = found[scope];
+        }
+
+        if (kind == ECH_DISRUPT_MARKOV) {
+            if (yd->from_day || yd->to_day)
+                return key_fail(c, D_KEY(yd->from_day ? "from_day" : "to_day"),
+                                "only for a scripted disruption (a markov one has mtbf_days and "
+                                "mttr_days)");
+            if (!yd->mtbf_days)
+                return missing_fail(c, base, "mtbf_days", "required for a markov disruption "
+                                    "(mean days up between failures)");
+            if (!yd->mttr_days)
+                return missing_fail(c, base, "mttr_days", "required for a markov disruption "
+                                    "(mean days down)");
+            if ((st = get_double_min(c, D_KEY("mtbf_days"), yd->mtbf_days, 1.0, 0,
+                                     &d->mtbf_days[i])) != ECH_OK ||
+                (st = get_double_min(c, D_KEY("mttr_days"), yd->mttr_days, 1.0, 0,
+                                     &d->mttr_days[i])) != ECH_OK)
+                return st;
+        } else {
+            if (yd->mtbf_days || yd->mttr_days)
+                return key_fail(c, D_KEY(yd->mtbf_days ? "mtbf_days" : "mttr_days"),
+                                "only for a markov disruption (a scripted one has from_day and "
+                                "to_day)");
+            if (!yd->from_day)
+                return missing_fail(c, base, "from_day", "required for a scripted disruption "
+                                    "(the first scenario day down)");
+            if (!yd->to_day)
+                return missing_fail(c, base, "to_day", "required for a scripted disruption "
+                                    "(the first scenario day up again)");
+            if ((st = get_int32(c, D_KEY("from_day"), yd->from_day, -MAX_HORIZON_DAYS,
+                                MAX_HORIZON_DAYS, &d->from_day[i])) != ECH_OK ||
+                (st = get_int32(c, D_KEY("to_day"), yd->to_day, -MAX_HORIZON_DAYS,
+                                MAX_HORIZON_DAYS, &d->to_day[i])) != ECH_OK)
+                return st;
+            if (d->to_day[i] <= d->from_day[i])
+                return key_fail(c, D_KEY("to_day"), "must be after from_day (%d): the site is down "
+                                "on days from_day .. to_day - 1, got %d", (int)d->from_day[i],
+                                (int)d->to_day[i]);
+        }
+        d->capacity[i] = 0.0;
+        if (yd->capacity &&
+            (st = get_double_range(c, D_KEY("capacity"), yd->capacity, 0.0, 0, 1.0, 1,
+                                   "the share of normal supply while down (1 would be no "
+                                   "disruption)", &d->capacity[i])) != ECH_OK)
+            return st;
+#undef D_KEY
+    }
+    return ECH_OK;
+}
+
+/* Letters, digits, '-', '_' and '.': a variant's name labels its results. */
+static int safe_name(const char *s)
+{
+    if (!s[0])
+        return 0;
+    for (const char *p = s; *p; ++p) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static ech_status build_rule(const loadctx *c, const char *prefix, const char *kind,
+                             const y_rule *y, ech_policy_rule *r);
+
+static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scenario *sc)
+{
+    if (!yindex_has(&c->ix, "variants"))
+        return ECH_OK;
+    unsigned n = y->variants_count;
+    if (n == 0)
+        return key_fail(c, "variants", "an empty list: give at least one variant (the first is "
+                        "the baseline), or leave the key out");
+    sc->variant = ech_xcalloc(n, sizeof *sc->variant, "variants");
+    sc->n_variants = (int32_t)n;
+    const ech_disruptions *dis = &sc->disruptions;
+    char base[64], k[256], prefix[128];
+    ech_status st;
+    for (unsigned i = 0; i < n; ++i) {
+        const y_variant *yv = &y->variants[i];
+        ech_variant *v = &sc->variant[i];
+        kp(base, sizeof base, "variants[%u]", i);
+#define V_KEY(name) kp(k, sizeof k, "%s.%s", base, name)
+        if ((st = get_text(c, V_KEY("name"), yv->name)) != ECH_OK)
+            return st;
+        if (!safe_name(yv->name))
+            return key_fail(c, k, "'%s' is not a safe name: use letters, digits, '-', '_' and "
+                            "'.' only (it labels the variant's results)", yv->name);
+        for (unsigned j = 0; j < i; ++j)
+            if (strcmp(sc->variant[j].name, yv->name) == 0)
+                return key_fail(c, k, "variant '%s' is defined twice (first on line %ld)", yv->name,
+                                key_line(c, kp((char[256]){0}, 256, "variants[%u].name", j)));
+        v->name = ech_xstrdup(yv->name, "variant name");
+        v->description = ech_xstrdup(yv->description ? yv->description : "", "variant description");
+
+        /* Active disruptions: all unless listed. */
+        v->disruption_active = ech_xmalloc((size_t)(dis->n > 0 ? dis->n : 1), "active disruptions");
+        if (yindex_has(&c->ix, V_KEY("disruptions"))) {
+            memset(v->disruption_active, 0, (size_t)(dis->n > 0 ? dis->n : 1));
+            for (unsigned j = 0; j < yv->disruptions_count; ++j) {
+                const char *dk = kp(k, sizeof k, "%s.disruptions[%u]", base, j);
+                const char *name = yv->disruptions[j];
+                if ((st = get_text(c, dk, name)) != ECH_OK)
+                    return st;
+                int32_t d = -1;
+                for (int32_t e = 0; e < dis->n && d < 0; ++e)
+                    if (strcmp(dis->name[e], name) == 0)
+                        d = e;
+                if (d < 0) {
+                    char list[512];
+                    join_list(list, sizeof list, dis->name, dis->n);
+                    return key_fail(c, dk, "no disruption named '%s' (%s%s)", name,
+                                    dis->n ? "the scenario's disruptions: " : "the scenario has "
+                                    "no disruptions", list);
+                }
+                if (v->disruption_active[d])
+                    return key_fail(c, dk, "disruption '%s' is listed twice", name);
+                v->disruption_active[d] = 1;
+            }
+        } else {
+            for (int32_t d = 0; d < dis->n; ++d)
+                v->disruption_active[d] = 1;
+        }
+
+        v->lead_time_factor = 1.0;
+        if (yv->lead_time_factor) {
+            const char *fk = V_KEY("lead_time_factor");
+            if ((st = get_double_min(c, fk, yv->lead_time_factor, 0.0, 1, &v->lead_time_factor)) != ECH_OK)
+                return st;
+            for (int32_t s = 0; s < sc->sites.n; ++s) {
+                double m = sc->sites.lead_time[s].mean;
+                if (m * v->lead_time_factor > MAX_LEAD_DAYS)
+                    return key_fail(c, fk, "makes the mean lead time of site '%s' %g x %s = %g "
+                                    "days, more than %d", sc->sites.id[s], m, yv->lead_time_factor,
+                                    m * v->lead_time_factor, MAX_LEAD_DAYS);
+            }
+        }
+
+        v->allocation = sc->allocation;
+        if (yv->allocation) {
+            int a;
+            if ((st = get_choice(c, V_KEY("allocation"), yv->allocation, allocation_names, &a)) != ECH_OK)
+                return st;
+            v->allocation = (uint8_t)a;
+        }
+
+        /* A kind's rule given here replaces the scenario's rule for that kind. */
+        memcpy(v->rule, sc->rule, sizeof v->rule);
+        const y_policies *p = yv->policies;
+        if (p) {
+            kp(prefix, sizeof prefix, "%s.policies", base);
+            const y_rule *given[ECH_LOC_KIND_COUNT] = {p->cw, p->dc, p->retail};
+            for (int kd = 0; kd < ECH_LOC_KIND_COUNT; ++kd)
+                if (given[kd] &&
+                    (st = build_rule(c, prefix, kind_names[kd], given[kd], &v->rule[kd])) != ECH_OK)
+                    return st;
+        }
+#undef V_KEY
     }
     return ECH_OK;
 }
@@ -1135,15 +1774,17 @@ static ech_policy_rule default_rule(void)
     };
 }
 
-static ech_status build_rule(const loadctx *c, const char *kind, const y_rule *y,
-                             ech_policy_rule *r)
+/* The rule for one kind of location at key path PREFIX.KIND ("policies.cw" or
+ * "variants[1].policies.cw"). */
+static ech_status build_rule(const loadctx *c, const char *prefix, const char *kind,
+                             const y_rule *y, ech_policy_rule *r)
 {
     *r = default_rule();
     if (!y)
         return ECH_OK;
     char k[256];
     ech_status st;
-#define RULE_KEY(name) kp(k, sizeof k, "policies.%s.%s", kind, name)
+#define RULE_KEY(name) kp(k, sizeof k, "%s.%s.%s", prefix, kind, name)
     int type = ECH_POLICY_BASE_STOCK;
     if (y->type && (st = get_choice(c, RULE_KEY("type"), y->type, policy_names, &type)) != ECH_OK)
         return st;
@@ -1163,8 +1804,8 @@ static ech_status build_rule(const loadctx *c, const char *kind, const y_rule *y
         if (first >= 0) {
             /* Name whichever of the two comes later in the file. */
             char a[256], b[256];
-            kp(a, sizeof a, "policies.%s.%s", kind, target_keys[first]);
-            kp(b, sizeof b, "policies.%s.%s", kind, target_keys[i]);
+            kp(a, sizeof a, "%s.%s.%s", prefix, kind, target_keys[first]);
+            kp(b, sizeof b, "%s.%s.%s", prefix, kind, target_keys[i]);
             const char *later = key_line(c, a) > key_line(c, b) ? a : b;
             return key_fail(c, later, "give only one of service_level, cover_days and order_up_to "
                             "(both %s and %s are given)", target_keys[first], target_keys[i]);
@@ -1295,14 +1936,17 @@ static ech_status build_settings(const loadctx *c, const y_scenario *y, ech_scen
             return st;
         sc->allocation = (uint8_t)v;
     }
-    if ((st = build_suppliers(c, y, sc)) != ECH_OK)
+    if ((st = build_suppliers(c, y, sc)) != ECH_OK || (st = build_sites(c, y, sc)) != ECH_OK)
         return st;
     if ((st = build_costs(c, y->costs, &sc->costs)) != ECH_OK)
         return st;
     const y_policies *p = y->policies;
-    if ((st = build_rule(c, "cw", p ? p->cw : NULL, &sc->rule[ECH_LOC_CW])) != ECH_OK ||
-        (st = build_rule(c, "dc", p ? p->dc : NULL, &sc->rule[ECH_LOC_DC])) != ECH_OK ||
-        (st = build_rule(c, "retail", p ? p->retail : NULL, &sc->rule[ECH_LOC_RETAIL])) != ECH_OK)
+    if ((st = build_rule(c, "policies", "cw", p ? p->cw : NULL, &sc->rule[ECH_LOC_CW])) != ECH_OK ||
+        (st = build_rule(c, "policies", "dc", p ? p->dc : NULL, &sc->rule[ECH_LOC_DC])) != ECH_OK ||
+        (st = build_rule(c, "policies", "retail", p ? p->retail : NULL,
+                         &sc->rule[ECH_LOC_RETAIL])) != ECH_OK)
+        return st;
+    if ((st = build_disruptions(c, y, sc)) != ECH_OK || (st = build_variants(c, y, sc)) != ECH_OK)
         return st;
 
     const y_start *s = y->start;
@@ -1840,33 +2484,188 @@ static void sb_num_list(sbuf *b, const double *v, int n)
     sb_printf(b, "]");
 }
 
-static void sb_rule(sbuf *b, const char *kind, const ech_policy_rule *r)
+/* One kind's rule, its key indented by `ind` spaces. */
+static void sb_rule(sbuf *b, int ind, const char *kind, const ech_policy_rule *r)
 {
-    sb_printf(b, "  %s:\n    type: %s\n    review_days: %d\n", kind,
-              r->policy < 2 ? policy_names[r->policy] : "?", (int)r->review_days);
+    int in = ind + 2;
+    sb_printf(b, "%*s%s:\n%*stype: %s\n%*sreview_days: %d\n", ind, "", kind, in, "",
+              r->policy < 2 ? policy_names[r->policy] : "?", in, "", (int)r->review_days);
     switch (r->target) {
     case ECH_TARGET_SERVICE_LEVEL:
-        sb_printf(b, "    service_level: ");
+        sb_printf(b, "%*sservice_level: ", in, "");
         sb_num(b, r->service_level);
         sb_printf(b, "\n");
         break;
     case ECH_TARGET_COVER_DAYS:
-        sb_printf(b, "    cover_days: ");
+        sb_printf(b, "%*scover_days: ", in, "");
         sb_num(b, r->cover_days);
         sb_printf(b, "\n");
         break;
     default:
-        sb_printf(b, "    order_up_to: %d\n", (int)r->order_up_to);
+        sb_printf(b, "%*sorder_up_to: %d\n", in, "", (int)r->order_up_to);
         if (r->policy == ECH_POLICY_S_S && r->reorder_point != -1)
-            sb_printf(b, "    reorder_point: %d\n", (int)r->reorder_point);
+            sb_printf(b, "%*sreorder_point: %d\n", in, "", (int)r->reorder_point);
         break;
     }
     if (r->policy == ECH_POLICY_S_S) {
-        sb_printf(b, "    order_days: ");
+        sb_printf(b, "%*sorder_days: ", in, "");
         sb_num(b, r->order_days);
         sb_printf(b, "\n");
     }
-    sb_printf(b, "    min_order_qty: %d\n", (int)r->min_order_qty);
+    sb_printf(b, "%*smin_order_qty: %d\n", in, "", (int)r->min_order_qty);
+}
+
+/* A lead time as simulated ("lead_time:" at indent `ind`): an empirical one as its
+ * pmf over min_days..max_days. */
+static void sb_lead_time(sbuf *b, int ind, const ech_lead_time *lt)
+{
+    int in = ind + 2;
+    sb_printf(b, "%*slead_time:\n%*sdistribution: %s\n%*smean: ", ind, "", in, "",
+              lt->dist < 4 ? lead_time_names[lt->dist] : "?", in, "");
+    sb_num(b, lt->mean);
+    if (lt->dist != ECH_LT_FIXED) {
+        sb_printf(b, "\n%*ssd: ", in, "");
+        sb_num(b, lt->sd);
+    }
+    sb_printf(b, "\n%*smin_days: %d\n%*smax_days: %d\n", in, "", (int)lt->min_days, in, "",
+              (int)lt->max_days);
+    if (lt->dist == ECH_LT_EMPIRICAL && lt->pmf) {
+        /* The pmf's support and its probabilities (the days with mass only). */
+        int32_t n = lt->max_days - lt->min_days + 1;
+        sb_printf(b, "%*svalues: [", in, "");
+        for (int32_t j = 0, first = 1; j < n; ++j)
+            if (lt->pmf[j] > 0.0) {
+                sb_printf(b, "%s%d", first ? "" : ", ", (int)(lt->min_days + j));
+                first = 0;
+            }
+        sb_printf(b, "]\n%*sweights: [", in, "");
+        for (int32_t j = 0, first = 1; j < n; ++j)
+            if (lt->pmf[j] > 0.0) {
+                sb_printf(b, "%s", first ? "" : ", ");
+                sb_num(b, lt->pmf[j]);
+                first = 0;
+            }
+        sb_printf(b, "]\n");
+    }
+}
+
+/* Suppliers with their reliability and sites, the regions and the disruptions, as
+ * simulated. */
+static void sb_supply_model(sbuf *b, const ech_scenario *sc)
+{
+    const ech_suppliers *sup = &sc->suppliers;
+    const ech_sites *si = &sc->sites;
+    sb_printf(b, "suppliers:\n");
+    for (int32_t i = 0; i < sup->n; ++i) {
+        sb_printf(b, "  - id: ");
+        sb_quoted(b, sup->id[i]);
+        sb_printf(b, "\n");
+        sb_lead_time(b, 4, &sup->lead_time[i]);
+        if (sup->reliability) {
+            const ech_reliability *r = &sup->reliability[i];
+            if (r->partial_prob > 0.0) {
+                sb_printf(b, "    partial: {probability: ");
+                sb_num(b, r->partial_prob);
+                sb_printf(b, ", fraction_mean: ");
+                sb_num(b, r->partial_mean);
+                sb_printf(b, ", fraction_sd: ");
+                sb_num(b, r->partial_sd);
+                sb_printf(b, "}\n");
+            }
+            sb_printf(b, "    cancel_probability: ");
+            sb_num(b, r->cancel_prob);
+            sb_printf(b, "\n    shortfall: %s\n",
+                      r->shortfall < 2 ? supply_shortfall_names[r->shortfall] : "?");
+        }
+        sb_printf(b, "    sites:\n");
+        for (int32_t s = 0; s < si->n; ++s) {
+            if (si->supplier[s] != i)
+                continue;
+            sb_printf(b, "      - id: ");
+            sb_quoted(b, si->id[s]);
+            sb_printf(b, "\n        region: ");
+            sb_quoted(b, si->region[s] >= 0 && si->region[s] < sc->n_regions
+                             ? sc->region[si->region[s]] : "?");
+            sb_printf(b, "\n");
+            sb_lead_time(b, 8, &si->lead_time[s]);
+        }
+    }
+    sb_printf(b, "regions: [");
+    for (int32_t r = 0; r < sc->n_regions; ++r) {
+        sb_printf(b, "%s", r ? ", " : "");
+        sb_quoted(b, sc->region[r]);
+    }
+    sb_printf(b, "]\n");
+
+    const ech_disruptions *d = &sc->disruptions;
+    sb_printf(b, "disruptions:%s\n", d->n ? "" : " []");
+    for (int32_t i = 0; i < d->n; ++i) {
+        sb_printf(b, "  - name: ");
+        sb_quoted(b, d->name[i]);
+        sb_printf(b, "\n    kind: %s\n    scope: %s\n",
+                  d->kind[i] < 2 ? disruption_kind_names[d->kind[i]] : "?",
+                  d->scope[i] < 4 ? scope_names[d->scope[i]] : "?");
+        const char *target = NULL;
+        int32_t t = d->target[i];
+        if (d->scope[i] == ECH_SCOPE_SITE && t >= 0 && t < si->n)
+            target = si->id[t];
+        else if (d->scope[i] == ECH_SCOPE_SUPPLIER && t >= 0 && t < sup->n)
+            target = sup->id[t];
+        else if (d->scope[i] == ECH_SCOPE_REGION && t >= 0 && t < sc->n_regions)
+            target = sc->region[t];
+        if (target) {
+            sb_printf(b, "    target: ");
+            sb_quoted(b, target);
+            sb_printf(b, "\n");
+        }
+        if (d->kind[i] == ECH_DISRUPT_MARKOV) {
+            sb_printf(b, "    mtbf_days: ");
+            sb_num(b, d->mtbf_days[i]);
+            sb_printf(b, "\n    mttr_days: ");
+            sb_num(b, d->mttr_days[i]);
+            sb_printf(b, "\n");
+        } else {
+            sb_printf(b, "    from_day: %d\n    to_day: %d\n", (int)d->from_day[i],
+                      (int)d->to_day[i]);
+        }
+        sb_printf(b, "    capacity: ");
+        sb_num(b, d->capacity[i]);
+        sb_printf(b, "\n");
+    }
+
+}
+
+/* The variants, each with its disruptions, factor, allocation and rules. */
+static void sb_variants(sbuf *b, const ech_scenario *sc)
+{
+    const ech_disruptions *d = &sc->disruptions;
+    sb_printf(b, "variants:%s\n", sc->n_variants ? "" : " []");
+    for (int32_t v = 0; v < sc->n_variants; ++v) {
+        const ech_variant *vt = &sc->variant[v];
+        sb_printf(b, "  - name: ");
+        sb_quoted(b, vt->name);
+        sb_printf(b, "\n");
+        if (vt->description && vt->description[0]) {
+            sb_printf(b, "    description: ");
+            sb_quoted(b, vt->description);
+            sb_printf(b, "\n");
+        }
+        sb_printf(b, "    disruptions: [");
+        int first = 1;
+        for (int32_t i = 0; i < d->n; ++i) {
+            if (!vt->disruption_active || !vt->disruption_active[i])
+                continue;
+            sb_printf(b, "%s", first ? "" : ", ");
+            sb_quoted(b, d->name[i]);
+            first = 0;
+        }
+        sb_printf(b, "]\n    lead_time_factor: ");
+        sb_num(b, vt->lead_time_factor);
+        sb_printf(b, "\n    allocation: %s\n    policies:\n",
+                  vt->allocation < 3 ? allocation_names[vt->allocation] : "?");
+        for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
+            sb_rule(b, 6, kind_names[k], &vt->rule[k]);
+    }
 }
 
 char *ech_scenario_resolved_text(const ech_scenario *sc)
@@ -1931,21 +2730,7 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_printf(&b, "supply:\n  internal_shortfall: %s\n  allocation: %s\n",
               sc->internal_shortfall < 2 ? shortfall_names[sc->internal_shortfall] : "?",
               sc->allocation < 3 ? allocation_names[sc->allocation] : "?");
-    sb_printf(&b, "suppliers:\n");
-    for (int32_t i = 0; i < sc->suppliers.n; ++i) {
-        const ech_lead_time *lt = &sc->suppliers.lead_time[i];
-        sb_printf(&b, "  - id: ");
-        sb_quoted(&b, sc->suppliers.id[i]);
-        sb_printf(&b, "\n    lead_time:\n      distribution: %s\n      mean: ",
-                  lt->dist < 3 ? lead_time_names[lt->dist] : "?");
-        sb_num(&b, lt->mean);
-        if (lt->dist != ECH_LT_FIXED) {
-            sb_printf(&b, "\n      sd: ");
-            sb_num(&b, lt->sd);
-        }
-        sb_printf(&b, "\n      min_days: %d\n      max_days: %d\n", (int)lt->min_days,
-                  (int)lt->max_days);
-    }
+    sb_supply_model(&b, sc);
     sb_printf(&b, "costs:\n  holding_rate_per_year: ");
     sb_num(&b, sc->costs.holding_rate_per_year);
     sb_printf(&b, "\n  supplier_order_cost: ");
@@ -1958,7 +2743,8 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_num(&b, sc->costs.lost_sale_penalty);
     sb_printf(&b, "\npolicies:\n");
     for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
-        sb_rule(&b, kind_names[k], &sc->rule[k]);
+        sb_rule(&b, 2, kind_names[k], &sc->rule[k]);
+    sb_variants(&b, sc);
 
     sb_printf(&b, "start:\n  stock: %s\n", sc->start_stock < 2 ? start_names[sc->start_stock] : "?");
     if (doc && doc->start && doc->start->on_hand) {

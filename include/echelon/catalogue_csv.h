@@ -8,7 +8,7 @@
  * are both generated from these lists.
  *
  * Order of use (ech_scenario_load does this):
- *   suppliers and season profiles set in the scenario
+ *   suppliers, their sites and the season profiles set in the scenario
  *   -> locations rows, ech_locations_finish
  *   -> SKU rows, ech_skus_finish
  *   -> assortment rows, ech_assortment_finish
@@ -50,7 +50,13 @@ extern "C" {
     X(SUBSTITUTION, "substitution", 0)                                                    \
     X(SEGMENT, "segment", 0)                                                              \
     X(SEASONALITY, "seasonality", 0)                                                      \
-    X(TREND_PER_YEAR, "trend_per_year", 0)
+    X(TREND_PER_YEAR, "trend_per_year", 0)                                                \
+    X(SITE, "site", 0)                                                                    \
+    X(ALT_SUPPLIER, "alt_supplier", 0)                                                    \
+    X(ALT_SITE, "alt_site", 0)                                                            \
+    X(ALT_RULE, "alt_rule", 0)                                                            \
+    X(ALT_SPLIT, "alt_split", 0)                                                          \
+    X(ALT_PREMIUM, "alt_premium", 0)
 
 #define ECH_ASSORTMENT_COLUMNS(X)                                                         \
     X(SKU, "sku", 1)                                                                      \
@@ -96,7 +102,7 @@ enum { ECH_OPEN_ORDER_COLUMNS(ECH_COLUMN_ENUM_OO) ECH_OOCOL_COUNT };
 enum { ECH_HISTORY_COLUMNS(ECH_COLUMN_ENUM_HIST) ECH_HISTCOL_COUNT };
 
 /* The most columns of any table (inline rows in the scenario file reserve this many). */
-enum { ECH_TABLE_MAX_COLUMNS = 16 };
+enum { ECH_TABLE_MAX_COLUMNS = 24 };
 
 extern const ech_csv_column ech_location_columns[ECH_LOCCOL_COUNT];
 extern const ech_csv_column ech_sku_columns[ECH_SKUCOL_COUNT];
@@ -114,7 +120,9 @@ extern const ech_csv_column ech_history_columns[ECH_HISTCOL_COUNT];
 typedef struct ech_table_loader ech_table_loader;
 
 /* Starts loading into `sc`, whose location, SKU and skuloc tables must be empty.
- * sc->suppliers and sc->seasons must be set before SKU rows are added. */
+ * sc->suppliers, sc->sites and sc->seasons must be set before SKU rows are added:
+ * a SKU row fills the catalogue's supplier, site and alternative-source columns
+ * (cat->site, alt_site, alt_rule, alt_split, alt_premium) completely. */
 ech_table_loader *ech_table_loader_new(ech_scenario *sc);
 void ech_table_loader_free(ech_table_loader *t);
 

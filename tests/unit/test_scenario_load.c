@@ -157,6 +157,28 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(sc.suppliers.lead_time[mfr].min_days, 5);
     assert_int_equal(sc.suppliers.lead_time[mfr].max_days, 52);
 
+    /* Without reliability, sites, disruptions or variants in the file: perfect
+     * suppliers, one site per supplier named as it in region "default" with its
+     * lead time, no disruptions. */
+    for (int32_t i = 0; i < sc.suppliers.n; ++i) {
+        const ech_reliability *r = &sc.suppliers.reliability[i];
+        assert_true(r->partial_prob == 0.0 && r->cancel_prob == 0.0);
+        assert_int_equal(r->shortfall, ECH_SUPPLY_BACKORDER);
+    }
+    assert_int_equal(sc.n_regions, 1);
+    assert_string_equal(sc.region[0], "default");
+    assert_int_equal(sc.sites.n, 2);
+    for (int32_t i = 0; i < 2; ++i) {
+        assert_string_equal(sc.sites.id[i], sc.suppliers.id[i]);
+        assert_int_equal(sc.sites.supplier[i], i);
+        assert_int_equal(sc.sites.region[i], 0);
+        assert_int_equal(sc.sites.lead_time[i].dist, sc.suppliers.lead_time[i].dist);
+        assert_true(sc.sites.lead_time[i].mean == sc.suppliers.lead_time[i].mean);
+        assert_int_equal(sc.sites.lead_time[i].max_days, sc.suppliers.lead_time[i].max_days);
+        assert_null(sc.sites.lead_time[i].pmf);
+    }
+    assert_int_equal(sc.disruptions.n, 0);
+
     assert_true(sc.costs.holding_rate_per_year == 0.22);
     assert_true(sc.costs.supplier_order_cost == 40.0);
     assert_true(sc.costs.lost_sale_penalty == 0.1);
@@ -199,6 +221,11 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(sc.cat.pack_size[para], 24);
     assert_int_equal(sc.cat.supplier[para], whs);
     assert_int_equal(sc.cat.supplier[ins], mfr);
+    for (int32_t k = 0; k < sc.cat.n; ++k) {
+        assert_int_equal(sc.cat.site[k], sc.cat.supplier[k]); /* the supplier's one site */
+        assert_int_equal(sc.cat.alt_site[k], -1);
+        assert_int_equal(sc.cat.alt_rule[k], ECH_ALT_NONE);
+    }
     assert_int_equal(sc.cat.storage[ins], ECH_STORAGE_COLD);
     assert_int_equal(sc.cat.handling[sku(&sc, "OXYC10-28")], ECH_HANDLING_CONTROLLED);
     assert_int_equal(sc.cat.substitution[sku(&sc, "LEVT50-90")], ECH_SUBST_UNIQUE);
@@ -229,11 +256,37 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(sc.sl.order_up_to[x], 2);
     assert_int_equal(sc.sl.reorder_point[x], 0);
     assert_int_equal(ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "PH-ZWL")), -1);
+    /* The skuloc table keeps the policy as given (-1 / FROM_RULE: from the kind's
+     * rule); the numbers simulated are resolved into the variants.  Without a
+     * variants section there is one, the baseline, with the scenario's rules. */
+    assert_int_equal(sc.n_variants, 1);
+    const ech_variant *base = &sc.variant[0];
+    assert_string_equal(base->name, "baseline");
+    assert_true(base->lead_time_factor == 1.0);
+    assert_int_equal(base->allocation, ECH_ALLOC_PRIORITY);
+    assert_memory_equal(base->rule, sc.rule, sizeof sc.rule);
+    x = skuloc(&sc, "PARA500-20", "PH-ZWL");
+    assert_int_equal(sc.sl.policy[x], ECH_POLICY_FROM_RULE);
+    assert_int_equal(sc.sl.review_days[x], -1);
+    assert_int_equal(sc.sl.order_up_to[x], -1);
+    assert_int_equal(sc.sl.reorder_point[x], -1);
+    assert_int_equal(sc.sl.min_order_qty[x], -1);
+    assert_int_equal(base->policy[x], ECH_POLICY_BASE_STOCK);
+    assert_int_equal(base->review_days[x], 1);
+    assert_true(base->order_up_to[x] >= 1);
+    assert_int_equal(base->reorder_point[x], base->order_up_to[x] - 1);
+    assert_int_equal(base->min_order_qty[x], 0);
+    x = ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "CW-UTR"));
+    assert_int_equal(base->policy[x], ECH_POLICY_S_S);
+    assert_int_equal(base->review_days[x], 7);
+    assert_int_equal(base->order_up_to[x], 6);
+    assert_int_equal(base->reorder_point[x], 2);
     /* Policy targets were resolved for every skuloc. */
     for (int64_t k = 0; k < sc.sl.n; ++k) {
-        assert_true(sc.sl.policy[k] != ECH_POLICY_FROM_RULE);
-        assert_true(sc.sl.review_days[k] >= 1);
-        assert_true(sc.sl.order_up_to[k] >= 0);
+        assert_true(base->policy[k] != ECH_POLICY_FROM_RULE);
+        assert_true(base->review_days[k] >= 1);
+        assert_true(base->order_up_to[k] >= 0);
+        assert_true(base->reorder_point[k] >= -1 && base->reorder_point[k] < base->order_up_to[k]);
     }
 
     /* Snapshot start. */
