@@ -1,5 +1,8 @@
 /* Loading scenarios: the CSV-driven example, an inline scenario with a snapshot start
- * and a demand history, overrides, the generators, and the resolved text. */
+ * and a demand history, overrides, the generators, supplier reliability, sites and
+ * regions, empirical lead times, alternative sources, disruptions, variants, and the
+ * resolved text. */
+#include "echelon/rng.h"
 #include "echelon/scenario_load.h"
 
 #include <math.h>
@@ -647,6 +650,491 @@ static void test_generated(void **state)
     ech_scenario_free(&sc);
 }
 
+/* ------------------------------------------------------------------------------
+ * Supplier reliability, sites and regions, empirical lead times
+ * ------------------------------------------------------------------------------ */
+
+/* A small network and catalogue shared by the scenarios below. */
+static const char *small_network =
+    "network:\n"
+    "  locations:\n"
+    "    - {id: CW, kind: cw}\n"
+    "    - {id: DC, kind: dc, parent: CW, lead_time_days: 1}\n"
+    "    - {id: PH1, kind: retail, parent: DC, lead_time_days: 1}\n"
+    "    - {id: PH2, kind: retail, parent: DC, lead_time_days: 1}\n";
+
+static void load_text(const char *name, const char *head, const char *catalogue,
+                      ech_scenario *sc)
+{
+    size_t n = strlen(head) + strlen(small_network) + strlen(catalogue) + 1;
+    char *text = malloc(n);
+    snprintf(text, n, "%s%s%s", head, small_network, catalogue);
+    write_tmp(name, text);
+    free(text);
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    load_ok(path, NULL, sc);
+}
+
+static int32_t site(const ech_scenario *sc, const char *id)
+{
+    for (int32_t i = 0; i < sc->sites.n; ++i)
+        if (strcmp(sc->sites.id[i], id) == 0)
+            return i;
+    fail_msg("no site %s", id);
+    return -1;
+}
+
+static const char *supply_head =
+    "name: supply_model\n"
+    "seed: 3\n"
+    "replications: 2\n"
+    "horizon: {start_date: 2027-01-04, days: 90, warmup_days: 14}\n"
+    "suppliers:\n"
+    "  - id: GEN\n"
+    "    lead_time: {distribution: gamma, mean: 14, sd: 5, max_days: 60}\n"
+    "    partial: {probability: 0.1, fraction_mean: 0.6, fraction_sd: 0.2}\n"
+    "    cancel_probability: 0.01\n"
+    "    shortfall: cancel\n"
+    "    sites:\n"
+    "      - id: GEN-IT\n"
+    "        region: EU-SOUTH\n"
+    "      - id: GEN-IN\n"
+    "        region: ASIA\n"
+    "        lead_time: {distribution: empirical, values: [30, 20, 30, 45], weights: [1, 2, 3, 4]}\n"
+    "      - id: GEN-ES\n"
+    "        region: EU-SOUTH\n"
+    "      - id: GEN\n"             /* a site may share its supplier's id */
+    "        region: default\n"
+    "  - id: ORIG\n"
+    "    lead_time:\n"
+    "      distribution: empirical\n"
+    "      values: [9, 7, 8, 7]\n"    /* any order, repeats add up, equal weights */
+    "  - id: COLD\n"
+    "    lead_time: {distribution: fixed, mean: 5}\n"
+    "    partial: {probability: 1, fraction_mean: 0.5, fraction_sd: 0.1}\n"
+    "    sites:\n"
+    "      - {id: COLD-CH, region: ALPS, lead_time: {distribution: lognormal, mean: 6, sd: 2}}\n";
+
+static const char *supply_catalogue =
+    "catalogue:\n"
+    "  skus:\n"
+    "    - {id: A, unit_cost: 1, unit_price: 2, supplier: GEN}\n"
+    "    - {id: B, unit_cost: 1, unit_price: 2, site: GEN-IN, substitution: generic,\n"
+    "       alt_supplier: ORIG, alt_rule: split, alt_split: 0.3, alt_premium: 0.1}\n"
+    "    - {id: C, unit_cost: 1, unit_price: 2, supplier: ORIG, substitution: generic,\n"
+    "       alt_site: GEN-ES, alt_rule: switch}\n"
+    "    - {id: D, unit_cost: 1, unit_price: 2, supplier: GEN, site: GEN-ES, substitution: generic,\n"
+    "       alt_site: GEN, alt_rule: switch, alt_premium: 0}\n"
+    "    - {id: E, unit_cost: 1, unit_price: 2, site: COLD-CH}\n"
+    "  assortment:\n"
+    "    - {sku: A, location: PH1, demand_mean: 1}\n"
+    "    - {sku: B, location: PH1, demand_mean: 1}\n"
+    "    - {sku: C, location: PH2, demand_mean: 1}\n"
+    "    - {sku: D, location: PH2, demand_mean: 1}\n"
+    "    - {sku: E, location: PH2, demand_mean: 1}\n";
+
+static void test_suppliers_sites_regions(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    load_text("supply.yaml", supply_head, supply_catalogue, &sc);
+
+    /* Reliability. */
+    const ech_suppliers *sup = &sc.suppliers;
+    assert_int_equal(sup->n, 3);
+    const ech_reliability *r = &sup->reliability[0];
+    assert_true(r->partial_prob == 0.1);
+    assert_true(r->partial_mean == 0.6);
+    assert_true(r->partial_sd == 0.2);
+    assert_true(r->cancel_prob == 0.01);
+    assert_int_equal(r->shortfall, ECH_SUPPLY_CANCEL);
+    r = &sup->reliability[1]; /* none given: a perfect supplier */
+    assert_true(r->partial_prob == 0.0 && r->cancel_prob == 0.0);
+    assert_int_equal(r->shortfall, ECH_SUPPLY_BACKORDER);
+    assert_true(sup->reliability[2].partial_prob == 1.0);
+    assert_true(sup->reliability[2].partial_sd == 0.1);
+
+    /* An empirical supplier lead time: values 7, 7, 8, 9 with equal weights. */
+    const ech_lead_time *lt = &sup->lead_time[1];
+    assert_int_equal(lt->dist, ECH_LT_EMPIRICAL);
+    assert_int_equal(lt->min_days, 7);
+    assert_int_equal(lt->max_days, 9);
+    assert_non_null(lt->pmf);
+    assert_true(fabs(lt->pmf[0] - 0.5) < 1e-15);
+    assert_true(fabs(lt->pmf[1] - 0.25) < 1e-15);
+    assert_true(fabs(lt->pmf[2] - 0.25) < 1e-15);
+    assert_true(fabs(lt->mean - 7.75) < 1e-12);
+    assert_true(fabs(lt->sd - sqrt(0.5 * 0.5625 + 0.25 * 0.0625 + 0.25 * 1.5625)) < 1e-12);
+
+    /* Sites in the order given, suppliers without a list get one named as they. */
+    const ech_sites *si = &sc.sites;
+    assert_int_equal(si->n, 6);
+    const char *ids[6] = {"GEN-IT", "GEN-IN", "GEN-ES", "GEN", "ORIG", "COLD-CH"};
+    const int32_t owner[6] = {0, 0, 0, 0, 1, 2};
+    for (int32_t i = 0; i < 6; ++i) {
+        assert_string_equal(si->id[i], ids[i]);
+        assert_int_equal(si->supplier[i], owner[i]);
+        assert_true(si->id_hash[i] == ech_hash_string(ids[i]));
+    }
+    /* Regions: "default" first, then by first appearance. */
+    assert_int_equal(sc.n_regions, 4);
+    assert_string_equal(sc.region[0], "default");
+    assert_string_equal(sc.region[1], "EU-SOUTH");
+    assert_string_equal(sc.region[2], "ASIA");
+    assert_string_equal(sc.region[3], "ALPS");
+    const int32_t region[6] = {1, 2, 1, 0, 0, 3};
+    for (int32_t i = 0; i < 6; ++i)
+        assert_int_equal(si->region[i], region[i]);
+
+    /* Lane lead times: the supplier's unless the site overrides it. */
+    assert_int_equal(si->lead_time[0].dist, ECH_LT_GAMMA);
+    assert_true(si->lead_time[0].mean == 14.0 && si->lead_time[0].sd == 5.0);
+    assert_int_equal(si->lead_time[0].max_days, 60);
+    assert_null(si->lead_time[0].pmf);
+    lt = &si->lead_time[1]; /* 20: 2, 30: 1 + 3, 45: 4 of 10 */
+    assert_int_equal(lt->dist, ECH_LT_EMPIRICAL);
+    assert_int_equal(lt->min_days, 20);
+    assert_int_equal(lt->max_days, 45);
+    for (int32_t d = 20; d <= 45; ++d) {
+        double want = d == 20 ? 0.2 : d == 30 ? 0.4 : d == 45 ? 0.4 : 0.0;
+        assert_true(fabs(lt->pmf[d - 20] - want) < 1e-15);
+    }
+    assert_true(fabs(lt->mean - 34.0) < 1e-12);
+    assert_true(fabs(lt->sd - sqrt(0.2 * 196 + 0.4 * 16 + 0.4 * 121)) < 1e-12);
+    /* The default site of ORIG has its own copy of the supplier's pmf. */
+    lt = &si->lead_time[4];
+    assert_int_equal(lt->dist, ECH_LT_EMPIRICAL);
+    assert_non_null(lt->pmf);
+    assert_true(lt->pmf != sup->lead_time[1].pmf);
+    assert_memory_equal(lt->pmf, sup->lead_time[1].pmf, 3 * sizeof(double));
+    assert_true(lt->mean == sup->lead_time[1].mean);
+    assert_int_equal(si->lead_time[5].dist, ECH_LT_LOGNORMAL);
+    assert_true(si->lead_time[5].mean == 6.0);
+    assert_int_equal(si->lead_time[5].max_days, 26); /* ceil(6 + 10 x 2) */
+
+    /* SKUs: site and supplier agree; the default site is the supplier's first. */
+    const ech_catalogue *cat = &sc.cat;
+    int32_t A = sku(&sc, "A"), B = sku(&sc, "B"), C = sku(&sc, "C"), D = sku(&sc, "D"),
+            E = sku(&sc, "E");
+    assert_int_equal(cat->site[A], site(&sc, "GEN-IT"));
+    assert_int_equal(cat->supplier[A], 0);
+    assert_int_equal(cat->site[B], site(&sc, "GEN-IN"));
+    assert_int_equal(cat->supplier[B], 0); /* from the site: several suppliers, none given */
+    assert_int_equal(cat->site[C], site(&sc, "ORIG"));
+    assert_int_equal(cat->site[D], site(&sc, "GEN-ES"));
+    assert_int_equal(cat->site[E], site(&sc, "COLD-CH"));
+    assert_int_equal(cat->supplier[E], 2);
+    for (int32_t k = 0; k < cat->n; ++k)
+        assert_int_equal(cat->supplier[k], si->supplier[cat->site[k]]);
+
+    /* Alternative sources. */
+    assert_int_equal(cat->alt_site[A], -1);
+    assert_int_equal(cat->alt_rule[A], ECH_ALT_NONE);
+    assert_true(cat->alt_premium[A] == 0.0);
+    assert_int_equal(cat->alt_site[B], site(&sc, "ORIG")); /* a supplier: its first site */
+    assert_int_equal(cat->alt_rule[B], ECH_ALT_SPLIT);
+    assert_true(cat->alt_split[B] == 0.3);
+    assert_true(cat->alt_premium[B] == 0.1);
+    assert_int_equal(cat->alt_site[C], site(&sc, "GEN-ES"));
+    assert_int_equal(cat->alt_rule[C], ECH_ALT_SWITCH);
+    assert_true(cat->alt_split[C] == 0.0);
+    assert_true(cat->alt_premium[C] == 0.0);
+    /* "GEN" names the site GEN (a site id wins over the supplier of that name). */
+    assert_int_equal(cat->alt_site[D], site(&sc, "GEN"));
+    assert_int_equal(cat->alt_site[E], -1);
+
+    /* Service-level targets at the CW use the SKU's site lead time. */
+    assert_int_equal(sc.n_variants, 1);
+    assert_int_equal(sc.disruptions.n, 0);
+    int64_t xb = skuloc(&sc, "B", "CW"), xa = skuloc(&sc, "A", "CW");
+    assert_true(sc.variant[0].order_up_to[xb] > sc.variant[0].order_up_to[xa]);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "    partial: {probability: 0.1, fraction_mean: 0.6, fraction_sd: 0.2}\n"
+                                 "    cancel_probability: 0.01\n"
+                                 "    shortfall: cancel\n"
+                                 "    sites:\n"
+                                 "      - id: \"GEN-IT\"\n"
+                                 "        region: \"EU-SOUTH\"\n"));
+    assert_non_null(strstr(text, "distribution: empirical\n          mean: 34\n"));
+    assert_non_null(strstr(text, "values: [20, 30, 45]\n          weights: [0.2, 0.4, 0.4]\n"));
+    assert_non_null(strstr(text, "values: [7, 8, 9]\n      weights: [0.5, 0.25, 0.25]\n"));
+    assert_non_null(strstr(text, "regions: [\"default\", \"EU-SOUTH\", \"ASIA\", \"ALPS\"]\n"));
+    assert_non_null(strstr(text, "disruptions: []\n"));
+    assert_non_null(strstr(text, "variants:\n  - name: \"baseline\"\n    disruptions: []\n"
+                                 "    lead_time_factor: 1\n"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* The SKU columns for sources in a CSV file. */
+static void test_sources_from_csv(void **state)
+{
+    (void)state;
+    write_tmp("src_skus.csv",
+              "id,unit_cost,unit_price,supplier,site,substitution,alt_supplier,alt_site,alt_rule,"
+              "alt_split,alt_premium\n"
+              "A,1,2,GEN,,,,,,,\n"
+              "B,1,2,,GEN-IN,generic,ORIG,,split,0.25,0.05\n"
+              "C,1,2,ORIG,,generic,,GEN-ES,switch,,\n");
+    write_tmp("src_assortment.csv", "sku,location,demand_mean\nA,PH1,1\nB,PH1,2\nC,PH2,0.5\n");
+    ech_scenario sc;
+    load_text("src.yaml", supply_head,
+              "catalogue:\n  skus_file: src_skus.csv\n  assortment_file: src_assortment.csv\n",
+              &sc);
+    const ech_catalogue *cat = &sc.cat;
+    int32_t A = sku(&sc, "A"), B = sku(&sc, "B"), C = sku(&sc, "C");
+    assert_int_equal(cat->site[A], site(&sc, "GEN-IT"));
+    assert_int_equal(cat->site[B], site(&sc, "GEN-IN"));
+    assert_int_equal(cat->supplier[B], 0);
+    assert_int_equal(cat->alt_site[B], site(&sc, "ORIG"));
+    assert_int_equal(cat->alt_rule[B], ECH_ALT_SPLIT);
+    assert_true(cat->alt_split[B] == 0.25);
+    assert_true(cat->alt_premium[B] == 0.05);
+    assert_int_equal(cat->supplier[C], 1);
+    assert_int_equal(cat->alt_site[C], site(&sc, "GEN-ES"));
+    assert_int_equal(cat->alt_rule[C], ECH_ALT_SWITCH);
+    assert_int_equal(cat->alt_site[A], -1);
+    ech_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Disruptions
+ * ------------------------------------------------------------------------------ */
+
+static const char *disruption_section =
+    "disruptions:\n"
+    "  - name: plant-failures\n"
+    "    kind: markov\n"
+    "    scope: each_site\n"
+    "    mtbf_days: 730\n"
+    "    mttr_days: 30\n"
+    "  - {name: it-strike, kind: scripted, scope: site, target: GEN-IT, from_day: -10, to_day: 20,\n"
+    "     capacity: 0.25}\n"
+    "  - {name: gen-recall, kind: scripted, scope: supplier, target: GEN, from_day: 120, to_day: 200}\n"
+    "  - {name: monsoon, kind: markov, scope: region, target: ASIA, mtbf_days: 300, mttr_days: 14.5,\n"
+    "     capacity: 0.5}\n"
+    "  - {name: site-named-as-supplier, kind: scripted, scope: site, target: GEN, from_day: 400,\n"
+    "     to_day: 500}\n"
+    "  - {name: everywhere, kind: scripted, scope: region, target: default, from_day: 0, to_day: 1}\n";
+
+static char *concat(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%s%s", a, b);
+    return s;
+}
+
+static void test_disruptions(void **state)
+{
+    (void)state;
+    char *head = concat(supply_head, disruption_section);
+    ech_scenario sc;
+    load_text("disruptions.yaml", head, supply_catalogue, &sc);
+    free(head);
+
+    const ech_disruptions *d = &sc.disruptions;
+    assert_int_equal(d->n, 6);
+    const char *names[6] = {"plant-failures", "it-strike", "gen-recall", "monsoon",
+                            "site-named-as-supplier", "everywhere"};
+    for (int32_t i = 0; i < 6; ++i) {
+        assert_string_equal(d->name[i], names[i]);
+        assert_true(d->key[i] == ech_hash_string(names[i]));
+    }
+    /* each_site: no target. */
+    assert_int_equal(d->kind[0], ECH_DISRUPT_MARKOV);
+    assert_int_equal(d->scope[0], ECH_SCOPE_EACH_SITE);
+    assert_int_equal(d->target[0], -1);
+    assert_true(d->mtbf_days[0] == 730.0 && d->mttr_days[0] == 30.0);
+    assert_true(d->capacity[0] == 0.0);
+    /* site: may start in the warm-up. */
+    assert_int_equal(d->kind[1], ECH_DISRUPT_SCRIPTED);
+    assert_int_equal(d->scope[1], ECH_SCOPE_SITE);
+    assert_int_equal(d->target[1], site(&sc, "GEN-IT"));
+    assert_int_equal(d->from_day[1], -10);
+    assert_int_equal(d->to_day[1], 20);
+    assert_true(d->capacity[1] == 0.25);
+    /* supplier. */
+    assert_int_equal(d->scope[2], ECH_SCOPE_SUPPLIER);
+    assert_int_equal(d->target[2], ech_scenario_find_supplier(&sc, "GEN"));
+    assert_int_equal(d->from_day[2], 120);
+    assert_int_equal(d->to_day[2], 200);
+    /* region. */
+    assert_int_equal(d->kind[3], ECH_DISRUPT_MARKOV);
+    assert_int_equal(d->scope[3], ECH_SCOPE_REGION);
+    assert_int_equal(d->target[3], 2); /* ASIA */
+    assert_true(d->mttr_days[3] == 14.5);
+    assert_true(d->capacity[3] == 0.5);
+    /* A target is looked up by the scope: the site GEN, not the supplier GEN. */
+    assert_int_equal(d->scope[4], ECH_SCOPE_SITE);
+    assert_int_equal(d->target[4], site(&sc, "GEN"));
+    assert_int_equal(d->to_day[4], 500); /* beyond the horizon: allowed */
+    assert_int_equal(d->target[5], 0);
+
+    /* The default variant has every disruption active. */
+    assert_int_equal(sc.n_variants, 1);
+    for (int32_t i = 0; i < 6; ++i)
+        assert_int_equal(sc.variant[0].disruption_active[i], 1);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "  - name: \"plant-failures\"\n    kind: markov\n"
+                                 "    scope: each_site\n    mtbf_days: 730\n    mttr_days: 30\n"
+                                 "    capacity: 0\n"));
+    assert_non_null(strstr(text, "  - name: \"it-strike\"\n    kind: scripted\n    scope: site\n"
+                                 "    target: \"GEN-IT\"\n    from_day: -10\n    to_day: 20\n"
+                                 "    capacity: 0.25\n"));
+    assert_non_null(strstr(text, "    scope: region\n    target: \"ASIA\"\n"));
+    assert_non_null(strstr(text, "    disruptions: [\"plant-failures\", \"it-strike\", \"gen-recall\", "
+                                 "\"monsoon\", \"site-named-as-supplier\", \"everywhere\"]\n"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Variants
+ * ------------------------------------------------------------------------------ */
+
+static const char *variant_section =
+    "supply: {allocation: priority}\n"
+    "policies:\n"
+    "  cw: {type: s_S, review_days: 7, service_level: 0.98, order_days: 14}\n"
+    "  retail: {review_days: 2, service_level: 0.9}\n"
+    "variants:\n"
+    "  - name: as-is\n"
+    "    description: \"the network today\"\n"
+    "  - name: no_disruptions\n"
+    "    disruptions: []\n"
+    "  - name: strike.and.monsoon\n"
+    "    disruptions: [monsoon, it-strike]\n"
+    "    lead_time_factor: 1.5\n"
+    "    allocation: fair_share\n"
+    "    policies:\n"
+    "      retail: {order_up_to: 5, min_order_qty: 2}\n"
+    "      dc: {type: s_S, cover_days: 10}\n";
+
+static void test_variants(void **state)
+{
+    (void)state;
+    char *head1 = concat(supply_head, disruption_section);
+    char *head = concat(head1, variant_section);
+    free(head1);
+    ech_scenario sc;
+    load_text("variants.yaml", head, supply_catalogue, &sc);
+
+    assert_int_equal(sc.n_variants, 3);
+    const ech_variant *v0 = &sc.variant[0], *v1 = &sc.variant[1], *v2 = &sc.variant[2];
+    assert_string_equal(v0->name, "as-is");
+    assert_string_equal(v0->description, "the network today");
+    assert_string_equal(v1->name, "no_disruptions");
+    assert_string_equal(v1->description, "");
+    assert_string_equal(v2->name, "strike.and.monsoon");
+
+    /* Disruptions: omitted = all, [] = none, a list = those. */
+    for (int32_t i = 0; i < sc.disruptions.n; ++i) {
+        assert_int_equal(v0->disruption_active[i], 1);
+        assert_int_equal(v1->disruption_active[i], 0);
+        assert_int_equal(v2->disruption_active[i], i == 1 || i == 3);
+    }
+    assert_true(v0->lead_time_factor == 1.0 && v1->lead_time_factor == 1.0);
+    assert_true(v2->lead_time_factor == 1.5);
+    assert_int_equal(v0->allocation, ECH_ALLOC_PRIORITY);
+    assert_int_equal(v1->allocation, ECH_ALLOC_PRIORITY);
+    assert_int_equal(v2->allocation, ECH_ALLOC_FAIR_SHARE);
+
+    /* Rules: the scenario's, except the kinds a variant gives, which replace them
+     * whole (keys left out take the defaults, not the top-level rule's values). */
+    assert_memory_equal(v0->rule, sc.rule, sizeof sc.rule);
+    assert_memory_equal(v1->rule, sc.rule, sizeof sc.rule);
+    assert_memory_equal(&v2->rule[ECH_LOC_CW], &sc.rule[ECH_LOC_CW], sizeof sc.rule[0]);
+    const ech_policy_rule *rr = &v2->rule[ECH_LOC_RETAIL];
+    assert_int_equal(rr->target, ECH_TARGET_FIXED);
+    assert_int_equal(rr->order_up_to, 5);
+    assert_int_equal(rr->min_order_qty, 2);
+    assert_int_equal(rr->review_days, 1);
+    assert_int_equal(sc.rule[ECH_LOC_RETAIL].review_days, 2);
+    const ech_policy_rule *rd = &v2->rule[ECH_LOC_DC];
+    assert_int_equal(rd->policy, ECH_POLICY_S_S);
+    assert_int_equal(rd->target, ECH_TARGET_COVER_DAYS);
+    assert_true(rd->cover_days == 10.0);
+
+    /* Resolved per variant from the skuloc values as given. */
+    int64_t x = skuloc(&sc, "A", "PH1");
+    assert_int_equal(sc.sl.order_up_to[x], -1);
+    assert_int_equal(v2->order_up_to[x], 5);
+    assert_int_equal(v2->reorder_point[x], 4);
+    assert_int_equal(v2->min_order_qty[x], 2);
+    assert_int_equal(v2->review_days[x], 1);
+    assert_int_equal(v0->review_days[x], 2);
+    assert_int_equal(v0->min_order_qty[x], 0);
+    assert_int_equal(v0->order_up_to[x], v1->order_up_to[x]);
+    int64_t dc = skuloc(&sc, "A", "DC");
+    assert_int_equal(v0->policy[dc], ECH_POLICY_BASE_STOCK);
+    assert_int_equal(v2->policy[dc], ECH_POLICY_S_S);
+    int64_t cw = skuloc(&sc, "A", "CW");
+    assert_int_equal(v0->policy[cw], ECH_POLICY_S_S);
+    assert_int_equal(v2->order_up_to[cw], v0->order_up_to[cw]);
+    assert_int_equal(v0->review_days[cw], 7);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "variants:\n  - name: \"as-is\"\n"
+                                 "    description: \"the network today\"\n"));
+    assert_non_null(strstr(text, "  - name: \"no_disruptions\"\n    disruptions: []\n"));
+    assert_non_null(strstr(text, "  - name: \"strike.and.monsoon\"\n"
+                                 "    disruptions: [\"it-strike\", \"monsoon\"]\n"
+                                 "    lead_time_factor: 1.5\n    allocation: fair_share\n"
+                                 "    policies:\n      cw:\n        type: s_S\n"));
+    assert_non_null(strstr(text, "      retail:\n        type: base_stock\n        review_days: 1\n"
+                                 "        order_up_to: 5\n        min_order_qty: 2\n"));
+    free(text);
+    ech_scenario_free(&sc);
+
+    /* Command-line overrides apply to the whole scenario, every variant included. */
+    ech_overrides ov = ech_overrides_none();
+    ov.replications = 4;
+    ov.days = 30;
+    char path[600];
+    snprintf(path, sizeof path, "%s/variants.yaml", tmpdir);
+    load_ok(path, &ov, &sc);
+    assert_int_equal(sc.replications, 4);
+    assert_int_equal(sc.days, 30);
+    assert_int_equal(sc.n_variants, 3);
+    assert_true(sc.variant[2].lead_time_factor == 1.5);
+    ech_scenario_free(&sc);
+    free(head);
+}
+
+/* Sites, disruptions and variants built before a later failure are freed (the
+ * ASan build checks for leaks), and the scenario is left empty. */
+static void test_failure_after_supply_model(void **state)
+{
+    (void)state;
+    char *head1 = concat(supply_head, disruption_section);
+    char *head = concat(head1, variant_section);
+    free(head1);
+    size_t n = strlen(head) + strlen(small_network) + 200;
+    char *text = malloc(n);
+    snprintf(text, n, "%s%scatalogue:\n  skus:\n    - {id: A, unit_cost: 1, unit_price: 2, "
+                      "supplier: GEN, alt_site: ORIG, alt_rule: switch}\n"
+                      "  assortment:\n    - {sku: A, location: PH1, demand_mean: 1}\n",
+             head, small_network);
+    write_tmp("late_failure.yaml", text);
+    free(text);
+    free(head);
+    char path[600];
+    snprintf(path, sizeof path, "%s/late_failure.yaml", tmpdir);
+    ech_scenario sc;
+    ech_error err;
+    assert_int_equal(ech_scenario_load(path, NULL, &sc, &err), ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "catalogue.skus[0].alt_site: SKU 'A' is unique (substitution) "
+                                    "and cannot have an alternative source"));
+    assert_null(sc.variant);
+    assert_int_equal(sc.n_variants, 0);
+    assert_int_equal(sc.sites.n, 0);
+    assert_int_equal(sc.disruptions.n, 0);
+}
+
 /* A failed load leaves nothing behind (the ASan build checks for leaks). */
 static void test_failure_leaves_scenario_empty(void **state)
 {
@@ -692,6 +1180,11 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_generated),
         cmocka_unit_test(test_failure_leaves_scenario_empty),
+        cmocka_unit_test(test_suppliers_sites_regions),
+        cmocka_unit_test(test_sources_from_csv),
+        cmocka_unit_test(test_disruptions),
+        cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_failure_after_supply_model),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
