@@ -7,6 +7,12 @@
  * input it returns ECH_ERR_INPUT with one message naming the file, the line or row,
  * and the key or column ("scenarios/x.yaml:12: lead_time_days: must be >= 0").
  *
+ * The loader fills the supply model completely: supplier reliability, sites (one
+ * per supplier named as it when the file gives none), regions (region 0 "default"),
+ * disruptions, the SKUs' sites and alternative sources, and the variants when the
+ * file has a variants section (without one, ech_scenario_finalize makes the
+ * baseline).
+ *
  * The schema is documented in scenarios/README.md.
  */
 #ifndef ECHELON_SCENARIO_LOAD_H
@@ -41,7 +47,8 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
 
 /* The scenario as simulated, as YAML text for the results file's provenance: every
  * setting after defaults and overrides (name, seed, replications, horizon, demand
- * and season profiles, supply rules, suppliers, costs, policy rules, start, output
+ * and season profiles, supply rules, suppliers with their lead times, reliability
+ * and sites, regions, disruptions, costs, policy rules, variants, start, output
  * options) and where the network and catalogue came from with their sizes.  The
  * caller frees the returned string. */
 char *ech_scenario_resolved_text(const ech_scenario *sc);
