@@ -14,8 +14,10 @@
  * "FILE:LINE: KEY: problem", with the line taken from the index (the backtrace can
  * point at the previous field).
  *
- * Then the model is built in the order the header describes: settings, overrides,
- * network, catalogue and assortment (CSV files, inline lists or the generators),
+ * Then the model is built in the order the header describes: settings (suppliers,
+ * then their sites and regions, rules, disruptions, which name sites, suppliers
+ * and regions, and variants, which name disruptions), overrides, network, catalogue
+ * and assortment (CSV files, inline lists or the generators; SKU rows name sites),
  * ech_scenario_finalize, the start snapshot, the demand history and
  * ech_policy_resolve.
  */
@@ -926,7 +928,7 @@ static ech_status get_int(const loadctx *c, const char *key, const char *text, i
 static ech_status get_int32(const loadctx *c, const char *key, const char *text, int32_t lo,
                             int32_t hi, int32_t *out)
 {
-    int64_t v;
+    int64_t v = 0;
     ech_status st = get_int(c, key, text, lo, hi, &v);
     if (st == ECH_OK)
         *out = (int32_t)v;
@@ -980,6 +982,7 @@ static ech_status get_choice(const loadctx *c, const char *key, const char *text
     }
     char list[256];
     ech_join_names(list, sizeof list, names);
+    *out = -1; /* set on every path, so that optimisers see no unset choice */
     return key_fail(c, key, "'%s' is not one of: %s", text, list);
 }
 
@@ -1225,7 +1228,7 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
     char k[256], mean_key[256];
     ech_status st;
     memset(out, 0, sizeof *out);
-    int dist;
+    int dist = 0;
     if ((st = get_choice(c, kp(k, sizeof k, "%s.distribution", base), lt->distribution,
                          lead_time_names, &dist)) != ECH_OK)
         return st;
@@ -1534,7 +1537,7 @@ static ech_status build_disruptions(const loadctx *c, const y_scenario *y, ech_s
         d->name[i] = ech_xstrdup(yd->name, "disruption name");
         d->key[i] = ech_hash_string(yd->name);
 
-        int kind, scope;
+        int kind = 0, scope = 0;
         if ((st = get_choice(c, D_KEY("kind"), yd->kind, disruption_kind_names, &kind)) != ECH_OK ||
             (st = get_choice(c, D_KEY("scope"), yd->scope, scope_names, &scope)) != ECH_OK)
             return st;
@@ -1712,7 +1715,7 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
 
         v->allocation = sc->allocation;
         if (yv->allocation) {
-            int a;
+            int a = 0;
             if ((st = get_choice(c, V_KEY("allocation"), yv->allocation, allocation_names, &a)) != ECH_OK)
                 return st;
             v->allocation = (uint8_t)a;
