@@ -40,3 +40,7 @@ set_tests_properties(slurm.run_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "pro
 
 # The day-by-day trace of one SKU.
 echelon_program_test(trace.day_by_day bash ${ECHELON_SCRIPTS}/trace.sh)
+
+# Fitting supplier lead times from delivery history (echelon fit-suppliers): a
+# synthetic history, bad files, and the USAID SCMS data where shared/data has it.
+echelon_program_test(fit.suppliers bash ${ECHELON_SCRIPTS}/fit_suppliers.sh)
