@@ -1529,7 +1529,7 @@ void ech_fit_write_yaml(FILE *out, const ech_fit_history *h, const ech_fit_resul
         case ECH_LT_LOGNORMAL: {
             const ech_fit_family *f = s->form == ECH_LT_GAMMA ? &s->gamma : &s->lognormal;
             fprintf(out,
-                    "    lead_time: {distribution: %s, mean: %.2f, sd: %.2f, min_days: %d, "
+                    "    lead_time: {distribution: %s, mean: %.6g, sd: %.6g, min_days: %d, "
                     "max_days: %d}\n",
                     form_name(s->form), f->mean, f->sd, (int)s->min_days, (int)s->max_days);
             break;

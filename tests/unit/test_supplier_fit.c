@@ -164,6 +164,17 @@ static void test_rounded_fit(void **state)
     assert_close(ech_fit_family_cdf(&g, -1), 0.0, 0.0);
     assert_close(ech_fit_family_cdf(&g, 0), gsl_cdf_gamma_P(0.5, g.a, g.b), 1e-15);
 
+    /* Mostly same-day deliveries: the rounded model puts P(L = 0) = F(0.5) where the
+     * data has it, and a tiny but positive mean. */
+    const int32_t zv[] = {0, 1, 2};
+    const int64_t zc[] = {500, 3, 1};
+    for (int dist = ECH_LT_GAMMA; dist <= ECH_LT_LOGNORMAL; ++dist) {
+        ech_fit_family z;
+        assert_int_equal(ech_fit_lead_time(dist, zv, zc, 3, &z), 0);
+        assert_true(z.mean > 0.0 && z.mean < 0.5);
+        assert_close(ech_fit_family_cdf(&z, 0), 500.0 / 504.0, 2e-3);
+    }
+
     /* One distinct day cannot be fitted; unsorted input is refused. */
     const int32_t one[] = {4};
     const int64_t n_one[] = {9};
