@@ -18,6 +18,7 @@
 #include "echelon/policy.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
+#include "echelon/supply.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -62,7 +63,10 @@ typedef struct sku_plan {
     uint32_t supplier_mask;   /* supplier ring slots - 1 */
     uint32_t lane_mask;       /* lane ring slots - 1 */
 
-    const ech_dtable *supplier_lead_time;
+    /* The variant the policy fields, the children's order and the supply are set
+     * for (plan_set_variant); -1 before the first. */
+    int32_t variant;
+    uint8_t allocation;       /* the variant's ech_allocation_rule */
 
     /* Open orders of a snapshot start, sorted by simulated day. */
     int32_t n_open;
@@ -97,6 +101,10 @@ typedef struct node_acc {
     int64_t orders, ordered;
     int64_t received, sold, shipped, shipped_in;
     int64_t start_on_hand, start_in_transit;
+    /* The warehouse's supply. */
+    int64_t supplier_cancelled, supplier_delayed, alt_ordered, disrupted_days;
+    /* Demand points: the longest recovery after a disruption. */
+    int64_t recovery_days, recoveries;
 } node_acc;
 
 typedef struct sku_state {
@@ -111,7 +119,13 @@ typedef struct sku_state {
     int32_t next_open;
     int32_t measure_from;   /* first measured simulated day (= warm-up days) */
     ech_pcg32 *demand_rng;  /* per demand point */
-    ech_pcg32 lead_time_rng;
+    ech_supply supply;      /* the warehouse's sources: orders, owed units, outages */
+    int primary_down;       /* the primary source was disrupted yesterday */
+    /* Recovery after a disruption, per demand point: the day its last spell ended
+     * (-1 when none is pending) and the first day of the current run of days
+     * without unmet demand. */
+    int32_t *recover_from, *clean_since;
+    int32_t n_recovering;
     /* Counters touched every day live in their own arrays, so the daily sweeps
      * stream through a few cache lines instead of one per node. */
     int64_t *on_hand_days, *backlog_days, *stockout_days;
@@ -124,8 +138,11 @@ struct ech_engine {
     int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
     uint16_t *period_of_day; /* [n_days] */
     int32_t *period_day;     /* a scenario day t of each period */
-    ech_dtable *supplier_lead_time;
-    int *supplier_ok;
+    ech_dtable *lead_tables;  /* [variant * sites + site] */
+    int *lead_ok;
+    int32_t plan_sku;         /* the SKU whose plan the arena holds, -1 for none */
+    sku_plan plan;
+    sku_state state;
     ech_arena fixed;         /* tables that live as long as the engine */
     ech_arena arena;         /* one SKU's plan and state */
     /* Scratch for table de-duplication. */
@@ -181,16 +198,19 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     e->dedup_mean = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_mean, "table dedup");
     e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
 
-    /* Supplier lead-time tables are shared by all SKUs of a supplier. */
-    int32_t ns = sc->sites.n;
-    e->supplier_lead_time = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(ech_dtable), "lead-time tables");
-    e->supplier_ok = ech_xcalloc((size_t)(ns ? ns : 1), sizeof(int), "lead-time table status");
-    for (int32_t s = 0; s < ns; ++s) {
-        const ech_lead_time *lt = &sc->sites.lead_time[s];
-        e->supplier_ok[s] = ech_dtable_lead_time(&e->supplier_lead_time[s], &e->fixed, lt->dist,
-                                                 lt->mean, lt->sd, lt->min_days,
-                                                 lt->max_days) == 0;
-    }
+    /* Lead-time tables of every site under every variant (each variant may scale
+     * lead times), shared by all SKUs. */
+    size_t nt = (size_t)sc->n_variants * (size_t)sc->sites.n;
+    e->lead_tables = ech_xcalloc(nt ? nt : 1, sizeof *e->lead_tables, "lead-time tables");
+    e->lead_ok = ech_xcalloc(nt ? nt : 1, sizeof *e->lead_ok, "lead-time table status");
+    for (int32_t v = 0; v < sc->n_variants; ++v)
+        for (int32_t site = 0; site < sc->sites.n; ++site) {
+            size_t k = (size_t)v * (size_t)sc->sites.n + (size_t)site;
+            e->lead_ok[k] = ech_lead_time_table(&e->lead_tables[k], &e->fixed,
+                                                &sc->sites.lead_time[site],
+                                                sc->variant[v].lead_time_factor) == 0;
+        }
+    e->plan_sku = -1;
     return e;
 }
 
@@ -202,8 +222,8 @@ void ech_engine_free(ech_engine *e)
     ech_arena_free(&e->arena);
     free(e->period_of_day);
     free(e->period_day);
-    free(e->supplier_lead_time);
-    free(e->supplier_ok);
+    free(e->lead_tables);
+    free(e->lead_ok);
     free(e->dedup_mean);
     free(e->dedup_table);
     free(e);
@@ -305,10 +325,10 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
     const ech_network *net = &sc->net;
-    const ech_variant *vt = &sc->variant[0];
     ech_arena *a = &e->arena;
 
     memset(p, 0, sizeof *p);
+    p->variant = -1;
     p->sku = sku;
     p->first = sl->sku_begin[sku];
     int32_t n = p->n = (int32_t)(sl->sku_begin[sku + 1] - p->first);
@@ -331,13 +351,6 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
     p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
 
-    if (!e->supplier_ok[sc->cat.site[sku]])
-        return ech_fail(err, ECH_ERR_RUNTIME, "site '%s' of SKU '%s' has an unusable lead-time distribution",
-                        sc->sites.id[sc->cat.site[sku]], sc->cat.id[sku]);
-    p->supplier_lead_time = &e->supplier_lead_time[sc->cat.site[sku]];
-    const ech_dtable *slt = p->supplier_lead_time;
-
-    int32_t t0 = -sc->warmup_days;
     int32_t max_lane_lead = 0;
     for (int32_t i = 0; i < n; ++i) {
         int64_t x = p->first + i;
@@ -352,15 +365,7 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
             if (p->lead[i] > max_lane_lead)
                 max_lane_lead = p->lead[i];
         }
-        p->order_up_to[i] = vt->order_up_to[x];
-        p->reorder_point[i] = vt->reorder_point[x];
-        p->review_days[i] = vt->review_days[x];
-        p->min_order_qty[i] = vt->min_order_qty[x];
-        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : vt->order_up_to[x];
-        /* Review on days t with (t - offset) mod R == 0. */
-        p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
     }
-    p->supplier_mask = pow2_at_least((uint32_t)(slt->base + slt->n)) - 1;
     p->lane_mask = pow2_at_least((uint32_t)max_lane_lead + 1) - 1;
 
     /* Children in allocation order. */
@@ -371,24 +376,6 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
         fill[i] = p->child_begin[i];
     for (int32_t i = 1; i < n; ++i)
         p->child[fill[p->parent[i]]++] = i;
-    if (sc->variant[0].allocation != ECH_ALLOC_FAIR_SHARE) {
-        keyed_child *tmp = ech_arena_alloc(a, (size_t)n * sizeof *tmp, "allocation order");
-        for (int32_t i = 0; i < n; ++i) {
-            int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
-            if (k < 2)
-                continue;
-            for (int32_t c = 0; c < k; ++c) {
-                int32_t node = p->child[b + c];
-                int32_t loc = sl->location[p->first + node];
-                tmp[c].node = node;
-                tmp[c].key = sc->variant[0].allocation == ECH_ALLOC_PRIORITY ? net->priority_rank[loc]
-                                                                  : net->name_rank[loc];
-            }
-            qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed_child);
-            for (int32_t c = 0; c < k; ++c)
-                p->child[b + c] = tmp[c].node;
-        }
-    }
     for (int32_t i = 0; i < n; ++i) {
         if (p->child_begin[i + 1] > p->child_begin[i])
             p->internal[p->n_internal++] = i;
@@ -449,6 +436,85 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     return ECH_OK;
 }
 
+/* The parts of a plan that differ between variants: policy numbers, review phases,
+ * start stock, the order children are served in, and the supply (its lead-time
+ * tables).  The children keep their fair-share order (topological) unless the
+ * variant ranks them. */
+static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int32_t variant,
+                                   ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    const ech_skulocs *sl = &sc->sl;
+    const ech_network *net = &sc->net;
+    const ech_variant *vt = &sc->variant[variant];
+    int32_t t0 = -sc->warmup_days;
+    p->variant = variant;
+    p->allocation = vt->allocation;
+
+    for (int32_t i = 0; i < p->n; ++i) {
+        int64_t x = p->first + i;
+        int32_t loc = sl->location[x];
+        p->order_up_to[i] = vt->order_up_to[x];
+        p->reorder_point[i] = vt->reorder_point[x];
+        p->review_days[i] = vt->review_days[x];
+        p->min_order_qty[i] = vt->min_order_qty[x];
+        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : vt->order_up_to[x];
+        /* Review on days t with (t - offset) mod R == 0. */
+        p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
+    }
+
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
+        if (k < 2)
+            continue;
+        keyed_child tmp_small[64];
+        keyed_child *tmp = k <= 64 ? tmp_small
+                                   : ech_arena_alloc(&e->arena, (size_t)k * sizeof *tmp,
+                                                     "allocation order");
+        for (int32_t c = 0; c < k; ++c) {
+            int32_t node = p->child[b + c];
+            int32_t loc = sl->location[p->first + node];
+            tmp[c].node = node;
+            switch (vt->allocation) {
+            case ECH_ALLOC_PRIORITY:
+                tmp[c].key = net->priority_rank[loc];
+                break;
+            case ECH_ALLOC_ALPHABETICAL:
+                tmp[c].key = net->name_rank[loc];
+                break;
+            default:
+                tmp[c].key = net->topo_pos[loc];
+                break;
+            }
+        }
+        qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed_child);
+        for (int32_t c = 0; c < k; ++c)
+            p->child[b + c] = tmp[c].node;
+    }
+
+    const ech_dtable *tables = e->lead_tables + (size_t)variant * (size_t)sc->sites.n;
+    const int *ok = e->lead_ok + (size_t)variant * (size_t)sc->sites.n;
+    int32_t sites[2] = {sc->cat.site[p->sku], sc->cat.alt_site[p->sku]};
+    for (int k = 0; k < 2; ++k)
+        if (sites[k] >= 0 && !ok[sites[k]])
+            return ech_fail(err, ECH_ERR_RUNTIME,
+                            "site '%s' of SKU '%s' has an unusable lead-time distribution in "
+                            "variant '%s'",
+                            sc->sites.id[sites[k]], sc->cat.id[p->sku], vt->name);
+    if (ech_supply_init(&s->supply, sc, p->sku, tables) != 0)
+        return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up", sc->cat.id[p->sku]);
+    int32_t max_lead = 0;
+    for (int k = 0; k < s->supply.n_sources; ++k) {
+        const ech_dtable *lt = s->supply.source[k].lead_time;
+        if (lt->base + lt->n - 1 > max_lead)
+            max_lead = lt->base + lt->n - 1;
+    }
+    p->supplier_mask = pow2_at_least((uint32_t)max_lead + 1) - 1;
+    s->supplier_pipe = ech_arena_alloc(&e->arena, ((size_t)p->supplier_mask + 1) * sizeof(int32_t),
+                                       "supplier pipe");
+    return ECH_OK;
+}
+
 static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
 {
     size_t ni = (size_t)p->n * sizeof(int32_t), nl = (size_t)p->n * sizeof(int64_t);
@@ -462,8 +528,6 @@ static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
     s->ordered_day = ech_arena_alloc(a, ni, "last order days");
     s->short_today = ech_arena_alloc(a, (size_t)p->n, "shortage flags");
     s->cycle_short = ech_arena_alloc(a, (size_t)p->n, "cycle shortage flags");
-    s->supplier_pipe = ech_arena_alloc(a, ((size_t)p->supplier_mask + 1) * sizeof(int32_t),
-                                       "supplier pipe");
     s->lane_pipe = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "lane pipes");
     s->lane_pending = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * sizeof(int32_t),
                                       "lane pipe counts");
@@ -473,11 +537,16 @@ static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
     s->backlog_days = ech_arena_alloc(a, nl, "backlog unit-days");
     s->stockout_days = ech_arena_alloc(a, nl, "stockout days");
     s->acc = ech_arena_alloc(a, (size_t)p->n * sizeof(node_acc), "node counters");
+    size_t nj = (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(int32_t);
+    s->recover_from = ech_arena_alloc(a, nj, "recovery starts");
+    s->clean_since = ech_arena_alloc(a, nj, "days without shortage");
 }
 
-/* Start of a replication: the start stock, open orders in transit, fresh streams. */
-static void state_reset(const ech_scenario *sc, const sku_plan *p, sku_state *s, int64_t rep)
+/* Start of a replication: the start stock, open orders in transit, fresh streams,
+ * the supply's outages. */
+static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t rep)
 {
+    const ech_scenario *sc = e->sc;
     int32_t n = p->n;
     size_t ni = (size_t)n * sizeof(int32_t);
     memset(s->in_transit, 0, ni);
@@ -503,8 +572,13 @@ static void state_reset(const ech_scenario *sc, const sku_plan *p, sku_state *s,
         ech_stream_init(&s->demand_rng[j], sc->seed, ECH_STREAM_DEMAND, (uint64_t)p->sku,
                         (uint64_t)rep, sc->net.id_hash[loc]);
     }
-    ech_stream_init(&s->lead_time_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)p->sku,
-                    (uint64_t)rep, 0);
+    ech_supply_begin(&s->supply, sc, &sc->variant[p->variant], p->sku, rep, &e->arena);
+    s->primary_down = 0;
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        s->recover_from[j] = -1;
+        s->clean_since[j] = 0;
+    }
+    s->n_recovering = 0;
 }
 
 /* ------------------------------------------------------------------------------
@@ -595,6 +669,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             if (parent >= 0) {
                 s->owed_down[parent] += q;
                 s->acc[parent].demand += q;
+            } else {
+                acc->alt_ordered += ech_supply_order(&s->supply, q, d);
             }
         }
     }
@@ -607,7 +683,8 @@ static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state 
 {
     int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
     int32_t *x = p->alloc_x;
-    if (sc->variant[0].allocation != ECH_ALLOC_FAIR_SHARE) {
+    (void)sc;
+    if (p->allocation != ECH_ALLOC_FAIR_SHARE) {
         /* Priority and alphabetical: children are stored in serving order. */
         for (int32_t c = 0; c < k; ++c) {
             int32_t want = s->on_order[p->child[b + c]];
@@ -651,10 +728,16 @@ static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state 
 static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_state *s, int32_t d)
 {
     if (s->on_order[0] > 0) {
-        int32_t q = s->on_order[0];
-        s->on_order[0] = 0;
-        int32_t lead = ech_dtable_sample(p->supplier_lead_time, &s->lead_time_rng);
-        deliver(p, s, 0, q, d, lead);
+        for (int k = 0; k < s->supply.n_sources; ++k) {
+            ech_supply_day day = {0, 0};
+            int32_t lead = 0;
+            int32_t q = ech_supply_ship(&s->supply.source[k], d, &lead, &day);
+            s->on_order[0] -= q + day.cancelled;
+            s->acc[0].supplier_cancelled += day.cancelled;
+            s->acc[0].supplier_delayed += day.delayed;
+            if (q > 0)
+                deliver(p, s, 0, q, d, lead);
+        }
     }
     int cut = sc->internal_shortfall == ECH_SHORTFALL_CUT;
     for (int32_t m = 0; m < p->n_internal; ++m) {
@@ -737,6 +820,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             if (unmet > 0) {
                 s->short_today[i] = 1;
                 s->cycle_short[i] = 1;
+                s->clean_since[j] = d + 1;
                 if (backorder) {
                     s->backlog[i] += unmet;
                     acc->backordered += unmet;
@@ -750,6 +834,44 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         s->backlog_days[i] += s->backlog[i];
         s->stockout_days[i] += (on_hand == 0) | s->short_today[i];
         s->short_today[i] = 0;
+    }
+}
+
+/* A demand point has recovered from a disruption once it has gone this many days
+ * in a row without unmet demand. */
+#define RECOVERY_CLEAN_DAYS 14
+
+/* Step 6 for the supply: days the primary source is disrupted, and the recovery of
+ * each demand point after a disruption ends (the days from its end to the start of
+ * the first run of RECOVERY_CLEAN_DAYS days without unmet demand; the longest
+ * such recovery in the measured period is kept). */
+static inline void step_account_supply(const sku_plan *p, sku_state *s, int32_t d)
+{
+    int down = ech_supply_capacity(&s->supply.source[0], d) < 1.0;
+    s->acc[0].disrupted_days += down;
+    if (s->primary_down && !down && d >= s->measure_from) {
+        /* A disruption ended today: every demand point starts recovering. */
+        for (int32_t j = 0; j < p->n_leaves; ++j) {
+            if (s->recover_from[j] < 0)
+                ++s->n_recovering;
+            s->recover_from[j] = d;
+            if (s->clean_since[j] < d)
+                s->clean_since[j] = d;
+        }
+    }
+    s->primary_down = down;
+    if (s->n_recovering == 0)
+        return;
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        if (s->recover_from[j] < 0 || d + 1 - s->clean_since[j] < RECOVERY_CLEAN_DAYS)
+            continue;
+        node_acc *acc = &s->acc[p->leaf[j]];
+        int64_t days = s->clean_since[j] - s->recover_from[j];
+        if (days > acc->recovery_days)
+            acc->recovery_days = days;
+        acc->recoveries++;
+        s->recover_from[j] = -1;
+        --s->n_recovering;
     }
 }
 
@@ -777,14 +899,28 @@ static void begin_measurement(const sku_plan *p, sku_state *s)
         s->acc[i].start_in_transit = s->in_transit[i];
         s->cycle_short[i] = 0;
     }
+    for (int32_t j = 0; j < p->n_leaves; ++j)
+        s->recover_from[j] = -1;
+    s->n_recovering = 0;
 }
 
-/* The end: the cycle still open has measured days in it, so it counts. */
+/* The end: the cycle still open has measured days in it, so it counts; a recovery
+ * still under way counts from the start of its current run without shortages
+ * (a lower bound when the run is cut short by the horizon). */
 static void end_measurement(const sku_plan *p, sku_state *s)
 {
     for (int32_t i = 0; i < p->n; ++i) {
         s->acc[i].cycles++;
         s->acc[i].cycles_ok += !s->cycle_short[i];
+    }
+    for (int32_t j = 0; j < p->n_leaves && s->n_recovering > 0; ++j) {
+        if (s->recover_from[j] < 0)
+            continue;
+        node_acc *acc = &s->acc[p->leaf[j]];
+        int64_t days = s->clean_since[j] - s->recover_from[j];
+        if (days > acc->recovery_days)
+            acc->recovery_days = days;
+        acc->recoveries++;
     }
 }
 
@@ -795,6 +931,12 @@ static void end_measurement(const sku_plan *p, sku_state *s)
 static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
                                      const sku_state *s, int64_t rep, ech_error *err)
 {
+    if (s->on_order[0] != ech_supply_owed(&s->supply))
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "internal error: SKU '%s', replication %lld: the warehouse has %d units on "
+                        "order but its sources owe %d",
+                        sc->cat.id[p->sku], (long long)rep, s->on_order[0],
+                        ech_supply_owed(&s->supply));
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i];
         int64_t in = a->start_on_hand + a->received;
@@ -848,6 +990,10 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
             shortage = (double)a->lost * (margin + costs->lost_sale_penalty * price) +
                        (double)s->backlog_days[i] * costs->backorder_cost_per_day * price;
 
+        double premium = 0.0;
+        if (i == 0 && a->alt_ordered > 0)
+            premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
+
         double v[ECH_KPI_COUNT];
         v[ECH_KPI_FILL_RATE] = a->demand > 0 ? (double)a->filled / (double)a->demand : 1.0;
         v[ECH_KPI_CYCLE_SERVICE_LEVEL] =
@@ -864,7 +1010,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         v[ECH_KPI_HOLDING_COST] = holding;
         v[ECH_KPI_ORDERING_COST] = ordering;
         v[ECH_KPI_SHORTAGE_COST] = shortage;
-        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage;
+        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage + premium;
         v[ECH_KPI_START_ON_HAND] = (double)a->start_on_hand;
         v[ECH_KPI_RECEIVED] = (double)a->received;
         v[ECH_KPI_SOLD] = (double)a->sold;
@@ -872,6 +1018,12 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         v[ECH_KPI_END_ON_HAND] = (double)s->on_hand[i];
         v[ECH_KPI_START_IN_TRANSIT] = (double)a->start_in_transit;
         v[ECH_KPI_END_IN_TRANSIT] = (double)s->in_transit[i];
+        v[ECH_KPI_SUPPLIER_CANCELLED] = (double)a->supplier_cancelled;
+        v[ECH_KPI_SUPPLIER_DELAYED] = (double)a->supplier_delayed;
+        v[ECH_KPI_ALT_ORDERED] = (double)a->alt_ordered;
+        v[ECH_KPI_SOURCING_PREMIUM] = premium;
+        v[ECH_KPI_DISRUPTED_DAYS] = (double)a->disrupted_days;
+        v[ECH_KPI_RECOVERY_DAYS] = (double)a->recovery_days;
         for (int k = 0; k < ECH_KPI_COUNT; ++k)
             kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
 
@@ -880,6 +1032,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         int64_t holding_fx = ech_money_to_fixed(holding);
         int64_t ordering_fx = ech_money_to_fixed(ordering);
         int64_t shortage_fx = ech_money_to_fixed(shortage);
+        int64_t premium_fx = ech_money_to_fixed(premium);
         int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
         if (demand_point) {
             t[ECH_TOTAL_DEMAND] += a->demand;
@@ -897,7 +1050,14 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         t[ECH_TOTAL_HOLDING_COST] += holding_fx;
         t[ECH_TOTAL_ORDERING_COST] += ordering_fx;
         t[ECH_TOTAL_SHORTAGE_COST] += shortage_fx;
-        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx;
+        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx + premium_fx;
+        t[ECH_TOTAL_SOURCING_PREMIUM] += premium_fx;
+        t[ECH_TOTAL_SUPPLIER_CANCELLED] += a->supplier_cancelled;
+        t[ECH_TOTAL_SUPPLIER_DELAYED] += a->supplier_delayed;
+        t[ECH_TOTAL_ALT_ORDERED] += a->alt_ordered;
+        t[ECH_TOTAL_DISRUPTED_DAYS] += a->disrupted_days;
+        t[ECH_TOTAL_RECOVERY_DAYS] += a->recovery_days;
+        t[ECH_TOTAL_RECOVERIES] += a->recoveries;
     }
     if (totals)
         for (int k = 0; k < ECH_TOTAL_COUNT; ++k)
@@ -939,59 +1099,73 @@ static void trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state
  * One SKU
  * ------------------------------------------------------------------------------ */
 
-ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int64_t rep_end,
-                              double *kpi_out, int64_t rep_stride, int64_t *totals_out,
-                              ech_error *err)
+ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64_t rep_begin,
+                              int64_t rep_end, double *kpi_out, int64_t rep_stride,
+                              int64_t *totals_out, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
-    ech_arena_reset(&e->arena);
     if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
         return ECH_OK; /* not stocked anywhere */
 
-    sku_plan plan;
-    ech_status st = build_plan(e, sku, &plan, err);
-    if (st != ECH_OK)
-        return st;
-    sku_state state;
-    state_alloc(&e->arena, &plan, &state);
+    /* The plan (demand tables above all) is the same for every variant: build it
+     * once per SKU, then set the variant's parts. */
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    ech_status st;
+    if (e->plan_sku != sku) {
+        ech_arena_reset(&e->arena);
+        e->plan_sku = -1;
+        st = build_plan(e, sku, plan, err);
+        if (st != ECH_OK)
+            return st;
+        state_alloc(&e->arena, plan, state);
+        e->plan_sku = sku;
+    }
+    if (plan->variant != variant) {
+        st = plan_set_variant(e, plan, state, variant, err);
+        if (st != ECH_OK)
+            return st;
+    }
 
     int32_t warmup = sc->warmup_days;
     int32_t n_days = e->n_days;
     int32_t n_periods = e->n_periods;
     const uint16_t *period_of_day = e->period_of_day;
 
-    const ech_trace *trace = e->trace && e->trace->sku == sku ? e->trace : NULL;
-    node_acc *before = trace ? ech_arena_alloc(&e->arena, (size_t)plan.n * sizeof *before,
+    const ech_trace *trace =
+        e->trace && e->trace->sku == sku && e->trace->variant == variant ? e->trace : NULL;
+    node_acc *before = trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before,
                                                "trace counters")
                              : NULL;
     if (trace)
         trace_header(trace->out);
 
     for (int64_t rep = rep_begin; rep < rep_end; ++rep) {
-        state_reset(sc, &plan, &state, rep);
+        state_reset(e, plan, state, rep);
         int tracing = trace && trace->replication == rep;
         if (warmup == 0)
-            begin_measurement(&plan, &state);
+            begin_measurement(plan, state);
         for (int32_t d = 0; d < n_days; ++d) {
             if (tracing)
-                memcpy(before, state.acc, (size_t)plan.n * sizeof *before);
+                memcpy(before, state->acc, (size_t)plan->n * sizeof *before);
             /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
              * with expiry dates, so no unit is ever written off. */
-            step_receive(&plan, &state, d);
-            step_review(&plan, &state, d);
-            step_ship(sc, &plan, &state, d);
-            step_demand_and_account(sc, &plan, &state, d, period_of_day[d], n_periods);
-            step_account_stock_only(&plan, &state);
+            step_receive(plan, state, d);
+            step_review(plan, state, d);
+            step_ship(sc, plan, state, d);
+            step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
+            step_account_stock_only(plan, state);
+            step_account_supply(plan, state, d);
             if (tracing)
-                trace_day(sc, &plan, &state, before, rep, d, trace->out);
+                trace_day(sc, plan, state, before, rep, d, trace->out);
             if (d + 1 == warmup)
-                begin_measurement(&plan, &state);
+                begin_measurement(plan, state);
         }
-        end_measurement(&plan, &state);
-        st = check_conservation(sc, &plan, &state, rep, err);
+        end_measurement(plan, state);
+        st = check_conservation(sc, plan, state, rep, err);
         if (st != ECH_OK)
             return st;
-        record_replication(sc, &plan, &state, kpi_out, rep_stride, rep - rep_begin,
+        record_replication(sc, plan, state, kpi_out, rep_stride, rep - rep_begin,
                            totals_out ? totals_out : NULL);
     }
     return ECH_OK;

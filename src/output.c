@@ -15,6 +15,7 @@
  * every rank returns the same status and message (those of the lowest failing rank).
  */
 #include "echelon/output.h"
+#include "echelon/run.h"
 #include "echelon/kpi.h"
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h" /* ech_scenario_resolved_text */
@@ -721,18 +722,19 @@ static void write_skuloc(writer *w)
         hid_t kg = group_create(w, g, kpi->name, NULL);
         describe(w, kg, kpi->units, kpi->description);
         /* stats[((x - begin) * K + k) * ns + j]: row stride K * ns, KPI k at k * ns. */
-        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", res->stats,
+        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", res->stats[0],
                     K * ns, k * ns);
         kpi_dataset(w, kg, &s, kpi, "sd", KPI_ONE, 1,
                     "sample standard deviation across replications (0 with one replication)",
-                    res->stats, K * ns, k * ns + 1);
+                    res->stats[0], K * ns, k * ns + 1);
         kpi_dataset(w, kg, &s, kpi, "quantiles", KPI_QUANTILES, nq,
                     "quantiles across replications at the probabilities of the quantile "
                     "dimension",
-                    res->stats, K * ns, k * ns + 2);
+                    res->stats[0], K * ns, k * ns + 2);
         if (w->keep_replications)
             kpi_dataset(w, kg, &s, kpi, "replications", KPI_REPLICATIONS, R,
-                        "value in each replication", res->reps, K * R, k * R);
+                        "value in each replication", res->reps ? res->reps[0] : NULL, K * R,
+                        k * R);
         close_group(kg);
     }
     close_dataset(s.replication);
@@ -768,7 +770,7 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int64_t g)
 {
     const int64_t R = w->sc->replications;
     const int64_t T = ECH_TOTAL_COUNT;
-    const int64_t *tot = w->res->totals + g * R * T; /* [r * T + t] */
+    const int64_t *tot = w->res->report->totals + g * R * T; /* [r * T + t] */
     double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "totals series");
 
     for (int64_t t = 0; t < T; ++t) {
@@ -953,9 +955,9 @@ static void check_arguments(writer *w)
         problem = "n_stats is not 2 + the number of quantiles";
     else if (sc->replications < 1)
         problem = "no replications";
-    else if (!res->totals)
+    else if (!res->report || !res->report->totals)
         problem = "no totals";
-    else if (res->skuloc_end > res->skuloc_begin && !res->stats)
+    else if (res->skuloc_end > res->skuloc_begin && (!res->stats || !res->stats[0]))
         problem = "no statistics";
     else if (sc->output.n_quantiles > 0 && !sc->output.quantiles)
         problem = "no quantile probabilities";
@@ -1017,6 +1019,15 @@ static void check_directory(writer *w)
         w->failed = 1;
     }
     free(dir);
+    /* The file is written under a temporary name and renamed over the target: over
+     * a device or a pipe (say /dev/null) that would replace it with a file. */
+    if (!w->failed && stat(w->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        ech_fail(&w->e, ECH_ERR_INPUT,
+                 "cannot write %s: it exists and is not a regular file (to write no results, "
+                 "use --no-output)",
+                 w->path);
+        w->failed = 1;
+    }
 }
 
 ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario *sc,
@@ -1050,7 +1061,7 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
 
     /* Replications are written when the engine kept them (a rank without skulocs may
      * hold none: ask every rank). */
-    int have = res->reps != NULL, any = 0;
+    int have = res->reps != NULL && res->reps[0] != NULL, any = 0;
     MPI_Allreduce(&have, &any, 1, MPI_INT, MPI_MAX, comm);
     w.keep_replications = any;
     if (any && !have && w.end > w.begin) {

@@ -61,6 +61,55 @@ ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
     return (ech_status)status;
 }
 
+/* Statistics of every KPI of SKU k's skulocs in variant v, into the SKU's slots of
+ * the rank's block (which starts at skuloc x0), and their share of the hash. */
+static void summarize_sku(const ech_scenario *sc, int32_t k, int32_t v, int64_t x0,
+                          const double *vals, int64_t n_rep, int n_stats, double *stats,
+                          double *sorted, uint64_t *hash)
+{
+    int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
+    uint64_t variant_salt = ech_mix64((uint64_t)v + 1);
+    for (int64_t i = 0; i < nodes; ++i) {
+        for (int kpi = 0; kpi < ECH_KPI_COUNT; ++kpi) {
+            const double *series = vals + ((size_t)i * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_rep;
+            size_t slot = ((size_t)(xb - x0 + i) * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_stats;
+            ech_stats_summarize(series, n_rep, sc->output.quantiles, sc->output.n_quantiles,
+                                stats + slot, sorted);
+            uint64_t pos = ((uint64_t)(xb + i) * ECH_KPI_COUNT + (uint64_t)kpi) * (uint64_t)n_stats;
+            for (int j = 0; j < n_stats; ++j)
+                *hash += hash_value((pos + (uint64_t)j) ^ (v ? variant_salt : 0), stats[slot + (size_t)j]);
+        }
+    }
+}
+
+/* Sums over replications that compare variants: lost (and backordered) units at the
+ * SKU's demand points, per SKU and per location; the SKU's longest recovery (the
+ * largest over its demand points, per replication); the days its primary source
+ * was disrupted.  Whole numbers, so their sums are exact in any order. */
+static void compare_sums(const ech_scenario *sc, int32_t k, int32_t v, const double *vals,
+                         int64_t n_rep, int64_t *sku_lost, int64_t *sku_recovery,
+                         int64_t *sku_disrupted, int64_t *location_lost)
+{
+    int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
+    size_t ks = (size_t)v * (size_t)sc->cat.n + (size_t)k;
+    for (int64_t r = 0; r < n_rep; ++r) {
+        int64_t longest = 0;
+        for (int64_t i = 0; i < nodes; ++i) {
+            if (sc->sl.demand_dist[xb + i] == ECH_DEMAND_NONE)
+                continue;
+            const double *row = vals + (size_t)i * ECH_KPI_COUNT * (size_t)n_rep;
+            int64_t lost = (int64_t)(row[ECH_KPI_LOST * n_rep + r] + row[ECH_KPI_BACKORDERED * n_rep + r]);
+            sku_lost[ks] += lost;
+            location_lost[(size_t)v * (size_t)sc->net.n + (size_t)sc->sl.location[xb + i]] += lost;
+            int64_t rec = (int64_t)row[ECH_KPI_RECOVERY_DAYS * n_rep + r];
+            if (rec > longest)
+                longest = rec;
+        }
+        sku_recovery[ks] += longest;
+        sku_disrupted[ks] += (int64_t)vals[ECH_KPI_DISRUPTED_DAYS * n_rep + r];
+    }
+}
+
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
                    ech_run_report *report, ech_error *err)
 {
@@ -73,6 +122,7 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     const int64_t n_rep = sc->replications;
     const int n_stats = 2 + sc->output.n_quantiles;
     const int64_t n_groups = 1 + sc->n_segments;
+    const int32_t n_var = sc->n_variants;
     const int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
 
     /* A day-by-day trace of one SKU, written by the rank that simulates it. */
@@ -114,7 +164,7 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     qsort(items, (size_t)n_items, sizeof *items, cmp_work_desc);
 
-    ech_trace trace = {trace_sku, opt->trace_replication, NULL};
+    ech_trace trace = {trace_sku, opt->trace_variant, opt->trace_replication, NULL};
     int trace_failed = 0;
     if (trace_sku >= k0 && trace_sku < k1) {
         trace.out = fopen(opt->trace_path, "w");
@@ -129,14 +179,25 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         return ech_fail(err, ECH_ERR_INPUT, "--trace-file: cannot write %s", opt->trace_path);
     }
 
+    /* Per variant: statistics of this rank's skulocs, optionally every replication,
+     * and the totals; all indexed [variant] first. */
     size_t stats_len = (size_t)n_local * ECH_KPI_COUNT * (size_t)n_stats;
-    double *stats = ech_xmalloc((stats_len ? stats_len : 1) * sizeof *stats, "KPI statistics");
-    double *reps = NULL;
-    if (sc->output.keep_replications)
-        reps = ech_xmalloc(((size_t)n_local * ECH_KPI_COUNT * (size_t)n_rep + 1) * sizeof *reps,
-                           "KPI replications");
+    size_t reps_len = (size_t)n_local * ECH_KPI_COUNT * (size_t)n_rep;
     size_t totals_len = (size_t)n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
-    int64_t *totals = ech_xcalloc(totals_len, sizeof *totals, "totals");
+    double **stats = ech_xcalloc((size_t)n_var, sizeof *stats, "KPI statistics");
+    double **reps = ech_xcalloc((size_t)n_var, sizeof *reps, "KPI replications");
+    for (int32_t v = 0; v < n_var; ++v) {
+        stats[v] = ech_xmalloc((stats_len ? stats_len : 1) * sizeof **stats, "KPI statistics");
+        if (sc->output.keep_replications)
+            reps[v] = ech_xmalloc((reps_len ? reps_len : 1) * sizeof **reps, "KPI replications");
+    }
+    int64_t *totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof *totals, "totals");
+    /* Integer sums over replications for comparing variants, per SKU and location. */
+    size_t n_loc = (size_t)sc->net.n;
+    int64_t *sku_lost = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU lost units");
+    int64_t *sku_recovery = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU recoveries");
+    int64_t *sku_disrupted = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU disruptions");
+    int64_t *location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "location lost units");
 
     ech_progress *progress =
         rank == 0 ? ech_progress_new(opt->progress, "simulating", my_work, opt->progress_interval)
@@ -152,60 +213,55 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         if (trace.out)
             ech_engine_set_trace(engine, &trace);
         size_t sku_vals = (size_t)max_nodes * ECH_KPI_COUNT * (size_t)n_rep;
-        double *scratch_vals =
-            reps ? NULL : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
+        double *scratch_vals = sc->output.keep_replications
+                                   ? NULL
+                                   : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
         double *sorted = ech_xmalloc((size_t)n_rep * sizeof(double), "statistics scratch");
         int64_t *sku_totals = ech_xmalloc((size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t), "SKU totals");
-        int64_t *my_totals = ech_xcalloc(totals_len, sizeof(int64_t), "thread totals");
+        int64_t *my_totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof(int64_t), "thread totals");
+        int64_t *my_location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "thread location losses");
         uint64_t my_hash = 0;
         ech_error my_err;
         ech_error_clear(&my_err);
 
 #pragma omp for schedule(dynamic, 1)
         for (int32_t it = 0; it < n_items; ++it) {
-            int failed;
-#pragma omp atomic read
-            failed = local;
-            if (failed != ECH_OK)
-                continue;
             int32_t k = items[it].sku;
             int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
-            if (nodes == 0)
-                continue;
-            double *vals = reps ? reps + (size_t)(xb - x0) * ECH_KPI_COUNT * (size_t)n_rep
-                                : scratch_vals;
-            memset(sku_totals, 0, (size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t));
-            ech_status st = ech_engine_run_sku(engine, k, 0, n_rep, vals, n_rep, sku_totals, &my_err);
-            if (st != ECH_OK) {
+            /* The variants of a SKU run back to back: they share its demand tables. */
+            for (int32_t v = 0; v < n_var && nodes > 0; ++v) {
+                int failed;
+#pragma omp atomic read
+                failed = local;
+                if (failed != ECH_OK)
+                    break;
+                double *vals = reps[v] ? reps[v] + (size_t)(xb - x0) * ECH_KPI_COUNT * (size_t)n_rep
+                                       : scratch_vals;
+                memset(sku_totals, 0, (size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t));
+                ech_status st = ech_engine_run_sku(engine, k, v, 0, n_rep, vals, n_rep, sku_totals, &my_err);
+                if (st != ECH_OK) {
 #pragma omp critical(ech_run_error)
-                {
-                    if (local == ECH_OK) {
-                        *err = my_err;
+                    {
+                        if (local == ECH_OK) {
+                            *err = my_err;
 #pragma omp atomic write
-                        local = st;
+                            local = st;
+                        }
                     }
+                    break;
                 }
-                continue;
-            }
-            /* Statistics per skuloc and KPI, in the SKU's own slots. */
-            for (int64_t i = 0; i < nodes; ++i) {
-                for (int kpi = 0; kpi < ECH_KPI_COUNT; ++kpi) {
-                    const double *series = vals + ((size_t)i * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_rep;
-                    size_t slot = ((size_t)(xb - x0 + i) * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_stats;
-                    ech_stats_summarize(series, n_rep, sc->output.quantiles, sc->output.n_quantiles,
-                                        stats + slot, sorted);
-                    uint64_t pos = ((uint64_t)(xb + i) * ECH_KPI_COUNT + (uint64_t)kpi) * (uint64_t)n_stats;
-                    for (int j = 0; j < n_stats; ++j)
-                        my_hash += hash_value(pos + (uint64_t)j, stats[slot + (size_t)j]);
-                }
-            }
-            /* The SKU's totals go to the network and to its segment. */
-            int64_t seg = 1 + sc->cat.segment[k];
-            for (int64_t r = 0; r < n_rep; ++r) {
-                for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
-                    int64_t v = sku_totals[r * ECH_TOTAL_COUNT + t];
-                    my_totals[(0 * n_rep + r) * ECH_TOTAL_COUNT + t] += v;
-                    my_totals[(seg * n_rep + r) * ECH_TOTAL_COUNT + t] += v;
+                summarize_sku(sc, k, v, x0, vals, n_rep, n_stats, stats[v], sorted, &my_hash);
+                compare_sums(sc, k, v, vals, n_rep, sku_lost, sku_recovery, sku_disrupted,
+                             my_location_lost);
+                /* The SKU's totals go to the network and to its segment. */
+                int64_t *tv = my_totals + (size_t)v * totals_len;
+                int64_t seg = 1 + sc->cat.segment[k];
+                for (int64_t r = 0; r < n_rep; ++r) {
+                    for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
+                        int64_t x = sku_totals[r * ECH_TOTAL_COUNT + t];
+                        tv[(0 * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
+                        tv[(seg * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
+                    }
                 }
             }
             ech_progress_add(progress, items[it].work);
@@ -214,10 +270,13 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         /* Integer sums: the order threads arrive in does not matter. */
 #pragma omp critical(ech_run_reduce)
         {
-            for (size_t q = 0; q < totals_len; ++q)
+            for (size_t q = 0; q < totals_len * (size_t)n_var; ++q)
                 totals[q] += my_totals[q];
+            for (size_t q = 0; q < (size_t)n_var * n_loc; ++q)
+                location_lost[q] += my_location_lost[q];
             hash += my_hash;
         }
+        free(my_location_lost);
         free(my_totals);
         free(sku_totals);
         free(sorted);
@@ -234,7 +293,13 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
 
     ech_status st = ech_agree(comm, (ech_status)local, err);
     if (st == ECH_OK) {
-        MPI_Allreduce(MPI_IN_PLACE, totals, (int)totals_len, MPI_INT64_T, MPI_SUM, comm);
+        /* Every sum is an integer: the reductions are exact, whatever the order. */
+        MPI_Allreduce(MPI_IN_PLACE, totals, (int)(totals_len * (size_t)n_var), MPI_INT64_T, MPI_SUM, comm);
+        int nk = (int)((size_t)n_var * (size_t)n_sku);
+        MPI_Allreduce(MPI_IN_PLACE, sku_lost, nk, MPI_INT64_T, MPI_SUM, comm);
+        MPI_Allreduce(MPI_IN_PLACE, sku_recovery, nk, MPI_INT64_T, MPI_SUM, comm);
+        MPI_Allreduce(MPI_IN_PLACE, sku_disrupted, nk, MPI_INT64_T, MPI_SUM, comm);
+        MPI_Allreduce(MPI_IN_PLACE, location_lost, (int)((size_t)n_var * n_loc), MPI_INT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, &hash, 1, MPI_UINT64_T, MPI_SUM, comm);
 
         ech_run_info *info = &report->info;
@@ -245,30 +310,47 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         MPI_Allreduce(&simulate_local, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
         MPI_Allreduce(&simulate_local, &info->simulate_seconds_min, 1, MPI_DOUBLE, MPI_MIN, comm);
         MPI_Allreduce(&opt->setup_seconds, &info->setup_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
-        info->skuloc_days = total_work * n_rep;
+        info->skuloc_days = total_work * n_rep * n_var;
         double core_seconds = info->simulate_seconds * (double)n_ranks * (double)n_threads;
         info->skuloc_days_per_second_per_core =
             core_seconds > 0 ? (double)info->skuloc_days / core_seconds : 0.0;
         info->verification_hash = hash;
 
+        report->n_variants = n_var;
+        report->n_groups = n_groups;
+        report->totals = totals;
+        report->sku_lost = sku_lost;
+        report->sku_recovery = sku_recovery;
+        report->sku_disrupted = sku_disrupted;
+        report->location_lost = location_lost;
+        totals = NULL;
+        sku_lost = sku_recovery = sku_disrupted = location_lost = NULL;
+
         if (opt->output_path) {
             double t_write = wall_seconds();
-            ech_run_results res = {x0, x1, n_stats, stats, reps, totals};
+            ech_run_results res = {x0, x1, n_stats, n_var, (const double *const *)stats,
+                                   sc->output.keep_replications ? (const double *const *)reps : NULL,
+                                   report};
             st = ech_output_write(opt->output_path, comm, sc, &res, info, err);
             info->write_seconds = wall_seconds() - t_write;
         }
     }
-    if (st == ECH_OK) {
-        report->n_groups = n_groups;
-        report->totals = totals;
-        totals = NULL;
-    }
     free(totals);
+    free(sku_lost);
+    free(sku_recovery);
+    free(sku_disrupted);
+    free(location_lost);
+    for (int32_t v = 0; v < n_var; ++v) {
+        free(stats[v]);
+        free(reps[v]);
+    }
     free(stats);
     free(reps);
     free(items);
     free(first_sku);
     free(work);
+    if (st != ECH_OK)
+        ech_run_report_free(report);
     return st;
 }
 
@@ -276,114 +358,12 @@ void ech_run_report_free(ech_run_report *report)
 {
     if (report) {
         free(report->totals);
-        report->totals = NULL;
+        free(report->sku_lost);
+        free(report->sku_recovery);
+        free(report->sku_disrupted);
+        free(report->location_lost);
+        report->totals = report->sku_lost = report->sku_recovery = report->sku_disrupted =
+            report->location_lost = NULL;
     }
 }
 
-/* ------------------------------------------------------------------------------
- * Summary
- * ------------------------------------------------------------------------------ */
-
-/* Derived per-replication figures of one group. */
-enum { FIG_FILL, FIG_STOCKOUT_SHARE, FIG_LOST, FIG_VALUE, FIG_RETAIL_VALUE, FIG_DOS, FIG_COST, FIG_COUNT };
-
-static void group_figures(const ech_scenario *sc, const int64_t *t, double *f)
-{
-    double days = (double)sc->days;
-    double demand = (double)t[ECH_TOTAL_DEMAND];
-    f[FIG_FILL] = demand > 0 ? (double)t[ECH_TOTAL_FILLED] / demand : NAN;
-    f[FIG_STOCKOUT_SHARE] = t[ECH_TOTAL_DEMAND_POINT_DAYS] > 0
-                                ? (double)t[ECH_TOTAL_STOCKOUT_DAYS] / (double)t[ECH_TOTAL_DEMAND_POINT_DAYS]
-                                : NAN;
-    f[FIG_LOST] = (double)(t[ECH_TOTAL_LOST] + t[ECH_TOTAL_BACKORDERED]);
-    f[FIG_VALUE] = (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
-    f[FIG_RETAIL_VALUE] = (double)t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
-    f[FIG_DOS] = t[ECH_TOTAL_SOLD_VALUE] > 0
-                     ? (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / (double)t[ECH_TOTAL_SOLD_VALUE]
-                     : NAN;
-    f[FIG_COST] = (double)t[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
-}
-
-/* Mean and 5%/95% quantiles across replications of each figure of group g. */
-static void group_summary(const ech_scenario *sc, const ech_run_report *rep, int64_t g,
-                          double out[FIG_COUNT][5])
-{
-    int64_t n = sc->replications;
-    double *series = ech_xmalloc((size_t)n * FIG_COUNT * sizeof *series, "summary series");
-    double *scratch = ech_xmalloc((size_t)n * sizeof *scratch, "summary scratch");
-    for (int64_t r = 0; r < n; ++r) {
-        double f[FIG_COUNT];
-        group_figures(sc, rep->totals + (g * n + r) * ECH_TOTAL_COUNT, f);
-        for (int j = 0; j < FIG_COUNT; ++j)
-            series[(size_t)j * (size_t)n + (size_t)r] = f[j];
-    }
-    static const double q[3] = {0.05, 0.5, 0.95};
-    for (int j = 0; j < FIG_COUNT; ++j)
-        ech_stats_summarize(series + (size_t)j * (size_t)n, n, q, 3, out[j], scratch);
-    free(scratch);
-    free(series);
-}
-
-static const char *human_number(double v, char *buf, size_t n)
-{
-    double a = fabs(v);
-    if (a >= 1e9)
-        snprintf(buf, n, "%.2fG", v / 1e9);
-    else if (a >= 1e6)
-        snprintf(buf, n, "%.2fM", v / 1e6);
-    else if (a >= 1e3)
-        snprintf(buf, n, "%.1fk", v / 1e3);
-    else
-        snprintf(buf, n, "%.0f", v);
-    return buf;
-}
-
-void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
-{
-    const ech_run_info *info = &rep->info;
-    double s[FIG_COUNT][5];
-    char b1[32], b2[32], b3[32], b4[32];
-
-    fprintf(out, "\nechelon: scenario '%s'\n", sc->name);
-    fprintf(out, "  %d SKUs, %d locations, %lld SKU-locations, %d days (+%d warm-up), %lld replications, seed %llu\n",
-            sc->cat.n, sc->net.n, (long long)sc->sl.n, sc->days, sc->warmup_days,
-            (long long)sc->replications, (unsigned long long)sc->seed);
-
-    group_summary(sc, rep, 0, s);
-    fprintf(out, "\nNetwork (mean across replications, [5%% .. 95%%]):\n");
-    fprintf(out, "  fill rate at demand points   %6.2f%%  [%.2f%% .. %.2f%%]\n", 100 * s[FIG_FILL][0],
-            100 * s[FIG_FILL][2], 100 * s[FIG_FILL][4]);
-    fprintf(out, "  stockout days                %6.2f%% of demand-point days  [%.2f%% .. %.2f%%]\n",
-            100 * s[FIG_STOCKOUT_SHARE][0], 100 * s[FIG_STOCKOUT_SHARE][2],
-            100 * s[FIG_STOCKOUT_SHARE][4]);
-    fprintf(out, "  lost or backordered units    %s  [%s .. %s]\n", human_number(s[FIG_LOST][0], b1, sizeof b1),
-            human_number(s[FIG_LOST][2], b2, sizeof b2), human_number(s[FIG_LOST][4], b3, sizeof b3));
-    fprintf(out, "  mean inventory value         %s  [%s .. %s]  (demand points %s)\n",
-            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][2], b2, sizeof b2),
-            human_number(s[FIG_VALUE][4], b3, sizeof b3),
-            human_number(s[FIG_RETAIL_VALUE][0], b4, sizeof b4));
-    fprintf(out, "  days of supply (at cost)     %6.1f  [%.1f .. %.1f]\n", s[FIG_DOS][0], s[FIG_DOS][2],
-            s[FIG_DOS][4]);
-    fprintf(out, "  total cost                   %s  [%s .. %s]\n", human_number(s[FIG_COST][0], b1, sizeof b1),
-            human_number(s[FIG_COST][2], b2, sizeof b2), human_number(s[FIG_COST][4], b3, sizeof b3));
-
-    if (sc->n_segments > 1) {
-        fprintf(out, "\nBy segment (means):\n");
-        fprintf(out, "  %-20s %7s %10s %14s %8s\n", "segment", "fill", "stockout", "inventory", "days");
-        for (int32_t g = 0; g < sc->n_segments; ++g) {
-            group_summary(sc, rep, 1 + g, s);
-            fprintf(out, "  %-20s %6.2f%% %9.2f%% %14s %8.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
-                    100 * s[FIG_STOCKOUT_SHARE][0], human_number(s[FIG_VALUE][0], b1, sizeof b1),
-                    s[FIG_DOS][0]);
-        }
-    }
-
-    fprintf(out, "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
-                 "%.3g SKU-location-days, %.1f M SKU-location-days/s per core\n",
-            info->n_ranks, info->n_threads, info->setup_seconds, info->simulate_seconds,
-            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6);
-    if (info->n_ranks > 1)
-        fprintf(out, "Load balance: the fastest rank finished its SKUs in %.2f s, the slowest in %.2f s\n",
-                info->simulate_seconds_min, info->simulate_seconds);
-    fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);
-}

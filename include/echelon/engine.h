@@ -36,7 +36,9 @@ typedef struct ech_engine ech_engine;
 ech_engine *ech_engine_new(const ech_scenario *sc);
 void ech_engine_free(ech_engine *e);
 
-/* Simulates SKU `sku` for replications [rep_begin, rep_end).
+/* Simulates SKU `sku` under variant `variant` (sc->variant) for replications
+ * [rep_begin, rep_end).  Calls for the variants of one SKU in a row share the
+ * SKU's demand tables.
  *
  * kpi_out receives the KPI values of each of the SKU's skulocs (local index i =
  * skuloc - sc->sl.sku_begin[sku]) and replication r:
@@ -45,9 +47,9 @@ void ech_engine_free(ech_engine *e);
  *     totals_out[(r - rep_begin) * ECH_TOTAL_COUNT + t] += ...
  * Returns ECH_OK, or ECH_ERR_RUNTIME if an invariant breaks (a bug) or a sampling
  * table cannot be built from the SKU's parameters. */
-ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int64_t rep_end,
-                              double *kpi_out, int64_t rep_stride, int64_t *totals_out,
-                              ech_error *err);
+ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64_t rep_begin,
+                              int64_t rep_end, double *kpi_out, int64_t rep_stride,
+                              int64_t *totals_out, ech_error *err);
 
 /* A day-by-day record of one SKU in one replication, for comparing with another
  * simulator or following a case by hand: after each simulated day, one CSV row per
@@ -55,6 +57,7 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int64_t rep_begin, int
  * for other SKUs and replications. */
 typedef struct ech_trace {
     int32_t sku;
+    int32_t variant;
     int64_t replication;
     FILE *out;             /* the engine writes the header and the rows */
 } ech_trace;

@@ -46,7 +46,8 @@ extern "C" {
     X(ORDERING_COST, "ordering_cost", "currency", "orders x order cost of the lane")         \
     X(SHORTAGE_COST, "shortage_cost", "currency",                                            \
       "lost units x (margin + lost-sale penalty) + backordered unit-days x backorder cost")  \
-    X(TOTAL_COST, "total_cost", "currency", "holding + ordering + shortage cost")            \
+    X(TOTAL_COST, "total_cost", "currency",                                                  \
+      "holding + ordering + shortage + sourcing premium cost")                               \
     X(START_ON_HAND, "start_on_hand_units", "unit", "stock on hand when measurement starts") \
     X(RECEIVED, "received_units", "unit", "units received from the parent or supplier")      \
     X(SOLD, "sold_units", "unit", "units handed to customers (backorders included)")         \
@@ -54,7 +55,20 @@ extern "C" {
     X(END_ON_HAND, "end_on_hand_units", "unit", "stock on hand at the end")                  \
     X(START_IN_TRANSIT, "start_in_transit_units", "unit",                                    \
       "units on the way to this location when measurement starts")                           \
-    X(END_IN_TRANSIT, "end_in_transit_units", "unit", "units on the way at the end")
+    X(END_IN_TRANSIT, "end_in_transit_units", "unit", "units on the way at the end")          \
+    X(SUPPLIER_CANCELLED, "supplier_cancelled_units", "unit",                                \
+      "units the supplier cancelled (orders, and shortfalls under the cancel rule)")         \
+    X(SUPPLIER_DELAYED, "supplier_delayed_units", "unit",                                    \
+      "units the supplier did not ship when due (partial shipments, disruptions)")           \
+    X(ALT_ORDERED, "alternative_source_units", "unit",                                       \
+      "units ordered from the alternative source")                                           \
+    X(SOURCING_PREMIUM, "sourcing_premium_cost", "currency",                                 \
+      "alternative-source units x premium x unit cost")                                     \
+    X(DISRUPTED_DAYS, "supply_disrupted_days", "day",                                        \
+      "days the SKU's primary source was disrupted (capacity below normal)")                \
+    X(RECOVERY_DAYS, "recovery_days", "day",                                                 \
+      "longest time from the end of a supply disruption to the start of 14 days in a row "  \
+      "without unmet demand (0 without disruptions)")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
@@ -87,7 +101,21 @@ typedef enum ech_kpi {
     X(HOLDING_COST, "holding_cost", "currency", 1, "holding cost")                           \
     X(ORDERING_COST, "ordering_cost", "currency", 1, "ordering cost")                        \
     X(SHORTAGE_COST, "shortage_cost", "currency", 1, "shortage cost")                        \
-    X(TOTAL_COST, "total_cost", "currency", 1, "holding + ordering + shortage cost")
+    X(TOTAL_COST, "total_cost", "currency", 1,                                               \
+      "holding + ordering + shortage + sourcing premium cost")                               \
+    X(SUPPLIER_CANCELLED, "supplier_cancelled_units", "unit", 0, "units the supplier cancelled") \
+    X(SUPPLIER_DELAYED, "supplier_delayed_units", "unit", 0,                                 \
+      "units the supplier did not ship when due")                                           \
+    X(ALT_ORDERED, "alternative_source_units", "unit", 0,                                    \
+      "units ordered from alternative sources")                                              \
+    X(SOURCING_PREMIUM, "sourcing_premium_cost", "currency", 1,                              \
+      "premium paid for alternative sources")                                                \
+    X(DISRUPTED_DAYS, "supply_disrupted_sku_days", "day", 0,                                 \
+      "SKU-days with the primary source disrupted")                                          \
+    X(RECOVERY_DAYS, "recovery_days", "day", 0,                                              \
+      "sum over demand points of their recovery days after disruptions")                    \
+    X(RECOVERIES, "recoveries", "1", 0,                                                      \
+      "demand points that recovered from a disruption (denominator of the mean recovery)")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define ECH_OUTPUT_FILE_TYPE "echelon-run"
-#define ECH_OUTPUT_FORMAT_VERSION "1.0"
+#define ECH_OUTPUT_FORMAT_VERSION "1.1"
 
 /* Facts about the run, stored as root attributes and in /runtime. */
 typedef struct ech_run_info {
@@ -38,23 +38,26 @@ typedef struct ech_run_info {
     uint64_t verification_hash; /* order-free hash of every per-skuloc KPI value */
 } ech_run_info;
 
+struct ech_run_report;
+
 /* What the ranks computed.  Each rank holds the statistics of a contiguous block of
- * skulocs [skuloc_begin, skuloc_end) (the decomposition); totals are the same on all
- * ranks after the reduction.
+ * skulocs [skuloc_begin, skuloc_end) (the decomposition), per variant; the report's
+ * totals and comparison sums are the same on all ranks.
  *
- *  stats[((x - skuloc_begin) * ECH_KPI_COUNT + k) * n_stats + j]
+ *  stats[v][((x - skuloc_begin) * ECH_KPI_COUNT + k) * n_stats + j]
  *      j = 0 mean, 1 sd, 2 + i quantile i (sc->output.quantiles[i])
- *  reps[((x - skuloc_begin) * ECH_KPI_COUNT + k) * replications + r]
- *      every replication's value; NULL unless sc->output.keep_replications
- *  totals[(g * replications + r) * ECH_TOTAL_COUNT + t]
- *      g = 0 the whole network, g = 1 + s segment s
- */
+ *  reps[v][((x - skuloc_begin) * ECH_KPI_COUNT + k) * replications + r]
+ *      every replication's value; reps is NULL unless sc->output.keep_replications
+ *  report->totals, report->sku_lost, ...: see run.h
+ * Variant 0 (the baseline) is written at the root groups /skuloc and /totals, every
+ * other variant under /variants/<name>/, with its comparison to the baseline. */
 typedef struct ech_run_results {
     int64_t skuloc_begin, skuloc_end;
     int n_stats;
-    const double *stats;
-    const double *reps;
-    const int64_t *totals;
+    int32_t n_variants;
+    const double *const *stats;
+    const double *const *reps;
+    const struct ech_run_report *report;
 } ech_run_results;
 
 /* Writes the results file collectively: every rank of `comm` must call it with the

@@ -31,15 +31,26 @@ typedef struct ech_run_options {
     const char *created;        /* ISO 8601 UTC start time, the same on every rank */
     double setup_seconds;       /* time spent loading, for the record */
     const char *trace_sku;      /* id of a SKU to trace day by day, or NULL */
+    int32_t trace_variant;      /* which variant to trace */
     int64_t trace_replication;  /* which replication to trace */
     const char *trace_path;     /* CSV file for the trace */
 } ech_run_options;
 
-/* What a run leaves for the caller's summary (valid on every rank). */
+/* What a run leaves for the caller's summary and the results file (the same on
+ * every rank).  Arrays are owned by the report. */
 typedef struct ech_run_report {
     ech_run_info info;
+    int32_t n_variants;
     int64_t n_groups;          /* 1 + segments */
-    int64_t *totals;           /* [(g * replications + r) * ECH_TOTAL_COUNT + t], owned */
+    /* totals[((v * n_groups + g) * replications + r) * ECH_TOTAL_COUNT + t] */
+    int64_t *totals;
+    /* Sums over replications that compare variants, [v * n_skus + k] and
+     * [v * n_locations + l]: lost and backordered units at demand points; each
+     * replication's longest recovery of the SKU; days its primary source was down. */
+    int64_t *sku_lost;
+    int64_t *sku_recovery;
+    int64_t *sku_disrupted;
+    int64_t *location_lost;
 } ech_run_report;
 
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
@@ -51,8 +62,11 @@ void ech_run_report_free(ech_run_report *report);
  * the status and message of the lowest failing rank (copied into err everywhere). */
 ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err);
 
-/* Prints the human-readable summary of a run (network and per-segment service,
- * stock and cost with their spread across replications, and the run's speed). */
+/* Prints the human-readable summary of a run: network and per-segment service, stock
+ * and cost with their spread across replications; with variants, each variant
+ * against the baseline (paired differences: the variants share their random
+ * numbers) and the SKUs and locations hit hardest; and the run's speed.  In
+ * summary.c. */
 void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *report);
 
 #ifdef __cplusplus

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void print_help(void)
@@ -28,19 +29,31 @@ static void print_help(void)
            "Options:\n");
 }
 
-/* Writes through a temporary file renamed into place, so a failed run leaves no
- * half-written file under the final name. */
+/* Writes a regular file through a temporary file renamed into place, so a failed
+ * run leaves no half-written file under the final name.  Anything else that
+ * already exists under the name (a device such as /dev/null, a pipe) is written
+ * directly: renaming over it would replace the device with a file. */
 typedef struct out_file {
     const char *path;
     char tmp[4096];
+    int direct;
     FILE *f;
 } out_file;
 
 static ech_status out_open(out_file *o, const char *path, FILE *fallback, ech_error *err)
 {
     o->path = path;
+    o->direct = 0;
     if (!path) {
         o->f = fallback;
+        return ECH_OK;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->direct = 1;
+        o->f = fopen(path, "w");
+        if (!o->f)
+            return ech_fail(err, ECH_ERR_RUNTIME, "%s: cannot open: %s", path, strerror(errno));
         return ECH_OK;
     }
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", path, (long)getpid());
@@ -58,6 +71,8 @@ static ech_status out_close(out_file *o, int keep, ech_error *err)
     int bad = ferror(o->f);
     bad |= fclose(o->f) != 0;
     o->f = NULL;
+    if (o->direct)
+        return bad ? ech_fail(err, ECH_ERR_RUNTIME, "%s: write failed", o->path) : ECH_OK;
     if (!keep || bad) {
         remove(o->tmp);
         return bad ? ech_fail(err, ECH_ERR_RUNTIME, "%s: write failed", o->path) : ECH_OK;

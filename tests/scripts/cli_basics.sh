@@ -28,4 +28,10 @@ grep -q "valid" "$TMP/out" || fail "validate output"
 expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain_csv.yaml" \
     --replications 2 --quiet -o "$TMP/nowhere/out.h5"
 [ ! -e "$TMP/nowhere" ] || fail "created a folder for a bad output path"
+# A results path that is a device: refused, and the device left alone (the file is
+# written under a temporary name and renamed, which would replace it).
+expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain_csv.yaml" \
+    --replications 2 --quiet -o /dev/null
+grep -q "not a regular file" "$TMP/err" || fail "device output path not explained"
+[ -c /dev/null ] || fail "/dev/null is no longer a character device"
 echo "cli basics ok"

@@ -204,6 +204,7 @@ with open(sys.argv[1], encoding="utf-8-sig", newline="") as f, \
     w.writerows(row for row in r if re.fullmatch(r"\d+/\d+/\d{4}", row[po]))
 EOF
 fit "$TMP/slash.csv" --drop-invalid -o /dev/null --report "$TMP/slash.txt" || fail "USAID m/d/YYYY rows: exit $?"
+[ -c /dev/null ] || fail "writing to /dev/null replaced the device with a file"
 expect_in "$TMP/slash.txt" \
     "Lead time, all dated rows (invalid included): n 2880, mean 106.5, sd 76.4, median 98,"
 # Orgenics 479/92/169, Aurobindo 455/129/244, S. Buys 320/6/77 (n, median, p90).

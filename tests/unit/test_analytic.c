@@ -43,7 +43,7 @@ static sim simulate(const ech_scenario *sc)
     ech_engine *e = ech_engine_new(sc);
     ech_error err;
     ech_error_clear(&err);
-    ech_status st = ech_engine_run_sku(e, 0, 0, s.reps, s.v, s.reps, NULL, &err);
+    ech_status st = ech_engine_run_sku(e, 0, 0, 0, s.reps, s.v, s.reps, NULL, &err);
     if (st != ECH_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(st, ECH_OK);

@@ -22,7 +22,7 @@ static double *run_all(const ech_scenario *sc, int32_t sku, int64_t reps, int64_
     ech_engine *e = ech_engine_new(sc);
     ech_error err;
     ech_error_clear(&err);
-    ech_status st = ech_engine_run_sku(e, sku, 0, reps, out, reps, totals, &err);
+    ech_status st = ech_engine_run_sku(e, sku, 0, 0, reps, out, reps, totals, &err);
     if (st != ECH_OK)
         fprintf(stderr, "engine: %s\n", err.msg);
     assert_int_equal(st, ECH_OK);
@@ -267,8 +267,8 @@ static void test_conservation_and_blocks(void **state)
             int64_t *t_split = calloc((size_t)(reps * ECH_TOTAL_COUNT), sizeof *t_split);
             ech_engine *e = ech_engine_new(&sc);
             ech_error err;
-            assert_int_equal(ech_engine_run_sku(e, sku, 0, 5, split, reps, t_split, &err), ECH_OK);
-            assert_int_equal(ech_engine_run_sku(e, sku, 5, reps, split + 5, reps,
+            assert_int_equal(ech_engine_run_sku(e, sku, 0, 0, 5, split, reps, t_split, &err), ECH_OK);
+            assert_int_equal(ech_engine_run_sku(e, sku, 0, 5, reps, split + 5, reps,
                                                 t_split + 5 * ECH_TOTAL_COUNT, &err), ECH_OK);
             ech_engine_free(e);
             assert_memory_equal(all, split, (size_t)(nodes * ECH_KPI_COUNT * reps) * sizeof *all);

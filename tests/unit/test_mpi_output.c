@@ -11,6 +11,7 @@
 #include "echelon/error.h"
 #include "echelon/kpi.h"
 #include "echelon/output.h"
+#include "echelon/run.h"
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h"
 #include "echelon/version.h"
@@ -254,7 +255,29 @@ typedef struct fixture {
     ech_run_info info;
     double *stats, *reps;
     int64_t *totals;
+    /* The results structure points at one variant's arrays and a report. */
+    const double *stats_v[1];
+    const double *reps_v[1];
+    ech_run_report report;
 } fixture;
+
+/* Points f->res at the fixture's arrays: one variant, the totals in a report. */
+static void bind_results(fixture *f, int64_t begin, int64_t end, int n_stats)
+{
+    f->stats_v[0] = f->stats;
+    f->reps_v[0] = f->reps;
+    memset(&f->report, 0, sizeof f->report);
+    f->report.n_variants = 1;
+    f->report.n_groups = 1 + f->sc.n_segments;
+    f->report.totals = f->totals;
+    f->res.skuloc_begin = begin;
+    f->res.skuloc_end = end;
+    f->res.n_stats = n_stats;
+    f->res.n_variants = 1;
+    f->res.stats = f->stats_v;
+    f->res.reps = f->reps ? f->reps_v : NULL;
+    f->res.report = &f->report;
+}
 
 /* Results for skulocs [begin, end) on this rank. */
 static void build_results(fixture *f, int64_t begin, int64_t end, int keep_replications)
@@ -280,12 +303,7 @@ static void build_results(fixture *f, int64_t begin, int64_t end, int keep_repli
             for (int t = 0; t < ECH_TOTAL_COUNT; ++t)
                 f->totals[(g * N_REP + r) * ECH_TOTAL_COUNT + t] = total_value(g, r, t);
 
-    f->res.skuloc_begin = begin;
-    f->res.skuloc_end = end;
-    f->res.n_stats = N_STATS;
-    f->res.stats = f->stats;
-    f->res.reps = f->reps;
-    f->res.totals = f->totals;
+    bind_results(f, begin, end, N_STATS);
 
     f->info.command_line = "echelon run scenarios/test-output.yaml -o out.h5";
     f->info.created = "2024-05-01T12:34:56Z";
@@ -470,7 +488,7 @@ static int temporaries_left(void)
 static void verify_root(hid_t f, const fixture *fx)
 {
     CHECK(text_attr_is(f, "file_type", "echelon-run"));
-    CHECK(text_attr_is(f, "format_version", "1.0"));
+    CHECK(text_attr_is(f, "format_version", ECH_OUTPUT_FORMAT_VERSION));
     CHECK(text_attr_is(f, "program_version", ECH_VERSION_STRING));
     CHECK(text_attr_is(f, "git_commit", ECH_GIT_COMMIT));
     CHECK(text_attr_is(f, "command_line", fx->info.command_line));
@@ -1072,7 +1090,7 @@ static void test_many_skulocs(void **state)
         }
     size_t nt = (size_t)(1 + N_SEG) * 2 * ECH_TOTAL_COUNT;
     fx.totals = ech_xcalloc(nt, sizeof(int64_t), "totals");
-    fx.res = (ech_run_results){begin, end, 3, fx.stats, fx.reps, fx.totals};
+    bind_results(&fx, begin, end, 3);
     fx.info.n_ranks = g_size;
 
     char path[512];
@@ -1151,7 +1169,7 @@ static void test_no_quantiles_one_replication(void **state)
             fx.reps[(x - begin) * K + k] = stat_value(x, k, 0);
         }
     fx.totals = ech_xcalloc((size_t)(1 + N_SEG) * ECH_TOTAL_COUNT, sizeof(int64_t), "totals");
-    fx.res = (ech_run_results){begin, end, 2, fx.stats, fx.reps, fx.totals};
+    bind_results(&fx, begin, end, 2);
     fx.info.n_ranks = g_size;
     char path[512];
     path_in_dir(path, sizeof path, "noq.h5");
@@ -1248,7 +1266,7 @@ static void test_write_loaded_scenario(void **state)
         fx.stats[i] = (double)i;
     fx.totals = ech_xcalloc((size_t)(1 + fx.sc.n_segments) * R * ECH_TOTAL_COUNT,
                             sizeof(int64_t), "totals");
-    fx.res = (ech_run_results){begin, end, ns, fx.stats, fx.reps, fx.totals};
+    bind_results(&fx, begin, end, ns);
     fx.info.command_line = "echelon run loaded.yaml";
     fx.info.created = "2027-01-01T00:00:00Z";
     fx.info.n_ranks = g_size;

@@ -1,0 +1,110 @@
+/* The supplier side of a SKU: where the central warehouse's orders go and how they
+ * come back.
+ *
+ * A SKU is made at one site of its supplier and, for generics, may have an
+ * alternative source (another site) used while the primary is down or for a fixed
+ * share of every order.  Each source ships what it owes day by day:
+ *   - an order may be cancelled outright (probability cancel_prob);
+ *   - a shipment may be partial (probability partial_prob): the delivered fraction
+ *     is beta-distributed; the rest stays owed (shortfall backorder, shipped from
+ *     the next day on) or is cancelled (shortfall cancel);
+ *   - while the site is disrupted it ships only `capacity` of what it owes each day
+ *     (none when the capacity is 0); the rest stays owed or is cancelled, as above;
+ *   - every shipment draws its own lead time from the site's lead-time table
+ *     (scaled by the variant's lead_time_factor), so shipments can overtake.
+ * The disruption spells come from disruption.h and depend only on (seed,
+ * disruption, site, replication), so every SKU of a site sees the same outages.
+ *
+ * Random streams: reliability draws (purpose ECH_STREAM_SUPPLIER_RELIABILITY) and
+ * lead times (ECH_STREAM_SUPPLIER_LEAD_TIME) per (SKU, replication, source), the
+ * primary's keyed exactly as before sources existed, so a scenario without
+ * alternative sources and unreliability gives the same numbers as before.
+ */
+#ifndef ECHELON_SUPPLY_H
+#define ECHELON_SUPPLY_H
+
+#include "echelon/arena.h"
+#include "echelon/disruption.h"
+#include "echelon/rng.h"
+#include "echelon/sample.h"
+#include "echelon/scenario.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Builds the discrete lead-time table of a lane with its mean and spread (or its
+ * empirical days) multiplied by `factor`; 0 on success, -1 if unusable. */
+int ech_lead_time_table(ech_dtable *t, ech_arena *arena, const ech_lead_time *lt, double factor);
+
+/* What the sources did in a day, summed over sources: for the root's counters. */
+typedef struct ech_supply_day {
+    int32_t cancelled;   /* units the supplier cancelled (orders and shortfalls) */
+    int32_t delayed;     /* units not shipped on the day they were due (now owed) */
+} ech_supply_day;
+
+typedef struct ech_supply_source {
+    int32_t site;                   /* -1: source not in use */
+    const ech_dtable *lead_time;
+    uint32_t cancel_threshold;      /* a 32-bit draw below it cancels the order */
+    uint32_t partial_threshold;     /* a 32-bit draw below it makes the shipment partial */
+    double beta_a, beta_b;          /* delivered fraction of a partial shipment */
+    uint8_t cancel_shortfall;       /* shortfall rule: 1 cancel, 0 backorder */
+
+    /* Per replication. */
+    ech_outage *spells;
+    int32_t n_spells, cap_spells, next_spell;
+    int32_t ordered_today;          /* units ordered today, not yet processed */
+    int32_t owed;                   /* units owed from earlier days */
+    ech_pcg32 lead_rng, reliability_rng;
+} ech_supply_source;
+
+typedef struct ech_supply {
+    int n_sources;                  /* 1, or 2 with an alternative source */
+    uint8_t alt_rule;               /* ech_alt_rule */
+    double alt_split;
+    ech_supply_source source[2];    /* 0 primary, 1 alternative */
+} ech_supply;
+
+/* Sets up a SKU's supply for one variant: sources, their lead-time tables (from
+ * `tables`, one per site of the variant, built by the caller with
+ * ech_lead_time_table) and reliability.  Returns 0, or -1 if a table is unusable. */
+int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku,
+                    const ech_dtable *tables);
+
+/* Start of a replication: fresh streams, nothing owed, the sites' outage spells
+ * under variant v (arrays grown in the arena as needed). */
+void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *v, int32_t sku,
+                      int64_t rep, ech_arena *arena);
+
+/* The share of normal supply a source delivers on simulated day d: 1 when up.
+ * Days must be asked in increasing order within a replication. */
+double ech_supply_capacity(ech_supply_source *src, int32_t d);
+
+/* The warehouse orders q units on day d: split between the sources by the SKU's
+ * rule (while the primary is down, switch to the alternative).  Returns the units
+ * ordered from the alternative source. */
+int32_t ech_supply_order(ech_supply *s, int32_t q, int32_t d);
+
+/* Step 4 at a source on day d: processes today's order (cancellation, partial
+ * delivery) and ships what the day's capacity allows of what is owed.  Returns the
+ * units shipped and sets *lead to their lead time (only when > 0); adds the day's
+ * cancelled and delayed units to *day. */
+int32_t ech_supply_ship(ech_supply_source *src, int32_t d, int32_t *lead, ech_supply_day *day);
+
+/* Units the sources owe the warehouse (today's orders included). */
+static inline int32_t ech_supply_owed(const ech_supply *s)
+{
+    int32_t owed = 0;
+    for (int k = 0; k < s->n_sources; ++k)
+        owed += s->source[k].ordered_today + s->source[k].owed;
+    return owed;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,262 @@
+/* The run's summary on stdout; see ech_run_print_summary in include/echelon/run.h.
+ *
+ * Everything here is computed from the run report's integer totals and sums, which
+ * are identical on every rank, so the summary is too. */
+#include "echelon/run.h"
+#include "echelon/kpi.h"
+#include "echelon/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Derived per-replication figures of one group (network or segment). */
+enum {
+    FIG_FILL,
+    FIG_STOCKOUT_SHARE,
+    FIG_LOST,
+    FIG_VALUE,
+    FIG_RETAIL_VALUE,
+    FIG_DOS,
+    FIG_COST,
+    FIG_RECOVERY,
+    FIG_COUNT
+};
+
+static void group_figures(const ech_scenario *sc, const int64_t *t, double *f)
+{
+    double days = (double)sc->days;
+    double demand = (double)t[ECH_TOTAL_DEMAND];
+    f[FIG_FILL] = demand > 0 ? (double)t[ECH_TOTAL_FILLED] / demand : NAN;
+    f[FIG_STOCKOUT_SHARE] =
+        t[ECH_TOTAL_DEMAND_POINT_DAYS] > 0
+            ? (double)t[ECH_TOTAL_STOCKOUT_DAYS] / (double)t[ECH_TOTAL_DEMAND_POINT_DAYS]
+            : NAN;
+    f[FIG_LOST] = (double)(t[ECH_TOTAL_LOST] + t[ECH_TOTAL_BACKORDERED]);
+    f[FIG_VALUE] = (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
+    f[FIG_RETAIL_VALUE] = (double)t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
+    f[FIG_DOS] = t[ECH_TOTAL_SOLD_VALUE] > 0
+                     ? (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / (double)t[ECH_TOTAL_SOLD_VALUE]
+                     : NAN;
+    f[FIG_COST] = (double)t[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
+    f[FIG_RECOVERY] = t[ECH_TOTAL_RECOVERIES] > 0
+                          ? (double)t[ECH_TOTAL_RECOVERY_DAYS] / (double)t[ECH_TOTAL_RECOVERIES]
+                          : 0.0;
+}
+
+static const int64_t *group_totals(const ech_scenario *sc, const ech_run_report *rep, int32_t v,
+                                   int64_t g, int64_t r)
+{
+    int64_t n = sc->replications;
+    return rep->totals + ((v * rep->n_groups + g) * n + r) * ECH_TOTAL_COUNT;
+}
+
+/* Mean and 5/50/95% quantiles across replications of each figure of group g in
+ * variant v; with `base` >= 0, of the paired differences variant - base instead
+ * (and then out[j][1] is the half-width of a 95% interval of the mean). */
+static void group_summary(const ech_scenario *sc, const ech_run_report *rep, int32_t v, int32_t base,
+                          int64_t g, double out[FIG_COUNT][5])
+{
+    int64_t n = sc->replications;
+    double *series = ech_xmalloc((size_t)n * FIG_COUNT * sizeof *series, "summary series");
+    double *scratch = ech_xmalloc((size_t)n * sizeof *scratch, "summary scratch");
+    for (int64_t r = 0; r < n; ++r) {
+        double f[FIG_COUNT], fb[FIG_COUNT];
+        group_figures(sc, group_totals(sc, rep, v, g, r), f);
+        if (base >= 0) {
+            group_figures(sc, group_totals(sc, rep, base, g, r), fb);
+            for (int j = 0; j < FIG_COUNT; ++j)
+                f[j] -= fb[j];
+        }
+        for (int j = 0; j < FIG_COUNT; ++j)
+            series[(size_t)j * (size_t)n + (size_t)r] = f[j];
+    }
+    static const double q[3] = {0.05, 0.5, 0.95};
+    for (int j = 0; j < FIG_COUNT; ++j) {
+        ech_stats_summarize(series + (size_t)j * (size_t)n, n, q, 3, out[j], scratch);
+        if (base >= 0)
+            out[j][1] = n > 1 ? 1.96 * out[j][1] / sqrt((double)n) : NAN;
+    }
+    free(scratch);
+    free(series);
+}
+
+static const char *human_number(double v, char *buf, size_t n)
+{
+    double a = fabs(v);
+    if (!isfinite(v))
+        snprintf(buf, n, "-");
+    else if (a >= 1e9)
+        snprintf(buf, n, "%.2fG", v / 1e9);
+    else if (a >= 1e6)
+        snprintf(buf, n, "%.2fM", v / 1e6);
+    else if (a >= 1e3)
+        snprintf(buf, n, "%.1fk", v / 1e3);
+    else
+        snprintf(buf, n, "%.0f", v);
+    return buf;
+}
+
+static void print_network(FILE *out, const ech_scenario *sc, const ech_run_report *rep, int32_t v)
+{
+    double s[FIG_COUNT][5];
+    char b1[32], b2[32], b3[32], b4[32];
+    group_summary(sc, rep, v, -1, 0, s);
+    fprintf(out, "\nNetwork (mean across replications, [5%% .. 95%%]):\n");
+    fprintf(out, "  fill rate at demand points   %6.2f%%  [%.2f%% .. %.2f%%]\n", 100 * s[FIG_FILL][0],
+            100 * s[FIG_FILL][2], 100 * s[FIG_FILL][4]);
+    fprintf(out, "  stockout days                %6.2f%% of demand-point days  [%.2f%% .. %.2f%%]\n",
+            100 * s[FIG_STOCKOUT_SHARE][0], 100 * s[FIG_STOCKOUT_SHARE][2],
+            100 * s[FIG_STOCKOUT_SHARE][4]);
+    fprintf(out, "  lost or backordered units    %s  [%s .. %s]\n",
+            human_number(s[FIG_LOST][0], b1, sizeof b1), human_number(s[FIG_LOST][2], b2, sizeof b2),
+            human_number(s[FIG_LOST][4], b3, sizeof b3));
+    fprintf(out, "  mean inventory value         %s  [%s .. %s]  (demand points %s)\n",
+            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][2], b2, sizeof b2),
+            human_number(s[FIG_VALUE][4], b3, sizeof b3),
+            human_number(s[FIG_RETAIL_VALUE][0], b4, sizeof b4));
+    fprintf(out, "  days of supply (at cost)     %6.1f  [%.1f .. %.1f]\n", s[FIG_DOS][0], s[FIG_DOS][2],
+            s[FIG_DOS][4]);
+    fprintf(out, "  total cost                   %s  [%s .. %s]\n",
+            human_number(s[FIG_COST][0], b1, sizeof b1), human_number(s[FIG_COST][2], b2, sizeof b2),
+            human_number(s[FIG_COST][4], b3, sizeof b3));
+
+    if (sc->n_segments > 1) {
+        fprintf(out, "\nBy segment (means):\n");
+        fprintf(out, "  %-20s %7s %10s %14s %8s\n", "segment", "fill", "stockout", "inventory", "days");
+        for (int32_t g = 0; g < sc->n_segments; ++g) {
+            group_summary(sc, rep, v, -1, 1 + g, s);
+            fprintf(out, "  %-20s %6.2f%% %9.2f%% %14s %8.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
+                    100 * s[FIG_STOCKOUT_SHARE][0], human_number(s[FIG_VALUE][0], b1, sizeof b1),
+                    s[FIG_DOS][0]);
+        }
+    }
+}
+
+/* Indices of the `n` largest values (ties by index), written to top[]; returns how
+ * many positive values were found (at most n). */
+static int top_positive(const double *x, int32_t count, int n, int32_t *top)
+{
+    int found = 0;
+    for (int32_t i = 0; i < count; ++i) {
+        if (!(x[i] > 0))
+            continue;
+        int pos = found < n ? found++ : n;
+        if (pos == n) {
+            if (!(x[i] > x[top[n - 1]]))
+                continue;
+            pos = n - 1;
+        }
+        while (pos > 0 && x[i] > x[top[pos - 1]]) {
+            top[pos] = top[pos - 1];
+            --pos;
+        }
+        top[pos] = i;
+    }
+    return found;
+}
+
+/* Variant v against the baseline: paired differences in the network and by segment,
+ * then the SKUs and locations whose lost sales grew most. */
+static void print_comparison(FILE *out, const ech_scenario *sc, const ech_run_report *rep, int32_t v)
+{
+    double s[FIG_COUNT][5];
+    double rn = (double)sc->replications;
+    char b1[32], b2[32];
+    const ech_variant *var = &sc->variant[v];
+    fprintf(out, "\nVariant '%s' against '%s' (mean change, +- 95%% interval; common random numbers):\n",
+            var->name, sc->variant[0].name);
+    group_summary(sc, rep, v, 0, 0, s);
+    fprintf(out, "  fill rate            %+7.2f points  +- %.2f\n", 100 * s[FIG_FILL][0],
+            100 * s[FIG_FILL][1]);
+    fprintf(out, "  stockout days        %+7.2f points  +- %.2f\n", 100 * s[FIG_STOCKOUT_SHARE][0],
+            100 * s[FIG_STOCKOUT_SHARE][1]);
+    fprintf(out, "  lost/backordered     %s%s units  +- %s\n", s[FIG_LOST][0] > 0 ? "+" : "",
+            human_number(s[FIG_LOST][0], b1, sizeof b1), human_number(s[FIG_LOST][1], b2, sizeof b2));
+    fprintf(out, "  inventory value      %s%s  +- %s\n", s[FIG_VALUE][0] > 0 ? "+" : "",
+            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][1], b2, sizeof b2));
+    fprintf(out, "  total cost           %s%s  +- %s\n", s[FIG_COST][0] > 0 ? "+" : "",
+            human_number(s[FIG_COST][0], b1, sizeof b1), human_number(s[FIG_COST][1], b2, sizeof b2));
+
+    fprintf(out, "  %-20s %11s %14s %14s\n", "by segment", "fill", "lost units", "recovery days");
+    for (int32_t g = 0; g < sc->n_segments; ++g) {
+        double m[FIG_COUNT][5];
+        group_summary(sc, rep, v, 0, 1 + g, s);
+        group_summary(sc, rep, v, -1, 1 + g, m);
+        fprintf(out, "  %-20s %+10.2f%% %s%13s %14.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
+                s[FIG_LOST][0] > 0 ? "+" : " ", human_number(s[FIG_LOST][0], b1, sizeof b1),
+                m[FIG_RECOVERY][0]);
+    }
+
+    /* Hardest hit: the largest increases in lost units per replication. */
+    enum { TOP = 5 };
+    int32_t n_sku = sc->cat.n, n_loc = sc->net.n;
+    double *delta = ech_xmalloc((size_t)(n_sku > n_loc ? n_sku : n_loc) * sizeof *delta, "comparison");
+    int32_t top[TOP];
+    for (int32_t k = 0; k < n_sku; ++k)
+        delta[k] = (double)(rep->sku_lost[(size_t)v * (size_t)n_sku + (size_t)k] -
+                            rep->sku_lost[(size_t)k]) / rn;
+    int found = top_positive(delta, n_sku, TOP, top);
+    if (found > 0) {
+        fprintf(out, "  SKUs hit hardest (more lost units per replication; disrupted days; recovery days):\n");
+        for (int i = 0; i < found; ++i) {
+            int32_t k = top[i];
+            size_t ks = (size_t)v * (size_t)n_sku + (size_t)k;
+            fprintf(out, "    %-14s %-40.40s %-14s %+9.1f  %6.1f  %6.1f\n", sc->cat.id[k],
+                    sc->cat.name[k], sc->segment[sc->cat.segment[k]], delta[k],
+                    (double)rep->sku_disrupted[ks] / rn, (double)rep->sku_recovery[ks] / rn);
+        }
+    }
+    for (int32_t l = 0; l < n_loc; ++l)
+        delta[l] = (double)(rep->location_lost[(size_t)v * (size_t)n_loc + (size_t)l] -
+                            rep->location_lost[(size_t)l]) / rn;
+    found = top_positive(delta, n_loc, TOP, top);
+    if (found > 0) {
+        fprintf(out, "  locations hit hardest (more lost units per replication):\n");
+        for (int i = 0; i < found; ++i)
+            fprintf(out, "    %-14s %-40.40s %+9.1f\n", sc->net.id[top[i]], sc->net.name[top[i]],
+                    delta[top[i]]);
+    }
+    free(delta);
+}
+
+void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
+{
+    const ech_run_info *info = &rep->info;
+
+    fprintf(out, "\nechelon: scenario '%s'\n", sc->name);
+    fprintf(out, "  %d SKUs, %d locations, %lld SKU-locations, %d days (+%d warm-up), %lld replications, seed %llu\n",
+            sc->cat.n, sc->net.n, (long long)sc->sl.n, sc->days, sc->warmup_days,
+            (long long)sc->replications, (unsigned long long)sc->seed);
+    if (rep->n_variants > 1)
+        fprintf(out, "  %d variants; the figures below are the baseline '%s'\n", rep->n_variants,
+                sc->variant[0].name);
+    print_network(out, sc, rep, 0);
+
+    if (rep->n_variants > 1) {
+        double s[FIG_COUNT][5];
+        char b1[32], b2[32], b3[32];
+        fprintf(out, "\nVariants (means):\n");
+        fprintf(out, "  %-22s %8s %9s %11s %11s %6s %11s %9s\n", "variant", "fill", "stockout", "lost",
+                "inventory", "days", "total cost", "recovery");
+        for (int32_t v = 0; v < rep->n_variants; ++v) {
+            group_summary(sc, rep, v, -1, 0, s);
+            fprintf(out, "  %-22.22s %7.2f%% %8.2f%% %11s %11s %6.1f %11s %9.1f\n", sc->variant[v].name,
+                    100 * s[FIG_FILL][0], 100 * s[FIG_STOCKOUT_SHARE][0],
+                    human_number(s[FIG_LOST][0], b1, sizeof b1),
+                    human_number(s[FIG_VALUE][0], b2, sizeof b2), s[FIG_DOS][0],
+                    human_number(s[FIG_COST][0], b3, sizeof b3), s[FIG_RECOVERY][0]);
+        }
+        for (int32_t v = 1; v < rep->n_variants; ++v)
+            print_comparison(out, sc, rep, v);
+    }
+
+    fprintf(out, "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
+                 "%.3g SKU-location-days, %.1f M SKU-location-days/s per core\n",
+            info->n_ranks, info->n_threads, info->setup_seconds, info->simulate_seconds,
+            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6);
+    if (info->n_ranks > 1)
+        fprintf(out, "Load balance: the fastest rank finished its SKUs in %.2f s, the slowest in %.2f s\n",
+                info->simulate_seconds_min, info->simulate_seconds);
+    fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);
+}
