@@ -424,6 +424,122 @@ static void test_serial_two_stage(void **state)
     check_serial(0.7, 6, 0, 3, 2, 303);
 }
 
+/* ------------------------------------------------------------------------------
+ * A single stage with an unreliable supplier: a Markov chain over (stock, supplier)
+ * ------------------------------------------------------------------------------ */
+
+/* Base stock S, daily review, lost sales, same-day delivery from a supplier whose
+ * site goes down and up as a two-state chain (fails with 1/MTBF a day, recovers
+ * with 1/MTTR); while down it ships `capacity` of what it owes each day, the rest
+ * stays owed.  Since the position counts what is owed, the owed units are always
+ * S - x for end-of-day stock x, so (x, today's supplier state) is a Markov chain:
+ * up today: stock before demand y = S; down: y = x + floor(capacity (S - x));
+ * then x' = (y - D)^+ with D ~ Poisson(lambda). */
+static void check_disrupted(double lambda, int32_t S, double mtbf, double mttr, double capacity,
+                            uint64_t seed)
+{
+    printf("unreliable supplier: lambda %g, S %d, MTBF %g, MTTR %g, capacity %g\n", lambda, S,
+           mtbf, mttr, capacity);
+    int n = S + 1;
+    double p_fail = 1.0 / mtbf, p_fix = 1.0 / mttr;
+    /* States (x, u), u = 0 up, 1 down today; index 2 x + u. */
+    double *P = calloc((size_t)(4 * n * n), sizeof *P);
+    for (int x = 0; x < n; ++x) {
+        for (int u = 0; u < 2; ++u) {
+            for (int u2 = 0; u2 < 2; ++u2) {
+                double pu = u == 0 ? (u2 ? p_fail : 1 - p_fail) : (u2 ? 1 - p_fix : p_fix);
+                int y = u2 == 0 ? S : x + (int)floor(capacity * (S - x));
+                for (int x2 = 1; x2 <= y; ++x2)
+                    P[(2 * x + u) * 2 * n + 2 * x2 + u2] += pu * poisson_pmf(y - x2, lambda);
+                P[(2 * x + u) * 2 * n + 0 + u2] +=
+                    pu * (y > 0 ? 1.0 - gsl_cdf_poisson_P((unsigned)(y - 1), lambda) : 1.0);
+            }
+        }
+    }
+    int m = 2 * n;
+    double *pi = calloc((size_t)m, sizeof *pi), *next = calloc((size_t)m, sizeof *next);
+    pi[2 * S] = 1.0;
+    for (int it = 0; it < 200000; ++it) {
+        for (int j = 0; j < m; ++j)
+            next[j] = 0;
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < m; ++j)
+                next[j] += pi[i] * P[i * m + j];
+        double diff = 0;
+        for (int j = 0; j < m; ++j) {
+            diff += fabs(next[j] - pi[j]);
+            pi[j] = next[j];
+        }
+        if (diff < 1e-15)
+            break;
+    }
+    /* Expected end-of-day stock and lost units a day: the stock before demand y
+     * follows from the state of the previous day and today's supplier state. */
+    double on_hand = 0, lost = 0, down = 0;
+    for (int x = 0; x < n; ++x)
+        for (int u = 0; u < 2; ++u) {
+            on_hand += pi[2 * x + u] * x;
+            down += pi[2 * x + u] * u;
+            for (int u2 = 0; u2 < 2; ++u2) {
+                double pu = u == 0 ? (u2 ? p_fail : 1 - p_fail) : (u2 ? 1 - p_fix : p_fix);
+                int y = u2 == 0 ? S : x + (int)floor(capacity * (S - x));
+                for (int64_t d = y + 1; d <= poisson_top(lambda) + y; ++d)
+                    lost += pi[2 * x + u] * pu * poisson_pmf(d, lambda) * (double)(d - y);
+            }
+        }
+
+    const int32_t days = 365;
+    ech_scenario sc;
+    single_stage(&sc, lambda, 0, S, -1, ECH_POLICY_BASE_STOCK, ECH_UNMET_LOST, days, REPS / 4,
+                 seed, 1.0, 2.0, 0.0);
+    ech_disruptions *dis = &sc.disruptions;
+    dis->n = 1;
+    dis->name = malloc(sizeof *dis->name);
+    dis->name[0] = strdup("plant");
+    dis->kind = malloc(1);
+    dis->kind[0] = ECH_DISRUPT_MARKOV;
+    dis->scope = malloc(1);
+    dis->scope[0] = ECH_SCOPE_SITE;
+    dis->target = calloc(1, sizeof(int32_t));
+    dis->mtbf_days = malloc(sizeof(double));
+    dis->mtbf_days[0] = mtbf;
+    dis->mttr_days = malloc(sizeof(double));
+    dis->mttr_days[0] = mttr;
+    dis->from_day = calloc(1, sizeof(int32_t));
+    dis->to_day = calloc(1, sizeof(int32_t));
+    dis->capacity = malloc(sizeof(double));
+    dis->capacity[0] = capacity;
+    dis->key = malloc(sizeof(uint64_t));
+    dis->key[0] = ech_hash_string("plant");
+    free(sc.variant[0].disruption_active);
+    sc.variant[0].disruption_active = malloc(1);
+    sc.variant[0].disruption_active[0] = 1;
+
+    sim s = simulate(&sc);
+    double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
+    check_mean("mean on hand", x, s.reps, on_hand);
+    free(x);
+    x = per_day(&s, 0, ECH_KPI_LOST, days);
+    check_mean("units lost per day", x, s.reps, lost);
+    free(x);
+    x = per_day(&s, 0, ECH_KPI_DISRUPTED_DAYS, days);
+    check_mean("share of days the supplier is down", x, s.reps, down);
+    free(x);
+    free(s.v);
+    ech_scenario_free(&sc);
+    free(P);
+    free(pi);
+    free(next);
+}
+
+static void test_unreliable_supplier_markov_chain(void **state)
+{
+    (void)state;
+    check_disrupted(2.0, 6, 40.0, 8.0, 0.0, 401);
+    check_disrupted(5.0, 12, 25.0, 10.0, 0.5, 402);
+    check_disrupted(0.5, 3, 120.0, 30.0, 0.0, 403);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_newsvendor),
         cmocka_unit_test(test_sS_markov_chain),
         cmocka_unit_test(test_serial_two_stage),
+        cmocka_unit_test(test_unreliable_supplier_markov_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
