@@ -501,7 +501,7 @@ static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int
                             "site '%s' of SKU '%s' has an unusable lead-time distribution in "
                             "variant '%s'",
                             sc->sites.id[sites[k]], sc->cat.id[p->sku], vt->name);
-    if (ech_supply_init(&s->supply, sc, p->sku, tables) != 0)
+    if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives) != 0)
         return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up", sc->cat.id[p->sku]);
     int32_t max_lead = 0;
     for (int k = 0; k < s->supply.n_sources; ++k) {

@@ -34,6 +34,7 @@ enum {
     GEN_SKU = 3,          /* a SKU's attributes and its number of stocking leaves */
     GEN_SKU_NAME = 4,     /* a SKU's name */
     GEN_ASSORTMENT = 5,   /* which leaves stock a SKU and their demand levels */
+    GEN_SKU_SOURCE = 6,   /* a SKU's site and alternative source */
 };
 
 /* The network generator has no seed of its own: a network is a function of its
@@ -78,6 +79,8 @@ ech_catalogue_gen ech_catalogue_gen_defaults(void)
         .skus = 1000,
         .seed = 1,
         .fast_share = 0.02,
+        .alternative_share = 0.0,
+        .alternative_premium = 0.15,
         .intermittent_share = 0.25,
         .cold_share = 0.06,
         .controlled_share = 0.03,
@@ -1157,6 +1160,53 @@ static void draw_sku(const ech_catalogue_gen *g, const ech_scenario *sc, const d
     *fast_out = fast;
 }
 
+/* Sites and alternative sources.  A SKU is made at one of its supplier's sites,
+ * chosen uniformly; a share of the generics (alternative_share) may also be bought
+ * from another supplier's site, preferably in another region so that a regional
+ * event does not take both, at a premium, while the primary site is down.  Without
+ * sites in the scenario, every SKU uses its supplier's first (default) site. */
+static void assign_sources(const ech_catalogue_gen *g, ech_scenario *sc)
+{
+    ech_catalogue *cat = &sc->cat;
+    const ech_sites *si = &sc->sites;
+    size_t un = (size_t)(cat->n > 0 ? cat->n : 1);
+    cat->site = ech_xmalloc(un * sizeof *cat->site, "SKU sites");
+    cat->alt_site = ech_xmalloc(un * sizeof *cat->alt_site, "SKU alternative sources");
+    cat->alt_rule = ech_xcalloc(un, sizeof *cat->alt_rule, "SKU alternative rules");
+    cat->alt_split = ech_xcalloc(un, sizeof *cat->alt_split, "SKU alternative splits");
+    cat->alt_premium = ech_xcalloc(un, sizeof *cat->alt_premium, "SKU alternative premiums");
+    int32_t *pool = ech_xmalloc((size_t)(si->n > 0 ? si->n : 1) * sizeof *pool, "site pool");
+    for (int32_t s = 0; s < cat->n; ++s) {
+        ech_pcg32 rng;
+        ech_stream_init(&rng, g->seed, ECH_STREAM_GENERATOR, (uint64_t)s, GEN_SKU_SOURCE, 0);
+        cat->alt_site[s] = -1;
+        if (si->n == 0) {
+            cat->site[s] = -1; /* the default sites come later (ech_scenario_finalize) */
+            continue;
+        }
+        int32_t n_own = 0;
+        for (int32_t i = 0; i < si->n; ++i)
+            if (si->supplier[i] == cat->supplier[s])
+                pool[n_own++] = i;
+        cat->site[s] = pool[ech_pcg32_bounded(&rng, (uint32_t)n_own)];
+        double u = ech_pcg32_uniform(&rng);
+        if (cat->substitution[s] != ECH_SUBST_GENERIC || !(u < g->alternative_share))
+            continue;
+        int32_t region = si->region[cat->site[s]];
+        int32_t n_alt = 0;
+        for (int pass = 0; pass < 2 && n_alt == 0; ++pass)
+            for (int32_t i = 0; i < si->n; ++i)
+                if (si->supplier[i] != cat->supplier[s] && (pass == 1 || si->region[i] != region))
+                    pool[n_alt++] = i;
+        if (n_alt == 0)
+            continue;
+        cat->alt_site[s] = pool[ech_pcg32_bounded(&rng, (uint32_t)n_alt)];
+        cat->alt_rule[s] = ECH_ALT_SWITCH;
+        cat->alt_premium[s] = g->alternative_premium;
+    }
+    free(pool);
+}
+
 ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, ech_error *err)
 {
     if (!g || !sc)
@@ -1311,6 +1361,8 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
         free(mark);
         free(chosen);
     }
+
+    assign_sources(g, sc);
 
     free(first);
     free(dem);

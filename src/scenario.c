@@ -531,14 +531,15 @@ void ech_scenario_default_variants(ech_scenario *sc)
     ech_catalogue *cat = &sc->cat;
     size_t nk = (size_t)(cat->n > 0 ? cat->n : 1);
     if (!cat->site) {
-        /* The supplier's first site. */
         cat->site = ech_xmalloc(nk * sizeof *cat->site, "SKU sites");
-        for (int32_t k = 0; k < cat->n; ++k) {
+        for (int32_t k = 0; k < cat->n; ++k)
             cat->site[k] = -1;
-            for (int32_t i = 0; i < sites->n && cat->site[k] < 0; ++i)
-                if (sites->supplier[i] == cat->supplier[k])
-                    cat->site[k] = i;
-        }
+    }
+    for (int32_t k = 0; k < cat->n; ++k) {
+        /* Unset (< 0): the supplier's first site. */
+        for (int32_t i = 0; i < sites->n && cat->site[k] < 0; ++i)
+            if (sites->supplier[i] == cat->supplier[k])
+                cat->site[k] = i;
     }
     if (!cat->alt_site) {
         cat->alt_site = ech_xmalloc(nk * sizeof *cat->alt_site, "SKU alternative sources");
@@ -554,6 +555,7 @@ void ech_scenario_default_variants(ech_scenario *sc)
         ech_variant *v = &sc->variant[0];
         v->name = ech_xstrdup("baseline", "variant name");
         v->lead_time_factor = 1.0;
+        v->use_alternatives = 1;
         v->allocation = sc->allocation;
         memcpy(v->rule, sc->rule, sizeof v->rule);
         v->disruption_active = ech_xmalloc((size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1),

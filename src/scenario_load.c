@@ -122,7 +122,7 @@ typedef struct y_variant {
     char *name, *description;
     char **disruptions;
     unsigned disruptions_count;
-    char *lead_time_factor, *allocation;
+    char *lead_time_factor, *allocation, *alternative_sources;
     y_policies *policies;
 } y_variant;
 
@@ -144,7 +144,7 @@ typedef struct y_network {
 
 typedef struct y_catalogue_gen {
     char *skus, *seed, *fast_share, *intermittent_share, *cold_share, *controlled_share,
-        *generic_share, *assortment_density;
+        *generic_share, *assortment_density, *alternative_share, *alternative_premium;
 } y_catalogue_gen;
 
 typedef struct y_catalogue {
@@ -329,6 +329,7 @@ static const cyaml_schema_field_t variant_fields[] = {
     STR_OPT("description", y_variant, description),
     SEQ_LIST("disruptions", y_variant, disruptions, &text_entry),
     STR_OPT("lead_time_factor", y_variant, lead_time_factor),
+    STR_OPT("alternative_sources", y_variant, alternative_sources),
     STR_OPT("allocation", y_variant, allocation),
     MAP_OPT("policies", y_variant, policies, policies_fields),
     CYAML_FIELD_END,
@@ -398,6 +399,8 @@ static const cyaml_schema_field_t catalogue_gen_fields[] = {
     STR_OPT("controlled_share", y_catalogue_gen, controlled_share),
     STR_OPT("generic_share", y_catalogue_gen, generic_share),
     STR_OPT("assortment_density", y_catalogue_gen, assortment_density),
+    STR_OPT("alternative_share", y_catalogue_gen, alternative_share),
+    STR_OPT("alternative_premium", y_catalogue_gen, alternative_premium),
     CYAML_FIELD_END,
 };
 
@@ -1713,6 +1716,14 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
             }
         }
 
+        v->use_alternatives = 1;
+        if (yv->alternative_sources) {
+            int on = 1;
+            if ((st = get_bool(c, V_KEY("alternative_sources"), yv->alternative_sources, &on)) != ECH_OK)
+                return st;
+            v->use_alternatives = (uint8_t)on;
+        }
+
         v->allocation = sc->allocation;
         if (yv->allocation) {
             int a = 0;
@@ -2070,6 +2081,7 @@ static ech_status parse_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
         {"catalogue.generate.controlled_share", y->controlled_share, &g->controlled_share, 0},
         {"catalogue.generate.generic_share", y->generic_share, &g->generic_share, 0},
         {"catalogue.generate.assortment_density", y->assortment_density, &g->assortment_density, 1},
+        {"catalogue.generate.alternative_share", y->alternative_share, &g->alternative_share, 0},
     };
     for (size_t i = 0; i < sizeof shares / sizeof shares[0]; ++i) {
         if (!shares[i].text)
@@ -2081,6 +2093,17 @@ static ech_status parse_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
             return key_fail(c, shares[i].key, "must be a share in %s0, 1], got %s",
                             shares[i].open_low ? "(" : "[", shares[i].text);
         *shares[i].dst = v;
+    }
+    if (y->alternative_premium) {
+        double v;
+        if ((st = get_double(c, "catalogue.generate.alternative_premium", y->alternative_premium,
+                             &v)) != ECH_OK)
+            return st;
+        if (!(v >= 0.0 && v <= 10.0))
+            return key_fail(c, "catalogue.generate.alternative_premium",
+                            "must be a fraction of unit cost in [0, 10], got %s",
+                            y->alternative_premium);
+        g->alternative_premium = v;
     }
     return ECH_OK;
 }
@@ -2664,6 +2687,7 @@ static void sb_variants(sbuf *b, const ech_scenario *sc)
         }
         sb_printf(b, "]\n    lead_time_factor: ");
         sb_num(b, vt->lead_time_factor);
+        sb_printf(b, "\n    alternative_sources: %s", vt->use_alternatives ? "true" : "false");
         sb_printf(b, "\n    allocation: %s\n    policies:\n",
                   vt->allocation < 3 ? allocation_names[vt->allocation] : "?");
         for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
@@ -2807,7 +2831,9 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
                           {"cold_share", g.cold_share},
                           {"controlled_share", g.controlled_share},
                           {"generic_share", g.generic_share},
-                          {"assortment_density", g.assortment_density}};
+                          {"assortment_density", g.assortment_density},
+                          {"alternative_share", g.alternative_share},
+                          {"alternative_premium", g.alternative_premium}};
             for (size_t i = 0; i < sizeof shares / sizeof shares[0]; ++i) {
                 sb_printf(&b, "    %s: ", shares[i].name);
                 sb_num(&b, shares[i].v);

@@ -97,6 +97,16 @@ static const char *human_number(double v, char *buf, size_t n)
     return buf;
 }
 
+/* Like human_number, with a sign for positive values. */
+static const char *signed_number(double v, char *buf, size_t n)
+{
+    if (n < 2)
+        return human_number(v, buf, n);
+    buf[0] = '+';
+    human_number(v, buf + (v > 0), n - 1);
+    return buf;
+}
+
 static void print_network(FILE *out, const ech_scenario *sc, const ech_run_report *rep, int32_t v)
 {
     double s[FIG_COUNT][5];
@@ -167,25 +177,24 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_run_re
     fprintf(out, "\nVariant '%s' against '%s' (mean change, +- 95%% interval; common random numbers):\n",
             var->name, sc->variant[0].name);
     group_summary(sc, rep, v, 0, 0, s);
-    fprintf(out, "  fill rate            %+7.2f points  +- %.2f\n", 100 * s[FIG_FILL][0],
+    fprintf(out, "  fill rate            %+9.2f points +- %.2f\n", 100 * s[FIG_FILL][0],
             100 * s[FIG_FILL][1]);
-    fprintf(out, "  stockout days        %+7.2f points  +- %.2f\n", 100 * s[FIG_STOCKOUT_SHARE][0],
+    fprintf(out, "  stockout days        %+9.2f points +- %.2f\n", 100 * s[FIG_STOCKOUT_SHARE][0],
             100 * s[FIG_STOCKOUT_SHARE][1]);
-    fprintf(out, "  lost/backordered     %s%s units  +- %s\n", s[FIG_LOST][0] > 0 ? "+" : "",
-            human_number(s[FIG_LOST][0], b1, sizeof b1), human_number(s[FIG_LOST][1], b2, sizeof b2));
-    fprintf(out, "  inventory value      %s%s  +- %s\n", s[FIG_VALUE][0] > 0 ? "+" : "",
-            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][1], b2, sizeof b2));
-    fprintf(out, "  total cost           %s%s  +- %s\n", s[FIG_COST][0] > 0 ? "+" : "",
-            human_number(s[FIG_COST][0], b1, sizeof b1), human_number(s[FIG_COST][1], b2, sizeof b2));
+    fprintf(out, "  lost/backordered     %9s units  +- %s\n", signed_number(s[FIG_LOST][0], b1, sizeof b1),
+            human_number(s[FIG_LOST][1], b2, sizeof b2));
+    fprintf(out, "  inventory value      %9s        +- %s\n", signed_number(s[FIG_VALUE][0], b1, sizeof b1),
+            human_number(s[FIG_VALUE][1], b2, sizeof b2));
+    fprintf(out, "  total cost           %9s        +- %s\n", signed_number(s[FIG_COST][0], b1, sizeof b1),
+            human_number(s[FIG_COST][1], b2, sizeof b2));
 
     fprintf(out, "  %-20s %11s %14s %14s\n", "by segment", "fill", "lost units", "recovery days");
     for (int32_t g = 0; g < sc->n_segments; ++g) {
         double m[FIG_COUNT][5];
         group_summary(sc, rep, v, 0, 1 + g, s);
         group_summary(sc, rep, v, -1, 1 + g, m);
-        fprintf(out, "  %-20s %+10.2f%% %s%13s %14.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
-                s[FIG_LOST][0] > 0 ? "+" : " ", human_number(s[FIG_LOST][0], b1, sizeof b1),
-                m[FIG_RECOVERY][0]);
+        fprintf(out, "  %-20s %+10.2f%% %14s %14.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
+                signed_number(s[FIG_LOST][0], b1, sizeof b1), m[FIG_RECOVERY][0]);
     }
 
     /* Hardest hit: the largest increases in lost units per replication. */

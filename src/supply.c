@@ -53,14 +53,15 @@ static void source_init(ech_supply_source *src, const ech_scenario *sc, int32_t 
     src->cancel_shortfall = r->shortfall == ECH_SUPPLY_CANCEL;
 }
 
-int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ech_dtable *tables)
+int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ech_dtable *tables,
+                    int use_alternatives)
 {
     memset(s, 0, sizeof *s);
     const ech_catalogue *cat = &sc->cat;
     source_init(&s->source[0], sc, cat->site[sku], tables);
     s->n_sources = 1;
     s->alt_rule = cat->alt_rule[sku];
-    if (s->alt_rule != ECH_ALT_NONE && cat->alt_site[sku] >= 0) {
+    if (use_alternatives && s->alt_rule != ECH_ALT_NONE && cat->alt_site[sku] >= 0) {
         source_init(&s->source[1], sc, cat->alt_site[sku], tables);
         s->n_sources = 2;
         s->alt_split = cat->alt_split[sku];

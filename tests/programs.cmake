@@ -26,6 +26,10 @@ echelon_program_test(determinism.demo bash ${ECHELON_SCRIPTS}/determinism.sh
     ${CMAKE_SOURCE_DIR}/scenarios/demo.yaml --replications 6 --days 60 --warmup 14)
 echelon_program_test(determinism.pharmacy_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_chain_csv.yaml --replications 20 --keep-replications)
+# Disruption scenario set: regional event, Markov plant failures, partial deliveries,
+# alternative sources and five variants.
+echelon_program_test(determinism.regional_outage bash ${ECHELON_SCRIPTS}/determinism.sh
+    ${CMAKE_SOURCE_DIR}/scenarios/regional_outage.yaml --replications 4 --days 200 --warmup 30)
 
 # The results file: readable by h5py and xarray, and the README's example runs.
 echelon_program_test(results.readers bash ${ECHELON_SCRIPTS}/results_readers.sh)

@@ -33,6 +33,8 @@ typedef struct ech_catalogue_gen {
     double controlled_share;  /* share of controlled substances */
     double generic_share;     /* share of SKUs with generic substitutes */
     double assortment_density;/* mean share of pharmacies stocking a typical SKU */
+    double alternative_share; /* share of generic SKUs with an alternative source */
+    double alternative_premium; /* their extra unit cost from it (fraction of unit cost) */
 } ech_catalogue_gen;
 
 /* Defaults used for keys a scenario leaves out. */
@@ -42,7 +44,10 @@ ech_catalogue_gen ech_catalogue_gen_defaults(void);
 /* Fills sc->net.  The scenario's other tables are untouched. */
 ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_error *err);
 
-/* Fills sc->cat, sc->segment and the assortment rows of sc->sl (demand at leaves,
+/* Fills sc->cat, sc->segment and the assortment rows of sc->sl.  A SKU is made at
+ * one of its supplier's sites (sc->sites, when the scenario has them); a share of
+ * the generics get an alternative source at another supplier's site, preferably in
+ * another region, used while the primary is down (ech_alt_rule switch).  Fills (demand at leaves,
  * policy fields -1 so the location kind's rule applies).  Needs sc->net (finalised
  * or not), sc->suppliers (at least one) and sc->seasons already set: SKUs are
  * spread over the suppliers and the season profiles. */

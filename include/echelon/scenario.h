@@ -305,6 +305,7 @@ typedef struct ech_variant {
     char *description;
     uint8_t *disruption_active; /* [disruptions.n]: which disruptions happen */
     double lead_time_factor;    /* multiplies every supplier lead time (mean and sd) */
+    uint8_t use_alternatives;   /* 1: SKUs with an alternative source use it */
     uint8_t allocation;         /* ech_allocation_rule */
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
 

@@ -42,7 +42,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     uint64_t seed = 0;
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0;
     double interval = 30.0;
-    const char *trace_sku = NULL, *trace_file = NULL;
+    const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL;
     int64_t trace_rep = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0, NULL},
@@ -56,6 +56,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS", "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
         {"trace", 0, CLI_STRING, &trace_sku, "SKU", "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
         {"trace-replication", 0, CLI_INT64, &trace_rep, "N", "replication to trace (default 0)", 0, 1e12, NULL},
+        {"trace-variant", 0, CLI_STRING, &trace_variant, "NAME", "variant to trace (default the baseline)", 0, 0, NULL},
         {"trace-file", 0, CLI_STRING, &trace_file, "FILE", "trace file (default results/NAME-trace-SKU.csv)", 0, 0, NULL},
         {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
         {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
@@ -118,6 +119,21 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         trace_file = default_trace;
     }
 
+    int32_t trace_variant_index = 0;
+    if (trace_variant) {
+        trace_variant_index = -1;
+        for (int32_t v = 0; v < sc.n_variants; ++v)
+            if (strcmp(sc.variant[v].name, trace_variant) == 0)
+                trace_variant_index = v;
+        if (trace_variant_index < 0) {
+            if (rank == 0)
+                fprintf(stderr, "echelon: error: --trace-variant: no variant '%s' in %s\n",
+                        trace_variant, pos[0]);
+            ech_scenario_free(&sc);
+            return 2;
+        }
+    }
+
     char created[32];
     if (rank == 0) {
         time_t now = time(NULL);
@@ -136,6 +152,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .command_line = command_line,
         .created = created,
         .trace_sku = trace_sku,
+        .trace_variant = trace_variant_index,
         .trace_replication = trace_rep,
         .trace_path = trace_file,
         .setup_seconds = wall_seconds() - t0,
