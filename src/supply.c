@@ -82,6 +82,7 @@ void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *
         src->ordered_today = 0;
         src->owed = 0;
         src->next_spell = 0;
+        src->capacity_until = INT32_MIN; /* ask the spells on the first day */
         ech_stream_init(&src->lead_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)sku,
                         (uint64_t)rep, (uint64_t)k);
         ech_stream_init(&src->reliability_rng, sc->seed, ECH_STREAM_SUPPLIER_RELIABILITY,
@@ -102,13 +103,19 @@ void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *
     }
 }
 
-double ech_supply_capacity(ech_supply_source *src, int32_t d)
+double ech_supply_capacity_change(ech_supply_source *src, int32_t d)
 {
     while (src->next_spell < src->n_spells && src->spells[src->next_spell].end <= d)
         ++src->next_spell;
-    if (src->next_spell < src->n_spells && src->spells[src->next_spell].start <= d)
-        return src->spells[src->next_spell].capacity;
-    return 1.0;
+    if (src->next_spell < src->n_spells && src->spells[src->next_spell].start <= d) {
+        src->capacity_now = src->spells[src->next_spell].capacity;
+        src->capacity_until = src->spells[src->next_spell].end;
+    } else {
+        src->capacity_now = 1.0;
+        src->capacity_until =
+            src->next_spell < src->n_spells ? src->spells[src->next_spell].start : INT32_MAX;
+    }
+    return src->capacity_now;
 }
 
 int32_t ech_supply_order(ech_supply *s, int32_t q, int32_t d)

@@ -3,7 +3,9 @@
 # scenario's model (generated 10,000-SKU catalogue, seasonal Poisson / negative
 # binomial demand, base stock and (s,S), lost sales, allocation, statistics),
 # excluding set-up and output.  Runs 1 rank x 1 thread, then 1 rank x 2 threads and
-# 2 ranks x 1 thread, and prints the figure of merit and the speed-ups.
+# 2 ranks x 1 thread, and prints the figure of merit and the speed-ups; then the same
+# model with unreliable suppliers and disruptions (scenarios/demo_disrupted.yaml) at
+# 1 x 1, to show what the supplier model costs.
 # Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 20, scenarios/demo.yaml)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,3 +44,11 @@ for cfg in "1 2" "2 1"; do
     printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   speed-up %sx\n' \
         "$ranks rank(s) x $threads thread(s)" "$t" "$f" "$speedup"
 done
+
+if [ -z "${2:-}" ]; then
+    scenario=$root/scenarios/demo_disrupted.yaml
+    read -r _ td fd <<<"$(run 1x1 1 1)"
+    ratio=$(awk -v a="$fd" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
+    printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   %s%% of plain\n' \
+        "disrupted, 1 x 1" "$td" "$fd" "$ratio"
+fi

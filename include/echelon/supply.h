@@ -56,6 +56,8 @@ typedef struct ech_supply_source {
     /* Per replication. */
     ech_outage *spells;
     int32_t n_spells, cap_spells, next_spell;
+    int32_t capacity_until;         /* capacity_now holds for days before this one */
+    double capacity_now;
     int32_t ordered_today;          /* units ordered today, not yet processed */
     int32_t owed;                   /* units owed from earlier days */
     ech_pcg32 lead_rng, reliability_rng;
@@ -82,8 +84,14 @@ void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *
                       int64_t rep, ech_arena *arena);
 
 /* The share of normal supply a source delivers on simulated day d: 1 when up.
- * Days must be asked in increasing order within a replication. */
-double ech_supply_capacity(ech_supply_source *src, int32_t d);
+ * Days must be asked in increasing order within a replication.  Asked every day,
+ * so the answer is cached until the next change of spell. */
+double ech_supply_capacity_change(ech_supply_source *src, int32_t d);
+
+static inline double ech_supply_capacity(ech_supply_source *src, int32_t d)
+{
+    return d < src->capacity_until ? src->capacity_now : ech_supply_capacity_change(src, d);
+}
 
 /* The warehouse orders q units on day d: split between the sources by the SKU's
  * rule (while the primary is down, switch to the alternative).  Returns the units
