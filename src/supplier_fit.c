@@ -1457,7 +1457,8 @@ static void write_int_list(FILE *out, const char *key, int indent, const int32_t
  * (a beta with a + b = 1, the widest that is not U-shaped at both ends). */
 static void beta_moments(const ech_supplier_fit *s, double *m, double *sd)
 {
-    *m = s->fraction_mean;
+    /* Strictly inside (0, 1) even after printing to 6 digits, as the loader wants. */
+    *m = fmin(fmax(s->fraction_mean, 1e-4), 1.0 - 1e-4);
     double limit = sqrt(*m * (1.0 - *m));
     *sd = s->fraction_sd;
     if (!(*sd > 0.0))
@@ -1544,13 +1545,15 @@ void ech_fit_write_yaml(FILE *out, const ech_fit_history *h, const ech_fit_resul
             if (s->n_partial > 0) {
                 double m, sd;
                 beta_moments(s, &m, &sd);
-                fprintf(out, "    partial: {probability: %.4g, fraction_mean: %.4g, fraction_sd: %.4g}\n",
+                fprintf(out, "    partial: {probability: %.6g, fraction_mean: %.6g, fraction_sd: %.6g}\n",
                         s->partial_prob, m, sd);
             } else {
                 fprintf(out, "    # no partial deliveries in %lld lines with both quantities\n",
                         (long long)s->n_qty);
             }
-            fprintf(out, "    cancel_probability: %.4g\n", s->cancel_prob);
+            /* The loader wants [0, 1): a supplier that cancelled every line in the
+             * history still delivers with a tiny chance in the model. */
+            fprintf(out, "    cancel_probability: %.6g\n", fmin(s->cancel_prob, 0.9999));
             if (s->n_partial > 0)
                 fprintf(out, "    shortfall: %s\n",
                         opt->shortfall == ECH_SUPPLY_CANCEL ? "cancel" : "backorder");
