@@ -5,7 +5,12 @@
  * arguments (parallel HDF5 requires it for anything that changes the file's structure
  * or attributes).  Raw data is written with collective transfers: each rank selects
  * its own block of skulocs, ranks with no data select nothing, and the small tables
- * (catalogue, network, totals) are supplied by rank 0 alone.
+ * (catalogue, network, supply, totals, comparisons) are supplied by rank 0 alone.
+ *
+ * Variants.  The baseline (variant 0) is written where format 1.0 had the run's
+ * results (/skuloc, /totals), every other variant under /variants/<name>/ with its
+ * comparison to the baseline; the same functions write both, given the parent group
+ * and the variant.
  *
  * Failures.  HDF5's own error printing is switched off while writing and every return
  * code is checked; the first failure on a rank is recorded with what failed and the
@@ -416,6 +421,92 @@ static int32_t *iota32(int64_t n)
     return v;
 }
 
+/* A dimension scale of the indices 0 .. n-1 (int32): sku, location, supplier, ... */
+static hid_t index_scale(writer *w, hid_t loc, const char *name, int64_t n,
+                         const char *description)
+{
+    int32_t *idx = iota32(n);
+    hid_t d = scale_create(w, loc, name, H5T_NATIVE_INT32, (hsize_t)(n > 0 ? n : 0), idx, "1",
+                           description);
+    free(idx);
+    return d;
+}
+
+/* The replication scale 0 .. replications-1 (int64) of a group. */
+static hid_t replication_scale(writer *w, hid_t loc)
+{
+    const int64_t R = w->sc->replications;
+    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
+    for (int64_t r = 0; r < R; ++r)
+        reps[r] = r;
+    hid_t d = scale_create(w, loc, "replication", H5T_NATIVE_INT64, (hsize_t)R, reps, "1",
+                           "replication index");
+    free(reps);
+    return d;
+}
+
+/* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
+ * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
+ * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings
+ * in a malloc'd array. */
+static char **link_names(char *const *names, int32_t n, const char *fallback)
+{
+    char **out = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *out, "group names");
+    for (int32_t i = 0; i < n; ++i) {
+        const char *raw = names && names[i] ? names[i] : "";
+        size_t len = strlen(raw), size = len + strlen(fallback) + 16;
+        char *name = ech_xmalloc(size, "group name");
+        if (len == 0 || strcmp(raw, ".") == 0 || strcmp(raw, "..") == 0)
+            snprintf(name, size, "%s_%d", fallback, (int)i);
+        else
+            for (size_t c = 0; c <= len; ++c)
+                name[c] = raw[c] == '/' ? '_' : raw[c];
+        for (int32_t o = 0; o < i; ++o)
+            if (strcmp(out[o], name) == 0) {
+                len = strlen(name);
+                name = ech_xrealloc(name, len + 16, "group name");
+                snprintf(name + len, 16, "_%d", (int)i);
+                o = -1; /* check the longer name against all again */
+            }
+        out[i] = name;
+    }
+    return out;
+}
+
+static void free_names(char **names, int32_t n)
+{
+    for (int32_t i = 0; names && i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
+/* The names of the variants, in order (pointers into the scenario). */
+static char **variant_names(const ech_scenario *sc)
+{
+    char **names = ech_xcalloc((size_t)sc->n_variants, sizeof *names, "variant names");
+    for (int32_t v = 0; v < sc->n_variants; ++v)
+        names[v] = sc->variant[v].name;
+    return names;
+}
+
+/* names[i] for the i with keep[i] != 0 (all when keep is NULL) joined by ", ". */
+static char *join_names(char *const *names, int32_t n, const uint8_t *keep)
+{
+    size_t len = 1;
+    for (int32_t i = 0; i < n; ++i)
+        if (!keep || keep[i])
+            len += strlen(names[i] ? names[i] : "") + 2;
+    char *s = ech_xmalloc(len, "list of names");
+    s[0] = '\0';
+    for (int32_t i = 0; i < n; ++i)
+        if (!keep || keep[i]) {
+            if (s[0])
+                strcat(s, ", ");
+            strcat(s, names[i] ? names[i] : "");
+        }
+    return s;
+}
+
 /* ------------------------------------------------------------------------------
  * Root attributes
  * ------------------------------------------------------------------------------ */
@@ -465,6 +556,33 @@ static char *resolved_text_everywhere(writer *w)
     return text;
 }
 
+/* What variant v changes, as attributes of obj, each name preceded by `prefix`:
+ * on a variant's group (prefix "") and, for the baseline, at the root ("baseline_"). */
+static void variant_attributes(writer *w, hid_t obj, int32_t v, const char *prefix)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_variant *var = &sc->variant[v];
+    const ech_disruptions *d = &sc->disruptions;
+    char name[64];
+#define PREFIXED(s) (snprintf(name, sizeof name, "%s%s", prefix, s), name)
+    attr_text(w, obj, PREFIXED("name"), var->name);
+    attr_text(w, obj, PREFIXED("description"), var->description);
+    attr_i32(w, obj, PREFIXED("variant_index"), v);
+    attr_f64(w, obj, PREFIXED("lead_time_factor"), var->lead_time_factor);
+    attr_text(w, obj, PREFIXED("allocation"), allocation_word(var->allocation));
+    attr_i32(w, obj, PREFIXED("alternative_sources"), var->use_alternatives ? 1 : 0);
+    char *active = join_names(d->name, d->n, var->disruption_active);
+    attr_text(w, obj, PREFIXED("active_disruptions"), active);
+    free(active);
+    int32_t *index = iota32(d->n), n_active = 0;
+    for (int32_t i = 0; i < d->n; ++i)
+        if (var->disruption_active[i])
+            index[n_active++] = i;
+    attr_write(w, obj, PREFIXED("active_disruption_index"), H5T_NATIVE_INT32, n_active, index);
+    free(index);
+#undef PREFIXED
+}
+
 static void write_root(writer *w)
 {
     const ech_scenario *sc = w->sc;
@@ -496,10 +614,18 @@ static void write_root(writer *w)
     attr_i32(w, root, "n_ranks", info->n_ranks);
     attr_i32(w, root, "n_threads", info->n_threads);
     free(resolved);
+
+    attr_i32(w, root, "n_variants", sc->n_variants);
+    char **names = variant_names(sc);
+    char *joined = join_names(names, sc->n_variants, NULL);
+    attr_text(w, root, "variants", joined);
+    free(joined);
+    free(names);
+    variant_attributes(w, root, 0, "baseline_");
 }
 
 /* ------------------------------------------------------------------------------
- * /catalogue and /network
+ * /catalogue, /network and /supply
  * ------------------------------------------------------------------------------ */
 
 static void write_catalogue(writer *w)
@@ -510,10 +636,7 @@ static void write_catalogue(writer *w)
     hid_t g = group_create(w, w->file, "catalogue",
                            "the SKUs: one entry per SKU, indexed by the sku dimension");
 
-    int32_t *idx = iota32(cat->n);
-    hid_t sku = scale_create(w, g, "sku", H5T_NATIVE_INT32, n, idx, "1",
-                             "SKU index (the sku_index of /skuloc)");
-    free(idx);
+    hid_t sku = index_scale(w, g, "sku", cat->n, "SKU index (the sku_index of /skuloc)");
     text_table(w, g, "sku_id", cat->id, cat->n, sku, "SKU id as in the input");
     text_table(w, g, "sku_name", cat->name, cat->n, sku, "SKU display name");
     small_table(w, g, "unit_cost", H5T_NATIVE_DOUBLE, n, cat->unit_cost, sku, "currency/unit",
@@ -534,20 +657,30 @@ static void write_catalogue(writer *w)
                 "substitutability code", "0=unique,1=generic");
     small_table(w, g, "segment_index", H5T_NATIVE_INT32, n, cat->segment, sku, "1",
                 "index of the SKU's segment into segment_names", NULL);
+    small_table(w, g, "site_index", H5T_NATIVE_INT32, n, cat->site, sku, "1",
+                "index of the site the SKU is supplied from into /supply/site_id", NULL);
+    small_table(w, g, "alt_site_index", H5T_NATIVE_INT32, n, cat->alt_site, sku, "1",
+                "index of the alternative source into /supply/site_id; -1: none", NULL);
+    small_table(w, g, "alt_rule", H5T_NATIVE_UINT8, n, cat->alt_rule, sku, "1",
+                "when the alternative source is used: never, while the primary site is "
+                "disrupted (switch), or for a fixed share of every order (split)",
+                "0=none,1=switch,2=split");
+    small_table(w, g, "alt_split", H5T_NATIVE_DOUBLE, n, cat->alt_split, sku, "1",
+                "share of every order placed with the alternative source (alt_rule split)",
+                NULL);
+    small_table(w, g, "alt_premium", H5T_NATIVE_DOUBLE, n, cat->alt_premium, sku, "1",
+                "extra cost of a unit from the alternative source, as a fraction of unit_cost",
+                NULL);
     close_dataset(sku);
 
-    idx = iota32(sc->suppliers.n);
-    hid_t sup = scale_create(w, g, "supplier", H5T_NATIVE_INT32, (hsize_t)sc->suppliers.n, idx,
-                             "1", "supplier index (the supplier_index of a SKU)");
-    free(idx);
+    hid_t sup = index_scale(w, g, "supplier", sc->suppliers.n,
+                            "supplier index (the supplier_index of a SKU)");
     text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
                "supplier id as in the input");
     close_dataset(sup);
 
-    idx = iota32(sc->n_segments);
-    hid_t seg = scale_create(w, g, "segment", H5T_NATIVE_INT32, (hsize_t)sc->n_segments, idx,
-                             "1", "segment index (the segment_index of a SKU)");
-    free(idx);
+    hid_t seg = index_scale(w, g, "segment", sc->n_segments,
+                            "segment index (the segment_index of a SKU)");
     text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
     close_dataset(seg);
     close_group(g);
@@ -559,10 +692,8 @@ static void write_network(writer *w)
     hsize_t n = (hsize_t)net->n;
     hid_t g = group_create(w, w->file, "network",
                            "the locations of the supply tree, indexed by the location dimension");
-    int32_t *idx = iota32(net->n);
-    hid_t loc = scale_create(w, g, "location", H5T_NATIVE_INT32, n, idx, "1",
-                             "location index (the location_index of /skuloc)");
-    free(idx);
+    hid_t loc = index_scale(w, g, "location", net->n,
+                            "location index (the location_index of /skuloc)");
     text_table(w, g, "location_id", net->id, net->n, loc, "location id as in the input");
     text_table(w, g, "location_name", net->name, net->n, loc, "location display name");
     small_table(w, g, "kind", H5T_NATIVE_UINT8, n, net->kind, loc, "1", "location kind code",
@@ -582,13 +713,174 @@ static void write_network(writer *w)
     close_group(g);
 }
 
+/* The sites' lanes to the central warehouse: the lead-time records as columns. */
+static void site_lead_times(writer *w, hid_t g, hid_t site)
+{
+    const ech_sites *s = &w->sc->sites;
+    size_t n = (size_t)(s->n > 0 ? s->n : 1);
+    uint8_t *dist = ech_xmalloc(n, "site lead-time columns");
+    double *mean = ech_xmalloc(n * sizeof *mean, "site lead-time columns");
+    double *sd = ech_xmalloc(n * sizeof *sd, "site lead-time columns");
+    int32_t *lo = ech_xmalloc(n * sizeof *lo, "site lead-time columns");
+    int32_t *hi = ech_xmalloc(n * sizeof *hi, "site lead-time columns");
+    for (int32_t i = 0; i < s->n; ++i) {
+        dist[i] = s->lead_time[i].dist;
+        mean[i] = s->lead_time[i].mean;
+        sd[i] = s->lead_time[i].sd;
+        lo[i] = s->lead_time[i].min_days;
+        hi[i] = s->lead_time[i].max_days;
+    }
+    hsize_t m = (hsize_t)s->n;
+    small_table(w, g, "site_lead_time_distribution", H5T_NATIVE_UINT8, m, dist, site, "1",
+                "distribution of the lane's lead time (at lead_time_factor 1)",
+                "0=fixed,1=gamma,2=lognormal,3=empirical");
+    small_table(w, g, "site_lead_time_mean", H5T_NATIVE_DOUBLE, m, mean, site, "day",
+                "mean lead time of the lane site -> central warehouse", NULL);
+    small_table(w, g, "site_lead_time_sd", H5T_NATIVE_DOUBLE, m, sd, site, "day",
+                "standard deviation of the lead time (unused for fixed)", NULL);
+    small_table(w, g, "site_lead_time_min_days", H5T_NATIVE_INT32, m, lo, site, "day",
+                "shortest lead time: sampled days are truncated to [min_days, max_days]", NULL);
+    small_table(w, g, "site_lead_time_max_days", H5T_NATIVE_INT32, m, hi, site, "day",
+                "longest lead time", NULL);
+    free(dist);
+    free(mean);
+    free(sd);
+    free(lo);
+    free(hi);
+}
+
+/* How each supplier fails to deliver: the reliability records as columns. */
+static void supplier_reliability(writer *w, hid_t g, hid_t supplier)
+{
+    const ech_suppliers *s = &w->sc->suppliers;
+    size_t n = (size_t)(s->n > 0 ? s->n : 1);
+    double *col = ech_xmalloc(4 * n * sizeof *col, "supplier reliability columns");
+    uint8_t *shortfall = ech_xmalloc(n, "supplier reliability columns");
+    for (int32_t i = 0; i < s->n; ++i) {
+        col[0 * n + (size_t)i] = s->reliability[i].partial_prob;
+        col[1 * n + (size_t)i] = s->reliability[i].partial_mean;
+        col[2 * n + (size_t)i] = s->reliability[i].partial_sd;
+        col[3 * n + (size_t)i] = s->reliability[i].cancel_prob;
+        shortfall[i] = s->reliability[i].shortfall;
+    }
+    hsize_t m = (hsize_t)s->n;
+    small_table(w, g, "partial_probability", H5T_NATIVE_DOUBLE, m, col, supplier, "1",
+                "probability that a shipment delivers only part of what is owed", NULL);
+    small_table(w, g, "partial_fraction_mean", H5T_NATIVE_DOUBLE, m, col + n, supplier, "1",
+                "mean delivered fraction of a partial shipment (beta distribution)", NULL);
+    small_table(w, g, "partial_fraction_sd", H5T_NATIVE_DOUBLE, m, col + 2 * n, supplier, "1",
+                "standard deviation of the delivered fraction of a partial shipment", NULL);
+    small_table(w, g, "cancel_probability", H5T_NATIVE_DOUBLE, m, col + 3 * n, supplier, "1",
+                "probability that an order is cancelled outright", NULL);
+    small_table(w, g, "shortfall", H5T_NATIVE_UINT8, m, shortfall, supplier, "1",
+                "what happens to units a partial shipment or a disrupted site does not "
+                "deliver: they stay owed (backorder) or are dropped (cancel)",
+                "0=backorder,1=cancel");
+    free(col);
+    free(shortfall);
+}
+
+static void write_supply(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_sites *s = &sc->sites;
+    const ech_disruptions *d = &sc->disruptions;
+    hid_t g = group_create(w, w->file, "supply",
+                           "the supply model: supplier sites and their lanes to the central "
+                           "warehouse, regions, supplier reliability and disruptions");
+
+    hid_t site = index_scale(w, g, "site", s->n,
+                             "site index (the site_index and alt_site_index of /catalogue)");
+    text_table(w, g, "site_id", s->id, s->n, site,
+               "site id as in the input (a supplier given without sites has one site with the "
+               "supplier's id)");
+    small_table(w, g, "site_supplier_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->supplier, site,
+                "1", "index of the site's supplier into supplier_id", NULL);
+    small_table(w, g, "site_region_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->region, site,
+                "1", "index of the site's region into region_names", NULL);
+    site_lead_times(w, g, site);
+    close_dataset(site);
+
+    hid_t region = index_scale(w, g, "region", sc->n_regions,
+                               "region index (the site_region_index of a site)");
+    text_table(w, g, "region_names", sc->region, sc->n_regions, region,
+               "region name (region 0 is \"default\")");
+    close_dataset(region);
+
+    hid_t sup = index_scale(w, g, "supplier", sc->suppliers.n,
+                            "supplier index (the site_supplier_index of a site)");
+    text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
+               "supplier id as in the input");
+    supplier_reliability(w, g, sup);
+    close_dataset(sup);
+
+    hsize_t n = (hsize_t)d->n;
+    hid_t dis = index_scale(w, g, "disruption", d->n, "disruption index");
+    text_table(w, g, "disruption_name", d->name, d->n, dis, "disruption name as in the input");
+    small_table(w, g, "disruption_kind", H5T_NATIVE_UINT8, n, d->kind, dis, "1",
+                "markov: up and down spells in every replication; scripted: down over fixed "
+                "days", "0=markov,1=scripted");
+    small_table(w, g, "disruption_scope", H5T_NATIVE_UINT8, n, d->scope, dis, "1",
+                "what goes down: one site, every site of one supplier or of one region "
+                "together, or every site on its own timeline",
+                "0=site,1=supplier,2=region,3=each_site");
+    small_table(w, g, "disruption_target_index", H5T_NATIVE_INT32, n, d->target, dis, "1",
+                "by scope: index into site_id, supplier_id or region_names; -1 for each_site",
+                NULL);
+    small_table(w, g, "disruption_mtbf_days", H5T_NATIVE_DOUBLE, n, d->mtbf_days, dis, "day",
+                "markov: mean days up between failures (0 for scripted)", NULL);
+    small_table(w, g, "disruption_mttr_days", H5T_NATIVE_DOUBLE, n, d->mttr_days, dis, "day",
+                "markov: mean days down (0 for scripted)", NULL);
+    small_table(w, g, "disruption_from_day", H5T_NATIVE_INT32, n, d->from_day, dis, "day",
+                "scripted: first scenario day down (0 for markov)", NULL);
+    small_table(w, g, "disruption_to_day", H5T_NATIVE_INT32, n, d->to_day, dis, "day",
+                "scripted: first scenario day up again (0 for markov)", NULL);
+    small_table(w, g, "disruption_capacity", H5T_NATIVE_DOUBLE, n, d->capacity, dis, "1",
+                "share of normal supply a site still ships while down", NULL);
+    close_dataset(dis);
+    close_group(g);
+}
+
 /* ------------------------------------------------------------------------------
- * /skuloc
+ * skuloc groups: /skuloc (the baseline) and /variants/<name>/skuloc
  * ------------------------------------------------------------------------------ */
 
 typedef struct skuloc_scales {
     hid_t skuloc, quantile, replication;
 } skuloc_scales;
+
+/* The scales of a skuloc group.  Every such group has its own (h5netcdf looks for
+ * dimensions in the group and its ancestors only); the skuloc scale is as long as
+ * the skulocs and every rank writes its block. */
+static void skuloc_scales_create(writer *w, hid_t g, skuloc_scales *s)
+{
+    const ech_scenario *sc = w->sc;
+    const hsize_t n = (hsize_t)sc->sl.n;
+    const int64_t nloc = w->end - w->begin;
+    s->skuloc = dataset_create(w, g, "skuloc", H5T_NATIVE_INT64, 1, &n, 1);
+    describe(w, s->skuloc, "1", "SKU-location index (skulocs sorted by SKU, then parents "
+                                "before children)");
+    int64_t *ids = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * sizeof *ids, "skuloc scale");
+    for (int64_t i = 0; i < nloc; ++i)
+        ids[i] = w->begin + i;
+    write_rows(w, s->skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
+               ids, 1, 0);
+    free(ids);
+    if (s->skuloc >= 0 && !w->failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
+        fail_h5(w, "making skuloc a dimension scale");
+
+    s->quantile = scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE,
+                               (hsize_t)sc->output.n_quantiles, sc->output.quantiles, "1",
+                               "probability of each quantile");
+    s->replication = replication_scale(w, g);
+}
+
+static void skuloc_scales_close(skuloc_scales *s)
+{
+    close_dataset(s->replication);
+    close_dataset(s->quantile);
+    close_dataset(s->skuloc);
+}
 
 /* A per-skuloc column of the scenario (whole-scenario array `all`): each rank writes
  * its own block. */
@@ -648,103 +940,92 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
     close_dataset(d);
 }
 
-static void write_skuloc(writer *w)
+/* The columns that describe the skulocs themselves (the same in every variant): at
+ * /skuloc only. */
+static void skuloc_identity(writer *w, hid_t g, const skuloc_scales *s)
 {
-    const ech_scenario *sc = w->sc;
-    const ech_skulocs *sl = &sc->sl;
-    const ech_variant *base = &sc->variant[0]; /* the baseline's resolved policy */
-    const ech_run_results *res = w->res;
-    const int64_t nloc = w->end - w->begin;
-    const hsize_t n = (hsize_t)sl->n;
-    const hsize_t nq = (hsize_t)sc->output.n_quantiles;
-    const hsize_t R = (hsize_t)sc->replications;
-    const hsize_t K = ECH_KPI_COUNT;
-    const hsize_t ns = (hsize_t)res->n_stats;
-
-    hid_t g = group_create(w, w->file, "skuloc",
-                           "per SKU-location: the resolved policy and one group per KPI with "
-                           "its distribution across replications");
-    skuloc_scales s;
-
-    /* The skuloc scale is as long as the skulocs: every rank writes its block. */
-    s.skuloc = dataset_create(w, g, "skuloc", H5T_NATIVE_INT64, 1, &n, 1);
-    describe(w, s.skuloc, "1", "SKU-location index (skulocs sorted by SKU, then parents "
-                               "before children)");
-    int64_t *ids = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * sizeof *ids, "skuloc scale");
-    for (int64_t i = 0; i < nloc; ++i)
-        ids[i] = w->begin + i;
-    write_rows(w, s.skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
-               ids, 1, 0);
-    free(ids);
-    if (s.skuloc >= 0 && !w->failed && H5DSset_scale(s.skuloc, "skuloc") < 0)
-        fail_h5(w, "making skuloc a dimension scale");
-
-    s.quantile = scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, nq, sc->output.quantiles,
-                              "1", "probability of each quantile");
-    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
-    for (hsize_t r = 0; r < R; ++r)
-        reps[r] = (int64_t)r;
-    s.replication = scale_create(w, g, "replication", H5T_NATIVE_INT64, R, reps, "1",
-                                 "replication index");
-    free(reps);
-
-    skuloc_column(w, g, &s, "sku_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->sku, "1",
+    const ech_skulocs *sl = &w->sc->sl;
+    skuloc_column(w, g, s, "sku_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->sku, "1",
                   "index into /catalogue", NULL);
-    skuloc_column(w, g, &s, "location_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->location,
+    skuloc_column(w, g, s, "location_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->location,
                   "1", "index into /network", NULL);
-    skuloc_column(w, g, &s, "parent_skuloc", H5T_NATIVE_INT64, sizeof(int64_t), sl->parent, "1",
+    skuloc_column(w, g, s, "parent_skuloc", H5T_NATIVE_INT64, sizeof(int64_t), sl->parent, "1",
                   "skuloc of the same SKU at the parent location; -1 at the root", NULL);
-    skuloc_column(w, g, &s, "demand_mean", H5T_NATIVE_DOUBLE, sizeof(double), sl->demand_mean,
+    skuloc_column(w, g, s, "demand_mean", H5T_NATIVE_DOUBLE, sizeof(double), sl->demand_mean,
                   "unit/day",
                   "mean daily customer demand averaged over a year, before trend (0 upstream)",
                   NULL);
     if (sl->expected_outflow)
-        skuloc_column(w, g, &s, "expected_outflow", H5T_NATIVE_DOUBLE, sizeof(double),
+        skuloc_column(w, g, s, "expected_outflow", H5T_NATIVE_DOUBLE, sizeof(double),
                       sl->expected_outflow, "unit/day",
                       "expected daily outflow (own demand and every demand point below) "
                       "over the measured days",
                       NULL);
-    skuloc_column(w, g, &s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), base->policy, "1",
+}
+
+/* Variant v's resolved policy, one column per parameter. */
+static void skuloc_policy(writer *w, hid_t g, const skuloc_scales *s, int32_t v)
+{
+    const ech_variant *var = &w->sc->variant[v];
+    skuloc_column(w, g, s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), var->policy, "1",
                   "resolved inventory policy code", "0=base_stock,1=s_S");
-    skuloc_column(w, g, &s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), base->order_up_to,
+    skuloc_column(w, g, s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), var->order_up_to,
                   "unit", "resolved order-up-to level S", NULL);
-    skuloc_column(w, g, &s, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
-                  base->reorder_point, "unit",
+    skuloc_column(w, g, s, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
+                  var->reorder_point, "unit",
                   "resolved reorder point s: order when the inventory position is <= s", NULL);
-    skuloc_column(w, g, &s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), base->review_days,
+    skuloc_column(w, g, s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), var->review_days,
                   "day", "resolved review period R", NULL);
-    if (base->min_order_qty)
-        skuloc_column(w, g, &s, "min_order_qty", H5T_NATIVE_INT32, sizeof(int32_t),
-                      base->min_order_qty, "unit", "minimum order quantity", NULL);
+    if (var->min_order_qty)
+        skuloc_column(w, g, s, "min_order_qty", H5T_NATIVE_INT32, sizeof(int32_t),
+                      var->min_order_qty, "unit", "minimum order quantity", NULL);
+}
+
+/* The skuloc group of variant v in `parent`: the scales, the identity columns (the
+ * baseline only), the resolved policy and one group per KPI. */
+static void write_skuloc(writer *w, hid_t parent, int32_t v, const char *description)
+{
+    const ech_run_results *res = w->res;
+    const hsize_t nq = (hsize_t)w->sc->output.n_quantiles;
+    const hsize_t R = (hsize_t)w->sc->replications;
+    const hsize_t K = ECH_KPI_COUNT;
+    const hsize_t ns = (hsize_t)res->n_stats;
+    /* A rank without skulocs may hold no arrays at all. */
+    const double *stats = res->stats ? res->stats[v] : NULL;
+    const double *reps = res->reps ? res->reps[v] : NULL;
+
+    hid_t g = group_create(w, parent, "skuloc", description);
+    skuloc_scales s;
+    skuloc_scales_create(w, g, &s);
+    if (v == 0)
+        skuloc_identity(w, g, &s);
+    skuloc_policy(w, g, &s, v);
 
     for (hsize_t k = 0; k < K; ++k) {
         const ech_field_info *kpi = &ech_kpi_info[k];
         hid_t kg = group_create(w, g, kpi->name, NULL);
         describe(w, kg, kpi->units, kpi->description);
         /* stats[((x - begin) * K + k) * ns + j]: row stride K * ns, KPI k at k * ns. */
-        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", res->stats[0],
+        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", stats,
                     K * ns, k * ns);
         kpi_dataset(w, kg, &s, kpi, "sd", KPI_ONE, 1,
                     "sample standard deviation across replications (0 with one replication)",
-                    res->stats[0], K * ns, k * ns + 1);
+                    stats, K * ns, k * ns + 1);
         kpi_dataset(w, kg, &s, kpi, "quantiles", KPI_QUANTILES, nq,
                     "quantiles across replications at the probabilities of the quantile "
                     "dimension",
-                    res->stats[0], K * ns, k * ns + 2);
+                    stats, K * ns, k * ns + 2);
         if (w->keep_replications)
             kpi_dataset(w, kg, &s, kpi, "replications", KPI_REPLICATIONS, R,
-                        "value in each replication", res->reps ? res->reps[0] : NULL, K * R,
-                        k * R);
+                        "value in each replication", reps, K * R, k * R);
         close_group(kg);
     }
-    close_dataset(s.replication);
-    close_dataset(s.quantile);
-    close_dataset(s.skuloc);
+    skuloc_scales_close(&s);
     close_group(g);
 }
 
 /* ------------------------------------------------------------------------------
- * /totals
+ * totals and comparisons: /totals, /variants/<name>/{totals,comparison}
  * ------------------------------------------------------------------------------ */
 
 /* A series over replications, written by rank 0, attached to the replication scale. */
@@ -765,12 +1046,106 @@ static double ratio_or_nan(double num, double den)
     return den != 0 ? num / den : NAN;
 }
 
-/* The totals of aggregate g (0 the network, 1 + s segment s) into group `g_id`. */
-static void totals_group(writer *w, hid_t gid, hid_t scale, int64_t g)
+/* Figures derived from one replication's totals x of an aggregate. */
+typedef double (*figure_fn)(const int64_t *x, double days);
+
+static double fig_fill_rate(const int64_t *x, double days)
+{
+    (void)days;
+    return x[ECH_TOTAL_DEMAND] != 0
+               ? (double)x[ECH_TOTAL_FILLED] / (double)x[ECH_TOTAL_DEMAND]
+               : 1.0;
+}
+
+static double fig_stockout_day_share(const int64_t *x, double days)
+{
+    (void)days;
+    return ratio_or_nan((double)x[ECH_TOTAL_STOCKOUT_DAYS],
+                        (double)x[ECH_TOTAL_DEMAND_POINT_DAYS]);
+}
+
+static double fig_mean_on_hand_value(const int64_t *x, double days)
+{
+    return ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE, days);
+}
+
+static double fig_days_of_supply(const int64_t *x, double days)
+{
+    (void)days;
+    return ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS],
+                        (double)x[ECH_TOTAL_SOLD_VALUE]);
+}
+
+static double fig_lost_units(const int64_t *x, double days)
+{
+    (void)days;
+    return (double)(x[ECH_TOTAL_LOST] + x[ECH_TOTAL_BACKORDERED]);
+}
+
+static double fig_total_cost(const int64_t *x, double days)
+{
+    (void)days;
+    return (double)x[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
+}
+
+typedef struct figure {
+    const char *name, *units, *description;
+    figure_fn of;
+} figure;
+
+/* The series a totals group derives from its sums. */
+static const figure DERIVED[] = {
+    {"fill_rate", "1", "filled_units / demand_units (1 when there was no demand)",
+     fig_fill_rate},
+    {"stockout_day_share", "1",
+     "stockout_days / demand_point_days (NaN when there are no demand points)",
+     fig_stockout_day_share},
+    {"mean_on_hand_value", "currency",
+     "on_hand_value_days / measured days: mean end-of-day stock value", fig_mean_on_hand_value},
+    {"days_of_supply", "day", "on_hand_value_days / sold_value (NaN when nothing was sold)",
+     fig_days_of_supply},
+};
+
+/* The series a comparison group holds: variant minus baseline, replication by
+ * replication. */
+static const figure COMPARED[] = {
+    {"fill_rate", "1",
+     "variant minus baseline, per replication: filled_units / demand_units (1 when there "
+     "was no demand)",
+     fig_fill_rate},
+    {"stockout_day_share", "1",
+     "variant minus baseline, per replication: stockout_days / demand_point_days (NaN "
+     "without demand points)",
+     fig_stockout_day_share},
+    {"lost_units", "unit",
+     "variant minus baseline, per replication: lost_units + backordered_units at demand "
+     "points (whole numbers)",
+     fig_lost_units},
+    {"mean_on_hand_value", "currency",
+     "variant minus baseline, per replication: mean end-of-day stock value",
+     fig_mean_on_hand_value},
+    {"total_cost", "currency", "variant minus baseline, per replication: total_cost",
+     fig_total_cost},
+};
+
+/* Replication 0's totals of aggregate g (0 the network, 1 + s segment s) in variant
+ * v; replication r's follow at r * ECH_TOTAL_COUNT. */
+static const int64_t *totals_of(const writer *w, int32_t v, int64_t g)
+{
+    const ech_run_report *rep = w->res->report;
+    size_t block = (size_t)w->sc->replications * ECH_TOTAL_COUNT;
+    return rep->totals + ((size_t)v * (size_t)rep->n_groups + (size_t)g) * block;
+}
+
+/* Writes one aggregate's group contents; see write_aggregates. */
+typedef void (*aggregate_fn)(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g);
+
+/* The totals of aggregate g of variant v into group `gid`. */
+static void totals_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g)
 {
     const int64_t R = w->sc->replications;
     const int64_t T = ECH_TOTAL_COUNT;
-    const int64_t *tot = w->res->report->totals + g * R * T; /* [r * T + t] */
+    const int64_t *tot = totals_of(w, v, g); /* [r * T + t] */
     double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "totals series");
 
     for (int64_t t = 0; t < T; ++t) {
@@ -785,97 +1160,162 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int64_t g)
                           f->units, f->description);
         }
     }
-
-    /* Series derived from the sums, per replication. */
-    for (int64_t r = 0; r < R; ++r) {
-        const int64_t *x = tot + r * T;
-        buf[r] = x[ECH_TOTAL_DEMAND] != 0
-                     ? (double)x[ECH_TOTAL_FILLED] / (double)x[ECH_TOTAL_DEMAND]
-                     : 1.0;
+    for (size_t i = 0; i < sizeof DERIVED / sizeof DERIVED[0]; ++i) {
+        for (int64_t r = 0; r < R; ++r)
+            buf[r] = DERIVED[i].of(tot + r * T, (double)w->sc->days);
+        totals_series(w, gid, scale, DERIVED[i].name, H5T_NATIVE_DOUBLE, buf, 1,
+                      DERIVED[i].units, DERIVED[i].description);
     }
-    totals_series(w, gid, scale, "fill_rate", H5T_NATIVE_DOUBLE, buf, 1, "1",
-                  "filled_units / demand_units (1 when there was no demand)");
-    for (int64_t r = 0; r < R; ++r) {
-        const int64_t *x = tot + r * T;
-        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_STOCKOUT_DAYS],
-                              (double)x[ECH_TOTAL_DEMAND_POINT_DAYS]);
-    }
-    totals_series(w, gid, scale, "stockout_day_share", H5T_NATIVE_DOUBLE, buf, 1, "1",
-                  "stockout_days / demand_point_days (NaN when there are no demand points)");
-    for (int64_t r = 0; r < R; ++r) {
-        const int64_t *x = tot + r * T;
-        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE,
-                              (double)w->sc->days);
-    }
-    totals_series(w, gid, scale, "mean_on_hand_value", H5T_NATIVE_DOUBLE, buf, 1, "currency",
-                  "on_hand_value_days / measured days: mean end-of-day stock value");
-    for (int64_t r = 0; r < R; ++r) {
-        const int64_t *x = tot + r * T;
-        buf[r] = ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS],
-                              (double)x[ECH_TOTAL_SOLD_VALUE]);
-    }
-    totals_series(w, gid, scale, "days_of_supply", H5T_NATIVE_DOUBLE, buf, 1, "day",
-                  "on_hand_value_days / sold_value (NaN when nothing was sold)");
     free(buf);
 }
 
-/* An HDF5 link name for a segment: '/' is a path separator and "." and ".." are not
- * usable, so those become '_' or "segment_<s>"; a name already used gets "_<s>". */
-static char *segment_link_name(const ech_scenario *sc, int32_t s)
+/* Variant v against the baseline in aggregate g, into group `gid`. */
+static void comparison_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g)
 {
-    const char *raw = sc->segment && sc->segment[s] ? sc->segment[s] : "";
-    size_t len = strlen(raw);
-    char *name = ech_xmalloc(len + 32, "segment group name");
-    if (len == 0 || strcmp(raw, ".") == 0 || strcmp(raw, "..") == 0) {
-        snprintf(name, len + 32, "segment_%d", (int)s);
-        return name;
+    const int64_t R = w->sc->replications;
+    const int64_t T = ECH_TOTAL_COUNT;
+    const int64_t *tv = totals_of(w, v, g), *t0 = totals_of(w, 0, g);
+    const double days = (double)w->sc->days;
+    double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "comparison series");
+    for (size_t i = 0; i < sizeof COMPARED / sizeof COMPARED[0]; ++i) {
+        for (int64_t r = 0; r < R; ++r)
+            buf[r] = COMPARED[i].of(tv + r * T, days) - COMPARED[i].of(t0 + r * T, days);
+        totals_series(w, gid, scale, COMPARED[i].name, H5T_NATIVE_DOUBLE, buf, 1,
+                      COMPARED[i].units, COMPARED[i].description);
     }
-    for (size_t i = 0; i <= len; ++i)
-        name[i] = raw[i] == '/' ? '_' : raw[i];
-    for (int32_t o = 0; o < s; ++o) {
-        char *other = segment_link_name(sc, o);
-        int same = strcmp(other, name) == 0;
-        free(other);
-        if (same) {
-            snprintf(name + len, 32, "_%d", (int)s);
-            break;
-        }
-    }
-    return name;
+    free(buf);
 }
 
-static void write_totals(writer *w)
+/* The aggregates of variant v under `parent`: network/ and segments/<name>/, each
+ * filled by fn, their series attached to the replication scale `scale`. */
+static void write_aggregates(writer *w, hid_t parent, hid_t scale, int32_t v, aggregate_fn fn)
 {
     const ech_scenario *sc = w->sc;
-    const hsize_t R = (hsize_t)sc->replications;
-    hid_t g = group_create(w, w->file, "totals",
-                           "per replication: sums over all SKU-locations of the network "
-                           "(network/) and of each segment (segments/<name>/)");
-    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
-    for (hsize_t r = 0; r < R; ++r)
-        reps[r] = (int64_t)r;
-    hid_t scale = scale_create(w, g, "replication", H5T_NATIVE_INT64, R, reps, "1",
-                               "replication index");
-    free(reps);
-
-    hid_t net = group_create(w, g, "network", "the whole network");
-    totals_group(w, net, scale, 0);
+    hid_t net = group_create(w, parent, "network", "the whole network");
+    fn(w, net, scale, v, 0);
     close_group(net);
 
-    hid_t segs = group_create(w, g, "segments",
+    hid_t segs = group_create(w, parent, "segments",
                               "one group per segment of the catalogue (attribute segment_name "
                               "holds the name as given)");
+    char **links = link_names(sc->segment, sc->n_segments, "segment");
     for (int32_t s = 0; s < sc->n_segments; ++s) {
-        char *name = segment_link_name(sc, s);
-        hid_t sg = group_create(w, segs, name, NULL);
+        hid_t sg = group_create(w, segs, links[s], NULL);
         attr_text(w, sg, "segment_name", sc->segment[s]);
         attr_i32(w, sg, "segment_index", s);
-        totals_group(w, sg, scale, 1 + (int64_t)s);
+        fn(w, sg, scale, v, 1 + (int64_t)s);
         close_group(sg);
-        free(name);
     }
+    free_names(links, sc->n_segments);
     close_group(segs);
+}
+
+static void write_totals(writer *w, hid_t parent, int32_t v)
+{
+    hid_t g = group_create(w, parent, "totals",
+                           "per replication: sums over all SKU-locations of the network "
+                           "(network/) and of each segment (segments/<name>/)");
+    hid_t scale = replication_scale(w, g);
+    write_aggregates(w, g, scale, v, totals_group);
     close_dataset(scale);
+    close_group(g);
+}
+
+/* Per-replication means of integer sums over replications: (sums[i] - base[i]) / R
+ * (base NULL: 0), attached to `scale`. */
+static void replication_means(writer *w, hid_t g, hid_t scale, const char *name,
+                              const int64_t *sums, const int64_t *base, int64_t n,
+                              const char *units, const char *description)
+{
+    double *buf = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *buf, "per-replication means");
+    for (int64_t i = 0; i < n; ++i)
+        buf[i] = (double)(sums[i] - (base ? base[i] : 0)) / (double)w->sc->replications;
+    small_table(w, g, name, H5T_NATIVE_DOUBLE, (hsize_t)(n > 0 ? n : 0), buf, scale, units,
+                description, NULL);
+    free(buf);
+}
+
+/* The per-SKU sums of variant v as means per replication, in a group "sku" of
+ * `parent` with its own sku scale: at the root for the baseline (lost_units), in a
+ * variant's comparison (lost_units_change, against the baseline). */
+static void write_sku_sums(writer *w, hid_t parent, int32_t v)
+{
+    const ech_run_report *rep = w->res->report;
+    const int64_t nk = w->sc->cat.n;
+    const size_t at = (size_t)v * (size_t)nk;
+    hid_t g = group_create(w, parent, "sku",
+                           v == 0 ? "per SKU, the baseline: means over replications of what "
+                                    "variants are compared by"
+                                  : "per SKU: this variant against the baseline, means over "
+                                    "replications");
+    hid_t sku = index_scale(w, g, "sku", nk, "SKU index (row of /catalogue)");
+    if (v == 0)
+        replication_means(w, g, sku, "lost_units", rep->sku_lost, NULL, nk, "unit",
+                          "lost and backordered units at the SKU's demand points, per "
+                          "replication");
+    else
+        replication_means(w, g, sku, "lost_units_change", rep->sku_lost + at, rep->sku_lost, nk,
+                          "unit",
+                          "change against the baseline in lost and backordered units at the "
+                          "SKU's demand points, per replication");
+    replication_means(w, g, sku, "recovery_days", rep->sku_recovery + at, NULL, nk, "day",
+                      "the SKU's longest recovery (over its demand points) from a supply "
+                      "disruption, mean over replications");
+    replication_means(w, g, sku, "disrupted_days", rep->sku_disrupted + at, NULL, nk, "day",
+                      "days the SKU's primary source was disrupted, mean over replications");
+    close_dataset(sku);
+    close_group(g);
+}
+
+static void write_comparison(writer *w, hid_t parent, int32_t v)
+{
+    const ech_run_report *rep = w->res->report;
+    const int64_t nl = w->sc->net.n;
+    hid_t g = group_create(w, parent, "comparison",
+                           "this variant against the baseline (common random numbers: the "
+                           "differences are paired replication by replication)");
+    attr_text(w, g, "baseline", w->sc->variant[0].name);
+    write_sku_sums(w, g, v);
+
+    hid_t lg = group_create(w, g, "location", "per location: this variant against the baseline");
+    hid_t loc = index_scale(w, lg, "location", nl, "location index (row of /network)");
+    replication_means(w, lg, loc, "lost_units_change", rep->location_lost + (size_t)v * (size_t)nl,
+                      rep->location_lost, nl, "unit",
+                      "change against the baseline in lost and backordered units at the "
+                      "location (demand points only), per replication");
+    close_dataset(loc);
+    close_group(lg);
+
+    hid_t scale = replication_scale(w, g);
+    write_aggregates(w, g, scale, v, comparison_group);
+    close_dataset(scale);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * /variants
+ * ------------------------------------------------------------------------------ */
+
+static void write_variants(writer *w)
+{
+    const ech_scenario *sc = w->sc;
+    hid_t g = group_create(w, w->file, "variants",
+                           "one group per variant other than the baseline (which is at the "
+                           "root: /skuloc, /totals, /sku), in the scenario's order");
+    char **names = variant_names(sc);
+    char **links = link_names(names, sc->n_variants, "variant");
+    free(names);
+    for (int32_t v = 1; v < sc->n_variants; ++v) {
+        hid_t vg = group_create(w, g, links[v], NULL);
+        variant_attributes(w, vg, v, "");
+        write_skuloc(w, vg, v,
+                     "per SKU-location in this variant: the resolved policy and one group per "
+                     "KPI with its distribution across replications");
+        write_totals(w, vg, v);
+        write_comparison(w, vg, v);
+        close_group(vg);
+    }
+    free_names(links, sc->n_variants);
     close_group(g);
 }
 
@@ -927,8 +1367,13 @@ static void write_file(writer *w, const char *tmp)
     write_root(w);
     write_catalogue(w);
     write_network(w);
-    write_skuloc(w);
-    write_totals(w);
+    write_supply(w);
+    write_skuloc(w, w->file, 0,
+                 "per SKU-location: the resolved policy and one group per KPI with its "
+                 "distribution across replications");
+    write_totals(w, w->file, 0);
+    write_sku_sums(w, w->file, 0);
+    write_variants(w);
     write_runtime(w);
 
     all_ok(w); /* every rank reaches the collective close together */
@@ -937,30 +1382,71 @@ static void write_file(writer *w, const char *tmp)
     w->file = -1;
 }
 
+/* What is wrong with the results handed in, or NULL. */
+static const char *results_problem(const ech_scenario *sc, const ech_run_results *res)
+{
+    const ech_run_report *rep = res->report;
+    int has_rows = res->skuloc_end > res->skuloc_begin;
+    if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin ||
+        res->skuloc_end > sc->sl.n)
+        return "this rank's skuloc block lies outside the skulocs";
+    if (sc->output.n_quantiles < 0 || res->n_stats != 2 + sc->output.n_quantiles)
+        return "n_stats is not 2 + the number of quantiles";
+    if (sc->output.n_quantiles > 0 && !sc->output.quantiles)
+        return "no quantile probabilities";
+    if (sc->replications < 1)
+        return "no replications";
+    if (sc->n_variants < 1 || !sc->variant)
+        return "no variants";
+    if (res->n_variants != sc->n_variants || (rep && rep->n_variants != sc->n_variants))
+        return "the results' number of variants is not the scenario's";
+    if (!rep || !rep->totals)
+        return "no totals";
+    if (rep->n_groups != 1 + (int64_t)sc->n_segments)
+        return "the totals' number of groups is not 1 + the number of segments";
+    if (!rep->sku_lost || !rep->sku_recovery || !rep->sku_disrupted || !rep->location_lost)
+        return "no comparison sums";
+    for (int32_t v = 0; has_rows && v < sc->n_variants; ++v)
+        if (!res->stats || !res->stats[v])
+            return "no statistics";
+    return NULL;
+}
+
+/* What is missing from the scenario's supply model and variants, or NULL (the loader
+ * and ech_scenario_default_variants fill all of it). */
+static const char *scenario_problem(const ech_scenario *sc)
+{
+    const ech_catalogue *cat = &sc->cat;
+    if (cat->n > 0 && (!cat->site || !cat->alt_site || !cat->alt_rule || !cat->alt_split ||
+                       !cat->alt_premium))
+        return "the catalogue has no sources (site, alt_site, ...)";
+    if (sc->suppliers.n > 0 && !sc->suppliers.reliability)
+        return "no supplier reliability";
+    if (sc->sites.n > 0 && (!sc->sites.supplier || !sc->sites.region || !sc->sites.lead_time))
+        return "incomplete sites";
+    if (sc->n_regions > 0 && !sc->region)
+        return "no region names";
+    for (int32_t v = 0; v < sc->n_variants; ++v) {
+        const ech_variant *var = &sc->variant[v];
+        if (!var->policy || !var->order_up_to || !var->reorder_point || !var->review_days)
+            return "a variant's policy is not resolved";
+        if (sc->disruptions.n > 0 && !var->disruption_active)
+            return "a variant does not say which disruptions are active";
+    }
+    return NULL;
+}
+
 /* Checks what the caller handed in; any rank may find a problem. */
 static void check_arguments(writer *w)
 {
-    const ech_scenario *sc = w->sc;
-    const ech_run_results *res = w->res;
     if (!w->path || !w->path[0]) {
         ech_fail(&w->e, ECH_ERR_INPUT, "cannot write results: no output file named");
         w->failed = 1;
         return;
     }
-    const char *problem = NULL;
-    if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin ||
-        res->skuloc_end > sc->sl.n)
-        problem = "this rank's skuloc block lies outside the skulocs";
-    else if (sc->output.n_quantiles < 0 || res->n_stats != 2 + sc->output.n_quantiles)
-        problem = "n_stats is not 2 + the number of quantiles";
-    else if (sc->replications < 1)
-        problem = "no replications";
-    else if (!res->report || !res->report->totals)
-        problem = "no totals";
-    else if (res->skuloc_end > res->skuloc_begin && (!res->stats || !res->stats[0]))
-        problem = "no statistics";
-    else if (sc->output.n_quantiles > 0 && !sc->output.quantiles)
-        problem = "no quantile probabilities";
+    const char *problem = results_problem(w->sc, w->res);
+    if (!problem)
+        problem = scenario_problem(w->sc);
     if (problem) {
         ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: internal error: %s",
                  w->path, problem);
@@ -1061,7 +1547,9 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
 
     /* Replications are written when the engine kept them (a rank without skulocs may
      * hold none: ask every rank). */
-    int have = res->reps != NULL && res->reps[0] != NULL, any = 0;
+    int have = res->reps != NULL, any = 0;
+    for (int32_t v = 0; have && v < res->n_variants; ++v)
+        have = res->reps[v] != NULL;
     MPI_Allreduce(&have, &any, 1, MPI_INT, MPI_MAX, comm);
     w.keep_replications = any;
     if (any && !have && w.end > w.begin) {

@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Checks an echelon results file the way a user's tools would read it.
 
-Usage: check_results.py [--expect-replications] RESULTS.h5
+Usage: check_results.py [--expect-replications] [--cross-check] RESULTS.h5
 
 Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
-the KPI, skuloc and totals groups with xarray through h5netcdf, checking that the
-arrays come out as labelled arrays (named dimensions, coordinate values).  Exits 0
+the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
+checking that the arrays come out as labelled arrays (named dimensions, coordinate
+values).  Reads format 1.0 and 1.1 files (1.1 adds KPIs, totals, /supply, /sku and
+/variants).  With --cross-check (for files from real runs, not fabricated ones) it
+also checks that sums agree across groups: per-SKU and per-location lost units
+against the network totals, comparisons against the totals they compare.  Exits 0
 when everything holds, 1 with one line per problem otherwise.  The layout is
 described in results/README.md.
 
@@ -21,31 +25,62 @@ import numpy as np
 
 SUPPORTED_MAJOR = 1
 
-# The KPIs (include/echelon/kpi.h, ECH_KPI_LIST) and totals (ECH_TOTAL_LIST) of format 1.x.
-KPIS = [
+# The KPIs (include/echelon/kpi.h, ECH_KPI_LIST) and totals (ECH_TOTAL_LIST) of format
+# 1.0, and what 1.1 added at the end of each list.
+KPIS_1_0 = [
     "fill_rate", "cycle_service_level", "stockout_days", "demand_units", "lost_units",
     "backordered_units", "mean_on_hand_units", "mean_on_hand_value", "days_of_supply",
     "orders", "ordered_units", "holding_cost", "ordering_cost", "shortage_cost",
     "total_cost", "start_on_hand_units", "received_units", "sold_units", "shipped_units",
     "end_on_hand_units", "start_in_transit_units", "end_in_transit_units",
 ]
-TOTALS = [
+KPIS_1_1 = KPIS_1_0 + [
+    "supplier_cancelled_units", "supplier_delayed_units", "alternative_source_units",
+    "sourcing_premium_cost", "supply_disrupted_days", "recovery_days",
+]
+TOTALS_1_0 = [
     "demand_units", "filled_units", "lost_units", "backordered_units", "stockout_days",
     "demand_point_days", "on_hand_unit_days", "on_hand_value_days",
     "demand_point_on_hand_value_days", "sold_value", "orders", "holding_cost",
     "ordering_cost", "shortage_cost", "total_cost",
 ]
+TOTALS_1_1 = TOTALS_1_0 + [
+    "supplier_cancelled_units", "supplier_delayed_units", "alternative_source_units",
+    "sourcing_premium_cost", "supply_disrupted_sku_days", "recovery_days", "recoveries",
+]
 DERIVED = ["fill_rate", "stockout_day_share", "mean_on_hand_value", "days_of_supply"]
-ROOT_ATTRS = [
+COMPARED = ["fill_rate", "stockout_day_share", "lost_units", "mean_on_hand_value",
+            "total_cost"]
+POLICY = ["policy", "order_up_to", "reorder_point", "review_days"]
+ROOT_ATTRS_1_0 = [
     "file_type", "format_version", "program_version", "git_commit", "command_line",
     "created", "scenario_name", "scenario_file", "scenario_text", "resolved_scenario",
     "seed", "replications", "days", "warmup_days", "start_date", "unmet_demand",
     "allocation", "internal_shortfall", "n_ranks", "n_threads",
 ]
+VARIANT_ATTRS = [
+    "name", "description", "variant_index", "lead_time_factor", "allocation",
+    "alternative_sources", "active_disruptions", "active_disruption_index",
+]
+ROOT_ATTRS_1_1 = ROOT_ATTRS_1_0 + ["n_variants", "variants"] + [
+    "baseline_" + a for a in VARIANT_ATTRS]
 RUNTIME_ATTRS = [
     "setup_seconds", "simulate_seconds", "skuloc_days", "skuloc_days_per_second_per_core",
     "verification_hash", "n_ranks", "n_threads",
 ]
+SUPPLY = {  # /supply datasets by dimension (1.1)
+    "site": ["site_id", "site_supplier_index", "site_region_index",
+             "site_lead_time_distribution", "site_lead_time_mean", "site_lead_time_sd",
+             "site_lead_time_min_days", "site_lead_time_max_days"],
+    "region": ["region_names"],
+    "supplier": ["supplier_id", "partial_probability", "partial_fraction_mean",
+                 "partial_fraction_sd", "cancel_probability", "shortfall"],
+    "disruption": ["disruption_name", "disruption_kind", "disruption_scope",
+                   "disruption_target_index", "disruption_mtbf_days", "disruption_mttr_days",
+                   "disruption_from_day", "disruption_to_day", "disruption_capacity"],
+}
+CATALOGUE_1_1 = ["site_index", "alt_site_index", "alt_rule", "alt_split", "alt_premium"]
+SKU_SERIES = ["recovery_days", "disrupted_days"]
 
 problems = []
 
@@ -69,21 +104,181 @@ def scale_names(dset):
 
 
 def check_version(f):
+    """The format version as (major, minor); exits when it is not one this reads."""
     if text(f.attrs.get("file_type", "")) != "echelon-run":
         sys.exit("not an echelon results file (file_type is %r)" % f.attrs.get("file_type"))
     version = text(f.attrs.get("format_version", ""))
     try:
-        major = int(version.split(".")[0])
+        major, minor = (int(p) for p in version.split("."))
     except ValueError:
         sys.exit("unreadable format_version %r" % version)
     if major != SUPPORTED_MAJOR:
         sys.exit("format_version %s is not supported (this reader knows %d.x)"
                  % (version, SUPPORTED_MAJOR))
-    return version
+    return major, minor
 
 
-def check_layout(f, expect_replications):
-    for name in ROOT_ATTRS:
+def check_series(g, path, names, shape, scales):
+    """Datasets `names` of group g: present, of this shape, these scales, with units."""
+    for name in names:
+        if name not in g:
+            problem("/%s/%s missing" % (path, name))
+            continue
+        d = g[name]
+        if d.shape != shape or scale_names(d) != scales or "description" not in d.attrs:
+            problem("/%s/%s: shape %s, scales %s" % (path, name, d.shape, scale_names(d)))
+        elif d.dtype.kind != "S" and "units" not in d.attrs:
+            problem("/%s/%s: no units" % (path, name))
+
+
+def check_skuloc(f, path, kpis, expect_replications, identity):
+    """A skuloc group: its scales, columns and one group per KPI."""
+    R = int(f.attrs["replications"])
+    sl = f[path]
+    n = sl["skuloc"].shape[0]
+    q = sl["quantile"][...]
+    if not np.array_equal(sl["skuloc"][...], np.arange(n)):
+        problem("/%s/skuloc is not 0..n-1" % path)
+    if not np.array_equal(sl["replication"][...], np.arange(R)):
+        problem("/%s/replication is not 0..replications-1" % path)
+    if path != "skuloc" and not np.array_equal(q, f["skuloc/quantile"][...]):
+        problem("/%s/quantile differs from /skuloc/quantile" % path)
+    columns = POLICY + (["sku_index", "location_index", "parent_skuloc", "demand_mean"]
+                        if identity else [])
+    check_series(sl, path, columns, (n,), ["skuloc"])
+    if identity:
+        n_sku = f["catalogue/sku"].shape[0]
+        n_loc = f["network/location"].shape[0]
+        if n and (sl["sku_index"][...].max() >= n_sku
+                  or sl["location_index"][...].max() >= n_loc):
+            problem("/skuloc indices out of range of /catalogue or /network")
+
+    for kpi in kpis:
+        if kpi not in sl:
+            problem("/%s/%s missing" % (path, kpi))
+            continue
+        g = sl[kpi]
+        where = "%s/%s" % (path, kpi)
+        check_series(g, where, ["mean", "sd"], (n,), ["skuloc"])
+        check_series(g, where, ["quantiles"], (n, q.size), ["skuloc", "quantile"])
+        if "quantiles" in g and not np.array_equal(g["quantiles"].attrs.get("probabilities"), q):
+            problem("/%s/quantiles: probabilities differ from the quantile scale" % where)
+        if "replications" in g:
+            check_series(g, where, ["replications"], (n, R), ["skuloc", "replication"])
+        elif expect_replications:
+            problem("/%s/replications missing" % where)
+        if "units" not in g.attrs:
+            problem("/%s: no units" % where)
+    return n
+
+
+def aggregate_groups(f, path):
+    """The network and segment groups under a totals or comparison group."""
+    return [path + "/network"] + [path + "/segments/" + s for s in f[path + "/segments"]]
+
+
+def check_aggregates(f, path, names):
+    R = int(f.attrs["replications"])
+    for group in aggregate_groups(f, path):
+        check_series(f[group], group, names, (R,), ["replication"])
+    if len(f[path + "/segments"]) != f["catalogue/segment_names"].shape[0]:
+        problem("/%s: one segment group per segment expected" % path)
+
+
+def check_sku_group(f, path, lost_name):
+    n_sku = f["catalogue/sku"].shape[0]
+    g = f[path]
+    if "sku" not in g or not np.array_equal(g["sku"][...], np.arange(n_sku)):
+        problem("/%s/sku is not 0..n_skus-1" % path)
+    check_series(g, path, [lost_name] + SKU_SERIES, (n_sku,), ["sku"])
+
+
+def check_supply(f):
+    g = f["supply"]
+    for dim, names in SUPPLY.items():
+        if dim not in g:
+            problem("/supply/%s missing" % dim)
+            continue
+        n = g[dim].shape[0]
+        if not np.array_equal(g[dim][...], np.arange(n)):
+            problem("/supply/%s is not 0..n-1" % dim)
+        check_series(g, "supply", names, (n,), [dim])
+    for name in ["site_lead_time_distribution", "shortfall", "disruption_kind",
+                 "disruption_scope"]:
+        if name in g and "codes" not in g[name].attrs:
+            problem("/supply/%s: no codes" % name)
+    n_sites = g["site"].shape[0]
+    cat = f["catalogue"]
+    check_series(cat, "catalogue", CATALOGUE_1_1, (cat["sku"].shape[0],), ["sku"])
+    if cat["sku"].shape[0] and n_sites:
+        site = cat["site_index"][...]
+        alt = cat["alt_site_index"][...]
+        if site.min() < 0 or site.max() >= n_sites or alt.min() < -1 or alt.max() >= n_sites:
+            problem("/catalogue site indices out of range of /supply/site")
+
+
+def check_variants(f, kpis, totals, expect_replications):
+    names = text(f.attrs["variants"]).split(", ")
+    n_var = int(f.attrs["n_variants"])
+    if len(names) != n_var or text(f.attrs["baseline_name"]) != names[0]:
+        problem("root attributes variants, n_variants and baseline_name disagree")
+    groups = list(f["variants"])
+    if len(groups) != n_var - 1:
+        problem("/variants holds %d groups for %d variants" % (len(groups), n_var))
+    R = int(f.attrs["replications"])
+    n_loc = f["network/location"].shape[0]
+    for link in groups:
+        path = "variants/" + link
+        vg = f[path]
+        for a in VARIANT_ATTRS:
+            if a not in vg.attrs:
+                problem("/%s: attribute %s missing" % (path, a))
+        if "name" in vg.attrs and text(vg.attrs["name"]) not in names:
+            problem("/%s: name %r not among the root's variants" % (path, text(vg.attrs["name"])))
+        check_skuloc(f, path + "/skuloc", kpis, expect_replications, identity=False)
+        check_aggregates(f, path + "/totals", totals + DERIVED)
+        check_aggregates(f, path + "/comparison", COMPARED)
+        check_sku_group(f, path + "/comparison/sku", "lost_units_change")
+        loc = path + "/comparison/location"
+        check_series(f[loc], loc, ["lost_units_change"], (n_loc,), ["location"])
+        if not np.array_equal(f[loc + "/location"][...], np.arange(n_loc)):
+            problem("/%s/location is not 0..n_locations-1" % loc)
+        for group in aggregate_groups(f, path + "/comparison"):
+            tail = group[len(path + "/comparison"):]
+            base, var = f["totals" + tail], f[path + "/totals" + tail]
+            # Lost units: exact, from integer totals.
+            lost = lambda g: g["lost_units"][...] + g["backordered_units"][...]
+            if not np.array_equal(f[group]["lost_units"][...], lost(var) - lost(base)):
+                problem("/%s/lost_units is not the totals' difference" % group)
+            for name in ["fill_rate", "stockout_day_share", "mean_on_hand_value", "total_cost"]:
+                if not np.allclose(f[group][name][...], var[name][...] - base[name][...],
+                                   rtol=1e-12, atol=1e-9, equal_nan=True):
+                    problem("/%s/%s is not the totals' difference" % (group, name))
+        if f[path + "/comparison/network/fill_rate"].shape != (R,):
+            problem("/%s/comparison/network/fill_rate: not one value per replication" % path)
+
+
+def cross_check(f):
+    """Sums that must agree in a file from a real run."""
+    R = int(f.attrs["replications"])
+    lost = lambda g: int((g["lost_units"][...] + g["backordered_units"][...]).sum())
+    base_lost = lost(f["totals/network"])
+    if not np.isclose(f["sku/lost_units"][...].sum() * R, base_lost, rtol=1e-9, atol=1e-6):
+        problem("/sku/lost_units does not add up to the network's lost and backordered units")
+    for link in f["variants"]:
+        path = "variants/" + link
+        change = lost(f[path + "/totals/network"]) - base_lost
+        for by in ["sku", "location"]:
+            total = f[path + "/comparison/%s/lost_units_change" % by][...].sum() * R
+            if not np.isclose(total, change, rtol=1e-9, atol=1e-6):
+                problem("/%s/comparison/%s/lost_units_change adds up to %g, not %d"
+                        % (path, by, total, change))
+
+
+def check_layout(f, version, expect_replications):
+    v11 = version >= (1, 1)
+    kpis, totals = (KPIS_1_1, TOTALS_1_1) if v11 else (KPIS_1_0, TOTALS_1_0)
+    for name in ROOT_ATTRS_1_1 if v11 else ROOT_ATTRS_1_0:
         if name not in f.attrs:
             problem("root attribute %s missing" % name)
     for name in RUNTIME_ATTRS:
@@ -91,85 +286,45 @@ def check_layout(f, expect_replications):
             problem("/runtime attribute %s missing" % name)
     if f.attrs["seed"].dtype != np.uint64:
         problem("seed is %s, not uint64" % f.attrs["seed"].dtype)
-
-    R = int(f.attrs["replications"])
-    sl = f["skuloc"]
-    n = sl["skuloc"].shape[0]
-    q = sl["quantile"][...]
-    if not np.array_equal(sl["skuloc"][...], np.arange(n)):
-        problem("/skuloc/skuloc is not 0..n-1")
-    if not np.array_equal(sl["replication"][...], np.arange(R)):
-        problem("/skuloc/replication is not 0..replications-1")
-    for name in ["sku_index", "location_index", "parent_skuloc", "order_up_to",
-                 "reorder_point", "review_days", "demand_mean"]:
-        d = sl[name]
-        if d.shape != (n,) or scale_names(d) != ["skuloc"] or "units" not in d.attrs:
-            problem("/skuloc/%s: shape %s, scales %s" % (name, d.shape, scale_names(d)))
-    n_sku = f["catalogue/sku"].shape[0]
-    n_loc = f["network/location"].shape[0]
-    if n and (sl["sku_index"][...].max() >= n_sku or sl["location_index"][...].max() >= n_loc):
-        problem("/skuloc indices out of range of /catalogue or /network")
-
-    for kpi in KPIS:
-        if kpi not in sl:
-            problem("/skuloc/%s missing" % kpi)
-            continue
-        g = sl[kpi]
-        for stat in ["mean", "sd"]:
-            d = g[stat]
-            if d.shape != (n,) or scale_names(d) != ["skuloc"]:
-                problem("/skuloc/%s/%s: shape %s, scales %s" % (kpi, stat, d.shape,
-                                                               scale_names(d)))
-        d = g["quantiles"]
-        if d.shape != (n, q.size) or scale_names(d) != ["skuloc", "quantile"]:
-            problem("/skuloc/%s/quantiles: shape %s, scales %s" % (kpi, d.shape,
-                                                                   scale_names(d)))
-        if not np.array_equal(d.attrs.get("probabilities"), q):
-            problem("/skuloc/%s/quantiles: probabilities differ from /skuloc/quantile" % kpi)
-        for name, d in g.items():
-            if "units" not in d.attrs or "description" not in d.attrs:
-                problem("/skuloc/%s/%s: units or description missing" % (kpi, name))
-        if "replications" in g:
-            d = g["replications"]
-            if d.shape != (n, R) or scale_names(d) != ["skuloc", "replication"]:
-                problem("/skuloc/%s/replications: shape %s, scales %s"
-                        % (kpi, d.shape, scale_names(d)))
-            # The summary statistics must agree with the replications they summarise
-            # when the file holds real results (not the fabricated ones of a unit test).
-        elif expect_replications:
-            problem("/skuloc/%s/replications missing" % kpi)
-
-    groups = ["totals/network"] + ["totals/segments/" + s for s in f["totals/segments"]]
-    for path in groups:
-        g = f[path]
-        for name in TOTALS + DERIVED:
-            if name not in g:
-                problem("/%s/%s missing" % (path, name))
-                continue
-            d = g[name]
-            if d.shape != (R,) or scale_names(d) != ["replication"] or "units" not in d.attrs:
-                problem("/%s/%s: shape %s, scales %s" % (path, name, d.shape, scale_names(d)))
-    if len(f["totals/segments"]) != f["catalogue/segment_names"].shape[0]:
-        problem("one /totals/segments group per segment expected")
+    check_skuloc(f, "skuloc", kpis, expect_replications, identity=True)
+    check_aggregates(f, "totals", totals + DERIVED)
+    if not v11:
+        return
+    for group in ["supply", "sku", "variants"]:
+        if group not in f:
+            problem("/%s missing" % group)
+            return
+    check_supply(f)
+    check_sku_group(f, "sku", "lost_units")
+    check_variants(f, kpis, totals, expect_replications)
 
 
-def check_xarray(path, expect_replications):
-    import xarray as xr
-
-    with xr.open_dataset(path, group="skuloc/fill_rate", engine="h5netcdf") as ds:
+def check_skuloc_xarray(xr, path, group, expect_replications):
+    """A skuloc group and its fill_rate KPI open as labelled arrays."""
+    with xr.open_dataset(path, group=group + "/fill_rate", engine="h5netcdf") as ds:
         if ds["mean"].dims != ("skuloc",):
-            problem("xarray: fill_rate/mean dims %s" % (ds["mean"].dims,))
+            problem("xarray: %s/fill_rate/mean dims %s" % (group, ds["mean"].dims))
         if ds["quantiles"].dims != ("skuloc", "quantile"):
-            problem("xarray: fill_rate/quantiles dims %s" % (ds["quantiles"].dims,))
+            problem("xarray: %s/fill_rate/quantiles dims %s" % (group, ds["quantiles"].dims))
         if expect_replications and ds["replications"].dims != ("skuloc", "replication"):
-            problem("xarray: fill_rate/replications dims %s" % (ds["replications"].dims,))
+            problem("xarray: %s/fill_rate/replications dims %s"
+                    % (group, ds["replications"].dims))
         if ds["mean"].attrs.get("units") != "1":
-            problem("xarray: fill_rate/mean units %r" % ds["mean"].attrs.get("units"))
+            problem("xarray: %s/fill_rate/mean units %r" % (group, ds["mean"].attrs.get("units")))
         ds.load()
-    with xr.open_dataset(path, group="skuloc", engine="h5netcdf") as base:
+    with xr.open_dataset(path, group=group, engine="h5netcdf") as base:
         for coord in ["skuloc", "quantile", "replication"]:
             if coord not in base.coords:
-                problem("xarray: /skuloc has no %s coordinate" % coord)
+                problem("xarray: /%s has no %s coordinate" % (group, coord))
+        if base["order_up_to"].dims != ("skuloc",):
+            problem("xarray: /%s/order_up_to dims %s" % (group, base["order_up_to"].dims))
+
+
+def check_xarray(path, version, expect_replications):
+    import xarray as xr
+
+    check_skuloc_xarray(xr, path, "skuloc", expect_replications)
+    with xr.open_dataset(path, group="skuloc", engine="h5netcdf") as base:
         if base["sku_index"].dims != ("skuloc",):
             problem("xarray: /skuloc/sku_index dims %s" % (base["sku_index"].dims,))
         # A KPI with its coordinates, as results/README.md shows.
@@ -184,10 +339,33 @@ def check_xarray(path, expect_replications):
     with xr.open_dataset(path, group="totals/network", engine="h5netcdf") as tot:
         if tot["fill_rate"].dims != ("replication",):
             problem("xarray: totals/network/fill_rate dims %s" % (tot["fill_rate"].dims,))
-    for group, dim in [("catalogue", "sku"), ("network", "location")]:
+    groups = [("catalogue", "sku"), ("network", "location")]
+    if version >= (1, 1):
+        groups += [("supply", "site"), ("supply", "region"), ("supply", "supplier"),
+                   ("supply", "disruption"), ("sku", "sku")]
+    for group, dim in groups:
         with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
             if dim not in ds.dims:
                 problem("xarray: /%s has no %s dimension" % (group, dim))
+    if version < (1, 1):
+        return
+    with h5py.File(path, "r") as f:
+        links = list(f["variants"])
+    for link in links:
+        v = "variants/" + link
+        check_skuloc_xarray(xr, path, v + "/skuloc", expect_replications)
+        # (group, variable, its dimensions, whether the group holds the scale itself:
+        # otherwise it lies in an ancestor, which gives the name but not the values)
+        for group, var, dims, own in [
+                (v + "/totals/network", "fill_rate", ("replication",), False),
+                (v + "/comparison/network", "total_cost", ("replication",), False),
+                (v + "/comparison/sku", "lost_units_change", ("sku",), True),
+                (v + "/comparison/location", "lost_units_change", ("location",), True)]:
+            with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
+                if ds[var].dims != dims:
+                    problem("xarray: /%s/%s dims %s" % (group, var, ds[var].dims))
+                if own and dims[0] not in ds.coords:
+                    problem("xarray: /%s has no %s coordinate" % (group, dims[0]))
 
 
 def main():
@@ -195,16 +373,20 @@ def main():
     parser.add_argument("path")
     parser.add_argument("--expect-replications", action="store_true",
                         help="every KPI must have its replications dataset")
+    parser.add_argument("--cross-check", action="store_true",
+                        help="sums must agree across groups (files from real runs)")
     args = parser.parse_args()
     with h5py.File(args.path, "r") as f:
         version = check_version(f)
-        check_layout(f, args.expect_replications)
-    check_xarray(args.path, args.expect_replications)
+        check_layout(f, version, args.expect_replications)
+        if args.cross_check and version >= (1, 1) and not problems:
+            cross_check(f)
+    check_xarray(args.path, version, args.expect_replications)
     if problems:
         for p in problems:
             print("%s: %s" % (args.path, p), file=sys.stderr)
         return 1
-    print("%s: echelon results format %s: ok" % (args.path, version))
+    print("%s: echelon results format %d.%d: ok" % ((args.path,) + version))
     return 0
 
 

@@ -1,8 +1,9 @@
 /* The results file writer (src/output.c) under MPI, normally with 2 ranks.
  *
  * Each test builds a small scenario by hand (4 locations, 3 SKUs, 10 skulocs, 3
- * segments), fabricates results whose every value is a known function of its place
- * (skuloc, KPI, statistic or replication), splits the skulocs between the ranks in
+ * segments; some with sites, regions, disruptions and three variants), fabricates
+ * results whose every value is a known function of its place (variant, skuloc, KPI,
+ * statistic or replication), splits the skulocs between the ranks in
  * different ways (evenly, all on the first rank, all on the last), writes the file
  * collectively and then reads it back serially on rank 0 with the HDF5 C API.  The
  * read-back checks count failures instead of aborting the test, so both ranks stay
@@ -62,6 +63,7 @@ static void finish_checks(void)
  * ------------------------------------------------------------------------------ */
 
 enum { N_LOC = 4, N_SKU = 3, N_SKULOC = 10, N_SEG = 3, N_REP = 4, N_Q = 3, N_STATS = 2 + N_Q };
+enum { MAX_VARIANTS = 3 };
 static const int64_t SKULOC_SKU[N_SKULOC] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 2};
 static const int64_t SKULOC_LOC[N_SKULOC] = {0, 1, 2, 3, 0, 1, 2, 0, 1, 3};
 static const int64_t SKULOC_PARENT[N_SKULOC] = {-1, 0, 1, 1, -1, 4, 5, -1, 7, 8};
@@ -93,7 +95,8 @@ static void baseline_from_given(ech_scenario *sc)
     memcpy(v->min_order_qty, sc->sl.min_order_qty, n * sizeof(int32_t));
 }
 
-static void build_scenario(ech_scenario *sc, int keep_replications)
+/* The tables of the test scenario, without the supply model and the variants. */
+static void build_tables(ech_scenario *sc, int keep_replications)
 {
     memset(sc, 0, sizeof *sc);
     sc->name = sdup("test-output");
@@ -226,82 +229,272 @@ static void build_scenario(ech_scenario *sc, int keep_replications)
     sl->sku_begin[1] = 4;
     sl->sku_begin[2] = 7;
     sl->sku_begin[3] = 10;
+}
+
+/* The test scenario with the default supply model (one site per supplier, no
+ * disruptions, no alternative sources) and one variant. */
+static void build_scenario(ech_scenario *sc, int keep_replications)
+{
+    build_tables(sc, keep_replications);
     baseline_from_given(sc);
 }
 
-/* The value fabricated for statistic j of KPI k at skuloc x, and for replication r. */
-static double stat_value(int64_t x, int k, int j)
+/* Sites, regions, supplier reliability, alternative sources and (with_disruptions)
+ * two disruptions, before ech_scenario_default_variants. */
+static void add_supply_model(ech_scenario *sc, int with_disruptions)
 {
-    return (double)x * 1000.0 + k * 10.0 + j + 0.25;
+    sc->n_regions = 2;
+    sc->region = ech_xcalloc(2, sizeof(char *), "regions");
+    sc->region[0] = sdup("default");
+    sc->region[1] = sdup("ASIA");
+
+    static const char *site_id[3] = {"acme-1", "acme-asia", "gen-IN"};
+    static const int32_t site_supplier[3] = {0, 0, 1}, site_region[3] = {0, 1, 1};
+    static const uint8_t lt_dist[3] = {ECH_LT_GAMMA, ECH_LT_LOGNORMAL, ECH_LT_FIXED};
+    ech_sites *st = &sc->sites;
+    st->n = 3;
+    st->id = ech_xcalloc(3, sizeof(char *), "site ids");
+    st->supplier = ech_xcalloc(3, sizeof(int32_t), "site suppliers");
+    st->region = ech_xcalloc(3, sizeof(int32_t), "site regions");
+    st->lead_time = ech_xcalloc(3, sizeof(ech_lead_time), "site lead times");
+    for (int i = 0; i < 3; ++i) {
+        st->id[i] = sdup(site_id[i]);
+        st->supplier[i] = site_supplier[i];
+        st->region[i] = site_region[i];
+        st->lead_time[i].dist = lt_dist[i];
+        st->lead_time[i].mean = 10.5 * (i + 1);
+        st->lead_time[i].sd = 0.5 + i;
+        st->lead_time[i].min_days = i;
+        st->lead_time[i].max_days = 40 * (i + 1);
+    }
+
+    sc->suppliers.reliability = ech_xcalloc(2, sizeof(ech_reliability), "reliability");
+    for (int i = 0; i < 2; ++i) {
+        ech_reliability *r = &sc->suppliers.reliability[i];
+        r->partial_prob = 0.125 * (i + 1);
+        r->partial_mean = 0.75 - 0.25 * i;
+        r->partial_sd = 0.0625 * (i + 1);
+        r->cancel_prob = 0.01 * (i + 1);
+        r->shortfall = i == 1 ? ECH_SUPPLY_CANCEL : ECH_SUPPLY_BACKORDER;
+    }
+
+    ech_catalogue *cat = &sc->cat;
+    static const int32_t site[N_SKU] = {0, 2, 1}, alt_site[N_SKU] = {1, -1, 0};
+    static const uint8_t alt_rule[N_SKU] = {ECH_ALT_SWITCH, ECH_ALT_NONE, ECH_ALT_SPLIT};
+    cat->site = ech_xcalloc(N_SKU, sizeof(int32_t), "sites");
+    cat->alt_site = ech_xcalloc(N_SKU, sizeof(int32_t), "alt sites");
+    cat->alt_rule = ech_xcalloc(N_SKU, sizeof(uint8_t), "alt rules");
+    cat->alt_split = ech_xcalloc(N_SKU, sizeof(double), "alt splits");
+    cat->alt_premium = ech_xcalloc(N_SKU, sizeof(double), "alt premiums");
+    for (int k = 0; k < N_SKU; ++k) {
+        cat->supplier[k] = site_supplier[site[k]];
+        cat->site[k] = site[k];
+        cat->alt_site[k] = alt_site[k];
+        cat->alt_rule[k] = alt_rule[k];
+        cat->alt_split[k] = alt_rule[k] == ECH_ALT_SPLIT ? 0.25 : 0.0;
+        cat->alt_premium[k] = alt_site[k] >= 0 ? 0.05 * (k + 1) : 0.0;
+    }
+
+    if (!with_disruptions)
+        return;
+    ech_disruptions *d = &sc->disruptions;
+    d->n = 2;
+    d->name = ech_xcalloc(2, sizeof(char *), "disruption names");
+    d->kind = ech_xcalloc(2, sizeof(uint8_t), "kinds");
+    d->scope = ech_xcalloc(2, sizeof(uint8_t), "scopes");
+    d->target = ech_xcalloc(2, sizeof(int32_t), "targets");
+    d->mtbf_days = ech_xcalloc(2, sizeof(double), "mtbf");
+    d->mttr_days = ech_xcalloc(2, sizeof(double), "mttr");
+    d->from_day = ech_xcalloc(2, sizeof(int32_t), "from");
+    d->to_day = ech_xcalloc(2, sizeof(int32_t), "to");
+    d->capacity = ech_xcalloc(2, sizeof(double), "capacity");
+    d->key = ech_xcalloc(2, sizeof(uint64_t), "keys");
+    d->name[0] = sdup("monsoon");
+    d->kind[0] = ECH_DISRUPT_MARKOV;
+    d->scope[0] = ECH_SCOPE_REGION;
+    d->target[0] = 1;
+    d->mtbf_days[0] = 365;
+    d->mttr_days[0] = 21.5;
+    d->name[1] = sdup("it-strike");
+    d->kind[1] = ECH_DISRUPT_SCRIPTED;
+    d->scope[1] = ECH_SCOPE_SITE;
+    d->target[1] = 0;
+    d->from_day[1] = -3;
+    d->to_day[1] = 12;
+    d->capacity[1] = 0.3;
 }
 
-static double rep_value(int64_t x, int k, int64_t r)
+/* Variant v's resolved policy: the baseline's numbers shifted by v. */
+static void resolve_variant(ech_scenario *sc, int v)
 {
-    return (double)x * 100000.0 + k * 100.0 + (double)r + 0.5;
+    ech_variant *var = &sc->variant[v];
+    size_t n = (size_t)sc->sl.n;
+    var->policy = ech_xmalloc(n, "variant policy");
+    var->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review");
+    var->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant S");
+    var->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant s");
+    var->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant moq");
+    for (size_t x = 0; x < n; ++x) {
+        var->policy[x] = (uint8_t)((x + (size_t)v) % 2);
+        var->review_days[x] = sc->variant[0].review_days[x] + v;
+        var->order_up_to[x] = sc->variant[0].order_up_to[x] + 100 * v;
+        var->reorder_point[x] = sc->variant[0].reorder_point[x] + 10 * v;
+        var->min_order_qty[x] = sc->variant[0].min_order_qty[x] + v;
+    }
 }
 
-/* Total t of aggregate g in replication r; the last segment is all zero (no demand,
- * nothing sold), which the derived series turn into 1 or NaN. */
-static int64_t total_value(int g, int64_t r, int t)
+/* The names of the test's three variants; the third has a '/', which the writer
+ * turns into '_' in the group name (the loader would refuse it). */
+static const char *VARIANT_NAMES[MAX_VARIANTS] = {"baseline", "no-disruptions", "slow/lanes"};
+static const char *VARIANT_LINKS[MAX_VARIANTS] = {"baseline", "no-disruptions", "slow_lanes"};
+
+/* The scenario with a supply model and three variants: the baseline (every
+ * disruption), one without disruptions and fair-share allocation, and one with only
+ * the second disruption and 50% longer lead times. */
+static void build_variant_scenario(ech_scenario *sc, int keep_replications, int with_disruptions)
+{
+    build_tables(sc, keep_replications);
+    add_supply_model(sc, with_disruptions);
+    baseline_from_given(sc);
+    ech_variant *all = ech_xcalloc(MAX_VARIANTS, sizeof *all, "variants");
+    all[0] = sc->variant[0];
+    free(sc->variant);
+    sc->variant = all;
+    sc->n_variants = MAX_VARIANTS;
+    all[0].description = sdup("the network as it is");
+    for (int v = 1; v < MAX_VARIANTS; ++v) {
+        ech_variant *var = &all[v];
+        free(var->name);
+        var->name = sdup(VARIANT_NAMES[v]);
+        var->description = v == 1 ? sdup("no disruptions at all") : NULL;
+        var->lead_time_factor = v == 2 ? 1.5 : 1.0;
+        var->use_alternatives = v == 1;
+        var->allocation = v == 1 ? ECH_ALLOC_FAIR_SHARE : ECH_ALLOC_ALPHABETICAL;
+        memcpy(var->rule, sc->rule, sizeof var->rule);
+        int n_dis = sc->disruptions.n;
+        var->disruption_active = ech_xcalloc((size_t)(n_dis > 0 ? n_dis : 1), 1, "active");
+        for (int i = 0; i < n_dis; ++i)
+            var->disruption_active[i] = v == 2 && i == 1;
+        resolve_variant(sc, v);
+    }
+}
+
+/* The value fabricated for statistic j of KPI k at skuloc x in variant v, and for
+ * replication r. */
+static double stat_value(int v, int64_t x, int k, int j)
+{
+    return (double)x * 1000.0 + k * 10.0 + j + 0.25 + v * 1e9;
+}
+
+static double rep_value(int v, int64_t x, int k, int64_t r)
+{
+    return (double)x * 100000.0 + k * 100.0 + (double)r + 0.5 + v * 1e11;
+}
+
+/* Total t of aggregate g in replication r of variant v; the last segment is all zero
+ * (no demand, nothing sold), which the derived series turn into 1 or NaN. */
+static int64_t total_value(int v, int g, int64_t r, int t)
 {
     if (g == N_SEG)
         return 0;
-    return (int64_t)(g + 1) * 1000000007LL + r * 1013LL + (int64_t)t * 17LL + 3;
+    return (int64_t)(g + 1) * 1000000007LL + r * 1013LL + (int64_t)t * 17LL + 3 +
+           (int64_t)v * (r * 7919LL + (int64_t)t * 31LL + 101LL * g + 1);
+}
+
+/* The comparison sums of the report: per SKU (lost, recovery, disrupted: which = 0,
+ * 1, 2) and per location, for variant v.  Not multiples of N_REP, so that the means
+ * per replication have fractions. */
+static int64_t sku_sum(int which, int v, int k)
+{
+    return 1000LL * (which + 1) + 13LL * k + 5LL * v * (k + 1) + (int64_t)v * v + which + 1;
+}
+
+static int64_t location_sum(int v, int l)
+{
+    return 500LL + 9LL * l + 4LL * v * (l + 2) + v;
 }
 
 typedef struct fixture {
     ech_scenario sc;
     ech_run_results res;
     ech_run_info info;
-    double *stats, *reps;
+    double *stats[MAX_VARIANTS], *reps[MAX_VARIANTS];
     int64_t *totals;
-    /* The results structure points at one variant's arrays and a report. */
-    const double *stats_v[1];
-    const double *reps_v[1];
+    int64_t *sku_sums[3], *location_lost;
+    /* The results structure points at the variants' arrays and a report. */
+    const double *stats_v[MAX_VARIANTS];
+    const double *reps_v[MAX_VARIANTS];
     ech_run_report report;
 } fixture;
 
-/* Points f->res at the fixture's arrays: one variant, the totals in a report. */
+/* Points f->res at the fixture's arrays, one entry per variant of the scenario, with
+ * the totals and the comparison sums (made here) in a report. */
 static void bind_results(fixture *f, int64_t begin, int64_t end, int n_stats)
 {
-    f->stats_v[0] = f->stats;
-    f->reps_v[0] = f->reps;
+    const int n_var = f->sc.n_variants;
+    const int n_sku = f->sc.cat.n, n_loc = f->sc.net.n;
+    for (int v = 0; v < n_var; ++v) {
+        f->stats_v[v] = f->stats[v];
+        f->reps_v[v] = f->reps[v];
+    }
+    for (int i = 0; i < 3; ++i) {
+        free(f->sku_sums[i]);
+        f->sku_sums[i] = ech_xmalloc((size_t)n_var * n_sku * sizeof(int64_t), "SKU sums");
+        for (int v = 0; v < n_var; ++v)
+            for (int k = 0; k < n_sku; ++k)
+                f->sku_sums[i][v * n_sku + k] = sku_sum(i, v, k);
+    }
+    free(f->location_lost);
+    f->location_lost = ech_xmalloc((size_t)n_var * n_loc * sizeof(int64_t), "location sums");
+    for (int v = 0; v < n_var; ++v)
+        for (int l = 0; l < n_loc; ++l)
+            f->location_lost[v * n_loc + l] = location_sum(v, l);
     memset(&f->report, 0, sizeof f->report);
-    f->report.n_variants = 1;
+    f->report.n_variants = n_var;
     f->report.n_groups = 1 + f->sc.n_segments;
     f->report.totals = f->totals;
+    f->report.sku_lost = f->sku_sums[0];
+    f->report.sku_recovery = f->sku_sums[1];
+    f->report.sku_disrupted = f->sku_sums[2];
+    f->report.location_lost = f->location_lost;
     f->res.skuloc_begin = begin;
     f->res.skuloc_end = end;
     f->res.n_stats = n_stats;
-    f->res.n_variants = 1;
+    f->res.n_variants = n_var;
     f->res.stats = f->stats_v;
-    f->res.reps = f->reps ? f->reps_v : NULL;
+    f->res.reps = f->reps[0] ? f->reps_v : NULL;
     f->res.report = &f->report;
 }
 
-/* Results for skulocs [begin, end) on this rank. */
+/* Results of every variant for skulocs [begin, end) on this rank. */
 static void build_results(fixture *f, int64_t begin, int64_t end, int keep_replications)
 {
     const int K = ECH_KPI_COUNT;
+    const int n_var = f->sc.n_variants;
     int64_t nloc = end - begin;
-    f->stats = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * N_STATS * sizeof(double), "stats");
-    f->reps = NULL;
-    if (keep_replications && nloc > 0)
-        f->reps = ech_xmalloc((size_t)nloc * K * N_REP * sizeof(double), "reps");
-    for (int64_t x = begin; x < end; ++x)
-        for (int k = 0; k < K; ++k) {
-            for (int j = 0; j < N_STATS; ++j)
-                f->stats[((x - begin) * K + k) * N_STATS + j] = stat_value(x, k, j);
-            if (f->reps)
-                for (int64_t r = 0; r < N_REP; ++r)
-                    f->reps[((x - begin) * K + k) * N_REP + r] = rep_value(x, k, r);
-        }
-    size_t nt = (size_t)(1 + N_SEG) * N_REP * ECH_TOTAL_COUNT;
+    for (int v = 0; v < n_var; ++v) {
+        f->stats[v] =
+            ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * N_STATS * sizeof(double), "stats");
+        f->reps[v] = NULL;
+        if (keep_replications && nloc > 0)
+            f->reps[v] = ech_xmalloc((size_t)nloc * K * N_REP * sizeof(double), "reps");
+        for (int64_t x = begin; x < end; ++x)
+            for (int k = 0; k < K; ++k) {
+                for (int j = 0; j < N_STATS; ++j)
+                    f->stats[v][((x - begin) * K + k) * N_STATS + j] = stat_value(v, x, k, j);
+                if (f->reps[v])
+                    for (int64_t r = 0; r < N_REP; ++r)
+                        f->reps[v][((x - begin) * K + k) * N_REP + r] = rep_value(v, x, k, r);
+            }
+    }
+    size_t nt = (size_t)n_var * (1 + N_SEG) * N_REP * ECH_TOTAL_COUNT;
     f->totals = ech_xmalloc(nt * sizeof(int64_t), "totals");
-    for (int g = 0; g <= N_SEG; ++g)
-        for (int64_t r = 0; r < N_REP; ++r)
-            for (int t = 0; t < ECH_TOTAL_COUNT; ++t)
-                f->totals[(g * N_REP + r) * ECH_TOTAL_COUNT + t] = total_value(g, r, t);
+    for (int v = 0; v < n_var; ++v)
+        for (int g = 0; g <= N_SEG; ++g)
+            for (int64_t r = 0; r < N_REP; ++r)
+                for (int t = 0; t < ECH_TOTAL_COUNT; ++t)
+                    f->totals[((v * (1 + N_SEG) + g) * N_REP + r) * ECH_TOTAL_COUNT + t] =
+                        total_value(v, g, r, t);
 
     bind_results(f, begin, end, N_STATS);
 
@@ -346,12 +539,28 @@ static void fixture_make(fixture *f, split how, int keep_replications)
     build_results(f, begin, end, keep_replications);
 }
 
+/* Three variants, a supply model with or without disruptions. */
+static void fixture_make_variants(fixture *f, split how, int keep_replications,
+                                  int with_disruptions)
+{
+    memset(f, 0, sizeof *f);
+    build_variant_scenario(&f->sc, keep_replications, with_disruptions);
+    int64_t begin, end;
+    block_of(how, &begin, &end);
+    build_results(f, begin, end, keep_replications);
+}
+
 static void fixture_free(fixture *f)
 {
     ech_scenario_free(&f->sc);
-    free(f->stats);
-    free(f->reps);
+    for (int v = 0; v < MAX_VARIANTS; ++v) {
+        free(f->stats[v]);
+        free(f->reps[v]);
+    }
     free(f->totals);
+    for (int i = 0; i < 3; ++i)
+        free(f->sku_sums[i]);
+    free(f->location_lost);
 }
 
 /* ------------------------------------------------------------------------------
@@ -581,68 +790,183 @@ static void verify_catalogue_network(hid_t f)
     CHECK(attached(f, "/network/lead_time_days", "/network/location", 0));
 }
 
-static void verify_skuloc(hid_t f, int keep_replications)
+/* Dataset `path` is 1-d with exactly the n values at `expect` (compared bit for bit,
+ * read as memtype of elem bytes) and, with `scale`, attached to that scale. */
+static int same_values(hid_t f, const char *path, hid_t memtype, size_t elem, const void *expect,
+                       hsize_t n, const char *scale)
 {
     int nd;
     hsize_t dims[2];
-    int64_t *ids = dataset_read(f, "/skuloc/skuloc", H5T_NATIVE_INT64, 8, &nd, dims);
-    CHECK(ids && nd == 1 && dims[0] == N_SKULOC);
-    for (int x = 0; ids && x < N_SKULOC; ++x)
-        CHECK(ids[x] == x);
-    free(ids);
-    int32_t *sku = dataset_read(f, "/skuloc/sku_index", H5T_NATIVE_INT32, 4, &nd, dims);
-    int32_t *loc = dataset_read(f, "/skuloc/location_index", H5T_NATIVE_INT32, 4, &nd, dims);
-    int64_t *par = dataset_read(f, "/skuloc/parent_skuloc", H5T_NATIVE_INT64, 8, &nd, dims);
-    int32_t *S = dataset_read(f, "/skuloc/order_up_to", H5T_NATIVE_INT32, 4, &nd, dims);
-    double *out = dataset_read(f, "/skuloc/expected_outflow", H5T_NATIVE_DOUBLE, 8, &nd, dims);
-    CHECK(sku && loc && par && S && out);
-    for (int x = 0; sku && loc && par && S && out && x < N_SKULOC; ++x) {
-        CHECK(sku[x] == SKULOC_SKU[x]);
-        CHECK(loc[x] == SKULOC_LOC[x]);
-        CHECK(par[x] == SKULOC_PARENT[x]);
-        CHECK(S[x] == 20 + x);
-        CHECK(out[x] == 0.25 * (x + 1));
-    }
-    free(sku);
-    free(loc);
-    free(par);
-    free(S);
-    free(out);
-    CHECK(attached(f, "/skuloc/sku_index", "/skuloc/skuloc", 0));
+    void *got = dataset_read(f, path, memtype, elem, &nd, dims);
+    int same = got && nd == 1 && dims[0] == n && (n == 0 || memcmp(got, expect, n * elem) == 0);
+    if (!same)
+        fprintf(stderr, "%s: not the values expected\n", path);
+    free(got);
+    return same && (!scale || attached(f, path, scale, 0));
+}
 
-    double *q = dataset_read(f, "/skuloc/quantile", H5T_NATIVE_DOUBLE, 8, &nd, dims);
-    CHECK(q && dims[0] == N_Q && q[0] == 0.05 && q[1] == 0.5 && q[2] == 0.95);
-    free(q);
+/* Entry i of the fixed-length text dataset `path` is `expected`. */
+static int text_entry_is(hid_t f, const char *path, hsize_t i, const char *expected)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    if (d < 0)
+        return 0;
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+    size_t len = H5Tget_size(t);
+    hssize_t n = H5Sget_simple_extent_npoints(s);
+    char *buf = calloc((size_t)(n > 0 ? n : 1) * len + 1, 1);
+    int same = (hssize_t)i < n && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 &&
+               strlen(expected) <= len && strncmp(buf + i * len, expected, len) == 0;
+    if (!same)
+        fprintf(stderr, "%s[%llu]: expected \"%s\"\n", path, (unsigned long long)i, expected);
+    free(buf);
+    H5Sclose(s);
+    H5Tclose(t);
+    H5Dclose(d);
+    return same;
+}
+
+static int codes_are(hid_t f, const char *path, const char *codes)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    int same = d >= 0 && text_attr_is(d, "codes", codes);
+    if (d >= 0)
+        H5Dclose(d);
+    return same;
+}
+
+/* The names of the disruptions active in variant v, joined by ", ". */
+static void active_names(const ech_scenario *sc, int v, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < sc->disruptions.n; ++i)
+        if (sc->variant[v].disruption_active[i]) {
+            if (buf[0])
+                strncat(buf, ", ", size - strlen(buf) - 1);
+            strncat(buf, sc->disruptions.name[i], size - strlen(buf) - 1);
+        }
+}
+
+/* The attributes that describe variant v, with their names preceded by `prefix`. */
+static void verify_variant_attributes(hid_t obj, const fixture *fx, int v, const char *prefix)
+{
+    const ech_variant *var = &fx->sc.variant[v];
+    char name[64], active[256];
+    int32_t index = -1, listed[8], n_listed = 0;
+    double factor = 0;
+#define PREFIXED(s) (snprintf(name, sizeof name, "%s%s", prefix, s), name)
+    CHECK(text_attr_is(obj, PREFIXED("name"), var->name));
+    CHECK(text_attr_is(obj, PREFIXED("description"), var->description ? var->description : ""));
+    CHECK(attr_read(obj, PREFIXED("variant_index"), H5T_NATIVE_INT32, &index, 1) == 0 &&
+          index == v);
+    CHECK(attr_read(obj, PREFIXED("lead_time_factor"), H5T_NATIVE_DOUBLE, &factor, 1) == 0 &&
+          factor == var->lead_time_factor);
+    static const char *alloc[] = {"fair_share", "priority", "alphabetical"};
+    CHECK(text_attr_is(obj, PREFIXED("allocation"), alloc[var->allocation]));
+    int32_t alternatives = -1;
+    CHECK(attr_read(obj, PREFIXED("alternative_sources"), H5T_NATIVE_INT32, &alternatives, 1) ==
+              0 &&
+          alternatives == var->use_alternatives);
+    active_names(&fx->sc, v, active, sizeof active);
+    CHECK(text_attr_is(obj, PREFIXED("active_disruptions"), active));
+    for (int i = 0; i < fx->sc.disruptions.n; ++i)
+        if (var->disruption_active[i])
+            listed[n_listed++] = i;
+    int32_t got[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    CHECK(attr_read(obj, PREFIXED("active_disruption_index"), H5T_NATIVE_INT32, got, n_listed) ==
+              0 &&
+          memcmp(got, listed, (size_t)n_listed * sizeof *got) == 0);
+#undef PREFIXED
+}
+
+/* The skuloc group `g` ("/skuloc" or "/variants/<name>/skuloc") of variant v. */
+static void verify_skuloc(hid_t f, const fixture *fx, const char *g, int v, int keep_replications)
+{
+    int nd;
+    hsize_t dims[2];
+    char path[256], scale[256], qscale[256], rscale[256];
+    snprintf(scale, sizeof scale, "%s/skuloc", g);
+    snprintf(qscale, sizeof qscale, "%s/quantile", g);
+    snprintf(rscale, sizeof rscale, "%s/replication", g);
+    int64_t ids[N_SKULOC], reps_expect[N_REP];
+    for (int x = 0; x < N_SKULOC; ++x)
+        ids[x] = x;
+    for (int r = 0; r < N_REP; ++r)
+        reps_expect[r] = r;
+    CHECK(same_values(f, scale, H5T_NATIVE_INT64, 8, ids, N_SKULOC, NULL));
+    CHECK(same_values(f, qscale, H5T_NATIVE_DOUBLE, 8, fx->sc.output.quantiles, N_Q, NULL));
+    CHECK(same_values(f, rscale, H5T_NATIVE_INT64, 8, reps_expect, N_REP, NULL));
+
+    snprintf(path, sizeof path, "%s/sku_index", g);
+    if (v == 0) {
+        int32_t *sku = dataset_read(f, path, H5T_NATIVE_INT32, 4, &nd, dims);
+        int32_t *loc = dataset_read(f, "/skuloc/location_index", H5T_NATIVE_INT32, 4, &nd, dims);
+        int64_t *par = dataset_read(f, "/skuloc/parent_skuloc", H5T_NATIVE_INT64, 8, &nd, dims);
+        double *out = dataset_read(f, "/skuloc/expected_outflow", H5T_NATIVE_DOUBLE, 8, &nd, dims);
+        CHECK(sku && loc && par && out);
+        for (int x = 0; sku && loc && par && out && x < N_SKULOC; ++x) {
+            CHECK(sku[x] == SKULOC_SKU[x]);
+            CHECK(loc[x] == SKULOC_LOC[x]);
+            CHECK(par[x] == SKULOC_PARENT[x]);
+            CHECK(out[x] == 0.25 * (x + 1));
+        }
+        free(sku);
+        free(loc);
+        free(par);
+        free(out);
+        CHECK(attached(f, path, scale, 0));
+    } else {
+        CHECK(H5Lexists(f, path, H5P_DEFAULT) == 0); /* the skulocs are described once */
+    }
+
+    /* The variant's own resolved policy. */
+    const ech_variant *var = &fx->sc.variant[v];
+    snprintf(path, sizeof path, "%s/policy", g);
+    CHECK(same_values(f, path, H5T_NATIVE_UINT8, 1, var->policy, N_SKULOC, scale));
+    CHECK(codes_are(f, path, "0=base_stock,1=s_S"));
+    snprintf(path, sizeof path, "%s/order_up_to", g);
+    CHECK(same_values(f, path, H5T_NATIVE_INT32, 4, var->order_up_to, N_SKULOC, scale));
+    snprintf(path, sizeof path, "%s/reorder_point", g);
+    CHECK(same_values(f, path, H5T_NATIVE_INT32, 4, var->reorder_point, N_SKULOC, scale));
+    snprintf(path, sizeof path, "%s/review_days", g);
+    CHECK(same_values(f, path, H5T_NATIVE_INT32, 4, var->review_days, N_SKULOC, scale));
+    snprintf(path, sizeof path, "%s/min_order_qty", g);
+    CHECK(same_values(f, path, H5T_NATIVE_INT32, 4, var->min_order_qty, N_SKULOC, scale));
 
     for (int k = 0; k < ECH_KPI_COUNT; ++k) {
         const ech_field_info *kpi = &ech_kpi_info[k];
-        char path[256], qpath[256], rpath[256];
-        snprintf(path, sizeof path, "/skuloc/%s/mean", kpi->name);
+        char qpath[256], rpath[256];
+        snprintf(path, sizeof path, "%s/%s", g, kpi->name);
+        hid_t kg = H5Gopen2(f, path, H5P_DEFAULT);
+        CHECK(kg >= 0 && text_attr_is(kg, "units", kpi->units));
+        if (kg >= 0)
+            H5Gclose(kg);
+        snprintf(path, sizeof path, "%s/%s/mean", g, kpi->name);
         double *mean = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
         CHECK(mean && nd == 1 && dims[0] == N_SKULOC);
         for (int x = 0; mean && x < N_SKULOC; ++x)
-            CHECK(mean[x] == stat_value(x, k, 0));
+            CHECK(mean[x] == stat_value(v, x, k, 0));
         free(mean);
         hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
         CHECK(text_attr_is(d, "units", kpi->units));
         CHECK(text_attr_is(d, "description", kpi->description));
         H5Dclose(d);
-        CHECK(attached(f, path, "/skuloc/skuloc", 0));
+        CHECK(attached(f, path, scale, 0));
         CHECK(is_chunked_deflated(f, path));
 
-        snprintf(path, sizeof path, "/skuloc/%s/sd", kpi->name);
+        snprintf(path, sizeof path, "%s/%s/sd", g, kpi->name);
         double *sd = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
         CHECK(sd && dims[0] == N_SKULOC);
         for (int x = 0; sd && x < N_SKULOC; ++x)
-            CHECK(sd[x] == stat_value(x, k, 1));
+            CHECK(sd[x] == stat_value(v, x, k, 1));
         free(sd);
 
-        snprintf(qpath, sizeof qpath, "/skuloc/%s/quantiles", kpi->name);
+        snprintf(qpath, sizeof qpath, "%s/%s/quantiles", g, kpi->name);
         double *qs = dataset_read(f, qpath, H5T_NATIVE_DOUBLE, 8, &nd, dims);
         CHECK(qs && nd == 2 && dims[0] == N_SKULOC && dims[1] == N_Q);
         for (int x = 0; qs && x < N_SKULOC; ++x)
             for (int i = 0; i < N_Q; ++i)
-                CHECK(qs[x * N_Q + i] == stat_value(x, k, 2 + i));
+                CHECK(qs[x * N_Q + i] == stat_value(v, x, k, 2 + i));
         free(qs);
         d = H5Dopen2(f, qpath, H5P_DEFAULT);
         double probs[N_Q] = {0};
@@ -650,10 +974,11 @@ static void verify_skuloc(hid_t f, int keep_replications)
               probs[0] == 0.05 && probs[1] == 0.5 && probs[2] == 0.95);
         CHECK(text_attr_is(d, "units", kpi->units));
         H5Dclose(d);
-        CHECK(attached(f, qpath, "/skuloc/skuloc", 0));
-        CHECK(attached(f, qpath, "/skuloc/quantile", 1));
+        CHECK(attached(f, qpath, scale, 0));
+        CHECK(attached(f, qpath, qscale, 1));
+        CHECK(is_chunked_deflated(f, qpath));
 
-        snprintf(rpath, sizeof rpath, "/skuloc/%s/replications", kpi->name);
+        snprintf(rpath, sizeof rpath, "%s/%s/replications", g, kpi->name);
         if (!keep_replications) {
             CHECK(H5Lexists(f, rpath, H5P_DEFAULT) == 0);
             continue;
@@ -662,19 +987,23 @@ static void verify_skuloc(hid_t f, int keep_replications)
         CHECK(reps && nd == 2 && dims[0] == N_SKULOC && dims[1] == N_REP);
         for (int x = 0; reps && x < N_SKULOC; ++x)
             for (int r = 0; r < N_REP; ++r)
-                CHECK(reps[x * N_REP + r] == rep_value(x, k, r));
+                CHECK(reps[x * N_REP + r] == rep_value(v, x, k, r));
         free(reps);
-        CHECK(attached(f, rpath, "/skuloc/replication", 1));
+        CHECK(attached(f, rpath, rscale, 1));
         CHECK(is_chunked_deflated(f, rpath));
     }
 }
 
-/* The totals of aggregate g under `group` ("/totals/network", ...). */
-static void verify_totals_group(hid_t f, const char *group, int g)
+/* Checks one aggregate's group: `group` ("<...>/network" or a segment's), variant v,
+ * aggregate g, series attached to `scale`. */
+typedef void (*aggregate_check)(hid_t f, const char *group, const char *scale, int v, int g);
+
+/* The totals of aggregate g of variant v. */
+static void verify_totals_group(hid_t f, const char *group, const char *scale, int v, int g)
 {
     int nd;
     hsize_t dims[2];
-    char path[256];
+    char path[320];
     for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
         const ech_field_info *ti = &ech_total_info[t];
         snprintf(path, sizeof path, "%s/%s", group, ti->name);
@@ -687,19 +1016,19 @@ static void verify_totals_group(hid_t f, const char *group, int g)
         H5Tclose(type);
         CHECK(text_attr_is(d, "units", ti->units));
         H5Dclose(d);
-        CHECK(attached(f, path, "/totals/replication", 0));
+        CHECK(attached(f, path, scale, 0));
         if (ti->is_money) {
-            double *v = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
-            CHECK(v && dims[0] == N_REP);
-            for (int r = 0; v && r < N_REP; ++r)
-                CHECK(v[r] == (double)total_value(g, r, t) / ECH_MONEY_SCALE);
-            free(v);
+            double *x = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
+            CHECK(x && dims[0] == N_REP);
+            for (int r = 0; x && r < N_REP; ++r)
+                CHECK(x[r] == (double)total_value(v, g, r, t) / ECH_MONEY_SCALE);
+            free(x);
         } else {
-            int64_t *v = dataset_read(f, path, H5T_NATIVE_INT64, 8, &nd, dims);
-            CHECK(v && dims[0] == N_REP);
-            for (int r = 0; v && r < N_REP; ++r)
-                CHECK(v[r] == total_value(g, r, t));
-            free(v);
+            int64_t *x = dataset_read(f, path, H5T_NATIVE_INT64, 8, &nd, dims);
+            CHECK(x && dims[0] == N_REP);
+            for (int r = 0; x && r < N_REP; ++r)
+                CHECK(x[r] == total_value(v, g, r, t));
+            free(x);
         }
     }
     snprintf(path, sizeof path, "%s/fill_rate", group);
@@ -712,12 +1041,12 @@ static void verify_totals_group(hid_t f, const char *group, int g)
     double *dos = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
     CHECK(fr && sds && moh && dos);
     for (int r = 0; fr && sds && moh && dos && r < N_REP; ++r) {
-        double demand = (double)total_value(g, r, ECH_TOTAL_DEMAND);
-        double filled = (double)total_value(g, r, ECH_TOTAL_FILLED);
-        double so = (double)total_value(g, r, ECH_TOTAL_STOCKOUT_DAYS);
-        double dpd = (double)total_value(g, r, ECH_TOTAL_DEMAND_POINT_DAYS);
-        double ohv = (double)total_value(g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS);
-        double sold = (double)total_value(g, r, ECH_TOTAL_SOLD_VALUE);
+        double demand = (double)total_value(v, g, r, ECH_TOTAL_DEMAND);
+        double filled = (double)total_value(v, g, r, ECH_TOTAL_FILLED);
+        double so = (double)total_value(v, g, r, ECH_TOTAL_STOCKOUT_DAYS);
+        double dpd = (double)total_value(v, g, r, ECH_TOTAL_DEMAND_POINT_DAYS);
+        double ohv = (double)total_value(v, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS);
+        double sold = (double)total_value(v, g, r, ECH_TOTAL_SOLD_VALUE);
         if (g == N_SEG) {
             CHECK(fr[r] == 1.0);
             CHECK(isnan(sds[r]));
@@ -736,21 +1065,275 @@ static void verify_totals_group(hid_t f, const char *group, int g)
     free(dos);
 }
 
-static void verify_totals_runtime(hid_t f)
+/* The figures a comparison is made of, for variant v, aggregate g, replication r. */
+static double fill_of(int v, int g, int r)
 {
-    verify_totals_group(f, "/totals/network", 0);
+    int64_t demand = total_value(v, g, r, ECH_TOTAL_DEMAND);
+    return demand ? (double)total_value(v, g, r, ECH_TOTAL_FILLED) / (double)demand : 1.0;
+}
+
+/* Variant v against the baseline in aggregate g: paired differences per replication. */
+static void verify_comparison_group(hid_t f, const char *group, const char *scale, int v, int g)
+{
+    static const char *series[5] = {"fill_rate", "stockout_day_share", "lost_units",
+                                    "mean_on_hand_value", "total_cost"};
+    double *got[5];
+    int nd;
+    hsize_t dims[2];
+    for (int i = 0; i < 5; ++i) {
+        char path[320];
+        snprintf(path, sizeof path, "%s/%s", group, series[i]);
+        got[i] = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
+        CHECK(got[i] && nd == 1 && dims[0] == N_REP);
+        CHECK(attached(f, path, scale, 0));
+        hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+        CHECK(d >= 0 && text_attr_is(d, "units", i == 0 || i == 1 ? "1"
+                                                 : i == 2          ? "unit"
+                                                                   : "currency"));
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    for (int r = 0; got[0] && got[1] && got[2] && got[3] && got[4] && r < N_REP; ++r) {
+        CHECK(got[0][r] == fill_of(v, g, r) - fill_of(0, g, r));
+        int64_t lost_v = total_value(v, g, r, ECH_TOTAL_LOST) +
+                         total_value(v, g, r, ECH_TOTAL_BACKORDERED);
+        int64_t lost_0 = total_value(0, g, r, ECH_TOTAL_LOST) +
+                         total_value(0, g, r, ECH_TOTAL_BACKORDERED);
+        CHECK(got[2][r] == (double)(lost_v - lost_0));
+        double moh_v = (double)total_value(v, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) /
+                       ECH_MONEY_SCALE / 30.0;
+        double moh_0 = (double)total_value(0, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) /
+                       ECH_MONEY_SCALE / 30.0;
+        CHECK(got[3][r] == moh_v - moh_0);
+        CHECK(got[4][r] == (double)total_value(v, g, r, ECH_TOTAL_TOTAL_COST) / ECH_MONEY_SCALE -
+                               (double)total_value(0, g, r, ECH_TOTAL_TOTAL_COST) /
+                                   ECH_MONEY_SCALE);
+        if (g == N_SEG) {
+            CHECK(got[0][r] == 0.0 && isnan(got[1][r]) && got[2][r] == 0.0);
+        } else {
+            double so_v = (double)total_value(v, g, r, ECH_TOTAL_STOCKOUT_DAYS) /
+                          (double)total_value(v, g, r, ECH_TOTAL_DEMAND_POINT_DAYS);
+            double so_0 = (double)total_value(0, g, r, ECH_TOTAL_STOCKOUT_DAYS) /
+                          (double)total_value(0, g, r, ECH_TOTAL_DEMAND_POINT_DAYS);
+            CHECK(got[1][r] == so_v - so_0);
+            /* The fabricated totals of a variant differ from the baseline's. */
+            CHECK(v == 0 || got[2][r] != 0.0);
+        }
+    }
+    for (int i = 0; i < 5; ++i)
+        free(got[i]);
+}
+
+/* The network and segment groups under `prefix` (a totals or comparison group), each
+ * checked by `check`, with the replication scale of `prefix`. */
+static void verify_aggregates(hid_t f, const char *prefix, int v, aggregate_check check)
+{
+    char group[256], scale[256];
+    snprintf(scale, sizeof scale, "%s/replication", prefix);
+    snprintf(group, sizeof group, "%s/network", prefix);
+    check(f, group, scale, v, 0);
+    snprintf(group, sizeof group, "%s/segments", prefix);
+    hid_t segs = H5Gopen2(f, group, H5P_DEFAULT);
+    hsize_t n_links = 0;
+    CHECK(segs >= 0 && H5Gget_num_objs(segs, &n_links) >= 0 && n_links == N_SEG);
+    if (segs >= 0)
+        H5Gclose(segs);
     for (int s = 0; s < N_SEG; ++s) {
-        char group[128];
-        snprintf(group, sizeof group, "/totals/segments/%s", SEGMENT_LINKS[s]);
+        snprintf(group, sizeof group, "%s/segments/%s", prefix, SEGMENT_LINKS[s]);
         CHECK(H5Lexists(f, group, H5P_DEFAULT) > 0);
         hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
         CHECK(text_attr_is(g, "segment_name", SEGMENTS[s]));
         int32_t idx = -1;
         CHECK(attr_read(g, "segment_index", H5T_NATIVE_INT32, &idx, 1) == 0 && idx == s);
         H5Gclose(g);
-        verify_totals_group(f, group, 1 + s);
+        check(f, group, scale, v, 1 + s);
     }
+}
 
+/* The per-SKU means per replication in group `g` (/sku, or a variant's comparison/sku). */
+static void verify_sku_sums(hid_t f, const char *g, int v)
+{
+    double lost[N_SKU], recovery[N_SKU], disrupted[N_SKU];
+    int32_t idx[N_SKU];
+    for (int k = 0; k < N_SKU; ++k) {
+        idx[k] = k;
+        lost[k] = (double)(sku_sum(0, v, k) - (v ? sku_sum(0, 0, k) : 0)) / N_REP;
+        recovery[k] = (double)sku_sum(1, v, k) / N_REP;
+        disrupted[k] = (double)sku_sum(2, v, k) / N_REP;
+    }
+    /* Fractions: the sums are not multiples of the replications. */
+    CHECK(lost[0] != floor(lost[0]));
+    char path[320], scale[320];
+    snprintf(scale, sizeof scale, "%s/sku", g);
+    CHECK(same_values(f, scale, H5T_NATIVE_INT32, 4, idx, N_SKU, NULL));
+    snprintf(path, sizeof path, "%s/%s", g, v ? "lost_units_change" : "lost_units");
+    CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, lost, N_SKU, scale));
+    snprintf(path, sizeof path, "%s/recovery_days", g);
+    CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, recovery, N_SKU, scale));
+    snprintf(path, sizeof path, "%s/disrupted_days", g);
+    CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, disrupted, N_SKU, scale));
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    CHECK(d >= 0 && text_attr_is(d, "units", "day"));
+    if (d >= 0)
+        H5Dclose(d);
+}
+
+/* /variants/<name>/comparison of variant v. */
+static void verify_comparison(hid_t f, const char *g, int v)
+{
+    hid_t cg = H5Gopen2(f, g, H5P_DEFAULT);
+    CHECK(cg >= 0 && text_attr_is(cg, "baseline", "baseline"));
+    if (cg >= 0)
+        H5Gclose(cg);
+    char path[256], scale[256];
+    snprintf(path, sizeof path, "%s/sku", g);
+    verify_sku_sums(f, path, v);
+    double change[N_LOC];
+    int32_t idx[N_LOC];
+    for (int l = 0; l < N_LOC; ++l) {
+        idx[l] = l;
+        change[l] = (double)(location_sum(v, l) - location_sum(0, l)) / N_REP;
+    }
+    snprintf(scale, sizeof scale, "%s/location/location", g);
+    CHECK(same_values(f, scale, H5T_NATIVE_INT32, 4, idx, N_LOC, NULL));
+    snprintf(path, sizeof path, "%s/location/lost_units_change", g);
+    CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, change, N_LOC, scale));
+    verify_aggregates(f, g, v, verify_comparison_group);
+}
+
+static void verify_supply(hid_t f, const fixture *fx)
+{
+    const ech_scenario *sc = &fx->sc;
+    const ech_sites *st = &sc->sites;
+    const ech_disruptions *d = &sc->disruptions;
+    const char *site = "/supply/site";
+    for (int i = 0; i < st->n; ++i)
+        CHECK(text_entry_is(f, "/supply/site_id", (hsize_t)i, st->id[i]));
+    CHECK(attached(f, "/supply/site_id", site, 0));
+    CHECK(same_values(f, "/supply/site_supplier_index", H5T_NATIVE_INT32, 4, st->supplier,
+                      (hsize_t)st->n, site));
+    CHECK(same_values(f, "/supply/site_region_index", H5T_NATIVE_INT32, 4, st->region,
+                      (hsize_t)st->n, site));
+    uint8_t dist[8];
+    double mean[8], sd[8];
+    int32_t lo[8], hi[8];
+    for (int i = 0; i < st->n && i < 8; ++i) {
+        dist[i] = st->lead_time[i].dist;
+        mean[i] = st->lead_time[i].mean;
+        sd[i] = st->lead_time[i].sd;
+        lo[i] = st->lead_time[i].min_days;
+        hi[i] = st->lead_time[i].max_days;
+    }
+    CHECK(same_values(f, "/supply/site_lead_time_distribution", H5T_NATIVE_UINT8, 1, dist,
+                      (hsize_t)st->n, site));
+    CHECK(codes_are(f, "/supply/site_lead_time_distribution",
+                    "0=fixed,1=gamma,2=lognormal,3=empirical"));
+    CHECK(same_values(f, "/supply/site_lead_time_mean", H5T_NATIVE_DOUBLE, 8, mean,
+                      (hsize_t)st->n, site));
+    CHECK(same_values(f, "/supply/site_lead_time_sd", H5T_NATIVE_DOUBLE, 8, sd, (hsize_t)st->n,
+                      site));
+    CHECK(same_values(f, "/supply/site_lead_time_min_days", H5T_NATIVE_INT32, 4, lo,
+                      (hsize_t)st->n, site));
+    CHECK(same_values(f, "/supply/site_lead_time_max_days", H5T_NATIVE_INT32, 4, hi,
+                      (hsize_t)st->n, site));
+
+    for (int i = 0; i < sc->n_regions; ++i)
+        CHECK(text_entry_is(f, "/supply/region_names", (hsize_t)i, sc->region[i]));
+    CHECK(attached(f, "/supply/region_names", "/supply/region", 0));
+
+    const ech_reliability *rel = sc->suppliers.reliability;
+    double pp[2], pm[2], ps[2], cp[2];
+    uint8_t sf[2];
+    for (int i = 0; i < 2; ++i) {
+        pp[i] = rel[i].partial_prob;
+        pm[i] = rel[i].partial_mean;
+        ps[i] = rel[i].partial_sd;
+        cp[i] = rel[i].cancel_prob;
+        sf[i] = rel[i].shortfall;
+    }
+    const char *sup = "/supply/supplier";
+    CHECK(text_entry_is(f, "/supply/supplier_id", 1, "generics-plc-with-a-long-name"));
+    CHECK(same_values(f, "/supply/partial_probability", H5T_NATIVE_DOUBLE, 8, pp, 2, sup));
+    CHECK(same_values(f, "/supply/partial_fraction_mean", H5T_NATIVE_DOUBLE, 8, pm, 2, sup));
+    CHECK(same_values(f, "/supply/partial_fraction_sd", H5T_NATIVE_DOUBLE, 8, ps, 2, sup));
+    CHECK(same_values(f, "/supply/cancel_probability", H5T_NATIVE_DOUBLE, 8, cp, 2, sup));
+    CHECK(same_values(f, "/supply/shortfall", H5T_NATIVE_UINT8, 1, sf, 2, sup));
+    CHECK(codes_are(f, "/supply/shortfall", "0=backorder,1=cancel"));
+
+    /* Disruptions: an empty table when there are none. */
+    const char *dis = "/supply/disruption";
+    hsize_t n = (hsize_t)d->n;
+    int32_t idx[8];
+    for (int i = 0; i < d->n && i < 8; ++i) {
+        idx[i] = i;
+        CHECK(text_entry_is(f, "/supply/disruption_name", (hsize_t)i, d->name[i]));
+    }
+    CHECK(same_values(f, dis, H5T_NATIVE_INT32, 4, idx, n, NULL));
+    CHECK(same_values(f, "/supply/disruption_kind", H5T_NATIVE_UINT8, 1, d->kind, n, dis));
+    CHECK(codes_are(f, "/supply/disruption_kind", "0=markov,1=scripted"));
+    CHECK(same_values(f, "/supply/disruption_scope", H5T_NATIVE_UINT8, 1, d->scope, n, dis));
+    CHECK(codes_are(f, "/supply/disruption_scope", "0=site,1=supplier,2=region,3=each_site"));
+    CHECK(same_values(f, "/supply/disruption_target_index", H5T_NATIVE_INT32, 4, d->target, n,
+                      dis));
+    CHECK(same_values(f, "/supply/disruption_mtbf_days", H5T_NATIVE_DOUBLE, 8, d->mtbf_days, n,
+                      dis));
+    CHECK(same_values(f, "/supply/disruption_mttr_days", H5T_NATIVE_DOUBLE, 8, d->mttr_days, n,
+                      dis));
+    CHECK(same_values(f, "/supply/disruption_from_day", H5T_NATIVE_INT32, 4, d->from_day, n,
+                      dis));
+    CHECK(same_values(f, "/supply/disruption_to_day", H5T_NATIVE_INT32, 4, d->to_day, n, dis));
+    CHECK(same_values(f, "/supply/disruption_capacity", H5T_NATIVE_DOUBLE, 8, d->capacity, n,
+                      dis));
+
+    /* The SKUs' sources in /catalogue. */
+    const ech_catalogue *cat = &sc->cat;
+    const char *sku = "/catalogue/sku";
+    CHECK(same_values(f, "/catalogue/site_index", H5T_NATIVE_INT32, 4, cat->site, N_SKU, sku));
+    CHECK(same_values(f, "/catalogue/alt_site_index", H5T_NATIVE_INT32, 4, cat->alt_site, N_SKU,
+                      sku));
+    CHECK(same_values(f, "/catalogue/alt_rule", H5T_NATIVE_UINT8, 1, cat->alt_rule, N_SKU, sku));
+    CHECK(codes_are(f, "/catalogue/alt_rule", "0=none,1=switch,2=split"));
+    CHECK(same_values(f, "/catalogue/alt_split", H5T_NATIVE_DOUBLE, 8, cat->alt_split, N_SKU,
+                      sku));
+    CHECK(same_values(f, "/catalogue/alt_premium", H5T_NATIVE_DOUBLE, 8, cat->alt_premium, N_SKU,
+                      sku));
+}
+
+/* Root attributes on variants, /variants and every variant's groups. */
+static void verify_variants(hid_t f, const fixture *fx, int keep_replications)
+{
+    const int n_var = fx->sc.n_variants;
+    int32_t n = 0;
+    CHECK(attr_read(f, "n_variants", H5T_NATIVE_INT32, &n, 1) == 0 && n == n_var);
+    CHECK(text_attr_is(f, "variants", n_var == 1 ? "baseline"
+                                                 : "baseline, no-disruptions, slow/lanes"));
+    verify_variant_attributes(f, fx, 0, "baseline_");
+
+    hid_t g = H5Gopen2(f, "/variants", H5P_DEFAULT);
+    hsize_t n_links = 99;
+    CHECK(g >= 0 && H5Gget_num_objs(g, &n_links) >= 0 && n_links == (hsize_t)(n_var - 1));
+    if (g >= 0)
+        H5Gclose(g);
+    for (int v = 1; v < n_var; ++v) {
+        char group[128], sub[192];
+        snprintf(group, sizeof group, "/variants/%s", VARIANT_LINKS[v]);
+        hid_t vg = H5Gopen2(f, group, H5P_DEFAULT);
+        CHECK(vg >= 0);
+        if (vg < 0)
+            continue;
+        verify_variant_attributes(vg, fx, v, "");
+        H5Gclose(vg);
+        snprintf(sub, sizeof sub, "%s/skuloc", group);
+        verify_skuloc(f, fx, sub, v, keep_replications);
+        snprintf(sub, sizeof sub, "%s/totals", group);
+        verify_aggregates(f, sub, v, verify_totals_group);
+        snprintf(sub, sizeof sub, "%s/comparison", group);
+        verify_comparison(f, sub, v);
+    }
+}
+
+static void verify_runtime(hid_t f)
+{
     hid_t g = H5Gopen2(f, "/runtime", H5P_DEFAULT);
     CHECK(g >= 0);
     double v = 0;
@@ -781,8 +1364,12 @@ static void verify_file(const char *path, const fixture *fx, int keep_replicatio
         if (f >= 0) {
             verify_root(f, fx);
             verify_catalogue_network(f);
-            verify_skuloc(f, keep_replications);
-            verify_totals_runtime(f);
+            verify_supply(f, fx);
+            verify_skuloc(f, fx, "/skuloc", 0, keep_replications);
+            verify_aggregates(f, "/totals", 0, verify_totals_group);
+            verify_sku_sums(f, "/sku", 0);
+            verify_variants(f, fx, keep_replications);
+            verify_runtime(f);
             CHECK(H5Fget_obj_count(f, H5F_OBJ_ALL) == 1); /* only the file itself is open */
             H5Fclose(f);
         }
@@ -811,24 +1398,31 @@ static void path_in_dir(char *buf, size_t n, const char *name)
  * Tests
  * ------------------------------------------------------------------------------ */
 
+/* Writes the fixture's results to `name` in the test directory, reads the file back
+ * (verify_file) and frees the fixture; ends the test. */
+static void write_verify_free(fixture *fx, const char *name, int keep_replications, int python)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    ech_error err;
+    ech_error_clear(&err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &fx->info, &err);
+    if (st != ECH_OK)
+        fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
+    CHECK(st == ECH_OK);
+    if (st == ECH_OK)
+        verify_file(path, fx, keep_replications, python);
+    fixture_free(fx);
+    finish_checks();
+}
+
 /* Every rank holds some skulocs; every replication's value is kept. */
 static void test_write_split_with_replications(void **state)
 {
     (void)state;
     fixture fx;
     fixture_make(&fx, SPLIT_EVEN, 1);
-    char path[512];
-    path_in_dir(path, sizeof path, "split.h5");
-    ech_error err;
-    ech_error_clear(&err);
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
-    if (st != ECH_OK)
-        fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
-    CHECK(st == ECH_OK);
-    if (st == ECH_OK)
-        verify_file(path, &fx, 1, 1);
-    fixture_free(&fx);
-    finish_checks();
+    write_verify_free(&fx, "split.h5", 1, 1);
 }
 
 /* The last rank holds no skulocs (and no replications array): it takes part with
@@ -861,18 +1455,7 @@ static void test_write_first_rank_empty(void **state)
     (void)state;
     fixture fx;
     fixture_make(&fx, SPLIT_ALL_LAST, 1);
-    char path[512];
-    path_in_dir(path, sizeof path, "last.h5");
-    ech_error err;
-    ech_error_clear(&err);
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
-    if (st != ECH_OK)
-        fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
-    CHECK(st == ECH_OK);
-    if (st == ECH_OK)
-        verify_file(path, &fx, 1, 0);
-    fixture_free(&fx);
-    finish_checks();
+    write_verify_free(&fx, "last.h5", 1, 0);
 }
 
 /* The same status and message on every rank. */
@@ -882,6 +1465,62 @@ static void check_same_everywhere(const ech_error *err)
     MPI_Bcast(&root, (int)sizeof root, MPI_BYTE, 0, MPI_COMM_WORLD);
     CHECK(root.status == err->status);
     CHECK(strcmp(root.msg, err->msg) == 0);
+}
+
+/* Writing the fixture's results to `name` fails with `status` and a message holding
+ * `fragment`, the same on every rank, and leaves no file; frees the fixture and ends
+ * the test. */
+static void expect_refused(fixture *fx, const char *name, ech_status status, const char *fragment)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, name);
+    ech_error err;
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &fx->info, &err);
+    CHECK(st == status);
+    CHECK(strstr(err.msg, fragment) != NULL);
+    check_same_everywhere(&err);
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK(access(path, F_OK) != 0);
+    if (g_rank == 0)
+        CHECK(!temporaries_left());
+    fixture_free(fx);
+    finish_checks();
+}
+
+/* Three variants and two disruptions, the skulocs split between the ranks, every
+ * replication kept: each variant's KPIs, totals and comparison with the baseline,
+ * /sku, /supply and the root attributes. */
+static void test_write_variants(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_make_variants(&fx, SPLIT_EVEN, 1, 1);
+    write_verify_free(&fx, "variants.h5", 1, 1);
+}
+
+/* Three variants without disruptions (empty disruption tables, no active ones): the
+ * first rank, which supplies the small tables, holds no skulocs and hands in no
+ * statistics or replications at all. */
+static void test_write_variants_first_rank_empty(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_make_variants(&fx, SPLIT_ALL_LAST, 1, 0);
+    if (fx.res.skuloc_end == fx.res.skuloc_begin) {
+        fx.res.stats = NULL;
+        fx.res.reps = NULL;
+    }
+    write_verify_free(&fx, "variants-empty.h5", 1, 1);
+}
+
+/* Results whose variant count differs from the scenario's are refused. */
+static void test_variant_count_mismatch(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_make_variants(&fx, SPLIT_EVEN, 0, 1);
+    fx.res.n_variants = 2;
+    expect_refused(&fx, "mismatch.h5", ECH_ERR_RUNTIME, "number of variants");
 }
 
 /* A missing directory is bad input, found before anything is created. */
@@ -909,18 +1548,19 @@ static void test_missing_directory(void **state)
     finish_checks();
 }
 
-/* A failure after the file was written (the final name is a directory, so the
- * rename fails) is a runtime error on every rank and leaves no temporary file. */
-static void test_failure_removes_temporary(void **state)
+/* A directory under the final name is refused before anything is written (renaming
+ * the file over it would fail at the end): bad input on every rank, the directory
+ * and its contents untouched, no temporary file left. */
+static void test_directory_as_target(void **state)
 {
     (void)state;
     fixture fx;
     fixture_make(&fx, SPLIT_EVEN, 1);
     char path[512], inside[600];
     path_in_dir(path, sizeof path, "occupied.h5");
+    snprintf(inside, sizeof inside, "%s/keep", path);
     if (g_rank == 0) {
         CHECK(mkdir(path, 0755) == 0);
-        snprintf(inside, sizeof inside, "%s/keep", path);
         FILE *fp = fopen(inside, "w");
         CHECK(fp != NULL);
         if (fp)
@@ -929,13 +1569,13 @@ static void test_failure_removes_temporary(void **state)
     MPI_Barrier(MPI_COMM_WORLD);
     ech_error err;
     ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
-    CHECK(st == ECH_ERR_RUNTIME);
+    CHECK(st == ECH_ERR_INPUT);
     CHECK(strstr(err.msg, "occupied.h5") != NULL);
+    CHECK(strstr(err.msg, "not a regular file") != NULL);
     check_same_everywhere(&err);
     MPI_Barrier(MPI_COMM_WORLD);
     if (g_rank == 0) {
         CHECK(!temporaries_left());
-        snprintf(inside, sizeof inside, "%s/keep", path);
         CHECK(unlink(inside) == 0);
         CHECK(rmdir(path) == 0);
     }
@@ -953,19 +1593,7 @@ static void test_overlapping_blocks(void **state)
     memset(&fx, 0, sizeof fx);
     build_scenario(&fx.sc, 0);
     build_results(&fx, 0, N_SKULOC, 0);
-    char path[512];
-    path_in_dir(path, sizeof path, "overlap.h5");
-    ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
-    CHECK(st == ECH_ERR_RUNTIME);
-    CHECK(strstr(err.msg, "exactly once") != NULL);
-    check_same_everywhere(&err);
-    MPI_Barrier(MPI_COMM_WORLD);
-    CHECK(access(path, F_OK) != 0);
-    if (g_rank == 0)
-        CHECK(!temporaries_left());
-    fixture_free(&fx);
-    finish_checks();
+    expect_refused(&fx, "overlap.h5", ECH_ERR_RUNTIME, "exactly once");
 }
 
 /* A caller's mistake found on one rank only (the statistics count) is reported by
@@ -977,17 +1605,7 @@ static void test_bad_arguments_on_one_rank(void **state)
     fixture_make(&fx, SPLIT_EVEN, 0);
     if (g_rank == g_size - 1)
         fx.res.n_stats = N_STATS + 1;
-    char path[512];
-    path_in_dir(path, sizeof path, "bad.h5");
-    ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
-    CHECK(st == ECH_ERR_RUNTIME);
-    CHECK(strstr(err.msg, "n_stats") != NULL);
-    check_same_everywhere(&err);
-    MPI_Barrier(MPI_COMM_WORLD);
-    CHECK(access(path, F_OK) != 0);
-    fixture_free(&fx);
-    finish_checks();
+    expect_refused(&fx, "bad.h5", ECH_ERR_RUNTIME, "n_stats");
 }
 
 /* A failure inside HDF5 is reported with what failed and HDF5's own reason, on
@@ -1079,14 +1697,14 @@ static void test_many_skulocs(void **state)
         end = g_rank == 0 ? 40000 : 40000 + rest * g_rank / (g_size - 1);
     }
     int64_t nloc = end - begin;
-    fx.stats = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 3 * sizeof(double), "stats");
-    fx.reps = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 2 * sizeof(double), "reps");
+    fx.stats[0] = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 3 * sizeof(double), "stats");
+    fx.reps[0] = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 2 * sizeof(double), "reps");
     for (int64_t x = begin; x < end; ++x)
         for (int k = 0; k < K; ++k) {
             for (int j = 0; j < 3; ++j)
-                fx.stats[((x - begin) * K + k) * 3 + j] = stat_value(x, k, j);
+                fx.stats[0][((x - begin) * K + k) * 3 + j] = stat_value(0, x, k, j);
             for (int r = 0; r < 2; ++r)
-                fx.reps[((x - begin) * K + k) * 2 + r] = rep_value(x, k, r);
+                fx.reps[0][((x - begin) * K + k) * 2 + r] = rep_value(0, x, k, r);
         }
     size_t nt = (size_t)(1 + N_SEG) * 2 * ECH_TOTAL_COUNT;
     fx.totals = ech_xcalloc(nt, sizeof(int64_t), "totals");
@@ -1112,13 +1730,13 @@ static void test_many_skulocs(void **state)
             double *q = dataset_read(f, p, H5T_NATIVE_DOUBLE, 8, &nd, dims);
             CHECK(q && nd == 2 && dims[0] == (hsize_t)n && dims[1] == 1);
             for (int64_t x = 0; q && x < n; ++x)
-                bad += q[x] != stat_value(x, k, 2);
+                bad += q[x] != stat_value(0, x, k, 2);
             free(q);
             snprintf(p, sizeof p, "/skuloc/%s/replications", ech_kpi_info[k].name);
             double *r = dataset_read(f, p, H5T_NATIVE_DOUBLE, 8, &nd, dims);
             CHECK(r && nd == 2 && dims[0] == (hsize_t)n && dims[1] == 2);
             for (int64_t x = 0; r && x < n; ++x)
-                bad += r[2 * x] != rep_value(x, k, 0) || r[2 * x + 1] != rep_value(x, k, 1);
+                bad += r[2 * x] != rep_value(0, x, k, 0) || r[2 * x + 1] != rep_value(0, x, k, 1);
             free(r);
         }
         int64_t *ids = dataset_read(f, "/skuloc/skuloc", H5T_NATIVE_INT64, 8, &nd, dims);
@@ -1160,13 +1778,13 @@ static void test_no_quantiles_one_replication(void **state)
     int64_t begin, end;
     block_of(SPLIT_EVEN, &begin, &end);
     int64_t nloc = end - begin;
-    fx.stats = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 2 * sizeof(double), "stats");
-    fx.reps = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * sizeof(double), "reps");
+    fx.stats[0] = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * 2 * sizeof(double), "stats");
+    fx.reps[0] = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * K * sizeof(double), "reps");
     for (int64_t x = begin; x < end; ++x)
         for (int k = 0; k < K; ++k) {
-            fx.stats[((x - begin) * K + k) * 2 + 0] = stat_value(x, k, 0);
-            fx.stats[((x - begin) * K + k) * 2 + 1] = 0.0;
-            fx.reps[(x - begin) * K + k] = stat_value(x, k, 0);
+            fx.stats[0][((x - begin) * K + k) * 2 + 0] = stat_value(0, x, k, 0);
+            fx.stats[0][((x - begin) * K + k) * 2 + 1] = 0.0;
+            fx.reps[0][(x - begin) * K + k] = stat_value(0, x, k, 0);
         }
     fx.totals = ech_xcalloc((size_t)(1 + N_SEG) * ECH_TOTAL_COUNT, sizeof(int64_t), "totals");
     bind_results(&fx, begin, end, 2);
@@ -1193,7 +1811,7 @@ static void test_no_quantiles_one_replication(void **state)
                                  &nd, dims);
         CHECK(r && nd == 2 && dims[0] == N_SKULOC && dims[1] == 1);
         for (int x = 0; r && x < N_SKULOC; ++x)
-            CHECK(r[x] == stat_value(x, ECH_KPI_TOTAL_COST, 0));
+            CHECK(r[x] == stat_value(0, x, ECH_KPI_TOTAL_COST, 0));
         free(r);
         CHECK(attached(f, "/skuloc/fill_rate/quantiles", "/skuloc/quantile", 1));
         H5Fclose(f);
@@ -1260,10 +1878,10 @@ static void test_write_loaded_scenario(void **state)
     const int ns = 2 + fx.sc.output.n_quantiles;
     const int64_t R = fx.sc.replications, n = fx.sc.sl.n;
     int64_t begin = n * g_rank / g_size, end = n * (g_rank + 1) / g_size, nloc = end - begin;
-    fx.stats = ech_xcalloc((size_t)(nloc > 0 ? nloc : 1) * K * ns, sizeof(double), "stats");
-    fx.reps = ech_xcalloc((size_t)(nloc > 0 ? nloc : 1) * K * R, sizeof(double), "reps");
+    fx.stats[0] = ech_xcalloc((size_t)(nloc > 0 ? nloc : 1) * K * ns, sizeof(double), "stats");
+    fx.reps[0] = ech_xcalloc((size_t)(nloc > 0 ? nloc : 1) * K * R, sizeof(double), "reps");
     for (int64_t i = 0; i < nloc * K * ns; ++i)
-        fx.stats[i] = (double)i;
+        fx.stats[0][i] = (double)i;
     fx.totals = ech_xcalloc((size_t)(1 + fx.sc.n_segments) * R * ECH_TOTAL_COUNT,
                             sizeof(int64_t), "totals");
     bind_results(&fx, begin, end, ns);
@@ -1348,8 +1966,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_write_split_with_replications),
         cmocka_unit_test(test_write_last_rank_empty),
         cmocka_unit_test(test_write_first_rank_empty),
+        cmocka_unit_test(test_write_variants),
+        cmocka_unit_test(test_write_variants_first_rank_empty),
+        cmocka_unit_test(test_variant_count_mismatch),
         cmocka_unit_test(test_missing_directory),
-        cmocka_unit_test(test_failure_removes_temporary),
+        cmocka_unit_test(test_directory_as_target),
         cmocka_unit_test(test_overlapping_blocks),
         cmocka_unit_test(test_bad_arguments_on_one_rank),
         cmocka_unit_test(test_hdf5_failure_is_reported),
