@@ -1057,7 +1057,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         t[ECH_TOTAL_ALT_ORDERED] += a->alt_ordered;
         t[ECH_TOTAL_DISRUPTED_DAYS] += a->disrupted_days;
         t[ECH_TOTAL_RECOVERY_DAYS] += a->recovery_days;
-        t[ECH_TOTAL_RECOVERIES] += a->recoveries;
+        t[ECH_TOTAL_RECOVERIES] += a->recoveries > 0; /* points, as recovery_days is per point */
     }
     if (totals)
         for (int k = 0; k < ECH_TOTAL_COUNT; ++k)

@@ -113,9 +113,9 @@ typedef enum ech_kpi {
     X(DISRUPTED_DAYS, "supply_disrupted_sku_days", "day", 0,                                 \
       "SKU-days with the primary source disrupted")                                          \
     X(RECOVERY_DAYS, "recovery_days", "day", 0,                                              \
-      "sum over demand points of their recovery days after disruptions")                    \
+      "sum over demand points of each one's longest recovery after a disruption")                    \
     X(RECOVERIES, "recoveries", "1", 0,                                                      \
-      "demand points that recovered from a disruption (denominator of the mean recovery)")
+      "demand points with a recovery after a disruption (denominator of the mean recovery)")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,

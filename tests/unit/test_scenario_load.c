@@ -1083,7 +1083,8 @@ static void test_variants(void **state)
     assert_non_null(strstr(text, "  - name: \"no_disruptions\"\n    disruptions: []\n"));
     assert_non_null(strstr(text, "  - name: \"strike.and.monsoon\"\n"
                                  "    disruptions: [\"it-strike\", \"monsoon\"]\n"
-                                 "    lead_time_factor: 1.5\n    allocation: fair_share\n"
+                                 "    lead_time_factor: 1.5\n    alternative_sources: true\n"
+                                 "    allocation: fair_share\n"
                                  "    policies:\n      cw:\n        type: s_S\n"));
     assert_non_null(strstr(text, "      retail:\n        type: base_stock\n        review_days: 1\n"
                                  "        order_up_to: 5\n        min_order_qty: 2\n"));
