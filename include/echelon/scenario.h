@@ -57,6 +57,9 @@ typedef enum ech_allocation_rule {
     ECH_ALLOC_FAIR_SHARE = 0,   /* in proportion to what each child is owed */
     ECH_ALLOC_PRIORITY = 1,     /* children in order of location priority, then name */
     ECH_ALLOC_ALPHABETICAL = 2, /* children in order of location name (baseline) */
+    ECH_ALLOC_LOST_MARGIN = 3,  /* unit by unit to the child whose expected lost sales
+                                 * over its coverage horizon drop most */
+    ECH_ALLOC_COUNT
 } ech_allocation_rule;
 
 typedef enum ech_demand_dist {
@@ -102,6 +105,7 @@ typedef struct ech_network {
     int32_t *lead_time_days; /* lane lead time parent -> location (>= 0); 0 at the root */
     int32_t *priority;       /* allocation priority: smaller is served first */
     int32_t *review_offset;  /* review phase: location reviews on days t with (t - offset) % R == 0 */
+    double *cold_capacity_litres; /* cold-room volume; 0: none declared */
 
     /* Derived by ech_scenario_finalize. */
     int32_t root;
@@ -208,6 +212,13 @@ typedef struct ech_catalogue {
     double *alt_premium;      /* extra cost of a unit from the alternative, as a fraction
                                * of unit cost */
     int32_t *shelf_life_days; /* 0: does not expire */
+    /* Remaining shelf life at receipt from the supplier: uniform between these
+     * fractions of shelf_life_days (0 < min <= max <= 1); NaN: the scenario's
+     * ech_expiry_rules defaults. */
+    double *receipt_life_min, *receipt_life_max;
+    double *unit_volume_litres; /* cold-room volume of one unit (cold-chain SKUs) */
+    int32_t *cw_reserved_units; /* central-warehouse stock reserved for other commitments;
+                                 * -1: the scenario's reserve share */
     uint8_t *storage;         /* ech_storage_class */
     uint8_t *handling;        /* ech_handling_class */
     uint8_t *substitution;    /* ech_substitution */
@@ -238,6 +249,10 @@ typedef struct ech_skulocs {
     int32_t *order_up_to;     /* S >= 0 */
     int32_t *reorder_point;   /* s, -1 <= s < S */
     int32_t *min_order_qty;   /* MOQ >= 0, units */
+
+    /* Display stock (parapharmacy shelves): units that must stay presented; the
+     * ordering policy keeps them on top of its s and S.  0: none. */
+    int32_t *display_min;
 
     /* Start.  -1: start at the order-up-to level. */
     int32_t *start_on_hand;
@@ -291,6 +306,30 @@ typedef struct ech_costs {
     double lost_sale_penalty;        /* fraction of unit price per lost unit, on top of the lost margin */
 } ech_costs;
 
+/* Batches and expiry (SKUs with a shelf life). */
+typedef struct ech_expiry_rules {
+    uint8_t enabled;            /* 1: stock of SKUs with a shelf life is held in batches
+                                 * and expires; 0: shelf lives are ignored */
+    int32_t min_remaining_days; /* a pharmacy refuses a batch with fewer days of life
+                                 * left on arrival */
+    double receipt_life_min;    /* default fractions of shelf life remaining at receipt */
+    double receipt_life_max;    /*   from the supplier (per-SKU values override) */
+    uint8_t returns;            /* 1: pharmacies return slow near-expiry stock to the CW */
+    int32_t return_within_days; /* returns: batches expiring within this many days (more
+                                 * than min_remaining_days), beyond what the pharmacy's
+                                 * mean demand sells before they expire */
+} ech_expiry_rules;
+
+/* Controlled substances: rules for every location of a controlled SKU. */
+typedef struct ech_controlled_rules {
+    int32_t min_days_between_orders; /* a location orders a controlled SKU at most once in
+                                      * this many days; 0: no limit */
+    double max_stock_days;           /* cap on a location's inventory position in days of
+                                      * its expected outflow (at least one pack); 0: none */
+    int32_t extra_lead_time_days;    /* added to every lane between locations (secure
+                                      * transport, paperwork) */
+} ech_controlled_rules;
+
 typedef struct ech_output_options {
     int32_t n_quantiles;
     double *quantiles;         /* in (0, 1), increasing; default 0.05, 0.5, 0.95 */
@@ -342,6 +381,10 @@ typedef struct ech_scenario {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT]; /* the scenario's own rules; variants copy them */
     ech_costs costs;
     ech_output_options output;
+    ech_expiry_rules expiry;
+    ech_controlled_rules controlled;
+    double cw_reserve_share;   /* central-warehouse reserve as a share of its order-up-to
+                                * level, for SKUs that give no reserved units */
 
     ech_network net;
     ech_suppliers suppliers;
