@@ -15,6 +15,7 @@
  */
 #include "echelon/engine.h"
 #include "echelon/arena.h"
+#include "echelon/cold_chain.h"
 #include "echelon/policy.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
@@ -71,6 +72,11 @@ typedef struct sku_plan {
     /* Open orders of a snapshot start, sorted by simulated day. */
     int32_t n_open;
     int32_t *open_day, *open_node, *open_qty;
+
+    /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
+     * room or no occupancy is collected) and each node's cold-room slot. */
+    int64_t cold_ml;
+    int32_t *cold_slot;
 
     /* Scratch for the allocation rules. */
     int32_t *alloc_x;
@@ -149,6 +155,7 @@ struct ech_engine {
     double *dedup_mean;
     const ech_dtable **dedup_table;
     const ech_trace *trace;
+    ech_cold_rooms *cold;    /* occupancy sink, or NULL */
 };
 
 /* ------------------------------------------------------------------------------
@@ -232,6 +239,12 @@ void ech_engine_free(ech_engine *e)
 void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
 {
     e->trace = trace;
+}
+
+void ech_engine_set_cold_rooms(ech_engine *e, ech_cold_rooms *cold)
+{
+    e->cold = cold;
+    e->plan_sku = -1; /* plans record the slots: rebuild */
 }
 
 int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku)
@@ -350,11 +363,14 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->stock_only = ech_arena_alloc(a, ni, "plan nodes without demand");
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
     p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
+    p->cold_slot = ech_arena_alloc(a, ni, "cold-room slots");
+    p->cold_ml = e->cold ? ech_cold_unit_ml(sc, sku) : 0;
 
     int32_t max_lane_lead = 0;
     for (int32_t i = 0; i < n; ++i) {
         int64_t x = p->first + i;
         int32_t loc = sl->location[x];
+        p->cold_slot[i] = p->cold_ml > 0 ? e->cold->slot[loc] : -1;
         p->parent[i] = sl->parent[x] >= 0 ? (int32_t)(sl->parent[x] - p->first) : -1;
         if (p->parent[i] >= 0)
             p->child_begin[p->parent[i] + 1]++;
@@ -636,6 +652,15 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
         int32_t k = s->next_open++;
         receive(s, p->open_node[k], p->open_qty[k]);
     }
+}
+
+/* After the receipts: the day's cold-room occupancy (measured days only). */
+static void add_cold_occupancy(ech_cold_rooms *cold, const sku_plan *p, const sku_state *s,
+                               int64_t rep, int32_t t)
+{
+    for (int32_t i = 0; i < p->n; ++i)
+        if (s->on_hand[i] > 0 && p->cold_slot[i] >= 0)
+            ech_cold_rooms_add(cold, p->cold_slot[i], rep, t, (int64_t)s->on_hand[i] * p->cold_ml);
 }
 
 /* Step 3: review and order, downstream to upstream, so that a parent's position
@@ -1151,6 +1176,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
             /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
              * with expiry dates, so no unit is ever written off. */
             step_receive(plan, state, d);
+            if (plan->cold_ml > 0 && d >= warmup)
+                add_cold_occupancy(e->cold, plan, state, rep, d - warmup);
             step_review(plan, state, d);
             step_ship(sc, plan, state, d);
             step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);

@@ -65,6 +65,12 @@ typedef struct ech_trace {
 /* Attaches a trace (NULL detaches); the engine does not own it. */
 void ech_engine_set_trace(ech_engine *e, const ech_trace *trace);
 
+/* Attaches a cold-room occupancy sink (NULL detaches), set up for the scenario and
+ * all its replications (cold_chain.h); the engine adds the daily occupancy of every
+ * cold-chain SKU it simulates.  The engine does not own it. */
+struct ech_cold_rooms;
+void ech_engine_set_cold_rooms(ech_engine *e, struct ech_cold_rooms *cold);
+
 /* Simulated skuloc-days of one SKU per replication (its skulocs x simulated days):
  * the unit of the figure of merit and of the work estimate. */
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku);
