@@ -86,6 +86,13 @@ static int64_t demand_quantile(double mean, double var, double p)
     return k;
 }
 
+/* Days a controlled SKU's shipments between locations take on top of the lane's. */
+static int32_t controlled_extra_lead(const ech_scenario *sc, int32_t sku)
+{
+    return sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED ? sc->controlled.extra_lead_time_days
+                                                            : 0;
+}
+
 /* Resolves the policy numbers one variant simulates: the skuloc's own values where
  * the input gives them, else the variant's rule for the location's kind.  Targets
  * use the nominal lead times (a variant's lead_time_factor is what happens, not
@@ -103,6 +110,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
     vt->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant order-up-to levels");
     vt->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant reorder points");
     vt->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant minimum orders");
+    vt->reserve = ech_xmalloc(n * sizeof(int32_t), "variant reserves");
 
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t loc = sl->location[x];
@@ -148,7 +156,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
                     if (lt->dist != ECH_LT_FIXED)
                         lead_var = lt->sd * lt->sd;
                 } else {
-                    lead = net->lead_time_days[loc];
+                    lead = net->lead_time_days[loc] + controlled_extra_lead(sc, k);
                 }
                 double span = lead + review;
                 double m = outflow * span;
@@ -179,6 +187,16 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
             if (policy == ECH_POLICY_BASE_STOCK || s >= S)
                 s = S - 1;
         }
+        /* Stock that is not there for the location's own customers rides on top of
+         * the target: the display minimum, and the warehouse's reserve. */
+        int64_t reserve = 0;
+        if (sl->parent[x] < 0) {
+            int32_t given = sc->cat.cw_reserved_units ? sc->cat.cw_reserved_units[k] : -1;
+            reserve = given >= 0 ? given : llround(sc->cw_reserve_share * (double)S);
+        }
+        int64_t held = reserve + (sl->display_min ? sl->display_min[x] : 0);
+        S += held;
+        s += held;
         if (S > INT32_MAX / 2)
             return ech_fail_at(err, path, 0, "policies",
                                "the target for SKU '%s' at '%s' is %lld units, too large",
@@ -188,6 +206,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         vt->min_order_qty[x] = moq;
         vt->order_up_to[x] = (int32_t)S;
         vt->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
+        vt->reserve[x] = (int32_t)reserve;
     }
     return ECH_OK;
 }

@@ -92,8 +92,9 @@ void ech_variant_free_policy(ech_variant *v)
     free(v->order_up_to);
     free(v->reorder_point);
     free(v->min_order_qty);
+    free(v->reserve);
     v->policy = NULL;
-    v->review_days = v->order_up_to = v->reorder_point = v->min_order_qty = NULL;
+    v->review_days = v->order_up_to = v->reorder_point = v->min_order_qty = v->reserve = NULL;
 }
 
 void ech_variant_free(ech_variant *v)

@@ -354,6 +354,8 @@ typedef struct ech_variant {
     int32_t *order_up_to;
     int32_t *reorder_point;
     int32_t *min_order_qty;
+    int32_t *reserve;           /* units the location holds back from its children: the
+                                 * central warehouse's reserve, 0 elsewhere */
 } ech_variant;
 
 typedef struct ech_scenario {
