@@ -7,6 +7,7 @@
 #include "echelon/catalogue_csv.h"
 #include "echelon/rng.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,7 @@ static void locations_reserve(ech_table_loader *t)
     GROW(net->lead_time_days, cap, "location lead times");
     GROW(net->priority, cap, "location priorities");
     GROW(net->review_offset, cap, "location review offsets");
+    GROW(net->cold_capacity_litres, cap, "location cold-room capacities");
     GROW(t->loc_parent, cap, "location parent ids");
     GROW(t->loc_prefix, cap, "location row names");
     GROW(t->loc_line, cap, "location lines");
@@ -326,6 +328,13 @@ ech_status ech_location_row(ech_table_loader *t, const ech_row *row, ech_error *
     if (offset < 0 || offset > MAX_DAYS)
         return ech_row_fail(row, ECH_LOCCOL_REVIEW_OFFSET, err,
                             "must be between 0 and %d days, got %d", MAX_DAYS, offset);
+    double cold = 0.0;
+    if ((st = ech_row_double(row, ECH_LOCCOL_COLD_CAPACITY_LITRES, &cold, NULL, err)) != ECH_OK)
+        return st;
+    if (!(cold >= 0.0))
+        return ech_row_fail(row, ECH_LOCCOL_COLD_CAPACITY_LITRES, err,
+                            "must be >= 0 (litres of cold-room volume; 0 = none declared), got %s",
+                            ech_row_text(row, ECH_LOCCOL_COLD_CAPACITY_LITRES));
 
     locations_reserve(t);
     int32_t i = net->n;
@@ -336,6 +345,7 @@ ech_status ech_location_row(ech_table_loader *t, const ech_row *row, ech_error *
     net->lead_time_days[i] = parent ? lead : 0;
     net->priority[i] = priority;
     net->review_offset[i] = offset;
+    net->cold_capacity_litres[i] = cold;
     t->loc_parent[i] = parent ? ech_xstrdup(parent, "parent id") : NULL;
     t->loc_prefix[i] = row->field_prefix ? ech_xstrdup(row->field_prefix, "row name") : NULL;
     t->loc_line[i] = row->line;
@@ -484,6 +494,10 @@ static void skus_reserve(ech_table_loader *t)
     GROW(cat->alt_split, cap, "SKU alternative splits");
     GROW(cat->alt_premium, cap, "SKU alternative premiums");
     GROW(cat->shelf_life_days, cap, "SKU shelf lives");
+    GROW(cat->receipt_life_min, cap, "SKU receipt lives");
+    GROW(cat->receipt_life_max, cap, "SKU receipt lives");
+    GROW(cat->unit_volume_litres, cap, "SKU unit volumes");
+    GROW(cat->cw_reserved_units, cap, "SKU reserved units");
     GROW(cat->storage, cap, "SKU storage classes");
     GROW(cat->handling, cap, "SKU handling classes");
     GROW(cat->substitution, cap, "SKU substitution");
@@ -684,6 +698,35 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, src_choic
     return ECH_OK;
 }
 
+/* The remaining shelf life at receipt from the supplier, as fractions of the shelf
+ * life: both columns or neither (NaN: the scenario's expiry.receipt_life). */
+static ech_status sku_receipt_life(const ech_row *row, double life[2], ech_error *err)
+{
+    static const int col[2] = {ECH_SKUCOL_RECEIPT_LIFE_MIN, ECH_SKUCOL_RECEIPT_LIFE_MAX};
+    int given[2] = {0, 0};
+    ech_status st;
+    for (int i = 0; i < 2; ++i) {
+        if ((st = ech_row_double(row, col[i], &life[i], &given[i], err)) != ECH_OK)
+            return st;
+        if (given[i] && !(life[i] > 0.0 && life[i] <= 1.0))
+            return ech_row_fail(row, col[i], err,
+                                "must be a fraction of the shelf life in (0, 1], got %s",
+                                ech_row_text(row, col[i]));
+    }
+    if (given[0] != given[1]) {
+        int missing = given[0] ? 1 : 0;
+        return ech_row_fail(row, col[missing], err,
+                            "a value is required with %s%s (give both or neither; neither: the "
+                            "scenario's expiry.receipt_life)",
+                            row->field_prefix ? row->field_prefix : "",
+                            row->columns[col[1 - missing]].name);
+    }
+    if (given[0] && life[0] > life[1])
+        return ech_row_fail(row, col[0], err, "must be <= receipt_life_max (%s), got %s",
+                            ech_row_text(row, col[1]), ech_row_text(row, col[0]));
+    return ECH_OK;
+}
+
 ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
 {
     ech_scenario *sc = t->sc;
@@ -763,6 +806,25 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
                             "must be > -1 (a yearly growth rate), got %s",
                             ech_row_text(row, ECH_SKUCOL_TREND_PER_YEAR));
 
+    double life[2] = {NAN, NAN};
+    if ((st = sku_receipt_life(row, life, err)) != ECH_OK)
+        return st;
+    double volume = 0.0;
+    if ((st = ech_row_double(row, ECH_SKUCOL_UNIT_VOLUME_LITRES, &volume, NULL, err)) != ECH_OK)
+        return st;
+    if (!(volume >= 0.0))
+        return ech_row_fail(row, ECH_SKUCOL_UNIT_VOLUME_LITRES, err,
+                            "must be >= 0 (litres per unit), got %s",
+                            ech_row_text(row, ECH_SKUCOL_UNIT_VOLUME_LITRES));
+    int32_t reserved = -1;
+    int has_reserved = 0;
+    if ((st = ech_row_int(row, ECH_SKUCOL_CW_RESERVED_UNITS, &reserved, &has_reserved, err)) != ECH_OK)
+        return st;
+    if (has_reserved && reserved < 0)
+        return ech_row_fail(row, ECH_SKUCOL_CW_RESERVED_UNITS, err,
+                            "must be >= 0 (units; leave empty for the scenario's "
+                            "supply.cw_reserve_share), got %d", reserved);
+
     const char *segment = ech_row_text(row, ECH_SKUCOL_SEGMENT);
     skus_reserve(t);
     int32_t k = cat->n;
@@ -778,6 +840,10 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     cat->alt_split[k] = src.alt_split;
     cat->alt_premium[k] = src.alt_premium;
     cat->shelf_life_days[k] = shelf;
+    cat->receipt_life_min[k] = life[0];
+    cat->receipt_life_max[k] = life[1];
+    cat->unit_volume_litres[k] = volume;
+    cat->cw_reserved_units[k] = has_reserved ? reserved : -1;
     cat->storage[k] = (uint8_t)storage;
     cat->handling[k] = (uint8_t)handling;
     cat->substitution[k] = (uint8_t)subst;
@@ -821,6 +887,7 @@ static void assortment_reserve(ech_table_loader *t)
     GROW(sl->reorder_point, cap, "skuloc reorder points");
     GROW(sl->min_order_qty, cap, "skuloc minimum orders");
     GROW(sl->start_on_hand, cap, "skuloc start stock");
+    GROW(sl->display_min, cap, "skuloc display minimums");
     GROW(t->sl_line, cap, "assortment lines");
     t->sl_cap = cap;
 }
@@ -933,6 +1000,12 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
     }
     if (ech_row_text(row, ECH_ASSCOL_MIN_ORDER_QTY) && moq < 0)
         return ech_row_fail(row, ECH_ASSCOL_MIN_ORDER_QTY, err, "must be >= 0 (units), got %d", moq);
+    int32_t display = 0;
+    if ((st = ech_row_int(row, ECH_ASSCOL_DISPLAY_MIN, &display, NULL, err)) != ECH_OK)
+        return st;
+    if (display < 0)
+        return ech_row_fail(row, ECH_ASSCOL_DISPLAY_MIN, err,
+                            "must be >= 0 (units kept on display), got %d", display);
 
     assortment_reserve(t);
     int64_t x = sl->n;
@@ -949,6 +1022,7 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
     sl->reorder_point[x] = reorder;
     sl->min_order_qty[x] = moq;
     sl->start_on_hand[x] = -1;
+    sl->display_min[x] = display;
     t->sl_line[x] = row->line;
     sl->n = x + 1;
     pair_map_put(&t->pairs, pair_key(sku, loc), x);

@@ -35,6 +35,8 @@ enum {
     GEN_SKU_NAME = 4,     /* a SKU's name */
     GEN_ASSORTMENT = 5,   /* which leaves stock a SKU and their demand levels */
     GEN_SKU_SOURCE = 6,   /* a SKU's site and alternative source */
+    GEN_SKU_VOLUME = 7,   /* a SKU's unit volume */
+    GEN_DISPLAY = 8,      /* display minimums of a SKU's assortment rows */
 };
 
 /* The network generator has no seed of its own: a network is a function of its
@@ -63,6 +65,9 @@ ech_network_gen ech_network_gen_defaults(void)
         .retail_per_dc = 12,
         .dc_lead_time_days = 2,
         .retail_lead_time_days = 1,
+        .cw_cold_capacity_litres = 0.0,
+        .dc_cold_capacity_litres = 0.0,
+        .retail_cold_capacity_litres = 0.0,
     };
 }
 
@@ -86,6 +91,7 @@ ech_catalogue_gen ech_catalogue_gen_defaults(void)
         .controlled_share = 0.03,
         .generic_share = 0.60,
         .assortment_density = 0.15,
+        .display_share = 0.0,
     };
 }
 
@@ -394,6 +400,17 @@ static ech_status check_network_gen(const ech_network_gen *g, ech_error *err)
         return ech_fail(err, ECH_ERR_INPUT,
                         "network.generate.retail_lead_time_days: must be in 0..%d (got %d)",
                         NET_MAX_LEAD_TIME, (int)g->retail_lead_time_days);
+    const struct {
+        const char *key;
+        double v;
+    } cold[3] = {{"cw_cold_capacity_litres", g->cw_cold_capacity_litres},
+                 {"dc_cold_capacity_litres", g->dc_cold_capacity_litres},
+                 {"retail_cold_capacity_litres", g->retail_cold_capacity_litres}};
+    for (int i = 0; i < 3; ++i)
+        if (!(cold[i].v >= 0.0 && isfinite(cold[i].v)))
+            return ech_fail(err, ECH_ERR_INPUT,
+                            "network.generate.%s: must be >= 0 litres (got %g)", cold[i].key,
+                            cold[i].v);
     return ECH_OK;
 }
 
@@ -419,6 +436,8 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
     net->lead_time_days = ech_xmalloc((size_t)n * sizeof(int32_t), "generated lead times");
     net->priority = ech_xmalloc((size_t)n * sizeof(int32_t), "generated priorities");
     net->review_offset = ech_xmalloc((size_t)n * sizeof(int32_t), "generated review offsets");
+    net->cold_capacity_litres = ech_xmalloc((size_t)n * sizeof(double),
+                                            "generated cold-room capacities");
 
     name_set names;
     name_set_init(&names, net->name, n);
@@ -433,6 +452,7 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
     net->lead_time_days[0] = 0;
     net->priority[0] = 0;
     net->review_offset[0] = 0;
+    net->cold_capacity_litres[0] = g->cw_cold_capacity_litres;
     name_set_add(&names, 0);
 
     /* DCs: one region each, named after its hub town in the region's language.
@@ -455,6 +475,7 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
         net->lead_time_days[loc] = g->dc_lead_time_days;
         net->priority[loc] = 1;
         net->review_offset[loc] = 0;
+        net->cold_capacity_litres[loc] = g->dc_cold_capacity_litres;
     }
 
     /* Pharmacies.  Names are drawn, so alphabetical order is unrelated to id order.
@@ -488,6 +509,7 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
                              : prof.type == PHARMACY_LARGE  ? 2
                                                             : 3;
         net->review_offset[loc] = k % 7;
+        net->cold_capacity_litres[loc] = g->retail_cold_capacity_litres;
     }
     name_set_free(&names);
     return ECH_OK;
@@ -973,7 +995,8 @@ static ech_status check_catalogue_gen(const ech_catalogue_gen *g, const ech_scen
         (st = check_share(g->intermittent_share, "intermittent_share", err)) != ECH_OK ||
         (st = check_share(g->cold_share, "cold_share", err)) != ECH_OK ||
         (st = check_share(g->controlled_share, "controlled_share", err)) != ECH_OK ||
-        (st = check_share(g->generic_share, "generic_share", err)) != ECH_OK)
+        (st = check_share(g->generic_share, "generic_share", err)) != ECH_OK ||
+        (st = check_share(g->display_share, "display_share", err)) != ECH_OK)
         return st;
     if (g->fast_share + g->intermittent_share > 1.0 + 1e-12)
         return ech_fail(err, ECH_ERR_INPUT,
@@ -1207,6 +1230,31 @@ static void assign_sources(const ech_catalogue_gen *g, ech_scenario *sc)
     free(pool);
 }
 
+/* Unit volumes, from each SKU's own stream (drawn after, and apart from, every
+ * other attribute, so none of those moves): log-uniform between 0.02 and 0.5
+ * litres for cold-chain units (a vial or a single pen in its box up to a multi-pen
+ * pack), between 0.01 and 0.5 for ambient ones (a blister box up to a bottle),
+ * whole millilitres.  The receipt lives and the CW reserve are left to the
+ * scenario's rules (NaN, -1). */
+static void assign_volumes(const ech_catalogue_gen *g, ech_catalogue *cat)
+{
+    size_t un = (size_t)(cat->n > 0 ? cat->n : 1);
+    cat->receipt_life_min = ech_xmalloc(un * sizeof *cat->receipt_life_min, "SKU receipt lives");
+    cat->receipt_life_max = ech_xmalloc(un * sizeof *cat->receipt_life_max, "SKU receipt lives");
+    cat->unit_volume_litres = ech_xmalloc(un * sizeof *cat->unit_volume_litres, "SKU unit volumes");
+    cat->cw_reserved_units = ech_xmalloc(un * sizeof *cat->cw_reserved_units, "SKU reserved units");
+    for (int32_t s = 0; s < cat->n; ++s) {
+        ech_pcg32 rng;
+        ech_stream_init(&rng, g->seed, ECH_STREAM_GENERATOR, (uint64_t)s, GEN_SKU_VOLUME, 0);
+        double u = ech_pcg32_uniform(&rng);
+        double lo = cat->storage[s] == ECH_STORAGE_COLD ? 0.02 : 0.01;
+        double litres = lo * pow(0.5 / lo, u);
+        cat->unit_volume_litres[s] = round(litres * 1000.0) / 1000.0;
+        cat->receipt_life_min[s] = cat->receipt_life_max[s] = NAN;
+        cat->cw_reserved_units[s] = -1;
+    }
+}
+
 ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, ech_error *err)
 {
     if (!g || !sc)
@@ -1357,12 +1405,24 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
                 sl->min_order_qty[x] = -1;
                 sl->start_on_hand[x] = -1;
             }
+            /* Display stock: a share of the rows keep 1-3 units on the shelf, from
+             * the SKU's own stream (the rows above are drawn without it). */
+            if (g->display_share > 0.0) {
+                ech_stream_init(&rng, g->seed, ECH_STREAM_GENERATOR, (uint64_t)s, GEN_DISPLAY, 0);
+                for (int32_t c = 0; c < d->leaves; ++c) {
+                    int64_t x = first[s] + c;
+                    sl->display_min[x] = ech_pcg32_uniform(&rng) < g->display_share
+                                             ? 1 + (int32_t)ech_pcg32_bounded(&rng, 3)
+                                             : 0;
+                }
+            }
         }
         free(mark);
         free(chosen);
     }
 
     assign_sources(g, sc);
+    assign_volumes(g, cat);
 
     free(first);
     free(dem);

@@ -31,6 +31,7 @@ void ech_network_free(ech_network *net)
     free(net->lead_time_days);
     free(net->priority);
     free(net->review_offset);
+    free(net->cold_capacity_litres);
     free(net->topo);
     free(net->topo_pos);
     free(net->depth);
@@ -55,6 +56,10 @@ void ech_catalogue_free(ech_catalogue *cat)
     free(cat->alt_split);
     free(cat->alt_premium);
     free(cat->shelf_life_days);
+    free(cat->receipt_life_min);
+    free(cat->receipt_life_max);
+    free(cat->unit_volume_litres);
+    free(cat->cw_reserved_units);
     free(cat->storage);
     free(cat->handling);
     free(cat->substitution);
@@ -80,6 +85,7 @@ void ech_skulocs_free(ech_skulocs *t)
     free(t->order_up_to);
     free(t->reorder_point);
     free(t->min_order_qty);
+    free(t->display_min);
     free(t->start_on_hand);
     free(t->expected_outflow);
     memset(t, 0, sizeof *t);
@@ -336,6 +342,8 @@ void ech_skulocs_alloc_rows(ech_skulocs *t, int64_t n)
     t->reorder_point = ech_xmalloc(c * sizeof(int32_t), "skuloc reorder points");
     t->min_order_qty = ech_xmalloc(c * sizeof(int32_t), "skuloc minimum orders");
     t->start_on_hand = ech_xmalloc(c * sizeof(int32_t), "skuloc start stock");
+    /* Zero, the default, unless the caller sets it. */
+    t->display_min = ech_xcalloc(c, sizeof(int32_t), "skuloc display minimums");
     t->sku_begin = NULL;
     t->parent = NULL;
     t->expected_outflow = NULL;
@@ -438,6 +446,7 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
                         out.reorder_point[x] = in->reorder_point[r];
                         out.min_order_qty[x] = in->min_order_qty[r];
                         out.start_on_hand[x] = in->start_on_hand[r];
+                        out.display_min[x] = in->display_min ? in->display_min[r] : 0;
                     } else {
                         out.demand_dist[x] = ECH_DEMAND_NONE;
                         out.demand_mean[x] = 0.0;
@@ -450,6 +459,7 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
                         out.reorder_point[x] = -1;
                         out.min_order_qty[x] = -1;
                         out.start_on_hand[x] = -1;
+                        out.display_min[x] = 0;
                     }
                 }
             }
@@ -550,6 +560,31 @@ void ech_scenario_default_variants(ech_scenario *sc)
         for (int32_t k = 0; k < cat->n; ++k)
             cat->alt_site[k] = -1;
     }
+    /* Batches, cold rooms, reserved and display stock: the defaults for tables
+     * that loaders, generators or tests built without these columns. */
+    if (!cat->receipt_life_min || !cat->receipt_life_max) {
+        free(cat->receipt_life_min);
+        free(cat->receipt_life_max);
+        cat->receipt_life_min = ech_xmalloc(nk * sizeof *cat->receipt_life_min, "SKU receipt lives");
+        cat->receipt_life_max = ech_xmalloc(nk * sizeof *cat->receipt_life_max, "SKU receipt lives");
+        for (int32_t k = 0; k < cat->n; ++k)
+            cat->receipt_life_min[k] = cat->receipt_life_max[k] = NAN; /* the scenario's */
+    }
+    if (!cat->unit_volume_litres)
+        cat->unit_volume_litres = ech_xcalloc(nk, sizeof *cat->unit_volume_litres, "SKU unit volumes");
+    if (!cat->cw_reserved_units) {
+        cat->cw_reserved_units = ech_xmalloc(nk * sizeof *cat->cw_reserved_units,
+                                             "SKU reserved units");
+        for (int32_t k = 0; k < cat->n; ++k)
+            cat->cw_reserved_units[k] = -1; /* the scenario's reserve share */
+    }
+    if (!sc->net.cold_capacity_litres)
+        sc->net.cold_capacity_litres = ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1),
+                                                   sizeof *sc->net.cold_capacity_litres,
+                                                   "location cold-room capacities");
+    if (!sc->sl.display_min)
+        sc->sl.display_min = ech_xcalloc((size_t)(sc->sl.n > 0 ? sc->sl.n : 1),
+                                         sizeof *sc->sl.display_min, "skuloc display minimums");
     if (sc->n_variants == 0) {
         sc->n_variants = 1;
         sc->variant = ech_xcalloc(1, sizeof *sc->variant, "variants");

@@ -67,8 +67,26 @@ typedef struct y_demand {
 } y_demand;
 
 typedef struct y_supply {
-    char *internal_shortfall, *allocation;
+    char *internal_shortfall, *allocation, *cw_reserve_share;
 } y_supply;
+
+typedef struct y_receipt_life {
+    char *min_fraction, *max_fraction;
+} y_receipt_life;
+
+typedef struct y_returns {
+    char *within_days;
+} y_returns;
+
+typedef struct y_expiry {
+    char *enabled, *min_remaining_days;
+    y_receipt_life *receipt_life;
+    y_returns *returns;
+} y_expiry;
+
+typedef struct y_controlled {
+    char *min_days_between_orders, *max_stock_days, *extra_lead_time_days;
+} y_controlled;
 
 typedef struct y_lead_time {
     char *distribution, *mean, *sd, *min_days, *max_days;
@@ -132,7 +150,8 @@ typedef struct y_row {
 } y_row;
 
 typedef struct y_network_gen {
-    char *dcs, *retail_per_dc, *dc_lead_time_days, *retail_lead_time_days;
+    char *dcs, *retail_per_dc, *dc_lead_time_days, *retail_lead_time_days,
+        *cw_cold_capacity_litres, *dc_cold_capacity_litres, *retail_cold_capacity_litres;
 } y_network_gen;
 
 typedef struct y_network {
@@ -144,7 +163,8 @@ typedef struct y_network {
 
 typedef struct y_catalogue_gen {
     char *skus, *seed, *fast_share, *intermittent_share, *cold_share, *controlled_share,
-        *generic_share, *assortment_density, *alternative_share, *alternative_premium;
+        *generic_share, *assortment_density, *alternative_share, *alternative_premium,
+        *display_share;
 } y_catalogue_gen;
 
 typedef struct y_catalogue {
@@ -167,6 +187,8 @@ typedef struct y_scenario {
     y_horizon *horizon;
     y_demand *demand;
     y_supply *supply;
+    y_expiry *expiry;
+    y_controlled *controlled;
     y_supplier *suppliers;
     unsigned suppliers_count;
     y_costs *costs;
@@ -235,6 +257,33 @@ static const cyaml_schema_field_t demand_fields[] = {
 static const cyaml_schema_field_t supply_fields[] = {
     STR_OPT("internal_shortfall", y_supply, internal_shortfall),
     STR_OPT("allocation", y_supply, allocation),
+    STR_OPT("cw_reserve_share", y_supply, cw_reserve_share),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t receipt_life_fields[] = {
+    STR_REQ("min_fraction", y_receipt_life, min_fraction),
+    STR_REQ("max_fraction", y_receipt_life, max_fraction),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t returns_fields[] = {
+    STR_REQ("within_days", y_returns, within_days),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t expiry_fields[] = {
+    STR_OPT("enabled", y_expiry, enabled),
+    STR_OPT("min_remaining_days", y_expiry, min_remaining_days),
+    MAP_OPT("receipt_life", y_expiry, receipt_life, receipt_life_fields),
+    MAP_OPT("returns", y_expiry, returns, returns_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t controlled_fields[] = {
+    STR_OPT("min_days_between_orders", y_controlled, min_days_between_orders),
+    STR_OPT("max_stock_days", y_controlled, max_stock_days),
+    STR_OPT("extra_lead_time_days", y_controlled, extra_lead_time_days),
     CYAML_FIELD_END,
 };
 
@@ -380,6 +429,9 @@ static const cyaml_schema_field_t network_gen_fields[] = {
     STR_OPT("retail_per_dc", y_network_gen, retail_per_dc),
     STR_OPT("dc_lead_time_days", y_network_gen, dc_lead_time_days),
     STR_OPT("retail_lead_time_days", y_network_gen, retail_lead_time_days),
+    STR_OPT("cw_cold_capacity_litres", y_network_gen, cw_cold_capacity_litres),
+    STR_OPT("dc_cold_capacity_litres", y_network_gen, dc_cold_capacity_litres),
+    STR_OPT("retail_cold_capacity_litres", y_network_gen, retail_cold_capacity_litres),
     CYAML_FIELD_END,
 };
 
@@ -401,6 +453,7 @@ static const cyaml_schema_field_t catalogue_gen_fields[] = {
     STR_OPT("assortment_density", y_catalogue_gen, assortment_density),
     STR_OPT("alternative_share", y_catalogue_gen, alternative_share),
     STR_OPT("alternative_premium", y_catalogue_gen, alternative_premium),
+    STR_OPT("display_share", y_catalogue_gen, display_share),
     CYAML_FIELD_END,
 };
 
@@ -427,6 +480,8 @@ static const cyaml_schema_field_t scenario_fields[] = {
     MAP_REQ("horizon", y_scenario, horizon, horizon_fields),
     MAP_OPT("demand", y_scenario, demand, demand_fields),
     MAP_OPT("supply", y_scenario, supply, supply_fields),
+    MAP_OPT("expiry", y_scenario, expiry, expiry_fields),
+    MAP_OPT("controlled", y_scenario, controlled, controlled_fields),
     SEQ_REQ("suppliers", y_scenario, suppliers, &supplier_entry),
     SEQ_OPT("disruptions", y_scenario, disruptions, &disruption_entry),
     MAP_OPT("costs", y_scenario, costs, costs_fields),
@@ -446,7 +501,10 @@ static const cyaml_schema_value_t scenario_schema = {
 /* Names of the choices, in the order of their enum values in scenario.h. */
 static const char *const unmet_names[] = {"lost", "backorder", NULL};
 static const char *const shortfall_names[] = {"backorder", "cut", NULL};
-static const char *const allocation_names[] = {"fair_share", "priority", "alphabetical", NULL};
+static const char *const allocation_names[] = {"fair_share", "priority", "alphabetical",
+                                               "lost_margin", NULL};
+_Static_assert(sizeof allocation_names / sizeof allocation_names[0] == ECH_ALLOC_COUNT + 1,
+               "one name per allocation rule");
 static const char *const lead_time_names[] = {"fixed", "gamma", "lognormal", "empirical", NULL};
 static const char *const supply_shortfall_names[] = {"backorder", "cancel", NULL};
 static const char *const disruption_kind_names[] = {"markov", "scripted", NULL};
@@ -1871,6 +1929,88 @@ static ech_status build_rule(const loadctx *c, const char *prefix, const char *k
     return ECH_OK;
 }
 
+/* Batches and expiry: the section's presence turns them on (written empty, with
+ * every default). */
+static ech_status build_expiry(const loadctx *c, const y_expiry *y, ech_expiry_rules *e)
+{
+    *e = (ech_expiry_rules){
+        .enabled = 0,
+        .min_remaining_days = 0,
+        .receipt_life_min = 1.0,
+        .receipt_life_max = 1.0,
+        .returns = 0,
+        .return_within_days = 0,
+    };
+    if (!yindex_has(&c->ix, "expiry"))
+        return ECH_OK;
+    e->enabled = 1;
+    if (!y)
+        return ECH_OK;
+    ech_status st;
+    if (y->enabled) {
+        int on = 1;
+        if ((st = get_bool(c, "expiry.enabled", y->enabled, &on)) != ECH_OK)
+            return st;
+        e->enabled = (uint8_t)on;
+    }
+    if (y->min_remaining_days &&
+        (st = get_int32(c, "expiry.min_remaining_days", y->min_remaining_days, 0,
+                        MAX_HORIZON_DAYS, &e->min_remaining_days)) != ECH_OK)
+        return st;
+    const y_receipt_life *r = y->receipt_life;
+    if (r) {
+        static const char *what = "the share of the shelf life left when a batch arrives "
+                                  "from the supplier";
+        if ((st = get_double_range(c, "expiry.receipt_life.min_fraction", r->min_fraction, 0.0, 1,
+                                   1.0, 0, what, &e->receipt_life_min)) != ECH_OK ||
+            (st = get_double_range(c, "expiry.receipt_life.max_fraction", r->max_fraction, 0.0, 1,
+                                   1.0, 0, what, &e->receipt_life_max)) != ECH_OK)
+            return st;
+        if (e->receipt_life_min > e->receipt_life_max)
+            return key_fail(c, "expiry.receipt_life.min_fraction",
+                            "must be <= max_fraction (%s), got %s", r->max_fraction,
+                            r->min_fraction);
+    }
+    if (yindex_has(&c->ix, "expiry.returns")) {
+        if (!y->returns)
+            return missing_fail(c, "expiry.returns", "within_days",
+                                "required with returns (pharmacies return batches that expire "
+                                "within this many days)");
+        const char *key = "expiry.returns.within_days";
+        if ((st = get_int32(c, key, y->returns->within_days, 1, MAX_HORIZON_DAYS,
+                            &e->return_within_days)) != ECH_OK)
+            return st;
+        if (e->return_within_days <= e->min_remaining_days)
+            return key_fail(c, key, "must be more than expiry.min_remaining_days (%d): a batch "
+                            "with fewer days left is refused, so returns must look further "
+                            "ahead, got %d", (int)e->min_remaining_days,
+                            (int)e->return_within_days);
+        e->returns = 1;
+    }
+    return ECH_OK;
+}
+
+/* Rules for controlled substances; every key optional, all 0 by default (none). */
+static ech_status build_controlled(const loadctx *c, const y_controlled *y,
+                                   ech_controlled_rules *r)
+{
+    *r = (ech_controlled_rules){0, 0.0, 0};
+    if (!y)
+        return ECH_OK;
+    ech_status st;
+    if ((y->min_days_between_orders &&
+         (st = get_int32(c, "controlled.min_days_between_orders", y->min_days_between_orders, 0,
+                         MAX_LEAD_DAYS, &r->min_days_between_orders)) != ECH_OK) ||
+        (y->max_stock_days &&
+         (st = get_double_min(c, "controlled.max_stock_days", y->max_stock_days, 0.0, 0,
+                              &r->max_stock_days)) != ECH_OK) ||
+        (y->extra_lead_time_days &&
+         (st = get_int32(c, "controlled.extra_lead_time_days", y->extra_lead_time_days, 0,
+                         MAX_LEAD_DAYS, &r->extra_lead_time_days)) != ECH_OK))
+        return st;
+    return ECH_OK;
+}
+
 static ech_status build_output(const loadctx *c, const y_output *y, ech_output_options *out)
 {
     static const double defaults[] = {0.05, 0.5, 0.95};
@@ -1950,6 +2090,15 @@ static ech_status build_settings(const loadctx *c, const y_scenario *y, ech_scen
             return st;
         sc->allocation = (uint8_t)v;
     }
+    sc->cw_reserve_share = 0.0;
+    if (y->supply && y->supply->cw_reserve_share &&
+        (st = get_double_range(c, "supply.cw_reserve_share", y->supply->cw_reserve_share, 0.0, 0,
+                               1.0, 1, "the share of the central warehouse's order-up-to level "
+                               "kept back from the pharmacies", &sc->cw_reserve_share)) != ECH_OK)
+        return st;
+    if ((st = build_expiry(c, y->expiry, &sc->expiry)) != ECH_OK ||
+        (st = build_controlled(c, y->controlled, &sc->controlled)) != ECH_OK)
+        return st;
     if ((st = build_suppliers(c, y, sc)) != ECH_OK || (st = build_sites(c, y, sc)) != ECH_OK)
         return st;
     if ((st = build_costs(c, y->costs, &sc->costs)) != ECH_OK)
@@ -2051,7 +2200,17 @@ static ech_status parse_network_gen(const loadctx *c, const y_network_gen *y, ec
                          MAX_LEAD_DAYS, &g->dc_lead_time_days))) ||
         (y->retail_lead_time_days &&
          (st = get_int32(c, "network.generate.retail_lead_time_days", y->retail_lead_time_days, 0,
-                         MAX_LEAD_DAYS, &g->retail_lead_time_days))))
+                         MAX_LEAD_DAYS, &g->retail_lead_time_days))) ||
+        (y->cw_cold_capacity_litres &&
+         (st = get_double_min(c, "network.generate.cw_cold_capacity_litres",
+                              y->cw_cold_capacity_litres, 0.0, 0, &g->cw_cold_capacity_litres))) ||
+        (y->dc_cold_capacity_litres &&
+         (st = get_double_min(c, "network.generate.dc_cold_capacity_litres",
+                              y->dc_cold_capacity_litres, 0.0, 0, &g->dc_cold_capacity_litres))) ||
+        (y->retail_cold_capacity_litres &&
+         (st = get_double_min(c, "network.generate.retail_cold_capacity_litres",
+                              y->retail_cold_capacity_litres, 0.0, 0,
+                              &g->retail_cold_capacity_litres))))
         return st;
     return ECH_OK;
 }
@@ -2082,6 +2241,7 @@ static ech_status parse_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
         {"catalogue.generate.generic_share", y->generic_share, &g->generic_share, 0},
         {"catalogue.generate.assortment_density", y->assortment_density, &g->assortment_density, 1},
         {"catalogue.generate.alternative_share", y->alternative_share, &g->alternative_share, 0},
+        {"catalogue.generate.display_share", y->display_share, &g->display_share, 0},
     };
     for (size_t i = 0; i < sizeof shares / sizeof shares[0]; ++i) {
         if (!shares[i].text)
@@ -2661,6 +2821,27 @@ static void sb_supply_model(sbuf *b, const ech_scenario *sc)
 
 }
 
+/* Batches and expiry, and the rules for controlled substances. */
+static void sb_expiry_controlled(sbuf *b, const ech_scenario *sc)
+{
+    const ech_expiry_rules *e = &sc->expiry;
+    sb_printf(b, "expiry:\n  enabled: %s\n  min_remaining_days: %d\n  receipt_life: "
+                 "{min_fraction: ", e->enabled ? "true" : "false", (int)e->min_remaining_days);
+    sb_num(b, e->receipt_life_min);
+    sb_printf(b, ", max_fraction: ");
+    sb_num(b, e->receipt_life_max);
+    sb_printf(b, "}\n");
+    if (e->returns)
+        sb_printf(b, "  returns: {enabled: true, within_days: %d}\n", (int)e->return_within_days);
+    else
+        sb_printf(b, "  returns: {enabled: false}\n");
+    const ech_controlled_rules *r = &sc->controlled;
+    sb_printf(b, "controlled:\n  min_days_between_orders: %d\n  max_stock_days: ",
+              (int)r->min_days_between_orders);
+    sb_num(b, r->max_stock_days);
+    sb_printf(b, "\n  extra_lead_time_days: %d\n", (int)r->extra_lead_time_days);
+}
+
 /* The variants, each with its disruptions, factor, allocation and rules. */
 static void sb_variants(sbuf *b, const ech_scenario *sc)
 {
@@ -2689,7 +2870,7 @@ static void sb_variants(sbuf *b, const ech_scenario *sc)
         sb_num(b, vt->lead_time_factor);
         sb_printf(b, "\n    alternative_sources: %s", vt->use_alternatives ? "true" : "false");
         sb_printf(b, "\n    allocation: %s\n    policies:\n",
-                  vt->allocation < 3 ? allocation_names[vt->allocation] : "?");
+                  vt->allocation < ECH_ALLOC_COUNT ? allocation_names[vt->allocation] : "?");
         for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
             sb_rule(b, 6, kind_names[k], &vt->rule[k]);
     }
@@ -2756,7 +2937,11 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
 
     sb_printf(&b, "supply:\n  internal_shortfall: %s\n  allocation: %s\n",
               sc->internal_shortfall < 2 ? shortfall_names[sc->internal_shortfall] : "?",
-              sc->allocation < 3 ? allocation_names[sc->allocation] : "?");
+              sc->allocation < ECH_ALLOC_COUNT ? allocation_names[sc->allocation] : "?");
+    sb_printf(&b, "  cw_reserve_share: ");
+    sb_num(&b, sc->cw_reserve_share);
+    sb_printf(&b, "\n");
+    sb_expiry_controlled(&b, sc);
     sb_supply_model(&b, sc);
     sb_printf(&b, "costs:\n  holding_rate_per_year: ");
     sb_num(&b, sc->costs.holding_rate_per_year);
@@ -2797,16 +2982,36 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
         sb_printf(&b, "\n");
     } else if (doc && yindex_has(&c.ix, "network.generate")) {
         ech_network_gen g;
-        if (parse_network_gen(&c, doc->network->generate, &g) == ECH_OK)
+        if (parse_network_gen(&c, doc->network->generate, &g) == ECH_OK) {
             sb_printf(&b, "  source: generate\n  generate: {dcs: %d, retail_per_dc: %d, "
-                          "dc_lead_time_days: %d, retail_lead_time_days: %d}\n",
+                          "dc_lead_time_days: %d, retail_lead_time_days: %d, "
+                          "cw_cold_capacity_litres: ",
                       (int)g.dcs, (int)g.retail_per_dc, (int)g.dc_lead_time_days,
                       (int)g.retail_lead_time_days);
+            sb_num(&b, g.cw_cold_capacity_litres);
+            sb_printf(&b, ", dc_cold_capacity_litres: ");
+            sb_num(&b, g.dc_cold_capacity_litres);
+            sb_printf(&b, ", retail_cold_capacity_litres: ");
+            sb_num(&b, g.retail_cold_capacity_litres);
+            sb_printf(&b, "}\n");
+        }
     } else if (doc) {
         sb_printf(&b, "  source: inline\n");
     }
     sb_printf(&b, "  locations: %d\n  cw: %d\n  dcs: %d\n  retail: %d\n", (int)sc->net.n,
               (int)by_kind[ECH_LOC_CW], (int)by_kind[ECH_LOC_DC], (int)by_kind[ECH_LOC_RETAIL]);
+    /* Declared cold-room volume, summed by kind of location. */
+    double cold[ECH_LOC_KIND_COUNT] = {0.0};
+    for (int32_t i = 0; sc->net.cold_capacity_litres && i < sc->net.n; ++i)
+        if (sc->net.kind[i] < ECH_LOC_KIND_COUNT)
+            cold[sc->net.kind[i]] += sc->net.cold_capacity_litres[i];
+    sb_printf(&b, "  cold_capacity_litres: {cw: ");
+    sb_num(&b, cold[ECH_LOC_CW]);
+    sb_printf(&b, ", dc: ");
+    sb_num(&b, cold[ECH_LOC_DC]);
+    sb_printf(&b, ", retail: ");
+    sb_num(&b, cold[ECH_LOC_RETAIL]);
+    sb_printf(&b, "}\n");
 
     sb_printf(&b, "catalogue:\n");
     if (doc && doc->catalogue && doc->catalogue->skus_file) {
@@ -2833,7 +3038,8 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
                           {"generic_share", g.generic_share},
                           {"assortment_density", g.assortment_density},
                           {"alternative_share", g.alternative_share},
-                          {"alternative_premium", g.alternative_premium}};
+                          {"alternative_premium", g.alternative_premium},
+                          {"display_share", g.display_share}};
             for (size_t i = 0; i < sizeof shares / sizeof shares[0]; ++i) {
                 sb_printf(&b, "    %s: ", shares[i].name);
                 sb_num(&b, shares[i].v);

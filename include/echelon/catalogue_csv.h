@@ -35,7 +35,8 @@ extern "C" {
     X(PARENT, "parent", 0)                                                                \
     X(LEAD_TIME_DAYS, "lead_time_days", 0)                                                \
     X(PRIORITY, "priority", 0)                                                            \
-    X(REVIEW_OFFSET, "review_offset", 0)
+    X(REVIEW_OFFSET, "review_offset", 0)                                                  \
+    X(COLD_CAPACITY_LITRES, "cold_capacity_litres", 0)
 
 #define ECH_SKU_COLUMNS(X)                                                                \
     X(ID, "id", 1)                                                                        \
@@ -56,7 +57,11 @@ extern "C" {
     X(ALT_SITE, "alt_site", 0)                                                            \
     X(ALT_RULE, "alt_rule", 0)                                                            \
     X(ALT_SPLIT, "alt_split", 0)                                                          \
-    X(ALT_PREMIUM, "alt_premium", 0)
+    X(ALT_PREMIUM, "alt_premium", 0)                                                      \
+    X(RECEIPT_LIFE_MIN, "receipt_life_min", 0)                                            \
+    X(RECEIPT_LIFE_MAX, "receipt_life_max", 0)                                            \
+    X(UNIT_VOLUME_LITRES, "unit_volume_litres", 0)                                        \
+    X(CW_RESERVED_UNITS, "cw_reserved_units", 0)
 
 #define ECH_ASSORTMENT_COLUMNS(X)                                                         \
     X(SKU, "sku", 1)                                                                      \
@@ -69,7 +74,8 @@ extern "C" {
     X(REVIEW_DAYS, "review_days", 0)                                                      \
     X(ORDER_UP_TO, "order_up_to", 0)                                                      \
     X(REORDER_POINT, "reorder_point", 0)                                                  \
-    X(MIN_ORDER_QTY, "min_order_qty", 0)
+    X(MIN_ORDER_QTY, "min_order_qty", 0)                                                  \
+    X(DISPLAY_MIN, "display_min", 0)
 
 #define ECH_ON_HAND_COLUMNS(X)                                                            \
     X(SKU, "sku", 1)                                                                      \
@@ -122,7 +128,10 @@ typedef struct ech_table_loader ech_table_loader;
 /* Starts loading into `sc`, whose location, SKU and skuloc tables must be empty.
  * sc->suppliers, sc->sites and sc->seasons must be set before SKU rows are added:
  * a SKU row fills the catalogue's supplier, site and alternative-source columns
- * (cat->site, alt_site, alt_rule, alt_split, alt_premium) completely. */
+ * (cat->site, alt_site, alt_rule, alt_split, alt_premium) completely, and so the
+ * columns of batches, cold rooms and reserves (receipt_life_min/max, NaN when not
+ * given; unit_volume_litres; cw_reserved_units, -1 when not given).  Location rows
+ * fill net->cold_capacity_litres and assortment rows sl->display_min. */
 ech_table_loader *ech_table_loader_new(ech_scenario *sc);
 void ech_table_loader_free(ech_table_loader *t);
 

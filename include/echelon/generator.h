@@ -22,6 +22,9 @@ typedef struct ech_network_gen {
     int32_t retail_per_dc;         /* pharmacies per DC (or under the CW when dcs == 0) */
     int32_t dc_lead_time_days;     /* CW -> DC */
     int32_t retail_lead_time_days; /* DC (or CW) -> pharmacy */
+    double cw_cold_capacity_litres;     /* cold-room volume of the CW (0: none declared) */
+    double dc_cold_capacity_litres;     /* of every DC */
+    double retail_cold_capacity_litres; /* of every pharmacy */
 } ech_network_gen;
 
 typedef struct ech_catalogue_gen {
@@ -35,22 +38,28 @@ typedef struct ech_catalogue_gen {
     double assortment_density;/* mean share of pharmacies stocking a typical SKU */
     double alternative_share; /* share of generic SKUs with an alternative source */
     double alternative_premium; /* their extra unit cost from it (fraction of unit cost) */
+    double display_share;     /* share of pharmacy assortment rows with a display minimum of
+                               * 1-3 units (0: none) */
 } ech_catalogue_gen;
 
 /* Defaults used for keys a scenario leaves out. */
 ech_network_gen ech_network_gen_defaults(void);
 ech_catalogue_gen ech_catalogue_gen_defaults(void);
 
-/* Fills sc->net.  The scenario's other tables are untouched. */
+/* Fills sc->net, cold-room capacities by location kind included.  The scenario's
+ * other tables are untouched. */
 ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_error *err);
 
 /* Fills sc->cat, sc->segment and the assortment rows of sc->sl.  A SKU is made at
  * one of its supplier's sites (sc->sites, when the scenario has them); a share of
  * the generics get an alternative source at another supplier's site, preferably in
- * another region, used while the primary is down (ech_alt_rule switch).  Fills (demand at leaves,
- * policy fields -1 so the location kind's rule applies).  Needs sc->net (finalised
- * or not), sc->suppliers (at least one) and sc->seasons already set: SKUs are
- * spread over the suppliers and the season profiles. */
+ * another region, used while the primary is down (ech_alt_rule switch).  Every SKU
+ * gets a unit volume (cold-chain units 0.02-0.5 litres, ambient ones 0.01-0.5), the
+ * scenario's receipt lives (NaN) and the scenario's reserve share (cw_reserved_units
+ * -1).  Assortment rows: demand at leaves, policy fields -1 so the location kind's
+ * rule applies, a display minimum of 1-3 units on a display_share of them.  Needs
+ * sc->net (finalised or not), sc->suppliers (at least one) and sc->seasons already
+ * set: SKUs are spread over the suppliers and the season profiles. */
 ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc,
                                   ech_error *err);
 

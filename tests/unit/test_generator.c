@@ -14,6 +14,7 @@
 
 #include "echelon/generator.h"
 #include "echelon/scenario.h"
+#include "echelon/scenario_load.h"
 
 #include <math.h>
 #include <omp.h>
@@ -741,6 +742,113 @@ static void test_finalize_accepts(void **state)
     ech_scenario_free(&sc);
 }
 
+/* ------------------------------------------------------------------------------
+ * Fixed values: fields that existed before a generator change must not move
+ * ------------------------------------------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+#define FNV_ARRAY(h, a, n) fnv((h), (a), (size_t)(n) * sizeof *(a))
+
+/* A fingerprint of every network, catalogue and assortment field the generator
+ * made before batches, cold rooms, reserved and display stock were added. */
+static uint64_t fingerprint(const ech_scenario *sc)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    const ech_network *net = &sc->net;
+    for (int32_t i = 0; i < net->n; ++i) {
+        h = fnv(h, net->id[i], strlen(net->id[i]) + 1);
+        h = fnv(h, net->name[i], strlen(net->name[i]) + 1);
+    }
+    h = FNV_ARRAY(h, net->kind, net->n);
+    h = FNV_ARRAY(h, net->parent, net->n);
+    h = FNV_ARRAY(h, net->lead_time_days, net->n);
+    h = FNV_ARRAY(h, net->priority, net->n);
+    h = FNV_ARRAY(h, net->review_offset, net->n);
+    const ech_catalogue *c = &sc->cat;
+    for (int32_t s = 0; s < c->n; ++s) {
+        h = fnv(h, c->id[s], strlen(c->id[s]) + 1);
+        h = fnv(h, c->name[s], strlen(c->name[s]) + 1);
+    }
+    h = FNV_ARRAY(h, c->unit_cost, c->n);
+    h = FNV_ARRAY(h, c->unit_price, c->n);
+    h = FNV_ARRAY(h, c->pack_size, c->n);
+    h = FNV_ARRAY(h, c->supplier, c->n);
+    h = FNV_ARRAY(h, c->site, c->n);
+    h = FNV_ARRAY(h, c->alt_site, c->n);
+    h = FNV_ARRAY(h, c->alt_rule, c->n);
+    h = FNV_ARRAY(h, c->alt_split, c->n);
+    h = FNV_ARRAY(h, c->alt_premium, c->n);
+    h = FNV_ARRAY(h, c->shelf_life_days, c->n);
+    h = FNV_ARRAY(h, c->storage, c->n);
+    h = FNV_ARRAY(h, c->handling, c->n);
+    h = FNV_ARRAY(h, c->substitution, c->n);
+    h = FNV_ARRAY(h, c->segment, c->n);
+    h = FNV_ARRAY(h, c->season_profile, c->n);
+    h = FNV_ARRAY(h, c->trend_per_year, c->n);
+    const ech_skulocs *sl = &sc->sl;
+    h = FNV_ARRAY(h, sl->sku, sl->n);
+    h = FNV_ARRAY(h, sl->location, sl->n);
+    h = FNV_ARRAY(h, sl->demand_dist, sl->n);
+    h = FNV_ARRAY(h, sl->demand_mean, sl->n);
+    h = FNV_ARRAY(h, sl->demand_var_ratio, sl->n);
+    h = FNV_ARRAY(h, sl->demand_zero_prob, sl->n);
+    h = FNV_ARRAY(h, sl->replay, sl->n);
+    h = FNV_ARRAY(h, sl->policy, sl->n);
+    h = FNV_ARRAY(h, sl->review_days, sl->n);
+    h = FNV_ARRAY(h, sl->order_up_to, sl->n);
+    h = FNV_ARRAY(h, sl->reorder_point, sl->n);
+    h = FNV_ARRAY(h, sl->min_order_qty, sl->n);
+    h = FNV_ARRAY(h, sl->start_on_hand, sl->n);
+    return h;
+}
+
+static void test_existing_values_unchanged(void **state)
+{
+    (void)state;
+    ech_catalogue_gen cg = cat_gen(3000, 20261204);
+    cg.cold_share = 0.1;
+    cg.alternative_share = 0.3;
+    ech_scenario sc;
+    build(&sc, 3, 12, &cg, 3);
+    /* The values of the generator before the new fields (glibc's libm, x86-64). */
+    assert_true(fingerprint(&sc) == UINT64_C(0xf95ddcddb96c0df5));
+    ech_scenario_free(&sc);
+
+    /* The same with cold rooms and display stock asked for: the new fields come from
+     * their own streams and move nothing else. */
+    cg.display_share = 0.5;
+    ech_network_gen g = net_gen(3, 12);
+    g.cw_cold_capacity_litres = 5000;
+    g.dc_cold_capacity_litres = 800;
+    g.retail_cold_capacity_litres = 120;
+    ech_error err;
+    scenario_init(&sc, 5, 3);
+    assert_int_equal(ech_generate_network(&g, &sc, &err), ECH_OK);
+    if (ech_generate_catalogue(&cg, &sc, &err) != ECH_OK)
+        fail_msg("%s", err.msg);
+    assert_true(fingerprint(&sc) == UINT64_C(0xf95ddcddb96c0df5));
+    ech_scenario_free(&sc);
+
+    /* A bundled scenario with sites, regions and alternative sources, through the
+     * loader (skulocs finalised). */
+    char path[1024];
+    const char *root = getenv("ECHELON_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/scenarios/regional_outage.yaml", root ? root : ".");
+    if (ech_scenario_load(path, NULL, &sc, &err) != ECH_OK)
+        fail_msg("%s", err.msg);
+    assert_true(fingerprint(&sc) == UINT64_C(0x949e57efe6b7a4c9));
+    ech_scenario_free(&sc);
+}
+
 /* 50,000 SKUs over 1,000 pharmacies must take well under a few seconds. */
 static void test_catalogue_speed(void **state)
 {
@@ -773,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_catalogue_validation),
         cmocka_unit_test(test_catalogue_edges),
         cmocka_unit_test(test_finalize_accepts),
+        cmocka_unit_test(test_existing_values_unchanged),
         cmocka_unit_test(test_catalogue_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
