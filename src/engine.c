@@ -12,8 +12,15 @@
  *   owed_down    what the node owes its children: the sum of their on_order
  *   backlog      customer demand waiting (backorder mode, demand points only)
  * and its inventory position is on_hand + in_transit + on_order - owed_down - backlog.
+ *
+ * SKUs with a shelf life (when the scenario tracks expiry) also hold their stock in
+ * batches: each node's on-hand batches in a list sorted by expiry (FEFO), shipments
+ * carry the batches they were picked from.  The scalar quantities above stay the
+ * sums of the batches, so policies, allocation and accounting read them as for any
+ * SKU, and SKUs without a shelf life pay nothing for batches.
  */
 #include "echelon/engine.h"
+#include "echelon/allocation.h"
 #include "echelon/arena.h"
 #include "echelon/cold_chain.h"
 #include "echelon/policy.h"
@@ -21,9 +28,52 @@
 #include "echelon/sample.h"
 #include "echelon/supply.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ------------------------------------------------------------------------------
+ * Batches
+ * ------------------------------------------------------------------------------ */
+
+/* Units of one SKU with one expiry day that entered the network on one day.  Batches
+ * live in a pool owned by the engine and link into lists by index, so the pool can
+ * grow while lists stay valid. */
+typedef struct batch {
+    int32_t expiry; /* written off at step 1 of this simulated day */
+    int32_t entry;  /* simulated day the units were received from the supplier */
+    int32_t qty;
+    int32_t next;   /* next batch of the list, -1 at the end */
+} batch;
+
+typedef struct batch_pool {
+    batch *b;
+    int32_t cap;
+    int32_t free; /* head of the free list, -1 when empty */
+} batch_pool;
+
+static int32_t batch_new(batch_pool *bp, int32_t expiry, int32_t entry, int32_t qty)
+{
+    if (bp->free < 0) {
+        int32_t old = bp->cap, cap = old ? 2 * old : 256;
+        bp->b = ech_xrealloc(bp->b, (size_t)cap * sizeof *bp->b, "batches");
+        for (int32_t k = old; k < cap; ++k)
+            bp->b[k].next = k + 1 < cap ? k + 1 : -1;
+        bp->free = old;
+        bp->cap = cap;
+    }
+    int32_t k = bp->free;
+    bp->free = bp->b[k].next;
+    bp->b[k] = (batch){expiry, entry, qty, -1};
+    return k;
+}
+
+static void batch_release(batch_pool *bp, int32_t k)
+{
+    bp->b[k].next = bp->free;
+    bp->free = k;
+}
 
 /* ------------------------------------------------------------------------------
  * Per-SKU plan (built once per SKU) and state (reset per replication)
@@ -73,6 +123,31 @@ typedef struct sku_plan {
     int32_t n_open;
     int32_t *open_day, *open_node, *open_qty;
 
+    /* Batches and expiry (batched: the SKU has a shelf life and the scenario tracks
+     * expiry).  Remaining life at receipt from the supplier: uniform on
+     * [life_lo, life_hi] days. */
+    uint8_t batched;
+    int32_t life_lo, life_hi;
+    int32_t min_life;          /* days of life a batch must have left on arrival downstream */
+    int32_t return_within;     /* returns: batches expiring within this many days; 0: none */
+    int32_t *return_lead;      /* days a return takes from the node to the root */
+    double *outflow;           /* expected daily outflow of each node */
+
+    /* Controlled substances: at most one order per min_gap days, and a cap on the
+     * inventory position (INT32_MAX: none). */
+    uint8_t controlled;
+    int32_t min_gap;
+    int32_t *position_cap;
+
+    int32_t reserve;           /* the root's units held back from its children */
+
+    /* Lost-margin allocation: each node's expected demand over its coverage horizon
+     * (review period + inbound lead time) and that demand's variance ratio. */
+    double *horizon_mean;
+    double *var_ratio;
+    ech_claim *claims;
+    int32_t *want;
+
     /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
      * room or no occupancy is collected) and each node's cold-room slot. */
     int64_t cold_ml;
@@ -80,23 +155,8 @@ typedef struct sku_plan {
 
     /* Scratch for the allocation rules. */
     int32_t *alloc_x;
-    struct remainder_entry *alloc_rem;
+    ech_alloc_scratch alloc;
 } sku_plan;
-
-/* A child's claim on the units left after the whole-unit fair shares. */
-typedef struct remainder_entry {
-    int64_t remainder; /* larger first */
-    int32_t turn;      /* then the child whose turn comes first today */
-    int32_t child;
-} remainder_entry;
-
-static int cmp_remainder(const void *a, const void *b)
-{
-    const remainder_entry *x = a, *y = b;
-    if (x->remainder != y->remainder)
-        return x->remainder > y->remainder ? -1 : 1;
-    return (x->turn > y->turn) - (x->turn < y->turn);
-}
 
 /* Counters of one node over the measured days that change only on events (orders,
  * shipments, shortages).  int64: a year of a fast mover at the central warehouse
@@ -111,6 +171,10 @@ typedef struct node_acc {
     int64_t supplier_cancelled, supplier_delayed, alt_ordered, disrupted_days;
     /* Demand points: the longest recovery after a disruption. */
     int64_t recovery_days, recoveries;
+    /* Batches: written off, returned to the root, returns the root received; stock
+     * age and remaining life summed over on-hand units and days. */
+    int64_t expired, returned, returns_in, start_return_transit;
+    int64_t age_days, life_days;
 } node_acc;
 
 typedef struct sku_state {
@@ -136,6 +200,17 @@ typedef struct sku_state {
      * stream through a few cache lines instead of one per node. */
     int64_t *on_hand_days, *backlog_days, *stockout_days;
     node_acc *acc;
+
+    /* Batches (batched SKUs): each node's on-hand list sorted by expiry, the batches
+     * travelling on each lane slot (column 0: returns to the root), the sums of
+     * quantity x entry day and quantity x expiry day of each node's stock (for age
+     * and remaining life), and returns on their way to the root. */
+    batch_pool *pool;
+    int32_t *stock;          /* [n] list heads */
+    int32_t *lane_batches;   /* [(lane_mask + 1) * n] chain heads */
+    int64_t *entry_sum, *expiry_sum;
+    int32_t return_transit;
+    ech_pcg32 life_rng;
 } sku_state;
 
 struct ech_engine {
@@ -156,6 +231,7 @@ struct ech_engine {
     const ech_dtable **dedup_table;
     const ech_trace *trace;
     ech_cold_rooms *cold;    /* occupancy sink, or NULL */
+    batch_pool pool;         /* batches of the SKU being simulated (kept between SKUs) */
 };
 
 /* ------------------------------------------------------------------------------
@@ -218,6 +294,7 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
                                                 sc->variant[v].lead_time_factor) == 0;
         }
     e->plan_sku = -1;
+    e->pool.free = -1;
     return e;
 }
 
@@ -227,6 +304,7 @@ void ech_engine_free(ech_engine *e)
         return;
     ech_arena_free(&e->fixed);
     ech_arena_free(&e->arena);
+    free(e->pool.b);
     free(e->period_of_day);
     free(e->period_day);
     free(e->lead_tables);
@@ -362,9 +440,43 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->leaf = ech_arena_alloc(a, ni, "plan demand points");
     p->stock_only = ech_arena_alloc(a, ni, "plan nodes without demand");
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
-    p->alloc_rem = ech_arena_alloc(a, (size_t)n * sizeof(remainder_entry), "allocation remainders");
+    ech_alloc_scratch_init(&p->alloc, ech_arena_alloc(a, ech_alloc_scratch_bytes(n), "allocation scratch"),
+                           n);
+    p->claims = ech_arena_alloc(a, (size_t)n * sizeof *p->claims, "allocation claims");
+    p->want = ech_arena_alloc(a, ni, "allocation wants");
+    p->horizon_mean = ech_arena_alloc(a, (size_t)n * sizeof(double), "horizon demand");
+    p->var_ratio = ech_arena_alloc(a, (size_t)n * sizeof(double), "demand variance ratios");
+    p->outflow = ech_arena_alloc(a, (size_t)n * sizeof(double), "expected outflows");
+    p->return_lead = ech_arena_alloc(a, ni, "return lead times");
+    p->position_cap = ech_arena_alloc(a, ni, "position caps");
     p->cold_slot = ech_arena_alloc(a, ni, "cold-room slots");
     p->cold_ml = e->cold ? ech_cold_unit_ml(sc, sku) : 0;
+
+    /* Controlled substances: cadence, cap and slower lanes. */
+    p->controlled = sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED;
+    int32_t extra_lead = p->controlled ? sc->controlled.extra_lead_time_days : 0;
+    p->min_gap = p->controlled ? sc->controlled.min_days_between_orders : 0;
+
+    /* Batches. */
+    int32_t shelf = sc->cat.shelf_life_days[sku];
+    p->batched = sc->expiry.enabled && shelf > 0;
+    if (p->batched) {
+        double lo = sc->expiry.receipt_life_min, hi = sc->expiry.receipt_life_max;
+        if (sc->cat.receipt_life_min && !isnan(sc->cat.receipt_life_min[sku])) {
+            lo = sc->cat.receipt_life_min[sku];
+            hi = sc->cat.receipt_life_max[sku];
+        }
+        if (!(lo > 0.0) || !(hi >= lo) || hi > 1.0)
+            lo = hi = 1.0;
+        p->life_lo = (int32_t)ceil(shelf * lo - 1e-9);
+        p->life_hi = (int32_t)floor(shelf * hi + 1e-9);
+        if (p->life_lo < 1)
+            p->life_lo = 1;
+        if (p->life_hi < p->life_lo)
+            p->life_hi = p->life_lo;
+        p->min_life = sc->expiry.min_remaining_days > 1 ? sc->expiry.min_remaining_days : 1;
+        p->return_within = sc->expiry.returns ? sc->expiry.return_within_days : 0;
+    }
 
     int32_t max_lane_lead = 0;
     for (int32_t i = 0; i < n; ++i) {
@@ -377,9 +489,20 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
         if (p->parent[i] < 0) {
             p->lead[i] = -1;
         } else {
-            p->lead[i] = net->lead_time_days[loc];
-            if (p->lead[i] > max_lane_lead)
-                max_lane_lead = p->lead[i];
+            p->lead[i] = net->lead_time_days[loc] + extra_lead;
+        }
+        /* Returns travel up the tree to the root, lane by lane. */
+        p->return_lead[i] = p->parent[i] < 0 ? 0 : p->return_lead[p->parent[i]] + p->lead[i];
+        int32_t reach = p->lead[i] > p->return_lead[i] ? p->lead[i] : p->return_lead[i];
+        if (reach > max_lane_lead)
+            max_lane_lead = reach;
+        p->outflow[i] = sl->expected_outflow[x];
+        p->var_ratio[i] = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
+        /* The cap on stock held: max_stock_days of expected outflow, at least a pack. */
+        p->position_cap[i] = INT32_MAX;
+        if (p->controlled && sc->controlled.max_stock_days > 0.0) {
+            double cap = ceil(sc->controlled.max_stock_days * p->outflow[i] - 1e-9);
+            p->position_cap[i] = cap < p->pack ? p->pack : cap > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)cap;
         }
     }
     p->lane_mask = pow2_at_least((uint32_t)max_lane_lead + 1) - 1;
@@ -477,7 +600,9 @@ static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int
         p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : vt->order_up_to[x];
         /* Review on days t with (t - offset) mod R == 0. */
         p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
+        p->horizon_mean[i] = p->outflow[i] * (double)(p->review_days[i] + (i > 0 ? p->lead[i] : 0));
     }
+    p->reserve = vt->reserve ? vt->reserve[p->first] : 0;
 
     for (int32_t i = 0; i < p->n; ++i) {
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
@@ -531,7 +656,7 @@ static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int
     return ECH_OK;
 }
 
-static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
+static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, batch_pool *pool)
 {
     size_t ni = (size_t)p->n * sizeof(int32_t), nl = (size_t)p->n * sizeof(int64_t);
     s->on_hand = ech_arena_alloc(a, ni, "on hand");
@@ -556,6 +681,133 @@ static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s)
     size_t nj = (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(int32_t);
     s->recover_from = ech_arena_alloc(a, nj, "recovery starts");
     s->clean_since = ech_arena_alloc(a, nj, "days without shortage");
+    s->pool = pool;
+    if (p->batched) {
+        s->stock = ech_arena_alloc(a, ni, "batch lists");
+        s->lane_batches = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "batches in transit");
+        s->entry_sum = ech_arena_alloc(a, nl, "stock entry sums");
+        s->expiry_sum = ech_arena_alloc(a, nl, "stock expiry sums");
+    }
+}
+
+/* ------------------------------------------------------------------------------
+ * Batches: each node's stock as a list sorted by expiry (then entry day)
+ * ------------------------------------------------------------------------------ */
+
+/* Days of life a receipt from the supplier has left. */
+static inline int32_t receipt_life(const sku_plan *p, sku_state *s)
+{
+    if (p->life_hi == p->life_lo)
+        return p->life_lo;
+    return p->life_lo + (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
+}
+
+/* Files batch k into node i's stock; a batch equal in expiry and entry merges. */
+static void stock_put(sku_state *s, int32_t i, int32_t k)
+{
+    batch *b = s->pool->b;
+    int64_t q = b[k].qty;
+    s->entry_sum[i] += q * b[k].entry;
+    s->expiry_sum[i] += q * b[k].expiry;
+    int32_t prev = -1, at = s->stock[i];
+    while (at >= 0 && (b[at].expiry < b[k].expiry ||
+                       (b[at].expiry == b[k].expiry && b[at].entry < b[k].entry))) {
+        prev = at;
+        at = b[at].next;
+    }
+    if (at >= 0 && b[at].expiry == b[k].expiry && b[at].entry == b[k].entry) {
+        b[at].qty += b[k].qty;
+        batch_release(s->pool, k);
+        return;
+    }
+    b[k].next = at;
+    if (prev < 0)
+        s->stock[i] = k;
+    else
+        b[prev].next = k;
+}
+
+/* Files every batch of a chain into node i's stock. */
+static void stock_put_chain(sku_state *s, int32_t i, int32_t chain)
+{
+    while (chain >= 0) {
+        int32_t next = s->pool->b[chain].next;
+        stock_put(s, i, chain);
+        chain = next;
+    }
+}
+
+/* A fresh receipt from the supplier at node i. */
+static void stock_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q, int32_t d)
+{
+    if (q > 0)
+        stock_put(s, i, batch_new(s->pool, d + receipt_life(p, s), d, q));
+}
+
+/* Prepends a chain to the chain at *head. */
+static void chain_join(batch_pool *bp, int32_t *head, int32_t chain)
+{
+    if (chain < 0)
+        return;
+    int32_t tail = chain;
+    while (bp->b[tail].next >= 0)
+        tail = bp->b[tail].next;
+    bp->b[tail].next = *head;
+    *head = chain;
+}
+
+/* Takes up to q units from node i's stock, earliest expiry first, from batches that
+ * expire on min_expiry or later; the batches taken go onto *chain (or back to the
+ * pool when chain is NULL).  Returns the units taken.  The caller updates on_hand. */
+static int32_t stock_take(sku_state *s, int32_t i, int32_t q, int32_t min_expiry, int32_t *chain)
+{
+    batch_pool *bp = s->pool;
+    int32_t taken = 0, prev = -1, k = s->stock[i];
+    while (k >= 0 && taken < q) {
+        batch *b = &bp->b[k];
+        int32_t next = b->next, expiry = b->expiry, entry = b->entry, moved;
+        if (expiry < min_expiry) {
+            prev = k;
+            k = next;
+            continue;
+        }
+        if (b->qty <= q - taken) {
+            moved = b->qty;
+            if (prev < 0)
+                s->stock[i] = next;
+            else
+                bp->b[prev].next = next;
+            if (chain) {
+                bp->b[k].next = *chain;
+                *chain = k;
+            } else {
+                batch_release(bp, k);
+            }
+            k = next;
+        } else {
+            moved = q - taken;
+            b->qty -= moved;
+            if (chain) {
+                int32_t piece = batch_new(bp, expiry, entry, moved); /* may move the pool */
+                bp->b[piece].next = *chain;
+                *chain = piece;
+            }
+        }
+        taken += moved;
+        s->entry_sum[i] -= (int64_t)moved * entry;
+        s->expiry_sum[i] -= (int64_t)moved * expiry;
+    }
+    return taken;
+}
+
+/* Units at node i that expire on min_expiry or later. */
+static int32_t stock_usable(const sku_state *s, int32_t i, int32_t min_expiry)
+{
+    const batch *b = s->pool->b;
+    int32_t short_lived = 0;
+    for (int32_t k = s->stock[i]; k >= 0 && b[k].expiry < min_expiry; k = b[k].next)
+        short_lived += b[k].qty;
+    return s->on_hand[i] - short_lived;
 }
 
 /* Start of a replication: the start stock, open orders in transit, fresh streams,
@@ -595,29 +847,78 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
         s->clean_since[j] = 0;
     }
     s->n_recovering = 0;
+
+    if (p->batched) {
+        /* Every batch of the last replication goes back to the pool. */
+        batch_pool *bp = s->pool;
+        for (int32_t k = 0; k < bp->cap; ++k)
+            bp->b[k].next = k + 1 < bp->cap ? k + 1 : -1;
+        bp->free = bp->cap > 0 ? 0 : -1;
+        for (size_t k = 0; k < ((size_t)p->lane_mask + 1) * (size_t)n; ++k)
+            s->lane_batches[k] = -1;
+        memset(s->entry_sum, 0, (size_t)n * sizeof(int64_t));
+        memset(s->expiry_sum, 0, (size_t)n * sizeof(int64_t));
+        s->return_transit = 0;
+        ech_stream_init(&s->life_rng, sc->seed, ECH_STREAM_SHELF_LIFE, (uint64_t)p->sku,
+                        (uint64_t)rep, 0);
+        /* Start stock of unknown age: as if just received from the supplier (the
+         * warm-up brings it to a steady mix of ages). */
+        for (int32_t i = 0; i < n; ++i) {
+            s->stock[i] = -1;
+            stock_receive_new(p, s, i, s->on_hand[i], 0);
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------------
  * The day, step by step
  * ------------------------------------------------------------------------------ */
 
+/* Step 1: batches whose expiry day has come are written off. */
+static inline void step_expire(const sku_plan *p, sku_state *s, int32_t d)
+{
+    batch_pool *bp = s->pool;
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t k;
+        while ((k = s->stock[i]) >= 0 && bp->b[k].expiry <= d) {
+            int32_t q = bp->b[k].qty;
+            s->on_hand[i] -= q;
+            s->acc[i].expired += q;
+            s->entry_sum[i] -= (int64_t)q * bp->b[k].entry;
+            s->expiry_sum[i] -= (int64_t)q * bp->b[k].expiry;
+            s->stock[i] = bp->b[k].next;
+            batch_release(bp, k);
+        }
+    }
+}
+
 /* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
- * once (before demand, and in time to travel on downstream the same day). */
+ * once (before demand, and in time to travel on downstream the same day).  Between
+ * locations, `chain` holds its batches (batched SKUs). */
 static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q, int32_t d,
-                           int32_t lead)
+                           int32_t lead, int32_t chain)
 {
     s->acc[i].shipped_in += q;
     if (lead == 0) {
         s->on_hand[i] += q;
         s->acc[i].received += q;
+        if (p->batched) {
+            if (i == 0)
+                stock_receive_new(p, s, 0, q, d);
+            else
+                stock_put_chain(s, i, chain);
+        }
     } else if (i == 0) {
         s->supplier_pipe[(uint32_t)(d + lead) & p->supplier_mask] += q;
         s->in_transit[i] += q;
     } else {
         uint32_t slot = (uint32_t)(d + lead) & p->lane_mask;
-        s->lane_pipe[(size_t)slot * (size_t)p->n + (size_t)i] += q;
+        size_t cell = (size_t)slot * (size_t)p->n + (size_t)i;
+        s->lane_pipe[cell] += q;
         s->lane_pending[slot]++;
         s->in_transit[i] += q;
+        if (p->batched)
+            chain_join(s->pool, &s->lane_batches[cell], chain);
     }
 }
 
@@ -634,15 +935,31 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     int32_t *from_supplier = &s->supplier_pipe[(uint32_t)d & p->supplier_mask];
     if (*from_supplier) {
         receive(s, 0, *from_supplier);
+        if (p->batched)
+            stock_receive_new(p, s, 0, *from_supplier, d);
         *from_supplier = 0;
     }
     uint32_t slot = (uint32_t)d & p->lane_mask;
     if (s->lane_pending[slot]) {
-        int32_t *row = &s->lane_pipe[(size_t)slot * (size_t)p->n];
+        size_t base = (size_t)slot * (size_t)p->n;
+        int32_t *row = &s->lane_pipe[base];
+        if (p->batched && row[0]) {
+            /* Returns reach the root. */
+            s->on_hand[0] += row[0];
+            s->acc[0].returns_in += row[0];
+            s->return_transit -= row[0];
+            row[0] = 0;
+        }
         for (int32_t i = 1; i < p->n; ++i) {
             if (row[i]) {
                 receive(s, i, row[i]);
                 row[i] = 0;
+            }
+        }
+        if (p->batched) {
+            for (int32_t i = 0; i < p->n; ++i) {
+                stock_put_chain(s, i, s->lane_batches[base + (size_t)i]);
+                s->lane_batches[base + (size_t)i] = -1;
             }
         }
         s->lane_pending[slot] = 0;
@@ -651,6 +968,8 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     while (s->next_open < p->n_open && p->open_day[s->next_open] == d) {
         int32_t k = s->next_open++;
         receive(s, p->open_node[k], p->open_qty[k]);
+        if (p->batched)
+            stock_receive_new(p, s, p->open_node[k], p->open_qty[k], d);
     }
 }
 
@@ -661,6 +980,61 @@ static void add_cold_occupancy(ech_cold_rooms *cold, const sku_plan *p, const sk
     for (int32_t i = 0; i < p->n; ++i)
         if (s->on_hand[i] > 0 && p->cold_slot[i] >= 0)
             ech_cold_rooms_add(cold, p->cold_slot[i], rep, t, (int64_t)s->on_hand[i] * p->cold_ml);
+}
+
+/* Returns (at a pharmacy's review): the units of batches expiring within
+ * return_within days that its mean demand will not sell before they expire go back
+ * to the root.  FEFO sells the earliest batch first, so with expected sales E_b
+ * before batch b expires and U_b units in batch b and the batches before it, U_b -
+ * E_b units cannot sell; returning the largest such excess from the front leaves
+ * every batch sellable in expectation. */
+static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_t d)
+{
+    const batch *b = s->pool->b;
+    int64_t units = 0, excess = 0;
+    for (int32_t k = s->stock[i]; k >= 0 && b[k].expiry < d + p->return_within; k = b[k].next) {
+        units += b[k].qty;
+        int64_t sells = (int64_t)ceil(p->outflow[i] * (double)(b[k].expiry - d) - 1e-9);
+        if (units - sells > excess)
+            excess = units - sells;
+    }
+    if (excess == 0)
+        return;
+    int32_t chain = -1;
+    int32_t q = stock_take(s, i, (int32_t)excess, INT32_MIN, &chain);
+    s->on_hand[i] -= q;
+    s->acc[i].returned += q;
+    int32_t lead = p->return_lead[i];
+    if (lead == 0) {
+        s->on_hand[0] += q;
+        s->acc[0].returns_in += q;
+        stock_put_chain(s, 0, chain);
+        return;
+    }
+    uint32_t slot = (uint32_t)(d + lead) & p->lane_mask;
+    size_t cell = (size_t)slot * (size_t)p->n;
+    s->lane_pipe[cell] += q;
+    s->lane_pending[slot]++;
+    s->return_transit += q;
+    chain_join(s->pool, &s->lane_batches[cell], chain);
+}
+
+/* Controlled substances: no order within min_gap days of the last one, and none
+ * that lifts the inventory position above the cap (rounded down to whole packs,
+ * dropped below the minimum order). */
+static int32_t controlled_order_qty(const sku_plan *p, const sku_state *s, int32_t i,
+                                    int32_t position, int32_t q, int32_t d)
+{
+    if (p->min_gap > 0 && s->ordered_day[i] >= 0 && d - s->ordered_day[i] < p->min_gap)
+        return 0;
+    int32_t cap = p->position_cap[i];
+    if ((int64_t)position + q > cap) {
+        int32_t room = cap - position;
+        q = room > 0 ? room / p->pack * p->pack : 0;
+        if (q < p->min_order_qty[i])
+            q = 0;
+    }
+    return q;
 }
 
 /* Step 3: review and order, downstream to upstream, so that a parent's position
@@ -679,11 +1053,15 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             acc->cycles_ok += !s->cycle_short[i];
         }
         s->cycle_short[i] = 0;
+        if (p->return_within > 0 && i > 0 && p->child_begin[i + 1] == p->child_begin[i])
+            return_slow_stock(p, s, i, d);
 
         int32_t position = s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] -
                            s->backlog[i];
         int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
                                          p->min_order_qty[i]);
+        if (q > 0 && p->controlled)
+            q = controlled_order_qty(p, s, i, position, q, d);
         if (q > 0) {
             s->on_order[i] += q;
             s->ordered_qty[i] = q;
@@ -702,14 +1080,32 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
 }
 
 /* Splits `avail` units among node i's children (avail < what they are owed) by the
- * scenario's rule; writes each child's share to p->alloc_x[c - first child]. */
-static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state *s, int32_t i,
-                     int32_t avail, int32_t d)
+ * variant's rule (allocation.h); writes each child's share to p->alloc_x[c - first
+ * child]. */
+static void allocate(sku_plan *p, const sku_state *s, int32_t i, int32_t avail, int32_t d)
 {
     int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
     int32_t *x = p->alloc_x;
-    (void)sc;
-    if (p->allocation != ECH_ALLOC_FAIR_SHARE) {
+    switch (p->allocation) {
+    case ECH_ALLOC_FAIR_SHARE:
+        for (int32_t c = 0; c < k; ++c)
+            p->want[c] = s->on_order[p->child[b + c]];
+        ech_allocate_fair_share(k, p->want, avail, (int32_t)((uint32_t)d % (uint32_t)k), x,
+                                &p->alloc);
+        return;
+    case ECH_ALLOC_LOST_MARGIN:
+        for (int32_t c = 0; c < k; ++c) {
+            int32_t child = p->child[b + c];
+            ech_claim *cl = &p->claims[c];
+            cl->want = s->on_order[child];
+            cl->stock = s->on_hand[child] + s->in_transit[child] - s->owed_down[child] -
+                        s->backlog[child];
+            cl->mean = p->horizon_mean[child];
+            cl->var_ratio = p->var_ratio[child];
+        }
+        ech_allocate_lost_margin(k, p->claims, avail, x, &p->alloc);
+        return;
+    default:
         /* Priority and alphabetical: children are stored in serving order. */
         for (int32_t c = 0; c < k; ++c) {
             int32_t want = s->on_order[p->child[b + c]];
@@ -719,38 +1115,12 @@ static void allocate(const ech_scenario *sc, const sku_plan *p, const sku_state 
         }
         return;
     }
-    /* Fair share: floor(avail x owed_c / owed) each, then the units left over go one
-     * each to the children with the largest remainders.  Ties rotate with the day so
-     * that no child is favoured systematically. */
-    int64_t total = s->owed_down[i];
-    int32_t given = 0;
-    int32_t n_rem = 0;
-    int32_t rot = (int32_t)((uint32_t)d % (uint32_t)k);
-    remainder_entry *rem = p->alloc_rem;
-    for (int32_t c = 0; c < k; ++c) {
-        int64_t owed = s->on_order[p->child[b + c]];
-        int64_t share = (int64_t)avail * owed;
-        x[c] = (int32_t)(share / total);
-        given += x[c];
-        if (share % total) {
-            rem[n_rem].remainder = share % total;
-            rem[n_rem].turn = (c - rot + k) % k;
-            rem[n_rem].child = c;
-            ++n_rem;
-        }
-    }
-    int32_t left = avail - given; /* fewer than the children with a remainder */
-    if (left > 0) {
-        qsort(rem, (size_t)n_rem, sizeof *rem, cmp_remainder);
-        for (int32_t r = 0; r < left; ++r)
-            x[rem[r].child]++;
-    }
 }
 
 /* Step 4: ship, upstream to downstream.  The supplier ships the root's orders with
  * a random lead time; each location fills its children's open orders from on hand,
  * splitting by the allocation rule when short. */
-static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_state *s, int32_t d)
+static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, int32_t d)
 {
     if (s->on_order[0] > 0) {
         for (int k = 0; k < s->supply.n_sources; ++k) {
@@ -761,7 +1131,7 @@ static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_stat
             s->acc[0].supplier_cancelled += day.cancelled;
             s->acc[0].supplier_delayed += day.delayed;
             if (q > 0)
-                deliver(p, s, 0, q, d, lead);
+                deliver(p, s, 0, q, d, lead, -1);
         }
     }
     int cut = sc->internal_shortfall == ECH_SHORTFALL_CUT;
@@ -771,9 +1141,21 @@ static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_stat
             continue;
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
         int32_t avail = s->on_hand[i];
+        if (p->batched) {
+            /* Children refuse batches with less than min_life days left on arrival. */
+            int32_t lead = INT32_MAX;
+            for (int32_t c = 0; c < k; ++c)
+                if (p->lead[p->child[b + c]] < lead)
+                    lead = p->lead[p->child[b + c]];
+            avail = stock_usable(s, i, d + lead + p->min_life);
+        }
+        if (i == 0 && p->reserve > 0) {
+            int32_t free_stock = s->on_hand[0] - p->reserve;
+            avail = free_stock < avail ? (free_stock > 0 ? free_stock : 0) : avail;
+        }
         int short_of_stock = avail < s->owed_down[i];
         if (short_of_stock)
-            allocate(sc, p, s, i, avail, d);
+            allocate(p, s, i, avail, d);
         node_acc *acc = &s->acc[i];
         for (int32_t c = 0; c < k; ++c) {
             int32_t child = p->child[b + c];
@@ -781,6 +1163,9 @@ static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_stat
             if (owed == 0)
                 continue;
             int32_t q = short_of_stock ? p->alloc_x[c] : owed;
+            int32_t chain = -1;
+            if (p->batched && q > 0)
+                q = stock_take(s, i, q, d + p->lead[child] + p->min_life, &chain);
             /* What was ordered before today is served first (first come, first
              * served); the rest of the shipment fills today's order on time. */
             int32_t today = s->ordered_day[child] == d ? s->ordered_qty[child] : 0;
@@ -793,7 +1178,7 @@ static inline void step_ship(const ech_scenario *sc, const sku_plan *p, sku_stat
                 s->owed_down[i] -= q;
                 s->on_order[child] -= q;
                 acc->shipped += q;
-                deliver(p, s, child, q, d, p->lead[child]);
+                deliver(p, s, child, q, d, p->lead[child], chain);
             }
             int32_t late = today - on_time;
             if (late > 0) {
@@ -854,6 +1239,8 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
                 }
             }
         }
+        if (p->batched && on_hand != s->on_hand[i])
+            stock_take(s, i, s->on_hand[i] - on_hand, INT32_MIN, NULL);
         s->on_hand[i] = on_hand;
         s->on_hand_days[i] += on_hand;
         s->backlog_days[i] += s->backlog[i];
@@ -911,6 +1298,16 @@ static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
     }
 }
 
+/* Step 6 for batches: the age and remaining life of the units on hand. */
+static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t d)
+{
+    for (int32_t i = 0; i < p->n; ++i) {
+        int64_t units_d = (int64_t)s->on_hand[i] * d;
+        s->acc[i].age_days += units_d - s->entry_sum[i];
+        s->acc[i].life_days += s->expiry_sum[i] - units_d;
+    }
+}
+
 /* The warm-up is over: forget its counts and note the stock measurement starts from. */
 static void begin_measurement(const sku_plan *p, sku_state *s)
 {
@@ -927,6 +1324,7 @@ static void begin_measurement(const sku_plan *p, sku_state *s)
     for (int32_t j = 0; j < p->n_leaves; ++j)
         s->recover_from[j] = -1;
     s->n_recovering = 0;
+    s->acc[0].start_return_transit = p->batched ? s->return_transit : 0;
 }
 
 /* The end: the cycle still open has measured days in it, so it counts; a recovery
@@ -953,6 +1351,42 @@ static void end_measurement(const sku_plan *p, sku_state *s)
  * End of a replication: invariants, KPIs, totals
  * ------------------------------------------------------------------------------ */
 
+/* The batches agree with the scalar stock: each node's batches sum to its on hand,
+ * lie in expiry order and have not expired; the batches on each lane sum to what is
+ * in transit there (open orders of a snapshot start travel without batches). */
+static ech_status check_batches(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                                int64_t rep, ech_error *err)
+{
+    const batch *b = s->pool->b;
+    for (int32_t i = 0; i < p->n; ++i) {
+        int64_t units = 0, in_lanes = 0;
+        int32_t last = INT32_MIN;
+        int ordered = 1;
+        for (int32_t k = s->stock[i]; k >= 0; k = b[k].next) {
+            units += b[k].qty;
+            ordered &= b[k].expiry >= last && b[k].qty > 0;
+            last = b[k].expiry;
+        }
+        for (uint32_t slot = 0; slot <= p->lane_mask; ++slot)
+            for (int32_t k = s->lane_batches[(size_t)slot * (size_t)p->n + (size_t)i]; k >= 0;
+                 k = b[k].next)
+                in_lanes += b[k].qty;
+        int64_t lane_expected = i == 0 ? s->return_transit : s->in_transit[i];
+        for (int32_t k = s->next_open; k < p->n_open; ++k)
+            if (i > 0 && p->open_node[k] == i)
+                lane_expected -= p->open_qty[k];
+        if (units != s->on_hand[i] || !ordered || in_lanes != lane_expected)
+            return ech_fail(err, ECH_ERR_RUNTIME,
+                            "internal error: SKU '%s' at '%s', replication %lld: batches hold "
+                            "%lld units (on hand %d; in order: %d), batches in transit %lld "
+                            "(expected %lld)",
+                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]],
+                            (long long)rep, (long long)units, s->on_hand[i], ordered,
+                            (long long)in_lanes, (long long)lane_expected);
+    }
+    return ECH_OK;
+}
+
 static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
                                      const sku_state *s, int64_t rep, ech_error *err)
 {
@@ -962,10 +1396,26 @@ static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
                         "order but its sources owe %d",
                         sc->cat.id[p->sku], (long long)rep, s->on_order[0],
                         ech_supply_owed(&s->supply));
+    int64_t returned = 0;
+    for (int32_t i = 0; i < p->n; ++i)
+        returned += s->acc[i].returned;
+    if (p->batched) {
+        const node_acc *r = &s->acc[0];
+        if (returned != r->returns_in + s->return_transit - r->start_return_transit)
+            return ech_fail(err, ECH_ERR_RUNTIME,
+                            "internal error: SKU '%s', replication %lld: %lld units returned but "
+                            "%lld received and %d on the way (%lld at the start)",
+                            sc->cat.id[p->sku], (long long)rep, (long long)returned,
+                            (long long)r->returns_in, s->return_transit,
+                            (long long)r->start_return_transit);
+        ech_status st = check_batches(sc, p, s, rep, err);
+        if (st != ECH_OK)
+            return st;
+    }
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i];
-        int64_t in = a->start_on_hand + a->received;
-        int64_t out = a->sold + a->shipped + s->on_hand[i];
+        int64_t in = a->start_on_hand + a->received + a->returns_in;
+        int64_t out = a->sold + a->shipped + a->returned + a->expired + s->on_hand[i];
         int64_t lane = a->received + s->in_transit[i] - a->start_in_transit;
         int64_t shipped_children = 0;
         for (int32_t c = p->child_begin[i]; c < p->child_begin[i + 1]; ++c)
@@ -974,11 +1424,13 @@ static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
             int64_t x = p->first + i;
             return ech_fail(err, ECH_ERR_RUNTIME,
                             "internal error: stock not conserved for SKU '%s' at '%s' in "
-                            "replication %lld (start %lld + received %lld != sold %lld + "
-                            "shipped %lld + end %lld, or lane %lld != %lld, or children %lld)",
+                            "replication %lld (start %lld + received %lld + returns %lld != sold "
+                            "%lld + shipped %lld + returned %lld + expired %lld + end %lld, or "
+                            "lane %lld != %lld, or children %lld)",
                             sc->cat.id[p->sku], sc->net.id[sc->sl.location[x]], (long long)rep,
                             (long long)a->start_on_hand, (long long)a->received,
-                            (long long)a->sold, (long long)a->shipped, (long long)s->on_hand[i],
+                            (long long)a->returns_in, (long long)a->sold, (long long)a->shipped,
+                            (long long)a->returned, (long long)a->expired, (long long)s->on_hand[i],
                             (long long)lane, (long long)a->shipped_in,
                             (long long)shipped_children);
         }
@@ -1018,6 +1470,8 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         double premium = 0.0;
         if (i == 0 && a->alt_ordered > 0)
             premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
+        double expired_value = (double)a->expired * cost;
+        int64_t outflow_units = a->expired + a->sold + a->shipped + a->returned;
 
         double v[ECH_KPI_COUNT];
         v[ECH_KPI_FILL_RATE] = a->demand > 0 ? (double)a->filled / (double)a->demand : 1.0;
@@ -1035,7 +1489,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         v[ECH_KPI_HOLDING_COST] = holding;
         v[ECH_KPI_ORDERING_COST] = ordering;
         v[ECH_KPI_SHORTAGE_COST] = shortage;
-        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage + premium;
+        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage + premium + expired_value;
         v[ECH_KPI_START_ON_HAND] = (double)a->start_on_hand;
         v[ECH_KPI_RECEIVED] = (double)a->received;
         v[ECH_KPI_SOLD] = (double)a->sold;
@@ -1049,6 +1503,16 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         v[ECH_KPI_SOURCING_PREMIUM] = premium;
         v[ECH_KPI_DISRUPTED_DAYS] = (double)a->disrupted_days;
         v[ECH_KPI_RECOVERY_DAYS] = (double)a->recovery_days;
+        v[ECH_KPI_EXPIRED] = (double)a->expired;
+        v[ECH_KPI_EXPIRED_VALUE] = expired_value;
+        v[ECH_KPI_WRITE_OFF_SHARE] =
+            outflow_units > 0 ? (double)a->expired / (double)outflow_units : 0.0;
+        v[ECH_KPI_MEAN_AGE] = p->batched && on_hand_days > 0
+                                  ? (double)a->age_days / (double)on_hand_days : NAN;
+        v[ECH_KPI_MEAN_REMAINING_LIFE] = p->batched && on_hand_days > 0
+                                             ? (double)a->life_days / (double)on_hand_days : NAN;
+        v[ECH_KPI_RETURNED] = (double)a->returned;
+        v[ECH_KPI_RETURNS_RECEIVED] = (double)a->returns_in;
         for (int k = 0; k < ECH_KPI_COUNT; ++k)
             kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
 
@@ -1058,6 +1522,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         int64_t ordering_fx = ech_money_to_fixed(ordering);
         int64_t shortage_fx = ech_money_to_fixed(shortage);
         int64_t premium_fx = ech_money_to_fixed(premium);
+        int64_t expired_fx = ech_money_to_fixed(expired_value);
         int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
         if (demand_point) {
             t[ECH_TOTAL_DEMAND] += a->demand;
@@ -1075,7 +1540,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         t[ECH_TOTAL_HOLDING_COST] += holding_fx;
         t[ECH_TOTAL_ORDERING_COST] += ordering_fx;
         t[ECH_TOTAL_SHORTAGE_COST] += shortage_fx;
-        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx + premium_fx;
+        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx + premium_fx + expired_fx;
         t[ECH_TOTAL_SOURCING_PREMIUM] += premium_fx;
         t[ECH_TOTAL_SUPPLIER_CANCELLED] += a->supplier_cancelled;
         t[ECH_TOTAL_SUPPLIER_DELAYED] += a->supplier_delayed;
@@ -1083,6 +1548,14 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         t[ECH_TOTAL_DISRUPTED_DAYS] += a->disrupted_days;
         t[ECH_TOTAL_RECOVERY_DAYS] += a->recovery_days;
         t[ECH_TOTAL_RECOVERIES] += a->recoveries > 0; /* points, as recovery_days is per point */
+        t[ECH_TOTAL_EXPIRED] += a->expired;
+        t[ECH_TOTAL_EXPIRED_VALUE] += expired_fx;
+        t[ECH_TOTAL_RETURNED] += a->returned;
+        if (p->batched) {
+            t[ECH_TOTAL_BATCHED_UNIT_DAYS] += on_hand_days;
+            t[ECH_TOTAL_AGE_UNIT_DAYS] += a->age_days;
+            t[ECH_TOTAL_LIFE_UNIT_DAYS] += a->life_days;
+        }
     }
     if (totals)
         for (int k = 0; k < ECH_TOTAL_COUNT; ++k)
@@ -1143,7 +1616,7 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
         st = build_plan(e, sku, plan, err);
         if (st != ECH_OK)
             return st;
-        state_alloc(&e->arena, plan, state);
+        state_alloc(&e->arena, plan, state, &e->pool);
         e->plan_sku = sku;
     }
     if (plan->variant != variant) {
@@ -1173,8 +1646,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
         for (int32_t d = 0; d < n_days; ++d) {
             if (tracing)
                 memcpy(before, state->acc, (size_t)plan->n * sizeof *before);
-            /* Step 1 (expire) has nothing to do: stock is not yet tracked in batches
-             * with expiry dates, so no unit is ever written off. */
+            if (plan->batched)
+                step_expire(plan, state, d);
             step_receive(plan, state, d);
             if (plan->cold_ml > 0 && d >= warmup)
                 add_cold_occupancy(e->cold, plan, state, rep, d - warmup);
@@ -1183,6 +1656,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
             step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
             step_account_stock_only(plan, state);
             step_account_supply(plan, state, d);
+            if (plan->batched)
+                step_account_batches(plan, state, d);
             if (tracing)
                 trace_day(sc, plan, state, before, rep, d, trace->out);
             if (d + 1 == warmup)

@@ -47,7 +47,7 @@ extern "C" {
     X(SHORTAGE_COST, "shortage_cost", "currency",                                            \
       "lost units x (margin + lost-sale penalty) + backordered unit-days x backorder cost")  \
     X(TOTAL_COST, "total_cost", "currency",                                                  \
-      "holding + ordering + shortage + sourcing premium cost")                               \
+      "holding + ordering + shortage + sourcing premium + write-off (expired value) cost")    \
     X(START_ON_HAND, "start_on_hand_units", "unit", "stock on hand when measurement starts") \
     X(RECEIVED, "received_units", "unit", "units received from the parent or supplier")      \
     X(SOLD, "sold_units", "unit", "units handed to customers (backorders included)")         \
@@ -68,7 +68,20 @@ extern "C" {
       "days the SKU's primary source was disrupted (capacity below normal)")                \
     X(RECOVERY_DAYS, "recovery_days", "day",                                                 \
       "longest time from the end of a supply disruption to the start of 14 days in a row "  \
-      "without unmet demand (0 without disruptions)")
+      "without unmet demand (0 without disruptions)")                                        \
+    X(EXPIRED, "expired_units", "unit", "units written off at expiry")                        \
+    X(EXPIRED_VALUE, "expired_value", "currency", "expired units x unit cost")                \
+    X(WRITE_OFF_SHARE, "write_off_share", "1",                                               \
+      "expired units / (expired + sold + shipped + returned units); 0 without outflow")     \
+    X(MEAN_AGE, "mean_age_days", "day",                                                      \
+      "mean days since the units on hand entered the network (received at the central "     \
+      "warehouse); NaN without batch-tracked stock")                                         \
+    X(MEAN_REMAINING_LIFE, "mean_remaining_life_days", "day",                                \
+      "mean days of shelf life left of the units on hand; NaN without batch-tracked stock")  \
+    X(RETURNED, "returned_units", "unit",                                                    \
+      "near-expiry units sent back to the central warehouse")                                \
+    X(RETURNS_RECEIVED, "returns_received_units", "unit",                                    \
+      "returned units received (central warehouse)")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
@@ -102,7 +115,7 @@ typedef enum ech_kpi {
     X(ORDERING_COST, "ordering_cost", "currency", 1, "ordering cost")                        \
     X(SHORTAGE_COST, "shortage_cost", "currency", 1, "shortage cost")                        \
     X(TOTAL_COST, "total_cost", "currency", 1,                                               \
-      "holding + ordering + shortage + sourcing premium cost")                               \
+      "holding + ordering + shortage + sourcing premium + write-off cost")                   \
     X(SUPPLIER_CANCELLED, "supplier_cancelled_units", "unit", 0, "units the supplier cancelled") \
     X(SUPPLIER_DELAYED, "supplier_delayed_units", "unit", 0,                                 \
       "units the supplier did not ship when due")                                           \
@@ -115,7 +128,16 @@ typedef enum ech_kpi {
     X(RECOVERY_DAYS, "recovery_days", "day", 0,                                              \
       "sum over demand points of each one's longest recovery after a disruption")                    \
     X(RECOVERIES, "recoveries", "1", 0,                                                      \
-      "demand points with a recovery after a disruption (denominator of the mean recovery)")
+      "demand points with a recovery after a disruption (denominator of the mean recovery)") \
+    X(EXPIRED, "expired_units", "unit", 0, "units written off at expiry")                    \
+    X(EXPIRED_VALUE, "expired_value", "currency", 1, "expired units at unit cost")           \
+    X(RETURNED, "returned_units", "unit", 0, "near-expiry units returned to the warehouse")   \
+    X(BATCHED_UNIT_DAYS, "batch_tracked_unit_days", "unit day", 0,                           \
+      "on-hand unit-days of batch-tracked stock (denominator of the mean age and life)")     \
+    X(AGE_UNIT_DAYS, "age_unit_days", "unit day", 0,                                         \
+      "sum over batch-tracked units on hand and days of their age in days")                  \
+    X(LIFE_UNIT_DAYS, "remaining_life_unit_days", "unit day", 0,                             \
+      "sum over batch-tracked units on hand and days of their remaining shelf life")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,
