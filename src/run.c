@@ -1,5 +1,6 @@
 /* A whole run over a communicator; see include/echelon/run.h. */
 #include "echelon/run.h"
+#include "echelon/cold_chain.h"
 #include "echelon/decomp.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
@@ -199,91 +200,158 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     int64_t *sku_disrupted = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU disruptions");
     int64_t *location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "location lost units");
 
+    /* Cold rooms: one occupancy array per variant of a pass (cold_chain.h).  The
+     * variants of a SKU run back to back (they share its demand tables), so a pass
+     * takes as many variants as the memory limit allows: normally all of them. */
+    const int32_t n_cold = ech_cold_rooms_count(sc);
+    int32_t per_pass = n_var;
+    if (n_cold > 0) {
+        int64_t limit = opt->cold_memory_limit > 0 ? opt->cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
+        int64_t bytes = (int64_t)n_cold * n_rep * (int64_t)sc->days * (int64_t)sizeof(int64_t);
+        int64_t fit = bytes > 0 ? limit / bytes : n_var;
+        per_pass = fit < 1 ? 1 : fit < n_var ? (int32_t)fit : n_var;
+    }
+    const int32_t n_passes = (n_var + per_pass - 1) / per_pass;
+    /* rooms[v]: variant v's array while its pass runs; kept afterwards only on rank
+     * 0 of a run that keeps replications (the file gets them), otherwise handed on
+     * to the next pass's variant. */
+    const int keep_rooms = n_cold > 0 && rank == 0 && sc->output.keep_replications;
+    ech_cold_rooms *rooms = n_cold > 0 ? ech_xcalloc((size_t)n_var, sizeof *rooms, "cold rooms") : NULL;
+    ech_cold_stats *cold_stats = n_cold > 0 ? ech_xcalloc((size_t)n_var, sizeof *cold_stats, "cold-room statistics") : NULL;
+
     ech_progress *progress =
-        rank == 0 ? ech_progress_new(opt->progress, "simulating", my_work, opt->progress_interval)
+        rank == 0 ? ech_progress_new(opt->progress, "simulating", my_work * n_passes, opt->progress_interval)
                   : NULL;
 
     int local = ECH_OK; /* first failure of any thread (an ech_status) */
     uint64_t hash = 0;
-    double t_start = wall_seconds();
+    double simulate_local = 0.0, cold_local = 0.0;
+
+    for (int32_t pass = 0; pass < n_passes; ++pass) {
+        const int32_t v_begin = pass * per_pass;
+        const int32_t v_end = v_begin + per_pass < n_var ? v_begin + per_pass : n_var;
+        for (int32_t v = v_begin; rooms && v < v_end; ++v) {
+            int32_t from = v - per_pass; /* the previous pass's array, when it is free */
+            if (from >= 0 && !keep_rooms) {
+                rooms[v] = rooms[from];
+                memset(&rooms[from], 0, sizeof rooms[from]);
+                ech_cold_rooms_clear(&rooms[v]);
+            } else {
+                ech_cold_rooms_init(&rooms[v], sc);
+            }
+        }
+        double t_start = wall_seconds();
 
 #pragma omp parallel num_threads(n_threads)
-    {
-        ech_engine *engine = ech_engine_new(sc);
-        if (trace.out)
-            ech_engine_set_trace(engine, &trace);
-        size_t sku_vals = (size_t)max_nodes * ECH_KPI_COUNT * (size_t)n_rep;
-        double *scratch_vals = sc->output.keep_replications
-                                   ? NULL
-                                   : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
-        double *sorted = ech_xmalloc((size_t)n_rep * sizeof(double), "statistics scratch");
-        int64_t *sku_totals = ech_xmalloc((size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t), "SKU totals");
-        int64_t *my_totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof(int64_t), "thread totals");
-        int64_t *my_location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "thread location losses");
-        uint64_t my_hash = 0;
-        ech_error my_err;
-        ech_error_clear(&my_err);
+        {
+            ech_engine *engine = ech_engine_new(sc);
+            if (trace.out)
+                ech_engine_set_trace(engine, &trace);
+            size_t sku_vals = (size_t)max_nodes * ECH_KPI_COUNT * (size_t)n_rep;
+            double *scratch_vals = sc->output.keep_replications
+                                       ? NULL
+                                       : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
+            double *sorted = ech_xmalloc((size_t)n_rep * sizeof(double), "statistics scratch");
+            int64_t *sku_totals = ech_xmalloc((size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t), "SKU totals");
+            int64_t *my_totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof(int64_t), "thread totals");
+            int64_t *my_location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "thread location losses");
+            uint64_t my_hash = 0;
+            ech_error my_err;
+            ech_error_clear(&my_err);
 
 #pragma omp for schedule(dynamic, 1)
-        for (int32_t it = 0; it < n_items; ++it) {
-            int32_t k = items[it].sku;
-            int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
-            /* The variants of a SKU run back to back: they share its demand tables. */
-            for (int32_t v = 0; v < n_var && nodes > 0; ++v) {
-                int failed;
+            for (int32_t it = 0; it < n_items; ++it) {
+                int32_t k = items[it].sku;
+                int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
+                /* The variants of a SKU run back to back: they share its demand tables. */
+                for (int32_t v = v_begin; v < v_end && nodes > 0; ++v) {
+                    int failed;
 #pragma omp atomic read
-                failed = local;
-                if (failed != ECH_OK)
-                    break;
-                double *vals = reps[v] ? reps[v] + (size_t)(xb - x0) * ECH_KPI_COUNT * (size_t)n_rep
-                                       : scratch_vals;
-                memset(sku_totals, 0, (size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t));
-                ech_status st = ech_engine_run_sku(engine, k, v, 0, n_rep, vals, n_rep, sku_totals, &my_err);
-                if (st != ECH_OK) {
+                    failed = local;
+                    if (failed != ECH_OK)
+                        break;
+                    double *vals = reps[v] ? reps[v] + (size_t)(xb - x0) * ECH_KPI_COUNT * (size_t)n_rep
+                                           : scratch_vals;
+                    memset(sku_totals, 0, (size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t));
+                    if (rooms)
+                        ech_engine_set_cold_rooms(engine, &rooms[v]);
+                    ech_status st = ech_engine_run_sku(engine, k, v, 0, n_rep, vals, n_rep, sku_totals, &my_err);
+                    if (st != ECH_OK) {
 #pragma omp critical(ech_run_error)
-                    {
-                        if (local == ECH_OK) {
-                            *err = my_err;
+                        {
+                            if (local == ECH_OK) {
+                                *err = my_err;
 #pragma omp atomic write
-                            local = st;
+                                local = st;
+                            }
+                        }
+                        break;
+                    }
+                    summarize_sku(sc, k, v, x0, vals, n_rep, n_stats, stats[v], sorted, &my_hash);
+                    compare_sums(sc, k, v, vals, n_rep, sku_lost, sku_recovery, sku_disrupted,
+                                 my_location_lost);
+                    /* The SKU's totals go to the network and to its segment. */
+                    int64_t *tv = my_totals + (size_t)v * totals_len;
+                    int64_t seg = 1 + sc->cat.segment[k];
+                    for (int64_t r = 0; r < n_rep; ++r) {
+                        for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
+                            int64_t x = sku_totals[r * ECH_TOTAL_COUNT + t];
+                            tv[(0 * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
+                            tv[(seg * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
                         }
                     }
-                    break;
                 }
-                summarize_sku(sc, k, v, x0, vals, n_rep, n_stats, stats[v], sorted, &my_hash);
-                compare_sums(sc, k, v, vals, n_rep, sku_lost, sku_recovery, sku_disrupted,
-                             my_location_lost);
-                /* The SKU's totals go to the network and to its segment. */
-                int64_t *tv = my_totals + (size_t)v * totals_len;
-                int64_t seg = 1 + sc->cat.segment[k];
-                for (int64_t r = 0; r < n_rep; ++r) {
-                    for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
-                        int64_t x = sku_totals[r * ECH_TOTAL_COUNT + t];
-                        tv[(0 * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
-                        tv[(seg * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
-                    }
-                }
+                ech_progress_add(progress, items[it].work);
             }
-            ech_progress_add(progress, items[it].work);
-        }
 
-        /* Integer sums: the order threads arrive in does not matter. */
+            /* Integer sums: the order threads arrive in does not matter. */
 #pragma omp critical(ech_run_reduce)
-        {
-            for (size_t q = 0; q < totals_len * (size_t)n_var; ++q)
-                totals[q] += my_totals[q];
-            for (size_t q = 0; q < (size_t)n_var * n_loc; ++q)
-                location_lost[q] += my_location_lost[q];
-            hash += my_hash;
+            {
+                for (size_t q = 0; q < totals_len * (size_t)n_var; ++q)
+                    totals[q] += my_totals[q];
+                for (size_t q = 0; q < (size_t)n_var * n_loc; ++q)
+                    location_lost[q] += my_location_lost[q];
+                hash += my_hash;
+            }
+            free(my_location_lost);
+            free(my_totals);
+            free(sku_totals);
+            free(sorted);
+            free(scratch_vals);
+            ech_engine_free(engine);
         }
-        free(my_location_lost);
-        free(my_totals);
-        free(sku_totals);
-        free(sorted);
-        free(scratch_vals);
-        ech_engine_free(engine);
+        simulate_local += wall_seconds() - t_start;
+
+        /* The pass's cold rooms: summed over the ranks onto rank 0 (exact integer sums),
+         * summarised there and the statistics sent to every rank. */
+        if (rooms) {
+            if (ech_agree(comm, (ech_status)local, err) != ECH_OK)
+                break;
+            double t_cold = wall_seconds();
+            int mpi_ok = 1;
+            for (int32_t v = v_begin; v < v_end; ++v) {
+                mpi_ok &= ech_cold_rooms_reduce(&rooms[v], comm, 0) == MPI_SUCCESS;
+                if (rank == 0)
+                    ech_cold_stats_compute(&rooms[v], sc->net.cold_capacity_litres,
+                                           sc->output.quantiles, sc->output.n_quantiles, n_threads,
+                                           &cold_stats[v]);
+                mpi_ok &= ech_cold_stats_bcast(&cold_stats[v], comm, 0) == MPI_SUCCESS;
+            }
+            if (!mpi_ok) {
+                ech_fail(err, ECH_ERR_RUNTIME, "summing the cold-room occupancy over the ranks failed");
+                local = ECH_ERR_RUNTIME;
+            }
+            cold_local += wall_seconds() - t_cold;
+            if (local != ECH_OK)
+                break;
+        }
     }
-    double simulate_local = wall_seconds() - t_start;
+    if (rooms && !keep_rooms) {
+        for (int32_t v = 0; v < n_var; ++v)
+            ech_cold_rooms_free(&rooms[v]);
+        free(rooms);
+        rooms = NULL;
+    }
     if (trace.out && fclose(trace.out) != 0 && local == ECH_OK) {
         ech_fail(err, ECH_ERR_RUNTIME, "--trace-file: writing %s failed", opt->trace_path);
         local = ECH_ERR_RUNTIME;
@@ -307,7 +375,10 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         info->created = opt->created;
         info->n_ranks = n_ranks;
         info->n_threads = n_threads;
-        MPI_Allreduce(&simulate_local, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+        /* The slowest rank's time includes the cold rooms' statistics; the fastest
+         * rank's is its SKUs alone (the load balance). */
+        double with_cold = simulate_local + cold_local;
+        MPI_Allreduce(&with_cold, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
         MPI_Allreduce(&simulate_local, &info->simulate_seconds_min, 1, MPI_DOUBLE, MPI_MIN, comm);
         MPI_Allreduce(&opt->setup_seconds, &info->setup_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
         info->skuloc_days = total_work * n_rep * n_var;
@@ -323,8 +394,14 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         report->sku_recovery = sku_recovery;
         report->sku_disrupted = sku_disrupted;
         report->location_lost = location_lost;
+        report->n_cold = n_cold;
+        report->cold = cold_stats;
+        report->cold_rooms = rooms;
+        report->n_passes = n_passes;
         totals = NULL;
         sku_lost = sku_recovery = sku_disrupted = location_lost = NULL;
+        cold_stats = NULL;
+        rooms = NULL;
 
         if (opt->output_path) {
             double t_write = wall_seconds();
@@ -340,6 +417,12 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     free(sku_recovery);
     free(sku_disrupted);
     free(location_lost);
+    for (int32_t v = 0; cold_stats && v < n_var; ++v)
+        ech_cold_stats_free(&cold_stats[v]);
+    free(cold_stats);
+    for (int32_t v = 0; rooms && v < n_var; ++v)
+        ech_cold_rooms_free(&rooms[v]);
+    free(rooms);
     for (int32_t v = 0; v < n_var; ++v) {
         free(stats[v]);
         free(reps[v]);
@@ -364,6 +447,15 @@ void ech_run_report_free(ech_run_report *report)
         free(report->location_lost);
         report->totals = report->sku_lost = report->sku_recovery = report->sku_disrupted =
             report->location_lost = NULL;
+        for (int32_t v = 0; report->cold && v < report->n_variants; ++v)
+            ech_cold_stats_free(&report->cold[v]);
+        for (int32_t v = 0; report->cold_rooms && v < report->n_variants; ++v)
+            ech_cold_rooms_free(&report->cold_rooms[v]);
+        free(report->cold);
+        free(report->cold_rooms);
+        report->cold = NULL;
+        report->cold_rooms = NULL;
+        report->n_cold = 0;
     }
 }
 

@@ -11,6 +11,7 @@
 #ifndef ECHELON_RUN_H
 #define ECHELON_RUN_H
 
+#include "echelon/cold_chain.h"
 #include "echelon/error.h"
 #include "echelon/output.h"
 #include "echelon/scenario.h"
@@ -34,7 +35,15 @@ typedef struct ech_run_options {
     int32_t trace_variant;      /* which variant to trace */
     int64_t trace_replication;  /* which replication to trace */
     const char *trace_path;     /* CSV file for the trace */
+    /* Bytes of cold-room occupancy arrays a rank may hold (one array of cold
+     * locations x replications x measured days int64 per variant); 0: 1 GiB.  When
+     * the variants' arrays do not fit, the variants are simulated in passes of as
+     * many as fit (at least one), each pass over every SKU.  Rank 0 of a run that
+     * keeps replications holds every variant's array regardless (it writes them). */
+    int64_t cold_memory_limit;
 } ech_run_options;
+
+#define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)
 
 /* What a run leaves for the caller's summary and the results file (the same on
  * every rank).  Arrays are owned by the report. */
@@ -51,6 +60,15 @@ typedef struct ech_run_report {
     int64_t *sku_recovery;
     int64_t *sku_disrupted;
     int64_t *location_lost;
+    /* Cold rooms (cold_chain.h): n_cold locations stock cold-chain SKUs with a unit
+     * volume; when n_cold > 0, cold[v] holds variant v's occupancy statistics (the
+     * same on every rank), and on rank 0 of a run that keeps replications
+     * cold_rooms[v] holds its whole daily occupancy, reduced over the ranks (NULL
+     * elsewhere).  n_passes: how many passes over the SKUs the run took. */
+    int32_t n_cold;
+    ech_cold_stats *cold;
+    ech_cold_rooms *cold_rooms;
+    int32_t n_passes;
 } ech_run_report;
 
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,

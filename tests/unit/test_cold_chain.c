@@ -1,0 +1,375 @@
+/* Cold rooms (src/cold_chain.c) without MPI: which locations get a room, the
+ * statistics of a hand-made occupancy array, and the occupancy the engine collects
+ * against a case worked out by hand and against an independent recomputation from
+ * the day-by-day trace (stock after the day's receipts = end-of-day stock + the
+ * day's shipments + the day's sales, less same-day deliveries on lanes with lead
+ * time 0, which arrive later in the day; summed over the cold-chain SKUs). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "echelon/cold_chain.h"
+#include "echelon/engine.h"
+#include "support_scenario.h"
+#include "support_cold_scenario.h"
+
+#include <math.h>
+
+/* ------------------------------------------------------------------------------
+ * Slots
+ * ------------------------------------------------------------------------------ */
+
+static void test_slots(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    cold_case(&sc, 3, 20, 5, 1, 11);
+    assert_int_equal(ech_cold_unit_ml(&sc, 0), 300);
+    assert_int_equal(ech_cold_unit_ml(&sc, 1), 1250);
+    assert_int_equal(ech_cold_unit_ml(&sc, 2), 0); /* ambient: no cold room */
+    assert_int_equal(ech_cold_unit_ml(&sc, 3), 0); /* 0.4 ml rounds to 0 */
+    assert_int_equal(ech_cold_rooms_count(&sc), COLD_N_ROOMS);
+
+    ech_cold_rooms c;
+    ech_cold_rooms_init(&c, &sc);
+    assert_int_equal(c.n, COLD_N_ROOMS);
+    assert_int_equal(c.n_reps, 3);
+    assert_int_equal(c.n_days, 20);
+    for (int32_t s = 0; s < c.n; ++s) {
+        assert_int_equal(c.location[s], COLD_ROOMS[s]);
+        assert_int_equal(c.slot[COLD_ROOMS[s]], s);
+    }
+    assert_int_equal(c.slot[ech_scenario_find_location(&sc, "P5")], -1);
+    assert_int_equal(ech_cold_rooms_cells(&c), (int64_t)COLD_N_ROOMS * 3 * 20);
+    for (int64_t i = 0; i < ech_cold_rooms_cells(&c); ++i)
+        assert_int_equal(c.ml[i], 0);
+    c.ml[5] = 7;
+    ech_cold_rooms_clear(&c);
+    assert_int_equal(c.ml[5], 0);
+    ech_cold_rooms_free(&c);
+    assert_null(c.ml);
+    assert_int_equal(c.n, 0);
+
+    /* No volumes (an older loader): no rooms and nothing allocated. */
+    for (int32_t k = 0; k < sc.cat.n; ++k)
+        sc.cat.unit_volume_litres[k] = 0.0;
+    assert_int_equal(ech_cold_rooms_count(&sc), 0);
+    ech_cold_rooms_init(&c, &sc);
+    assert_int_equal(c.n, 0);
+    assert_null(c.ml);
+    assert_null(c.location);
+    assert_null(c.slot);
+    ech_cold_rooms_free(&c);
+    /* Cold-chain storage with a volume but ambient class: none either. */
+    sc.cat.unit_volume_litres[2] = 2.0;
+    assert_int_equal(ech_cold_rooms_count(&sc), 0);
+    ech_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------
+ * Statistics of a hand-made occupancy
+ * ------------------------------------------------------------------------------ */
+
+/* Two rooms, 2 replications x 5 days.  Room 0 (network location 3, capacity 2.5 l):
+ *   rep 0: 1000 2000 3000 2500 0      rep 1: 4000 1500 2600 2400 500   (ml)
+ * sorted (l): 0 0.5 1 1.5 2 2.4 2.5 2.6 3 4; sum 19.5 l, mean 1.95 l;
+ * over 2.5 l: 3000 and 4000, 2600 (2500 is not over): 3 of 10 days; rep 0 has 1 day
+ * over, rep 1 has 2, so 1.5 days per replication and both replications had one.
+ * Room 1 (location 1, no capacity): all 7000 ml: sd 0, NaN for capacities. */
+static void hand_rooms(ech_cold_rooms *c, int64_t *ml)
+{
+    static const int64_t v[20] = {1000, 2000, 3000, 2500, 0,    4000, 1500, 2600, 2400, 500,
+                                  7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000};
+    static int32_t location[2] = {3, 1};
+    static int32_t slot[5] = {-1, 1, -1, 0, -1};
+    memcpy(ml, v, sizeof v);
+    c->n = 2;
+    c->location = location;
+    c->slot = slot;
+    c->n_reps = 2;
+    c->n_days = 5;
+    c->ml = ml;
+}
+
+static void test_stats_by_hand(void **state)
+{
+    (void)state;
+    ech_cold_rooms c;
+    int64_t ml[20];
+    hand_rooms(&c, ml);
+    double capacity[5] = {0, 0, 0, 2.5, 0};
+    const double q[5] = {0.0, 0.05, 0.5, 0.95, 1.0};
+    ech_cold_stats s;
+    ech_cold_stats_compute(&c, capacity, q, 5, 1, &s);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.n_quantiles, 5);
+    assert_int_equal(s.location[0], 3);
+    assert_int_equal(s.location[1], 1);
+    assert_float_equal(s.capacity_litres[0], 2.5, 0);
+    assert_float_equal(s.capacity_litres[1], 0, 0);
+
+    const double sorted[10] = {0, 0.5, 1, 1.5, 2, 2.4, 2.5, 2.6, 3, 4};
+    double mean = 1.95, ss = 0;
+    for (int i = 0; i < 10; ++i)
+        ss += (sorted[i] - mean) * (sorted[i] - mean);
+    assert_float_equal(s.mean_litres[0], mean, 1e-12);
+    assert_float_equal(s.sd_litres[0], sqrt(ss / 9), 1e-12);
+    assert_float_equal(s.max_litres[0], 4.0, 0);
+    /* Type 7: h = 9 p; 5%: h 0.45 -> 0 + 0.45 x 0.5; 50%: h 4.5 -> 2 + 0.5 x 0.4;
+     * 95%: h 8.55 -> 3 + 0.55 x 1. */
+    double *qs = s.quantile_litres;
+    assert_float_equal(qs[0], 0.0, 0);
+    assert_float_equal(qs[1], 0.225, 1e-12);
+    assert_float_equal(qs[2], 2.2, 1e-12);
+    assert_float_equal(qs[3], 3.55, 1e-12);
+    assert_float_equal(qs[4], 4.0, 0);
+    assert_float_equal(s.p95_litres[0], 3.55, 1e-12);
+    assert_float_equal(s.exceed_probability[0], 0.3, 1e-15);
+    assert_float_equal(s.days_over_mean[0], 1.5, 0);
+    assert_float_equal(s.any_over_share[0], 1.0, 0);
+
+    assert_float_equal(s.mean_litres[1], 7.0, 0);
+    assert_float_equal(s.sd_litres[1], 0.0, 0);
+    assert_float_equal(s.max_litres[1], 7.0, 0);
+    for (int j = 0; j < 5; ++j)
+        assert_float_equal(qs[5 + j], 7.0, 0);
+    assert_true(isnan(s.exceed_probability[1]));
+    assert_true(isnan(s.days_over_mean[1]));
+    assert_true(isnan(s.any_over_share[1]));
+
+    /* A capacity only one replication exceeds: 3.5 l (rep 1's 4 l). */
+    capacity[3] = 3.5;
+    ech_cold_stats t;
+    ech_cold_stats_compute(&c, capacity, q, 5, 1, &t);
+    assert_float_equal(t.exceed_probability[0], 0.1, 1e-15);
+    assert_float_equal(t.days_over_mean[0], 0.5, 0);
+    assert_float_equal(t.any_over_share[0], 0.5, 0);
+    ech_cold_stats_free(&t);
+
+    /* No capacities at all (NULL), and several threads: the same distribution,
+     * bit for bit. */
+    ech_cold_stats u;
+    ech_cold_stats_compute(&c, NULL, q, 5, 3, &u);
+    assert_memory_equal(u.quantile_litres, s.quantile_litres, 10 * sizeof(double));
+    assert_memory_equal(u.mean_litres, s.mean_litres, 2 * sizeof(double));
+    assert_memory_equal(u.sd_litres, s.sd_litres, 2 * sizeof(double));
+    assert_true(isnan(u.exceed_probability[0]));
+
+    /* The order of the cells does not matter for the distribution. */
+    int64_t swapped[20];
+    memcpy(swapped, ml, sizeof swapped);
+    for (int i = 0; i < 5; ++i) {
+        int64_t x = swapped[i];
+        swapped[i] = swapped[9 - i];
+        swapped[9 - i] = x;
+    }
+    c.ml = swapped;
+    ech_cold_stats w;
+    ech_cold_stats_compute(&c, NULL, q, 5, 1, &w);
+    assert_memory_equal(w.values, u.values, 2 * sizeof(double) * 4);
+    assert_memory_equal(w.quantile_litres, u.quantile_litres, 10 * sizeof(double));
+    ech_cold_stats_free(&w);
+    ech_cold_stats_free(&u);
+    ech_cold_stats_free(&s);
+}
+
+/* One replication and one day: sd 0, every quantile the value. */
+static void test_stats_single_cell(void **state)
+{
+    (void)state;
+    int64_t ml[1] = {1234};
+    int32_t location[1] = {0}, slot[1] = {0};
+    ech_cold_rooms c = {1, location, slot, 1, 1, ml};
+    const double q[2] = {0.05, 0.95};
+    double capacity[1] = {1.0};
+    ech_cold_stats s;
+    ech_cold_stats_compute(&c, capacity, q, 2, 4, &s);
+    assert_float_equal(s.mean_litres[0], 1.234, 1e-15);
+    assert_float_equal(s.sd_litres[0], 0, 0);
+    assert_float_equal(s.quantile_litres[0], 1.234, 1e-15);
+    assert_float_equal(s.quantile_litres[1], 1.234, 1e-15);
+    assert_float_equal(s.exceed_probability[0], 1.0, 0);
+    assert_float_equal(s.any_over_share[0], 1.0, 0);
+    ech_cold_stats_free(&s);
+}
+
+/* ------------------------------------------------------------------------------
+ * The engine's occupancy
+ * ------------------------------------------------------------------------------ */
+
+/* Single stage, S = 5, lead time 2, replayed demand (test_engine.c works the days
+ * out): stock after receipts is 5 2 2 3 0 2 5 1 on days 0..7.  Half a litre a
+ * unit; two warm-up days simulated first with no demand, which the rooms skip. */
+static void test_engine_by_hand(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    ts_init(&sc, 8, 2, 1, 1);
+    int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 2, 0, 2, 2);
+    int32_t loc = ts_add_location(&sc, "P", ECH_LOC_RETAIL, NULL, 0);
+    int32_t sku = ts_add_sku(&sc, "A", 2.0, 3.0, 1, sup);
+    ts_add_skuloc(&sc, sku, loc, ECH_DEMAND_POISSON, 1.0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
+    sc.cat.unit_volume_litres = calloc(1, sizeof(double));
+    sc.cat.unit_volume_litres[0] = 0.5;
+    sc.cat.storage[0] = ECH_STORAGE_COLD;
+    ts_finish(&sc);
+    static const int32_t demand[10] = {0, 0, 3, 0, 2, 7, 1, 0, 4, 2};
+    ts_set_replay(&sc, 0, demand);
+
+    ech_cold_rooms c;
+    ech_cold_rooms_init(&c, &sc);
+    assert_int_equal(c.n, 1);
+    ech_engine *e = ech_engine_new(&sc);
+    ech_engine_set_cold_rooms(e, &c);
+    double kpi[ECH_KPI_COUNT];
+    ech_error err;
+    ech_error_clear(&err);
+    assert_int_equal(ech_engine_run_sku(e, sku, 0, 0, 1, kpi, 1, NULL, &err), ECH_OK);
+    static const int64_t units[8] = {5, 2, 2, 3, 0, 2, 5, 1};
+    for (int t = 0; t < 8; ++t)
+        assert_int_equal(c.ml[t], units[t] * 500);
+    /* A second run adds on top: the sink accumulates. */
+    assert_int_equal(ech_engine_run_sku(e, sku, 0, 0, 1, kpi, 1, NULL, &err), ECH_OK);
+    for (int t = 0; t < 8; ++t)
+        assert_int_equal(c.ml[t], units[t] * 1000);
+    ech_engine_free(e);
+
+    const double q[1] = {0.5};
+    double capacity[1] = {3.0}; /* 2 of the 8 days hold 5 units = 5 l (twice over) */
+    ech_cold_stats s;
+    ech_cold_stats_compute(&c, capacity, q, 1, 1, &s);
+    assert_float_equal(s.mean_litres[0], 20.0 / 8.0, 1e-15);
+    assert_float_equal(s.max_litres[0], 5.0, 0);
+    assert_float_equal(s.exceed_probability[0], 2.0 / 8.0, 0);
+    ech_cold_stats_free(&s);
+    ech_cold_rooms_free(&c);
+    ech_scenario_free(&sc);
+}
+
+/* Adds to expect[] the occupancy the trace of SKU k in replication r implies. */
+static void occupancy_from_trace(const ech_scenario *sc, int32_t k, int64_t r,
+                                 const ech_cold_rooms *c, int64_t *expect)
+{
+    ech_engine *e = ech_engine_new(sc);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    ech_trace trace = {k, 0, r, f};
+    ech_engine_set_trace(e, &trace);
+    int64_t nodes = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+    double *kpi = calloc((size_t)(nodes * ECH_KPI_COUNT), sizeof *kpi);
+    ech_error err;
+    ech_error_clear(&err);
+    assert_int_equal(ech_engine_run_sku(e, k, 0, r, r + 1, kpi, 1, NULL, &err), ECH_OK);
+    free(kpi);
+    ech_engine_free(e);
+
+    rewind(f);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    assert_true(strncmp(line, "replication,day,date,sku,location,on_hand,", 42) == 0);
+    int64_t unit_ml = (int64_t)llround(sc->cat.unit_volume_litres[k] * 1000.0);
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        /* replication,day,date,sku,location,on_hand,...,shipped,sold */
+        char *field[18];
+        int n = 0;
+        for (char *p = strtok(line, ",\n"); p && n < 18; p = strtok(NULL, ",\n"))
+            field[n++] = p;
+        assert_int_equal(n, 18);
+        assert_int_equal(atoll(field[0]), r);
+        int day = atoi(field[1]);
+        if (day < 0)
+            continue; /* warm-up */
+        int32_t loc = ech_scenario_find_location(sc, field[4]);
+        /* What left after the receipts: shipped and sold.  A lane with lead time 0
+         * delivers at shipping time (step 4), after the rooms are measured, so
+         * what such a location received that day was not yet there. */
+        int64_t after_receipts = atoll(field[5]) + atoll(field[16]) + atoll(field[17]);
+        if (sc->net.parent[loc] >= 0 && sc->net.lead_time_days[loc] == 0)
+            after_receipts -= atoll(field[14]);
+        int32_t slot = c->slot[loc];
+        assert_true(slot >= 0);
+        expect[((int64_t)slot * c->n_reps + r) * c->n_days + day] += after_receipts * unit_ml;
+        ++rows;
+    }
+    assert_int_equal(rows, (int)nodes * sc->days);
+    fclose(f);
+}
+
+static void test_engine_against_trace(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    cold_case(&sc, 4, 45, 12, 1, 2027);
+    ech_cold_rooms c;
+    ech_cold_rooms_init(&c, &sc);
+    assert_int_equal(c.n, COLD_N_ROOMS);
+
+    /* Every SKU through one engine with the rooms attached. */
+    ech_engine *e = ech_engine_new(&sc);
+    ech_engine_set_cold_rooms(e, &c);
+    ech_error err;
+    ech_error_clear(&err);
+    for (int32_t k = 0; k < sc.cat.n; ++k) {
+        int64_t nodes = sc.sl.sku_begin[k + 1] - sc.sl.sku_begin[k];
+        double *kpi = calloc((size_t)(nodes * ECH_KPI_COUNT * sc.replications), sizeof *kpi);
+        assert_int_equal(ech_engine_run_sku(e, k, 0, 0, sc.replications, kpi, sc.replications,
+                                            NULL, &err),
+                         ECH_OK);
+        free(kpi);
+    }
+    ech_engine_free(e);
+
+    /* The same from the traces of the cold-chain SKUs with a volume. */
+    int64_t cells = ech_cold_rooms_cells(&c);
+    int64_t *expect = calloc((size_t)cells, sizeof *expect);
+    for (int32_t k = 0; k < sc.cat.n; ++k)
+        if (ech_cold_unit_ml(&sc, k) > 0)
+            for (int64_t r = 0; r < sc.replications; ++r)
+                occupancy_from_trace(&sc, k, r, &c, expect);
+    int64_t nonzero = 0;
+    for (int64_t i = 0; i < cells; ++i) {
+        if (c.ml[i] != expect[i])
+            fprintf(stderr, "cell %lld: engine %lld, trace %lld\n", (long long)i,
+                    (long long)c.ml[i], (long long)expect[i]);
+        assert_int_equal(c.ml[i], expect[i]);
+        nonzero += c.ml[i] > 0;
+    }
+    assert_true(nonzero > cells / 2);
+
+    /* Some rooms overflow now and then, not always. */
+    ech_cold_stats s;
+    ech_cold_stats_compute(&c, sc.net.cold_capacity_litres, sc.output.quantiles,
+                           sc.output.n_quantiles, 2, &s);
+    int some_over = 0;
+    for (int32_t i = 0; i < s.n; ++i) {
+        if (sc.net.cold_capacity_litres[s.location[i]] > 0) {
+            assert_true(s.exceed_probability[i] >= 0 && s.exceed_probability[i] <= 1);
+            some_over += s.exceed_probability[i] > 0 && s.exceed_probability[i] < 1;
+        } else {
+            assert_true(isnan(s.exceed_probability[i]));
+        }
+        assert_true(s.quantile_litres[i * 3] <= s.quantile_litres[i * 3 + 1]);
+        assert_true(s.quantile_litres[i * 3 + 1] <= s.quantile_litres[i * 3 + 2]);
+        assert_true(s.quantile_litres[i * 3 + 2] <= s.max_litres[i]);
+    }
+    assert_true(some_over > 0);
+    ech_cold_stats_free(&s);
+    free(expect);
+    ech_cold_rooms_free(&c);
+    ech_scenario_free(&sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_stats_by_hand),
+        cmocka_unit_test(test_stats_single_cell),
+        cmocka_unit_test(test_engine_by_hand),
+        cmocka_unit_test(test_engine_against_trace),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
