@@ -135,6 +135,8 @@ static void assert_same_prefix(const ech_scenario *a, const ech_scenario *b, int
         assert_int_equal(x->segment[s], y->segment[s]);
         assert_int_equal(x->season_profile[s], y->season_profile[s]);
         assert_true(x->trend_per_year[s] == y->trend_per_year[s]);
+        assert_true(x->unit_volume_litres[s] == y->unit_volume_litres[s]);
+        assert_int_equal(x->cw_reserved_units[s], y->cw_reserved_units[s]);
     }
     /* Rows come grouped by SKU in SKU order: the prefix of rows of the first n_sku
      * SKUs must agree. */
@@ -155,6 +157,7 @@ static void assert_same_prefix(const ech_scenario *a, const ech_scenario *b, int
         assert_int_equal(p->reorder_point[r], q->reorder_point[r]);
         assert_int_equal(p->min_order_qty[r], q->min_order_qty[r]);
         assert_int_equal(p->start_on_hand[r], q->start_on_hand[r]);
+        assert_int_equal(p->display_min[r], q->display_min[r]);
     }
     assert_true(r == q->n || q->sku[r] >= n_sku);
 }
@@ -335,6 +338,7 @@ static void test_catalogue_thread_independent(void **state)
     (void)state;
     int threads = omp_get_max_threads();
     ech_catalogue_gen cg = cat_gen(4000, 13);
+    cg.display_share = 0.4;
     ech_scenario a, b;
     omp_set_num_threads(1);
     build(&a, 4, 50, &cg, 2);
@@ -743,6 +747,168 @@ static void test_finalize_accepts(void **state)
 }
 
 /* ------------------------------------------------------------------------------
+ * Cold rooms, unit volumes, receipt lives, reserves and display stock
+ * ------------------------------------------------------------------------------ */
+
+static void test_cold_volume_display(void **state)
+{
+    (void)state;
+    ech_catalogue_gen cg = cat_gen(4000, 31);
+    cg.cold_share = 0.2;
+    cg.display_share = 0.3;
+    ech_network_gen g = net_gen(2, 10);
+    g.cw_cold_capacity_litres = 4000;
+    g.dc_cold_capacity_litres = 600.5;
+    g.retail_cold_capacity_litres = 90;
+    ech_scenario a, b;
+    ech_error err;
+    for (int pass = 0; pass < 2; ++pass) {
+        ech_scenario *sc = pass ? &b : &a;
+        scenario_init(sc, 5, 2);
+        assert_int_equal(ech_generate_network(&g, sc, &err), ECH_OK);
+        if (ech_generate_catalogue(&cg, sc, &err) != ECH_OK)
+            fail_msg("%s", err.msg);
+    }
+    for (int32_t i = 0; i < a.net.n; ++i) {
+        double want = a.net.kind[i] == ECH_LOC_CW ? 4000.0
+                      : a.net.kind[i] == ECH_LOC_DC ? 600.5
+                                                     : 90.0;
+        assert_true(a.net.cold_capacity_litres[i] == want);
+    }
+    const ech_catalogue *cat = &a.cat;
+    double log_sum[2] = {0.0, 0.0};
+    int count[2] = {0, 0};
+    for (int32_t s = 0; s < cat->n; ++s) {
+        int cold = cat->storage[s] == ECH_STORAGE_COLD;
+        double v = cat->unit_volume_litres[s];
+        if (cold)
+            assert_true(v >= 0.02 && v <= 0.5);
+        else
+            assert_true(v >= 0.01 && v <= 0.5);
+        assert_true(fabs(v * 1000.0 - round(v * 1000.0)) < 1e-9); /* whole millilitres */
+        log_sum[cold] += log(v);
+        count[cold]++;
+        assert_true(isnan(cat->receipt_life_min[s]) && isnan(cat->receipt_life_max[s]));
+        assert_int_equal(cat->cw_reserved_units[s], -1);
+        /* Deterministic. */
+        assert_true(v == b.cat.unit_volume_litres[s]);
+    }
+    /* Log-uniform: the geometric mean is sqrt(lo x hi). */
+    assert_true(count[0] > 0 && count[1] > 0);
+    assert_true(fabs(exp(log_sum[1] / count[1]) - 0.1) < 0.01);
+    assert_true(fabs(exp(log_sum[0] / count[0]) - sqrt(0.005)) < 0.007);
+
+    int64_t shown = 0;
+    int by_value[4] = {0};
+    assert_int_equal(a.sl.n, b.sl.n);
+    for (int64_t x = 0; x < a.sl.n; ++x) {
+        assert_in_range(a.sl.display_min[x], 0, 3);
+        by_value[a.sl.display_min[x]]++;
+        shown += a.sl.display_min[x] > 0;
+        assert_int_equal(a.sl.display_min[x], b.sl.display_min[x]);
+    }
+    double share = (double)shown / (double)a.sl.n;
+    if (fabs(share - 0.3) > 0.02)
+        fail_msg("display share %g, asked 0.3", share);
+    for (int v = 1; v <= 3; ++v)
+        assert_true(fabs(by_value[v] / (double)shown - 1.0 / 3.0) < 0.05);
+
+    /* Display minimums follow their rows through ech_scenario_finalize. */
+    int32_t *sku_of = malloc((size_t)a.sl.n * sizeof *sku_of);
+    int32_t *loc_of = malloc((size_t)a.sl.n * sizeof *loc_of);
+    int32_t *shown_of = malloc((size_t)a.sl.n * sizeof *shown_of);
+    int64_t rows = a.sl.n;
+    for (int64_t x = 0; x < rows; ++x) {
+        sku_of[x] = a.sl.sku[x];
+        loc_of[x] = a.sl.location[x];
+        shown_of[x] = a.sl.display_min[x];
+    }
+    if (ech_scenario_finalize(&a, "generated", &err) != ECH_OK)
+        fail_msg("%s", err.msg);
+    for (int64_t x = 0; x < rows; ++x)
+        assert_int_equal(a.sl.display_min[ech_scenario_find_skuloc(&a, sku_of[x], loc_of[x])],
+                         shown_of[x]);
+    for (int64_t x = 0; x < a.sl.n; ++x)
+        if (a.net.kind[a.sl.location[x]] != ECH_LOC_RETAIL)
+            assert_int_equal(a.sl.display_min[x], 0);
+    free(sku_of);
+    free(loc_of);
+    free(shown_of);
+    ech_scenario_free(&a);
+    ech_scenario_free(&b);
+
+    /* Without display_share, no display stock; without capacities, none declared. */
+    cg.display_share = 0.0;
+    build(&a, 1, 5, &cg, 1);
+    for (int64_t x = 0; x < a.sl.n; ++x)
+        assert_int_equal(a.sl.display_min[x], 0);
+    for (int32_t i = 0; i < a.net.n; ++i)
+        assert_true(a.net.cold_capacity_litres[i] == 0.0);
+    ech_scenario_free(&a);
+}
+
+/* A scenario built by code that knows nothing of the new arrays (an older loader,
+ * a test): ech_scenario_finalize fills them with the defaults. */
+static void test_defaults_for_code_built(void **state)
+{
+    (void)state;
+    ech_catalogue_gen cg = cat_gen(200, 4);
+    cg.display_share = 1.0;
+    ech_scenario sc;
+    build(&sc, 1, 6, &cg, 1);
+    free(sc.net.cold_capacity_litres);
+    free(sc.cat.receipt_life_min);
+    free(sc.cat.receipt_life_max);
+    free(sc.cat.unit_volume_litres);
+    free(sc.cat.cw_reserved_units);
+    free(sc.sl.display_min);
+    sc.net.cold_capacity_litres = NULL;
+    sc.cat.receipt_life_min = sc.cat.receipt_life_max = NULL;
+    sc.cat.unit_volume_litres = NULL;
+    sc.cat.cw_reserved_units = NULL;
+    sc.sl.display_min = NULL;
+    ech_error err;
+    if (ech_scenario_finalize(&sc, "generated", &err) != ECH_OK)
+        fail_msg("%s", err.msg);
+    assert_non_null(sc.net.cold_capacity_litres);
+    for (int32_t i = 0; i < sc.net.n; ++i)
+        assert_true(sc.net.cold_capacity_litres[i] == 0.0);
+    for (int32_t k = 0; k < sc.cat.n; ++k) {
+        assert_true(isnan(sc.cat.receipt_life_min[k]) && isnan(sc.cat.receipt_life_max[k]));
+        assert_true(sc.cat.unit_volume_litres[k] == 0.0);
+        assert_int_equal(sc.cat.cw_reserved_units[k], -1);
+    }
+    for (int64_t x = 0; x < sc.sl.n; ++x)
+        assert_int_equal(sc.sl.display_min[x], 0);
+    /* Scenario-level settings of a code-built scenario are zero: batches off, no
+     * rules for controlled SKUs, no reserve. */
+    assert_int_equal(sc.expiry.enabled, 0);
+    assert_int_equal(sc.controlled.extra_lead_time_days, 0);
+    assert_true(sc.cw_reserve_share == 0.0);
+    ech_scenario_free(&sc);
+}
+
+static void test_new_generator_keys_validation(void **state)
+{
+    (void)state;
+    ech_network_gen g = net_gen(2, 3);
+    g.cw_cold_capacity_litres = -1.0;
+    expect_network_error(g, "network.generate.cw_cold_capacity_litres: must be >= 0");
+    g = net_gen(2, 3);
+    g.dc_cold_capacity_litres = NAN;
+    expect_network_error(g, "network.generate.dc_cold_capacity_litres");
+    g = net_gen(2, 3);
+    g.retail_cold_capacity_litres = -0.5;
+    expect_network_error(g, "network.generate.retail_cold_capacity_litres");
+    ech_catalogue_gen cg = cat_gen(10, 1);
+    cg.display_share = 1.5;
+    expect_catalogue_error(cg, "catalogue.generate.display_share");
+    cg = cat_gen(10, 1);
+    cg.display_share = -0.1;
+    expect_catalogue_error(cg, "catalogue.generate.display_share");
+}
+
+/* ------------------------------------------------------------------------------
  * Fixed values: fields that existed before a generator change must not move
  * ------------------------------------------------------------------------------ */
 
@@ -881,6 +1047,9 @@ int main(void)
         cmocka_unit_test(test_catalogue_validation),
         cmocka_unit_test(test_catalogue_edges),
         cmocka_unit_test(test_finalize_accepts),
+        cmocka_unit_test(test_cold_volume_display),
+        cmocka_unit_test(test_defaults_for_code_built),
+        cmocka_unit_test(test_new_generator_keys_validation),
         cmocka_unit_test(test_existing_values_unchanged),
         cmocka_unit_test(test_catalogue_speed),
     };

@@ -1,6 +1,7 @@
 /* Loading scenarios: the CSV-driven example, an inline scenario with a snapshot start
  * and a demand history, overrides, the generators, supplier reliability, sites and
- * regions, empirical lead times, alternative sources, disruptions, variants, and the
+ * regions, empirical lead times, alternative sources, disruptions, variants, batches
+ * and expiry, controlled substances, cold rooms, reserved and display stock, and the
  * resolved text. */
 #include "echelon/rng.h"
 #include "echelon/scenario_load.h"
@@ -321,8 +322,39 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(found, 1);
     assert_int_equal(sc.replay.n, 0);
 
+    /* Without expiry, controlled or reserve settings: every default.  The cold-chain
+     * SKUs give a unit volume, the others none. */
+    assert_int_equal(sc.expiry.enabled, 0);
+    assert_int_equal(sc.expiry.min_remaining_days, 0);
+    assert_true(sc.expiry.receipt_life_min == 1.0 && sc.expiry.receipt_life_max == 1.0);
+    assert_int_equal(sc.expiry.returns, 0);
+    assert_int_equal(sc.controlled.min_days_between_orders, 0);
+    assert_true(sc.controlled.max_stock_days == 0.0);
+    assert_int_equal(sc.controlled.extra_lead_time_days, 0);
+    assert_true(sc.cw_reserve_share == 0.0);
+    for (int32_t i = 0; i < sc.net.n; ++i)
+        assert_true(sc.net.cold_capacity_litres[i] == 0.0);
+    for (int32_t k = 0; k < sc.cat.n; ++k) {
+        assert_true(isnan(sc.cat.receipt_life_min[k]) && isnan(sc.cat.receipt_life_max[k]));
+        assert_int_equal(sc.cat.cw_reserved_units[k], -1);
+        if (sc.cat.storage[k] == ECH_STORAGE_COLD)
+            assert_true(sc.cat.unit_volume_litres[k] > 0.0);
+        else
+            assert_true(sc.cat.unit_volume_litres[k] == 0.0);
+    }
+    assert_true(sc.cat.unit_volume_litres[ins] == 0.12);
+    for (int64_t k = 0; k < sc.sl.n; ++k)
+        assert_int_equal(sc.sl.display_min[k], 0);
+
     char *text = ech_scenario_resolved_text(&sc);
     assert_non_null(text);
+    assert_non_null(strstr(text, "  allocation: priority\n  cw_reserve_share: 0\n"
+                                 "expiry:\n  enabled: false\n  min_remaining_days: 0\n"
+                                 "  receipt_life: {min_fraction: 1, max_fraction: 1}\n"
+                                 "  returns: {enabled: false}\n"
+                                 "controlled:\n  min_days_between_orders: 0\n  max_stock_days: 0\n"
+                                 "  extra_lead_time_days: 0\n"));
+    assert_non_null(strstr(text, "cold_capacity_litres: {cw: 0, dc: 0, retail: 0}\n"));
     assert_non_null(strstr(text, "name: \"pharmacy_chain_csv\""));
     assert_non_null(strstr(text, "locations_file: \"data/pharmacy_chain/locations.csv\""));
     assert_non_null(strstr(text, "skus: 40"));
@@ -1159,6 +1191,311 @@ static void test_failure_leaves_scenario_empty(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent/dir/x.yaml: cannot open"));
 }
 
+/* ------------------------------------------------------------------------------
+ * Batches and expiry, controlled substances, cold rooms, reserved and display stock
+ * ------------------------------------------------------------------------------ */
+
+static const char *batches_yaml =
+    "name: batches\n"
+    "seed: 5\n"
+    "replications: 2\n"
+    "horizon: {start_date: 2027-01-04, days: 60}\n"
+    "supply:\n"
+    "  allocation: lost_margin\n"
+    "  cw_reserve_share: 0.2\n"
+    "expiry:\n"
+    "  min_remaining_days: 30\n"
+    "  receipt_life: {min_fraction: 0.6, max_fraction: 0.9}\n"
+    "  returns: {within_days: 60}\n"
+    "controlled:\n"
+    "  min_days_between_orders: 7\n"
+    "  max_stock_days: 21.5\n"
+    "  extra_lead_time_days: 2\n"
+    "suppliers:\n"
+    "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n"
+    "variants:\n"
+    "  - name: base\n"
+    "  - name: fair\n"
+    "    allocation: fair_share\n"
+    "  - name: margin\n"
+    "    allocation: lost_margin\n"
+    "network:\n"
+    "  locations:\n"
+    "    - {id: CW, kind: cw, cold_capacity_litres: 2500}\n"
+    "    - {id: DC, kind: dc, parent: CW, lead_time_days: 1, cold_capacity_litres: 400.5}\n"
+    "    - {id: PH1, kind: retail, parent: DC, lead_time_days: 1, cold_capacity_litres: 60}\n"
+    "    - {id: PH2, kind: retail, parent: DC, lead_time_days: 1}\n"
+    "catalogue:\n"
+    "  skus:\n"
+    "    - {id: INS, unit_cost: 30, unit_price: 45, shelf_life_days: 365, storage: cold,\n"
+    "       receipt_life_min: 0.5, receipt_life_max: 0.75, unit_volume_litres: 0.04,\n"
+    "       cw_reserved_units: 12}\n"
+    "    - {id: OXY, unit_cost: 5, unit_price: 8, shelf_life_days: 730, handling: controlled}\n"
+    "    - {id: VIT, unit_cost: 3, unit_price: 6, receipt_life_min: 1, receipt_life_max: 1,\n"
+    "       cw_reserved_units: 0}\n"
+    "  assortment:\n"
+    "    - {sku: INS, location: PH1, demand_mean: 0.4, display_min: 0}\n"
+    "    - {sku: OXY, location: PH2, demand_mean: 0.3}\n"
+    "    - {sku: VIT, location: PH2, demand_mean: 1, display_min: 1}\n"
+    "    - {sku: VIT, location: PH1, demand_mean: 2, display_min: 3}\n";
+
+static void test_batches_cold_reserve(void **state)
+{
+    (void)state;
+    write_tmp("batches.yaml", batches_yaml);
+    char path[600];
+    snprintf(path, sizeof path, "%s/batches.yaml", tmpdir);
+    ech_scenario sc;
+    load_ok(path, NULL, &sc);
+
+    assert_int_equal(sc.allocation, ECH_ALLOC_LOST_MARGIN);
+    assert_true(sc.cw_reserve_share == 0.2);
+    assert_int_equal(sc.expiry.enabled, 1); /* the section is there */
+    assert_int_equal(sc.expiry.min_remaining_days, 30);
+    assert_true(sc.expiry.receipt_life_min == 0.6 && sc.expiry.receipt_life_max == 0.9);
+    assert_int_equal(sc.expiry.returns, 1);
+    assert_int_equal(sc.expiry.return_within_days, 60);
+    assert_int_equal(sc.controlled.min_days_between_orders, 7);
+    assert_true(sc.controlled.max_stock_days == 21.5);
+    assert_int_equal(sc.controlled.extra_lead_time_days, 2);
+
+    /* Variants: the scenario's allocation unless they give their own. */
+    assert_int_equal(sc.n_variants, 3);
+    assert_int_equal(sc.variant[0].allocation, ECH_ALLOC_LOST_MARGIN);
+    assert_int_equal(sc.variant[1].allocation, ECH_ALLOC_FAIR_SHARE);
+    assert_int_equal(sc.variant[2].allocation, ECH_ALLOC_LOST_MARGIN);
+
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "CW")] == 2500.0);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "DC")] == 400.5);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "PH1")] == 60.0);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "PH2")] == 0.0);
+
+    int32_t ins = sku(&sc, "INS"), oxy = sku(&sc, "OXY"), vit = sku(&sc, "VIT");
+    assert_true(sc.cat.receipt_life_min[ins] == 0.5 && sc.cat.receipt_life_max[ins] == 0.75);
+    assert_true(isnan(sc.cat.receipt_life_min[oxy]) && isnan(sc.cat.receipt_life_max[oxy]));
+    assert_true(sc.cat.receipt_life_min[vit] == 1.0 && sc.cat.receipt_life_max[vit] == 1.0);
+    assert_true(sc.cat.unit_volume_litres[ins] == 0.04);
+    assert_true(sc.cat.unit_volume_litres[oxy] == 0.0);
+    assert_int_equal(sc.cat.cw_reserved_units[ins], 12);
+    assert_int_equal(sc.cat.cw_reserved_units[oxy], -1);
+    assert_int_equal(sc.cat.cw_reserved_units[vit], 0);
+
+    /* Display minimums follow their rows through the sort; the locations added
+     * above the listed ones have none. */
+    check_skuloc_structure(&sc);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "VIT", "PH1")], 3);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "VIT", "PH2")], 1);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "VIT", "DC")], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "VIT", "CW")], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "INS", "PH1")], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "OXY", "PH2")], 0);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "supply:\n  internal_shortfall: backorder\n"
+                                 "  allocation: lost_margin\n  cw_reserve_share: 0.2\n"
+                                 "expiry:\n  enabled: true\n  min_remaining_days: 30\n"
+                                 "  receipt_life: {min_fraction: 0.6, max_fraction: 0.9}\n"
+                                 "  returns: {enabled: true, within_days: 60}\n"
+                                 "controlled:\n  min_days_between_orders: 7\n"
+                                 "  max_stock_days: 21.5\n  extra_lead_time_days: 2\n"));
+    assert_non_null(strstr(text, "  - name: \"fair\"\n    disruptions: []\n"
+                                 "    lead_time_factor: 1\n    alternative_sources: true\n"
+                                 "    allocation: fair_share\n"));
+    assert_non_null(strstr(text, "  - name: \"margin\"\n    disruptions: []\n"
+                                 "    lead_time_factor: 1\n    alternative_sources: true\n"
+                                 "    allocation: lost_margin\n"));
+    assert_non_null(strstr(text, "cold_capacity_litres: {cw: 2500, dc: 400.5, retail: 60}\n"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
+/* `expiry:` written empty turns batches on with every default; enabled: false keeps
+ * the section's values but switches batches off. */
+static void test_expiry_section_forms(void **state)
+{
+    (void)state;
+    static const char *head =
+        "name: expiry_forms\n"
+        "seed: 3\n"
+        "replications: 2\n"
+        "horizon: {start_date: 2027-01-04, days: 30}\n"
+        "suppliers:\n"
+        "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n";
+    static const char *cat =
+        "catalogue:\n"
+        "  skus:\n"
+        "    - {id: A, unit_cost: 1, unit_price: 2, shelf_life_days: 100}\n"
+        "  assortment:\n"
+        "    - {sku: A, location: PH1, demand_mean: 1}\n";
+    ech_scenario sc;
+    char *h = concat(head, "expiry:\ncontrolled:\n");
+    load_text("expiry_empty.yaml", h, cat, &sc);
+    free(h);
+    assert_int_equal(sc.expiry.enabled, 1);
+    assert_int_equal(sc.expiry.min_remaining_days, 0);
+    assert_true(sc.expiry.receipt_life_min == 1.0 && sc.expiry.receipt_life_max == 1.0);
+    assert_int_equal(sc.expiry.returns, 0);
+    assert_int_equal(sc.controlled.min_days_between_orders, 0);
+    assert_true(sc.controlled.max_stock_days == 0.0);
+    assert_int_equal(sc.controlled.extra_lead_time_days, 0);
+    assert_int_equal(sc.allocation, ECH_ALLOC_FAIR_SHARE);
+    ech_scenario_free(&sc);
+
+    h = concat(head, "expiry: {}\n");
+    load_text("expiry_braces.yaml", h, cat, &sc);
+    free(h);
+    assert_int_equal(sc.expiry.enabled, 1);
+    ech_scenario_free(&sc);
+
+    h = concat(head, "expiry:\n  enabled: false\n  min_remaining_days: 5\n"
+                     "  receipt_life: {min_fraction: 0.25, max_fraction: 0.25}\n"
+                     "  returns: {within_days: 6}\n");
+    load_text("expiry_off.yaml", h, cat, &sc);
+    free(h);
+    assert_int_equal(sc.expiry.enabled, 0);
+    assert_int_equal(sc.expiry.min_remaining_days, 5);
+    assert_true(sc.expiry.receipt_life_min == 0.25 && sc.expiry.receipt_life_max == 0.25);
+    assert_int_equal(sc.expiry.returns, 1);
+    assert_int_equal(sc.expiry.return_within_days, 6);
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "expiry:\n  enabled: false\n  min_remaining_days: 5\n"
+                                 "  receipt_life: {min_fraction: 0.25, max_fraction: 0.25}\n"
+                                 "  returns: {enabled: true, within_days: 6}\n"));
+    free(text);
+    ech_scenario_free(&sc);
+
+    /* Strict keys inside the new sections too. */
+    h = concat(head, "expiry:\n  min_remaining_dayz: 5\n");
+    char *text2 = concat(h, small_network);
+    free(h);
+    h = concat(text2, cat);
+    free(text2);
+    write_tmp("expiry_typo.yaml", h);
+    free(h);
+    char path[600];
+    snprintf(path, sizeof path, "%s/expiry_typo.yaml", tmpdir);
+    ech_error err;
+    assert_int_equal(ech_scenario_load(path, NULL, &sc, &err), ECH_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "expiry_typo.yaml:8: expiry.min_remaining_dayz: unknown key "
+                                    "(allowed here: enabled, min_remaining_days, receipt_life, "
+                                    "returns)"));
+}
+
+/* The new columns in CSV files. */
+static void test_new_columns_from_csv(void **state)
+{
+    (void)state;
+    write_tmp("cold_locations.csv",
+              "id,kind,parent,lead_time_days,cold_capacity_litres\n"
+              "CW,cw,,,1200.5\n"
+              "DC,dc,CW,1,\n"
+              "PH1,retail,DC,1,35\n"
+              "PH2,retail,DC,1,0\n");
+    write_tmp("cold_skus.csv",
+              "id,unit_cost,unit_price,shelf_life_days,storage,receipt_life_min,receipt_life_max,"
+              "unit_volume_litres,cw_reserved_units\n"
+              "INS,30,45,365,cold,0.7,0.95,0.12,4\n"
+              "PARA,1,2,1095,ambient,,,,\n"
+              "VAC,8,14,240,cold,0.4,0.4,0.018,0\n");
+    write_tmp("cold_assortment.csv",
+              "sku,location,demand_mean,display_min\n"
+              "INS,PH1,0.3,\n"
+              "PARA,PH1,5,2\n"
+              "PARA,PH2,3,0\n"
+              "VAC,PH2,0.5,1\n");
+    write_tmp("cold.yaml",
+              "name: cold\n"
+              "seed: 9\n"
+              "replications: 2\n"
+              "horizon: {start_date: 2027-01-04, days: 30}\n"
+              "suppliers:\n"
+              "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n"
+              "network:\n"
+              "  locations_file: cold_locations.csv\n"
+              "catalogue:\n"
+              "  skus_file: cold_skus.csv\n"
+              "  assortment_file: cold_assortment.csv\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/cold.yaml", tmpdir);
+    ech_scenario sc;
+    load_ok(path, NULL, &sc);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "CW")] == 1200.5);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "DC")] == 0.0);
+    assert_true(sc.net.cold_capacity_litres[loc(&sc, "PH1")] == 35.0);
+    int32_t ins = sku(&sc, "INS"), para = sku(&sc, "PARA"), vac = sku(&sc, "VAC");
+    assert_true(sc.cat.receipt_life_min[ins] == 0.7 && sc.cat.receipt_life_max[ins] == 0.95);
+    assert_true(isnan(sc.cat.receipt_life_min[para]) && isnan(sc.cat.receipt_life_max[para]));
+    assert_true(sc.cat.receipt_life_min[vac] == 0.4 && sc.cat.receipt_life_max[vac] == 0.4);
+    assert_true(sc.cat.unit_volume_litres[ins] == 0.12);
+    assert_true(sc.cat.unit_volume_litres[para] == 0.0);
+    assert_true(sc.cat.unit_volume_litres[vac] == 0.018);
+    assert_int_equal(sc.cat.cw_reserved_units[ins], 4);
+    assert_int_equal(sc.cat.cw_reserved_units[para], -1);
+    assert_int_equal(sc.cat.cw_reserved_units[vac], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "INS", "PH1")], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "PARA", "PH1")], 2);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "PARA", "PH2")], 0);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "VAC", "PH2")], 1);
+    assert_int_equal(sc.sl.display_min[skuloc(&sc, "PARA", "DC")], 0);
+    /* Without the sections: expiry off, no rules for controlled SKUs, no reserve. */
+    assert_int_equal(sc.expiry.enabled, 0);
+    assert_true(sc.cw_reserve_share == 0.0);
+    ech_scenario_free(&sc);
+}
+
+/* Cold rooms and display stock from the generators. */
+static void test_generated_cold_display(void **state)
+{
+    (void)state;
+    write_tmp("generated_cold.yaml",
+              "name: generated_cold\n"
+              "seed: 12\n"
+              "replications: 2\n"
+              "horizon: {start_date: 2027-01-04, days: 28}\n"
+              "suppliers:\n"
+              "  - {id: A, lead_time: {distribution: fixed, mean: 4}}\n"
+              "network:\n"
+              "  generate: {dcs: 2, retail_per_dc: 4, cw_cold_capacity_litres: 3000,\n"
+              "             dc_cold_capacity_litres: 450, retail_cold_capacity_litres: 80}\n"
+              "catalogue:\n"
+              "  generate: {skus: 400, cold_share: 0.2, display_share: 0.25}\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/generated_cold.yaml", tmpdir);
+    ech_scenario sc;
+    load_ok(path, NULL, &sc);
+    for (int32_t i = 0; i < sc.net.n; ++i) {
+        double want = sc.net.kind[i] == ECH_LOC_CW ? 3000.0 : sc.net.kind[i] == ECH_LOC_DC ? 450.0
+                                                                                            : 80.0;
+        assert_true(sc.net.cold_capacity_litres[i] == want);
+    }
+    for (int32_t k = 0; k < sc.cat.n; ++k) {
+        assert_true(isnan(sc.cat.receipt_life_min[k]) && isnan(sc.cat.receipt_life_max[k]));
+        assert_int_equal(sc.cat.cw_reserved_units[k], -1);
+        assert_true(sc.cat.unit_volume_litres[k] >= 0.01 && sc.cat.unit_volume_litres[k] <= 0.5);
+    }
+    int64_t leaf_rows = 0, shown = 0;
+    for (int64_t x = 0; x < sc.sl.n; ++x) {
+        if (sc.net.kind[sc.sl.location[x]] != ECH_LOC_RETAIL) {
+            assert_int_equal(sc.sl.display_min[x], 0);
+            continue;
+        }
+        ++leaf_rows;
+        assert_in_range(sc.sl.display_min[x], 0, 3);
+        shown += sc.sl.display_min[x] > 0;
+    }
+    double share = (double)shown / (double)leaf_rows;
+    if (!(share > 0.15 && share < 0.35))
+        fail_msg("display share %g of %lld rows, asked 0.25", share, (long long)leaf_rows);
+
+    char *text = ech_scenario_resolved_text(&sc);
+    assert_non_null(strstr(text, "cw_cold_capacity_litres: 3000, dc_cold_capacity_litres: 450, "
+                                 "retail_cold_capacity_litres: 80}\n"));
+    assert_non_null(strstr(text, "cold_capacity_litres: {cw: 3000, dc: 900, retail: 640}\n"));
+    assert_non_null(strstr(text, "    display_share: 0.25\n"));
+    free(text);
+    ech_scenario_free(&sc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1186,6 +1523,10 @@ int main(void)
         cmocka_unit_test(test_disruptions),
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_failure_after_supply_model),
+        cmocka_unit_test(test_batches_cold_reserve),
+        cmocka_unit_test(test_expiry_section_forms),
+        cmocka_unit_test(test_new_columns_from_csv),
+        cmocka_unit_test(test_generated_cold_display),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
