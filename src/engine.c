@@ -874,22 +874,27 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
  * The day, step by step
  * ------------------------------------------------------------------------------ */
 
+/* Writes off node i's batches whose expiry day has come (the front of its list). */
+static inline void expire_node(sku_state *s, int32_t i, int32_t d)
+{
+    batch_pool *bp = s->pool;
+    int32_t k;
+    while ((k = s->stock[i]) >= 0 && bp->b[k].expiry <= d) {
+        int32_t q = bp->b[k].qty;
+        s->on_hand[i] -= q;
+        s->acc[i].expired += q;
+        s->entry_sum[i] -= (int64_t)q * bp->b[k].entry;
+        s->expiry_sum[i] -= (int64_t)q * bp->b[k].expiry;
+        s->stock[i] = bp->b[k].next;
+        batch_release(bp, k);
+    }
+}
+
 /* Step 1: batches whose expiry day has come are written off. */
 static inline void step_expire(const sku_plan *p, sku_state *s, int32_t d)
 {
-    batch_pool *bp = s->pool;
-    for (int32_t i = 0; i < p->n; ++i) {
-        int32_t k;
-        while ((k = s->stock[i]) >= 0 && bp->b[k].expiry <= d) {
-            int32_t q = bp->b[k].qty;
-            s->on_hand[i] -= q;
-            s->acc[i].expired += q;
-            s->entry_sum[i] -= (int64_t)q * bp->b[k].entry;
-            s->expiry_sum[i] -= (int64_t)q * bp->b[k].expiry;
-            s->stock[i] = bp->b[k].next;
-            batch_release(bp, k);
-        }
-    }
+    for (int32_t i = 0; i < p->n; ++i)
+        expire_node(s, i, d);
 }
 
 /* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
@@ -943,7 +948,8 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     if (s->lane_pending[slot]) {
         size_t base = (size_t)slot * (size_t)p->n;
         int32_t *row = &s->lane_pipe[base];
-        if (p->batched && row[0]) {
+        int returns = p->batched && row[0];
+        if (returns) {
             /* Returns reach the root. */
             s->on_hand[0] += row[0];
             s->acc[0].returns_in += row[0];
@@ -962,6 +968,11 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
                 s->lane_batches[base + (size_t)i] = -1;
             }
         }
+        /* A return can take longer than its batch had left: what expired on the
+         * way is written off as it arrives, since step 1 has run (shipments down
+         * the tree always arrive with at least min_life days left). */
+        if (returns)
+            expire_node(s, 0, d);
         s->lane_pending[slot] = 0;
     }
     /* Open orders of a snapshot start may be due beyond the pipes' reach. */
