@@ -421,6 +421,31 @@ static int32_t *iota32(int64_t n)
     return v;
 }
 
+/* An input column the scenario may lack (a scenario built by an older loader or
+ * in code): the array itself, or n copies of its default in *owned (freed by the
+ * caller). */
+static const double *column_f64(const double *a, int64_t n, double fill, double **owned)
+{
+    *owned = NULL;
+    if (a)
+        return a;
+    *owned = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof **owned, "default column");
+    for (int64_t i = 0; i < n; ++i)
+        (*owned)[i] = fill;
+    return *owned;
+}
+
+static const int32_t *column_i32(const int32_t *a, int64_t n, int32_t fill, int32_t **owned)
+{
+    *owned = NULL;
+    if (a)
+        return a;
+    *owned = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof **owned, "default column");
+    for (int64_t i = 0; i < n; ++i)
+        (*owned)[i] = fill;
+    return *owned;
+}
+
 /* A dimension scale of the indices 0 .. n-1 (int32): sku, location, supplier, ... */
 static hid_t index_scale(writer *w, hid_t loc, const char *name, int64_t n,
                          const char *description)
@@ -671,6 +696,32 @@ static void write_catalogue(writer *w)
     small_table(w, g, "alt_premium", H5T_NATIVE_DOUBLE, n, cat->alt_premium, sku, "1",
                 "extra cost of a unit from the alternative source, as a fraction of unit_cost",
                 NULL);
+    double *own_volume, *own_life_min, *own_life_max;
+    int32_t *own_reserved;
+    small_table(w, g, "unit_volume_litres", H5T_NATIVE_DOUBLE, n,
+                column_f64(cat->unit_volume_litres, cat->n, 0.0, &own_volume), sku, "litre",
+                "cold-room volume of one unit (counted for cold-chain SKUs only, in whole "
+                "millilitres)",
+                NULL);
+    small_table(w, g, "receipt_life_min", H5T_NATIVE_DOUBLE, n,
+                column_f64(cat->receipt_life_min, cat->n, NAN, &own_life_min), sku, "1",
+                "smallest remaining share of shelf life at receipt from the supplier; NaN: "
+                "the scenario's expiry default",
+                NULL);
+    small_table(w, g, "receipt_life_max", H5T_NATIVE_DOUBLE, n,
+                column_f64(cat->receipt_life_max, cat->n, NAN, &own_life_max), sku, "1",
+                "largest remaining share of shelf life at receipt from the supplier; NaN: the "
+                "scenario's expiry default",
+                NULL);
+    small_table(w, g, "cw_reserved_units", H5T_NATIVE_INT32, n,
+                column_i32(cat->cw_reserved_units, cat->n, -1, &own_reserved), sku, "unit",
+                "central-warehouse stock reserved for other commitments; -1: the scenario's "
+                "reserve share",
+                NULL);
+    free(own_volume);
+    free(own_life_min);
+    free(own_life_max);
+    free(own_reserved);
     close_dataset(sku);
 
     hid_t sup = index_scale(w, g, "supplier", sc->suppliers.n,
@@ -709,6 +760,11 @@ static void write_network(writer *w)
         small_table(w, g, "review_offset", H5T_NATIVE_INT32, n, net->review_offset, loc, "day",
                     "review phase: reviews on days t with (t - offset) mod review_days = 0",
                     NULL);
+    double *own_capacity;
+    small_table(w, g, "cold_capacity_litres", H5T_NATIVE_DOUBLE, n,
+                column_f64(net->cold_capacity_litres, net->n, 0.0, &own_capacity), loc, "litre",
+                "cold-room volume of the location; 0: none declared", NULL);
+    free(own_capacity);
     close_dataset(loc);
     close_group(g);
 }
@@ -955,6 +1011,13 @@ static void skuloc_identity(writer *w, hid_t g, const skuloc_scales *s)
                   "unit/day",
                   "mean daily customer demand averaged over a year, before trend (0 upstream)",
                   NULL);
+    int32_t *own_display;
+    skuloc_column(w, g, s, "display_min", H5T_NATIVE_INT32, sizeof(int32_t),
+                  column_i32(sl->display_min, sl->n, 0, &own_display), "unit",
+                  "display stock: units that must stay presented, kept on top of the policy's "
+                  "s and S (0: none)",
+                  NULL);
+    free(own_display);
     if (sl->expected_outflow)
         skuloc_column(w, g, s, "expected_outflow", H5T_NATIVE_DOUBLE, sizeof(double),
                       sl->expected_outflow, "unit/day",
@@ -1293,6 +1356,164 @@ static void write_comparison(writer *w, hid_t parent, int32_t v)
 }
 
 /* ------------------------------------------------------------------------------
+ * Cold rooms: /cold_chain (the baseline) and /variants/<name>/cold_chain
+ * ------------------------------------------------------------------------------ */
+
+/* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
+ * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
+ * the open dataset (or -1 after a failure). */
+static hid_t cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
+                           const int64_t *data, const char *units, const char *description)
+{
+    if (!all_ok(w))
+        return -1;
+    hsize_t total = dims[0] * dims[1] * dims[2];
+    hid_t space = H5Screate_simple(3, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    if (ok && total > 0) {
+        hsize_t rows = dims[2] < CHUNK_ELEMENTS ? CHUNK_ELEMENTS / dims[2] : 1;
+        hsize_t chunk[3] = {1, rows < dims[1] ? rows : dims[1],
+                            dims[2] < CHUNK_ELEMENTS ? dims[2] : CHUNK_ELEMENTS};
+        ok = H5Pset_chunk(dcpl, 3, chunk) >= 0;
+        if (ok && w->deflate)
+            ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+    }
+    hid_t d = ok ? H5Dcreate2(g, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)
+                 : -1;
+    if (d < 0)
+        fail_h5(w, "creating dataset %s", name);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    describe(w, d, units, description);
+    if (d >= 0 && !w->failed && total > 0) {
+        int mine = w->rank == 0;
+        hsize_t one = 1;
+        hid_t mspace = H5Screate_simple(1, mine ? &total : &one, NULL);
+        hid_t fspace = H5Dget_space(d);
+        ok = mspace >= 0 && fspace >= 0 &&
+             (mine ? H5Sselect_all(fspace) : H5Sselect_none(fspace)) >= 0 &&
+             (mine ? H5Sselect_all(mspace) : H5Sselect_none(mspace)) >= 0;
+        static const int64_t dummy = 0;
+        if (!ok || H5Dwrite(d, H5T_NATIVE_INT64, mspace, fspace, w->dxpl,
+                            mine && data ? (const void *)data : (const void *)&dummy) < 0)
+            fail_h5(w, "writing dataset %s", name);
+        if (mspace >= 0)
+            H5Sclose(mspace);
+        if (fspace >= 0)
+            H5Sclose(fspace);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+/* The cold rooms of variant v under `parent`: per location that stocks cold-chain
+ * SKUs with a volume, the distribution of its daily occupancy over all
+ * (replication, measured day) cells and how often it exceeds the capacity; with
+ * replications kept, the whole daily occupancy. */
+static void write_cold_chain(writer *w, hid_t parent, int32_t v)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_run_report *rep = w->res->report;
+    const ech_cold_stats *cs = rep->n_cold > 0 ? &rep->cold[v] : NULL;
+    const int32_t n = cs ? cs->n : 0;
+    const hsize_t hn = (hsize_t)n, nq = (hsize_t)sc->output.n_quantiles;
+    hid_t g = group_create(w, parent, "cold_chain",
+                           "cold rooms: per location that stocks cold-chain SKUs with a unit "
+                           "volume, its daily occupancy (stock on hand after the day's "
+                           "receipts x unit volume, summed over the SKUs) over every "
+                           "replication and measured day, and how often it exceeds the "
+                           "location's capacity");
+    attr_text(w, g, "occupancy_definition",
+              "sum over cold-chain SKUs of units on hand after the day's receipts (step 2 of "
+              "the day) x unit volume rounded to whole millilitres; measured days only");
+
+    hid_t scale = index_scale(w, g, "cold_location", n,
+                              "cold location index (the locations, in network order, that "
+                              "stock a cold-chain SKU with a unit volume)");
+    int32_t *loc = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *loc, "cold locations");
+    char **ids = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *ids, "cold location ids");
+    for (int32_t i = 0; i < n; ++i) {
+        loc[i] = cs->location[i];
+        ids[i] = sc->net.id[loc[i]];
+    }
+    small_table(w, g, "location_index", H5T_NATIVE_INT32, hn, loc, scale, "1",
+                "row of /network", NULL);
+    text_table(w, g, "location_id", ids, n, scale, "location id as in the input");
+    free(ids);
+    free(loc);
+
+    static const double none = 0;
+    const double *at = &none;
+#define COLUMN(field, name, units, description)                                            \
+    small_table(w, g, name, H5T_NATIVE_DOUBLE, hn, cs ? cs->field : at, scale, units,      \
+                description, NULL)
+    COLUMN(capacity_litres, "capacity_litres", "litre",
+           "the location's cold-room volume (network cold_capacity_litres); 0: none declared");
+    COLUMN(mean_litres, "occupancy_mean", "litre",
+           "mean daily occupancy over every replication and measured day");
+    COLUMN(sd_litres, "occupancy_sd", "litre",
+           "sample standard deviation of the daily occupancy over every replication and "
+           "measured day");
+    COLUMN(max_litres, "occupancy_max", "litre",
+           "largest daily occupancy in any replication");
+    COLUMN(exceed_probability, "exceed_probability", "1",
+           "share of location-days (replications x measured days) with occupancy above the "
+           "capacity; NaN without a capacity");
+    COLUMN(days_over_mean, "days_over_capacity_mean", "day",
+           "days with occupancy above the capacity per replication, mean over replications; "
+           "NaN without a capacity");
+    COLUMN(any_over_share, "replications_over_capacity_share", "1",
+           "share of replications with at least one day above the capacity; NaN without a "
+           "capacity");
+#undef COLUMN
+
+    hid_t qscale = scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, nq, sc->output.quantiles,
+                                "1", "probability of each quantile");
+    hsize_t qdims[2] = {hn, nq};
+    hid_t d = dataset_create(w, g, "occupancy_quantiles", H5T_NATIVE_DOUBLE, 2, qdims, 0);
+    describe(w, d, "litre",
+             "quantiles of the daily occupancy over every replication and measured day, at "
+             "the probabilities of the quantile dimension");
+    attr_write(w, d, "probabilities", H5T_NATIVE_DOUBLE, (hssize_t)nq, sc->output.quantiles);
+    attr_text(w, d, "quantile_method",
+              "linear interpolation between order statistics (Hyndman and Fan type 7, the "
+              "default of R and NumPy)");
+    write_all_from_root(w, d, "occupancy_quantiles", H5T_NATIVE_DOUBLE, hn, nq,
+                        cs ? cs->quantile_litres : at);
+    attach(w, d, scale, 0, "occupancy_quantiles");
+    attach(w, d, qscale, 1, "occupancy_quantiles");
+    close_dataset(d);
+    close_dataset(qscale);
+
+    if (w->keep_replications) {
+        const ech_cold_rooms *rooms = rep->cold_rooms ? &rep->cold_rooms[v] : NULL;
+        if (w->rank == 0 && n > 0 && (!rooms || !rooms->ml || rooms->n != n))
+            fail_h5(w, "internal error: the cold-room occupancy is missing on rank 0");
+        hid_t rscale = replication_scale(w, g);
+        int32_t *days = iota32(sc->days);
+        hid_t dscale = scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)sc->days, days,
+                                    "day", "measured day (0: the first day after the warm-up)");
+        free(days);
+        hsize_t dims[3] = {hn, (hsize_t)sc->replications, (hsize_t)sc->days};
+        hid_t od = cube_from_root(w, g, "occupancy_ml", dims, rooms ? rooms->ml : NULL,
+                                  "millilitre",
+                                  "daily occupancy of every cold location, replication and "
+                                  "measured day, in whole millilitres (the exact sums; litres "
+                                  "= ml / 1000)");
+        attach(w, od, scale, 0, "occupancy_ml");
+        attach(w, od, rscale, 1, "occupancy_ml");
+        attach(w, od, dscale, 2, "occupancy_ml");
+        close_dataset(od);
+        close_dataset(dscale);
+        close_dataset(rscale);
+    }
+    close_dataset(scale);
+    close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
  * /variants
  * ------------------------------------------------------------------------------ */
 
@@ -1313,6 +1534,7 @@ static void write_variants(writer *w)
                      "KPI with its distribution across replications");
         write_totals(w, vg, v);
         write_comparison(w, vg, v);
+        write_cold_chain(w, vg, v);
         close_group(vg);
     }
     free_names(links, sc->n_variants);
@@ -1373,6 +1595,7 @@ static void write_file(writer *w, const char *tmp)
                  "distribution across replications");
     write_totals(w, w->file, 0);
     write_sku_sums(w, w->file, 0);
+    write_cold_chain(w, w->file, 0);
     write_variants(w);
     write_runtime(w);
 
@@ -1406,6 +1629,12 @@ static const char *results_problem(const ech_scenario *sc, const ech_run_results
         return "the totals' number of groups is not 1 + the number of segments";
     if (!rep->sku_lost || !rep->sku_recovery || !rep->sku_disrupted || !rep->location_lost)
         return "no comparison sums";
+    if (rep->n_cold > 0 && !rep->cold)
+        return "no cold-room statistics";
+    for (int32_t v = 0; rep->n_cold > 0 && v < sc->n_variants; ++v)
+        if (rep->cold[v].n != rep->n_cold ||
+            rep->cold[v].n_quantiles != sc->output.n_quantiles)
+            return "cold-room statistics of the wrong shape";
     for (int32_t v = 0; has_rows && v < sc->n_variants; ++v)
         if (!res->stats || !res->stats[v])
             return "no statistics";

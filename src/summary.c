@@ -20,6 +20,12 @@ enum {
     FIG_DOS,
     FIG_COST,
     FIG_RECOVERY,
+    FIG_EXPIRED,        /* units written off */
+    FIG_EXPIRED_VALUE,
+    FIG_WRITE_OFF,      /* expired value / (sold value + expired value) */
+    FIG_AGE,            /* mean age of batch-tracked stock, days */
+    FIG_LIFE,           /* mean remaining shelf life of batch-tracked stock, days */
+    FIG_RETURNED,
     FIG_COUNT
 };
 
@@ -42,6 +48,14 @@ static void group_figures(const ech_scenario *sc, const int64_t *t, double *f)
     f[FIG_RECOVERY] = t[ECH_TOTAL_RECOVERIES] > 0
                           ? (double)t[ECH_TOTAL_RECOVERY_DAYS] / (double)t[ECH_TOTAL_RECOVERIES]
                           : 0.0;
+    f[FIG_EXPIRED] = (double)t[ECH_TOTAL_EXPIRED];
+    f[FIG_EXPIRED_VALUE] = (double)t[ECH_TOTAL_EXPIRED_VALUE] / ECH_MONEY_SCALE;
+    double leaving = (double)(t[ECH_TOTAL_SOLD_VALUE] + t[ECH_TOTAL_EXPIRED_VALUE]);
+    f[FIG_WRITE_OFF] = leaving > 0 ? (double)t[ECH_TOTAL_EXPIRED_VALUE] / leaving : 0.0;
+    double batched = (double)t[ECH_TOTAL_BATCHED_UNIT_DAYS];
+    f[FIG_AGE] = batched > 0 ? (double)t[ECH_TOTAL_AGE_UNIT_DAYS] / batched : NAN;
+    f[FIG_LIFE] = batched > 0 ? (double)t[ECH_TOTAL_LIFE_UNIT_DAYS] / batched : NAN;
+    f[FIG_RETURNED] = (double)t[ECH_TOTAL_RETURNED];
 }
 
 static const int64_t *group_totals(const ech_scenario *sc, const ech_run_report *rep, int32_t v,
@@ -130,6 +144,20 @@ static void print_network(FILE *out, const ech_scenario *sc, const ech_run_repor
     fprintf(out, "  total cost                   %s  [%s .. %s]\n",
             human_number(s[FIG_COST][0], b1, sizeof b1), human_number(s[FIG_COST][2], b2, sizeof b2),
             human_number(s[FIG_COST][4], b3, sizeof b3));
+    if (sc->expiry.enabled) {
+        fprintf(out, "  expired (written off)        %s units, value %s  [%s .. %s]  (%.2f%% of the value "
+                     "leaving stock)\n",
+                human_number(s[FIG_EXPIRED][0], b4, sizeof b4),
+                human_number(s[FIG_EXPIRED_VALUE][0], b1, sizeof b1),
+                human_number(s[FIG_EXPIRED_VALUE][2], b2, sizeof b2),
+                human_number(s[FIG_EXPIRED_VALUE][4], b3, sizeof b3), 100 * s[FIG_WRITE_OFF][0]);
+        fprintf(out, "  stock age                    %.1f days since receipt, %.0f days of shelf life left "
+                     "(batch-tracked stock)\n",
+                s[FIG_AGE][0], s[FIG_LIFE][0]);
+        if (sc->expiry.returns)
+            fprintf(out, "  returned to the warehouse    %s units\n",
+                    human_number(s[FIG_RETURNED][0], b1, sizeof b1));
+    }
 
     if (sc->n_segments > 1) {
         fprintf(out, "\nBy segment (means):\n");
@@ -187,6 +215,10 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_run_re
             human_number(s[FIG_VALUE][1], b2, sizeof b2));
     fprintf(out, "  total cost           %9s        +- %s\n", signed_number(s[FIG_COST][0], b1, sizeof b1),
             human_number(s[FIG_COST][1], b2, sizeof b2));
+    if (sc->expiry.enabled)
+        fprintf(out, "  expired value        %9s        +- %s\n",
+                signed_number(s[FIG_EXPIRED_VALUE][0], b1, sizeof b1),
+                human_number(s[FIG_EXPIRED_VALUE][1], b2, sizeof b2));
 
     fprintf(out, "  %-20s %11s %14s %14s\n", "by segment", "fill", "lost units", "recovery days");
     for (int32_t g = 0; g < sc->n_segments; ++g) {
@@ -229,6 +261,117 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_run_re
     free(delta);
 }
 
+/* Litres, short: one decimal below 100, whole litres below 10,000, then k and M. */
+static const char *litres_text(double v, char *buf, size_t n)
+{
+    if (isfinite(v) && fabs(v) < 100)
+        snprintf(buf, n, "%.1f", v);
+    else if (isfinite(v) && fabs(v) < 10000)
+        snprintf(buf, n, "%.0f", v);
+    else
+        human_number(v, buf, n);
+    return buf;
+}
+
+/* A share in percent, "-" when NaN (no capacity). */
+static const char *share_text(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.2f%%", 100 * v);
+    return buf;
+}
+
+/* Whether cold room i is worse than room j: more often over capacity (rooms
+ * without a capacity last), then fuller on average, then network order. */
+static int cold_worse(const ech_cold_stats *c, int32_t i, int32_t j)
+{
+    double pi = c->exceed_probability[i], pj = c->exceed_probability[j];
+    int ni = isnan(pi), nj = isnan(pj);
+    if (ni != nj)
+        return nj;
+    if (!ni && pi != pj)
+        return pi > pj;
+    if (c->mean_litres[i] != c->mean_litres[j])
+        return c->mean_litres[i] > c->mean_litres[j];
+    return i < j;
+}
+
+/* The cold rooms in order, worst first (an insertion sort: rooms are few). */
+static int32_t *cold_order(const ech_cold_stats *c)
+{
+    int32_t *order = ech_xmalloc((size_t)(c->n > 0 ? c->n : 1) * sizeof *order, "cold-room order");
+    for (int32_t i = 0; i < c->n; ++i) {
+        int32_t k = i;
+        while (k > 0 && cold_worse(c, i, order[k - 1])) {
+            order[k] = order[k - 1];
+            --k;
+        }
+        order[k] = i;
+    }
+    return order;
+}
+
+/* The baseline's cold rooms (the worst when there are many) and, with variants,
+ * each variant's worst room. */
+static void print_cold_rooms(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
+{
+    enum { SHOWN = 10 };
+    if (rep->n_cold <= 0 || !rep->cold)
+        return;
+    const ech_cold_stats *c = &rep->cold[0];
+    int32_t *order = cold_order(c);
+    int32_t shown = c->n < SHOWN ? c->n : SHOWN;
+    char b1[32], b2[32], b3[32], b4[32];
+    fprintf(out, "\nCold rooms (daily occupancy over all replications and days, litres):\n");
+    fprintf(out, "  %-14s %-28s %9s %9s %9s %11s\n", "location", "", "mean", "95%", "capacity",
+            "days over");
+    for (int32_t r = 0; r < shown; ++r) {
+        int32_t i = order[r], loc = c->location[i];
+        double cap = c->capacity_litres[i];
+        fprintf(out, "  %-14.14s %-28.28s %9s %9s %9s %11s\n", sc->net.id[loc], sc->net.name[loc],
+                litres_text(c->mean_litres[i], b1, sizeof b1),
+                litres_text(c->p95_litres[i], b2, sizeof b2),
+                cap > 0 ? litres_text(cap, b3, sizeof b3) : "-",
+                share_text(c->exceed_probability[i], b4, sizeof b4));
+    }
+    int any_capacity = 0;
+    for (int32_t i = 0; i < c->n; ++i)
+        any_capacity |= c->capacity_litres[i] > 0;
+    if (shown < c->n)
+        fprintf(out, "  (%d of %d cold rooms, %s first; all in the results' /cold_chain)\n",
+                (int)shown, (int)c->n, any_capacity ? "most often over capacity" : "fullest");
+    if (!any_capacity)
+        fprintf(out, "  (no cold-room capacities declared: network cold_capacity_litres)\n");
+    free(order);
+
+    if (rep->n_variants < 2)
+        return;
+    fprintf(out, "\nCold rooms by variant (rooms ever over capacity; the room most often over):\n");
+    fprintf(out, "  %-22s %11s   %-14s %11s %13s\n", "variant", "rooms over", "worst room",
+            "days over", "days/rep");
+    for (int32_t v = 0; v < rep->n_variants; ++v) {
+        const ech_cold_stats *cv = &rep->cold[v];
+        int32_t over = 0, worst = -1;
+        for (int32_t i = 0; i < cv->n; ++i) {
+            over += cv->exceed_probability[i] > 0;
+            if (worst < 0 || cold_worse(cv, i, worst))
+                worst = i;
+        }
+        char count[32];
+        snprintf(count, sizeof count, "%d of %d", (int)over, (int)cv->n);
+        if (worst >= 0 && !isnan(cv->exceed_probability[worst]))
+            fprintf(out, "  %-22.22s %11s   %-14.14s %11s %13.1f\n", sc->variant[v].name, count,
+                    sc->net.id[cv->location[worst]],
+                    share_text(cv->exceed_probability[worst], b1, sizeof b1),
+                    cv->days_over_mean[worst]);
+        else
+            fprintf(out, "  %-22.22s %11s   %-14s %11s %13s\n", sc->variant[v].name, count,
+                    "(no capacity)", "-", "-");
+    }
+}
+
 void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
 {
     const ech_run_info *info = &rep->info;
@@ -241,20 +384,27 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_repo
         fprintf(out, "  %d variants; the figures below are the baseline '%s'\n", rep->n_variants,
                 sc->variant[0].name);
     print_network(out, sc, rep, 0);
+    print_cold_rooms(out, sc, rep);
 
     if (rep->n_variants > 1) {
         double s[FIG_COUNT][5];
         char b1[32], b2[32], b3[32];
         fprintf(out, "\nVariants (means):\n");
-        fprintf(out, "  %-22s %8s %9s %11s %11s %6s %11s %9s\n", "variant", "fill", "stockout", "lost",
+        int expiry = sc->expiry.enabled;
+        fprintf(out, "  %-22s %8s %9s %11s %11s %6s %11s %9s", "variant", "fill", "stockout", "lost",
                 "inventory", "days", "total cost", "recovery");
+        fprintf(out, expiry ? " %11s %9s\n" : "\n", "expired", "write-off");
         for (int32_t v = 0; v < rep->n_variants; ++v) {
             group_summary(sc, rep, v, -1, 0, s);
-            fprintf(out, "  %-22.22s %7.2f%% %8.2f%% %11s %11s %6.1f %11s %9.1f\n", sc->variant[v].name,
+            fprintf(out, "  %-22.22s %7.2f%% %8.2f%% %11s %11s %6.1f %11s %9.1f", sc->variant[v].name,
                     100 * s[FIG_FILL][0], 100 * s[FIG_STOCKOUT_SHARE][0],
                     human_number(s[FIG_LOST][0], b1, sizeof b1),
                     human_number(s[FIG_VALUE][0], b2, sizeof b2), s[FIG_DOS][0],
                     human_number(s[FIG_COST][0], b3, sizeof b3), s[FIG_RECOVERY][0]);
+            if (expiry)
+                fprintf(out, " %11s %8.2f%%", human_number(s[FIG_EXPIRED_VALUE][0], b1, sizeof b1),
+                        100 * s[FIG_WRITE_OFF][0]);
+            fputc('\n', out);
         }
         for (int32_t v = 1; v < rep->n_variants; ++v)
             print_comparison(out, sc, rep, v);

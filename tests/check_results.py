@@ -7,10 +7,12 @@ Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
 the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
 checking that the arrays come out as labelled arrays (named dimensions, coordinate
-values).  Reads format 1.0 and 1.1 files (1.1 adds KPIs, totals, /supply, /sku and
-/variants).  With --cross-check (for files from real runs, not fabricated ones) it
-also checks that sums agree across groups: per-SKU and per-location lost units
-against the network totals, comparisons against the totals they compare.  Exits 0
+values).  Reads format 1.0, 1.1 and 1.2 files (1.1 adds KPIs, totals, /supply, /sku
+and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
+and input columns).  With --cross-check (for files from real runs, not fabricated
+ones) it also checks that sums agree across groups: per-SKU and per-location lost
+units against the network totals, comparisons against the totals they compare, and
+the cold rooms' statistics against the daily occupancy when the file has it.  Exits 0
 when everything holds, 1 with one line per problem otherwise.  The layout is
 described in results/README.md.
 
@@ -80,6 +82,13 @@ SUPPLY = {  # /supply datasets by dimension (1.1)
                    "disruption_from_day", "disruption_to_day", "disruption_capacity"],
 }
 CATALOGUE_1_1 = ["site_index", "alt_site_index", "alt_rule", "alt_split", "alt_premium"]
+CATALOGUE_1_2 = ["unit_volume_litres", "receipt_life_min", "receipt_life_max",
+                 "cw_reserved_units"]
+COLD_SERIES = [  # /cold_chain datasets per cold location (1.2)
+    "location_index", "location_id", "capacity_litres", "occupancy_mean", "occupancy_sd",
+    "occupancy_max", "exceed_probability", "days_over_capacity_mean",
+    "replications_over_capacity_share",
+]
 SKU_SERIES = ["recovery_days", "disrupted_days"]
 
 problems = []
@@ -258,6 +267,101 @@ def check_variants(f, kpis, totals, expect_replications):
             problem("/%s/comparison/network/fill_rate: not one value per replication" % path)
 
 
+def check_cold_chain(f, path, expect_replications):
+    """A cold_chain group (1.2): per cold location, its occupancy statistics."""
+    if path not in f:
+        problem("/%s missing" % path)
+        return
+    g = f[path]
+    if "cold_location" not in g or "quantile" not in g:
+        problem("/%s: scales cold_location and quantile missing" % path)
+        return
+    n = g["cold_location"].shape[0]
+    if not np.array_equal(g["cold_location"][...], np.arange(n)):
+        problem("/%s/cold_location is not 0..n-1" % path)
+    q = g["quantile"][...]
+    if not np.array_equal(q, f["skuloc/quantile"][...]):
+        problem("/%s/quantile differs from /skuloc/quantile" % path)
+    check_series(g, path, COLD_SERIES, (n,), ["cold_location"])
+    check_series(g, path, ["occupancy_quantiles"], (n, q.size), ["cold_location", "quantile"])
+    if any(name not in g for name in COLD_SERIES + ["occupancy_quantiles"]):
+        return
+    loc = g["location_index"][...]
+    n_loc = f["network/location"].shape[0]
+    if n and (loc.min() < 0 or loc.max() >= n_loc or np.any(np.diff(loc) <= 0)):
+        problem("/%s/location_index: not increasing rows of /network" % path)
+        return
+    if not np.array_equal(g["location_id"][...], f["network/location_id"][...][loc]):
+        problem("/%s/location_id differs from /network/location_id" % path)
+    cap = g["capacity_litres"][...]
+    if not np.array_equal(cap, f["network/cold_capacity_litres"][...][loc]):
+        problem("/%s/capacity_litres differs from /network/cold_capacity_litres" % path)
+    for name in ["exceed_probability", "replications_over_capacity_share"]:
+        x = g[name][...]
+        if not np.array_equal(np.isnan(x), cap <= 0) or np.any((x[cap > 0] < 0) | (x[cap > 0] > 1)):
+            problem("/%s/%s: not a share where there is a capacity, NaN elsewhere" % (path, name))
+    mean, qs, mx = g["occupancy_mean"][...], g["occupancy_quantiles"][...], g["occupancy_max"][...]
+    if n and (np.any(g["occupancy_sd"][...] < 0) or np.any(qs[:, :-1] > qs[:, 1:])
+              or np.any(qs > mx[:, None]) or np.any(mean > mx) or np.any(mean < 0)):
+        problem("/%s: occupancy statistics out of order (quantiles, mean, max)" % path)
+    R, D = int(f.attrs["replications"]), int(f.attrs["days"])
+    if "occupancy_ml" in g:
+        d = g["occupancy_ml"]
+        if (d.shape != (n, R, D) or d.dtype != np.int64
+                or scale_names(d) != ["cold_location", "replication", "day"]
+                or d.attrs.get("units") is None):
+            problem("/%s/occupancy_ml: shape %s, dtype %s, scales %s"
+                    % (path, d.shape, d.dtype, scale_names(d)))
+    elif expect_replications:
+        problem("/%s/occupancy_ml missing" % path)
+
+
+def cold_locations(f):
+    """The locations stocking a cold-chain SKU whose unit volume is >= 0.5 ml."""
+    cat = f["catalogue"]
+    ml = np.rint(cat["unit_volume_litres"][...] * 1000.0)
+    cold = (cat["storage_class"][...] == 1) & (ml > 0)
+    sl = f["skuloc"]
+    return np.unique(sl["location_index"][...][cold[sl["sku_index"][...]]])
+
+
+def cross_check_cold(f, path):
+    """The cold rooms of a real run: the right locations, and the statistics
+    recomputed from the daily occupancy when the file has it."""
+    g = f[path]
+    loc = g["location_index"][...]
+    if not np.array_equal(loc, cold_locations(f)):
+        problem("/%s/location_index: not the locations that stock cold-chain SKUs" % path)
+    if "occupancy_ml" not in g:
+        return
+    occ = g["occupancy_ml"][...]
+    n, R, D = occ.shape
+    litres = occ.reshape(n, R * D) / 1000.0
+    q = g["quantile"][...]
+    close = lambda a, b: np.allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
+    if n == 0:
+        return
+    if not close(g["occupancy_mean"][...], litres.mean(axis=1)):
+        problem("/%s/occupancy_mean is not the mean of occupancy_ml" % path)
+    sd = litres.std(axis=1, ddof=1) if R * D > 1 else np.zeros(n)
+    if not close(g["occupancy_sd"][...], sd):
+        problem("/%s/occupancy_sd is not the sd of occupancy_ml" % path)
+    if not np.array_equal(g["occupancy_max"][...], occ.reshape(n, -1).max(axis=1) / 1000.0):
+        problem("/%s/occupancy_max is not the largest of occupancy_ml" % path)
+    if q.size and not close(g["occupancy_quantiles"][...], np.quantile(litres, q, axis=1).T):
+        problem("/%s/occupancy_quantiles are not numpy's quantiles of occupancy_ml" % path)
+    cap = g["capacity_litres"][...]
+    over = occ / 1000.0 > cap[:, None, None]
+    days = over.sum(axis=2)  # [n, R]
+    has = cap > 0
+    nan = np.full(n, np.nan)
+    for name, want in [("exceed_probability", over.mean(axis=(1, 2))),
+                       ("days_over_capacity_mean", days.mean(axis=1)),
+                       ("replications_over_capacity_share", (days > 0).mean(axis=1))]:
+        if not close(g[name][...], np.where(has, want, nan)):
+            problem("/%s/%s does not follow from occupancy_ml" % (path, name))
+
+
 def cross_check(f):
     """Sums that must agree in a file from a real run."""
     R = int(f.attrs["replications"])
@@ -265,6 +369,10 @@ def cross_check(f):
     base_lost = lost(f["totals/network"])
     if not np.isclose(f["sku/lost_units"][...].sum() * R, base_lost, rtol=1e-9, atol=1e-6):
         problem("/sku/lost_units does not add up to the network's lost and backordered units")
+    cold_groups = ["cold_chain"] + ["variants/%s/cold_chain" % v for v in f["variants"]]
+    for group in cold_groups:
+        if group in f:
+            cross_check_cold(f, group)
     for link in f["variants"]:
         path = "variants/" + link
         change = lost(f[path + "/totals/network"]) - base_lost
@@ -297,6 +405,16 @@ def check_layout(f, version, expect_replications):
     check_supply(f)
     check_sku_group(f, "sku", "lost_units")
     check_variants(f, kpis, totals, expect_replications)
+    if version < (1, 2):
+        return
+    n_sku, n_loc = f["catalogue/sku"].shape[0], f["network/location"].shape[0]
+    check_series(f["catalogue"], "catalogue", CATALOGUE_1_2, (n_sku,), ["sku"])
+    check_series(f["network"], "network", ["cold_capacity_litres"], (n_loc,), ["location"])
+    check_series(f["skuloc"], "skuloc", ["display_min"], (f["skuloc/skuloc"].shape[0],),
+                 ["skuloc"])
+    check_cold_chain(f, "cold_chain", expect_replications)
+    for link in f["variants"]:
+        check_cold_chain(f, "variants/%s/cold_chain" % link, expect_replications)
 
 
 def check_skuloc_xarray(xr, path, group, expect_replications):
@@ -351,6 +469,20 @@ def check_xarray(path, version, expect_replications):
         return
     with h5py.File(path, "r") as f:
         links = list(f["variants"])
+    if version >= (1, 2):
+        for group in ["cold_chain"] + ["variants/%s/cold_chain" % v for v in links]:
+            with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
+                if ds["occupancy_mean"].dims != ("cold_location",):
+                    problem("xarray: /%s/occupancy_mean dims %s"
+                            % (group, ds["occupancy_mean"].dims))
+                if ds["occupancy_quantiles"].dims != ("cold_location", "quantile"):
+                    problem("xarray: /%s/occupancy_quantiles dims %s"
+                            % (group, ds["occupancy_quantiles"].dims))
+                if "occupancy_ml" in ds and ds["occupancy_ml"].dims != (
+                        "cold_location", "replication", "day"):
+                    problem("xarray: /%s/occupancy_ml dims %s" % (group, ds["occupancy_ml"].dims))
+                if "cold_location" not in ds.coords:
+                    problem("xarray: /%s has no cold_location coordinate" % group)
     for link in links:
         v = "variants/" + link
         check_skuloc_xarray(xr, path, v + "/skuloc", expect_replications)

@@ -31,6 +31,13 @@ echelon_program_test(determinism.pharmacy_chain bash ${ECHELON_SCRIPTS}/determin
 echelon_program_test(determinism.regional_outage bash ${ECHELON_SCRIPTS}/determinism.sh
     ${CMAKE_SOURCE_DIR}/scenarios/regional_outage.yaml --replications 4 --days 200 --warmup 30)
 
+# Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
+echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
+    ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)
+# ... and its /cold_chain groups: 1x1 = 2x1 = 1x2, statistics recomputed from the
+# daily occupancy, the summary's block.
+echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)
+
 # The results file: readable by h5py and xarray, and the README's example runs.
 echelon_program_test(results.readers bash ${ECHELON_SCRIPTS}/results_readers.sh)
 

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define ECH_OUTPUT_FILE_TYPE "echelon-run"
-#define ECH_OUTPUT_FORMAT_VERSION "1.1"
+#define ECH_OUTPUT_FORMAT_VERSION "1.2"
 
 /* Facts about the run, stored as root attributes and in /runtime. */
 typedef struct ech_run_info {
