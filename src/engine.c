@@ -210,6 +210,7 @@ typedef struct sku_state {
     int32_t *lane_batches;   /* [(lane_mask + 1) * n] chain heads */
     int64_t *entry_sum, *expiry_sum;
     int32_t return_transit;
+    int32_t next_expiry;     /* no batch on hand expires before this day */
     ech_pcg32 life_rng;
 } sku_state;
 
@@ -476,6 +477,10 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
             p->life_hi = p->life_lo;
         p->min_life = sc->expiry.min_remaining_days > 1 ? sc->expiry.min_remaining_days : 1;
         p->return_within = sc->expiry.returns ? sc->expiry.return_within_days : 0;
+        /* With returns, a location refuses what a pharmacy could send back: otherwise
+         * the warehouse, issuing FEFO, ships returned stock straight back down. */
+        if (p->return_within > p->min_life)
+            p->min_life = p->return_within;
     }
 
     int32_t max_lane_lead = 0;
@@ -707,6 +712,8 @@ static void stock_put(sku_state *s, int32_t i, int32_t k)
 {
     batch *b = s->pool->b;
     int64_t q = b[k].qty;
+    if (b[k].expiry < s->next_expiry)
+        s->next_expiry = b[k].expiry;
     s->entry_sum[i] += q * b[k].entry;
     s->expiry_sum[i] += q * b[k].expiry;
     int32_t prev = -1, at = s->stock[i];
@@ -859,6 +866,7 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
         memset(s->entry_sum, 0, (size_t)n * sizeof(int64_t));
         memset(s->expiry_sum, 0, (size_t)n * sizeof(int64_t));
         s->return_transit = 0;
+        s->next_expiry = INT32_MAX;
         ech_stream_init(&s->life_rng, sc->seed, ECH_STREAM_SHELF_LIFE, (uint64_t)p->sku,
                         (uint64_t)rep, 0);
         /* Start stock of unknown age: as if just received from the supplier (the
@@ -893,8 +901,17 @@ static inline void expire_node(sku_state *s, int32_t i, int32_t d)
 /* Step 1: batches whose expiry day has come are written off. */
 static inline void step_expire(const sku_plan *p, sku_state *s, int32_t d)
 {
-    for (int32_t i = 0; i < p->n; ++i)
+    if (d < s->next_expiry)
+        return; /* nothing expires before then: most days of most SKUs */
+    const batch *b = s->pool->b;
+    int32_t next = INT32_MAX;
+    for (int32_t i = 0; i < p->n; ++i) {
         expire_node(s, i, d);
+        int32_t k = s->stock[i];
+        if (k >= 0 && b[k].expiry < next)
+            next = b[k].expiry;
+    }
+    s->next_expiry = next;
 }
 
 /* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
