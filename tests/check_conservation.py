@@ -2,13 +2,14 @@
 """Checks stock conservation in an echelon results file written with every
 replication kept (--keep-replications), for every SKU-location and replication:
 
-  start on hand + received = sold + shipped + end on hand            (each location)
+  start on hand + received (+ returns received)
+      = sold + shipped (+ returned + expired) + end on hand          (each location)
   shipped by a location = sum over its children of
       received + end in transit - start in transit                   (each lane)
   network totals = sums of the per-SKU-location values               (the reduction)
 
 All exact: the values are whole units stored as float64.
-Usage: check_conservation.py RESULTS.h5
+Usage: check_conservation.py RESULTS.h5 [--expect-expiry] [--expect-returns]
 """
 import sys
 
@@ -28,11 +29,29 @@ def main(path):
         n, r = rep["sold_units"].shape
         lhs = rep["start_on_hand_units"] + rep["received_units"]
         rhs = rep["sold_units"] + rep["shipped_units"] + rep["end_on_hand_units"]
+        batches = "expired_units" in sl  # format 1.2: write-offs and returns
+        if batches:
+            for k in ("expired_units", "returned_units", "returns_received_units"):
+                rep[k] = sl[k + "/replications"][:]
+            lhs = lhs + rep["returns_received_units"]
+            rhs = rhs + rep["returned_units"] + rep["expired_units"]
         bad = np.argwhere(lhs != rhs)
         if bad.size:
             i, j = bad[0]
-            problems.append(f"skuloc {i} replication {j}: start + received {lhs[i, j]} "
-                            f"!= sold + shipped + end {rhs[i, j]} ({len(bad)} cases)")
+            problems.append(f"skuloc {i} replication {j}: start + received (+ returns) {lhs[i, j]} "
+                            f"!= sold + shipped (+ returned + expired) + end {rhs[i, j]} "
+                            f"({len(bad)} cases)")
+        if batches:
+            # Returns go to the root; what is not received yet is on its way.
+            root = sl["parent_skuloc"][:] < 0
+            sent = rep["returned_units"].sum(axis=0)
+            got = rep["returns_received_units"][root].sum(axis=0)
+            if np.any(got > sent):
+                problems.append("the warehouses received more returns than were sent")
+            for name in ("expired_units", "returned_units"):
+                total = f["totals/network/" + name][:]
+                if not np.array_equal(total, rep[name].sum(axis=0)):
+                    problems.append(f"totals/network/{name} != sum over SKU-locations")
 
         parent = sl["parent_skuloc"][:]
         arrived = (rep["received_units"] + rep["end_in_transit_units"]
@@ -54,6 +73,10 @@ def main(path):
                 problems.append(f"totals/network/{name} != sum over demand points")
         if rep["sold_units"].sum() <= 0:
             problems.append("nothing was sold: the check proves nothing")
+        if batches and "--expect-expiry" in sys.argv and rep["expired_units"].sum() <= 0:
+            problems.append("nothing expired: the write-off check proves nothing")
+        if batches and "--expect-returns" in sys.argv and rep["returned_units"].sum() <= 0:
+            problems.append("nothing was returned: the returns check proves nothing")
         print(f"checked {n} SKU-locations x {r} replications")
     for p in problems:
         print("FAIL:", p)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stock conservation read back from results files with every replication kept:
 # the CSV scenario (snapshot start, open orders) and the demo model shortened, with
-# lost sales and with backorders and cut shipments.
+# lost sales and with backorders and cut shipments; and the pharmacy study with
+# batches, write-offs and returns.
 source "$(dirname "$0")/common.sh"
 check="$ECHELON_SOURCE_DIR/tests/check_conservation.py"
 
@@ -21,4 +22,9 @@ grep -q "unmet: backorder" "$TMP/demo_backorder.yaml" || fail "scenario edit did
 run_mpi 2 1 run "$TMP/demo_backorder.yaml" --replications 3 --days 40 --warmup 10 \
     --keep-replications --quiet -o "$TMP/demo_backorder.h5" >/dev/null
 "$PYTHON" "$check" "$TMP/demo_backorder.h5"
+# Batches: the bundled study (expiry, returns, controlled and reserved stock, display
+# minimums, lost-margin allocation), shortened.
+run_mpi 2 1 run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_today_vs_improved.yaml" --replications 3 \
+    --days 120 --keep-replications --quiet -o "$TMP/study.h5" >/dev/null
+"$PYTHON" "$check" "$TMP/study.h5" --expect-expiry --expect-returns
 echo "conservation holds"
