@@ -190,6 +190,15 @@ static void build_tables(ech_scenario *sc, int keep_replications)
         cat->substitution[k] = k == 0 ? ECH_SUBST_GENERIC : ECH_SUBST_UNIQUE;
         cat->segment[k] = k == 1 ? 1 : 0;
     }
+    cat->unit_volume_litres = ech_xcalloc(N_SKU, sizeof(double), "volumes");
+    cat->cw_reserved_units = ech_xcalloc(N_SKU, sizeof(int32_t), "reserved units");
+    for (int k = 0; k < N_SKU; ++k) {
+        cat->unit_volume_litres[k] = 0.125 * (k + 1);
+        cat->cw_reserved_units[k] = k == 0 ? -1 : 7 * k;
+    }
+    net->cold_capacity_litres = ech_xcalloc(N_LOC, sizeof(double), "cold capacities");
+    for (int i = 0; i < N_LOC; ++i)
+        net->cold_capacity_litres[i] = 2.5 * i;
 
     ech_skulocs *sl = &sc->sl;
     sl->n = N_SKULOC;
@@ -225,6 +234,9 @@ static void build_tables(ech_scenario *sc, int keep_replications)
         sl->start_on_hand[x] = -1;
         sl->expected_outflow[x] = 0.25 * (x + 1);
     }
+    sl->display_min = ech_xcalloc(N_SKULOC, sizeof(int32_t), "display minimums");
+    for (int x = 0; x < N_SKULOC; ++x)
+        sl->display_min[x] = x % 3;
     sl->sku_begin[0] = 0;
     sl->sku_begin[1] = 4;
     sl->sku_begin[2] = 7;
@@ -780,6 +792,24 @@ static void verify_catalogue_network(hid_t f)
     CHECK(attached(f, "/catalogue/supplier_id", "/catalogue/supplier", 0));
     CHECK(attached(f, "/catalogue/segment_names", "/catalogue/segment", 0));
 
+    /* The input columns of format 1.2; receipt lives were not given (NaN). */
+    double *vol = dataset_read(f, "/catalogue/unit_volume_litres", H5T_NATIVE_DOUBLE, 8, &nd, dims);
+    CHECK(vol && dims[0] == N_SKU && vol[0] == 0.125 && vol[2] == 0.375);
+    free(vol);
+    double *life = dataset_read(f, "/catalogue/receipt_life_max", H5T_NATIVE_DOUBLE, 8, &nd, dims);
+    CHECK(life && dims[0] == N_SKU && isnan(life[1]));
+    free(life);
+    int32_t *reserved = dataset_read(f, "/catalogue/cw_reserved_units", H5T_NATIVE_INT32, 4, &nd, dims);
+    CHECK(reserved && reserved[0] == -1 && reserved[2] == 14);
+    free(reserved);
+    double *cap = dataset_read(f, "/network/cold_capacity_litres", H5T_NATIVE_DOUBLE, 8, &nd, dims);
+    CHECK(cap && dims[0] == N_LOC && cap[0] == 0 && cap[3] == 7.5);
+    free(cap);
+    CHECK(attached(f, "/network/cold_capacity_litres", "/network/location", 0));
+    d = H5Dopen2(f, "/network/cold_capacity_litres", H5P_DEFAULT);
+    CHECK(text_attr_is(d, "units", "litre"));
+    H5Dclose(d);
+
     int32_t *parent = dataset_read(f, "/network/parent_index", H5T_NATIVE_INT32, 4, &nd, dims);
     CHECK(parent && dims[0] == N_LOC && parent[0] == -1 && parent[1] == 0 && parent[2] == 1 &&
           parent[3] == 1);
@@ -1299,6 +1329,32 @@ static void verify_supply(hid_t f, const fixture *fx)
                       sku));
 }
 
+/* A cold_chain group of a run without cold rooms: every dataset, of length 0, and
+ * the daily occupancy with kept replications. */
+static void verify_cold_chain_empty(hid_t f, const char *g, int keep_replications)
+{
+    static const char *names[] = {"cold_location", "location_index", "location_id",
+                                  "capacity_litres", "occupancy_mean", "occupancy_sd",
+                                  "occupancy_max", "exceed_probability",
+                                  "days_over_capacity_mean",
+                                  "replications_over_capacity_share"};
+    char path[256];
+    int nd;
+    hsize_t dims[2];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
+        snprintf(path, sizeof path, "%s/%s", g, names[i]);
+        free(dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims));
+        if (!(nd == 1 && dims[0] == 0))
+            fprintf(stderr, "%s: ndims %d\n", path, nd);
+        CHECK(nd == 1 && dims[0] == 0);
+    }
+    snprintf(path, sizeof path, "%s/occupancy_quantiles", g);
+    free(dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims));
+    CHECK(nd == 2 && dims[0] == 0 && dims[1] == N_Q);
+    snprintf(path, sizeof path, "%s/occupancy_ml", g);
+    CHECK((H5Lexists(f, path, H5P_DEFAULT) > 0) == (keep_replications != 0));
+}
+
 /* Root attributes on variants, /variants and every variant's groups. */
 static void verify_variants(hid_t f, const fixture *fx, int keep_replications)
 {
@@ -1329,6 +1385,8 @@ static void verify_variants(hid_t f, const fixture *fx, int keep_replications)
         verify_aggregates(f, sub, v, verify_totals_group);
         snprintf(sub, sizeof sub, "%s/comparison", group);
         verify_comparison(f, sub, v);
+        snprintf(sub, sizeof sub, "%s/cold_chain", group);
+        verify_cold_chain_empty(f, sub, keep_replications);
     }
 }
 
@@ -1368,6 +1426,7 @@ static void verify_file(const char *path, const fixture *fx, int keep_replicatio
             verify_skuloc(f, fx, "/skuloc", 0, keep_replications);
             verify_aggregates(f, "/totals", 0, verify_totals_group);
             verify_sku_sums(f, "/sku", 0);
+            verify_cold_chain_empty(f, "/cold_chain", keep_replications);
             verify_variants(f, fx, keep_replications);
             verify_runtime(f);
             CHECK(H5Fget_obj_count(f, H5F_OBJ_ALL) == 1); /* only the file itself is open */
@@ -1658,7 +1717,8 @@ static void test_many_skulocs(void **state)
     ech_skulocs *sl = &fx.sc.sl;
     sl->n = n;
     int32_t **i32[] = {&sl->sku, &sl->location, &sl->replay, &sl->review_days, &sl->order_up_to,
-                       &sl->reorder_point, &sl->min_order_qty, &sl->start_on_hand};
+                       &sl->reorder_point, &sl->min_order_qty, &sl->start_on_hand,
+                       &sl->display_min};
     for (size_t i = 0; i < sizeof i32 / sizeof i32[0]; ++i) {
         free(*i32[i]);
         *i32[i] = ech_xcalloc((size_t)n, sizeof(int32_t), "big test column");
