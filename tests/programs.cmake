@@ -31,6 +31,12 @@ echelon_program_test(determinism.pharmacy_chain bash ${ECHELON_SCRIPTS}/determin
 echelon_program_test(determinism.regional_outage bash ${ECHELON_SCRIPTS}/determinism.sh
     ${CMAKE_SOURCE_DIR}/scenarios/regional_outage.yaml --replications 4 --days 200 --warmup 30)
 
+# Batches and expiry: the bundled pharmacy study (returns, controlled and reserved
+# stock, display minimums, cold rooms, lost-margin allocation, three variants).
+echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determinism.sh
+    ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
+    --warmup 30)
+
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)
