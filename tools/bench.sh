@@ -5,7 +5,8 @@
 # excluding set-up and output.  Runs 1 rank x 1 thread, then 1 rank x 2 threads and
 # 2 ranks x 1 thread, and prints the figure of merit and the speed-ups; then the same
 # model with unreliable suppliers and disruptions (scenarios/demo_disrupted.yaml) at
-# 1 x 1, to show what the supplier model costs.
+# 1 x 1, to show what the supplier model costs, and with batches and expiry
+# (scenarios/demo_expiry.yaml) at 1 x 1, to show what batch tracking costs.
 # Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 20, scenarios/demo.yaml)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,4 +52,9 @@ if [ -z "${2:-}" ]; then
     ratio=$(awk -v a="$fd" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
     printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   %s%% of plain\n' \
         "disrupted, 1 x 1" "$td" "$fd" "$ratio"
+    scenario=$root/scenarios/demo_expiry.yaml
+    read -r _ te fe <<<"$(run 1x1 1 1)"
+    ratio=$(awk -v a="$fe" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
+    printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   %s%% of plain\n' \
+        "batches+expiry, 1 x 1" "$te" "$fe" "$ratio"
 fi
