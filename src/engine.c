@@ -1597,7 +1597,8 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
 static void trace_header(FILE *out)
 {
     fprintf(out, "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
-                 "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold\n");
+                 "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold,expired,returned,"
+                 "returns_received\n");
 }
 
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
@@ -1611,13 +1612,16 @@ static void trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i], *b = &before[i];
         int32_t loc = sc->sl.location[p->first + i];
-        fprintf(out, "%lld,%d,%s,%s,%s,%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+        fprintf(out, "%lld,%d,%s,%s,%s,%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
+                     "%lld\n",
                 (long long)rep, t, date, sc->cat.id[p->sku], sc->net.id[loc], s->on_hand[i],
                 s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
                 (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
                 (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
                 (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
-                (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold));
+                (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold),
+                (long long)(a->expired - b->expired), (long long)(a->returned - b->returned),
+                (long long)(a->returns_in - b->returns_in));
     }
 }
 
