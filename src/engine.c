@@ -807,6 +807,20 @@ static int32_t stock_take(sku_state *s, int32_t i, int32_t q, int32_t min_expiry
     return taken;
 }
 
+/* Sells q units (0 < q <= on hand) from node i, earliest expiry first.  Usually
+ * the front batch holds them: that case is a few instructions. */
+static inline void stock_sell(sku_state *s, int32_t i, int32_t q)
+{
+    batch *b = &s->pool->b[s->stock[i]];
+    if (b->qty > q) {
+        b->qty -= q;
+        s->entry_sum[i] -= (int64_t)q * b->entry;
+        s->expiry_sum[i] -= (int64_t)q * b->expiry;
+        return;
+    }
+    stock_take(s, i, q, INT32_MIN, NULL);
+}
+
 /* Units at node i that expire on min_expiry or later. */
 static int32_t stock_usable(const sku_state *s, int32_t i, int32_t min_expiry)
 {
@@ -1268,7 +1282,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             }
         }
         if (p->batched && on_hand != s->on_hand[i])
-            stock_take(s, i, s->on_hand[i] - on_hand, INT32_MIN, NULL);
+            stock_sell(s, i, s->on_hand[i] - on_hand);
         s->on_hand[i] = on_hand;
         s->on_hand_days[i] += on_hand;
         s->backlog_days[i] += s->backlog[i];
