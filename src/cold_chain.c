@@ -1,5 +1,6 @@
 /* Cold-room occupancy; see include/echelon/cold_chain.h. */
 #include "echelon/cold_chain.h"
+#include "echelon/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -109,47 +110,6 @@ int ech_cold_rooms_reduce(ech_cold_rooms *c, MPI_Comm comm, int root)
  * Statistics
  * ------------------------------------------------------------------------------ */
 
-/* Sorts int64 ascending: quicksort with median-of-three pivots, insertion sort for
- * short runs (as the doubles in stats.c). */
-static void sort_i64(int64_t *a, int64_t n)
-{
-    while (n > 24) {
-        int64_t x = a[0], y = a[n / 2], z = a[n - 1];
-        int64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        int64_t i = 0, j = n - 1;
-        for (;;) {
-            while (a[i] < pivot)
-                ++i;
-            while (a[j] > pivot)
-                --j;
-            if (i >= j)
-                break;
-            int64_t t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            ++i;
-            --j;
-        }
-        if (j + 1 < n - (j + 1)) {
-            sort_i64(a, j + 1);
-            a += j + 1;
-            n -= j + 1;
-        } else {
-            sort_i64(a + j + 1, n - (j + 1));
-            n = j + 1;
-        }
-    }
-    for (int64_t i = 1; i < n; ++i) {
-        int64_t v = a[i];
-        int64_t k = i - 1;
-        while (k >= 0 && a[k] > v) {
-            a[k + 1] = a[k];
-            --k;
-        }
-        a[k + 1] = v;
-    }
-}
-
 static double litres(int64_t ml)
 {
     return (double)ml / 1000.0;
@@ -234,7 +194,7 @@ static void slot_stats(const ech_cold_rooms *c, int32_t s, double capacity, cons
 
     /* The distribution: sorted first, so nothing depends on the cells' order. */
     memcpy(scratch, x, (size_t)cells * sizeof *scratch);
-    sort_i64(scratch, cells);
+    ech_sort_i64(scratch, cells);
     int64_t sum = 0;
     for (int64_t i = 0; i < cells; ++i)
         sum += scratch[i];

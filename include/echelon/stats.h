@@ -19,6 +19,9 @@ extern "C" {
 /* Summarises x[0..n-1] (n >= 1): writes mean, sd (0 when n == 1) and the quantiles
  * at probabilities q[0..nq-1] to out[0], out[1], out[2..2+nq-1].  `scratch` holds
  * at least n doubles; x is left unchanged. */
+/* Sorts n int64 values ascending, in place. */
+void ech_sort_i64(int64_t *a, int64_t n);
+
 void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
                          double *scratch);
 
