@@ -29,17 +29,17 @@ echelon_program_test(determinism.pharmacy_chain bash ${ECHELON_SCRIPTS}/determin
 # Disruption scenario set: regional event, Markov plant failures, partial deliveries,
 # alternative sources and five variants.
 echelon_program_test(determinism.regional_outage bash ${ECHELON_SCRIPTS}/determinism.sh
-    ${CMAKE_SOURCE_DIR}/scenarios/regional_outage.yaml --replications 4 --days 200 --warmup 30)
+    --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/scenarios/regional_outage.yaml --replications 4 --days 200 --warmup 30)
 
 # Batches and expiry: the bundled pharmacy study (returns, controlled and reserved
 # stock, display minimums, cold rooms, lost-margin allocation, three variants).
 echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determinism.sh
-    ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
+    --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
     --warmup 30)
 
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
-    ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)
+    --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)
 # ... and its /cold_chain groups: 1x1 = 2x1 = 1x2, statistics recomputed from the
 # daily occupancy, the summary's block.
 echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The same scenario at 1x1, 1x2, 2x1, 3x1 and 4x1 ranks x threads: every KPI and
-# totals dataset must be bitwise identical, and so must the verification hash.
+# The same scenario at 1x1, 1x2, 2x1, 3x1 and 4x1 ranks x threads (or the layouts
+# given with --configs "1x1 1x2 2x1"): every KPI and totals dataset must be bitwise
+# identical, and so must the verification hash.
+# Usage: determinism.sh [--configs "RxT ..."] SCENARIO [echelon run options...]
 source "$(dirname "$0")/common.sh"
+configs="1x1 1x2 2x1 3x1 4x1"
+if [ "${1:-}" = --configs ]; then
+    configs=$2
+    shift 2
+fi
 scenario=$1
 shift
-configs="1x1 1x2 2x1 3x1 4x1"
 for c in $configs; do
     ranks=${c%x*}; threads=${c#*x}
     run_mpi "$ranks" "$threads" run "$scenario" "$@" --threads "$threads" --quiet \
