@@ -131,6 +131,7 @@ typedef struct sku_plan {
     int32_t min_life;          /* days of life a batch must have left on arrival downstream */
     int32_t return_within;     /* returns: batches expiring within this many days; 0: none */
     int32_t *return_lead;      /* days a return takes from the node to the root */
+    int32_t *min_child_lead;   /* the shortest lane lead time to the node's children */
     double *outflow;           /* expected daily outflow of each node */
 
     /* Controlled substances: at most one order per min_gap days, and a cap on the
@@ -449,6 +450,7 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
     p->var_ratio = ech_arena_alloc(a, (size_t)n * sizeof(double), "demand variance ratios");
     p->outflow = ech_arena_alloc(a, (size_t)n * sizeof(double), "expected outflows");
     p->return_lead = ech_arena_alloc(a, ni, "return lead times");
+    p->min_child_lead = ech_arena_alloc(a, ni, "nearest child lead times");
     p->position_cap = ech_arena_alloc(a, ni, "position caps");
     p->cold_slot = ech_arena_alloc(a, ni, "cold-room slots");
     p->cold_ml = e->cold ? ech_cold_unit_ml(sc, sku) : 0;
@@ -511,6 +513,11 @@ static ech_status build_plan(ech_engine *e, int32_t sku, sku_plan *p, ech_error 
         }
     }
     p->lane_mask = pow2_at_least((uint32_t)max_lane_lead + 1) - 1;
+    for (int32_t i = 0; i < n; ++i)
+        p->min_child_lead[i] = INT32_MAX;
+    for (int32_t i = 1; i < n; ++i)
+        if (p->lead[i] < p->min_child_lead[p->parent[i]])
+            p->min_child_lead[p->parent[i]] = p->lead[i];
 
     /* Children in allocation order. */
     for (int32_t i = 0; i < n; ++i)
@@ -707,15 +714,22 @@ static inline int32_t receipt_life(const sku_plan *p, sku_state *s)
     return p->life_lo + (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
 }
 
+/* Keeps node i's sums of quantity x entry day and quantity x expiry day in step with
+ * q units (negative: removed) of a batch with these days. */
+static inline void stock_sums_add(sku_state *s, int32_t i, int64_t q, int32_t entry,
+                                  int32_t expiry)
+{
+    s->entry_sum[i] += q * entry;
+    s->expiry_sum[i] += q * expiry;
+}
+
 /* Files batch k into node i's stock; a batch equal in expiry and entry merges. */
 static void stock_put(sku_state *s, int32_t i, int32_t k)
 {
     batch *b = s->pool->b;
-    int64_t q = b[k].qty;
     if (b[k].expiry < s->next_expiry)
         s->next_expiry = b[k].expiry;
-    s->entry_sum[i] += q * b[k].entry;
-    s->expiry_sum[i] += q * b[k].expiry;
+    stock_sums_add(s, i, b[k].qty, b[k].entry, b[k].expiry);
     int32_t prev = -1, at = s->stock[i];
     while (at >= 0 && (b[at].expiry < b[k].expiry ||
                        (b[at].expiry == b[k].expiry && b[at].entry < b[k].entry))) {
@@ -801,8 +815,7 @@ static int32_t stock_take(sku_state *s, int32_t i, int32_t q, int32_t min_expiry
             }
         }
         taken += moved;
-        s->entry_sum[i] -= (int64_t)moved * entry;
-        s->expiry_sum[i] -= (int64_t)moved * expiry;
+        stock_sums_add(s, i, -(int64_t)moved, entry, expiry);
     }
     return taken;
 }
@@ -814,8 +827,7 @@ static inline void stock_sell(sku_state *s, int32_t i, int32_t q)
     batch *b = &s->pool->b[s->stock[i]];
     if (b->qty > q) {
         b->qty -= q;
-        s->entry_sum[i] -= (int64_t)q * b->entry;
-        s->expiry_sum[i] -= (int64_t)q * b->expiry;
+        stock_sums_add(s, i, -(int64_t)q, b->entry, b->expiry);
         return;
     }
     stock_take(s, i, q, INT32_MIN, NULL);
@@ -905,11 +917,22 @@ static inline void expire_node(sku_state *s, int32_t i, int32_t d)
         int32_t q = bp->b[k].qty;
         s->on_hand[i] -= q;
         s->acc[i].expired += q;
-        s->entry_sum[i] -= (int64_t)q * bp->b[k].entry;
-        s->expiry_sum[i] -= (int64_t)q * bp->b[k].expiry;
+        stock_sums_add(s, i, -(int64_t)q, bp->b[k].entry, bp->b[k].expiry);
         s->stock[i] = bp->b[k].next;
         batch_release(bp, k);
     }
+}
+
+/* Returned units (and their batches) reach the root.  A return can take longer than
+ * its batch had left: what expired on the way is written off as it arrives, since
+ * step 1 has run (shipments down the tree always arrive with at least min_life days
+ * left, so only returns need this). */
+static void returns_arrive(sku_state *s, int32_t q, int32_t chain, int32_t d)
+{
+    s->on_hand[0] += q;
+    s->acc[0].returns_in += q;
+    stock_put_chain(s, 0, chain);
+    expire_node(s, 0, d);
 }
 
 /* Step 1: batches whose expiry day has come are written off. */
@@ -979,13 +1002,11 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     if (s->lane_pending[slot]) {
         size_t base = (size_t)slot * (size_t)p->n;
         int32_t *row = &s->lane_pipe[base];
-        int returns = p->batched && row[0];
-        if (returns) {
-            /* Returns reach the root. */
-            s->on_hand[0] += row[0];
-            s->acc[0].returns_in += row[0];
+        if (p->batched && row[0]) {
             s->return_transit -= row[0];
+            returns_arrive(s, row[0], s->lane_batches[base], d);
             row[0] = 0;
+            s->lane_batches[base] = -1;
         }
         for (int32_t i = 1; i < p->n; ++i) {
             if (row[i]) {
@@ -994,16 +1015,11 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
             }
         }
         if (p->batched) {
-            for (int32_t i = 0; i < p->n; ++i) {
+            for (int32_t i = 1; i < p->n; ++i) {
                 stock_put_chain(s, i, s->lane_batches[base + (size_t)i]);
                 s->lane_batches[base + (size_t)i] = -1;
             }
         }
-        /* A return can take longer than its batch had left: what expired on the
-         * way is written off as it arrives, since step 1 has run (shipments down
-         * the tree always arrive with at least min_life days left). */
-        if (returns)
-            expire_node(s, 0, d);
         s->lane_pending[slot] = 0;
     }
     /* Open orders of a snapshot start may be due beyond the pipes' reach. */
@@ -1048,9 +1064,7 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
     s->acc[i].returned += q;
     int32_t lead = p->return_lead[i];
     if (lead == 0) {
-        s->on_hand[0] += q;
-        s->acc[0].returns_in += q;
-        stock_put_chain(s, 0, chain);
+        returns_arrive(s, q, chain, d);
         return;
     }
     uint32_t slot = (uint32_t)(d + lead) & p->lane_mask;
@@ -1183,14 +1197,8 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             continue;
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
         int32_t avail = s->on_hand[i];
-        if (p->batched) {
-            /* Children refuse batches with less than min_life days left on arrival. */
-            int32_t lead = INT32_MAX;
-            for (int32_t c = 0; c < k; ++c)
-                if (p->lead[p->child[b + c]] < lead)
-                    lead = p->lead[p->child[b + c]];
-            avail = stock_usable(s, i, d + lead + p->min_life);
-        }
+        if (p->batched) /* children refuse batches with less than min_life days left on arrival */
+            avail = stock_usable(s, i, d + p->min_child_lead[i] + p->min_life);
         if (i == 0 && p->reserve > 0) {
             int32_t free_stock = s->on_hand[0] - p->reserve;
             avail = free_stock < avail ? (free_stock > 0 ? free_stock : 0) : avail;
