@@ -172,6 +172,17 @@ static inline void ts_finish(ech_scenario *sc)
     }
 }
 
+/* Turns batches and expiry on: every receipt from the supplier has `fraction` of its
+ * SKU's shelf life left, and locations refuse batches with fewer than
+ * `min_remaining` days left on arrival. */
+static inline void ts_expiry_on(ech_scenario *sc, double fraction, int32_t min_remaining)
+{
+    sc->expiry.enabled = 1;
+    sc->expiry.receipt_life_min = fraction;
+    sc->expiry.receipt_life_max = fraction;
+    sc->expiry.min_remaining_days = min_remaining;
+}
+
 /* Replays a demand series at skuloc x (after ts_finish): series[d] for simulated
  * day d (warm-up included); the same in every replication. */
 static inline void ts_set_replay(ech_scenario *sc, int64_t x, const int32_t *series)

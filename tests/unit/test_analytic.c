@@ -17,13 +17,12 @@
 #include <cmocka.h>
 
 #include "echelon/engine.h"
+#include "support_check.h"
 #include "support_scenario.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
-
-#define Z99 2.5758293035489004
 
 /* Replications per case: enough for intervals tight enough to catch small biases. */
 #define REPS 20000
@@ -55,24 +54,6 @@ static sim simulate(const ech_scenario *sc)
 static double kpi(const sim *s, int64_t i, int k, int64_t r)
 {
     return s->v[(i * ECH_KPI_COUNT + k) * s->reps + r];
-}
-
-/* Checks that the mean of x[0..n-1] covers `exact` at 99%. */
-static void check_mean(const char *what, const double *x, int64_t n, double exact)
-{
-    double sum = 0, ss = 0;
-    for (int64_t r = 0; r < n; ++r)
-        sum += x[r];
-    double mean = sum / (double)n;
-    for (int64_t r = 0; r < n; ++r)
-        ss += (x[r] - mean) * (x[r] - mean);
-    double se = sqrt(ss / (double)(n - 1) / (double)n);
-    double half = Z99 * se + 1e-12 * (1.0 + fabs(exact));
-    printf("  %-44s exact %.6f  simulated %.6f +- %.6f\n", what, exact, mean, half);
-    if (fabs(mean - exact) > half) {
-        fail_msg("%s: simulated %.6f, exact %.6f, outside the 99%% interval +- %.6f", what, mean,
-                 exact, half);
-    }
 }
 
 /* Per-replication series of a KPI divided by the measured days. */
@@ -159,19 +140,19 @@ static void check_base_stock(double lambda, int32_t lead, int32_t S, uint64_t se
     }
 
     double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
-    check_mean("mean on hand", x, s.reps, on_hand);
+    ts_check_mean("mean on hand", x, s.reps, on_hand);
     free(x);
     /* Mean backlog from the backorder cost: price 2 x 0.5 per unit-day. */
     x = calloc((size_t)s.reps, sizeof *x);
     for (int64_t r = 0; r < s.reps; ++r)
         x[r] = kpi(&s, 0, ECH_KPI_STOCKOUT_DAYS, r) / days;
-    check_mean("share of days ending out of stock", x, s.reps, p_short_end);
+    ts_check_mean("share of days ending out of stock", x, s.reps, p_short_end);
     free(x);
     x = filled_per_day(&s, 0, days);
-    check_mean("units filled on the day per day", x, s.reps, filled);
+    ts_check_mean("units filled on the day per day", x, s.reps, filled);
     free(x);
     x = per_day(&s, 0, ECH_KPI_CYCLE_SERVICE_LEVEL, 1.0);
-    check_mean("cycle service level (daily)", x, s.reps, csl);
+    ts_check_mean("cycle service level (daily)", x, s.reps, csl);
     free(x);
     free(s.v);
     ech_scenario_free(&sc);
@@ -182,7 +163,7 @@ static void check_base_stock(double lambda, int32_t lead, int32_t S, uint64_t se
     sc.costs.backorder_cost_per_day = 1.0;
     s = simulate(&sc);
     x = per_day(&s, 0, ECH_KPI_SHORTAGE_COST, days);
-    check_mean("mean backlog", x, s.reps, backlog);
+    ts_check_mean("mean backlog", x, s.reps, backlog);
     free(x);
     free(s.v);
     ech_scenario_free(&sc);
@@ -232,19 +213,19 @@ static void test_newsvendor(void **state)
         char what[64];
         double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
         snprintf(what, sizeof what, "S=%d leftover per day", S);
-        check_mean(what, x, s.reps, left);
+        ts_check_mean(what, x, s.reps, left);
         free(x);
         x = per_day(&s, 0, ECH_KPI_LOST, days);
         snprintf(what, sizeof what, "S=%d lost per day", S);
-        check_mean(what, x, s.reps, lost);
+        ts_check_mean(what, x, s.reps, lost);
         free(x);
         x = per_day(&s, 0, ECH_KPI_CYCLE_SERVICE_LEVEL, 1.0);
         snprintf(what, sizeof what, "S=%d P(no stockout) = F(S)", S);
-        check_mean(what, x, s.reps, gsl_cdf_poisson_P((unsigned)S, lambda));
+        ts_check_mean(what, x, s.reps, gsl_cdf_poisson_P((unsigned)S, lambda));
         free(x);
         cost[j] = per_day(&s, 0, ECH_KPI_TOTAL_COST, days);
         snprintf(what, sizeof what, "S=%d cost per day", S);
-        check_mean(what, cost[j], s.reps, co * left + cu * lost);
+        ts_check_mean(what, cost[j], s.reps, co * left + cu * lost);
         free(s.v);
         ech_scenario_free(&sc);
     }
@@ -317,19 +298,19 @@ static void check_sS(double lambda, int32_t s_point, int32_t S, uint64_t seed)
     single_stage(&sc, lambda, 0, S, s_point, ECH_POLICY_S_S, ECH_UNMET_LOST, days, REPS, seed, 1, 2, 0);
     sim s = simulate(&sc);
     double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
-    check_mean("mean on hand", x, s.reps, on_hand);
+    ts_check_mean("mean on hand", x, s.reps, on_hand);
     free(x);
     x = per_day(&s, 0, ECH_KPI_ORDERS, days);
-    check_mean("orders per day", x, s.reps, orders);
+    ts_check_mean("orders per day", x, s.reps, orders);
     free(x);
     x = per_day(&s, 0, ECH_KPI_ORDERED, days);
-    check_mean("units ordered per day", x, s.reps, ordered);
+    ts_check_mean("units ordered per day", x, s.reps, ordered);
     free(x);
     x = per_day(&s, 0, ECH_KPI_LOST, days);
-    check_mean("units lost per day", x, s.reps, lost);
+    ts_check_mean("units lost per day", x, s.reps, lost);
     free(x);
     x = filled_per_day(&s, 0, days);
-    check_mean("units filled per day", x, s.reps, lambda - lost);
+    ts_check_mean("units filled per day", x, s.reps, lambda - lost);
     free(x);
     free(s.v);
     ech_scenario_free(&sc);
@@ -401,16 +382,16 @@ static void check_serial(double lambda, int32_t L1, int32_t L2, int32_t S1, int3
     free(pb);
 
     double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
-    check_mean("warehouse mean on hand", x, s.reps, cw_on_hand);
+    ts_check_mean("warehouse mean on hand", x, s.reps, cw_on_hand);
     free(x);
     x = per_day(&s, 1, ECH_KPI_MEAN_ON_HAND, 1.0);
-    check_mean("retailer mean on hand", x, s.reps, oh2);
+    ts_check_mean("retailer mean on hand", x, s.reps, oh2);
     free(x);
     x = per_day(&s, 1, ECH_KPI_SHORTAGE_COST, days);
-    check_mean("retailer mean backlog", x, s.reps, bl2);
+    ts_check_mean("retailer mean backlog", x, s.reps, bl2);
     free(x);
     x = filled_per_day(&s, 1, days);
-    check_mean("retailer units filled on the day per day", x, s.reps, filled);
+    ts_check_mean("retailer units filled on the day per day", x, s.reps, filled);
     free(x);
     free(s.v);
     ech_scenario_free(&sc);
@@ -517,13 +498,13 @@ static void check_disrupted(double lambda, int32_t S, double mtbf, double mttr, 
 
     sim s = simulate(&sc);
     double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
-    check_mean("mean on hand", x, s.reps, on_hand);
+    ts_check_mean("mean on hand", x, s.reps, on_hand);
     free(x);
     x = per_day(&s, 0, ECH_KPI_LOST, days);
-    check_mean("units lost per day", x, s.reps, lost);
+    ts_check_mean("units lost per day", x, s.reps, lost);
     free(x);
     x = per_day(&s, 0, ECH_KPI_DISRUPTED_DAYS, days);
-    check_mean("share of days the supplier is down", x, s.reps, down);
+    ts_check_mean("share of days the supplier is down", x, s.reps, down);
     free(x);
     free(s.v);
     ech_scenario_free(&sc);

@@ -129,15 +129,6 @@ static trace run_traced(const ech_scenario *sc, int32_t sku, int64_t rep, double
     return tr;
 }
 
-/* Expiry on, every receipt from the supplier with `fraction` of its shelf life. */
-static void expiry_on(ech_scenario *sc, double fraction, int32_t min_remaining)
-{
-    sc->expiry.enabled = 1;
-    sc->expiry.receipt_life_min = fraction;
-    sc->expiry.receipt_life_max = fraction;
-    sc->expiry.min_remaining_days = min_remaining;
-}
-
 /* start + received + returns received = sold + shipped + returned + expired + end,
  * exactly, for every node and replication of a KPI buffer; returns the units
  * written off. */
@@ -176,7 +167,7 @@ static void build_dates(ech_scenario *sc, int32_t shelf, double scenario_fractio
                         double sku_fraction)
 {
     ts_init(sc, 14, 0, 1, 1);
-    expiry_on(sc, scenario_fraction, 1);
+    ts_expiry_on(sc, scenario_fraction, 1);
     int32_t sup = ts_add_supplier(sc, "S", ECH_LT_FIXED, 2, 0, 2, 2);
     int32_t loc = ts_add_location(sc, "P", ECH_LOC_RETAIL, NULL, 0);
     int32_t sku = ts_add_sku(sc, "A", 2.0, 3.0, 1, sup);
@@ -343,7 +334,7 @@ static void test_fefo(void **state)
     (void)state;
     ech_scenario sc;
     ts_init(&sc, 22, 0, 1, 1);
-    expiry_on(&sc, 1.0, 1);
+    ts_expiry_on(&sc, 1.0, 1);
     int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 1, 0, 1, 1);
     int32_t cw = ts_add_location(&sc, "CW", ECH_LOC_CW, NULL, 0);
     int32_t p = ts_add_location(&sc, "P", ECH_LOC_RETAIL, "CW", 5);
@@ -405,7 +396,7 @@ static void test_fefo(void **state)
 static void build_min_life(ech_scenario *sc, int32_t min_remaining)
 {
     ts_init(sc, 12, 0, 1, 1);
-    expiry_on(sc, 1.0, min_remaining);
+    ts_expiry_on(sc, 1.0, min_remaining);
     int32_t sup = ts_add_supplier(sc, "S", ECH_LT_FIXED, 20, 0, 20, 20);
     int32_t cw = ts_add_location(sc, "CW", ECH_LOC_CW, NULL, 0);
     int32_t p = ts_add_location(sc, "P", ECH_LOC_RETAIL, "CW", 2);
@@ -497,7 +488,7 @@ static void test_returns(void **state)
     (void)state;
     ech_scenario sc;
     ts_init(&sc, 32, 0, 1, 1);
-    expiry_on(&sc, 1.0, 2);
+    ts_expiry_on(&sc, 1.0, 2);
     sc.expiry.returns = 1;
     sc.expiry.return_within_days = 10;
     int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 1, 0, 1, 1);
@@ -560,7 +551,7 @@ static void test_return_expired_in_transit(void **state)
     (void)state;
     ech_scenario sc;
     ts_init(&sc, 20, 0, 1, 1);
-    expiry_on(&sc, 1.0, 1);
+    ts_expiry_on(&sc, 1.0, 1);
     sc.expiry.returns = 1;
     sc.expiry.return_within_days = 5;
     int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 1, 0, 1, 1);

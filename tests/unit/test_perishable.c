@@ -26,13 +26,13 @@
 #include <cmocka.h>
 
 #include "echelon/engine.h"
+#include "support_check.h"
 #include "support_scenario.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
-#define Z99 2.5758293035489004
 
 /* ------------------------------------------------------------------------------
  * The exact chain
@@ -204,23 +204,6 @@ static chain_result exact_chain(int m, int S, double lambda)
  * The simulation
  * ------------------------------------------------------------------------------ */
 
-/* Checks that the mean of x[0..n-1] covers `exact` at 99%. */
-static void check_mean(const char *what, const double *x, int64_t n, double exact)
-{
-    double sum = 0, ss = 0;
-    for (int64_t r = 0; r < n; ++r)
-        sum += x[r];
-    double mean = sum / (double)n;
-    for (int64_t r = 0; r < n; ++r)
-        ss += (x[r] - mean) * (x[r] - mean);
-    double se = sqrt(ss / (double)(n - 1) / (double)n);
-    double half = Z99 * se + 1e-12 * (1.0 + fabs(exact));
-    printf("  %-40s exact %.6f  simulated %.6f +- %.6f\n", what, exact, mean, half);
-    if (fabs(mean - exact) > half)
-        fail_msg("%s: simulated %.6f, exact %.6f, outside the 99%% interval +- %.6f", what, mean,
-                 exact, half);
-}
-
 static void check_perishable(int m, int S, double lambda, int64_t reps, uint64_t seed)
 {
     printf("perishable: shelf life %d, S %d, lambda %g, %lld replications\n", m, S, lambda,
@@ -231,10 +214,7 @@ static void check_perishable(int m, int S, double lambda, int64_t reps, uint64_t
     ech_scenario sc;
     ts_init(&sc, days, 30, reps, seed);
     sc.unmet_demand = ECH_UNMET_LOST;
-    sc.expiry.enabled = 1;
-    sc.expiry.receipt_life_min = 1.0;
-    sc.expiry.receipt_life_max = 1.0;
-    sc.expiry.min_remaining_days = 1;
+    ts_expiry_on(&sc, 1.0, 1);
     int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 0, 0, 0, 0);
     int32_t loc = ts_add_location(&sc, "P", ECH_LOC_RETAIL, NULL, 0);
     int32_t sku = ts_add_sku(&sc, "A", 1.0, 2.0, 1, sup);
@@ -281,7 +261,7 @@ static void check_perishable(int m, int S, double lambda, int64_t reps, uint64_t
             default: x[r] = on_hand > 0 ? K(ECH_KPI_MEAN_REMAINING_LIFE, r) * on_hand : 0.0; break;
             }
         }
-        check_mean(rows[q].what, x, reps, rows[q].exact);
+        ts_check_mean(rows[q].what, x, reps, rows[q].exact);
     }
     /* Exact in every replication: what came in went out, and nothing else. */
     for (int64_t r = 0; r < reps; ++r) {

@@ -1,0 +1,32 @@
+/* Statistical checks shared by the tests that compare the engine with exact results.
+ * Header-only: include it (after cmocka.h) in a test file. */
+#ifndef ECHELON_TEST_SUPPORT_CHECK_H
+#define ECHELON_TEST_SUPPORT_CHECK_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The two-sided 99% normal quantile. */
+#define Z99 2.5758293035489004
+
+/* Checks that the mean of the independent replication values x[0..n-1] covers
+ * `exact` with a 99% confidence interval (mean +- Z99 standard errors), printing
+ * both; fails the test otherwise. */
+static inline void ts_check_mean(const char *what, const double *x, int64_t n, double exact)
+{
+    double sum = 0, ss = 0;
+    for (int64_t r = 0; r < n; ++r)
+        sum += x[r];
+    double mean = sum / (double)n;
+    for (int64_t r = 0; r < n; ++r)
+        ss += (x[r] - mean) * (x[r] - mean);
+    double se = sqrt(ss / (double)(n - 1) / (double)n);
+    double half = Z99 * se + 1e-12 * (1.0 + fabs(exact));
+    printf("  %-44s exact %.6f  simulated %.6f +- %.6f\n", what, exact, mean, half);
+    if (fabs(mean - exact) > half)
+        fail_msg("%s: simulated %.6f, exact %.6f, outside the 99%% interval +- %.6f", what, mean,
+                 exact, half);
+}
+
+#endif
