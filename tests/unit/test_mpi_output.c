@@ -16,6 +16,7 @@
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h"
 #include "echelon/version.h"
+#include "support_mpi.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -2012,15 +2013,7 @@ int main(int argc, char **argv)
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    if (g_rank == 0) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(g_dir, sizeof g_dir, "%s/echelon-test-output-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-        if (!mkdtemp(g_dir)) {
-            perror("mkdtemp");
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-    }
-    MPI_Bcast(g_dir, sizeof g_dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    ts_mpi_temp_dir(g_dir, (int)sizeof g_dir, "output");
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_split_with_replications),
