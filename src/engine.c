@@ -323,8 +323,12 @@ void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
 
 void ech_engine_set_cold_rooms(ech_engine *e, ech_cold_rooms *cold)
 {
+    /* Plans record the slots, which every sink of the scenario shares: only
+     * attaching the first sink or detaching the last changes them.  Switching
+     * sinks between the variants of a SKU keeps its plan (its demand tables). */
+    if ((cold == NULL) != (e->cold == NULL))
+        e->plan_sku = -1;
     e->cold = cold;
-    e->plan_sku = -1; /* plans record the slots: rebuild */
 }
 
 int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku)

@@ -67,7 +67,9 @@ void ech_engine_set_trace(ech_engine *e, const ech_trace *trace);
 
 /* Attaches a cold-room occupancy sink (NULL detaches), set up for the scenario and
  * all its replications (cold_chain.h); the engine adds the daily occupancy of every
- * cold-chain SKU it simulates.  The engine does not own it. */
+ * cold-chain SKU it simulates.  Sinks set up for the same scenario have the same
+ * slots, so a run may switch sinks (one per variant) between calls.  The engine does
+ * not own it. */
 struct ech_cold_rooms;
 void ech_engine_set_cold_rooms(ech_engine *e, struct ech_cold_rooms *cold);
 
