@@ -17,7 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+/* No physical line of a table is longer than this, and no row's text (a quoted cell
+ * may span lines): a file that never ends a line (/dev/zero, a binary) is refused
+ * instead of filling memory. */
+enum { MAX_LINE_BYTES = 1 << 20, MAX_ROW_BYTES = 16 << 20 };
 
 struct ech_csv {
     char *path;
@@ -26,7 +32,7 @@ struct ech_csv {
     int n_columns;
     struct csv_parser parser;
 
-    /* Input: the current physical line as read by getline, fed in chunks. */
+    /* Input: the current physical line (read_line), fed in chunks. */
     char *buf;
     size_t buf_cap;
     size_t buf_len;
@@ -45,6 +51,7 @@ struct ech_csv {
     long row_line;      /* where the row being assembled started */
     int row_ready;      /* libcsv has ended a row */
     int nul_in_cell;
+    int row_too_long;
 
     /* Header: known column of each file column, and which known columns are present. */
     int *map;
@@ -80,7 +87,9 @@ static void join_columns(char *buf, size_t size, const ech_csv_column *cols, int
     size_t used = 0;
     buf[0] = '\0';
     for (int i = 0; i < n && used < size; ++i) {
-        int k = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", cols[i].name);
+        if (!cols[i].name)
+            continue; /* not an input column */
+        int k = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", cols[i].name);
         if (k < 0)
             break;
         used += (size_t)k;
@@ -96,6 +105,10 @@ static void on_cell(void *data, size_t len, void *ctx)
     ech_csv *r = ctx;
     if (len > 0 && memchr(data, '\0', len))
         r->nul_in_cell = 1;
+    if (r->text_len + len > MAX_ROW_BYTES) {
+        r->row_too_long = 1;
+        len = 0;
+    }
     if (r->text_len + len + 1 > r->text_cap) {
         size_t cap = r->text_cap ? r->text_cap : 256;
         while (cap < r->text_len + len + 1)
@@ -135,17 +148,44 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* Reads the next physical line (up to and including '\n') into r->buf, at most
+ * MAX_LINE_BYTES; returns its length, 0 at the end of the file, -1 on a read error
+ * and -2 for a line that is too long. */
+static ssize_t read_line(ech_csv *r)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(r->f)) != EOF) {
+        if (n + 2 > r->buf_cap) {
+            if (n >= MAX_LINE_BYTES)
+                return -2;
+            r->buf_cap = r->buf_cap ? 2 * r->buf_cap : 4096;
+            r->buf = ech_xrealloc(r->buf, r->buf_cap, "CSV line");
+        }
+        r->buf[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (ferror(r->f))
+        return -1;
+    return (ssize_t)n;
+}
+
 /* Feeds one chunk: the rest of the current physical line, up to and including its
  * line end ("\n", "\r\n" or a lone "\r"). */
 static ech_status feed_chunk(ech_csv *r, ech_error *err)
 {
     if (r->buf_pos >= r->buf_len) {
         errno = 0;
-        ssize_t n = getline(&r->buf, &r->buf_cap, r->f);
-        if (n < 0) {
-            if (ferror(r->f))
-                return ech_fail(err, ECH_ERR_INPUT, "%s: cannot read: %s", r->path,
-                                strerror(errno ? errno : EIO));
+        ssize_t n = read_line(r);
+        if (n == -2)
+            return ech_fail_at(err, r->path, r->line, NULL,
+                               "the line is longer than %d bytes: is this a CSV text file?",
+                               MAX_LINE_BYTES);
+        if (n < 0)
+            return ech_fail(err, ECH_ERR_INPUT, "%s: cannot read: %s", r->path,
+                            strerror(errno ? errno : EIO));
+        if (n == 0) {
             r->eof = 1;
             return ECH_OK;
         }
@@ -191,6 +231,7 @@ static ech_status read_raw_row(ech_csv *r, int *got, ech_error *err)
     r->text_len = 0;
     r->n_cells = 0;
     r->nul_in_cell = 0;
+    r->row_too_long = 0;
     *got = 0;
     while (!r->row_ready) {
         if (r->finished)
@@ -215,6 +256,9 @@ static ech_status read_raw_row(ech_csv *r, int *got, ech_error *err)
     if (r->nul_in_cell)
         return ech_fail_at(err, r->path, r->row_line, NULL,
                            "the row contains a NUL byte (is this a text file?)");
+    if (r->row_too_long)
+        return ech_fail_at(err, r->path, r->row_line, NULL,
+                           "the row is longer than %d bytes (a quote left open?)", MAX_ROW_BYTES);
     *got = 1;
     return ECH_OK;
 }
@@ -244,7 +288,7 @@ static ech_status read_header(ech_csv *r, ech_error *err)
             return ech_fail_at(err, r->path, line, NULL,
                                "column %d of the header has no name (columns: %s)", i + 1, known);
         int k = 0;
-        while (k < r->n_columns && strcmp(r->columns[k].name, name) != 0)
+        while (k < r->n_columns && (!r->columns[k].name || strcmp(r->columns[k].name, name) != 0))
             ++k;
         if (k == r->n_columns)
             return ech_fail_at(err, r->path, line, name, "unknown column (known columns: %s)",
@@ -265,6 +309,11 @@ ech_status ech_csv_open(ech_csv **out, const char *path, const ech_csv_column *c
                         int n_columns, ech_error *err)
 {
     *out = NULL;
+    /* Checked before opening: opening a FIFO would wait for a writer. */
+    struct stat info;
+    if (stat(path, &info) == 0 && !S_ISREG(info.st_mode))
+        return ech_fail(err, ECH_ERR_INPUT, "%s: not a regular file (a CSV table must be a file)",
+                        path);
     FILE *f = fopen(path, "rb");
     if (!f)
         return ech_fail(err, ECH_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
@@ -496,6 +545,22 @@ ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given,
     if (rc == ECH_PARSE_RANGE)
         return ech_row_fail(row, column, err, "'%s' is out of range (at most %d in size)", t,
                             INT32_MAX);
+    set_given(given, 1);
+    return ECH_OK;
+}
+
+ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given,
+                         ech_error *err)
+{
+    const char *t = ech_row_text(row, column);
+    set_given(given, 0);
+    if (!t)
+        return ECH_OK;
+    int rc = ech_parse_int64(t, out);
+    if (rc == ECH_PARSE_SYNTAX)
+        return ech_row_fail(row, column, err, "'%s' is not an integer", t);
+    if (rc == ECH_PARSE_RANGE)
+        return ech_row_fail(row, column, err, "'%s' is out of range", t);
     set_given(given, 1);
     return ECH_OK;
 }

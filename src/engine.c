@@ -609,11 +609,8 @@ static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int
     for (int32_t i = 0; i < p->n; ++i) {
         int64_t x = p->first + i;
         int32_t loc = sl->location[x];
-        p->order_up_to[i] = vt->order_up_to[x];
-        p->reorder_point[i] = vt->reorder_point[x];
         p->review_days[i] = vt->review_days[x];
         p->min_order_qty[i] = vt->min_order_qty[x];
-        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : vt->order_up_to[x];
         /* Review on days t with (t - offset) mod R == 0. */
         p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
         p->horizon_mean[i] = p->outflow[i] * (double)(p->review_days[i] + (i > 0 ? p->lead[i] : 0));
@@ -670,6 +667,26 @@ static ech_status plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int
     s->supplier_pipe = ech_arena_alloc(&e->arena, ((size_t)p->supplier_mask + 1) * sizeof(int32_t),
                                        "supplier pipe");
     return ECH_OK;
+}
+
+/* The targets the replications run under: the variant's, or the request's.  A node
+ * without a start snapshot starts at its order-up-to level. */
+static void plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_request *req)
+{
+    const ech_skulocs *sl = &e->sc->sl;
+    const ech_variant *vt = &e->sc->variant[p->variant];
+    for (int32_t i = 0; i < p->n; ++i) {
+        int64_t x = p->first + i;
+        if (req->order_up_to) {
+            p->order_up_to[i] = req->order_up_to[i];
+            p->reorder_point[i] =
+                req->reorder_point ? req->reorder_point[i] : req->order_up_to[i] - 1;
+        } else {
+            p->order_up_to[i] = vt->order_up_to[x];
+            p->reorder_point[i] = vt->reorder_point[x];
+        }
+        p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : p->order_up_to[i];
+    }
 }
 
 static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, batch_pool *pool)
@@ -1492,9 +1509,23 @@ static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
     return ECH_OK;
 }
 
-static void record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
-                               double *kpi_out, int64_t rep_stride, int64_t r,
-                               int64_t *totals)
+/* Money and unit counts of one replication that do not fit the totals' fixed point
+ * (kpi.h): the scenario's costs are too large to account, which is bad input (a
+ * unit cost or rate typed wrong), not a reason to write NaN or wrapped sums. */
+static ech_status money_out_of_range(const ech_scenario *sc, const sku_plan *p, int32_t i,
+                                     int64_t r, const char *what, double amount, ech_error *err)
+{
+    return ech_fail(err, ECH_ERR_INPUT,
+                    "SKU '%s' at '%s': its %s reaches %g in replication %lld, beyond what the "
+                    "totals can hold (%g currency units): check its unit_cost and unit_price "
+                    "and the scenario's cost rates",
+                    sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], what, amount,
+                    (long long)r, ECH_MONEY_LIMIT);
+}
+
+static ech_status record_replication(const ech_scenario *sc, const sku_plan *p,
+                                     const sku_state *s, double *kpi_out, int64_t rep_stride,
+                                     int64_t r, int64_t *totals, ech_error *err)
 {
     const ech_costs *costs = &sc->costs;
     double days = (double)sc->days;
@@ -1502,6 +1533,7 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
     double price = sc->cat.unit_price[p->sku];
     double margin = price > cost ? price - cost : 0.0;
     int64_t t[ECH_TOTAL_COUNT] = {0};
+    int overflow = 0;
 
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i];
@@ -1572,6 +1604,20 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
 
         if (!totals)
             continue;
+        struct {
+            const char *what;
+            double amount;
+        } money[] = {{"holding cost", holding},
+                     {"ordering cost", ordering},
+                     {"shortage cost", shortage},
+                     {"sourcing premium", premium},
+                     {"expired value", expired_value},
+                     {"stock value over the days", (double)on_hand_days * cost},
+                     {"sold value", (double)a->sold * cost},
+                     {"total cost", holding + ordering + shortage + premium + expired_value}};
+        for (size_t m = 0; m < sizeof money / sizeof money[0]; ++m)
+            if (!(fabs(money[m].amount) < ECH_MONEY_LIMIT))
+                return money_out_of_range(sc, p, i, r, money[m].what, money[m].amount, err);
         int64_t holding_fx = ech_money_to_fixed(holding);
         int64_t ordering_fx = ech_money_to_fixed(ordering);
         int64_t shortage_fx = ech_money_to_fixed(shortage);
@@ -1579,41 +1625,49 @@ static void record_replication(const ech_scenario *sc, const sku_plan *p, const 
         int64_t expired_fx = ech_money_to_fixed(expired_value);
         int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
         if (demand_point) {
-            t[ECH_TOTAL_DEMAND] += a->demand;
-            t[ECH_TOTAL_FILLED] += a->filled;
-            t[ECH_TOTAL_LOST] += a->lost;
-            t[ECH_TOTAL_BACKORDERED] += a->backordered;
-            t[ECH_TOTAL_STOCKOUT_DAYS] += s->stockout_days[i];
-            t[ECH_TOTAL_DEMAND_POINT_DAYS] += sc->days;
-            t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] += value_days_fx;
-            t[ECH_TOTAL_SOLD_VALUE] += ech_money_to_fixed((double)a->sold * cost);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_FILLED], a->filled);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_LOST], a->lost);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_BACKORDERED], a->backordered);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_STOCKOUT_DAYS], s->stockout_days[i]);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND_POINT_DAYS], sc->days);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS], value_days_fx);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_SOLD_VALUE],
+                                          ech_money_to_fixed((double)a->sold * cost));
         }
-        t[ECH_TOTAL_ON_HAND_UNIT_DAYS] += on_hand_days;
-        t[ECH_TOTAL_ON_HAND_VALUE_DAYS] += value_days_fx;
-        t[ECH_TOTAL_ORDERS] += a->orders;
-        t[ECH_TOTAL_HOLDING_COST] += holding_fx;
-        t[ECH_TOTAL_ORDERING_COST] += ordering_fx;
-        t[ECH_TOTAL_SHORTAGE_COST] += shortage_fx;
-        t[ECH_TOTAL_TOTAL_COST] += holding_fx + ordering_fx + shortage_fx + premium_fx + expired_fx;
-        t[ECH_TOTAL_SOURCING_PREMIUM] += premium_fx;
-        t[ECH_TOTAL_SUPPLIER_CANCELLED] += a->supplier_cancelled;
-        t[ECH_TOTAL_SUPPLIER_DELAYED] += a->supplier_delayed;
-        t[ECH_TOTAL_ALT_ORDERED] += a->alt_ordered;
-        t[ECH_TOTAL_DISRUPTED_DAYS] += a->disrupted_days;
-        t[ECH_TOTAL_RECOVERY_DAYS] += a->recovery_days;
-        t[ECH_TOTAL_RECOVERIES] += a->recoveries > 0; /* points, as recovery_days is per point */
-        t[ECH_TOTAL_EXPIRED] += a->expired;
-        t[ECH_TOTAL_EXPIRED_VALUE] += expired_fx;
-        t[ECH_TOTAL_RETURNED] += a->returned;
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_ON_HAND_UNIT_DAYS], on_hand_days);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_ON_HAND_VALUE_DAYS], value_days_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_ORDERS], a->orders);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_HOLDING_COST], holding_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_ORDERING_COST], ordering_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_SHORTAGE_COST], shortage_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST], holding_fx + ordering_fx +
+                                                                    shortage_fx + premium_fx +
+                                                                    expired_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_SOURCING_PREMIUM], premium_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_CANCELLED], a->supplier_cancelled);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_DELAYED], a->supplier_delayed);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_ALT_ORDERED], a->alt_ordered);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_DISRUPTED_DAYS], a->disrupted_days);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_RECOVERY_DAYS], a->recovery_days);
+        /* Points, as recovery_days is per point. */
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_RECOVERIES], a->recoveries > 0);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPIRED], a->expired);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPIRED_VALUE], expired_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_RETURNED], a->returned);
         if (p->batched) {
-            t[ECH_TOTAL_BATCHED_UNIT_DAYS] += on_hand_days;
-            t[ECH_TOTAL_AGE_UNIT_DAYS] += a->age_days;
-            t[ECH_TOTAL_LIFE_UNIT_DAYS] += a->life_days;
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_BATCHED_UNIT_DAYS], on_hand_days);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_AGE_UNIT_DAYS], a->age_days);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_LIFE_UNIT_DAYS], a->life_days);
         }
     }
+    if (overflow)
+        return money_out_of_range(sc, p, 0, r, "costs summed over its locations", NAN, err);
     if (totals)
         for (int k = 0; k < ECH_TOTAL_COUNT; ++k)
-            totals[r * ECH_TOTAL_COUNT + k] += t[k];
+            if (ech_add_overflows(&totals[r * ECH_TOTAL_COUNT + k], t[k]))
+                return money_out_of_range(sc, p, 0, r, ech_total_info[k].name, (double)t[k], err);
+    return ECH_OK;
 }
 
 /* ------------------------------------------------------------------------------
@@ -1655,16 +1709,42 @@ static void trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state
  * One SKU
  * ------------------------------------------------------------------------------ */
 
-ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64_t rep_begin,
-                              int64_t rep_end, double *kpi_out, int64_t rep_stride,
-                              int64_t *totals_out, ech_error *err)
+/* Checks a request's targets before any replication runs. */
+static ech_status check_targets(const ech_scenario *sc, const sku_plan *p,
+                                const ech_eval_request *req, ech_error *err)
+{
+    if (!req->order_up_to)
+        return ECH_OK;
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t S = req->order_up_to[i];
+        int32_t s = req->reorder_point ? req->reorder_point[i] : S - 1;
+        if (S < 0 || S > ECH_MAX_UNITS || s < -1 || s >= S)
+            return ech_fail(err, ECH_ERR_INPUT,
+                            "SKU '%s' at '%s': targets S = %d, s = %d are not 0 <= S <= %.0f, "
+                            "-1 <= s < S", sc->cat.id[p->sku],
+                            sc->net.id[sc->sl.location[p->first + i]], S, s, ECH_MAX_UNITS);
+    }
+    return ECH_OK;
+}
+
+ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
+                               const ech_eval_out *out, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
+    int32_t sku = req->sku, variant = req->variant;
+    if (sku < 0 || sku >= sc->cat.n || variant < 0 || variant >= sc->n_variants ||
+        req->rep_begin < 0 || req->rep_end < req->rep_begin ||
+        req->rep_end > ECH_STREAM_SET_SIZE || req->stream_set >= (1u << 22))
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "internal error: an evaluation of SKU %d, variant %d, replications "
+                        "%lld..%lld of stream set %u is out of range", (int)sku, (int)variant,
+                        (long long)req->rep_begin, (long long)req->rep_end,
+                        (unsigned)req->stream_set);
     if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
         return ECH_OK; /* not stocked anywhere */
 
     /* The plan (demand tables above all) is the same for every variant: build it
-     * once per SKU, then set the variant's parts. */
+     * once per SKU, then set the variant's parts and the targets. */
     sku_plan *plan = &e->plan;
     sku_state *state = &e->state;
     ech_status st;
@@ -1682,22 +1762,33 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
         if (st != ECH_OK)
             return st;
     }
+    if ((st = check_targets(sc, plan, req, err)) != ECH_OK)
+        return st;
+    plan_set_targets(e, plan, req);
 
     int32_t warmup = sc->warmup_days;
     int32_t n_days = e->n_days;
     int32_t n_periods = e->n_periods;
     const uint16_t *period_of_day = e->period_of_day;
+    int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
 
-    const ech_trace *trace =
-        e->trace && e->trace->sku == sku && e->trace->variant == variant ? e->trace : NULL;
+    /* The trace follows its replication of the run's own streams, once. */
+    const ech_trace *trace = e->trace && e->trace->sku == sku && e->trace->variant == variant &&
+                                     req->stream_set == 0 &&
+                                     e->trace->replication >= req->rep_begin &&
+                                     e->trace->replication < req->rep_end
+                                 ? e->trace
+                                 : NULL;
     node_acc *before = trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before,
                                                "trace counters")
                              : NULL;
     if (trace)
         trace_header(trace->out);
+    /* Cold rooms count the run's replications only. */
+    ech_cold_rooms *cold = req->stream_set == 0 && plan->cold_ml > 0 ? e->cold : NULL;
 
-    for (int64_t rep = rep_begin; rep < rep_end; ++rep) {
-        state_reset(e, plan, state, rep);
+    for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
+        state_reset(e, plan, state, stream_base + rep);
         int tracing = trace && trace->replication == rep;
         if (warmup == 0)
             begin_measurement(plan, state);
@@ -1707,8 +1798,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
             if (plan->batched)
                 step_expire(plan, state, d);
             step_receive(plan, state, d);
-            if (plan->cold_ml > 0 && d >= warmup)
-                add_cold_occupancy(e->cold, plan, state, rep, d - warmup);
+            if (cold && d >= warmup)
+                add_cold_occupancy(cold, plan, state, rep, d - warmup);
             step_review(plan, state, d);
             step_ship(sc, plan, state, d);
             step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
@@ -1725,8 +1816,19 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
         st = check_conservation(sc, plan, state, rep, err);
         if (st != ECH_OK)
             return st;
-        record_replication(sc, plan, state, kpi_out, rep_stride, rep - rep_begin,
-                           totals_out ? totals_out : NULL);
+        st = record_replication(sc, plan, state, out->kpi, out->rep_stride, rep - req->rep_begin,
+                                out->totals, err);
+        if (st != ECH_OK)
+            return st;
     }
     return ECH_OK;
+}
+
+ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64_t rep_begin,
+                              int64_t rep_end, double *kpi_out, int64_t rep_stride,
+                              int64_t *totals_out, ech_error *err)
+{
+    ech_eval_request req = {sku, variant, rep_begin, rep_end, 0, NULL, NULL};
+    ech_eval_out out = {kpi_out, rep_stride, totals_out};
+    return ech_engine_evaluate(e, &req, &out, err);
 }

@@ -18,6 +18,7 @@
  * sell more of each item.
  */
 #include "echelon/generator.h"
+#include "echelon/table.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
 
@@ -428,16 +429,8 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
 
     ech_network *net = &sc->net;
     ech_network_free(net);
+    ech_table_alloc(&ech_network_table, net, n);
     net->n = n;
-    net->id = ech_xcalloc((size_t)n, sizeof(char *), "generated location ids");
-    net->name = ech_xcalloc((size_t)n, sizeof(char *), "generated location names");
-    net->kind = ech_xmalloc((size_t)n, "generated location kinds");
-    net->parent = ech_xmalloc((size_t)n * sizeof(int32_t), "generated location parents");
-    net->lead_time_days = ech_xmalloc((size_t)n * sizeof(int32_t), "generated lead times");
-    net->priority = ech_xmalloc((size_t)n * sizeof(int32_t), "generated priorities");
-    net->review_offset = ech_xmalloc((size_t)n * sizeof(int32_t), "generated review offsets");
-    net->cold_capacity_litres = ech_xmalloc((size_t)n * sizeof(double),
-                                            "generated cold-room capacities");
 
     name_set names;
     name_set_init(&names, net->name, n);
@@ -1192,12 +1185,6 @@ static void assign_sources(const ech_catalogue_gen *g, ech_scenario *sc)
 {
     ech_catalogue *cat = &sc->cat;
     const ech_sites *si = &sc->sites;
-    size_t un = (size_t)(cat->n > 0 ? cat->n : 1);
-    cat->site = ech_xmalloc(un * sizeof *cat->site, "SKU sites");
-    cat->alt_site = ech_xmalloc(un * sizeof *cat->alt_site, "SKU alternative sources");
-    cat->alt_rule = ech_xcalloc(un, sizeof *cat->alt_rule, "SKU alternative rules");
-    cat->alt_split = ech_xcalloc(un, sizeof *cat->alt_split, "SKU alternative splits");
-    cat->alt_premium = ech_xcalloc(un, sizeof *cat->alt_premium, "SKU alternative premiums");
     int32_t *pool = ech_xmalloc((size_t)(si->n > 0 ? si->n : 1) * sizeof *pool, "site pool");
     for (int32_t s = 0; s < cat->n; ++s) {
         ech_pcg32 rng;
@@ -1238,11 +1225,6 @@ static void assign_sources(const ech_catalogue_gen *g, ech_scenario *sc)
  * scenario's rules (NaN, -1). */
 static void assign_volumes(const ech_catalogue_gen *g, ech_catalogue *cat)
 {
-    size_t un = (size_t)(cat->n > 0 ? cat->n : 1);
-    cat->receipt_life_min = ech_xmalloc(un * sizeof *cat->receipt_life_min, "SKU receipt lives");
-    cat->receipt_life_max = ech_xmalloc(un * sizeof *cat->receipt_life_max, "SKU receipt lives");
-    cat->unit_volume_litres = ech_xmalloc(un * sizeof *cat->unit_volume_litres, "SKU unit volumes");
-    cat->cw_reserved_units = ech_xmalloc(un * sizeof *cat->cw_reserved_units, "SKU reserved units");
     for (int32_t s = 0; s < cat->n; ++s) {
         ech_pcg32 rng;
         ech_stream_init(&rng, g->seed, ECH_STREAM_GENERATOR, (uint64_t)s, GEN_SKU_VOLUME, 0);
@@ -1250,8 +1232,6 @@ static void assign_volumes(const ech_catalogue_gen *g, ech_catalogue *cat)
         double lo = cat->storage[s] == ECH_STORAGE_COLD ? 0.02 : 0.01;
         double litres = lo * pow(0.5 / lo, u);
         cat->unit_volume_litres[s] = round(litres * 1000.0) / 1000.0;
-        cat->receipt_life_min[s] = cat->receipt_life_max[s] = NAN;
-        cat->cw_reserved_units[s] = -1;
     }
 }
 
@@ -1319,20 +1299,8 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
         sc->segment[i] = ech_xstrdup(segment_names[i], "segment name");
 
     size_t un = (size_t)n;
+    ech_table_alloc(&ech_catalogue_table, cat, n);
     cat->n = n;
-    cat->id = ech_xcalloc(un, sizeof(char *), "SKU ids");
-    cat->name = ech_xcalloc(un, sizeof(char *), "SKU names");
-    cat->unit_cost = ech_xmalloc(un * sizeof(double), "SKU unit costs");
-    cat->unit_price = ech_xmalloc(un * sizeof(double), "SKU unit prices");
-    cat->pack_size = ech_xmalloc(un * sizeof(int32_t), "SKU pack sizes");
-    cat->supplier = ech_xmalloc(un * sizeof(int32_t), "SKU suppliers");
-    cat->shelf_life_days = ech_xmalloc(un * sizeof(int32_t), "SKU shelf lives");
-    cat->storage = ech_xmalloc(un, "SKU storage classes");
-    cat->handling = ech_xmalloc(un, "SKU handling classes");
-    cat->substitution = ech_xmalloc(un, "SKU substitution classes");
-    cat->segment = ech_xmalloc(un * sizeof(int32_t), "SKU segments");
-    cat->season_profile = ech_xmalloc(un * sizeof(int32_t), "SKU season profiles");
-    cat->trend_per_year = ech_xmalloc(un * sizeof(double), "SKU trends");
     sku_demand *dem = ech_xmalloc(un * sizeof *dem, "SKU demand models");
 
     /* Pass 1, in SKU order: attributes, then names, which must be made unique in a
@@ -1371,7 +1339,8 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
     int64_t rows = first[n];
 
     ech_skulocs *sl = &sc->sl;
-    ech_skulocs_alloc_rows(sl, rows);
+    ech_table_alloc(&ech_skuloc_table, sl, rows);
+    sl->n = rows;
 
 #pragma omp parallel
     {
@@ -1397,13 +1366,6 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
                 sl->demand_mean[x] = mean > 0.001 ? mean : 0.001;
                 sl->demand_var_ratio[x] = d->var_ratio;
                 sl->demand_zero_prob[x] = d->zero_prob;
-                sl->replay[x] = -1;
-                sl->policy[x] = ECH_POLICY_FROM_RULE;
-                sl->review_days[x] = -1;
-                sl->order_up_to[x] = -1;
-                sl->reorder_point[x] = -1;
-                sl->min_order_qty[x] = -1;
-                sl->start_on_hand[x] = -1;
             }
             /* Display stock: a share of the rows keep 1-3 units on the shelf, from
              * the SKU's own stream (the rows above are drawn without it). */

@@ -24,6 +24,7 @@
 #include "echelon/kpi.h"
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h" /* ech_scenario_resolved_text */
+#include "echelon/table.h"
 #include "echelon/version.h"
 
 #include <hdf5.h>
@@ -412,6 +413,41 @@ static void text_table(writer *w, hid_t loc, const char *name, char *const *s, i
     free(packed);
 }
 
+/* The HDF5 memory type of a table column. */
+static hid_t column_type(ech_col_type type)
+{
+    switch (type) {
+    case ECH_COL_U8: return H5T_NATIVE_UINT8;
+    case ECH_COL_I32: return H5T_NATIVE_INT32;
+    case ECH_COL_I64: return H5T_NATIVE_INT64;
+    case ECH_COL_U64: return H5T_NATIVE_UINT64;
+    default: return H5T_NATIVE_DOUBLE;
+    }
+}
+
+/* Every column of a small table (catalogue, network) that has a dataset name, as
+ * declared in scenario.h: written by rank 0 with its units, description and, for
+ * enumerations, the codes of its values. */
+static void table_columns(writer *w, hid_t g, const ech_table *t, const void *table, int64_t n,
+                          hid_t scale)
+{
+    for (int c = 0; c < t->n_columns; ++c) {
+        const ech_column *col = &t->column[c];
+        if (!col->h5)
+            continue;
+        const void *a = ech_table_array(t, table, c);
+        if (col->type == ECH_COL_TEXT) {
+            text_table(w, g, col->h5, (char *const *)a, n, scale, col->description);
+            continue;
+        }
+        char codes[512];
+        if (col->values)
+            ech_enum_codes(col->values, codes, sizeof codes);
+        small_table(w, g, col->h5, column_type(col->type), (hsize_t)n, a, scale, col->units,
+                    col->description, col->values ? codes : NULL);
+    }
+}
+
 /* 0, 1, ..., n-1 as int32 (for the sku, location, supplier and segment scales). */
 static int32_t *iota32(int64_t n)
 {
@@ -424,29 +460,6 @@ static int32_t *iota32(int64_t n)
 /* An input column the scenario may lack (a scenario built by an older loader or
  * in code): the array itself, or n copies of its default in *owned (freed by the
  * caller). */
-static const double *column_f64(const double *a, int64_t n, double fill, double **owned)
-{
-    *owned = NULL;
-    if (a)
-        return a;
-    *owned = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof **owned, "default column");
-    for (int64_t i = 0; i < n; ++i)
-        (*owned)[i] = fill;
-    return *owned;
-}
-
-static const int32_t *column_i32(const int32_t *a, int64_t n, int32_t fill, int32_t **owned)
-{
-    *owned = NULL;
-    if (a)
-        return a;
-    *owned = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof **owned, "default column");
-    for (int64_t i = 0; i < n; ++i)
-        (*owned)[i] = fill;
-    return *owned;
-}
-
-/* A dimension scale of the indices 0 .. n-1 (int32): sku, location, supplier, ... */
 static hid_t index_scale(writer *w, hid_t loc, const char *name, int64_t n,
                          const char *description)
 {
@@ -536,26 +549,6 @@ static char *join_names(char *const *names, int32_t n, const uint8_t *keep)
  * Root attributes
  * ------------------------------------------------------------------------------ */
 
-static const char *unmet_word(int v)
-{
-    return v == ECH_UNMET_LOST ? "lost" : v == ECH_UNMET_BACKORDER ? "backorder" : "unknown";
-}
-
-static const char *shortfall_word(int v)
-{
-    return v == ECH_SHORTFALL_BACKORDER ? "backorder" : v == ECH_SHORTFALL_CUT ? "cut" : "unknown";
-}
-
-static const char *allocation_word(int v)
-{
-    switch (v) {
-    case ECH_ALLOC_FAIR_SHARE: return "fair_share";
-    case ECH_ALLOC_PRIORITY: return "priority";
-    case ECH_ALLOC_ALPHABETICAL: return "alphabetical";
-    default: return "unknown";
-    }
-}
-
 /* The resolved scenario text, made on rank 0 and broadcast so every rank writes the
  * same attribute value (and only one rank pays for producing it). */
 static char *resolved_text_everywhere(writer *w)
@@ -594,7 +587,7 @@ static void variant_attributes(writer *w, hid_t obj, int32_t v, const char *pref
     attr_text(w, obj, PREFIXED("description"), var->description);
     attr_i32(w, obj, PREFIXED("variant_index"), v);
     attr_f64(w, obj, PREFIXED("lead_time_factor"), var->lead_time_factor);
-    attr_text(w, obj, PREFIXED("allocation"), allocation_word(var->allocation));
+    attr_text(w, obj, PREFIXED("allocation"), ech_enum_word(&ech_allocation_enum, var->allocation));
     attr_i32(w, obj, PREFIXED("alternative_sources"), var->use_alternatives ? 1 : 0);
     char *active = join_names(d->name, d->n, var->disruption_active);
     attr_text(w, obj, PREFIXED("active_disruptions"), active);
@@ -633,9 +626,9 @@ static void write_root(writer *w)
     attr_i32(w, root, "days", sc->days);
     attr_i32(w, root, "warmup_days", sc->warmup_days);
     attr_text(w, root, "start_date", date);
-    attr_text(w, root, "unmet_demand", unmet_word(sc->unmet_demand));
-    attr_text(w, root, "allocation", allocation_word(sc->variant[0].allocation));
-    attr_text(w, root, "internal_shortfall", shortfall_word(sc->internal_shortfall));
+    attr_text(w, root, "unmet_demand", ech_enum_word(&ech_unmet_enum, sc->unmet_demand));
+    attr_text(w, root, "allocation", ech_enum_word(&ech_allocation_enum, sc->variant[0].allocation));
+    attr_text(w, root, "internal_shortfall", ech_enum_word(&ech_shortfall_enum, sc->internal_shortfall));
     attr_i32(w, root, "n_ranks", info->n_ranks);
     attr_i32(w, root, "n_threads", info->n_threads);
     free(resolved);
@@ -657,71 +650,11 @@ static void write_catalogue(writer *w)
 {
     const ech_scenario *sc = w->sc;
     const ech_catalogue *cat = &sc->cat;
-    hsize_t n = (hsize_t)cat->n;
     hid_t g = group_create(w, w->file, "catalogue",
                            "the SKUs: one entry per SKU, indexed by the sku dimension");
 
     hid_t sku = index_scale(w, g, "sku", cat->n, "SKU index (the sku_index of /skuloc)");
-    text_table(w, g, "sku_id", cat->id, cat->n, sku, "SKU id as in the input");
-    text_table(w, g, "sku_name", cat->name, cat->n, sku, "SKU display name");
-    small_table(w, g, "unit_cost", H5T_NATIVE_DOUBLE, n, cat->unit_cost, sku, "currency/unit",
-                "cost per unit: valuation of stock and base of the holding cost", NULL);
-    small_table(w, g, "unit_price", H5T_NATIVE_DOUBLE, n, cat->unit_price, sku,
-                "currency/unit", "selling price per unit (lost margin = price - cost)", NULL);
-    small_table(w, g, "pack_size", H5T_NATIVE_INT32, n, cat->pack_size, sku, "unit",
-                "orders are rounded up to multiples of this", NULL);
-    small_table(w, g, "supplier_index", H5T_NATIVE_INT32, n, cat->supplier, sku, "1",
-                "index of the SKU's supplier into supplier_id", NULL);
-    small_table(w, g, "shelf_life_days", H5T_NATIVE_INT32, n, cat->shelf_life_days, sku, "day",
-                "days a received batch can be sold; 0: does not expire", NULL);
-    small_table(w, g, "storage_class", H5T_NATIVE_UINT8, n, cat->storage, sku, "1",
-                "storage class code", "0=ambient,1=cold");
-    small_table(w, g, "handling_class", H5T_NATIVE_UINT8, n, cat->handling, sku, "1",
-                "handling class code", "0=normal,1=controlled");
-    small_table(w, g, "substitution", H5T_NATIVE_UINT8, n, cat->substitution, sku, "1",
-                "substitutability code", "0=unique,1=generic");
-    small_table(w, g, "segment_index", H5T_NATIVE_INT32, n, cat->segment, sku, "1",
-                "index of the SKU's segment into segment_names", NULL);
-    small_table(w, g, "site_index", H5T_NATIVE_INT32, n, cat->site, sku, "1",
-                "index of the site the SKU is supplied from into /supply/site_id", NULL);
-    small_table(w, g, "alt_site_index", H5T_NATIVE_INT32, n, cat->alt_site, sku, "1",
-                "index of the alternative source into /supply/site_id; -1: none", NULL);
-    small_table(w, g, "alt_rule", H5T_NATIVE_UINT8, n, cat->alt_rule, sku, "1",
-                "when the alternative source is used: never, while the primary site is "
-                "disrupted (switch), or for a fixed share of every order (split)",
-                "0=none,1=switch,2=split");
-    small_table(w, g, "alt_split", H5T_NATIVE_DOUBLE, n, cat->alt_split, sku, "1",
-                "share of every order placed with the alternative source (alt_rule split)",
-                NULL);
-    small_table(w, g, "alt_premium", H5T_NATIVE_DOUBLE, n, cat->alt_premium, sku, "1",
-                "extra cost of a unit from the alternative source, as a fraction of unit_cost",
-                NULL);
-    double *own_volume, *own_life_min, *own_life_max;
-    int32_t *own_reserved;
-    small_table(w, g, "unit_volume_litres", H5T_NATIVE_DOUBLE, n,
-                column_f64(cat->unit_volume_litres, cat->n, 0.0, &own_volume), sku, "litre",
-                "cold-room volume of one unit (counted for cold-chain SKUs only, in whole "
-                "millilitres)",
-                NULL);
-    small_table(w, g, "receipt_life_min", H5T_NATIVE_DOUBLE, n,
-                column_f64(cat->receipt_life_min, cat->n, NAN, &own_life_min), sku, "1",
-                "smallest remaining share of shelf life at receipt from the supplier; NaN: "
-                "the scenario's expiry default",
-                NULL);
-    small_table(w, g, "receipt_life_max", H5T_NATIVE_DOUBLE, n,
-                column_f64(cat->receipt_life_max, cat->n, NAN, &own_life_max), sku, "1",
-                "largest remaining share of shelf life at receipt from the supplier; NaN: the "
-                "scenario's expiry default",
-                NULL);
-    small_table(w, g, "cw_reserved_units", H5T_NATIVE_INT32, n,
-                column_i32(cat->cw_reserved_units, cat->n, -1, &own_reserved), sku, "unit",
-                "central-warehouse stock reserved for other commitments; -1: the scenario's "
-                "reserve share",
-                NULL);
-    free(own_volume);
-    free(own_life_min);
-    free(own_life_max);
-    free(own_reserved);
+    table_columns(w, g, &ech_catalogue_table, cat, cat->n, sku);
     close_dataset(sku);
 
     hid_t sup = index_scale(w, g, "supplier", sc->suppliers.n,
@@ -740,31 +673,11 @@ static void write_catalogue(writer *w)
 static void write_network(writer *w)
 {
     const ech_network *net = &w->sc->net;
-    hsize_t n = (hsize_t)net->n;
     hid_t g = group_create(w, w->file, "network",
                            "the locations of the supply tree, indexed by the location dimension");
     hid_t loc = index_scale(w, g, "location", net->n,
                             "location index (the location_index of /skuloc)");
-    text_table(w, g, "location_id", net->id, net->n, loc, "location id as in the input");
-    text_table(w, g, "location_name", net->name, net->n, loc, "location display name");
-    small_table(w, g, "kind", H5T_NATIVE_UINT8, n, net->kind, loc, "1", "location kind code",
-                "0=cw,1=dc,2=retail");
-    small_table(w, g, "parent_index", H5T_NATIVE_INT32, n, net->parent, loc, "1",
-                "index of the supplying location; -1 at the root (supplied by suppliers)",
-                NULL);
-    small_table(w, g, "lead_time_days", H5T_NATIVE_INT32, n, net->lead_time_days, loc, "day",
-                "lead time of the lane parent -> location (0 at the root)", NULL);
-    small_table(w, g, "priority", H5T_NATIVE_INT32, n, net->priority, loc, "1",
-                "allocation priority: smaller is served first", NULL);
-    if (net->review_offset)
-        small_table(w, g, "review_offset", H5T_NATIVE_INT32, n, net->review_offset, loc, "day",
-                    "review phase: reviews on days t with (t - offset) mod review_days = 0",
-                    NULL);
-    double *own_capacity;
-    small_table(w, g, "cold_capacity_litres", H5T_NATIVE_DOUBLE, n,
-                column_f64(net->cold_capacity_litres, net->n, 0.0, &own_capacity), loc, "litre",
-                "cold-room volume of the location; 0: none declared", NULL);
-    free(own_capacity);
+    table_columns(w, g, &ech_network_table, net, net->n, loc);
     close_dataset(loc);
     close_group(g);
 }
@@ -996,52 +909,22 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
     close_dataset(d);
 }
 
-/* The columns that describe the skulocs themselves (the same in every variant): at
- * /skuloc only. */
-static void skuloc_identity(writer *w, hid_t g, const skuloc_scales *s)
+/* The declared columns of a per-skuloc table with a dataset name: the skulocs'
+ * own (/skuloc only) or a variant's resolved policy. */
+static void skuloc_columns(writer *w, hid_t g, const skuloc_scales *s, const ech_table *t,
+                           const void *table)
 {
-    const ech_skulocs *sl = &w->sc->sl;
-    skuloc_column(w, g, s, "sku_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->sku, "1",
-                  "index into /catalogue", NULL);
-    skuloc_column(w, g, s, "location_index", H5T_NATIVE_INT32, sizeof(int32_t), sl->location,
-                  "1", "index into /network", NULL);
-    skuloc_column(w, g, s, "parent_skuloc", H5T_NATIVE_INT64, sizeof(int64_t), sl->parent, "1",
-                  "skuloc of the same SKU at the parent location; -1 at the root", NULL);
-    skuloc_column(w, g, s, "demand_mean", H5T_NATIVE_DOUBLE, sizeof(double), sl->demand_mean,
-                  "unit/day",
-                  "mean daily customer demand averaged over a year, before trend (0 upstream)",
-                  NULL);
-    int32_t *own_display;
-    skuloc_column(w, g, s, "display_min", H5T_NATIVE_INT32, sizeof(int32_t),
-                  column_i32(sl->display_min, sl->n, 0, &own_display), "unit",
-                  "display stock: units that must stay presented, kept on top of the policy's "
-                  "s and S (0: none)",
-                  NULL);
-    free(own_display);
-    if (sl->expected_outflow)
-        skuloc_column(w, g, s, "expected_outflow", H5T_NATIVE_DOUBLE, sizeof(double),
-                      sl->expected_outflow, "unit/day",
-                      "expected daily outflow (own demand and every demand point below) "
-                      "over the measured days",
-                      NULL);
-}
-
-/* Variant v's resolved policy, one column per parameter. */
-static void skuloc_policy(writer *w, hid_t g, const skuloc_scales *s, int32_t v)
-{
-    const ech_variant *var = &w->sc->variant[v];
-    skuloc_column(w, g, s, "policy", H5T_NATIVE_UINT8, sizeof(uint8_t), var->policy, "1",
-                  "resolved inventory policy code", "0=base_stock,1=s_S");
-    skuloc_column(w, g, s, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), var->order_up_to,
-                  "unit", "resolved order-up-to level S", NULL);
-    skuloc_column(w, g, s, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
-                  var->reorder_point, "unit",
-                  "resolved reorder point s: order when the inventory position is <= s", NULL);
-    skuloc_column(w, g, s, "review_days", H5T_NATIVE_INT32, sizeof(int32_t), var->review_days,
-                  "day", "resolved review period R", NULL);
-    if (var->min_order_qty)
-        skuloc_column(w, g, s, "min_order_qty", H5T_NATIVE_INT32, sizeof(int32_t),
-                      var->min_order_qty, "unit", "minimum order quantity", NULL);
+    for (int c = 0; c < t->n_columns; ++c) {
+        const ech_column *col = &t->column[c];
+        if (!col->h5)
+            continue;
+        char codes[512];
+        if (col->values)
+            ech_enum_codes(col->values, codes, sizeof codes);
+        hid_t type = column_type(col->type);
+        skuloc_column(w, g, s, col->h5, type, H5Tget_size(type), ech_table_array(t, table, c),
+                      col->units, col->description, col->values ? codes : NULL);
+    }
 }
 
 /* The skuloc group of variant v in `parent`: the scales, the identity columns (the
@@ -1061,8 +944,8 @@ static void write_skuloc(writer *w, hid_t parent, int32_t v, const char *descrip
     skuloc_scales s;
     skuloc_scales_create(w, g, &s);
     if (v == 0)
-        skuloc_identity(w, g, &s);
-    skuloc_policy(w, g, &s, v);
+        skuloc_columns(w, g, &s, &ech_skuloc_table, &w->sc->sl);
+    skuloc_columns(w, g, &s, &ech_variant_policy_table, &w->sc->variant[v]);
 
     for (hsize_t k = 0; k < K; ++k) {
         const ech_field_info *kpi = &ech_kpi_info[k];
@@ -1641,27 +1524,13 @@ static const char *results_problem(const ech_scenario *sc, const ech_run_results
     return NULL;
 }
 
-/* What is missing from the scenario's supply model and variants, or NULL (the loader
- * and ech_scenario_default_variants fill all of it). */
+/* The writer needs a resolved scenario (ech_scenario_finalize makes the supply model
+ * and the variants complete, ech_policy_resolve the variants' policy numbers). */
 static const char *scenario_problem(const ech_scenario *sc)
 {
-    const ech_catalogue *cat = &sc->cat;
-    if (cat->n > 0 && (!cat->site || !cat->alt_site || !cat->alt_rule || !cat->alt_split ||
-                       !cat->alt_premium))
-        return "the catalogue has no sources (site, alt_site, ...)";
-    if (sc->suppliers.n > 0 && !sc->suppliers.reliability)
-        return "no supplier reliability";
-    if (sc->sites.n > 0 && (!sc->sites.supplier || !sc->sites.region || !sc->sites.lead_time))
-        return "incomplete sites";
-    if (sc->n_regions > 0 && !sc->region)
-        return "no region names";
-    for (int32_t v = 0; v < sc->n_variants; ++v) {
-        const ech_variant *var = &sc->variant[v];
-        if (!var->policy || !var->order_up_to || !var->reorder_point || !var->review_days)
-            return "a variant's policy is not resolved";
-        if (sc->disruptions.n > 0 && !var->disruption_active)
-            return "a variant does not say which disruptions are active";
-    }
+    for (int32_t v = 0; v < sc->n_variants; ++v)
+        if (!sc->variant[v].order_up_to)
+            return "a variant's policy is not resolved (ech_policy_resolve)";
     return NULL;
 }
 

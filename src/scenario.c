@@ -2,6 +2,7 @@
  * See include/echelon/scenario.h. */
 #include "echelon/scenario.h"
 #include "echelon/rng.h"
+#include "echelon/table.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -24,83 +25,27 @@ void ech_strings_free(char **s, int64_t n)
 
 void ech_network_free(ech_network *net)
 {
-    ech_strings_free(net->id, net->n);
-    ech_strings_free(net->name, net->n);
-    free(net->kind);
-    free(net->parent);
-    free(net->lead_time_days);
-    free(net->priority);
-    free(net->review_offset);
-    free(net->cold_capacity_litres);
-    free(net->topo);
-    free(net->topo_pos);
-    free(net->depth);
-    free(net->n_children);
-    free(net->name_rank);
-    free(net->priority_rank);
-    free(net->id_hash);
+    ech_table_free(&ech_network_table, net, net->n);
     memset(net, 0, sizeof *net);
 }
 
 void ech_catalogue_free(ech_catalogue *cat)
 {
-    ech_strings_free(cat->id, cat->n);
-    ech_strings_free(cat->name, cat->n);
-    free(cat->unit_cost);
-    free(cat->unit_price);
-    free(cat->pack_size);
-    free(cat->supplier);
-    free(cat->site);
-    free(cat->alt_site);
-    free(cat->alt_rule);
-    free(cat->alt_split);
-    free(cat->alt_premium);
-    free(cat->shelf_life_days);
-    free(cat->receipt_life_min);
-    free(cat->receipt_life_max);
-    free(cat->unit_volume_litres);
-    free(cat->cw_reserved_units);
-    free(cat->storage);
-    free(cat->handling);
-    free(cat->substitution);
-    free(cat->segment);
-    free(cat->season_profile);
-    free(cat->trend_per_year);
+    ech_table_free(&ech_catalogue_table, cat, cat->n);
     memset(cat, 0, sizeof *cat);
 }
 
 void ech_skulocs_free(ech_skulocs *t)
 {
-    free(t->sku);
-    free(t->location);
+    ech_table_free(&ech_skuloc_table, t, t->n);
     free(t->sku_begin);
-    free(t->parent);
-    free(t->demand_dist);
-    free(t->demand_mean);
-    free(t->demand_var_ratio);
-    free(t->demand_zero_prob);
-    free(t->replay);
-    free(t->policy);
-    free(t->review_days);
-    free(t->order_up_to);
-    free(t->reorder_point);
-    free(t->min_order_qty);
-    free(t->display_min);
-    free(t->start_on_hand);
-    free(t->expected_outflow);
+    free(t->source);
     memset(t, 0, sizeof *t);
 }
 
 void ech_variant_free_policy(ech_variant *v)
 {
-    free(v->policy);
-    free(v->review_days);
-    free(v->order_up_to);
-    free(v->reorder_point);
-    free(v->min_order_qty);
-    free(v->reserve);
-    v->policy = NULL;
-    v->review_days = v->order_up_to = v->reorder_point = v->min_order_qty = v->reserve = NULL;
+    ech_table_free(&ech_variant_policy_table, v, 0);
 }
 
 void ech_variant_free(ech_variant *v)
@@ -161,6 +106,13 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->open_orders.arrival_day);
     free(sc->open_orders.quantity);
     free(sc->replay.quantity);
+    ech_sources *src = &sc->sources;
+    free(src->locations_file);
+    free(src->skus_file);
+    free(src->assortment_file);
+    free(src->history_file);
+    free(src->on_hand_file);
+    free(src->open_orders_file);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -233,20 +185,8 @@ static ech_status finalize_network(ech_network *net, const char *path, ech_error
         return ech_fail_at(err, path, 0, "parent",
                            "every location has a parent: the supply tree has a cycle and no root");
 
-    free(net->depth);
-    free(net->n_children);
-    free(net->topo);
-    free(net->topo_pos);
-    free(net->name_rank);
-    free(net->priority_rank);
-    free(net->id_hash);
-    net->depth = ech_xmalloc((size_t)n * sizeof(int32_t), "location depths");
-    net->n_children = ech_xcalloc((size_t)n, sizeof(int32_t), "location child counts");
-    net->topo = ech_xmalloc((size_t)n * sizeof(int32_t), "topological order");
-    net->topo_pos = ech_xmalloc((size_t)n * sizeof(int32_t), "topological positions");
-    net->name_rank = ech_xmalloc((size_t)n * sizeof(int32_t), "name ranks");
-    net->priority_rank = ech_xmalloc((size_t)n * sizeof(int32_t), "priority ranks");
-    net->id_hash = ech_xmalloc((size_t)n * sizeof(uint64_t), "location id hashes");
+    /* The derived columns are allocated with the table (table.h). */
+    memset(net->n_children, 0, (size_t)n * sizeof *net->n_children);
 
     /* Depth by walking up; a walk longer than n means a cycle. */
     for (int32_t i = 0; i < n; ++i) {
@@ -324,31 +264,6 @@ static int cmp_topo_pos(const void *a, const void *b)
     int32_t pb = sort_net->topo_pos[*(const int32_t *)b];
     return (pa > pb) - (pa < pb);
 }
-
-void ech_skulocs_alloc_rows(ech_skulocs *t, int64_t n)
-{
-    size_t c = (size_t)(n > 0 ? n : 1);
-    t->n = n;
-    t->sku = ech_xmalloc(c * sizeof(int32_t), "skuloc SKUs");
-    t->location = ech_xmalloc(c * sizeof(int32_t), "skuloc locations");
-    t->demand_dist = ech_xmalloc(c, "skuloc demand kinds");
-    t->demand_mean = ech_xmalloc(c * sizeof(double), "skuloc demand means");
-    t->demand_var_ratio = ech_xmalloc(c * sizeof(double), "skuloc demand dispersion");
-    t->demand_zero_prob = ech_xmalloc(c * sizeof(double), "skuloc zero inflation");
-    t->replay = ech_xmalloc(c * sizeof(int32_t), "skuloc replay rows");
-    t->policy = ech_xmalloc(c, "skuloc policies");
-    t->review_days = ech_xmalloc(c * sizeof(int32_t), "skuloc review periods");
-    t->order_up_to = ech_xmalloc(c * sizeof(int32_t), "skuloc order-up-to levels");
-    t->reorder_point = ech_xmalloc(c * sizeof(int32_t), "skuloc reorder points");
-    t->min_order_qty = ech_xmalloc(c * sizeof(int32_t), "skuloc minimum orders");
-    t->start_on_hand = ech_xmalloc(c * sizeof(int32_t), "skuloc start stock");
-    /* Zero, the default, unless the caller sets it. */
-    t->display_min = ech_xcalloc(c, sizeof(int32_t), "skuloc display minimums");
-    t->sku_begin = NULL;
-    t->parent = NULL;
-    t->expected_outflow = NULL;
-}
-
 
 /* Rebuilds the skuloc table: rows sorted by (SKU, topological position), ancestors
  * of stocking locations added with default fields, parent links set. */
@@ -433,42 +348,21 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
                     int32_t p = net->parent[loc];
                     /* Parents come earlier in topological order, so their slot is set. */
                     out.parent[x] = p >= 0 ? slot_of[p] : -1;
-                    if (row_mark[loc] == s) {
-                        int64_t r = row_of[loc];
-                        out.demand_dist[x] = in->demand_dist[r];
-                        out.demand_mean[x] = in->demand_mean[r];
-                        out.demand_var_ratio[x] = in->demand_var_ratio[r];
-                        out.demand_zero_prob[x] = in->demand_zero_prob[r];
-                        out.replay[x] = in->replay ? in->replay[r] : -1;
-                        out.policy[x] = in->policy[r];
-                        out.review_days[x] = in->review_days[r];
-                        out.order_up_to[x] = in->order_up_to[r];
-                        out.reorder_point[x] = in->reorder_point[r];
-                        out.min_order_qty[x] = in->min_order_qty[r];
-                        out.start_on_hand[x] = in->start_on_hand[r];
-                        out.display_min[x] = in->display_min ? in->display_min[r] : 0;
-                    } else {
-                        out.demand_dist[x] = ECH_DEMAND_NONE;
-                        out.demand_mean[x] = 0.0;
-                        out.demand_var_ratio[x] = 1.0;
-                        out.demand_zero_prob[x] = 0.0;
-                        out.replay[x] = -1;
-                        out.policy[x] = ECH_POLICY_FROM_RULE;
-                        out.review_days[x] = -1;
-                        out.order_up_to[x] = -1;
-                        out.reorder_point[x] = -1;
-                        out.min_order_qty[x] = -1;
-                        out.start_on_hand[x] = -1;
-                        out.display_min[x] = 0;
-                    }
+                    /* Rows of the input keep their columns; ancestors the
+                     * input did not list take the defaults (no demand, targets
+                     * from the rules). */
+                    if (row_mark[loc] == s)
+                        ech_table_copy_row(&ech_skuloc_table, &out, x, in, row_of[loc]);
                 }
             }
             w += ng;
         }
         if (pass == 0) {
-            ech_skulocs_alloc_rows(&out, w);
+            ech_table_alloc(&ech_skuloc_table, &out, w);
+            out.n = w;
+            out.source = in->source;
+            in->source = NULL;
             out.sku_begin = ech_xmalloc(((size_t)n_sku + 1) * sizeof(int64_t), "SKU ranges");
-            out.parent = ech_xmalloc((size_t)(w > 0 ? w : 1) * sizeof(int64_t), "skuloc parents");
         }
         else
             out.sku_begin[n_sku] = w;
@@ -489,7 +383,8 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     for (int64_t x = 0; x < sl->n; ++x) {
         int64_t p = sl->parent[x];
         if (p >= 0 && sl->demand_dist[p] != ECH_DEMAND_NONE)
-            return ech_fail_at(err, path, 0, "assortment",
+            return ech_fail_at(err, sl->source ? sl->source : path, sl->source_line[p],
+                               "demand_mean",
                                "SKU '%s' has demand at '%s', which also supplies it to '%s': "
                                "demand can only arise at locations that supply no one",
                                sc->cat.id[sl->sku[x]], net->id[sl->location[p]],
@@ -498,7 +393,7 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     return ECH_OK;
 }
 
-static ech_lead_time copy_lead_time(const ech_lead_time *lt)
+ech_lead_time ech_lead_time_copy(const ech_lead_time *lt)
 {
     ech_lead_time c = *lt;
     if (lt->pmf) {
@@ -531,7 +426,7 @@ void ech_scenario_default_variants(ech_scenario *sc)
         for (int32_t i = 0; i < sup->n; ++i) {
             sites->id[i] = ech_xstrdup(sup->id[i], "site id");
             sites->supplier[i] = i;
-            sites->lead_time[i] = copy_lead_time(&sup->lead_time[i]);
+            sites->lead_time[i] = ech_lead_time_copy(&sup->lead_time[i]);
         }
     }
     if (!sites->id_hash && sites->n > 0) {
@@ -539,52 +434,12 @@ void ech_scenario_default_variants(ech_scenario *sc)
         for (int32_t i = 0; i < sites->n; ++i)
             sites->id_hash[i] = ech_hash_string(sites->id[i]);
     }
+    /* A SKU without a site (code-built scenarios) is made at its supplier's first. */
     ech_catalogue *cat = &sc->cat;
-    size_t nk = (size_t)(cat->n > 0 ? cat->n : 1);
-    if (!cat->site) {
-        cat->site = ech_xmalloc(nk * sizeof *cat->site, "SKU sites");
-        for (int32_t k = 0; k < cat->n; ++k)
-            cat->site[k] = -1;
-    }
-    for (int32_t k = 0; k < cat->n; ++k) {
-        /* Unset (< 0): the supplier's first site. */
+    for (int32_t k = 0; k < cat->n; ++k)
         for (int32_t i = 0; i < sites->n && cat->site[k] < 0; ++i)
             if (sites->supplier[i] == cat->supplier[k])
                 cat->site[k] = i;
-    }
-    if (!cat->alt_site) {
-        cat->alt_site = ech_xmalloc(nk * sizeof *cat->alt_site, "SKU alternative sources");
-        cat->alt_rule = ech_xcalloc(nk, sizeof *cat->alt_rule, "SKU alternative rules");
-        cat->alt_split = ech_xcalloc(nk, sizeof *cat->alt_split, "SKU alternative splits");
-        cat->alt_premium = ech_xcalloc(nk, sizeof *cat->alt_premium, "SKU alternative premiums");
-        for (int32_t k = 0; k < cat->n; ++k)
-            cat->alt_site[k] = -1;
-    }
-    /* Batches, cold rooms, reserved and display stock: the defaults for tables
-     * that loaders, generators or tests built without these columns. */
-    if (!cat->receipt_life_min || !cat->receipt_life_max) {
-        free(cat->receipt_life_min);
-        free(cat->receipt_life_max);
-        cat->receipt_life_min = ech_xmalloc(nk * sizeof *cat->receipt_life_min, "SKU receipt lives");
-        cat->receipt_life_max = ech_xmalloc(nk * sizeof *cat->receipt_life_max, "SKU receipt lives");
-        for (int32_t k = 0; k < cat->n; ++k)
-            cat->receipt_life_min[k] = cat->receipt_life_max[k] = NAN; /* the scenario's */
-    }
-    if (!cat->unit_volume_litres)
-        cat->unit_volume_litres = ech_xcalloc(nk, sizeof *cat->unit_volume_litres, "SKU unit volumes");
-    if (!cat->cw_reserved_units) {
-        cat->cw_reserved_units = ech_xmalloc(nk * sizeof *cat->cw_reserved_units,
-                                             "SKU reserved units");
-        for (int32_t k = 0; k < cat->n; ++k)
-            cat->cw_reserved_units[k] = -1; /* the scenario's reserve share */
-    }
-    if (!sc->net.cold_capacity_litres)
-        sc->net.cold_capacity_litres = ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1),
-                                                   sizeof *sc->net.cold_capacity_litres,
-                                                   "location cold-room capacities");
-    if (!sc->sl.display_min)
-        sc->sl.display_min = ech_xcalloc((size_t)(sc->sl.n > 0 ? sc->sl.n : 1),
-                                         sizeof *sc->sl.display_min, "skuloc display minimums");
     if (sc->n_variants == 0) {
         sc->n_variants = 1;
         sc->variant = ech_xcalloc(1, sizeof *sc->variant, "variants");

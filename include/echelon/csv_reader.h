@@ -120,6 +120,8 @@ ech_status ech_row_require(const ech_row *row, int column, ech_error *err);
 
 ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given,
                        ech_error *err);
+ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given,
+                         ech_error *err);
 ech_status ech_row_double(const ech_row *row, int column, double *out, int *given,
                           ech_error *err);
 

@@ -36,9 +36,51 @@ typedef struct ech_engine ech_engine;
 ech_engine *ech_engine_new(const ech_scenario *sc);
 void ech_engine_free(ech_engine *e);
 
-/* Simulates SKU `sku` under variant `variant` (sc->variant) for replications
- * [rep_begin, rep_end).  Calls for the variants of one SKU in a row share the
- * SKU's demand tables.
+/* Random numbers come in stream sets: set 0 holds the run's own replications, set s
+ * another independent family of the same replications (fresh numbers, to verify a
+ * decision on numbers it was not chosen on).  Replication r of set s draws from the
+ * streams of replication identity s x ECH_STREAM_SET_SIZE + r, for demand, supply,
+ * disruptions and shelf lives alike, so every SKU of set s sees the same
+ * disruption timelines, as in set 0. */
+#define ECH_STREAM_SET_SIZE ((int64_t)1 << 40)
+
+/* One evaluation: one SKU at all its locations under a variant, for replications
+ * [rep_begin, rep_end) of a stream set, with the variant's targets or given ones.
+ * No file is read or written: this is what a search (target tuning, contract sizing)
+ * calls many times, and what a run calls once per SKU and block of replications. */
+typedef struct ech_eval_request {
+    int32_t sku;
+    int32_t variant;
+    int64_t rep_begin, rep_end;
+    uint32_t stream_set;          /* 0: the run's streams */
+    /* Targets per node of the SKU (its skulocs in order, sl.sku_begin[sku] + i), or
+     * NULL for the variant's resolved ones.  With order_up_to given, reorder_point
+     * NULL means S - 1 (base stock); given, it must be below S.  A node's start stock
+     * (without a snapshot) is its order-up-to level, so it follows the targets. */
+    const int32_t *order_up_to;
+    const int32_t *reorder_point;
+} ech_eval_request;
+
+/* Where an evaluation puts its results. */
+typedef struct ech_eval_out {
+    /* KPI values: kpi[(i * ECH_KPI_COUNT + k) * rep_stride + (r - rep_begin)] for node
+     * i and replication r. */
+    double *kpi;
+    int64_t rep_stride;
+    /* May be NULL; else accumulates totals[(r - rep_begin) * ECH_TOTAL_COUNT + t]. */
+    int64_t *totals;
+} ech_eval_out;
+
+/* Simulates what `req` asks for.  Calls for the variants of one SKU in a row share
+ * the SKU's demand tables.  Returns ECH_OK; ECH_ERR_INPUT if the SKU's numbers
+ * overflow what the engine can count (costs beyond the totals' range); or
+ * ECH_ERR_RUNTIME if an invariant breaks (a bug) or a sampling table cannot be built
+ * from the SKU's parameters. */
+ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
+                               const ech_eval_out *out, ech_error *err);
+
+/* The run's own evaluation: SKU `sku` under variant `variant` (sc->variant) for
+ * replications [rep_begin, rep_end) of stream set 0, the variant's targets.
  *
  * kpi_out receives the KPI values of each of the SKU's skulocs (local index i =
  * skuloc - sc->sl.sku_begin[sku]) and replication r:

@@ -17,30 +17,8 @@
 extern "C" {
 #endif
 
-typedef struct ech_network_gen {
-    int32_t dcs;                   /* 0: pharmacies hang directly under the CW */
-    int32_t retail_per_dc;         /* pharmacies per DC (or under the CW when dcs == 0) */
-    int32_t dc_lead_time_days;     /* CW -> DC */
-    int32_t retail_lead_time_days; /* DC (or CW) -> pharmacy */
-    double cw_cold_capacity_litres;     /* cold-room volume of the CW (0: none declared) */
-    double dc_cold_capacity_litres;     /* of every DC */
-    double retail_cold_capacity_litres; /* of every pharmacy */
-} ech_network_gen;
-
-typedef struct ech_catalogue_gen {
-    int32_t skus;
-    uint64_t seed;
-    double fast_share;        /* share of SKUs that are fast movers (stocked nearly everywhere) */
-    double intermittent_share;/* share of SKUs with intermittent (zero-inflated) demand */
-    double cold_share;        /* share of cold-chain SKUs */
-    double controlled_share;  /* share of controlled substances */
-    double generic_share;     /* share of SKUs with generic substitutes */
-    double assortment_density;/* mean share of pharmacies stocking a typical SKU */
-    double alternative_share; /* share of generic SKUs with an alternative source */
-    double alternative_premium; /* their extra unit cost from it (fraction of unit cost) */
-    double display_share;     /* share of pharmacy assortment rows with a display minimum of
-                               * 1-3 units (0: none) */
-} ech_catalogue_gen;
+/* ech_network_gen and ech_catalogue_gen (the parameters) are declared in scenario.h:
+ * they are part of what a scenario says. */
 
 /* Defaults used for keys a scenario leaves out. */
 ech_network_gen ech_network_gen_defaults(void);

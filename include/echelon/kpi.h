@@ -156,8 +156,19 @@ typedef struct ech_field_info {
 extern const ech_field_info ech_kpi_info[ECH_KPI_COUNT];
 extern const ech_field_info ech_total_info[ECH_TOTAL_COUNT];
 
-/* Converts an amount of money to the fixed point of totals (round to nearest). */
+/* Money beyond this many currency units (in one SKU-location's replication, or in a
+ * total) does not fit the fixed point of totals; the engine refuses it as bad input. */
+#define ECH_MONEY_LIMIT 9.0e14
+
+/* Converts an amount of money (|amount| < ECH_MONEY_LIMIT) to the fixed point of
+ * totals (round to nearest). */
 int64_t ech_money_to_fixed(double amount);
+
+/* *acc += x; returns 1 (and leaves *acc wrapped) when the sum overflows. */
+static inline int ech_add_overflows(int64_t *acc, int64_t x)
+{
+    return __builtin_add_overflow(*acc, x, acc);
+}
 
 #ifdef __cplusplus
 }

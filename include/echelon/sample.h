@@ -17,6 +17,7 @@
 #define ECHELON_SAMPLE_H
 
 #include "echelon/arena.h"
+#include "echelon/enums.h"
 #include "echelon/rng.h"
 
 #include <stdint.h>
@@ -80,12 +81,7 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
 /* Continuous lead-time distributions, discretised to whole days by rounding to the
  * nearest day and truncated to [min_days, max_days] (the mass outside is moved to
  * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), computed with GSL's CDFs. */
-typedef enum ech_lead_time_dist {
-    ECH_LT_FIXED = 0,     /* always round(mean) */
-    ECH_LT_GAMMA = 1,     /* gamma with the given mean and sd */
-    ECH_LT_LOGNORMAL = 2, /* lognormal with the given mean and sd */
-    ECH_LT_EMPIRICAL = 3, /* observed values: a pmf over [min_days, max_days] (ech_dtable_from_pmf) */
-} ech_lead_time_dist;
+/* ech_lead_time_dist is declared in enums.h. */
 
 int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,
                          double mean, double sd, int32_t min_days, int32_t max_days);

@@ -23,6 +23,7 @@
 #ifndef ECHELON_SCENARIO_H
 #define ECHELON_SCENARIO_H
 
+#include "echelon/enums.h"
 #include "echelon/error.h"
 #include "echelon/sample.h"
 
@@ -33,89 +34,67 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------------
- * Enumerations (the numeric values are stored in output files: never renumber)
- * ------------------------------------------------------------------------------ */
-
-typedef enum ech_location_kind {
-    ECH_LOC_CW = 0,     /* central warehouse */
-    ECH_LOC_DC = 1,     /* regional distribution centre */
-    ECH_LOC_RETAIL = 2, /* pharmacy or hospital: where customer demand arises */
-    ECH_LOC_KIND_COUNT
-} ech_location_kind;
-
-typedef enum ech_unmet_demand {
-    ECH_UNMET_LOST = 0,      /* unmet customer demand is lost (default at pharmacies) */
-    ECH_UNMET_BACKORDER = 1, /* unmet customer demand waits and is served first later */
-} ech_unmet_demand;
-
-typedef enum ech_internal_shortfall {
-    ECH_SHORTFALL_BACKORDER = 0, /* what a parent cannot ship stays owed to the child */
-    ECH_SHORTFALL_CUT = 1,       /* what a parent cannot ship today is cancelled */
-} ech_internal_shortfall;
-
-typedef enum ech_allocation_rule {
-    ECH_ALLOC_FAIR_SHARE = 0,   /* in proportion to what each child is owed */
-    ECH_ALLOC_PRIORITY = 1,     /* children in order of location priority, then name */
-    ECH_ALLOC_ALPHABETICAL = 2, /* children in order of location name (baseline) */
-    ECH_ALLOC_LOST_MARGIN = 3,  /* unit by unit to the child whose expected lost sales
-                                 * over its coverage horizon drop most */
-    ECH_ALLOC_COUNT
-} ech_allocation_rule;
-
-typedef enum ech_demand_dist {
-    ECH_DEMAND_NONE = 0,    /* not a demand point (an upstream location) */
-    ECH_DEMAND_POISSON = 1,
-    ECH_DEMAND_NEGBIN = 2,  /* over-dispersed: variance = var_ratio * mean */
-    ECH_DEMAND_REPLAY = 3,  /* replayed from a history file, the same in every replication */
-} ech_demand_dist;
-
-typedef enum ech_policy_kind {
-    ECH_POLICY_BASE_STOCK = 0, /* order up to S on review days (s = S - 1) */
-    ECH_POLICY_S_S = 1,        /* (s, S): if position <= s, order up to S */
-} ech_policy_kind;
-
-/* In a skuloc's policy field before ech_policy_resolve: use the location kind's rule. */
-#define ECH_POLICY_FROM_RULE 0xff
-
-typedef enum ech_target_rule {
-    ECH_TARGET_SERVICE_LEVEL = 0, /* S from the demand quantile over lead time + review period */
-    ECH_TARGET_COVER_DAYS = 1,    /* S = mean daily demand x cover days */
-    ECH_TARGET_FIXED = 2,         /* S and s given as numbers */
-} ech_target_rule;
-
-typedef enum ech_storage_class { ECH_STORAGE_AMBIENT = 0, ECH_STORAGE_COLD = 1 } ech_storage_class;
-typedef enum ech_handling_class { ECH_HANDLING_NORMAL = 0, ECH_HANDLING_CONTROLLED = 1 } ech_handling_class;
-typedef enum ech_substitution { ECH_SUBST_UNIQUE = 0, ECH_SUBST_GENERIC = 1 } ech_substitution;
-
-typedef enum ech_start_stock {
-    ECH_START_TARGET = 0,   /* every skuloc starts at its order-up-to level, nothing in transit */
-    ECH_START_SNAPSHOT = 1, /* on hand and open orders from an ERP extract */
-} ech_start_stock;
-
-/* ------------------------------------------------------------------------------
  * Tables
  * ------------------------------------------------------------------------------ */
 
+/* Limits of input values: beyond them a number is a typing error (or would overflow
+ * the engine's 32-bit unit counts), and the loaders say so. */
+#define ECH_MAX_LANE_DAYS 3650      /* lead times, review periods and phases */
+#define ECH_MAX_SHELF_DAYS 36500
+#define ECH_MAX_UNITS 1e8           /* targets, reserves, snapshots and other unit counts */
+#define ECH_MAX_DEMAND 1e5          /* mean units a day at one SKU-location */
+#define ECH_MAX_UNIT_MONEY 1e8      /* currency per unit */
+
+/* Each table's columns, declared once (table.h explains what is made from them):
+ *   C(field, TYPE, input, h5, flags, default, lo, hi, values, units, description)
+ * TYPE: NONE TEXT U8 I32 I64 U64 F64; input: the CSV column and inline key (0: not
+ * an input); h5: the results file's dataset (0: not written); flags: ECH_COL_*;
+ * lo, hi: the range a given value must lie in; values: an ech_enum for words. */
+#define ECH_NETWORK_COLUMNS(C)                                                            \
+    C(id, TEXT, "id", "location_id", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0, 0, 0, 0, "",  \
+      "location id as in the input")                                             \
+    C(name, TEXT, "name", "location_name", ECH_COL_CUSTOM, 0, 0, 0, 0, "",                \
+      "location display name")    \
+    C(kind, U8, "kind", "kind", ECH_COL_REQUIRED, 0, 0, ECH_LOC_KIND_COUNT - 1,          \
+      &ech_location_kind_enum, "1", "location kind code")                                 \
+    C(parent, I32, "parent", "parent_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",            \
+      "index of the supplying location; -1 at the root (supplied by suppliers)")          \
+    C(lead_time_days, I32, "lead_time_days", "lead_time_days", ECH_COL_CUSTOM, 0, 0,      \
+      ECH_MAX_LANE_DAYS, 0, "day", "lead time of the lane parent -> location (0 at the root)") \
+    C(priority, I32, "priority", "priority", 0, 0, -1e9, 1e9, 0, "1",                     \
+      "allocation priority: smaller is served first")                                     \
+    C(review_offset, I32, "review_offset", "review_offset", 0, 0, 0, ECH_MAX_LANE_DAYS, 0, \
+      "day", "review phase: reviews on days t with (t - offset) mod review_days = 0")      \
+    C(cold_capacity_litres, F64, "cold_capacity_litres", "cold_capacity_litres", 0, 0, 0, \
+      1e9, 0, "litre", "cold-room volume of the location; 0: none declared")              \
+    C(topo, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                                  \
+      "locations in topological order (parents first)")                                  \
+    C(topo_pos, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1", "inverse of topo")           \
+    C(depth, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1", "edges from the root")          \
+    C(n_children, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                            \
+      "children in the network (not per SKU)")                                           \
+    C(name_rank, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                             \
+      "position of the location in (name, id) order")                                    \
+    C(priority_rank, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                         \
+      "position in (priority, name, id) order")                                          \
+    C(id_hash, U64, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                               \
+      "hash of the id: keys the location's random streams")
+
+#define ECH_COLUMN_FIELD(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    ECH_FIELD_##type(field)
+#define ECH_FIELD_NONE(f)
+#define ECH_FIELD_TEXT(f) char **f;
+#define ECH_FIELD_U8(f) uint8_t *f;
+#define ECH_FIELD_I32(f) int32_t *f;
+#define ECH_FIELD_I64(f) int64_t *f;
+#define ECH_FIELD_U64(f) uint64_t *f;
+#define ECH_FIELD_F64(f) double *f;
+
+/* The locations of the supply tree. */
 typedef struct ech_network {
     int32_t n;
-    char **id;               /* unique, as in the input */
-    char **name;             /* display name; alphabetical allocation sorts by it */
-    uint8_t *kind;           /* ech_location_kind */
-    int32_t *parent;         /* supplying location, -1 for the root */
-    int32_t *lead_time_days; /* lane lead time parent -> location (>= 0); 0 at the root */
-    int32_t *priority;       /* allocation priority: smaller is served first */
-    int32_t *review_offset;  /* review phase: location reviews on days t with (t - offset) % R == 0 */
-    double *cold_capacity_litres; /* cold-room volume; 0: none declared */
-
-    /* Derived by ech_scenario_finalize. */
-    int32_t root;
-    int32_t *topo;           /* locations in topological order (parents first), n entries */
-    int32_t *topo_pos;       /* inverse of topo */
-    int32_t *depth;          /* root = 0 */
-    int32_t *n_children;     /* children in the network (not per SKU) */
-    int32_t *name_rank;      /* position of the location in (name, id) order */
-    int32_t *priority_rank;  /* position in (priority, name, id) order */
-    uint64_t *id_hash;       /* ech_hash_string(id): keys the location's random streams */
+    ECH_NETWORK_COLUMNS(ECH_COLUMN_FIELD)
+    int32_t root;            /* derived by ech_scenario_finalize */
 } ech_network;
 
 typedef struct ech_lead_time {
@@ -126,10 +105,6 @@ typedef struct ech_lead_time {
                               * the table that holds this record); NULL otherwise */
 } ech_lead_time;
 
-typedef enum ech_supply_shortfall {
-    ECH_SUPPLY_BACKORDER = 0, /* what a supplier does not deliver stays owed and ships later */
-    ECH_SUPPLY_CANCEL = 1,    /* what a supplier does not deliver is cancelled */
-} ech_supply_shortfall;
 
 /* How a supplier fails to deliver what was ordered, shipment by shipment. */
 typedef struct ech_reliability {
@@ -161,17 +136,7 @@ typedef struct ech_sites {
     uint64_t *id_hash;        /* keys per-site disruption streams */
 } ech_sites;
 
-typedef enum ech_disruption_kind {
-    ECH_DISRUPT_MARKOV = 0,   /* alternating up and down spells, geometric in days */
-    ECH_DISRUPT_SCRIPTED = 1, /* down over fixed scenario days [from_day, to_day) */
-} ech_disruption_kind;
 
-typedef enum ech_disruption_scope {
-    ECH_SCOPE_SITE = 0,      /* one site */
-    ECH_SCOPE_SUPPLIER = 1,  /* every site of one supplier, together */
-    ECH_SCOPE_REGION = 2,    /* every site in one region, together (a correlated event) */
-    ECH_SCOPE_EACH_SITE = 3, /* every site, each with its own independent timeline */
-} ech_disruption_scope;
 
 /* Disruption processes.  A disruption's timeline in a replication is a function of
  * (seed, its key, replication, and for each_site the site's id hash) alone, so every
@@ -190,77 +155,123 @@ typedef struct ech_disruptions {
     uint64_t *key;            /* ech_hash_string(name): keys the random streams */
 } ech_disruptions;
 
-typedef enum ech_alt_rule {
-    ECH_ALT_NONE = 0,         /* no alternative source (unique drugs) */
-    ECH_ALT_SWITCH = 1,       /* order from the alternative while the primary site is down */
-    ECH_ALT_SPLIT = 2,        /* a fixed share of every order goes to the alternative */
-} ech_alt_rule;
 
 
+#define ECH_CATALOGUE_COLUMNS(C)                                                          \
+    C(id, TEXT, "id", "sku_id", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0, 0, 0, 0, "",        \
+      "SKU id as in the input")                                                  \
+    C(name, TEXT, "name", "sku_name", ECH_COL_CUSTOM, 0, 0, 0, 0, "",                     \
+      "SKU display name")                                               \
+    C(unit_cost, F64, "unit_cost", "unit_cost", ECH_COL_REQUIRED | ECH_COL_LO_OPEN, 0, 0, \
+      ECH_MAX_UNIT_MONEY, 0, "currency/unit",                                            \
+      "cost per unit: valuation of stock and base of the holding cost")                   \
+    C(unit_price, F64, "unit_price", "unit_price", ECH_COL_REQUIRED, 0, 0,                \
+      ECH_MAX_UNIT_MONEY, 0, "currency/unit",                                            \
+      "selling price per unit (lost margin = price - cost)")                              \
+    C(pack_size, I32, "pack_size", "pack_size", 0, 1, 1, 1e6, 0, "unit",                  \
+      "orders are rounded up to multiples of this")                                       \
+    C(supplier, I32, "supplier", "supplier_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",      \
+      "index of the SKU's supplier into supplier_id")                                     \
+    C(site, I32, "site", "site_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",                  \
+      "index of the site the SKU is supplied from into /supply/site_id")                 \
+    C(alt_supplier, NONE, "alt_supplier", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "",              \
+      "alternative source given as a supplier (its first site)")                         \
+    C(alt_site, I32, "alt_site", "alt_site_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",      \
+      "index of the alternative source into /supply/site_id; -1: none")                  \
+    C(alt_rule, U8, "alt_rule", "alt_rule", ECH_COL_CUSTOM, ECH_ALT_NONE, 0,              \
+      ECH_ALT_COUNT - 1, &ech_alt_rule_enum, "1",                                         \
+      "when the alternative source is used: never, while the primary site is disrupted " \
+      "(switch), or for a fixed share of every order (split)")                           \
+    C(alt_split, F64, "alt_split", "alt_split", ECH_COL_CUSTOM | ECH_COL_LO_OPEN |        \
+      ECH_COL_HI_OPEN, 0, 0, 1, 0, "1",                                                   \
+      "share of every order placed with the alternative source (alt_rule split)")         \
+    C(alt_premium, F64, "alt_premium", "alt_premium", ECH_COL_CUSTOM, 0, 0, 100, 0, "1",  \
+      "extra cost of a unit from the alternative source, as a fraction of unit_cost")     \
+    C(shelf_life_days, I32, "shelf_life_days", "shelf_life_days", 0, 0, 0,                \
+      ECH_MAX_SHELF_DAYS, 0, "day", "days a received batch can be sold; 0: does not expire") \
+    C(receipt_life_min, F64, "receipt_life_min", "receipt_life_min", ECH_COL_CUSTOM |      \
+      ECH_COL_LO_OPEN, NAN, 0, 1, 0, "1",                                                 \
+      "smallest remaining share of shelf life at receipt from the supplier; NaN: the "    \
+      "scenario's expiry default")                                                        \
+    C(receipt_life_max, F64, "receipt_life_max", "receipt_life_max", ECH_COL_CUSTOM |      \
+      ECH_COL_LO_OPEN, NAN, 0, 1, 0, "1",                                                 \
+      "largest remaining share of shelf life at receipt from the supplier; NaN: the "     \
+      "scenario's expiry default")                                                        \
+    C(unit_volume_litres, F64, "unit_volume_litres", "unit_volume_litres", 0, 0, 0, 1e4,  \
+      0, "litre",                                                                         \
+      "cold-room volume of one unit (counted for cold-chain SKUs only, in whole "         \
+      "millilitres)")                                                                     \
+    C(cw_reserved_units, I32, "cw_reserved_units", "cw_reserved_units", 0, -1, 0,         \
+      ECH_MAX_UNITS, 0, "unit",                                                           \
+      "central-warehouse stock reserved for other commitments; -1: the scenario's "       \
+      "reserve share")                                                                    \
+    C(storage, U8, "storage", "storage_class", 0, ECH_STORAGE_AMBIENT, 0,                 \
+      ECH_STORAGE_COUNT - 1, &ech_storage_enum, "1", "storage class code")               \
+    C(handling, U8, "handling", "handling_class", 0, ECH_HANDLING_NORMAL, 0,              \
+      ECH_HANDLING_COUNT - 1, &ech_handling_enum, "1", "handling class code")            \
+    C(substitution, U8, "substitution", "substitution", 0, ECH_SUBST_UNIQUE, 0,           \
+      ECH_SUBST_COUNT - 1, &ech_substitution_enum, "1", "substitutability code")         \
+    C(segment, I32, "segment", "segment_index", ECH_COL_CUSTOM, 0, 0, 0, 0, "1",          \
+      "index of the SKU's segment into segment_names")                                    \
+    C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
+      "index of the SKU's season profile (0: flat)")                                      \
+    C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, 0, -1, 10, 0, "1/year",  \
+      "demand growth rate: demand x (1 + trend x years since day 0)")
+
+/* The SKUs. */
 typedef struct ech_catalogue {
     int32_t n;
-    char **id;
-    char **name;
-    double *unit_cost;        /* currency per unit (valuation, holding cost) */
-    double *unit_price;       /* currency per unit (lost margin = price - cost) */
-    int32_t *pack_size;       /* orders are rounded up to multiples of this (units) */
-    int32_t *supplier;        /* index into suppliers (the supplier of `site`) */
-    int32_t *site;            /* index into sites: where the SKU is made */
-    int32_t *alt_site;        /* alternative source (generics), -1 for none */
-    uint8_t *alt_rule;        /* ech_alt_rule */
-    double *alt_split;        /* ECH_ALT_SPLIT: share of each order to the alternative */
-    double *alt_premium;      /* extra cost of a unit from the alternative, as a fraction
-                               * of unit cost */
-    int32_t *shelf_life_days; /* 0: does not expire */
-    /* Remaining shelf life at receipt from the supplier: uniform between these
-     * fractions of shelf_life_days (0 < min <= max <= 1); NaN: the scenario's
-     * ech_expiry_rules defaults. */
-    double *receipt_life_min, *receipt_life_max;
-    double *unit_volume_litres; /* cold-room volume of one unit (cold-chain SKUs) */
-    int32_t *cw_reserved_units; /* central-warehouse stock reserved for other commitments;
-                                 * -1: the scenario's reserve share */
-    uint8_t *storage;         /* ech_storage_class */
-    uint8_t *handling;        /* ech_handling_class */
-    uint8_t *substitution;    /* ech_substitution */
-    int32_t *segment;         /* index into scenario segment names */
-    int32_t *season_profile;  /* index into season profiles (0 = flat) */
-    double *trend_per_year;   /* demand growth rate: factor (1 + trend * years since day 0) */
+    ECH_CATALOGUE_COLUMNS(ECH_COLUMN_FIELD)
 } ech_catalogue;
+
+/* The SKU-locations.  Columns that may be left to a rule hold -1 (policy:
+ * ECH_POLICY_FROM_RULE) when the input gives no value; ech_policy_resolve puts the
+ * numbers each variant simulates into ech_variant. */
+#define ECH_SKULOC_COLUMNS(C)                                                             \
+    C(sku, I32, "sku", "sku_index", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0, 0, 0, 0, "1",   \
+      "index into /catalogue")                                                            \
+    C(location, I32, "location", "location_index", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0,  \
+      0, 0, 0, "1", "index into /network")                                                \
+    C(parent, I64, 0, "parent_skuloc", ECH_COL_DERIVED, -1, 0, 0, 0, "1",                 \
+      "skuloc of the same SKU at the parent location; -1 at the root")                   \
+    C(demand_mean, F64, "demand_mean", "demand_mean", ECH_COL_CUSTOM, 0, 0,              \
+      ECH_MAX_DEMAND, 0, "unit/day",                                                      \
+      "mean daily customer demand averaged over a year, before trend (0 upstream)")       \
+    C(demand_dist, U8, "demand_dist", 0, ECH_COL_CUSTOM, ECH_DEMAND_NONE, 1, 2,           \
+      &ech_demand_dist_enum, "1", "distribution of daily demand")                         \
+    C(demand_var_ratio, F64, "demand_var_ratio", 0, ECH_COL_CUSTOM, 1, 1, 1000, 0, "1",   \
+      "variance / mean of daily demand (negbin > 1)")                                     \
+    C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM | ECH_COL_HI_OPEN, 0,  \
+      0, 1, 0, "1", "extra zeros for intermittent items")                                 \
+    C(policy, U8, "policy", 0, 0, ECH_POLICY_FROM_RULE, 0,                   \
+      ECH_POLICY_COUNT - 1, &ech_policy_enum, "1", "policy; default: the location kind's rule") \
+    C(review_days, I32, "review_days", 0, 0, -1, 1, ECH_MAX_LANE_DAYS, 0, "day",          \
+      "review period R; default: the rule's")                                             \
+    C(order_up_to, I32, "order_up_to", 0, ECH_COL_CUSTOM, -1, 0, ECH_MAX_UNITS, 0, "unit", \
+      "order-up-to level S; default: the rule's")                                         \
+    C(reorder_point, I32, "reorder_point", 0, ECH_COL_CUSTOM, -1, -1, ECH_MAX_UNITS, 0,   \
+      "unit", "reorder point s (order when the position is at or below it); default: the rule's") \
+    C(min_order_qty, I32, "min_order_qty", 0, 0, -1, 0, ECH_MAX_UNITS, 0, "unit",         \
+      "minimum order quantity; default: the rule's")                                      \
+    C(display_min, I32, "display_min", "display_min", 0, 0, 0, ECH_MAX_UNITS, 0, "unit",  \
+      "display stock: units that must stay presented, kept on top of the policy's s and S " \
+      "(0: none)")                                                                        \
+    C(replay, I32, 0, 0, 0, -1, 0, 0, 0, "1",                                             \
+      "row of the replayed demand history; -1: not replayed")                            \
+    C(start_on_hand, I32, 0, 0, 0, -1, 0, 0, 0, "unit",                                   \
+      "stock on hand at the start (snapshot); -1: the order-up-to level")                \
+    C(source_line, I64, 0, 0, 0, 0, 0, 0, 0, "1",                                         \
+      "line of the input row (0: an ancestor the loader added), for messages")           \
+    C(expected_outflow, F64, 0, "expected_outflow", ECH_COL_DERIVED, 0, 0, 0, 0,          \
+      "unit/day",                                                                         \
+      "expected daily outflow (own demand and every demand point below) over the "        \
+      "measured days")
 
 typedef struct ech_skulocs {
     int64_t n;
-    int32_t *sku;
-    int32_t *location;
+    ECH_SKULOC_COLUMNS(ECH_COLUMN_FIELD)
     int64_t *sku_begin;       /* n_skus + 1 entries: SKU k owns [sku_begin[k], sku_begin[k+1]) */
-    int64_t *parent;          /* skuloc of the parent location for the same SKU, -1 at the root */
-
-    /* Demand: only at leaves of the SKU's tree. */
-    uint8_t *demand_dist;     /* ech_demand_dist */
-    double *demand_mean;      /* units/day averaged over a year, before trend */
-    double *demand_var_ratio; /* negbin variance / mean (> 1) */
-    double *demand_zero_prob; /* extra zeros for intermittent items, [0, 1) */
-    int32_t *replay;          /* row in scenario->replay, -1 if not replayed */
-
-    /* Policy as given in the input: -1 (ECH_POLICY_FROM_RULE for the policy kind)
-     * means "from the location kind's rule".  The values each variant simulates are
-     * resolved into ech_variant by ech_policy_resolve. */
-    uint8_t *policy;          /* ech_policy_kind */
-    int32_t *review_days;     /* review period R >= 1 */
-    int32_t *order_up_to;     /* S >= 0 */
-    int32_t *reorder_point;   /* s, -1 <= s < S */
-    int32_t *min_order_qty;   /* MOQ >= 0, units */
-
-    /* Display stock (parapharmacy shelves): units that must stay presented; the
-     * ordering policy keeps them on top of its s and S.  0: none. */
-    int32_t *display_min;
-
-    /* Start.  -1: start at the order-up-to level. */
-    int32_t *start_on_hand;
-
-    /* Derived by ech_policy_resolve: expected daily outflow (own demand plus the
-     * demand of every leaf below) averaged over the measured days; used for days of
-     * supply and for service-level targets. */
-    double *expected_outflow;
+    char *source;             /* the file the assortment rows came from (for messages) */
 } ech_skulocs;
 
 /* Open orders at the start (snapshot start), sorted by skuloc then arrival day. */
@@ -336,6 +347,22 @@ typedef struct ech_output_options {
     int keep_replications;     /* also write every replication's value per skuloc */
 } ech_output_options;
 
+/* The policy numbers a variant simulates, one row per skuloc (ech_policy_resolve). */
+#define ECH_VARIANT_POLICY_COLUMNS(C)                                                     \
+    C(policy, U8, 0, "policy", ECH_COL_DERIVED, ECH_POLICY_BASE_STOCK, 0, 0,              \
+      &ech_policy_enum, "1", "resolved inventory policy code")                            \
+    C(order_up_to, I32, 0, "order_up_to", ECH_COL_DERIVED, 0, 0, 0, 0, "unit",            \
+      "resolved order-up-to level S")                                                     \
+    C(reorder_point, I32, 0, "reorder_point", ECH_COL_DERIVED, 0, 0, 0, 0, "unit",        \
+      "resolved reorder point s: order when the inventory position is <= s")             \
+    C(review_days, I32, 0, "review_days", ECH_COL_DERIVED, 1, 0, 0, 0, "day",             \
+      "resolved review period R")                                                         \
+    C(min_order_qty, I32, 0, "min_order_qty", ECH_COL_DERIVED, 0, 0, 0, 0, "unit",        \
+      "minimum order quantity")                                                           \
+    C(reserve, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "unit",                            \
+      "units the location holds back from its children: the central warehouse's "        \
+      "reserve, 0 elsewhere")
+
 /* A what-if variant of the scenario.  All variants of a run share the catalogue,
  * network, demand and random streams (common random numbers), so differences
  * between them are due to the variant, not to noise.  Variant 0 is the baseline. */
@@ -349,14 +376,52 @@ typedef struct ech_variant {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
 
     /* Resolved by ech_policy_resolve, one entry per skuloc. */
-    uint8_t *policy;            /* ech_policy_kind */
-    int32_t *review_days;
-    int32_t *order_up_to;
-    int32_t *reorder_point;
-    int32_t *min_order_qty;
-    int32_t *reserve;           /* units the location holds back from its children: the
-                                 * central warehouse's reserve, 0 elsewhere */
+    ECH_VARIANT_POLICY_COLUMNS(ECH_COLUMN_FIELD)
 } ech_variant;
+
+/* Parameters of the generated network and catalogue (generator.h). */
+typedef struct ech_network_gen {
+    int32_t dcs;                   /* 0: pharmacies hang directly under the CW */
+    int32_t retail_per_dc;         /* pharmacies per DC (or under the CW when dcs == 0) */
+    int32_t dc_lead_time_days;     /* CW -> DC */
+    int32_t retail_lead_time_days; /* DC (or CW) -> pharmacy */
+    double cw_cold_capacity_litres;     /* cold-room volume of the CW (0: none declared) */
+    double dc_cold_capacity_litres;     /* of every DC */
+    double retail_cold_capacity_litres; /* of every pharmacy */
+} ech_network_gen;
+
+typedef struct ech_catalogue_gen {
+    int32_t skus;
+    uint64_t seed;
+    double fast_share;        /* share of SKUs that are fast movers (stocked nearly everywhere) */
+    double intermittent_share;/* share of SKUs with intermittent (zero-inflated) demand */
+    double cold_share;        /* share of cold-chain SKUs */
+    double controlled_share;  /* share of controlled substances */
+    double generic_share;     /* share of SKUs with generic substitutes */
+    double assortment_density;/* mean share of pharmacies stocking a typical SKU */
+    double alternative_share; /* share of generic SKUs with an alternative source */
+    double alternative_premium; /* their extra unit cost from it (fraction of unit cost) */
+    double display_share;     /* share of pharmacy assortment rows with a display minimum of
+                               * 1-3 units (0: none) */
+} ech_catalogue_gen;
+
+/* Where the tables came from, as the scenario file names them (for the resolved
+ * text); NULL and 0 when not given or when the scenario was built in code. */
+typedef enum ech_table_source {
+    ECH_FROM_CODE = 0,
+    ECH_FROM_FILE = 1,
+    ECH_FROM_INLINE = 2,
+    ECH_FROM_GENERATOR = 3,
+} ech_table_source;
+
+typedef struct ech_sources {
+    uint8_t network, catalogue;      /* ech_table_source */
+    char *locations_file;            /* as written in the scenario */
+    char *skus_file, *assortment_file;
+    char *history_file, *on_hand_file, *open_orders_file;
+    ech_network_gen network_gen;     /* when generated */
+    ech_catalogue_gen catalogue_gen;
+} ech_sources;
 
 typedef struct ech_scenario {
     char *name;
@@ -400,6 +465,7 @@ typedef struct ech_scenario {
     ech_skulocs sl;
     ech_open_orders open_orders;
     ech_replay replay;
+    ech_sources sources;
 } ech_scenario;
 
 /* Frees everything the scenario owns and zeroes it. */
@@ -411,16 +477,13 @@ void ech_network_free(ech_network *net);
 void ech_catalogue_free(ech_catalogue *cat);
 void ech_skulocs_free(ech_skulocs *sl);
 
-/* Allocates the input columns of n assortment rows (not the derived sku_begin,
- * parent and expected_outflow, which ech_scenario_finalize and ech_policy_resolve
- * make); the contents are left for the caller to fill. */
-void ech_skulocs_alloc_rows(ech_skulocs *sl, int64_t n);
-
-/* When a loader gives no variants: one variant "baseline" with the scenario's own
- * allocation rule, policy rules and every disruption active.  Also fills defaults
- * that older loaders leave unset: one site per supplier (its id, region "default",
- * the supplier's lead time) and cat->site from cat->supplier, no alternative
- * source.  Called by ech_scenario_finalize. */
+/* The scenario-level defaults of a scenario built without them (in code, or from a
+ * file without sites or variants): supplier reliability "always in full", a region
+ * "default", one site per supplier (its id and lead time) for SKUs whose site is
+ * unset (made at their supplier's first site), and, when there are no variants, one
+ * variant "baseline" with the scenario's own allocation rule, policy rules and every
+ * disruption active.  The tables themselves are complete from their allocation
+ * (table.h).  Called by ech_scenario_finalize. */
 void ech_scenario_default_variants(ech_scenario *sc);
 
 /* Frees a variant's arrays and name; ech_variant_free_policy only its resolved
@@ -434,6 +497,9 @@ void ech_strings_free(char **s, int64_t n);
  * above with every ancestor of a stocking location present, demand only at leaves
  * of a SKU's tree.  `path` names the file the network came from for messages. */
 ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *err);
+
+/* A copy of a lead-time record (its empirical pmf duplicated). */
+ech_lead_time ech_lead_time_copy(const ech_lead_time *lt);
 
 /* Lookups by id; -1 when absent.  Valid after ech_scenario_finalize. */
 int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);

@@ -6,12 +6,20 @@
 
 #include "echelon/policy.h"
 #include "echelon/scenario.h"
+#include "echelon/table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TS_GROW(ptr, n) ((ptr) = realloc((ptr), (size_t)((n) + 1) * sizeof *(ptr)))
+
+/* Room for row n of a table; the new row holds the columns' defaults. */
+static inline void ts_row(const ech_table *t, void *table, int64_t n)
+{
+    int64_t cap = n;
+    ech_table_reserve(t, table, n + 1, &cap);
+}
 
 /* A scenario with one flat season profile, one segment, no costs, lost sales,
  * backordering between locations, fair-share allocation, day 0 = 2027-01-04 (a
@@ -74,13 +82,7 @@ static inline int32_t ts_add_location(ech_scenario *sc, const char *id, ech_loca
     for (int32_t i = 0; parent && i < n->n; ++i)
         if (strcmp(n->id[i], parent) == 0)
             p = i;
-    TS_GROW(n->id, n->n);
-    TS_GROW(n->name, n->n);
-    TS_GROW(n->kind, n->n);
-    TS_GROW(n->parent, n->n);
-    TS_GROW(n->lead_time_days, n->n);
-    TS_GROW(n->priority, n->n);
-    TS_GROW(n->review_offset, n->n);
+    ts_row(&ech_network_table, n, n->n);
     n->id[n->n] = strdup(id);
     n->name[n->n] = strdup(id);
     n->kind[n->n] = (uint8_t)kind;
@@ -95,19 +97,7 @@ static inline int32_t ts_add_sku(ech_scenario *sc, const char *id, double cost, 
                                  int32_t pack, int32_t supplier)
 {
     ech_catalogue *c = &sc->cat;
-    TS_GROW(c->id, c->n);
-    TS_GROW(c->name, c->n);
-    TS_GROW(c->unit_cost, c->n);
-    TS_GROW(c->unit_price, c->n);
-    TS_GROW(c->pack_size, c->n);
-    TS_GROW(c->supplier, c->n);
-    TS_GROW(c->shelf_life_days, c->n);
-    TS_GROW(c->storage, c->n);
-    TS_GROW(c->handling, c->n);
-    TS_GROW(c->substitution, c->n);
-    TS_GROW(c->segment, c->n);
-    TS_GROW(c->season_profile, c->n);
-    TS_GROW(c->trend_per_year, c->n);
+    ts_row(&ech_catalogue_table, c, c->n);
     c->id[c->n] = strdup(id);
     c->name[c->n] = strdup(id);
     c->unit_cost[c->n] = cost;
@@ -131,19 +121,7 @@ static inline int64_t ts_add_skuloc(ech_scenario *sc, int32_t sku, int32_t loc, 
                                     ech_policy_kind policy, int32_t review, int32_t S, int32_t s)
 {
     ech_skulocs *l = &sc->sl;
-    TS_GROW(l->sku, l->n);
-    TS_GROW(l->location, l->n);
-    TS_GROW(l->demand_dist, l->n);
-    TS_GROW(l->demand_mean, l->n);
-    TS_GROW(l->demand_var_ratio, l->n);
-    TS_GROW(l->demand_zero_prob, l->n);
-    TS_GROW(l->replay, l->n);
-    TS_GROW(l->policy, l->n);
-    TS_GROW(l->review_days, l->n);
-    TS_GROW(l->order_up_to, l->n);
-    TS_GROW(l->reorder_point, l->n);
-    TS_GROW(l->min_order_qty, l->n);
-    TS_GROW(l->start_on_hand, l->n);
+    ts_row(&ech_skuloc_table, l, l->n);
     l->sku[l->n] = sku;
     l->location[l->n] = loc;
     l->demand_dist[l->n] = (uint8_t)dist;

@@ -12,6 +12,7 @@
 #include "echelon/error.h"
 #include "echelon/kpi.h"
 #include "echelon/output.h"
+#include "echelon/table.h"
 #include "echelon/run.h"
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h"
@@ -84,11 +85,7 @@ static void baseline_from_given(ech_scenario *sc)
     ech_variant *v = &sc->variant[0];
     ech_variant_free_policy(v);
     size_t n = (size_t)sc->sl.n;
-    v->policy = ech_xmalloc(n, "variant policy");
-    v->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review");
-    v->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant S");
-    v->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant s");
-    v->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant moq");
+    ech_table_alloc(&ech_variant_policy_table, v, sc->sl.n);
     memcpy(v->policy, sc->sl.policy, n);
     memcpy(v->review_days, sc->sl.review_days, n * sizeof(int32_t));
     memcpy(v->order_up_to, sc->sl.order_up_to, n * sizeof(int32_t));
@@ -136,14 +133,8 @@ static void build_tables(ech_scenario *sc, int keep_replications)
                                           "Pharmacy \xc3\x84pfelstra\xc3\x9f" "e", "Pharmacy 2"};
     static const uint8_t kind[N_LOC] = {ECH_LOC_CW, ECH_LOC_DC, ECH_LOC_RETAIL, ECH_LOC_RETAIL};
     static const int32_t parent[N_LOC] = {-1, 0, 1, 1};
+    ech_table_alloc(&ech_network_table, net, N_LOC);
     net->n = N_LOC;
-    net->id = ech_xcalloc(N_LOC, sizeof(char *), "ids");
-    net->name = ech_xcalloc(N_LOC, sizeof(char *), "names");
-    net->kind = ech_xcalloc(N_LOC, sizeof(uint8_t), "kind");
-    net->parent = ech_xcalloc(N_LOC, sizeof(int32_t), "parent");
-    net->lead_time_days = ech_xcalloc(N_LOC, sizeof(int32_t), "lead time");
-    net->priority = ech_xcalloc(N_LOC, sizeof(int32_t), "priority");
-    net->review_offset = ech_xcalloc(N_LOC, sizeof(int32_t), "review offset");
     for (int i = 0; i < N_LOC; ++i) {
         net->id[i] = sdup(loc_id[i]);
         net->name[i] = sdup(loc_name[i]);
@@ -164,20 +155,8 @@ static void build_tables(ech_scenario *sc, int keep_replications)
     static const char *sku_id[N_SKU] = {"A100", "B200", "C3"};
     static const char *sku_name[N_SKU] = {"Amoxicillin 500 mg", "Insulin glargine pen",
                                           "Morphine 10 mg"};
+    ech_table_alloc(&ech_catalogue_table, cat, N_SKU);
     cat->n = N_SKU;
-    cat->id = ech_xcalloc(N_SKU, sizeof(char *), "sku ids");
-    cat->name = ech_xcalloc(N_SKU, sizeof(char *), "sku names");
-    cat->unit_cost = ech_xcalloc(N_SKU, sizeof(double), "cost");
-    cat->unit_price = ech_xcalloc(N_SKU, sizeof(double), "price");
-    cat->pack_size = ech_xcalloc(N_SKU, sizeof(int32_t), "pack");
-    cat->supplier = ech_xcalloc(N_SKU, sizeof(int32_t), "supplier");
-    cat->shelf_life_days = ech_xcalloc(N_SKU, sizeof(int32_t), "shelf life");
-    cat->storage = ech_xcalloc(N_SKU, sizeof(uint8_t), "storage");
-    cat->handling = ech_xcalloc(N_SKU, sizeof(uint8_t), "handling");
-    cat->substitution = ech_xcalloc(N_SKU, sizeof(uint8_t), "substitution");
-    cat->segment = ech_xcalloc(N_SKU, sizeof(int32_t), "segment");
-    cat->season_profile = ech_xcalloc(N_SKU, sizeof(int32_t), "season");
-    cat->trend_per_year = ech_xcalloc(N_SKU, sizeof(double), "trend");
     for (int k = 0; k < N_SKU; ++k) {
         cat->id[k] = sdup(sku_id[k]);
         cat->name[k] = sdup(sku_name[k]);
@@ -191,34 +170,17 @@ static void build_tables(ech_scenario *sc, int keep_replications)
         cat->substitution[k] = k == 0 ? ECH_SUBST_GENERIC : ECH_SUBST_UNIQUE;
         cat->segment[k] = k == 1 ? 1 : 0;
     }
-    cat->unit_volume_litres = ech_xcalloc(N_SKU, sizeof(double), "volumes");
-    cat->cw_reserved_units = ech_xcalloc(N_SKU, sizeof(int32_t), "reserved units");
     for (int k = 0; k < N_SKU; ++k) {
         cat->unit_volume_litres[k] = 0.125 * (k + 1);
         cat->cw_reserved_units[k] = k == 0 ? -1 : 7 * k;
     }
-    net->cold_capacity_litres = ech_xcalloc(N_LOC, sizeof(double), "cold capacities");
     for (int i = 0; i < N_LOC; ++i)
         net->cold_capacity_litres[i] = 2.5 * i;
 
     ech_skulocs *sl = &sc->sl;
+    ech_table_alloc(&ech_skuloc_table, sl, N_SKULOC);
     sl->n = N_SKULOC;
-    sl->sku = ech_xcalloc(N_SKULOC, sizeof(int32_t), "sku");
-    sl->location = ech_xcalloc(N_SKULOC, sizeof(int32_t), "location");
     sl->sku_begin = ech_xcalloc(N_SKU + 1, sizeof(int64_t), "sku begin");
-    sl->parent = ech_xcalloc(N_SKULOC, sizeof(int64_t), "parent");
-    sl->demand_dist = ech_xcalloc(N_SKULOC, sizeof(uint8_t), "dist");
-    sl->demand_mean = ech_xcalloc(N_SKULOC, sizeof(double), "mean");
-    sl->demand_var_ratio = ech_xcalloc(N_SKULOC, sizeof(double), "var ratio");
-    sl->demand_zero_prob = ech_xcalloc(N_SKULOC, sizeof(double), "zero prob");
-    sl->replay = ech_xcalloc(N_SKULOC, sizeof(int32_t), "replay");
-    sl->policy = ech_xcalloc(N_SKULOC, sizeof(uint8_t), "policy");
-    sl->review_days = ech_xcalloc(N_SKULOC, sizeof(int32_t), "review");
-    sl->order_up_to = ech_xcalloc(N_SKULOC, sizeof(int32_t), "S");
-    sl->reorder_point = ech_xcalloc(N_SKULOC, sizeof(int32_t), "s");
-    sl->min_order_qty = ech_xcalloc(N_SKULOC, sizeof(int32_t), "moq");
-    sl->start_on_hand = ech_xcalloc(N_SKULOC, sizeof(int32_t), "start");
-    sl->expected_outflow = ech_xcalloc(N_SKULOC, sizeof(double), "outflow");
     for (int x = 0; x < N_SKULOC; ++x) {
         int leaf = SKULOC_LOC[x] >= 2;
         sl->sku[x] = (int32_t)SKULOC_SKU[x];
@@ -235,7 +197,6 @@ static void build_tables(ech_scenario *sc, int keep_replications)
         sl->start_on_hand[x] = -1;
         sl->expected_outflow[x] = 0.25 * (x + 1);
     }
-    sl->display_min = ech_xcalloc(N_SKULOC, sizeof(int32_t), "display minimums");
     for (int x = 0; x < N_SKULOC; ++x)
         sl->display_min[x] = x % 3;
     sl->sku_begin[0] = 0;
@@ -294,11 +255,6 @@ static void add_supply_model(ech_scenario *sc, int with_disruptions)
     ech_catalogue *cat = &sc->cat;
     static const int32_t site[N_SKU] = {0, 2, 1}, alt_site[N_SKU] = {1, -1, 0};
     static const uint8_t alt_rule[N_SKU] = {ECH_ALT_SWITCH, ECH_ALT_NONE, ECH_ALT_SPLIT};
-    cat->site = ech_xcalloc(N_SKU, sizeof(int32_t), "sites");
-    cat->alt_site = ech_xcalloc(N_SKU, sizeof(int32_t), "alt sites");
-    cat->alt_rule = ech_xcalloc(N_SKU, sizeof(uint8_t), "alt rules");
-    cat->alt_split = ech_xcalloc(N_SKU, sizeof(double), "alt splits");
-    cat->alt_premium = ech_xcalloc(N_SKU, sizeof(double), "alt premiums");
     for (int k = 0; k < N_SKU; ++k) {
         cat->supplier[k] = site_supplier[site[k]];
         cat->site[k] = site[k];
@@ -342,11 +298,7 @@ static void resolve_variant(ech_scenario *sc, int v)
 {
     ech_variant *var = &sc->variant[v];
     size_t n = (size_t)sc->sl.n;
-    var->policy = ech_xmalloc(n, "variant policy");
-    var->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review");
-    var->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant S");
-    var->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant s");
-    var->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant moq");
+    ech_table_alloc(&ech_variant_policy_table, var, sc->sl.n);
     for (size_t x = 0; x < n; ++x) {
         var->policy[x] = (uint8_t)((x + (size_t)v) % 2);
         var->review_days[x] = sc->variant[0].review_days[x] + v;
@@ -1716,26 +1668,13 @@ static void test_many_skulocs(void **state)
     memset(&fx, 0, sizeof fx);
     build_scenario(&fx.sc, 1);
     ech_skulocs *sl = &fx.sc.sl;
+    /* The skuloc table again, n rows of defaults (table.h). */
+    int64_t *keep_begin = sl->sku_begin;
+    sl->sku_begin = NULL;
+    ech_skulocs_free(sl);
+    ech_table_alloc(&ech_skuloc_table, sl, n);
     sl->n = n;
-    int32_t **i32[] = {&sl->sku, &sl->location, &sl->replay, &sl->review_days, &sl->order_up_to,
-                       &sl->reorder_point, &sl->min_order_qty, &sl->start_on_hand,
-                       &sl->display_min};
-    for (size_t i = 0; i < sizeof i32 / sizeof i32[0]; ++i) {
-        free(*i32[i]);
-        *i32[i] = ech_xcalloc((size_t)n, sizeof(int32_t), "big test column");
-    }
-    double **f64[] = {&sl->demand_mean, &sl->demand_var_ratio, &sl->demand_zero_prob,
-                      &sl->expected_outflow};
-    for (size_t i = 0; i < sizeof f64 / sizeof f64[0]; ++i) {
-        free(*f64[i]);
-        *f64[i] = ech_xcalloc((size_t)n, sizeof(double), "big test column");
-    }
-    free(sl->parent);
-    sl->parent = ech_xcalloc((size_t)n, sizeof(int64_t), "big test parents");
-    free(sl->policy);
-    sl->policy = ech_xcalloc((size_t)n, 1, "big test policy");
-    free(sl->demand_dist);
-    sl->demand_dist = ech_xcalloc((size_t)n, 1, "big test dist");
+    sl->sku_begin = keep_begin;
     for (int64_t x = 0; x < n; ++x) {
         sl->sku[x] = (int32_t)(x % N_SKU);
         sl->location[x] = (int32_t)(x % N_LOC);

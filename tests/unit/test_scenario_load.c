@@ -1180,7 +1180,7 @@ static void test_failure_leaves_scenario_empty(void **state)
     ech_scenario sc;
     ech_error err;
     assert_int_equal(ech_scenario_load(path, NULL, &sc, &err), ECH_ERR_INPUT);
-    assert_non_null(strstr(err.msg, "history.csv:2: quantity: must be >= 0"));
+    assert_non_null(strstr(err.msg, "history.csv:2: quantity: must be between 0 and"));
     assert_null(sc.name);
     assert_null(sc.source_text);
     assert_int_equal(sc.net.n, 0);
