@@ -151,9 +151,6 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
     return ECH_OK;
 }
 
-    return c;
-}
-
 /* Partial deliveries, cancellations and what happens to undelivered units. */
 static ech_status build_reliability(const loadctx *c, unsigned i, const y_supplier *ys,
                                     ech_reliability *r)
