@@ -27,53 +27,12 @@
 #include "echelon/rng.h"
 #include "echelon/sample.h"
 #include "echelon/supply.h"
+#include "batches.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------------------------
- * Batches
- * ------------------------------------------------------------------------------ */
-
-/* Units of one SKU with one expiry day that entered the network on one day.  Batches
- * live in a pool owned by the engine and link into lists by index, so the pool can
- * grow while lists stay valid. */
-typedef struct batch {
-    int32_t expiry; /* written off at step 1 of this simulated day */
-    int32_t entry;  /* simulated day the units were received from the supplier */
-    int32_t qty;
-    int32_t next;   /* next batch of the list, -1 at the end */
-} batch;
-
-typedef struct batch_pool {
-    batch *b;
-    int32_t cap;
-    int32_t free; /* head of the free list, -1 when empty */
-} batch_pool;
-
-static int32_t batch_new(batch_pool *bp, int32_t expiry, int32_t entry, int32_t qty)
-{
-    if (bp->free < 0) {
-        int32_t old = bp->cap, cap = old ? 2 * old : 256;
-        bp->b = ech_xrealloc(bp->b, (size_t)cap * sizeof *bp->b, "batches");
-        for (int32_t k = old; k < cap; ++k)
-            bp->b[k].next = k + 1 < cap ? k + 1 : -1;
-        bp->free = old;
-        bp->cap = cap;
-    }
-    int32_t k = bp->free;
-    bp->free = bp->b[k].next;
-    bp->b[k] = (batch){expiry, entry, qty, -1};
-    return k;
-}
-
-static void batch_release(batch_pool *bp, int32_t k)
-{
-    bp->b[k].next = bp->free;
-    bp->free = k;
-}
 
 /* ------------------------------------------------------------------------------
  * Per-SKU plan (built once per SKU) and state (reset per replication)
@@ -206,12 +165,9 @@ typedef struct sku_state {
      * travelling on each lane slot (column 0: returns to the root), the sums of
      * quantity x entry day and quantity x expiry day of each node's stock (for age
      * and remaining life), and returns on their way to the root. */
-    batch_pool *pool;
-    int32_t *stock;          /* [n] list heads */
+    ech_batch_stock batches; /* each node's on-hand batches (batches.h) */
     int32_t *lane_batches;   /* [(lane_mask + 1) * n] chain heads */
-    int64_t *entry_sum, *expiry_sum;
     int32_t return_transit;
-    int32_t next_expiry;     /* no batch on hand expires before this day */
     ech_pcg32 life_rng;
 } sku_state;
 
@@ -233,7 +189,7 @@ struct ech_engine {
     const ech_dtable **dedup_table;
     const ech_trace *trace;
     ech_cold_rooms *cold;    /* occupancy sink, or NULL */
-    batch_pool pool;         /* batches of the SKU being simulated (kept between SKUs) */
+    ech_batch_pool pool;     /* batches of the SKU being simulated (kept between SKUs) */
 };
 
 /* ------------------------------------------------------------------------------
@@ -689,7 +645,7 @@ static void plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_re
     }
 }
 
-static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, batch_pool *pool)
+static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool)
 {
     size_t ni = (size_t)p->n * sizeof(int32_t), nl = (size_t)p->n * sizeof(int64_t);
     s->on_hand = ech_arena_alloc(a, ni, "on hand");
@@ -714,12 +670,12 @@ static void state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, batch_poo
     size_t nj = (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(int32_t);
     s->recover_from = ech_arena_alloc(a, nj, "recovery starts");
     s->clean_since = ech_arena_alloc(a, nj, "days without shortage");
-    s->pool = pool;
+    s->batches.pool = pool;
     if (p->batched) {
-        s->stock = ech_arena_alloc(a, ni, "batch lists");
+        s->batches.head = ech_arena_alloc(a, ni, "batch lists");
+        s->batches.entry_sum = ech_arena_alloc(a, nl, "stock entry sums");
+        s->batches.expiry_sum = ech_arena_alloc(a, nl, "stock expiry sums");
         s->lane_batches = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "batches in transit");
-        s->entry_sum = ech_arena_alloc(a, nl, "stock entry sums");
-        s->expiry_sum = ech_arena_alloc(a, nl, "stock expiry sums");
     }
 }
 
@@ -735,133 +691,12 @@ static inline int32_t receipt_life(const sku_plan *p, sku_state *s)
     return p->life_lo + (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
 }
 
-/* Keeps node i's sums of quantity x entry day and quantity x expiry day in step with
- * q units (negative: removed) of a batch with these days. */
-static inline void stock_sums_add(sku_state *s, int32_t i, int64_t q, int32_t entry,
-                                  int32_t expiry)
-{
-    s->entry_sum[i] += q * entry;
-    s->expiry_sum[i] += q * expiry;
-}
-
-/* Files batch k into node i's stock; a batch equal in expiry and entry merges. */
-static void stock_put(sku_state *s, int32_t i, int32_t k)
-{
-    batch *b = s->pool->b;
-    if (b[k].expiry < s->next_expiry)
-        s->next_expiry = b[k].expiry;
-    stock_sums_add(s, i, b[k].qty, b[k].entry, b[k].expiry);
-    int32_t prev = -1, at = s->stock[i];
-    while (at >= 0 && (b[at].expiry < b[k].expiry ||
-                       (b[at].expiry == b[k].expiry && b[at].entry < b[k].entry))) {
-        prev = at;
-        at = b[at].next;
-    }
-    if (at >= 0 && b[at].expiry == b[k].expiry && b[at].entry == b[k].entry) {
-        b[at].qty += b[k].qty;
-        batch_release(s->pool, k);
-        return;
-    }
-    b[k].next = at;
-    if (prev < 0)
-        s->stock[i] = k;
-    else
-        b[prev].next = k;
-}
-
-/* Files every batch of a chain into node i's stock. */
-static void stock_put_chain(sku_state *s, int32_t i, int32_t chain)
-{
-    while (chain >= 0) {
-        int32_t next = s->pool->b[chain].next;
-        stock_put(s, i, chain);
-        chain = next;
-    }
-}
-
 /* A fresh receipt from the supplier at node i. */
-static void stock_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q, int32_t d)
+static inline void stock_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q,
+                                     int32_t d)
 {
     if (q > 0)
-        stock_put(s, i, batch_new(s->pool, d + receipt_life(p, s), d, q));
-}
-
-/* Prepends a chain to the chain at *head. */
-static void chain_join(batch_pool *bp, int32_t *head, int32_t chain)
-{
-    if (chain < 0)
-        return;
-    int32_t tail = chain;
-    while (bp->b[tail].next >= 0)
-        tail = bp->b[tail].next;
-    bp->b[tail].next = *head;
-    *head = chain;
-}
-
-/* Takes up to q units from node i's stock, earliest expiry first, from batches that
- * expire on min_expiry or later; the batches taken go onto *chain (or back to the
- * pool when chain is NULL).  Returns the units taken.  The caller updates on_hand. */
-static int32_t stock_take(sku_state *s, int32_t i, int32_t q, int32_t min_expiry, int32_t *chain)
-{
-    batch_pool *bp = s->pool;
-    int32_t taken = 0, prev = -1, k = s->stock[i];
-    while (k >= 0 && taken < q) {
-        batch *b = &bp->b[k];
-        int32_t next = b->next, expiry = b->expiry, entry = b->entry, moved;
-        if (expiry < min_expiry) {
-            prev = k;
-            k = next;
-            continue;
-        }
-        if (b->qty <= q - taken) {
-            moved = b->qty;
-            if (prev < 0)
-                s->stock[i] = next;
-            else
-                bp->b[prev].next = next;
-            if (chain) {
-                bp->b[k].next = *chain;
-                *chain = k;
-            } else {
-                batch_release(bp, k);
-            }
-            k = next;
-        } else {
-            moved = q - taken;
-            b->qty -= moved;
-            if (chain) {
-                int32_t piece = batch_new(bp, expiry, entry, moved); /* may move the pool */
-                bp->b[piece].next = *chain;
-                *chain = piece;
-            }
-        }
-        taken += moved;
-        stock_sums_add(s, i, -(int64_t)moved, entry, expiry);
-    }
-    return taken;
-}
-
-/* Sells q units (0 < q <= on hand) from node i, earliest expiry first.  Usually
- * the front batch holds them: that case is a few instructions. */
-static inline void stock_sell(sku_state *s, int32_t i, int32_t q)
-{
-    batch *b = &s->pool->b[s->stock[i]];
-    if (b->qty > q) {
-        b->qty -= q;
-        stock_sums_add(s, i, -(int64_t)q, b->entry, b->expiry);
-        return;
-    }
-    stock_take(s, i, q, INT32_MIN, NULL);
-}
-
-/* Units at node i that expire on min_expiry or later. */
-static int32_t stock_usable(const sku_state *s, int32_t i, int32_t min_expiry)
-{
-    const batch *b = s->pool->b;
-    int32_t short_lived = 0;
-    for (int32_t k = s->stock[i]; k >= 0 && b[k].expiry < min_expiry; k = b[k].next)
-        short_lived += b[k].qty;
-    return s->on_hand[i] - short_lived;
+        ech_batches_add(&s->batches, i, q, d + receipt_life(p, s), d);
 }
 
 /* Start of a replication: the start stock, open orders in transit, fresh streams,
@@ -904,24 +739,16 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
 
     if (p->batched) {
         /* Every batch of the last replication goes back to the pool. */
-        batch_pool *bp = s->pool;
-        for (int32_t k = 0; k < bp->cap; ++k)
-            bp->b[k].next = k + 1 < bp->cap ? k + 1 : -1;
-        bp->free = bp->cap > 0 ? 0 : -1;
+        ech_batches_reset(&s->batches, n);
         for (size_t k = 0; k < ((size_t)p->lane_mask + 1) * (size_t)n; ++k)
             s->lane_batches[k] = -1;
-        memset(s->entry_sum, 0, (size_t)n * sizeof(int64_t));
-        memset(s->expiry_sum, 0, (size_t)n * sizeof(int64_t));
         s->return_transit = 0;
-        s->next_expiry = INT32_MAX;
         ech_stream_init(&s->life_rng, sc->seed, ECH_STREAM_SHELF_LIFE, (uint64_t)p->sku,
                         (uint64_t)rep, 0);
         /* Start stock of unknown age: as if just received from the supplier (the
          * warm-up brings it to a steady mix of ages). */
-        for (int32_t i = 0; i < n; ++i) {
-            s->stock[i] = -1;
+        for (int32_t i = 0; i < n; ++i)
             stock_receive_new(p, s, i, s->on_hand[i], 0);
-        }
     }
 }
 
@@ -932,16 +759,9 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
 /* Writes off node i's batches whose expiry day has come (the front of its list). */
 static inline void expire_node(sku_state *s, int32_t i, int32_t d)
 {
-    batch_pool *bp = s->pool;
-    int32_t k;
-    while ((k = s->stock[i]) >= 0 && bp->b[k].expiry <= d) {
-        int32_t q = bp->b[k].qty;
-        s->on_hand[i] -= q;
-        s->acc[i].expired += q;
-        stock_sums_add(s, i, -(int64_t)q, bp->b[k].entry, bp->b[k].expiry);
-        s->stock[i] = bp->b[k].next;
-        batch_release(bp, k);
-    }
+    int32_t q = ech_batches_expire(&s->batches, i, d);
+    s->on_hand[i] -= q;
+    s->acc[i].expired += q;
 }
 
 /* Returned units (and their batches) reach the root.  A return can take longer than
@@ -952,24 +772,24 @@ static void returns_arrive(sku_state *s, int32_t q, int32_t chain, int32_t d)
 {
     s->on_hand[0] += q;
     s->acc[0].returns_in += q;
-    stock_put_chain(s, 0, chain);
+    ech_batches_put_chain(&s->batches, 0, chain);
     expire_node(s, 0, d);
 }
 
 /* Step 1: batches whose expiry day has come are written off. */
 static inline void step_expire(const sku_plan *p, sku_state *s, int32_t d)
 {
-    if (d < s->next_expiry)
+    if (d < s->batches.next_expiry)
         return; /* nothing expires before then: most days of most SKUs */
-    const batch *b = s->pool->b;
+    const ech_batch *b = s->batches.pool->b;
     int32_t next = INT32_MAX;
     for (int32_t i = 0; i < p->n; ++i) {
         expire_node(s, i, d);
-        int32_t k = s->stock[i];
+        int32_t k = s->batches.head[i];
         if (k >= 0 && b[k].expiry < next)
             next = b[k].expiry;
     }
-    s->next_expiry = next;
+    s->batches.next_expiry = next;
 }
 
 /* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
@@ -986,7 +806,7 @@ static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q
             if (i == 0)
                 stock_receive_new(p, s, 0, q, d);
             else
-                stock_put_chain(s, i, chain);
+                ech_batches_put_chain(&s->batches, i, chain);
         }
     } else if (i == 0) {
         s->supplier_pipe[(uint32_t)(d + lead) & p->supplier_mask] += q;
@@ -998,7 +818,7 @@ static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q
         s->lane_pending[slot]++;
         s->in_transit[i] += q;
         if (p->batched)
-            chain_join(s->pool, &s->lane_batches[cell], chain);
+            ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], chain);
     }
 }
 
@@ -1037,7 +857,7 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
         }
         if (p->batched) {
             for (int32_t i = 1; i < p->n; ++i) {
-                stock_put_chain(s, i, s->lane_batches[base + (size_t)i]);
+                ech_batches_put_chain(&s->batches, i, s->lane_batches[base + (size_t)i]);
                 s->lane_batches[base + (size_t)i] = -1;
             }
         }
@@ -1069,9 +889,9 @@ static void add_cold_occupancy(ech_cold_rooms *cold, const sku_plan *p, const sk
  * every batch sellable in expectation. */
 static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_t d)
 {
-    const batch *b = s->pool->b;
+    const ech_batch *b = s->batches.pool->b;
     int64_t units = 0, excess = 0;
-    for (int32_t k = s->stock[i]; k >= 0 && b[k].expiry < d + p->return_within; k = b[k].next) {
+    for (int32_t k = s->batches.head[i]; k >= 0 && b[k].expiry < d + p->return_within; k = b[k].next) {
         units += b[k].qty;
         int64_t sells = (int64_t)ceil(p->outflow[i] * (double)(b[k].expiry - d) - 1e-9);
         if (units - sells > excess)
@@ -1080,7 +900,7 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
     if (excess == 0)
         return;
     int32_t chain = -1;
-    int32_t q = stock_take(s, i, (int32_t)excess, INT32_MIN, &chain);
+    int32_t q = ech_batches_take(&s->batches, i, (int32_t)excess, INT32_MIN, &chain);
     s->on_hand[i] -= q;
     s->acc[i].returned += q;
     int32_t lead = p->return_lead[i];
@@ -1093,7 +913,7 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
     s->lane_pipe[cell] += q;
     s->lane_pending[slot]++;
     s->return_transit += q;
-    chain_join(s->pool, &s->lane_batches[cell], chain);
+    ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], chain);
 }
 
 /* Controlled substances: no order within min_gap days of the last one, and none
@@ -1219,7 +1039,7 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
         int32_t avail = s->on_hand[i];
         if (p->batched) /* children refuse batches with less than min_life days left on arrival */
-            avail = stock_usable(s, i, d + p->min_child_lead[i] + p->min_life);
+            avail = ech_batches_usable(&s->batches, i, s->on_hand[i], d + p->min_child_lead[i] + p->min_life);
         if (i == 0 && p->reserve > 0) {
             int32_t free_stock = s->on_hand[0] - p->reserve;
             avail = free_stock < avail ? (free_stock > 0 ? free_stock : 0) : avail;
@@ -1236,7 +1056,7 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             int32_t q = short_of_stock ? p->alloc_x[c] : owed;
             int32_t chain = -1;
             if (p->batched && q > 0)
-                q = stock_take(s, i, q, d + p->lead[child] + p->min_life, &chain);
+                q = ech_batches_take(&s->batches, i, q, d + p->lead[child] + p->min_life, &chain);
             /* What was ordered before today is served first (first come, first
              * served); the rest of the shipment fills today's order on time. */
             int32_t today = s->ordered_day[child] == d ? s->ordered_qty[child] : 0;
@@ -1311,7 +1131,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             }
         }
         if (p->batched && on_hand != s->on_hand[i])
-            stock_sell(s, i, s->on_hand[i] - on_hand);
+            ech_batches_sell(&s->batches, i, s->on_hand[i] - on_hand);
         s->on_hand[i] = on_hand;
         s->on_hand_days[i] += on_hand;
         s->backlog_days[i] += s->backlog[i];
@@ -1374,8 +1194,8 @@ static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t
 {
     for (int32_t i = 0; i < p->n; ++i) {
         int64_t units_d = (int64_t)s->on_hand[i] * d;
-        s->acc[i].age_days += units_d - s->entry_sum[i];
-        s->acc[i].life_days += s->expiry_sum[i] - units_d;
+        s->acc[i].age_days += units_d - s->batches.entry_sum[i];
+        s->acc[i].life_days += s->batches.expiry_sum[i] - units_d;
     }
 }
 
@@ -1428,12 +1248,12 @@ static void end_measurement(const sku_plan *p, sku_state *s)
 static ech_status check_batches(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                                 int64_t rep, ech_error *err)
 {
-    const batch *b = s->pool->b;
+    const ech_batch *b = s->batches.pool->b;
     for (int32_t i = 0; i < p->n; ++i) {
         int64_t units = 0, in_lanes = 0;
         int32_t last = INT32_MIN;
         int ordered = 1;
-        for (int32_t k = s->stock[i]; k >= 0; k = b[k].next) {
+        for (int32_t k = s->batches.head[i]; k >= 0; k = b[k].next) {
             units += b[k].qty;
             ordered &= b[k].expiry >= last && b[k].qty > 0;
             last = b[k].expiry;

@@ -53,8 +53,8 @@ static const hsize_t MIN_CHUNK_ELEMENTS = 4096;
 typedef struct writer {
     const char *path; /* the final name, for messages */
     const ech_scenario *sc;
-    const ech_run_results *res;
-    const ech_run_info *info;
+    const ech_results *res;
+    const ech_run_info *info;  /* &res->info */
     MPI_Comm comm;
     int rank, size;
 
@@ -931,7 +931,7 @@ static void skuloc_columns(writer *w, hid_t g, const skuloc_scales *s, const ech
  * baseline only), the resolved policy and one group per KPI. */
 static void write_skuloc(writer *w, hid_t parent, int32_t v, const char *description)
 {
-    const ech_run_results *res = w->res;
+    const ech_results *res = w->res;
     const hsize_t nq = (hsize_t)w->sc->output.n_quantiles;
     const hsize_t R = (hsize_t)w->sc->replications;
     const hsize_t K = ECH_KPI_COUNT;
@@ -987,101 +987,13 @@ static void totals_series(writer *w, hid_t g, hid_t scale, const char *name, hid
     close_dataset(d);
 }
 
-static double ratio_or_nan(double num, double den)
-{
-    return den != 0 ? num / den : NAN;
-}
-
-/* Figures derived from one replication's totals x of an aggregate. */
-typedef double (*figure_fn)(const int64_t *x, double days);
-
-static double fig_fill_rate(const int64_t *x, double days)
-{
-    (void)days;
-    return x[ECH_TOTAL_DEMAND] != 0
-               ? (double)x[ECH_TOTAL_FILLED] / (double)x[ECH_TOTAL_DEMAND]
-               : 1.0;
-}
-
-static double fig_stockout_day_share(const int64_t *x, double days)
-{
-    (void)days;
-    return ratio_or_nan((double)x[ECH_TOTAL_STOCKOUT_DAYS],
-                        (double)x[ECH_TOTAL_DEMAND_POINT_DAYS]);
-}
-
-static double fig_mean_on_hand_value(const int64_t *x, double days)
-{
-    return ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE, days);
-}
-
-static double fig_days_of_supply(const int64_t *x, double days)
-{
-    (void)days;
-    return ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS],
-                        (double)x[ECH_TOTAL_SOLD_VALUE]);
-}
-
-static double fig_lost_units(const int64_t *x, double days)
-{
-    (void)days;
-    return (double)(x[ECH_TOTAL_LOST] + x[ECH_TOTAL_BACKORDERED]);
-}
-
-static double fig_total_cost(const int64_t *x, double days)
-{
-    (void)days;
-    return (double)x[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
-}
-
-typedef struct figure {
-    const char *name, *units, *description;
-    figure_fn of;
-} figure;
-
-/* The series a totals group derives from its sums. */
-static const figure DERIVED[] = {
-    {"fill_rate", "1", "filled_units / demand_units (1 when there was no demand)",
-     fig_fill_rate},
-    {"stockout_day_share", "1",
-     "stockout_days / demand_point_days (NaN when there are no demand points)",
-     fig_stockout_day_share},
-    {"mean_on_hand_value", "currency",
-     "on_hand_value_days / measured days: mean end-of-day stock value", fig_mean_on_hand_value},
-    {"days_of_supply", "day", "on_hand_value_days / sold_value (NaN when nothing was sold)",
-     fig_days_of_supply},
-};
-
-/* The series a comparison group holds: variant minus baseline, replication by
- * replication. */
-static const figure COMPARED[] = {
-    {"fill_rate", "1",
-     "variant minus baseline, per replication: filled_units / demand_units (1 when there "
-     "was no demand)",
-     fig_fill_rate},
-    {"stockout_day_share", "1",
-     "variant minus baseline, per replication: stockout_days / demand_point_days (NaN "
-     "without demand points)",
-     fig_stockout_day_share},
-    {"lost_units", "unit",
-     "variant minus baseline, per replication: lost_units + backordered_units at demand "
-     "points (whole numbers)",
-     fig_lost_units},
-    {"mean_on_hand_value", "currency",
-     "variant minus baseline, per replication: mean end-of-day stock value",
-     fig_mean_on_hand_value},
-    {"total_cost", "currency", "variant minus baseline, per replication: total_cost",
-     fig_total_cost},
-};
-
-/* Replication 0's totals of aggregate g (0 the network, 1 + s segment s) in variant
- * v; replication r's follow at r * ECH_TOTAL_COUNT. */
-static const int64_t *totals_of(const writer *w, int32_t v, int64_t g)
-{
-    const ech_run_report *rep = w->res->report;
-    size_t block = (size_t)w->sc->replications * ECH_TOTAL_COUNT;
-    return rep->totals + ((size_t)v * (size_t)rep->n_groups + (size_t)g) * block;
-}
+/* The figures (results.h) a totals group derives from its sums, and those a
+ * comparison group holds as variant minus baseline, replication by replication. */
+static const ech_figure DERIVED[] = {ECH_FIG_FILL_RATE, ECH_FIG_STOCKOUT_DAY_SHARE,
+                                     ECH_FIG_MEAN_ON_HAND_VALUE, ECH_FIG_DAYS_OF_SUPPLY};
+static const ech_figure COMPARED[] = {ECH_FIG_FILL_RATE, ECH_FIG_STOCKOUT_DAY_SHARE,
+                                      ECH_FIG_LOST_UNITS, ECH_FIG_MEAN_ON_HAND_VALUE,
+                                      ECH_FIG_TOTAL_COST};
 
 /* Writes one aggregate's group contents; see write_aggregates. */
 typedef void (*aggregate_fn)(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g);
@@ -1091,7 +1003,7 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g
 {
     const int64_t R = w->sc->replications;
     const int64_t T = ECH_TOTAL_COUNT;
-    const int64_t *tot = totals_of(w, v, g); /* [r * T + t] */
+    const int64_t *tot = ech_results_totals(w->res, v, g); /* [r * T + t] */
     double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "totals series");
 
     for (int64_t t = 0; t < T; ++t) {
@@ -1107,10 +1019,14 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g
         }
     }
     for (size_t i = 0; i < sizeof DERIVED / sizeof DERIVED[0]; ++i) {
-        for (int64_t r = 0; r < R; ++r)
-            buf[r] = DERIVED[i].of(tot + r * T, (double)w->sc->days);
-        totals_series(w, gid, scale, DERIVED[i].name, H5T_NATIVE_DOUBLE, buf, 1,
-                      DERIVED[i].units, DERIVED[i].description);
+        const ech_field_info *f = &ech_figure_info[DERIVED[i]];
+        for (int64_t r = 0; r < R; ++r) {
+            double fig[ECH_FIG_COUNT];
+            ech_figures(tot + r * T, (double)w->sc->days, fig);
+            buf[r] = fig[DERIVED[i]];
+        }
+        totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units,
+                      f->description);
     }
     free(buf);
 }
@@ -1120,14 +1036,21 @@ static void comparison_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64
 {
     const int64_t R = w->sc->replications;
     const int64_t T = ECH_TOTAL_COUNT;
-    const int64_t *tv = totals_of(w, v, g), *t0 = totals_of(w, 0, g);
+    const int64_t *tv = ech_results_totals(w->res, v, g), *t0 = ech_results_totals(w->res, 0, g);
     const double days = (double)w->sc->days;
     double *buf = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *buf, "comparison series");
     for (size_t i = 0; i < sizeof COMPARED / sizeof COMPARED[0]; ++i) {
-        for (int64_t r = 0; r < R; ++r)
-            buf[r] = COMPARED[i].of(tv + r * T, days) - COMPARED[i].of(t0 + r * T, days);
-        totals_series(w, gid, scale, COMPARED[i].name, H5T_NATIVE_DOUBLE, buf, 1,
-                      COMPARED[i].units, COMPARED[i].description);
+        const ech_field_info *f = &ech_figure_info[COMPARED[i]];
+        for (int64_t r = 0; r < R; ++r) {
+            double fv[ECH_FIG_COUNT], f0[ECH_FIG_COUNT];
+            ech_figures(tv + r * T, days, fv);
+            ech_figures(t0 + r * T, days, f0);
+            buf[r] = fv[COMPARED[i]] - f0[COMPARED[i]];
+        }
+        char description[512];
+        snprintf(description, sizeof description, "variant minus baseline, per replication: %s",
+                 f->description);
+        totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units, description);
     }
     free(buf);
 }
@@ -1186,7 +1109,7 @@ static void replication_means(writer *w, hid_t g, hid_t scale, const char *name,
  * variant's comparison (lost_units_change, against the baseline). */
 static void write_sku_sums(writer *w, hid_t parent, int32_t v)
 {
-    const ech_run_report *rep = w->res->report;
+    const ech_results *rep = w->res;
     const int64_t nk = w->sc->cat.n;
     const size_t at = (size_t)v * (size_t)nk;
     hid_t g = group_create(w, parent, "sku",
@@ -1215,7 +1138,7 @@ static void write_sku_sums(writer *w, hid_t parent, int32_t v)
 
 static void write_comparison(writer *w, hid_t parent, int32_t v)
 {
-    const ech_run_report *rep = w->res->report;
+    const ech_results *rep = w->res;
     const int64_t nl = w->sc->net.n;
     hid_t g = group_create(w, parent, "comparison",
                            "this variant against the baseline (common random numbers: the "
@@ -1298,7 +1221,7 @@ static hid_t cube_from_root(writer *w, hid_t g, const char *name, const hsize_t 
 static void write_cold_chain(writer *w, hid_t parent, int32_t v)
 {
     const ech_scenario *sc = w->sc;
-    const ech_run_report *rep = w->res->report;
+    const ech_results *rep = w->res;
     const ech_cold_stats *cs = rep->n_cold > 0 ? &rep->cold[v] : NULL;
     const int32_t n = cs ? cs->n : 0;
     const hsize_t hn = (hsize_t)n, nq = (hsize_t)sc->output.n_quantiles;
@@ -1441,6 +1364,10 @@ static void write_runtime(writer *w)
     attr_u64(w, g, "verification_hash", info->verification_hash);
     attr_i32(w, g, "n_ranks", info->n_ranks);
     attr_i32(w, g, "n_threads", info->n_threads);
+    attr_f64(w, g, "plan_seconds", info->plan_seconds);
+    attr_f64(w, g, "exchange_seconds", info->exchange_seconds);
+    attr_f64(w, g, "reduce_seconds", info->reduce_seconds);
+    attr_i32(w, g, "split_skus", info->split_skus);
     close_group(g);
 }
 
@@ -1489,9 +1416,9 @@ static void write_file(writer *w, const char *tmp)
 }
 
 /* What is wrong with the results handed in, or NULL. */
-static const char *results_problem(const ech_scenario *sc, const ech_run_results *res)
+static const char *results_problem(const ech_scenario *sc, const ech_results *res)
 {
-    const ech_run_report *rep = res->report;
+    const ech_results *rep = res;
     int has_rows = res->skuloc_end > res->skuloc_begin;
     if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin ||
         res->skuloc_end > sc->sl.n)
@@ -1504,9 +1431,9 @@ static const char *results_problem(const ech_scenario *sc, const ech_run_results
         return "no replications";
     if (sc->n_variants < 1 || !sc->variant)
         return "no variants";
-    if (res->n_variants != sc->n_variants || (rep && rep->n_variants != sc->n_variants))
+    if (res->n_variants != sc->n_variants)
         return "the results' number of variants is not the scenario's";
-    if (!rep || !rep->totals)
+    if (!rep->totals)
         return "no totals";
     if (rep->n_groups != 1 + (int64_t)sc->n_segments)
         return "the totals' number of groups is not 1 + the number of segments";
@@ -1615,9 +1542,9 @@ static void check_directory(writer *w)
 }
 
 ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario *sc,
-                            const ech_run_results *res, const ech_run_info *info,
-                            ech_error *err)
+                            const ech_results *res, ech_error *err)
 {
+    const ech_run_info *info = &res->info;
     writer w;
     memset(&w, 0, sizeof w);
     w.path = path;

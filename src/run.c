@@ -1,12 +1,23 @@
-/* A whole run over a communicator; see include/echelon/run.h. */
+/* A whole run over a communicator, in phases; see include/echelon/run.h.
+ *
+ *   plan       which rank simulates which replications of which SKU (work_plan.h)
+ *   simulate   threads take work units, heaviest first; each unit fills its SKU's
+ *              KPI values and adds to its thread's integer accumulators; a SKU whose
+ *              replications are all in is summarised (statistics, hash) at once
+ *   exchange   replications of SKUs split over ranks go to their owners, which
+ *              summarise them
+ *   reduce     integer sums over ranks (totals, comparisons, hash), run facts
+ *   output     the results file
+ * Cold rooms add a reduction of their occupancy after each pass over the SKUs.
+ */
 #include "echelon/run.h"
 #include "echelon/cold_chain.h"
-#include "echelon/decomp.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
 #include "echelon/progress.h"
 #include "echelon/rng.h"
 #include "echelon/stats.h"
+#include "echelon/work_plan.h"
 
 #include <math.h>
 #include <omp.h>
@@ -19,30 +30,6 @@ static double wall_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef struct work_item {
-    int64_t work;
-    int32_t sku;
-} work_item;
-
-/* Heaviest SKUs first, so that the last SKUs handed to threads are light ones and
- * threads finish together; ties by SKU index keep the order fixed. */
-static int cmp_work_desc(const void *a, const void *b)
-{
-    const work_item *x = a, *y = b;
-    if (x->work != y->work)
-        return x->work > y->work ? -1 : 1;
-    return (x->sku > y->sku) - (x->sku < y->sku);
-}
-
-/* An order-free hash: a wrapping sum of mixed (position, value bits) pairs, so any
- * split of the values over ranks and threads adds up to the same number. */
-static inline uint64_t hash_value(uint64_t position, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    return ech_mix64(ech_mix64(position) ^ bits);
 }
 
 ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
@@ -62,400 +49,626 @@ ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
     return (ech_status)status;
 }
 
-/* Statistics of every KPI of SKU k's skulocs in variant v, into the SKU's slots of
- * the rank's block (which starts at skuloc x0), and their share of the hash. */
-static void summarize_sku(const ech_scenario *sc, int32_t k, int32_t v, int64_t x0,
-                          const double *vals, int64_t n_rep, int n_stats, double *stats,
-                          double *sorted, uint64_t *hash)
+/* ------------------------------------------------------------------------------
+ * The run's shared state
+ * ------------------------------------------------------------------------------ */
+
+/* Replications of one split SKU, gathered here until all are in: per variant of
+ * the pass, [(i * ECH_KPI_COUNT + k) * n_reps + r] (on the owner of a run that keeps
+ * replications, the results' own block instead). */
+typedef struct pending_sku {
+    double **vals;     /* [variant - v_begin] */
+    int owned_vals;    /* vals points into buffers of its own */
+    int units_left;    /* units of the SKU on this rank not yet simulated */
+} pending_sku;
+
+typedef struct run_state {
+    const ech_scenario *sc;
+    const ech_run_options *opt;
+    const ech_work_plan *plan;
+    ech_results *res;
+    MPI_Comm comm;
+    int rank, n_ranks, n_threads;
+    int32_t v_begin, v_end;   /* the variants of the current pass */
+    ech_cold_rooms *rooms;    /* per variant, NULL without cold rooms */
+    ech_trace trace;
+    pending_sku *pending;     /* per split SKU of the plan */
+    uint64_t hash;
+    int failed;               /* first failure of any thread (an ech_status) */
+    ech_error *err;
+    ech_progress *progress;
+} run_state;
+
+/* An order-free hash: a wrapping sum of mixed (position, value bits) pairs, so any
+ * split of the values over ranks and threads adds up to the same number. */
+static inline uint64_t hash_value(uint64_t position, double v)
 {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return ech_mix64(ech_mix64(position) ^ bits);
+}
+
+/* Statistics of every KPI of SKU k's skulocs in variant v, from all its
+ * replications `vals`, into the SKU's rows of the results; returns their share of
+ * the hash. */
+static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const double *vals,
+                              double *sorted)
+{
+    const ech_scenario *sc = rs->sc;
+    const ech_results *res = rs->res;
+    const int64_t n_rep = res->n_reps;
+    const int n_stats = res->n_stats;
     int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
-    uint64_t variant_salt = ech_mix64((uint64_t)v + 1);
+    uint64_t variant_salt = ech_mix64((uint64_t)v + 1), hash = 0;
+    double *stats = res->stats[v];
     for (int64_t i = 0; i < nodes; ++i) {
         for (int kpi = 0; kpi < ECH_KPI_COUNT; ++kpi) {
             const double *series = vals + ((size_t)i * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_rep;
-            size_t slot = ((size_t)(xb - x0 + i) * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_stats;
+            size_t slot = ((size_t)(xb - res->skuloc_begin + i) * ECH_KPI_COUNT + (size_t)kpi) *
+                          (size_t)n_stats;
             ech_stats_summarize(series, n_rep, sc->output.quantiles, sc->output.n_quantiles,
                                 stats + slot, sorted);
             uint64_t pos = ((uint64_t)(xb + i) * ECH_KPI_COUNT + (uint64_t)kpi) * (uint64_t)n_stats;
             for (int j = 0; j < n_stats; ++j)
-                *hash += hash_value((pos + (uint64_t)j) ^ (v ? variant_salt : 0), stats[slot + (size_t)j]);
+                hash += hash_value((pos + (uint64_t)j) ^ (v ? variant_salt : 0), stats[slot + (size_t)j]);
         }
+    }
+    return hash;
+}
+
+/* ------------------------------------------------------------------------------
+ * Per-thread accumulators
+ * ------------------------------------------------------------------------------ */
+
+typedef struct thread_acc {
+    ech_engine *engine;
+    double *scratch;         /* one whole SKU's values (units that are whole SKUs) */
+    double *sorted;          /* statistics scratch */
+    int64_t *unit_totals;    /* one unit's totals per replication */
+    int64_t *totals;         /* like ech_results.totals */
+    int64_t *location_lost;  /* like ech_results.location_lost */
+    uint64_t hash;
+    int overflow;            /* an integer sum overflowed (money beyond the totals' range) */
+    ech_error err;
+} thread_acc;
+
+static void thread_acc_init(thread_acc *t, const run_state *rs)
+{
+    const ech_results *res = rs->res;
+    size_t sku_vals = (size_t)rs->plan->max_nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
+                        ECH_TOTAL_COUNT;
+    memset(t, 0, sizeof *t);
+    t->engine = ech_engine_new(rs->sc);
+    if (rs->trace.out)
+        ech_engine_set_trace(t->engine, &rs->trace);
+    t->scratch = ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
+    t->sorted = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(double),
+                            "statistics scratch");
+    t->unit_totals = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * ECH_TOTAL_COUNT *
+                                     sizeof(int64_t), "unit totals");
+    t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
+    t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
+                                   sizeof(int64_t), "thread location losses");
+    ech_error_clear(&t->err);
+}
+
+static void thread_acc_free(thread_acc *t)
+{
+    ech_engine_free(t->engine);
+    free(t->scratch);
+    free(t->sorted);
+    free(t->unit_totals);
+    free(t->totals);
+    free(t->location_lost);
+    memset(t, 0, sizeof *t);
+}
+
+/* Adds a thread's sums to the results (integers: the order threads arrive in does
+ * not matter). */
+static void thread_acc_merge(const thread_acc *t, run_state *rs)
+{
+    ech_results *res = rs->res;
+    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
+                        ECH_TOTAL_COUNT;
+    int overflow = t->overflow;
+    for (size_t q = 0; q < totals_len; ++q)
+        overflow |= ech_add_overflows(&res->totals[q], t->totals[q]);
+    for (size_t q = 0; q < (size_t)res->n_variants * (size_t)res->n_locations; ++q)
+        res->location_lost[q] += t->location_lost[q];
+    rs->hash += t->hash;
+    if (overflow && rs->failed == ECH_OK) {
+        ech_fail(rs->err, ECH_ERR_INPUT,
+                 "the network's costs exceed what the totals can hold (%g currency units): "
+                 "check the unit costs and the cost rates", ECH_MONEY_LIMIT);
+        rs->failed = ECH_ERR_INPUT;
     }
 }
 
-/* Sums over replications that compare variants: lost (and backordered) units at the
- * SKU's demand points, per SKU and per location; the SKU's longest recovery (the
- * largest over its demand points, per replication); the days its primary source
- * was disrupted.  Whole numbers, so their sums are exact in any order. */
-static void compare_sums(const ech_scenario *sc, int32_t k, int32_t v, const double *vals,
-                         int64_t n_rep, int64_t *sku_lost, int64_t *sku_recovery,
-                         int64_t *sku_disrupted, int64_t *location_lost)
+/* The unit's totals go to the network and to the SKU's segment; the sums that
+ * compare variants to the SKU and its locations. */
+static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, int32_t v,
+                          const double *vals, int64_t stride, int64_t offset)
 {
-    int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
-    size_t ks = (size_t)v * (size_t)sc->cat.n + (size_t)k;
-    for (int64_t r = 0; r < n_rep; ++r) {
+    const ech_scenario *sc = rs->sc;
+    ech_results *res = rs->res;
+    const int64_t n_rep = res->n_reps, len = u->rep_end - u->rep_begin;
+    int64_t *tv = t->totals + (size_t)v * (size_t)res->n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
+    int64_t seg = 1 + sc->cat.segment[u->sku];
+    for (int64_t r = 0; r < len; ++r) {
+        const int64_t *x = t->unit_totals + r * ECH_TOTAL_COUNT;
+        int64_t rep = u->rep_begin + r;
+        for (int q = 0; q < ECH_TOTAL_COUNT; ++q) {
+            t->overflow |= ech_add_overflows(&tv[(0 * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
+            t->overflow |= ech_add_overflows(&tv[(seg * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
+        }
+    }
+    /* Lost (and backordered) units at the SKU's demand points, the SKU's longest
+     * recovery and its days disrupted: whole numbers, so exact in any order. */
+    int64_t xb = sc->sl.sku_begin[u->sku], nodes = sc->sl.sku_begin[u->sku + 1] - xb;
+    int64_t lost = 0, recovery = 0, disrupted = 0;
+    for (int64_t r = 0; r < len; ++r) {
         int64_t longest = 0;
         for (int64_t i = 0; i < nodes; ++i) {
             if (sc->sl.demand_dist[xb + i] == ECH_DEMAND_NONE)
                 continue;
-            const double *row = vals + (size_t)i * ECH_KPI_COUNT * (size_t)n_rep;
-            int64_t lost = (int64_t)(row[ECH_KPI_LOST * n_rep + r] + row[ECH_KPI_BACKORDERED * n_rep + r]);
-            sku_lost[ks] += lost;
-            location_lost[(size_t)v * (size_t)sc->net.n + (size_t)sc->sl.location[xb + i]] += lost;
-            int64_t rec = (int64_t)row[ECH_KPI_RECOVERY_DAYS * n_rep + r];
+            const double *row = vals + (size_t)i * ECH_KPI_COUNT * (size_t)stride + offset + r;
+            int64_t l = (int64_t)(row[ECH_KPI_LOST * stride] + row[ECH_KPI_BACKORDERED * stride]);
+            lost += l;
+            t->location_lost[(size_t)v * (size_t)res->n_locations + (size_t)sc->sl.location[xb + i]] += l;
+            int64_t rec = (int64_t)row[ECH_KPI_RECOVERY_DAYS * stride];
             if (rec > longest)
                 longest = rec;
         }
-        sku_recovery[ks] += longest;
-        sku_disrupted[ks] += (int64_t)vals[ECH_KPI_DISRUPTED_DAYS * n_rep + r];
+        recovery += longest;
+        disrupted += (int64_t)vals[ECH_KPI_DISRUPTED_DAYS * stride + offset + r];
+    }
+    size_t ks = (size_t)v * (size_t)res->n_skus + (size_t)u->sku;
+#pragma omp atomic
+    res->sku_lost[ks] += lost;
+#pragma omp atomic
+    res->sku_recovery[ks] += recovery;
+#pragma omp atomic
+    res->sku_disrupted[ks] += disrupted;
+}
+
+/* ------------------------------------------------------------------------------
+ * Simulate
+ * ------------------------------------------------------------------------------ */
+
+/* Where unit u's values of variant v go: the thread's scratch for a whole SKU (or
+ * the results' block when replications are kept), the SKU's pending buffer when it
+ * is split.  *stride is the replication stride, *offset the first replication's. */
+static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_unit *u,
+                           int32_t v, int64_t *stride, int64_t *offset)
+{
+    const ech_results *res = rs->res;
+    const ech_scenario *sc = rs->sc;
+    *stride = res->n_reps;
+    *offset = u->rep_begin;
+    if (u->split >= 0)
+        return rs->pending[u->split].vals[v - rs->v_begin];
+    if (res->reps)
+        return res->reps[v] + (size_t)(sc->sl.sku_begin[u->sku] - res->skuloc_begin) *
+                                  ECH_KPI_COUNT * (size_t)res->n_reps;
+    return t->scratch;
+}
+
+static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_unit *u)
+{
+    for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
+        int failed;
+#pragma omp atomic read
+        failed = rs->failed;
+        if (failed != ECH_OK)
+            return ECH_OK; /* another thread failed: stop quietly */
+        int64_t stride, offset;
+        double *vals = unit_values(t, rs, u, v, &stride, &offset);
+        memset(t->unit_totals, 0,
+               (size_t)(u->rep_end - u->rep_begin) * ECH_TOTAL_COUNT * sizeof(int64_t));
+        if (rs->rooms)
+            ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
+        ech_eval_request req = {u->sku, v, u->rep_begin, u->rep_end, 0, NULL, NULL};
+        ech_eval_out out = {vals + offset, stride, t->unit_totals};
+        ech_status st = ech_engine_evaluate(t->engine, &req, &out, &t->err);
+        if (st != ECH_OK)
+            return st;
+        add_unit_sums(t, rs, u, v, vals, stride, offset);
+        if (u->split < 0)
+            t->hash += summarize_sku(rs, u->sku, v, vals, t->sorted);
+    }
+    /* The last unit of a SKU split only among this rank's threads summarises it. */
+    if (u->split >= 0 && !rs->plan->split[u->split].cross_rank) {
+        int left;
+#pragma omp atomic capture
+        left = --rs->pending[u->split].units_left;
+        if (left == 0)
+            for (int32_t v = rs->v_begin; v < rs->v_end; ++v)
+                t->hash += summarize_sku(rs, u->sku, v,
+                                         rs->pending[u->split].vals[v - rs->v_begin], t->sorted);
+    }
+    return ECH_OK;
+}
+
+static void simulate(run_state *rs)
+{
+    const ech_work_plan *plan = rs->plan;
+#pragma omp parallel num_threads(rs->n_threads)
+    {
+        thread_acc t;
+        thread_acc_init(&t, rs);
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t it = 0; it < plan->n_units; ++it) {
+            ech_status st = simulate_unit(&t, rs, &plan->unit[it]);
+            if (st != ECH_OK) {
+#pragma omp critical(ech_run_error)
+                {
+                    if (rs->failed == ECH_OK) {
+                        *rs->err = t.err;
+#pragma omp atomic write
+                        rs->failed = st;
+                    }
+                }
+            }
+            ech_progress_add(rs->progress, plan->unit[it].cost);
+        }
+#pragma omp critical(ech_run_reduce)
+        thread_acc_merge(&t, rs);
+        thread_acc_free(&t);
     }
 }
 
-ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
-                   ech_run_report *report, ech_error *err)
+/* The buffers of the pass's split SKUs. */
+static void pending_init(run_state *rs)
 {
-    int rank, n_ranks;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &n_ranks);
-    memset(report, 0, sizeof *report);
-
-    const int32_t n_sku = sc->cat.n;
-    const int64_t n_rep = sc->replications;
-    const int n_stats = 2 + sc->output.n_quantiles;
-    const int64_t n_groups = 1 + sc->n_segments;
-    const int32_t n_var = sc->n_variants;
-    const int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
-
-    /* A day-by-day trace of one SKU, written by the rank that simulates it. */
-    int32_t trace_sku = -1;
-    if (opt->trace_sku) {
-        trace_sku = ech_scenario_find_sku(sc, opt->trace_sku);
-        if (trace_sku < 0)
-            return ech_fail(err, ECH_ERR_INPUT, "--trace: no SKU '%s' in the scenario", opt->trace_sku);
-        if (opt->trace_replication < 0 || opt->trace_replication >= n_rep)
-            return ech_fail(err, ECH_ERR_INPUT,
-                            "--trace-replication: %lld is not one of the %lld replications",
-                            (long long)opt->trace_replication, (long long)n_rep);
-    }
-
-    /* Decomposition by estimated work. */
-    int64_t *work = ech_xmalloc((size_t)(n_sku ? n_sku : 1) * sizeof *work, "SKU cost estimates");
-    int64_t total_work = 0; /* skuloc-days, for the figure of merit */
-    for (int32_t k = 0; k < n_sku; ++k) {
-        work[k] = ech_engine_sku_cost(sc, k);
-        total_work += ech_engine_sku_work(sc, k);
-    }
-    int32_t *first_sku = ech_xmalloc(((size_t)n_ranks + 1) * sizeof *first_sku, "decomposition");
-    ech_decompose(work, n_sku, n_ranks, first_sku);
-    int32_t k0 = first_sku[rank], k1 = first_sku[rank + 1];
-    int64_t x0 = sc->sl.sku_begin[k0], x1 = sc->sl.sku_begin[k1];
-    int64_t n_local = x1 - x0;
-
-    int32_t n_items = k1 - k0;
-    work_item *items = ech_xmalloc((size_t)(n_items ? n_items : 1) * sizeof *items, "work list");
-    int64_t my_work = 0;
-    int32_t max_nodes = 0;
-    for (int32_t k = k0; k < k1; ++k) {
-        items[k - k0].sku = k;
-        items[k - k0].work = work[k];
-        my_work += work[k];
-        int32_t nodes = (int32_t)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
-        if (nodes > max_nodes)
-            max_nodes = nodes;
-    }
-    qsort(items, (size_t)n_items, sizeof *items, cmp_work_desc);
-
-    ech_trace trace = {trace_sku, opt->trace_variant, opt->trace_replication, NULL};
-    int trace_failed = 0;
-    if (trace_sku >= k0 && trace_sku < k1) {
-        trace.out = fopen(opt->trace_path, "w");
-        trace_failed = trace.out == NULL;
-    }
-    int any_trace_failed;
-    MPI_Allreduce(&trace_failed, &any_trace_failed, 1, MPI_INT, MPI_MAX, comm);
-    if (any_trace_failed) {
-        free(items);
-        free(first_sku);
-        free(work);
-        return ech_fail(err, ECH_ERR_INPUT, "--trace-file: cannot write %s", opt->trace_path);
-    }
-
-    /* Per variant: statistics of this rank's skulocs, optionally every replication,
-     * and the totals; all indexed [variant] first. */
-    size_t stats_len = (size_t)n_local * ECH_KPI_COUNT * (size_t)n_stats;
-    size_t reps_len = (size_t)n_local * ECH_KPI_COUNT * (size_t)n_rep;
-    size_t totals_len = (size_t)n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
-    double **stats = ech_xcalloc((size_t)n_var, sizeof *stats, "KPI statistics");
-    double **reps = ech_xcalloc((size_t)n_var, sizeof *reps, "KPI replications");
-    for (int32_t v = 0; v < n_var; ++v) {
-        stats[v] = ech_xmalloc((stats_len ? stats_len : 1) * sizeof **stats, "KPI statistics");
-        if (sc->output.keep_replications)
-            reps[v] = ech_xmalloc((reps_len ? reps_len : 1) * sizeof **reps, "KPI replications");
-    }
-    int64_t *totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof *totals, "totals");
-    /* Integer sums over replications for comparing variants, per SKU and location. */
-    size_t n_loc = (size_t)sc->net.n;
-    int64_t *sku_lost = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU lost units");
-    int64_t *sku_recovery = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU recoveries");
-    int64_t *sku_disrupted = ech_xcalloc((size_t)n_var * (size_t)(n_sku ? n_sku : 1), sizeof(int64_t), "SKU disruptions");
-    int64_t *location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "location lost units");
-
-    /* Cold rooms: one occupancy array per variant of a pass (cold_chain.h).  The
-     * variants of a SKU run back to back (they share its demand tables), so a pass
-     * takes as many variants as the memory limit allows: normally all of them. */
-    const int32_t n_cold = ech_cold_rooms_count(sc);
-    int32_t per_pass = n_var;
-    if (n_cold > 0) {
-        int64_t limit = opt->cold_memory_limit > 0 ? opt->cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
-        int64_t bytes = (int64_t)n_cold * n_rep * (int64_t)sc->days * (int64_t)sizeof(int64_t);
-        int64_t fit = bytes > 0 ? limit / bytes : n_var;
-        per_pass = fit < 1 ? 1 : fit < n_var ? (int32_t)fit : n_var;
-    }
-    const int32_t n_passes = (n_var + per_pass - 1) / per_pass;
-    /* rooms[v]: variant v's array while its pass runs; kept afterwards only on rank
-     * 0 of a run that keeps replications (the file gets them), otherwise handed on
-     * to the next pass's variant. */
-    const int keep_rooms = n_cold > 0 && rank == 0 && sc->output.keep_replications;
-    ech_cold_rooms *rooms = n_cold > 0 ? ech_xcalloc((size_t)n_var, sizeof *rooms, "cold rooms") : NULL;
-    ech_cold_stats *cold_stats = n_cold > 0 ? ech_xcalloc((size_t)n_var, sizeof *cold_stats, "cold-room statistics") : NULL;
-
-    ech_progress *progress =
-        rank == 0 ? ech_progress_new(opt->progress, "simulating", my_work * n_passes, opt->progress_interval)
-                  : NULL;
-
-    int local = ECH_OK; /* first failure of any thread (an ech_status) */
-    uint64_t hash = 0;
-    double simulate_local = 0.0, cold_local = 0.0;
-
-    for (int32_t pass = 0; pass < n_passes; ++pass) {
-        const int32_t v_begin = pass * per_pass;
-        const int32_t v_end = v_begin + per_pass < n_var ? v_begin + per_pass : n_var;
-        for (int32_t v = v_begin; rooms && v < v_end; ++v) {
-            int32_t from = v - per_pass; /* the previous pass's array, when it is free */
-            if (from >= 0 && !keep_rooms) {
-                rooms[v] = rooms[from];
-                memset(&rooms[from], 0, sizeof rooms[from]);
-                ech_cold_rooms_clear(&rooms[v]);
-            } else {
-                ech_cold_rooms_init(&rooms[v], sc);
-            }
-        }
-        double t_start = wall_seconds();
-
-#pragma omp parallel num_threads(n_threads)
-        {
-            ech_engine *engine = ech_engine_new(sc);
-            if (trace.out)
-                ech_engine_set_trace(engine, &trace);
-            size_t sku_vals = (size_t)max_nodes * ECH_KPI_COUNT * (size_t)n_rep;
-            double *scratch_vals = sc->output.keep_replications
-                                       ? NULL
-                                       : ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
-            double *sorted = ech_xmalloc((size_t)n_rep * sizeof(double), "statistics scratch");
-            int64_t *sku_totals = ech_xmalloc((size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t), "SKU totals");
-            int64_t *my_totals = ech_xcalloc(totals_len * (size_t)n_var, sizeof(int64_t), "thread totals");
-            int64_t *my_location_lost = ech_xcalloc((size_t)n_var * n_loc, sizeof(int64_t), "thread location losses");
-            uint64_t my_hash = 0;
-            ech_error my_err;
-            ech_error_clear(&my_err);
-
-#pragma omp for schedule(dynamic, 1)
-            for (int32_t it = 0; it < n_items; ++it) {
-                int32_t k = items[it].sku;
-                int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
-                /* The variants of a SKU run back to back: they share its demand tables. */
-                for (int32_t v = v_begin; v < v_end && nodes > 0; ++v) {
-                    int failed;
-#pragma omp atomic read
-                    failed = local;
-                    if (failed != ECH_OK)
-                        break;
-                    double *vals = reps[v] ? reps[v] + (size_t)(xb - x0) * ECH_KPI_COUNT * (size_t)n_rep
-                                           : scratch_vals;
-                    memset(sku_totals, 0, (size_t)n_rep * ECH_TOTAL_COUNT * sizeof(int64_t));
-                    if (rooms)
-                        ech_engine_set_cold_rooms(engine, &rooms[v]);
-                    ech_status st = ech_engine_run_sku(engine, k, v, 0, n_rep, vals, n_rep, sku_totals, &my_err);
-                    if (st != ECH_OK) {
-#pragma omp critical(ech_run_error)
-                        {
-                            if (local == ECH_OK) {
-                                *err = my_err;
-#pragma omp atomic write
-                                local = st;
-                            }
-                        }
-                        break;
-                    }
-                    summarize_sku(sc, k, v, x0, vals, n_rep, n_stats, stats[v], sorted, &my_hash);
-                    compare_sums(sc, k, v, vals, n_rep, sku_lost, sku_recovery, sku_disrupted,
-                                 my_location_lost);
-                    /* The SKU's totals go to the network and to its segment. */
-                    int64_t *tv = my_totals + (size_t)v * totals_len;
-                    int64_t seg = 1 + sc->cat.segment[k];
-                    for (int64_t r = 0; r < n_rep; ++r) {
-                        for (int t = 0; t < ECH_TOTAL_COUNT; ++t) {
-                            int64_t x = sku_totals[r * ECH_TOTAL_COUNT + t];
-                            tv[(0 * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
-                            tv[(seg * n_rep + r) * ECH_TOTAL_COUNT + t] += x;
-                        }
-                    }
-                }
-                ech_progress_add(progress, items[it].work);
-            }
-
-            /* Integer sums: the order threads arrive in does not matter. */
-#pragma omp critical(ech_run_reduce)
-            {
-                for (size_t q = 0; q < totals_len * (size_t)n_var; ++q)
-                    totals[q] += my_totals[q];
-                for (size_t q = 0; q < (size_t)n_var * n_loc; ++q)
-                    location_lost[q] += my_location_lost[q];
-                hash += my_hash;
-            }
-            free(my_location_lost);
-            free(my_totals);
-            free(sku_totals);
-            free(sorted);
-            free(scratch_vals);
-            ech_engine_free(engine);
-        }
-        simulate_local += wall_seconds() - t_start;
-
-        /* The pass's cold rooms: summed over the ranks onto rank 0 (exact integer sums),
-         * summarised there and the statistics sent to every rank. */
-        if (rooms) {
-            if (ech_agree(comm, (ech_status)local, err) != ECH_OK)
-                break;
-            double t_cold = wall_seconds();
-            int mpi_ok = 1;
-            for (int32_t v = v_begin; v < v_end; ++v) {
-                mpi_ok &= ech_cold_rooms_reduce(&rooms[v], comm, 0) == MPI_SUCCESS;
-                if (rank == 0)
-                    ech_cold_stats_compute(&rooms[v], sc->net.cold_capacity_litres,
-                                           sc->output.quantiles, sc->output.n_quantiles, n_threads,
-                                           &cold_stats[v]);
-                mpi_ok &= ech_cold_stats_bcast(&cold_stats[v], comm, 0) == MPI_SUCCESS;
-            }
-            if (!mpi_ok) {
-                ech_fail(err, ECH_ERR_RUNTIME, "summing the cold-room occupancy over the ranks failed");
-                local = ECH_ERR_RUNTIME;
-            }
-            cold_local += wall_seconds() - t_cold;
-            if (local != ECH_OK)
-                break;
-        }
-    }
-    if (rooms && !keep_rooms) {
+    const ech_work_plan *plan = rs->plan;
+    const ech_results *res = rs->res;
+    const ech_scenario *sc = rs->sc;
+    int32_t n_var = rs->v_end - rs->v_begin;
+    for (int32_t s = 0; s < plan->n_split; ++s) {
+        const ech_split_sku *sp = &plan->split[s];
+        pending_sku *p = &rs->pending[s];
+        int64_t nodes = sc->sl.sku_begin[sp->sku + 1] - sc->sl.sku_begin[sp->sku];
+        size_t len = (size_t)nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+        p->units_left = sp->units;
+        p->vals = ech_xcalloc((size_t)n_var, sizeof *p->vals, "split SKU values");
+        /* The owner of a run that keeps replications gathers them in the results. */
+        p->owned_vals = !(res->reps && sp->owner == rs->rank);
         for (int32_t v = 0; v < n_var; ++v)
-            ech_cold_rooms_free(&rooms[v]);
-        free(rooms);
-        rooms = NULL;
+            p->vals[v] = p->owned_vals
+                             ? ech_xmalloc(len ? len * sizeof(double) : 1, "split SKU values")
+                             : res->reps[rs->v_begin + v] +
+                                   (size_t)(sc->sl.sku_begin[sp->sku] - res->skuloc_begin) *
+                                       ECH_KPI_COUNT * (size_t)res->n_reps;
     }
-    if (trace.out && fclose(trace.out) != 0 && local == ECH_OK) {
-        ech_fail(err, ECH_ERR_RUNTIME, "--trace-file: writing %s failed", opt->trace_path);
-        local = ECH_ERR_RUNTIME;
+}
+
+static void pending_free(run_state *rs)
+{
+    int32_t n_var = rs->v_end - rs->v_begin;
+    for (int32_t s = 0; s < rs->plan->n_split; ++s) {
+        pending_sku *p = &rs->pending[s];
+        for (int32_t v = 0; p->owned_vals && v < n_var; ++v)
+            free(p->vals[v]);
+        free(p->vals);
+        memset(p, 0, sizeof *p);
     }
-    if (progress)
-        ech_progress_finish(progress);
+}
 
-    ech_status st = ech_agree(comm, (ech_status)local, err);
-    if (st == ECH_OK) {
-        /* Every sum is an integer: the reductions are exact, whatever the order. */
-        MPI_Allreduce(MPI_IN_PLACE, totals, (int)(totals_len * (size_t)n_var), MPI_INT64_T, MPI_SUM, comm);
-        int nk = (int)((size_t)n_var * (size_t)n_sku);
-        MPI_Allreduce(MPI_IN_PLACE, sku_lost, nk, MPI_INT64_T, MPI_SUM, comm);
-        MPI_Allreduce(MPI_IN_PLACE, sku_recovery, nk, MPI_INT64_T, MPI_SUM, comm);
-        MPI_Allreduce(MPI_IN_PLACE, sku_disrupted, nk, MPI_INT64_T, MPI_SUM, comm);
-        MPI_Allreduce(MPI_IN_PLACE, location_lost, (int)((size_t)n_var * n_loc), MPI_INT64_T, MPI_SUM, comm);
-        MPI_Allreduce(MPI_IN_PLACE, &hash, 1, MPI_UINT64_T, MPI_SUM, comm);
+/* ------------------------------------------------------------------------------
+ * Exchange: replications of SKUs split over ranks go to their owners
+ * ------------------------------------------------------------------------------ */
 
-        ech_run_info *info = &report->info;
-        info->command_line = opt->command_line;
-        info->created = opt->created;
-        info->n_ranks = n_ranks;
-        info->n_threads = n_threads;
-        /* The slowest rank's time includes the cold rooms' statistics; the fastest
-         * rank's is its SKUs alone (the load balance). */
-        double with_cold = simulate_local + cold_local;
-        MPI_Allreduce(&with_cold, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
-        MPI_Allreduce(&simulate_local, &info->simulate_seconds_min, 1, MPI_DOUBLE, MPI_MIN, comm);
-        MPI_Allreduce(&opt->setup_seconds, &info->setup_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
-        info->skuloc_days = total_work * n_rep * n_var;
-        double core_seconds = info->simulate_seconds * (double)n_ranks * (double)n_threads;
-        info->skuloc_days_per_second_per_core =
-            core_seconds > 0 ? (double)info->skuloc_days / core_seconds : 0.0;
-        info->verification_hash = hash;
+/* Messages are at most this many doubles (MPI counts are int). */
+enum { MAX_MESSAGE = 1 << 27 };
 
-        report->n_variants = n_var;
-        report->n_groups = n_groups;
-        report->totals = totals;
-        report->sku_lost = sku_lost;
-        report->sku_recovery = sku_recovery;
-        report->sku_disrupted = sku_disrupted;
-        report->location_lost = location_lost;
-        report->n_cold = n_cold;
-        report->cold = cold_stats;
-        report->cold_rooms = rooms;
-        report->n_passes = n_passes;
-        totals = NULL;
-        sku_lost = sku_recovery = sku_disrupted = location_lost = NULL;
-        cold_stats = NULL;
-        rooms = NULL;
+/* Packs (or unpacks) replications [b, e) of every row of one variant's values. */
+static void pack_reps(double *buf, double *vals, int64_t rows, int64_t n_rep, int64_t b,
+                      int64_t e, int unpack)
+{
+    size_t len = (size_t)(e - b);
+    for (int64_t row = 0; row < rows; ++row) {
+        double *at = vals + (size_t)row * (size_t)n_rep + (size_t)b;
+        if (unpack)
+            memcpy(at, buf + (size_t)row * len, len * sizeof *at);
+        else
+            memcpy(buf + (size_t)row * len, at, len * sizeof *at);
+    }
+}
 
-        if (opt->output_path) {
-            double t_write = wall_seconds();
-            ech_run_results res = {x0, x1, n_stats, n_var, (const double *const *)stats,
-                                   sc->output.keep_replications ? (const double *const *)reps : NULL,
-                                   report};
-            st = ech_output_write(opt->output_path, comm, sc, &res, info, err);
-            info->write_seconds = wall_seconds() - t_write;
+static int send_or_recv(double *buf, size_t count, int peer, int tag, MPI_Comm comm, int send)
+{
+    for (size_t off = 0; off < count || (count == 0 && off == 0);) {
+        int part = (int)(count - off < MAX_MESSAGE ? count - off : MAX_MESSAGE);
+        int rc = send ? MPI_Send(buf + off, part, MPI_DOUBLE, peer, tag, comm)
+                      : MPI_Recv(buf + off, part, MPI_DOUBLE, peer, tag, comm, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS)
+            return 0;
+        off += (size_t)part;
+        if (count == 0)
+            break;
+    }
+    return 1;
+}
+
+/* Every split SKU in SKU order; for each, every contributing rank sends its
+ * replications to the owner in rank order (the same order on every rank, so the
+ * blocking sends and receives pair up without deadlock). */
+static ech_status exchange(run_state *rs)
+{
+    const ech_work_plan *plan = rs->plan;
+    const ech_scenario *sc = rs->sc;
+    const int64_t n_rep = rs->res->n_reps;
+    int32_t n_var = rs->v_end - rs->v_begin;
+    int ok = 1;
+    for (int32_t s = 0; s < plan->n_split && ok; ++s) {
+        const ech_split_sku *sp = &plan->split[s];
+        if (!sp->cross_rank)
+            continue;
+        int64_t rows = (sc->sl.sku_begin[sp->sku + 1] - sc->sl.sku_begin[sp->sku]) * ECH_KPI_COUNT;
+        for (int q = 0; q < rs->n_ranks && ok; ++q) {
+            if (q == sp->owner || (rs->rank != q && rs->rank != sp->owner))
+                continue;
+            int64_t b, e;
+            ech_work_plan_reps_on(plan, q, sp->sku, &b, &e);
+            if (e <= b)
+                continue;
+            size_t count = (size_t)rows * (size_t)(e - b);
+            double *buf = ech_xmalloc((count ? count : 1) * sizeof *buf, "split SKU message");
+            for (int32_t v = 0; v < n_var && ok; ++v) {
+                double *vals = rs->pending[s].vals[v];
+                if (rs->rank == q) {
+                    pack_reps(buf, vals, rows, n_rep, b, e, 0);
+                    ok = send_or_recv(buf, count, sp->owner, v, rs->comm, 1);
+                } else {
+                    ok = send_or_recv(buf, count, q, v, rs->comm, 0);
+                    pack_reps(buf, vals, rows, n_rep, b, e, 1);
+                }
+            }
+            free(buf);
+        }
+        if (ok && sp->owner == rs->rank)
+            for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
+                double *sorted = ech_xmalloc((size_t)(n_rep > 0 ? n_rep : 1) * sizeof *sorted,
+                                             "statistics scratch");
+                rs->hash += summarize_sku(rs, sp->sku, v, rs->pending[s].vals[v - rs->v_begin],
+                                          sorted);
+                free(sorted);
+            }
+    }
+    if (!ok)
+        return ech_fail(rs->err, ECH_ERR_RUNTIME, "sending replications of split SKUs failed");
+    return ECH_OK;
+}
+
+/* ------------------------------------------------------------------------------
+ * Cold rooms
+ * ------------------------------------------------------------------------------ */
+
+/* Variants a pass can take: their occupancy arrays (cold locations x replications x
+ * days) must fit the memory limit; normally all. */
+static int32_t variants_per_pass(const ech_scenario *sc, const ech_run_options *opt, int32_t n_cold)
+{
+    int32_t n_var = sc->n_variants;
+    if (n_cold == 0)
+        return n_var;
+    int64_t limit = opt->cold_memory_limit > 0 ? opt->cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
+    int64_t bytes = (int64_t)n_cold * sc->replications * (int64_t)sc->days * (int64_t)sizeof(int64_t);
+    int64_t fit = bytes > 0 ? limit / bytes : n_var;
+    return fit < 1 ? 1 : fit < n_var ? (int32_t)fit : n_var;
+}
+
+/* Before a pass: an occupancy array for each of its variants; the previous pass's
+ * are reused unless rank 0 keeps them for the file. */
+static void cold_pass_begin(run_state *rs, int32_t per_pass, int keep_rooms)
+{
+    for (int32_t v = rs->v_begin; rs->rooms && v < rs->v_end; ++v) {
+        int32_t from = v - per_pass;
+        if (from >= 0 && !keep_rooms) {
+            rs->rooms[v] = rs->rooms[from];
+            memset(&rs->rooms[from], 0, sizeof rs->rooms[from]);
+            ech_cold_rooms_clear(&rs->rooms[v]);
+        } else {
+            ech_cold_rooms_init(&rs->rooms[v], rs->sc);
         }
     }
-    free(totals);
-    free(sku_lost);
-    free(sku_recovery);
-    free(sku_disrupted);
-    free(location_lost);
-    for (int32_t v = 0; cold_stats && v < n_var; ++v)
-        ech_cold_stats_free(&cold_stats[v]);
-    free(cold_stats);
-    for (int32_t v = 0; rooms && v < n_var; ++v)
-        ech_cold_rooms_free(&rooms[v]);
-    free(rooms);
-    for (int32_t v = 0; v < n_var; ++v) {
-        free(stats[v]);
-        free(reps[v]);
+}
+
+/* After a pass: the occupancy summed over the ranks onto rank 0 (exact integer
+ * sums), summarised there and the statistics sent to every rank. */
+static ech_status cold_pass_end(run_state *rs)
+{
+    const ech_scenario *sc = rs->sc;
+    int mpi_ok = 1;
+    for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
+        mpi_ok &= ech_cold_rooms_reduce(&rs->rooms[v], rs->comm, 0) == MPI_SUCCESS;
+        if (rs->rank == 0)
+            ech_cold_stats_compute(&rs->rooms[v], sc->net.cold_capacity_litres,
+                                   sc->output.quantiles, sc->output.n_quantiles, rs->n_threads,
+                                   &rs->res->cold[v]);
+        mpi_ok &= ech_cold_stats_bcast(&rs->res->cold[v], rs->comm, 0) == MPI_SUCCESS;
     }
-    free(stats);
-    free(reps);
-    free(items);
-    free(first_sku);
-    free(work);
-    if (st != ECH_OK)
-        ech_run_report_free(report);
+    if (!mpi_ok)
+        return ech_fail(rs->err, ECH_ERR_RUNTIME,
+                        "summing the cold-room occupancy over the ranks failed");
+    return ECH_OK;
+}
+
+/* ------------------------------------------------------------------------------
+ * The run
+ * ------------------------------------------------------------------------------ */
+
+/* The trace: checked on every rank, written by the rank that simulates its
+ * replication of its SKU. */
+static ech_status trace_open(run_state *rs)
+{
+    const ech_run_options *opt = rs->opt;
+    rs->trace = (ech_trace){-1, opt->trace_variant, opt->trace_replication, NULL};
+    if (!opt->trace_sku)
+        return ECH_OK;
+    int32_t sku = ech_scenario_find_sku(rs->sc, opt->trace_sku);
+    if (sku < 0)
+        return ech_fail(rs->err, ECH_ERR_INPUT, "--trace: no SKU '%s' in the scenario",
+                        opt->trace_sku);
+    if (opt->trace_replication < 0 || opt->trace_replication >= rs->sc->replications)
+        return ech_fail(rs->err, ECH_ERR_INPUT,
+                        "--trace-replication: %lld is not one of the %lld replications",
+                        (long long)opt->trace_replication, (long long)rs->sc->replications);
+    rs->trace.sku = sku;
+    int failed = 0, any_failed = 0;
+    if (ech_work_plan_rank_of(rs->plan, sku, opt->trace_replication) == rs->rank) {
+        rs->trace.out = fopen(opt->trace_path, "w");
+        failed = rs->trace.out == NULL;
+    }
+    MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, rs->comm);
+    if (any_failed) {
+        if (rs->trace.out)
+            fclose(rs->trace.out);
+        rs->trace.out = NULL;
+        return ech_fail(rs->err, ECH_ERR_INPUT, "--trace-file: cannot write %s", opt->trace_path);
+    }
+    return ECH_OK;
+}
+
+/* The passes over the SKUs: simulate, exchange, cold rooms. */
+static ech_status run_passes(run_state *rs, double *simulate_local, double *exchange_local)
+{
+    const ech_scenario *sc = rs->sc;
+    ech_results *res = rs->res;
+    const int32_t n_var = sc->n_variants;
+    const int32_t n_cold = res->n_cold;
+    const int32_t per_pass = variants_per_pass(sc, rs->opt, n_cold);
+    const int keep_rooms = n_cold > 0 && rs->rank == 0 && sc->output.keep_replications;
+    res->n_passes = (n_var + per_pass - 1) / per_pass;
+    ech_status st = ECH_OK;
+    for (int32_t pass = 0; pass < res->n_passes && st == ECH_OK; ++pass) {
+        rs->v_begin = pass * per_pass;
+        rs->v_end = rs->v_begin + per_pass < n_var ? rs->v_begin + per_pass : n_var;
+        cold_pass_begin(rs, per_pass, keep_rooms);
+        pending_init(rs);
+
+        double t0 = wall_seconds();
+        simulate(rs);
+        *simulate_local += wall_seconds() - t0;
+
+        st = ech_agree(rs->comm, (ech_status)rs->failed, rs->err);
+        t0 = wall_seconds();
+        if (st == ECH_OK && rs->plan->n_cross_rank > 0)
+            st = ech_agree(rs->comm, exchange(rs), rs->err);
+        if (st == ECH_OK && rs->rooms)
+            st = ech_agree(rs->comm, cold_pass_end(rs), rs->err);
+        *exchange_local += wall_seconds() - t0;
+        pending_free(rs);
+    }
+    /* Rank 0 of a run that keeps replications hands the occupancy to the file. */
+    if (rs->rooms && keep_rooms && st == ECH_OK) {
+        res->cold_rooms = rs->rooms;
+    } else if (rs->rooms) {
+        for (int32_t v = 0; v < n_var; ++v)
+            ech_cold_rooms_free(&rs->rooms[v]);
+        free(rs->rooms);
+    }
+    rs->rooms = NULL;
     return st;
 }
 
-void ech_run_report_free(ech_run_report *report)
+/* Integer sums over the ranks (exact whatever the order), and the run's facts. */
+static void reduce(run_state *rs, double simulate_local, double exchange_local)
 {
-    if (report) {
-        free(report->totals);
-        free(report->sku_lost);
-        free(report->sku_recovery);
-        free(report->sku_disrupted);
-        free(report->location_lost);
-        report->totals = report->sku_lost = report->sku_recovery = report->sku_disrupted =
-            report->location_lost = NULL;
-        for (int32_t v = 0; report->cold && v < report->n_variants; ++v)
-            ech_cold_stats_free(&report->cold[v]);
-        for (int32_t v = 0; report->cold_rooms && v < report->n_variants; ++v)
-            ech_cold_rooms_free(&report->cold_rooms[v]);
-        free(report->cold);
-        free(report->cold_rooms);
-        report->cold = NULL;
-        report->cold_rooms = NULL;
-        report->n_cold = 0;
-    }
+    ech_results *res = rs->res;
+    MPI_Comm comm = rs->comm;
+    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
+                        ECH_TOTAL_COUNT;
+    int nk = (int)((size_t)res->n_variants * (size_t)res->n_skus);
+    MPI_Allreduce(MPI_IN_PLACE, res->totals, (int)totals_len, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->sku_lost, nk, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->sku_recovery, nk, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->sku_disrupted, nk, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->location_lost, (int)((size_t)res->n_variants * (size_t)res->n_locations),
+                  MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, &rs->hash, 1, MPI_UINT64_T, MPI_SUM, comm);
+
+    ech_run_info *info = &res->info;
+    const ech_run_options *opt = rs->opt;
+    info->command_line = opt->command_line;
+    info->created = opt->created;
+    info->n_ranks = rs->n_ranks;
+    info->n_threads = rs->n_threads;
+    /* The slowest rank's time includes the exchange and the cold rooms' statistics;
+     * the fastest rank's is its simulation alone (the load balance). */
+    double with_exchange = simulate_local + exchange_local;
+    MPI_Allreduce(&with_exchange, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+    MPI_Allreduce(&simulate_local, &info->simulate_seconds_min, 1, MPI_DOUBLE, MPI_MIN, comm);
+    MPI_Allreduce(&exchange_local, &info->exchange_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+    MPI_Allreduce(&opt->setup_seconds, &info->setup_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+    info->skuloc_days = rs->plan->total_work * res->n_reps * res->n_variants;
+    double core_seconds = info->simulate_seconds * (double)rs->n_ranks * (double)rs->n_threads;
+    info->skuloc_days_per_second_per_core =
+        core_seconds > 0 ? (double)info->skuloc_days / core_seconds : 0.0;
+    info->verification_hash = rs->hash;
+    info->split_skus = rs->plan->n_cross_rank;
 }
 
+ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
+                   ech_results *res, ech_error *err)
+{
+    run_state rs = {.sc = sc, .opt = opt, .res = res, .comm = comm, .err = err};
+    MPI_Comm_rank(comm, &rs.rank);
+    MPI_Comm_size(comm, &rs.n_ranks);
+    rs.n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
+    memset(res, 0, sizeof *res);
+
+    /* Plan. */
+    double t0 = wall_seconds();
+    ech_work_plan plan;
+    ech_work_plan_make(&plan, sc, rs.n_ranks, rs.rank, rs.n_threads);
+    rs.plan = &plan;
+    ech_results_init(res, sc, plan.first_sku[rs.rank], plan.first_sku[rs.rank + 1]);
+    double plan_local = wall_seconds() - t0;
+    ech_status st = trace_open(&rs);
+    if (st != ECH_OK) {
+        ech_work_plan_free(&plan);
+        return st;
+    }
+    res->n_cold = ech_cold_rooms_count(sc);
+    if (res->n_cold > 0) {
+        rs.rooms = ech_xcalloc((size_t)sc->n_variants, sizeof *rs.rooms, "cold rooms");
+        res->cold = ech_xcalloc((size_t)sc->n_variants, sizeof *res->cold, "cold-room statistics");
+    }
+    rs.pending = ech_xcalloc((size_t)(plan.n_split > 0 ? plan.n_split : 1), sizeof *rs.pending,
+                             "split SKUs");
+    int32_t per_pass = variants_per_pass(sc, opt, res->n_cold);
+    rs.progress = rs.rank == 0 ? ech_progress_new(opt->progress, "simulating",
+                                                  plan.my_cost * ((sc->n_variants + per_pass - 1) /
+                                                                  per_pass),
+                                                  opt->progress_interval)
+                               : NULL;
+
+    /* Simulate and exchange, pass by pass. */
+    double simulate_local = 0.0, exchange_local = 0.0;
+    st = run_passes(&rs, &simulate_local, &exchange_local);
+    if (rs.trace.out && fclose(rs.trace.out) != 0 && st == ECH_OK)
+        st = ech_fail(err, ECH_ERR_RUNTIME, "--trace-file: writing %s failed", opt->trace_path);
+    if (rs.progress)
+        ech_progress_finish(rs.progress);
+    st = ech_agree(comm, st, err);
+
+    /* Reduce. */
+    if (st == ECH_OK) {
+        t0 = wall_seconds();
+        reduce(&rs, simulate_local, exchange_local);
+        double reduce_local = wall_seconds() - t0;
+        MPI_Allreduce(&reduce_local, &res->info.reduce_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+        MPI_Allreduce(&plan_local, &res->info.plan_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+    }
+
+    /* Output. */
+    if (st == ECH_OK && opt->output_path) {
+        t0 = wall_seconds();
+        st = ech_output_write(opt->output_path, comm, sc, res, err);
+        res->info.write_seconds = wall_seconds() - t0;
+    }
+    free(rs.pending);
+    ech_work_plan_free(&plan);
+    return st;
+}

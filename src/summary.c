@@ -3,6 +3,7 @@
  * Everything here is computed from the run report's integer totals and sums, which
  * are identical on every rank, so the summary is too. */
 #include "echelon/run.h"
+#include "echelon/results.h"
 #include "echelon/kpi.h"
 #include "echelon/stats.h"
 
@@ -10,65 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Derived per-replication figures of one group (network or segment). */
+/* The figures of results.h, by their short names here. */
 enum {
-    FIG_FILL,
-    FIG_STOCKOUT_SHARE,
-    FIG_LOST,
-    FIG_VALUE,
-    FIG_RETAIL_VALUE,
-    FIG_DOS,
-    FIG_COST,
-    FIG_RECOVERY,
-    FIG_EXPIRED,        /* units written off */
-    FIG_EXPIRED_VALUE,
-    FIG_WRITE_OFF,      /* expired value / (sold value + expired value) */
-    FIG_AGE,            /* mean age of batch-tracked stock, days */
-    FIG_LIFE,           /* mean remaining shelf life of batch-tracked stock, days */
-    FIG_RETURNED,
-    FIG_COUNT
+    FIG_FILL = ECH_FIG_FILL_RATE,
+    FIG_STOCKOUT_SHARE = ECH_FIG_STOCKOUT_DAY_SHARE,
+    FIG_LOST = ECH_FIG_LOST_UNITS,
+    FIG_VALUE = ECH_FIG_MEAN_ON_HAND_VALUE,
+    FIG_RETAIL_VALUE = ECH_FIG_RETAIL_ON_HAND_VALUE,
+    FIG_DOS = ECH_FIG_DAYS_OF_SUPPLY,
+    FIG_COST = ECH_FIG_TOTAL_COST,
+    FIG_RECOVERY = ECH_FIG_MEAN_RECOVERY,
+    FIG_EXPIRED = ECH_FIG_EXPIRED_UNITS,
+    FIG_EXPIRED_VALUE = ECH_FIG_EXPIRED_VALUE,
+    FIG_WRITE_OFF = ECH_FIG_WRITE_OFF_VALUE_SHARE,
+    FIG_AGE = ECH_FIG_MEAN_AGE,
+    FIG_LIFE = ECH_FIG_MEAN_REMAINING_LIFE,
+    FIG_RETURNED = ECH_FIG_RETURNED_UNITS,
+    FIG_COUNT = ECH_FIG_COUNT
 };
-
-static void group_figures(const ech_scenario *sc, const int64_t *t, double *f)
-{
-    double days = (double)sc->days;
-    double demand = (double)t[ECH_TOTAL_DEMAND];
-    f[FIG_FILL] = demand > 0 ? (double)t[ECH_TOTAL_FILLED] / demand : NAN;
-    f[FIG_STOCKOUT_SHARE] =
-        t[ECH_TOTAL_DEMAND_POINT_DAYS] > 0
-            ? (double)t[ECH_TOTAL_STOCKOUT_DAYS] / (double)t[ECH_TOTAL_DEMAND_POINT_DAYS]
-            : NAN;
-    f[FIG_LOST] = (double)(t[ECH_TOTAL_LOST] + t[ECH_TOTAL_BACKORDERED]);
-    f[FIG_VALUE] = (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
-    f[FIG_RETAIL_VALUE] = (double)t[ECH_TOTAL_RETAIL_ON_HAND_VALUE_DAYS] / ECH_MONEY_SCALE / days;
-    f[FIG_DOS] = t[ECH_TOTAL_SOLD_VALUE] > 0
-                     ? (double)t[ECH_TOTAL_ON_HAND_VALUE_DAYS] / (double)t[ECH_TOTAL_SOLD_VALUE]
-                     : NAN;
-    f[FIG_COST] = (double)t[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
-    f[FIG_RECOVERY] = t[ECH_TOTAL_RECOVERIES] > 0
-                          ? (double)t[ECH_TOTAL_RECOVERY_DAYS] / (double)t[ECH_TOTAL_RECOVERIES]
-                          : 0.0;
-    f[FIG_EXPIRED] = (double)t[ECH_TOTAL_EXPIRED];
-    f[FIG_EXPIRED_VALUE] = (double)t[ECH_TOTAL_EXPIRED_VALUE] / ECH_MONEY_SCALE;
-    double leaving = (double)(t[ECH_TOTAL_SOLD_VALUE] + t[ECH_TOTAL_EXPIRED_VALUE]);
-    f[FIG_WRITE_OFF] = leaving > 0 ? (double)t[ECH_TOTAL_EXPIRED_VALUE] / leaving : 0.0;
-    double batched = (double)t[ECH_TOTAL_BATCHED_UNIT_DAYS];
-    f[FIG_AGE] = batched > 0 ? (double)t[ECH_TOTAL_AGE_UNIT_DAYS] / batched : NAN;
-    f[FIG_LIFE] = batched > 0 ? (double)t[ECH_TOTAL_LIFE_UNIT_DAYS] / batched : NAN;
-    f[FIG_RETURNED] = (double)t[ECH_TOTAL_RETURNED];
-}
-
-static const int64_t *group_totals(const ech_scenario *sc, const ech_run_report *rep, int32_t v,
-                                   int64_t g, int64_t r)
-{
-    int64_t n = sc->replications;
-    return rep->totals + ((v * rep->n_groups + g) * n + r) * ECH_TOTAL_COUNT;
-}
 
 /* Mean and 5/50/95% quantiles across replications of each figure of group g in
  * variant v; with `base` >= 0, of the paired differences variant - base instead
  * (and then out[j][1] is the half-width of a 95% interval of the mean). */
-static void group_summary(const ech_scenario *sc, const ech_run_report *rep, int32_t v, int32_t base,
+static void group_summary(const ech_scenario *sc, const ech_results *rep, int32_t v, int32_t base,
                           int64_t g, double out[FIG_COUNT][5])
 {
     int64_t n = sc->replications;
@@ -76,9 +41,9 @@ static void group_summary(const ech_scenario *sc, const ech_run_report *rep, int
     double *scratch = ech_xmalloc((size_t)n * sizeof *scratch, "summary scratch");
     for (int64_t r = 0; r < n; ++r) {
         double f[FIG_COUNT], fb[FIG_COUNT];
-        group_figures(sc, group_totals(sc, rep, v, g, r), f);
+        ech_figures(ech_results_totals(rep, v, g) + r * ECH_TOTAL_COUNT, (double)sc->days, f);
         if (base >= 0) {
-            group_figures(sc, group_totals(sc, rep, base, g, r), fb);
+            ech_figures(ech_results_totals(rep, base, g) + r * ECH_TOTAL_COUNT, (double)sc->days, fb);
             for (int j = 0; j < FIG_COUNT; ++j)
                 f[j] -= fb[j];
         }
@@ -121,7 +86,7 @@ static const char *signed_number(double v, char *buf, size_t n)
     return buf;
 }
 
-static void print_network(FILE *out, const ech_scenario *sc, const ech_run_report *rep, int32_t v)
+static void print_network(FILE *out, const ech_scenario *sc, const ech_results *rep, int32_t v)
 {
     double s[FIG_COUNT][5];
     char b1[32], b2[32], b3[32], b4[32];
@@ -196,7 +161,7 @@ static int top_positive(const double *x, int32_t count, int n, int32_t *top)
 
 /* Variant v against the baseline: paired differences in the network and by segment,
  * then the SKUs and locations whose lost sales grew most. */
-static void print_comparison(FILE *out, const ech_scenario *sc, const ech_run_report *rep, int32_t v)
+static void print_comparison(FILE *out, const ech_scenario *sc, const ech_results *rep, int32_t v)
 {
     double s[FIG_COUNT][5];
     double rn = (double)sc->replications;
@@ -315,7 +280,7 @@ static int32_t *cold_order(const ech_cold_stats *c)
 
 /* The baseline's cold rooms (the worst when there are many) and, with variants,
  * each variant's worst room. */
-static void print_cold_rooms(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
+static void print_cold_rooms(FILE *out, const ech_scenario *sc, const ech_results *rep)
 {
     enum { SHOWN = 10 };
     if (rep->n_cold <= 0 || !rep->cold)
@@ -372,7 +337,7 @@ static void print_cold_rooms(FILE *out, const ech_scenario *sc, const ech_run_re
     }
 }
 
-void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *rep)
+void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results *rep)
 {
     const ech_run_info *info = &rep->info;
 
@@ -417,5 +382,9 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_repo
     if (info->n_ranks > 1)
         fprintf(out, "Load balance: the fastest rank finished its SKUs in %.2f s, the slowest in %.2f s\n",
                 info->simulate_seconds_min, info->simulate_seconds);
+    fprintf(out, "Phases: plan %.2f s, simulation %.2f s (exchange of %d split SKU(s) and cold "
+                 "rooms %.2f s), reductions %.2f s\n",
+            info->plan_seconds, info->simulate_seconds - info->exchange_seconds,
+            (int)info->split_skus, info->exchange_seconds, info->reduce_seconds);
     fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);
 }

@@ -1,12 +1,14 @@
-/* A whole Monte Carlo run over a communicator: decomposition, the threaded SKU loop,
- * statistics, exact reductions and the results file.
+/* A whole Monte Carlo run over a communicator, in timed phases: the work plan
+ * (work_plan.h), the simulation of the rank's work units by OpenMP threads, the
+ * exchange of the replications of SKUs split over ranks, the reductions, the
+ * results file (output.h).
  *
- * Every rank of `comm` calls ech_run with the same resolved scenario.  Each rank
- * simulates its block of SKUs (decomp.h) with OpenMP threads taking SKUs
- * dynamically, heaviest first; each SKU writes its own slots, so the per-skuloc
- * results do not depend on which thread ran it, and the totals are integer sums, so
- * they do not depend on the order of summation: the output is bitwise identical for
- * any number of ranks and threads.
+ * Every rank of `comm` calls ech_run with the same resolved scenario.  Each unit
+ * (a SKU and a block of its replications) fills its SKU's own slots, statistics are
+ * computed over all of a SKU's replications in order, and totals are integer sums:
+ * the results do not depend on which rank or thread simulated what, so they are
+ * bitwise identical for any number of ranks and threads.  The engine's evaluation
+ * API (engine.h) is the same call a search makes for one SKU without a run.
  */
 #ifndef ECHELON_RUN_H
 #define ECHELON_RUN_H
@@ -14,6 +16,7 @@
 #include "echelon/cold_chain.h"
 #include "echelon/error.h"
 #include "echelon/output.h"
+#include "echelon/results.h"
 #include "echelon/scenario.h"
 
 #include <mpi.h>
@@ -45,36 +48,12 @@ typedef struct ech_run_options {
 
 #define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)
 
-/* What a run leaves for the caller's summary and the results file (the same on
- * every rank).  Arrays are owned by the report. */
-typedef struct ech_run_report {
-    ech_run_info info;
-    int32_t n_variants;
-    int64_t n_groups;          /* 1 + segments */
-    /* totals[((v * n_groups + g) * replications + r) * ECH_TOTAL_COUNT + t] */
-    int64_t *totals;
-    /* Sums over replications that compare variants, [v * n_skus + k] and
-     * [v * n_locations + l]: lost and backordered units at demand points; each
-     * replication's longest recovery of the SKU; days its primary source was down. */
-    int64_t *sku_lost;
-    int64_t *sku_recovery;
-    int64_t *sku_disrupted;
-    int64_t *location_lost;
-    /* Cold rooms (cold_chain.h): n_cold locations stock cold-chain SKUs with a unit
-     * volume; when n_cold > 0, cold[v] holds variant v's occupancy statistics (the
-     * same on every rank), and on rank 0 of a run that keeps replications
-     * cold_rooms[v] holds its whole daily occupancy, reduced over the ranks (NULL
-     * elsewhere).  n_passes: how many passes over the SKUs the run took. */
-    int32_t n_cold;
-    ech_cold_stats *cold;
-    ech_cold_rooms *cold_rooms;
-    int32_t n_passes;
-} ech_run_report;
-
+/* Runs the scenario: every rank of comm calls it with the same resolved scenario and
+ * options.  Fills `res` (results.h; the caller frees it with ech_results_free, also
+ * after a failure) and, when opt->output_path is set, writes the results file.  The
+ * phases and their timings are in res->info. */
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
-                   ech_run_report *report, ech_error *err);
-
-void ech_run_report_free(ech_run_report *report);
+                   ech_results *res, ech_error *err);
 
 /* Makes every rank of comm return the same outcome: ECH_OK if all succeeded, else
  * the status and message of the lowest failing rank (copied into err everywhere). */
@@ -85,7 +64,7 @@ ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err);
  * against the baseline (paired differences: the variants share their random
  * numbers) and the SKUs and locations hit hardest; and the run's speed.  In
  * summary.c. */
-void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_run_report *report);
+void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results *res);
 
 #ifdef __cplusplus
 }

@@ -164,18 +164,19 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
                 sc.name, sc.cat.n, (long long)sc.sl.n, (long long)sc.replications,
                 sc.warmup_days + sc.days, n_ranks, ro.n_threads);
 
-    ech_run_report report;
-    st = ech_run(&sc, comm, &ro, &report, &err);
+    ech_results results;
+    st = ech_run(&sc, comm, &ro, &results, &err);
     if (st == ECH_OK) {
         if (rank == 0) {
-            ech_run_print_summary(stdout, &sc, &report);
+            ech_run_print_summary(stdout, &sc, &results);
             if (ro.output_path)
-                printf("Results: %s (written in %.2f s)\n", ro.output_path, report.info.write_seconds);
+                printf("Results: %s (written in %.2f s)\n", ro.output_path,
+                       results.info.write_seconds);
         }
     } else {
         cli_report_error(comm, &err);
     }
-    ech_run_report_free(&report);
+    ech_results_free(&results);
     free(command_line);
     ech_scenario_free(&sc);
     return cli_exit_status(st);

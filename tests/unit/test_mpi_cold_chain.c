@@ -137,7 +137,7 @@ typedef struct layout {
 } layout;
 
 static ech_status run_layout(ech_scenario *sc, const layout *l, const char *path,
-                             ech_run_report *rep)
+                             ech_results *rep)
 {
     sc->output.keep_replications = l->keep;
     ech_run_options opt;
@@ -188,7 +188,7 @@ static void test_run_layouts(void **state)
         {"2x2 kept, a pass per variant", MPI_COMM_WORLD, 2, 1, 1, 3},
     };
     enum { N_LAYOUTS = sizeof layouts / sizeof layouts[0] };
-    ech_run_report rep[N_LAYOUTS];
+    ech_results rep[N_LAYOUTS];
     char path[512];
     snprintf(path, sizeof path, "%s/cold.h5", g_dir);
 
@@ -198,7 +198,7 @@ static void test_run_layouts(void **state)
         ech_status st = run_layout(&sc, l, i == 0 ? path : NULL, &rep[i]);
         CHECK(st == ECH_OK);
         if (st != ECH_OK) {
-            memset(&rep[i], 0, sizeof rep[i]);
+            ech_results_free(&rep[i]);
             continue;
         }
         CHECK(rep[i].n_cold == COLD_N_ROOMS);
@@ -208,9 +208,9 @@ static void test_run_layouts(void **state)
         CHECK((rep[i].cold_rooms != NULL) == (l->keep && rank_in == 0));
     }
 
-    const ech_run_report *a = &rep[0];
+    const ech_results *a = &rep[0];
     for (int i = 1; i < N_LAYOUTS; ++i) {
-        const ech_run_report *b = &rep[i];
+        const ech_results *b = &rep[i];
         if (!a->cold || !b->cold)
             continue;
         CHECK(a->info.verification_hash == b->info.verification_hash);
@@ -293,7 +293,7 @@ static void test_run_layouts(void **state)
     }
 
     for (int i = 0; i < N_LAYOUTS; ++i)
-        ech_run_report_free(&rep[i]);
+        ech_results_free(&rep[i]);
     ech_scenario_free(&sc);
     finish_checks();
 }
@@ -307,10 +307,10 @@ static void test_run_without_rooms(void **state)
     for (int32_t k = 0; k < sc.cat.n; ++k)
         sc.cat.unit_volume_litres[k] = 0;
     layout l = {"no rooms", MPI_COMM_WORLD, 1, 1, 1, 1};
-    ech_run_report rep;
+    ech_results rep;
     CHECK(run_layout(&sc, &l, NULL, &rep) == ECH_OK);
     CHECK(rep.n_cold == 0 && rep.cold == NULL && rep.cold_rooms == NULL && rep.n_passes == 1);
-    ech_run_report_free(&rep);
+    ech_results_free(&rep);
     ech_scenario_free(&sc);
     finish_checks();
 }

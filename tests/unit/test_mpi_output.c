@@ -381,27 +381,18 @@ static int64_t location_sum(int v, int l)
 
 typedef struct fixture {
     ech_scenario sc;
-    ech_run_results res;
-    ech_run_info info;
+    ech_results res; /* points at the arrays below (not freed through it) */
     double *stats[MAX_VARIANTS], *reps[MAX_VARIANTS];
     int64_t *totals;
     int64_t *sku_sums[3], *location_lost;
-    /* The results structure points at the variants' arrays and a report. */
-    const double *stats_v[MAX_VARIANTS];
-    const double *reps_v[MAX_VARIANTS];
-    ech_run_report report;
 } fixture;
 
 /* Points f->res at the fixture's arrays, one entry per variant of the scenario, with
- * the totals and the comparison sums (made here) in a report. */
+ * the totals and the comparison sums (made here). */
 static void bind_results(fixture *f, int64_t begin, int64_t end, int n_stats)
 {
     const int n_var = f->sc.n_variants;
     const int n_sku = f->sc.cat.n, n_loc = f->sc.net.n;
-    for (int v = 0; v < n_var; ++v) {
-        f->stats_v[v] = f->stats[v];
-        f->reps_v[v] = f->reps[v];
-    }
     for (int i = 0; i < 3; ++i) {
         free(f->sku_sums[i]);
         f->sku_sums[i] = ech_xmalloc((size_t)n_var * n_sku * sizeof(int64_t), "SKU sums");
@@ -414,21 +405,22 @@ static void bind_results(fixture *f, int64_t begin, int64_t end, int n_stats)
     for (int v = 0; v < n_var; ++v)
         for (int l = 0; l < n_loc; ++l)
             f->location_lost[v * n_loc + l] = location_sum(v, l);
-    memset(&f->report, 0, sizeof f->report);
-    f->report.n_variants = n_var;
-    f->report.n_groups = 1 + f->sc.n_segments;
-    f->report.totals = f->totals;
-    f->report.sku_lost = f->sku_sums[0];
-    f->report.sku_recovery = f->sku_sums[1];
-    f->report.sku_disrupted = f->sku_sums[2];
-    f->report.location_lost = f->location_lost;
-    f->res.skuloc_begin = begin;
-    f->res.skuloc_end = end;
-    f->res.n_stats = n_stats;
-    f->res.n_variants = n_var;
-    f->res.stats = f->stats_v;
-    f->res.reps = f->reps[0] ? f->reps_v : NULL;
-    f->res.report = &f->report;
+    ech_results *res = &f->res;
+    res->n_variants = n_var;
+    res->n_groups = 1 + f->sc.n_segments;
+    res->n_reps = f->sc.replications;
+    res->n_skus = n_sku;
+    res->n_locations = n_loc;
+    res->totals = f->totals;
+    res->sku_lost = f->sku_sums[0];
+    res->sku_recovery = f->sku_sums[1];
+    res->sku_disrupted = f->sku_sums[2];
+    res->location_lost = f->location_lost;
+    res->skuloc_begin = begin;
+    res->skuloc_end = end;
+    res->n_stats = n_stats;
+    res->stats = f->stats;
+    res->reps = f->reps[0] ? f->reps : NULL;
 }
 
 /* Results of every variant for skulocs [begin, end) on this rank. */
@@ -463,15 +455,15 @@ static void build_results(fixture *f, int64_t begin, int64_t end, int keep_repli
 
     bind_results(f, begin, end, N_STATS);
 
-    f->info.command_line = "echelon run scenarios/test-output.yaml -o out.h5";
-    f->info.created = "2024-05-01T12:34:56Z";
-    f->info.n_ranks = g_size;
-    f->info.n_threads = 3;
-    f->info.setup_seconds = 0.5;
-    f->info.simulate_seconds = 2.25;
-    f->info.skuloc_days = (int64_t)N_SKULOC * 35 * N_REP;
-    f->info.skuloc_days_per_second_per_core = 123.5;
-    f->info.verification_hash = UINT64_C(0xDEADBEEFCAFEF00D);
+    f->res.info.command_line = "echelon run scenarios/test-output.yaml -o out.h5";
+    f->res.info.created = "2024-05-01T12:34:56Z";
+    f->res.info.n_ranks = g_size;
+    f->res.info.n_threads = 3;
+    f->res.info.setup_seconds = 0.5;
+    f->res.info.simulate_seconds = 2.25;
+    f->res.info.skuloc_days = (int64_t)N_SKULOC * 35 * N_REP;
+    f->res.info.skuloc_days_per_second_per_core = 123.5;
+    f->res.info.verification_hash = UINT64_C(0xDEADBEEFCAFEF00D);
 }
 
 typedef enum split { SPLIT_EVEN, SPLIT_ALL_FIRST, SPLIT_ALL_LAST } split;
@@ -665,8 +657,8 @@ static void verify_root(hid_t f, const fixture *fx)
     CHECK(text_attr_is(f, "format_version", ECH_OUTPUT_FORMAT_VERSION));
     CHECK(text_attr_is(f, "program_version", ECH_VERSION_STRING));
     CHECK(text_attr_is(f, "git_commit", ECH_GIT_COMMIT));
-    CHECK(text_attr_is(f, "command_line", fx->info.command_line));
-    CHECK(text_attr_is(f, "created", fx->info.created));
+    CHECK(text_attr_is(f, "command_line", fx->res.info.command_line));
+    CHECK(text_attr_is(f, "created", fx->res.info.created));
     CHECK(text_attr_is(f, "scenario_name", "test-output"));
     CHECK(text_attr_is(f, "scenario_file", "scenarios/test-output.yaml"));
     CHECK(text_attr_is(f, "scenario_text", fx->sc.source_text));
@@ -1418,7 +1410,7 @@ static void write_verify_free(fixture *fx, const char *name, int keep_replicatio
     path_in_dir(path, sizeof path, name);
     ech_error err;
     ech_error_clear(&err);
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &fx->info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &err);
     if (st != ECH_OK)
         fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
     CHECK(st == ECH_OK);
@@ -1449,7 +1441,7 @@ static void test_write_last_rank_empty(void **state)
     ech_error err;
     for (int pass = 0; pass < 2; ++pass) {
         ech_error_clear(&err);
-        ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+        ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
         if (st != ECH_OK)
             fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
         CHECK(st == ECH_OK);
@@ -1487,7 +1479,7 @@ static void expect_refused(fixture *fx, const char *name, ech_status status, con
     char path[512];
     path_in_dir(path, sizeof path, name);
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &fx->info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx->sc, &fx->res, &err);
     CHECK(st == status);
     CHECK(strstr(err.msg, fragment) != NULL);
     check_same_everywhere(&err);
@@ -1545,7 +1537,7 @@ static void test_missing_directory(void **state)
     path_in_dir(dir, sizeof dir, "no-such-dir");
     snprintf(path, sizeof path, "%s/out.h5", dir);
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     CHECK(st == ECH_ERR_INPUT);
     CHECK(err.status == ECH_ERR_INPUT);
     CHECK(strstr(err.msg, "does not exist") != NULL);
@@ -1580,7 +1572,7 @@ static void test_directory_as_target(void **state)
     }
     MPI_Barrier(MPI_COMM_WORLD);
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     CHECK(st == ECH_ERR_INPUT);
     CHECK(strstr(err.msg, "occupied.h5") != NULL);
     CHECK(strstr(err.msg, "not a regular file") != NULL);
@@ -1638,7 +1630,7 @@ static void test_hdf5_failure_is_reported(void **state)
         CHECK(mkdir(tmp, 0755) == 0);
     MPI_Barrier(MPI_COMM_WORLD);
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     CHECK(st == ECH_ERR_RUNTIME);
     CHECK(strstr(err.msg, "cannot write results file") != NULL);
     CHECK(strstr(err.msg, "creating") != NULL);
@@ -1709,12 +1701,12 @@ static void test_many_skulocs(void **state)
     size_t nt = (size_t)(1 + N_SEG) * 2 * ECH_TOTAL_COUNT;
     fx.totals = ech_xcalloc(nt, sizeof(int64_t), "totals");
     bind_results(&fx, begin, end, 3);
-    fx.info.n_ranks = g_size;
+    fx.res.info.n_ranks = g_size;
 
     char path[512];
     path_in_dir(path, sizeof path, "many.h5");
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     if (st != ECH_OK)
         fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
     CHECK(st == ECH_OK);
@@ -1788,11 +1780,11 @@ static void test_no_quantiles_one_replication(void **state)
         }
     fx.totals = ech_xcalloc((size_t)(1 + N_SEG) * ECH_TOTAL_COUNT, sizeof(int64_t), "totals");
     bind_results(&fx, begin, end, 2);
-    fx.info.n_ranks = g_size;
+    fx.res.info.n_ranks = g_size;
     char path[512];
     path_in_dir(path, sizeof path, "noq.h5");
     ech_error err;
-    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    ech_status st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     if (st != ECH_OK)
         fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
     CHECK(st == ECH_OK);
@@ -1885,12 +1877,12 @@ static void test_write_loaded_scenario(void **state)
     fx.totals = ech_xcalloc((size_t)(1 + fx.sc.n_segments) * R * ECH_TOTAL_COUNT,
                             sizeof(int64_t), "totals");
     bind_results(&fx, begin, end, ns);
-    fx.info.command_line = "echelon run loaded.yaml";
-    fx.info.created = "2027-01-01T00:00:00Z";
-    fx.info.n_ranks = g_size;
-    fx.info.n_threads = 1;
+    fx.res.info.command_line = "echelon run loaded.yaml";
+    fx.res.info.created = "2027-01-01T00:00:00Z";
+    fx.res.info.n_ranks = g_size;
+    fx.res.info.n_threads = 1;
 
-    st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &fx.info, &err);
+    st = ech_output_write(path, MPI_COMM_WORLD, &fx.sc, &fx.res, &err);
     if (st != ECH_OK)
         fprintf(stderr, "[rank %d] %s\n", g_rank, err.msg);
     CHECK(st == ECH_OK);
