@@ -1,7 +1,11 @@
 /* Resolving replenishment targets; see include/echelon/policy.h. */
 #include "echelon/policy.h"
 
+#include "echelon/table.h"
+
 #include <gsl/gsl_cdf.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +62,10 @@ static double daily_variance(const ech_skulocs *sl, int64_t x, double mean)
 }
 
 /* The smallest k with P(X <= k) >= p for X negative binomial (or Poisson when the
- * variance does not exceed the mean) with the given mean and variance. */
+ * variance does not exceed the mean) with the given mean and variance, or -1 when
+ * it would exceed ECH_MAX_UNITS.  The search starts at the normal approximation and
+ * walks to the exact quantile; a walk that takes long (a CDF that is inaccurate far
+ * in a tail) finishes by bisection, so it always ends, with the same answer. */
 static int64_t demand_quantile(double mean, double var, double p)
 {
     if (mean <= 0.0)
@@ -71,17 +78,39 @@ static int64_t demand_quantile(double mean, double var, double p)
         nb_n = mean * nb_p / (1.0 - nb_p);
     }
     double sd = sqrt(poisson ? mean : var);
-    /* Start from the normal approximation and walk to the exact quantile. */
-    double z = gsl_cdf_ugaussian_Pinv(p);
-    int64_t k = (int64_t)floor(mean + z * sd);
-    if (k < 0)
-        k = 0;
+    /* Beyond 40 standard deviations (and the normal approximation's error) no
+     * service level below 1 - 1e-12 needs to look. */
+    double top = ceil(mean + 40.0 * sd + 10.0);
+    if (!(top <= ECH_MAX_UNITS))
+        return -1;
+    int64_t hi = (int64_t)top;
 #define CDF(kk) (poisson ? gsl_cdf_poisson_P((unsigned)(kk), mean) \
                          : gsl_cdf_negative_binomial_P((unsigned)(kk), nb_p, nb_n))
-    while (k > 0 && CDF(k - 1) >= p)
+    double z = gsl_cdf_ugaussian_Pinv(p);
+    double guess = floor(mean + z * sd);
+    int64_t k = guess < 0.0 ? 0 : guess > (double)hi ? hi : (int64_t)guess;
+    enum { MAX_WALK = 64 };
+    int steps = 0;
+    while (k > 0 && steps < MAX_WALK && CDF(k - 1) >= p) {
         --k;
-    while (CDF(k) < p)
+        ++steps;
+    }
+    while (k < hi && steps < MAX_WALK && CDF(k) < p) {
         ++k;
+        ++steps;
+    }
+    if (steps == MAX_WALK) {
+        /* Bisection for the first k in [0, hi] with CDF(k) >= p (hi when none). */
+        int64_t lo = 0;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (CDF(mid) >= p)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        k = lo;
+    }
 #undef CDF
     return k;
 }
@@ -93,6 +122,40 @@ static int32_t controlled_extra_lead(const ech_scenario *sc, int32_t sku)
                                                             : 0;
 }
 
+/* A problem with skulocs x's numbers, at the row it came from (the assortment file or
+ * the scenario's inline list); an ancestor the input did not list is named by its
+ * SKU and location alone. */
+static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field,
+                              ech_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field,
+                              ech_error *err, const char *fmt, ...)
+{
+    char msg[ECH_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const ech_skulocs *sl = &sc->sl;
+    if (sl->source && sl->source_line[x] > 0)
+        return ech_fail_at(err, sl->source, sl->source_line[x], field, "%s", msg);
+    return ech_fail_at(err, sc->source_path, 0, field, "%s", msg);
+}
+
+/* A resolved target beyond what the engine counts in 32-bit units. */
+static ech_status target_too_large(const ech_scenario *sc, const ech_variant *vt, int64_t x,
+                                   double units, ech_error *err)
+{
+    int32_t loc = sc->sl.location[x];
+    return skuloc_fail(sc, x, sc->sl.demand_dist[x] != ECH_DEMAND_NONE ? "demand_mean" : "policies",
+                       err,
+                       "SKU '%s' at '%s' (variant '%s'): its target would be %.3g units, more "
+                       "than %.0f: check the demand below it and the %s rule's numbers",
+                       sc->cat.id[sc->sl.sku[x]], sc->net.id[loc], vt->name, units,
+                       ECH_MAX_UNITS, ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
+}
+
 /* Resolves the policy numbers one variant simulates: the skuloc's own values where
  * the input gives them, else the variant's rule for the location's kind.  Targets
  * use the nominal lead times (a variant's lead_time_factor is what happens, not
@@ -102,15 +165,8 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
 {
     const ech_skulocs *sl = &sc->sl;
     const ech_network *net = &sc->net;
-    const char *path = sc->source_path;
-    size_t n = (size_t)(sl->n > 0 ? sl->n : 1);
     ech_variant_free_policy(vt);
-    vt->policy = ech_xmalloc(n, "variant policies");
-    vt->review_days = ech_xmalloc(n * sizeof(int32_t), "variant review periods");
-    vt->order_up_to = ech_xmalloc(n * sizeof(int32_t), "variant order-up-to levels");
-    vt->reorder_point = ech_xmalloc(n * sizeof(int32_t), "variant reorder points");
-    vt->min_order_qty = ech_xmalloc(n * sizeof(int32_t), "variant minimum orders");
-    vt->reserve = ech_xmalloc(n * sizeof(int32_t), "variant reserves");
+    ech_table_alloc(&ech_variant_policy_table, vt, sl->n);
 
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t loc = sl->location[x];
@@ -127,7 +183,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
             if (s == -1 || policy == ECH_POLICY_BASE_STOCK)
                 s = S - 1;
             if (s < -1 || s >= S)
-                return ech_fail_at(err, path, 0, "reorder_point",
+                return skuloc_fail(sc, x, "reorder_point", err,
                                    "SKU '%s' at '%s': reorder point %lld must be below the "
                                    "order-up-to level %lld",
                                    sc->cat.id[k], net->id[loc], (long long)s, (long long)S);
@@ -138,12 +194,16 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
                 S = rule->order_up_to;
                 s = rule->reorder_point >= 0 ? rule->reorder_point : S - 1;
                 break;
-            case ECH_TARGET_COVER_DAYS:
-                S = (int64_t)ceil(outflow * rule->cover_days - 1e-9);
+            case ECH_TARGET_COVER_DAYS: {
+                double cover = ceil(outflow * rule->cover_days - 1e-9);
+                if (!(cover <= ECH_MAX_UNITS))
+                    return target_too_large(sc, vt, x, cover, err);
+                S = (int64_t)cover;
                 if (S < 1 && outflow > 0.0)
                     S = 1; /* a listed item keeps at least one unit */
                 s = S - 1;
                 break;
+            }
             case ECH_TARGET_SERVICE_LEVEL:
             default: {
                 /* Protection interval: lead time of the inbound lane plus the review
@@ -162,6 +222,8 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
                 double m = outflow * span;
                 double v = var[x] * span + outflow * outflow * lead_var;
                 int64_t q = demand_quantile(m, v, rule->service_level);
+                if (q < 0)
+                    return target_too_large(sc, vt, x, m + 40.0 * sqrt(v), err);
                 /* A listed item keeps at least one unit: for a slow mover the
                  * quantile can be 0 (most protection intervals see no demand),
                  * which would meet the cycle service level by never stocking it
@@ -176,7 +238,10 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
             if (policy == ECH_POLICY_S_S && rule->target != ECH_TARGET_FIXED) {
                 /* The order quantity of (s,S): order_days of mean demand, at least one
                  * pack; the service-level or cover target sets the trigger s. */
-                int64_t lot = (int64_t)llround(outflow * rule->order_days);
+                double lot_units = round(outflow * rule->order_days);
+                if (!(lot_units <= ECH_MAX_UNITS))
+                    return target_too_large(sc, vt, x, lot_units, err);
+                int64_t lot = (int64_t)lot_units;
                 int64_t pack = sc->cat.pack_size[k];
                 if (lot < pack)
                     lot = pack;
@@ -197,10 +262,8 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         int64_t held = reserve + (sl->display_min ? sl->display_min[x] : 0);
         S += held;
         s += held;
-        if (S > INT32_MAX / 2)
-            return ech_fail_at(err, path, 0, "policies",
-                               "the target for SKU '%s' at '%s' is %lld units, too large",
-                               sc->cat.id[k], net->id[loc], (long long)S);
+        if (S > ECH_MAX_UNITS)
+            return target_too_large(sc, vt, x, (double)S, err);
         vt->policy[x] = policy;
         vt->review_days[x] = review;
         vt->min_order_qty[x] = moq;
@@ -211,15 +274,125 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
     return ECH_OK;
 }
 
+/* What the engine can count.  Quantities in the day loop are 32-bit unit counts: a
+ * SKU's targets, order sizes, start stock and open orders together, and a demand
+ * point's backlog over the horizon, must stay far below 2^31.  A day's demand at one
+ * point is drawn from a table whose size grows with its spread: the peak daily mean
+ * (the yearly mean times the largest weekday, month and trend factors, over the
+ * share of days that are not extra zeros) is bounded, and so is the memory of one
+ * SKU's tables.  Numbers beyond these are typing errors, refused here with the row
+ * they came from rather than met as overflows or exhausted memory in the run. */
+#define ECH_MAX_SKU_UNITS 4e8
+#define ECH_MAX_BACKLOG 1e9
+#define ECH_MAX_SKU_TABLE_BYTES 2e9
+
+static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
+{
+    const ech_skulocs *sl = &sc->sl;
+    double week = 0.0;
+    for (int w = 0; w < 7; ++w)
+        week = sc->weekly[w] > week ? sc->weekly[w] : week;
+    double *month = ech_xcalloc((size_t)sc->seasons.n, sizeof *month, "season peaks");
+    for (int32_t p = 0; p < sc->seasons.n; ++p)
+        for (int m = 0; m < 12; ++m)
+            month[p] = sc->seasons.monthly[p][m] > month[p] ? sc->seasons.monthly[p][m] : month[p];
+    /* Years from day 0 at the ends of the horizon, a month beyond each (trend is
+     * taken at mid-month). */
+    double years_lo = (-(double)sc->warmup_days - 31.0) / 365.25;
+    double years_hi = ((double)sc->days + 31.0) / 365.25;
+    int64_t n_days = (int64_t)sc->warmup_days + sc->days;
+    int backorder = sc->unmet_demand == ECH_UNMET_BACKORDER;
+    ech_status st = ECH_OK;
+    double *open_units = ech_xcalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1), sizeof *open_units,
+                                     "open order sums");
+    for (int64_t o = 0; o < sc->open_orders.n; ++o)
+        open_units[sl->sku[sc->open_orders.skuloc[o]]] += sc->open_orders.quantity[o];
+
+    for (int32_t k = 0; k < sc->cat.n && st == ECH_OK; ++k) {
+        double tr = sc->cat.trend_per_year[k];
+        double trend = fmax(fmax(1.0 + tr * years_lo, 1.0 + tr * years_hi), 0.0);
+        double table_bytes = 0.0;
+        for (int64_t x = sl->sku_begin[k]; x < sl->sku_begin[k + 1] && st == ECH_OK; ++x) {
+            if (sl->demand_dist[x] == ECH_DEMAND_NONE)
+                continue;
+            double peak, spread;
+            if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
+                const int32_t *q = sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
+                double sum = 0.0;
+                peak = 0.0;
+                for (int32_t d = 0; d < sc->replay.n_days; ++d) {
+                    sum += q[d];
+                    peak = q[d] > peak ? q[d] : peak;
+                }
+                if (backorder && sum > ECH_MAX_BACKLOG)
+                    st = skuloc_fail(sc, x, "demand", err,
+                                     "SKU '%s' at '%s': the replayed demand adds up to %.3g "
+                                     "units, more than the %.0f a backlog can count",
+                                     sc->cat.id[k], sc->net.id[sl->location[x]], sum,
+                                     ECH_MAX_BACKLOG);
+                continue;
+            }
+            double ratio = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
+            peak = sl->demand_mean[x] * week * month[sc->cat.season_profile[k]] * trend /
+                   (1.0 - sl->demand_zero_prob[x]);
+            spread = sqrt(ratio * peak);
+            if (!(peak <= ECH_MAX_DEMAND)) {
+                st = skuloc_fail(sc, x, "demand_mean", err,
+                                 "SKU '%s' at '%s': its peak daily demand would be %.3g units "
+                                 "(mean %g x weekday %.3g x month %.3g x trend %.3g / (1 - "
+                                 "zero share %g)), more than %.0f",
+                                 sc->cat.id[k], sc->net.id[sl->location[x]], peak,
+                                 sl->demand_mean[x], week, month[sc->cat.season_profile[k]],
+                                 trend, sl->demand_zero_prob[x], ECH_MAX_DEMAND);
+                break;
+            }
+            if (backorder && peak * (double)n_days > ECH_MAX_BACKLOG)
+                st = skuloc_fail(sc, x, "demand_mean", err,
+                                 "SKU '%s' at '%s': with backorders its backlog could reach "
+                                 "%.3g units over %lld days, more than %.0f",
+                                 sc->cat.id[k], sc->net.id[sl->location[x]],
+                                 peak * (double)n_days, (long long)n_days, ECH_MAX_BACKLOG);
+            /* About 28 standard deviations of entries, 8 bytes each, per month x
+             * weekday of the horizon. */
+            double periods = fmin((double)n_days, 7.0 * ((double)n_days / 28.0 + 2.0));
+            table_bytes += (28.0 * spread + 16.0) * 8.0 * periods;
+        }
+        if (st == ECH_OK && table_bytes > ECH_MAX_SKU_TABLE_BYTES)
+            st = ech_fail_at(err, sl->source ? sl->source : sc->source_path, 0, "demand_mean",
+                             "SKU '%s': its demand tables would take %.3g GB (high, widely "
+                             "spread demand at many locations): check its demand_mean and "
+                             "demand_var_ratio", sc->cat.id[k], table_bytes / 1e9);
+        /* The SKU's stock: targets, order sizes, start stock and open orders. */
+        for (int32_t v = 0; v < sc->n_variants && st == ECH_OK; ++v) {
+            const ech_variant *vt = &sc->variant[v];
+            double units = 0.0;
+            for (int64_t x = sl->sku_begin[k]; x < sl->sku_begin[k + 1]; ++x) {
+                int32_t lot = sc->cat.pack_size[k] > vt->min_order_qty[x] ? sc->cat.pack_size[k]
+                                                                          : vt->min_order_qty[x];
+                units += (double)vt->order_up_to[x] + lot +
+                         (sl->start_on_hand[x] > 0 ? sl->start_on_hand[x] : 0);
+            }
+            units += open_units[k];
+            if (units > ECH_MAX_SKU_UNITS)
+                st = ech_fail_at(err, sl->source ? sl->source : sc->source_path, 0, "order_up_to",
+                                 "SKU '%s' (variant '%s'): its targets, order sizes and start "
+                                 "stock add up to %.3g units over its locations, more than %.0f "
+                                 "the engine can count", sc->cat.id[k], vt->name, units,
+                                 ECH_MAX_SKU_UNITS);
+        }
+    }
+    free(month);
+    free(open_units);
+    return st;
+}
+
 ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
 {
     ech_skulocs *sl = &sc->sl;
     profile_average *avg = ech_xmalloc((size_t)sc->seasons.n * sizeof *avg, "season averages");
     average_profiles(sc, avg);
 
-    free(sl->expected_outflow);
-    sl->expected_outflow = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double),
-                                       "expected outflow");
+    memset(sl->expected_outflow, 0, (size_t)sl->n * sizeof *sl->expected_outflow);
     double *var = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double), "outflow variance");
 
     /* Expected outflow and its daily variance: demand points from their model,
@@ -251,5 +424,7 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
         st = resolve_variant(sc, &sc->variant[v], var, err);
     free(var);
     free(avg);
+    if (st == ECH_OK)
+        st = check_sizes(sc, err);
     return st;
 }

@@ -42,7 +42,7 @@ extern "C" {
 #define ECH_MAX_LANE_DAYS 3650      /* lead times, review periods and phases */
 #define ECH_MAX_SHELF_DAYS 36500
 #define ECH_MAX_UNITS 1e8           /* targets, reserves, snapshots and other unit counts */
-#define ECH_MAX_DEMAND 1e5          /* mean units a day at one SKU-location */
+#define ECH_MAX_DEMAND 1e5          /* mean units a day at one SKU-location (also its peak) */
 #define ECH_MAX_UNIT_MONEY 1e8      /* currency per unit */
 
 /* Each table's columns, declared once (table.h explains what is made from them):
@@ -239,10 +239,10 @@ typedef struct ech_catalogue {
       "mean daily customer demand averaged over a year, before trend (0 upstream)")       \
     C(demand_dist, U8, "demand_dist", 0, ECH_COL_CUSTOM, ECH_DEMAND_NONE, 1, 2,           \
       &ech_demand_dist_enum, "1", "distribution of daily demand")                         \
-    C(demand_var_ratio, F64, "demand_var_ratio", 0, ECH_COL_CUSTOM, 1, 1, 1000, 0, "1",   \
+    C(demand_var_ratio, F64, "demand_var_ratio", 0, ECH_COL_CUSTOM, 1, 1, 100, 0, "1",    \
       "variance / mean of daily demand (negbin > 1)")                                     \
-    C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM | ECH_COL_HI_OPEN, 0,  \
-      0, 1, 0, "1", "extra zeros for intermittent items")                                 \
+    C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM, 0, 0, 0.999, 0, "1",  \
+      "extra zeros for intermittent items")                                 \
     C(policy, U8, "policy", 0, 0, ECH_POLICY_FROM_RULE, 0,                   \
       ECH_POLICY_COUNT - 1, &ech_policy_enum, "1", "policy; default: the location kind's rule") \
     C(review_days, I32, "review_days", 0, 0, -1, 1, ECH_MAX_LANE_DAYS, 0, "day",          \

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "echelon/version.h"
 
+#include <gsl/gsl_errno.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ int main(int argc, char **argv)
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    /* GSL's default error handler aborts the process; echelon checks what GSL
+     * returns instead (a failed table or target is an error with a message). */
+    gsl_set_error_handler_off();
 
     int status;
     if (argc < 2) {
