@@ -68,6 +68,25 @@ struct ech_csv {
  * Names for messages
  * ------------------------------------------------------------------------------ */
 
+void ech_csv_write_field(FILE *out, const char *text)
+{
+    size_t n = strlen(text);
+    int quote = n > 0 && (text[0] == ' ' || text[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; ++i)
+        quote = text[i] == ',' || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
+    if (!quote) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (size_t i = 0; i < n; ++i) {
+        if (text[i] == '"')
+            fputc('"', out);
+        fputc(text[i], out);
+    }
+    fputc('"', out);
+}
+
 void ech_join_names(char *buf, size_t size, const char *const *names)
 {
     size_t used = 0;

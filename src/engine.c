@@ -23,6 +23,7 @@
 #include "echelon/allocation.h"
 #include "echelon/arena.h"
 #include "echelon/cold_chain.h"
+#include "echelon/csv_reader.h"
 #include "echelon/policy.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
@@ -1335,11 +1336,16 @@ static ech_status check_conservation(const ech_scenario *sc, const sku_plan *p,
 static ech_status money_out_of_range(const ech_scenario *sc, const sku_plan *p, int32_t i,
                                      int64_t r, const char *what, double amount, ech_error *err)
 {
+    char value[64];
+    if (isfinite(amount))
+        snprintf(value, sizeof value, "reaches %g", amount);
+    else
+        snprintf(value, sizeof value, "is not a finite number");
     return ech_fail(err, ECH_ERR_INPUT,
-                    "SKU '%s' at '%s': its %s reaches %g in replication %lld, beyond what the "
-                    "totals can hold (%g currency units): check its unit_cost and unit_price "
-                    "and the scenario's cost rates",
-                    sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], what, amount,
+                    "SKU '%s' at '%s': its %s %s in replication %lld, beyond what the totals can "
+                    "hold (%g currency units): check its unit_cost and unit_price and the "
+                    "scenario's cost rates",
+                    sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], what, value,
                     (long long)r, ECH_MONEY_LIMIT);
 }
 
@@ -1512,10 +1518,12 @@ static void trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i], *b = &before[i];
         int32_t loc = sc->sl.location[p->first + i];
-        fprintf(out, "%lld,%d,%s,%s,%s,%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
-                     "%lld\n",
-                (long long)rep, t, date, sc->cat.id[p->sku], sc->net.id[loc], s->on_hand[i],
-                s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
+        fprintf(out, "%lld,%d,%s,", (long long)rep, t, date);
+        ech_csv_write_field(out, sc->cat.id[p->sku]);
+        fputc(',', out);
+        ech_csv_write_field(out, sc->net.id[loc]);
+        fprintf(out, ",%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+                s->on_hand[i], s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
                 (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
                 (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
                 (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),

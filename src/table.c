@@ -220,6 +220,8 @@ void ech_table_range_text(const ech_table *t, int c, char *buf, size_t size)
         units = "days";
     else if (strcmp(units, "litre") == 0)
         units = "litres";
+    else if (strcmp(units, "unit/day") == 0)
+        units = "units a day";
     int lo_open = (col->flags & ECH_COL_LO_OPEN) != 0, hi_open = (col->flags & ECH_COL_HI_OPEN) != 0;
     if (!lo_open && !hi_open)
         snprintf(buf, size, "must be between %s and %s%s%s", lo, hi, units[0] ? " " : "", units);

@@ -23,6 +23,7 @@
 #include "echelon/error.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,6 +133,11 @@ ech_status ech_row_date(const ech_row *row, int column, int32_t *out, int *given
 /* One of a NULL-terminated list of names; *out is its index. */
 ech_status ech_row_choice(const ech_row *row, int column, const char *const *names, int *out,
                           int *given, ech_error *err);
+
+/* Writes one CSV field: as it is, or quoted (with its quotes doubled) when it holds
+ * a comma, a quote, a line end or leading or trailing spaces, so that any id reads
+ * back as written. */
+void ech_csv_write_field(FILE *out, const char *text);
 
 /* Writes "a, b, c" for a NULL-terminated list of names into buf (for messages). */
 void ech_join_names(char *buf, size_t size, const char *const *names);
