@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double wall_seconds(void)
 {
@@ -530,6 +531,51 @@ static ech_status trace_open(run_state *rs)
     return ECH_OK;
 }
 
+/* Bytes a rank will hold: the results of its SKUs (statistics, and every
+ * replication when kept), the totals (one copy per thread, and the rank's), each
+ * thread's buffers, its split SKUs' replications and the cold rooms' occupancy. */
+static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
+                              int32_t n_cold, int32_t per_pass)
+{
+    double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
+    const int64_t *first = sc->sl.sku_begin;
+    double rows = (double)(first[plan->first_sku[plan->rank + 1]] - first[plan->first_sku[plan->rank]]);
+    double bytes = V * rows * K * (2.0 + sc->output.n_quantiles);
+    if (sc->output.keep_replications)
+        bytes += V * rows * K * R;
+    bytes += (1.0 + n_threads) * V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
+    bytes += n_threads * ((double)plan->max_nodes * K * R + R * (1.0 + ECH_TOTAL_COUNT));
+    bytes += 4.0 * V * (sc->cat.n + sc->net.n);
+    for (int32_t s = 0; s < plan->n_split; ++s) {
+        int32_t k = plan->split[s].sku;
+        bytes += per_pass * (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]) * K * R;
+    }
+    bytes += per_pass * (double)n_cold * R * sc->days;
+    return 8.0 * bytes;
+}
+
+/* Refuses a run that cannot fit this node's memory with the ranks it shares it with:
+ * better said at the start than found by the allocator an hour in. */
+static ech_status check_memory(const run_state *rs, double bytes)
+{
+    MPI_Comm node;
+    int on_node = 1;
+    MPI_Comm_split_type(rs->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &on_node);
+    double most = 0.0;
+    MPI_Allreduce(&bytes, &most, 1, MPI_DOUBLE, MPI_MAX, node);
+    MPI_Comm_free(&node);
+    double physical = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (physical > 0 && most * on_node > 0.9 * physical)
+        return ech_fail(rs->err, ECH_ERR_INPUT,
+                        "the run needs about %.3g GiB per rank (%d rank(s) on this node), more "
+                        "than this node's %.3g GiB: use fewer replications (%lld now), keep "
+                        "fewer of them (keep_replications), or spread the ranks over more nodes",
+                        most / 1073741824.0, on_node, physical / 1073741824.0,
+                        (long long)rs->sc->replications);
+    return ECH_OK;
+}
+
 /* The passes over the SKUs: simulate, exchange, cold rooms. */
 static ech_status run_passes(run_state *rs, double *simulate_local, double *exchange_local)
 {
@@ -623,21 +669,27 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     ech_work_plan plan;
     ech_work_plan_make(&plan, sc, rs.n_ranks, rs.rank, rs.n_threads);
     rs.plan = &plan;
-    ech_results_init(res, sc, plan.first_sku[rs.rank], plan.first_sku[rs.rank + 1]);
-    double plan_local = wall_seconds() - t0;
-    ech_status st = trace_open(&rs);
+    int32_t n_cold = ech_cold_rooms_count(sc);
+    int32_t per_pass = variants_per_pass(sc, opt, n_cold);
+    ech_status st = ech_agree(
+        comm, check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold, per_pass)), err);
     if (st != ECH_OK) {
         ech_work_plan_free(&plan);
         return st;
     }
-    res->n_cold = ech_cold_rooms_count(sc);
+    ech_results_init(res, sc, plan.first_sku[rs.rank], plan.first_sku[rs.rank + 1]);
+    res->n_cold = n_cold;
+    double plan_local = wall_seconds() - t0;
+    if ((st = trace_open(&rs)) != ECH_OK) {
+        ech_work_plan_free(&plan);
+        return st;
+    }
     if (res->n_cold > 0) {
         rs.rooms = ech_xcalloc((size_t)sc->n_variants, sizeof *rs.rooms, "cold rooms");
         res->cold = ech_xcalloc((size_t)sc->n_variants, sizeof *res->cold, "cold-room statistics");
     }
     rs.pending = ech_xcalloc((size_t)(plan.n_split > 0 ? plan.n_split : 1), sizeof *rs.pending,
                              "split SKUs");
-    int32_t per_pass = variants_per_pass(sc, opt, res->n_cold);
     rs.progress = rs.rank == 0 ? ech_progress_new(opt->progress, "simulating",
                                                   plan.my_cost * ((sc->n_variants + per_pass - 1) /
                                                                   per_pass),

@@ -34,4 +34,8 @@ expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain
     --replications 2 --quiet -o /dev/null
 grep -q "not a regular file" "$TMP/err" || fail "device output path not explained"
 [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+# More replications than memory: refused at the start (exit 2), not by the allocator.
+expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain_csv.yaml" \
+    --replications 1000000 --keep-replications --quiet --no-output
+grep -q "the run needs about .* GiB per rank" "$TMP/err" || fail "memory estimate not explained"
 echo "cli basics ok"
