@@ -552,6 +552,19 @@ static void set_given(int *given, int v)
         *given = v;
 }
 
+/* An inline row of a scenario file is YAML, where "010" would be octal 8 to some
+ * readers: a leading zero is refused there (in CSV files it is a decimal digit). */
+static ech_status check_leading_zero(const ech_row *row, int column, const char *t,
+                                     ech_error *err)
+{
+    const char *p = t + (t[0] == '+' || t[0] == '-');
+    if (row->field_prefix && p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+        return ech_row_fail(row, column, err,
+                            "'%s' has a leading zero: write the number without it (YAML 1.1 "
+                            "reads a leading 0 as octal, so it is ambiguous)", t);
+    return ECH_OK;
+}
+
 ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
@@ -561,6 +574,9 @@ ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given,
     int rc = ech_parse_int32(t, out);
     if (rc == ECH_PARSE_SYNTAX)
         return ech_row_fail(row, column, err, "'%s' is not an integer", t);
+    ech_status st = check_leading_zero(row, column, t, err);
+    if (st != ECH_OK)
+        return st;
     if (rc == ECH_PARSE_RANGE)
         return ech_row_fail(row, column, err, "'%s' is out of range (at most %d in size)", t,
                             INT32_MAX);
@@ -578,6 +594,9 @@ ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *give
     int rc = ech_parse_int64(t, out);
     if (rc == ECH_PARSE_SYNTAX)
         return ech_row_fail(row, column, err, "'%s' is not an integer", t);
+    ech_status st = check_leading_zero(row, column, t, err);
+    if (st != ECH_OK)
+        return st;
     if (rc == ECH_PARSE_RANGE)
         return ech_row_fail(row, column, err, "'%s' is out of range", t);
     set_given(given, 1);

@@ -1369,7 +1369,10 @@ static ech_status record_replication(const ech_scenario *sc, const sku_plan *p,
         int64_t on_hand_days = s->on_hand_days[i];
         double mean_on_hand = (double)on_hand_days / days;
 
-        double holding = costs->holding_rate_per_year * cost * (double)on_hand_days / 365.0;
+        double rate = sc->sl.holding_rate_per_year[x];
+        if (isnan(rate))
+            rate = costs->holding_rate_per_year;
+        double holding = rate * cost * (double)on_hand_days / 365.0;
         double ordering = (double)a->orders *
                           (p->parent[i] < 0 ? costs->supplier_order_cost : costs->internal_order_cost);
         /* Shortages are charged where patients meet them: at demand points.  A cut

@@ -256,6 +256,10 @@ typedef struct ech_catalogue {
     C(display_min, I32, "display_min", "display_min", 0, 0, 0, ECH_MAX_UNITS, 0, "unit",  \
       "display stock: units that must stay presented, kept on top of the policy's s and S " \
       "(0: none)")                                                                        \
+    C(holding_rate_per_year, F64, "holding_rate_per_year", "holding_rate_per_year", 0, NAN,  \
+      0, 10, 0, "1/year",                                                                 \
+      "yearly holding cost rate on unit cost at this location (value added downstream, "  \
+      "space); NaN: the scenario's costs.holding_rate_per_year")                         \
     C(replay, I32, 0, 0, 0, -1, 0, 0, 0, "1",                                             \
       "row of the replayed demand history; -1: not replayed")                            \
     C(start_on_hand, I32, 0, 0, 0, -1, 0, 0, 0, "unit",                                   \
