@@ -251,7 +251,7 @@ static ech_policy_rule default_rule(void)
         .cover_days = 0.0,
         .order_days = 7.0,
         .order_up_to = -1,
-        .reorder_point = -1,
+        .reorder_point = ECH_REORDER_NOT_GIVEN,
         .min_order_qty = 0,
     };
 }

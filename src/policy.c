@@ -180,7 +180,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         if (sl->order_up_to[x] >= 0) {
             S = sl->order_up_to[x];
             s = sl->reorder_point[x];
-            if (s == -1 || policy == ECH_POLICY_BASE_STOCK)
+            if (s == ECH_REORDER_NOT_GIVEN || policy == ECH_POLICY_BASE_STOCK)
                 s = S - 1;
             if (s < -1 || s >= S)
                 return skuloc_fail(sc, x, "reorder_point", err,
@@ -192,7 +192,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
             switch (rule->target) {
             case ECH_TARGET_FIXED:
                 S = rule->order_up_to;
-                s = rule->reorder_point >= 0 ? rule->reorder_point : S - 1;
+                s = rule->reorder_point != ECH_REORDER_NOT_GIVEN ? rule->reorder_point : S - 1;
                 break;
             case ECH_TARGET_COVER_DAYS: {
                 double cover = ceil(outflow * rule->cover_days - 1e-9);

@@ -101,7 +101,7 @@ static void sb_rule(sbuf *b, int ind, const char *kind, const ech_policy_rule *r
         break;
     default:
         sb_printf(b, "%*sorder_up_to: %d\n", in, "", (int)r->order_up_to);
-        if (r->policy == ECH_POLICY_S_S && r->reorder_point != -1)
+        if (r->policy == ECH_POLICY_S_S && r->reorder_point != ECH_REORDER_NOT_GIVEN)
             sb_printf(b, "%*sreorder_point: %d\n", in, "", (int)r->reorder_point);
         break;
     }

@@ -222,6 +222,10 @@ void ech_table_range_text(const ech_table *t, int c, char *buf, size_t size)
         units = "litres";
     else if (strcmp(units, "unit/day") == 0)
         units = "units a day";
+    else if (strcmp(units, "1/year") == 0)
+        units = "per year";
+    else if (strcmp(units, "currency/unit") == 0)
+        units = "(currency per unit)";
     int lo_open = (col->flags & ECH_COL_LO_OPEN) != 0, hi_open = (col->flags & ECH_COL_HI_OPEN) != 0;
     if (!lo_open && !hi_open)
         snprintf(buf, size, "must be between %s and %s%s%s", lo, hi, units[0] ? " " : "", units);
@@ -312,4 +316,58 @@ ech_status ech_table_read_row(const ech_table *t, void *table, int64_t i, const 
             return st;
     }
     return ECH_OK;
+}
+
+/* ------------------------------------------------------------------------------
+ * Documentation
+ * ------------------------------------------------------------------------------ */
+
+static const char *type_word(const ech_column *col)
+{
+    if (col->values)
+        return "word";
+    switch (col->type) {
+    case ECH_COL_TEXT: return "text";
+    case ECH_COL_F64: return "number";
+    case ECH_COL_NONE: return "text";
+    default: return (col->flags & ECH_COL_CUSTOM) && col->lo == col->hi ? "id" : "integer";
+    }
+}
+
+void ech_table_write_markdown(FILE *out, const ech_table *t)
+{
+    fprintf(out, "| column | required | type | default | allowed | meaning |\n");
+    fprintf(out, "|---|---|---|---|---|---|\n");
+    for (int c = 0; c < t->n_columns; ++c) {
+        const ech_column *col = &t->column[c];
+        if (!col->input)
+            continue;
+        char def[64] = "", allowed[320] = "";
+        int reference = (col->flags & ECH_COL_CUSTOM) && col->lo == col->hi && !col->values;
+        if (col->flags & ECH_COL_REQUIRED)
+            snprintf(def, sizeof def, "%s", "");
+        else if ((col->type == ECH_COL_F64 && isnan(col->def)) ||
+                 (col->values && (col->def < col->lo || col->def > col->hi)))
+            snprintf(def, sizeof def, "(see meaning)");
+        else if (col->values && (int)col->def < col->values->count)
+            snprintf(def, sizeof def, "`%s`", col->values->words[(int)col->def]);
+        else if (col->values || col->type == ECH_COL_TEXT || col->type == ECH_COL_NONE ||
+                 reference || (col->flags & ECH_COL_REQUIRED))
+            snprintf(def, sizeof def, "%s", "");
+        else if (col->def < 0 && col->lo >= 0)
+            snprintf(def, sizeof def, "(see meaning)");
+        else
+            number_text(col->def, def, sizeof def);
+        if (!reference && col->type != ECH_COL_TEXT && col->type != ECH_COL_NONE) {
+            ech_table_range_text(t, c, allowed, sizeof allowed);
+            /* "must be between 0 and 10" reads as "0 .. 10" in a table. */
+            const char *p = allowed;
+            if (strncmp(p, "must be ", 8) == 0)
+                p += 8;
+            memmove(allowed, p, strlen(p) + 1);
+        }
+        fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", col->input,
+                (col->flags & ECH_COL_REQUIRED) ? "yes" : "", type_word(col), def, allowed,
+                col->description);
+    }
 }

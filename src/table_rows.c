@@ -673,7 +673,7 @@ static ech_status assortment_targets(ech_scenario *sc, const ech_row *row, int64
                                 "must be >= -1 and below order_up_to (%d), got %d", up_to, reorder);
     }
     sl->order_up_to[x] = has_up_to ? up_to : -1;
-    sl->reorder_point[x] = has_reorder ? reorder : -1;
+    sl->reorder_point[x] = has_reorder ? reorder : ECH_REORDER_NOT_GIVEN;
     return ECH_OK;
 }
 

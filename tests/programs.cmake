@@ -11,6 +11,9 @@ endfunction()
 # Command-line basics: help, version, usage errors.
 echelon_program_test(cli.basics bash ${ECHELON_SCRIPTS}/cli_basics.sh)
 
+# The documented column reference is the declared one.
+echelon_program_test(docs.columns bash ${ECHELON_SCRIPTS}/docs_columns.sh)
+
 # Malformed input through the program under mpirun: exit status 2, one message
 # naming the file and line or row, and no results file left behind.  Every case of
 # bad_input/ is loaded in-process by integration.test_bad_input; these few, one of

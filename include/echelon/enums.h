@@ -11,6 +11,8 @@
 #ifndef ECHELON_ENUMS_H
 #define ECHELON_ENUMS_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -139,6 +141,11 @@ typedef enum ech_disruption_scope {
 
 /* In a skuloc's policy column before ech_policy_resolve: use the location kind's rule. */
 #define ECH_POLICY_FROM_RULE 0xff
+
+/* A reorder point that was not given (in a skuloc's column or a rule): S - 1.  Not
+ * -1, which is a reorder point like any other (order only when the position is
+ * negative). */
+#define ECH_REORDER_NOT_GIVEN INT32_MIN
 
 /* The words of one enumeration, in value order. */
 typedef struct ech_enum {

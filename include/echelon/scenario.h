@@ -56,9 +56,9 @@ extern "C" {
     C(name, TEXT, "name", "location_name", ECH_COL_CUSTOM, 0, 0, 0, 0, "",                \
       "location display name")    \
     C(kind, U8, "kind", "kind", ECH_COL_REQUIRED, 0, 0, ECH_LOC_KIND_COUNT - 1,          \
-      &ech_location_kind_enum, "1", "location kind code")                                 \
+      &ech_location_kind_enum, "1", "location kind (in the results, its code)")                                 \
     C(parent, I32, "parent", "parent_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",            \
-      "index of the supplying location; -1 at the root (supplied by suppliers)")          \
+      "the supplying location (its id; in the results, its index, -1 at the root)")          \
     C(lead_time_days, I32, "lead_time_days", "lead_time_days", ECH_COL_CUSTOM, 0, 0,      \
       ECH_MAX_LANE_DAYS, 0, "day", "lead time of the lane parent -> location (0 at the root)") \
     C(priority, I32, "priority", "priority", 0, 0, -1e9, 1e9, 0, "1",                     \
@@ -171,13 +171,13 @@ typedef struct ech_disruptions {
     C(pack_size, I32, "pack_size", "pack_size", 0, 1, 1, 1e6, 0, "unit",                  \
       "orders are rounded up to multiples of this")                                       \
     C(supplier, I32, "supplier", "supplier_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",      \
-      "index of the SKU's supplier into supplier_id")                                     \
+      "the SKU's supplier (its id; in the results, its index into supplier_id)")                                     \
     C(site, I32, "site", "site_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",                  \
-      "index of the site the SKU is supplied from into /supply/site_id")                 \
+      "the site the SKU comes from (its id; in the results, its index into /supply/site_id)")                 \
     C(alt_supplier, NONE, "alt_supplier", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "",              \
-      "alternative source given as a supplier (its first site)")                         \
+      "the alternative source given as a supplier (its first site)")                         \
     C(alt_site, I32, "alt_site", "alt_site_index", ECH_COL_CUSTOM, -1, 0, 0, 0, "1",      \
-      "index of the alternative source into /supply/site_id; -1: none")                  \
+      "the alternative source, a site (its id; in the results, its index into /supply/site_id, -1: none)")                  \
     C(alt_rule, U8, "alt_rule", "alt_rule", ECH_COL_CUSTOM, ECH_ALT_NONE, 0,              \
       ECH_ALT_COUNT - 1, &ech_alt_rule_enum, "1",                                         \
       "when the alternative source is used: never, while the primary site is disrupted " \
@@ -206,15 +206,15 @@ typedef struct ech_disruptions {
       "central-warehouse stock reserved for other commitments; -1: the scenario's "       \
       "reserve share")                                                                    \
     C(storage, U8, "storage", "storage_class", 0, ECH_STORAGE_AMBIENT, 0,                 \
-      ECH_STORAGE_COUNT - 1, &ech_storage_enum, "1", "storage class code")               \
+      ECH_STORAGE_COUNT - 1, &ech_storage_enum, "1", "storage class (in the results, its code)")               \
     C(handling, U8, "handling", "handling_class", 0, ECH_HANDLING_NORMAL, 0,              \
-      ECH_HANDLING_COUNT - 1, &ech_handling_enum, "1", "handling class code")            \
+      ECH_HANDLING_COUNT - 1, &ech_handling_enum, "1", "handling class (in the results, its code)")            \
     C(substitution, U8, "substitution", "substitution", 0, ECH_SUBST_UNIQUE, 0,           \
-      ECH_SUBST_COUNT - 1, &ech_substitution_enum, "1", "substitutability code")         \
+      ECH_SUBST_COUNT - 1, &ech_substitution_enum, "1", "substitutability (in the results, its code)")         \
     C(segment, I32, "segment", "segment_index", ECH_COL_CUSTOM, 0, 0, 0, 0, "1",          \
-      "index of the SKU's segment into segment_names")                                    \
+      "the SKU's segment, a name (in the results, its index into segment_names)")                                    \
     C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
-      "index of the SKU's season profile (0: flat)")                                      \
+      "the SKU's season profile, a name (default: flat)")                                      \
     C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, 0, -1, 10, 0, "1/year",  \
       "demand growth rate: demand x (1 + trend x years since day 0)")
 
@@ -229,16 +229,16 @@ typedef struct ech_catalogue {
  * numbers each variant simulates into ech_variant. */
 #define ECH_SKULOC_COLUMNS(C)                                                             \
     C(sku, I32, "sku", "sku_index", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0, 0, 0, 0, "1",   \
-      "index into /catalogue")                                                            \
+      "the SKU (its id; in the results, its index into /catalogue)")                                                            \
     C(location, I32, "location", "location_index", ECH_COL_REQUIRED | ECH_COL_CUSTOM, 0,  \
-      0, 0, 0, "1", "index into /network")                                                \
+      0, 0, 0, "1", "the location (its id; in the results, its index into /network)")                                                \
     C(parent, I64, 0, "parent_skuloc", ECH_COL_DERIVED, -1, 0, 0, 0, "1",                 \
       "skuloc of the same SKU at the parent location; -1 at the root")                   \
     C(demand_mean, F64, "demand_mean", "demand_mean", ECH_COL_CUSTOM, 0, 0,              \
       ECH_MAX_DEMAND, 0, "unit/day",                                                      \
       "mean daily customer demand averaged over a year, before trend (0 upstream)")       \
     C(demand_dist, U8, "demand_dist", 0, ECH_COL_CUSTOM, ECH_DEMAND_NONE, 1, 2,           \
-      &ech_demand_dist_enum, "1", "distribution of daily demand")                         \
+      &ech_demand_dist_enum, "1", "distribution of daily demand (default: poisson, negbin when demand_var_ratio > 1)")                         \
     C(demand_var_ratio, F64, "demand_var_ratio", 0, ECH_COL_CUSTOM, 1, 1, 100, 0, "1",    \
       "variance / mean of daily demand (negbin > 1)")                                     \
     C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM, 0, 0, 0.999, 0, "1",  \
@@ -249,7 +249,8 @@ typedef struct ech_catalogue {
       "review period R; default: the rule's")                                             \
     C(order_up_to, I32, "order_up_to", 0, ECH_COL_CUSTOM, -1, 0, ECH_MAX_UNITS, 0, "unit", \
       "order-up-to level S; default: the rule's")                                         \
-    C(reorder_point, I32, "reorder_point", 0, ECH_COL_CUSTOM, -1, -1, ECH_MAX_UNITS, 0,   \
+    C(reorder_point, I32, "reorder_point", 0, ECH_COL_CUSTOM, ECH_REORDER_NOT_GIVEN, -1,  \
+      ECH_MAX_UNITS, 0,                                                                   \
       "unit", "reorder point s (order when the position is at or below it); default: the rule's") \
     C(min_order_qty, I32, "min_order_qty", 0, 0, -1, 0, ECH_MAX_UNITS, 0, "unit",         \
       "minimum order quantity; default: the rule's")                                      \
@@ -309,7 +310,7 @@ typedef struct ech_policy_rule {
     double cover_days;        /* target: days of mean demand */
     double order_days;        /* (s,S): S - s = mean demand x order_days (at least one pack) */
     int32_t order_up_to;      /* fixed rule: S */
-    int32_t reorder_point;    /* fixed rule: s (-1: S - 1) */
+    int32_t reorder_point;    /* fixed rule: s (ECH_REORDER_NOT_GIVEN: S - 1) */
     int32_t min_order_qty;
 } ech_policy_rule;
 

@@ -24,6 +24,7 @@
 #include "echelon/error.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -116,6 +117,11 @@ ech_status ech_table_check_value(const ech_table *t, int c, double v, const ech_
 
 /* Writes "must be between LO and HI UNITS" (or "> LO", "in [LO, HI)") for column c. */
 void ech_table_range_text(const ech_table *t, int c, char *buf, size_t size);
+
+/* Writes a Markdown table of the input columns of a table: name, whether required,
+ * type, default, allowed values and meaning (the reference in scenarios/README.md
+ * is this output, checked by the test suite). */
+void ech_table_write_markdown(FILE *out, const ech_table *t);
 
 /* The column whose field is `field`, or -1. */
 int ech_table_find(const ech_table *t, const char *field);

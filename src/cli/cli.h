@@ -11,6 +11,7 @@
 int cmd_run(int argc, char **argv, MPI_Comm comm);
 int cmd_validate(int argc, char **argv, MPI_Comm comm);
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm);
+int cmd_columns(int argc, char **argv, MPI_Comm comm);
 
 /* Exit status for a library status. */
 int cli_exit_status(ech_status st);

@@ -21,6 +21,7 @@ static void print_usage(FILE *out)
             "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
             "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
             "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
+            "  columns                         the columns of the CSV tables, as Markdown\n"
             "\n"
             "Options:\n"
             "  -h, --help      this help (also: echelon COMMAND --help)\n"
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
         status = cmd_run(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "validate") == 0) {
         status = cmd_validate(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "columns") == 0) {
+        status = cmd_columns(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "fit-suppliers") == 0) {
         status = cmd_fit_suppliers(argc, argv, MPI_COMM_WORLD);
     } else {

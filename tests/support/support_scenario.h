@@ -53,7 +53,7 @@ static inline void ts_init(ech_scenario *sc, int32_t days, int32_t warmup, int64
         sc->rule[k].review_days = 1;
         sc->rule[k].service_level = 0.95;
         sc->rule[k].order_days = 7;
-        sc->rule[k].reorder_point = -1;
+        sc->rule[k].reorder_point = ECH_REORDER_NOT_GIVEN;
     }
     sc->output.n_quantiles = 3;
     sc->output.quantiles = malloc(3 * sizeof(double));
@@ -132,7 +132,7 @@ static inline int64_t ts_add_skuloc(ech_scenario *sc, int32_t sku, int32_t loc, 
     l->policy[l->n] = (uint8_t)policy;
     l->review_days[l->n] = review;
     l->order_up_to[l->n] = S;
-    l->reorder_point[l->n] = s;
+    l->reorder_point[l->n] = s == -1 ? ECH_REORDER_NOT_GIVEN : s; /* -1 here: not given */
     l->min_order_qty[l->n] = 0;
     l->start_on_hand[l->n] = -1;
     return l->n++;

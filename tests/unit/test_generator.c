@@ -454,7 +454,7 @@ static void test_catalogue_shape(void **state)
         assert_int_equal(sl->policy[r], ECH_POLICY_FROM_RULE);
         assert_int_equal(sl->review_days[r], -1);
         assert_int_equal(sl->order_up_to[r], -1);
-        assert_int_equal(sl->reorder_point[r], -1);
+        assert_int_equal(sl->reorder_point[r], ECH_REORDER_NOT_GIVEN);
         assert_int_equal(sl->min_order_qty[r], -1);
         assert_int_equal(sl->start_on_hand[r], -1);
         assert_int_equal(sl->replay[r], -1);
@@ -962,7 +962,11 @@ static uint64_t fingerprint(const ech_scenario *sc)
     h = FNV_ARRAY(h, sl->policy, sl->n);
     h = FNV_ARRAY(h, sl->review_days, sl->n);
     h = FNV_ARRAY(h, sl->order_up_to, sl->n);
-    h = FNV_ARRAY(h, sl->reorder_point, sl->n);
+    /* "Not given" was -1 when the fingerprint was taken. */
+    for (int64_t x = 0; x < sl->n; ++x) {
+        int32_t s = sl->reorder_point[x] == ECH_REORDER_NOT_GIVEN ? -1 : sl->reorder_point[x];
+        h = fnv(h, &s, sizeof s);
+    }
     h = FNV_ARRAY(h, sl->min_order_qty, sl->n);
     h = FNV_ARRAY(h, sl->start_on_hand, sl->n);
     return h;

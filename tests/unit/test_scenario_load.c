@@ -273,7 +273,7 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(sc.sl.policy[x], ECH_POLICY_FROM_RULE);
     assert_int_equal(sc.sl.review_days[x], -1);
     assert_int_equal(sc.sl.order_up_to[x], -1);
-    assert_int_equal(sc.sl.reorder_point[x], -1);
+    assert_int_equal(sc.sl.reorder_point[x], ECH_REORDER_NOT_GIVEN);
     assert_int_equal(sc.sl.min_order_qty[x], -1);
     assert_int_equal(base->policy[x], ECH_POLICY_BASE_STOCK);
     assert_int_equal(base->review_days[x], 1);
@@ -1168,6 +1168,34 @@ static void test_failure_after_supply_model(void **state)
     assert_int_equal(sc.disruptions.n, 0);
 }
 
+/* A reorder point of -1 is a reorder point (order only when the position is
+ * negative), not "not given" (which is S - 1). */
+static void test_reorder_point_minus_one(void **state)
+{
+    (void)state;
+    write_tmp("reorder.yaml",
+              "name: reorder\nseed: 1\nreplications: 2\n"
+              "horizon: {start_date: 2027-01-04, days: 28}\n"
+              "suppliers:\n  - id: S\n    lead_time: {distribution: fixed, mean: 2}\n"
+              "network:\n  locations:\n    - {id: CW, kind: cw}\n"
+              "    - {id: P1, kind: retail, parent: CW, lead_time_days: 1}\n"
+              "    - {id: P2, kind: retail, parent: CW, lead_time_days: 1}\n"
+              "catalogue:\n  skus: [{id: A, unit_cost: 1, unit_price: 2}]\n  assortment:\n"
+              "    - {sku: A, location: P1, demand_mean: 1, policy: s_S, order_up_to: 5, "
+              "reorder_point: -1}\n"
+              "    - {sku: A, location: P2, demand_mean: 1, policy: s_S, order_up_to: 5}\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s/reorder.yaml", tmpdir);
+    ech_scenario sc;
+    ech_error err;
+    if (ech_scenario_load(path, NULL, &sc, &err) != ECH_OK)
+        fail_msg("%s", err.msg);
+    int64_t p1 = skuloc(&sc, "A", "P1"), p2 = skuloc(&sc, "A", "P2");
+    assert_int_equal(sc.variant[0].reorder_point[p1], -1);
+    assert_int_equal(sc.variant[0].reorder_point[p2], 4);
+    ech_scenario_free(&sc);
+}
+
 /* A failed load leaves nothing behind (the ASan build checks for leaks). */
 static void test_failure_leaves_scenario_empty(void **state)
 {
@@ -1518,6 +1546,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_generated),
         cmocka_unit_test(test_failure_leaves_scenario_empty),
+        cmocka_unit_test(test_reorder_point_minus_one),
         cmocka_unit_test(test_suppliers_sites_regions),
         cmocka_unit_test(test_sources_from_csv),
         cmocka_unit_test(test_disruptions),
