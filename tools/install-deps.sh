@@ -10,6 +10,7 @@ packages=(
     libhdf5-openmpi-dev hdf5-tools
     libcyaml-dev libyaml-dev libcsv-dev
     libgsl-dev libpcg-cpp-dev libcmocka-dev
+    clang libomp-dev
     python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
 )
 if [ "${1:-}" = "--with-slurm" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The second command of the README: installs what is missing (Slurm included, for
 # the batch-script test), builds echelon twice (optimised, and with Address- and
-# UndefinedBehaviorSanitizer) and runs the whole test suite on both builds.
+# UndefinedBehaviorSanitizer) and runs the whole test suite on both builds, then
+# builds the loaders' libFuzzer targets with clang and runs each for 10 seconds.
 # Usage: tools/run-tests.sh [--fast]   (--fast: the optimised build only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,5 +17,11 @@ if [ "${1:-}" != "--fast" ]; then
     echo "== sanitizer build (ASan + UBSan)" >&2
     "$root/tools/build.sh" "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHELON_SANITIZE=ON
     ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$jobs" --timeout 1800 -LE slurm
+
+    echo "== fuzz targets (clang, libFuzzer): a few seconds each" >&2
+    CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DECHELON_FUZZ=ON >/dev/null
+    cmake --build "$root/build-fuzz" -j "$jobs" --target fuzz_scenario_yaml fuzz_table_csv
+    ctest --test-dir "$root/build-fuzz" --output-on-failure -L fuzz --timeout 300
 fi
 echo "all tests passed" >&2
