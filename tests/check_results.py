@@ -7,9 +7,9 @@ Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
 the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
 checking that the arrays come out as labelled arrays (named dimensions, coordinate
-values).  Reads format 1.0, 1.1 and 1.2 files (1.1 adds KPIs, totals, /supply, /sku
+values).  Reads format 1.0 to 1.3 files (1.1 adds KPIs, totals, /supply, /sku
 and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
-and input columns).  With --cross-check (for files from real runs, not fabricated
+and input columns; 1.3 an input column and run attributes).  With --cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
 the cold rooms' statistics against the daily occupancy when the file has it.  Exits 0
