@@ -1,0 +1,556 @@
+/* Collective HDF5 for the results writer; see output_h5.h.
+ *
+ * Every rank of the communicator makes every HDF5 call in the same order with the same
+ * arguments (parallel HDF5 requires it for anything that changes the file's structure
+ * or attributes).  Raw data is written with collective transfers: each rank selects
+ * its own block of rows, ranks with no data select nothing, and small tables are
+ * supplied by rank 0 alone.
+ *
+ * Failures.  HDF5's own error printing is switched off while writing and every return
+ * code is checked; the first failure on a rank is recorded with what failed and the
+ * innermost HDF5 message.  Before each step that communicates (creating, writing and
+ * closing) the ranks agree whether anyone has failed (one MPI_Allreduce); once someone
+ * has, every rank skips the remaining work, closes what it opened and the file, and
+ * every rank returns the same status and message (those of the lowest failing rank).
+ */
+#include "output_h5.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compression of the large per-skuloc datasets: deflate level 1, no shuffle filter.
+ * Measured on the results of scenarios/demo.yaml (85,530 skulocs): the shuffle made
+ * the file 30% larger (many values are whole numbers or repeat, patterns deflate finds
+ * in the unshuffled bytes) and level 4 saved 7% of the size for 40% more time. */
+enum { DEFLATE_LEVEL = 1 };
+
+/* Chunks of the large datasets hold at most this many elements (512 KiB of doubles)
+ * and, where the rows allow, at least MIN_CHUNK_ELEMENTS (32 KiB). */
+static const hsize_t CHUNK_ELEMENTS = 65536;
+static const hsize_t MIN_CHUNK_ELEMENTS = 4096;
+
+/* ------------------------------------------------------------------------------
+ * Failures
+ * ------------------------------------------------------------------------------ */
+
+/* Finds the innermost (most specific) message on HDF5's error stack. */
+static herr_t innermost_error(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    const char **desc = data;
+    if (e->desc && e->desc[0])
+        *desc = e->desc;
+    return 0;
+}
+
+/* Records this rank's first failure: "cannot write results file PATH: WHAT: detail". */
+void ech_h5_fail(writer *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    const char *detail = NULL;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_error, &detail);
+    if (detail)
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s: %s", w->path,
+                 what, detail);
+    else
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s", w->path, what);
+    w->failed = 1;
+}
+
+/* True while no rank has failed; the ranks learn it together (an MPI_Allreduce), so
+ * every rank must call this at the same points. */
+int ech_h5_all_ok(writer *w)
+{
+    if (w->anyone_failed)
+        return 0; /* every rank already knows: no need to ask again */
+    int mine = w->failed, any = 0;
+    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, w->comm) != MPI_SUCCESS)
+        any = 1;
+    if (any)
+        w->anyone_failed = 1;
+    return !any;
+}
+
+/* Makes every rank hold the same status and message: those of the lowest rank that
+ * recorded a failure, or ECH_OK.  Collective. */
+ech_status ech_h5_agree(writer *w)
+{
+    int mine = w->failed ? w->rank : w->size, first = w->size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, w->comm);
+    if (first == w->size)
+        return ECH_OK;
+    int status = (int)w->e.status;
+    MPI_Bcast(&status, 1, MPI_INT, first, w->comm);
+    MPI_Bcast(w->e.msg, (int)sizeof w->e.msg, MPI_CHAR, first, w->comm);
+    w->e.status = (ech_status)status;
+    w->failed = 1;
+    w->anyone_failed = 1;
+    return w->e.status;
+}
+
+/* ------------------------------------------------------------------------------
+ * Attributes (metadata: every rank writes the same value)
+ * ------------------------------------------------------------------------------ */
+
+/* An attribute holding one value (n < 0) or an array of n >= 0 values. */
+void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
+                       const void *value)
+{
+    if (w->failed || obj < 0)
+        return;
+    hsize_t len = n > 0 ? (hsize_t)n : 0;
+    hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &len, NULL);
+    hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || (n != 0 && H5Awrite(attr, type, value) < 0))
+        ech_h5_fail(w, "attribute %s", name);
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+}
+
+/* A text attribute, stored as a variable-length UTF-8 string.  NULL is written as "". */
+void ech_h5_attr_text(writer *w, hid_t obj, const char *name, const char *value)
+{
+    const char *v = value ? value : "";
+    ech_h5_attr(w, obj, name, w->vlstr, -1, &v);
+}
+
+void ech_h5_attr_i32(writer *w, hid_t obj, const char *name, int32_t v)
+{
+    ech_h5_attr(w, obj, name, H5T_NATIVE_INT32, -1, &v);
+}
+
+void ech_h5_attr_i64(writer *w, hid_t obj, const char *name, int64_t v)
+{
+    ech_h5_attr(w, obj, name, H5T_NATIVE_INT64, -1, &v);
+}
+
+void ech_h5_attr_u64(writer *w, hid_t obj, const char *name, uint64_t v)
+{
+    ech_h5_attr(w, obj, name, H5T_NATIVE_UINT64, -1, &v);
+}
+
+void ech_h5_attr_f64(writer *w, hid_t obj, const char *name, double v)
+{
+    ech_h5_attr(w, obj, name, H5T_NATIVE_DOUBLE, -1, &v);
+}
+
+/* The units and description every dataset carries (units NULL: none, for text). */
+void ech_h5_describe(writer *w, hid_t obj, const char *units, const char *description)
+{
+    if (units)
+        ech_h5_attr_text(w, obj, "units", units);
+    ech_h5_attr_text(w, obj, "description", description);
+}
+
+/* ------------------------------------------------------------------------------
+ * Groups and datasets
+ * ------------------------------------------------------------------------------ */
+
+hid_t ech_h5_group(writer *w, hid_t loc, const char *name, const char *description)
+{
+    if (w->failed)
+        return -1;
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
+    if (g < 0) {
+        ech_h5_fail(w, "creating group %s", name);
+        return -1;
+    }
+    if (description)
+        ech_h5_attr_text(w, g, "description", description);
+    return g;
+}
+
+void ech_h5_close_group(hid_t g)
+{
+    if (g >= 0)
+        H5Gclose(g);
+}
+
+void ech_h5_close_dataset(hid_t d)
+{
+    if (d >= 0)
+        H5Dclose(d);
+}
+
+/* The chunk shape of a large dataset of `ndims` dimensions.  Rows per chunk follow
+ * the decomposition (about one rank's block, within the bounds above): in parallel
+ * HDF5 each chunk is compressed by one rank after gathering its rows from the ranks
+ * that hold them, so chunks the size of a block spread the compression over the
+ * ranks and keep the data exchanged small. */
+static void chunk_shape(const writer *w, int ndims, const hsize_t *dims, hsize_t *chunk)
+{
+    hsize_t cols = ndims == 2 ? dims[1] : 1;
+    hsize_t chunk_cols = cols < CHUNK_ELEMENTS ? cols : CHUNK_ELEMENTS;
+    hsize_t max_rows = CHUNK_ELEMENTS / chunk_cols;
+    hsize_t min_rows = MIN_CHUNK_ELEMENTS / chunk_cols;
+    hsize_t rows = (dims[0] + (hsize_t)w->size - 1) / (hsize_t)w->size;
+    if (rows < min_rows)
+        rows = min_rows;
+    if (rows > max_rows)
+        rows = max_rows;
+    if (rows < 1)
+        rows = 1;
+    if (rows > dims[0])
+        rows = dims[0];
+    chunk[0] = rows;
+    if (ndims == 2)
+        chunk[1] = chunk_cols;
+}
+
+/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2).
+ * Large datasets are chunked and compressed, which parallel HDF5 allows only with
+ * collective writes (all of ours are); a dataset with a zero-length dimension cannot
+ * be chunked and stays contiguous.  Collective: the ranks first agree that nobody
+ * has failed, since creating a dataset in parallel may allocate and write. */
+hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
+                            const hsize_t *dims, int large)
+{
+    if (!ech_h5_all_ok(w))
+        return -1;
+    hid_t space = H5Screate_simple(ndims, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0;
+    /* Every element is written, so filling unwritten space first is wasted I/O. */
+    ok = ok && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    int empty = dims[0] == 0 || (ndims == 2 && dims[1] == 0);
+    if (ok && large && !empty) {
+        hsize_t chunk[2];
+        chunk_shape(w, ndims, dims, chunk);
+        ok = H5Pset_chunk(dcpl, ndims, chunk) >= 0;
+        if (ok && w->deflate)
+            ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+    }
+    hid_t d = ok ? H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+    if (d < 0)
+        ech_h5_fail(w, "creating dataset %s", name);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+/* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
+ * a 1-d dataset) collectively.  This rank's values lie in memory as a matrix with
+ * arbitrary row stride: element (i, c) is at base[i * stride + offset + c] (in units
+ * of memtype), so a column can be written straight out of an interleaved array (the
+ * totals are).  rows == 0 takes part with an empty selection. */
+void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
+                       hsize_t offset)
+{
+    if (!ech_h5_all_ok(w))
+        return;
+    hid_t fspace = H5Dget_space(d);
+    int ndims = fspace < 0 ? -1 : H5Sget_simple_extent_ndims(fspace);
+    int has_data = rows > 0 && cols > 0;
+    hid_t mspace = -1;
+    int ok = ndims >= 1;
+    if (ok && has_data) {
+        hsize_t fstart[2] = {row0, 0}, fcount[2] = {rows, cols};
+        hsize_t mdim = (rows - 1) * stride + offset + cols;
+        hsize_t mstart = offset, mstride = stride, mcount = rows, mblock = cols;
+        mspace = H5Screate_simple(1, &mdim, NULL);
+        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL) >= 0 &&
+             mspace >= 0 &&
+             H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &mstart, &mstride, &mcount,
+                                 &mblock) >= 0;
+    } else if (ok) {
+        hsize_t one = 1;
+        mspace = H5Screate_simple(1, &one, NULL);
+        ok = mspace >= 0 && H5Sselect_none(mspace) >= 0 && H5Sselect_none(fspace) >= 0;
+    }
+    /* A dataset without elements has no storage to write to (HDF5 fails on it even
+     * with empty selections); its shape is the same on every rank, so all skip. */
+    static const double dummy = 0;
+    hssize_t total = ok ? H5Sget_simple_extent_npoints(fspace) : -1;
+    if (!ok || total < 0 ||
+        (total > 0 &&
+         H5Dwrite(d, memtype, mspace, fspace, w->dxpl, has_data ? base : &dummy) < 0))
+        ech_h5_fail(w, "writing dataset %s", name);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+}
+
+/* Attaches dimension scale `scale` to axis idx of dataset d. */
+void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
+{
+    if (d >= 0 && scale >= 0 && !w->failed && H5DSattach_scale(d, scale, idx) < 0)
+        ech_h5_fail(w, "attaching dimension scale %u to %s", idx, name);
+}
+
+/* A whole small table, supplied by rank 0 (the others take part with nothing). */
+void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
+                                hsize_t n, hsize_t cols, const void *data)
+{
+    ech_h5_write_rows(w, d, name, memtype, 0, w->rank == 0 ? n : 0, cols, data, cols, 0);
+}
+
+/* A small 1-d table of n values of one type, written by rank 0, with its attributes,
+ * attached to the dimension scale `scale`. */
+void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                        const void *data, hid_t scale, const char *units,
+                        const char *description, const char *codes)
+{
+    hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
+    ech_h5_describe(w, d, units, description);
+    if (codes)
+        ech_h5_attr_text(w, d, "codes", codes);
+    ech_h5_write_from_root(w, d, name, type, n, 1, data);
+    ech_h5_attach(w, d, scale, 0, name);
+    ech_h5_close_dataset(d);
+}
+
+/* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
+ * H5DSset_scale so that netCDF tools and xarray see a dimension of that name with
+ * these coordinate values.  Returns the open dataset (or -1 after a failure).  The
+ * skuloc scale, as long as the skulocs, is written like the other skuloc columns. */
+hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                          const void *all_values, const char *units, const char *description)
+{
+    hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
+    ech_h5_describe(w, d, units, description);
+    ech_h5_write_from_root(w, d, name, type, n, 1, all_values);
+    if (d >= 0 && !w->failed && H5DSset_scale(d, name) < 0)
+        ech_h5_fail(w, "making %s a dimension scale", name);
+    return d;
+}
+
+/* A fixed-length string type as long as the longest of s[0..n-1] (at least 1), and
+ * the strings packed into n x that many bytes, NUL-padded (parallel HDF5 cannot
+ * write variable-length data in datasets). */
+static hid_t text_type(writer *w, char *const *s, int64_t n, char **packed)
+{
+    size_t len = 1;
+    for (int64_t i = 0; i < n; ++i) {
+        size_t l = s[i] ? strlen(s[i]) : 0;
+        if (l > len)
+            len = l;
+    }
+    *packed = ech_xcalloc((size_t)(n > 0 ? n : 1), len, "text column of the results file");
+    for (int64_t i = 0; i < n; ++i)
+        if (s[i])
+            memcpy(*packed + (size_t)i * len, s[i], strlen(s[i]));
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0 || H5Tset_size(t, len) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        ech_h5_fail(w, "making a string type of %zu bytes", len);
+        if (t >= 0)
+            H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* A text column of n strings, written by rank 0, attached to `scale`. */
+void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                       hid_t scale, const char *description)
+{
+    char *packed = NULL;
+    hid_t t = text_type(w, s, n, &packed);
+    hsize_t dims = (hsize_t)n;
+    hid_t d = ech_h5_dataset_create(w, loc, name, t >= 0 ? t : H5T_NATIVE_CHAR, 1, &dims, 0);
+    ech_h5_describe(w, d, NULL, description);
+    ech_h5_write_from_root(w, d, name, t, dims, 1, packed);
+    ech_h5_attach(w, d, scale, 0, name);
+    ech_h5_close_dataset(d);
+    if (t >= 0)
+        H5Tclose(t);
+    free(packed);
+}
+
+/* The HDF5 memory type of a table column. */
+hid_t ech_h5_column_type(ech_col_type type)
+{
+    switch (type) {
+    case ECH_COL_U8: return H5T_NATIVE_UINT8;
+    case ECH_COL_I32: return H5T_NATIVE_INT32;
+    case ECH_COL_I64: return H5T_NATIVE_INT64;
+    case ECH_COL_U64: return H5T_NATIVE_UINT64;
+    default: return H5T_NATIVE_DOUBLE;
+    }
+}
+
+/* Every column of a small table (catalogue, network) that has a dataset name, as
+ * declared in scenario.h: written by rank 0 with its units, description and, for
+ * enumerations, the codes of its values. */
+void ech_h5_table_columns(writer *w, hid_t g, const ech_table *t, const void *table, int64_t n,
+                          hid_t scale)
+{
+    for (int c = 0; c < t->n_columns; ++c) {
+        const ech_column *col = &t->column[c];
+        if (!col->h5)
+            continue;
+        const void *a = ech_table_array(t, table, c);
+        if (col->type == ECH_COL_TEXT) {
+            ech_h5_text_table(w, g, col->h5, (char *const *)a, n, scale, col->description);
+            continue;
+        }
+        char codes[512];
+        if (col->values)
+            ech_enum_codes(col->values, codes, sizeof codes);
+        ech_h5_small_table(w, g, col->h5, ech_h5_column_type(col->type), (hsize_t)n, a, scale, col->units,
+                    col->description, col->values ? codes : NULL);
+    }
+}
+
+/* 0, 1, ..., n-1 as int32 (for the sku, location, supplier and segment scales). */
+int32_t *ech_h5_iota32(int64_t n)
+{
+    int32_t *v = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *v, "index scale");
+    for (int64_t i = 0; i < n; ++i)
+        v[i] = (int32_t)i;
+    return v;
+}
+
+/* An input column the scenario may lack (a scenario built by an older loader or
+ * in code): the array itself, or n copies of its default in *owned (freed by the
+ * caller). */
+hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n,
+                         const char *description)
+{
+    int32_t *idx = ech_h5_iota32(n);
+    hid_t d = ech_h5_scale_create(w, loc, name, H5T_NATIVE_INT32, (hsize_t)(n > 0 ? n : 0), idx, "1",
+                           description);
+    free(idx);
+    return d;
+}
+
+/* The replication scale 0 .. replications-1 (int64) of a group. */
+hid_t ech_h5_replication_scale(writer *w, hid_t loc)
+{
+    const int64_t R = w->sc->replications;
+    int64_t *reps = ech_xmalloc((size_t)(R > 0 ? R : 1) * sizeof *reps, "replication scale");
+    for (int64_t r = 0; r < R; ++r)
+        reps[r] = r;
+    hid_t d = ech_h5_scale_create(w, loc, "replication", H5T_NATIVE_INT64, (hsize_t)R, reps, "1",
+                           "replication index");
+    free(reps);
+    return d;
+}
+
+/* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
+ * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
+ * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings
+ * in a malloc'd array. */
+char **ech_h5_link_names(char *const *names, int32_t n, const char *fallback)
+{
+    char **out = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *out, "group names");
+    for (int32_t i = 0; i < n; ++i) {
+        const char *raw = names && names[i] ? names[i] : "";
+        size_t len = strlen(raw), size = len + strlen(fallback) + 16;
+        char *name = ech_xmalloc(size, "group name");
+        if (len == 0 || strcmp(raw, ".") == 0 || strcmp(raw, "..") == 0)
+            snprintf(name, size, "%s_%d", fallback, (int)i);
+        else
+            for (size_t c = 0; c <= len; ++c)
+                name[c] = raw[c] == '/' ? '_' : raw[c];
+        for (int32_t o = 0; o < i; ++o)
+            if (strcmp(out[o], name) == 0) {
+                len = strlen(name);
+                name = ech_xrealloc(name, len + 16, "group name");
+                snprintf(name + len, 16, "_%d", (int)i);
+                o = -1; /* check the longer name against all again */
+            }
+        out[i] = name;
+    }
+    return out;
+}
+
+void ech_h5_free_names(char **names, int32_t n)
+{
+    for (int32_t i = 0; names && i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
+/* The names of the variants, in order (pointers into the scenario). */
+char **ech_h5_variant_names(const ech_scenario *sc)
+{
+    char **names = ech_xcalloc((size_t)sc->n_variants, sizeof *names, "variant names");
+    for (int32_t v = 0; v < sc->n_variants; ++v)
+        names[v] = sc->variant[v].name;
+    return names;
+}
+
+/* names[i] for the i with keep[i] != 0 (all when keep is NULL) joined by ", ". */
+char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep)
+{
+    size_t len = 1;
+    for (int32_t i = 0; i < n; ++i)
+        if (!keep || keep[i])
+            len += strlen(names[i] ? names[i] : "") + 2;
+    char *s = ech_xmalloc(len, "list of names");
+    s[0] = '\0';
+    for (int32_t i = 0; i < n; ++i)
+        if (!keep || keep[i]) {
+            if (s[0])
+                strcat(s, ", ");
+            strcat(s, names[i] ? names[i] : "");
+        }
+    return s;
+}
+
+
+/* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
+ * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
+ * the open dataset (or -1 after a failure). */
+hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
+                           const int64_t *data, const char *units, const char *description)
+{
+    if (!ech_h5_all_ok(w))
+        return -1;
+    hsize_t total = dims[0] * dims[1] * dims[2];
+    hid_t space = H5Screate_simple(3, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    if (ok && total > 0) {
+        hsize_t rows = dims[2] < CHUNK_ELEMENTS ? CHUNK_ELEMENTS / dims[2] : 1;
+        hsize_t chunk[3] = {1, rows < dims[1] ? rows : dims[1],
+                            dims[2] < CHUNK_ELEMENTS ? dims[2] : CHUNK_ELEMENTS};
+        ok = H5Pset_chunk(dcpl, 3, chunk) >= 0;
+        if (ok && w->deflate)
+            ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+    }
+    hid_t d = ok ? H5Dcreate2(g, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)
+                 : -1;
+    if (d < 0)
+        ech_h5_fail(w, "creating dataset %s", name);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    ech_h5_describe(w, d, units, description);
+    if (d >= 0 && !w->failed && total > 0) {
+        int mine = w->rank == 0;
+        hsize_t one = 1;
+        hid_t mspace = H5Screate_simple(1, mine ? &total : &one, NULL);
+        hid_t fspace = H5Dget_space(d);
+        ok = mspace >= 0 && fspace >= 0 &&
+             (mine ? H5Sselect_all(fspace) : H5Sselect_none(fspace)) >= 0 &&
+             (mine ? H5Sselect_all(mspace) : H5Sselect_none(mspace)) >= 0;
+        static const int64_t dummy = 0;
+        if (!ok || H5Dwrite(d, H5T_NATIVE_INT64, mspace, fspace, w->dxpl,
+                            mine && data ? (const void *)data : (const void *)&dummy) < 0)
+            ech_h5_fail(w, "writing dataset %s", name);
+        if (mspace >= 0)
+            H5Sclose(mspace);
+        if (fspace >= 0)
+            H5Sclose(fspace);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+

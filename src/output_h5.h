@@ -1,0 +1,183 @@
+/* The results writer's internals, shared by its parts (private to the library):
+ *   output_h5.c       failures agreed over ranks, attributes, groups, datasets,
+ *                     dimension scales and text columns: collective HDF5 made simple
+ *   output.c          the file: root attributes, /catalogue, /network, /supply,
+ *                     /variants, /runtime, and ech_output_write
+ *   output_results.c  what the run computed: skuloc KPI groups, totals, comparisons,
+ *                     cold rooms
+ * See include/echelon/output.h and results/README.md for the layout.
+ */
+#ifndef ECHELON_OUTPUT_H5_H
+#define ECHELON_OUTPUT_H5_H
+
+#include "echelon/output.h"
+#include "echelon/results.h"
+#include "echelon/scenario.h"
+#include "echelon/table.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <mpi.h>
+
+
+typedef struct writer {
+    const char *path; /* the final name, for messages */
+    const ech_scenario *sc;
+    const ech_results *res;
+    const ech_run_info *info;  /* &res->info */
+    MPI_Comm comm;
+    int rank, size;
+
+    int64_t begin, end;    /* this rank's skulocs */
+    int keep_replications; /* /skuloc/<kpi>/replications is written */
+    int deflate;           /* the deflate filter is available */
+
+    hid_t file;
+    hid_t dxpl;     /* collective transfers */
+    hid_t gcpl;     /* groups track the creation order of their links */
+    hid_t vlstr;    /* variable-length UTF-8 string, for attributes */
+
+    int failed;        /* this rank has recorded a failure in e */
+    int anyone_failed; /* every rank knows that some rank failed */
+    ech_error e;
+} writer;
+
+
+/* Records the first failure of this rank: what failed, and HDF5's innermost message. */
+void ech_h5_fail(writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True while no rank has failed; the ranks learn it together (an MPI_Allreduce), so
+ * every rank must call this at the same points. */
+int ech_h5_all_ok(writer *w);
+
+/* Makes every rank hold the same status and message: those of the lowest rank that
+ * recorded a failure, or ECH_OK.  Collective. */
+ech_status ech_h5_agree(writer *w);
+
+/* An attribute holding one value (n < 0) or an array of n >= 0 values. */
+void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
+                       const void *value);
+
+/* A text attribute, stored as a variable-length UTF-8 string.  NULL is written as "". */
+void ech_h5_attr_text(writer *w, hid_t obj, const char *name, const char *value);
+
+void ech_h5_attr_i32(writer *w, hid_t obj, const char *name, int32_t v);
+
+void ech_h5_attr_i64(writer *w, hid_t obj, const char *name, int64_t v);
+
+void ech_h5_attr_u64(writer *w, hid_t obj, const char *name, uint64_t v);
+
+void ech_h5_attr_f64(writer *w, hid_t obj, const char *name, double v);
+
+/* The units and description every dataset carries (units NULL: none, for text). */
+void ech_h5_describe(writer *w, hid_t obj, const char *units, const char *description);
+
+hid_t ech_h5_group(writer *w, hid_t loc, const char *name, const char *description);
+
+void ech_h5_close_group(hid_t g);
+
+void ech_h5_close_dataset(hid_t d);
+
+/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2).
+ * Large datasets are chunked and compressed, which parallel HDF5 allows only with
+ * collective writes (all of ours are); a dataset with a zero-length dimension cannot
+ * be chunked and stays contiguous.  Collective: the ranks first agree that nobody
+ * has failed, since creating a dataset in parallel may allocate and write. */
+hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
+                            const hsize_t *dims, int large);
+
+/* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
+ * a 1-d dataset) collectively.  This rank's values lie in memory as a matrix with
+ * arbitrary row stride: element (i, c) is at base[i * stride + offset + c] (in units
+ * of memtype), so a column can be written straight out of an interleaved array (the
+ * totals are).  rows == 0 takes part with an empty selection. */
+void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
+                       hsize_t offset);
+
+/* Attaches dimension scale `scale` to axis idx of dataset d. */
+void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name);
+
+/* A whole small table, supplied by rank 0 (the others take part with nothing). */
+void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
+                                hsize_t n, hsize_t cols, const void *data);
+
+/* A small 1-d table of n values of one type, written by rank 0, with its attributes,
+ * attached to the dimension scale `scale`. */
+void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                        const void *data, hid_t scale, const char *units,
+                        const char *description, const char *codes);
+
+/* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
+ * H5DSset_scale so that netCDF tools and xarray see a dimension of that name with
+ * these coordinate values.  Returns the open dataset (or -1 after a failure).  The
+ * skuloc scale, as long as the skulocs, is written like the other skuloc columns. */
+hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
+                          const void *all_values, const char *units, const char *description);
+
+/* A text column of n strings, written by rank 0, attached to `scale`. */
+void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                       hid_t scale, const char *description);
+
+/* The HDF5 memory type of a table column. */
+hid_t ech_h5_column_type(ech_col_type type);
+
+/* Every column of a small table (catalogue, network) that has a dataset name, as
+ * declared in scenario.h: written by rank 0 with its units, description and, for
+ * enumerations, the codes of its values. */
+void ech_h5_table_columns(writer *w, hid_t g, const ech_table *t, const void *table, int64_t n,
+                          hid_t scale);
+
+/* 0, 1, ..., n-1 as int32 (for the sku, location, supplier and segment scales). */
+int32_t *ech_h5_iota32(int64_t n);
+
+/* An input column the scenario may lack (a scenario built by an older loader or
+ * in code): the array itself, or n copies of its default in *owned (freed by the
+ * caller). */
+hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n,
+                         const char *description);
+
+/* The replication scale 0 .. replications-1 (int64) of a group. */
+hid_t ech_h5_replication_scale(writer *w, hid_t loc);
+
+/* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
+ * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
+ * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings
+ * in a malloc'd array. */
+char **ech_h5_link_names(char *const *names, int32_t n, const char *fallback);
+
+void ech_h5_free_names(char **names, int32_t n);
+
+/* The names of the variants, in order (pointers into the scenario). */
+char **ech_h5_variant_names(const ech_scenario *sc);
+
+/* names[i] for the i with keep[i] != 0 (all when keep is NULL) joined by ", ". */
+char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep);
+
+/* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
+ * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
+ * the open dataset (or -1 after a failure). */
+hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
+                           const int64_t *data, const char *units, const char *description);
+
+/* The parts of the layout that output.c calls (output_results.c). */
+/* The skuloc group of variant v in `parent`: the scales, the identity columns (the
+ * baseline only), the resolved policy and one group per KPI. */
+void ech_output_skuloc(writer *w, hid_t parent, int32_t v, const char *description);
+
+void ech_output_totals(writer *w, hid_t parent, int32_t v);
+
+void ech_output_comparison(writer *w, hid_t parent, int32_t v);
+
+/* The per-SKU sums of variant v as means per replication, in a group "sku" of
+ * `parent` with its own sku scale: at the root for the baseline (lost_units), in a
+ * variant's comparison (lost_units_change, against the baseline). */
+void ech_output_sku_sums(writer *w, hid_t parent, int32_t v);
+
+/* The cold rooms of variant v under `parent`: per location that stocks cold-chain
+ * SKUs with a volume, the distribution of its daily occupancy over all
+ * (replication, measured day) cells and how often it exceeds the capacity; with
+ * replications kept, the whole daily occupancy. */
+void ech_output_cold_chain(writer *w, hid_t parent, int32_t v);
+
+#endif
