@@ -1,0 +1,224 @@
+/* The engine's internals, shared by its parts (private to the library):
+ *   engine.c         set-up, the day step by step (the hot loop) and the evaluation
+ *   engine_plan.c    building a SKU's plan (its nodes, children in allocation order,
+ *                    policy numbers, demand tables) and state
+ *   engine_record.c  the end of a replication: invariants, KPIs, totals; the trace
+ *
+ * Vocabulary: a SKU's skulocs are its "nodes", numbered 0..n-1 in topological order
+ * (node 0 is the root, the central warehouse); "d" is the index of a simulated day
+ * (0 = first warm-up day), "t = d - warmup" the scenario day.
+ *
+ * Quantities a node keeps (all in units):
+ *   on_hand      stock on the shelf
+ *   in_transit   shipped to the node, not yet arrived (the pipe holds it by arrival day)
+ *   on_order     ordered by the node, not yet shipped to it by its parent or supplier
+ *   owed_down    what the node owes its children: the sum of their on_order
+ *   backlog      customer demand waiting (backorder mode, demand points only)
+ * and its inventory position is on_hand + in_transit + on_order - owed_down - backlog.
+ */
+#ifndef ECHELON_ENGINE_STATE_H
+#define ECHELON_ENGINE_STATE_H
+
+#include "echelon/allocation.h"
+#include "echelon/arena.h"
+#include "echelon/cold_chain.h"
+#include "echelon/engine.h"
+#include "echelon/rng.h"
+#include "echelon/sample.h"
+#include "echelon/supply.h"
+#include "batches.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+
+typedef struct sku_plan {
+    int32_t sku;
+    int32_t n;              /* nodes */
+    int64_t first;          /* global skuloc index of node 0 */
+
+    int32_t *parent;        /* node index, -1 at the root */
+    int32_t *lead;          /* inbound lane lead time (the root's comes from its supplier) */
+    int32_t *order_up_to;   /* S */
+    int32_t *reorder_point; /* s */
+    int32_t *review_days;   /* R */
+    int32_t *min_order_qty;
+    int32_t *first_review;  /* simulated day of the first review */
+    int32_t *start_on_hand;
+    int32_t pack;
+
+    /* Children of each node in the order the allocation rule serves them. */
+    int32_t *child_begin;   /* n + 1 */
+    int32_t *child;
+    int32_t n_internal;
+    int32_t *internal;      /* nodes with children, in topological order */
+
+    /* Demand points. */
+    int32_t n_leaves;
+    int32_t *leaf;                   /* node of demand point j */
+    int32_t n_stock_only;
+    int32_t *stock_only;             /* nodes without customer demand */
+    const ech_dtable **tables;       /* [j * n_periods + period] or NULL for a replay */
+    const int32_t **replay;          /* [j]: the history series, or NULL */
+
+    /* Pipes, rings of arrival slots indexed by simulated day: one for the root's
+     * supplier (its lead times can be long), and one slot x node table for the
+     * lanes between locations, so that a day's arrivals are one contiguous row. */
+    uint32_t supplier_mask;   /* supplier ring slots - 1 */
+    uint32_t lane_mask;       /* lane ring slots - 1 */
+
+    /* The variant the policy fields, the children's order and the supply are set
+     * for (plan_set_variant); -1 before the first. */
+    int32_t variant;
+    uint8_t allocation;       /* the variant's ech_allocation_rule */
+
+    /* Open orders of a snapshot start, sorted by simulated day. */
+    int32_t n_open;
+    int32_t *open_day, *open_node, *open_qty;
+
+    /* Batches and expiry (batched: the SKU has a shelf life and the scenario tracks
+     * expiry).  Remaining life at receipt from the supplier: uniform on
+     * [life_lo, life_hi] days. */
+    uint8_t batched;
+    int32_t life_lo, life_hi;
+    int32_t min_life;          /* days of life a batch must have left on arrival downstream */
+    int32_t return_within;     /* returns: batches expiring within this many days; 0: none */
+    int32_t *return_lead;      /* days a return takes from the node to the root */
+    int32_t *min_child_lead;   /* the shortest lane lead time to the node's children */
+    double *outflow;           /* expected daily outflow of each node */
+
+    /* Controlled substances: at most one order per min_gap days, and a cap on the
+     * inventory position (INT32_MAX: none). */
+    uint8_t controlled;
+    int32_t min_gap;
+    int32_t *position_cap;
+
+    int32_t reserve;           /* the root's units held back from its children */
+
+    /* Lost-margin allocation: each node's expected demand over its coverage horizon
+     * (review period + inbound lead time) and that demand's variance ratio. */
+    double *horizon_mean;
+    double *var_ratio;
+    ech_claim *claims;
+    int32_t *want;
+
+    /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
+     * room or no occupancy is collected) and each node's cold-room slot. */
+    int64_t cold_ml;
+    int32_t *cold_slot;
+
+    /* Scratch for the allocation rules. */
+    int32_t *alloc_x;
+    ech_alloc_scratch alloc;
+} sku_plan;
+
+/* Counters of one node over the measured days that change only on events (orders,
+ * shipments, shortages).  int64: a year of a fast mover at the central warehouse
+ * exceeds 2^31 units. */
+typedef struct node_acc {
+    int64_t demand, filled, lost, backordered;
+    int64_t cycles, cycles_ok;
+    int64_t orders, ordered;
+    int64_t received, sold, shipped, shipped_in;
+    int64_t start_on_hand, start_in_transit;
+    /* The warehouse's supply. */
+    int64_t supplier_cancelled, supplier_delayed, alt_ordered, disrupted_days;
+    /* Demand points: the longest recovery after a disruption. */
+    int64_t recovery_days, recoveries;
+    /* Batches: written off, returned to the root, returns the root received; stock
+     * age and remaining life summed over on-hand units and days. */
+    int64_t expired, returned, returns_in, start_return_transit;
+    int64_t age_days, life_days;
+} node_acc;
+
+typedef struct sku_state {
+    int32_t *on_hand, *in_transit, *on_order, *owed_down, *backlog;
+    int32_t *next_review;   /* simulated day of the node's next review */
+    int32_t *ordered_qty;   /* the node's last order ... */
+    int32_t *ordered_day;   /* ... and the day it was placed */
+    uint8_t *short_today, *cycle_short;
+    int32_t *supplier_pipe;  /* [supplier_mask + 1] */
+    int32_t *lane_pipe;      /* [(lane_mask + 1) * n]: slot-major */
+    int32_t *lane_pending;   /* [lane_mask + 1]: shipments waiting in each slot */
+    int32_t next_open;
+    int32_t measure_from;   /* first measured simulated day (= warm-up days) */
+    ech_pcg32 *demand_rng;  /* per demand point */
+    ech_supply supply;      /* the warehouse's sources: orders, owed units, outages */
+    int primary_down;       /* the primary source was disrupted yesterday */
+    /* Recovery after a disruption, per demand point: the day its last spell ended
+     * (-1 when none is pending) and the first day of the current run of days
+     * without unmet demand. */
+    int32_t *recover_from, *clean_since;
+    int32_t n_recovering;
+    /* Counters touched every day live in their own arrays, so the daily sweeps
+     * stream through a few cache lines instead of one per node. */
+    int64_t *on_hand_days, *backlog_days, *stockout_days;
+    node_acc *acc;
+
+    /* Batches (batched SKUs): each node's on-hand list sorted by expiry, the batches
+     * travelling on each lane slot (column 0: returns to the root), the sums of
+     * quantity x entry day and quantity x expiry day of each node's stock (for age
+     * and remaining life), and returns on their way to the root. */
+    ech_batch_stock batches; /* each node's on-hand batches (batches.h) */
+    int32_t *lane_batches;   /* [(lane_mask + 1) * n] chain heads */
+    int32_t return_transit;
+    ech_pcg32 life_rng;
+} sku_state;
+
+struct ech_engine {
+    const ech_scenario *sc;
+    int32_t n_days;          /* simulated days: warm-up + measured */
+    int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
+    uint16_t *period_of_day; /* [n_days] */
+    int32_t *period_day;     /* a scenario day t of each period */
+    ech_dtable *lead_tables;  /* [variant * sites + site] */
+    int *lead_ok;
+    int32_t plan_sku;         /* the SKU whose plan the arena holds, -1 for none */
+    sku_plan plan;
+    sku_state state;
+    ech_arena fixed;         /* tables that live as long as the engine */
+    ech_arena arena;         /* one SKU's plan and state */
+    /* Scratch for table de-duplication. */
+    double *dedup_mean;
+    const ech_dtable **dedup_table;
+    const ech_trace *trace;
+    ech_cold_rooms *cold;    /* occupancy sink, or NULL */
+    ech_batch_pool pool;     /* batches of the SKU being simulated (kept between SKUs) */
+};
+
+
+/* The smallest power of 2 at least x (ring sizes). */
+static inline uint32_t ech_pow2_at_least(uint32_t x)
+{
+    uint32_t p = 1;
+    while (p < x)
+        p <<= 1;
+    return p;
+}
+
+/* Building (engine_plan.c). */
+ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error *err);
+/* The parts of a plan that differ between variants: policy numbers, review phases,
+ * start stock, the order children are served in, and the supply (its lead-time
+ * tables).  The children keep their fair-share order (topological) unless the
+ * variant ranks them. */
+ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int32_t variant,
+                                   ech_error *err);
+/* The targets the replications run under: the variant's, or the request's.  A node
+ * without a start snapshot starts at its order-up-to level. */
+void ech_sku_plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_request *req);
+void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool);
+
+/* The end of a replication and the trace (engine_record.c). */
+ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
+                                     const sku_state *s, int64_t rep, ech_error *err);
+ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
+                                     const sku_state *s, double *kpi_out, int64_t rep_stride,
+                                     int64_t r, int64_t *totals, ech_error *err);
+void ech_sku_trace_header(FILE *out);
+/* One row per node for day d: end-of-day stock, and the day's flows as the change
+ * of the counters since `before`. */
+void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                      const node_acc *before, int64_t rep, int32_t d, FILE *out);
+
+#endif
