@@ -12,7 +12,8 @@
  * the root: S is its quantile at the service level, and at least 1 where there is
  * demand (a listed item keeps one unit).  For (s,S) the quantile sets the trigger
  * s + 1 and S - s is `order_days` of mean demand.  This is a single-echelon
- * heuristic per location: the multi-echelon tuning of the targets is `echelon tune`.
+ * heuristic per location (multi-echelon tuning builds on the evaluation API of
+ * engine.h).
  */
 #ifndef ECHELON_POLICY_H
 #define ECHELON_POLICY_H
