@@ -326,8 +326,9 @@ typedef struct ech_costs {
 typedef struct ech_expiry_rules {
     uint8_t enabled;            /* 1: stock of SKUs with a shelf life is held in batches
                                  * and expires; 0: shelf lives are ignored */
-    int32_t min_remaining_days; /* a pharmacy refuses a batch with fewer days of life
-                                 * left on arrival */
+    int32_t min_remaining_days; /* a location below the warehouse (DC or pharmacy)
+                                 * refuses a batch with fewer days of life left on
+                                 * arrival */
     double receipt_life_min;    /* default fractions of shelf life remaining at receipt */
     double receipt_life_max;    /*   from the supplier (per-SKU values override) */
     uint8_t returns;            /* 1: pharmacies return slow near-expiry stock to the CW */

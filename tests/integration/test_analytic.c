@@ -7,8 +7,11 @@
  *  - (s,S) with zero lead time and lost sales against the stationary distribution
  *    of its Markov chain, computed here;
  *  - a two-stage serial system (Clark and Scarf's setting) with installation base
- *    stocks, where the retailer's net inventory is S2 - (D(L1) - S1)^+ - D(L2 + 1).
- * With this model's order of events (DESIGN.md) all of these are exact, not
+ *    stocks, where the retailer's net inventory is S2 - (D(L1) - S1)^+ - D(L2 + 1);
+ *  - a single stage with an unreliable supplier (Markov outages, full or partial
+ *    capacity while down) against the stationary distribution of the chain over
+ *    (stock, supplier state).
+ * With this model's order of events (docs/MODEL.md) all of these are exact, not
  * approximations, so any systematic deviation is a bug. */
 #include <setjmp.h>
 #include <stdarg.h>
