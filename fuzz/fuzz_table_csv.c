@@ -4,11 +4,11 @@
  * are small and valid.  See fuzz/README.md. */
 #include "fuzz_common.h"
 
-static const char *const SCENARIOS[] = {"t_locations.yaml", "t_skus.yaml", "t_assortment.yaml",
-                                        "t_on_hand.yaml", "t_open_orders.yaml",
-                                        "t_history.yaml"};
-static const char *const FILES[] = {"f_locations.csv", "f_skus.csv", "f_assortment.csv",
-                                    "f_on_hand.csv", "f_open_orders.csv", "f_history.csv"};
+static const char *const SCENARIOS[] = {"t_locations.yaml",   "t_skus.yaml",
+                                        "t_assortment.yaml",  "t_on_hand.yaml",
+                                        "t_open_orders.yaml", "t_history.yaml"};
+static const char *const FILES[] = {"f_locations.csv", "f_skus.csv",        "f_assortment.csv",
+                                    "f_on_hand.csv",   "f_open_orders.csv", "f_history.csv"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

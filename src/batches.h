@@ -27,7 +27,7 @@ typedef struct ech_batch {
     int32_t expiry; /* written off at step 1 of this simulated day */
     int32_t entry;  /* simulated day the units were received from the supplier */
     int32_t qty;
-    int32_t next;   /* next batch of the list, -1 at the end */
+    int32_t next; /* next batch of the list, -1 at the end */
 } ech_batch;
 
 typedef struct ech_batch_pool {
@@ -39,10 +39,10 @@ typedef struct ech_batch_pool {
 /* The batches of one SKU at its nodes. */
 typedef struct ech_batch_stock {
     ech_batch_pool *pool;
-    int32_t *head;           /* [n] each node's list, -1 when empty */
-    int64_t *entry_sum;      /* [n] sum of quantity x entry day */
-    int64_t *expiry_sum;     /* [n] sum of quantity x expiry day */
-    int32_t next_expiry;     /* no batch on hand expires before this day */
+    int32_t *head;       /* [n] each node's list, -1 when empty */
+    int64_t *entry_sum;  /* [n] sum of quantity x entry day */
+    int64_t *expiry_sum; /* [n] sum of quantity x expiry day */
+    int32_t next_expiry; /* no batch on hand expires before this day */
 } ech_batch_stock;
 
 static inline int32_t ech_batch_new(ech_batch_pool *bp, int32_t expiry, int32_t entry, int32_t qty)

@@ -159,8 +159,8 @@ void ech_cold_stats_free(ech_cold_stats *s)
 }
 
 /* Statistics of slot s into out; `scratch` holds n_reps x n_days int64. */
-static void slot_stats(const ech_cold_rooms *c, int32_t s, double capacity, const double *q,
-                       int nq, int64_t *scratch, ech_cold_stats *out)
+static void slot_stats(const ech_cold_rooms *c, int32_t s, double capacity, const double *q, int nq,
+                       int64_t *scratch, ech_cold_stats *out)
 {
     const int64_t R = c->n_reps, D = c->n_days, cells = R * D;
     const int64_t *x = c->ml + (size_t)s * (size_t)cells;
@@ -212,8 +212,8 @@ static void slot_stats(const ech_cold_rooms *c, int32_t s, double capacity, cons
         out->quantile_litres[(size_t)s * (size_t)nq + (size_t)j] = quantile7(scratch, cells, q[j]);
 }
 
-void ech_cold_stats_compute(const ech_cold_rooms *c, const double *capacity_litres,
-                            const double *q, int nq, int n_threads, ech_cold_stats *out)
+void ech_cold_stats_compute(const ech_cold_rooms *c, const double *capacity_litres, const double *q,
+                            int nq, int n_threads, ech_cold_stats *out)
 {
     ech_cold_stats_alloc(out, c->n, nq);
     const int64_t cells = c->n_reps * (int64_t)c->n_days;

@@ -37,19 +37,19 @@ struct ech_csv {
     size_t buf_cap;
     size_t buf_len;
     size_t buf_pos;
-    int at_start;       /* nothing read yet: a byte order mark may follow */
-    int eof;            /* no more input */
-    int finished;       /* csv_fini has been called */
-    long line;          /* physical line of the next chunk */
+    int at_start; /* nothing read yet: a byte order mark may follow */
+    int eof;      /* no more input */
+    int finished; /* csv_fini has been called */
+    long line;    /* physical line of the next chunk */
 
     /* The row libcsv is assembling: cell texts back to back, each NUL-terminated. */
     char *text;
     size_t text_len, text_cap;
     size_t *cell_off;
     int n_cells, cells_cap;
-    int in_row;         /* a row has started and not yet ended */
-    long row_line;      /* where the row being assembled started */
-    int row_ready;      /* libcsv has ended a row */
+    int in_row;    /* a row has started and not yet ended */
+    long row_line; /* where the row being assembled started */
+    int row_ready; /* libcsv has ended a row */
     int nul_in_cell;
     int row_too_long;
 
@@ -140,8 +140,8 @@ static void on_cell(void *data, size_t len, void *ctx)
     r->text[r->text_len + len] = '\0';
     if (r->n_cells == r->cells_cap) {
         r->cells_cap = r->cells_cap ? 2 * r->cells_cap : 16;
-        r->cell_off = ech_xrealloc(r->cell_off, (size_t)r->cells_cap * sizeof *r->cell_off,
-                                   "CSV row cells");
+        r->cell_off =
+            ech_xrealloc(r->cell_off, (size_t)r->cells_cap * sizeof *r->cell_off, "CSV row cells");
     }
     r->cell_off[r->n_cells++] = r->text_len;
     r->text_len += len + 1;
@@ -297,7 +297,8 @@ static ech_status read_header(ech_csv *r, ech_error *err)
     if (!got)
         return ech_fail_at(err, r->path, 0, NULL,
                            "the file is empty: a header line naming the columns is expected "
-                           "(columns: %s)", known);
+                           "(columns: %s)",
+                           known);
     long line = r->row_line;
     r->n_file_columns = r->n_cells;
     r->map = ech_xmalloc((size_t)r->n_cells * sizeof *r->map, "CSV column map");
@@ -554,14 +555,14 @@ static void set_given(int *given, int v)
 
 /* An inline row of a scenario file is YAML, where "010" would be octal 8 to some
  * readers: a leading zero is refused there (in CSV files it is a decimal digit). */
-static ech_status check_leading_zero(const ech_row *row, int column, const char *t,
-                                     ech_error *err)
+static ech_status check_leading_zero(const ech_row *row, int column, const char *t, ech_error *err)
 {
     const char *p = t + (t[0] == '+' || t[0] == '-');
     if (row->field_prefix && p[0] == '0' && p[1] >= '0' && p[1] <= '9')
         return ech_row_fail(row, column, err,
                             "'%s' has a leading zero: write the number without it (YAML 1.1 "
-                            "reads a leading 0 as octal, so it is ambiguous)", t);
+                            "reads a leading 0 as octal, so it is ambiguous)",
+                            t);
     return ECH_OK;
 }
 
@@ -584,8 +585,7 @@ ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given,
     return ECH_OK;
 }
 
-ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given,
-                         ech_error *err)
+ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
     set_given(given, 0);
@@ -603,8 +603,7 @@ ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *give
     return ECH_OK;
 }
 
-ech_status ech_row_double(const ech_row *row, int column, double *out, int *given,
-                          ech_error *err)
+ech_status ech_row_double(const ech_row *row, int column, double *out, int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
     set_given(given, 0);
@@ -619,16 +618,14 @@ ech_status ech_row_double(const ech_row *row, int column, double *out, int *give
     return ECH_OK;
 }
 
-ech_status ech_row_date(const ech_row *row, int column, int32_t *out, int *given,
-                        ech_error *err)
+ech_status ech_row_date(const ech_row *row, int column, int32_t *out, int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
     set_given(given, 0);
     if (!t)
         return ECH_OK;
     if (ech_parse_date(t, out) != 0)
-        return ech_row_fail(row, column, err, "'%s' is not a valid date (expected YYYY-MM-DD)",
-                            t);
+        return ech_row_fail(row, column, err, "'%s' is not a valid date (expected YYYY-MM-DD)", t);
     set_given(given, 1);
     return ECH_OK;
 }

@@ -52,8 +52,8 @@ static double geometric_days(ech_pcg32 *rng, double p, double log1m_p)
 }
 
 /* Appends a spell, writing it only while there is room. */
-static inline void put_spell(ech_outage *out, int32_t cap, int32_t *n, int32_t start,
-                             int32_t end, double capacity)
+static inline void put_spell(ech_outage *out, int32_t cap, int32_t *n, int32_t start, int32_t end,
+                             double capacity)
 {
     if (*n < cap)
         out[*n] = (ech_outage){start, end, capacity};
@@ -125,16 +125,11 @@ int ech_disruption_covers(const ech_scenario *sc, int32_t disruption, int32_t si
         return 0;
     int32_t target = dis->target[disruption];
     switch (dis->scope[disruption]) {
-    case ECH_SCOPE_SITE:
-        return target == site;
-    case ECH_SCOPE_SUPPLIER:
-        return sc->sites.supplier[site] == target;
-    case ECH_SCOPE_REGION:
-        return sc->sites.region[site] == target;
-    case ECH_SCOPE_EACH_SITE:
-        return 1;
-    default:
-        return 0;
+    case ECH_SCOPE_SITE: return target == site;
+    case ECH_SCOPE_SUPPLIER: return sc->sites.supplier[site] == target;
+    case ECH_SCOPE_REGION: return sc->sites.region[site] == target;
+    case ECH_SCOPE_EACH_SITE: return 1;
+    default: return 0;
     }
 }
 
@@ -170,8 +165,7 @@ static void buf_release(spell_buf *b)
 
 /* Disruption i's timeline at the site into b, growing b when the timeline is longer
  * than b's room. */
-static void buf_timeline(spell_buf *b, const ech_scenario *sc, int32_t i, int32_t site,
-                         int64_t rep)
+static void buf_timeline(spell_buf *b, const ech_scenario *sc, int32_t i, int32_t site, int64_t rep)
 {
     b->n = ech_disruption_timeline(sc, i, site, rep, b->spell, b->cap);
     if (b->n > b->cap) {
@@ -239,8 +233,8 @@ static void merge_spells(const spell_buf *a, const spell_buf *b, spell_buf *c)
     }
 }
 
-int32_t ech_site_outages(const ech_scenario *sc, const ech_variant *v, int32_t site,
-                         int64_t rep, ech_outage *out, int32_t cap)
+int32_t ech_site_outages(const ech_scenario *sc, const ech_variant *v, int32_t site, int64_t rep,
+                         ech_outage *out, int32_t cap)
 {
     const ech_disruptions *dis = &sc->disruptions;
 

@@ -30,8 +30,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
 
     /* Calendar periods: demand means are constant within a (month, weekday) pair. */
     e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
-    e->period_day = ech_xmalloc(((size_t)e->n_days / 28 + 2) * 7 * sizeof *e->period_day,
-                                "period days");
+    e->period_day =
+        ech_xmalloc(((size_t)e->n_days / 28 + 2) * 7 * sizeof *e->period_day, "period days");
     int32_t t0 = -sc->warmup_days;
     int first_month = -1, month_index = -1, last_month = -1;
     int32_t n_months = 0;
@@ -63,9 +63,9 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     for (int32_t v = 0; v < sc->n_variants; ++v)
         for (int32_t site = 0; site < sc->sites.n; ++site) {
             size_t k = (size_t)v * (size_t)sc->sites.n + (size_t)site;
-            e->lead_ok[k] = ech_lead_time_table(&e->lead_tables[k], &e->fixed,
-                                                &sc->sites.lead_time[site],
-                                                sc->variant[v].lead_time_factor) == 0;
+            e->lead_ok[k] =
+                ech_lead_time_table(&e->lead_tables[k], &e->fixed, &sc->sites.lead_time[site],
+                                    sc->variant[v].lead_time_factor) == 0;
         }
     e->plan_sku = -1;
     e->pool.free = -1;
@@ -126,7 +126,8 @@ static inline int32_t receipt_life(const sku_plan *p, sku_state *s)
 {
     if (p->life_hi == p->life_lo)
         return p->life_lo;
-    return p->life_lo + (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
+    return p->life_lo +
+           (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
 }
 
 /* A fresh receipt from the supplier at node i. */
@@ -329,7 +330,8 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
 {
     const ech_batch *b = s->batches.pool->b;
     int64_t units = 0, excess = 0;
-    for (int32_t k = s->batches.head[i]; k >= 0 && b[k].expiry < d + p->return_within; k = b[k].next) {
+    for (int32_t k = s->batches.head[i]; k >= 0 && b[k].expiry < d + p->return_within;
+         k = b[k].next) {
         units += b[k].qty;
         int64_t sells = (int64_t)ceil(p->outflow[i] * (double)(b[k].expiry - d) - 1e-9);
         if (units - sells > excess)
@@ -391,8 +393,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
         if (p->return_within > 0 && i > 0 && p->child_begin[i + 1] == p->child_begin[i])
             return_slow_stock(p, s, i, d);
 
-        int32_t position = s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] -
-                           s->backlog[i];
+        int32_t position =
+            s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
         int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
                                          p->min_order_qty[i]);
         if (q > 0 && p->controlled)
@@ -433,8 +435,8 @@ static void allocate(sku_plan *p, const sku_state *s, int32_t i, int32_t avail, 
             int32_t child = p->child[b + c];
             ech_claim *cl = &p->claims[c];
             cl->want = s->on_order[child];
-            cl->stock = s->on_hand[child] + s->in_transit[child] - s->owed_down[child] -
-                        s->backlog[child];
+            cl->stock =
+                s->on_hand[child] + s->in_transit[child] - s->owed_down[child] - s->backlog[child];
             cl->mean = p->horizon_mean[child];
             cl->var_ratio = p->var_ratio[child];
         }
@@ -477,7 +479,8 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
         int32_t avail = s->on_hand[i];
         if (p->batched) /* children refuse batches with less than min_life days left on arrival */
-            avail = ech_batches_usable(&s->batches, i, s->on_hand[i], d + p->min_child_lead[i] + p->min_life);
+            avail = ech_batches_usable(&s->batches, i, s->on_hand[i],
+                                       d + p->min_child_lead[i] + p->min_life);
         if (i == 0 && p->reserve > 0) {
             int32_t free_stock = s->on_hand[0] - p->reserve;
             avail = free_stock < avail ? (free_stock > 0 ? free_stock : 0) : avail;
@@ -692,24 +695,25 @@ static ech_status check_targets(const ech_scenario *sc, const sku_plan *p,
         if (S < 0 || S > ECH_MAX_UNITS || s < -1 || s >= S)
             return ech_fail(err, ECH_ERR_INPUT,
                             "SKU '%s' at '%s': targets S = %d, s = %d are not 0 <= S <= %.0f, "
-                            "-1 <= s < S", sc->cat.id[p->sku],
-                            sc->net.id[sc->sl.location[p->first + i]], S, s, ECH_MAX_UNITS);
+                            "-1 <= s < S",
+                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], S, s,
+                            ECH_MAX_UNITS);
     }
     return ECH_OK;
 }
 
-ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
-                               const ech_eval_out *out, ech_error *err)
+ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
+                               ech_error *err)
 {
     const ech_scenario *sc = e->sc;
     int32_t sku = req->sku, variant = req->variant;
     if (sku < 0 || sku >= sc->cat.n || variant < 0 || variant >= sc->n_variants ||
-        req->rep_begin < 0 || req->rep_end < req->rep_begin ||
-        req->rep_end > ECH_STREAM_SET_SIZE || req->stream_set >= (1u << 22))
+        req->rep_begin < 0 || req->rep_end < req->rep_begin || req->rep_end > ECH_STREAM_SET_SIZE ||
+        req->stream_set >= (1u << 22))
         return ech_fail(err, ECH_ERR_RUNTIME,
                         "internal error: an evaluation of SKU %d, variant %d, replications "
-                        "%lld..%lld of stream set %u is out of range", (int)sku, (int)variant,
-                        (long long)req->rep_begin, (long long)req->rep_end,
+                        "%lld..%lld of stream set %u is out of range",
+                        (int)sku, (int)variant, (long long)req->rep_begin, (long long)req->rep_end,
                         (unsigned)req->stream_set);
     if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
         return ECH_OK; /* not stocked anywhere */
@@ -744,15 +748,14 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
     int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
 
     /* The trace follows its replication of the run's own streams, once. */
-    const ech_trace *trace = e->trace && e->trace->sku == sku && e->trace->variant == variant &&
-                                     req->stream_set == 0 &&
-                                     e->trace->replication >= req->rep_begin &&
-                                     e->trace->replication < req->rep_end
-                                 ? e->trace
-                                 : NULL;
-    node_acc *before = trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before,
-                                               "trace counters")
-                             : NULL;
+    const ech_trace *trace =
+        e->trace && e->trace->sku == sku && e->trace->variant == variant && req->stream_set == 0 &&
+                e->trace->replication >= req->rep_begin && e->trace->replication < req->rep_end
+            ? e->trace
+            : NULL;
+    node_acc *before =
+        trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before, "trace counters")
+              : NULL;
     if (trace)
         ech_sku_trace_header(trace->out);
     /* Cold rooms count the run's replications only. */
@@ -787,8 +790,8 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
         st = ech_sku_check_conservation(sc, plan, state, rep, err);
         if (st != ECH_OK)
             return st;
-        st = ech_sku_record_replication(sc, plan, state, out->kpi, out->rep_stride, rep - req->rep_begin,
-                                out->totals, err);
+        st = ech_sku_record_replication(sc, plan, state, out->kpi, out->rep_stride,
+                                        rep - req->rep_begin, out->totals, err);
         if (st != ECH_OK)
             return st;
     }
@@ -803,4 +806,3 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
     ech_eval_out out = {kpi_out, rep_stride, totals_out};
     return ech_engine_evaluate(e, &req, &out, err);
 }
-

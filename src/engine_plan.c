@@ -108,8 +108,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
     p->leaf = ech_arena_alloc(a, ni, "plan demand points");
     p->stock_only = ech_arena_alloc(a, ni, "plan nodes without demand");
     p->alloc_x = ech_arena_alloc(a, ni, "allocation quantities");
-    ech_alloc_scratch_init(&p->alloc, ech_arena_alloc(a, ech_alloc_scratch_bytes(n), "allocation scratch"),
-                           n);
+    ech_alloc_scratch_init(&p->alloc,
+                           ech_arena_alloc(a, ech_alloc_scratch_bytes(n), "allocation scratch"), n);
     p->claims = ech_arena_alloc(a, (size_t)n * sizeof *p->claims, "allocation claims");
     p->want = ech_arena_alloc(a, ni, "allocation wants");
     p->horizon_mean = ech_arena_alloc(a, (size_t)n * sizeof(double), "horizon demand");
@@ -175,7 +175,9 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
         p->position_cap[i] = INT32_MAX;
         if (p->controlled && sc->controlled.max_stock_days > 0.0) {
             double cap = ceil(sc->controlled.max_stock_days * p->outflow[i] - 1e-9);
-            p->position_cap[i] = cap < p->pack ? p->pack : cap > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)cap;
+            p->position_cap[i] = cap < p->pack         ? p->pack
+                                 : cap > INT32_MAX / 2 ? INT32_MAX / 2
+                                                       : (int32_t)cap;
         }
     }
     p->lane_mask = ech_pow2_at_least((uint32_t)max_lane_lead + 1) - 1;
@@ -203,8 +205,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
     }
 
     /* Demand tables and replay series. */
-    p->tables = ech_arena_calloc(a, (size_t)p->n_leaves * (size_t)e->n_periods,
-                                 sizeof *p->tables, "demand table index");
+    p->tables = ech_arena_calloc(a, (size_t)p->n_leaves * (size_t)e->n_periods, sizeof *p->tables,
+                                 "demand table index");
     p->replay = ech_arena_calloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1), sizeof *p->replay,
                                  "replay series");
     for (int32_t j = 0; j < p->n_leaves; ++j) {
@@ -242,7 +244,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
         qsort(tmp, (size_t)p->n_open, sizeof *tmp, cmp_keyed_child);
         p->open_day = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order days");
         p->open_node = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order nodes");
-        p->open_qty = ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order quantities");
+        p->open_qty =
+            ech_arena_alloc(a, (size_t)p->n_open * sizeof(int32_t), "open order quantities");
         for (int32_t k = 0; k < p->n_open; ++k) {
             int64_t src = lo + tmp[k].node;
             p->open_day[k] = tmp[k].key;
@@ -258,7 +261,7 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
  * tables).  The children keep their fair-share order (topological) unless the
  * variant ranks them. */
 ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int32_t variant,
-                                   ech_error *err)
+                                    ech_error *err)
 {
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
@@ -284,23 +287,17 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
         if (k < 2)
             continue;
         keyed_child tmp_small[64];
-        keyed_child *tmp = k <= 64 ? tmp_small
-                                   : ech_arena_alloc(&e->arena, (size_t)k * sizeof *tmp,
-                                                     "allocation order");
+        keyed_child *tmp =
+            k <= 64 ? tmp_small
+                    : ech_arena_alloc(&e->arena, (size_t)k * sizeof *tmp, "allocation order");
         for (int32_t c = 0; c < k; ++c) {
             int32_t node = p->child[b + c];
             int32_t loc = sl->location[p->first + node];
             tmp[c].node = node;
             switch (vt->allocation) {
-            case ECH_ALLOC_PRIORITY:
-                tmp[c].key = net->priority_rank[loc];
-                break;
-            case ECH_ALLOC_ALPHABETICAL:
-                tmp[c].key = net->name_rank[loc];
-                break;
-            default:
-                tmp[c].key = net->topo_pos[loc];
-                break;
+            case ECH_ALLOC_PRIORITY: tmp[c].key = net->priority_rank[loc]; break;
+            case ECH_ALLOC_ALPHABETICAL: tmp[c].key = net->name_rank[loc]; break;
+            default: tmp[c].key = net->topo_pos[loc]; break;
             }
         }
         qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed_child);
@@ -318,7 +315,8 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
                             "variant '%s'",
                             sc->sites.id[sites[k]], sc->cat.id[p->sku], vt->name);
     if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives) != 0)
-        return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up", sc->cat.id[p->sku]);
+        return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up",
+                        sc->cat.id[p->sku]);
     int32_t max_lead = 0;
     for (int k = 0; k < s->supply.n_sources; ++k) {
         const ech_dtable *lt = s->supply.source[k].lead_time;
@@ -365,8 +363,8 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
     s->short_today = ech_arena_alloc(a, (size_t)p->n, "shortage flags");
     s->cycle_short = ech_arena_alloc(a, (size_t)p->n, "cycle shortage flags");
     s->lane_pipe = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "lane pipes");
-    s->lane_pending = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * sizeof(int32_t),
-                                      "lane pipe counts");
+    s->lane_pending =
+        ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * sizeof(int32_t), "lane pipe counts");
     s->demand_rng = ech_arena_alloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1) * sizeof(ech_pcg32),
                                     "demand streams");
     s->on_hand_days = ech_arena_alloc(a, nl, "on-hand unit-days");
@@ -384,4 +382,3 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
         s->lane_batches = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "batches in transit");
     }
 }
-

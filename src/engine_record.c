@@ -49,8 +49,8 @@ static ech_status check_batches(const ech_scenario *sc, const sku_plan *p, const
     return ECH_OK;
 }
 
-ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
-                                     const sku_state *s, int64_t rep, ech_error *err)
+ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                                      int64_t rep, ech_error *err)
 {
     if (s->on_order[0] != ech_supply_owed(&s->supply))
         return ech_fail(err, ECH_ERR_RUNTIME,
@@ -93,8 +93,7 @@ ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
                             (long long)a->start_on_hand, (long long)a->received,
                             (long long)a->returns_in, (long long)a->sold, (long long)a->shipped,
                             (long long)a->returned, (long long)a->expired, (long long)s->on_hand[i],
-                            (long long)lane, (long long)a->shipped_in,
-                            (long long)shipped_children);
+                            (long long)lane, (long long)a->shipped_in, (long long)shipped_children);
         }
     }
     return ECH_OK;
@@ -119,9 +118,9 @@ static ech_status money_out_of_range(const ech_scenario *sc, const sku_plan *p, 
                     (long long)r, ECH_MONEY_LIMIT);
 }
 
-ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
-                                     const sku_state *s, double *kpi_out, int64_t rep_stride,
-                                     int64_t r, int64_t *totals, ech_error *err)
+ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                                      double *kpi_out, int64_t rep_stride, int64_t r,
+                                      int64_t *totals, ech_error *err)
 {
     const ech_costs *costs = &sc->costs;
     double days = (double)sc->days;
@@ -143,8 +142,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         if (isnan(rate))
             rate = costs->holding_rate_per_year;
         double holding = rate * cost * (double)on_hand_days / 365.0;
-        double ordering = (double)a->orders *
-                          (p->parent[i] < 0 ? costs->supplier_order_cost : costs->internal_order_cost);
+        double ordering = (double)a->orders * (p->parent[i] < 0 ? costs->supplier_order_cost
+                                                                : costs->internal_order_cost);
         /* Shortages are charged where patients meet them: at demand points.  A cut
          * or late shipment upstream shows up there as lost or late sales. */
         double shortage = 0.0;
@@ -192,10 +191,10 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_EXPIRED_VALUE] = expired_value;
         v[ECH_KPI_WRITE_OFF_SHARE] =
             outflow_units > 0 ? (double)a->expired / (double)outflow_units : 0.0;
-        v[ECH_KPI_MEAN_AGE] = p->batched && on_hand_days > 0
-                                  ? (double)a->age_days / (double)on_hand_days : NAN;
-        v[ECH_KPI_MEAN_REMAINING_LIFE] = p->batched && on_hand_days > 0
-                                             ? (double)a->life_days / (double)on_hand_days : NAN;
+        v[ECH_KPI_MEAN_AGE] =
+            p->batched && on_hand_days > 0 ? (double)a->age_days / (double)on_hand_days : NAN;
+        v[ECH_KPI_MEAN_REMAINING_LIFE] =
+            p->batched && on_hand_days > 0 ? (double)a->life_days / (double)on_hand_days : NAN;
         v[ECH_KPI_RETURNED] = (double)a->returned;
         v[ECH_KPI_RETURNS_RECEIVED] = (double)a->returns_in;
         for (int k = 0; k < ECH_KPI_COUNT; ++k)
@@ -240,9 +239,9 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         overflow |= ech_add_overflows(&t[ECH_TOTAL_HOLDING_COST], holding_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_ORDERING_COST], ordering_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SHORTAGE_COST], shortage_fx);
-        overflow |= ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST], holding_fx + ordering_fx +
-                                                                    shortage_fx + premium_fx +
-                                                                    expired_fx);
+        overflow |=
+            ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST],
+                              holding_fx + ordering_fx + shortage_fx + premium_fx + expired_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SOURCING_PREMIUM], premium_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_CANCELLED], a->supplier_cancelled);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_DELAYED], a->supplier_delayed);
@@ -275,15 +274,16 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
 
 void ech_sku_trace_header(FILE *out)
 {
-    fprintf(out, "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
-                 "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold,expired,returned,"
-                 "returns_received\n");
+    fprintf(out,
+            "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
+            "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold,expired,returned,"
+            "returns_received\n");
 }
 
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
  * of the counters since `before`. */
 void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
-                      const node_acc *before, int64_t rep, int32_t d, FILE *out)
+                       const node_acc *before, int64_t rep, int32_t d, FILE *out)
 {
     int32_t t = d - sc->warmup_days;
     char date[11];
@@ -305,4 +305,3 @@ void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_stat
                 (long long)(a->returns_in - b->returns_in));
     }
 }
-

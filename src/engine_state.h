@@ -31,11 +31,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-
 typedef struct sku_plan {
     int32_t sku;
-    int32_t n;              /* nodes */
-    int64_t first;          /* global skuloc index of node 0 */
+    int32_t n;     /* nodes */
+    int64_t first; /* global skuloc index of node 0 */
 
     int32_t *parent;        /* node index, -1 at the root */
     int32_t *lead;          /* inbound lane lead time (the root's comes from its supplier) */
@@ -43,34 +42,34 @@ typedef struct sku_plan {
     int32_t *reorder_point; /* s */
     int32_t *review_days;   /* R */
     int32_t *min_order_qty;
-    int32_t *first_review;  /* simulated day of the first review */
+    int32_t *first_review; /* simulated day of the first review */
     int32_t *start_on_hand;
     int32_t pack;
 
     /* Children of each node in the order the allocation rule serves them. */
-    int32_t *child_begin;   /* n + 1 */
+    int32_t *child_begin; /* n + 1 */
     int32_t *child;
     int32_t n_internal;
-    int32_t *internal;      /* nodes with children, in topological order */
+    int32_t *internal; /* nodes with children, in topological order */
 
     /* Demand points. */
     int32_t n_leaves;
-    int32_t *leaf;                   /* node of demand point j */
+    int32_t *leaf; /* node of demand point j */
     int32_t n_stock_only;
-    int32_t *stock_only;             /* nodes without customer demand */
-    const ech_dtable **tables;       /* [j * n_periods + period] or NULL for a replay */
-    const int32_t **replay;          /* [j]: the history series, or NULL */
+    int32_t *stock_only;       /* nodes without customer demand */
+    const ech_dtable **tables; /* [j * n_periods + period] or NULL for a replay */
+    const int32_t **replay;    /* [j]: the history series, or NULL */
 
     /* Pipes, rings of arrival slots indexed by simulated day: one for the root's
      * supplier (its lead times can be long), and one slot x node table for the
      * lanes between locations, so that a day's arrivals are one contiguous row. */
-    uint32_t supplier_mask;   /* supplier ring slots - 1 */
-    uint32_t lane_mask;       /* lane ring slots - 1 */
+    uint32_t supplier_mask; /* supplier ring slots - 1 */
+    uint32_t lane_mask;     /* lane ring slots - 1 */
 
     /* The variant the policy fields, the children's order and the supply are set
      * for (plan_set_variant); -1 before the first. */
     int32_t variant;
-    uint8_t allocation;       /* the variant's ech_allocation_rule */
+    uint8_t allocation; /* the variant's ech_allocation_rule */
 
     /* Open orders of a snapshot start, sorted by simulated day. */
     int32_t n_open;
@@ -81,11 +80,11 @@ typedef struct sku_plan {
      * [life_lo, life_hi] days. */
     uint8_t batched;
     int32_t life_lo, life_hi;
-    int32_t min_life;          /* days of life a batch must have left on arrival downstream */
-    int32_t return_within;     /* returns: batches expiring within this many days; 0: none */
-    int32_t *return_lead;      /* days a return takes from the node to the root */
-    int32_t *min_child_lead;   /* the shortest lane lead time to the node's children */
-    double *outflow;           /* expected daily outflow of each node */
+    int32_t min_life;        /* days of life a batch must have left on arrival downstream */
+    int32_t return_within;   /* returns: batches expiring within this many days; 0: none */
+    int32_t *return_lead;    /* days a return takes from the node to the root */
+    int32_t *min_child_lead; /* the shortest lane lead time to the node's children */
+    double *outflow;         /* expected daily outflow of each node */
 
     /* Controlled substances: at most one order per min_gap days, and a cap on the
      * inventory position (INT32_MAX: none). */
@@ -93,7 +92,7 @@ typedef struct sku_plan {
     int32_t min_gap;
     int32_t *position_cap;
 
-    int32_t reserve;           /* the root's units held back from its children */
+    int32_t reserve; /* the root's units held back from its children */
 
     /* Lost-margin allocation: each node's expected demand over its coverage horizon
      * (review period + inbound lead time) and that demand's variance ratio. */
@@ -133,18 +132,18 @@ typedef struct node_acc {
 
 typedef struct sku_state {
     int32_t *on_hand, *in_transit, *on_order, *owed_down, *backlog;
-    int32_t *next_review;   /* simulated day of the node's next review */
-    int32_t *ordered_qty;   /* the node's last order ... */
-    int32_t *ordered_day;   /* ... and the day it was placed */
+    int32_t *next_review; /* simulated day of the node's next review */
+    int32_t *ordered_qty; /* the node's last order ... */
+    int32_t *ordered_day; /* ... and the day it was placed */
     uint8_t *short_today, *cycle_short;
-    int32_t *supplier_pipe;  /* [supplier_mask + 1] */
-    int32_t *lane_pipe;      /* [(lane_mask + 1) * n]: slot-major */
-    int32_t *lane_pending;   /* [lane_mask + 1]: shipments waiting in each slot */
+    int32_t *supplier_pipe; /* [supplier_mask + 1] */
+    int32_t *lane_pipe;     /* [(lane_mask + 1) * n]: slot-major */
+    int32_t *lane_pending;  /* [lane_mask + 1]: shipments waiting in each slot */
     int32_t next_open;
-    int32_t measure_from;   /* first measured simulated day (= warm-up days) */
-    ech_pcg32 *demand_rng;  /* per demand point */
-    ech_supply supply;      /* the warehouse's sources: orders, owed units, outages */
-    int primary_down;       /* the primary source was disrupted yesterday */
+    int32_t measure_from;  /* first measured simulated day (= warm-up days) */
+    ech_pcg32 *demand_rng; /* per demand point */
+    ech_supply supply;     /* the warehouse's sources: orders, owed units, outages */
+    int primary_down;      /* the primary source was disrupted yesterday */
     /* Recovery after a disruption, per demand point: the day its last spell ended
      * (-1 when none is pending) and the first day of the current run of days
      * without unmet demand. */
@@ -171,21 +170,20 @@ struct ech_engine {
     int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
     uint16_t *period_of_day; /* [n_days] */
     int32_t *period_day;     /* a scenario day t of each period */
-    ech_dtable *lead_tables;  /* [variant * sites + site] */
+    ech_dtable *lead_tables; /* [variant * sites + site] */
     int *lead_ok;
-    int32_t plan_sku;         /* the SKU whose plan the arena holds, -1 for none */
+    int32_t plan_sku; /* the SKU whose plan the arena holds, -1 for none */
     sku_plan plan;
     sku_state state;
-    ech_arena fixed;         /* tables that live as long as the engine */
-    ech_arena arena;         /* one SKU's plan and state */
+    ech_arena fixed; /* tables that live as long as the engine */
+    ech_arena arena; /* one SKU's plan and state */
     /* Scratch for table de-duplication. */
     double *dedup_mean;
     const ech_dtable **dedup_table;
     const ech_trace *trace;
-    ech_cold_rooms *cold;    /* occupancy sink, or NULL */
-    ech_batch_pool pool;     /* batches of the SKU being simulated (kept between SKUs) */
+    ech_cold_rooms *cold; /* occupancy sink, or NULL */
+    ech_batch_pool pool;  /* batches of the SKU being simulated (kept between SKUs) */
 };
-
 
 /* The smallest power of 2 at least x (ring sizes). */
 static inline uint32_t ech_pow2_at_least(uint32_t x)
@@ -203,22 +201,22 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
  * tables).  The children keep their fair-share order (topological) unless the
  * variant ranks them. */
 ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, int32_t variant,
-                                   ech_error *err);
+                                    ech_error *err);
 /* The targets the replications run under: the variant's, or the request's.  A node
  * without a start snapshot starts at its order-up-to level. */
 void ech_sku_plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_request *req);
 void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool);
 
 /* The end of a replication and the trace (engine_record.c). */
-ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
-                                     const sku_state *s, int64_t rep, ech_error *err);
-ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
-                                     const sku_state *s, double *kpi_out, int64_t rep_stride,
-                                     int64_t r, int64_t *totals, ech_error *err);
+ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                                      int64_t rep, ech_error *err);
+ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                                      double *kpi_out, int64_t rep_stride, int64_t r,
+                                      int64_t *totals, ech_error *err);
 void ech_sku_trace_header(FILE *out);
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
  * of the counters since `before`. */
 void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
-                      const node_acc *before, int64_t rep, int32_t d, FILE *out);
+                       const node_acc *before, int64_t rep, int32_t d, FILE *out);
 
 #endif

@@ -6,10 +6,10 @@
 
 #define WORD(sym, word, meaning) word,
 #define MEANING(sym, word, meaning) meaning,
-#define ENUM_TABLE(var, what, list)                                                        \
-    static const char *const var##_words[] = {list(WORD) NULL};                            \
-    static const char *const var##_meanings[] = {list(MEANING)};                           \
-    const ech_enum var = {what, (int)(sizeof var##_meanings / sizeof var##_meanings[0]),   \
+#define ENUM_TABLE(var, what, list)                                                      \
+    static const char *const var##_words[] = {list(WORD) NULL};                          \
+    static const char *const var##_meanings[] = {list(MEANING)};                         \
+    const ech_enum var = {what, (int)(sizeof var##_meanings / sizeof var##_meanings[0]), \
                           var##_words, var##_meanings};
 
 ENUM_TABLE(ech_location_kind_enum, "location kind", ECH_LOCATION_KINDS)

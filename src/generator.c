@@ -190,8 +190,7 @@ typedef struct pharmacy_profile {
 static pharmacy_profile pharmacy_profile_of(const char *id)
 {
     ech_pcg32 rng;
-    ech_stream_init(&rng, NETWORK_KEY, ECH_STREAM_GENERATOR, 0, GEN_PHARMACY,
-                    ech_hash_string(id));
+    ech_stream_init(&rng, NETWORK_KEY, ECH_STREAM_GENERATOR, 0, GEN_PHARMACY, ech_hash_string(id));
     double u = ech_pcg32_uniform(&rng);
     pharmacy_profile p;
     /* 6% hospital pharmacies at about 2.6 times an average pharmacy's turnover, 18%
@@ -242,83 +241,87 @@ typedef struct name_style {
 #define WORDS(a) a, COUNT_OF(a)
 
 static const char *const de_towns[] = {
-    "Kassel", "Bamberg", "Ulm", "Freiburg", "Goettingen", "Heidelberg", "Muenster",
-    "Regensburg", "Wuerzburg", "Erfurt", "Potsdam", "Rostock", "Trier", "Koblenz",
-    "Bielefeld", "Augsburg", "Passau", "Lueneburg", "Jena", "Konstanz"};
-static const char *const de_signs[] = {
-    "Adler", "Loewen", "Stern", "Rosen", "Linden", "Markt", "Rathaus", "Bahnhof",
-    "Sonnen", "Hirsch", "Einhorn", "Engel", "Kronen", "Schloss", "Park", "Brunnen",
-    "Stadt", "Post", "Mohren", "Hof"};
-static const char *const de_places[] = {
-    "Markt", "Rathaus", "Dom", "Bahnhof", "Stadtpark", "Schlossplatz", "Rosenplatz",
-    "Lindenplatz", "Wall", "Tor", "Kirchplatz", "Ring"};
-static const char *const de_hospitals[] = {
-    "St. Elisabeth", "St. Josef", "Marienhospital", "Klinikum Mitte", "Klinikum Nord",
-    "Evangelisches Krankenhaus", "Universitaetsklinikum"};
+    "Kassel",     "Bamberg",   "Ulm",    "Freiburg",  "Goettingen", "Heidelberg", "Muenster",
+    "Regensburg", "Wuerzburg", "Erfurt", "Potsdam",   "Rostock",    "Trier",      "Koblenz",
+    "Bielefeld",  "Augsburg",  "Passau", "Lueneburg", "Jena",       "Konstanz"};
+static const char *const de_signs[] = {"Adler",   "Loewen",  "Stern",   "Rosen",   "Linden",
+                                       "Markt",   "Rathaus", "Bahnhof", "Sonnen",  "Hirsch",
+                                       "Einhorn", "Engel",   "Kronen",  "Schloss", "Park",
+                                       "Brunnen", "Stadt",   "Post",    "Mohren",  "Hof"};
+static const char *const de_places[] = {"Markt",     "Rathaus",      "Dom",        "Bahnhof",
+                                        "Stadtpark", "Schlossplatz", "Rosenplatz", "Lindenplatz",
+                                        "Wall",      "Tor",          "Kirchplatz", "Ring"};
+static const char *const de_hospitals[] = {"St. Elisabeth",        "St. Josef",
+                                           "Marienhospital",       "Klinikum Mitte",
+                                           "Klinikum Nord",        "Evangelisches Krankenhaus",
+                                           "Universitaetsklinikum"};
 static const name_pattern de_community[] = {
     {"", "-Apotheke", WORDS(de_signs)},
     {"Apotheke am ", "", WORDS(de_places)},
 };
 static const name_pattern de_hospital[] = {{"Krankenhausapotheke ", "", WORDS(de_hospitals)}};
 
-static const char *const fr_towns[] = {
-    "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Angers", "Reims", "Rouen",
-    "Caen", "Nancy", "Metz", "Limoges", "Amiens", "Poitiers", "Besancon", "Grenoble",
-    "Nimes", "Perpignan", "Orleans"};
+static const char *const fr_towns[] = {"Lyon",     "Nantes",   "Lille",   "Rennes",    "Dijon",
+                                       "Tours",    "Angers",   "Reims",   "Rouen",     "Caen",
+                                       "Nancy",    "Metz",     "Limoges", "Amiens",    "Poitiers",
+                                       "Besancon", "Grenoble", "Nimes",   "Perpignan", "Orleans"};
 static const char *const fr_places[] = {
-    "du Centre", "de la Gare", "du Marche", "de la Mairie", "des Halles", "du Port",
-    "de la Place", "du Chateau", "de l'Eglise", "des Arcades", "du Parc", "de la Poste",
-    "Saint-Michel", "Saint-Jacques", "des Tilleuls", "du Pont", "de la Cathedrale",
-    "des Remparts"};
-static const char *const fr_grand[] = {
-    "du Centre", "de la Gare", "des Halles", "de Paris", "de l'Avenue", "du Boulevard"};
-static const char *const fr_hospitals[] = {
-    "du CHU", "de l'Hopital Saint-Louis", "de l'Hopital Pasteur", "du Centre Hospitalier",
-    "de la Clinique Sainte-Anne", "de l'Hopital Nord"};
+    "du Centre", "de la Gare",       "du Marche",    "de la Mairie",  "des Halles",
+    "du Port",   "de la Place",      "du Chateau",   "de l'Eglise",   "des Arcades",
+    "du Parc",   "de la Poste",      "Saint-Michel", "Saint-Jacques", "des Tilleuls",
+    "du Pont",   "de la Cathedrale", "des Remparts"};
+static const char *const fr_grand[] = {"du Centre", "de la Gare",  "des Halles",
+                                       "de Paris",  "de l'Avenue", "du Boulevard"};
+static const char *const fr_hospitals[] = {"du CHU",
+                                           "de l'Hopital Saint-Louis",
+                                           "de l'Hopital Pasteur",
+                                           "du Centre Hospitalier",
+                                           "de la Clinique Sainte-Anne",
+                                           "de l'Hopital Nord"};
 static const name_pattern fr_community[] = {
     {"Pharmacie ", "", WORDS(fr_places)},
     {"Grande Pharmacie ", "", WORDS(fr_grand)},
 };
 static const name_pattern fr_hospital[] = {{"Pharmacie ", "", WORDS(fr_hospitals)}};
 
-static const char *const it_towns[] = {
-    "Verona", "Padova", "Bologna", "Parma", "Modena", "Bergamo", "Brescia", "Trento",
-    "Pisa", "Lucca", "Siena", "Perugia", "Ancona", "Bari", "Lecce", "Salerno", "Udine",
-    "Ferrara", "Ravenna", "Cremona"};
+static const char *const it_towns[] = {"Verona",  "Padova",  "Bologna", "Parma",   "Modena",
+                                       "Bergamo", "Brescia", "Trento",  "Pisa",    "Lucca",
+                                       "Siena",   "Perugia", "Ancona",  "Bari",    "Lecce",
+                                       "Salerno", "Udine",   "Ferrara", "Ravenna", "Cremona"};
 static const char *const it_places[] = {
-    "San Marco", "Centrale", "del Duomo", "della Stazione", "Internazionale", "al Ponte",
-    "San Giorgio", "Santa Lucia", "del Corso", "alla Piazza", "San Francesco", "Moderna",
-    "dei Portici", "Sant'Anna", "Garibaldi", "Mazzini"};
-static const char *const it_hospitals[] = {
-    "Ospedaliera", "dell'Ospedale San Raffaele", "dell'Ospedale Maggiore",
-    "del Policlinico", "dell'Ospedale Civile"};
+    "San Marco",   "Centrale",    "del Duomo", "della Stazione", "Internazionale", "al Ponte",
+    "San Giorgio", "Santa Lucia", "del Corso", "alla Piazza",    "San Francesco",  "Moderna",
+    "dei Portici", "Sant'Anna",   "Garibaldi", "Mazzini"};
+static const char *const it_hospitals[] = {"Ospedaliera", "dell'Ospedale San Raffaele",
+                                           "dell'Ospedale Maggiore", "del Policlinico",
+                                           "dell'Ospedale Civile"};
 static const name_pattern it_community[] = {{"Farmacia ", "", WORDS(it_places)}};
 static const name_pattern it_hospital[] = {{"Farmacia ", "", WORDS(it_hospitals)}};
 
-static const char *const es_towns[] = {
-    "Sevilla", "Valencia", "Malaga", "Zaragoza", "Bilbao", "Granada", "Cordoba",
-    "Alicante", "Valladolid", "Salamanca", "Burgos", "Cadiz", "Murcia", "Oviedo",
-    "Toledo", "Leon", "Pamplona", "Santander"};
+static const char *const es_towns[] = {"Sevilla", "Valencia", "Malaga",   "Zaragoza",   "Bilbao",
+                                       "Granada", "Cordoba",  "Alicante", "Valladolid", "Salamanca",
+                                       "Burgos",  "Cadiz",    "Murcia",   "Oviedo",     "Toledo",
+                                       "Leon",    "Pamplona", "Santander"};
 static const char *const es_places[] = {
-    "del Carmen", "San Antonio", "Plaza Mayor", "de la Estacion", "del Mercado",
-    "Santa Maria", "Central", "del Puerto", "La Alameda", "San Juan", "Las Palmeras",
-    "del Sol", "La Fuente", "de la Catedral"};
-static const char *const es_hospitals[] = {
-    "Hospital Universitario", "Hospital General", "Hospital Virgen del Rocio",
-    "Hospital La Paz", "Hospital del Mar"};
+    "del Carmen",   "San Antonio", "Plaza Mayor", "de la Estacion", "del Mercado",
+    "Santa Maria",  "Central",     "del Puerto",  "La Alameda",     "San Juan",
+    "Las Palmeras", "del Sol",     "La Fuente",   "de la Catedral"};
+static const char *const es_hospitals[] = {"Hospital Universitario", "Hospital General",
+                                           "Hospital Virgen del Rocio", "Hospital La Paz",
+                                           "Hospital del Mar"};
 static const name_pattern es_community[] = {{"Farmacia ", "", WORDS(es_places)}};
 static const name_pattern es_hospital[] = {{"Servicio de Farmacia ", "", WORDS(es_hospitals)}};
 
-static const char *const nl_towns[] = {
-    "Utrecht", "Leiden", "Haarlem", "Delft", "Zwolle", "Arnhem", "Nijmegen", "Groningen",
-    "Breda", "Tilburg", "Maastricht", "Deventer", "Amersfoort", "Alkmaar", "Gouda",
-    "Enschede"};
-static const char *const nl_places[] = {
-    "De Linde", "Centrum", "De Brink", "Het Anker", "De Vaart", "Marktplein", "De Wissel",
-    "Oosterpoort", "De Gracht", "Stadspoort", "Het Kasteel", "De Molen"};
+static const char *const nl_towns[] = {"Utrecht",    "Leiden",  "Haarlem",    "Delft",
+                                       "Zwolle",     "Arnhem",  "Nijmegen",   "Groningen",
+                                       "Breda",      "Tilburg", "Maastricht", "Deventer",
+                                       "Amersfoort", "Alkmaar", "Gouda",      "Enschede"};
+static const char *const nl_places[] = {"De Linde",  "Centrum",    "De Brink",    "Het Anker",
+                                        "De Vaart",  "Marktplein", "De Wissel",   "Oosterpoort",
+                                        "De Gracht", "Stadspoort", "Het Kasteel", "De Molen"};
 static const char *const nl_compounds[] = {"Stads", "Dorps", "Burg", "Haven", "Markt", "Linden"};
-static const char *const nl_hospitals[] = {
-    "Noord", "Centrum", "Rijnstate", "Isala", "Gelre", "Sint Antonius"};
+static const char *const nl_hospitals[] = {"Noord", "Centrum", "Rijnstate",
+                                           "Isala", "Gelre",   "Sint Antonius"};
 static const name_pattern nl_community[] = {
     {"Apotheek ", "", WORDS(nl_places)},
     {"", "apotheek", WORDS(nl_compounds)},
@@ -351,8 +354,6 @@ static void pharmacy_name(ech_pcg32 *rng, const name_style *st, pharmacy_type ty
  * Network
  * ------------------------------------------------------------------------------ */
 
-
-
 static int decimal_digits(int64_t x)
 {
     int d = 1;
@@ -384,8 +385,7 @@ static ech_status check_network_gen(const ech_network_gen *g, ech_error *err)
         return ech_fail(err, ECH_ERR_INPUT, "network.generate.dcs: must be <= %d (got %d)",
                         NET_MAX_DCS, (int)g->dcs);
     if (g->retail_per_dc < 1)
-        return ech_fail(err, ECH_ERR_INPUT,
-                        "network.generate.retail_per_dc: must be >= 1 (got %d)",
+        return ech_fail(err, ECH_ERR_INPUT, "network.generate.retail_per_dc: must be >= 1 (got %d)",
                         (int)g->retail_per_dc);
     int64_t pharmacies = (int64_t)(g->dcs > 0 ? g->dcs : 1) * g->retail_per_dc;
     if (pharmacies > NET_MAX_PHARMACIES)
@@ -409,9 +409,8 @@ static ech_status check_network_gen(const ech_network_gen *g, ech_error *err)
                  {"retail_cold_capacity_litres", g->retail_cold_capacity_litres}};
     for (int i = 0; i < 3; ++i)
         if (!(cold[i].v >= 0.0 && isfinite(cold[i].v)))
-            return ech_fail(err, ECH_ERR_INPUT,
-                            "network.generate.%s: must be >= 0 litres (got %g)", cold[i].key,
-                            cold[i].v);
+            return ech_fail(err, ECH_ERR_INPUT, "network.generate.%s: must be >= 0 litres (got %g)",
+                            cold[i].key, cold[i].v);
     return ECH_OK;
 }
 
@@ -481,8 +480,8 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
         int32_t dc = dcs > 0 ? k / g->retail_per_dc : -1;
         ech_pcg32 rng;
         ech_stream_init(&rng, NETWORK_KEY, ECH_STREAM_GENERATOR, (uint64_t)k, GEN_NETWORK_NAME, 0);
-        const name_style *sty = dc >= 0 ? &styles[(uint32_t)dc % N_STYLES]
-                                        : &styles[ech_pcg32_bounded(&rng, N_STYLES)];
+        const name_style *sty =
+            dc >= 0 ? &styles[(uint32_t)dc % N_STYLES] : &styles[ech_pcg32_bounded(&rng, N_STYLES)];
 
         format_id(buf, sizeof buf, "PH", k + 1, ph_width);
         net->id[loc] = ech_xstrdup(buf, "location id");
@@ -661,25 +660,30 @@ static const molecule molecules[] = {
 };
 #define N_MOLECULES COUNT_OF(molecules)
 
-static const char *const forms_oral[] = {
-    "tablets", "film-coated tablets", "capsules", "prolonged-release tablets",
-    "effervescent tablets", "orodispersible tablets", "hard capsules", "gastro-resistant tablets"};
+static const char *const forms_oral[] = {"tablets",
+                                         "film-coated tablets",
+                                         "capsules",
+                                         "prolonged-release tablets",
+                                         "effervescent tablets",
+                                         "orodispersible tablets",
+                                         "hard capsules",
+                                         "gastro-resistant tablets"};
 static const char *const packs_oral[] = {"x10", "x20", "x28", "x30", "x50", "x56", "x100"};
 static const char *const forms_patch[] = {"transdermal patches", "matrix patches"};
 static const char *const packs_patch[] = {"x4", "x5", "x10", "x20"};
-static const char *const forms_inject[] = {
-    "pre-filled pen", "pre-filled syringe", "vial", "cartridges", "solution for injection"};
+static const char *const forms_inject[] = {"pre-filled pen", "pre-filled syringe", "vial",
+                                           "cartridges", "solution for injection"};
 static const char *const packs_inject[] = {"x1", "x2", "x3", "x4", "x5", "x10"};
-static const char *const forms_liquid[] = {
-    "oral solution 100 ml", "syrup 200 ml", "oral drops 30 ml", "oral suspension 100 ml",
-    "oral solution 500 ml"};
-static const char *const forms_topical[] = {
-    "cream 30 g", "cream 50 g", "ointment 30 g", "ointment 100 g", "gel 50 g", "gel 100 g"};
-static const char *const forms_resp[] = {
-    "inhaler 200 doses", "inhaler 120 doses", "nasal spray 10 ml", "nasal spray 120 doses",
-    "inhalation powder 60 doses"};
-static const char *const forms_eye[] = {
-    "eye drops 5 ml", "eye drops 10 ml", "single-dose eye drops 0.4 ml"};
+static const char *const forms_liquid[] = {"oral solution 100 ml", "syrup 200 ml",
+                                           "oral drops 30 ml", "oral suspension 100 ml",
+                                           "oral solution 500 ml"};
+static const char *const forms_topical[] = {"cream 30 g",     "cream 50 g", "ointment 30 g",
+                                            "ointment 100 g", "gel 50 g",   "gel 100 g"};
+static const char *const forms_resp[] = {"inhaler 200 doses", "inhaler 120 doses",
+                                         "nasal spray 10 ml", "nasal spray 120 doses",
+                                         "inhalation powder 60 doses"};
+static const char *const forms_eye[] = {"eye drops 5 ml", "eye drops 10 ml",
+                                        "single-dose eye drops 0.4 ml"};
 /* Packaged forms are mostly sold singly. */
 static const char *const packs_single[] = {"", "", "", "x2", "x3"};
 
@@ -698,17 +702,16 @@ static const struct {
     [FORM_EYE] = {WORDS(forms_eye), WORDS(packs_single)},
 };
 
-static const char *const makers[] = {
-    "Almapharm", "Medivio", "Novagen", "Salutis", "Farmalex", "Helvepharm", "Pharmavit",
-    "Curamed", "Genericon", "Vitalis", "Nordpharma", "Lusopharm", "Iberfarma", "Medigen",
-    "Rhenapharm", "Danubia"};
-static const char *const brand_head[] = {
-    "Ze", "Vo", "Ca", "Li", "Pra", "No", "Tri", "Xa", "Mo", "Re", "Su", "Ta", "Ar", "El",
-    "Ox", "Dy"};
-static const char *const brand_mid[] = {
-    "ra", "lo", "ni", "ve", "xa", "ti", "mu", "de", "ro", "ba", "ca", "li"};
-static const char *const brand_tail[] = {
-    "xa", "ra", "vo", "lin", "tin", "mex", "rol", "dia", "zen", "tor", "vix", "lan"};
+static const char *const makers[] = {"Almapharm", "Medivio",    "Novagen",    "Salutis",
+                                     "Farmalex",  "Helvepharm", "Pharmavit",  "Curamed",
+                                     "Genericon", "Vitalis",    "Nordpharma", "Lusopharm",
+                                     "Iberfarma", "Medigen",    "Rhenapharm", "Danubia"};
+static const char *const brand_head[] = {"Ze", "Vo", "Ca", "Li", "Pra", "No", "Tri", "Xa",
+                                         "Mo", "Re", "Su", "Ta", "Ar",  "El", "Ox",  "Dy"};
+static const char *const brand_mid[] = {"ra", "lo", "ni", "ve", "xa", "ti",
+                                        "mu", "de", "ro", "ba", "ca", "li"};
+static const char *const brand_tail[] = {"xa",  "ra",  "vo",  "lin", "tin", "mex",
+                                         "rol", "dia", "zen", "tor", "vix", "lan"};
 
 /* Copies the k-th of the '|'-separated alternatives in list into out. */
 static void strength_token(const char *list, uint32_t k, char *out, size_t cap)
@@ -966,7 +969,7 @@ typedef struct sku_demand {
     double var_ratio; /* 1 for Poisson */
     double zero_prob;
     uint8_t dist;
-    int32_t leaves;   /* number of stocking leaves */
+    int32_t leaves; /* number of stocking leaves */
 } sku_demand;
 
 static ech_status check_share(double x, const char *key, ech_error *err)
@@ -1001,19 +1004,19 @@ static ech_status check_catalogue_gen(const ech_catalogue_gen *g, const ech_scen
                         "catalogue.generate.assortment_density: must be in (0, 1] (got %g)",
                         g->assortment_density);
     if (sc->net.n < 1 || !sc->net.parent)
-        return ech_fail(err, ECH_ERR_INPUT,
-                        "catalogue.generate: the scenario has no network to stock the catalogue at");
+        return ech_fail(
+            err, ECH_ERR_INPUT,
+            "catalogue.generate: the scenario has no network to stock the catalogue at");
     if (sc->suppliers.n < 1)
-        return ech_fail(err, ECH_ERR_INPUT,
-                        "catalogue.generate: the scenario has no suppliers (at least one is needed)");
+        return ech_fail(
+            err, ECH_ERR_INPUT,
+            "catalogue.generate: the scenario has no suppliers (at least one is needed)");
     if (sc->seasons.n < 1)
         return ech_fail(err, ECH_ERR_INPUT,
                         "catalogue.generate: the scenario has no season profiles (profile 0, "
                         "flat, must exist)");
     return ECH_OK;
 }
-
-
 
 static double round_cents(double x)
 {
@@ -1275,8 +1278,8 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
     alias_build(&smaller, inv_size, n_leaves);
     free(inv_size);
 
-    double *supplier_cdf = ech_xmalloc((size_t)sc->suppliers.n * sizeof *supplier_cdf,
-                                       "supplier weights");
+    double *supplier_cdf =
+        ech_xmalloc((size_t)sc->suppliers.n * sizeof *supplier_cdf, "supplier weights");
     double total = 0.0;
     for (int32_t i = 0; i < sc->suppliers.n; ++i) {
         total += pow((double)i + 1.0, -1.2);

@@ -10,7 +10,6 @@
 static void ech_id_map_grow(ech_id_map *m, char *const *keys);
 static void ech_pair_map_grow(ech_pair_map *m);
 
-
 void ech_id_map_free(ech_id_map *m)
 {
     free(m->slot);
@@ -68,7 +67,6 @@ void ech_id_map_sync(ech_id_map *m, char *const *keys, int32_t n)
         ech_id_map_put(m, keys, i);
 }
 
-
 void ech_pair_map_free(ech_pair_map *m)
 {
     free(m->key);
@@ -123,4 +121,3 @@ uint64_t ech_pair_key(int32_t sku, int32_t loc)
 {
     return (uint64_t)(uint32_t)sku << 32 | (uint32_t)loc;
 }
-

@@ -34,7 +34,7 @@
 
 /* Limits of settings (the tables' limits are in scenario.h). */
 enum {
-    ECH_MAX_HORIZON_DAYS = 36500,  /* warm-up and measured days together: a century */
+    ECH_MAX_HORIZON_DAYS = 36500, /* warm-up and measured days together: a century */
     ECH_MAX_QUANTILES = 16,
     ECH_MAX_REPLICATIONS = 1000000,
     ECH_MAX_YAML_DEPTH = 64,       /* nesting of mappings and lists */
@@ -150,8 +150,8 @@ typedef struct y_row {
 } y_row;
 
 typedef struct y_network_gen {
-    char *dcs, *retail_per_dc, *dc_lead_time_days, *retail_lead_time_days,
-        *cw_cold_capacity_litres, *dc_cold_capacity_litres, *retail_cold_capacity_litres;
+    char *dcs, *retail_per_dc, *dc_lead_time_days, *retail_lead_time_days, *cw_cold_capacity_litres,
+        *dc_cold_capacity_litres, *retail_cold_capacity_litres;
 } y_network_gen;
 
 typedef struct y_network {
@@ -203,7 +203,6 @@ typedef struct y_scenario {
     unsigned variants_count;
 } y_scenario;
 
-
 /* ------------------------------------------------------------------------------
  * Schema (load_schema.c)
  * ------------------------------------------------------------------------------ */
@@ -253,8 +252,8 @@ ech_status ech_yaml_failure(const char *path, const ech_yaml_index *ix, const ec
  * ------------------------------------------------------------------------------ */
 
 typedef struct loadctx {
-    const char *path;        /* the scenario file */
-    char *dir;               /* its directory with a trailing '/', or "" */
+    const char *path; /* the scenario file */
+    char *dir;        /* its directory with a trailing '/', or "" */
     ech_yaml_index *ix;
     ech_error *err;
 } loadctx;
@@ -267,8 +266,8 @@ ech_status ech_key_fail(const loadctx *c, const char *key, const char *fmt, ...)
 
 /* Fails for a key that a mapping lacks: the message names the missing key and the
  * line of the mapping (the key itself has no line). */
-ech_status ech_key_missing(const loadctx *c, const char *mapping, const char *key,
-                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+ech_status ech_key_missing(const loadctx *c, const char *mapping, const char *key, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
 
 /* Builds a key path in a caller's buffer and returns it. */
 const char *ech_key_path(char *buf, size_t size, const char *fmt, ...)
@@ -276,8 +275,8 @@ const char *ech_key_path(char *buf, size_t size, const char *fmt, ...)
 
 /* Integers in [lo, hi] (decimal; a leading zero is refused: YAML 1.1 reads "010" as
  * octal 8, so the number is ambiguous). */
-ech_status ech_key_int(const loadctx *c, const char *key, const char *text, int64_t lo,
-                       int64_t hi, int64_t *out);
+ech_status ech_key_int(const loadctx *c, const char *key, const char *text, int64_t lo, int64_t hi,
+                       int64_t *out);
 ech_status ech_key_int32(const loadctx *c, const char *key, const char *text, int32_t lo,
                          int32_t hi, int32_t *out);
 ech_status ech_key_uint64(const loadctx *c, const char *key, const char *text, uint64_t *out);
@@ -286,8 +285,7 @@ ech_status ech_key_double(const loadctx *c, const char *key, const char *text, d
 /* A number in [lo, hi], or with an open end (lo_open: > lo, hi_open: < hi); `what`
  * says what it is in the message ("" for nothing). */
 ech_status ech_key_double_range(const loadctx *c, const char *key, const char *text, double lo,
-                                int lo_open, double hi, int hi_open, const char *what,
-                                double *out);
+                                int lo_open, double hi, int hi_open, const char *what, double *out);
 
 /* One of an enumeration's words (from value `first` on); *out its value. */
 ech_status ech_key_enum(const loadctx *c, const char *key, const char *text, const ech_enum *e,

@@ -16,8 +16,8 @@
  * entry it is nested in, -1 at the top), its own key or list position, its line. */
 typedef struct yentry {
     int32_t parent;
-    int32_t index;     /* list position, or -1 for a key */
-    uint32_t key;      /* offset of the key's text in keys (keys only) */
+    int32_t index; /* list position, or -1 for a key */
+    uint32_t key;  /* offset of the key's text in keys (keys only) */
     uint32_t key_len;
     long line;
 } yentry;
@@ -27,13 +27,14 @@ struct ech_yaml_index {
     size_t n, cap;
     char *keys;
     size_t keys_len, keys_cap;
-    int32_t *slot;     /* hash of (parent, key or position) -> entry; -1 empty */
+    int32_t *slot; /* hash of (parent, key or position) -> entry; -1 empty */
     size_t mask;
 };
 
 static uint64_t component_hash(int32_t parent, int32_t index, const char *key, size_t len)
 {
-    uint64_t h = ech_mix64((uint64_t)(uint32_t)parent * 0x9e3779b97f4a7c15ull + (uint64_t)(uint32_t)index);
+    uint64_t h =
+        ech_mix64((uint64_t)(uint32_t)parent * 0x9e3779b97f4a7c15ull + (uint64_t)(uint32_t)index);
     for (size_t i = 0; i < len; ++i)
         h = (h ^ (unsigned char)key[i]) * 0x100000001b3ull;
     return ech_mix64(h);
@@ -50,7 +51,8 @@ static int entry_is(const ech_yaml_index *ix, const yentry *e, int32_t parent, i
 static void hash_insert(ech_yaml_index *ix, int32_t k)
 {
     const yentry *e = &ix->e[k];
-    size_t h = (size_t)component_hash(e->parent, e->index, ix->keys + e->key, e->key_len) & ix->mask;
+    size_t h =
+        (size_t)component_hash(e->parent, e->index, ix->keys + e->key, e->key_len) & ix->mask;
     while (ix->slot[h] >= 0)
         h = (h + 1) & ix->mask;
     ix->slot[h] = k;
@@ -81,9 +83,9 @@ static void add_entry(ech_yaml_index *ix, int32_t parent, int32_t index, const c
 typedef struct yframe {
     int is_map;
     int expect_key;
-    int32_t owner;     /* the entry the container is the value of (-1 at the top) */
+    int32_t owner; /* the entry the container is the value of (-1 at the top) */
     int32_t next_index;
-    int32_t last_key;  /* the mapping's current key entry */
+    int32_t last_key; /* the mapping's current key entry */
 } yframe;
 
 ech_status ech_yaml_index_build(ech_yaml_index **out, const char *path, const char *text,
@@ -112,9 +114,7 @@ ech_status ech_yaml_index_build(ech_yaml_index **out, const char *path, const ch
         long line = (long)ev.start_mark.line + 1;
         yframe *top = depth ? &stack[depth - 1] : NULL;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
+        case YAML_STREAM_END_EVENT: done = 1; break;
         case YAML_DOCUMENT_START_EVENT:
             if (++documents > 1)
                 st = ech_fail_at(err, path, line, NULL,
@@ -133,8 +133,8 @@ ech_status ech_yaml_index_build(ech_yaml_index **out, const char *path, const ch
                 size_t klen = ev.data.scalar.length;
                 if (klen > ECH_MAX_YAML_KEY) {
                     st = ech_fail_at(err, path, line, NULL,
-                                     "a key of %zu bytes: keys are names of at most %d bytes",
-                                     klen, ECH_MAX_YAML_KEY);
+                                     "a key of %zu bytes: keys are names of at most %d bytes", klen,
+                                     ECH_MAX_YAML_KEY);
                     break;
                 }
                 top->last_key = (int32_t)ix->n;
@@ -155,7 +155,8 @@ ech_status ech_yaml_index_build(ech_yaml_index **out, const char *path, const ch
                 if (depth == ECH_MAX_YAML_DEPTH) {
                     st = ech_fail_at(err, path, line, NULL,
                                      "nested deeper than %d levels: a scenario is a few levels "
-                                     "of mappings and lists", ECH_MAX_YAML_DEPTH);
+                                     "of mappings and lists",
+                                     ECH_MAX_YAML_DEPTH);
                     break;
                 }
                 stack[depth++] = (yframe){ev.type == YAML_MAPPING_START_EVENT, 1, owner, 0, -1};
@@ -167,8 +168,7 @@ ech_status ech_yaml_index_build(ech_yaml_index **out, const char *path, const ch
             if (depth)
                 --depth;
             break;
-        default:
-            break;
+        default: break;
         }
         yaml_event_delete(&ev);
         if (st != ECH_OK)
@@ -252,8 +252,8 @@ long ech_yaml_line(const ech_yaml_index *ix, const char *path, int occurrence)
         }
         size_t n_next = 0;
         for (size_t i = 0; i < n_cur; ++i)
-            n_next += find_children(ix, cur[i], index, key, len, next + n_next,
-                                    MAX_MATCHES - n_next);
+            n_next +=
+                find_children(ix, cur[i], index, key, len, next + n_next, MAX_MATCHES - n_next);
         memcpy(cur, next, n_next * sizeof *cur);
         n_cur = n_next;
     }
@@ -285,9 +285,9 @@ static void format_steps(char *buf, size_t size, const path_step *s, int n)
     size_t used = 0;
     buf[0] = '\0';
     for (int i = 0; i < n && used < size; ++i) {
-        int k = s[i].index >= 0 ? snprintf(buf + used, size - used, "[%d]", s[i].index)
-                                : snprintf(buf + used, size - used, "%s%s", used ? "." : "",
-                                           s[i].key);
+        int k = s[i].index >= 0
+                    ? snprintf(buf + used, size - used, "[%d]", s[i].index)
+                    : snprintf(buf + used, size - used, "%s%s", used ? "." : "", s[i].key);
         used += k > 0 ? (size_t)k : 0;
     }
 }
@@ -418,7 +418,8 @@ ech_status ech_yaml_failure(const char *path, const ech_yaml_index *ix, const ec
         char allowed[1024] = "";
         if (v && v->type == CYAML_MAPPING) {
             size_t used = 0;
-            for (const cyaml_schema_field_t *f = v->mapping.fields; f->key && used < sizeof allowed; ++f) {
+            for (const cyaml_schema_field_t *f = v->mapping.fields; f->key && used < sizeof allowed;
+                 ++f) {
                 int k = snprintf(allowed + used, sizeof allowed - used, "%s%s", used ? ", " : "",
                                  f->key);
                 used += k > 0 ? (size_t)k : 0;
@@ -463,11 +464,11 @@ ech_status ech_yaml_failure(const char *path, const ech_yaml_index *ix, const ec
         if (!where[0])
             return ech_fail_at(err, path, line, NULL,
                                "the file must be a mapping of keys to values (name:, seed:, ...), "
-                               "not %s", describe_event(got));
+                               "not %s",
+                               describe_event(got));
         return ech_fail_at(err, path, line, where, "expected %s, got %s",
                            describe_expected(expected), describe_event(got));
     }
     return ech_fail_at(err, path, line, where[0] ? where : NULL, "%s",
                        problem[0] ? problem : cyaml_strerror(rc));
 }
-

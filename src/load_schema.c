@@ -7,24 +7,23 @@
 #include <stdio.h>
 #include <string.h>
 
-
-#define STR_REQ(key, st, m) CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER, st, m, 0, CYAML_UNLIMITED)
-#define STR_OPT(key, st, m)                                                               \
-    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, st, m, 0,        \
-                           CYAML_UNLIMITED)
+#define STR_REQ(key, st, m) \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER, st, m, 0, CYAML_UNLIMITED)
+#define STR_OPT(key, st, m) \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, st, m, 0, CYAML_UNLIMITED)
 #define MAP_REQ(key, st, m, fields) CYAML_FIELD_MAPPING_PTR(key, CYAML_FLAG_POINTER, st, m, fields)
 /* An optional mapping may also be written empty ("demand:"), which means absent. */
-#define MAP_OPT(key, st, m, fields)                                                       \
+#define MAP_OPT(key, st, m, fields) \
     CYAML_FIELD_MAPPING_PTR(key, CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL, st, m, fields)
-#define SEQ_OPT(key, st, m, entry)                                                        \
+#define SEQ_OPT(key, st, m, entry)                                                            \
     CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL, st, m, entry, 0, \
                          CYAML_UNLIMITED)
-#define SEQ_REQ(key, st, m, entry)                                                        \
+#define SEQ_REQ(key, st, m, entry) \
     CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER, st, m, entry, 0, CYAML_UNLIMITED)
 /* An optional list that, when given, must be a list: written empty ("values:") it is
  * an error rather than "absent", where absent and empty mean different things. */
-#define SEQ_LIST(key, st, m, entry)                                                       \
-    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, st, m, entry, 0,   \
+#define SEQ_LIST(key, st, m, entry)                                                      \
+    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, st, m, entry, 0, \
                          CYAML_UNLIMITED)
 
 static const cyaml_schema_value_t text_entry = {
@@ -159,16 +158,11 @@ static const cyaml_schema_field_t policies_fields[] = {
 };
 
 static const cyaml_schema_field_t disruption_fields[] = {
-    STR_REQ("name", y_disruption, name),
-    STR_REQ("kind", y_disruption, kind),
-    STR_REQ("scope", y_disruption, scope),
-    STR_OPT("target", y_disruption, target),
-    STR_OPT("mtbf_days", y_disruption, mtbf_days),
-    STR_OPT("mttr_days", y_disruption, mttr_days),
-    STR_OPT("from_day", y_disruption, from_day),
-    STR_OPT("to_day", y_disruption, to_day),
-    STR_OPT("capacity", y_disruption, capacity),
-    CYAML_FIELD_END,
+    STR_REQ("name", y_disruption, name),           STR_REQ("kind", y_disruption, kind),
+    STR_REQ("scope", y_disruption, scope),         STR_OPT("target", y_disruption, target),
+    STR_OPT("mtbf_days", y_disruption, mtbf_days), STR_OPT("mttr_days", y_disruption, mttr_days),
+    STR_OPT("from_day", y_disruption, from_day),   STR_OPT("to_day", y_disruption, to_day),
+    STR_OPT("capacity", y_disruption, capacity),   CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t disruption_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_disruption, disruption_fields),
@@ -231,9 +225,11 @@ static void init_row_schemas(void)
     static int done;
     if (done)
         return;
-    _Static_assert((int)ECH_NETCOL_COUNT <= (int)ECH_TABLE_MAX_COLUMNS, "too many location columns");
+    _Static_assert((int)ECH_NETCOL_COUNT <= (int)ECH_TABLE_MAX_COLUMNS,
+                   "too many location columns");
     _Static_assert((int)ECH_CATCOL_COUNT <= (int)ECH_TABLE_MAX_COLUMNS, "too many SKU columns");
-    _Static_assert((int)ECH_SLCOL_COUNT <= (int)ECH_TABLE_MAX_COLUMNS, "too many assortment columns");
+    _Static_assert((int)ECH_SLCOL_COUNT <= (int)ECH_TABLE_MAX_COLUMNS,
+                   "too many assortment columns");
     row_fields(&ech_network_table, location_row_fields);
     row_fields(&ech_catalogue_table, sku_row_fields);
     row_fields(&ech_skuloc_table, assortment_row_fields);
@@ -314,7 +310,6 @@ const cyaml_schema_value_t ech_yaml_scenario_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, y_scenario, scenario_fields),
 };
 
-
 /* ------------------------------------------------------------------------------
  * Parsing
  * ------------------------------------------------------------------------------ */
@@ -340,8 +335,8 @@ cyaml_config_t ech_yaml_config(ech_yaml_log *log)
     };
 }
 
-ech_status ech_yaml_parse(const char *path, const ech_yaml_index *ix, const char *text,
-                          size_t len, y_scenario **doc, ech_error *err)
+ech_status ech_yaml_parse(const char *path, const ech_yaml_index *ix, const char *text, size_t len,
+                          y_scenario **doc, ech_error *err)
 {
     init_row_schemas();
     ech_yaml_log log = {.len = 0};

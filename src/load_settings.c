@@ -13,16 +13,16 @@
  * Settings
  * ------------------------------------------------------------------------------ */
 
-static ech_status build_profile(const loadctx *c, const char *key, char **values,
-                                unsigned count, unsigned want, double *out)
+static ech_status build_profile(const loadctx *c, const char *key, char **values, unsigned count,
+                                unsigned want, double *out)
 {
     char k[256];
     if (count != want)
         return ech_key_fail(c, key, "expected %u numbers, got %u", want, count);
     double sum = 0.0;
     for (unsigned i = 0; i < count; ++i) {
-        ech_status st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s[%u]", key, i), values[i], 0.0, 0, 1e6, 0, "",
-                                       &out[i]);
+        ech_status st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s[%u]", key, i),
+                                             values[i], 0.0, 0, 1e6, 0, "", &out[i]);
         if (st != ECH_OK)
             return st;
         sum += out[i];
@@ -44,10 +44,10 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
     for (int d = 0; d < 7; ++d)
         sc->weekly[d] = 1.0;
     sc->seasons.n = 1 + (y ? (int32_t)y->seasonality_count : 0);
-    sc->seasons.name = ech_xcalloc((size_t)sc->seasons.n, sizeof *sc->seasons.name,
-                                   "season profile names");
-    sc->seasons.monthly = ech_xcalloc((size_t)sc->seasons.n, sizeof *sc->seasons.monthly,
-                                      "season profiles");
+    sc->seasons.name =
+        ech_xcalloc((size_t)sc->seasons.n, sizeof *sc->seasons.name, "season profile names");
+    sc->seasons.monthly =
+        ech_xcalloc((size_t)sc->seasons.n, sizeof *sc->seasons.monthly, "season profiles");
     sc->seasons.name[0] = ech_xstrdup("flat", "season profile name");
     for (int m = 0; m < 12; ++m)
         sc->seasons.monthly[0][m] = 1.0;
@@ -61,8 +61,8 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
         sc->unmet_demand = (uint8_t)v;
     }
     if (ech_yaml_has(c->ix, "demand.weekly_profile") &&
-        (st = build_profile(c, "demand.weekly_profile", y->weekly_profile,
-                            y->weekly_profile_count, 7, sc->weekly)) != ECH_OK)
+        (st = build_profile(c, "demand.weekly_profile", y->weekly_profile, y->weekly_profile_count,
+                            7, sc->weekly)) != ECH_OK)
         return st;
     for (unsigned i = 0; i < y->seasonality_count; ++i) {
         const y_season *s = &y->seasonality[i];
@@ -70,16 +70,18 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
         if ((st = ech_key_text(c, key, s->name)) != ECH_OK)
             return st;
         if (strcmp(s->name, "flat") == 0)
-            return ech_key_fail(c, key, "'flat' is the built-in profile of all ones: choose another name");
+            return ech_key_fail(c, key,
+                                "'flat' is the built-in profile of all ones: choose another name");
         for (unsigned j = 0; j < i; ++j)
             if (strcmp(y->seasonality[j].name, s->name) == 0)
-                return ech_key_fail(c, key, "profile '%s' is defined twice (first on line %ld)",
-                                s->name,
-                                ech_key_line(c, ech_key_path((char[256]){0}, 256, "demand.seasonality[%u].name", j)));
+                return ech_key_fail(
+                    c, key, "profile '%s' is defined twice (first on line %ld)", s->name,
+                    ech_key_line(
+                        c, ech_key_path((char[256]){0}, 256, "demand.seasonality[%u].name", j)));
         char mk[256];
         if ((st = build_profile(c, ech_key_path(mk, sizeof mk, "demand.seasonality[%u].monthly", i),
-                                s->monthly, s->monthly_count, 12,
-                                sc->seasons.monthly[i + 1])) != ECH_OK)
+                                s->monthly, s->monthly_count, 12, sc->seasons.monthly[i + 1])) !=
+            ECH_OK)
             return st;
         sc->seasons.name[i + 1] = ech_xstrdup(s->name, "season profile name");
     }
@@ -109,8 +111,9 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
         return ECH_OK;
     unsigned n = y->variants_count;
     if (n == 0)
-        return ech_key_fail(c, "variants", "an empty list: give at least one variant (the first is "
-                        "the baseline), or leave the key out");
+        return ech_key_fail(c, "variants",
+                            "an empty list: give at least one variant (the first is "
+                            "the baseline), or leave the key out");
     sc->variant = ech_xcalloc(n, sizeof *sc->variant, "variants");
     sc->n_variants = (int32_t)n;
     const ech_disruptions *dis = &sc->disruptions;
@@ -124,12 +127,15 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
         if ((st = ech_key_text(c, V_KEY("name"), yv->name)) != ECH_OK)
             return st;
         if (!safe_name(yv->name))
-            return ech_key_fail(c, k, "'%s' is not a safe name: use letters, digits, '-', '_' and "
-                            "'.' only (it labels the variant's results)", yv->name);
+            return ech_key_fail(c, k,
+                                "'%s' is not a safe name: use letters, digits, '-', '_' and "
+                                "'.' only (it labels the variant's results)",
+                                yv->name);
         for (unsigned j = 0; j < i; ++j)
             if (strcmp(sc->variant[j].name, yv->name) == 0)
-                return ech_key_fail(c, k, "variant '%s' is defined twice (first on line %ld)", yv->name,
-                                ech_key_line(c, ech_key_path((char[256]){0}, 256, "variants[%u].name", j)));
+                return ech_key_fail(
+                    c, k, "variant '%s' is defined twice (first on line %ld)", yv->name,
+                    ech_key_line(c, ech_key_path((char[256]){0}, 256, "variants[%u].name", j)));
         v->name = ech_xstrdup(yv->name, "variant name");
         v->description = ech_xstrdup(yv->description ? yv->description : "", "variant description");
 
@@ -150,8 +156,10 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
                     char list[512];
                     ech_join_list(list, sizeof list, dis->name, dis->n);
                     return ech_key_fail(c, dk, "no disruption named '%s' (%s%s)", name,
-                                    dis->n ? "the scenario's disruptions: " : "the scenario has "
-                                    "no disruptions", list);
+                                        dis->n ? "the scenario's disruptions: "
+                                               : "the scenario has "
+                                                 "no disruptions",
+                                        list);
                 }
                 if (v->disruption_active[d])
                     return ech_key_fail(c, dk, "disruption '%s' is listed twice", name);
@@ -165,21 +173,25 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
         v->lead_time_factor = 1.0;
         if (yv->lead_time_factor) {
             const char *fk = V_KEY("lead_time_factor");
-            if ((st = ech_key_double_range(c, fk, yv->lead_time_factor, 0.0, 1, 100.0, 0, "", &v->lead_time_factor)) != ECH_OK)
+            if ((st = ech_key_double_range(c, fk, yv->lead_time_factor, 0.0, 1, 100.0, 0, "",
+                                           &v->lead_time_factor)) != ECH_OK)
                 return st;
             for (int32_t s = 0; s < sc->sites.n; ++s) {
                 double m = sc->sites.lead_time[s].mean;
                 if (m * v->lead_time_factor > ECH_MAX_LANE_DAYS)
-                    return ech_key_fail(c, fk, "makes the mean lead time of site '%s' %g x %s = %g "
-                                    "days, more than %d", sc->sites.id[s], m, yv->lead_time_factor,
-                                    m * v->lead_time_factor, ECH_MAX_LANE_DAYS);
+                    return ech_key_fail(c, fk,
+                                        "makes the mean lead time of site '%s' %g x %s = %g "
+                                        "days, more than %d",
+                                        sc->sites.id[s], m, yv->lead_time_factor,
+                                        m * v->lead_time_factor, ECH_MAX_LANE_DAYS);
             }
         }
 
         v->use_alternatives = 1;
         if (yv->alternative_sources) {
             int on = 1;
-            if ((st = ech_key_bool(c, V_KEY("alternative_sources"), yv->alternative_sources, &on)) != ECH_OK)
+            if ((st = ech_key_bool(c, V_KEY("alternative_sources"), yv->alternative_sources,
+                                   &on)) != ECH_OK)
                 return st;
             v->use_alternatives = (uint8_t)on;
         }
@@ -187,7 +199,8 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
         v->allocation = sc->allocation;
         if (yv->allocation) {
             int a = 0;
-            if ((st = ech_key_enum(c, V_KEY("allocation"), yv->allocation, &ech_allocation_enum, 0, &a)) != ECH_OK)
+            if ((st = ech_key_enum(c, V_KEY("allocation"), yv->allocation, &ech_allocation_enum, 0,
+                                   &a)) != ECH_OK)
                 return st;
             v->allocation = (uint8_t)a;
         }
@@ -199,8 +212,8 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
             ech_key_path(prefix, sizeof prefix, "%s.policies", base);
             const y_rule *given[ECH_LOC_KIND_COUNT] = {p->cw, p->dc, p->retail};
             for (int kd = 0; kd < ECH_LOC_KIND_COUNT; ++kd)
-                if (given[kd] &&
-                    (st = build_rule(c, prefix, ech_location_kind_enum.words[kd], given[kd], &v->rule[kd])) != ECH_OK)
+                if (given[kd] && (st = build_rule(c, prefix, ech_location_kind_enum.words[kd],
+                                                  given[kd], &v->rule[kd])) != ECH_OK)
                     return st;
         }
 #undef V_KEY
@@ -268,12 +281,12 @@ static ech_status build_rule(const loadctx *c, const char *prefix, const char *k
     ech_status st;
 #define RULE_KEY(name) ech_key_path(k, sizeof k, "%s.%s.%s", prefix, kind, name)
     int type = ECH_POLICY_BASE_STOCK;
-    if (y->type && (st = ech_key_enum(c, RULE_KEY("type"), y->type, &ech_policy_enum, 0, &type)) != ECH_OK)
+    if (y->type &&
+        (st = ech_key_enum(c, RULE_KEY("type"), y->type, &ech_policy_enum, 0, &type)) != ECH_OK)
         return st;
     r->policy = (uint8_t)type;
-    if (y->review_days &&
-        (st = ech_key_int32(c, RULE_KEY("review_days"), y->review_days, 1, ECH_MAX_LANE_DAYS,
-                        &r->review_days)) != ECH_OK)
+    if (y->review_days && (st = ech_key_int32(c, RULE_KEY("review_days"), y->review_days, 1,
+                                              ECH_MAX_LANE_DAYS, &r->review_days)) != ECH_OK)
         return st;
 
     /* One target rule: the first given wins the check, the second is the error. */
@@ -289,51 +302,55 @@ static ech_status build_rule(const loadctx *c, const char *prefix, const char *k
             ech_key_path(a, sizeof a, "%s.%s.%s", prefix, kind, target_keys[first]);
             ech_key_path(b, sizeof b, "%s.%s.%s", prefix, kind, target_keys[i]);
             const char *later = ech_key_line(c, a) > ech_key_line(c, b) ? a : b;
-            return ech_key_fail(c, later, "give only one of service_level, cover_days and order_up_to "
-                            "(both %s and %s are given)", target_keys[first], target_keys[i]);
+            return ech_key_fail(c, later,
+                                "give only one of service_level, cover_days and order_up_to "
+                                "(both %s and %s are given)",
+                                target_keys[first], target_keys[i]);
         }
         first = i;
     }
     if (y->service_level) {
-        if ((st = ech_key_double(c, RULE_KEY("service_level"), y->service_level, &r->service_level)) != ECH_OK)
+        if ((st = ech_key_double(c, RULE_KEY("service_level"), y->service_level,
+                                 &r->service_level)) != ECH_OK)
             return st;
         if (!(r->service_level > 0.0 && r->service_level < 1.0))
             return ech_key_fail(c, RULE_KEY("service_level"),
-                            "must be between 0 and 1, both excluded (a probability), got %s",
-                            y->service_level);
+                                "must be between 0 and 1, both excluded (a probability), got %s",
+                                y->service_level);
         r->target = ECH_TARGET_SERVICE_LEVEL;
     } else if (y->cover_days) {
-        if ((st = ech_key_double_range(c, RULE_KEY("cover_days"), y->cover_days, 0.0, 1, ECH_MAX_LANE_DAYS, 0, "",
-                                 &r->cover_days)) != ECH_OK)
+        if ((st = ech_key_double_range(c, RULE_KEY("cover_days"), y->cover_days, 0.0, 1,
+                                       ECH_MAX_LANE_DAYS, 0, "", &r->cover_days)) != ECH_OK)
             return st;
         r->target = ECH_TARGET_COVER_DAYS;
     } else if (y->order_up_to) {
-        if ((st = ech_key_int32(c, RULE_KEY("order_up_to"), y->order_up_to, 0, (int32_t)ECH_MAX_UNITS,
-                            &r->order_up_to)) != ECH_OK)
+        if ((st = ech_key_int32(c, RULE_KEY("order_up_to"), y->order_up_to, 0,
+                                (int32_t)ECH_MAX_UNITS, &r->order_up_to)) != ECH_OK)
             return st;
         r->target = ECH_TARGET_FIXED;
     }
     if (y->order_days) {
         if (type != ECH_POLICY_S_S)
             return ech_key_fail(c, RULE_KEY("order_days"), "only for type s_S");
-        if ((st = ech_key_double_range(c, RULE_KEY("order_days"), y->order_days, 0.0, 1, ECH_MAX_LANE_DAYS, 0, "",
-                                 &r->order_days)) != ECH_OK)
+        if ((st = ech_key_double_range(c, RULE_KEY("order_days"), y->order_days, 0.0, 1,
+                                       ECH_MAX_LANE_DAYS, 0, "", &r->order_days)) != ECH_OK)
             return st;
     }
     if (y->reorder_point) {
         if (type != ECH_POLICY_S_S || !y->order_up_to)
             return ech_key_fail(c, RULE_KEY("reorder_point"),
-                            "only for type s_S with a fixed order_up_to");
-        if ((st = ech_key_int32(c, RULE_KEY("reorder_point"), y->reorder_point, -1, (int32_t)ECH_MAX_UNITS,
-                            &r->reorder_point)) != ECH_OK)
+                                "only for type s_S with a fixed order_up_to");
+        if ((st = ech_key_int32(c, RULE_KEY("reorder_point"), y->reorder_point, -1,
+                                (int32_t)ECH_MAX_UNITS, &r->reorder_point)) != ECH_OK)
             return st;
         if (r->reorder_point >= r->order_up_to)
-            return ech_key_fail(c, RULE_KEY("reorder_point"), "must be below order_up_to (%d), got %d",
-                            r->order_up_to, r->reorder_point);
+            return ech_key_fail(c, RULE_KEY("reorder_point"),
+                                "must be below order_up_to (%d), got %d", r->order_up_to,
+                                r->reorder_point);
     }
     if (y->min_order_qty &&
-        (st = ech_key_int32(c, RULE_KEY("min_order_qty"), y->min_order_qty, 0, (int32_t)ECH_MAX_UNITS,
-                        &r->min_order_qty)) != ECH_OK)
+        (st = ech_key_int32(c, RULE_KEY("min_order_qty"), y->min_order_qty, 0,
+                            (int32_t)ECH_MAX_UNITS, &r->min_order_qty)) != ECH_OK)
         return st;
 #undef RULE_KEY
     return ECH_OK;
@@ -365,44 +382,44 @@ static ech_status build_expiry(const loadctx *c, const y_expiry *y, ech_expiry_r
     }
     if (y->min_remaining_days &&
         (st = ech_key_int32(c, "expiry.min_remaining_days", y->min_remaining_days, 0,
-                        ECH_MAX_HORIZON_DAYS, &e->min_remaining_days)) != ECH_OK)
+                            ECH_MAX_HORIZON_DAYS, &e->min_remaining_days)) != ECH_OK)
         return st;
     const y_receipt_life *r = y->receipt_life;
     if (r) {
         static const char *what = "the share of the shelf life left when a batch arrives "
                                   "from the supplier";
-        if ((st = ech_key_double_range(c, "expiry.receipt_life.min_fraction", r->min_fraction, 0.0, 1,
-                                   1.0, 0, what, &e->receipt_life_min)) != ECH_OK ||
-            (st = ech_key_double_range(c, "expiry.receipt_life.max_fraction", r->max_fraction, 0.0, 1,
-                                   1.0, 0, what, &e->receipt_life_max)) != ECH_OK)
+        if ((st = ech_key_double_range(c, "expiry.receipt_life.min_fraction", r->min_fraction, 0.0,
+                                       1, 1.0, 0, what, &e->receipt_life_min)) != ECH_OK ||
+            (st = ech_key_double_range(c, "expiry.receipt_life.max_fraction", r->max_fraction, 0.0,
+                                       1, 1.0, 0, what, &e->receipt_life_max)) != ECH_OK)
             return st;
         if (e->receipt_life_min > e->receipt_life_max)
             return ech_key_fail(c, "expiry.receipt_life.min_fraction",
-                            "must be <= max_fraction (%s), got %s", r->max_fraction,
-                            r->min_fraction);
+                                "must be <= max_fraction (%s), got %s", r->max_fraction,
+                                r->min_fraction);
     }
     if (ech_yaml_has(c->ix, "expiry.returns")) {
         if (!y->returns)
             return ech_key_missing(c, "expiry.returns", "within_days",
-                                "required with returns (pharmacies return batches that expire "
-                                "within this many days)");
+                                   "required with returns (pharmacies return batches that expire "
+                                   "within this many days)");
         const char *key = "expiry.returns.within_days";
         if ((st = ech_key_int32(c, key, y->returns->within_days, 1, ECH_MAX_HORIZON_DAYS,
-                            &e->return_within_days)) != ECH_OK)
+                                &e->return_within_days)) != ECH_OK)
             return st;
         if (e->return_within_days <= e->min_remaining_days)
-            return ech_key_fail(c, key, "must be more than expiry.min_remaining_days (%d): a batch "
-                            "with fewer days left is refused, so returns must look further "
-                            "ahead, got %d", (int)e->min_remaining_days,
-                            (int)e->return_within_days);
+            return ech_key_fail(c, key,
+                                "must be more than expiry.min_remaining_days (%d): a batch "
+                                "with fewer days left is refused, so returns must look further "
+                                "ahead, got %d",
+                                (int)e->min_remaining_days, (int)e->return_within_days);
         e->returns = 1;
     }
     return ECH_OK;
 }
 
 /* Rules for controlled substances; every key optional, all 0 by default (none). */
-static ech_status build_controlled(const loadctx *c, const y_controlled *y,
-                                   ech_controlled_rules *r)
+static ech_status build_controlled(const loadctx *c, const y_controlled *y, ech_controlled_rules *r)
 {
     *r = (ech_controlled_rules){0, 0.0, 0};
     if (!y)
@@ -410,13 +427,13 @@ static ech_status build_controlled(const loadctx *c, const y_controlled *y,
     ech_status st;
     if ((y->min_days_between_orders &&
          (st = ech_key_int32(c, "controlled.min_days_between_orders", y->min_days_between_orders, 0,
-                         ECH_MAX_LANE_DAYS, &r->min_days_between_orders)) != ECH_OK) ||
+                             ECH_MAX_LANE_DAYS, &r->min_days_between_orders)) != ECH_OK) ||
         (y->max_stock_days &&
-         (st = ech_key_double_range(c, "controlled.max_stock_days", y->max_stock_days, 0.0, 0, ECH_MAX_LANE_DAYS, 0, "",
-                              &r->max_stock_days)) != ECH_OK) ||
+         (st = ech_key_double_range(c, "controlled.max_stock_days", y->max_stock_days, 0.0, 0,
+                                    ECH_MAX_LANE_DAYS, 0, "", &r->max_stock_days)) != ECH_OK) ||
         (y->extra_lead_time_days &&
          (st = ech_key_int32(c, "controlled.extra_lead_time_days", y->extra_lead_time_days, 0,
-                         ECH_MAX_LANE_DAYS, &r->extra_lead_time_days)) != ECH_OK))
+                             ECH_MAX_LANE_DAYS, &r->extra_lead_time_days)) != ECH_OK))
         return st;
     return ECH_OK;
 }
@@ -432,7 +449,8 @@ static ech_status build_output(const loadctx *c, const y_output *y, ech_output_o
     } else {
         unsigned n = y->quantiles_count;
         if (n < 1 || n > ECH_MAX_QUANTILES)
-            return ech_key_fail(c, "output.quantiles", "give 1 to %d quantiles, got %u", ECH_MAX_QUANTILES, n);
+            return ech_key_fail(c, "output.quantiles", "give 1 to %d quantiles, got %u",
+                                ECH_MAX_QUANTILES, n);
         out->quantiles = ech_xmalloc(n * sizeof *out->quantiles, "output quantiles");
         out->n_quantiles = (int32_t)n;
         for (unsigned i = 0; i < n; ++i) {
@@ -443,17 +461,17 @@ static ech_status build_output(const loadctx *c, const y_output *y, ech_output_o
                 return st;
             if (!(q > 0.0 && q < 1.0))
                 return ech_key_fail(c, key, "must be between 0 and 1, both excluded, got %s",
-                                y->quantiles[i]);
+                                    y->quantiles[i]);
             if (i > 0 && !(q > out->quantiles[i - 1]))
                 return ech_key_fail(c, key, "quantiles must be strictly increasing: %s follows %s",
-                                y->quantiles[i], y->quantiles[i - 1]);
+                                    y->quantiles[i], y->quantiles[i - 1]);
             out->quantiles[i] = q;
         }
     }
     out->keep_replications = 0;
     if (y && y->keep_replications)
         return ech_key_bool(c, "output.keep_replications", y->keep_replications,
-                        &out->keep_replications);
+                            &out->keep_replications);
     return ECH_OK;
 }
 
@@ -463,32 +481,34 @@ ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenari
     if ((st = ech_key_text(c, "name", y->name)) != ECH_OK)
         return st;
     if (!safe_name(y->name))
-        return ech_key_fail(c, "name", "'%s' is not a safe name: use letters, digits, '-', '_' and "
-                            "'.' only (it names the results file, results/NAME.h5)", y->name);
+        return ech_key_fail(c, "name",
+                            "'%s' is not a safe name: use letters, digits, '-', '_' and "
+                            "'.' only (it names the results file, results/NAME.h5)",
+                            y->name);
     sc->name = ech_xstrdup(y->name, "scenario name");
     sc->description = ech_xstrdup(y->description ? y->description : "", "scenario description");
     if ((st = ech_key_uint64(c, "seed", y->seed, &sc->seed)) != ECH_OK)
         return st;
     if ((st = ech_key_int(c, "replications", y->replications, 1, ECH_MAX_REPLICATIONS,
-                           &sc->replications)) != ECH_OK)
+                          &sc->replications)) != ECH_OK)
         return st;
 
     const y_horizon *h = y->horizon;
     if (ech_parse_date(h->start_date, &sc->start_date) != 0)
-        return ech_key_fail(c, "horizon.start_date", "'%s' is not a valid date (expected YYYY-MM-DD)",
-                        h->start_date);
-    if ((st = ech_key_int32(c, "horizon.days", h->days, 1, ECH_MAX_HORIZON_DAYS, &sc->days)) != ECH_OK)
+        return ech_key_fail(c, "horizon.start_date",
+                            "'%s' is not a valid date (expected YYYY-MM-DD)", h->start_date);
+    if ((st = ech_key_int32(c, "horizon.days", h->days, 1, ECH_MAX_HORIZON_DAYS, &sc->days)) !=
+        ECH_OK)
         return st;
     sc->warmup_days = 0;
-    if (h->warmup_days &&
-        (st = ech_key_int32(c, "horizon.warmup_days", h->warmup_days, 0, ECH_MAX_HORIZON_DAYS,
-                        &sc->warmup_days)) != ECH_OK)
+    if (h->warmup_days && (st = ech_key_int32(c, "horizon.warmup_days", h->warmup_days, 0,
+                                              ECH_MAX_HORIZON_DAYS, &sc->warmup_days)) != ECH_OK)
         return st;
     if ((int64_t)sc->days + sc->warmup_days > ECH_MAX_HORIZON_DAYS)
         return ech_key_fail(c, h->warmup_days ? "horizon.warmup_days" : "horizon.days",
                             "warm-up and measured days together must be at most %d (a century), "
-                            "got %d + %d", ECH_MAX_HORIZON_DAYS, (int)sc->warmup_days,
-                            (int)sc->days);
+                            "got %d + %d",
+                            ECH_MAX_HORIZON_DAYS, (int)sc->warmup_days, (int)sc->days);
 
     if ((st = build_demand(c, y->demand, sc)) != ECH_OK)
         return st;
@@ -498,25 +518,30 @@ ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenari
 
     int v;
     if (y->supply && y->supply->internal_shortfall) {
-        if ((st = ech_key_enum(c, "supply.internal_shortfall", y->supply->internal_shortfall, &ech_shortfall_enum, 0, &v)) != ECH_OK)
+        if ((st = ech_key_enum(c, "supply.internal_shortfall", y->supply->internal_shortfall,
+                               &ech_shortfall_enum, 0, &v)) != ECH_OK)
             return st;
         sc->internal_shortfall = (uint8_t)v;
     }
     if (y->supply && y->supply->allocation) {
-        if ((st = ech_key_enum(c, "supply.allocation", y->supply->allocation, &ech_allocation_enum, 0, &v)) != ECH_OK)
+        if ((st = ech_key_enum(c, "supply.allocation", y->supply->allocation, &ech_allocation_enum,
+                               0, &v)) != ECH_OK)
             return st;
         sc->allocation = (uint8_t)v;
     }
     sc->cw_reserve_share = 0.0;
     if (y->supply && y->supply->cw_reserve_share &&
-        (st = ech_key_double_range(c, "supply.cw_reserve_share", y->supply->cw_reserve_share, 0.0, 0,
-                               1.0, 1, "the share of the central warehouse's order-up-to level "
-                               "kept back from the pharmacies", &sc->cw_reserve_share)) != ECH_OK)
+        (st = ech_key_double_range(c, "supply.cw_reserve_share", y->supply->cw_reserve_share, 0.0,
+                                   0, 1.0, 1,
+                                   "the share of the central warehouse's order-up-to level "
+                                   "kept back from the pharmacies",
+                                   &sc->cw_reserve_share)) != ECH_OK)
         return st;
     if ((st = build_expiry(c, y->expiry, &sc->expiry)) != ECH_OK ||
         (st = build_controlled(c, y->controlled, &sc->controlled)) != ECH_OK)
         return st;
-    if ((st = ech_build_suppliers(c, y, sc)) != ECH_OK || (st = ech_build_sites(c, y, sc)) != ECH_OK)
+    if ((st = ech_build_suppliers(c, y, sc)) != ECH_OK ||
+        (st = ech_build_sites(c, y, sc)) != ECH_OK)
         return st;
     if ((st = build_costs(c, y->costs, &sc->costs)) != ECH_OK)
         return st;
@@ -526,7 +551,8 @@ ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenari
         (st = build_rule(c, "policies", "retail", p ? p->retail : NULL,
                          &sc->rule[ECH_LOC_RETAIL])) != ECH_OK)
         return st;
-    if ((st = ech_build_disruptions(c, y, sc)) != ECH_OK || (st = build_variants(c, y, sc)) != ECH_OK)
+    if ((st = ech_build_disruptions(c, y, sc)) != ECH_OK ||
+        (st = build_variants(c, y, sc)) != ECH_OK)
         return st;
 
     const y_start *s = y->start;
@@ -537,8 +563,9 @@ ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenari
         sc->start_stock = (uint8_t)v;
     }
     if (sc->start_stock == ECH_START_SNAPSHOT && !(s && s->on_hand))
-        return ech_key_fail(c, "start.stock", "a snapshot start needs start.on_hand (a CSV file of "
-                        "sku, location, on_hand)");
+        return ech_key_fail(c, "start.stock",
+                            "a snapshot start needs start.on_hand (a CSV file of "
+                            "sku, location, on_hand)");
     if (sc->start_stock != ECH_START_SNAPSHOT && s && s->on_hand)
         return ech_key_fail(c, "start.on_hand", "only read with stock: snapshot");
     if (sc->start_stock != ECH_START_SNAPSHOT && s && s->open_orders)
@@ -559,8 +586,8 @@ ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_er
         return ech_fail(err, ECH_ERR_INPUT, "command line: --days: must be between 1 and %d",
                         ECH_MAX_HORIZON_DAYS);
     if (ov->warmup_days > ECH_MAX_HORIZON_DAYS)
-        return ech_fail(err, ECH_ERR_INPUT,
-                        "command line: --warmup: must be between 0 and %d", ECH_MAX_HORIZON_DAYS);
+        return ech_fail(err, ECH_ERR_INPUT, "command line: --warmup: must be between 0 and %d",
+                        ECH_MAX_HORIZON_DAYS);
     if (ov->replications > 0)
         sc->replications = ov->replications;
     if (ov->days > 0)
@@ -574,7 +601,8 @@ ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_er
     if ((int64_t)sc->days + sc->warmup_days > ECH_MAX_HORIZON_DAYS)
         return ech_fail(err, ECH_ERR_INPUT,
                         "command line: warm-up and measured days together must be at most %d, "
-                        "got %d + %d", ECH_MAX_HORIZON_DAYS, (int)sc->warmup_days, (int)sc->days);
+                        "got %d + %d",
+                        ECH_MAX_HORIZON_DAYS, (int)sc->warmup_days, (int)sc->days);
     return ECH_OK;
 }
 
@@ -589,4 +617,3 @@ ech_overrides ech_overrides_none(void)
         .keep_replications = 0,
     };
 }
-

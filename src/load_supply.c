@@ -19,19 +19,21 @@ static ech_status build_empirical(const loadctx *c, const char *base, const y_le
     for (int i = 0; i < 4; ++i)
         if (given[i])
             return ech_key_fail(c, ech_key_path(k, sizeof k, "%s.%s", base, computed[i]),
-                            "not allowed for an empirical lead time (its mean, sd and range "
-                            "come from the values)");
+                                "not allowed for an empirical lead time (its mean, sd and range "
+                                "come from the values)");
     ech_key_path(vk, sizeof vk, "%s.values", base);
     ech_key_path(wk, sizeof wk, "%s.weights", base);
     if (!ech_yaml_has(c->ix, vk))
-        return ech_key_missing(c, base, "values", "required for an empirical lead time (the "
-                            "observed lead times in days)");
+        return ech_key_missing(c, base, "values",
+                               "required for an empirical lead time (the "
+                               "observed lead times in days)");
     unsigned n = lt->values_count;
     if (n == 0)
         return ech_key_fail(c, vk, "give at least one observed lead time");
     int has_weights = ech_yaml_has(c->ix, wk);
     if (has_weights && lt->weights_count != n)
-        return ech_key_fail(c, wk, "expected %u weights, one per value, got %u", n, lt->weights_count);
+        return ech_key_fail(c, wk, "expected %u weights, one per value, got %u", n,
+                            lt->weights_count);
 
     int32_t *days = ech_xmalloc(n * sizeof *days, "empirical lead times");
     double *w = ech_xmalloc(n * sizeof *w, "empirical lead-time weights");
@@ -39,10 +41,11 @@ static ech_status build_empirical(const loadctx *c, const char *base, const y_le
     int32_t lo = ECH_MAX_LANE_DAYS, hi = 0;
     double total = 0.0;
     for (unsigned i = 0; i < n && st == ECH_OK; ++i) {
-        st = ech_key_int32(c, ech_key_path(k, sizeof k, "%s[%u]", vk, i), lt->values[i], 0, ECH_MAX_LANE_DAYS,
-                       &days[i]);
+        st = ech_key_int32(c, ech_key_path(k, sizeof k, "%s[%u]", vk, i), lt->values[i], 0,
+                           ECH_MAX_LANE_DAYS, &days[i]);
         if (st == ECH_OK && has_weights)
-            st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s[%u]", wk, i), lt->weights[i], 0.0, 1, 1e12, 0, "", &w[i]);
+            st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s[%u]", wk, i), lt->weights[i],
+                                      0.0, 1, 1e12, 0, "", &w[i]);
         else
             w[i] = 1.0;
         if (st == ECH_OK) {
@@ -52,7 +55,8 @@ static ech_status build_empirical(const loadctx *c, const char *base, const y_le
         }
     }
     if (st == ECH_OK && !isfinite(total))
-        st = ech_key_fail(c, wk, "the weights add up to more than the largest number: scale them down");
+        st = ech_key_fail(c, wk,
+                          "the weights add up to more than the largest number: scale them down");
     if (st != ECH_OK) {
         free(days);
         free(w);
@@ -90,7 +94,8 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
     ech_status st;
     memset(out, 0, sizeof *out);
     int dist = 0;
-    if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "%s.distribution", base), lt->distribution, &ech_lead_time_dist_enum, 0, &dist)) != ECH_OK)
+    if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "%s.distribution", base), lt->distribution,
+                           &ech_lead_time_dist_enum, 0, &dist)) != ECH_OK)
         return st;
     out->dist = (uint8_t)dist;
     if (dist == ECH_LT_EMPIRICAL)
@@ -108,35 +113,40 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
     if ((st = ech_key_double(c, mean_key, lt->mean, &out->mean)) != ECH_OK)
         return st;
     if (out->mean > ECH_MAX_LANE_DAYS)
-        return ech_key_fail(c, mean_key, "must be at most %d days, got %s", ECH_MAX_LANE_DAYS, lt->mean);
+        return ech_key_fail(c, mean_key, "must be at most %d days, got %s", ECH_MAX_LANE_DAYS,
+                            lt->mean);
     if (dist == ECH_LT_FIXED) {
         if (!(out->mean >= 0.0) || out->mean != floor(out->mean))
             return ech_key_fail(c, mean_key,
-                            "a fixed lead time must be a whole number of days >= 0, got %s",
-                            lt->mean);
+                                "a fixed lead time must be a whole number of days >= 0, got %s",
+                                lt->mean);
         if (lt->sd)
-            return ech_key_fail(c, ech_key_path(k, sizeof k, "%s.sd", base), "not allowed for a fixed lead time");
+            return ech_key_fail(c, ech_key_path(k, sizeof k, "%s.sd", base),
+                                "not allowed for a fixed lead time");
         out->sd = 0.0;
     } else {
         if (!(out->mean > 0.0))
             return ech_key_fail(c, mean_key, "must be > 0 days, got %s", lt->mean);
         if (!lt->sd)
-            return ech_key_missing(c, base, "sd", "required for a %s lead time", ech_lead_time_dist_enum.words[dist]);
-        if ((st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.sd", base), lt->sd, 0.0, 1, ECH_MAX_LANE_DAYS, 0, "", &out->sd)) != ECH_OK)
+            return ech_key_missing(c, base, "sd", "required for a %s lead time",
+                                   ech_lead_time_dist_enum.words[dist]);
+        if ((st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.sd", base), lt->sd, 0.0, 1,
+                                       ECH_MAX_LANE_DAYS, 0, "", &out->sd)) != ECH_OK)
             return st;
     }
     out->min_days = 0;
     if (lt->min_days &&
-        (st = ech_key_int32(c, ech_key_path(k, sizeof k, "%s.min_days", base), lt->min_days, 0, ECH_MAX_LANE_DAYS,
-                        &out->min_days)) != ECH_OK)
+        (st = ech_key_int32(c, ech_key_path(k, sizeof k, "%s.min_days", base), lt->min_days, 0,
+                            ECH_MAX_LANE_DAYS, &out->min_days)) != ECH_OK)
         return st;
     if (lt->max_days) {
         const char *max_key = ech_key_path(k, sizeof k, "%s.max_days", base);
-        if ((st = ech_key_int32(c, max_key, lt->max_days, 0, ECH_MAX_LANE_DAYS, &out->max_days)) != ECH_OK)
+        if ((st = ech_key_int32(c, max_key, lt->max_days, 0, ECH_MAX_LANE_DAYS, &out->max_days)) !=
+            ECH_OK)
             return st;
         if (out->max_days < out->min_days)
             return ech_key_fail(c, max_key, "must be >= min_days (%d), got %d", out->min_days,
-                            out->max_days);
+                                out->max_days);
     } else if (dist == ECH_LT_FIXED) {
         out->max_days = (int32_t)out->mean;
     } else {
@@ -146,8 +156,10 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
             out->max_days = out->min_days;
     }
     if (dist == ECH_LT_FIXED && (out->mean < out->min_days || out->mean > out->max_days))
-        return ech_key_fail(c, mean_key, "a fixed lead time of %s days is outside min_days..max_days "
-                        "(%d..%d)", lt->mean, out->min_days, out->max_days);
+        return ech_key_fail(c, mean_key,
+                            "a fixed lead time of %s days is outside min_days..max_days "
+                            "(%d..%d)",
+                            lt->mean, out->min_days, out->max_days);
     return ECH_OK;
 }
 
@@ -161,14 +173,14 @@ static ech_status build_reliability(const loadctx *c, unsigned i, const y_suppli
     r->shortfall = ECH_SUPPLY_BACKORDER;
     const y_partial *p = ys->partial;
     if (p) {
-        if ((st = ech_key_double_range(c, ech_key_path(k, sizeof k, "suppliers[%u].partial.probability", i),
-                                   p->probability, 0.0, 0, 1.0, 0,
-                                   "the probability that a shipment is partial",
-                                   &r->partial_prob)) != ECH_OK ||
-            (st = ech_key_double_range(c, ech_key_path(k, sizeof k, "suppliers[%u].partial.fraction_mean", i),
-                                   p->fraction_mean, 0.0, 1, 1.0, 1,
-                                   "the mean delivered share of a partial shipment",
-                                   &r->partial_mean)) != ECH_OK)
+        if ((st = ech_key_double_range(
+                 c, ech_key_path(k, sizeof k, "suppliers[%u].partial.probability", i),
+                 p->probability, 0.0, 0, 1.0, 0, "the probability that a shipment is partial",
+                 &r->partial_prob)) != ECH_OK ||
+            (st = ech_key_double_range(
+                 c, ech_key_path(k, sizeof k, "suppliers[%u].partial.fraction_mean", i),
+                 p->fraction_mean, 0.0, 1, 1.0, 1, "the mean delivered share of a partial shipment",
+                 &r->partial_mean)) != ECH_OK)
             return st;
         const char *sd_key = ech_key_path(k, sizeof k, "suppliers[%u].partial.fraction_sd", i);
         if ((st = ech_key_double(c, sd_key, p->fraction_sd, &r->partial_sd)) != ECH_OK)
@@ -176,18 +188,20 @@ static ech_status build_reliability(const loadctx *c, unsigned i, const y_suppli
         double m = r->partial_mean, limit = sqrt(m * (1.0 - m));
         if (!(r->partial_sd > 0.0 && r->partial_sd < limit))
             return ech_key_fail(c, sd_key,
-                            "must be > 0 and below sqrt(m (1 - m)) = %.4g for fraction_mean %s "
-                            "(no beta distribution has a larger sd), got %s",
-                            limit, p->fraction_mean, p->fraction_sd);
+                                "must be > 0 and below sqrt(m (1 - m)) = %.4g for fraction_mean %s "
+                                "(no beta distribution has a larger sd), got %s",
+                                limit, p->fraction_mean, p->fraction_sd);
     }
     if (ys->cancel_probability &&
-        (st = ech_key_double_range(c, ech_key_path(k, sizeof k, "suppliers[%u].cancel_probability", i),
-                               ys->cancel_probability, 0.0, 0, 1.0, 1,
-                               "the probability that an order is cancelled", &r->cancel_prob)) != ECH_OK)
+        (st = ech_key_double_range(
+             c, ech_key_path(k, sizeof k, "suppliers[%u].cancel_probability", i),
+             ys->cancel_probability, 0.0, 0, 1.0, 1, "the probability that an order is cancelled",
+             &r->cancel_prob)) != ECH_OK)
         return st;
     if (ys->shortfall) {
         int v;
-        if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "suppliers[%u].shortfall", i), ys->shortfall, &ech_supply_shortfall_enum, 0, &v)) != ECH_OK)
+        if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "suppliers[%u].shortfall", i),
+                               ys->shortfall, &ech_supply_shortfall_enum, 0, &v)) != ECH_OK)
             return st;
         r->shortfall = (uint8_t)v;
     }
@@ -201,7 +215,8 @@ ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenar
     ech_suppliers *s = &sc->suppliers;
     s->id = ech_xcalloc(y->suppliers_count, sizeof *s->id, "supplier ids");
     s->lead_time = ech_xcalloc(y->suppliers_count, sizeof *s->lead_time, "supplier lead times");
-    s->reliability = ech_xcalloc(y->suppliers_count, sizeof *s->reliability, "supplier reliability");
+    s->reliability =
+        ech_xcalloc(y->suppliers_count, sizeof *s->reliability, "supplier reliability");
     char k[256];
     for (unsigned i = 0; i < y->suppliers_count; ++i) {
         const y_supplier *ys = &y->suppliers[i];
@@ -211,10 +226,11 @@ ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenar
             return st;
         for (unsigned j = 0; j < i; ++j)
             if (strcmp(y->suppliers[j].id, ys->id) == 0)
-                return ech_key_fail(c, key, "supplier '%s' is defined twice (first on line %ld)",
-                                ys->id, ech_key_line(c, ech_key_path((char[256]){0}, 256, "suppliers[%u].id", j)));
-        if ((st = build_lead_time(c, ech_key_path(k, sizeof k, "suppliers[%u].lead_time", i), ys->lead_time,
-                                  &s->lead_time[i])) != ECH_OK)
+                return ech_key_fail(
+                    c, key, "supplier '%s' is defined twice (first on line %ld)", ys->id,
+                    ech_key_line(c, ech_key_path((char[256]){0}, 256, "suppliers[%u].id", j)));
+        if ((st = build_lead_time(c, ech_key_path(k, sizeof k, "suppliers[%u].lead_time", i),
+                                  ys->lead_time, &s->lead_time[i])) != ECH_OK)
             return st;
         s->id[i] = ech_xstrdup(ys->id, "supplier id");
         s->n = (int32_t)i + 1;
@@ -248,9 +264,11 @@ ech_status ech_build_sites(const loadctx *c, const y_scenario *y, ech_scenario *
     size_t total = 0;
     for (unsigned i = 0; i < y->suppliers_count; ++i) {
         const y_supplier *ys = &y->suppliers[i];
-        if (ys->sites_count == 0 && ech_yaml_has(c->ix, ech_key_path(k, sizeof k, "suppliers[%u].sites", i)))
-            return ech_key_fail(c, k, "an empty list: give at least one site, or leave the key out "
-                            "for one site named as the supplier");
+        if (ys->sites_count == 0 &&
+            ech_yaml_has(c->ix, ech_key_path(k, sizeof k, "suppliers[%u].sites", i)))
+            return ech_key_fail(c, k,
+                                "an empty list: give at least one site, or leave the key out "
+                                "for one site named as the supplier");
         total += ys->sites_count ? ys->sites_count : 1;
     }
     si->id = ech_xcalloc(total, sizeof *si->id, "site ids");
@@ -282,27 +300,33 @@ ech_status ech_build_sites(const loadctx *c, const y_scenario *y, ech_scenario *
                 break;
             int32_t other = ech_scenario_find_supplier(sc, ysi->id);
             if (other >= 0 && other != (int32_t)i) {
-                st = ech_key_fail(c, id_key, "'%s' is the id of supplier '%s' (line %ld): a site may "
-                              "share its id only with its own supplier", ysi->id, sup->id[other],
-                              ech_key_line(c, ech_key_path((char[256]){0}, 256, "suppliers[%d].id", (int)other)));
+                st = ech_key_fail(c, id_key,
+                                  "'%s' is the id of supplier '%s' (line %ld): a site may "
+                                  "share its id only with its own supplier",
+                                  ysi->id, sup->id[other],
+                                  ech_key_line(c, ech_key_path((char[256]){0}, 256,
+                                                               "suppliers[%d].id", (int)other)));
                 break;
             }
             for (int32_t s = 0; s < si->n && st == ECH_OK; ++s)
                 if (strcmp(si->id[s], ysi->id) == 0)
-                    st = ech_key_fail(c, id_key, "site '%s' is defined twice (first on line %ld); "
-                                  "site ids are unique across all suppliers", ysi->id, line[s]);
+                    st = ech_key_fail(c, id_key,
+                                      "site '%s' is defined twice (first on line %ld); "
+                                      "site ids are unique across all suppliers",
+                                      ysi->id, line[s]);
             if (st != ECH_OK)
                 break;
             int32_t region = 0;
             if (ysi->region) {
-                if ((st = ech_key_text(c, ech_key_path(k, sizeof k, "%s.region", base), ysi->region)) != ECH_OK)
+                if ((st = ech_key_text(c, ech_key_path(k, sizeof k, "%s.region", base),
+                                       ysi->region)) != ECH_OK)
                     break;
                 region = region_index(sc, &region_cap, ysi->region);
             }
             ech_lead_time lt;
             if (ysi->lead_time) {
-                if ((st = build_lead_time(c, ech_key_path(k, sizeof k, "%s.lead_time", base), ysi->lead_time,
-                                          &lt)) != ECH_OK)
+                if ((st = build_lead_time(c, ech_key_path(k, sizeof k, "%s.lead_time", base),
+                                          ysi->lead_time, &lt)) != ECH_OK)
                     break;
             } else {
                 lt = ech_lead_time_copy(&sup->lead_time[i]);
@@ -378,15 +402,17 @@ ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scen
             return st;
         for (unsigned j = 0; j < i; ++j)
             if (strcmp(d->name[j], yd->name) == 0)
-                return ech_key_fail(c, k, "disruption '%s' is defined twice (first on line %ld)",
-                                yd->name,
-                                ech_key_line(c, ech_key_path((char[256]){0}, 256, "disruptions[%u].name", j)));
+                return ech_key_fail(
+                    c, k, "disruption '%s' is defined twice (first on line %ld)", yd->name,
+                    ech_key_line(c, ech_key_path((char[256]){0}, 256, "disruptions[%u].name", j)));
         d->name[i] = ech_xstrdup(yd->name, "disruption name");
         d->key[i] = ech_hash_string(yd->name);
 
         int kind = 0, scope = 0;
-        if ((st = ech_key_enum(c, D_KEY("kind"), yd->kind, &ech_disruption_kind_enum, 0, &kind)) != ECH_OK ||
-            (st = ech_key_enum(c, D_KEY("scope"), yd->scope, &ech_disruption_scope_enum, 0, &scope)) != ECH_OK)
+        if ((st = ech_key_enum(c, D_KEY("kind"), yd->kind, &ech_disruption_kind_enum, 0, &kind)) !=
+                ECH_OK ||
+            (st = ech_key_enum(c, D_KEY("scope"), yd->scope, &ech_disruption_scope_enum, 0,
+                               &scope)) != ECH_OK)
             return st;
         d->kind[i] = (uint8_t)kind;
         d->scope[i] = (uint8_t)scope;
@@ -395,13 +421,16 @@ ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scen
         d->target[i] = -1;
         if (scope == ECH_SCOPE_EACH_SITE) {
             if (yd->target)
-                return ech_key_fail(c, D_KEY("target"), "not allowed with scope each_site (it "
-                                "strikes every site, each on its own timeline)");
+                return ech_key_fail(c, D_KEY("target"),
+                                    "not allowed with scope each_site (it "
+                                    "strikes every site, each on its own timeline)");
         } else {
             static const char *const what[] = {"site", "supplier", "region"};
             if (!yd->target)
-                return ech_key_missing(c, base, "target", "required with scope %s (the %s it "
-                                    "strikes)", ech_disruption_scope_enum.words[scope], what[scope]);
+                return ech_key_missing(c, base, "target",
+                                       "required with scope %s (the %s it "
+                                       "strikes)",
+                                       ech_disruption_scope_enum.words[scope], what[scope]);
             const char *tk = D_KEY("target");
             if ((st = ech_key_text(c, tk, yd->target)) != ECH_OK)
                 return st;
@@ -414,59 +443,66 @@ ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scen
                     if (found[s] >= 0)
                         other = s;
                 if (other < 0)
-                    return ech_key_fail(c, tk, "no site, supplier or region named '%s'", yd->target);
+                    return ech_key_fail(c, tk, "no site, supplier or region named '%s'",
+                                        yd->target);
                 return ech_key_fail(c, tk, "'%s' is a %s, not a %s: use scope: %s, or name a %s",
-                                yd->target, what[other], what[scope], ech_disruption_scope_enum.words[other],
-                                what[scope]);
+                                    yd->target, what[other], what[scope],
+                                    ech_disruption_scope_enum.words[other], what[scope]);
             }
             d->target[i] = found[scope];
         }
 
         if (kind == ECH_DISRUPT_MARKOV) {
             if (yd->from_day || yd->to_day)
-                return ech_key_fail(c, D_KEY(yd->from_day ? "from_day" : "to_day"),
-                                "only for a scripted disruption (a markov one has mtbf_days and "
-                                "mttr_days)");
+                return ech_key_fail(
+                    c, D_KEY(yd->from_day ? "from_day" : "to_day"),
+                    "only for a scripted disruption (a markov one has mtbf_days and "
+                    "mttr_days)");
             if (!yd->mtbf_days)
-                return ech_key_missing(c, base, "mtbf_days", "required for a markov disruption "
-                                    "(mean days up between failures)");
+                return ech_key_missing(c, base, "mtbf_days",
+                                       "required for a markov disruption "
+                                       "(mean days up between failures)");
             if (!yd->mttr_days)
-                return ech_key_missing(c, base, "mttr_days", "required for a markov disruption "
-                                    "(mean days down)");
+                return ech_key_missing(c, base, "mttr_days",
+                                       "required for a markov disruption "
+                                       "(mean days down)");
             if ((st = ech_key_double_range(c, D_KEY("mtbf_days"), yd->mtbf_days, 1.0, 0, 1e6, 0, "",
-                                     &d->mtbf_days[i])) != ECH_OK ||
+                                           &d->mtbf_days[i])) != ECH_OK ||
                 (st = ech_key_double_range(c, D_KEY("mttr_days"), yd->mttr_days, 1.0, 0, 1e6, 0, "",
-                                     &d->mttr_days[i])) != ECH_OK)
+                                           &d->mttr_days[i])) != ECH_OK)
                 return st;
         } else {
             if (yd->mtbf_days || yd->mttr_days)
                 return ech_key_fail(c, D_KEY(yd->mtbf_days ? "mtbf_days" : "mttr_days"),
-                                "only for a markov disruption (a scripted one has from_day and "
-                                "to_day)");
+                                    "only for a markov disruption (a scripted one has from_day and "
+                                    "to_day)");
             if (!yd->from_day)
-                return ech_key_missing(c, base, "from_day", "required for a scripted disruption "
-                                    "(the first scenario day down)");
+                return ech_key_missing(c, base, "from_day",
+                                       "required for a scripted disruption "
+                                       "(the first scenario day down)");
             if (!yd->to_day)
-                return ech_key_missing(c, base, "to_day", "required for a scripted disruption "
-                                    "(the first scenario day up again)");
+                return ech_key_missing(c, base, "to_day",
+                                       "required for a scripted disruption "
+                                       "(the first scenario day up again)");
             if ((st = ech_key_int32(c, D_KEY("from_day"), yd->from_day, -ECH_MAX_HORIZON_DAYS,
-                                ECH_MAX_HORIZON_DAYS, &d->from_day[i])) != ECH_OK ||
+                                    ECH_MAX_HORIZON_DAYS, &d->from_day[i])) != ECH_OK ||
                 (st = ech_key_int32(c, D_KEY("to_day"), yd->to_day, -ECH_MAX_HORIZON_DAYS,
-                                ECH_MAX_HORIZON_DAYS, &d->to_day[i])) != ECH_OK)
+                                    ECH_MAX_HORIZON_DAYS, &d->to_day[i])) != ECH_OK)
                 return st;
             if (d->to_day[i] <= d->from_day[i])
-                return ech_key_fail(c, D_KEY("to_day"), "must be after from_day (%d): the site is down "
-                                "on days from_day .. to_day - 1, got %d", (int)d->from_day[i],
-                                (int)d->to_day[i]);
+                return ech_key_fail(c, D_KEY("to_day"),
+                                    "must be after from_day (%d): the site is down "
+                                    "on days from_day .. to_day - 1, got %d",
+                                    (int)d->from_day[i], (int)d->to_day[i]);
         }
         d->capacity[i] = 0.0;
         if (yd->capacity &&
             (st = ech_key_double_range(c, D_KEY("capacity"), yd->capacity, 0.0, 0, 1.0, 1,
-                                   "the share of normal supply while down (1 would be no "
-                                   "disruption)", &d->capacity[i])) != ECH_OK)
+                                       "the share of normal supply while down (1 would be no "
+                                       "disruption)",
+                                       &d->capacity[i])) != ECH_OK)
             return st;
 #undef D_KEY
     }
     return ECH_OK;
 }
-

@@ -24,8 +24,8 @@ ech_status ech_key_fail(const loadctx *c, const char *key, const char *fmt, ...)
     return ech_fail_at(c->err, c->path, ech_key_line(c, key), key, "%s", msg);
 }
 
-ech_status ech_key_missing(const loadctx *c, const char *mapping, const char *key,
-                           const char *fmt, ...)
+ech_status ech_key_missing(const loadctx *c, const char *mapping, const char *key, const char *fmt,
+                           ...)
 {
     char msg[ECH_ERROR_MSG_MAX], full[512];
     va_list ap;
@@ -52,8 +52,8 @@ static int leading_zero(const char *text)
     return p[0] == '0' && p[1] != '\0';
 }
 
-ech_status ech_key_int(const loadctx *c, const char *key, const char *text, int64_t lo,
-                       int64_t hi, int64_t *out)
+ech_status ech_key_int(const loadctx *c, const char *key, const char *text, int64_t lo, int64_t hi,
+                       int64_t *out)
 {
     if (!text[0])
         return ech_key_fail(c, key, "no value given");
@@ -62,13 +62,15 @@ ech_status ech_key_int(const loadctx *c, const char *key, const char *text, int6
     if (rc == ECH_PARSE_SYNTAX)
         return ech_key_fail(c, key, "'%s' is not an integer", text);
     if (leading_zero(text))
-        return ech_key_fail(c, key, "'%s' has a leading zero: write the number without it "
-                            "(YAML 1.1 reads a leading 0 as octal, so it is ambiguous)", text);
+        return ech_key_fail(c, key,
+                            "'%s' has a leading zero: write the number without it "
+                            "(YAML 1.1 reads a leading 0 as octal, so it is ambiguous)",
+                            text);
     if (rc == ECH_PARSE_RANGE || v < lo || v > hi) {
         if (hi == INT64_MAX || (hi == INT32_MAX && lo > INT32_MIN))
             return ech_key_fail(c, key, "must be >= %" PRId64 ", got %s", lo, text);
         return ech_key_fail(c, key, "must be between %" PRId64 " and %" PRId64 ", got %s", lo, hi,
-                        text);
+                            text);
     }
     *out = v;
     return ECH_OK;
@@ -109,8 +111,7 @@ ech_status ech_key_double(const loadctx *c, const char *key, const char *text, d
 }
 
 ech_status ech_key_double_range(const loadctx *c, const char *key, const char *text, double lo,
-                                int lo_open, double hi, int hi_open, const char *what,
-                                double *out)
+                                int lo_open, double hi, int hi_open, const char *what, double *out)
 {
     ech_status st = ech_key_double(c, key, text, out);
     if (st != ECH_OK)
@@ -183,7 +184,7 @@ ech_status ech_key_file(const loadctx *c, const char *key, const char *text, cha
     FILE *f = fopen(p, "rb");
     if (!f) {
         st = ech_key_fail(c, key, "cannot open '%s'%s%s%s: %s", text, strcmp(p, text) ? " (" : "",
-                      strcmp(p, text) ? p : "", strcmp(p, text) ? ")" : "", strerror(errno));
+                          strcmp(p, text) ? p : "", strcmp(p, text) ? ")" : "", strerror(errno));
         free(p);
         return st;
     }
@@ -191,4 +192,3 @@ ech_status ech_key_file(const loadctx *c, const char *key, const char *text, cha
     *out = p;
     return ECH_OK;
 }
-

@@ -68,7 +68,8 @@ static void variant_attributes(writer *w, hid_t obj, int32_t v, const char *pref
     ech_h5_attr_text(w, obj, PREFIXED("description"), var->description);
     ech_h5_attr_i32(w, obj, PREFIXED("variant_index"), v);
     ech_h5_attr_f64(w, obj, PREFIXED("lead_time_factor"), var->lead_time_factor);
-    ech_h5_attr_text(w, obj, PREFIXED("allocation"), ech_enum_word(&ech_allocation_enum, var->allocation));
+    ech_h5_attr_text(w, obj, PREFIXED("allocation"),
+                     ech_enum_word(&ech_allocation_enum, var->allocation));
     ech_h5_attr_i32(w, obj, PREFIXED("alternative_sources"), var->use_alternatives ? 1 : 0);
     char *active = ech_h5_join_names(d->name, d->n, var->disruption_active);
     ech_h5_attr_text(w, obj, PREFIXED("active_disruptions"), active);
@@ -108,8 +109,10 @@ static void write_root(writer *w)
     ech_h5_attr_i32(w, root, "warmup_days", sc->warmup_days);
     ech_h5_attr_text(w, root, "start_date", date);
     ech_h5_attr_text(w, root, "unmet_demand", ech_enum_word(&ech_unmet_enum, sc->unmet_demand));
-    ech_h5_attr_text(w, root, "allocation", ech_enum_word(&ech_allocation_enum, sc->variant[0].allocation));
-    ech_h5_attr_text(w, root, "internal_shortfall", ech_enum_word(&ech_shortfall_enum, sc->internal_shortfall));
+    ech_h5_attr_text(w, root, "allocation",
+                     ech_enum_word(&ech_allocation_enum, sc->variant[0].allocation));
+    ech_h5_attr_text(w, root, "internal_shortfall",
+                     ech_enum_word(&ech_shortfall_enum, sc->internal_shortfall));
     ech_h5_attr_i32(w, root, "n_ranks", info->n_ranks);
     ech_h5_attr_i32(w, root, "n_threads", info->n_threads);
     free(resolved);
@@ -139,13 +142,13 @@ static void write_catalogue(writer *w)
     ech_h5_close_dataset(sku);
 
     hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
-                            "supplier index (the supplier_index of a SKU)");
+                                   "supplier index (the supplier_index of a SKU)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
-               "supplier id as in the input");
+                      "supplier id as in the input");
     ech_h5_close_dataset(sup);
 
     hid_t seg = ech_h5_index_scale(w, g, "segment", sc->n_segments,
-                            "segment index (the segment_index of a SKU)");
+                                   "segment index (the segment_index of a SKU)");
     ech_h5_text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
     ech_h5_close_dataset(seg);
     ech_h5_close_group(g);
@@ -157,7 +160,7 @@ static void write_network(writer *w)
     hid_t g = ech_h5_group(w, w->file, "network",
                            "the locations of the supply tree, indexed by the location dimension");
     hid_t loc = ech_h5_index_scale(w, g, "location", net->n,
-                            "location index (the location_index of /skuloc)");
+                                   "location index (the location_index of /skuloc)");
     ech_h5_table_columns(w, g, &ech_network_table, net, net->n, loc);
     ech_h5_close_dataset(loc);
     ech_h5_close_group(g);
@@ -182,16 +185,17 @@ static void site_lead_times(writer *w, hid_t g, hid_t site)
     }
     hsize_t m = (hsize_t)s->n;
     ech_h5_small_table(w, g, "site_lead_time_distribution", H5T_NATIVE_UINT8, m, dist, site, "1",
-                "distribution of the lane's lead time (at lead_time_factor 1)",
-                "0=fixed,1=gamma,2=lognormal,3=empirical");
+                       "distribution of the lane's lead time (at lead_time_factor 1)",
+                       "0=fixed,1=gamma,2=lognormal,3=empirical");
     ech_h5_small_table(w, g, "site_lead_time_mean", H5T_NATIVE_DOUBLE, m, mean, site, "day",
-                "mean lead time of the lane site -> central warehouse", NULL);
+                       "mean lead time of the lane site -> central warehouse", NULL);
     ech_h5_small_table(w, g, "site_lead_time_sd", H5T_NATIVE_DOUBLE, m, sd, site, "day",
-                "standard deviation of the lead time (unused for fixed)", NULL);
+                       "standard deviation of the lead time (unused for fixed)", NULL);
     ech_h5_small_table(w, g, "site_lead_time_min_days", H5T_NATIVE_INT32, m, lo, site, "day",
-                "shortest lead time: sampled days are truncated to [min_days, max_days]", NULL);
+                       "shortest lead time: sampled days are truncated to [min_days, max_days]",
+                       NULL);
     ech_h5_small_table(w, g, "site_lead_time_max_days", H5T_NATIVE_INT32, m, hi, site, "day",
-                "longest lead time", NULL);
+                       "longest lead time", NULL);
     free(dist);
     free(mean);
     free(sd);
@@ -215,17 +219,18 @@ static void supplier_reliability(writer *w, hid_t g, hid_t supplier)
     }
     hsize_t m = (hsize_t)s->n;
     ech_h5_small_table(w, g, "partial_probability", H5T_NATIVE_DOUBLE, m, col, supplier, "1",
-                "probability that a shipment delivers only part of what is owed", NULL);
+                       "probability that a shipment delivers only part of what is owed", NULL);
     ech_h5_small_table(w, g, "partial_fraction_mean", H5T_NATIVE_DOUBLE, m, col + n, supplier, "1",
-                "mean delivered fraction of a partial shipment (beta distribution)", NULL);
-    ech_h5_small_table(w, g, "partial_fraction_sd", H5T_NATIVE_DOUBLE, m, col + 2 * n, supplier, "1",
-                "standard deviation of the delivered fraction of a partial shipment", NULL);
+                       "mean delivered fraction of a partial shipment (beta distribution)", NULL);
+    ech_h5_small_table(w, g, "partial_fraction_sd", H5T_NATIVE_DOUBLE, m, col + 2 * n, supplier,
+                       "1", "standard deviation of the delivered fraction of a partial shipment",
+                       NULL);
     ech_h5_small_table(w, g, "cancel_probability", H5T_NATIVE_DOUBLE, m, col + 3 * n, supplier, "1",
-                "probability that an order is cancelled outright", NULL);
+                       "probability that an order is cancelled outright", NULL);
     ech_h5_small_table(w, g, "shortfall", H5T_NATIVE_UINT8, m, shortfall, supplier, "1",
-                "what happens to units a partial shipment or a disrupted site does not "
-                "deliver: they stay owed (backorder) or are dropped (cancel)",
-                "0=backorder,1=cancel");
+                       "what happens to units a partial shipment or a disrupted site does not "
+                       "deliver: they stay owed (backorder) or are dropped (cancel)",
+                       "0=backorder,1=cancel");
     free(col);
     free(shortfall);
 }
@@ -240,53 +245,56 @@ static void write_supply(writer *w)
                            "warehouse, regions, supplier reliability and disruptions");
 
     hid_t site = ech_h5_index_scale(w, g, "site", s->n,
-                             "site index (the site_index and alt_site_index of /catalogue)");
-    ech_h5_text_table(w, g, "site_id", s->id, s->n, site,
-               "site id as in the input (a supplier given without sites has one site with the "
-               "supplier's id)");
-    ech_h5_small_table(w, g, "site_supplier_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->supplier, site,
-                "1", "index of the site's supplier into supplier_id", NULL);
+                                    "site index (the site_index and alt_site_index of /catalogue)");
+    ech_h5_text_table(
+        w, g, "site_id", s->id, s->n, site,
+        "site id as in the input (a supplier given without sites has one site with the "
+        "supplier's id)");
+    ech_h5_small_table(w, g, "site_supplier_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->supplier,
+                       site, "1", "index of the site's supplier into supplier_id", NULL);
     ech_h5_small_table(w, g, "site_region_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->region, site,
-                "1", "index of the site's region into region_names", NULL);
+                       "1", "index of the site's region into region_names", NULL);
     site_lead_times(w, g, site);
     ech_h5_close_dataset(site);
 
     hid_t region = ech_h5_index_scale(w, g, "region", sc->n_regions,
-                               "region index (the site_region_index of a site)");
+                                      "region index (the site_region_index of a site)");
     ech_h5_text_table(w, g, "region_names", sc->region, sc->n_regions, region,
-               "region name (region 0 is \"default\")");
+                      "region name (region 0 is \"default\")");
     ech_h5_close_dataset(region);
 
     hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
-                            "supplier index (the site_supplier_index of a site)");
+                                   "supplier index (the site_supplier_index of a site)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
-               "supplier id as in the input");
+                      "supplier id as in the input");
     supplier_reliability(w, g, sup);
     ech_h5_close_dataset(sup);
 
     hsize_t n = (hsize_t)d->n;
     hid_t dis = ech_h5_index_scale(w, g, "disruption", d->n, "disruption index");
-    ech_h5_text_table(w, g, "disruption_name", d->name, d->n, dis, "disruption name as in the input");
+    ech_h5_text_table(w, g, "disruption_name", d->name, d->n, dis,
+                      "disruption name as in the input");
     ech_h5_small_table(w, g, "disruption_kind", H5T_NATIVE_UINT8, n, d->kind, dis, "1",
-                "markov: up and down spells in every replication; scripted: down over fixed "
-                "days", "0=markov,1=scripted");
+                       "markov: up and down spells in every replication; scripted: down over fixed "
+                       "days",
+                       "0=markov,1=scripted");
     ech_h5_small_table(w, g, "disruption_scope", H5T_NATIVE_UINT8, n, d->scope, dis, "1",
-                "what goes down: one site, every site of one supplier or of one region "
-                "together, or every site on its own timeline",
-                "0=site,1=supplier,2=region,3=each_site");
-    ech_h5_small_table(w, g, "disruption_target_index", H5T_NATIVE_INT32, n, d->target, dis, "1",
-                "by scope: index into site_id, supplier_id or region_names; -1 for each_site",
-                NULL);
+                       "what goes down: one site, every site of one supplier or of one region "
+                       "together, or every site on its own timeline",
+                       "0=site,1=supplier,2=region,3=each_site");
+    ech_h5_small_table(
+        w, g, "disruption_target_index", H5T_NATIVE_INT32, n, d->target, dis, "1",
+        "by scope: index into site_id, supplier_id or region_names; -1 for each_site", NULL);
     ech_h5_small_table(w, g, "disruption_mtbf_days", H5T_NATIVE_DOUBLE, n, d->mtbf_days, dis, "day",
-                "markov: mean days up between failures (0 for scripted)", NULL);
+                       "markov: mean days up between failures (0 for scripted)", NULL);
     ech_h5_small_table(w, g, "disruption_mttr_days", H5T_NATIVE_DOUBLE, n, d->mttr_days, dis, "day",
-                "markov: mean days down (0 for scripted)", NULL);
+                       "markov: mean days down (0 for scripted)", NULL);
     ech_h5_small_table(w, g, "disruption_from_day", H5T_NATIVE_INT32, n, d->from_day, dis, "day",
-                "scripted: first scenario day down (0 for markov)", NULL);
+                       "scripted: first scenario day down (0 for markov)", NULL);
     ech_h5_small_table(w, g, "disruption_to_day", H5T_NATIVE_INT32, n, d->to_day, dis, "day",
-                "scripted: first scenario day up again (0 for markov)", NULL);
+                       "scripted: first scenario day up again (0 for markov)", NULL);
     ech_h5_small_table(w, g, "disruption_capacity", H5T_NATIVE_DOUBLE, n, d->capacity, dis, "1",
-                "share of normal supply a site still ships while down", NULL);
+                       "share of normal supply a site still ships while down", NULL);
     ech_h5_close_dataset(dis);
     ech_h5_close_group(g);
 }
@@ -308,8 +316,8 @@ static void write_variants(writer *w)
         hid_t vg = ech_h5_group(w, g, links[v], NULL);
         variant_attributes(w, vg, v, "");
         ech_output_skuloc(w, vg, v,
-                     "per SKU-location in this variant: the resolved policy and one group per "
-                     "KPI with its distribution across replications");
+                          "per SKU-location in this variant: the resolved policy and one group per "
+                          "KPI with its distribution across replications");
         ech_output_totals(w, vg, v);
         ech_output_comparison(w, vg, v);
         ech_output_cold_chain(w, vg, v);
@@ -373,8 +381,8 @@ static void write_file(writer *w, const char *tmp)
     write_network(w);
     write_supply(w);
     ech_output_skuloc(w, w->file, 0,
-                 "per SKU-location: the resolved policy and one group per KPI with its "
-                 "distribution across replications");
+                      "per SKU-location: the resolved policy and one group per KPI with its "
+                      "distribution across replications");
     ech_output_totals(w, w->file, 0);
     ech_output_sku_sums(w, w->file, 0);
     ech_output_cold_chain(w, w->file, 0);
@@ -392,8 +400,7 @@ static const char *results_problem(const ech_scenario *sc, const ech_results *re
 {
     const ech_results *rep = res;
     int has_rows = res->skuloc_end > res->skuloc_begin;
-    if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin ||
-        res->skuloc_end > sc->sl.n)
+    if (res->skuloc_begin < 0 || res->skuloc_end < res->skuloc_begin || res->skuloc_end > sc->sl.n)
         return "this rank's skuloc block lies outside the skulocs";
     if (sc->output.n_quantiles < 0 || res->n_stats != 2 + sc->output.n_quantiles)
         return "n_stats is not 2 + the number of quantiles";
@@ -414,8 +421,7 @@ static const char *results_problem(const ech_scenario *sc, const ech_results *re
     if (rep->n_cold > 0 && !rep->cold)
         return "no cold-room statistics";
     for (int32_t v = 0; rep->n_cold > 0 && v < sc->n_variants; ++v)
-        if (rep->cold[v].n != rep->n_cold ||
-            rep->cold[v].n_quantiles != sc->output.n_quantiles)
+        if (rep->cold[v].n != rep->n_cold || rep->cold[v].n_quantiles != sc->output.n_quantiles)
             return "cold-room statistics of the wrong shape";
     for (int32_t v = 0; has_rows && v < sc->n_variants; ++v)
         if (!res->stats || !res->stats[v])
@@ -497,8 +503,8 @@ static void check_directory(writer *w)
                  dir);
         w->failed = 1;
     } else if (access(dir, W_OK | X_OK) != 0) {
-        ech_fail(&w->e, ECH_ERR_INPUT, "cannot write %s: directory %s is not writable",
-                 w->path, dir);
+        ech_fail(&w->e, ECH_ERR_INPUT, "cannot write %s: directory %s is not writable", w->path,
+                 dir);
         w->failed = 1;
     }
     free(dir);
@@ -602,14 +608,14 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
     ech_status status = ech_h5_agree(&w);
     if (w.rank == 0) {
         if (status == ECH_OK && rename(tmp, path) != 0) {
-            ech_fail(&w.e, ECH_ERR_RUNTIME, "cannot write results file %s: renaming %s: %s",
-                     path, tmp, strerror(errno));
+            ech_fail(&w.e, ECH_ERR_RUNTIME, "cannot write results file %s: renaming %s: %s", path,
+                     tmp, strerror(errno));
             w.failed = 1;
         }
         if (w.failed && unlink(tmp) != 0 && errno != ENOENT) {
             size_t used = strlen(w.e.msg);
-            snprintf(w.e.msg + used, sizeof w.e.msg - used, " (and could not remove %s: %s)",
-                     tmp, strerror(errno));
+            snprintf(w.e.msg + used, sizeof w.e.msg - used, " (and could not remove %s: %s)", tmp,
+                     strerror(errno));
         }
     }
     status = ech_h5_agree(&w);
@@ -618,4 +624,3 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
         *err = w.e;
     return status;
 }
-

@@ -59,8 +59,8 @@ void ech_h5_fail(writer *w, const char *fmt, ...)
     const char *detail = NULL;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_error, &detail);
     if (detail)
-        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s: %s", w->path,
-                 what, detail);
+        ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s: %s", w->path, what,
+                 detail);
     else
         ech_fail(&w->e, ECH_ERR_RUNTIME, "cannot write results file %s: %s", w->path, what);
     w->failed = 1;
@@ -102,8 +102,7 @@ ech_status ech_h5_agree(writer *w)
  * ------------------------------------------------------------------------------ */
 
 /* An attribute holding one value (n < 0) or an array of n >= 0 values. */
-void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
-                       const void *value)
+void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n, const void *value)
 {
     if (w->failed || obj < 0)
         return;
@@ -247,8 +246,7 @@ hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, 
  * of memtype), so a column can be written straight out of an interleaved array (the
  * totals are).  rows == 0 takes part with an empty selection. */
 void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
-                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
-                       hsize_t offset)
+                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride, hsize_t offset)
 {
     if (!ech_h5_all_ok(w))
         return;
@@ -264,8 +262,7 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
         mspace = H5Screate_simple(1, &mdim, NULL);
         ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL) >= 0 &&
              mspace >= 0 &&
-             H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &mstart, &mstride, &mcount,
-                                 &mblock) >= 0;
+             H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &mstart, &mstride, &mcount, &mblock) >= 0;
     } else if (ok) {
         hsize_t one = 1;
         mspace = H5Screate_simple(1, &one, NULL);
@@ -276,8 +273,7 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
     static const double dummy = 0;
     hssize_t total = ok ? H5Sget_simple_extent_npoints(fspace) : -1;
     if (!ok || total < 0 ||
-        (total > 0 &&
-         H5Dwrite(d, memtype, mspace, fspace, w->dxpl, has_data ? base : &dummy) < 0))
+        (total > 0 && H5Dwrite(d, memtype, mspace, fspace, w->dxpl, has_data ? base : &dummy) < 0))
         ech_h5_fail(w, "writing dataset %s", name);
     if (mspace >= 0)
         H5Sclose(mspace);
@@ -293,8 +289,8 @@ void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *na
 }
 
 /* A whole small table, supplied by rank 0 (the others take part with nothing). */
-void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
-                                hsize_t n, hsize_t cols, const void *data)
+void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t n,
+                            hsize_t cols, const void *data)
 {
     ech_h5_write_rows(w, d, name, memtype, 0, w->rank == 0 ? n : 0, cols, data, cols, 0);
 }
@@ -302,8 +298,8 @@ void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
 /* A small 1-d table of n values of one type, written by rank 0, with its attributes,
  * attached to the dimension scale `scale`. */
 void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
-                        const void *data, hid_t scale, const char *units,
-                        const char *description, const char *codes)
+                        const void *data, hid_t scale, const char *units, const char *description,
+                        const char *codes)
 {
     hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
     ech_h5_describe(w, d, units, description);
@@ -402,8 +398,8 @@ void ech_h5_table_columns(writer *w, hid_t g, const ech_table *t, const void *ta
         char codes[512];
         if (col->values)
             ech_enum_codes(col->values, codes, sizeof codes);
-        ech_h5_small_table(w, g, col->h5, ech_h5_column_type(col->type), (hsize_t)n, a, scale, col->units,
-                    col->description, col->values ? codes : NULL);
+        ech_h5_small_table(w, g, col->h5, ech_h5_column_type(col->type), (hsize_t)n, a, scale,
+                           col->units, col->description, col->values ? codes : NULL);
     }
 }
 
@@ -419,12 +415,11 @@ int32_t *ech_h5_iota32(int64_t n)
 /* An input column the scenario may lack (a scenario built by an older loader or
  * in code): the array itself, or n copies of its default in *owned (freed by the
  * caller). */
-hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n,
-                         const char *description)
+hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n, const char *description)
 {
     int32_t *idx = ech_h5_iota32(n);
-    hid_t d = ech_h5_scale_create(w, loc, name, H5T_NATIVE_INT32, (hsize_t)(n > 0 ? n : 0), idx, "1",
-                           description);
+    hid_t d = ech_h5_scale_create(w, loc, name, H5T_NATIVE_INT32, (hsize_t)(n > 0 ? n : 0), idx,
+                                  "1", description);
     free(idx);
     return d;
 }
@@ -437,7 +432,7 @@ hid_t ech_h5_replication_scale(writer *w, hid_t loc)
     for (int64_t r = 0; r < R; ++r)
         reps[r] = r;
     hid_t d = ech_h5_scale_create(w, loc, "replication", H5T_NATIVE_INT64, (hsize_t)R, reps, "1",
-                           "replication index");
+                                  "replication index");
     free(reps);
     return d;
 }
@@ -504,12 +499,11 @@ char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep)
     return s;
 }
 
-
 /* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
  * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
  * the open dataset (or -1 after a failure). */
 hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
-                           const int64_t *data, const char *units, const char *description)
+                            const int64_t *data, const char *units, const char *description)
 {
     if (!ech_h5_all_ok(w))
         return -1;
@@ -525,8 +519,8 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t 
         if (ok && w->deflate)
             ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
     }
-    hid_t d = ok ? H5Dcreate2(g, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)
-                 : -1;
+    hid_t d =
+        ok ? H5Dcreate2(g, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
     if (d < 0)
         ech_h5_fail(w, "creating dataset %s", name);
     if (dcpl >= 0)
@@ -553,4 +547,3 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t 
         H5Sclose(space);
     return d;
 }
-

@@ -19,12 +19,11 @@
 #include <hdf5_hl.h>
 #include <mpi.h>
 
-
 typedef struct writer {
     const char *path; /* the final name, for messages */
     const ech_scenario *sc;
     const ech_results *res;
-    const ech_run_info *info;  /* &res->info */
+    const ech_run_info *info; /* &res->info */
     MPI_Comm comm;
     int rank, size;
 
@@ -33,15 +32,14 @@ typedef struct writer {
     int deflate;           /* the deflate filter is available */
 
     hid_t file;
-    hid_t dxpl;     /* collective transfers */
-    hid_t gcpl;     /* groups track the creation order of their links */
-    hid_t vlstr;    /* variable-length UTF-8 string, for attributes */
+    hid_t dxpl;  /* collective transfers */
+    hid_t gcpl;  /* groups track the creation order of their links */
+    hid_t vlstr; /* variable-length UTF-8 string, for attributes */
 
     int failed;        /* this rank has recorded a failure in e */
     int anyone_failed; /* every rank knows that some rank failed */
     ech_error e;
 } writer;
-
 
 /* Records the first failure of this rank: what failed, and HDF5's innermost message. */
 void ech_h5_fail(writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -55,8 +53,7 @@ int ech_h5_all_ok(writer *w);
 ech_status ech_h5_agree(writer *w);
 
 /* An attribute holding one value (n < 0) or an array of n >= 0 values. */
-void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
-                       const void *value);
+void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n, const void *value);
 
 /* A text attribute, stored as a variable-length UTF-8 string.  NULL is written as "". */
 void ech_h5_attr_text(writer *w, hid_t obj, const char *name, const char *value);
@@ -99,14 +96,14 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
 void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name);
 
 /* A whole small table, supplied by rank 0 (the others take part with nothing). */
-void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
-                                hsize_t n, hsize_t cols, const void *data);
+void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t n,
+                            hsize_t cols, const void *data);
 
 /* A small 1-d table of n values of one type, written by rank 0, with its attributes,
  * attached to the dimension scale `scale`. */
 void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
-                        const void *data, hid_t scale, const char *units,
-                        const char *description, const char *codes);
+                        const void *data, hid_t scale, const char *units, const char *description,
+                        const char *codes);
 
 /* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
  * H5DSset_scale so that netCDF tools and xarray see a dimension of that name with
@@ -158,7 +155,7 @@ char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep);
  * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
  * the open dataset (or -1 after a failure). */
 hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
-                           const int64_t *data, const char *units, const char *description);
+                            const int64_t *data, const char *units, const char *description);
 
 /* The parts of the layout that output.c calls (output_results.c). */
 /* The skuloc group of variant v in `parent`: the scales, the identity columns (the

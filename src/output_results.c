@@ -26,20 +26,21 @@ static void skuloc_scales_create(writer *w, hid_t g, skuloc_scales *s)
     const hsize_t n = (hsize_t)sc->sl.n;
     const int64_t nloc = w->end - w->begin;
     s->skuloc = ech_h5_dataset_create(w, g, "skuloc", H5T_NATIVE_INT64, 1, &n, 1);
-    ech_h5_describe(w, s->skuloc, "1", "SKU-location index (skulocs sorted by SKU, then parents "
-                                "before children)");
+    ech_h5_describe(w, s->skuloc, "1",
+                    "SKU-location index (skulocs sorted by SKU, then parents "
+                    "before children)");
     int64_t *ids = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * sizeof *ids, "skuloc scale");
     for (int64_t i = 0; i < nloc; ++i)
         ids[i] = w->begin + i;
     ech_h5_write_rows(w, s->skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
-               ids, 1, 0);
+                      ids, 1, 0);
     free(ids);
     if (s->skuloc >= 0 && !w->failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
         ech_h5_fail(w, "making skuloc a dimension scale");
 
-    s->quantile = ech_h5_scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE,
-                               (hsize_t)sc->output.n_quantiles, sc->output.quantiles, "1",
-                               "probability of each quantile");
+    s->quantile =
+        ech_h5_scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, (hsize_t)sc->output.n_quantiles,
+                            sc->output.quantiles, "1", "probability of each quantile");
     s->replication = ech_h5_replication_scale(w, g);
 }
 
@@ -62,7 +63,8 @@ static void skuloc_column(writer *w, hid_t g, const skuloc_scales *sc_, const ch
     if (codes)
         ech_h5_attr_text(w, d, "codes", codes);
     const char *base = (const char *)all + (size_t)w->begin * elem_size;
-    ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1, 0);
+    ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1,
+                      0);
     ech_h5_attach(w, d, sc_->skuloc, 0, name);
     ech_h5_close_dataset(d);
 }
@@ -86,10 +88,10 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
     if (shape == KPI_QUANTILES) {
         const ech_output_options *o = &w->sc->output;
         ech_h5_attr(w, d, "probabilities", H5T_NATIVE_DOUBLE, (hssize_t)o->n_quantiles,
-                   o->quantiles);
+                    o->quantiles);
         ech_h5_attr_text(w, d, "quantile_method",
-                  "linear interpolation between order statistics (Hyndman and Fan type 7, "
-                  "the default of R and NumPy)");
+                         "linear interpolation between order statistics (Hyndman and Fan type 7, "
+                         "the default of R and NumPy)");
     }
     /* Gathered into one contiguous block first: HDF5 is markedly slower (a quarter of
      * the write time) with a strided memory selection of one small block per row. */
@@ -151,11 +153,11 @@ void ech_output_skuloc(writer *w, hid_t parent, int32_t v, const char *descripti
         hid_t kg = ech_h5_group(w, g, kpi->name, NULL);
         ech_h5_describe(w, kg, kpi->units, kpi->description);
         /* stats[((x - begin) * K + k) * ns + j]: row stride K * ns, KPI k at k * ns. */
-        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", stats,
-                    K * ns, k * ns);
+        kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", stats, K * ns,
+                    k * ns);
         kpi_dataset(w, kg, &s, kpi, "sd", KPI_ONE, 1,
-                    "sample standard deviation across replications (0 with one replication)",
-                    stats, K * ns, k * ns + 1);
+                    "sample standard deviation across replications (0 with one replication)", stats,
+                    K * ns, k * ns + 1);
         kpi_dataset(w, kg, &s, kpi, "quantiles", KPI_QUANTILES, nq,
                     "quantiles across replications at the probabilities of the quantile "
                     "dimension",
@@ -213,8 +215,8 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g
             totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units,
                           f->description);
         } else {
-            totals_series(w, gid, scale, f->name, H5T_NATIVE_INT64, tot + t, (hsize_t)T,
-                          f->units, f->description);
+            totals_series(w, gid, scale, f->name, H5T_NATIVE_INT64, tot + t, (hsize_t)T, f->units,
+                          f->description);
         }
     }
     for (size_t i = 0; i < sizeof DERIVED / sizeof DERIVED[0]; ++i) {
@@ -224,8 +226,7 @@ static void totals_group(writer *w, hid_t gid, hid_t scale, int32_t v, int64_t g
             ech_figures(tot + r * T, (double)w->sc->days, fig);
             buf[r] = fig[DERIVED[i]];
         }
-        totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units,
-                      f->description);
+        totals_series(w, gid, scale, f->name, H5T_NATIVE_DOUBLE, buf, 1, f->units, f->description);
     }
     free(buf);
 }
@@ -299,7 +300,7 @@ static void replication_means(writer *w, hid_t g, hid_t scale, const char *name,
     for (int64_t i = 0; i < n; ++i)
         buf[i] = (double)(sums[i] - (base ? base[i] : 0)) / (double)w->sc->replications;
     ech_h5_small_table(w, g, name, H5T_NATIVE_DOUBLE, (hsize_t)(n > 0 ? n : 0), buf, scale, units,
-                description, NULL);
+                       description, NULL);
     free(buf);
 }
 
@@ -381,13 +382,14 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
                            "receipts x unit volume, summed over the SKUs) over every "
                            "replication and measured day, and how often it exceeds the "
                            "location's capacity");
-    ech_h5_attr_text(w, g, "occupancy_definition",
-              "sum over cold-chain SKUs of units on hand after the day's receipts (step 2 of "
-              "the day) x unit volume rounded to whole millilitres; measured days only");
+    ech_h5_attr_text(
+        w, g, "occupancy_definition",
+        "sum over cold-chain SKUs of units on hand after the day's receipts (step 2 of "
+        "the day) x unit volume rounded to whole millilitres; measured days only");
 
     hid_t scale = ech_h5_index_scale(w, g, "cold_location", n,
-                              "cold location index (the locations, in network order, that "
-                              "stock a cold-chain SKU with a unit volume)");
+                                     "cold location index (the locations, in network order, that "
+                                     "stock a cold-chain SKU with a unit volume)");
     int32_t *loc = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *loc, "cold locations");
     char **ids = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *ids, "cold location ids");
     for (int32_t i = 0; i < n; ++i) {
@@ -395,16 +397,16 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         ids[i] = sc->net.id[loc[i]];
     }
     ech_h5_small_table(w, g, "location_index", H5T_NATIVE_INT32, hn, loc, scale, "1",
-                "row of /network", NULL);
+                       "row of /network", NULL);
     ech_h5_text_table(w, g, "location_id", ids, n, scale, "location id as in the input");
     free(ids);
     free(loc);
 
     static const double none = 0;
     const double *at = &none;
-#define COLUMN(field, name, units, description)                                            \
-    ech_h5_small_table(w, g, name, H5T_NATIVE_DOUBLE, hn, cs ? cs->field : at, scale, units,      \
-                description, NULL)
+#define COLUMN(field, name, units, description)                                              \
+    ech_h5_small_table(w, g, name, H5T_NATIVE_DOUBLE, hn, cs ? cs->field : at, scale, units, \
+                       description, NULL)
     COLUMN(capacity_litres, "capacity_litres", "litre",
            "the location's cold-room volume (network cold_capacity_litres); 0: none declared");
     COLUMN(mean_litres, "occupancy_mean", "litre",
@@ -412,8 +414,7 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
     COLUMN(sd_litres, "occupancy_sd", "litre",
            "sample standard deviation of the daily occupancy over every replication and "
            "measured day");
-    COLUMN(max_litres, "occupancy_max", "litre",
-           "largest daily occupancy in any replication");
+    COLUMN(max_litres, "occupancy_max", "litre", "largest daily occupancy in any replication");
     COLUMN(exceed_probability, "exceed_probability", "1",
            "share of location-days (replications x measured days) with occupancy above the "
            "capacity; NaN without a capacity");
@@ -425,19 +426,19 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
            "capacity");
 #undef COLUMN
 
-    hid_t qscale = ech_h5_scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, nq, sc->output.quantiles,
-                                "1", "probability of each quantile");
+    hid_t qscale = ech_h5_scale_create(w, g, "quantile", H5T_NATIVE_DOUBLE, nq,
+                                       sc->output.quantiles, "1", "probability of each quantile");
     hsize_t qdims[2] = {hn, nq};
     hid_t d = ech_h5_dataset_create(w, g, "occupancy_quantiles", H5T_NATIVE_DOUBLE, 2, qdims, 0);
     ech_h5_describe(w, d, "litre",
-             "quantiles of the daily occupancy over every replication and measured day, at "
-             "the probabilities of the quantile dimension");
+                    "quantiles of the daily occupancy over every replication and measured day, at "
+                    "the probabilities of the quantile dimension");
     ech_h5_attr(w, d, "probabilities", H5T_NATIVE_DOUBLE, (hssize_t)nq, sc->output.quantiles);
     ech_h5_attr_text(w, d, "quantile_method",
-              "linear interpolation between order statistics (Hyndman and Fan type 7, the "
-              "default of R and NumPy)");
+                     "linear interpolation between order statistics (Hyndman and Fan type 7, the "
+                     "default of R and NumPy)");
     ech_h5_write_from_root(w, d, "occupancy_quantiles", H5T_NATIVE_DOUBLE, hn, nq,
-                        cs ? cs->quantile_litres : at);
+                           cs ? cs->quantile_litres : at);
     ech_h5_attach(w, d, scale, 0, "occupancy_quantiles");
     ech_h5_attach(w, d, qscale, 1, "occupancy_quantiles");
     ech_h5_close_dataset(d);
@@ -449,15 +450,16 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
             ech_h5_fail(w, "internal error: the cold-room occupancy is missing on rank 0");
         hid_t rscale = ech_h5_replication_scale(w, g);
         int32_t *days = ech_h5_iota32(sc->days);
-        hid_t dscale = ech_h5_scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)sc->days, days,
-                                    "day", "measured day (0: the first day after the warm-up)");
+        hid_t dscale =
+            ech_h5_scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)sc->days, days, "day",
+                                "measured day (0: the first day after the warm-up)");
         free(days);
         hsize_t dims[3] = {hn, (hsize_t)sc->replications, (hsize_t)sc->days};
-        hid_t od = ech_h5_cube_from_root(w, g, "occupancy_ml", dims, rooms ? rooms->ml : NULL,
-                                  "millilitre",
-                                  "daily occupancy of every cold location, replication and "
-                                  "measured day, in whole millilitres (the exact sums; litres "
-                                  "= ml / 1000)");
+        hid_t od = ech_h5_cube_from_root(
+            w, g, "occupancy_ml", dims, rooms ? rooms->ml : NULL, "millilitre",
+            "daily occupancy of every cold location, replication and "
+            "measured day, in whole millilitres (the exact sums; litres "
+            "= ml / 1000)");
         ech_h5_attach(w, od, scale, 0, "occupancy_ml");
         ech_h5_attach(w, od, rscale, 1, "occupancy_ml");
         ech_h5_attach(w, od, dscale, 2, "occupancy_ml");
@@ -468,4 +470,3 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
     ech_h5_close_dataset(scale);
     ech_h5_close_group(g);
 }
-

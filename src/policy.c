@@ -84,8 +84,9 @@ static int64_t demand_quantile(double mean, double var, double p)
     if (!(top <= ECH_MAX_UNITS))
         return -1;
     int64_t hi = (int64_t)top;
-#define CDF(kk) (poisson ? gsl_cdf_poisson_P((unsigned)(kk), mean) \
-                         : gsl_cdf_negative_binomial_P((unsigned)(kk), nb_p, nb_n))
+#define CDF(kk)                                        \
+    (poisson ? gsl_cdf_poisson_P((unsigned)(kk), mean) \
+             : gsl_cdf_negative_binomial_P((unsigned)(kk), nb_p, nb_n))
     double z = gsl_cdf_ugaussian_Pinv(p);
     double guess = floor(mean + z * sd);
     int64_t k = guess < 0.0 ? 0 : guess > (double)hi ? hi : (int64_t)guess;
@@ -125,12 +126,11 @@ static int32_t controlled_extra_lead(const ech_scenario *sc, int32_t sku)
 /* A problem with skulocs x's numbers, at the row it came from (the assortment file or
  * the scenario's inline list); an ancestor the input did not list is named by its
  * SKU and location alone. */
-static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field,
-                              ech_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field, ech_error *err,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field,
-                              ech_error *err, const char *fmt, ...)
+static ech_status skuloc_fail(const ech_scenario *sc, int64_t x, const char *field, ech_error *err,
+                              const char *fmt, ...)
 {
     char msg[ECH_ERROR_MSG_MAX];
     va_list ap;
@@ -152,8 +152,8 @@ static ech_status target_too_large(const ech_scenario *sc, const ech_variant *vt
                        err,
                        "SKU '%s' at '%s' (variant '%s'): its target would be %.3g units, more "
                        "than %.0f: check the demand below it and the %s rule's numbers",
-                       sc->cat.id[sc->sl.sku[x]], sc->net.id[loc], vt->name, units,
-                       ECH_MAX_UNITS, ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
+                       sc->cat.id[sc->sl.sku[x]], sc->net.id[loc], vt->name, units, ECH_MAX_UNITS,
+                       ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
 }
 
 /* Resolves the policy numbers one variant simulates: the skuloc's own values where
@@ -303,8 +303,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
     int64_t n_days = (int64_t)sc->warmup_days + sc->days;
     int backorder = sc->unmet_demand == ECH_UNMET_BACKORDER;
     ech_status st = ECH_OK;
-    double *open_units = ech_xcalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1), sizeof *open_units,
-                                     "open order sums");
+    double *open_units =
+        ech_xcalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1), sizeof *open_units, "open order sums");
     for (int64_t o = 0; o < sc->open_orders.n; ++o)
         open_units[sl->sku[sc->open_orders.skuloc[o]]] += sc->open_orders.quantity[o];
 
@@ -317,7 +317,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
                 continue;
             double peak, spread;
             if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
-                const int32_t *q = sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
+                const int32_t *q =
+                    sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
                 double sum = 0.0;
                 peak = 0.0;
                 for (int32_t d = 0; d < sc->replay.n_days; ++d) {
@@ -342,16 +343,16 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
                                  "(mean %g x weekday %.3g x month %.3g x trend %.3g / (1 - "
                                  "zero share %g)), more than %.0f",
                                  sc->cat.id[k], sc->net.id[sl->location[x]], peak,
-                                 sl->demand_mean[x], week, month[sc->cat.season_profile[k]],
-                                 trend, sl->demand_zero_prob[x], ECH_MAX_DEMAND);
+                                 sl->demand_mean[x], week, month[sc->cat.season_profile[k]], trend,
+                                 sl->demand_zero_prob[x], ECH_MAX_DEMAND);
                 break;
             }
             if (backorder && peak * (double)n_days > ECH_MAX_BACKLOG)
                 st = skuloc_fail(sc, x, "demand_mean", err,
                                  "SKU '%s' at '%s': with backorders its backlog could reach "
                                  "%.3g units over %lld days, more than %.0f",
-                                 sc->cat.id[k], sc->net.id[sl->location[x]],
-                                 peak * (double)n_days, (long long)n_days, ECH_MAX_BACKLOG);
+                                 sc->cat.id[k], sc->net.id[sl->location[x]], peak * (double)n_days,
+                                 (long long)n_days, ECH_MAX_BACKLOG);
             /* About 28 standard deviations of entries, 8 bytes each, per month x
              * weekday of the horizon. */
             double periods = fmin((double)n_days, 7.0 * ((double)n_days / 28.0 + 2.0));
@@ -361,7 +362,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
             st = ech_fail_at(err, sl->source ? sl->source : sc->source_path, 0, "demand_mean",
                              "SKU '%s': its demand tables would take %.3g GB (high, widely "
                              "spread demand at many locations): check its demand_mean and "
-                             "demand_var_ratio", sc->cat.id[k], table_bytes / 1e9);
+                             "demand_var_ratio",
+                             sc->cat.id[k], table_bytes / 1e9);
         /* The SKU's stock: targets, order sizes, start stock and open orders. */
         for (int32_t v = 0; v < sc->n_variants && st == ECH_OK; ++v) {
             const ech_variant *vt = &sc->variant[v];
@@ -377,8 +379,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
                 st = ech_fail_at(err, sl->source ? sl->source : sc->source_path, 0, "order_up_to",
                                  "SKU '%s' (variant '%s'): its targets, order sizes and start "
                                  "stock add up to %.3g units over its locations, more than %.0f "
-                                 "the engine can count", sc->cat.id[k], vt->name, units,
-                                 ECH_MAX_SKU_UNITS);
+                                 "the engine can count",
+                                 sc->cat.id[k], vt->name, units, ECH_MAX_SKU_UNITS);
         }
     }
     free(month);

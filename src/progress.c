@@ -12,7 +12,7 @@ struct ech_progress {
     const char *label;
     int tty;
     int64_t total;
-    int64_t done;        /* updated atomically */
+    int64_t done; /* updated atomically */
     double start;
     double last;
     double interval;
@@ -77,8 +77,8 @@ static void report(ech_progress *p, double t, int final)
         if (final)
             fputc('\n', p->out);
     } else {
-        fprintf(p->out, "%s: %5.1f%% done, elapsed %s, about %s left\n", p->label, 100.0 * frac,
-                el, final ? "0s" : eta);
+        fprintf(p->out, "%s: %5.1f%% done, elapsed %s, about %s left\n", p->label, 100.0 * frac, el,
+                final ? "0s" : eta);
     }
     fflush(p->out);
 }

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ech_results_init(ech_results *res, const ech_scenario *sc, int32_t sku_begin,
-                      int32_t sku_end)
+void ech_results_init(ech_results *res, const ech_scenario *sc, int32_t sku_begin, int32_t sku_end)
 {
     memset(res, 0, sizeof *res);
     res->n_variants = sc->n_variants;
@@ -26,13 +25,13 @@ void ech_results_init(ech_results *res, const ech_scenario *sc, int32_t sku_begi
     const size_t reps_len = rows * ECH_KPI_COUNT * (size_t)res->n_reps;
     res->stats = ech_xcalloc(nv, sizeof *res->stats, "KPI statistics");
     for (size_t v = 0; v < nv; ++v)
-        res->stats[v] = ech_xcalloc(stats_len ? stats_len : 1, sizeof **res->stats,
-                                    "KPI statistics");
+        res->stats[v] =
+            ech_xcalloc(stats_len ? stats_len : 1, sizeof **res->stats, "KPI statistics");
     if (sc->output.keep_replications) {
         res->reps = ech_xcalloc(nv, sizeof *res->reps, "KPI replications");
         for (size_t v = 0; v < nv; ++v)
-            res->reps[v] = ech_xcalloc(reps_len ? reps_len : 1, sizeof **res->reps,
-                                       "KPI replications");
+            res->reps[v] =
+                ech_xcalloc(reps_len ? reps_len : 1, sizeof **res->reps, "KPI replications");
     }
     size_t totals_len = nv * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     res->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof *res->totals, "totals");
@@ -97,10 +96,9 @@ void ech_figures(const int64_t *x, double days, double out[ECH_FIG_COUNT])
     out[ECH_FIG_DAYS_OF_SUPPLY] =
         ratio_or_nan((double)x[ECH_TOTAL_ON_HAND_VALUE_DAYS], (double)x[ECH_TOTAL_SOLD_VALUE]);
     out[ECH_FIG_TOTAL_COST] = (double)x[ECH_TOTAL_TOTAL_COST] / ECH_MONEY_SCALE;
-    out[ECH_FIG_MEAN_RECOVERY] =
-        x[ECH_TOTAL_RECOVERIES] > 0
-            ? (double)x[ECH_TOTAL_RECOVERY_DAYS] / (double)x[ECH_TOTAL_RECOVERIES]
-            : 0.0;
+    out[ECH_FIG_MEAN_RECOVERY] = x[ECH_TOTAL_RECOVERIES] > 0 ? (double)x[ECH_TOTAL_RECOVERY_DAYS] /
+                                                                   (double)x[ECH_TOTAL_RECOVERIES]
+                                                             : 0.0;
     out[ECH_FIG_EXPIRED_UNITS] = (double)x[ECH_TOTAL_EXPIRED];
     out[ECH_FIG_EXPIRED_VALUE] = (double)x[ECH_TOTAL_EXPIRED_VALUE] / ECH_MONEY_SCALE;
     double leaving = (double)(x[ECH_TOTAL_SOLD_VALUE] + x[ECH_TOTAL_EXPIRED_VALUE]);

@@ -14,8 +14,8 @@ void ech_pcg32_seed(ech_pcg32 *rng, uint64_t seed, uint64_t stream)
 
 double ech_pcg32_uniform53(ech_pcg32 *rng)
 {
-    uint64_t hi = ech_pcg32_next(rng) >> 5;  /* 27 bits */
-    uint64_t lo = ech_pcg32_next(rng) >> 6;  /* 26 bits */
+    uint64_t hi = ech_pcg32_next(rng) >> 5; /* 27 bits */
+    uint64_t lo = ech_pcg32_next(rng) >> 6; /* 26 bits */
     return (double)((hi << 26) | lo) * (1.0 / 9007199254740992.0);
 }
 

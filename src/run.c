@@ -58,9 +58,9 @@ ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
  * the pass, [(i * ECH_KPI_COUNT + k) * n_reps + r] (on the owner of a run that keeps
  * replications, the results' own block instead). */
 typedef struct pending_sku {
-    double **vals;     /* [variant - v_begin] */
-    int owned_vals;    /* vals points into buffers of its own */
-    int units_left;    /* units of the SKU on this rank not yet simulated */
+    double **vals;  /* [variant - v_begin] */
+    int owned_vals; /* vals points into buffers of its own */
+    int units_left; /* units of the SKU on this rank not yet simulated */
 } pending_sku;
 
 typedef struct run_state {
@@ -70,12 +70,12 @@ typedef struct run_state {
     ech_results *res;
     MPI_Comm comm;
     int rank, n_ranks, n_threads;
-    int32_t v_begin, v_end;   /* the variants of the current pass */
-    ech_cold_rooms *rooms;    /* per variant, NULL without cold rooms */
+    int32_t v_begin, v_end; /* the variants of the current pass */
+    ech_cold_rooms *rooms;  /* per variant, NULL without cold rooms */
     ech_trace trace;
-    pending_sku *pending;     /* per split SKU of the plan */
+    pending_sku *pending; /* per split SKU of the plan */
     uint64_t hash;
-    int failed;               /* first failure of any thread (an ech_status) */
+    int failed; /* first failure of any thread (an ech_status) */
     ech_error *err;
     ech_progress *progress;
 } run_state;
@@ -111,7 +111,8 @@ static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const d
                                 stats + slot, sorted);
             uint64_t pos = ((uint64_t)(xb + i) * ECH_KPI_COUNT + (uint64_t)kpi) * (uint64_t)n_stats;
             for (int j = 0; j < n_stats; ++j)
-                hash += hash_value((pos + (uint64_t)j) ^ (v ? variant_salt : 0), stats[slot + (size_t)j]);
+                hash += hash_value((pos + (uint64_t)j) ^ (v ? variant_salt : 0),
+                                   stats[slot + (size_t)j]);
         }
     }
     return hash;
@@ -123,13 +124,13 @@ static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const d
 
 typedef struct thread_acc {
     ech_engine *engine;
-    double *scratch;         /* one whole SKU's values (units that are whole SKUs) */
-    double *sorted;          /* statistics scratch */
-    int64_t *unit_totals;    /* one unit's totals per replication */
-    int64_t *totals;         /* like ech_results.totals */
-    int64_t *location_lost;  /* like ech_results.location_lost */
+    double *scratch;        /* one whole SKU's values (units that are whole SKUs) */
+    double *sorted;         /* statistics scratch */
+    int64_t *unit_totals;   /* one unit's totals per replication */
+    int64_t *totals;        /* like ech_results.totals */
+    int64_t *location_lost; /* like ech_results.location_lost */
     uint64_t hash;
-    int overflow;            /* an integer sum overflowed (money beyond the totals' range) */
+    int overflow; /* an integer sum overflowed (money beyond the totals' range) */
     ech_error err;
 } thread_acc;
 
@@ -137,8 +138,8 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
 {
     const ech_results *res = rs->res;
     size_t sku_vals = (size_t)rs->plan->max_nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
-    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
-                        ECH_TOTAL_COUNT;
+    size_t totals_len =
+        (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     memset(t, 0, sizeof *t);
     t->engine = ech_engine_new(rs->sc);
     if (rs->trace.out)
@@ -146,8 +147,9 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
     t->scratch = ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
     t->sorted = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(double),
                             "statistics scratch");
-    t->unit_totals = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * ECH_TOTAL_COUNT *
-                                     sizeof(int64_t), "unit totals");
+    t->unit_totals =
+        ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * ECH_TOTAL_COUNT * sizeof(int64_t),
+                    "unit totals");
     t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
     t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
                                    sizeof(int64_t), "thread location losses");
@@ -170,8 +172,8 @@ static void thread_acc_free(thread_acc *t)
 static void thread_acc_merge(const thread_acc *t, run_state *rs)
 {
     ech_results *res = rs->res;
-    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
-                        ECH_TOTAL_COUNT;
+    size_t totals_len =
+        (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     int overflow = t->overflow;
     for (size_t q = 0; q < totals_len; ++q)
         overflow |= ech_add_overflows(&res->totals[q], t->totals[q]);
@@ -181,7 +183,8 @@ static void thread_acc_merge(const thread_acc *t, run_state *rs)
     if (overflow && rs->failed == ECH_OK) {
         ech_fail(rs->err, ECH_ERR_INPUT,
                  "the network's costs exceed what the totals can hold (%g currency units): "
-                 "check the unit costs and the cost rates", ECH_MONEY_LIMIT);
+                 "check the unit costs and the cost rates",
+                 ECH_MONEY_LIMIT);
         rs->failed = ECH_ERR_INPUT;
     }
 }
@@ -216,7 +219,8 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
             const double *row = vals + (size_t)i * ECH_KPI_COUNT * (size_t)stride + offset + r;
             int64_t l = (int64_t)(row[ECH_KPI_LOST * stride] + row[ECH_KPI_BACKORDERED * stride]);
             lost += l;
-            t->location_lost[(size_t)v * (size_t)res->n_locations + (size_t)sc->sl.location[xb + i]] += l;
+            t->location_lost[(size_t)v * (size_t)res->n_locations +
+                             (size_t)sc->sl.location[xb + i]] += l;
             int64_t rec = (int64_t)row[ECH_KPI_RECOVERY_DAYS * stride];
             if (rec > longest)
                 longest = rec;
@@ -240,8 +244,8 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
 /* Where unit u's values of variant v go: the thread's scratch for a whole SKU (or
  * the results' block when replications are kept), the SKU's pending buffer when it
  * is split.  *stride is the replication stride, *offset the first replication's. */
-static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_unit *u,
-                           int32_t v, int64_t *stride, int64_t *offset)
+static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_unit *u, int32_t v,
+                           int64_t *stride, int64_t *offset)
 {
     const ech_results *res = rs->res;
     const ech_scenario *sc = rs->sc;
@@ -285,8 +289,8 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
         left = --rs->pending[u->split].units_left;
         if (left == 0)
             for (int32_t v = rs->v_begin; v < rs->v_end; ++v)
-                t->hash += summarize_sku(rs, u->sku, v,
-                                         rs->pending[u->split].vals[v - rs->v_begin], t->sorted);
+                t->hash += summarize_sku(rs, u->sku, v, rs->pending[u->split].vals[v - rs->v_begin],
+                                         t->sorted);
     }
     return ECH_OK;
 }
@@ -364,8 +368,8 @@ static void pending_free(run_state *rs)
 enum { MAX_MESSAGE = 1 << 27 };
 
 /* Packs (or unpacks) replications [b, e) of every row of one variant's values. */
-static void pack_reps(double *buf, double *vals, int64_t rows, int64_t n_rep, int64_t b,
-                      int64_t e, int unpack)
+static void pack_reps(double *buf, double *vals, int64_t rows, int64_t n_rep, int64_t b, int64_t e,
+                      int unpack)
 {
     size_t len = (size_t)(e - b);
     for (int64_t row = 0; row < rows; ++row) {
@@ -432,8 +436,8 @@ static ech_status exchange(run_state *rs)
             for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
                 double *sorted = ech_xmalloc((size_t)(n_rep > 0 ? n_rep : 1) * sizeof *sorted,
                                              "statistics scratch");
-                rs->hash += summarize_sku(rs, sp->sku, v, rs->pending[s].vals[v - rs->v_begin],
-                                          sorted);
+                rs->hash +=
+                    summarize_sku(rs, sp->sku, v, rs->pending[s].vals[v - rs->v_begin], sorted);
                 free(sorted);
             }
     }
@@ -454,7 +458,8 @@ static int32_t variants_per_pass(const ech_scenario *sc, const ech_run_options *
     if (n_cold == 0)
         return n_var;
     int64_t limit = opt->cold_memory_limit > 0 ? opt->cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
-    int64_t bytes = (int64_t)n_cold * sc->replications * (int64_t)sc->days * (int64_t)sizeof(int64_t);
+    int64_t bytes =
+        (int64_t)n_cold * sc->replications * (int64_t)sc->days * (int64_t)sizeof(int64_t);
     int64_t fit = bytes > 0 ? limit / bytes : n_var;
     return fit < 1 ? 1 : fit < n_var ? (int32_t)fit : n_var;
 }
@@ -539,7 +544,8 @@ static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan,
 {
     double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
     const int64_t *first = sc->sl.sku_begin;
-    double rows = (double)(first[plan->first_sku[plan->rank + 1]] - first[plan->first_sku[plan->rank]]);
+    double rows =
+        (double)(first[plan->first_sku[plan->rank + 1]] - first[plan->first_sku[plan->rank]]);
     double bytes = V * rows * K * (2.0 + sc->output.n_quantiles);
     if (sc->output.keep_replications)
         bytes += V * rows * K * R;
@@ -623,15 +629,16 @@ static void reduce(run_state *rs, double simulate_local, double exchange_local)
 {
     ech_results *res = rs->res;
     MPI_Comm comm = rs->comm;
-    size_t totals_len = (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps *
-                        ECH_TOTAL_COUNT;
+    size_t totals_len =
+        (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     int nk = (int)((size_t)res->n_variants * (size_t)res->n_skus);
     MPI_Allreduce(MPI_IN_PLACE, res->totals, (int)totals_len, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->sku_lost, nk, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->sku_recovery, nk, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->sku_disrupted, nk, MPI_INT64_T, MPI_SUM, comm);
-    MPI_Allreduce(MPI_IN_PLACE, res->location_lost, (int)((size_t)res->n_variants * (size_t)res->n_locations),
-                  MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->location_lost,
+                  (int)((size_t)res->n_variants * (size_t)res->n_locations), MPI_INT64_T, MPI_SUM,
+                  comm);
     MPI_Allreduce(MPI_IN_PLACE, &rs->hash, 1, MPI_UINT64_T, MPI_SUM, comm);
 
     ech_run_info *info = &res->info;
@@ -690,11 +697,11 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     rs.pending = ech_xcalloc((size_t)(plan.n_split > 0 ? plan.n_split : 1), sizeof *rs.pending,
                              "split SKUs");
-    rs.progress = rs.rank == 0 ? ech_progress_new(opt->progress, "simulating",
-                                                  plan.my_cost * ((sc->n_variants + per_pass - 1) /
-                                                                  per_pass),
-                                                  opt->progress_interval)
-                               : NULL;
+    rs.progress =
+        rs.rank == 0 ? ech_progress_new(opt->progress, "simulating",
+                                        plan.my_cost * ((sc->n_variants + per_pass - 1) / per_pass),
+                                        opt->progress_interval)
+                     : NULL;
 
     /* Simulate and exchange, pass by pass. */
     double simulate_local = 0.0, exchange_local = 0.0;

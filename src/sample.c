@@ -57,8 +57,7 @@ static uint32_t threshold_of(double scaled)
     return (double)floor_x < scaled ? floor_x : floor_x - 1u;
 }
 
-int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const double *pmf,
-                        int32_t n)
+int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const double *pmf, int32_t n)
 {
     if (!t || !arena || !pmf || n < 1 || n > DTABLE_MAX_N)
         return -1;
@@ -118,8 +117,8 @@ int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const dou
         ++log2_guide;
     int64_t n_guide = INT64_C(1) << log2_guide;
     uint32_t shift = 32u - log2_guide;
-    int32_t *guide = ech_arena_alloc(arena, (size_t)n_guide * sizeof *guide,
-                                     "sampling table guide");
+    int32_t *guide =
+        ech_arena_alloc(arena, (size_t)n_guide * sizeof *guide, "sampling table guide");
     int32_t i = 0;
     for (int64_t g = 0; g < n_guide; ++g) {
         uint32_t start = (uint32_t)((uint64_t)g << shift);
@@ -231,8 +230,7 @@ static int64_t count_first(const count_dist *d)
 }
 
 /* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob. */
-static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d,
-                       double zero_prob)
+static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
@@ -310,8 +308,7 @@ int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero
 int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_ratio,
                       double zero_prob)
 {
-    if (!demand_args_ok(t, arena, mean, zero_prob) || !(var_ratio >= 1.0) ||
-        !isfinite(var_ratio))
+    if (!demand_args_ok(t, arena, mean, zero_prob) || !(var_ratio >= 1.0) || !isfinite(var_ratio))
         return -1;
     /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
      * lets callers pass a fitted ratio through without a special case. */
@@ -365,8 +362,8 @@ static int64_t clamp64(int64_t x, int64_t lo, int64_t hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,
-                         double mean, double sd, int32_t min_days, int32_t max_days)
+int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist, double mean,
+                         double sd, int32_t min_days, int32_t max_days)
 {
     /* A fixed lead time of 0 days is valid (delivery before the same day's
      * demand); a random one needs a positive mean. */
@@ -563,8 +560,8 @@ int ech_sample_bernoulli(ech_pcg32 *rng, double p)
     /* 1 when u < round(2^32 p): p = 0 never, p = 1 always (u < 2^32), and one draw
      * whatever p is, so the stream stays aligned.  A NaN p never fires. */
     double x = p * 4294967296.0;
-    uint64_t threshold = x > 0.0 ? (x >= 4294967296.0 ? UINT64_C(4294967296) : (uint64_t)(x + 0.5))
-                                 : 0u;
+    uint64_t threshold =
+        x > 0.0 ? (x >= 4294967296.0 ? UINT64_C(4294967296) : (uint64_t)(x + 0.5)) : 0u;
     return (uint64_t)ech_pcg32_next(rng) < threshold;
 }
 

@@ -13,7 +13,6 @@
  * Freeing
  * ------------------------------------------------------------------------------ */
 
-
 void ech_strings_free(char **s, int64_t n)
 {
     if (!s)
@@ -156,7 +155,8 @@ static ech_status finalize_network(ech_network *net, const char *path, ech_error
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_strings);
     for (int32_t i = 1; i < n; ++i) {
         if (strcmp(sorted[i - 1], sorted[i]) == 0) {
-            ech_status st = ech_fail_at(err, path, 0, "id", "duplicate location id '%s'", sorted[i]);
+            ech_status st =
+                ech_fail_at(err, path, 0, "id", "duplicate location id '%s'", sorted[i]);
             free(sorted);
             return st;
         }
@@ -194,8 +194,8 @@ static ech_status finalize_network(ech_network *net, const char *path, ech_error
         while (net->parent[j] >= 0) {
             j = net->parent[j];
             if (++d > n)
-                return ech_fail_at(err, path, 0, "parent",
-                                   "location '%s' is on a cycle of parents", net->id[i]);
+                return ech_fail_at(err, path, 0, "parent", "location '%s' is on a cycle of parents",
+                                   net->id[i]);
         }
         net->depth[i] = d;
         if (net->parent[i] >= 0)
@@ -298,9 +298,9 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     for (int64_t k = 1; k < n_rows; ++k) {
         int64_t a = order[k - 1], b = order[k];
         if (in->sku[a] == in->sku[b] && in->location[a] == in->location[b]) {
-            ech_status st = ech_fail_at(err, path, 0, "assortment",
-                                        "SKU '%s' is listed twice at location '%s'",
-                                        sc->cat.id[in->sku[a]], net->id[in->location[a]]);
+            ech_status st =
+                ech_fail_at(err, path, 0, "assortment", "SKU '%s' is listed twice at location '%s'",
+                            sc->cat.id[in->sku[a]], net->id[in->location[a]]);
             free(order);
             return st;
         }
@@ -363,8 +363,7 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
             out.source = in->source;
             in->source = NULL;
             out.sku_begin = ech_xmalloc(((size_t)n_sku + 1) * sizeof(int64_t), "SKU ranges");
-        }
-        else
+        } else
             out.sku_begin[n_sku] = w;
     }
     free(mark);
@@ -383,12 +382,11 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
     for (int64_t x = 0; x < sl->n; ++x) {
         int64_t p = sl->parent[x];
         if (p >= 0 && sl->demand_dist[p] != ECH_DEMAND_NONE)
-            return ech_fail_at(err, sl->source ? sl->source : path, sl->source_line[p],
-                               "demand_mean",
-                               "SKU '%s' has demand at '%s', which also supplies it to '%s': "
-                               "demand can only arise at locations that supply no one",
-                               sc->cat.id[sl->sku[x]], net->id[sl->location[p]],
-                               net->id[sl->location[x]]);
+            return ech_fail_at(
+                err, sl->source ? sl->source : path, sl->source_line[p], "demand_mean",
+                "SKU '%s' has demand at '%s', which also supplies it to '%s': "
+                "demand can only arise at locations that supply no one",
+                sc->cat.id[sl->sku[x]], net->id[sl->location[p]], net->id[sl->location[x]]);
     }
     return ECH_OK;
 }
@@ -404,7 +402,7 @@ ech_lead_time ech_lead_time_copy(const ech_lead_time *lt)
     return c;
 }
 
-void ech_scenario_default_variants(ech_scenario *sc)
+void ech_scenario_set_defaults(ech_scenario *sc)
 {
     ech_suppliers *sup = &sc->suppliers;
     if (!sup->reliability && sup->n > 0)
@@ -458,7 +456,7 @@ void ech_scenario_default_variants(ech_scenario *sc)
 
 ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *err)
 {
-    ech_scenario_default_variants(sc);
+    ech_scenario_set_defaults(sc);
     ech_status st = finalize_network(&sc->net, path, err);
     if (st != ECH_OK)
         return st;

@@ -43,24 +43,27 @@ static ech_status build_network_gen(const loadctx *c, const y_network_gen *y, ec
         return ECH_OK;
     ech_status st;
     if ((y->dcs && (st = ech_key_int32(c, "network.generate.dcs", y->dcs, 0, 10000, &g->dcs))) ||
-        (y->retail_per_dc && (st = ech_key_int32(c, "network.generate.retail_per_dc", y->retail_per_dc,
-                                             1, 1000000, &g->retail_per_dc))) ||
+        (y->retail_per_dc &&
+         (st = ech_key_int32(c, "network.generate.retail_per_dc", y->retail_per_dc, 1, 1000000,
+                             &g->retail_per_dc))) ||
         (y->dc_lead_time_days &&
          (st = ech_key_int32(c, "network.generate.dc_lead_time_days", y->dc_lead_time_days, 0,
-                         ECH_MAX_LANE_DAYS, &g->dc_lead_time_days))) ||
+                             ECH_MAX_LANE_DAYS, &g->dc_lead_time_days))) ||
         (y->retail_lead_time_days &&
-         (st = ech_key_int32(c, "network.generate.retail_lead_time_days", y->retail_lead_time_days, 0,
-                         ECH_MAX_LANE_DAYS, &g->retail_lead_time_days))) ||
+         (st = ech_key_int32(c, "network.generate.retail_lead_time_days", y->retail_lead_time_days,
+                             0, ECH_MAX_LANE_DAYS, &g->retail_lead_time_days))) ||
         (y->cw_cold_capacity_litres &&
          (st = ech_key_double_range(c, "network.generate.cw_cold_capacity_litres",
-                              y->cw_cold_capacity_litres, 0.0, 0, 1e9, 0, "", &g->cw_cold_capacity_litres))) ||
+                                    y->cw_cold_capacity_litres, 0.0, 0, 1e9, 0, "",
+                                    &g->cw_cold_capacity_litres))) ||
         (y->dc_cold_capacity_litres &&
          (st = ech_key_double_range(c, "network.generate.dc_cold_capacity_litres",
-                              y->dc_cold_capacity_litres, 0.0, 0, 1e9, 0, "", &g->dc_cold_capacity_litres))) ||
+                                    y->dc_cold_capacity_litres, 0.0, 0, 1e9, 0, "",
+                                    &g->dc_cold_capacity_litres))) ||
         (y->retail_cold_capacity_litres &&
          (st = ech_key_double_range(c, "network.generate.retail_cold_capacity_litres",
-                              y->retail_cold_capacity_litres, 0.0, 0, 1e9, 0, "",
-                              &g->retail_cold_capacity_litres))))
+                                    y->retail_cold_capacity_litres, 0.0, 0, 1e9, 0, "",
+                                    &g->retail_cold_capacity_litres))))
         return st;
     return ECH_OK;
 }
@@ -73,9 +76,11 @@ static ech_status build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
     ech_status st;
     if (!y) /* written empty ("generate:") */
         return ech_fail_at(c->err, c->path, ech_key_line(c, "catalogue.generate"),
-                           "catalogue.generate.skus", "required key is missing from "
+                           "catalogue.generate.skus",
+                           "required key is missing from "
                            "catalogue.generate");
-    if ((st = ech_key_int32(c, "catalogue.generate.skus", y->skus, 1, 100000000, &g->skus)) != ECH_OK)
+    if ((st = ech_key_int32(c, "catalogue.generate.skus", y->skus, 1, 100000000, &g->skus)) !=
+        ECH_OK)
         return st;
     if (y->seed && (st = ech_key_uint64(c, "catalogue.generate.seed", y->seed, &g->seed)) != ECH_OK)
         return st;
@@ -101,18 +106,18 @@ static ech_status build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
             return st;
         if (shares[i].open_low ? !(v > 0.0 && v <= 1.0) : !(v >= 0.0 && v <= 1.0))
             return ech_key_fail(c, shares[i].key, "must be a share in %s0, 1], got %s",
-                            shares[i].open_low ? "(" : "[", shares[i].text);
+                                shares[i].open_low ? "(" : "[", shares[i].text);
         *shares[i].dst = v;
     }
     if (y->alternative_premium) {
         double v;
-        if ((st = ech_key_double(c, "catalogue.generate.alternative_premium", y->alternative_premium,
-                             &v)) != ECH_OK)
+        if ((st = ech_key_double(c, "catalogue.generate.alternative_premium",
+                                 y->alternative_premium, &v)) != ECH_OK)
             return st;
         if (!(v >= 0.0 && v <= 10.0))
             return ech_key_fail(c, "catalogue.generate.alternative_premium",
-                            "must be a fraction of unit cost in [0, 10], got %s",
-                            y->alternative_premium);
+                                "must be a fraction of unit cost in [0, 10], got %s",
+                                y->alternative_premium);
         g->alternative_premium = v;
     }
     return ECH_OK;
@@ -134,15 +139,15 @@ static void inline_row(const loadctx *c, const char *list, unsigned i, const y_r
     row->cell = (const char *const *)yr->cell;
     row->field_prefix = prefix;
     for (int j = 0; j < n_cols; ++j)
-        lines[j] = cols[j].name ? ech_key_line(c, ech_key_path(k, sizeof k, "%s%s", prefix,
-                                                               cols[j].name))
-                                : 0;
+        lines[j] = cols[j].name
+                       ? ech_key_line(c, ech_key_path(k, sizeof k, "%s%s", prefix, cols[j].name))
+                       : 0;
     row->cell_line = lines;
 }
 
 typedef ech_status (*row_fn)(ech_table_loader *t, const ech_row *row, ech_error *err);
-typedef ech_status (*finish_fn)(ech_table_loader *t, const char *where, long line,
-                                const char *key, ech_error *err);
+typedef ech_status (*finish_fn)(ech_table_loader *t, const char *where, long line, const char *key,
+                                ech_error *err);
 
 static ech_status load_inline(const loadctx *c, ech_table_loader *t, const char *list,
                               const y_row *rows, unsigned n, const ech_table *table, row_fn add,
@@ -184,8 +189,10 @@ static ech_status load_tables(const loadctx *c, const y_scenario *y, ech_scenari
         for (int i = which + 1; i < 3 && second < 0; ++i)
             if (ech_yaml_has(c->ix, net_keys[i]))
                 second = i;
-        return ech_key_fail(c, net_keys[second], "give only one of locations_file, locations and "
-                        "generate (%s is given too)", net_keys[which] + 8);
+        return ech_key_fail(c, net_keys[second],
+                            "give only one of locations_file, locations and "
+                            "generate (%s is given too)",
+                            net_keys[which] + 8);
     }
     /* The catalogue: a pair of files, a pair of inline lists, or the generator. */
     int nc = count_present(c, cat_keys, 3, &which);
@@ -196,31 +203,37 @@ static ech_status load_tables(const loadctx *c, const y_scenario *y, ech_scenari
         if (has_afile)
             return ech_key_fail(c, "catalogue.assortment_file", "needs catalogue.skus_file too");
         if (has_alist)
-            return ech_key_fail(c, "catalogue.assortment", "needs an inline catalogue.skus list too");
-        return ech_key_fail(c, "catalogue", "give skus_file and assortment_file, skus and assortment, "
-                        "or generate");
+            return ech_key_fail(c, "catalogue.assortment",
+                                "needs an inline catalogue.skus list too");
+        return ech_key_fail(c, "catalogue",
+                            "give skus_file and assortment_file, skus and assortment, "
+                            "or generate");
     }
     if (nc > 1) {
         int second = -1;
         for (int i = which + 1; i < 3 && second < 0; ++i)
             if (ech_yaml_has(c->ix, cat_keys[i]))
                 second = i;
-        return ech_key_fail(c, cat_keys[second], "give only one of skus_file, skus and generate "
-                        "(%s is given too)", cat_keys[which] + 10);
+        return ech_key_fail(c, cat_keys[second],
+                            "give only one of skus_file, skus and generate "
+                            "(%s is given too)",
+                            cat_keys[which] + 10);
     }
     if (cat_which == 0 && !has_afile)
         return ech_key_fail(c, "catalogue.skus_file", "needs catalogue.assortment_file too");
     if (cat_which == 0 && has_alist)
-        return ech_key_fail(c, "catalogue.assortment", "with skus_file, give the assortment as "
-                        "assortment_file");
+        return ech_key_fail(c, "catalogue.assortment",
+                            "with skus_file, give the assortment as "
+                            "assortment_file");
     if (cat_which == 1 && !has_alist)
         return ech_key_fail(c, "catalogue.skus", "needs an inline catalogue.assortment list too");
     if (cat_which == 1 && has_afile)
-        return ech_key_fail(c, "catalogue.assortment_file", "with an inline skus list, give the "
-                        "assortment inline too");
+        return ech_key_fail(c, "catalogue.assortment_file",
+                            "with an inline skus list, give the "
+                            "assortment inline too");
     if (cat_which == 2 && (has_afile || has_alist))
         return ech_key_fail(c, has_afile ? "catalogue.assortment_file" : "catalogue.assortment",
-                        "not used with generate (the generator makes the assortment)");
+                            "not used with generate (the generator makes the assortment)");
 
     ech_table_loader *t = ech_table_loader_new(sc);
 
@@ -260,7 +273,8 @@ static ech_status load_tables(const loadctx *c, const y_scenario *y, ech_scenari
         file = NULL;
         if (st != ECH_OK)
             goto done;
-        if ((st = ech_key_file(c, "catalogue.assortment_file", yc->assortment_file, &file)) != ECH_OK)
+        if ((st = ech_key_file(c, "catalogue.assortment_file", yc->assortment_file, &file)) !=
+            ECH_OK)
             goto done;
         st = ech_assortment_load_csv(t, file, c->err);
         free(*finalize_path);
@@ -318,7 +332,8 @@ static ech_status read_text(const char *path, char **text, size_t *len, ech_erro
             free(buf);
             return ech_fail(err, ECH_ERR_INPUT,
                             "%s: larger than %d MiB: a scenario file holds settings; give large "
-                            "tables as CSV files", path, ECH_MAX_YAML_BYTES >> 20);
+                            "tables as CSV files",
+                            path, ECH_MAX_YAML_BYTES >> 20);
         }
     }
     int bad = ferror(f);
@@ -398,7 +413,8 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
         free(file);
         file = NULL;
         if (doc->start->open_orders &&
-            ((st = ech_key_file(&c, "start.open_orders", doc->start->open_orders, &file)) != ECH_OK ||
+            ((st = ech_key_file(&c, "start.open_orders", doc->start->open_orders, &file)) !=
+                 ECH_OK ||
              (st = ech_open_orders_load_csv(sc, file, err)) != ECH_OK))
             goto fail;
         free(file);
@@ -436,4 +452,3 @@ fail:
         st = ECH_ERR_RUNTIME;
     return st;
 }
-

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef struct sbuf {
     char *s;
     size_t len, cap;
@@ -183,7 +182,8 @@ static void sb_supply_model(sbuf *b, const ech_scenario *sc)
             sb_quoted(b, si->id[s]);
             sb_printf(b, "\n        region: ");
             sb_quoted(b, si->region[s] >= 0 && si->region[s] < sc->n_regions
-                             ? sc->region[si->region[s]] : "?");
+                             ? sc->region[si->region[s]]
+                             : "?");
             sb_printf(b, "\n");
             sb_lead_time(b, 8, &si->lead_time[s]);
         }
@@ -230,15 +230,16 @@ static void sb_supply_model(sbuf *b, const ech_scenario *sc)
         sb_num(b, d->capacity[i]);
         sb_printf(b, "\n");
     }
-
 }
 
 /* Batches and expiry, and the rules for controlled substances. */
 static void sb_expiry_controlled(sbuf *b, const ech_scenario *sc)
 {
     const ech_expiry_rules *e = &sc->expiry;
-    sb_printf(b, "expiry:\n  enabled: %s\n  min_remaining_days: %d\n  receipt_life: "
-                 "{min_fraction: ", e->enabled ? "true" : "false", (int)e->min_remaining_days);
+    sb_printf(b,
+              "expiry:\n  enabled: %s\n  min_remaining_days: %d\n  receipt_life: "
+              "{min_fraction: ",
+              e->enabled ? "true" : "false", (int)e->min_remaining_days);
     sb_num(b, e->receipt_life_min);
     sb_printf(b, ", max_fraction: ");
     sb_num(b, e->receipt_life_max);
@@ -442,9 +443,10 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     } else if (src->network == ECH_FROM_GENERATOR) {
         ech_network_gen g = src->network_gen;
         {
-            sb_printf(&b, "  source: generate\n  generate: {dcs: %d, retail_per_dc: %d, "
-                          "dc_lead_time_days: %d, retail_lead_time_days: %d, "
-                          "cw_cold_capacity_litres: ",
+            sb_printf(&b,
+                      "  source: generate\n  generate: {dcs: %d, retail_per_dc: %d, "
+                      "dc_lead_time_days: %d, retail_lead_time_days: %d, "
+                      "cw_cold_capacity_litres: ",
                       (int)g.dcs, (int)g.retail_per_dc, (int)g.dc_lead_time_days,
                       (int)g.retail_lead_time_days);
             sb_num(&b, g.cw_cold_capacity_litres);
@@ -520,4 +522,3 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_columns(&b, &ech_skuloc_table, &sc->sl, sc->sl.n);
     return b.s;
 }
-

@@ -9,52 +9,51 @@
  * otherwise a quicksort with median-of-three pivots.  Faster than qsort, whose
  * comparison goes through a function pointer, and statistics are sorted millions
  * of times.  One body for both element types. */
-#define ECH_DEFINE_SORT(name, type)                                                          \
-    void name(type *a, int64_t n)                                                            \
-    {                                                                                        \
-        while (n > 24) {                                                                     \
-            type x = a[0], y = a[n / 2], z = a[n - 1];                                       \
+#define ECH_DEFINE_SORT(name, type)                                                             \
+    void name(type *a, int64_t n)                                                               \
+    {                                                                                           \
+        while (n > 24) {                                                                        \
+            type x = a[0], y = a[n / 2], z = a[n - 1];                                          \
             type pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y)); \
-            int64_t i = 0, j = n - 1;                                                        \
-            for (;;) {                                                                       \
-                while (a[i] < pivot)                                                         \
-                    ++i;                                                                     \
-                while (a[j] > pivot)                                                         \
-                    --j;                                                                     \
-                if (i >= j)                                                                  \
-                    break;                                                                   \
-                type t = a[i];                                                               \
-                a[i] = a[j];                                                                 \
-                a[j] = t;                                                                    \
-                ++i;                                                                         \
-                --j;                                                                         \
-            }                                                                                \
-            /* Recurse into the smaller part, loop on the larger: O(log n) depth. */         \
-            if (j + 1 < n - (j + 1)) {                                                       \
-                name(a, j + 1);                                                              \
-                a += j + 1;                                                                  \
-                n -= j + 1;                                                                  \
-            } else {                                                                         \
-                name(a + j + 1, n - (j + 1));                                                \
-                n = j + 1;                                                                   \
-            }                                                                                \
-        }                                                                                    \
-        for (int64_t i = 1; i < n; ++i) {                                                    \
-            type v = a[i];                                                                   \
-            int64_t k = i - 1;                                                               \
-            while (k >= 0 && a[k] > v) {                                                     \
-                a[k + 1] = a[k];                                                             \
-                --k;                                                                         \
-            }                                                                                \
-            a[k + 1] = v;                                                                    \
-        }                                                                                    \
+            int64_t i = 0, j = n - 1;                                                           \
+            for (;;) {                                                                          \
+                while (a[i] < pivot)                                                            \
+                    ++i;                                                                        \
+                while (a[j] > pivot)                                                            \
+                    --j;                                                                        \
+                if (i >= j)                                                                     \
+                    break;                                                                      \
+                type t = a[i];                                                                  \
+                a[i] = a[j];                                                                    \
+                a[j] = t;                                                                       \
+                ++i;                                                                            \
+                --j;                                                                            \
+            }                                                                                   \
+            /* Recurse into the smaller part, loop on the larger: O(log n) depth. */            \
+            if (j + 1 < n - (j + 1)) {                                                          \
+                name(a, j + 1);                                                                 \
+                a += j + 1;                                                                     \
+                n -= j + 1;                                                                     \
+            } else {                                                                            \
+                name(a + j + 1, n - (j + 1));                                                   \
+                n = j + 1;                                                                      \
+            }                                                                                   \
+        }                                                                                       \
+        for (int64_t i = 1; i < n; ++i) {                                                       \
+            type v = a[i];                                                                      \
+            int64_t k = i - 1;                                                                  \
+            while (k >= 0 && a[k] > v) {                                                        \
+                a[k + 1] = a[k];                                                                \
+                --k;                                                                            \
+            }                                                                                   \
+            a[k + 1] = v;                                                                       \
+        }                                                                                       \
     }
 
-static ECH_DEFINE_SORT(sort_doubles, double)
-ECH_DEFINE_SORT(ech_sort_i64, int64_t)
+static ECH_DEFINE_SORT(sort_doubles, double) ECH_DEFINE_SORT(ech_sort_i64, int64_t)
 
-void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
-                         double *scratch)
+    void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
+                             double *scratch)
 {
     int all_equal = 1;
     for (int64_t i = 0; i < n; ++i) {

@@ -43,7 +43,8 @@ static void group_summary(const ech_scenario *sc, const ech_results *rep, int32_
         double f[FIG_COUNT], fb[FIG_COUNT];
         ech_figures(ech_results_totals(rep, v, g) + r * ECH_TOTAL_COUNT, (double)sc->days, f);
         if (base >= 0) {
-            ech_figures(ech_results_totals(rep, base, g) + r * ECH_TOTAL_COUNT, (double)sc->days, fb);
+            ech_figures(ech_results_totals(rep, base, g) + r * ECH_TOTAL_COUNT, (double)sc->days,
+                        fb);
             for (int j = 0; j < FIG_COUNT; ++j)
                 f[j] -= fb[j];
         }
@@ -92,33 +93,41 @@ static void print_network(FILE *out, const ech_scenario *sc, const ech_results *
     char b1[32], b2[32], b3[32], b4[32];
     group_summary(sc, rep, v, -1, 0, s);
     fprintf(out, "\nNetwork (mean across replications, [5%% .. 95%%]):\n");
-    fprintf(out, "  fill rate at demand points   %6.2f%%  [%.2f%% .. %.2f%%]\n", 100 * s[FIG_FILL][0],
-            100 * s[FIG_FILL][2], 100 * s[FIG_FILL][4]);
-    fprintf(out, "  stockout days                %6.2f%% of demand-point days  [%.2f%% .. %.2f%%]\n",
+    fprintf(out, "  fill rate at demand points   %6.2f%%  [%.2f%% .. %.2f%%]\n",
+            100 * s[FIG_FILL][0], 100 * s[FIG_FILL][2], 100 * s[FIG_FILL][4]);
+    fprintf(out,
+            "  stockout days                %6.2f%% of demand-point days  [%.2f%% .. %.2f%%]\n",
             100 * s[FIG_STOCKOUT_SHARE][0], 100 * s[FIG_STOCKOUT_SHARE][2],
             100 * s[FIG_STOCKOUT_SHARE][4]);
     fprintf(out, "  lost or backordered units    %s  [%s .. %s]\n",
-            human_number(s[FIG_LOST][0], b1, sizeof b1), human_number(s[FIG_LOST][2], b2, sizeof b2),
+            human_number(s[FIG_LOST][0], b1, sizeof b1),
+            human_number(s[FIG_LOST][2], b2, sizeof b2),
             human_number(s[FIG_LOST][4], b3, sizeof b3));
     fprintf(out, "  mean inventory value         %s  [%s .. %s]  (demand points %s)\n",
-            human_number(s[FIG_VALUE][0], b1, sizeof b1), human_number(s[FIG_VALUE][2], b2, sizeof b2),
+            human_number(s[FIG_VALUE][0], b1, sizeof b1),
+            human_number(s[FIG_VALUE][2], b2, sizeof b2),
             human_number(s[FIG_VALUE][4], b3, sizeof b3),
             human_number(s[FIG_RETAIL_VALUE][0], b4, sizeof b4));
-    fprintf(out, "  days of supply (at cost)     %6.1f  [%.1f .. %.1f]\n", s[FIG_DOS][0], s[FIG_DOS][2],
-            s[FIG_DOS][4]);
+    fprintf(out, "  days of supply (at cost)     %6.1f  [%.1f .. %.1f]\n", s[FIG_DOS][0],
+            s[FIG_DOS][2], s[FIG_DOS][4]);
     fprintf(out, "  total cost                   %s  [%s .. %s]\n",
-            human_number(s[FIG_COST][0], b1, sizeof b1), human_number(s[FIG_COST][2], b2, sizeof b2),
+            human_number(s[FIG_COST][0], b1, sizeof b1),
+            human_number(s[FIG_COST][2], b2, sizeof b2),
             human_number(s[FIG_COST][4], b3, sizeof b3));
     if (sc->expiry.enabled) {
-        fprintf(out, "  expired (written off)        %s units, value %s  [%s .. %s]  (%.2f%% of the value "
-                     "leaving stock)\n",
-                human_number(s[FIG_EXPIRED][0], b4, sizeof b4),
-                human_number(s[FIG_EXPIRED_VALUE][0], b1, sizeof b1),
-                human_number(s[FIG_EXPIRED_VALUE][2], b2, sizeof b2),
-                human_number(s[FIG_EXPIRED_VALUE][4], b3, sizeof b3), 100 * s[FIG_WRITE_OFF][0]);
-        fprintf(out, "  stock age                    %.1f days since receipt, %.0f days of shelf life left "
-                     "(batch-tracked stock)\n",
-                s[FIG_AGE][0], s[FIG_LIFE][0]);
+        fprintf(
+            out,
+            "  expired (written off)        %s units, value %s  [%s .. %s]  (%.2f%% of the value "
+            "leaving stock)\n",
+            human_number(s[FIG_EXPIRED][0], b4, sizeof b4),
+            human_number(s[FIG_EXPIRED_VALUE][0], b1, sizeof b1),
+            human_number(s[FIG_EXPIRED_VALUE][2], b2, sizeof b2),
+            human_number(s[FIG_EXPIRED_VALUE][4], b3, sizeof b3), 100 * s[FIG_WRITE_OFF][0]);
+        fprintf(
+            out,
+            "  stock age                    %.1f days since receipt, %.0f days of shelf life left "
+            "(batch-tracked stock)\n",
+            s[FIG_AGE][0], s[FIG_LIFE][0]);
         if (sc->expiry.returns)
             fprintf(out, "  returned to the warehouse    %s units\n",
                     human_number(s[FIG_RETURNED][0], b1, sizeof b1));
@@ -126,12 +135,13 @@ static void print_network(FILE *out, const ech_scenario *sc, const ech_results *
 
     if (sc->n_segments > 1) {
         fprintf(out, "\nBy segment (means):\n");
-        fprintf(out, "  %-20s %7s %10s %14s %8s\n", "segment", "fill", "stockout", "inventory", "days");
+        fprintf(out, "  %-20s %7s %10s %14s %8s\n", "segment", "fill", "stockout", "inventory",
+                "days");
         for (int32_t g = 0; g < sc->n_segments; ++g) {
             group_summary(sc, rep, v, -1, 1 + g, s);
-            fprintf(out, "  %-20s %6.2f%% %9.2f%% %14s %8.1f\n", sc->segment[g], 100 * s[FIG_FILL][0],
-                    100 * s[FIG_STOCKOUT_SHARE][0], human_number(s[FIG_VALUE][0], b1, sizeof b1),
-                    s[FIG_DOS][0]);
+            fprintf(out, "  %-20s %6.2f%% %9.2f%% %14s %8.1f\n", sc->segment[g],
+                    100 * s[FIG_FILL][0], 100 * s[FIG_STOCKOUT_SHARE][0],
+                    human_number(s[FIG_VALUE][0], b1, sizeof b1), s[FIG_DOS][0]);
         }
     }
 }
@@ -167,18 +177,22 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_result
     double rn = (double)sc->replications;
     char b1[32], b2[32];
     const ech_variant *var = &sc->variant[v];
-    fprintf(out, "\nVariant '%s' against '%s' (mean change, +- 95%% interval; common random numbers):\n",
+    fprintf(out,
+            "\nVariant '%s' against '%s' (mean change, +- 95%% interval; common random numbers):\n",
             var->name, sc->variant[0].name);
     group_summary(sc, rep, v, 0, 0, s);
     fprintf(out, "  fill rate            %+9.2f points +- %.2f\n", 100 * s[FIG_FILL][0],
             100 * s[FIG_FILL][1]);
     fprintf(out, "  stockout days        %+9.2f points +- %.2f\n", 100 * s[FIG_STOCKOUT_SHARE][0],
             100 * s[FIG_STOCKOUT_SHARE][1]);
-    fprintf(out, "  lost/backordered     %9s units  +- %s\n", signed_number(s[FIG_LOST][0], b1, sizeof b1),
+    fprintf(out, "  lost/backordered     %9s units  +- %s\n",
+            signed_number(s[FIG_LOST][0], b1, sizeof b1),
             human_number(s[FIG_LOST][1], b2, sizeof b2));
-    fprintf(out, "  inventory value      %9s        +- %s\n", signed_number(s[FIG_VALUE][0], b1, sizeof b1),
+    fprintf(out, "  inventory value      %9s        +- %s\n",
+            signed_number(s[FIG_VALUE][0], b1, sizeof b1),
             human_number(s[FIG_VALUE][1], b2, sizeof b2));
-    fprintf(out, "  total cost           %9s        +- %s\n", signed_number(s[FIG_COST][0], b1, sizeof b1),
+    fprintf(out, "  total cost           %9s        +- %s\n",
+            signed_number(s[FIG_COST][0], b1, sizeof b1),
             human_number(s[FIG_COST][1], b2, sizeof b2));
     if (sc->expiry.enabled)
         fprintf(out, "  expired value        %9s        +- %s\n",
@@ -197,14 +211,17 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_result
     /* Hardest hit: the largest increases in lost units per replication. */
     enum { TOP = 5 };
     int32_t n_sku = sc->cat.n, n_loc = sc->net.n;
-    double *delta = ech_xmalloc((size_t)(n_sku > n_loc ? n_sku : n_loc) * sizeof *delta, "comparison");
+    double *delta =
+        ech_xmalloc((size_t)(n_sku > n_loc ? n_sku : n_loc) * sizeof *delta, "comparison");
     int32_t top[TOP];
     for (int32_t k = 0; k < n_sku; ++k)
         delta[k] = (double)(rep->sku_lost[(size_t)v * (size_t)n_sku + (size_t)k] -
-                            rep->sku_lost[(size_t)k]) / rn;
+                            rep->sku_lost[(size_t)k]) /
+                   rn;
     int found = top_positive(delta, n_sku, TOP, top);
     if (found > 0) {
-        fprintf(out, "  SKUs hit hardest (more lost units per replication; disrupted days; recovery days):\n");
+        fprintf(out, "  SKUs hit hardest (more lost units per replication; disrupted days; "
+                     "recovery days):\n");
         for (int i = 0; i < found; ++i) {
             int32_t k = top[i];
             size_t ks = (size_t)v * (size_t)n_sku + (size_t)k;
@@ -215,7 +232,8 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_result
     }
     for (int32_t l = 0; l < n_loc; ++l)
         delta[l] = (double)(rep->location_lost[(size_t)v * (size_t)n_loc + (size_t)l] -
-                            rep->location_lost[(size_t)l]) / rn;
+                            rep->location_lost[(size_t)l]) /
+                   rn;
     found = top_positive(delta, n_loc, TOP, top);
     if (found > 0) {
         fprintf(out, "  locations hit hardest (more lost units per replication):\n");
@@ -342,7 +360,9 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
     const ech_run_info *info = &rep->info;
 
     fprintf(out, "\nechelon: scenario '%s'\n", sc->name);
-    fprintf(out, "  %d SKUs, %d locations, %lld SKU-locations, %d days (+%d warm-up), %lld replications, seed %llu\n",
+    fprintf(out,
+            "  %d SKUs, %d locations, %lld SKU-locations, %d days (+%d warm-up), %lld "
+            "replications, seed %llu\n",
             sc->cat.n, sc->net.n, (long long)sc->sl.n, sc->days, sc->warmup_days,
             (long long)sc->replications, (unsigned long long)sc->seed);
     if (rep->n_variants > 1)
@@ -356,13 +376,13 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
         char b1[32], b2[32], b3[32];
         fprintf(out, "\nVariants (means):\n");
         int expiry = sc->expiry.enabled;
-        fprintf(out, "  %-22s %8s %9s %11s %11s %6s %11s %9s", "variant", "fill", "stockout", "lost",
-                "inventory", "days", "total cost", "recovery");
+        fprintf(out, "  %-22s %8s %9s %11s %11s %6s %11s %9s", "variant", "fill", "stockout",
+                "lost", "inventory", "days", "total cost", "recovery");
         fprintf(out, expiry ? " %11s %9s\n" : "\n", "expired", "write-off");
         for (int32_t v = 0; v < rep->n_variants; ++v) {
             group_summary(sc, rep, v, -1, 0, s);
-            fprintf(out, "  %-22.22s %7.2f%% %8.2f%% %11s %11s %6.1f %11s %9.1f", sc->variant[v].name,
-                    100 * s[FIG_FILL][0], 100 * s[FIG_STOCKOUT_SHARE][0],
+            fprintf(out, "  %-22.22s %7.2f%% %8.2f%% %11s %11s %6.1f %11s %9.1f",
+                    sc->variant[v].name, 100 * s[FIG_FILL][0], 100 * s[FIG_STOCKOUT_SHARE][0],
                     human_number(s[FIG_LOST][0], b1, sizeof b1),
                     human_number(s[FIG_VALUE][0], b2, sizeof b2), s[FIG_DOS][0],
                     human_number(s[FIG_COST][0], b3, sizeof b3), s[FIG_RECOVERY][0]);
@@ -375,15 +395,19 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
             print_comparison(out, sc, rep, v);
     }
 
-    fprintf(out, "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
-                 "%.3g SKU-location-days, %.1f M SKU-location-days/s per core\n",
+    fprintf(out,
+            "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
+            "%.3g SKU-location-days, %.1f M SKU-location-days/s per core\n",
             info->n_ranks, info->n_threads, info->setup_seconds, info->simulate_seconds,
             (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6);
     if (info->n_ranks > 1)
-        fprintf(out, "Load balance: the fastest rank finished its SKUs in %.2f s, the slowest in %.2f s\n",
-                info->simulate_seconds_min, info->simulate_seconds);
-    fprintf(out, "Phases: plan %.2f s, simulation %.2f s (exchange of %d split SKU(s) and cold "
-                 "rooms %.2f s), reductions %.2f s\n",
+        fprintf(
+            out,
+            "Load balance: the fastest rank finished its SKUs in %.2f s, the slowest in %.2f s\n",
+            info->simulate_seconds_min, info->simulate_seconds);
+    fprintf(out,
+            "Phases: plan %.2f s, simulation %.2f s (exchange of %d split SKU(s) and cold "
+            "rooms %.2f s), reductions %.2f s\n",
             info->plan_seconds, info->simulate_seconds - info->exchange_seconds,
             (int)info->split_skus, info->exchange_seconds, info->reduce_seconds);
     fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);

@@ -126,11 +126,8 @@ int32_t ech_supply_order(ech_supply *s, int32_t q, int32_t d)
         if (ech_supply_capacity(&s->source[0], d) < 1.0)
             alt = q;
         break;
-    case ECH_ALT_SPLIT:
-        alt = (int32_t)lround(q * s->alt_split);
-        break;
-    default:
-        break;
+    case ECH_ALT_SPLIT: alt = (int32_t)lround(q * s->alt_split); break;
+    default: break;
     }
     s->source[0].ordered_today += q - alt;
     if (alt > 0)
@@ -153,7 +150,8 @@ int32_t ech_supply_ship(ech_supply_source *src, int32_t d, int32_t *lead, ech_su
     if (src->ordered_today > 0) {
         int32_t q = src->ordered_today;
         src->ordered_today = 0;
-        if (src->cancel_threshold && ech_pcg32_next(&src->reliability_rng) < src->cancel_threshold) {
+        if (src->cancel_threshold &&
+            ech_pcg32_next(&src->reliability_rng) < src->cancel_threshold) {
             day->cancelled += q;
             q = 0;
         } else if (src->partial_threshold &&

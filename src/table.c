@@ -20,21 +20,37 @@
 #define OFFSET_U64(S, f) offsetof(S, f)
 #define OFFSET_F64(S, f) offsetof(S, f)
 
-#define CSV_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc)          \
-    {input, ((flags) & ECH_COL_REQUIRED) != 0},
+#define CSV_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    {input, ((flags)&ECH_COL_REQUIRED) != 0},
 
-#define DESCRIBE_NETWORK(field, type, input, h5, flags, def, lo, hi, values, units, desc)    \
-    {#field, ECH_COL_##type, input, h5, flags, def, lo, hi, values, units, desc,             \
-     OFFSET_##type(ech_network, field)},
-#define CATALOGUE_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc)    \
-    {#field, ECH_COL_##type, input, h5, flags, def, lo, hi, values, units, desc,             \
-     OFFSET_##type(ech_catalogue, field)},
-#define SKULOC_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc)       \
-    {#field, ECH_COL_##type, input, h5, flags, def, lo, hi, values, units, desc,             \
-     OFFSET_##type(ech_skulocs, field)},
-#define VARIANT_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc)      \
-    {#field, ECH_COL_##type, input, h5, flags, def, lo, hi, values, units, desc,             \
-     OFFSET_##type(ech_variant, field)},
+#define DESCRIBE_NETWORK(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    {#field, ECH_COL_##type,                                                              \
+     input,  h5,                                                                          \
+     flags,  def,                                                                         \
+     lo,     hi,                                                                          \
+     values, units,                                                                       \
+     desc,   OFFSET_##type(ech_network, field)},
+#define CATALOGUE_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    {#field, ECH_COL_##type,                                                              \
+     input,  h5,                                                                          \
+     flags,  def,                                                                         \
+     lo,     hi,                                                                          \
+     values, units,                                                                       \
+     desc,   OFFSET_##type(ech_catalogue, field)},
+#define SKULOC_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    {#field, ECH_COL_##type,                                                           \
+     input,  h5,                                                                       \
+     flags,  def,                                                                      \
+     lo,     hi,                                                                       \
+     values, units,                                                                    \
+     desc,   OFFSET_##type(ech_skulocs, field)},
+#define VARIANT_COLUMN(field, type, input, h5, flags, def, lo, hi, values, units, desc) \
+    {#field, ECH_COL_##type,                                                            \
+     input,  h5,                                                                        \
+     flags,  def,                                                                       \
+     lo,     hi,                                                                        \
+     values, units,                                                                     \
+     desc,   OFFSET_##type(ech_variant, field)},
 
 static const ech_column network_columns[] = {ECH_NETWORK_COLUMNS(DESCRIBE_NETWORK)};
 static const ech_column catalogue_columns[] = {ECH_CATALOGUE_COLUMNS(CATALOGUE_COLUMN)};
@@ -54,8 +70,7 @@ const ech_table ech_catalogue_table = {"catalogue", "SKU", COUNT(catalogue_colum
 const ech_table ech_skuloc_table = {"assortment", "SKU-location", COUNT(skuloc_columns),
                                     skuloc_columns, skuloc_csv};
 const ech_table ech_variant_policy_table = {"variant policy", "SKU-location",
-                                            COUNT(variant_columns), variant_columns,
-                                            variant_csv};
+                                            COUNT(variant_columns), variant_columns, variant_csv};
 
 /* ------------------------------------------------------------------------------
  * Memory
@@ -213,7 +228,8 @@ void ech_table_range_text(const ech_table *t, int c, char *buf, size_t size)
     number_text(col->lo, lo, sizeof lo);
     number_text(col->hi, hi, sizeof hi);
     /* Units after a number read as plurals ("between 0 and 100 units"). */
-    const char *units = col->units && col->units[0] && strcmp(col->units, "1") != 0 ? col->units : "";
+    const char *units =
+        col->units && col->units[0] && strcmp(col->units, "1") != 0 ? col->units : "";
     if (strcmp(units, "unit") == 0)
         units = "units";
     else if (strcmp(units, "day") == 0)
@@ -226,7 +242,8 @@ void ech_table_range_text(const ech_table *t, int c, char *buf, size_t size)
         units = "per year";
     else if (strcmp(units, "currency/unit") == 0)
         units = "(currency per unit)";
-    int lo_open = (col->flags & ECH_COL_LO_OPEN) != 0, hi_open = (col->flags & ECH_COL_HI_OPEN) != 0;
+    int lo_open = (col->flags & ECH_COL_LO_OPEN) != 0,
+        hi_open = (col->flags & ECH_COL_HI_OPEN) != 0;
     if (!lo_open && !hi_open)
         snprintf(buf, size, "must be between %s and %s%s%s", lo, hi, units[0] ? " " : "", units);
     else
@@ -354,7 +371,7 @@ void ech_table_write_markdown(FILE *out, const ech_table *t)
         else if (col->values || col->type == ECH_COL_TEXT || col->type == ECH_COL_NONE ||
                  reference || (col->flags & ECH_COL_REQUIRED))
             snprintf(def, sizeof def, "%s", "");
-        else if (col->def < 0 && col->lo >= 0)
+        else if (col->def < col->lo || col->def > col->hi) /* a sentinel: the meaning says */
             snprintf(def, sizeof def, "(see meaning)");
         else
             number_text(col->def, def, sizeof def);

@@ -23,12 +23,12 @@ struct ech_table_loader {
     ech_scenario *sc;
 
     /* Locations: where each row came from, for checks after the last row. */
-    int64_t loc_cap;        /* rows allocated in the network table */
-    int32_t loc_rows;       /* rows added through ech_location_row */
+    int64_t loc_cap;  /* rows allocated in the network table */
+    int32_t loc_rows; /* rows added through ech_location_row */
     ech_id_map loc_ids;
     char *loc_path;
-    char **loc_parent;      /* parent id as given; NULL for the root */
-    char **loc_prefix;      /* field prefix of inline rows; NULL for CSV rows */
+    char **loc_parent; /* parent id as given; NULL for the root */
+    char **loc_prefix; /* field prefix of inline rows; NULL for CSV rows */
     long *loc_line;
     long *loc_parent_line;
     long *loc_kind_line;
@@ -37,7 +37,7 @@ struct ech_table_loader {
     ech_id_map sku_ids;
     long *sku_line;
     ech_id_map site_ids;
-    int32_t *first_site;    /* per supplier: its first site (built with the first SKU row) */
+    int32_t *first_site; /* per supplier: its first site (built with the first SKU row) */
     int32_t seg_cap;
     ech_id_map seg_ids;
 
@@ -89,7 +89,8 @@ ech_status ech_check_id_text(const ech_row *row, int column, ech_error *err)
         if (c < 0x20 || c == 0x7f)
             return ech_row_fail(row, column, err,
                                 "contains a control character (byte %zu is 0x%02x): ids and "
-                                "names are one line of printable text", i + 1, c);
+                                "names are one line of printable text",
+                                i + 1, c);
     }
     return ECH_OK;
 }
@@ -125,8 +126,9 @@ ech_status ech_location_row(ech_table_loader *t, const ech_row *row, ech_error *
     ech_id_map_sync(&t->loc_ids, net->id, net->n);
     int32_t prev = ech_id_map_find(&t->loc_ids, net->id, id);
     if (prev >= 0)
-        return ech_row_fail(row, ECH_NETCOL_id, err, "duplicate location id '%s' (first on line %ld)",
-                            id, t->loc_line ? t->loc_line[prev] : 0L);
+        return ech_row_fail(row, ECH_NETCOL_id, err,
+                            "duplicate location id '%s' (first on line %ld)", id,
+                            t->loc_line ? t->loc_line[prev] : 0L);
 
     locations_reserve(t);
     int32_t i = net->n;
@@ -145,14 +147,16 @@ ech_status ech_location_row(ech_table_loader *t, const ech_row *row, ech_error *
         if (!has_lead)
             return ech_row_fail(row, ECH_NETCOL_lead_time_days, err,
                                 "a value is required for a location with a parent (days from "
-                                "'%s' to '%s')", parent, id);
+                                "'%s' to '%s')",
+                                parent, id);
         if ((st = ech_table_check_value(&ech_network_table, ECH_NETCOL_lead_time_days, lead, row,
                                         err)) != ECH_OK)
             return st;
     } else if (has_lead && lead != 0) {
         return ech_row_fail(row, ECH_NETCOL_lead_time_days, err,
                             "'%s' has no parent, so it has no inbound lane: leave the lead time "
-                            "empty or 0 (the suppliers' lead times apply)", id);
+                            "empty or 0 (the suppliers' lead times apply)",
+                            id);
     }
 
     const char *name = ech_row_text(row, ECH_NETCOL_name);
@@ -184,7 +188,7 @@ static ech_status location_fail(const ech_table_loader *t, int32_t i, int column
     snprintf(field, sizeof field, "%s%s", t->loc_prefix[i] ? t->loc_prefix[i] : "",
              ech_network_table.column[column].input);
     long line = column == ECH_NETCOL_parent ? t->loc_parent_line[i]
-              : column == ECH_NETCOL_kind   ? t->loc_kind_line[i]
+                : column == ECH_NETCOL_kind ? t->loc_kind_line[i]
                                             : t->loc_line[i];
     char msg[ECH_ERROR_MSG_MAX];
     va_list ap;
@@ -221,8 +225,8 @@ static int32_t find_parent_cycle(const ech_network *net)
     return found;
 }
 
-ech_status ech_locations_finish(ech_table_loader *t, const char *where, long line,
-                                const char *key, ech_error *err)
+ech_status ech_locations_finish(ech_table_loader *t, const char *where, long line, const char *key,
+                                ech_error *err)
 {
     ech_network *net = &t->sc->net;
     int32_t n = net->n;
@@ -252,7 +256,8 @@ ech_status ech_locations_finish(ech_table_loader *t, const char *where, long lin
         if (p >= 0 && net->kind[i] == ECH_LOC_CW)
             return location_fail(t, i, ECH_NETCOL_kind, err,
                                  "'%s' has a parent, so it cannot be of kind cw: the central "
-                                 "warehouse is the root of the network", net->id[i]);
+                                 "warehouse is the root of the network",
+                                 net->id[i]);
         if (p < 0) {
             if (root >= 0)
                 return location_fail(t, i, ECH_NETCOL_parent, err,
@@ -274,15 +279,16 @@ ech_status ech_locations_finish(ech_table_loader *t, const char *where, long lin
         } while (k != c && used < sizeof chain);
         if (used < sizeof chain)
             snprintf(chain + used, sizeof chain - used, "%s", net->id[c]);
-        return location_fail(t, c, ECH_NETCOL_parent, err,
-                             "'%s' is on a cycle of parents: %s", net->id[c], chain);
+        return location_fail(t, c, ECH_NETCOL_parent, err, "'%s' is on a cycle of parents: %s",
+                             net->id[c], chain);
     }
     if (root < 0) /* unreachable: no root means a cycle */
         return ech_fail_at(err, where, line, key, "the network has no root");
     if (net->kind[root] != ECH_LOC_CW)
         return location_fail(t, root, ECH_NETCOL_kind, err,
                              "'%s' has no parent, so it is the root of the network and must be "
-                             "of kind cw, not %s", net->id[root],
+                             "of kind cw, not %s",
+                             net->id[root],
                              ech_enum_word(&ech_location_kind_enum, net->kind[root]));
     return ECH_OK;
 }
@@ -315,8 +321,8 @@ static void join_ids(char *buf, size_t size, char *const *ids, const int32_t *wh
     size_t used = 0;
     buf[0] = '\0';
     for (int32_t k = 0; k < n && used + 1 < size; ++k) {
-        int m = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-                         ids[which ? which[k] : k]);
+        int m =
+            snprintf(buf + used, size - used, "%s%s", used ? ", " : "", ids[which ? which[k] : k]);
         used += m > 0 ? (size_t)m : 0;
     }
     if (used >= size && size > 4)
@@ -334,8 +340,9 @@ static int32_t first_site_of(ech_table_loader *t, int32_t supplier)
 {
     const ech_scenario *sc = t->sc;
     if (!t->first_site) {
-        t->first_site = ech_xmalloc((size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1) *
-                                    sizeof *t->first_site, "first sites");
+        t->first_site =
+            ech_xmalloc((size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1) * sizeof *t->first_site,
+                        "first sites");
         for (int32_t s = 0; s < sc->suppliers.n; ++s)
             t->first_site[s] = -1;
         for (int32_t i = sc->sites.n - 1; i >= 0; --i)
@@ -390,7 +397,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
             site_list(sc, supplier, list, sizeof list);
             return ech_row_fail(row, ECH_CATCOL_site, err,
                                 "site '%s' belongs to supplier '%s', not to '%s' (the sites of "
-                                "'%s': %s)", site, sc->suppliers.id[owner], sup, sup, list);
+                                "'%s': %s)",
+                                site, sc->suppliers.id[owner], sup, sup, list);
         }
         supplier = owner;
     } else {
@@ -398,7 +406,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
             if (sc->suppliers.n != 1)
                 return ech_row_fail(row, ECH_CATCOL_supplier, err,
                                     "a value is required: the scenario has %d suppliers (or give "
-                                    "the SKU's site)", sc->suppliers.n);
+                                    "the SKU's site)",
+                                    sc->suppliers.n);
             supplier = 0;
         }
         site_index = first_site_of(t, supplier);
@@ -422,7 +431,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
             if (ech_row_text(row, only_with_alt[i]))
                 return ech_row_fail(row, only_with_alt[i], err,
                                     "only allowed with an alternative source (%salt_site or "
-                                    "alt_supplier)", row->field_prefix ? row->field_prefix : "");
+                                    "alt_supplier)",
+                                    row->field_prefix ? row->field_prefix : "");
         return ECH_OK;
     }
     if (cat->substitution[k] != ECH_SUBST_GENERIC)
@@ -440,7 +450,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
     if (alt_index == site_index)
         return ech_row_fail(row, alt_col, err,
                             "'%s' is the SKU's own site '%s': the alternative source must be "
-                            "another site", alt, si->id[site_index]);
+                            "another site",
+                            alt, si->id[site_index]);
     cat->alt_site[k] = alt_index;
 
     const char *rule_text = ech_row_text(row, ECH_CATCOL_alt_rule);
@@ -470,9 +481,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
     }
     if ((st = ech_row_double(row, ECH_CATCOL_alt_premium, &premium, &has_premium, err)) != ECH_OK)
         return st;
-    if (has_premium &&
-        (st = ech_table_check_value(&ech_catalogue_table, ECH_CATCOL_alt_premium, premium, row,
-                                    err)) != ECH_OK)
+    if (has_premium && (st = ech_table_check_value(&ech_catalogue_table, ECH_CATCOL_alt_premium,
+                                                   premium, row, err)) != ECH_OK)
         return st;
     cat->alt_premium[k] = premium;
     return ECH_OK;
@@ -522,7 +532,8 @@ static ech_status sku_season(const ech_scenario *sc, const ech_row *row, int32_t
     char list[512] = "";
     size_t used = 0;
     for (int32_t k = 0; k < sc->seasons.n && used < sizeof list; ++k) {
-        int m = snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", sc->seasons.name[k]);
+        int m =
+            snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", sc->seasons.name[k]);
         used += m > 0 ? (size_t)m : 0;
     }
     return ech_row_fail(row, ECH_CATCOL_season_profile, err,
@@ -543,8 +554,8 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     ech_id_map_sync(&t->sku_ids, cat->id, cat->n);
     int32_t prev = ech_id_map_find(&t->sku_ids, cat->id, id);
     if (prev >= 0)
-        return ech_row_fail(row, ECH_CATCOL_id, err, "duplicate SKU id '%s' (first on line %ld)", id,
-                            t->sku_line ? t->sku_line[prev] : 0L);
+        return ech_row_fail(row, ECH_CATCOL_id, err, "duplicate SKU id '%s' (first on line %ld)",
+                            id, t->sku_line ? t->sku_line[prev] : 0L);
 
     int64_t old_cap = t->sku_cap;
     ech_table_reserve(&ech_catalogue_table, cat, (int64_t)cat->n + 1, &t->sku_cap);
@@ -590,8 +601,7 @@ static ech_status only_with(const ech_row *row, int column, int other, ech_error
 {
     if (ech_row_text(row, column) && !ech_row_text(row, other))
         return ech_row_fail(row, column, err, "only allowed together with %s%s",
-                            row->field_prefix ? row->field_prefix : "",
-                            row->columns[other].name);
+                            row->field_prefix ? row->field_prefix : "", row->columns[other].name);
     return ECH_OK;
 }
 
@@ -622,13 +632,14 @@ static ech_status assortment_demand(ech_scenario *sc, const ech_row *row, int64_
     if (sc->net.kind[loc] != ECH_LOC_RETAIL)
         return ech_row_fail(row, ECH_SLCOL_demand_mean, err,
                             "'%s' is a %s, and customer demand arises only at retail "
-                            "locations: leave demand_mean empty", sc->net.id[loc],
+                            "locations: leave demand_mean empty",
+                            sc->net.id[loc],
                             ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
     if ((st = ech_table_check_value(tab, ECH_SLCOL_demand_mean, mean, row, err)) ||
-        (has_ratio && (st = ech_table_check_value(tab, ECH_SLCOL_demand_var_ratio, var_ratio, row,
-                                                  err))) ||
-        (has_zero && (st = ech_table_check_value(tab, ECH_SLCOL_demand_zero_prob, zero_prob, row,
-                                                 err))))
+        (has_ratio &&
+         (st = ech_table_check_value(tab, ECH_SLCOL_demand_var_ratio, var_ratio, row, err))) ||
+        (has_zero &&
+         (st = ech_table_check_value(tab, ECH_SLCOL_demand_zero_prob, zero_prob, row, err))))
         return st;
     if (dist < 0)
         dist = has_ratio && var_ratio > 1.0 ? ECH_DEMAND_NEGBIN : ECH_DEMAND_POISSON;
@@ -717,12 +728,11 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
     return ECH_OK;
 }
 
-ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long line,
-                                 const char *key, ech_error *err)
+ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long line, const char *key,
+                                 ech_error *err)
 {
     if (t->sc->sl.n == 0)
-        return ech_fail_at(err, where, line, key,
-                           "no assortment rows: no SKU is stocked anywhere");
+        return ech_fail_at(err, where, line, key, "no assortment rows: no SKU is stocked anywhere");
     return ECH_OK;
 }
 
@@ -731,8 +741,8 @@ ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long li
  * ------------------------------------------------------------------------------ */
 
 typedef ech_status (*row_fn)(ech_table_loader *t, const ech_row *row, ech_error *err);
-typedef ech_status (*finish_fn)(ech_table_loader *t, const char *where, long line,
-                                const char *key, ech_error *err);
+typedef ech_status (*finish_fn)(ech_table_loader *t, const char *where, long line, const char *key,
+                                ech_error *err);
 
 static ech_status load_table(ech_table_loader *t, const char *path, const ech_table *table,
                              row_fn add, finish_fn finish, ech_error *err)

@@ -15,8 +15,7 @@ enum { MAX_HISTORY_UNITS = 10000000 };
 #define GROW(ptr, cap, what) (ptr) = ech_xrealloc((ptr), (size_t)(cap) * sizeof *(ptr), what)
 
 #define ECH_COLUMN_SPEC(sym, name, req) {name, req},
-const ech_csv_column ech_on_hand_columns[ECH_OHCOL_COUNT] = {
-    ECH_ON_HAND_COLUMNS(ECH_COLUMN_SPEC)};
+const ech_csv_column ech_on_hand_columns[ECH_OHCOL_COUNT] = {ECH_ON_HAND_COLUMNS(ECH_COLUMN_SPEC)};
 const ech_csv_column ech_open_order_columns[ECH_OOCOL_COUNT] = {
     ECH_OPEN_ORDER_COLUMNS(ECH_COLUMN_SPEC)};
 const ech_csv_column ech_history_columns[ECH_HISTCOL_COUNT] = {
@@ -66,7 +65,8 @@ static ech_status row_skuloc(const skuloc_lookup *lk, const ech_row *row, int64_
     if (x < 0)
         return ech_row_fail(row, 1, err,
                             "SKU '%s' is not stocked at '%s' (the assortment has no row for it "
-                            "there or at a location '%s' supplies)", sku_id, loc_id, loc_id);
+                            "there or at a location '%s' supplies)",
+                            sku_id, loc_id, loc_id);
     *out = x;
     return ECH_OK;
 }
@@ -138,8 +138,8 @@ ech_status ech_open_orders_load_csv(ech_scenario *sc, const char *path, ech_erro
     lookup_init(&lk, sc);
     open_order *orders = NULL;
     int64_t n = 0, cap = 0;
-    int64_t *pending = ech_xcalloc((size_t)(sc->sl.n > 0 ? sc->sl.n : 1), sizeof *pending,
-                                   "open order sums");
+    int64_t *pending =
+        ech_xcalloc((size_t)(sc->sl.n > 0 ? sc->sl.n : 1), sizeof *pending, "open order sums");
     const ech_row *row;
     while ((st = ech_csv_next(r, &row, err)) == ECH_OK && row) {
         int64_t x;
@@ -219,11 +219,11 @@ ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *e
             leaf[sl->parent[x]] = 0;
 
     int32_t n_days = sc->warmup_days + sc->days;
-    int32_t *series = NULL;   /* rows of n_days; -1 = no row yet for that day */
+    int32_t *series = NULL; /* rows of n_days; -1 = no row yet for that day */
     int64_t *series_skuloc = NULL;
     int32_t n_series = 0, cap = 0;
-    int32_t *replay_of = ech_xmalloc((size_t)(sl->n > 0 ? sl->n : 1) * sizeof *replay_of,
-                                     "replay rows");
+    int32_t *replay_of =
+        ech_xmalloc((size_t)(sl->n > 0 ? sl->n : 1) * sizeof *replay_of, "replay rows");
     for (int64_t x = 0; x < sl->n; ++x)
         replay_of[x] = -1;
     int64_t in_window = 0;
@@ -246,7 +246,8 @@ ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *e
         if (!leaf[x]) {
             st = ech_row_fail(row, ECH_HISTCOL_LOCATION, err,
                               "'%s' supplies SKU '%s' to other locations, so it has no customer "
-                              "demand to replay", ech_row_text(row, 1), ech_row_text(row, 0));
+                              "demand to replay",
+                              ech_row_text(row, 1), ech_row_text(row, 0));
             break;
         }
         if (replay_of[x] < 0) {
@@ -267,9 +268,9 @@ ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *e
             continue;
         int32_t *cell = &series[(size_t)replay_of[x] * (size_t)n_days + (size_t)d];
         if (*cell >= 0) {
-            st = ech_row_fail(row, ECH_HISTCOL_DATE, err,
-                              "SKU '%s' at '%s' on %s is listed twice", ech_row_text(row, 0),
-                              ech_row_text(row, 1), ech_row_text(row, ECH_HISTCOL_DATE));
+            st = ech_row_fail(row, ECH_HISTCOL_DATE, err, "SKU '%s' at '%s' on %s is listed twice",
+                              ech_row_text(row, 0), ech_row_text(row, 1),
+                              ech_row_text(row, ECH_HISTCOL_DATE));
             break;
         }
         *cell = q;
@@ -286,7 +287,8 @@ ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *e
         ech_format_date(sc->start_date + sc->days - 1, last);
         st = ech_fail_at(err, path, 0, NULL,
                          "no row falls within the simulated days (%s to %s): check the dates "
-                         "against horizon.start_date", first, last);
+                         "against horizon.start_date",
+                         first, last);
     }
     if (st != ECH_OK) {
         free(series);

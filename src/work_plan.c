@@ -151,17 +151,18 @@ void ech_work_plan_make(ech_work_plan *plan, const ech_scenario *sc, int n_ranks
         int32_t n_blocks = (int32_t)((e - b + block - 1) / block);
         int32_t split = -1;
         if (cross || n_blocks > 1) {
-            plan->split = ech_xrealloc(plan->split, ((size_t)plan->n_split + 1) * sizeof *plan->split,
-                                       "split SKUs");
+            plan->split = ech_xrealloc(
+                plan->split, ((size_t)plan->n_split + 1) * sizeof *plan->split, "split SKUs");
             split = plan->n_split++;
-            plan->split[split] = (ech_split_sku){k, ech_work_plan_rank_of(plan, k, 0), n_blocks,
-                                                 cross};
+            plan->split[split] =
+                (ech_split_sku){k, ech_work_plan_rank_of(plan, k, 0), n_blocks, cross};
         }
         for (int64_t rb = b; rb < e; rb += block) {
             int64_t re = rb + block < e ? rb + block : e;
             if (plan->n_units == cap) {
                 cap = cap ? 2 * cap : 256;
-                plan->unit = ech_xrealloc(plan->unit, (size_t)cap * sizeof *plan->unit, "work units");
+                plan->unit =
+                    ech_xrealloc(plan->unit, (size_t)cap * sizeof *plan->unit, "work units");
             }
             plan->unit[plan->n_units++] = (ech_work_unit){k, rb, re, cost[k] * (re - rb), split};
         }

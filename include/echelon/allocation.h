@@ -29,11 +29,11 @@ extern "C" {
 
 /* One child's claim on the units being allocated. */
 typedef struct ech_claim {
-    int32_t want;      /* units owed to the child (the most it can get) */
-    int32_t stock;     /* its stock position without them (on hand + in transit
+    int32_t want;     /* units owed to the child (the most it can get) */
+    int32_t stock;    /* its stock position without them (on hand + in transit
                         * - what it owes) */
-    double mean;       /* expected demand over its coverage horizon (units) */
-    double var_ratio;  /* variance / mean of that demand: 1 Poisson, > 1 negative binomial */
+    double mean;      /* expected demand over its coverage horizon (units) */
+    double var_ratio; /* variance / mean of that demand: 1 Poisson, > 1 negative binomial */
 } ech_claim;
 
 /* Scratch space for k children; the caller owns it (allocation happens in the hot

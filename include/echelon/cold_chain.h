@@ -27,12 +27,12 @@ extern "C" {
 #endif
 
 typedef struct ech_cold_rooms {
-    int32_t n;            /* locations that stock at least one cold-chain SKU */
-    int32_t *location;    /* [n]: network index, in network order */
-    int32_t *slot;        /* [net.n]: slot of a location, -1 when it has no cold stock */
-    int64_t n_reps;       /* replications */
-    int32_t n_days;       /* measured days */
-    int64_t *ml;          /* [(slot * n_reps + r) * n_days + t]: occupancy, millilitres */
+    int32_t n;         /* locations that stock at least one cold-chain SKU */
+    int32_t *location; /* [n]: network index, in network order */
+    int32_t *slot;     /* [net.n]: slot of a location, -1 when it has no cold stock */
+    int64_t n_reps;    /* replications */
+    int32_t n_days;    /* measured days */
+    int64_t *ml;       /* [(slot * n_reps + r) * n_days + t]: occupancy, millilitres */
 } ech_cold_rooms;
 
 /* Volume of one unit of SKU k in whole millilitres (0 for ambient SKUs: only
@@ -82,7 +82,7 @@ int ech_cold_rooms_reduce(ech_cold_rooms *c, MPI_Comm comm, int root);
 /* Statistics of one variant's occupancy, per cold location (slot), over all
  * (replication, measured day) cells, in litres (occupancy = ml / 1000). */
 typedef struct ech_cold_stats {
-    int32_t n;                  /* cold locations */
+    int32_t n; /* cold locations */
     int32_t n_quantiles;
     int32_t *location;          /* [n]: network index */
     double *capacity_litres;    /* [n]: the location's cold-room volume; 0 none declared */
@@ -105,8 +105,8 @@ typedef struct ech_cold_stats {
  * capacity_litres[loc] (indexed by network location; NULL: none declared
  * anywhere) and the quantile probabilities q[0..nq-1].  Locations are computed in
  * parallel on n_threads OpenMP threads; the result does not depend on n_threads. */
-void ech_cold_stats_compute(const ech_cold_rooms *c, const double *capacity_litres,
-                            const double *q, int nq, int n_threads, ech_cold_stats *out);
+void ech_cold_stats_compute(const ech_cold_rooms *c, const double *capacity_litres, const double *q,
+                            int nq, int n_threads, ech_cold_stats *out);
 
 /* Allocates out for n locations and nq quantiles (zeroed). */
 void ech_cold_stats_alloc(ech_cold_stats *out, int32_t n, int nq);

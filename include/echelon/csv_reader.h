@@ -32,7 +32,7 @@ extern "C" {
 /* One known column of a table. */
 typedef struct ech_csv_column {
     const char *name;
-    int required;  /* the header must have this column (cells may still be empty) */
+    int required; /* the header must have this column (cells may still be empty) */
 } ech_csv_column;
 
 /* One row of a table, from a CSV file or from an inline list in a scenario file. */
@@ -41,9 +41,9 @@ typedef struct ech_row {
     long line;                     /* line the row starts on (a CSV header is line 1) */
     const ech_csv_column *columns; /* the table's known columns */
     int n_columns;
-    const char *const *cell;       /* text per known column; NULL when empty or absent */
-    const long *cell_line;         /* line per column, or NULL when all are on `line` */
-    const char *field_prefix;      /* put before column names in messages, or NULL */
+    const char *const *cell;  /* text per known column; NULL when empty or absent */
+    const long *cell_line;    /* line per column, or NULL when all are on `line` */
+    const char *field_prefix; /* put before column names in messages, or NULL */
 } ech_row;
 
 /* ------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ void ech_csv_close(ech_csv *r);
 /* Results of the parsers below. */
 enum {
     ECH_PARSE_OK = 0,
-    ECH_PARSE_SYNTAX = -1,  /* not a number of the wanted kind */
-    ECH_PARSE_RANGE = -2,   /* a number, but it does not fit */
+    ECH_PARSE_SYNTAX = -1, /* not a number of the wanted kind */
+    ECH_PARSE_RANGE = -2,  /* a number, but it does not fit */
 };
 
 /* Decimal integers: an optional sign and digits, nothing else (no spaces, no
@@ -119,16 +119,12 @@ ech_status ech_row_fail(const ech_row *row, int column, ech_error *err, const ch
 /* Fails unless the cell has a value. */
 ech_status ech_row_require(const ech_row *row, int column, ech_error *err);
 
-ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given,
-                       ech_error *err);
-ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given,
-                         ech_error *err);
-ech_status ech_row_double(const ech_row *row, int column, double *out, int *given,
-                          ech_error *err);
+ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given, ech_error *err);
+ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given, ech_error *err);
+ech_status ech_row_double(const ech_row *row, int column, double *out, int *given, ech_error *err);
 
 /* An ISO date "YYYY-MM-DD" as days since 1970-01-01. */
-ech_status ech_row_date(const ech_row *row, int column, int32_t *out, int *given,
-                        ech_error *err);
+ech_status ech_row_date(const ech_row *row, int column, int32_t *out, int *given, ech_error *err);
 
 /* One of a NULL-terminated list of names; *out is its index. */
 ech_status ech_row_choice(const ech_row *row, int column, const char *const *names, int *out,

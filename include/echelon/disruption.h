@@ -48,8 +48,8 @@ int ech_disruption_covers(const ech_scenario *sc, int32_t disruption, int32_t si
  * the union of the timelines of the variant's active disruptions that cover the
  * site, as sorted, disjoint spells; where spells overlap, the smallest capacity
  * holds.  Same return convention as ech_disruption_timeline. */
-int32_t ech_site_outages(const ech_scenario *sc, const ech_variant *v, int32_t site,
-                         int64_t rep, ech_outage *out, int32_t cap);
+int32_t ech_site_outages(const ech_scenario *sc, const ech_variant *v, int32_t site, int64_t rep,
+                         ech_outage *out, int32_t cap);
 
 #ifdef __cplusplus
 }

@@ -52,7 +52,7 @@ typedef struct ech_eval_request {
     int32_t sku;
     int32_t variant;
     int64_t rep_begin, rep_end;
-    uint32_t stream_set;          /* 0: the run's streams */
+    uint32_t stream_set; /* 0: the run's streams */
     /* Targets per node of the SKU (its skulocs in order, sl.sku_begin[sku] + i), or
      * NULL for the variant's resolved ones.  With order_up_to given, reorder_point
      * NULL means S - 1 (base stock); given, it must be below S.  A node's start stock
@@ -76,8 +76,8 @@ typedef struct ech_eval_out {
  * overflow what the engine can count (costs beyond the totals' range); or
  * ECH_ERR_RUNTIME if an invariant breaks (a bug) or a sampling table cannot be built
  * from the SKU's parameters. */
-ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req,
-                               const ech_eval_out *out, ech_error *err);
+ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
+                               ech_error *err);
 
 /* The run's own evaluation: SKU `sku` under variant `variant` (sc->variant) for
  * replications [rep_begin, rep_end) of stream set 0, the variant's targets.
@@ -101,7 +101,7 @@ typedef struct ech_trace {
     int32_t sku;
     int32_t variant;
     int64_t replication;
-    FILE *out;             /* the engine writes the header and the rows */
+    FILE *out; /* the engine writes the header and the rows */
 } ech_trace;
 
 /* Attaches a trace (NULL detaches); the engine does not own it. */

@@ -38,8 +38,7 @@ ech_status ech_generate_network(const ech_network_gen *g, ech_scenario *sc, ech_
  * rule applies, a display minimum of 1-3 units on a display_share of them.  Needs
  * sc->net (finalised or not), sc->suppliers (at least one) and sc->seasons already
  * set: SKUs are spread over the suppliers and the season profiles. */
-ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc,
-                                  ech_error *err);
+ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, ech_error *err);
 
 #ifdef __cplusplus
 }

@@ -27,13 +27,14 @@ typedef struct ech_pcg32 {
 
 /* What a stream is used for. Never renumber: results depend on these values. */
 typedef enum ech_stream_purpose {
-    ECH_STREAM_DEMAND = 1,            /* daily demand at one SKU-location */
-    ECH_STREAM_SUPPLIER_LEAD_TIME = 2,/* lead times of one SKU's supplier orders */
-    ECH_STREAM_GENERATOR = 3,         /* the synthetic catalogue and network */
-    ECH_STREAM_DISRUPTION = 4,        /* the timeline of one disruption (and site) */
-    ECH_STREAM_SUPPLIER_RELIABILITY = 5, /* partial deliveries and cancellations of a SKU's orders */
-    ECH_STREAM_SHELF_LIFE = 6,        /* remaining shelf life of a SKU's receipts from the supplier */
-    ECH_STREAM_TEST = 99,             /* unit tests only */
+    ECH_STREAM_DEMAND = 1,             /* daily demand at one SKU-location */
+    ECH_STREAM_SUPPLIER_LEAD_TIME = 2, /* lead times of one SKU's supplier orders */
+    ECH_STREAM_GENERATOR = 3,          /* the synthetic catalogue and network */
+    ECH_STREAM_DISRUPTION = 4,         /* the timeline of one disruption (and site) */
+    ECH_STREAM_SUPPLIER_RELIABILITY =
+        5,                     /* partial deliveries and cancellations of a SKU's orders */
+    ECH_STREAM_SHELF_LIFE = 6, /* remaining shelf life of a SKU's receipts from the supplier */
+    ECH_STREAM_TEST = 99,      /* unit tests only */
 } ech_stream_purpose;
 
 #define ECH_PCG32_MULT UINT64_C(6364136223846793005)

@@ -27,17 +27,17 @@ extern "C" {
 #endif
 
 typedef struct ech_run_options {
-    int n_threads;              /* OpenMP threads per rank (>= 1) */
-    const char *output_path;    /* results file; NULL writes none */
-    FILE *progress;             /* rank 0's progress stream, or NULL for none */
-    double progress_interval;   /* seconds between progress lines in batch logs */
+    int n_threads;            /* OpenMP threads per rank (>= 1) */
+    const char *output_path;  /* results file; NULL writes none */
+    FILE *progress;           /* rank 0's progress stream, or NULL for none */
+    double progress_interval; /* seconds between progress lines in batch logs */
     const char *command_line;
-    const char *created;        /* ISO 8601 UTC start time, the same on every rank */
-    double setup_seconds;       /* time spent loading, for the record */
-    const char *trace_sku;      /* id of a SKU to trace day by day, or NULL */
-    int32_t trace_variant;      /* which variant to trace */
-    int64_t trace_replication;  /* which replication to trace */
-    const char *trace_path;     /* CSV file for the trace */
+    const char *created;       /* ISO 8601 UTC start time, the same on every rank */
+    double setup_seconds;      /* time spent loading, for the record */
+    const char *trace_sku;     /* id of a SKU to trace day by day, or NULL */
+    int32_t trace_variant;     /* which variant to trace */
+    int64_t trace_replication; /* which replication to trace */
+    const char *trace_path;    /* CSV file for the trace */
     /* Bytes of cold-room occupancy arrays a rank may hold (one array of cold
      * locations x replications x measured days int64 per variant); 0: 1 GiB.  When
      * the variants' arrays do not fit, the variants are simulated in passes of as

@@ -40,7 +40,7 @@ typedef struct ech_dtable {
     uint32_t threshold0;  /* threshold[0], kept here for the first-value fast path */
     const uint32_t *threshold;
     const int32_t *guide;
-    double mean;          /* the mean of the tabulated distribution (after folding) */
+    double mean; /* the mean of the tabulated distribution (after folding) */
 } ech_dtable;
 
 #define ECH_DTABLE_TAIL 1e-12
@@ -83,8 +83,8 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
  * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), computed with GSL's CDFs. */
 /* ech_lead_time_dist is declared in enums.h. */
 
-int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist,
-                         double mean, double sd, int32_t min_days, int32_t max_days);
+int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist, double mean,
+                         double sd, int32_t min_days, int32_t max_days);
 
 /* The quantile of a table: the smallest value v with P(X <= v) >= p (p in (0,1]),
  * using the table's 32-bit thresholds. */

@@ -490,7 +490,7 @@ void ech_skulocs_free(ech_skulocs *sl);
  * variant "baseline" with the scenario's own allocation rule, policy rules and every
  * disruption active.  The tables themselves are complete from their allocation
  * (table.h).  Called by ech_scenario_finalize. */
-void ech_scenario_default_variants(ech_scenario *sc);
+void ech_scenario_set_defaults(ech_scenario *sc);
 
 /* Frees a variant's arrays and name; ech_variant_free_policy only its resolved
  * policy arrays (before resolving again). */

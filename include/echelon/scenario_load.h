@@ -32,7 +32,7 @@ typedef struct ech_overrides {
     int32_t warmup_days;
     int has_seed;
     uint64_t seed;
-    int keep_replications;  /* 1: force on; 0: leave as the scenario says */
+    int keep_replications; /* 1: force on; 0: leave as the scenario says */
 } ech_overrides;
 
 /* An overrides record that overrides nothing. */

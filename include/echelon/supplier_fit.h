@@ -79,16 +79,16 @@ int ech_fit_lognormal_mle(const double *x, int64_t n, double *mu, double *sigma)
 
 /* One fitted family. */
 typedef struct ech_fit_family {
-    int ok;              /* the fit converged to finite parameters */
-    int dist;            /* ECH_LT_GAMMA or ECH_LT_LOGNORMAL */
-    double a, b;         /* gamma: shape, scale; lognormal: mu, sigma */
-    double mean, sd;     /* of the continuous distribution (the scenario's form) */
-    double loglik;       /* of the rounded model at the data */
-    double aic;          /* 2 x 2 - 2 loglik */
-    double ks_d;         /* max |observed - fitted| over the day CDFs */
-    double chi2;         /* chi-square statistic on binned days */
-    int chi2_df;         /* bins - 3; 0 when too few bins for a test */
-    double chi2_p;       /* its p-value; NAN when chi2_df is 0 */
+    int ok;          /* the fit converged to finite parameters */
+    int dist;        /* ECH_LT_GAMMA or ECH_LT_LOGNORMAL */
+    double a, b;     /* gamma: shape, scale; lognormal: mu, sigma */
+    double mean, sd; /* of the continuous distribution (the scenario's form) */
+    double loglik;   /* of the rounded model at the data */
+    double aic;      /* 2 x 2 - 2 loglik */
+    double ks_d;     /* max |observed - fitted| over the day CDFs */
+    double chi2;     /* chi-square statistic on binned days */
+    int chi2_df;     /* bins - 3; 0 when too few bins for a test */
+    double chi2_p;   /* its p-value; NAN when chi2_df is 0 */
 } ech_fit_family;
 
 /* Fits `dist` (ECH_LT_GAMMA or ECH_LT_LOGNORMAL) to lead times given as distinct
@@ -132,16 +132,16 @@ typedef enum ech_fit_lead_form {
 typedef struct ech_fit_options {
     const char *column[ECH_FIT_N_FIELDS]; /* header names given by the user, or NULL */
     ech_date_order date_order;
-    int32_t min_lead_days;   /* lead times below this are invalid (default 0) */
-    int drop_invalid;        /* skip and count invalid rows instead of failing */
-    uint8_t group_by;        /* ech_fit_group_by */
-    int64_t min_records;     /* suppliers with fewer usable rows are left out (default 20) */
-    int pool_small;          /* ... or pooled into one supplier `pool_id` */
-    const char *pool_id;     /* default "OTHER" */
-    uint8_t lead_form;       /* ech_fit_lead_form */
-    double alpha;            /* chi-square level for a poor fit (default 0.01) */
-    double max_ks;           /* KS distance above which a rejected fit is poor (0.05) */
-    uint8_t shortfall;       /* ech_supply_shortfall written with partial deliveries */
+    int32_t min_lead_days; /* lead times below this are invalid (default 0) */
+    int drop_invalid;      /* skip and count invalid rows instead of failing */
+    uint8_t group_by;      /* ech_fit_group_by */
+    int64_t min_records;   /* suppliers with fewer usable rows are left out (default 20) */
+    int pool_small;        /* ... or pooled into one supplier `pool_id` */
+    const char *pool_id;   /* default "OTHER" */
+    uint8_t lead_form;     /* ech_fit_lead_form */
+    double alpha;          /* chi-square level for a poor fit (default 0.01) */
+    double max_ks;         /* KS distance above which a rejected fit is poor (0.05) */
+    uint8_t shortfall;     /* ech_supply_shortfall written with partial deliveries */
 } ech_fit_options;
 
 /* The defaults above. */
@@ -158,8 +158,8 @@ enum { ECH_FIT_EXAMPLES = 5 }; /* invalid rows remembered for the report */
 
 /* Rows skipped because a date was not captured, by column and text. */
 typedef struct ech_fit_skip {
-    int field;               /* ech_fit_field */
-    char *text;              /* the cell's text ("" for an empty cell) */
+    int field;  /* ech_fit_field */
+    char *text; /* the cell's text ("" for an empty cell) */
     int64_t count;
 } ech_fit_skip;
 
@@ -178,13 +178,13 @@ typedef struct ech_fit_history {
     int64_t n_invalid;              /* dated rows with an invalid lead time (dropped) */
     ech_fit_invalid invalid[ECH_FIT_EXAMPLES];
     int32_t n_skips;
-    ech_fit_skip *skip;             /* not-captured reasons, in order of first appearance */
-    int64_t rows_no_group;          /* skipped: empty vendor (or site when grouping by it) */
+    ech_fit_skip *skip;    /* not-captured reasons, in order of first appearance */
+    int64_t rows_no_group; /* skipped: empty vendor (or site when grouping by it) */
 
     /* Groups (suppliers), in order of first appearance. */
     int32_t n_groups;
     char **group_id;
-    int64_t *group_rows;            /* rows naming the group, usable or not */
+    int64_t *group_rows; /* rows naming the group, usable or not */
 
     /* Sites, when the file has a site column. */
     int32_t n_sites;
@@ -193,11 +193,11 @@ typedef struct ech_fit_history {
     /* Usable rows (dated, valid), in file order. */
     int64_t n;
     int32_t *group;
-    int32_t *site;                  /* -1 when unknown */
-    int32_t *lead;                  /* days */
-    int32_t *late;                  /* delivered - scheduled days; INT32_MIN when unknown */
-    double *ordered;                /* NAN when unknown */
-    double *delivered;              /* NAN when unknown */
+    int32_t *site;     /* -1 when unknown */
+    int32_t *lead;     /* days */
+    int32_t *late;     /* delivered - scheduled days; INT32_MIN when unknown */
+    double *ordered;   /* NAN when unknown */
+    double *delivered; /* NAN when unknown */
 
     /* Lead times of every dated row, invalid ones included (for comparisons with
      * published figures that do not drop them). */
@@ -208,8 +208,8 @@ typedef struct ech_fit_history {
  * required column is missing, a date or quantity does not parse, a lead time is
  * invalid without drop_invalid) fail with ECH_ERR_INPUT and a message naming the
  * file, line and column. */
-ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
-                                ech_fit_history *h, ech_error *err);
+ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt, ech_fit_history *h,
+                                ech_error *err);
 
 void ech_fit_history_free(ech_fit_history *h);
 
@@ -233,8 +233,8 @@ typedef struct ech_fit_stats {
 
 typedef struct ech_supplier_fit {
     char *id;
-    int32_t pooled;          /* groups pooled into it (0: one group) */
-    int32_t n_sites;         /* distinct sites among its rows */
+    int32_t pooled;  /* groups pooled into it (0: one group) */
+    int32_t n_sites; /* distinct sites among its rows */
     ech_fit_stats lead;
 
     /* The observed distribution: distinct days and their counts. */
@@ -243,35 +243,35 @@ typedef struct ech_supplier_fit {
     int64_t *counts;
 
     ech_fit_family gamma, lognormal;
-    int best;                /* ECH_LT_GAMMA or ECH_LT_LOGNORMAL; -1 when neither fits */
-    uint8_t verdict;         /* ech_fit_verdict */
-    uint8_t form;            /* what is written: ECH_LT_GAMMA, _LOGNORMAL, _FIXED, _EMPIRICAL */
-    int32_t min_days, max_days;  /* bounds written with a parametric form */
+    int best;                   /* ECH_LT_GAMMA or ECH_LT_LOGNORMAL; -1 when neither fits */
+    uint8_t verdict;            /* ech_fit_verdict */
+    uint8_t form;               /* what is written: ECH_LT_GAMMA, _LOGNORMAL, _FIXED, _EMPIRICAL */
+    int32_t min_days, max_days; /* bounds written with a parametric form */
 
     /* Lateness against the scheduled date, over rows that have one. */
     int64_t n_scheduled, n_late, n_early;
-    double mean_days_late;   /* over late rows */
+    double mean_days_late; /* over late rows */
 
     /* Quantities, over rows with both quantities and ordered > 0. */
     int64_t n_qty, n_cancel, n_partial;
-    double partial_prob;     /* partial lines / lines not cancelled */
-    double cancel_prob;      /* cancelled lines / lines */
+    double partial_prob;               /* partial lines / lines not cancelled */
+    double cancel_prob;                /* cancelled lines / lines */
     double fraction_mean, fraction_sd; /* delivered fraction of partial lines (beta moments) */
 } ech_supplier_fit;
 
 typedef struct ech_fit_result {
     ech_fit_options opt;
-    int has_quantities;      /* the file has both quantity columns */
+    int has_quantities; /* the file has both quantity columns */
     int has_scheduled;
-    ech_fit_stats pooled;    /* every usable row */
-    ech_fit_stats pooled_all;/* every dated row, invalid ones included */
-    int32_t n;               /* fitted suppliers, by usable rows (then id); pool last */
+    ech_fit_stats pooled;     /* every usable row */
+    ech_fit_stats pooled_all; /* every dated row, invalid ones included */
+    int32_t n;                /* fitted suppliers, by usable rows (then id); pool last */
     ech_supplier_fit *s;
-    int32_t n_small;         /* groups with too few usable rows (left out or pooled) */
-    int32_t *small;          /* their group indices, by usable rows */
-    int64_t *small_rows;     /* their usable rows */
-    int32_t n_unused;        /* groups with no usable row */
-    int32_t *unused;         /* their group indices, by rows */
+    int32_t n_small;     /* groups with too few usable rows (left out or pooled) */
+    int32_t *small;      /* their group indices, by usable rows */
+    int64_t *small_rows; /* their usable rows */
+    int32_t n_unused;    /* groups with no usable row */
+    int32_t *unused;     /* their group indices, by rows */
 } ech_fit_result;
 
 /* Fits every group with at least opt->min_records usable rows. */

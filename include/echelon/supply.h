@@ -41,33 +41,33 @@ int ech_lead_time_table(ech_dtable *t, ech_arena *arena, const ech_lead_time *lt
 
 /* What the sources did in a day, summed over sources: for the root's counters. */
 typedef struct ech_supply_day {
-    int32_t cancelled;   /* units the supplier cancelled (orders and shortfalls) */
-    int32_t delayed;     /* units not shipped on the day they were due (now owed) */
+    int32_t cancelled; /* units the supplier cancelled (orders and shortfalls) */
+    int32_t delayed;   /* units not shipped on the day they were due (now owed) */
 } ech_supply_day;
 
 typedef struct ech_supply_source {
-    int32_t site;                   /* -1: source not in use */
+    int32_t site; /* -1: source not in use */
     const ech_dtable *lead_time;
-    uint32_t cancel_threshold;      /* a 32-bit draw below it cancels the order */
-    uint32_t partial_threshold;     /* a 32-bit draw below it makes the shipment partial */
-    double beta_a, beta_b;          /* delivered fraction of a partial shipment */
-    uint8_t cancel_shortfall;       /* shortfall rule: 1 cancel, 0 backorder */
+    uint32_t cancel_threshold;  /* a 32-bit draw below it cancels the order */
+    uint32_t partial_threshold; /* a 32-bit draw below it makes the shipment partial */
+    double beta_a, beta_b;      /* delivered fraction of a partial shipment */
+    uint8_t cancel_shortfall;   /* shortfall rule: 1 cancel, 0 backorder */
 
     /* Per replication. */
     ech_outage *spells;
     int32_t n_spells, cap_spells, next_spell;
-    int32_t capacity_until;         /* capacity_now holds for days before this one */
+    int32_t capacity_until; /* capacity_now holds for days before this one */
     double capacity_now;
-    int32_t ordered_today;          /* units ordered today, not yet processed */
-    int32_t owed;                   /* units owed from earlier days */
+    int32_t ordered_today; /* units ordered today, not yet processed */
+    int32_t owed;          /* units owed from earlier days */
     ech_pcg32 lead_rng, reliability_rng;
 } ech_supply_source;
 
 typedef struct ech_supply {
-    int n_sources;                  /* 1, or 2 with an alternative source */
-    uint8_t alt_rule;               /* ech_alt_rule */
+    int n_sources;    /* 1, or 2 with an alternative source */
+    uint8_t alt_rule; /* ech_alt_rule */
     double alt_split;
-    ech_supply_source source[2];    /* 0 primary, 1 alternative */
+    ech_supply_source source[2]; /* 0 primary, 1 alternative */
 } ech_supply;
 
 /* Sets up a SKU's supply for one variant: sources, their lead-time tables (from
@@ -75,8 +75,8 @@ typedef struct ech_supply {
  * ech_lead_time_table) and reliability; the alternative source only when
  * use_alternatives (a variant can switch them off).  Returns 0, or -1 if a table
  * is unusable. */
-int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku,
-                    const ech_dtable *tables, int use_alternatives);
+int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ech_dtable *tables,
+                    int use_alternatives);
 
 /* Start of a replication: fresh streams, nothing owed, the sites' outage spells
  * under variant v (arrays grown in the arena as needed). */

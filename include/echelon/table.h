@@ -54,22 +54,22 @@ enum {
 };
 
 typedef struct ech_column {
-    const char *field;        /* the struct field */
+    const char *field; /* the struct field */
     ech_col_type type;
-    const char *input;        /* CSV column and inline key; NULL: not an input */
-    const char *h5;           /* dataset name in the results file; NULL: not written */
+    const char *input; /* CSV column and inline key; NULL: not an input */
+    const char *h5;    /* dataset name in the results file; NULL: not written */
     unsigned flags;
-    double def;               /* value of a row that gives none (TEXT: NULL) */
-    double lo, hi;            /* range of a given value (numbers and enumerations) */
-    const ech_enum *values;   /* enumerations: the words users write; else NULL */
-    const char *units;        /* "unit", "day", "currency/unit", "1" ... */
+    double def;             /* value of a row that gives none (TEXT: NULL) */
+    double lo, hi;          /* range of a given value (numbers and enumerations) */
+    const ech_enum *values; /* enumerations: the words users write; else NULL */
+    const char *units;      /* "unit", "day", "currency/unit", "1" ... */
     const char *description;
-    size_t offset;            /* offsetof(the table struct, field) */
+    size_t offset; /* offsetof(the table struct, field) */
 } ech_column;
 
 typedef struct ech_table {
-    const char *name;         /* "catalogue", "assortment", "locations", "variant policy" */
-    const char *row;          /* what a row is, for messages: "SKU", "SKU-location" */
+    const char *name; /* "catalogue", "assortment", "locations", "variant policy" */
+    const char *row;  /* what a row is, for messages: "SKU", "SKU-location" */
     int n_columns;
     const ech_column *column;
     const ech_csv_column *csv; /* n_columns entries: input names (NULL for non-inputs) */

@@ -43,21 +43,21 @@ enum { ECH_SKULOC_COLUMNS(ECH_SLCOL_ENUM) ECH_SLCOL_COUNT };
 enum { ECH_TABLE_MAX_COLUMNS = 40 };
 
 /* Tables that fill other structures, with their CSV columns: X(symbol, name, required). */
-#define ECH_ON_HAND_COLUMNS(X)                                                            \
-    X(SKU, "sku", 1)                                                                      \
-    X(LOCATION, "location", 1)                                                            \
+#define ECH_ON_HAND_COLUMNS(X) \
+    X(SKU, "sku", 1)           \
+    X(LOCATION, "location", 1) \
     X(ON_HAND, "on_hand", 1)
 
-#define ECH_OPEN_ORDER_COLUMNS(X)                                                         \
-    X(SKU, "sku", 1)                                                                      \
-    X(LOCATION, "location", 1)                                                            \
-    X(QUANTITY, "quantity", 1)                                                            \
+#define ECH_OPEN_ORDER_COLUMNS(X) \
+    X(SKU, "sku", 1)              \
+    X(LOCATION, "location", 1)    \
+    X(QUANTITY, "quantity", 1)    \
     X(ARRIVAL_DATE, "arrival_date", 1)
 
-#define ECH_HISTORY_COLUMNS(X)                                                            \
-    X(SKU, "sku", 1)                                                                      \
-    X(LOCATION, "location", 1)                                                            \
-    X(DATE, "date", 1)                                                                    \
+#define ECH_HISTORY_COLUMNS(X) \
+    X(SKU, "sku", 1)           \
+    X(LOCATION, "location", 1) \
+    X(DATE, "date", 1)         \
     X(QUANTITY, "quantity", 1)
 
 #define ECH_COLUMN_ENUM_OH(sym, name, req) ECH_OHCOL_##sym,
@@ -95,12 +95,12 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
  * root, no cycles; at least one row) and trims the arrays to the rows read.  `where`
  * and `line` name the table for a message about it as a whole (the CSV file, or the
  * scenario file and the line of the inline list), `key` the scenario key or NULL. */
-ech_status ech_locations_finish(ech_table_loader *t, const char *where, long line,
-                                const char *key, ech_error *err);
+ech_status ech_locations_finish(ech_table_loader *t, const char *where, long line, const char *key,
+                                ech_error *err);
 ech_status ech_skus_finish(ech_table_loader *t, const char *where, long line, const char *key,
                            ech_error *err);
-ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long line,
-                                 const char *key, ech_error *err);
+ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long line, const char *key,
+                                 ech_error *err);
 
 /* A whole CSV file: open, every row, finish. */
 ech_status ech_locations_load_csv(ech_table_loader *t, const char *path, ech_error *err);

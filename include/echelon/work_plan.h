@@ -35,16 +35,16 @@ extern "C" {
 typedef struct ech_work_unit {
     int32_t sku;
     int64_t rep_begin, rep_end;
-    int64_t cost;       /* estimated: cost of one replication x replications */
-    int32_t split;      /* index into ech_work_plan.split, or -1: the unit is the whole SKU */
+    int64_t cost;  /* estimated: cost of one replication x replications */
+    int32_t split; /* index into ech_work_plan.split, or -1: the unit is the whole SKU */
 } ech_work_unit;
 
 /* A SKU of this rank whose replications are in more than one unit. */
 typedef struct ech_split_sku {
     int32_t sku;
-    int owner;          /* the rank that computes its statistics */
-    int32_t units;      /* its units on this rank */
-    int cross_rank;     /* some of its replications are simulated on other ranks */
+    int owner;      /* the rank that computes its statistics */
+    int32_t units;  /* its units on this rank */
+    int cross_rank; /* some of its replications are simulated on other ranks */
 } ech_split_sku;
 
 typedef struct ech_work_plan {
@@ -56,15 +56,15 @@ typedef struct ech_work_plan {
     int64_t *cut_rep;
     /* Rank r owns SKUs [first_sku[r], first_sku[r + 1]); n_ranks + 1 entries. */
     int32_t *first_sku;
-    int64_t total_work;    /* skuloc-days of one replication of every SKU (figure of merit) */
-    int64_t total_cost;    /* estimated cost of the whole run, all ranks */
-    int64_t my_cost;       /* of this rank's piece */
-    int32_t max_nodes;     /* skulocs of this rank's largest SKU */
+    int64_t total_work; /* skuloc-days of one replication of every SKU (figure of merit) */
+    int64_t total_cost; /* estimated cost of the whole run, all ranks */
+    int64_t my_cost;    /* of this rank's piece */
+    int32_t max_nodes;  /* skulocs of this rank's largest SKU */
     int32_t n_units;
-    ech_work_unit *unit;   /* this rank's units, heaviest first */
+    ech_work_unit *unit; /* this rank's units, heaviest first */
     int32_t n_split;
-    ech_split_sku *split;  /* this rank's split SKUs, by SKU */
-    int32_t n_cross_rank;  /* SKUs split over ranks, in the whole run */
+    ech_split_sku *split; /* this rank's split SKUs, by SKU */
+    int32_t n_cross_rank; /* SKUs split over ranks, in the whole run */
 } ech_work_plan;
 
 /* Makes the plan of `rank` of n_ranks ranks with n_threads threads each. */

@@ -105,27 +105,47 @@ static int fit_suppliers(int argc, char **argv)
     int64_t min_records = 20, min_lead = 0;
     int help = 0, empirical = 0, parametric = 0;
     const cli_option opts[] = {
-        {"output", 'o', CLI_STRING, &output, "FILE", "the suppliers as YAML (default stdout)", 0, 0, NULL},
+        {"output", 'o', CLI_STRING, &output, "FILE", "the suppliers as YAML (default stdout)", 0, 0,
+         NULL},
         {"report", 0, CLI_STRING, &report, "FILE", "the report (default stderr)", 0, 0, NULL},
-        {"min-records", 'n', CLI_INT64, &min_records, "N", "fit suppliers with at least N usable rows (default 20)", 2, 1e12, NULL},
-        {"pool-small", 0, CLI_FLAG, &fo.pool_small, NULL, "pool suppliers with fewer rows into one supplier", 0, 0, NULL},
-        {"pool-id", 0, CLI_STRING, &fo.pool_id, "ID", "id of the pooled supplier (default OTHER)", 0, 0, NULL},
-        {"drop-invalid", 0, CLI_FLAG, &fo.drop_invalid, NULL, "skip and count rows delivered before ordered (or below --min-lead)", 0, 0, NULL},
-        {"min-lead", 0, CLI_INT64, &min_lead, "DAYS", "shorter lead times are invalid (default 0)", 0, 3650, NULL},
-        {"empirical", 0, CLI_FLAG, &empirical, NULL, "write the observed days for every supplier", 0, 0, NULL},
-        {"parametric", 0, CLI_FLAG, &parametric, NULL, "write the better family even where it fits poorly", 0, 0, NULL},
-        {"alpha", 0, CLI_DOUBLE, &fo.alpha, "P", "chi-square level of a poor fit (default 0.01)", 0, 1, NULL},
-        {"max-ks", 0, CLI_DOUBLE, &fo.max_ks, "D", "KS distance tolerated whatever the test says (default 0.05)", 0, 1, NULL},
-        {"group-by", 0, CLI_STRING, &group_by, "KEY", "vendor (default), site or vendor-site", 0, 0, NULL},
-        {"dates", 0, CLI_STRING, &dates, "ORDER", "numeric dates A/B/YYYY are mdy (default) or dmy", 0, 0, NULL},
-        {"shortfall", 0, CLI_STRING, &shortfall, "RULE", "written with partial deliveries: backorder (default) or cancel", 0, 0, NULL},
-        {"vendor-column", 0, CLI_STRING, &fo.column[ECH_FIT_VENDOR], "NAME", "the vendor (supplier id) column", 0, 0, NULL},
-        {"po-column", 0, CLI_STRING, &fo.column[ECH_FIT_PO_DATE], "NAME", "the PO (order) date column", 0, 0, NULL},
-        {"scheduled-column", 0, CLI_STRING, &fo.column[ECH_FIT_SCHEDULED], "NAME", "the scheduled delivery date column", 0, 0, NULL},
-        {"delivered-column", 0, CLI_STRING, &fo.column[ECH_FIT_DELIVERED], "NAME", "the delivered date column", 0, 0, NULL},
-        {"ordered-column", 0, CLI_STRING, &fo.column[ECH_FIT_ORDERED_QTY], "NAME", "the ordered quantity column", 0, 0, NULL},
-        {"delivered-qty-column", 0, CLI_STRING, &fo.column[ECH_FIT_DELIVERED_QTY], "NAME", "the delivered quantity column", 0, 0, NULL},
-        {"site-column", 0, CLI_STRING, &fo.column[ECH_FIT_SITE], "NAME", "the site column", 0, 0, NULL},
+        {"min-records", 'n', CLI_INT64, &min_records, "N",
+         "fit suppliers with at least N usable rows (default 20)", 2, 1e12, NULL},
+        {"pool-small", 0, CLI_FLAG, &fo.pool_small, NULL,
+         "pool suppliers with fewer rows into one supplier", 0, 0, NULL},
+        {"pool-id", 0, CLI_STRING, &fo.pool_id, "ID", "id of the pooled supplier (default OTHER)",
+         0, 0, NULL},
+        {"drop-invalid", 0, CLI_FLAG, &fo.drop_invalid, NULL,
+         "skip and count rows delivered before ordered (or below --min-lead)", 0, 0, NULL},
+        {"min-lead", 0, CLI_INT64, &min_lead, "DAYS", "shorter lead times are invalid (default 0)",
+         0, 3650, NULL},
+        {"empirical", 0, CLI_FLAG, &empirical, NULL, "write the observed days for every supplier",
+         0, 0, NULL},
+        {"parametric", 0, CLI_FLAG, &parametric, NULL,
+         "write the better family even where it fits poorly", 0, 0, NULL},
+        {"alpha", 0, CLI_DOUBLE, &fo.alpha, "P", "chi-square level of a poor fit (default 0.01)", 0,
+         1, NULL},
+        {"max-ks", 0, CLI_DOUBLE, &fo.max_ks, "D",
+         "KS distance tolerated whatever the test says (default 0.05)", 0, 1, NULL},
+        {"group-by", 0, CLI_STRING, &group_by, "KEY", "vendor (default), site or vendor-site", 0, 0,
+         NULL},
+        {"dates", 0, CLI_STRING, &dates, "ORDER", "numeric dates A/B/YYYY are mdy (default) or dmy",
+         0, 0, NULL},
+        {"shortfall", 0, CLI_STRING, &shortfall, "RULE",
+         "written with partial deliveries: backorder (default) or cancel", 0, 0, NULL},
+        {"vendor-column", 0, CLI_STRING, &fo.column[ECH_FIT_VENDOR], "NAME",
+         "the vendor (supplier id) column", 0, 0, NULL},
+        {"po-column", 0, CLI_STRING, &fo.column[ECH_FIT_PO_DATE], "NAME",
+         "the PO (order) date column", 0, 0, NULL},
+        {"scheduled-column", 0, CLI_STRING, &fo.column[ECH_FIT_SCHEDULED], "NAME",
+         "the scheduled delivery date column", 0, 0, NULL},
+        {"delivered-column", 0, CLI_STRING, &fo.column[ECH_FIT_DELIVERED], "NAME",
+         "the delivered date column", 0, 0, NULL},
+        {"ordered-column", 0, CLI_STRING, &fo.column[ECH_FIT_ORDERED_QTY], "NAME",
+         "the ordered quantity column", 0, 0, NULL},
+        {"delivered-qty-column", 0, CLI_STRING, &fo.column[ECH_FIT_DELIVERED_QTY], "NAME",
+         "the delivered quantity column", 0, 0, NULL},
+        {"site-column", 0, CLI_STRING, &fo.column[ECH_FIT_SITE], "NAME", "the site column", 0, 0,
+         NULL},
         {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
@@ -140,7 +160,8 @@ static int fit_suppliers(int argc, char **argv)
         return 0;
     }
     if (n_pos != 1) {
-        fprintf(stderr, "echelon: error: fit-suppliers needs one history file (see echelon fit-suppliers --help)\n");
+        fprintf(stderr, "echelon: error: fit-suppliers needs one history file (see echelon "
+                        "fit-suppliers --help)\n");
         return 2;
     }
     if (empirical && parametric) {
@@ -160,7 +181,9 @@ static int fit_suppliers(int argc, char **argv)
     fo.shortfall = (uint8_t)(s == 0 ? ECH_SUPPLY_BACKORDER : ECH_SUPPLY_CANCEL);
     fo.min_records = min_records;
     fo.min_lead_days = (int32_t)min_lead;
-    fo.lead_form = empirical ? ECH_FORM_EMPIRICAL : parametric ? ECH_FORM_PARAMETRIC : ECH_FORM_AUTO;
+    fo.lead_form = empirical    ? ECH_FORM_EMPIRICAL
+                   : parametric ? ECH_FORM_PARAMETRIC
+                                : ECH_FORM_AUTO;
 
     ech_error err;
     ech_error_clear(&err);

@@ -19,7 +19,6 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-
 static void print_help(void)
 {
     printf("Usage: echelon run SCENARIO.yaml [-o OUT.h5] [OPTIONS]\n"
@@ -45,19 +44,33 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL;
     int64_t trace_rep = 0;
     const cli_option opts[] = {
-        {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0, NULL},
-        {"replications", 'r', CLI_INT64, &replications, "N", "replications instead of the scenario's", 1, 1e9, NULL},
-        {"days", 'd', CLI_INT64, &days, "N", "measured days instead of the scenario's", 1, 36500, NULL},
-        {"warmup", 0, CLI_INT64, &warmup, "N", "warm-up days instead of the scenario's", 0, 36500, NULL},
-        {"seed", 's', CLI_UINT64, &seed, "N", "master seed instead of the scenario's", 0, 0, &seed_given},
-        {"threads", 't', CLI_INT64, &threads, "N", "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096, NULL},
-        {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values", 0, 0, NULL},
-        {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0, NULL},
-        {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS", "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
-        {"trace", 0, CLI_STRING, &trace_sku, "SKU", "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
-        {"trace-replication", 0, CLI_INT64, &trace_rep, "N", "replication to trace (default 0)", 0, 1e12, NULL},
-        {"trace-variant", 0, CLI_STRING, &trace_variant, "NAME", "variant to trace (default the baseline)", 0, 0, NULL},
-        {"trace-file", 0, CLI_STRING, &trace_file, "FILE", "trace file (default results/NAME-trace-SKU.csv)", 0, 0, NULL},
+        {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0,
+         NULL},
+        {"replications", 'r', CLI_INT64, &replications, "N",
+         "replications instead of the scenario's", 1, 1e9, NULL},
+        {"days", 'd', CLI_INT64, &days, "N", "measured days instead of the scenario's", 1, 36500,
+         NULL},
+        {"warmup", 0, CLI_INT64, &warmup, "N", "warm-up days instead of the scenario's", 0, 36500,
+         NULL},
+        {"seed", 's', CLI_UINT64, &seed, "N", "master seed instead of the scenario's", 0, 0,
+         &seed_given},
+        {"threads", 't', CLI_INT64, &threads, "N",
+         "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
+         NULL},
+        {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values",
+         0, 0, NULL},
+        {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0,
+         NULL},
+        {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
+         "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
+        {"trace", 0, CLI_STRING, &trace_sku, "SKU",
+         "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
+        {"trace-replication", 0, CLI_INT64, &trace_rep, "N", "replication to trace (default 0)", 0,
+         1e12, NULL},
+        {"trace-variant", 0, CLI_STRING, &trace_variant, "NAME",
+         "variant to trace (default the baseline)", 0, 0, NULL},
+        {"trace-file", 0, CLI_STRING, &trace_file, "FILE",
+         "trace file (default results/NAME-trace-SKU.csv)", 0, 0, NULL},
         {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
         {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
     };
@@ -76,7 +89,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     }
     if (n_pos != 1) {
         if (rank == 0)
-            fprintf(stderr, "echelon: error: run needs one scenario file (see echelon run --help)\n");
+            fprintf(stderr,
+                    "echelon: error: run needs one scenario file (see echelon run --help)\n");
         return 2;
     }
 
@@ -112,7 +126,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
 
     char default_trace[1024];
     if (trace_sku && !trace_file) {
-        snprintf(default_trace, sizeof default_trace, "results/%s-trace-%s.csv", sc.name, trace_sku);
+        snprintf(default_trace, sizeof default_trace, "results/%s-trace-%s.csv", sc.name,
+                 trace_sku);
         if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
             fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
         MPI_Barrier(comm);
@@ -160,7 +175,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
     if (rank == 0 && !quiet)
-        fprintf(stderr, "echelon: %s: %d SKUs, %lld SKU-locations, %lld replications x %d days on %d rank(s) x %d thread(s)\n",
+        fprintf(stderr,
+                "echelon: %s: %d SKUs, %lld SKU-locations, %lld replications x %d days on %d "
+                "rank(s) x %d thread(s)\n",
                 sc.name, sc.cat.n, (long long)sc.sl.n, (long long)sc.replications,
                 sc.warmup_days + sc.days, n_ranks, ro.n_threads);
 

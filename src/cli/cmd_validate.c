@@ -24,7 +24,8 @@ int cmd_validate(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) {
             printf("Usage: echelon validate SCENARIO.yaml\n\n"
                    "Loads the scenario with every check that run makes, prints what it contains,\n"
-                   "and exits 0 if it is valid, 2 (with the file, line and key) if not.\n\nOptions:\n");
+                   "and exits 0 if it is valid, 2 (with the file, line and key) if "
+                   "not.\n\nOptions:\n");
             cli_print_options(stdout, opts, 1);
         }
         return help ? 0 : 2;

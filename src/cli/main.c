@@ -11,24 +11,25 @@
 
 static void print_usage(FILE *out)
 {
-    fprintf(out,
-            "echelon %s: Monte Carlo simulation of multi-echelon pharmaceutical supply chains\n"
-            "\n"
-            "Usage: echelon COMMAND [OPTIONS] ...\n"
-            "       mpirun -n RANKS echelon COMMAND ...\n"
-            "\n"
-            "Commands:\n"
-            "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
-            "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
-            "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
-            "  columns                         the columns of the CSV tables, as Markdown\n"
-            "\n"
-            "Options:\n"
-            "  -h, --help      this help (also: echelon COMMAND --help)\n"
-            "  -V, --version   program version and git commit\n"
-            "\n"
-            "Exit status: 0 success, 1 runtime failure, 2 bad input.\n",
-            ECH_VERSION_STRING);
+    fprintf(
+        out,
+        "echelon %s: Monte Carlo simulation of multi-echelon pharmaceutical supply chains\n"
+        "\n"
+        "Usage: echelon COMMAND [OPTIONS] ...\n"
+        "       mpirun -n RANKS echelon COMMAND ...\n"
+        "\n"
+        "Commands:\n"
+        "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
+        "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
+        "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
+        "  columns                         the columns of the CSV tables, as Markdown\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help      this help (also: echelon COMMAND --help)\n"
+        "  -V, --version   program version and git commit\n"
+        "\n"
+        "Exit status: 0 success, 1 runtime failure, 2 bad input.\n",
+        ECH_VERSION_STRING);
 }
 
 int cli_exit_status(ech_status st)

@@ -32,7 +32,8 @@ static int set_value(const cli_option *o, const char *text, int report)
         long long v = strtoll(text, &end, 10);
         if (errno || end == text || *end != '\0' || (double)v < o->min || (double)v > o->max) {
             if (report)
-                fprintf(stderr, "echelon: error: --%s: '%s' is not a whole number in [%.0f, %.0f]\n",
+                fprintf(stderr,
+                        "echelon: error: --%s: '%s' is not a whole number in [%.0f, %.0f]\n",
                         o->long_name, text, o->min, o->max);
             return 2;
         }
@@ -42,7 +43,8 @@ static int set_value(const cli_option *o, const char *text, int report)
     case CLI_UINT64: {
         if (text[0] == '-') {
             if (report)
-                fprintf(stderr, "echelon: error: --%s: '%s' must not be negative\n", o->long_name, text);
+                fprintf(stderr, "echelon: error: --%s: '%s' must not be negative\n", o->long_name,
+                        text);
             return 2;
         }
         unsigned long long v = strtoull(text, &end, 10);
@@ -59,19 +61,15 @@ static int set_value(const cli_option *o, const char *text, int report)
         double v = strtod(text, &end);
         if (errno || end == text || *end != '\0' || !isfinite(v) || v < o->min || v > o->max) {
             if (report)
-                fprintf(stderr, "echelon: error: --%s: '%s' is not a number in [%g, %g]\n", o->long_name,
-                        text, o->min, o->max);
+                fprintf(stderr, "echelon: error: --%s: '%s' is not a number in [%g, %g]\n",
+                        o->long_name, text, o->min, o->max);
             return 2;
         }
         *(double *)o->target = v;
         break;
     }
-    case CLI_STRING:
-        *(const char **)o->target = text;
-        break;
-    case CLI_FLAG:
-        *(int *)o->target = 1;
-        break;
+    case CLI_STRING: *(const char **)o->target = text; break;
+    case CLI_FLAG: *(int *)o->target = 1; break;
     }
     if (o->given)
         *o->given = 1;
@@ -153,8 +151,8 @@ void cli_print_options(FILE *out, const cli_option *opts, int n_opts)
             snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name,
                      o->kind == CLI_FLAG ? "" : " ", o->kind == CLI_FLAG ? "" : o->metavar);
         else
-            snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->kind == CLI_FLAG ? "" : " ",
-                     o->kind == CLI_FLAG ? "" : o->metavar);
+            snprintf(left, sizeof left, "    --%s%s%s", o->long_name,
+                     o->kind == CLI_FLAG ? "" : " ", o->kind == CLI_FLAG ? "" : o->metavar);
         fprintf(out, "  %-28s %s\n", left, o->help);
     }
 }

@@ -8,22 +8,22 @@
 #include <stdio.h>
 
 typedef enum cli_opt_kind {
-    CLI_FLAG,    /* sets an int to 1 */
-    CLI_INT64,   /* int64_t within [min, max] */
-    CLI_UINT64,  /* uint64_t */
-    CLI_DOUBLE,  /* double within [min, max] */
-    CLI_STRING,  /* const char * */
+    CLI_FLAG,   /* sets an int to 1 */
+    CLI_INT64,  /* int64_t within [min, max] */
+    CLI_UINT64, /* uint64_t */
+    CLI_DOUBLE, /* double within [min, max] */
+    CLI_STRING, /* const char * */
 } cli_opt_kind;
 
 typedef struct cli_option {
-    const char *long_name;  /* without the dashes */
-    char short_name;        /* 0 for none */
+    const char *long_name; /* without the dashes */
+    char short_name;       /* 0 for none */
     cli_opt_kind kind;
     void *target;
-    const char *metavar;    /* "N", "FILE" */
+    const char *metavar; /* "N", "FILE" */
     const char *help;
-    double min, max;        /* for numbers */
-    int *given;             /* optional: set to 1 when the option appears */
+    double min, max; /* for numbers */
+    int *given;      /* optional: set to 1 when the option appears */
 } cli_option;
 
 /* Parses argv[first..argc-1].  Options may come before or after positional

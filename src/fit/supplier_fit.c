@@ -66,9 +66,9 @@ static int to_int(const char *s, size_t n)
 /* 1..12 for an English month name or its three-letter abbreviation, else 0. */
 static int month_number(const char *s, size_t n)
 {
-    static const char *const names[12] = {"january", "february", "march",     "april",
-                                          "may",     "june",     "july",      "august",
-                                          "september", "october", "november", "december"};
+    static const char *const names[12] = {"january",   "february", "march",    "april",
+                                          "may",       "june",     "july",     "august",
+                                          "september", "october",  "november", "december"};
     if (n < 3)
         return 0;
     for (int m = 0; m < 12; ++m) {
@@ -122,13 +122,13 @@ ech_date_parse ech_fit_parse_date(const char *text, ech_date_order order, int32_
     size_t na = (size_t)(sep1 - a), nb = (size_t)(sep2 - b), nc = (size_t)(end - c);
 
     int y, m, d;
-    if (na == 4 && all_digits(a, na) && all_digits(b, nb) && nb <= 2 &&
-        all_digits(c, nc) && nc <= 2) {
+    if (na == 4 && all_digits(a, na) && all_digits(b, nb) && nb <= 2 && all_digits(c, nc) &&
+        nc <= 2) {
         y = to_int(a, na); /* ISO, or YYYY/MM/DD */
         m = to_int(b, nb);
         d = to_int(c, nc);
-    } else if (all_digits(a, na) && na <= 2 && all_digits(b, nb) && nb <= 2 &&
-               all_digits(c, nc) && (nc == 2 || nc == 4)) {
+    } else if (all_digits(a, na) && na <= 2 && all_digits(b, nb) && nb <= 2 && all_digits(c, nc) &&
+               (nc == 2 || nc == 4)) {
         int x1 = to_int(a, na), x2 = to_int(b, nb);
         m = order == ECH_DATES_MDY ? x1 : x2;
         d = order == ECH_DATES_MDY ? x2 : x1;
@@ -154,8 +154,7 @@ ech_date_parse ech_fit_parse_date(const char *text, ech_date_order order, int32_
  * Continuous maximum-likelihood fits (weights: counts per value, or NULL)
  * ============================================================================== */
 
-static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *shape,
-                       double *scale)
+static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *shape, double *scale)
 {
     double total = 0.0, sum = 0.0, slog = 0.0;
     for (int64_t i = 0; i < n; ++i) {
@@ -197,8 +196,7 @@ static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *sha
     return 0;
 }
 
-static int lognormal_mle_w(const double *x, const int64_t *w, int64_t n, double *mu,
-                           double *sigma)
+static int lognormal_mle_w(const double *x, const int64_t *w, int64_t n, double *mu, double *sigma)
 {
     double total = 0.0, slog = 0.0;
     for (int64_t i = 0; i < n; ++i) {
@@ -315,7 +313,8 @@ static double minimise(const rounded_data *d, gsl_vector *x, double step)
     gsl_multimin_function fn = {.f = neg_loglik, .n = 2, .params = (void *)d};
     gsl_vector *ss = gsl_vector_alloc(2);
     gsl_vector_set_all(ss, step);
-    gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 2);
+    gsl_multimin_fminimizer *m =
+        gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 2);
     gsl_multimin_fminimizer_set(m, &fn, x, ss);
     for (int it = 0; it < 5000; ++it) {
         if (gsl_multimin_fminimizer_iterate(m) != GSL_SUCCESS)
@@ -337,8 +336,8 @@ static void goodness_of_fit(ech_fit_family *f, const rounded_data *d, int64_t n)
 {
     double D = 0.0, chi2 = 0.0;
     int bins = 0;
-    double e_open = 0.0, o_open = 0.0;    /* the bin being filled */
-    double e_last = 0.0, o_last = 0.0;    /* the last closed bin, not yet added */
+    double e_open = 0.0, o_open = 0.0; /* the bin being filled */
+    double e_last = 0.0, o_last = 0.0; /* the last closed bin, not yet added */
     int have_last = 0;
     int64_t cum = 0;
     int32_t i = 0;
@@ -476,40 +475,57 @@ static const char *const field_names[ECH_FIT_N_FIELDS] = {
 
 /* What each field is called in messages about a missing column. */
 static const char *const field_what[ECH_FIT_N_FIELDS] = {
-    "the vendor (supplier id)", "the PO (order) date", "the scheduled delivery date",
-    "the delivered date", "the ordered quantity", "the delivered quantity", "the site",
+    "the vendor (supplier id)",
+    "the PO (order) date",
+    "the scheduled delivery date",
+    "the delivered date",
+    "the ordered quantity",
+    "the delivered quantity",
+    "the site",
 };
 
 static const char *const field_option[ECH_FIT_N_FIELDS] = {
-    "--vendor-column", "--po-column", "--scheduled-column", "--delivered-column",
-    "--ordered-column", "--delivered-qty-column", "--site-column",
+    "--vendor-column",    "--po-column",      "--scheduled-column",
+    "--delivered-column", "--ordered-column", "--delivered-qty-column",
+    "--site-column",
 };
 
 /* Header names each field answers to, compared ignoring case, spaces and
  * punctuation; the first that the header has wins. */
 static const char *const *field_aliases(int field)
 {
-    static const char *const vendor[] = {"vendor", "supplier", "vendor_id", "supplier_id",
-                                         "vendor_name", "supplier_name", "vendor_code",
-                                         "supplier_code", NULL};
-    static const char *const po[] = {"po_date", "PO Sent to Vendor Date", "order_date",
-                                     "po_sent_date", "purchase_order_date", "ordered_date",
-                                     "order_placed_date", NULL};
-    static const char *const sched[] = {"scheduled_date", "Scheduled Delivery Date",
-                                        "promised_date", "due_date", "expected_date",
-                                        "expected_delivery_date", "requested_date", NULL};
-    static const char *const deliv[] = {"delivered_date", "Delivered to Client Date",
-                                        "delivery_date", "received_date", "receipt_date",
-                                        "actual_delivery_date", "goods_receipt_date", NULL};
-    static const char *const oqty[] = {"ordered_qty", "Line Item Quantity", "order_qty",
-                                       "ordered_quantity", "quantity_ordered", "qty_ordered",
-                                       "quantity", "qty", NULL};
-    static const char *const dqty[] = {"delivered_qty", "delivered_quantity",
-                                       "quantity_delivered", "qty_delivered", "received_qty",
-                                       "received_quantity", "quantity_received", NULL};
-    static const char *const site[] = {"site", "Manufacturing Site", "vendor_site",
-                                       "supplier_site", "plant", "ship_from", NULL};
-    static const char *const *const all[ECH_FIT_N_FIELDS] = {vendor, po,  sched, deliv,
+    static const char *const vendor[] = {"vendor",      "supplier",      "vendor_id",
+                                         "supplier_id", "vendor_name",   "supplier_name",
+                                         "vendor_code", "supplier_code", NULL};
+    static const char *const po[] = {"po_date",
+                                     "PO Sent to Vendor Date",
+                                     "order_date",
+                                     "po_sent_date",
+                                     "purchase_order_date",
+                                     "ordered_date",
+                                     "order_placed_date",
+                                     NULL};
+    static const char *const sched[] = {
+        "scheduled_date", "Scheduled Delivery Date", "promised_date",  "due_date",
+        "expected_date",  "expected_delivery_date",  "requested_date", NULL};
+    static const char *const deliv[] = {
+        "delivered_date", "Delivered to Client Date", "delivery_date",      "received_date",
+        "receipt_date",   "actual_delivery_date",     "goods_receipt_date", NULL};
+    static const char *const oqty[] = {"ordered_qty",
+                                       "Line Item Quantity",
+                                       "order_qty",
+                                       "ordered_quantity",
+                                       "quantity_ordered",
+                                       "qty_ordered",
+                                       "quantity",
+                                       "qty",
+                                       NULL};
+    static const char *const dqty[] = {
+        "delivered_qty", "delivered_quantity", "quantity_delivered", "qty_delivered",
+        "received_qty",  "received_quantity",  "quantity_received",  NULL};
+    static const char *const site[] = {
+        "site", "Manufacturing Site", "vendor_site", "supplier_site", "plant", "ship_from", NULL};
+    static const char *const *const all[ECH_FIT_N_FIELDS] = {vendor, po,   sched, deliv,
                                                              oqty,   dqty, site};
     return all[field];
 }
@@ -617,10 +633,10 @@ static ech_status read_header_names(const char *path, header_names *h, ech_error
 /* --- string interning --------------------------------------------------------- */
 
 typedef struct strtab {
-    char ***ids;      /* where the strings live (the caller's array, grown here) */
+    char ***ids; /* where the strings live (the caller's array, grown here) */
     int32_t *n;
-    int32_t cap;      /* of *ids */
-    int32_t *slot;    /* open addressing: index + 1, 0 empty */
+    int32_t cap;   /* of *ids */
+    int32_t *slot; /* open addressing: index + 1, 0 empty */
     uint32_t mask;
 } strtab;
 
@@ -706,14 +722,16 @@ static void count_skip(ech_fit_history *h, int field, const char *text, int32_t 
         *cap = *cap ? 2 * *cap : 8;
         h->skip = ech_xrealloc(h->skip, (size_t)*cap * sizeof *h->skip, "skip reasons");
     }
-    h->skip[h->n_skips++] = (ech_fit_skip){.field = field, .text = ech_xstrdup(t, "skip text"), .count = 1};
+    h->skip[h->n_skips++] =
+        (ech_fit_skip){.field = field, .text = ech_xstrdup(t, "skip text"), .count = 1};
 }
 
 /* --- finding the fields' columns --------------------------------------------- */
 
 /* Column index in the header for each field, -1 when absent. */
-static ech_status resolve_columns(const char *path, const header_names *hn, const ech_fit_options *opt,
-                                  int col[ECH_FIT_N_FIELDS], ech_error *err)
+static ech_status resolve_columns(const char *path, const header_names *hn,
+                                  const ech_fit_options *opt, int col[ECH_FIT_N_FIELDS],
+                                  ech_error *err)
 {
     char norm[512], want[512];
     int used[ECH_FIT_N_FIELDS] = {0};
@@ -741,7 +759,8 @@ static ech_status resolve_columns(const char *path, const header_names *hn, cons
                         break;
                     u += (size_t)k;
                 }
-                return ech_fail_at(err, path, 1, given, "no such column (named by %s); the header has: %s",
+                return ech_fail_at(err, path, 1, given,
+                                   "no such column (named by %s); the header has: %s",
                                    field_option[f], list);
             }
             continue;
@@ -786,14 +805,15 @@ static ech_status resolve_columns(const char *path, const header_names *hn, cons
     if (opt->group_by == ECH_GROUP_VENDOR_SITE && col[ECH_FIT_VENDOR] < 0)
         return ech_fail_at(err, path, 1, field_names[ECH_FIT_VENDOR],
                            "required column is missing: --group-by vendor-site needs %s (name it "
-                           "with %s)", field_what[ECH_FIT_VENDOR], field_option[ECH_FIT_VENDOR]);
+                           "with %s)",
+                           field_what[ECH_FIT_VENDOR], field_option[ECH_FIT_VENDOR]);
     return ECH_OK;
 }
 
 /* --- rows --------------------------------------------------------------------- */
 
-static ech_status row_date(const ech_row *row, int col, const ech_fit_options *opt,
-                           int32_t *day, int *captured, ech_error *err)
+static ech_status row_date(const ech_row *row, int col, const ech_fit_options *opt, int32_t *day,
+                           int *captured, ech_error *err)
 {
     *captured = 0;
     if (col < 0)
@@ -822,13 +842,14 @@ static ech_status row_quantity(const ech_row *row, int col, double *out, ech_err
     if (!given)
         return ECH_OK;
     if (v < 0.0)
-        return ech_row_fail(row, col, err, "a quantity must be >= 0, got '%s'", ech_row_text(row, col));
+        return ech_row_fail(row, col, err, "a quantity must be >= 0, got '%s'",
+                            ech_row_text(row, col));
     *out = v;
     return ECH_OK;
 }
 
-ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
-                                ech_fit_history *h, ech_error *err)
+ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt, ech_fit_history *h,
+                                ech_error *err)
 {
     memset(h, 0, sizeof *h);
     h->path = ech_xstrdup(path, "history path");
@@ -877,7 +898,8 @@ ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
             break;
 
         /* The group key. */
-        const char *vendor = col[ECH_FIT_VENDOR] >= 0 ? ech_row_text(row, col[ECH_FIT_VENDOR]) : NULL;
+        const char *vendor =
+            col[ECH_FIT_VENDOR] >= 0 ? ech_row_text(row, col[ECH_FIT_VENDOR]) : NULL;
         const char *site = col[ECH_FIT_SITE] >= 0 ? ech_row_text(row, col[ECH_FIT_SITE]) : NULL;
         const char *gkey = NULL;
         if (opt->group_by == ECH_GROUP_VENDOR) {
@@ -904,8 +926,8 @@ ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
         if (added) {
             if (g >= group_cap) {
                 group_cap = group_cap ? 2 * group_cap : 64;
-                h->group_rows = ech_xrealloc(h->group_rows, (size_t)group_cap * sizeof *h->group_rows,
-                                             "group rows");
+                h->group_rows = ech_xrealloc(
+                    h->group_rows, (size_t)group_cap * sizeof *h->group_rows, "group rows");
             }
             h->group_rows[g] = 0;
         }
@@ -923,7 +945,8 @@ ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
         h->rows_dated++;
         if (n_all == cap_all) {
             cap_all = cap_all ? 2 * cap_all : 1024;
-            h->lead_all = ech_xrealloc(h->lead_all, (size_t)cap_all * sizeof *h->lead_all, "lead times");
+            h->lead_all =
+                ech_xrealloc(h->lead_all, (size_t)cap_all * sizeof *h->lead_all, "lead times");
         }
         h->lead_all[n_all++] = (int32_t)lead;
         if (lead < opt->min_lead_days || lead > MAX_LEAD_DAYS) {
@@ -954,8 +977,8 @@ ech_status ech_fit_read_history(const char *path, const ech_fit_options *opt,
                 break;
             }
             if (h->n_invalid < ECH_FIT_EXAMPLES)
-                h->invalid[h->n_invalid] = (ech_fit_invalid){.line = row->line, .group = g,
-                                                             .lead = (int32_t)lead};
+                h->invalid[h->n_invalid] =
+                    (ech_fit_invalid){.line = row->line, .group = g, .lead = (int32_t)lead};
             h->n_invalid++;
             continue;
         }
@@ -1161,7 +1184,8 @@ static void fit_one(ech_supplier_fit *s, const ech_fit_history *h, const int64_t
     }
     s->mean_days_late = s->n_late ? late_sum / (double)s->n_late : NAN;
     s->cancel_prob = s->n_qty ? (double)s->n_cancel / (double)s->n_qty : NAN;
-    s->partial_prob = s->n_qty > s->n_cancel ? (double)s->n_partial / (double)(s->n_qty - s->n_cancel) : NAN;
+    s->partial_prob =
+        s->n_qty > s->n_cancel ? (double)s->n_partial / (double)(s->n_qty - s->n_cancel) : NAN;
     s->fraction_mean = s->n_partial ? fsum : NAN;
     s->fraction_sd = s->n_partial > 1 ? sqrt(fss / (double)(s->n_partial - 1)) : NAN;
 
@@ -1209,7 +1233,8 @@ static void fit_one(ech_supplier_fit *s, const ech_fit_history *h, const int64_t
     double lo = isfinite(q_lo) ? floor(q_lo + 0.5) : 0.0;
     double hi = isfinite(q_hi) ? ceil(q_hi - 0.5) : (double)MAX_LEAD_DAYS;
     s->min_days = lo < s->lead.min ? (int32_t)(lo > 0.0 ? lo : 0.0) : s->lead.min;
-    s->max_days = hi > s->lead.max ? (int32_t)(hi < MAX_LEAD_DAYS ? hi : MAX_LEAD_DAYS) : s->lead.max;
+    s->max_days =
+        hi > s->lead.max ? (int32_t)(hi < MAX_LEAD_DAYS ? hi : MAX_LEAD_DAYS) : s->lead.max;
 }
 
 typedef struct group_order {
@@ -1284,7 +1309,8 @@ ech_status ech_fit_suppliers(const ech_fit_history *h, const ech_fit_options *op
     }
     /* Groups with no usable row, by rows in the file. */
     for (int32_t a = 1; a < res->n_unused; ++a)
-        for (int32_t b = a; b > 0 && h->group_rows[res->unused[b - 1]] < h->group_rows[res->unused[b]]; --b) {
+        for (int32_t b = a;
+             b > 0 && h->group_rows[res->unused[b - 1]] < h->group_rows[res->unused[b]]; --b) {
             int32_t t = res->unused[b];
             res->unused[b] = res->unused[b - 1];
             res->unused[b - 1] = t;
@@ -1350,21 +1376,11 @@ void ech_fit_yaml_quote(FILE *out, const char *s)
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
         switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\t': fputs("\\t", out); break;
+        case '\r': fputs("\\r", out); break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 fprintf(out, "\\x%02x", *p);
@@ -1378,28 +1394,21 @@ void ech_fit_yaml_quote(FILE *out, const char *s)
 static const char *form_name(int form)
 {
     switch (form) {
-    case ECH_LT_FIXED:
-        return "fixed";
-    case ECH_LT_GAMMA:
-        return "gamma";
-    case ECH_LT_LOGNORMAL:
-        return "lognormal";
-    default:
-        return "empirical";
+    case ECH_LT_FIXED: return "fixed";
+    case ECH_LT_GAMMA: return "gamma";
+    case ECH_LT_LOGNORMAL: return "lognormal";
+    default: return "empirical";
     }
 }
 
 static const char *verdict_text(const ech_supplier_fit *s)
 {
     switch (s->verdict) {
-    case ECH_VERDICT_GOOD:
-        return "good fit";
+    case ECH_VERDICT_GOOD: return "good fit";
     case ECH_VERDICT_POOR:
         return s->form == ECH_LT_EMPIRICAL ? "poor fit: use empirical" : "poor fit (kept)";
-    case ECH_VERDICT_CONSTANT:
-        return "constant: fixed";
-    default:
-        return "no fit: empirical";
+    case ECH_VERDICT_CONSTANT: return "constant: fixed";
+    default: return "no fit: empirical";
     }
 }
 
@@ -1477,10 +1486,11 @@ void ech_fit_write_yaml(FILE *out, const ech_fit_history *h, const ech_fit_resul
     if (h->n_invalid)
         fprintf(out, " (%lld invalid dropped)", (long long)h->n_invalid);
     fputs(".\n", out);
-    fprintf(out, "# Lead time = delivered - PO date, whole days: gamma and lognormal fitted by\n"
-                 "# maximum likelihood of the rounded model, the better by AIC; the observed\n"
-                 "# days (empirical) where the fit is poor (chi-square p < %g and KS distance\n"
-                 "# > %g)%s.\n",
+    fprintf(out,
+            "# Lead time = delivered - PO date, whole days: gamma and lognormal fitted by\n"
+            "# maximum likelihood of the rounded model, the better by AIC; the observed\n"
+            "# days (empirical) where the fit is poor (chi-square p < %g and KS distance\n"
+            "# > %g)%s.\n",
             opt->alpha, opt->max_ks,
             opt->lead_form == ECH_FORM_EMPIRICAL    ? "; --empirical: observed days throughout"
             : opt->lead_form == ECH_FORM_PARAMETRIC ? "; --parametric: the family throughout"
@@ -1495,7 +1505,8 @@ void ech_fit_write_yaml(FILE *out, const ech_fit_history *h, const ech_fit_resul
     fputs(".\n", out);
     if (!res->has_quantities)
         fputs("# Partial deliveries and cancellations: not in the data (it needs both an ordered "
-              "and a\n# delivered quantity).\n", out);
+              "and a\n# delivered quantity).\n",
+              out);
     fputs("# Paste the entries into a scenario's `suppliers:` list.\n", out);
     if (res->n == 0) {
         fputs("suppliers: []\n", out);
@@ -1545,8 +1556,10 @@ void ech_fit_write_yaml(FILE *out, const ech_fit_history *h, const ech_fit_resul
             if (s->n_partial > 0) {
                 double m, sd;
                 beta_moments(s, &m, &sd);
-                fprintf(out, "    partial: {probability: %.6g, fraction_mean: %.6g, fraction_sd: %.6g}\n",
-                        s->partial_prob, m, sd);
+                fprintf(
+                    out,
+                    "    partial: {probability: %.6g, fraction_mean: %.6g, fraction_sd: %.6g}\n",
+                    s->partial_prob, m, sd);
             } else {
                 fprintf(out, "    # no partial deliveries in %lld lines with both quantities\n",
                         (long long)s->n_qty);
@@ -1583,8 +1596,8 @@ static void put_stats(FILE *out, const char *what, const ech_fit_stats *st)
         return;
     }
     fprintf(out, "%s: n %lld, mean %.1f, sd %.1f, median %g, p90 %g, min %d, max %d days\n", what,
-            (long long)st->n, st->mean, st->n > 1 ? st->sd : 0.0, st->median, st->p90,
-            (int)st->min, (int)st->max);
+            (long long)st->n, st->mean, st->n > 1 ? st->sd : 0.0, st->median, st->p90, (int)st->min,
+            (int)st->max);
 }
 
 static void put_pct(FILE *out, int64_t k, int64_t n, int width)
@@ -1667,7 +1680,9 @@ void ech_fit_write_report(FILE *out, const ech_fit_history *h, const ech_fit_res
     if (res->n_small)
         fprintf(out, "; %d with fewer than %lld usable rows %s", (int)res->n_small,
                 (long long)opt->min_records,
-                pooled ? "pooled into one" : opt->pool_small ? "(too few even pooled)" : "left out");
+                pooled            ? "pooled into one"
+                : opt->pool_small ? "(too few even pooled)"
+                                  : "left out");
     if (res->n_unused)
         fprintf(out, "; %d with no usable row", (int)res->n_unused);
     fputs("\n", out);
@@ -1688,10 +1703,11 @@ void ech_fit_write_report(FILE *out, const ech_fit_history *h, const ech_fit_res
         }
         width = width > 36 ? 36 : width;
         fputc('\n', out);
-        fprintf(out, "%-*s %6s %6s %6s %6s %6s  %-9s %7s %7s %9s %9s %6s %8s %6s %6s %6s %7s %7s  %s\n",
+        fprintf(out,
+                "%-*s %6s %6s %6s %6s %6s  %-9s %7s %7s %9s %9s %6s %8s %6s %6s %6s %7s %7s  %s\n",
                 width, "supplier", "lines", "mean", "sd", "median", "p90", "written", "fit mean",
-                "fit sd", "AIC gamma", "AIC logn", "KS D", "chi2 p", "late%", "early%",
-                "late d", "partial%", "cancel%", "verdict");
+                "fit sd", "AIC gamma", "AIC logn", "KS D", "chi2 p", "late%", "early%", "late d",
+                "partial%", "cancel%", "verdict");
         for (int32_t i = 0; i < res->n; ++i) {
             const ech_supplier_fit *s = &res->s[i];
             const ech_fit_family *b = best_family(s);
@@ -1730,13 +1746,14 @@ void ech_fit_write_report(FILE *out, const ech_fit_history *h, const ech_fit_res
             fprintf(out, "  %s\n", verdict_text(s));
         }
         fputc('\n', out);
-        fprintf(out,
-                "lines: usable rows; mean .. p90: observed lead time (days); written: the form in the\n"
-                "YAML; fit mean, fit sd: the better family's (by AIC); KS D, chi2 p: its goodness of\n"
-                "fit; a fit is poor when chi2 p < %g and KS D > %g.  late%%, early%%: of lines with a\n"
-                "scheduled date; late d: mean days late of late lines; partial%%: of lines not\n"
-                "cancelled; cancel%%: of lines with both quantities.\n",
-                opt->alpha, opt->max_ks);
+        fprintf(
+            out,
+            "lines: usable rows; mean .. p90: observed lead time (days); written: the form in the\n"
+            "YAML; fit mean, fit sd: the better family's (by AIC); KS D, chi2 p: its goodness of\n"
+            "fit; a fit is poor when chi2 p < %g and KS D > %g.  late%%, early%%: of lines with a\n"
+            "scheduled date; late d: mean days late of late lines; partial%%: of lines not\n"
+            "cancelled; cancel%%: of lines with both quantities.\n",
+            opt->alpha, opt->max_ks);
     }
     if (res->n_small) {
         fprintf(out, "\nFewer than %lld usable rows (%s):\n   ", (long long)opt->min_records,

@@ -93,8 +93,8 @@ static int64_t poisson_top(double mean)
 
 /* A single location supplied directly with a fixed lead time. */
 static void single_stage(ech_scenario *sc, double lambda, int32_t lead, int32_t S, int32_t s_point,
-                         ech_policy_kind policy, ech_unmet_demand unmet, int32_t days,
-                         int64_t reps, uint64_t seed, double cost, double price, double rate)
+                         ech_policy_kind policy, ech_unmet_demand unmet, int32_t days, int64_t reps,
+                         uint64_t seed, double cost, double price, double rate)
 {
     ts_init(sc, days, lead + 30, reps, seed);
     sc->unmet_demand = (uint8_t)unmet;
@@ -298,7 +298,8 @@ static void check_sS(double lambda, int32_t s_point, int32_t S, uint64_t seed)
 
     const int32_t days = 365;
     ech_scenario sc;
-    single_stage(&sc, lambda, 0, S, s_point, ECH_POLICY_S_S, ECH_UNMET_LOST, days, REPS, seed, 1, 2, 0);
+    single_stage(&sc, lambda, 0, S, s_point, ECH_POLICY_S_S, ECH_UNMET_LOST, days, REPS, seed, 1, 2,
+                 0);
     sim s = simulate(&sc);
     double *x = per_day(&s, 0, ECH_KPI_MEAN_ON_HAND, 1.0);
     ts_check_mean("mean on hand", x, s.reps, on_hand);
@@ -334,7 +335,8 @@ static void test_sS_markov_chain(void **state)
  * Two-stage serial system, installation base stock, backorders at both stages
  * ------------------------------------------------------------------------------ */
 
-static void check_serial(double lambda, int32_t L1, int32_t L2, int32_t S1, int32_t S2, uint64_t seed)
+static void check_serial(double lambda, int32_t L1, int32_t L2, int32_t S1, int32_t S2,
+                         uint64_t seed)
 {
     printf("serial: lambda %g, L1 %d, L2 %d, S1 %d, S2 %d\n", lambda, L1, L2, S1, S2);
     const int32_t days = 365;
@@ -348,7 +350,8 @@ static void check_serial(double lambda, int32_t L1, int32_t L2, int32_t S1, int3
     int32_t ret = ts_add_location(&sc, "R", ECH_LOC_RETAIL, "CW", L2);
     int32_t sku = ts_add_sku(&sc, "A", 1, 1, 1, sup);
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, S1, -1);
-    ts_add_skuloc(&sc, sku, ret, ECH_DEMAND_POISSON, lambda, 1, 0, ECH_POLICY_BASE_STOCK, 1, S2, -1);
+    ts_add_skuloc(&sc, sku, ret, ECH_DEMAND_POISSON, lambda, 1, 0, ECH_POLICY_BASE_STOCK, 1, S2,
+                  -1);
     ts_finish(&sc);
     sim s = simulate(&sc);
 
@@ -422,8 +425,8 @@ static void test_serial_two_stage(void **state)
 static void check_disrupted(double lambda, int32_t S, double mtbf, double mttr, double capacity,
                             uint64_t seed)
 {
-    printf("unreliable supplier: lambda %g, S %d, MTBF %g, MTTR %g, capacity %g\n", lambda, S,
-           mtbf, mttr, capacity);
+    printf("unreliable supplier: lambda %g, S %d, MTBF %g, MTTR %g, capacity %g\n", lambda, S, mtbf,
+           mttr, capacity);
     int n = S + 1;
     double p_fail = 1.0 / mtbf, p_fix = 1.0 / mttr;
     /* States (x, u), u = 0 up, 1 down today; index 2 x + u. */
@@ -474,8 +477,8 @@ static void check_disrupted(double lambda, int32_t S, double mtbf, double mttr, 
 
     const int32_t days = 365;
     ech_scenario sc;
-    single_stage(&sc, lambda, 0, S, -1, ECH_POLICY_BASE_STOCK, ECH_UNMET_LOST, days, REPS / 4,
-                 seed, 1.0, 2.0, 0.0);
+    single_stage(&sc, lambda, 0, S, -1, ECH_POLICY_BASE_STOCK, ECH_UNMET_LOST, days, REPS / 4, seed,
+                 1.0, 2.0, 0.0);
     ech_disruptions *dis = &sc.disruptions;
     dis->n = 1;
     dis->name = malloc(sizeof *dis->name);

@@ -13,7 +13,7 @@
 #include <math.h>
 
 /* KPI k of node i (local index) in replication r of an output buffer. */
-#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i) * ECH_KPI_COUNT + (k)) * (stride) + (r)])
+#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i)*ECH_KPI_COUNT + (k)) * (stride) + (r)])
 
 static double *run_all(const ech_scenario *sc, int32_t sku, int64_t reps, int64_t *totals)
 {
@@ -154,10 +154,12 @@ static void build_allocation_case(ech_scenario *sc, ech_allocation_rule rule,
         sc->net.priority[locs[k]] = prio[k];
     }
     int32_t sku = ts_add_sku(sc, "A", 1, 2, 1, sup);
-    int64_t row = ts_add_skuloc(sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
+    int64_t row =
+        ts_add_skuloc(sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
     sc->sl.start_on_hand[row] = 5;
     for (int k = 0; k < 3; ++k) {
-        row = ts_add_skuloc(sc, sku, locs[k], ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, 4, -1);
+        row = ts_add_skuloc(sc, sku, locs[k], ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1,
+                            4, -1);
         sc->sl.start_on_hand[row] = 0;
     }
     ts_finish(sc);
@@ -267,9 +269,11 @@ static void test_conservation_and_blocks(void **state)
             int64_t *t_split = calloc((size_t)(reps * ECH_TOTAL_COUNT), sizeof *t_split);
             ech_engine *e = ech_engine_new(&sc);
             ech_error err;
-            assert_int_equal(ech_engine_run_sku(e, sku, 0, 0, 5, split, reps, t_split, &err), ECH_OK);
+            assert_int_equal(ech_engine_run_sku(e, sku, 0, 0, 5, split, reps, t_split, &err),
+                             ECH_OK);
             assert_int_equal(ech_engine_run_sku(e, sku, 0, 5, reps, split + 5, reps,
-                                                t_split + 5 * ECH_TOTAL_COUNT, &err), ECH_OK);
+                                                t_split + 5 * ECH_TOTAL_COUNT, &err),
+                             ECH_OK);
             ech_engine_free(e);
             assert_memory_equal(all, split, (size_t)(nodes * ECH_KPI_COUNT * reps) * sizeof *all);
             assert_memory_equal(t_all, t_split, (size_t)(reps * ECH_TOTAL_COUNT) * sizeof *t_all);
@@ -277,8 +281,10 @@ static void test_conservation_and_blocks(void **state)
             double sold = 0;
             for (int64_t i = 0; i < nodes; ++i) {
                 for (int64_t r = 0; r < reps; ++r) {
-                    double in = KPI(all, i, ECH_KPI_START_ON_HAND, r, reps) + KPI(all, i, ECH_KPI_RECEIVED, r, reps);
-                    double out = KPI(all, i, ECH_KPI_SOLD, r, reps) + KPI(all, i, ECH_KPI_SHIPPED, r, reps) +
+                    double in = KPI(all, i, ECH_KPI_START_ON_HAND, r, reps) +
+                                KPI(all, i, ECH_KPI_RECEIVED, r, reps);
+                    double out = KPI(all, i, ECH_KPI_SOLD, r, reps) +
+                                 KPI(all, i, ECH_KPI_SHIPPED, r, reps) +
                                  KPI(all, i, ECH_KPI_END_ON_HAND, r, reps);
                     assert_float_equal(in, out, 0);
                     sold += KPI(all, i, ECH_KPI_SOLD, r, reps);
@@ -315,14 +321,17 @@ static void test_streams_keyed_by_location(void **state)
         int32_t p = ts_add_location(sc, "P", ECH_LOC_RETAIL, "CW", 1);
         int32_t sku = ts_add_sku(sc, "A", 1, 2, 1, sup);
         if (v)
-            ts_add_skuloc(sc, sku, 1, ECH_DEMAND_POISSON, 3, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
+            ts_add_skuloc(sc, sku, 1, ECH_DEMAND_POISSON, 3, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1,
+                          -1);
         ts_add_skuloc(sc, sku, p, ECH_DEMAND_POISSON, 2, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
         ts_finish(sc);
     }
     double *va = run_all(&a, 0, 3, NULL);
     double *vb = run_all(&b, 0, 3, NULL);
-    int64_t ia = ech_scenario_find_skuloc(&a, 0, ech_scenario_find_location(&a, "P")) - a.sl.sku_begin[0];
-    int64_t ib = ech_scenario_find_skuloc(&b, 0, ech_scenario_find_location(&b, "P")) - b.sl.sku_begin[0];
+    int64_t ia =
+        ech_scenario_find_skuloc(&a, 0, ech_scenario_find_location(&a, "P")) - a.sl.sku_begin[0];
+    int64_t ib =
+        ech_scenario_find_skuloc(&b, 0, ech_scenario_find_location(&b, "P")) - b.sl.sku_begin[0];
     for (int r = 0; r < 3; ++r)
         assert_float_equal(KPI(va, ia, ECH_KPI_DEMAND, r, 3), KPI(vb, ib, ECH_KPI_DEMAND, r, 3), 0);
     free(va);

@@ -25,7 +25,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
-#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i) * ECH_KPI_COUNT + (k)) * (stride) + (r)])
+#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i)*ECH_KPI_COUNT + (k)) * (stride) + (r)])
 
 static ech_status evaluate(const ech_scenario *sc, ech_engine *e, int32_t sku, int64_t rb,
                            int64_t re, uint32_t set, const int32_t *S, const int32_t *s,
@@ -78,13 +78,15 @@ static void test_variant_targets_and_blocks_reproduce_the_run(void **state)
     ech_engine *e1 = ech_engine_new(&sc), *e2 = ech_engine_new(&sc);
     assert_int_equal(evaluate(&sc, e1, sku, 0, R, 0, NULL, NULL, whole, R, tw), ECH_OK);
     /* Blocks on two engines, with the other SKU in between. */
-    assert_int_equal(evaluate(&sc, e2, sku, 5, R, 0, NULL, NULL, parts + 5, R, tp + 5 * ECH_TOTAL_COUNT),
-                     ECH_OK);
+    assert_int_equal(
+        evaluate(&sc, e2, sku, 5, R, 0, NULL, NULL, parts + 5, R, tp + 5 * ECH_TOTAL_COUNT),
+        ECH_OK);
     double *other = calloc(ECH_KPI_COUNT * 3 * (size_t)R, sizeof *other);
     assert_int_equal(evaluate(&sc, e2, 1, 0, 3, 0, NULL, NULL, other, 3, NULL), ECH_OK);
     assert_int_equal(evaluate(&sc, e2, sku, 0, 2, 0, NULL, NULL, parts, R, tp), ECH_OK);
-    assert_int_equal(evaluate(&sc, e1, sku, 2, 5, 0, NULL, NULL, parts + 2, R, tp + 2 * ECH_TOTAL_COUNT),
-                     ECH_OK);
+    assert_int_equal(
+        evaluate(&sc, e1, sku, 2, 5, 0, NULL, NULL, parts + 2, R, tp + 2 * ECH_TOTAL_COUNT),
+        ECH_OK);
     assert_memory_equal(whole, parts, len * sizeof *whole);
     assert_memory_equal(tw, tp, sizeof tw);
 
@@ -206,7 +208,8 @@ static void test_stream_sets_both_exact(void **state)
     for (uint32_t set = 0; set < 2; ++set) {
         assert_int_equal(evaluate(&sc, e, sku, 0, R, set, &S, NULL, v, R, NULL), ECH_OK);
         const double *on_hand = v + ECH_KPI_MEAN_ON_HAND * R;
-        ts_check_mean(set ? "mean on hand, stream set 1" : "mean on hand, stream set 0", on_hand, R, exact);
+        ts_check_mean(set ? "mean on hand, stream set 1" : "mean on hand, stream set 0", on_hand, R,
+                      exact);
     }
     free(v);
     ech_engine_free(e);

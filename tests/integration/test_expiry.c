@@ -34,7 +34,7 @@
 #define Z99 2.5758293035489004
 
 /* KPI k of node i (local index) in replication r of an output buffer. */
-#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i) * ECH_KPI_COUNT + (k)) * (stride) + (r)])
+#define KPI(buf, i, k, r, stride) ((buf)[((int64_t)(i)*ECH_KPI_COUNT + (k)) * (stride) + (r)])
 
 /* ------------------------------------------------------------------------------
  * Helpers: running a SKU, reading the trace
@@ -137,10 +137,12 @@ static double check_balance(const double *v, int64_t nodes, int64_t reps)
     double expired = 0;
     for (int64_t i = 0; i < nodes; ++i)
         for (int64_t r = 0; r < reps; ++r) {
-            double in = KPI(v, i, ECH_KPI_START_ON_HAND, r, reps) + KPI(v, i, ECH_KPI_RECEIVED, r, reps) +
+            double in = KPI(v, i, ECH_KPI_START_ON_HAND, r, reps) +
+                        KPI(v, i, ECH_KPI_RECEIVED, r, reps) +
                         KPI(v, i, ECH_KPI_RETURNS_RECEIVED, r, reps);
             double out = KPI(v, i, ECH_KPI_SOLD, r, reps) + KPI(v, i, ECH_KPI_SHIPPED, r, reps) +
-                         KPI(v, i, ECH_KPI_RETURNED, r, reps) + KPI(v, i, ECH_KPI_EXPIRED, r, reps) +
+                         KPI(v, i, ECH_KPI_RETURNED, r, reps) +
+                         KPI(v, i, ECH_KPI_EXPIRED, r, reps) +
                          KPI(v, i, ECH_KPI_END_ON_HAND, r, reps);
             if (in != out)
                 fail_msg("node %lld, replication %lld: in %g != out %g", (long long)i, (long long)r,
@@ -341,7 +343,8 @@ static void test_fefo(void **state)
     int32_t sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     sc.cat.shelf_life_days[sku] = 20;
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 30, 10, -1);
-    int64_t xp = ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.2, 1, 0, ECH_POLICY_BASE_STOCK, 30, 6, -1);
+    int64_t xp =
+        ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.2, 1, 0, ECH_POLICY_BASE_STOCK, 30, 6, -1);
     ts_finish(&sc);
     sc.sl.start_on_hand[xp] = 0;
     sc.open_orders.n = 1;
@@ -364,7 +367,7 @@ static void test_fefo(void **state)
         assert_int_equal(ROW(&tr, d, 1)->on_hand, p_expect);
     }
     free(tr.row);
-#define V(i, k) v[(i) * ECH_KPI_COUNT + (k)]
+#define V(i, k) v[(i)*ECH_KPI_COUNT + (k)]
     /* The pharmacy: nothing expired within the horizon (FIFO: 2 on day 20). */
     assert_float_equal(V(1, ECH_KPI_EXPIRED), 0, 0);
     assert_float_equal(V(1, ECH_KPI_SOLD), 3, 0);
@@ -403,7 +406,8 @@ static void build_min_life(ech_scenario *sc, int32_t min_remaining)
     int32_t sku = ts_add_sku(sc, "A", 1, 2, 1, sup);
     sc->cat.shelf_life_days[sku] = 10;
     ts_add_skuloc(sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 50, 6, -1);
-    int64_t xp = ts_add_skuloc(sc, sku, p, ECH_DEMAND_POISSON, 0.5, 1, 0, ECH_POLICY_BASE_STOCK, 1, 3, -1);
+    int64_t xp =
+        ts_add_skuloc(sc, sku, p, ECH_DEMAND_POISSON, 0.5, 1, 0, ECH_POLICY_BASE_STOCK, 1, 3, -1);
     ts_finish(sc);
     sc->sl.start_on_hand[xp] = 0;
     static const int32_t demand[12] = {0, 0, 1, 1, 0, 0, 2, 2, 0, 0, 0, 0};
@@ -432,10 +436,10 @@ static void test_min_remaining_life(void **state)
         assert_int_equal(ROW(&tr, d, 0)->shipped, cw_shipped[d]);
         assert_int_equal(ROW(&tr, d, 1)->received, p_received[d]);
     }
-    assert_int_equal(ROW(&tr, 4, 0)->owed, 1);  /* refused, still owed */
+    assert_int_equal(ROW(&tr, 4, 0)->owed, 1); /* refused, still owed */
     assert_int_equal(ROW(&tr, 11, 0)->owed, 3);
     free(tr.row);
-#define V(i, k) v[(i) * ECH_KPI_COUNT + (k)]
+#define V(i, k) v[(i)*ECH_KPI_COUNT + (k)]
     assert_float_equal(V(0, ECH_KPI_EXPIRED), 2, 0);
     assert_float_equal(V(0, ECH_KPI_DEMAND), 7, 0);
     assert_float_equal(V(0, ECH_KPI_BACKORDERED), 3, 0);
@@ -499,7 +503,8 @@ static void test_returns(void **state)
     sc.cat.shelf_life_days[sku] = 30;
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 0, -1);
     ts_add_skuloc(&sc, sku, dc, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 0, -1);
-    int64_t xp = ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.5, 1, 0, ECH_POLICY_S_S, 7, 10, 0);
+    int64_t xp =
+        ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.5, 1, 0, ECH_POLICY_S_S, 7, 10, 0);
     ts_finish(&sc);
     int32_t demand[32] = {0};
     demand[2] = demand[9] = demand[22] = demand[24] = 1;
@@ -509,15 +514,21 @@ static void test_returns(void **state)
     trace tr = run_traced(&sc, 0, 0, v);
     for (int d = 0; d < 32; ++d) {
         int cw_expect = d >= 26 && d < 30 ? 3 : 0;
-        int p_expect = d < 2 ? 10 : d < 9 ? 9 : d < 21 ? 8 : d < 22 ? 5 : d < 24 ? 4 : d < 28 ? 3
-                                                                        : d < 30 ? 1 : 0;
+        int p_expect = d < 2    ? 10
+                       : d < 9  ? 9
+                       : d < 21 ? 8
+                       : d < 22 ? 5
+                       : d < 24 ? 4
+                       : d < 28 ? 3
+                       : d < 30 ? 1
+                                : 0;
         assert_int_equal(ROW(&tr, d, 0)->on_hand, cw_expect);
         assert_int_equal(ROW(&tr, d, 1)->on_hand, 0);
         assert_int_equal(ROW(&tr, d, 2)->on_hand, p_expect);
         assert_int_equal(ROW(&tr, d, 2)->ordered, 0);
     }
     free(tr.row);
-#define V(i, k) v[(i) * ECH_KPI_COUNT + (k)]
+#define V(i, k) v[(i)*ECH_KPI_COUNT + (k)]
     assert_float_equal(V(2, ECH_KPI_RETURNED), 5, 0);
     assert_float_equal(V(2, ECH_KPI_SOLD), 4, 0);
     assert_float_equal(V(2, ECH_KPI_EXPIRED), 1, 0);
@@ -560,7 +571,8 @@ static void test_return_expired_in_transit(void **state)
     int32_t sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     sc.cat.shelf_life_days[sku] = 10;
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 0, -1);
-    int64_t xp = ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.01, 1, 0, ECH_POLICY_S_S, 7, 4, 0);
+    int64_t xp =
+        ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 0.01, 1, 0, ECH_POLICY_S_S, 7, 4, 0);
     ts_finish(&sc);
     int32_t demand[20] = {0};
     ts_set_replay(&sc, xp, demand);
@@ -578,7 +590,7 @@ static void test_return_expired_in_transit(void **state)
                      ROW(&tr, d, 0)->on_hand, expected);
     }
     free(tr.row);
-#define V(i, k) v[(i) * ECH_KPI_COUNT + (k)]
+#define V(i, k) v[(i)*ECH_KPI_COUNT + (k)]
     assert_float_equal(V(1, ECH_KPI_RETURNED), 3, 0);
     assert_float_equal(V(1, ECH_KPI_EXPIRED), 1, 0);
     assert_float_equal(V(0, ECH_KPI_RETURNS_RECEIVED), 3, 0);
@@ -610,8 +622,10 @@ static void test_controlled(void **state)
     int32_t p = ts_add_location(&sc, "P", ECH_LOC_RETAIL, "CW", 2);
     int32_t sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     sc.cat.handling[sku] = ECH_HANDLING_CONTROLLED;
-    int64_t xc = ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 30, -1);
-    int64_t xp = ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 2.0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 20, -1);
+    int64_t xc =
+        ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 30, -1);
+    int64_t xp =
+        ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 2.0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 20, -1);
     ts_finish(&sc);
     sc.sl.start_on_hand[xc] = 8;
     sc.sl.start_on_hand[xp] = 4;
@@ -628,7 +642,8 @@ static void test_controlled(void **state)
                 /* The position right after the day's review: the P's day-end
                  * position plus what it sold; the CW's shipping and receiving do
                  * not move its position. */
-                int64_t pos = (int64_t)x->on_hand + x->in_transit + x->on_order - x->owed - x->backlog;
+                int64_t pos =
+                    (int64_t)x->on_hand + x->in_transit + x->on_order - x->owed - x->backlog;
                 if (i == 1)
                     pos += x->sold;
                 if (pos > cap)
@@ -673,16 +688,20 @@ static void test_reserve_and_display_targets(void **state)
     int32_t p2 = ts_add_location(&sc, "P2", ECH_LOC_RETAIL, "CW", 1);
     int32_t a = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     int32_t b = ts_add_sku(&sc, "B", 1, 2, 1, sup);
-    int64_t a_cw = ts_add_skuloc(&sc, a, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 10, -1);
-    int64_t a_p1 = ts_add_skuloc(&sc, a, p1, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
+    int64_t a_cw =
+        ts_add_skuloc(&sc, a, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 10, -1);
+    int64_t a_p1 =
+        ts_add_skuloc(&sc, a, p1, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
     int64_t a_p2 = ts_add_skuloc(&sc, a, p2, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_S_S, 1, 5, 2);
-    int64_t b_cw = ts_add_skuloc(&sc, b, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 12, -1);
-    int64_t b_p1 = ts_add_skuloc(&sc, b, p1, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
+    int64_t b_cw =
+        ts_add_skuloc(&sc, b, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 12, -1);
+    int64_t b_p1 =
+        ts_add_skuloc(&sc, b, p1, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
     sc.rule[ECH_LOC_RETAIL].target = ECH_TARGET_FIXED;
     sc.rule[ECH_LOC_RETAIL].order_up_to = 6;
     sc.rule[ECH_LOC_RETAIL].reorder_point = -1;
     /* Display minimums and the reserved units are columns of the input tables. */
-    ech_scenario_default_variants(&sc);
+    ech_scenario_set_defaults(&sc);
     memcpy(sc.variant[0].rule, sc.rule, sizeof sc.rule);
     sc.cat.cw_reserved_units[a] = 4; /* A: 4 units; B: 25% of S */
     sc.sl.display_min[a_p1] = 3;
@@ -701,7 +720,7 @@ static void test_reserve_and_display_targets(void **state)
     assert_int_equal(v->reorder_point[a_p2], 4);
     assert_int_equal(v->order_up_to[b_cw], 15); /* 12 + round(0.25 x 12) */
     assert_int_equal(v->reserve[b_cw], 3);
-    assert_int_equal(v->order_up_to[b_p1], 7);  /* the fixed rule's 6 + 1 */
+    assert_int_equal(v->order_up_to[b_p1], 7); /* the fixed rule's 6 + 1 */
     assert_int_equal(v->reorder_point[b_p1], 6);
     ech_scenario_free(&sc);
 }
@@ -722,9 +741,9 @@ static void test_reserve_never_shipped(void **state)
     int32_t sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 20, -1);
     for (int k = 0; k < 3; ++k)
-        ts_add_skuloc(&sc, sku, 1 + k, ECH_DEMAND_POISSON, 1.0 + k, 1, 0, ECH_POLICY_BASE_STOCK,
-                      1, 4 + 3 * k, -1);
-    ech_scenario_default_variants(&sc);
+        ts_add_skuloc(&sc, sku, 1 + k, ECH_DEMAND_POISSON, 1.0 + k, 1, 0, ECH_POLICY_BASE_STOCK, 1,
+                      4 + 3 * k, -1);
+    ech_scenario_set_defaults(&sc);
     sc.cat.cw_reserved_units[sku] = 6;
     ts_finish(&sc);
     assert_int_equal(sc.variant[0].order_up_to[0], 26);
@@ -752,8 +771,9 @@ static void test_reserve_never_shipped(void **state)
     int32_t p = ts_add_location(&sc, "P", ECH_LOC_RETAIL, "CW", 0);
     sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
     ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 50, -1);
-    int64_t xp = ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
-    ech_scenario_default_variants(&sc);
+    int64_t xp =
+        ts_add_skuloc(&sc, sku, p, ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
+    ech_scenario_set_defaults(&sc);
     sc.sl.display_min[xp] = 3;
     ts_finish(&sc);
     static const int32_t demand[5] = {2, 0, 7, 1, 0};
@@ -821,7 +841,7 @@ static void build_stress(ech_scenario *sc, int mode)
     sc->rule[ECH_LOC_DC].service_level = 0.8;
     sc->rule[ECH_LOC_DC].review_days = 2;
     sc->rule[ECH_LOC_RETAIL].service_level = 0.97; /* over-stocked: things expire */
-    ech_scenario_default_variants(sc);
+    ech_scenario_set_defaults(sc);
     sc->cat.receipt_life_min[1] = 0.3; /* K1: short-dated receipts */
     sc->cat.receipt_life_max[1] = 0.5;
     sc->cat.cw_reserved_units[2] = 5;
@@ -880,7 +900,8 @@ static void test_stress(void **state)
                         assert_true(isnan(life) && isnan(age));
                         assert_float_equal(KPI(v, i, ECH_KPI_EXPIRED, r, reps), 0, 0);
                     } else if (on_hand > 0) {
-                        if (!(life >= 1.0 && age >= 0.0 && life + age <= sc.cat.shelf_life_days[sku]))
+                        if (!(life >= 1.0 && age >= 0.0 &&
+                              life + age <= sc.cat.shelf_life_days[sku]))
                             fail_msg("mode %d, SKU %d, node %lld, replication %lld: mean remaining "
                                      "life %g, mean age %g",
                                      mode, sku, (long long)i, (long long)r, life, age);

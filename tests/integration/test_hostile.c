@@ -104,7 +104,8 @@ static void test_deep_nesting(void **state)
     n = (size_t)snprintf(text, cap, "%soutput:\n  quantiles: [", HEAD);
     for (int i = 0; i < DEPTH; ++i)
         n += (size_t)snprintf(text + n, cap - n, "%s0.5", i ? ", " : "");
-    n += (size_t)snprintf(text + n, cap - n, "]\ncatalogue:\n  skus: [{id: A, unit_cost: 1, "
+    n += (size_t)snprintf(text + n, cap - n,
+                          "]\ncatalogue:\n  skus: [{id: A, unit_cost: 1, "
                           "unit_price: 2}]\n  assortment: [{sku: A, location: PH1, demand_mean: "
                           "1}]\n");
     write_file("wide.yaml", text);
@@ -119,7 +120,8 @@ static void test_files_that_never_end(void **state)
     path_in_tmp(fifo, sizeof fifo, "skus.fifo");
     unlink(fifo);
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    snprintf(text, sizeof text, "%scatalogue:\n  skus_file: skus.fifo\n  assortment_file: a.csv\n", HEAD);
+    snprintf(text, sizeof text, "%scatalogue:\n  skus_file: skus.fifo\n  assortment_file: a.csv\n",
+             HEAD);
     write_file("fifo.yaml", text);
     write_file("a.csv", "sku,location,demand_mean\nA,PH1,1\n");
     expect_refused("fifo.yaml", "not a regular file");
@@ -139,7 +141,8 @@ static void test_files_that_never_end(void **state)
     line[n + big] = '\0';
     write_file("long.csv", line);
     free(line);
-    snprintf(text, sizeof text, "%scatalogue:\n  skus_file: long.csv\n  assortment_file: a.csv\n", HEAD);
+    snprintf(text, sizeof text, "%scatalogue:\n  skus_file: long.csv\n  assortment_file: a.csv\n",
+             HEAD);
     write_file("long.yaml", text);
     expect_refused("long.yaml", "long.csv:2: the line is longer than 1048576 bytes");
 }
@@ -228,8 +231,8 @@ static void test_trace_quotes_ids(void **state)
     ech_engine_free(e);
     fclose(out);
 
-    static const ech_csv_column cols[] = {{"replication", 1}, {"day", 1}, {"date", 1},
-                                          {"sku", 1}, {"location", 1}, {"on_hand", 1}};
+    static const ech_csv_column cols[] = {{"replication", 1}, {"day", 1},      {"date", 1},
+                                          {"sku", 1},         {"location", 1}, {"on_hand", 1}};
     /* The trace has more columns than these: read it with all of its header. */
     FILE *f = fopen(path, "r");
     char header[1024];
@@ -259,16 +262,15 @@ static void test_trace_quotes_ids(void **state)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "%s/echelon-hostile-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(tmpdir, sizeof tmpdir, "%s/echelon-hostile-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deep_nesting),
-        cmocka_unit_test(test_files_that_never_end),
-        cmocka_unit_test(test_targets_cannot_hang),
-        cmocka_unit_test(test_costs_beyond_totals),
+        cmocka_unit_test(test_deep_nesting),        cmocka_unit_test(test_files_that_never_end),
+        cmocka_unit_test(test_targets_cannot_hang), cmocka_unit_test(test_costs_beyond_totals),
         cmocka_unit_test(test_trace_quotes_ids),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,13 +36,13 @@ static int g_rank, g_size;
 static char g_dir[256];
 static int g_failures;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "[rank %d] %s:%d: check failed: %s\n", g_rank, __FILE__,    \
-                    __LINE__, #cond);                                                    \
-            ++g_failures;                                                                \
-        }                                                                                \
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "[rank %d] %s:%d: check failed: %s\n", g_rank, __FILE__, __LINE__, \
+                    #cond);                                                                    \
+            ++g_failures;                                                                      \
+        }                                                                                      \
     } while (0)
 
 static void finish_checks(void)
@@ -136,8 +136,7 @@ typedef struct layout {
     int passes; /* expected */
 } layout;
 
-static ech_status run_layout(ech_scenario *sc, const layout *l, const char *path,
-                             ech_results *rep)
+static ech_status run_layout(ech_scenario *sc, const layout *l, const char *path, ech_results *rep)
 {
     sc->output.keep_replications = l->keep;
     ech_run_options opt;
@@ -218,7 +217,8 @@ static void test_run_layouts(void **state)
             const ech_cold_stats *x = &a->cold[v], *y = &b->cold[v];
             CHECK(x->n == COLD_N_ROOMS && y->n == COLD_N_ROOMS && y->n_quantiles == nq);
             CHECK(memcmp(x->location, y->location, (size_t)x->n * sizeof(int32_t)) == 0);
-            if (memcmp(x->values, y->values, (size_t)x->n * (size_t)(9 + nq) * sizeof(double)) != 0) {
+            if (memcmp(x->values, y->values, (size_t)x->n * (size_t)(9 + nq) * sizeof(double)) !=
+                0) {
                 fprintf(stderr, "[rank %d] %s: variant %d statistics differ from %s\n", g_rank,
                         layouts[i].name, (int)v, layouts[0].name);
                 ++g_failures;
@@ -279,8 +279,10 @@ static void test_run_layouts(void **state)
                 CHECK((isnan(d[i]) && isnan(s->exceed_probability[i])) ||
                       d[i] == s->exceed_probability[i]);
             snprintf(name, sizeof name, "%s/occupancy_quantiles", group[v]);
-            CHECK(read_dataset(f, name, H5T_NATIVE_DOUBLE, d, (size_t)COLD_N_ROOMS * (size_t)nq) == 0);
-            CHECK(memcmp(d, s->quantile_litres, (size_t)COLD_N_ROOMS * (size_t)nq * sizeof(double)) == 0);
+            CHECK(read_dataset(f, name, H5T_NATIVE_DOUBLE, d, (size_t)COLD_N_ROOMS * (size_t)nq) ==
+                  0);
+            CHECK(memcmp(d, s->quantile_litres,
+                         (size_t)COLD_N_ROOMS * (size_t)nq * sizeof(double)) == 0);
             snprintf(name, sizeof name, "%s/occupancy_ml", group[v]);
             CHECK(read_dataset(f, name, H5T_NATIVE_INT64, ml, (size_t)cells) == 0);
             CHECK(memcmp(ml, a->cold_rooms[v].ml, (size_t)cells * sizeof(int64_t)) == 0);

@@ -33,7 +33,6 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
-
 /* ------------------------------------------------------------------------------
  * The exact chain
  * ------------------------------------------------------------------------------ */
@@ -232,7 +231,7 @@ static void check_perishable(int m, int S, double lambda, int64_t reps, uint64_t
     assert_int_equal(st, ECH_OK);
     ech_engine_free(e);
 
-#define K(k, r) v[(int64_t)(k) * reps + (r)]
+#define K(k, r) v[(int64_t)(k)*reps + (r)]
     double *x = malloc((size_t)reps * sizeof *x);
     struct {
         const char *what;
@@ -266,7 +265,8 @@ static void check_perishable(int m, int S, double lambda, int64_t reps, uint64_t
     /* Exact in every replication: what came in went out, and nothing else. */
     for (int64_t r = 0; r < reps; ++r) {
         assert_float_equal(K(ECH_KPI_START_ON_HAND, r) + K(ECH_KPI_RECEIVED, r),
-                           K(ECH_KPI_SOLD, r) + K(ECH_KPI_EXPIRED, r) + K(ECH_KPI_END_ON_HAND, r), 0);
+                           K(ECH_KPI_SOLD, r) + K(ECH_KPI_EXPIRED, r) + K(ECH_KPI_END_ON_HAND, r),
+                           0);
         assert_float_equal(K(ECH_KPI_RECEIVED, r), K(ECH_KPI_ORDERED, r), 0);
         assert_float_equal(K(ECH_KPI_EXPIRED_VALUE, r), K(ECH_KPI_EXPIRED, r) * 1.0, 1e-9);
         /* Age + remaining life = m for every unit. */

@@ -21,7 +21,7 @@
 
 enum { COLD_N_LOC = 8 };
 static const char *const COLD_LOC_ID[COLD_N_LOC] = {"CW", "DC1", "DC2", "P1",
-                                                     "P2", "P3",  "P4",  "P5"};
+                                                    "P2", "P3",  "P4",  "P5"};
 /* The cold locations, in network order. */
 enum { COLD_N_ROOMS = 7 };
 static const int32_t COLD_ROOMS[COLD_N_ROOMS] = {0, 1, 2, 3, 4, 5, 6};
@@ -47,7 +47,8 @@ static inline void cold_case(ech_scenario *sc, int64_t reps, int32_t days, int32
     for (int k = 0; k < 5; ++k)
         ts_add_sku(sc, sku_id[k], 10.0 + k, 20.0 + k, k == 1 ? 5 : 1, sup);
     /* Pharmacies stocking each SKU (indices into the network), with mean demand. */
-    static const int8_t where[5][4] = {{3, 4, 5, -1}, {4, 6, -1, -1}, {3, 4, 5, 6}, {7, -1, -1, -1}, {5, 6, -1, -1}};
+    static const int8_t where[5][4] = {
+        {3, 4, 5, -1}, {4, 6, -1, -1}, {3, 4, 5, 6}, {7, -1, -1, -1}, {5, 6, -1, -1}};
     for (int k = 0; k < 5; ++k) {
         for (int j = 0; j < 4 && where[k][j] >= 0; ++j) {
             int32_t loc = where[k][j];

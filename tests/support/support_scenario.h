@@ -116,9 +116,10 @@ static inline int32_t ts_add_sku(ech_scenario *sc, const char *id, double cost, 
 
 /* A row of the assortment.  dist ECH_DEMAND_NONE for an upstream row that only
  * sets the policy.  S < 0 leaves the target to the rule. */
-static inline int64_t ts_add_skuloc(ech_scenario *sc, int32_t sku, int32_t loc, ech_demand_dist dist,
-                                    double mean, double var_ratio, double zero_prob,
-                                    ech_policy_kind policy, int32_t review, int32_t S, int32_t s)
+static inline int64_t ts_add_skuloc(ech_scenario *sc, int32_t sku, int32_t loc,
+                                    ech_demand_dist dist, double mean, double var_ratio,
+                                    double zero_prob, ech_policy_kind policy, int32_t review,
+                                    int32_t S, int32_t s)
 {
     ech_skulocs *l = &sc->sl;
     ts_row(&ech_skuloc_table, l, l->n);

@@ -369,7 +369,7 @@ static void test_lost_margin_beats_fair_share_in_engine(void **state)
         assert_int_equal(st, ECH_OK);
     }
     ech_engine_free(e);
-#define KPI(buf, i, k, r) ((buf)[((int64_t)(i) * ECH_KPI_COUNT + (k)) * reps + (r)])
+#define KPI(buf, i, k, r) ((buf)[((int64_t)(i)*ECH_KPI_COUNT + (k)) * reps + (r)])
     double sum = 0, ss = 0, lost[2] = {0, 0}, demand = 0;
     double *diff = malloc((size_t)reps * sizeof *diff);
     for (int64_t r = 0; r < reps; ++r) {

@@ -340,9 +340,9 @@ static void test_engine_against_trace(void **state)
     for (int32_t k = 0; k < sc.cat.n; ++k) {
         int64_t nodes = sc.sl.sku_begin[k + 1] - sc.sl.sku_begin[k];
         double *kpi = calloc((size_t)(nodes * ECH_KPI_COUNT * sc.replications), sizeof *kpi);
-        assert_int_equal(ech_engine_run_sku(e, k, 0, 0, sc.replications, kpi, sc.replications,
-                                            NULL, &err),
-                         ECH_OK);
+        assert_int_equal(
+            ech_engine_run_sku(e, k, 0, 0, sc.replications, kpi, sc.replications, NULL, &err),
+            ECH_OK);
         free(kpi);
     }
     ech_engine_free(e);

@@ -33,19 +33,18 @@ static const char *write_text(const char *name, const char *text)
 }
 
 enum { COL_ID, COL_NAME, COL_QTY, COL_EXTRA, N_COLS };
-static const ech_csv_column cols[N_COLS] = {
-    {"id", 1}, {"name", 0}, {"qty", 0}, {"extra", 0}};
+static const ech_csv_column cols[N_COLS] = {{"id", 1}, {"name", 0}, {"qty", 0}, {"extra", 0}};
 
 static void test_rows_lines_quoting_bom(void **state)
 {
     (void)state;
-    const char *text = "\xEF\xBB\xBFname,id,qty\r\n"     /* 1: header after a BOM */
-                       "\"Aspirin, 100 mg\",A1,5\r\n"      /* 2 */
-                       "\r\n"                              /* 3: blank, skipped */
-                       "\"say \"\"hi\"\"\",A2,\r\n"        /* 4: empty qty */
-                       "\"two\nlines\",A3,7\n"             /* 5-6 */
-                       "   \n"                             /* 7: blank */
-                       "B4,A4,8";                          /* 8: no final line end */
+    const char *text = "\xEF\xBB\xBFname,id,qty\r\n"  /* 1: header after a BOM */
+                       "\"Aspirin, 100 mg\",A1,5\r\n" /* 2 */
+                       "\r\n"                         /* 3: blank, skipped */
+                       "\"say \"\"hi\"\"\",A2,\r\n"   /* 4: empty qty */
+                       "\"two\nlines\",A3,7\n"        /* 5-6 */
+                       "   \n"                        /* 7: blank */
+                       "B4,A4,8";                     /* 8: no final line end */
     const char *path = write_text("rows.csv", text);
     ech_csv *r;
     ech_error err;
@@ -144,12 +143,13 @@ static void test_file_errors(void **state)
                  "known columns: id, name, qty, extra");
     EXPECT_ERROR("twice.csv", "id,qty,id\nA,1,B\n", "twice.csv:1: id:", "appears twice");
     EXPECT_ERROR("noid.csv", "name,qty\nA,1\n", "noid.csv:1: id:", "required column is missing");
-    EXPECT_ERROR("noname.csv", "id,,qty\nA,1,2\n", "noname.csv:1:", "column 2 of the header has no name");
-    EXPECT_ERROR("cells.csv", "id,qty\nA,1\nB,2,3\n", "cells.csv:3:",
-                 "the row has 3 cells but the header has 2 columns");
+    EXPECT_ERROR("noname.csv", "id,,qty\nA,1,2\n",
+                 "noname.csv:1:", "column 2 of the header has no name");
+    EXPECT_ERROR("cells.csv", "id,qty\nA,1\nB,2,3\n",
+                 "cells.csv:3:", "the row has 3 cells but the header has 2 columns");
     EXPECT_ERROR("short.csv", "id,qty\nA,1\n\nB\n", "short.csv:4:", "the row has 1 cell");
-    EXPECT_ERROR("open.csv", "id,name\nA,ok\nB,\"not closed\nC,x\n", "open.csv:3:",
-                 "a quoted cell is not closed");
+    EXPECT_ERROR("open.csv", "id,name\nA,ok\nB,\"not closed\nC,x\n",
+                 "open.csv:3:", "a quoted cell is not closed");
     EXPECT_ERROR("quote.csv", "id,name\nA,ok\nB,say \"hi\"\n", "quote.csv:3:", "bad quoting");
     EXPECT_ERROR("after.csv", "id,name\n\"A\"x,ok\n", "after.csv:2:", "bad quoting");
     EXPECT_ERROR("nul.csv", "id,name\nA,a\0b\n", "nul.csv:2:", "NUL byte");
@@ -198,7 +198,8 @@ static void test_parse_numbers(void **state)
     assert_int_equal(ech_parse_double("1e-400", &d), ECH_PARSE_OK); /* underflow reads as 0 */
     assert_int_equal(ech_parse_double("1e400", &d), ECH_PARSE_RANGE);
     assert_int_equal(ech_parse_double("-1e400", &d), ECH_PARSE_RANGE);
-    const char *not_num[] = {"", "abc", "1,5", "inf", "nan", "0x1p3", "1e", "12x", " 1", ".", "--1", NULL};
+    const char *not_num[] = {"",   "abc", "1,5", "inf", "nan", "0x1p3",
+                             "1e", "12x", " 1",  ".",   "--1", NULL};
     for (int k = 0; not_num[k]; ++k)
         if (ech_parse_double(not_num[k], &d) != ECH_PARSE_SYNTAX)
             fail_msg("'%s' was accepted as a number", not_num[k]);
@@ -212,8 +213,13 @@ static void test_row_getters(void **state)
     static const ech_csv_column c[N] = {{"n", 0}, {"x", 0}, {"date", 0}, {"kind", 0}, {"empty", 0}};
     const char *cells[N] = {"42", "2.5", "2027-01-04", "dc", ""};
     long lines[N] = {10, 11, 12, 13, 0};
-    ech_row row = {.path = "s.yaml", .line = 9, .columns = c, .n_columns = N,
-                   .cell = cells, .cell_line = lines, .field_prefix = "network.locations[2]."};
+    ech_row row = {.path = "s.yaml",
+                   .line = 9,
+                   .columns = c,
+                   .n_columns = N,
+                   .cell = cells,
+                   .cell_line = lines,
+                   .field_prefix = "network.locations[2]."};
     ech_error err;
     int32_t n = 0, date = 0;
     double x = 0;
@@ -239,9 +245,11 @@ static void test_row_getters(void **state)
     assert_int_equal(ech_row_int(&row, C_X, &n, NULL, &err), ECH_ERR_INPUT);
     assert_string_equal(err.msg, "s.yaml:11: network.locations[2].x: '2.5' is not an integer");
     assert_int_equal(ech_row_double(&row, C_DATE, &x, NULL, &err), ECH_ERR_INPUT);
-    assert_non_null(strstr(err.msg, "s.yaml:12: network.locations[2].date: '2027-01-04' is not a number"));
+    assert_non_null(
+        strstr(err.msg, "s.yaml:12: network.locations[2].date: '2027-01-04' is not a number"));
     assert_int_equal(ech_row_date(&row, C_KIND, &date, NULL, &err), ECH_ERR_INPUT);
-    assert_non_null(strstr(err.msg, "s.yaml:13: network.locations[2].kind: 'dc' is not a valid date"));
+    assert_non_null(
+        strstr(err.msg, "s.yaml:13: network.locations[2].kind: 'dc' is not a valid date"));
     static const char *const other[] = {"a", "b", NULL};
     assert_int_equal(ech_row_choice(&row, C_KIND, other, &kind, NULL, &err), ECH_ERR_INPUT);
     assert_string_equal(err.msg, "s.yaml:13: network.locations[2].kind: 'dc' is not one of: a, b");

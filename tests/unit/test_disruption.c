@@ -40,7 +40,7 @@
 #include <time.h>
 
 #define FIXED_SEED 20270104u
-#define CI_P 0.01   /* two-sided: the 99% confidence interval */
+#define CI_P 0.01 /* two-sided: the 99% confidence interval */
 #define CHISQ_P 1e-3
 
 static int n_seeds = 1;
@@ -85,8 +85,8 @@ static void build(ech_scenario *sc, int32_t days, int32_t warmup, uint64_t seed)
 }
 
 static int32_t add_disruption(ech_scenario *sc, const char *name, ech_disruption_kind kind,
-                              ech_disruption_scope scope, int32_t target, double mtbf,
-                              double mttr, int32_t from, int32_t to, double capacity)
+                              ech_disruption_scope scope, int32_t target, double mtbf, double mttr,
+                              int32_t from, int32_t to, double capacity)
 {
     ech_disruptions *d = &sc->disruptions;
     TS_GROW(d->name, d->n);
@@ -115,15 +115,13 @@ static int32_t add_disruption(ech_scenario *sc, const char *name, ech_disruption
 static int32_t add_markov(ech_scenario *sc, const char *name, ech_disruption_scope scope,
                           int32_t target, double mtbf, double mttr, double capacity)
 {
-    return add_disruption(sc, name, ECH_DISRUPT_MARKOV, scope, target, mtbf, mttr, 0, 0,
-                          capacity);
+    return add_disruption(sc, name, ECH_DISRUPT_MARKOV, scope, target, mtbf, mttr, 0, 0, capacity);
 }
 
 static int32_t add_scripted(ech_scenario *sc, const char *name, ech_disruption_scope scope,
                             int32_t target, int32_t from, int32_t to, double capacity)
 {
-    return add_disruption(sc, name, ECH_DISRUPT_SCRIPTED, scope, target, 0, 0, from, to,
-                          capacity);
+    return add_disruption(sc, name, ECH_DISRUPT_SCRIPTED, scope, target, 0, 0, from, to, capacity);
 }
 
 static void finish(ech_scenario *sc)
@@ -458,7 +456,8 @@ static double case_independent(uint64_t seed, int verbose)
     double p = z_p((mean - pi * pi) / (sd / sqrt((double)reps)));
     if (verbose)
         print_message("  each_site, sites 0 and 3 both down: %.5f of days, expected %.5f, "
-                      "p = %.3f\n", mean, pi * pi, p);
+                      "p = %.3f\n",
+                      mean, pi * pi, p);
     free(c0);
     free(c1);
     free(a.s);
@@ -469,24 +468,24 @@ static double case_independent(uint64_t seed, int verbose)
 
 /* Runs a case at the fixed seed (asserting p > p_min) and, with
  * ECHELON_TEST_SEEDS=N, at N more seeds, reporting how often p was small. */
-#define RUN_CASE(p_min, call_with_seed_verbose)                                          \
-    do {                                                                                 \
-        uint64_t seed_ = FIXED_SEED;                                                     \
-        int verbose_ = 1;                                                                \
-        double p_ = (call_with_seed_verbose);                                            \
-        assert_true(p_ > (p_min));                                                       \
-        if (n_seeds > 1) {                                                               \
-            int lo1_ = 0, lo01_ = 0;                                                     \
-            verbose_ = 0;                                                                \
-            for (int s_ = 1; s_ <= n_seeds; ++s_) {                                      \
-                seed_ = 1000u + (uint64_t)s_;                                            \
-                double q_ = (call_with_seed_verbose);                                    \
-                lo1_ += q_ < 0.01;                                                       \
-                lo01_ += q_ < 0.001;                                                     \
-            }                                                                            \
-            print_message("    over %d seeds: p < 0.01 %d times, p < 0.001 %d times\n", \
-                          n_seeds, lo1_, lo01_);                                         \
-        }                                                                                \
+#define RUN_CASE(p_min, call_with_seed_verbose)                                                  \
+    do {                                                                                         \
+        uint64_t seed_ = FIXED_SEED;                                                             \
+        int verbose_ = 1;                                                                        \
+        double p_ = (call_with_seed_verbose);                                                    \
+        assert_true(p_ > (p_min));                                                               \
+        if (n_seeds > 1) {                                                                       \
+            int lo1_ = 0, lo01_ = 0;                                                             \
+            verbose_ = 0;                                                                        \
+            for (int s_ = 1; s_ <= n_seeds; ++s_) {                                              \
+                seed_ = 1000u + (uint64_t)s_;                                                    \
+                double q_ = (call_with_seed_verbose);                                            \
+                lo1_ += q_ < 0.01;                                                               \
+                lo01_ += q_ < 0.001;                                                             \
+            }                                                                                    \
+            print_message("    over %d seeds: p < 0.01 %d times, p < 0.001 %d times\n", n_seeds, \
+                          lo1_, lo01_);                                                          \
+        }                                                                                        \
     } while (0)
 
 static void test_markov_share(void **state)
@@ -569,19 +568,19 @@ static void test_scripted(void **state)
         int32_t from, to;
         int32_t n, start, end;
     } want[] = {
-        {100, 200, 1, 130, 230}, /* inside */
-        {-50, 10, 1, 0, 40},     /* starts before the warm-up: clipped at day 0 */
-        {-30, 0, 1, 0, 30},      /* exactly the warm-up */
-        {300, 500, 1, 330, 395}, /* runs past the horizon: clipped */
-        {0, 365, 1, 30, 395},    /* exactly the measured days */
-        {-1000, 1000, 1, 0, 395},/* everything */
-        {364, 365, 1, 394, 395}, /* the last day */
-        {400, 450, 0, 0, 0},     /* wholly after the horizon */
-        {365, 366, 0, 0, 0},     /* the first day after it */
-        {-100, -40, 0, 0, 0},    /* wholly before the warm-up */
-        {-40, -30, 0, 0, 0},     /* ends where the warm-up starts */
-        {50, 50, 0, 0, 0},       /* empty */
-        {80, 60, 0, 0, 0},       /* reversed: empty */
+        {100, 200, 1, 130, 230},  /* inside */
+        {-50, 10, 1, 0, 40},      /* starts before the warm-up: clipped at day 0 */
+        {-30, 0, 1, 0, 30},       /* exactly the warm-up */
+        {300, 500, 1, 330, 395},  /* runs past the horizon: clipped */
+        {0, 365, 1, 30, 395},     /* exactly the measured days */
+        {-1000, 1000, 1, 0, 395}, /* everything */
+        {364, 365, 1, 394, 395},  /* the last day */
+        {400, 450, 0, 0, 0},      /* wholly after the horizon */
+        {365, 366, 0, 0, 0},      /* the first day after it */
+        {-100, -40, 0, 0, 0},     /* wholly before the warm-up */
+        {-40, -30, 0, 0, 0},      /* ends where the warm-up starts */
+        {50, 50, 0, 0, 0},        /* empty */
+        {80, 60, 0, 0, 0},        /* reversed: empty */
     };
     int n_want = (int)(sizeof want / sizeof want[0]);
     char name[32];
@@ -744,7 +743,7 @@ static void test_merge_exact(void **state)
     only(&tv, &sc, act);
     assert_int_equal(tv.active[inactive], 0);
     const ech_outage want0[] = {
-        {10, 30, 0.5}, {30, 80, 0.2},  {100, 130, 0.0}, {140, 200, 0.3},
+        {10, 30, 0.5},   {30, 80, 0.2},   {100, 130, 0.0}, {140, 200, 0.3},
         {205, 210, 0.4}, {210, 220, 0.1}, {220, 230, 0.4}, {300, 320, 0.5},
     };
     const int32_t n0 = (int32_t)(sizeof want0 / sizeof want0[0]);

@@ -420,7 +420,7 @@ static void test_catalogue_shape(void **state)
     assert_true(fabs(controlled / N - cg.controlled_share) < 0.01);
     assert_true(fabs(generic / N - cg.generic_share) < 0.015);
     assert_true(seasonal / N > 0.15 && seasonal / N < 0.25);
-    assert_true(seg[2] > seg[1]);                        /* slow movers outnumber regular ones */
+    assert_true(seg[2] > seg[1]);                       /* slow movers outnumber regular ones */
     assert_true(supplier_count[0] > supplier_count[4]); /* a few big suppliers */
     assert_true(packed > 0 && packed < n / 10);
 
@@ -459,14 +459,11 @@ static void test_catalogue_shape(void **state)
         assert_int_equal(sl->start_on_hand[r], -1);
         assert_int_equal(sl->replay[r], -1);
         switch (sl->demand_dist[r]) {
-        case ECH_DEMAND_POISSON:
-            assert_true(sl->demand_var_ratio[r] == 1.0);
-            break;
+        case ECH_DEMAND_POISSON: assert_true(sl->demand_var_ratio[r] == 1.0); break;
         case ECH_DEMAND_NEGBIN:
             assert_true(sl->demand_var_ratio[r] > 1.0 && sl->demand_var_ratio[r] <= 4.0);
             break;
-        default:
-            fail_msg("row %lld: demand kind %d", (long long)r, sl->demand_dist[r]);
+        default: fail_msg("row %lld: demand kind %d", (long long)r, sl->demand_dist[r]);
         }
         assert_true(sl->demand_zero_prob[r] >= 0.0 && sl->demand_zero_prob[r] < 1.0);
         if (cat->segment[s] == 3)
@@ -770,9 +767,9 @@ static void test_cold_volume_display(void **state)
             fail_msg("%s", err.msg);
     }
     for (int32_t i = 0; i < a.net.n; ++i) {
-        double want = a.net.kind[i] == ECH_LOC_CW ? 4000.0
+        double want = a.net.kind[i] == ECH_LOC_CW   ? 4000.0
                       : a.net.kind[i] == ECH_LOC_DC ? 600.5
-                                                     : 90.0;
+                                                    : 90.0;
         assert_true(a.net.cold_capacity_litres[i] == want);
     }
     const ech_catalogue *cat = &a.cat;

@@ -87,12 +87,11 @@ static void build(ech_scenario *sc)
     add_site(sc, "a-south", 0, SOUTH);
     add_site(sc, "b-north", 1, NORTH);
     add_site(sc, "c-south", 2, SOUTH);
-    add_disruption(sc, "north-flood", ECH_DISRUPT_MARKOV, ECH_SCOPE_REGION, NORTH, 120, 20, 0,
-                   0, 0.0);
-    add_disruption(sc, "supplier-a-strike", ECH_DISRUPT_MARKOV, ECH_SCOPE_SUPPLIER, 0, 200, 10,
-                   0, 0, 0.3);
-    add_disruption(sc, "breakdowns", ECH_DISRUPT_MARKOV, ECH_SCOPE_EACH_SITE, -1, 40, 5, 0, 0,
-                   0.5);
+    add_disruption(sc, "north-flood", ECH_DISRUPT_MARKOV, ECH_SCOPE_REGION, NORTH, 120, 20, 0, 0,
+                   0.0);
+    add_disruption(sc, "supplier-a-strike", ECH_DISRUPT_MARKOV, ECH_SCOPE_SUPPLIER, 0, 200, 10, 0,
+                   0, 0.3);
+    add_disruption(sc, "breakdowns", ECH_DISRUPT_MARKOV, ECH_SCOPE_EACH_SITE, -1, 40, 5, 0, 0, 0.5);
     add_disruption(sc, "fire", ECH_DISRUPT_SCRIPTED, ECH_SCOPE_SITE, 2, 0, 0, 100, 160, 0.2);
     ech_error err;
     ech_error_clear(&err);
@@ -171,8 +170,7 @@ static void test_same_on_every_rank(void **state)
         print_message("  %d ranks, %d replications: regional hash %016llx, each_site hash "
                       "(site 0) %016llx, %lld spells on each rank\n",
                       g_size, REPS, (unsigned long long)mine[H_TIMELINE],
-                      (unsigned long long)mine[H_TIMELINE + 2 * N_SITES],
-                      (long long)spells);
+                      (unsigned long long)mine[H_TIMELINE + 2 * N_SITES], (long long)spells);
     int total = 0;
     MPI_Allreduce(&differ, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     free(all);

@@ -42,13 +42,13 @@ static int g_rank, g_size;
 static char g_dir[256]; /* a fresh directory for this run's files, made by rank 0 */
 static int g_failures;  /* failed checks on this rank in the current test */
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "[rank %d] %s:%d: check failed: %s\n", g_rank, __FILE__,    \
-                    __LINE__, #cond);                                                    \
-            ++g_failures;                                                                \
-        }                                                                                \
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "[rank %d] %s:%d: check failed: %s\n", g_rank, __FILE__, __LINE__, \
+                    #cond);                                                                    \
+            ++g_failures;                                                                      \
+        }                                                                                      \
     } while (0)
 
 /* Ends a test on every rank: the checks of all ranks must have passed. */
@@ -81,7 +81,7 @@ static char *sdup(const char *s)
  * test put in the skuloc table, copied (the test does not run ech_policy_resolve). */
 static void baseline_from_given(ech_scenario *sc)
 {
-    ech_scenario_default_variants(sc);
+    ech_scenario_set_defaults(sc);
     ech_variant *v = &sc->variant[0];
     ech_variant_free_policy(v);
     size_t n = (size_t)sc->sl.n;
@@ -130,7 +130,9 @@ static void build_tables(ech_scenario *sc, int keep_replications)
     ech_network *net = &sc->net;
     static const char *loc_id[N_LOC] = {"cw", "dc-north", "ph-001", "ph-002"};
     static const char *loc_name[N_LOC] = {"Central warehouse", "DC North",
-                                          "Pharmacy \xc3\x84pfelstra\xc3\x9f" "e", "Pharmacy 2"};
+                                          "Pharmacy \xc3\x84pfelstra\xc3\x9f"
+                                          "e",
+                                          "Pharmacy 2"};
     static const uint8_t kind[N_LOC] = {ECH_LOC_CW, ECH_LOC_DC, ECH_LOC_RETAIL, ECH_LOC_RETAIL};
     static const int32_t parent[N_LOC] = {-1, 0, 1, 1};
     ech_table_alloc(&ech_network_table, net, N_LOC);
@@ -214,7 +216,7 @@ static void build_scenario(ech_scenario *sc, int keep_replications)
 }
 
 /* Sites, regions, supplier reliability, alternative sources and (with_disruptions)
- * two disruptions, before ech_scenario_default_variants. */
+ * two disruptions, before ech_scenario_set_defaults. */
 static void add_supply_model(ech_scenario *sc, int with_disruptions)
 {
     sc->n_regions = 2;
@@ -582,8 +584,8 @@ static int attr_read(hid_t obj, const char *name, hid_t memtype, void *out, hssi
 }
 
 /* A whole dataset read as memtype; its shape goes to dims (ndims returned in *ndims). */
-static void *dataset_read(hid_t file, const char *path, hid_t memtype, size_t elem,
-                          int *ndims, hsize_t dims[2])
+static void *dataset_read(hid_t file, const char *path, hid_t memtype, size_t elem, int *ndims,
+                          hsize_t dims[2])
 {
     *ndims = -1;
     dims[0] = dims[1] = 0;
@@ -682,8 +684,7 @@ static void verify_root(hid_t f, const fixture *fx)
     /* The attribute's type is unsigned 64-bit, so large seeds survive. */
     hid_t a = H5Aopen(f, "seed", H5P_DEFAULT);
     hid_t t = H5Aget_type(a);
-    CHECK(H5Tget_class(t) == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_NONE &&
-          H5Tget_size(t) == 8);
+    CHECK(H5Tget_class(t) == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_NONE && H5Tget_size(t) == 8);
     H5Tclose(t);
     H5Aclose(a);
 }
@@ -705,10 +706,14 @@ static void verify_catalogue_network(hid_t f)
     d = H5Dopen2(f, "/network/location_name", H5P_DEFAULT);
     t = H5Dget_type(d);
     size_t len = H5Tget_size(t);
-    CHECK(len == strlen("Pharmacy \xc3\x84pfelstra\xc3\x9f" "e"));
+    CHECK(len == strlen("Pharmacy \xc3\x84pfelstra\xc3\x9f"
+                        "e"));
     char *names = calloc(N_LOC * len + 1, 1);
     CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0);
-    CHECK(strncmp(names + 2 * len, "Pharmacy \xc3\x84pfelstra\xc3\x9f" "e", len) == 0);
+    CHECK(strncmp(names + 2 * len,
+                  "Pharmacy \xc3\x84pfelstra\xc3\x9f"
+                  "e",
+                  len) == 0);
     CHECK(strcmp(names + 3 * len, "Pharmacy 2") == 0);
     free(names);
     H5Tclose(t);
@@ -744,7 +749,8 @@ static void verify_catalogue_network(hid_t f)
     double *life = dataset_read(f, "/catalogue/receipt_life_max", H5T_NATIVE_DOUBLE, 8, &nd, dims);
     CHECK(life && dims[0] == N_SKU && isnan(life[1]));
     free(life);
-    int32_t *reserved = dataset_read(f, "/catalogue/cw_reserved_units", H5T_NATIVE_INT32, 4, &nd, dims);
+    int32_t *reserved =
+        dataset_read(f, "/catalogue/cw_reserved_units", H5T_NATIVE_INT32, 4, &nd, dims);
     CHECK(reserved && reserved[0] == -1 && reserved[2] == 14);
     free(reserved);
     double *cap = dataset_read(f, "/network/cold_capacity_litres", H5T_NATIVE_DOUBLE, 8, &nd, dims);
@@ -1062,27 +1068,28 @@ static void verify_comparison_group(hid_t f, const char *group, const char *scal
         CHECK(got[i] && nd == 1 && dims[0] == N_REP);
         CHECK(attached(f, path, scale, 0));
         hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-        CHECK(d >= 0 && text_attr_is(d, "units", i == 0 || i == 1 ? "1"
-                                                 : i == 2          ? "unit"
-                                                                   : "currency"));
+        CHECK(d >= 0 && text_attr_is(d, "units",
+                                     i == 0 || i == 1 ? "1"
+                                     : i == 2         ? "unit"
+                                                      : "currency"));
         if (d >= 0)
             H5Dclose(d);
     }
     for (int r = 0; got[0] && got[1] && got[2] && got[3] && got[4] && r < N_REP; ++r) {
         CHECK(got[0][r] == fill_of(v, g, r) - fill_of(0, g, r));
-        int64_t lost_v = total_value(v, g, r, ECH_TOTAL_LOST) +
-                         total_value(v, g, r, ECH_TOTAL_BACKORDERED);
-        int64_t lost_0 = total_value(0, g, r, ECH_TOTAL_LOST) +
-                         total_value(0, g, r, ECH_TOTAL_BACKORDERED);
+        int64_t lost_v =
+            total_value(v, g, r, ECH_TOTAL_LOST) + total_value(v, g, r, ECH_TOTAL_BACKORDERED);
+        int64_t lost_0 =
+            total_value(0, g, r, ECH_TOTAL_LOST) + total_value(0, g, r, ECH_TOTAL_BACKORDERED);
         CHECK(got[2][r] == (double)(lost_v - lost_0));
-        double moh_v = (double)total_value(v, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) /
-                       ECH_MONEY_SCALE / 30.0;
-        double moh_0 = (double)total_value(0, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) /
-                       ECH_MONEY_SCALE / 30.0;
+        double moh_v =
+            (double)total_value(v, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) / ECH_MONEY_SCALE / 30.0;
+        double moh_0 =
+            (double)total_value(0, g, r, ECH_TOTAL_ON_HAND_VALUE_DAYS) / ECH_MONEY_SCALE / 30.0;
         CHECK(got[3][r] == moh_v - moh_0);
-        CHECK(got[4][r] == (double)total_value(v, g, r, ECH_TOTAL_TOTAL_COST) / ECH_MONEY_SCALE -
-                               (double)total_value(0, g, r, ECH_TOTAL_TOTAL_COST) /
-                                   ECH_MONEY_SCALE);
+        CHECK(got[4][r] ==
+              (double)total_value(v, g, r, ECH_TOTAL_TOTAL_COST) / ECH_MONEY_SCALE -
+                  (double)total_value(0, g, r, ECH_TOTAL_TOTAL_COST) / ECH_MONEY_SCALE);
         if (g == N_SEG) {
             CHECK(got[0][r] == 0.0 && isnan(got[1][r]) && got[2][r] == 0.0);
         } else {
@@ -1203,14 +1210,14 @@ static void verify_supply(hid_t f, const fixture *fx)
                       (hsize_t)st->n, site));
     CHECK(codes_are(f, "/supply/site_lead_time_distribution",
                     "0=fixed,1=gamma,2=lognormal,3=empirical"));
-    CHECK(same_values(f, "/supply/site_lead_time_mean", H5T_NATIVE_DOUBLE, 8, mean,
-                      (hsize_t)st->n, site));
+    CHECK(same_values(f, "/supply/site_lead_time_mean", H5T_NATIVE_DOUBLE, 8, mean, (hsize_t)st->n,
+                      site));
     CHECK(same_values(f, "/supply/site_lead_time_sd", H5T_NATIVE_DOUBLE, 8, sd, (hsize_t)st->n,
                       site));
-    CHECK(same_values(f, "/supply/site_lead_time_min_days", H5T_NATIVE_INT32, 4, lo,
-                      (hsize_t)st->n, site));
-    CHECK(same_values(f, "/supply/site_lead_time_max_days", H5T_NATIVE_INT32, 4, hi,
-                      (hsize_t)st->n, site));
+    CHECK(same_values(f, "/supply/site_lead_time_min_days", H5T_NATIVE_INT32, 4, lo, (hsize_t)st->n,
+                      site));
+    CHECK(same_values(f, "/supply/site_lead_time_max_days", H5T_NATIVE_INT32, 4, hi, (hsize_t)st->n,
+                      site));
 
     for (int i = 0; i < sc->n_regions; ++i)
         CHECK(text_entry_is(f, "/supply/region_names", (hsize_t)i, sc->region[i]));
@@ -1248,17 +1255,15 @@ static void verify_supply(hid_t f, const fixture *fx)
     CHECK(codes_are(f, "/supply/disruption_kind", "0=markov,1=scripted"));
     CHECK(same_values(f, "/supply/disruption_scope", H5T_NATIVE_UINT8, 1, d->scope, n, dis));
     CHECK(codes_are(f, "/supply/disruption_scope", "0=site,1=supplier,2=region,3=each_site"));
-    CHECK(same_values(f, "/supply/disruption_target_index", H5T_NATIVE_INT32, 4, d->target, n,
-                      dis));
-    CHECK(same_values(f, "/supply/disruption_mtbf_days", H5T_NATIVE_DOUBLE, 8, d->mtbf_days, n,
-                      dis));
-    CHECK(same_values(f, "/supply/disruption_mttr_days", H5T_NATIVE_DOUBLE, 8, d->mttr_days, n,
-                      dis));
-    CHECK(same_values(f, "/supply/disruption_from_day", H5T_NATIVE_INT32, 4, d->from_day, n,
-                      dis));
+    CHECK(
+        same_values(f, "/supply/disruption_target_index", H5T_NATIVE_INT32, 4, d->target, n, dis));
+    CHECK(
+        same_values(f, "/supply/disruption_mtbf_days", H5T_NATIVE_DOUBLE, 8, d->mtbf_days, n, dis));
+    CHECK(
+        same_values(f, "/supply/disruption_mttr_days", H5T_NATIVE_DOUBLE, 8, d->mttr_days, n, dis));
+    CHECK(same_values(f, "/supply/disruption_from_day", H5T_NATIVE_INT32, 4, d->from_day, n, dis));
     CHECK(same_values(f, "/supply/disruption_to_day", H5T_NATIVE_INT32, 4, d->to_day, n, dis));
-    CHECK(same_values(f, "/supply/disruption_capacity", H5T_NATIVE_DOUBLE, 8, d->capacity, n,
-                      dis));
+    CHECK(same_values(f, "/supply/disruption_capacity", H5T_NATIVE_DOUBLE, 8, d->capacity, n, dis));
 
     /* The SKUs' sources in /catalogue. */
     const ech_catalogue *cat = &sc->cat;
@@ -1268,8 +1273,7 @@ static void verify_supply(hid_t f, const fixture *fx)
                       sku));
     CHECK(same_values(f, "/catalogue/alt_rule", H5T_NATIVE_UINT8, 1, cat->alt_rule, N_SKU, sku));
     CHECK(codes_are(f, "/catalogue/alt_rule", "0=none,1=switch,2=split"));
-    CHECK(same_values(f, "/catalogue/alt_split", H5T_NATIVE_DOUBLE, 8, cat->alt_split, N_SKU,
-                      sku));
+    CHECK(same_values(f, "/catalogue/alt_split", H5T_NATIVE_DOUBLE, 8, cat->alt_split, N_SKU, sku));
     CHECK(same_values(f, "/catalogue/alt_premium", H5T_NATIVE_DOUBLE, 8, cat->alt_premium, N_SKU,
                       sku));
 }
@@ -1278,9 +1282,14 @@ static void verify_supply(hid_t f, const fixture *fx)
  * the daily occupancy with kept replications. */
 static void verify_cold_chain_empty(hid_t f, const char *g, int keep_replications)
 {
-    static const char *names[] = {"cold_location", "location_index", "location_id",
-                                  "capacity_litres", "occupancy_mean", "occupancy_sd",
-                                  "occupancy_max", "exceed_probability",
+    static const char *names[] = {"cold_location",
+                                  "location_index",
+                                  "location_id",
+                                  "capacity_litres",
+                                  "occupancy_mean",
+                                  "occupancy_sd",
+                                  "occupancy_max",
+                                  "exceed_probability",
                                   "days_over_capacity_mean",
                                   "replications_over_capacity_share"};
     char path[256];
@@ -1306,8 +1315,8 @@ static void verify_variants(hid_t f, const fixture *fx, int keep_replications)
     const int n_var = fx->sc.n_variants;
     int32_t n = 0;
     CHECK(attr_read(f, "n_variants", H5T_NATIVE_INT32, &n, 1) == 0 && n == n_var);
-    CHECK(text_attr_is(f, "variants", n_var == 1 ? "baseline"
-                                                 : "baseline, no-disruptions, slow/lanes"));
+    CHECK(text_attr_is(f, "variants",
+                       n_var == 1 ? "baseline" : "baseline, no-disruptions, slow/lanes"));
     verify_variant_attributes(f, fx, 0, "baseline_");
 
     hid_t g = H5Gopen2(f, "/variants", H5P_DEFAULT);
@@ -1799,8 +1808,8 @@ static void test_no_quantiles_one_replication(void **state)
         q = dataset_read(f, "/skuloc/fill_rate/quantiles", H5T_NATIVE_DOUBLE, 8, &nd, dims);
         CHECK(nd == 2 && dims[0] == N_SKULOC && dims[1] == 0);
         free(q);
-        double *r = dataset_read(f, "/skuloc/total_cost/replications", H5T_NATIVE_DOUBLE, 8,
-                                 &nd, dims);
+        double *r =
+            dataset_read(f, "/skuloc/total_cost/replications", H5T_NATIVE_DOUBLE, 8, &nd, dims);
         CHECK(r && nd == 2 && dims[0] == N_SKULOC && dims[1] == 1);
         for (int x = 0; r && x < N_SKULOC; ++x)
             CHECK(r[x] == stat_value(0, x, ECH_KPI_TOTAL_COST, 0));
@@ -1874,8 +1883,8 @@ static void test_write_loaded_scenario(void **state)
     fx.reps[0] = ech_xcalloc((size_t)(nloc > 0 ? nloc : 1) * K * R, sizeof(double), "reps");
     for (int64_t i = 0; i < nloc * K * ns; ++i)
         fx.stats[0][i] = (double)i;
-    fx.totals = ech_xcalloc((size_t)(1 + fx.sc.n_segments) * R * ECH_TOTAL_COUNT,
-                            sizeof(int64_t), "totals");
+    fx.totals = ech_xcalloc((size_t)(1 + fx.sc.n_segments) * R * ECH_TOTAL_COUNT, sizeof(int64_t),
+                            "totals");
     bind_results(&fx, begin, end, ns);
     fx.res.info.command_line = "echelon run loaded.yaml";
     fx.res.info.created = "2027-01-01T00:00:00Z";

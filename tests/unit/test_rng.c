@@ -70,8 +70,8 @@ static void test_different_keys_different_streams(void **state)
             for (int c = 0; c < 4; ++c)
                 for (int d = 0; d < 4; ++d)
                     for (int e = 0; e < 4; ++e)
-                        keys[n++] = (stream_key){seeds[a], purposes[b], small[c], small[d],
-                                                 small[e]};
+                        keys[n++] =
+                            (stream_key){seeds[a], purposes[b], small[c], small[d], small[e]};
     assert_int_equal(n, N);
     for (int i = 0; i < N; ++i)
         signature(&keys[i], sig[i], &first[i]);
@@ -235,8 +235,7 @@ static void test_pinned_values(void **state)
     assert_true(ech_hash_string("store-0001") == UINT64_C(0x4045dd3c1fd4c356));
 
     ech_pcg32 rng;
-    ech_stream_init(&rng, 20240601u, ECH_STREAM_DEMAND, 12345u, 7u,
-                    ech_hash_string("DC-EAST"));
+    ech_stream_init(&rng, 20240601u, ECH_STREAM_DEMAND, 12345u, 7u, ech_hash_string("DC-EAST"));
     assert_true(rng.state == UINT64_C(0x6988738e94ac0dce));
     assert_true(rng.inc == UINT64_C(0x86c630bafb0c8e07));
     static const uint32_t want[4] = {0xec898869u, 0xb7cd08cau, 0xdf9eeb54u, 0xab61fb56u};

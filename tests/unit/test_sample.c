@@ -58,8 +58,14 @@ typedef struct count_dist {
     int64_t lo, n;
 } count_dist;
 
-static double nb_p(const count_dist *d) { return 1.0 / d->ratio; }
-static double nb_r(const count_dist *d) { return d->mean / (d->ratio - 1.0); }
+static double nb_p(const count_dist *d)
+{
+    return 1.0 / d->ratio;
+}
+static double nb_r(const count_dist *d)
+{
+    return d->mean / (d->ratio - 1.0);
+}
 
 static double base_pmf(const count_dist *d, int64_t k)
 {
@@ -159,15 +165,14 @@ static double ref_at(const ref_cdf *r, int64_t k)
 /* Cells in order, the last being "everything else"; adjacent cells are merged until
  * each bin expects at least 5 draws, and a short last bin joins the one before.
  * A draw in a cell of probability exactly 0 is an outright failure (returns p 0). */
-static double chisq_merged(const uint64_t *obs, const double *prob, int64_t cells,
-                           double draws, int *n_bins)
+static double chisq_merged(const uint64_t *obs, const double *prob, int64_t cells, double draws,
+                           int *n_bins)
 {
     double stat = 0.0, acc_e = 0.0, acc_o = 0.0, last_e = 0.0, last_o = 0.0;
     int bins = 0;
     for (int64_t c = 0; c < cells; ++c) {
         if (prob[c] == 0.0 && obs[c] > 0) {
-            print_message("cell %" PRId64 " has probability 0 but %" PRIu64 " draws\n", c,
-                          obs[c]);
+            print_message("cell %" PRId64 " has probability 0 but %" PRIu64 " draws\n", c, obs[c]);
             *n_bins = 0;
             return 0.0;
         }
@@ -218,19 +223,15 @@ typedef struct count_sampler {
 static int64_t draw_count(const count_sampler *s, ech_pcg32 *rng)
 {
     switch (s->kind) {
-    case S_TABLE:
-        return ech_dtable_sample(s->table, rng);
-    case S_POISSON:
-        return ech_sample_poisson(rng, s->mean);
-    default:
-        return ech_sample_negbin(rng, s->mean, s->ratio);
+    case S_TABLE: return ech_dtable_sample(s->table, rng);
+    case S_POISSON: return ech_sample_poisson(rng, s->mean);
+    default: return ech_sample_negbin(rng, s->mean, s->ratio);
     }
 }
 
 static uint64_t case_counter;
 
-static void gof_count(const char *what, const count_sampler *s, const count_dist *d,
-                      long draws)
+static void gof_count(const char *what, const count_sampler *s, const count_dist *d, long draws)
 {
     int64_t kmin, kmax;
     dist_range(d, &kmin, &kmax);
@@ -308,8 +309,8 @@ static void check_table_shape(const ech_dtable *t)
 
 static void check_quantiles(const ech_dtable *t, const ref_cdf *d)
 {
-    static const double ps[] = {1e-12, 1e-9, 1e-6, 0.001, 0.01, 0.1,     0.25,       0.5,
-                                0.6,    0.75, 0.9,  0.99,  0.999, 1 - 1e-6, 1 - 1e-10, 1.0};
+    static const double ps[] = {1e-12, 1e-9, 1e-6, 0.001, 0.01,  0.1,      0.25,      0.5,
+                                0.6,   0.75, 0.9,  0.99,  0.999, 1 - 1e-6, 1 - 1e-10, 1.0};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; ++i) {
         double p = ps[i];
         int32_t v = ech_dtable_quantile(t, p);
@@ -349,8 +350,7 @@ static void check_table_exact(const char *what, const ech_dtable *t, const count
         highest = diff > highest ? diff : highest;
     }
     if (!(lowest >= -CDF_SLACK && highest <= CDF_TOL))
-        fail_msg("%s: table CDF minus GSL's in [%g, %g], not [0, 2^-32]", what, lowest,
-                 highest);
+        fail_msg("%s: table CDF minus GSL's in [%g, %g], not [0, 2^-32]", what, lowest, highest);
     /* Folding a tail of mass below ECH_DTABLE_TAIL moves the mean by up to that mass
      * times the tail's mean excess, about var_ratio for a negative binomial's
      * geometric tail.  For means below ~1e-3 that is more than 1e-9 relative, so it
@@ -358,11 +358,11 @@ static void check_table_exact(const char *what, const ech_dtable *t, const count
     double spread = d->kind == D_NEGBIN ? d->ratio : 1.0;
     double err = fabs(t->mean - want_mean);
     if (!(err <= 1e-9 * want_mean + 4.0 * ECH_DTABLE_TAIL * (spread + 1.0)))
-        fail_msg("%s: table mean %.17g, distribution mean %.17g (rel %g)", what, t->mean,
-                 want_mean, err / want_mean);
+        fail_msg("%s: table mean %.17g, distribution mean %.17g (rel %g)", what, t->mean, want_mean,
+                 err / want_mean);
     if (want_mean >= 0.01 && !(err <= 1e-9 * want_mean))
-        fail_msg("%s: table mean %.17g, distribution mean %.17g (rel %g)", what, t->mean,
-                 want_mean, err / want_mean);
+        fail_msg("%s: table mean %.17g, distribution mean %.17g (rel %g)", what, t->mean, want_mean,
+                 err / want_mean);
     check_quantiles(t, &ref);
     free(ref.F);
 }
@@ -412,8 +412,8 @@ static void test_negbin_tables(void **state)
                          ratios[j], zero);
                 ech_dtable t;
                 assert_int_equal(ech_dtable_negbin(&t, &arena, means[i], ratios[j], zero), 0);
-                count_dist d = {.kind = D_NEGBIN, .mean = means[i], .ratio = ratios[j],
-                                .zero = zero};
+                count_dist d = {
+                    .kind = D_NEGBIN, .mean = means[i], .ratio = ratios[j], .zero = zero};
                 check_table_exact(what, &t, &d, (1.0 - zero) * means[i]);
                 /* Sampling is the same code for every table; a spread of cases is
                  * enough to catch a fault in how the pmf was turned into one. */
@@ -585,8 +585,7 @@ static void test_invalid_parameters(void **state)
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_FIXED, nan, 0.0, 0, 50), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 10.0, 2.0, 20, 5), -1);
     assert_int_equal(ech_dtable_lead_time(&t, &arena, ECH_LT_GAMMA, 10.0, 2.0, -1, 50), -1);
-    assert_int_equal(ech_dtable_lead_time(&t, &arena, (ech_lead_time_dist)7, 10.0, 2.0, 0, 50),
-                     -1);
+    assert_int_equal(ech_dtable_lead_time(&t, &arena, (ech_lead_time_dist)7, 10.0, 2.0, 0, 50), -1);
 
     ech_pcg32 rng;
     ech_stream_init(&rng, 1u, ECH_STREAM_TEST, 0u, 0u, 0u);
@@ -637,12 +636,11 @@ static void test_lead_time_tables(void **state)
         const lt_case *c = &cases[i];
         char what[96];
         snprintf(what, sizeof what, "%s lead time mean %g sd %g [%d, %d]",
-                 c->dist == ECH_LT_GAMMA ? "gamma" : "lognormal", c->mean, c->sd,
-                 (int)c->min_days, (int)c->max_days);
+                 c->dist == ECH_LT_GAMMA ? "gamma" : "lognormal", c->mean, c->sd, (int)c->min_days,
+                 (int)c->max_days);
         ech_dtable t;
         assert_int_equal(
-            ech_dtable_lead_time(&t, &arena, c->dist, c->mean, c->sd, c->min_days, c->max_days),
-            0);
+            ech_dtable_lead_time(&t, &arena, c->dist, c->mean, c->sd, c->min_days, c->max_days), 0);
         check_table_shape(&t);
         assert_true(t.base >= c->min_days && t.base + t.n - 1 <= c->max_days);
 
@@ -725,12 +723,9 @@ typedef struct cont_case {
 static double cont_draw(const cont_case *c, ech_pcg32 *rng)
 {
     switch (c->kind) {
-    case C_NORMAL:
-        return ech_sample_normal(rng);
-    case C_GAMMA:
-        return ech_sample_gamma(rng, c->a, c->b);
-    default:
-        return ech_sample_lognormal(rng, c->a, c->b);
+    case C_NORMAL: return ech_sample_normal(rng);
+    case C_GAMMA: return ech_sample_gamma(rng, c->a, c->b);
+    default: return ech_sample_lognormal(rng, c->a, c->b);
     }
 }
 
@@ -753,12 +748,10 @@ static double gamma_Pinv_bisect(double p, double shape, double scale)
 static double cont_Pinv(const cont_case *c, double p)
 {
     switch (c->kind) {
-    case C_NORMAL:
-        return gsl_cdf_ugaussian_Pinv(p);
+    case C_NORMAL: return gsl_cdf_ugaussian_Pinv(p);
     case C_GAMMA:
         return c->a < 0.1 ? gamma_Pinv_bisect(p, c->a, c->b) : gsl_cdf_gamma_Pinv(p, c->a, c->b);
-    default:
-        return gsl_cdf_lognormal_Pinv(p, c->a, c->b);
+    default: return gsl_cdf_lognormal_Pinv(p, c->a, c->b);
     }
 }
 
@@ -890,16 +883,11 @@ int main(void)
     if (env && atoi(env) > 1)
         n_seeds = atoi(env);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pmf_tables),
-        cmocka_unit_test(test_single_value_tables),
-        cmocka_unit_test(test_invalid_parameters),
-        cmocka_unit_test(test_poisson_tables),
-        cmocka_unit_test(test_negbin_tables),
-        cmocka_unit_test(test_lead_time_tables),
-        cmocka_unit_test(test_direct_poisson),
-        cmocka_unit_test(test_direct_negbin),
-        cmocka_unit_test(test_continuous),
-        cmocka_unit_test(test_bernoulli),
+        cmocka_unit_test(test_pmf_tables),         cmocka_unit_test(test_single_value_tables),
+        cmocka_unit_test(test_invalid_parameters), cmocka_unit_test(test_poisson_tables),
+        cmocka_unit_test(test_negbin_tables),      cmocka_unit_test(test_lead_time_tables),
+        cmocka_unit_test(test_direct_poisson),     cmocka_unit_test(test_direct_negbin),
+        cmocka_unit_test(test_continuous),         cmocka_unit_test(test_bernoulli),
         cmocka_unit_test(test_conversions),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,7 +259,8 @@ static void test_pharmacy_chain(void **state)
     x = skuloc(&sc, "ADAL40-PEN2", "PH-LWD");
     assert_int_equal(sc.sl.order_up_to[x], 2);
     assert_int_equal(sc.sl.reorder_point[x], 0);
-    assert_int_equal(ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "PH-ZWL")), -1);
+    assert_int_equal(ech_scenario_find_skuloc(&sc, sku(&sc, "ADAL40-PEN2"), loc(&sc, "PH-ZWL")),
+                     -1);
     /* The skuloc table keeps the policy as given (-1 / FROM_RULE: from the kind's
      * rule); the numbers simulated are resolved into the variants.  Without a
      * variants section there is one, the baseline, with the scenario's rules. */
@@ -305,8 +306,8 @@ static void test_pharmacy_chain(void **state)
     assert_int_equal(sc.open_orders.n, 15);
     for (int64_t i = 1; i < sc.open_orders.n; ++i) {
         int64_t a = sc.open_orders.skuloc[i - 1], b = sc.open_orders.skuloc[i];
-        assert_true(a < b || (a == b && sc.open_orders.arrival_day[i - 1] <=
-                                            sc.open_orders.arrival_day[i]));
+        assert_true(a < b ||
+                    (a == b && sc.open_orders.arrival_day[i - 1] <= sc.open_orders.arrival_day[i]));
     }
     int64_t want = skuloc(&sc, "PARA500-20", "CW-UTR");
     int found = 0;
@@ -629,15 +630,15 @@ static void test_overrides(void **state)
     ech_error err;
     ov = ech_overrides_none();
     ov.days = 0;
-    assert_int_equal(ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov,
-                                       &sc, &err),
-                     ECH_ERR_INPUT);
+    assert_int_equal(
+        ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov, &sc, &err),
+        ECH_ERR_INPUT);
     assert_non_null(strstr(err.msg, "--days"));
     ov = ech_overrides_none();
     ov.replications = 0;
-    assert_int_equal(ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov,
-                                       &sc, &err),
-                     ECH_ERR_INPUT);
+    assert_int_equal(
+        ech_scenario_load(source_file("scenarios/pharmacy_chain_csv.yaml"), &ov, &sc, &err),
+        ECH_ERR_INPUT);
     assert_non_null(strstr(err.msg, "--replications"));
 }
 
@@ -687,16 +688,14 @@ static void test_generated(void **state)
  * ------------------------------------------------------------------------------ */
 
 /* A small network and catalogue shared by the scenarios below. */
-static const char *small_network =
-    "network:\n"
-    "  locations:\n"
-    "    - {id: CW, kind: cw}\n"
-    "    - {id: DC, kind: dc, parent: CW, lead_time_days: 1}\n"
-    "    - {id: PH1, kind: retail, parent: DC, lead_time_days: 1}\n"
-    "    - {id: PH2, kind: retail, parent: DC, lead_time_days: 1}\n";
+static const char *small_network = "network:\n"
+                                   "  locations:\n"
+                                   "    - {id: CW, kind: cw}\n"
+                                   "    - {id: DC, kind: dc, parent: CW, lead_time_days: 1}\n"
+                                   "    - {id: PH1, kind: retail, parent: DC, lead_time_days: 1}\n"
+                                   "    - {id: PH2, kind: retail, parent: DC, lead_time_days: 1}\n";
 
-static void load_text(const char *name, const char *head, const char *catalogue,
-                      ech_scenario *sc)
+static void load_text(const char *name, const char *head, const char *catalogue, ech_scenario *sc)
 {
     size_t n = strlen(head) + strlen(small_network) + strlen(catalogue) + 1;
     char *text = malloc(n);
@@ -733,15 +732,16 @@ static const char *supply_head =
     "        region: EU-SOUTH\n"
     "      - id: GEN-IN\n"
     "        region: ASIA\n"
-    "        lead_time: {distribution: empirical, values: [30, 20, 30, 45], weights: [1, 2, 3, 4]}\n"
+    "        lead_time: {distribution: empirical, values: [30, 20, 30, 45], weights: [1, 2, 3, "
+    "4]}\n"
     "      - id: GEN-ES\n"
     "        region: EU-SOUTH\n"
-    "      - id: GEN\n"             /* a site may share its supplier's id */
+    "      - id: GEN\n" /* a site may share its supplier's id */
     "        region: default\n"
     "  - id: ORIG\n"
     "    lead_time:\n"
     "      distribution: empirical\n"
-    "      values: [9, 7, 8, 7]\n"    /* any order, repeats add up, equal weights */
+    "      values: [9, 7, 8, 7]\n" /* any order, repeats add up, equal weights */
     "  - id: COLD\n"
     "    lead_time: {distribution: fixed, mean: 5}\n"
     "    partial: {probability: 1, fraction_mean: 0.5, fraction_sd: 0.1}\n"
@@ -756,7 +756,8 @@ static const char *supply_catalogue =
     "       alt_supplier: ORIG, alt_rule: split, alt_split: 0.3, alt_premium: 0.1}\n"
     "    - {id: C, unit_cost: 1, unit_price: 2, supplier: ORIG, substitution: generic,\n"
     "       alt_site: GEN-ES, alt_rule: switch}\n"
-    "    - {id: D, unit_cost: 1, unit_price: 2, supplier: GEN, site: GEN-ES, substitution: generic,\n"
+    "    - {id: D, unit_cost: 1, unit_price: 2, supplier: GEN, site: GEN-ES, substitution: "
+    "generic,\n"
     "       alt_site: GEN, alt_rule: switch, alt_premium: 0}\n"
     "    - {id: E, unit_cost: 1, unit_price: 2, site: COLD-CH}\n"
     "  assortment:\n"
@@ -883,12 +884,13 @@ static void test_suppliers_sites_regions(void **state)
     assert_true(sc.variant[0].order_up_to[xb] > sc.variant[0].order_up_to[xa]);
 
     char *text = ech_scenario_resolved_text(&sc);
-    assert_non_null(strstr(text, "    partial: {probability: 0.1, fraction_mean: 0.6, fraction_sd: 0.2}\n"
-                                 "    cancel_probability: 0.01\n"
-                                 "    shortfall: cancel\n"
-                                 "    sites:\n"
-                                 "      - id: \"GEN-IT\"\n"
-                                 "        region: \"EU-SOUTH\"\n"));
+    assert_non_null(strstr(text,
+                           "    partial: {probability: 0.1, fraction_mean: 0.6, fraction_sd: 0.2}\n"
+                           "    cancel_probability: 0.01\n"
+                           "    shortfall: cancel\n"
+                           "    sites:\n"
+                           "      - id: \"GEN-IT\"\n"
+                           "        region: \"EU-SOUTH\"\n"));
     assert_non_null(strstr(text, "distribution: empirical\n          mean: 34\n"));
     assert_non_null(strstr(text, "values: [20, 30, 45]\n          weights: [0.2, 0.4, 0.4]\n"));
     assert_non_null(strstr(text, "values: [7, 8, 9]\n      weights: [0.5, 0.25, 0.25]\n"));
@@ -942,14 +944,18 @@ static const char *disruption_section =
     "    scope: each_site\n"
     "    mtbf_days: 730\n"
     "    mttr_days: 30\n"
-    "  - {name: it-strike, kind: scripted, scope: site, target: GEN-IT, from_day: -10, to_day: 20,\n"
+    "  - {name: it-strike, kind: scripted, scope: site, target: GEN-IT, from_day: -10, to_day: "
+    "20,\n"
     "     capacity: 0.25}\n"
-    "  - {name: gen-recall, kind: scripted, scope: supplier, target: GEN, from_day: 120, to_day: 200}\n"
-    "  - {name: monsoon, kind: markov, scope: region, target: ASIA, mtbf_days: 300, mttr_days: 14.5,\n"
+    "  - {name: gen-recall, kind: scripted, scope: supplier, target: GEN, from_day: 120, to_day: "
+    "200}\n"
+    "  - {name: monsoon, kind: markov, scope: region, target: ASIA, mtbf_days: 300, mttr_days: "
+    "14.5,\n"
     "     capacity: 0.5}\n"
     "  - {name: site-named-as-supplier, kind: scripted, scope: site, target: GEN, from_day: 400,\n"
     "     to_day: 500}\n"
-    "  - {name: everywhere, kind: scripted, scope: region, target: default, from_day: 0, to_day: 1}\n";
+    "  - {name: everywhere, kind: scripted, scope: region, target: default, from_day: 0, to_day: "
+    "1}\n";
 
 static char *concat(const char *a, const char *b)
 {
@@ -969,7 +975,7 @@ static void test_disruptions(void **state)
 
     const ech_disruptions *d = &sc.disruptions;
     assert_int_equal(d->n, 6);
-    const char *names[6] = {"plant-failures", "it-strike", "gen-recall", "monsoon",
+    const char *names[6] = {"plant-failures",         "it-strike", "gen-recall", "monsoon",
                             "site-named-as-supplier", "everywhere"};
     for (int32_t i = 0; i < 6; ++i) {
         assert_string_equal(d->name[i], names[i]);
@@ -1018,8 +1024,9 @@ static void test_disruptions(void **state)
                                  "    target: \"GEN-IT\"\n    from_day: -10\n    to_day: 20\n"
                                  "    capacity: 0.25\n"));
     assert_non_null(strstr(text, "    scope: region\n    target: \"ASIA\"\n"));
-    assert_non_null(strstr(text, "    disruptions: [\"plant-failures\", \"it-strike\", \"gen-recall\", "
-                                 "\"monsoon\", \"site-named-as-supplier\", \"everywhere\"]\n"));
+    assert_non_null(strstr(text,
+                           "    disruptions: [\"plant-failures\", \"it-strike\", \"gen-recall\", "
+                           "\"monsoon\", \"site-named-as-supplier\", \"everywhere\"]\n"));
     free(text);
     ech_scenario_free(&sc);
 }
@@ -1148,9 +1155,10 @@ static void test_failure_after_supply_model(void **state)
     free(head1);
     size_t n = strlen(head) + strlen(small_network) + 200;
     char *text = malloc(n);
-    snprintf(text, n, "%s%scatalogue:\n  skus:\n    - {id: A, unit_cost: 1, unit_price: 2, "
-                      "supplier: GEN, alt_site: ORIG, alt_rule: switch}\n"
-                      "  assortment:\n    - {sku: A, location: PH1, demand_mean: 1}\n",
+    snprintf(text, n,
+             "%s%scatalogue:\n  skus:\n    - {id: A, unit_cost: 1, unit_price: 2, "
+             "supplier: GEN, alt_site: ORIG, alt_rule: switch}\n"
+             "  assortment:\n    - {sku: A, location: PH1, demand_mean: 1}\n",
              head, small_network);
     write_tmp("late_failure.yaml", text);
     free(text);
@@ -1342,19 +1350,17 @@ static void test_batches_cold_reserve(void **state)
 static void test_expiry_section_forms(void **state)
 {
     (void)state;
-    static const char *head =
-        "name: expiry_forms\n"
-        "seed: 3\n"
-        "replications: 2\n"
-        "horizon: {start_date: 2027-01-04, days: 30}\n"
-        "suppliers:\n"
-        "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n";
-    static const char *cat =
-        "catalogue:\n"
-        "  skus:\n"
-        "    - {id: A, unit_cost: 1, unit_price: 2, shelf_life_days: 100}\n"
-        "  assortment:\n"
-        "    - {sku: A, location: PH1, demand_mean: 1}\n";
+    static const char *head = "name: expiry_forms\n"
+                              "seed: 3\n"
+                              "replications: 2\n"
+                              "horizon: {start_date: 2027-01-04, days: 30}\n"
+                              "suppliers:\n"
+                              "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n";
+    static const char *cat = "catalogue:\n"
+                             "  skus:\n"
+                             "    - {id: A, unit_cost: 1, unit_price: 2, shelf_life_days: 100}\n"
+                             "  assortment:\n"
+                             "    - {sku: A, location: PH1, demand_mean: 1}\n";
     ech_scenario sc;
     char *h = concat(head, "expiry:\ncontrolled:\n");
     load_text("expiry_empty.yaml", h, cat, &sc);
@@ -1413,36 +1419,33 @@ static void test_expiry_section_forms(void **state)
 static void test_new_columns_from_csv(void **state)
 {
     (void)state;
-    write_tmp("cold_locations.csv",
-              "id,kind,parent,lead_time_days,cold_capacity_litres\n"
-              "CW,cw,,,1200.5\n"
-              "DC,dc,CW,1,\n"
-              "PH1,retail,DC,1,35\n"
-              "PH2,retail,DC,1,0\n");
+    write_tmp("cold_locations.csv", "id,kind,parent,lead_time_days,cold_capacity_litres\n"
+                                    "CW,cw,,,1200.5\n"
+                                    "DC,dc,CW,1,\n"
+                                    "PH1,retail,DC,1,35\n"
+                                    "PH2,retail,DC,1,0\n");
     write_tmp("cold_skus.csv",
               "id,unit_cost,unit_price,shelf_life_days,storage,receipt_life_min,receipt_life_max,"
               "unit_volume_litres,cw_reserved_units\n"
               "INS,30,45,365,cold,0.7,0.95,0.12,4\n"
               "PARA,1,2,1095,ambient,,,,\n"
               "VAC,8,14,240,cold,0.4,0.4,0.018,0\n");
-    write_tmp("cold_assortment.csv",
-              "sku,location,demand_mean,display_min\n"
-              "INS,PH1,0.3,\n"
-              "PARA,PH1,5,2\n"
-              "PARA,PH2,3,0\n"
-              "VAC,PH2,0.5,1\n");
-    write_tmp("cold.yaml",
-              "name: cold\n"
-              "seed: 9\n"
-              "replications: 2\n"
-              "horizon: {start_date: 2027-01-04, days: 30}\n"
-              "suppliers:\n"
-              "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n"
-              "network:\n"
-              "  locations_file: cold_locations.csv\n"
-              "catalogue:\n"
-              "  skus_file: cold_skus.csv\n"
-              "  assortment_file: cold_assortment.csv\n");
+    write_tmp("cold_assortment.csv", "sku,location,demand_mean,display_min\n"
+                                     "INS,PH1,0.3,\n"
+                                     "PARA,PH1,5,2\n"
+                                     "PARA,PH2,3,0\n"
+                                     "VAC,PH2,0.5,1\n");
+    write_tmp("cold.yaml", "name: cold\n"
+                           "seed: 9\n"
+                           "replications: 2\n"
+                           "horizon: {start_date: 2027-01-04, days: 30}\n"
+                           "suppliers:\n"
+                           "  - {id: S, lead_time: {distribution: fixed, mean: 4}}\n"
+                           "network:\n"
+                           "  locations_file: cold_locations.csv\n"
+                           "catalogue:\n"
+                           "  skus_file: cold_skus.csv\n"
+                           "  assortment_file: cold_assortment.csv\n");
     char path[600];
     snprintf(path, sizeof path, "%s/cold.yaml", tmpdir);
     ech_scenario sc;
@@ -1492,8 +1495,9 @@ static void test_generated_cold_display(void **state)
     ech_scenario sc;
     load_ok(path, NULL, &sc);
     for (int32_t i = 0; i < sc.net.n; ++i) {
-        double want = sc.net.kind[i] == ECH_LOC_CW ? 3000.0 : sc.net.kind[i] == ECH_LOC_DC ? 450.0
-                                                                                            : 80.0;
+        double want = sc.net.kind[i] == ECH_LOC_CW   ? 3000.0
+                      : sc.net.kind[i] == ECH_LOC_DC ? 450.0
+                                                     : 80.0;
         assert_true(sc.net.cold_capacity_litres[i] == want);
     }
     for (int32_t k = 0; k < sc.cat.n; ++k) {

@@ -91,10 +91,8 @@ static void test_order_independent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_values),
-        cmocka_unit_test(test_single_value),
-        cmocka_unit_test(test_constant_series),
-        cmocka_unit_test(test_nan_makes_everything_nan),
+        cmocka_unit_test(test_known_values),      cmocka_unit_test(test_single_value),
+        cmocka_unit_test(test_constant_series),   cmocka_unit_test(test_nan_makes_everything_nan),
         cmocka_unit_test(test_order_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

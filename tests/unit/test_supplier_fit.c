@@ -45,11 +45,11 @@
 #include <unistd.h>
 
 /* |a - b| <= eps in double precision (cmocka's assert_float_equal rounds to float). */
-#define assert_close(a, b, eps)                                                             \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        if (!(fabs(a_ - b_) <= (eps)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps));    \
+#define assert_close(a, b, eps)                                                          \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(fabs(a_ - b_) <= (eps)))                                                   \
+            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
     } while (0)
 
 static int32_t iso(const char *s)
@@ -93,13 +93,13 @@ static void test_dates(void **state)
     expect_date("1/2/68", ECH_DATES_MDY, "2068-01-02");
     expect_date("1/2/69", ECH_DATES_MDY, "1969-01-02");
 
-    const char *not_captured[] = {NULL, "", "   ", "Date Not Captured", "N/A - From RDC",
-                                  "Pre-PQ Process", "n/a", "TBD"};
+    const char *not_captured[] = {
+        NULL, "", "   ", "Date Not Captured", "N/A - From RDC", "Pre-PQ Process", "n/a", "TBD"};
     for (size_t i = 0; i < sizeof not_captured / sizeof *not_captured; ++i)
         expect_rc(not_captured[i], ECH_DATES_MDY, ECH_DATE_NOT_CAPTURED);
 
-    const char *bad[] = {"2014-13-45", "31/31/2014", "2015-02-29", "29-Feb-15", "32-Jan-15",
-                         "12-Foo-15",  "13/1/2015",  "1/2/3/2015", "12/1/20154", "7",
+    const char *bad[] = {"2014-13-45", "31/31/2014", "2015-02-29",  "29-Feb-15",  "32-Jan-15",
+                         "12-Foo-15",  "13/1/2015",  "1/2/3/2015",  "12/1/20154", "7",
                          "2015-09",    "ASN-123",    "2015-09-29x", "1899-12-31", "9/29/215"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i)
         expect_rc(bad[i], ECH_DATES_MDY, ECH_DATE_BAD);
@@ -214,15 +214,9 @@ static void write_date(FILE *f, int32_t day, int style)
     static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     switch (style) {
-    case 0:
-        fputs(buf, f);
-        break;
-    case 1:
-        fprintf(f, "%d/%d/%d", m, d, y);
-        break;
-    default:
-        fprintf(f, "%02d-%s-%02d", d, mon[m - 1], y % 100);
-        break;
+    case 0: fputs(buf, f); break;
+    case 1: fprintf(f, "%d/%d/%d", m, d, y); break;
+    default: fprintf(f, "%02d-%s-%02d", d, mon[m - 1], y % 100); break;
     }
 }
 
@@ -240,7 +234,8 @@ static int write_history(void)
     if (fd < 0)
         return -1;
     FILE *f = fdopen(fd, "w");
-    fputs("\xEF\xBB\xBFvendor,po_date,scheduled_date,delivered_date,ordered_qty,delivered_qty\n", f);
+    fputs("\xEF\xBB\xBFvendor,po_date,scheduled_date,delivered_date,ordered_qty,delivered_qty\n",
+          f);
     const int32_t base = iso("2012-01-02");
     double ka, ta, kc, tc, mub, sb;
     ech_gamma_from_mean_sd(A_MEAN, A_SD, &ka, &ta);
@@ -311,8 +306,8 @@ static void check_mean_sd(const char *who, const ech_fit_family *f, int64_t n, d
 {
     double se_mean = sd / sqrt((double)n);
     double se_sd = sd * sqrt((kurtosis - 1.0) / (4.0 * (double)n));
-    printf("  %s: mean %.3f (truth %g, %.1f SE), sd %.3f (truth %g, %.1f SE)\n", who, f->mean,
-           mean, (f->mean - mean) / se_mean, f->sd, sd, (f->sd - sd) / se_sd);
+    printf("  %s: mean %.3f (truth %g, %.1f SE), sd %.3f (truth %g, %.1f SE)\n", who, f->mean, mean,
+           (f->mean - mean) / se_mean, f->sd, sd, (f->sd - sd) / se_sd);
     assert_true(fabs(f->mean - mean) <= 4.0 * se_mean);
     assert_true(fabs(f->sd - sd) <= 4.0 * se_sd);
     assert_true(fabs(f->mean - mean) <= 0.05 * mean);
@@ -480,8 +475,9 @@ static void test_bad_input(void **state)
     expect_input_error("", &opt, ": the file is empty");
     expect_input_error("vendor,po_date,qty\nA,2014-01-01,3\n", &opt,
                        ":1: delivered_date: required column is missing");
-    expect_input_error("vendor,po_date,delivered_date\nA,2014-01-01,2014-02-01\nA,2014-13-45,2014-02-01\n",
-                       &opt, ":3: po_date: '2014-13-45' is not a valid date");
+    expect_input_error(
+        "vendor,po_date,delivered_date\nA,2014-01-01,2014-02-01\nA,2014-13-45,2014-02-01\n", &opt,
+        ":3: po_date: '2014-13-45' is not a valid date");
     expect_input_error("vendor,po_date,delivered_date\nA,1/2/2014,31/31/2014\n", &opt,
                        ":2: delivered_date: '31/31/2014' is not a valid date");
     expect_input_error("vendor,po_date,delivered_date\nA,2014-02-01,2014-01-30\n", &opt,
@@ -529,12 +525,9 @@ static void test_yaml_quote(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_continuous_mle),
-        cmocka_unit_test(test_rounded_fit),
-        cmocka_unit_test(test_recovery),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_yaml_quote),
+        cmocka_unit_test(test_dates),       cmocka_unit_test(test_continuous_mle),
+        cmocka_unit_test(test_rounded_fit), cmocka_unit_test(test_recovery),
+        cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_yaml_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

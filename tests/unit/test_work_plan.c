@@ -13,8 +13,8 @@
 #include "support_scenario.h"
 
 /* A CW and `pharmacies` pharmacies; SKU k is stocked at stocked[k] of them (0: none). */
-static void plan_case(ech_scenario *sc, int32_t pharmacies, const int32_t *stocked,
-                      int32_t n_sku, int64_t reps)
+static void plan_case(ech_scenario *sc, int32_t pharmacies, const int32_t *stocked, int32_t n_sku,
+                      int64_t reps)
 {
     ts_init(sc, 30, 5, reps, 1);
     int32_t sup = ts_add_supplier(sc, "S", ECH_LT_FIXED, 2, 0, 2, 2);
@@ -29,8 +29,8 @@ static void plan_case(ech_scenario *sc, int32_t pharmacies, const int32_t *stock
         snprintf(id, sizeof id, "K%03d", (int)k);
         int32_t sku = ts_add_sku(sc, id, 1.0, 2.0, 1, sup);
         for (int32_t p = 0; p < stocked[k]; ++p)
-            ts_add_skuloc(sc, sku, 1 + p, ECH_DEMAND_POISSON, 1.0, 1, 0, ECH_POLICY_BASE_STOCK,
-                          1, 3, -1);
+            ts_add_skuloc(sc, sku, 1 + p, ECH_DEMAND_POISSON, 1.0, 1, 0, ECH_POLICY_BASE_STOCK, 1,
+                          3, -1);
     }
     ts_finish(sc);
 }
@@ -139,7 +139,8 @@ static void test_heavy_sku_is_split(void **state)
     int64_t b, e;
     ech_work_plan_reps_on(&p, 2, 1, &b, &e);
     assert_true(b > 0 && e > b); /* a middle piece of SKU 1's replications */
-    assert_int_equal(ech_work_plan_rank_of(&p, 1, 0), 0); /* SKU 0 is light: SKU 1 starts on rank 0 */
+    assert_int_equal(ech_work_plan_rank_of(&p, 1, 0),
+                     0); /* SKU 0 is light: SKU 1 starts on rank 0 */
     ech_work_plan_free(&p);
 
     /* One rank, four threads: SKU 1 becomes several units of one split SKU. */
