@@ -62,14 +62,13 @@ static inline void cold_case(ech_scenario *sc, int64_t reps, int32_t days, int32
     sc->rule[ECH_LOC_DC].review_days = 2;
     sc->rule[ECH_LOC_CW].service_level = 0.97;
 
+    /* The columns exist (ts_row allocates every declared column): set them. */
     ech_catalogue *cat = &sc->cat;
-    cat->unit_volume_litres = calloc((size_t)cat->n, sizeof(double));
     for (int k = 0; k < 5; ++k) {
         cat->unit_volume_litres[k] = volume[k];
         cat->storage[k] = storage[k];
     }
     ech_network *net = &sc->net;
-    net->cold_capacity_litres = calloc((size_t)net->n, sizeof(double));
     static const double capacity[COLD_N_LOC] = {0, 400, 25, 20, 9, 30, 15, 1};
     for (int i = 0; i < COLD_N_LOC; ++i)
         net->cold_capacity_litres[i] = capacity[i];

@@ -74,6 +74,7 @@ static void test_sorted_and_merged(void **state)
     assert_int_equal(f.bs.next_expiry, 20);
     assert_int_equal(ech_batches_units(&f.bs, 0), 14);
     check_sums(&f, 0);
+    free(f.pool.b);
 }
 
 static void test_take_fefo_and_minimum(void **state)
@@ -106,6 +107,7 @@ static void test_take_fefo_and_minimum(void **state)
     assert_int_equal(f.head[0], -1);
     assert_int_equal(f.entry[0], 0);
     assert_int_equal(f.expiry[0], 0);
+    free(f.pool.b);
 }
 
 static void test_sell_and_expire(void **state)
@@ -125,6 +127,7 @@ static void test_sell_and_expire(void **state)
     assert_int_equal(ech_batches_expire(&f.bs, 2, 7), 0);
     assert_int_equal(ech_batches_expire(&f.bs, 2, 8), 2); /* written off on day 8 */
     assert_int_equal(f.head[2], -1);
+    free(f.pool.b);
 }
 
 /* Many random operations against a plain model of each node's units by (expiry,

@@ -211,7 +211,6 @@ static void test_engine_by_hand(void **state)
     int32_t loc = ts_add_location(&sc, "P", ECH_LOC_RETAIL, NULL, 0);
     int32_t sku = ts_add_sku(&sc, "A", 2.0, 3.0, 1, sup);
     ts_add_skuloc(&sc, sku, loc, ECH_DEMAND_POISSON, 1.0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 5, -1);
-    sc.cat.unit_volume_litres = calloc(1, sizeof(double));
     sc.cat.unit_volume_litres[0] = 0.5;
     sc.cat.storage[0] = ECH_STORAGE_COLD;
     ts_finish(&sc);
