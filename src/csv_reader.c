@@ -11,6 +11,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -566,26 +567,9 @@ static ech_status check_leading_zero(const ech_row *row, int column, const char 
     return ECH_OK;
 }
 
-ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given, ech_error *err)
-{
-    const char *t = ech_row_text(row, column);
-    set_given(given, 0);
-    if (!t)
-        return ECH_OK;
-    int rc = ech_parse_int32(t, out);
-    if (rc == ECH_PARSE_SYNTAX)
-        return ech_row_fail(row, column, err, "'%s' is not an integer", t);
-    ech_status st = check_leading_zero(row, column, t, err);
-    if (st != ECH_OK)
-        return st;
-    if (rc == ECH_PARSE_RANGE)
-        return ech_row_fail(row, column, err, "'%s' is out of range (at most %d in size)", t,
-                            INT32_MAX);
-    set_given(given, 1);
-    return ECH_OK;
-}
-
-ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given, ech_error *err)
+/* An integer cell within [lo, hi] (the type's range: the tables check their own). */
+static ech_status row_integer(const ech_row *row, int column, int64_t lo, int64_t hi,
+                              int64_t *out, int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
     set_given(given, 0);
@@ -597,10 +581,29 @@ ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *give
     ech_status st = check_leading_zero(row, column, t, err);
     if (st != ECH_OK)
         return st;
-    if (rc == ECH_PARSE_RANGE)
-        return ech_row_fail(row, column, err, "'%s' is out of range", t);
+    if (rc == ECH_PARSE_RANGE || *out < lo || *out > hi)
+        return ech_row_fail(row, column, err, "'%s' is out of range (at most %" PRId64 " in size)",
+                            t, hi);
     set_given(given, 1);
     return ECH_OK;
+}
+
+ech_status ech_row_int(const ech_row *row, int column, int32_t *out, int *given, ech_error *err)
+{
+    int64_t v = 0;
+    ech_status st = row_integer(row, column, INT32_MIN, INT32_MAX, &v, given, err);
+    if (st == ECH_OK && ech_row_text(row, column))
+        *out = (int32_t)v;
+    return st;
+}
+
+ech_status ech_row_int64(const ech_row *row, int column, int64_t *out, int *given, ech_error *err)
+{
+    int64_t v = 0;
+    ech_status st = row_integer(row, column, INT64_MIN, INT64_MAX, &v, given, err);
+    if (st == ECH_OK && ech_row_text(row, column))
+        *out = v;
+    return st;
 }
 
 ech_status ech_row_double(const ech_row *row, int column, double *out, int *given, ech_error *err)
