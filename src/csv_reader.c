@@ -568,8 +568,8 @@ static ech_status check_leading_zero(const ech_row *row, int column, const char 
 }
 
 /* An integer cell within [lo, hi] (the type's range: the tables check their own). */
-static ech_status row_integer(const ech_row *row, int column, int64_t lo, int64_t hi,
-                              int64_t *out, int *given, ech_error *err)
+static ech_status row_integer(const ech_row *row, int column, int64_t lo, int64_t hi, int64_t *out,
+                              int *given, ech_error *err)
 {
     const char *t = ech_row_text(row, column);
     set_given(given, 0);
