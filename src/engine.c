@@ -72,6 +72,11 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     return e;
 }
 
+const ech_scenario *ech_engine_scenario(const ech_engine *e)
+{
+    return e->sc;
+}
+
 void ech_engine_free(ech_engine *e)
 {
     if (!e)

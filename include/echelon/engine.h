@@ -36,6 +36,9 @@ typedef struct ech_engine ech_engine;
 ech_engine *ech_engine_new(const ech_scenario *sc);
 void ech_engine_free(ech_engine *e);
 
+/* The scenario an engine simulates. */
+const ech_scenario *ech_engine_scenario(const ech_engine *e);
+
 /* Random numbers come in stream sets: set 0 holds the run's own replications, set s
  * another independent family of the same replications (fresh numbers, to verify a
  * decision on numbers it was not chosen on).  Replication r of set s draws from the

@@ -1,0 +1,100 @@
+/* Target tuning: the reorder points and order-up-to levels of one SKU at all its
+ * stocking locations, chosen jointly by simulation.
+ *
+ * The search runs on the engine's evaluation API (engine.h): every candidate is
+ * simulated on the same replications of one stream set (common random numbers), so
+ * two candidates are compared by the paired differences of their per-replication
+ * costs, whose noise is far smaller than either cost's.  From a start (the
+ * variant's targets, or ech_tune_start's analytic ones) it moves the targets of one
+ * location, or shifts stock between a location and its parent, by a step that
+ * begins coarse and halves down to one pack; a move is taken only when it improves
+ * the objective by more than `z` standard errors of the paired difference.  When no
+ * move does at the finest step, the replications per evaluation double (up to
+ * `reps_max`) and the search goes on; it stops when nothing improves beyond the
+ * noise at the most replications, or at `max_evaluations`.
+ *
+ * Objectives:
+ *   ECH_TUNE_COST     expected total cost per day (holding, ordering, shortage,
+ *                     write-off, sourcing premium), the classic cost objective;
+ *   ECH_TUNE_SERVICE  the same without shortage costs, subject to a fill-rate target
+ *                     at each demand point: first the cheapest additions that close
+ *                     the shortfall (most fill rate gained per cost added), then cost
+ *                     moves among the candidates that keep every target met.
+ * Either objective adds `value_price` x the mean inventory value held, which is how
+ * a shared inventory budget prices stock (a Lagrange multiplier).
+ *
+ * A search is deterministic: it depends on the scenario, the start and the settings,
+ * not on which rank or thread runs it.  Its costs are estimates on the replications
+ * it chose on; verify a decision on another stream set (ech_tune_verify).
+ */
+#ifndef ECHELON_TUNE_H
+#define ECHELON_TUNE_H
+
+#include "echelon/engine.h"
+#include "echelon/error.h"
+#include "echelon/scenario.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ech_tune_objective {
+    ECH_TUNE_COST,
+    ECH_TUNE_SERVICE,
+} ech_tune_objective;
+
+typedef struct ech_tune_settings {
+    ech_tune_objective objective;
+    int64_t reps_start;      /* replications per evaluation at first */
+    int64_t reps_max;        /* ... and at most */
+    double z;                /* a move must improve by more than z standard errors */
+    int32_t max_evaluations; /* per SKU; 0: 100 per location + 200 */
+    uint32_t stream_set;     /* the replications searched on (0: the run's) */
+    double value_price;      /* currency per day per currency of mean inventory value */
+} ech_tune_settings;
+
+/* 64 replications at first, up to 1024, z = 2, stream set 0, no value price. */
+void ech_tune_settings_default(ech_tune_settings *set);
+
+/* One SKU's search.  Arrays are per node: the SKU's skulocs in order (node i is
+ * skuloc sc->sl.sku_begin[sku] + i). */
+typedef struct ech_tune_sku {
+    /* In. */
+    int32_t sku;
+    int32_t variant;            /* whose policies (base stock or (s,S)), review periods,
+                                   order minimums, display and reserve stock apply */
+    const double *fill_target;  /* ECH_TUNE_SERVICE: per node, the fill-rate target of a
+                                   demand point (NaN: none); NULL: none anywhere */
+    /* In: the start; out: the tuned targets.  A base-stock node has s = S - 1.  S
+     * includes the node's display minimum and reserve, as the variant's do. */
+    int32_t *order_up_to;
+    int32_t *reorder_point;
+    /* Out. */
+    int32_t evaluations;     /* candidates simulated */
+    int64_t replications;    /* per evaluation at the end */
+    int64_t simulated;       /* replications simulated in all (the search's work) */
+    double objective;        /* per day at the tuned targets, on the search's replications */
+    double objective_se;     /* its standard error */
+    double fill_rate;        /* demand-weighted fill rate over the SKU's demand points */
+    int feasible;            /* ECH_TUNE_SERVICE: every target met on the search's
+                                replications (1 for ECH_TUNE_COST) */
+    int converged;           /* stopped because nothing improved beyond the noise */
+    /* Out, optional (NULL: not computed): what one more step of stock (one pack, on
+     * the level of node i) changes, per day and in the SKU's fill rate. */
+    double *marginal_objective;
+    double *marginal_fill;
+} ech_tune_sku;
+
+/* Tunes t->order_up_to / t->reorder_point from their values on entry.  Returns
+ * ECH_OK (also when a service target cannot be met: t->feasible says), or the
+ * engine's error. */
+ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
+                               ech_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
