@@ -28,6 +28,7 @@ ENUM_TABLE(ech_alt_rule_enum, "alternative-source rule", ECH_ALT_RULES)
 ENUM_TABLE(ech_lead_time_dist_enum, "lead-time distribution", ECH_LEAD_TIME_DISTS)
 ENUM_TABLE(ech_disruption_kind_enum, "disruption kind", ECH_DISRUPTION_KINDS)
 ENUM_TABLE(ech_disruption_scope_enum, "disruption scope", ECH_DISRUPTION_SCOPES)
+ENUM_TABLE(ech_tune_objective_enum, "tuning objective", ECH_TUNE_OBJECTIVES)
 
 const char *ech_enum_word(const ech_enum *e, int value)
 {

@@ -6,6 +6,7 @@
  *   load_supply.c   suppliers, sites, regions and disruptions
  *   load_settings.c every other setting: horizon, demand, rules, costs, expiry,
  *                   controlled substances, variants, output, overrides
+ *   load_tuning.c   the tuning: section (what `echelon tune` aims for)
  *   scenario_load.c the load chain and the tables (files, inline rows, generators)
  *   scenario_text.c the resolved scenario as text
  *
@@ -168,7 +169,7 @@ typedef struct y_catalogue_gen {
 } y_catalogue_gen;
 
 typedef struct y_catalogue {
-    char *skus_file, *assortment_file;
+    char *skus_file, *assortment_file, *targets_file;
     y_row *skus;
     unsigned skus_count;
     y_row *assortment;
@@ -181,6 +182,17 @@ typedef struct y_output {
     unsigned quantiles_count;
     char *keep_replications;
 } y_output;
+
+typedef struct y_segment_target {
+    char *segment, *fill_rate;
+} y_segment_target;
+
+typedef struct y_tuning {
+    char *objective, *fill_rate;
+    y_segment_target *fill_rate_by_segment;
+    unsigned fill_rate_by_segment_count;
+    char *replications, *max_replications, *significance, *max_evaluations, *budget;
+} y_tuning;
 
 typedef struct y_scenario {
     char *name, *description, *seed, *replications;
@@ -197,6 +209,7 @@ typedef struct y_scenario {
     y_network *network;
     y_catalogue *catalogue;
     y_output *output;
+    y_tuning *tuning;
     y_disruption *disruptions;
     unsigned disruptions_count;
     y_variant *variants;
@@ -306,6 +319,8 @@ ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenar
 ech_status ech_build_sites(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenario *sc);
+/* The tuning: section, once the tables are loaded (its targets name segments). */
+ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc);
 ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_error *err);
 ech_status ech_build_network_gen(const loadctx *c, const y_network_gen *y, ech_network_gen *g);
 ech_status ech_build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y,

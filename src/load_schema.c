@@ -275,6 +275,7 @@ static const cyaml_schema_field_t catalogue_gen_fields[] = {
 static const cyaml_schema_field_t catalogue_fields[] = {
     STR_OPT("skus_file", y_catalogue, skus_file),
     STR_OPT("assortment_file", y_catalogue, assortment_file),
+    STR_OPT("targets_file", y_catalogue, targets_file),
     SEQ_OPT("skus", y_catalogue, skus, &sku_row_entry),
     SEQ_OPT("assortment", y_catalogue, assortment, &assortment_row_entry),
     MAP_OPT("generate", y_catalogue, generate, catalogue_gen_fields),
@@ -284,6 +285,28 @@ static const cyaml_schema_field_t catalogue_fields[] = {
 static const cyaml_schema_field_t output_fields[] = {
     SEQ_OPT("quantiles", y_output, quantiles, &text_entry),
     STR_OPT("keep_replications", y_output, keep_replications),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t segment_target_fields[] = {
+    STR_REQ("segment", y_segment_target, segment),
+    STR_REQ("fill_rate", y_segment_target, fill_rate),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t segment_target_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_segment_target, segment_target_fields),
+};
+
+static const cyaml_schema_field_t tuning_fields[] = {
+    STR_OPT("objective", y_tuning, objective),
+    STR_OPT("fill_rate", y_tuning, fill_rate),
+    SEQ_LIST("fill_rate_by_segment", y_tuning, fill_rate_by_segment, &segment_target_entry),
+    STR_OPT("replications", y_tuning, replications),
+    STR_OPT("max_replications", y_tuning, max_replications),
+    STR_OPT("significance", y_tuning, significance),
+    STR_OPT("max_evaluations", y_tuning, max_evaluations),
+    STR_OPT("budget", y_tuning, budget),
     CYAML_FIELD_END,
 };
 
@@ -306,6 +329,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     MAP_REQ("network", y_scenario, network, network_fields),
     MAP_REQ("catalogue", y_scenario, catalogue, catalogue_fields),
     MAP_OPT("output", y_scenario, output, output_fields),
+    MAP_OPT("tuning", y_scenario, tuning, tuning_fields),
     CYAML_FIELD_END,
 };
 

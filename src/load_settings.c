@@ -615,5 +615,6 @@ ech_overrides ech_overrides_none(void)
         .has_seed = 0,
         .seed = 0,
         .keep_replications = 0,
+        .targets_path = NULL,
     };
 }

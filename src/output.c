@@ -387,6 +387,8 @@ static void write_file(writer *w, const char *tmp)
     ech_output_sku_sums(w, w->file, 0);
     ech_output_cold_chain(w, w->file, 0);
     write_variants(w);
+    if (w->res->tuning)
+        ech_output_tuning(w);
     write_runtime(w);
 
     ech_h5_all_ok(w); /* every rank reaches the collective close together */

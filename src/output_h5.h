@@ -5,6 +5,7 @@
  *                     /variants, /runtime, and ech_output_write
  *   output_results.c  what the run computed: skuloc KPI groups, totals, comparisons,
  *                     cold rooms
+ *   output_tuning.c   what a tuning chose (/tuning)
  * See include/echelon/output.h and results/README.md for the layout.
  */
 #ifndef ECHELON_OUTPUT_H5_H
@@ -176,5 +177,9 @@ void ech_output_sku_sums(writer *w, hid_t parent, int32_t v);
  * (replication, measured day) cells and how often it exceeds the capacity; with
  * replications kept, the whole daily occupancy. */
 void ech_output_cold_chain(writer *w, hid_t parent, int32_t v);
+
+/* The /tuning group of a run that verifies a tuning (w->res->tuning set;
+ * output_tuning.c). */
+void ech_output_tuning(writer *w);
 
 #endif

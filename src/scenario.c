@@ -75,6 +75,7 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->seasons.monthly);
     ech_strings_free(sc->segment, sc->n_segments);
     free(sc->output.quantiles);
+    free(sc->tuning.segment_fill_rate);
     ech_network_free(&sc->net);
     ech_strings_free(sc->suppliers.id, sc->suppliers.n);
     lead_times_free(sc->suppliers.lead_time, sc->suppliers.n);
@@ -110,6 +111,7 @@ void ech_scenario_free(ech_scenario *sc)
     free(src->skus_file);
     free(src->assortment_file);
     free(src->history_file);
+    free(src->targets_file);
     free(src->on_hand_file);
     free(src->open_orders_file);
     memset(sc, 0, sizeof *sc);
@@ -402,8 +404,29 @@ ech_lead_time ech_lead_time_copy(const ech_lead_time *lt)
     return c;
 }
 
+void ech_tuning_set_defaults(ech_tuning *t)
+{
+    t->objective = ECH_TUNE_SERVICE;
+    t->fill_rate = 0.95;
+    t->replications = 64;
+    t->max_replications = 1024;
+    t->significance = 2.0;
+    t->max_evaluations = 0;
+    t->budget = NAN;
+}
+
 void ech_scenario_set_defaults(ech_scenario *sc)
 {
+    /* A scenario built in code has no tuning settings: the defaults. */
+    if (sc->tuning.replications == 0) {
+        ech_tuning_set_defaults(&sc->tuning);
+        sc->tuning.segment_fill_rate =
+            ech_xrealloc(sc->tuning.segment_fill_rate,
+                         (size_t)(sc->n_segments > 0 ? sc->n_segments : 1) * sizeof(double),
+                         "segment fill-rate targets");
+        for (int32_t g = 0; g < sc->n_segments; ++g)
+            sc->tuning.segment_fill_rate[g] = NAN;
+    }
     ech_suppliers *sup = &sc->suppliers;
     if (!sup->reliability && sup->n > 0)
         sup->reliability = ech_xcalloc((size_t)sup->n, sizeof *sup->reliability,

@@ -400,6 +400,8 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
         goto fail;
     if ((st = load_tables(&c, doc, sc, &finalize_path)) != ECH_OK)
         goto fail;
+    if ((st = ech_build_tuning(&c, doc->tuning, sc)) != ECH_OK)
+        goto fail;
     if ((st = ech_scenario_finalize(sc, finalize_path ? finalize_path : path, err)) != ECH_OK)
         goto fail;
 
@@ -428,6 +430,23 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
         goto fail;
     free(file);
     file = NULL;
+
+    /* Targets over the assortment's: the scenario's file, then the command line's. */
+    if (doc->catalogue->targets_file) {
+        sc->sources.targets_file = ech_xstrdup(doc->catalogue->targets_file, "file name");
+        if ((st = ech_key_file(&c, "catalogue.targets_file", doc->catalogue->targets_file,
+                               &file)) != ECH_OK ||
+            (st = ech_targets_load_csv(sc, file, err)) != ECH_OK)
+            goto fail;
+        free(file);
+        file = NULL;
+    }
+    if (ov && ov->targets_path) {
+        free(sc->sources.targets_file);
+        sc->sources.targets_file = ech_xstrdup(ov->targets_path, "file name");
+        if ((st = ech_targets_load_csv(sc, ov->targets_path, err)) != ECH_OK)
+            goto fail;
+    }
 
     if ((st = ech_policy_resolve(sc, err)) != ECH_OK)
         goto fail;

@@ -351,6 +351,34 @@ static void sb_columns(sbuf *b, const ech_table *t, const void *table, int64_t n
     sb_printf(b, "%s\n", any ? "" : " {}");
 }
 
+static void sb_tuning(sbuf *b, const ech_scenario *sc)
+{
+    const ech_tuning *t = &sc->tuning;
+    sb_printf(b, "tuning:\n  objective: %s\n  fill_rate: ",
+              ech_enum_word(&ech_tune_objective_enum, t->objective));
+    sb_num(b, t->fill_rate);
+    int any = 0;
+    for (int32_t g = 0; t->segment_fill_rate && g < sc->n_segments; ++g) {
+        if (isnan(t->segment_fill_rate[g]))
+            continue;
+        sb_printf(b, any ? "\n    - {segment: " : "\n  fill_rate_by_segment:\n    - {segment: ");
+        sb_quoted(b, sc->segment[g]);
+        sb_printf(b, ", fill_rate: ");
+        sb_num(b, t->segment_fill_rate[g]);
+        sb_printf(b, "}");
+        any = 1;
+    }
+    sb_printf(b, "\n  replications: %lld\n  max_replications: %lld\n  significance: ",
+              (long long)t->replications, (long long)t->max_replications);
+    sb_num(b, t->significance);
+    sb_printf(b, "\n  max_evaluations: %d\n", (int)t->max_evaluations);
+    if (!isnan(t->budget)) {
+        sb_printf(b, "  budget: ");
+        sb_num(b, t->budget);
+        sb_printf(b, "\n");
+    }
+}
+
 char *ech_scenario_resolved_text(const ech_scenario *sc)
 {
     sbuf b = {ech_xmalloc(4096, "resolved scenario text"), 0, 4096};
@@ -507,6 +535,11 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     } else if (src->catalogue == ECH_FROM_INLINE) {
         sb_printf(&b, "  source: inline\n");
     }
+    if (src->targets_file) {
+        sb_printf(&b, "  targets_file: ");
+        sb_quoted(&b, src->targets_file);
+        sb_printf(&b, "\n");
+    }
     sb_printf(&b, "  skus: %d\n  skulocs: %" PRId64 "\n  segments: [", (int)sc->cat.n, sc->sl.n);
     for (int32_t i = 0; i < sc->n_segments; ++i) {
         if (i)
@@ -516,6 +549,7 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_printf(&b, "]\noutput:\n  quantiles: ");
     sb_num_list(&b, sc->output.quantiles, sc->output.n_quantiles);
     sb_printf(&b, "\n  keep_replications: %s\n", sc->output.keep_replications ? "true" : "false");
+    sb_tuning(&b, sc);
 
     sb_columns(&b, &ech_network_table, &sc->net, sc->net.n);
     sb_columns(&b, &ech_catalogue_table, &sc->cat, sc->cat.n);

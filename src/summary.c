@@ -6,6 +6,7 @@
 #include "echelon/results.h"
 #include "echelon/kpi.h"
 #include "echelon/stats.h"
+#include "echelon/tune_run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -411,4 +412,62 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
             info->plan_seconds, info->simulate_seconds - info->exchange_seconds,
             (int)info->split_skus, info->exchange_seconds, info->reduce_seconds);
     fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);
+}
+
+void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_result *res)
+{
+    const ech_tune_settings *set = &res->settings;
+    const ech_skulocs *sl = &sc->sl;
+    int64_t skus = 0, raised = 0, lowered = 0, same = 0;
+    double before = 0.0, after = 0.0;
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        skus += sl->sku_begin[k + 1] > sl->sku_begin[k];
+    for (int64_t x = 0; x < sl->n; ++x) {
+        double c = sc->cat.unit_cost[sl->sku[x]];
+        before += c * res->old_order_up_to[x];
+        after += c * res->order_up_to[x];
+        raised += res->order_up_to[x] > res->old_order_up_to[x];
+        lowered += res->order_up_to[x] < res->old_order_up_to[x];
+        same += res->order_up_to[x] == res->old_order_up_to[x];
+    }
+    char b1[32], b2[32];
+    int service = set->objective == ECH_TUNE_SERVICE;
+    fprintf(out, "\nTuning of '%s' (%s objective: %s)\n", sc->variant[res->variant].name,
+            ech_enum_word(&ech_tune_objective_enum, set->objective),
+            ech_tune_objective_enum.meanings[set->objective]);
+    if (service)
+        fprintf(out,
+                "  fill-rate targets at demand points: %.1f%% unless the SKU-location, the SKU or "
+                "its segment gives one\n",
+                100.0 * sc->tuning.fill_rate);
+    fprintf(out, "  %lld SKUs searched", (long long)skus);
+    if (service)
+        fprintf(out, ": %lld met every target, %d did not", (long long)(skus - res->infeasible),
+                (int)res->infeasible);
+    fprintf(out,
+            "\n  %lld candidate targets simulated (%.1f a SKU) on %lld to %lld replications "
+            "each, %.3g SKU-location-days in %.1f s\n",
+            (long long)res->evaluations_total,
+            skus > 0 ? (double)res->evaluations_total / (double)skus : 0.0,
+            (long long)set->reps_start, (long long)set->reps_max, (double)res->skuloc_days,
+            res->seconds);
+    fprintf(out,
+            "  order-up-to levels: %lld raised, %lld lowered, %lld unchanged; stock at the "
+            "levels (S x unit cost) %s -> %s\n",
+            (long long)raised, (long long)lowered, (long long)same,
+            human_number(before, b1, sizeof b1), human_number(after, b2, sizeof b2));
+    if (res->infeasible > 0) {
+        fprintf(out, "  SKUs whose targets could not all be met (see /tuning/sku/feasible):");
+        int shown = 0;
+        for (int32_t k = 0; k < sc->cat.n && shown < 5; ++k)
+            if (sl->sku_begin[k + 1] > sl->sku_begin[k] && !res->feasible[k]) {
+                fprintf(out, " %s", sc->cat.id[k]);
+                ++shown;
+            }
+        fprintf(out, res->infeasible > shown ? " ...\n" : "\n");
+    }
+    fprintf(out,
+            "  verified below on the run's %lld replications, random numbers the search did "
+            "not use\n",
+            (long long)sc->replications);
 }

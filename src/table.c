@@ -187,6 +187,27 @@ void ech_table_copy_row(const ech_table *t, void *dst, int64_t i, const void *sr
     }
 }
 
+void ech_table_copy(const ech_table *t, void *dst, const void *src, int64_t n)
+{
+    for (int c = 0; c < t->n_columns; ++c) {
+        const ech_column *col = &t->column[c];
+        size_t es = elem_size(col->type);
+        const char *from = *(void *const *)((const char *)src + col->offset);
+        if (!es || !from)
+            continue;
+        char *to = *slot(t, dst, c);
+        if (col->type == ECH_COL_TEXT) {
+            for (int64_t i = 0; i < n; ++i) {
+                const char *s = ((char *const *)from)[i];
+                free(((char **)to)[i]);
+                ((char **)to)[i] = s ? ech_xstrdup(s, "table text") : NULL;
+            }
+        } else {
+            memcpy(to, from, (size_t)n * es);
+        }
+    }
+}
+
 int ech_table_find(const ech_table *t, const char *field)
 {
     for (int c = 0; c < t->n_columns; ++c)

@@ -20,6 +20,7 @@ const ech_csv_column ech_open_order_columns[ECH_OOCOL_COUNT] = {
     ECH_OPEN_ORDER_COLUMNS(ECH_COLUMN_SPEC)};
 const ech_csv_column ech_history_columns[ECH_HISTCOL_COUNT] = {
     ECH_HISTORY_COLUMNS(ECH_COLUMN_SPEC)};
+const ech_csv_column ech_target_columns[ECH_TGTCOL_COUNT] = {ECH_TARGET_COLUMNS(ECH_COLUMN_SPEC)};
 #undef ECH_COLUMN_SPEC
 
 /* ------------------------------------------------------------------------------
@@ -104,6 +105,64 @@ ech_status ech_on_hand_load_csv(ech_scenario *sc, const char *path, ech_error *e
         }
         seen[x] = row->line;
         sl->start_on_hand[x] = q;
+    }
+    free(seen);
+    lookup_free(&lk);
+    ech_csv_close(r);
+    return st;
+}
+
+ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *err)
+{
+    ech_csv *r;
+    ech_status st = ech_csv_open(&r, path, ech_target_columns, ECH_TGTCOL_COUNT, err);
+    if (st != ECH_OK)
+        return st;
+    skuloc_lookup lk;
+    lookup_init(&lk, sc);
+    ech_skulocs *sl = &sc->sl;
+    long *seen = ech_xcalloc((size_t)(sl->n > 0 ? sl->n : 1), sizeof *seen, "target rows");
+    const ech_row *row;
+    while ((st = ech_csv_next(r, &row, err)) == ECH_OK && row) {
+        int64_t x;
+        int32_t S = 0, s = ECH_REORDER_NOT_GIVEN;
+        int s_given = 0;
+        if ((st = row_skuloc(&lk, row, &x, err)) ||
+            (st = ech_row_require(row, ECH_TGTCOL_ORDER_UP_TO, err)) ||
+            (st = ech_row_int(row, ECH_TGTCOL_ORDER_UP_TO, &S, NULL, err)) ||
+            (st = ech_row_int(row, ECH_TGTCOL_REORDER_POINT, &s, &s_given, err)))
+            break;
+        if (S < 0 || S > ECH_MAX_UNITS) {
+            st = ech_row_fail(row, ECH_TGTCOL_ORDER_UP_TO, err,
+                              "must be between 0 and %.0f units, got %d", ECH_MAX_UNITS, S);
+            break;
+        }
+        if (s_given && (s < -1 || s >= S)) {
+            st = ech_row_fail(row, ECH_TGTCOL_REORDER_POINT, err,
+                              "must be between -1 and the order-up-to level minus one (%d), "
+                              "got %d",
+                              S - 1, s);
+            break;
+        }
+        const char *policy = ech_row_text(row, ECH_TGTCOL_POLICY);
+        int p = -1;
+        if (policy && (p = ech_enum_parse(&ech_policy_enum, policy)) < 0) {
+            char list[128];
+            ech_enum_list(&ech_policy_enum, 0, list, sizeof list);
+            st = ech_row_fail(row, ECH_TGTCOL_POLICY, err, "'%s' is not one of: %s", policy, list);
+            break;
+        }
+        if (seen[x]) {
+            st = ech_row_fail(row, ECH_TGTCOL_LOCATION, err,
+                              "SKU '%s' at '%s' is listed twice (first on line %ld)",
+                              ech_row_text(row, 0), ech_row_text(row, 1), seen[x]);
+            break;
+        }
+        seen[x] = row->line;
+        sl->order_up_to[x] = S;
+        sl->reorder_point[x] = s_given ? s : ECH_REORDER_NOT_GIVEN;
+        if (p >= 0)
+            sl->policy[x] = (uint8_t)p;
     }
     free(seen);
     lookup_free(&lk);

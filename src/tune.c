@@ -23,12 +23,12 @@ void ech_tune_settings_default(ech_tune_settings *set)
 
 /* A candidate's results on replications [0, reps) of the search's stream set. */
 typedef struct candidate {
-    int32_t *x;       /* S of the nodes, then s of the nodes */
-    int64_t reps;     /* evaluated so far */
-    double *obj;      /* objective per day, per replication [reps_max] */
-    double *demand;   /* per demand point: units demanded, summed over replications */
-    double *filled;   /* ... and met from stock on the day */
-    uint64_t used;    /* when last asked for (for eviction) */
+    int32_t *x;     /* S of the nodes, then s of the nodes */
+    int64_t reps;   /* evaluated so far */
+    double *obj;    /* objective per day, per replication [reps_max] */
+    double *demand; /* per demand point: units demanded, summed over replications */
+    double *filled; /* ... and met from stock on the day */
+    uint64_t used;  /* when last asked for (for eviction) */
 } candidate;
 
 typedef struct tuner {
@@ -419,8 +419,7 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
         tu->cache[c].obj = ech_xmalloc((size_t)set->reps_max * sizeof(double), "tuning costs");
         tu->cache[c].demand =
             ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning demand");
-        tu->cache[c].filled =
-            ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning fills");
+        tu->cache[c].filled = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning fills");
     }
 }
 
@@ -529,8 +528,7 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
         t->replications = reps;
     }
     /* What one more pack at each node would change. */
-    for (int32_t i = 0; st == ECH_OK && (t->marginal_objective || t->marginal_fill) && i < n;
-         ++i) {
+    for (int32_t i = 0; st == ECH_OK && (t->marginal_objective || t->marginal_fill) && i < n; ++i) {
         move m = {.node = i, .level = tu.pack, .node2 = -1};
         double dobj = NAN, dfill = NAN;
         if (apply(&tu, x, &m, cand)) {

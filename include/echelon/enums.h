@@ -95,6 +95,10 @@ extern "C" {
     X(REGION, "region", "every site in one region, together (a correlated event)")        \
     X(EACH_SITE, "each_site", "every site, each with its own independent timeline")
 
+#define ECH_TUNE_OBJECTIVES(X)                                                            \
+    X(COST, "cost", "least expected total cost, shortage costs included")                 \
+    X(SERVICE, "service", "least expected cost without shortage costs meeting fill-rate targets")
+
 #define ECH_ENUM_LOC(sym, word, meaning) ECH_LOC_##sym,
 #define ECH_ENUM_UNMET(sym, word, meaning) ECH_UNMET_##sym,
 #define ECH_ENUM_SHORTFALL(sym, word, meaning) ECH_SHORTFALL_##sym,
@@ -111,6 +115,7 @@ extern "C" {
 #define ECH_ENUM_LT(sym, word, meaning) ECH_LT_##sym,
 #define ECH_ENUM_DISRUPT(sym, word, meaning) ECH_DISRUPT_##sym,
 #define ECH_ENUM_SCOPE(sym, word, meaning) ECH_SCOPE_##sym,
+#define ECH_ENUM_TUNE(sym, word, meaning) ECH_TUNE_##sym,
 
 typedef enum ech_location_kind { ECH_LOCATION_KINDS(ECH_ENUM_LOC) ECH_LOC_KIND_COUNT } ech_location_kind;
 typedef enum ech_unmet_demand { ECH_UNMET_RULES(ECH_ENUM_UNMET) ECH_UNMET_COUNT } ech_unmet_demand;
@@ -138,6 +143,7 @@ typedef enum ech_disruption_kind {
 typedef enum ech_disruption_scope {
     ECH_DISRUPTION_SCOPES(ECH_ENUM_SCOPE) ECH_SCOPE_COUNT
 } ech_disruption_scope;
+typedef enum ech_tune_objective { ECH_TUNE_OBJECTIVES(ECH_ENUM_TUNE) ECH_TUNE_COUNT } ech_tune_objective;
 
 /* In a skuloc's policy column before ech_policy_resolve: use the location kind's rule. */
 #define ECH_POLICY_FROM_RULE 0xff
@@ -159,7 +165,7 @@ extern const ech_enum ech_location_kind_enum, ech_unmet_enum, ech_shortfall_enum
     ech_allocation_enum, ech_demand_dist_enum, ech_policy_enum, ech_target_rule_enum,
     ech_storage_enum, ech_handling_enum, ech_substitution_enum, ech_start_stock_enum,
     ech_supply_shortfall_enum, ech_alt_rule_enum, ech_lead_time_dist_enum,
-    ech_disruption_kind_enum, ech_disruption_scope_enum;
+    ech_disruption_kind_enum, ech_disruption_scope_enum, ech_tune_objective_enum;
 
 /* The word of a value; "unknown" for a value outside the enumeration. */
 const char *ech_enum_word(const ech_enum *e, int value);

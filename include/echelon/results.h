@@ -76,6 +76,10 @@ typedef struct ech_results {
     ech_cold_rooms *cold_rooms;
     int32_t n_passes;
 
+    /* A tuning's targets and searches (tune_run.h), written as /tuning when set; not
+     * owned.  Set by the caller through ech_run_options. */
+    const struct ech_tune_result *tuning;
+
     ech_run_info info;
 } ech_results;
 

@@ -44,6 +44,9 @@ typedef struct ech_run_options {
      * many as fit (at least one), each pass over every SKU.  Rank 0 of a run that
      * keeps replications holds every variant's array regardless (it writes them). */
     int64_t cold_memory_limit;
+    /* A tuning whose targets this run verifies (tune_run.h): the results file gets a
+     * /tuning group.  NULL for a plain run. */
+    const struct ech_tune_result *tuning;
 } ech_run_options;
 
 #define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)

@@ -216,7 +216,11 @@ typedef struct ech_disruptions {
     C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
       "the SKU's season profile, a name (default: flat)")                                      \
     C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, 0, -1, 10, 0, "1/year",  \
-      "demand growth rate: demand x (1 + trend x years since day 0)")
+      "demand growth rate: demand x (1 + trend x years since day 0)")                     \
+    C(fill_rate_target, F64, "fill_rate_target", "fill_rate_target", ECH_COL_LO_OPEN |    \
+      ECH_COL_HI_OPEN, NAN, 0, 1, 0, "1",                                                 \
+      "fill rate echelon tune must reach at the SKU's demand points; NaN: its segment's " \
+      "or the scenario's tuning.fill_rate")
 
 /* The SKUs. */
 typedef struct ech_catalogue {
@@ -261,6 +265,10 @@ typedef struct ech_catalogue {
       0, 10, 0, "1/year",                                                                 \
       "yearly holding cost rate on unit cost at this location (value added downstream, "  \
       "space); NaN: the scenario's costs.holding_rate_per_year")                         \
+    C(fill_rate_target, F64, "fill_rate_target", "fill_rate_target", ECH_COL_LO_OPEN |    \
+      ECH_COL_HI_OPEN, NAN, 0, 1, 0, "1",                                                 \
+      "fill rate echelon tune must reach at this demand point; NaN: the SKU's, its "     \
+      "segment's or the scenario's tuning.fill_rate")                                    \
     C(replay, I32, 0, 0, 0, -1, 0, 0, 0, "1",                                             \
       "row of the replayed demand history; -1: not replayed")                            \
     C(start_on_hand, I32, 0, 0, 0, -1, 0, 0, 0, "unit",                                   \
@@ -353,6 +361,22 @@ typedef struct ech_output_options {
     int keep_replications;     /* also write every replication's value per skuloc */
 } ech_output_options;
 
+/* What `echelon tune` aims for: the scenario's tuning: section (tune_run.h). */
+typedef struct ech_tuning {
+    uint8_t objective;          /* ech_tune_objective */
+    double fill_rate;           /* target at demand points without a more specific one */
+    double *segment_fill_rate;  /* [n_segments]; NaN: fill_rate */
+    int64_t replications;       /* per evaluation at first */
+    int64_t max_replications;   /* ... and at most */
+    double significance;        /* a move must improve by this many standard errors */
+    int32_t max_evaluations;    /* per SKU; 0: automatic */
+    double budget;              /* mean inventory value over the network; NaN: none */
+} ech_tuning;
+
+/* Service objective, 95% fill rate, 64 replications per evaluation up to 1024,
+ * 2 standard errors, evaluations automatic, no budget (segment targets untouched). */
+void ech_tuning_set_defaults(ech_tuning *t);
+
 /* The policy numbers a variant simulates, one row per skuloc (ech_policy_resolve). */
 #define ECH_VARIANT_POLICY_COLUMNS(C)                                                     \
     C(policy, U8, 0, "policy", ECH_COL_DERIVED, ECH_POLICY_BASE_STOCK, 0, 0,              \
@@ -425,6 +449,7 @@ typedef struct ech_sources {
     char *locations_file;            /* as written in the scenario */
     char *skus_file, *assortment_file;
     char *history_file, *on_hand_file, *open_orders_file;
+    char *targets_file;              /* targets over the assortment's (tuned ones) */
     ech_network_gen network_gen;     /* when generated */
     ech_catalogue_gen catalogue_gen;
 } ech_sources;
@@ -454,6 +479,7 @@ typedef struct ech_scenario {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT]; /* the scenario's own rules; variants copy them */
     ech_costs costs;
     ech_output_options output;
+    ech_tuning tuning;
     ech_expiry_rules expiry;
     ech_controlled_rules controlled;
     double cw_reserve_share;   /* central-warehouse reserve as a share of its order-up-to

@@ -32,7 +32,9 @@ typedef struct ech_overrides {
     int32_t warmup_days;
     int has_seed;
     uint64_t seed;
-    int keep_replications; /* 1: force on; 0: leave as the scenario says */
+    int keep_replications;    /* 1: force on; 0: leave as the scenario says */
+    const char *targets_path; /* a targets CSV over the scenario's (relative to the
+                               * working directory), or NULL */
 } ech_overrides;
 
 /* An overrides record that overrides nothing. */

@@ -103,6 +103,10 @@ void ech_table_set_defaults(const ech_table *t, void *table, int64_t i);
  * are duplicated). */
 void ech_table_copy_row(const ech_table *t, void *dst, int64_t i, const void *src, int64_t j);
 
+/* A whole copy of the first n rows of every column, derived ones included, into a
+ * table allocated with ech_table_alloc(t, dst, n) (strings are duplicated). */
+void ech_table_copy(const ech_table *t, void *dst, const void *src, int64_t n);
+
 /* Reads the generic columns of a row (inputs that are neither CUSTOM nor TEXT nor
  * NONE) into row i: each given cell is parsed (integers, decimals or an
  * enumeration's words), checked against the column's range and stored; an empty

@@ -60,16 +60,27 @@ enum { ECH_TABLE_MAX_COLUMNS = 40 };
     X(DATE, "date", 1)         \
     X(QUANTITY, "quantity", 1)
 
+/* Targets (what `echelon tune --targets-csv` writes): the assortment's policy columns. */
+#define ECH_TARGET_COLUMNS(X)        \
+    X(SKU, "sku", 1)                 \
+    X(LOCATION, "location", 1)       \
+    X(POLICY, "policy", 0)           \
+    X(ORDER_UP_TO, "order_up_to", 1) \
+    X(REORDER_POINT, "reorder_point", 0)
+
 #define ECH_COLUMN_ENUM_OH(sym, name, req) ECH_OHCOL_##sym,
 #define ECH_COLUMN_ENUM_OO(sym, name, req) ECH_OOCOL_##sym,
 #define ECH_COLUMN_ENUM_HIST(sym, name, req) ECH_HISTCOL_##sym,
+#define ECH_COLUMN_ENUM_TGT(sym, name, req) ECH_TGTCOL_##sym,
 enum { ECH_ON_HAND_COLUMNS(ECH_COLUMN_ENUM_OH) ECH_OHCOL_COUNT };
 enum { ECH_OPEN_ORDER_COLUMNS(ECH_COLUMN_ENUM_OO) ECH_OOCOL_COUNT };
 enum { ECH_HISTORY_COLUMNS(ECH_COLUMN_ENUM_HIST) ECH_HISTCOL_COUNT };
+enum { ECH_TARGET_COLUMNS(ECH_COLUMN_ENUM_TGT) ECH_TGTCOL_COUNT };
 
 extern const ech_csv_column ech_on_hand_columns[ECH_OHCOL_COUNT];
 extern const ech_csv_column ech_open_order_columns[ECH_OOCOL_COUNT];
 extern const ech_csv_column ech_history_columns[ECH_HISTCOL_COUNT];
+extern const ech_csv_column ech_target_columns[ECH_TGTCOL_COUNT];
 
 /* ------------------------------------------------------------------------------
  * Network and catalogue (before ech_scenario_finalize)
@@ -129,6 +140,11 @@ ech_status ech_open_orders_load_csv(ech_scenario *sc, const char *path, ech_erro
  * mean over the measured days.  Rows outside the simulated days are checked and
  * otherwise ignored. */
 ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *err);
+
+/* Targets for some skulocs (before ech_policy_resolve): each row sets the skuloc's
+ * order_up_to, its reorder_point (when given) and its policy (when given), as the
+ * assortment's columns of the same names would; other skulocs keep theirs. */
+ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *err);
 
 #ifdef __cplusplus
 }

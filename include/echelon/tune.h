@@ -40,11 +40,6 @@
 extern "C" {
 #endif
 
-typedef enum ech_tune_objective {
-    ECH_TUNE_COST,
-    ECH_TUNE_SERVICE,
-} ech_tune_objective;
-
 typedef struct ech_tune_settings {
     ech_tune_objective objective;
     int64_t reps_start;      /* replications per evaluation at first */
@@ -63,24 +58,24 @@ void ech_tune_settings_default(ech_tune_settings *set);
 typedef struct ech_tune_sku {
     /* In. */
     int32_t sku;
-    int32_t variant;            /* whose policies (base stock or (s,S)), review periods,
+    int32_t variant;           /* whose policies (base stock or (s,S)), review periods,
                                    order minimums, display and reserve stock apply */
-    const double *fill_target;  /* ECH_TUNE_SERVICE: per node, the fill-rate target of a
+    const double *fill_target; /* ECH_TUNE_SERVICE: per node, the fill-rate target of a
                                    demand point (NaN: none); NULL: none anywhere */
     /* In: the start; out: the tuned targets.  A base-stock node has s = S - 1.  S
      * includes the node's display minimum and reserve, as the variant's do. */
     int32_t *order_up_to;
     int32_t *reorder_point;
     /* Out. */
-    int32_t evaluations;     /* candidates simulated */
-    int64_t replications;    /* per evaluation at the end */
-    int64_t simulated;       /* replications simulated in all (the search's work) */
-    double objective;        /* per day at the tuned targets, on the search's replications */
-    double objective_se;     /* its standard error */
-    double fill_rate;        /* demand-weighted fill rate over the SKU's demand points */
-    int feasible;            /* ECH_TUNE_SERVICE: every target met on the search's
+    int32_t evaluations;  /* candidates simulated */
+    int64_t replications; /* per evaluation at the end */
+    int64_t simulated;    /* replications simulated in all (the search's work) */
+    double objective;     /* per day at the tuned targets, on the search's replications */
+    double objective_se;  /* its standard error */
+    double fill_rate;     /* demand-weighted fill rate over the SKU's demand points */
+    int feasible;         /* ECH_TUNE_SERVICE: every target met on the search's
                                 replications (1 for ECH_TUNE_COST) */
-    int converged;           /* stopped because nothing improved beyond the noise */
+    int converged;        /* stopped because nothing improved beyond the noise */
     /* Out, optional (NULL: not computed): what one more step of stock (one pack, on
      * the level of node i) changes, per day and in the SKU's fill rate. */
     double *marginal_objective;

@@ -9,6 +9,7 @@
 #include <mpi.h>
 
 int cmd_run(int argc, char **argv, MPI_Comm comm);
+int cmd_tune(int argc, char **argv, MPI_Comm comm);
 int cmd_validate(int argc, char **argv, MPI_Comm comm);
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm);
 int cmd_columns(int argc, char **argv, MPI_Comm comm);

@@ -41,7 +41,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     uint64_t seed = 0;
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0;
     double interval = 30.0;
-    const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL;
+    const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
     int64_t trace_rep = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0,
@@ -57,6 +57,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         {"threads", 't', CLI_INT64, &threads, "N",
          "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
          NULL},
+        {"targets", 0, CLI_STRING, &targets, "FILE",
+         "targets over the assortment's (a CSV as echelon tune --targets-csv writes)", 0, 0, NULL},
         {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values",
          0, 0, NULL},
         {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0,
@@ -101,6 +103,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     ov.has_seed = seed_given;
     ov.seed = seed;
     ov.keep_replications = keep;
+    ov.targets_path = targets;
 
     ech_error err;
     ech_error_clear(&err);

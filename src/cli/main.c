@@ -20,6 +20,7 @@ static void print_usage(FILE *out)
         "\n"
         "Commands:\n"
         "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
+        "  tune SCENARIO.yaml              choose every SKU-location's targets, verify them\n"
         "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
         status = 0;
     } else if (strcmp(argv[1], "run") == 0) {
         status = cmd_run(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "tune") == 0) {
+        status = cmd_tune(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "validate") == 0) {
         status = cmd_validate(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "columns") == 0) {

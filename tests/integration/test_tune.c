@@ -42,11 +42,8 @@ static ech_tune_sku tune(const ech_scenario *sc, const ech_tune_settings *set, i
                          int32_t *s, const double *targets)
 {
     ech_engine *e = ech_engine_new(sc);
-    ech_tune_sku t = {.sku = 0,
-                      .variant = 0,
-                      .fill_target = targets,
-                      .order_up_to = S,
-                      .reorder_point = s};
+    ech_tune_sku t = {
+        .sku = 0, .variant = 0, .fill_target = targets, .order_up_to = S, .reorder_point = s};
     ech_error err;
     ech_error_clear(&err);
     ech_status st = ech_tune_sku_search(e, set, &t, &err);
@@ -155,8 +152,8 @@ static double lost_sales_cost(double lambda, int32_t S, double h, double u, doub
                 continue;
             for (int k = 0; k < a; ++k)
                 next[S - k] += pi[a] * pois(k, lambda);
-            next[S - a] += pi[a] * (1.0 - (a > 0 ? gsl_cdf_poisson_P((unsigned)(a - 1), lambda)
-                                                  : 0.0));
+            next[S - a] +=
+                pi[a] * (1.0 - (a > 0 ? gsl_cdf_poisson_P((unsigned)(a - 1), lambda) : 0.0));
         }
         double diff = 0.0;
         for (int j = 0; j < n; ++j) {
@@ -363,8 +360,9 @@ static void serial_scenario(ech_scenario *sc, int n, double lambda, const int32_
     int32_t sku = ts_add_sku(sc, "A", 365.0, 365.0, 1, sup);
     sc->costs.backorder_cost_per_day = b / 365.0;
     for (int k = 0; k < n; ++k) {
-        int64_t x = ts_add_skuloc(sc, sku, loc[k], k == n - 1 ? ECH_DEMAND_POISSON : ECH_DEMAND_NONE,
-                                  k == n - 1 ? lambda : 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
+        int64_t x =
+            ts_add_skuloc(sc, sku, loc[k], k == n - 1 ? ECH_DEMAND_POISSON : ECH_DEMAND_NONE,
+                          k == n - 1 ? lambda : 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
         sc->sl.holding_rate_per_year[x] = h[k]; /* unit cost 365: h a unit-day */
     }
     ts_finish(sc);
@@ -386,8 +384,8 @@ static void check_serial(int n, double lambda, const int32_t *lead, const double
                     memcpy(best, S, sizeof best);
                 }
             }
-    printf("serial, %d stages: lambda %g: exact optimum S* = (%d, %d, %d), cost %.5f\n", n,
-           lambda, best[0], best[1], best[2], best_cost);
+    printf("serial, %d stages: lambda %g: exact optimum S* = (%d, %d, %d), cost %.5f\n", n, lambda,
+           best[0], best[1], best[2], best_cost);
 
     ech_scenario sc;
     serial_scenario(&sc, n, lambda, lead, h, b, seed);
@@ -413,8 +411,8 @@ static void check_serial(int n, double lambda, const int32_t *lead, const double
         }
         double *bl = calloc((size_t)R, sizeof *bl);
         for (int64_t r = 0; r < R; ++r)
-            bl[r] = v[((int64_t)(n - 1) * ECH_KPI_COUNT + ECH_KPI_SHORTAGE_COST) * R + r] / b /
-                    365.0;
+            bl[r] =
+                v[((int64_t)(n - 1) * ECH_KPI_COUNT + ECH_KPI_SHORTAGE_COST) * R + r] / b / 365.0;
         ts_check_mean("last stage mean backlog", bl, R, backlog);
         free(bl);
         ech_engine_free(e);
@@ -475,7 +473,8 @@ static tree_eval evaluate_tree(ech_engine *e, const int32_t *S, int64_t R, doubl
         for (int j = 0; j < 2; ++j) {
             double d = v[((int64_t)(j + 1) * ECH_KPI_COUNT + ECH_KPI_DEMAND) * R + r];
             demand[j] += d;
-            filled[j] += round(d * v[((int64_t)(j + 1) * ECH_KPI_COUNT + ECH_KPI_FILL_RATE) * R + r]);
+            filled[j] +=
+                round(d * v[((int64_t)(j + 1) * ECH_KPI_COUNT + ECH_KPI_FILL_RATE) * R + r]);
         }
     }
     t.cost /= (double)R * 180.0;
@@ -499,12 +498,12 @@ static void test_fill_rate_targets_on_a_tree(void **state)
     int32_t p1 = ts_add_location(&sc, "P1", ECH_LOC_RETAIL, "CW", 1);
     int32_t p2 = ts_add_location(&sc, "P2", ECH_LOC_RETAIL, "CW", 2);
     int32_t sku = ts_add_sku(&sc, "A", 365.0, 400.0, 1, sup);
-    int64_t x0 = ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1,
-                               -1, -1);
+    int64_t x0 =
+        ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, -1, -1);
     int64_t x1 = ts_add_skuloc(&sc, sku, p1, ECH_DEMAND_POISSON, 2.0, 1, 0, ECH_POLICY_BASE_STOCK,
                                1, -1, -1);
-    int64_t x2 = ts_add_skuloc(&sc, sku, p2, ECH_DEMAND_NEGBIN, 0.6, 2.0, 0,
-                               ECH_POLICY_BASE_STOCK, 1, -1, -1);
+    int64_t x2 = ts_add_skuloc(&sc, sku, p2, ECH_DEMAND_NEGBIN, 0.6, 2.0, 0, ECH_POLICY_BASE_STOCK,
+                               1, -1, -1);
     ts_finish(&sc);
     /* Holding is cheaper at the warehouse. */
     sc.sl.holding_rate_per_year[x0] = 0.4;
@@ -549,8 +548,8 @@ static void test_fill_rate_targets_on_a_tree(void **state)
     ech_error_clear(&err);
     assert_int_equal(ech_tune_sku_search(e, &set, &t, &err), ECH_OK);
     tree_eval got = evaluate_tree(e, tS, R, v);
-    printf("  tuned S = (%d, %d, %d), %.4f a day, fill %.4f / %.4f, %d evaluations\n", tS[0],
-           tS[1], tS[2], got.cost, got.fill[0], got.fill[1], t.evaluations);
+    printf("  tuned S = (%d, %d, %d), %.4f a day, fill %.4f / %.4f, %d evaluations\n", tS[0], tS[1],
+           tS[2], got.cost, got.fill[0], got.fill[1], t.evaluations);
     assert_true(t.feasible);
     assert_true(got.fill[0] >= target[1] && got.fill[1] >= target[2]);
     assert_true(fabs(got.cost - t.objective) < 1e-9 * (1.0 + got.cost));

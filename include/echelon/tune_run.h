@@ -1,0 +1,94 @@
+/* Tuning every SKU of a scenario over a communicator: the search of tune.h for each
+ * SKU, SKUs spread over ranks (contiguous blocks of about equal simulation cost)
+ * and over each rank's threads (one engine per thread, SKUs handed out one by one).
+ *
+ * The search runs on its own stream set (ECH_TUNE_SEARCH_STREAMS); the decision is
+ * verified on the run's stream set 0, numbers it was not chosen on: add the tuned
+ * targets as a variant (ech_tune_add_variant) and run the scenario (run.h).  Each
+ * SKU's search is deterministic, so the tuned targets are the same at any number of
+ * ranks and threads.
+ */
+#ifndef ECHELON_TUNE_RUN_H
+#define ECHELON_TUNE_RUN_H
+
+#include "echelon/error.h"
+#include "echelon/scenario.h"
+#include "echelon/tune.h"
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The stream set searches run on (the verification run uses set 0). */
+#define ECH_TUNE_SEARCH_STREAMS 1u
+
+typedef struct ech_tune_run_options {
+    int n_threads;            /* OpenMP threads per rank (>= 1) */
+    int32_t variant;          /* whose targets are tuned: its policies and rules apply */
+    FILE *progress;           /* rank 0's progress stream, or NULL */
+    double progress_interval; /* seconds between progress lines in batch logs */
+} ech_tune_run_options;
+
+/* What a tuning produced, on every rank, for the whole scenario. */
+typedef struct ech_tune_result {
+    int64_t n_skulocs;
+    int32_t n_skus;
+    int32_t variant;
+    /* Per skuloc. */
+    int32_t *order_up_to, *reorder_point;         /* tuned (held stock included) */
+    int32_t *old_order_up_to, *old_reorder_point; /* the variant's */
+    double *fill_target;                          /* NaN: none (no customer demand) */
+    double *marginal_objective;                   /* one more pack here: change a day */
+    double *marginal_fill;                        /* ... in the SKU's fill rate */
+    /* Per SKU. */
+    int32_t *evaluations;
+    int64_t *replications; /* per evaluation at the end of its search */
+    double *objective, *objective_se, *fill_rate;
+    uint8_t *feasible, *converged;
+    /* The whole tuning. */
+    ech_tune_settings settings;
+    double value_price;   /* the budget's multiplier (0: no budget) */
+    double seconds;       /* wall time of the searches (maximum over ranks) */
+    int64_t evaluations_total;
+    int64_t skuloc_days;  /* simulated by the searches, all ranks */
+    int32_t infeasible;   /* SKUs whose targets could not all be met */
+} ech_tune_result;
+
+/* The fill-rate target of skuloc x: its own (assortment fill_rate_target), its
+ * SKU's, its segment's (tuning.fill_rate_by_segment), else tuning.fill_rate; NaN
+ * where there is no customer demand. */
+double ech_tune_fill_target(const ech_scenario *sc, int64_t x);
+
+/* Tunes every SKU; every rank of comm calls it with the same resolved scenario and
+ * options.  Fills `res` on every rank (free with ech_tune_result_free, also after a
+ * failure). */
+ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
+                        ech_tune_result *res, ech_error *err);
+void ech_tune_result_free(ech_tune_result *res);
+
+/* Makes the scenario's variants [the tuned variant as it was, "tuned"]: the second
+ * a copy of the first with the tuned targets, so a run compares them on common
+ * random numbers.  Other variants are dropped. */
+void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res);
+
+/* Writes the tuned targets as CSV: sku, location, policy, order_up_to,
+ * reorder_point, the assortment's columns, so that a run given the file (catalogue.
+ * targets_file, or echelon run --targets) simulates them, and an ERP can take them.
+ * Levels are net of the stock held for display and reserve, as the assortment's are
+ * (the run adds it back).  Written under a temporary name and renamed. */
+ech_status ech_tune_write_targets_csv(const char *path, const ech_scenario *sc,
+                                      const ech_tune_result *res, ech_error *err);
+
+/* The tuning's part of the summary: what was searched, how long it took, what
+ * changed (summary.c).  The run that verifies it prints the rest. */
+void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

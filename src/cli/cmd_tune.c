@@ -1,0 +1,254 @@
+/* echelon tune: choose every SKU-location's targets by simulation, verify them on
+ * fresh random numbers, write the results file and the targets. */
+#include "cli.h"
+#include "options.h"
+#include "echelon/run.h"
+#include "echelon/scenario_load.h"
+#include "echelon/tune_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void print_help(void)
+{
+    printf("Usage: echelon tune SCENARIO.yaml [-o OUT.h5] [--targets-csv FILE] [OPTIONS]\n"
+           "\n"
+           "Searches, for every SKU, the reorder points and order-up-to levels of all its\n"
+           "locations together, by simulation on common random numbers: the least cost\n"
+           "meeting the fill-rate targets of the scenario's tuning: section, or the least\n"
+           "total cost (objective cost).  Then simulates the scenario's replications with\n"
+           "the targets before ('%s' or --variant) and after ('tuned') on random numbers\n"
+           "the search did not use, and writes the results file (with /tuning) and, with\n"
+           "--targets-csv, the targets as the assortment's columns.  Existing files are\n"
+           "not replaced without --force.  See README.md, \"Tuning targets\".\n"
+           "\n"
+           "Options:\n",
+           "the baseline");
+}
+
+/* 0 if `path` may be written: it does not exist, or --force. */
+static int check_new_file(const char *what, const char *path, int force)
+{
+    struct stat st;
+    if (!path || force || stat(path, &st) != 0)
+        return 0;
+    fprintf(stderr, "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n",
+            what, path);
+    return 2;
+}
+
+int cmd_tune(int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    double t0 = wall_seconds();
+
+    const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
+    int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1;
+    double fill_rate = -1.0, interval = 30.0;
+    int quiet = 0, no_output = 0, force = 0, help = 0;
+    const cli_option opts[] = {
+        {"output", 'o', CLI_STRING, &output, "FILE",
+         "results file (default results/NAME-tuned.h5)", 0, 0, NULL},
+        {"targets-csv", 0, CLI_STRING, &targets_csv, "FILE",
+         "write the tuned targets as CSV (sku, location, policy, order_up_to, reorder_point)", 0,
+         0, NULL},
+        {"variant", 0, CLI_STRING, &variant, "NAME",
+         "tune this variant's targets (default the baseline)", 0, 0, NULL},
+        {"objective", 0, CLI_STRING, &objective, "WORD",
+         "service or cost, instead of the scenario's tuning.objective", 0, 0, NULL},
+        {"fill-rate", 0, CLI_DOUBLE, &fill_rate, "X",
+         "default fill-rate target instead of tuning.fill_rate", 1e-6, 0.999999, NULL},
+        {"search-replications", 0, CLI_INT64, &reps_start, "N",
+         "replications per candidate at first instead of tuning.replications", 2, 1e6, NULL},
+        {"max-search-replications", 0, CLI_INT64, &reps_max, "N",
+         "at most, instead of tuning.max_replications", 2, 1e6, NULL},
+        {"replications", 'r', CLI_INT64, &replications, "N",
+         "replications of the verification instead of the scenario's", 1, 1e6, NULL},
+        {"threads", 't', CLI_INT64, &threads, "N",
+         "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
+         NULL},
+        {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file", 0, 0, NULL},
+        {"force", 0, CLI_FLAG, &force, NULL, "replace existing output files", 0, 0, NULL},
+        {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
+         "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
+        {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
+        {"help", 'h', CLI_FLAG, &help, NULL, "this help", 0, 0, NULL},
+    };
+    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
+    const char *pos[1];
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, 2, opts, n_opts, pos, 1, &n_pos, rank == 0);
+    if (rc)
+        return rc;
+    if (help) {
+        if (rank == 0) {
+            print_help();
+            cli_print_options(stdout, opts, n_opts);
+        }
+        return 0;
+    }
+    if (n_pos != 1) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "echelon: error: tune needs one scenario file (see echelon tune --help)\n");
+        return 2;
+    }
+    int objective_value = -1;
+    if (objective && (objective_value = ech_enum_parse(&ech_tune_objective_enum, objective)) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "echelon: error: --objective: '%s' is not one of: cost, service\n",
+                    objective);
+        return 2;
+    }
+
+    ech_overrides ov = ech_overrides_none();
+    ov.replications = replications;
+    ech_error err;
+    ech_error_clear(&err);
+    ech_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    ech_status st = ech_scenario_load(pos[0], &ov, &sc, &err);
+    st = ech_agree(comm, st, &err);
+    if (st != ECH_OK) {
+        cli_report_error(comm, &err);
+        ech_scenario_free(&sc);
+        return cli_exit_status(st);
+    }
+
+    /* The command line over the scenario's tuning: section. */
+    ech_tuning *tn = &sc.tuning;
+    if (objective_value >= 0)
+        tn->objective = (uint8_t)objective_value;
+    if (fill_rate > 0.0)
+        tn->fill_rate = fill_rate;
+    if (reps_start > 0)
+        tn->replications = reps_start;
+    if (reps_max > 0)
+        tn->max_replications = reps_max;
+    else if (tn->max_replications < tn->replications)
+        tn->max_replications = tn->replications;
+    rc = 0;
+    if (tn->max_replications < tn->replications) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "echelon: error: --max-search-replications: must be at least the search's "
+                    "first replications (%lld), got %lld\n",
+                    (long long)tn->replications, (long long)tn->max_replications);
+        rc = 2;
+    }
+    int32_t variant_index = 0;
+    if (!rc && variant) {
+        variant_index = -1;
+        for (int32_t v = 0; v < sc.n_variants; ++v)
+            if (strcmp(sc.variant[v].name, variant) == 0)
+                variant_index = v;
+        if (variant_index < 0) {
+            if (rank == 0)
+                fprintf(stderr, "echelon: error: --variant: no variant '%s' in %s\n", variant,
+                        pos[0]);
+            rc = 2;
+        }
+    }
+
+    /* Outputs are checked before the work, not after it. */
+    char default_path[1024];
+    if (!rc && !output && !no_output) {
+        snprintf(default_path, sizeof default_path, "results/%s-tuned.h5", sc.name);
+        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
+            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+        output = default_path;
+    }
+    if (no_output)
+        output = NULL;
+    if (!rc && rank == 0)
+        rc = check_new_file("-o", output, force) ? 2
+             : check_new_file("--targets-csv", targets_csv, force) ? 2
+                                                                   : 0;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    if (rc) {
+        ech_scenario_free(&sc);
+        return rc;
+    }
+
+    double setup_seconds = wall_seconds() - t0;
+    int n_ranks;
+    MPI_Comm_size(comm, &n_ranks);
+    int n_threads = threads > 0 ? (int)threads : cli_default_threads(comm);
+    if (rank == 0 && !quiet)
+        fprintf(stderr,
+                "echelon: %s: tuning %d SKUs at %lld SKU-locations (%s objective) on %d rank(s) "
+                "x %d thread(s)\n",
+                sc.name, sc.cat.n, (long long)sc.sl.n,
+                ech_enum_word(&ech_tune_objective_enum, tn->objective), n_ranks, n_threads);
+    ech_tune_run_options to = {
+        .n_threads = n_threads,
+        .variant = variant_index,
+        .progress = (rank == 0 && !quiet) ? stderr : NULL,
+        .progress_interval = interval,
+    };
+    ech_tune_result tuned;
+    st = ech_tune_run(&sc, comm, &to, &tuned, &err);
+    if (st != ECH_OK) {
+        cli_report_error(comm, &err);
+        ech_tune_result_free(&tuned);
+        ech_scenario_free(&sc);
+        return cli_exit_status(st);
+    }
+
+    /* The verification: the targets before and after on the run's random numbers. */
+    ech_tune_set_variants(&sc, &tuned);
+    tuned.variant = 0;
+    char created[32];
+    if (rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(created, (int)sizeof created, MPI_CHAR, 0, comm);
+    char *command_line = cli_join_argv(argc, argv);
+    ech_run_options ro = {
+        .n_threads = n_threads,
+        .output_path = output,
+        .progress = (rank == 0 && !quiet) ? stderr : NULL,
+        .progress_interval = interval,
+        .command_line = command_line,
+        .created = created,
+        .setup_seconds = setup_seconds,
+        .tuning = &tuned,
+    };
+    ech_results results;
+    st = ech_run(&sc, comm, &ro, &results, &err);
+    if (st == ECH_OK && rank == 0 && targets_csv)
+        st = ech_tune_write_targets_csv(targets_csv, &sc, &tuned, &err);
+    st = ech_agree(comm, st, &err);
+    if (st == ECH_OK) {
+        if (rank == 0) {
+            ech_tune_print_summary(stdout, &sc, &tuned);
+            ech_run_print_summary(stdout, &sc, &results);
+            if (output)
+                printf("Results: %s (written in %.2f s)\n", output, results.info.write_seconds);
+            if (targets_csv)
+                printf("Targets: %s\n", targets_csv);
+        }
+    } else {
+        cli_report_error(comm, &err);
+    }
+    ech_results_free(&results);
+    ech_tune_result_free(&tuned);
+    free(command_line);
+    ech_scenario_free(&sc);
+    return cli_exit_status(st);
+}

@@ -1,0 +1,91 @@
+/* The scenario's tuning: section: what `echelon tune` aims for and how hard it
+ * searches; see load.h and scenarios/README.md ("Tuning targets"). */
+#include "load.h"
+
+#include "echelon/kpi.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_TUNING_REPLICATIONS = 1000000, MAX_TUNING_EVALUATIONS = 1000000 };
+
+ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc)
+{
+    ech_tuning *t = &sc->tuning;
+    ech_tuning_set_defaults(t);
+    free(t->segment_fill_rate);
+    t->segment_fill_rate = ech_xmalloc((size_t)sc->n_segments * sizeof *t->segment_fill_rate,
+                                       "segment fill-rate targets");
+    for (int32_t g = 0; g < sc->n_segments; ++g)
+        t->segment_fill_rate[g] = NAN;
+    if (!y)
+        return ECH_OK;
+
+    ech_status st;
+    int v;
+    if (y->objective) {
+        if ((st = ech_key_enum(c, "tuning.objective", y->objective, &ech_tune_objective_enum, 0,
+                               &v)) != ECH_OK)
+            return st;
+        t->objective = (uint8_t)v;
+    }
+    /* A fill rate of 1 cannot be promised where demand is random: targets are below. */
+    if (y->fill_rate && (st = ech_key_double_range(c, "tuning.fill_rate", y->fill_rate, 0.0, 1,
+                                                   1.0, 1, "a fill-rate target",
+                                                   &t->fill_rate)) != ECH_OK)
+        return st;
+    for (unsigned i = 0; i < y->fill_rate_by_segment_count; ++i) {
+        const y_segment_target *e = &y->fill_rate_by_segment[i];
+        char key[128];
+        ech_key_path(key, sizeof key, "tuning.fill_rate_by_segment[%u].segment", i);
+        int32_t g = -1;
+        for (int32_t k = 0; k < sc->n_segments && g < 0; ++k)
+            if (strcmp(sc->segment[k], e->segment) == 0)
+                g = k;
+        if (g < 0) {
+            char list[512];
+            ech_join_list(list, sizeof list, sc->segment, sc->n_segments);
+            return ech_key_fail(c, key, "no segment '%s' in the catalogue (segments: %s)",
+                                e->segment, list);
+        }
+        if (!isnan(t->segment_fill_rate[g]))
+            return ech_key_fail(c, key, "segment '%s' has a target already", e->segment);
+        ech_key_path(key, sizeof key, "tuning.fill_rate_by_segment[%u].fill_rate", i);
+        if ((st = ech_key_double_range(c, key, e->fill_rate, 0.0, 1, 1.0, 1, "a fill-rate target",
+                                       &t->segment_fill_rate[g])) != ECH_OK)
+            return st;
+    }
+    if (y->replications &&
+        (st = ech_key_int(c, "tuning.replications", y->replications, 2, MAX_TUNING_REPLICATIONS,
+                          &t->replications)) != ECH_OK)
+        return st;
+    if (y->max_replications &&
+        (st = ech_key_int(c, "tuning.max_replications", y->max_replications, 2,
+                          MAX_TUNING_REPLICATIONS, &t->max_replications)) != ECH_OK)
+        return st;
+    if (!y->max_replications && t->max_replications < t->replications)
+        t->max_replications = t->replications;
+    if (t->max_replications < t->replications)
+        return ech_key_fail(c, "tuning.max_replications",
+                            "must be at least tuning.replications (%lld), got %lld",
+                            (long long)t->replications, (long long)t->max_replications);
+    if (y->significance &&
+        (st = ech_key_double_range(c, "tuning.significance", y->significance, 0.0, 0, 10.0, 0,
+                                   "standard errors a move must gain", &t->significance)) != ECH_OK)
+        return st;
+    int64_t n;
+    if (y->max_evaluations) {
+        if ((st = ech_key_int(c, "tuning.max_evaluations", y->max_evaluations, 0,
+                              MAX_TUNING_EVALUATIONS, &n)) != ECH_OK)
+            return st;
+        t->max_evaluations = (int32_t)n;
+    }
+    if (y->budget && (st = ech_key_double_range(c, "tuning.budget", y->budget, 0.0, 1,
+                                                ECH_MONEY_LIMIT / 1e3, 0,
+                                                "the mean inventory value the network may hold",
+                                                &t->budget)) != ECH_OK)
+        return st;
+    return ECH_OK;
+}

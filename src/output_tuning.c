@@ -1,0 +1,120 @@
+/* The results file's /tuning group: what `echelon tune` chose and how its searches
+ * went (see output_h5.h and results/README.md). */
+#include "output_h5.h"
+#include "echelon/tune_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A per-skuloc column of the tuning result (the whole array on every rank): each
+ * rank writes its block, attached to the group's skuloc scale. */
+static void skuloc_column(writer *w, hid_t g, hid_t scale, const char *name, hid_t type,
+                          size_t elem_size, const void *all, const char *units,
+                          const char *description)
+{
+    hsize_t n = (hsize_t)w->sc->sl.n;
+    hid_t d = ech_h5_dataset_create(w, g, name, type, 1, &n, 1);
+    ech_h5_describe(w, d, units, description);
+    const char *base = (const char *)all + (size_t)w->begin * elem_size;
+    ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1,
+                      0);
+    ech_h5_attach(w, d, scale, 0, name);
+    ech_h5_close_dataset(d);
+}
+
+static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    hid_t g = ech_h5_group(w, parent, "skuloc",
+                           "per SKU-location: the targets before and after tuning (stock held "
+                           "for display and reserve included, as in /skuloc/order_up_to), the "
+                           "fill-rate target and the marginal value of one more pack");
+    hsize_t n = (hsize_t)w->sc->sl.n;
+    int64_t nloc = w->end - w->begin;
+    hid_t scale = ech_h5_dataset_create(w, g, "skuloc", H5T_NATIVE_INT64, 1, &n, 1);
+    ech_h5_describe(w, scale, "1", "SKU-location index (as /skuloc/skuloc)");
+    int64_t *ids = ech_xmalloc((size_t)(nloc > 0 ? nloc : 1) * sizeof *ids, "skuloc scale");
+    for (int64_t i = 0; i < nloc; ++i)
+        ids[i] = w->begin + i;
+    ech_h5_write_rows(w, scale, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
+                      ids, 1, 0);
+    free(ids);
+    if (scale >= 0 && !w->failed && H5DSset_scale(scale, "skuloc") < 0)
+        ech_h5_fail(w, "making skuloc a dimension scale");
+
+    skuloc_column(w, g, scale, "order_up_to_before", H5T_NATIVE_INT32, sizeof(int32_t),
+                  t->old_order_up_to, "unit", "order-up-to level S of the tuned variant before");
+    skuloc_column(w, g, scale, "reorder_point_before", H5T_NATIVE_INT32, sizeof(int32_t),
+                  t->old_reorder_point, "unit", "reorder point s before");
+    skuloc_column(w, g, scale, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), t->order_up_to,
+                  "unit", "tuned order-up-to level S");
+    skuloc_column(w, g, scale, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
+                  t->reorder_point, "unit", "tuned reorder point s (S - 1 for base stock)");
+    skuloc_column(w, g, scale, "fill_rate_target", H5T_NATIVE_DOUBLE, sizeof(double),
+                  t->fill_target, "1",
+                  "fill-rate target of a demand point (NaN: no customer demand, or the cost "
+                  "objective)");
+    skuloc_column(w, g, scale, "marginal_cost", H5T_NATIVE_DOUBLE, sizeof(double),
+                  t->marginal_objective, "currency/day",
+                  "change in the SKU's objective per day from one more pack at this location "
+                  "(NaN: not possible)");
+    skuloc_column(w, g, scale, "marginal_fill_rate", H5T_NATIVE_DOUBLE, sizeof(double),
+                  t->marginal_fill, "1",
+                  "change in the SKU's fill rate over its demand points from one more pack here");
+    ech_h5_close_dataset(scale);
+    ech_h5_close_group(g);
+}
+
+static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    int32_t n = w->sc->cat.n;
+    hid_t g = ech_h5_group(w, parent, "sku", "per SKU: how its search went");
+    hid_t sku = ech_h5_index_scale(w, g, "sku", n, "SKU index (as /catalogue/sku)");
+    ech_h5_small_table(w, g, "evaluations", H5T_NATIVE_INT32, (hsize_t)n, t->evaluations, sku, "1",
+                       "candidate targets simulated", NULL);
+    ech_h5_small_table(w, g, "replications", H5T_NATIVE_INT64, (hsize_t)n, t->replications, sku,
+                       "1", "replications per evaluation when the search stopped", NULL);
+    ech_h5_small_table(w, g, "objective", H5T_NATIVE_DOUBLE, (hsize_t)n, t->objective, sku,
+                       "currency/day", "the objective at the tuned targets on the search's "
+                                       "replications (cost a day; the budget's price of stock "
+                                       "included)",
+                       NULL);
+    ech_h5_small_table(w, g, "objective_se", H5T_NATIVE_DOUBLE, (hsize_t)n, t->objective_se, sku,
+                       "currency/day", "its standard error", NULL);
+    ech_h5_small_table(w, g, "fill_rate", H5T_NATIVE_DOUBLE, (hsize_t)n, t->fill_rate, sku, "1",
+                       "fill rate over the SKU's demand points on the search's replications",
+                       NULL);
+    ech_h5_small_table(w, g, "feasible", H5T_NATIVE_UINT8, (hsize_t)n, t->feasible, sku, "1",
+                       "1: every fill-rate target met on the search's replications", NULL);
+    ech_h5_small_table(w, g, "converged", H5T_NATIVE_UINT8, (hsize_t)n, t->converged, sku, "1",
+                       "1: stopped because no move improved beyond the noise (0: at the "
+                       "evaluation limit)",
+                       NULL);
+    ech_h5_close_dataset(sku);
+    ech_h5_close_group(g);
+}
+
+void ech_output_tuning(writer *w)
+{
+    const ech_tune_result *t = w->res->tuning;
+    const ech_scenario *sc = w->sc;
+    hid_t g = ech_h5_group(w, w->file, "tuning",
+                           "what echelon tune chose: the variant 'tuned' simulates these targets "
+                           "on the run's random numbers, which the searches did not use");
+    const ech_tune_settings *s = &t->settings;
+    ech_h5_attr_text(w, g, "objective", ech_enum_word(&ech_tune_objective_enum, s->objective));
+    ech_h5_attr_f64(w, g, "fill_rate", sc->tuning.fill_rate);
+    ech_h5_attr_i64(w, g, "replications", s->reps_start);
+    ech_h5_attr_i64(w, g, "max_replications", s->reps_max);
+    ech_h5_attr_f64(w, g, "significance", s->z);
+    ech_h5_attr_i32(w, g, "max_evaluations", s->max_evaluations);
+    ech_h5_attr_i32(w, g, "search_stream_set", (int32_t)s->stream_set);
+    ech_h5_attr_f64(w, g, "budget", sc->tuning.budget);
+    ech_h5_attr_f64(w, g, "value_price", t->value_price);
+    ech_h5_attr_f64(w, g, "seconds", t->seconds);
+    ech_h5_attr_i64(w, g, "evaluations", t->evaluations_total);
+    ech_h5_attr_i64(w, g, "skuloc_days", t->skuloc_days);
+    ech_h5_attr_i32(w, g, "infeasible_skus", t->infeasible);
+    write_skulocs(w, g, t);
+    write_skus(w, g, t);
+    ech_h5_close_group(g);
+}
