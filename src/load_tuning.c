@@ -32,9 +32,9 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
         t->objective = (uint8_t)v;
     }
     /* A fill rate of 1 cannot be promised where demand is random: targets are below. */
-    if (y->fill_rate && (st = ech_key_double_range(c, "tuning.fill_rate", y->fill_rate, 0.0, 1,
-                                                   1.0, 1, "a fill-rate target",
-                                                   &t->fill_rate)) != ECH_OK)
+    if (y->fill_rate &&
+        (st = ech_key_double_range(c, "tuning.fill_rate", y->fill_rate, 0.0, 1, 1.0, 1,
+                                   "a fill-rate target", &t->fill_rate)) != ECH_OK)
         return st;
     for (unsigned i = 0; i < y->fill_rate_by_segment_count; ++i) {
         const y_segment_target *e = &y->fill_rate_by_segment[i];
@@ -57,9 +57,8 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
                                        &t->segment_fill_rate[g])) != ECH_OK)
             return st;
     }
-    if (y->replications &&
-        (st = ech_key_int(c, "tuning.replications", y->replications, 2, MAX_TUNING_REPLICATIONS,
-                          &t->replications)) != ECH_OK)
+    if (y->replications && (st = ech_key_int(c, "tuning.replications", y->replications, 2,
+                                             MAX_TUNING_REPLICATIONS, &t->replications)) != ECH_OK)
         return st;
     if (y->max_replications &&
         (st = ech_key_int(c, "tuning.max_replications", y->max_replications, 2,
@@ -82,10 +81,9 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
             return st;
         t->max_evaluations = (int32_t)n;
     }
-    if (y->budget && (st = ech_key_double_range(c, "tuning.budget", y->budget, 0.0, 1,
-                                                ECH_MONEY_LIMIT / 1e3, 0,
-                                                "the mean inventory value the network may hold",
-                                                &t->budget)) != ECH_OK)
+    if (y->budget && (st = ech_key_double_range(
+                          c, "tuning.budget", y->budget, 0.0, 1, ECH_MONEY_LIMIT / 1e3, 0,
+                          "the mean inventory value the network may hold", &t->budget)) != ECH_OK)
         return st;
     return ECH_OK;
 }

@@ -10,6 +10,7 @@
  * and the variant.
  */
 #include "output_h5.h"
+#include "echelon/tune_run.h"
 #include "echelon/run.h"
 #include "echelon/kpi.h"
 #include "echelon/scenario.h"
@@ -348,6 +349,8 @@ static void write_runtime(writer *w)
     ech_h5_attr_f64(w, g, "exchange_seconds", info->exchange_seconds);
     ech_h5_attr_f64(w, g, "reduce_seconds", info->reduce_seconds);
     ech_h5_attr_i32(w, g, "split_skus", info->split_skus);
+    if (w->res->tuning) /* here, not in /tuning, which is the same at any ranks x threads */
+        ech_h5_attr_f64(w, g, "tuning_seconds", w->res->tuning->seconds);
     ech_h5_close_group(g);
 }
 

@@ -47,8 +47,8 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
                   t->old_reorder_point, "unit", "reorder point s before");
     skuloc_column(w, g, scale, "order_up_to", H5T_NATIVE_INT32, sizeof(int32_t), t->order_up_to,
                   "unit", "tuned order-up-to level S");
-    skuloc_column(w, g, scale, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t),
-                  t->reorder_point, "unit", "tuned reorder point s (S - 1 for base stock)");
+    skuloc_column(w, g, scale, "reorder_point", H5T_NATIVE_INT32, sizeof(int32_t), t->reorder_point,
+                  "unit", "tuned reorder point s (S - 1 for base stock)");
     skuloc_column(w, g, scale, "fill_rate_target", H5T_NATIVE_DOUBLE, sizeof(double),
                   t->fill_target, "1",
                   "fill-rate target of a demand point (NaN: no customer demand, or the cost "
@@ -74,15 +74,15 @@ static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
     ech_h5_small_table(w, g, "replications", H5T_NATIVE_INT64, (hsize_t)n, t->replications, sku,
                        "1", "replications per evaluation when the search stopped", NULL);
     ech_h5_small_table(w, g, "objective", H5T_NATIVE_DOUBLE, (hsize_t)n, t->objective, sku,
-                       "currency/day", "the objective at the tuned targets on the search's "
-                                       "replications (cost a day; the budget's price of stock "
-                                       "included)",
+                       "currency/day",
+                       "the objective at the tuned targets on the search's "
+                       "replications (cost a day; the budget's price of stock "
+                       "included)",
                        NULL);
     ech_h5_small_table(w, g, "objective_se", H5T_NATIVE_DOUBLE, (hsize_t)n, t->objective_se, sku,
                        "currency/day", "its standard error", NULL);
     ech_h5_small_table(w, g, "fill_rate", H5T_NATIVE_DOUBLE, (hsize_t)n, t->fill_rate, sku, "1",
-                       "fill rate over the SKU's demand points on the search's replications",
-                       NULL);
+                       "fill rate over the SKU's demand points on the search's replications", NULL);
     ech_h5_small_table(w, g, "feasible", H5T_NATIVE_UINT8, (hsize_t)n, t->feasible, sku, "1",
                        "1: every fill-rate target met on the search's replications", NULL);
     ech_h5_small_table(w, g, "converged", H5T_NATIVE_UINT8, (hsize_t)n, t->converged, sku, "1",
@@ -110,7 +110,6 @@ void ech_output_tuning(writer *w)
     ech_h5_attr_i32(w, g, "search_stream_set", (int32_t)s->stream_set);
     ech_h5_attr_f64(w, g, "budget", sc->tuning.budget);
     ech_h5_attr_f64(w, g, "value_price", t->value_price);
-    ech_h5_attr_f64(w, g, "seconds", t->seconds);
     ech_h5_attr_i64(w, g, "evaluations", t->evaluations_total);
     ech_h5_attr_i64(w, g, "skuloc_days", t->skuloc_days);
     ech_h5_attr_i32(w, g, "infeasible_skus", t->infeasible);

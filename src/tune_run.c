@@ -88,8 +88,7 @@ static void result_alloc(ech_tune_result *res, const ech_scenario *sc, int32_t v
 
 /* This rank's SKUs: a contiguous block [*first, *last) of about 1 / n_ranks of the
  * total simulation cost. */
-static void rank_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *first,
-                       int32_t *last)
+static void rank_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *first, int32_t *last)
 {
     int64_t total = 0;
     for (int32_t k = 0; k < sc->cat.n; ++k)
@@ -205,18 +204,18 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     int32_t bounds[2] = {first, last};
     int32_t *all = ech_xmalloc(2 * (size_t)n_ranks * sizeof *all, "rank blocks");
     MPI_Allgather(bounds, 2, MPI_INT32_T, all, 2, MPI_INT32_T, comm);
-#define GATHER(array, type, per_skuloc)                                                         \
-    do {                                                                                        \
-        for (int r = 0; r < n_ranks; ++r) {                                                     \
-            int64_t a = all[2 * r], z = all[2 * r + 1];                                         \
-            if (per_skuloc) {                                                                   \
-                a = sc->sl.sku_begin[a];                                                        \
-                z = sc->sl.sku_begin[z];                                                        \
-            }                                                                                   \
-            counts[r] = (int)(z - a);                                                           \
-            displs[r] = (int)a;                                                                 \
-        }                                                                                       \
-        MPI_Allgatherv(MPI_IN_PLACE, 0, type, res->array, counts, displs, type, comm);          \
+#define GATHER(array, type, per_skuloc)                                                \
+    do {                                                                               \
+        for (int r = 0; r < n_ranks; ++r) {                                            \
+            int64_t a = all[2 * r], z = all[2 * r + 1];                                \
+            if (per_skuloc) {                                                          \
+                a = sc->sl.sku_begin[a];                                               \
+                z = sc->sl.sku_begin[z];                                               \
+            }                                                                          \
+            counts[r] = (int)(z - a);                                                  \
+            displs[r] = (int)a;                                                        \
+        }                                                                              \
+        MPI_Allgatherv(MPI_IN_PLACE, 0, type, res->array, counts, displs, type, comm); \
     } while (0)
     GATHER(order_up_to, MPI_INT32_T, 1);
     GATHER(reorder_point, MPI_INT32_T, 1);
@@ -271,8 +270,8 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     free(v[1].name);
     free(v[1].description);
     /* "tuned", unless the tuned variant has that name already. */
-    v[1].name = ech_xstrdup(strcmp(base->name, "tuned") == 0 ? "tuned_targets" : "tuned",
-                            "variant name");
+    v[1].name =
+        ech_xstrdup(strcmp(base->name, "tuned") == 0 ? "tuned_targets" : "tuned", "variant name");
     v[1].description = ech_xstrdup("the targets echelon tune chose", "variant text");
     memcpy(v[1].order_up_to, res->order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
     memcpy(v[1].reorder_point, res->reorder_point, (size_t)sc->sl.n * sizeof(int32_t));

@@ -48,6 +48,10 @@ echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.
 # daily occupancy, the summary's block.
 echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)
 
+# Target tuning: identical at any ranks x threads, tune -> CSV -> run round trip,
+# outputs never replaced unasked.
+echelon_program_test(tune.small bash ${ECHELON_SCRIPTS}/tune.sh)
+
 # The results file: readable by h5py and xarray, and the README's example runs.
 echelon_program_test(results.readers bash ${ECHELON_SCRIPTS}/results_readers.sh)
 

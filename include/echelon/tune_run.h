@@ -51,11 +51,11 @@ typedef struct ech_tune_result {
     uint8_t *feasible, *converged;
     /* The whole tuning. */
     ech_tune_settings settings;
-    double value_price;   /* the budget's multiplier (0: no budget) */
-    double seconds;       /* wall time of the searches (maximum over ranks) */
+    double value_price; /* the budget's multiplier (0: no budget) */
+    double seconds;     /* wall time of the searches (maximum over ranks) */
     int64_t evaluations_total;
-    int64_t skuloc_days;  /* simulated by the searches, all ranks */
-    int32_t infeasible;   /* SKUs whose targets could not all be met */
+    int64_t skuloc_days; /* simulated by the searches, all ranks */
+    int32_t infeasible;  /* SKUs whose targets could not all be met */
 } ech_tune_result;
 
 /* The fill-rate target of skuloc x: its own (assortment fill_rate_target), its

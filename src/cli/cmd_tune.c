@@ -43,8 +43,9 @@ static int check_new_file(const char *what, const char *path, int force)
     struct stat st;
     if (!path || force || stat(path, &st) != 0)
         return 0;
-    fprintf(stderr, "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n",
-            what, path);
+    fprintf(stderr,
+            "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n", what,
+            path);
     return 2;
 }
 
@@ -59,11 +60,11 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     double fill_rate = -1.0, interval = 30.0;
     int quiet = 0, no_output = 0, force = 0, help = 0;
     const cli_option opts[] = {
-        {"output", 'o', CLI_STRING, &output, "FILE",
-         "results file (default results/NAME-tuned.h5)", 0, 0, NULL},
+        {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME-tuned.h5)",
+         0, 0, NULL},
         {"targets-csv", 0, CLI_STRING, &targets_csv, "FILE",
-         "write the tuned targets as CSV (sku, location, policy, order_up_to, reorder_point)", 0,
-         0, NULL},
+         "write the tuned targets as CSV (sku, location, policy, order_up_to, reorder_point)", 0, 0,
+         NULL},
         {"variant", 0, CLI_STRING, &variant, "NAME",
          "tune this variant's targets (default the baseline)", 0, 0, NULL},
         {"objective", 0, CLI_STRING, &objective, "WORD",
@@ -173,7 +174,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     if (no_output)
         output = NULL;
     if (!rc && rank == 0)
-        rc = check_new_file("-o", output, force) ? 2
+        rc = check_new_file("-o", output, force)                   ? 2
              : check_new_file("--targets-csv", targets_csv, force) ? 2
                                                                    : 0;
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
