@@ -18,6 +18,7 @@ void ech_tune_settings_default(ech_tune_settings *set)
         .max_evaluations = 0,
         .stream_set = 0,
         .value_price = 0.0,
+        .tolerance = 1e-3,
     };
 }
 
@@ -292,21 +293,21 @@ static ech_status repair_step(tuner *tu, int32_t *x, int32_t *cand, int32_t *ste
     return ECH_OK;
 }
 
-/* The best cost move around x at these steps, taken if it beats the noise. */
-static ech_status improve_step(tuner *tu, int32_t *x, int32_t *cand, const int32_t *step,
-                               const int32_t *lot_step, int64_t reps, int *moved,
-                               double *best_gain_out)
+/* One sweep over the moves around x at these steps: level up and down at each node,
+ * the lot of (s,S) nodes, stock moved between a node and its parent.  A move that
+ * beats the noise is taken at once and repeated while it keeps doing so (a line
+ * search along it), so a start far from the optimum costs one evaluation a step, not
+ * a round of every move.  *moved counts the moves taken; *best_gain is the largest
+ * gain among the moves not taken (worth more replications?). */
+static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int32_t *step,
+                                const int32_t *lot_step, int64_t reps, int *moved,
+                                double *best_gain_out)
 {
     int service = tu->set->objective == ECH_TUNE_SERVICE;
-    candidate *cur;
-    ech_status st = evaluate(tu, x, reps, NULL, &cur);
-    if (st != ECH_OK)
-        return st;
-    move best_move = {.node = -1};
-    double best_gain = -INFINITY, best_se = INFINITY;
+    double best_gain = -INFINITY;
     int32_t n = tu->n;
-    /* Level up and down at each node; the lot of (s,S) nodes; stock moved between a
-     * node and its parent. */
+    ech_status st = ECH_OK;
+    *moved = 0;
     for (int32_t k = 0; k < 6 * n; ++k) {
         int32_t i = k / 6, kind = k % 6;
         move m = {.node = i, .node2 = -1};
@@ -330,27 +331,26 @@ static ech_status improve_step(tuner *tu, int32_t *x, int32_t *cand, const int32
             break;
         }
         }
-        if (!apply(tu, x, &m, cand))
-            continue;
-        candidate *c;
-        if ((st = evaluate(tu, cand, reps, cur, &c)) != ECH_OK)
-            return st;
-        if (service && shortfall(tu, c) > 0.0)
-            continue;
-        double mean, se;
-        paired(cur, c, reps, &mean, &se); /* the cost saved */
-        if (mean > best_gain) {
-            best_gain = mean;
-            best_se = se;
-            best_move = m;
+        while (apply(tu, x, &m, cand)) {
+            candidate *cur, *c;
+            if ((st = evaluate(tu, x, reps, NULL, &cur)) != ECH_OK ||
+                (st = evaluate(tu, cand, reps, cur, &c)) != ECH_OK)
+                return st;
+            if (service && shortfall(tu, c) > 0.0)
+                break;
+            double gain, se;
+            paired(cur, c, reps, &gain, &se);
+            if (gain > 0.0 && gain > tu->set->z * se) {
+                memcpy(x, cand, x_bytes(tu));
+                ++*moved;
+                continue;
+            }
+            if (gain > best_gain)
+                best_gain = gain;
+            break;
         }
     }
     *best_gain_out = best_gain;
-    *moved = 0;
-    if (best_move.node >= 0 && best_gain > tu->set->z * best_se && best_gain > 0.0) {
-        apply(tu, x, &best_move, x);
-        *moved = 1;
-    }
     return ECH_OK;
 }
 
@@ -486,7 +486,7 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
             continue;
         }
         double gain;
-        if ((st = improve_step(&tu, x, cand, step, lot_step, reps, &moved, &gain)) != ECH_OK)
+        if ((st = improve_sweep(&tu, x, cand, step, lot_step, reps, &moved, &gain)) != ECH_OK)
             break;
         if (moved)
             continue;
@@ -504,7 +504,11 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
         }
         if (finer)
             continue;
-        if (reps < set->reps_max && gain > 0.0) {
+        candidate *here;
+        if ((st = evaluate(&tu, x, reps, NULL, &here)) != ECH_OK)
+            break;
+        double worth = set->tolerance * fabs(mean_of(here->obj, reps));
+        if (reps < set->reps_max && gain > worth) {
             reps = 2 * reps < set->reps_max ? 2 * reps : set->reps_max;
             continue;
         }

@@ -48,9 +48,12 @@ typedef struct ech_tune_settings {
     int32_t max_evaluations; /* per SKU; 0: 100 per location + 200 */
     uint32_t stream_set;     /* the replications searched on (0: the run's) */
     double value_price;      /* currency per day per currency of mean inventory value */
+    double tolerance;        /* gains below this share of the objective are not worth
+                                more replications */
 } ech_tune_settings;
 
-/* 64 replications at first, up to 1024, z = 2, stream set 0, no value price. */
+/* 64 replications at first, up to 1024, z = 2, stream set 0, no value price, a
+ * tolerance of 0.1%. */
 void ech_tune_settings_default(ech_tune_settings *set);
 
 /* One SKU's search.  Arrays are per node: the SKU's skulocs in order (node i is
