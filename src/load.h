@@ -191,7 +191,8 @@ typedef struct y_tuning {
     char *objective, *fill_rate;
     y_segment_target *fill_rate_by_segment;
     unsigned fill_rate_by_segment_count;
-    char *replications, *max_replications, *significance, *max_evaluations, *budget;
+    char *replications, *max_replications, *significance, *tolerance, *max_evaluations;
+    char *budget;
 } y_tuning;
 
 typedef struct y_scenario {

@@ -305,6 +305,7 @@ static const cyaml_schema_field_t tuning_fields[] = {
     STR_OPT("replications", y_tuning, replications),
     STR_OPT("max_replications", y_tuning, max_replications),
     STR_OPT("significance", y_tuning, significance),
+    STR_OPT("tolerance", y_tuning, tolerance),
     STR_OPT("max_evaluations", y_tuning, max_evaluations),
     STR_OPT("budget", y_tuning, budget),
     CYAML_FIELD_END,

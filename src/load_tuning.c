@@ -74,6 +74,10 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
         (st = ech_key_double_range(c, "tuning.significance", y->significance, 0.0, 0, 10.0, 0,
                                    "standard errors a move must gain", &t->significance)) != ECH_OK)
         return st;
+    if (y->tolerance &&
+        (st = ech_key_double_range(c, "tuning.tolerance", y->tolerance, 0.0, 0, 1.0, 1,
+                                   "a share of the cost", &t->tolerance)) != ECH_OK)
+        return st;
     int64_t n;
     if (y->max_evaluations) {
         if ((st = ech_key_int(c, "tuning.max_evaluations", y->max_evaluations, 0,

@@ -60,6 +60,9 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
     skuloc_column(w, g, scale, "marginal_fill_rate", H5T_NATIVE_DOUBLE, sizeof(double),
                   t->marginal_fill, "1",
                   "change in the SKU's fill rate over its demand points from one more pack here");
+    skuloc_column(w, g, scale, "marginal_value", H5T_NATIVE_DOUBLE, sizeof(double),
+                  t->marginal_value, "currency",
+                  "change in the SKU's mean inventory value from one more pack here");
     ech_h5_close_dataset(scale);
     ech_h5_close_group(g);
 }
@@ -83,6 +86,9 @@ static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
                        "currency/day", "its standard error", NULL);
     ech_h5_small_table(w, g, "fill_rate", H5T_NATIVE_DOUBLE, (hsize_t)n, t->fill_rate, sku, "1",
                        "fill rate over the SKU's demand points on the search's replications", NULL);
+    ech_h5_small_table(
+        w, g, "inventory_value", H5T_NATIVE_DOUBLE, (hsize_t)n, t->value, sku, "currency",
+        "mean inventory value at the tuned targets on the search's replications", NULL);
     ech_h5_small_table(w, g, "feasible", H5T_NATIVE_UINT8, (hsize_t)n, t->feasible, sku, "1",
                        "1: every fill-rate target met on the search's replications", NULL);
     ech_h5_small_table(w, g, "converged", H5T_NATIVE_UINT8, (hsize_t)n, t->converged, sku, "1",
@@ -90,6 +96,37 @@ static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
                        "evaluation limit)",
                        NULL);
     ech_h5_close_dataset(sku);
+    ech_h5_close_group(g);
+}
+
+/* The frontier's points: budget, multiplier and inventory value on the searches'
+ * replications (the verified KPIs are the variants frontier_1 ..). */
+static void write_frontier(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    int32_t n = t->n_frontier;
+    hid_t g = ech_h5_group(w, parent, "frontier",
+                           "the cost-inventory frontier in increasing inventory: point p tuned "
+                           "within budget[p] (cost objective) or with its fill-rate targets' "
+                           "shortfalls scaled by shortfall_scale[p] (service objective); its "
+                           "verified KPIs are variant 'frontier_<p+1>' in /variant");
+    hid_t point = ech_h5_index_scale(w, g, "point", n, "frontier point (variant frontier_<p+1>)");
+    ech_h5_small_table(w, g, "budget", H5T_NATIVE_DOUBLE, (hsize_t)n, t->frontier_budget, point,
+                       "currency", "mean inventory value allowed (NaN: a service-target point)",
+                       NULL);
+    ech_h5_small_table(w, g, "shortfall_scale", H5T_NATIVE_DOUBLE, (hsize_t)n, t->frontier_scale,
+                       point, "1",
+                       "service objective: each demand point's allowed shortfall 1 - target "
+                       "times this (NaN: a budget point)",
+                       NULL);
+    ech_h5_small_table(w, g, "multiplier", H5T_NATIVE_DOUBLE, (hsize_t)n, t->frontier_price, point,
+                       "1/day", "price of inventory value in the objective (Lagrange multiplier)",
+                       NULL);
+    ech_h5_small_table(w, g, "inventory_value", H5T_NATIVE_DOUBLE, (hsize_t)n, t->frontier_value,
+                       point, "currency",
+                       "mean inventory value of the point's targets on the searches' "
+                       "replications",
+                       NULL);
+    ech_h5_close_dataset(point);
     ech_h5_close_group(g);
 }
 
@@ -106,14 +143,22 @@ void ech_output_tuning(writer *w)
     ech_h5_attr_i64(w, g, "replications", s->reps_start);
     ech_h5_attr_i64(w, g, "max_replications", s->reps_max);
     ech_h5_attr_f64(w, g, "significance", s->z);
+    ech_h5_attr_f64(w, g, "tolerance", s->tolerance);
     ech_h5_attr_i32(w, g, "max_evaluations", s->max_evaluations);
     ech_h5_attr_i32(w, g, "search_stream_set", (int32_t)s->stream_set);
-    ech_h5_attr_f64(w, g, "budget", sc->tuning.budget);
+    ech_h5_attr_f64(w, g, "budget", t->budget);
     ech_h5_attr_f64(w, g, "value_price", t->value_price);
+    ech_h5_attr_f64(w, g, "inventory_value", t->value_total);
+    ech_h5_attr_f64(w, g, "inventory_value_unconstrained", t->value_unconstrained);
+    ech_h5_attr_i32(w, g, "budget_binding", t->budget_binding);
+    ech_h5_attr_i32(w, g, "budget_met", t->budget_met);
+    ech_h5_attr_i32(w, g, "passes", t->passes);
     ech_h5_attr_i64(w, g, "evaluations", t->evaluations_total);
     ech_h5_attr_i64(w, g, "skuloc_days", t->skuloc_days);
     ech_h5_attr_i32(w, g, "infeasible_skus", t->infeasible);
     write_skulocs(w, g, t);
     write_skus(w, g, t);
+    if (t->n_frontier > 0)
+        write_frontier(w, g, t);
     ech_h5_close_group(g);
 }

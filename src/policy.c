@@ -46,8 +46,7 @@ static void average_profiles(const ech_scenario *sc, profile_average *avg)
     }
 }
 
-/* Variance of one day's demand of a demand point with the given overall mean. */
-static double daily_variance(const ech_skulocs *sl, int64_t x, double mean)
+double ech_policy_daily_variance(const ech_skulocs *sl, int64_t x, double mean)
 {
     double pi = sl->demand_zero_prob[x];
     double ratio = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
@@ -413,7 +412,7 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
                     mean = 0.0;
             }
             sl->expected_outflow[x] += mean;
-            var[x] += daily_variance(sl, x, mean);
+            var[x] += ech_policy_daily_variance(sl, x, mean);
         }
         if (sl->parent[x] >= 0) {
             sl->expected_outflow[sl->parent[x]] += sl->expected_outflow[x];

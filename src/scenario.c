@@ -408,9 +408,10 @@ void ech_tuning_set_defaults(ech_tuning *t)
 {
     t->objective = ECH_TUNE_SERVICE;
     t->fill_rate = 0.95;
-    t->replications = 64;
-    t->max_replications = 1024;
+    t->replications = 16;
+    t->max_replications = 128;
     t->significance = 2.0;
+    t->tolerance = 0.005;
     t->max_evaluations = 0;
     t->budget = NAN;
 }

@@ -466,6 +466,42 @@ void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_re
             }
         fprintf(out, res->infeasible > shown ? " ...\n" : "\n");
     }
+    char b3[32], b4[32], b5[32];
+    if (!isnan(res->budget)) {
+        fprintf(out,
+                "  budget on mean inventory value %s: ", human_number(res->budget, b1, sizeof b1));
+        if (!res->budget_binding)
+            fprintf(out, "not binding (the targets hold %s unpriced)\n",
+                    human_number(res->value_unconstrained, b2, sizeof b2));
+        else
+            fprintf(out,
+                    "%s, using %s of it (%s without a budget), multiplier %.4g per currency-day, "
+                    "gap %s; %d searches of every SKU\n",
+                    res->budget_met ? "met" : "NOT met even at the highest price tried",
+                    human_number(res->value_total, b2, sizeof b2),
+                    human_number(res->value_unconstrained, b3, sizeof b3), res->value_price,
+                    human_number(res->budget - res->value_total, b4, sizeof b4), (int)res->passes);
+    }
+    if (res->n_frontier > 0) {
+        fprintf(out, "  frontier (inventory value on the searches' replications; the verified "
+                     "figures are the variants frontier_1 ..):\n");
+        if (service)
+            fprintf(out, "    %-12s %24s %12s\n", "point", "shortfall allowed", "value");
+        else
+            fprintf(out, "    %-12s %12s %12s %14s\n", "point", "budget", "value", "multiplier");
+        for (int32_t f = 0; f < res->n_frontier; ++f) {
+            char name[32];
+            snprintf(name, sizeof name, "frontier_%d", (int)f + 1);
+            if (service)
+                fprintf(out, "    %-12s %15.3g x target %12s\n", name, res->frontier_scale[f],
+                        human_number(res->frontier_value[f], b5, sizeof b5));
+            else
+                fprintf(out, "    %-12s %12s %12s %14.4g\n", name,
+                        human_number(res->frontier_budget[f], b4, sizeof b4),
+                        human_number(res->frontier_value[f], b5, sizeof b5),
+                        res->frontier_price[f]);
+        }
+    }
     fprintf(out,
             "  verified below on the run's %lld replications, random numbers the search did "
             "not use\n",

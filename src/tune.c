@@ -18,18 +18,22 @@ void ech_tune_settings_default(ech_tune_settings *set)
         .max_evaluations = 0,
         .stream_set = 0,
         .value_price = 0.0,
-        .tolerance = 1e-3,
+        .tolerance = 5e-3,
+        .analytic_start = 1,
     };
 }
 
 /* A candidate's results on replications [0, reps) of the search's stream set. */
 typedef struct candidate {
-    int32_t *x;     /* S of the nodes, then s of the nodes */
-    int64_t reps;   /* evaluated so far */
-    double *obj;    /* objective per day, per replication [reps_max] */
-    double *demand; /* per demand point: units demanded, summed over replications */
-    double *filled; /* ... and met from stock on the day */
-    uint64_t used;  /* when last asked for (for eviction) */
+    int32_t *x;       /* S of the nodes, then s of the nodes */
+    int64_t reps;     /* evaluated so far */
+    int64_t cap_reps; /* room in obj and node_obj */
+    double *obj;      /* objective per day, per replication */
+    double *node_obj; /* [block node][replication]: a block node's own part of it */
+    double *demand;   /* per demand point: units demanded, summed over replications */
+    double *filled;   /* ... and met from stock on the day */
+    double value;     /* mean inventory value, summed over replications */
+    uint64_t used;    /* when last asked for (for eviction) */
 } candidate;
 
 typedef struct tuner {
@@ -46,16 +50,30 @@ typedef struct tuner {
     int32_t *floor_S; /* display minimum + reserve: S never goes below */
     int32_t cap_S;    /* ... nor above */
     int32_t n_leaves;
-    int32_t *leaf;    /* node of demand point j */
-    double *target;   /* fill-rate target of demand point j (NaN: none) */
-    double *kpi;      /* evaluation scratch: [node][kpi][rep] for a block */
-    int64_t kpi_reps; /* the block's capacity */
+    int32_t *leaf;     /* node of demand point j */
+    int32_t *leaf_of;  /* demand point of node i (-1: none) */
+    double *target;    /* fill-rate target of demand point j (NaN: none) */
+    int32_t n_block;   /* nodes moved together, each judged by its own KPIs */
+    int32_t *block;    /* node of block member b */
+    int32_t *block_of; /* block member of node i (-1: moved alone) */
+    int32_t *momentum; /* [b][kind]: multiple of the step of b's next move */
+    double *kpi;       /* evaluation scratch: [node][kpi][rep] for a block */
+    int64_t kpi_reps;  /* the block's capacity */
     candidate *cache;
     int32_t n_cache, cap_cache;
     uint64_t clock;
     int32_t evaluations;
     int64_t simulated;
 } tuner;
+
+/* Demand points with no children move as a block when there are more than this
+ * many: one evaluation then moves them all, each judged by its own costs and fill
+ * rate (they interact only through their parent's stock), instead of one each.
+ * Small trees keep the exact one-at-a-time moves. */
+#define BLOCK_MIN 4
+
+/* Kinds of a block member's move: level up, level down, lot up, lot down. */
+#define BLOCK_KINDS 4
 
 /* ------------------------------------------------------------------------------
  * Evaluating candidates
@@ -88,6 +106,7 @@ static candidate *cache_slot(tuner *tu, const int32_t *x, const candidate *keep)
     }
     memcpy(c->x, x, x_bytes(tu));
     c->reps = 0;
+    c->value = 0.0;
     memset(c->demand, 0, (size_t)tu->n_leaves * sizeof *c->demand);
     memset(c->filled, 0, (size_t)tu->n_leaves * sizeof *c->filled);
     return c;
@@ -95,11 +114,33 @@ static candidate *cache_slot(tuner *tu, const int32_t *x, const candidate *keep)
 
 #define KPI_AT(tu, i, k, r) ((tu)->kpi[((int64_t)(i)*ECH_KPI_COUNT + (k)) * (tu)->kpi_reps + (r)])
 
+/* Room for `reps` replications in c. */
+static void grow(tuner *tu, candidate *c, int64_t reps)
+{
+    if (reps <= c->cap_reps)
+        return;
+    int64_t cap = c->cap_reps > 0 ? c->cap_reps : 16;
+    while (cap < reps)
+        cap *= 2;
+    c->obj = ech_xrealloc(c->obj, (size_t)cap * sizeof *c->obj, "tuning costs");
+    if (tu->n_block > 0) {
+        double *node =
+            ech_xmalloc((size_t)tu->n_block * (size_t)cap * sizeof *node, "tuning node costs");
+        for (int32_t b = 0; b < tu->n_block && c->reps > 0; ++b)
+            memcpy(node + (size_t)b * (size_t)cap, c->node_obj + (size_t)b * (size_t)c->cap_reps,
+                   (size_t)c->reps * sizeof *node);
+        free(c->node_obj);
+        c->node_obj = node;
+    }
+    c->cap_reps = cap;
+}
+
 /* Simulates replications [c->reps, reps) of candidate c and appends them. */
 static ech_status extend(tuner *tu, candidate *c, int64_t reps)
 {
     const ech_tune_settings *set = tu->set;
     int service = set->objective == ECH_TUNE_SERVICE;
+    grow(tu, c, reps);
     while (c->reps < reps) {
         int64_t begin = c->reps;
         int64_t end = reps - begin > tu->kpi_reps ? begin + tu->kpi_reps : reps;
@@ -117,14 +158,20 @@ static ech_status extend(tuner *tu, candidate *c, int64_t reps)
         if (st != ECH_OK)
             return st;
         for (int64_t r = 0; r < end - begin; ++r) {
-            double cost = 0.0, value = 0.0;
+            double total = 0.0;
             for (int32_t i = 0; i < tu->n; ++i) {
-                cost += KPI_AT(tu, i, ECH_KPI_TOTAL_COST, r);
+                double cost = KPI_AT(tu, i, ECH_KPI_TOTAL_COST, r);
                 if (service)
                     cost -= KPI_AT(tu, i, ECH_KPI_SHORTAGE_COST, r);
-                value += KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND_VALUE, r);
+                double value = KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND_VALUE, r);
+                c->value += value;
+                double own = cost / tu->days + set->value_price * value;
+                total += own;
+                int32_t b = tu->block_of[i];
+                if (b >= 0)
+                    c->node_obj[(size_t)b * (size_t)c->cap_reps + (size_t)(begin + r)] = own;
             }
-            c->obj[begin + r] = cost / tu->days + set->value_price * value;
+            c->obj[begin + r] = total;
             for (int32_t j = 0; j < tu->n_leaves; ++j) {
                 double d = KPI_AT(tu, tu->leaf[j], ECH_KPI_DEMAND, r);
                 c->demand[j] += d;
@@ -146,6 +193,7 @@ static ech_status evaluate(tuner *tu, const int32_t *x, int64_t reps, const cand
         c = cache_slot(tu, x, keep);
         ++tu->evaluations;
     }
+
     c->used = ++tu->clock;
     *out = c;
     return extend(tu, c, reps);
@@ -160,18 +208,31 @@ static double mean_of(const double *v, int64_t n)
 }
 
 /* Mean and standard error of a[r] - b[r] over the first n replications. */
-static void paired(const candidate *a, const candidate *b, int64_t n, double *mean, double *se)
+static void paired_values(const double *a, const double *b, int64_t n, double *mean, double *se)
 {
     double s = 0.0;
     for (int64_t r = 0; r < n; ++r)
-        s += a->obj[r] - b->obj[r];
+        s += a[r] - b[r];
     double m = s / (double)n, ss = 0.0;
     for (int64_t r = 0; r < n; ++r) {
-        double d = a->obj[r] - b->obj[r] - m;
+        double d = a[r] - b[r] - m;
         ss += d * d;
     }
     *mean = m;
     *se = n > 1 ? sqrt(ss / (double)(n - 1) / (double)n) : INFINITY;
+}
+
+static void paired(const candidate *a, const candidate *b, int64_t n, double *mean, double *se)
+{
+    paired_values(a->obj, b->obj, n, mean, se);
+}
+
+/* The same for block member m's own objective. */
+static void paired_node(const candidate *a, const candidate *b, int32_t m, int64_t n, double *mean,
+                        double *se)
+{
+    paired_values(a->node_obj + (size_t)m * (size_t)a->cap_reps,
+                  b->node_obj + (size_t)m * (size_t)b->cap_reps, n, mean, se);
 }
 
 /* Fill-rate shortfall below the targets, summed over demand points (0: feasible). */
@@ -244,8 +305,27 @@ static int32_t pow2_floor(int64_t v)
     return p;
 }
 
-/* Closing the fill-rate shortfall: of the level steps up at each node, the one with
- * the most shortfall closed per cost added.  Returns 1 with x moved, 0 when no step
+/* x with the level of every demand point short of its target in c a step up, in
+ * `out`; returns how many were raised. */
+static int raise_short(const tuner *tu, const candidate *c, const int32_t *x, const int32_t *step,
+                       int32_t *out)
+{
+    memcpy(out, x, x_bytes(tu));
+    int raised = 0;
+    for (int32_t j = 0; j < tu->n_leaves; ++j) {
+        if (isnan(tu->target[j]) || c->demand[j] <= 0.0 ||
+            c->filled[j] / c->demand[j] >= tu->target[j])
+            continue;
+        int32_t i = tu->leaf[j];
+        move m = {.node = i, .level = step[i], .node2 = -1};
+        raised += apply(tu, out, &m, out);
+    }
+    return raised;
+}
+
+/* Closing the fill-rate shortfall: the short demand points' levels a step up, or
+ * else of the level steps up at each node, the one with the most shortfall closed
+ * per cost added.  Returns 1 with x moved, 0 when no step
  * closes any (the steps then double), -1 when none can. */
 static ech_status repair_step(tuner *tu, int32_t *x, int32_t *cand, int32_t *step, int64_t reps,
                               int *moved)
@@ -255,6 +335,18 @@ static ech_status repair_step(tuner *tu, int32_t *x, int32_t *cand, int32_t *ste
     if (st != ECH_OK)
         return st;
     double gap = shortfall(tu, cur), cost = mean_of(cur->obj, reps);
+    /* First every short demand point up a step at once: one evaluation, and the
+     * right move whenever the shortfall is local. */
+    if (raise_short(tu, cur, x, step, cand)) {
+        candidate *c;
+        if ((st = evaluate(tu, cand, reps, cur, &c)) != ECH_OK)
+            return st;
+        if (shortfall(tu, c) < gap - 1e-12) {
+            memcpy(x, cand, x_bytes(tu));
+            *moved = 1;
+            return ECH_OK;
+        }
+    }
     int32_t best = -1;
     double best_ratio = -INFINITY;
     for (int32_t i = 0; i < tu->n; ++i) {
@@ -293,15 +385,58 @@ static ech_status repair_step(tuner *tu, int32_t *x, int32_t *cand, int32_t *ste
     return ECH_OK;
 }
 
+/* Candidate x2 (evaluated as *c, x2 in `x`) with the demand points below node
+ * `top` a step lower where their fill rate stays on target: all lowered in one
+ * evaluation, those that fall short put back, the rest evaluated again as *c. */
+static ech_status lower_below(tuner *tu, int32_t top, int32_t *x, const int32_t *step, int64_t reps,
+                              const candidate *keep, candidate **c)
+{
+    size_t bytes = x_bytes(tu);
+    int32_t *low = ech_xmalloc(bytes, "tuning lowered candidate");
+    memcpy(low, x, bytes);
+    int lowered = 0;
+    for (int32_t j = 0; j < tu->n_leaves; ++j) {
+        int32_t i = tu->leaf[j], a = tu->parent[i];
+        while (a >= 0 && a != top)
+            a = tu->parent[a];
+        move m = {.node = i, .level = -step[i], .node2 = -1};
+        if (a == top && !isnan(tu->target[j]))
+            lowered += apply(tu, low, &m, low);
+    }
+    ech_status st = ECH_OK;
+    candidate *l;
+    if (lowered && (st = evaluate(tu, low, reps, keep, &l)) == ECH_OK) {
+        int kept = 0;
+        for (int32_t j = 0; j < tu->n_leaves; ++j) {
+            int32_t i = tu->leaf[j];
+            if (low[i] == x[i])
+                continue;
+            if (l->demand[j] > 0.0 && l->filled[j] / l->demand[j] < tu->target[j]) {
+                low[i] = x[i];
+                low[tu->n + i] = x[tu->n + i];
+            } else {
+                ++kept;
+            }
+        }
+        if (kept && (st = evaluate(tu, low, reps, keep, &l)) == ECH_OK && shortfall(tu, l) <= 0.0) {
+            memcpy(x, low, bytes);
+            *c = l;
+        }
+    }
+    free(low);
+    return st;
+}
+
 /* One sweep over the moves around x at these steps: level up and down at each node,
- * the lot of (s,S) nodes, stock moved between a node and its parent.  A move that
- * beats the noise is taken at once and repeated while it keeps doing so (a line
- * search along it), so a start far from the optimum costs one evaluation a step, not
- * a round of every move.  *moved counts the moves taken; *best_gain is the largest
- * gain among the moves not taken (worth more replications?). */
+ * the lot of (s,S) nodes, and at the finest steps stock moved between a node and
+ * its parent; block members move in block_moves.  A move that beats the noise is
+ * taken at once and repeated, doubled, while it keeps doing so (a line search along
+ * it).  *moved counts the moves taken; *best_gain is the largest gain among the
+ * moves not taken that exceeds its standard error (-inf: none), the case for more
+ * replications. */
 static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int32_t *step,
-                                const int32_t *lot_step, int64_t reps, int *moved,
-                                double *best_gain_out)
+                                const int32_t *lot_step, const int32_t *finest, int64_t reps,
+                                int *moved, double *best_gain_out)
 {
     int service = tu->set->objective == ECH_TUNE_SERVICE;
     double best_gain = -INFINITY;
@@ -310,20 +445,33 @@ static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int3
     *moved = 0;
     for (int32_t k = 0; k < 6 * n; ++k) {
         int32_t i = k / 6, kind = k % 6;
+        if (tu->block_of[i] >= 0)
+            continue; /* moved in blocks */
         move m = {.node = i, .node2 = -1};
         switch (kind) {
-        case 0: m.level = step[i]; break;
+        case 0:
+            /* For the service objective more stock at a demand point only costs
+             * (repairs add it); upstream it may let the demand points below hold
+             * less (lower_below). */
+            if (service && tu->leaf_of[i] >= 0)
+                continue;
+            m.level = step[i];
+            break;
         case 1: m.level = -step[i]; break;
         case 2:
         case 3:
-            if (!tu->ss[i])
+            if (!tu->ss[i] || tu->set->keep_lots)
                 continue;
             m.lot = kind == 2 ? lot_step[i] : -lot_step[i];
             break;
         default: {
+            /* Stock between a node and its parent: a fine adjustment, once the
+             * levels themselves have settled. */
             int32_t p = tu->parent[i];
-            if (p < 0)
+            if (p < 0 || step[i] > finest[i] || step[p] > finest[p])
                 continue;
+            if (service)
+                continue; /* the moves with repairs and lowerings do this */
             int32_t d = step[i] < step[p] ? step[i] : step[p];
             m.level = kind == 4 ? d : -d;
             m.node2 = p;
@@ -331,21 +479,57 @@ static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int3
             break;
         }
         }
-        while (apply(tu, x, &m, cand)) {
+        /* Each success doubles the move (a start far from the optimum costs a few
+         * evaluations, not one a step); a failure beyond the base move retries it. */
+        move base = m;
+        for (;;) {
+            if (!apply(tu, x, &m, cand)) {
+                if (m.level == base.level && m.lot == base.lot)
+                    break;
+                m = base;
+                continue;
+            }
             candidate *cur, *c;
             if ((st = evaluate(tu, x, reps, NULL, &cur)) != ECH_OK ||
                 (st = evaluate(tu, cand, reps, cur, &c)) != ECH_OK)
                 return st;
-            if (service && shortfall(tu, c) > 0.0)
-                break;
-            double gain, se;
-            paired(cur, c, reps, &gain, &se);
-            if (gain > 0.0 && gain > tu->set->z * se) {
+            /* Upstream stock taken away can leave demand points short: the move
+             * is then judged with their levels raised to make up for it (at most
+             * twice), which is how stock moves down the tree. */
+            for (int fix = 0; service && fix < 2 && shortfall(tu, c) > 0.0; ++fix) {
+                if (!raise_short(tu, c, cand, step, cand))
+                    break;
+                if ((st = evaluate(tu, cand, reps, cur, &c)) != ECH_OK)
+                    return st;
+            }
+            /* ... and stock added upstream is judged with the demand points below
+             * that can then do with less a step lower. */
+            if (service && m.level > 0 && m.node2 < 0 && tu->leaf_of[i] < 0 &&
+                shortfall(tu, c) <= 0.0) {
+                if ((st = lower_below(tu, i, cand, step, reps, cur, &c)) != ECH_OK)
+                    return st;
+            }
+            int ok = !(service && shortfall(tu, c) > 0.0);
+            double gain = 0.0, se = 0.0;
+            if (ok) {
+                paired(cur, c, reps, &gain, &se);
+                ok = gain > 0.0 && gain > tu->set->z * se;
+            }
+            if (ok) {
                 memcpy(x, cand, x_bytes(tu));
                 ++*moved;
+                m.level *= 2;
+                m.level2 *= 2;
+                m.lot *= 2;
                 continue;
             }
-            if (gain > best_gain)
+            if (m.level != base.level || m.lot != base.lot) {
+                m = base;
+                continue;
+            }
+            /* Worth more replications: a gain that matters and that more of them
+             * could show (above one standard error). */
+            if (gain > se && gain > best_gain)
                 best_gain = gain;
             break;
         }
@@ -354,11 +538,85 @@ static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int3
     return ECH_OK;
 }
 
+/* Block moves: every block member's level (or lot) up, or down, in one candidate;
+ * each member whose own cost improves beyond the noise, with its own fill rate on
+ * target, keeps its move, and the members kept are taken together when the whole
+ * SKU gains.  A member's step grows while its moves keep being taken. */
+static ech_status block_moves(tuner *tu, int32_t *x, int32_t *cand, const int32_t *step,
+                              const int32_t *lot_step, int64_t reps, int *moved, double *best_gain)
+{
+    int service = tu->set->objective == ECH_TUNE_SERVICE;
+    size_t bytes = x_bytes(tu);
+    int32_t *trial = ech_xmalloc(bytes, "tuning block candidate");
+    uint8_t *tried = ech_xmalloc((size_t)tu->n_block, "tuning block members");
+    ech_status st = ECH_OK;
+    for (int kind = 0; kind < BLOCK_KINDS && st == ECH_OK; ++kind) {
+        memcpy(trial, x, bytes);
+        int any = 0;
+        for (int32_t b = 0; b < tu->n_block; ++b) {
+            int32_t i = tu->block[b];
+            int32_t mult = tu->momentum[b * BLOCK_KINDS + kind];
+            move m = {.node = i, .node2 = -1};
+            if (kind < 2)
+                m.level = (kind == 0 ? 1 : -1) * step[i] * mult;
+            else if (tu->ss[i] && !tu->set->keep_lots)
+                m.lot = (kind == 2 ? 1 : -1) * lot_step[i] * mult;
+            tried[b] = (m.level != 0 || m.lot != 0) && apply(tu, trial, &m, trial);
+            any |= tried[b];
+        }
+        if (!any)
+            continue;
+        candidate *cur, *c;
+        if ((st = evaluate(tu, x, reps, NULL, &cur)) != ECH_OK ||
+            (st = evaluate(tu, trial, reps, cur, &c)) != ECH_OK)
+            break;
+        /* Members that gain: their moves, on x. */
+        memcpy(cand, x, bytes);
+        int kept = 0;
+        for (int32_t b = 0; b < tu->n_block; ++b) {
+            if (!tried[b])
+                continue;
+            int32_t i = tu->block[b], j = tu->leaf_of[i];
+            int32_t *mult = &tu->momentum[b * BLOCK_KINDS + kind];
+            int on_target = !service || isnan(tu->target[j]) || c->demand[j] <= 0.0 ||
+                            c->filled[j] / c->demand[j] >= tu->target[j];
+            double gain, se;
+            paired_node(cur, c, b, reps, &gain, &se);
+            if (on_target && gain > 0.0 && gain > tu->set->z * se) {
+                cand[i] = trial[i];
+                cand[tu->n + i] = trial[tu->n + i];
+                ++kept;
+                if (*mult < 64)
+                    *mult *= 2;
+            } else {
+                *mult = 1;
+                if (on_target && gain > se && gain > *best_gain)
+                    *best_gain = gain;
+            }
+        }
+        if (!kept)
+            continue;
+        candidate *k;
+        if ((st = evaluate(tu, cand, reps, cur, &k)) != ECH_OK)
+            break;
+        double gain, se;
+        paired(cur, k, reps, &gain, &se);
+        if (gain > 0.0 && !(service && shortfall(tu, k) > shortfall(tu, cur))) {
+            memcpy(x, cand, bytes);
+            *moved += kept;
+        }
+    }
+    free(trial);
+    free(tried);
+    return st;
+}
+
 static void tuner_free(tuner *tu)
 {
     for (int32_t c = 0; c < tu->cap_cache; ++c) {
         free(tu->cache[c].x);
         free(tu->cache[c].obj);
+        free(tu->cache[c].node_obj);
         free(tu->cache[c].demand);
         free(tu->cache[c].filled);
     }
@@ -368,7 +626,11 @@ static void tuner_free(tuner *tu)
     free(tu->ss);
     free(tu->floor_S);
     free(tu->leaf);
+    free(tu->leaf_of);
     free(tu->target);
+    free(tu->block);
+    free(tu->block_of);
+    free(tu->momentum);
 }
 
 static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
@@ -392,19 +654,42 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
     tu->ss = ech_xmalloc((size_t)n, "tuning policies");
     tu->floor_S = ech_xmalloc((size_t)n * sizeof *tu->floor_S, "tuning floors");
     tu->leaf = ech_xmalloc((size_t)n * sizeof *tu->leaf, "tuning demand points");
+    tu->leaf_of = ech_xmalloc((size_t)n * sizeof *tu->leaf_of, "tuning demand points");
     tu->target = ech_xmalloc((size_t)n * sizeof *tu->target, "tuning targets");
+    tu->block = ech_xmalloc((size_t)n * sizeof *tu->block, "tuning blocks");
+    tu->block_of = ech_xmalloc((size_t)n * sizeof *tu->block_of, "tuning blocks");
+    uint8_t *has_child = ech_xcalloc((size_t)n, 1, "tuning children");
     for (int32_t i = 0; i < n; ++i) {
+        int64_t p = sl->parent[first + i];
+        if (p >= 0)
+            has_child[p - first] = 1;
+    }
+    for (int32_t i = 0; i < n; ++i) {
+        tu->leaf_of[i] = tu->block_of[i] = -1;
         int64_t x = first + i;
         tu->parent[i] = sl->parent[x] >= 0 ? (int32_t)(sl->parent[x] - first) : -1;
         tu->ss[i] = vt->policy[x] == ECH_POLICY_S_S;
         tu->floor_S[i] = vt->reserve[x] + (sl->display_min ? sl->display_min[x] : 0);
         if (sl->demand_dist[x] != ECH_DEMAND_NONE) {
+            if (!has_child[i])
+                tu->block[tu->n_block++] = i;
+            tu->leaf_of[i] = tu->n_leaves;
             tu->leaf[tu->n_leaves] = i;
             tu->target[tu->n_leaves] =
                 set->objective == ECH_TUNE_SERVICE && t->fill_target ? t->fill_target[i] : NAN;
             ++tu->n_leaves;
         }
     }
+    free(has_child);
+    if (tu->n_block <= BLOCK_MIN)
+        tu->n_block = 0;
+    for (int32_t b = 0; b < tu->n_block; ++b)
+        tu->block_of[tu->block[b]] = b;
+    tu->momentum = ech_xmalloc((size_t)(tu->n_block > 0 ? tu->n_block : 1) * BLOCK_KINDS *
+                                   sizeof *tu->momentum,
+                               "tuning momentum");
+    for (int32_t k = 0; k < tu->n_block * BLOCK_KINDS; ++k)
+        tu->momentum[k] = 1;
     /* The engine counts a SKU's units in 32 bits: keep its targets well inside. */
     double cap = 1e8 / (double)(n > 0 ? n : 1);
     tu->cap_S = (int32_t)(cap < ECH_MAX_UNITS ? cap : ECH_MAX_UNITS);
@@ -412,14 +697,35 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
     tu->kpi_reps = set->reps_max < 256 ? set->reps_max : 256;
     tu->kpi = ech_xmalloc((size_t)n * ECH_KPI_COUNT * (size_t)tu->kpi_reps * sizeof *tu->kpi,
                           "tuning KPI block");
-    tu->cap_cache = 8 * n + 32;
+    /* Candidates kept: a sweep's worth of single moves, and the block moves. */
+    tu->cap_cache = 8 * (n - tu->n_block) + 32;
     tu->cache = ech_xcalloc((size_t)tu->cap_cache, sizeof *tu->cache, "tuning cache");
     for (int32_t c = 0; c < tu->cap_cache; ++c) {
         tu->cache[c].x = ech_xmalloc(x_bytes(tu), "tuning candidate");
-        tu->cache[c].obj = ech_xmalloc((size_t)set->reps_max * sizeof(double), "tuning costs");
         tu->cache[c].demand =
             ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning demand");
         tu->cache[c].filled = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning fills");
+    }
+}
+
+/* Targets (S, s) brought inside the search's bounds, into x. */
+static void start_inside(const tuner *tu, const int32_t *S_in, const int32_t *s_in, int32_t *x)
+{
+    int32_t n = tu->n;
+    for (int32_t i = 0; i < n; ++i) {
+        int64_t S = S_in[i], s = tu->ss[i] ? s_in[i] : S - 1;
+        if (S < tu->floor_S[i])
+            S = tu->floor_S[i];
+        if (S > tu->cap_S)
+            S = tu->cap_S;
+        if (S < 1 && tu->ss[i])
+            S = 1;
+        if (s >= S)
+            s = S - 1;
+        if (s < -1)
+            s = -1;
+        x[i] = (int32_t)S;
+        x[n + i] = (int32_t)s;
     }
 }
 
@@ -447,32 +753,50 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
     int32_t *step = ech_xmalloc((size_t)n * sizeof *step, "tuning steps");
     int32_t *lot_step = ech_xmalloc((size_t)n * sizeof *lot_step, "tuning lot steps");
 
-    /* The start, brought inside the bounds; steps of about an eighth of the level
-     * (a quarter of the lot), in whole packs. */
+    /* The start: the given targets, or the analytic ones where they simulate better
+     * (feasible first, then cheaper). */
+    int32_t *finest = ech_xmalloc((size_t)n * sizeof *finest, "tuning finest steps");
+    double *scale = ech_xmalloc((size_t)n * sizeof *scale, "tuning scales");
+    ech_status st = ECH_OK;
+    int analytic = 0;
+    start_inside(&tu, t->order_up_to, t->reorder_point, x);
+    ech_tune_start(sc, t->variant, t->sku, set->objective, t->fill_target, cand, cand + n, scale);
+    if (set->analytic_start) {
+        start_inside(&tu, cand, cand + n, cand);
+        candidate *given, *other;
+        if ((st = evaluate(&tu, x, set->reps_start, NULL, &given)) == ECH_OK &&
+            (st = evaluate(&tu, cand, set->reps_start, given, &other)) == ECH_OK) {
+            double gap_given = shortfall(&tu, given), gap_other = shortfall(&tu, other);
+            analytic = gap_other < gap_given ||
+                       (gap_other == gap_given && mean_of(other->obj, set->reps_start) <
+                                                      mean_of(given->obj, set->reps_start));
+            if (analytic)
+                memcpy(x, cand, x_bytes(&tu));
+        }
+    }
+    /* Steps in whole packs: the finest a pack, or for fast movers about a
+     * sixteenth of the demand's spread over the protection interval (finer moves
+     * change the cost by less than the noise); the first four times that from the
+     * analytic or a warm start, else about an eighth of the level (a quarter of the
+     * lot). */
     for (int32_t i = 0; i < n; ++i) {
-        int64_t S = t->order_up_to[i], s = tu.ss[i] ? t->reorder_point[i] : S - 1;
-        if (S < tu.floor_S[i])
-            S = tu.floor_S[i];
-        if (S > tu.cap_S)
-            S = tu.cap_S;
-        if (S < 1 && tu.ss[i])
-            S = 1;
-        if (s >= S)
-            s = S - 1;
-        if (s < -1)
-            s = -1;
-        x[i] = (int32_t)S;
-        x[n + i] = (int32_t)s;
-        step[i] = tu.pack * pow2_floor(S / (8 * (int64_t)tu.pack));
+        int64_t S = x[i], s = x[n + i];
+        int64_t fine = (int64_t)(scale[i] / 16.0) / tu.pack;
+        finest[i] = tu.pack * pow2_floor(fine > 1 ? fine : 1);
+        int64_t coarse = tu.pack * (int64_t)pow2_floor(S / (8 * (int64_t)tu.pack));
+        if ((analytic || set->warm) && coarse > 4 * (int64_t)finest[i])
+            coarse = 4 * (int64_t)finest[i];
+        step[i] = coarse > finest[i] ? (int32_t)coarse : finest[i];
         lot_step[i] = tu.pack * pow2_floor((S - s) / (4 * (int64_t)tu.pack));
     }
+    free(scale);
 
     int32_t max_eval = set->max_evaluations > 0 ? set->max_evaluations : 100 * n + 200;
     int64_t reps = set->reps_start;
     int service = set->objective == ECH_TUNE_SERVICE;
-    ech_status st = ECH_OK;
     /* Iterations are bounded too: revisiting cached candidates costs no evaluation. */
-    for (int64_t iteration = 0; tu.evaluations < max_eval && iteration < 4 * (int64_t)max_eval;
+    for (int64_t iteration = 0;
+         st == ECH_OK && tu.evaluations < max_eval && iteration < 4 * (int64_t)max_eval;
          ++iteration) {
         int moved = 0;
         candidate *cur;
@@ -485,15 +809,23 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
                 break; /* cannot be met within the bounds */
             continue;
         }
-        double gain;
-        if ((st = improve_sweep(&tu, x, cand, step, lot_step, reps, &moved, &gain)) != ECH_OK)
+        double gain = -INFINITY, gain_single;
+        if (tu.n_block > 0 &&
+            (st = block_moves(&tu, x, cand, step, lot_step, reps, &moved, &gain)) != ECH_OK)
             break;
+        int moved_single = 0;
+        if ((st = improve_sweep(&tu, x, cand, step, lot_step, finest, reps, &moved_single,
+                                &gain_single)) != ECH_OK)
+            break;
+        moved += moved_single;
+        if (gain_single > gain)
+            gain = gain_single;
         if (moved)
             continue;
         /* Nothing beats the noise: finer steps first, then more replications. */
         int finer = 0;
         for (int32_t i = 0; i < n; ++i) {
-            if (step[i] > tu.pack) {
+            if (step[i] > finest[i]) {
                 step[i] /= 2;
                 finer = 1;
             }
@@ -528,24 +860,30 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
             ss += (cur->obj[r] - t->objective) * (cur->obj[r] - t->objective);
         t->objective_se = reps > 1 ? sqrt(ss / (double)(reps - 1) / (double)reps) : INFINITY;
         t->fill_rate = fill_rate(&tu, cur);
+        t->value = cur->value / (double)reps;
         t->feasible = !service || shortfall(&tu, cur) <= 0.0;
         t->replications = reps;
     }
     /* What one more pack at each node would change. */
-    for (int32_t i = 0; st == ECH_OK && (t->marginal_objective || t->marginal_fill) && i < n; ++i) {
+    for (int32_t i = 0;
+         st == ECH_OK && (t->marginal_objective || t->marginal_fill || t->marginal_value) && i < n;
+         ++i) {
         move m = {.node = i, .level = tu.pack, .node2 = -1};
-        double dobj = NAN, dfill = NAN;
+        double dobj = NAN, dfill = NAN, dvalue = NAN;
         if (apply(&tu, x, &m, cand)) {
             candidate *c;
             if ((st = evaluate(&tu, cand, reps, cur, &c)) != ECH_OK)
                 break;
             dobj = mean_of(c->obj, reps) - t->objective;
             dfill = fill_rate(&tu, c) - t->fill_rate;
+            dvalue = c->value / (double)reps - t->value;
         }
         if (t->marginal_objective)
             t->marginal_objective[i] = dobj;
         if (t->marginal_fill)
             t->marginal_fill[i] = dfill;
+        if (t->marginal_value)
+            t->marginal_value[i] = dvalue;
     }
     t->evaluations = tu.evaluations;
     t->simulated = tu.simulated;
@@ -553,6 +891,7 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
     free(cand);
     free(step);
     free(lot_step);
+    free(finest);
     tuner_free(&tu);
     return st;
 }

@@ -36,22 +36,36 @@ double ech_tune_fill_target(const ech_scenario *sc, int64_t x)
     return isnan(t) ? sc->tuning.fill_rate : t;
 }
 
+/* The result's arrays: name, element type, MPI type, per skuloc (else per SKU). */
+#define RESULT_ARRAYS(X)                         \
+    X(order_up_to, int32_t, MPI_INT32_T, 1)      \
+    X(reorder_point, int32_t, MPI_INT32_T, 1)    \
+    X(marginal_objective, double, MPI_DOUBLE, 1) \
+    X(marginal_fill, double, MPI_DOUBLE, 1)      \
+    X(marginal_value, double, MPI_DOUBLE, 1)     \
+    X(evaluations, int32_t, MPI_INT32_T, 0)      \
+    X(replications, int64_t, MPI_INT64_T, 0)     \
+    X(objective, double, MPI_DOUBLE, 0)          \
+    X(objective_se, double, MPI_DOUBLE, 0)       \
+    X(fill_rate, double, MPI_DOUBLE, 0)          \
+    X(value, double, MPI_DOUBLE, 0)              \
+    X(feasible, uint8_t, MPI_UINT8_T, 0)         \
+    X(converged, uint8_t, MPI_UINT8_T, 0)
+
 void ech_tune_result_free(ech_tune_result *res)
 {
-    free(res->order_up_to);
-    free(res->reorder_point);
+#define FREE_ARRAY(name, type, mpi, per_skuloc) free(res->name);
+    RESULT_ARRAYS(FREE_ARRAY)
+#undef FREE_ARRAY
     free(res->old_order_up_to);
     free(res->old_reorder_point);
     free(res->fill_target);
-    free(res->marginal_objective);
-    free(res->marginal_fill);
-    free(res->evaluations);
-    free(res->replications);
-    free(res->objective);
-    free(res->objective_se);
-    free(res->fill_rate);
-    free(res->feasible);
-    free(res->converged);
+    free(res->frontier_budget);
+    free(res->frontier_scale);
+    free(res->frontier_price);
+    free(res->frontier_value);
+    free(res->frontier_order_up_to);
+    free(res->frontier_reorder_point);
     memset(res, 0, sizeof *res);
 }
 
@@ -63,27 +77,32 @@ static void result_alloc(ech_tune_result *res, const ech_scenario *sc, int32_t v
     res->n_skulocs = n;
     res->n_skus = sc->cat.n;
     res->variant = variant;
-    res->order_up_to = ech_xmalloc(nl * sizeof(int32_t), "tuned targets");
-    res->reorder_point = ech_xmalloc(nl * sizeof(int32_t), "tuned reorder points");
+#define ALLOC_ARRAY(name, type, mpi, per_skuloc) \
+    res->name = ech_xcalloc(per_skuloc ? nl : nk, sizeof(type), "tuning results");
+    RESULT_ARRAYS(ALLOC_ARRAY)
+#undef ALLOC_ARRAY
     res->old_order_up_to = ech_xmalloc(nl * sizeof(int32_t), "current targets");
     res->old_reorder_point = ech_xmalloc(nl * sizeof(int32_t), "current reorder points");
     res->fill_target = ech_xmalloc(nl * sizeof(double), "fill-rate targets");
-    res->marginal_objective = ech_xmalloc(nl * sizeof(double), "marginal costs");
-    res->marginal_fill = ech_xmalloc(nl * sizeof(double), "marginal fill rates");
-    res->evaluations = ech_xcalloc(nk, sizeof(int32_t), "evaluations");
-    res->replications = ech_xcalloc(nk, sizeof(int64_t), "replications");
-    res->objective = ech_xcalloc(nk, sizeof(double), "objectives");
-    res->objective_se = ech_xcalloc(nk, sizeof(double), "objective errors");
-    res->fill_rate = ech_xcalloc(nk, sizeof(double), "fill rates");
-    res->feasible = ech_xcalloc(nk, 1, "feasibility");
-    res->converged = ech_xcalloc(nk, 1, "convergence");
     const ech_variant *vt = &sc->variant[variant];
     for (int64_t x = 0; x < n; ++x) {
         res->old_order_up_to[x] = res->order_up_to[x] = vt->order_up_to[x];
         res->old_reorder_point[x] = res->reorder_point[x] = vt->reorder_point[x];
         res->fill_target[x] = ech_tune_fill_target(sc, x);
-        res->marginal_objective[x] = res->marginal_fill[x] = NAN;
+        res->marginal_objective[x] = res->marginal_fill[x] = res->marginal_value[x] = NAN;
     }
+    res->budget = sc->tuning.budget;
+    res->budget_met = 1;
+}
+
+/* The per-SKU and per-skuloc results of one trial (a snapshot to go back to). */
+static void result_copy_arrays(ech_tune_result *dst, const ech_tune_result *src)
+{
+    size_t nl = (size_t)src->n_skulocs, nk = (size_t)src->n_skus;
+#define COPY_ARRAY(name, type, mpi, per_skuloc) \
+    memcpy(dst->name, src->name, (per_skuloc ? nl : nk) * sizeof(type));
+    RESULT_ARRAYS(COPY_ARRAY)
+#undef COPY_ARRAY
 }
 
 /* This rank's SKUs: a contiguous block [*first, *last) of about 1 / n_ranks of the
@@ -109,62 +128,89 @@ static void rank_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *f
     *last = bounds[1];
 }
 
-ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
-                        ech_tune_result *res, ech_error *err)
-{
+/* What the passes of one tuning share. */
+typedef struct tuning_ctx {
+    const ech_scenario *sc;
+    MPI_Comm comm;
     int rank, n_ranks;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &n_ranks);
-    result_alloc(res, sc, opt->variant);
-
-    const ech_tuning *tn = &sc->tuning;
+    const ech_tune_run_options *opt;
     ech_tune_settings set;
-    ech_tune_settings_default(&set);
-    set.objective = (ech_tune_objective)tn->objective;
-    set.reps_start = tn->replications;
-    set.reps_max = tn->max_replications;
-    set.z = tn->significance;
-    set.max_evaluations = tn->max_evaluations;
-    set.stream_set = ECH_TUNE_SEARCH_STREAMS;
-    set.value_price = 0.0;
-    res->settings = set;
+    int32_t first, last; /* this rank's SKUs */
+    int32_t *blocks;     /* every rank's [first, last) */
+    int64_t my_cost;
+    int64_t evaluations, skuloc_days; /* this rank's, over all passes */
+    ech_tune_result *res;
+    ech_error *err;
+} tuning_ctx;
 
-    int32_t first, last;
-    rank_block(sc, n_ranks, rank, &first, &last);
-    int64_t my_cost = 0;
-    for (int32_t k = first; k < last; ++k)
-        my_cost += ech_engine_sku_cost(sc, k);
-    ech_progress *progress =
-        rank == 0 ? ech_progress_new(opt->progress, "tuning", my_cost, opt->progress_interval)
-                  : NULL;
+/* Every rank's blocks of the arrays onto every rank. */
+static void gather_results(tuning_ctx *c)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    int *counts = ech_xmalloc((size_t)c->n_ranks * sizeof *counts, "gather counts");
+    int *displs = ech_xmalloc((size_t)c->n_ranks * sizeof *displs, "gather offsets");
+#define GATHER_ARRAY(name, type, mpi, per_skuloc)                                      \
+    do {                                                                               \
+        for (int r = 0; r < c->n_ranks; ++r) {                                         \
+            int64_t a = c->blocks[2 * r], z = c->blocks[2 * r + 1];                    \
+            if (per_skuloc) {                                                          \
+                a = sc->sl.sku_begin[a];                                               \
+                z = sc->sl.sku_begin[z];                                               \
+            }                                                                          \
+            counts[r] = (int)(z - a);                                                  \
+            displs[r] = (int)a;                                                        \
+        }                                                                              \
+        MPI_Allgatherv(MPI_IN_PLACE, 0, mpi, res->name, counts, displs, mpi, c->comm); \
+    } while (0);
+    RESULT_ARRAYS(GATHER_ARRAY)
+#undef GATHER_ARRAY
+    free(counts);
+    free(displs);
+}
 
-    double t0 = wall_seconds();
+/* One pass: every SKU searched at `price` from the current targets, the results
+ * gathered on every rank; *value the network's mean inventory value, summed in SKU
+ * order so that it is the same at any number of ranks. */
+static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, double *value)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    ech_tune_settings set = c->set;
+    set.value_price = price;
+    ech_progress *progress = c->rank == 0 ? ech_progress_new(c->opt->progress, label, c->my_cost,
+                                                             c->opt->progress_interval)
+                                          : NULL;
     ech_status st = ECH_OK;
     int64_t evaluations = 0, skuloc_days = 0;
-    int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
+    int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
+    ech_error *err = c->err;
 #pragma omp parallel num_threads(n_threads) reduction(+ : evaluations, skuloc_days)
     {
         ech_engine *e = ech_engine_new(sc);
         ech_error local;
         ech_error_clear(&local);
 #pragma omp for schedule(dynamic, 1)
-        for (int32_t k = first; k < last; ++k) {
+        for (int32_t k = c->first; k < c->last; ++k) {
             ech_status mine;
 #pragma omp atomic read
             mine = st;
             if (mine != ECH_OK)
                 continue;
             int64_t b = sc->sl.sku_begin[k], n = sc->sl.sku_begin[k + 1] - b;
-            if (n == 0)
+            if (n == 0) {
+                res->feasible[k] = res->converged[k] = 1;
                 continue;
+            }
             ech_tune_sku t = {
                 .sku = k,
-                .variant = opt->variant,
+                .variant = c->opt->variant,
                 .fill_target = res->fill_target + b,
                 .order_up_to = res->order_up_to + b,
                 .reorder_point = res->reorder_point + b,
                 .marginal_objective = res->marginal_objective + b,
                 .marginal_fill = res->marginal_fill + b,
+                .marginal_value = res->marginal_value + b,
             };
             ech_status s = ech_tune_sku_search(e, &set, &t, &local);
             if (s != ECH_OK) {
@@ -182,6 +228,7 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
             res->objective[k] = t.objective;
             res->objective_se[k] = t.objective_se;
             res->fill_rate[k] = t.fill_rate;
+            res->value[k] = t.value;
             res->feasible[k] = (uint8_t)t.feasible;
             res->converged[k] = (uint8_t)t.converged;
             evaluations += t.evaluations;
@@ -193,54 +240,288 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     }
     if (progress)
         ech_progress_finish(progress);
-    st = ech_agree(comm, st, err);
+    c->evaluations += evaluations;
+    c->skuloc_days += skuloc_days;
+    st = ech_agree(c->comm, st, err);
     if (st != ECH_OK)
         return st;
+    gather_results(c);
+    double v = 0.0;
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        v += res->value[k];
+    *value = v;
+    ++res->passes;
+    return ECH_OK;
+}
+
+/* Single packs that gain most per unit of value, one per SKU (their marginal
+ * figures describe the SKU's targets as searched), while they fit in the gap. */
+typedef struct pack_move {
+    int64_t x;
+    double ratio;
+} pack_move;
+
+static int by_ratio(const void *a, const void *b)
+{
+    const pack_move *p = a, *q = b;
+    if (p->ratio != q->ratio)
+        return p->ratio > q->ratio ? -1 : 1;
+    return p->x < q->x ? -1 : p->x > q->x;
+}
+
+static void fill_budget_gap(const ech_scenario *sc, ech_tune_result *res, double price, double gap)
+{
+    pack_move *moves =
+        ech_xmalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1) * sizeof *moves, "budget moves");
+    int32_t n_moves = 0;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        pack_move best = {-1, 0.0};
+        for (int64_t x = sc->sl.sku_begin[k]; x < sc->sl.sku_begin[k + 1]; ++x) {
+            double dv = res->marginal_value[x];
+            /* The cost change without the budget's price on the value added. */
+            double dcost = res->marginal_objective[x] - price * dv;
+            if (!(dv > 0.0) || !(dcost < 0.0) || dv > gap)
+                continue;
+            double ratio = -dcost / dv;
+            if (best.x < 0 || ratio > best.ratio)
+                best = (pack_move){x, ratio};
+        }
+        if (best.x >= 0)
+            moves[n_moves++] = best;
+    }
+    qsort(moves, (size_t)n_moves, sizeof *moves, by_ratio);
+    for (int32_t m = 0; m < n_moves; ++m) {
+        int64_t x = moves[m].x;
+        double dv = res->marginal_value[x];
+        if (dv > gap)
+            continue;
+        int32_t k = sc->sl.sku[x];
+        int32_t pack = sc->cat.pack_size[k] > 1 ? sc->cat.pack_size[k] : 1;
+        res->order_up_to[x] += pack;
+        res->reorder_point[x] += pack;
+        res->value[k] += dv;
+        res->objective[k] += res->marginal_objective[x];
+        res->fill_rate[k] += res->marginal_fill[x];
+        gap -= dv;
+        /* The SKU's marginal figures described its targets before this pack. */
+        for (int64_t y = sc->sl.sku_begin[k]; y < sc->sl.sku_begin[k + 1]; ++y)
+            res->marginal_objective[y] = res->marginal_fill[y] = res->marginal_value[y] = NAN;
+    }
+    free(moves);
+}
+
+/* Budgets are met to within this share (or one pack's fill beyond it). */
+#define BUDGET_BISECTIONS 10
+
+/* Tunes under a budget on the mean inventory value: the multiplier bracketed from
+ * *price (a price known to leave the value above the budget, or 0) and bisected;
+ * the result is the last trial within the budget, its gap filled by single packs.
+ * *value on entry: the value at *price (the current targets); on exit: the
+ * result's.  *price on exit: the multiplier kept. */
+static ech_status tune_to_budget(tuning_ctx *c, double budget, double *price, double *value,
+                                 int *met)
+{
+    ech_tune_result *res = c->res;
+    const ech_scenario *sc = c->sc;
+    if (*value <= budget) {
+        *met = 1;
+        return ECH_OK;
+    }
+    ech_tune_result best;
+    result_alloc(&best, sc, res->variant);
+    int have_best = 0;
+    double best_value = NAN, best_price = NAN;
+    double lo = *price, hi = NAN;
+    /* A first price: the holding rate's order of magnitude, per day. */
+    double trial = lo > 0.0 ? 4.0 * lo : fmax(sc->costs.holding_rate_per_year / 365.0, 1e-6);
+    ech_status st = ECH_OK;
+    char label[64];
+    double last = *value;
+    for (int k = 0; st == ECH_OK && k < 24 && isnan(hi); ++k) {
+        snprintf(label, sizeof label, "budget, price %.3g", trial);
+        double v;
+        if ((st = tuning_pass(c, trial, label, &v)) != ECH_OK)
+            break;
+        if (v > budget && v > last * (1.0 - 1e-3)) {
+            lo = trial; /* a higher price no longer lowers the value: the targets' floor */
+            break;
+        }
+        last = v;
+        if (v <= budget) {
+            hi = trial;
+            result_copy_arrays(&best, res);
+            have_best = 1;
+            best_value = v;
+            best_price = trial;
+        } else {
+            lo = trial;
+            trial *= 4.0;
+        }
+    }
+    for (int k = 0; st == ECH_OK && have_best && k < BUDGET_BISECTIONS; ++k) {
+        if (budget - best_value <= 1e-3 * budget)
+            break;
+        trial = lo > 0.0 ? sqrt(lo * hi) : hi / 4.0;
+        snprintf(label, sizeof label, "budget, price %.3g", trial);
+        double v;
+        if ((st = tuning_pass(c, trial, label, &v)) != ECH_OK)
+            break;
+        if (v <= budget) {
+            hi = trial;
+            if (v > best_value || !have_best) {
+                result_copy_arrays(&best, res);
+                best_value = v;
+                best_price = trial;
+            }
+        } else {
+            lo = trial;
+        }
+    }
+    if (st == ECH_OK && have_best) {
+        result_copy_arrays(res, &best);
+        fill_budget_gap(sc, res, best_price, budget - best_value);
+        double v = 0.0;
+        for (int32_t k = 0; k < sc->cat.n; ++k)
+            v += res->value[k];
+        *value = v;
+        *price = best_price;
+        *met = 1;
+    } else if (st == ECH_OK) {
+        /* Not even the highest price gets under the budget (service targets hold
+         * stock up): the last trial stands, the budget unmet. */
+        *price = lo;
+        double v = 0.0;
+        for (int32_t k = 0; k < sc->cat.n; ++k)
+            v += res->value[k];
+        *value = v;
+        *met = 0;
+    }
+    ech_tune_result_free(&best);
+    return st;
+}
+
+ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
+                        ech_tune_result *res, ech_error *err)
+{
+    tuning_ctx c = {.sc = sc, .comm = comm, .opt = opt, .res = res, .err = err};
+    MPI_Comm_rank(comm, &c.rank);
+    MPI_Comm_size(comm, &c.n_ranks);
+    result_alloc(res, sc, opt->variant);
+
+    const ech_tuning *tn = &sc->tuning;
+    ech_tune_settings_default(&c.set);
+    c.set.objective = (ech_tune_objective)tn->objective;
+    c.set.reps_start = tn->replications;
+    c.set.reps_max = tn->max_replications;
+    c.set.z = tn->significance;
+    c.set.tolerance = tn->tolerance;
+    c.set.max_evaluations = tn->max_evaluations;
+    c.set.stream_set = ECH_TUNE_SEARCH_STREAMS;
+    c.set.value_price = 0.0;
+    res->settings = c.set;
+
+    rank_block(sc, c.n_ranks, c.rank, &c.first, &c.last);
+    for (int32_t k = c.first; k < c.last; ++k)
+        c.my_cost += ech_engine_sku_cost(sc, k);
+    int32_t bounds[2] = {c.first, c.last};
+    c.blocks = ech_xmalloc(2 * (size_t)c.n_ranks * sizeof *c.blocks, "rank blocks");
+    MPI_Allgather(bounds, 2, MPI_INT32_T, c.blocks, 2, MPI_INT32_T, comm);
+
+    double t0 = wall_seconds();
+    double price = 0.0, value = 0.0;
+    ech_status st = tuning_pass(&c, 0.0, "tuning", &value);
+    res->value_unconstrained = value;
+    c.set.warm = 1; /* later passes start from an earlier pass's targets */
+    ech_tune_result unconstrained;
+    memset(&unconstrained, 0, sizeof unconstrained);
+    int32_t nf = opt->frontier > 0 ? opt->frontier : 0;
+    if (st == ECH_OK && nf > 0) {
+        result_alloc(&unconstrained, sc, opt->variant);
+        result_copy_arrays(&unconstrained, res);
+    }
+    if (st == ECH_OK && !isnan(tn->budget)) {
+        res->budget_binding = value > tn->budget;
+        st = tune_to_budget(&c, tn->budget, &price, &value, &res->budget_met);
+    }
+    res->value_price = price;
+    res->value_total = value;
+
+    /* The frontier.  Cost objective: budgets from half the unpriced value up to all
+     * of it, tuned from the top down (each price at least the last).  Service
+     * objective (whose targets fix the least stock): every demand point's allowed
+     * shortfall 1 - target scaled from 4 times down to a quarter, tuned from the
+     * lowest targets up, each from the unpriced tuning's targets. */
+    if (st == ECH_OK && nf > 0) {
+        ech_tune_result main_result;
+        result_alloc(&main_result, sc, opt->variant);
+        result_copy_arrays(&main_result, res);
+        result_copy_arrays(res, &unconstrained);
+        size_t nl = (size_t)sc->sl.n;
+        res->n_frontier = nf;
+        res->frontier_budget = ech_xmalloc((size_t)nf * sizeof(double), "frontier budgets");
+        res->frontier_scale = ech_xmalloc((size_t)nf * sizeof(double), "frontier scales");
+        res->frontier_price = ech_xmalloc((size_t)nf * sizeof(double), "frontier prices");
+        res->frontier_value = ech_xmalloc((size_t)nf * sizeof(double), "frontier values");
+        res->frontier_order_up_to =
+            ech_xmalloc((size_t)nf * (nl ? nl : 1) * sizeof(int32_t), "frontier targets");
+        res->frontier_reorder_point =
+            ech_xmalloc((size_t)nf * (nl ? nl : 1) * sizeof(int32_t), "frontier targets");
+        int service = c.set.objective == ECH_TUNE_SERVICE;
+        double *targets = ech_xmalloc((nl ? nl : 1) * sizeof(double), "fill-rate targets");
+        memcpy(targets, res->fill_target, nl * sizeof(double));
+        double v0 = res->value_unconstrained, p = 0.0, v = v0;
+        for (int32_t step = 0; step < nf && st == ECH_OK; ++step) {
+            int32_t f = service ? step : nf - 1 - step;
+            double frac = nf == 1 ? 1.0 : (double)f / (double)(nf - 1);
+            double b = NAN, scale = NAN;
+            int met = 1;
+            if (service) {
+                scale = nf == 1 ? 1.0 : pow(4.0, 1.0 - 2.0 * frac);
+                for (size_t x = 0; x < nl; ++x) {
+                    double t = 1.0 - (1.0 - targets[x]) * scale;
+                    res->fill_target[x] = isnan(t) ? t : t < 0.0 ? 0.0 : t > 0.9999 ? 0.9999 : t;
+                }
+                /* From the unpriced targets, their lots kept (a point differs from
+                 * the next in its levels alone, so stock grows with the targets):
+                 * scale 1 is then the tuning itself. */
+                result_copy_arrays(res, &unconstrained);
+                ech_tune_settings saved = c.set;
+                c.set.keep_lots = 1;
+                c.set.analytic_start = 0;
+                st = tuning_pass(&c, 0.0, "frontier", &v);
+                c.set = saved;
+            } else {
+                b = v0 * (0.5 + 0.5 * frac);
+                if (step > 0)
+                    st = tune_to_budget(&c, b, &p, &v, &met);
+            }
+            res->frontier_budget[f] = b;
+            res->frontier_scale[f] = scale;
+            res->frontier_price[f] = p;
+            res->frontier_value[f] = v;
+            memcpy(res->frontier_order_up_to + (size_t)f * nl, res->order_up_to,
+                   nl * sizeof(int32_t));
+            memcpy(res->frontier_reorder_point + (size_t)f * nl, res->reorder_point,
+                   nl * sizeof(int32_t));
+        }
+        memcpy(res->fill_target, targets, nl * sizeof(double));
+        free(targets);
+        result_copy_arrays(res, &main_result);
+        ech_tune_result_free(&main_result);
+    }
+    ech_tune_result_free(&unconstrained);
     double seconds = wall_seconds() - t0;
+    free(c.blocks);
+    if (st != ECH_OK)
+        return st;
 
-    /* Every rank gets the whole result. */
-    int *counts = ech_xmalloc((size_t)n_ranks * sizeof *counts, "gather counts");
-    int *displs = ech_xmalloc((size_t)n_ranks * sizeof *displs, "gather offsets");
-    int32_t bounds[2] = {first, last};
-    int32_t *all = ech_xmalloc(2 * (size_t)n_ranks * sizeof *all, "rank blocks");
-    MPI_Allgather(bounds, 2, MPI_INT32_T, all, 2, MPI_INT32_T, comm);
-#define GATHER(array, type, per_skuloc)                                                \
-    do {                                                                               \
-        for (int r = 0; r < n_ranks; ++r) {                                            \
-            int64_t a = all[2 * r], z = all[2 * r + 1];                                \
-            if (per_skuloc) {                                                          \
-                a = sc->sl.sku_begin[a];                                               \
-                z = sc->sl.sku_begin[z];                                               \
-            }                                                                          \
-            counts[r] = (int)(z - a);                                                  \
-            displs[r] = (int)a;                                                        \
-        }                                                                              \
-        MPI_Allgatherv(MPI_IN_PLACE, 0, type, res->array, counts, displs, type, comm); \
-    } while (0)
-    GATHER(order_up_to, MPI_INT32_T, 1);
-    GATHER(reorder_point, MPI_INT32_T, 1);
-    GATHER(marginal_objective, MPI_DOUBLE, 1);
-    GATHER(marginal_fill, MPI_DOUBLE, 1);
-    GATHER(evaluations, MPI_INT32_T, 0);
-    GATHER(replications, MPI_INT64_T, 0);
-    GATHER(objective, MPI_DOUBLE, 0);
-    GATHER(objective_se, MPI_DOUBLE, 0);
-    GATHER(fill_rate, MPI_DOUBLE, 0);
-    GATHER(feasible, MPI_UINT8_T, 0);
-    GATHER(converged, MPI_UINT8_T, 0);
-#undef GATHER
-    free(all);
-    free(counts);
-    free(displs);
-
-    MPI_Allreduce(&evaluations, &res->evaluations_total, 1, MPI_INT64_T, MPI_SUM, comm);
-    MPI_Allreduce(&skuloc_days, &res->skuloc_days, 1, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(&c.evaluations, &res->evaluations_total, 1, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(&c.skuloc_days, &res->skuloc_days, 1, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(&seconds, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
     res->infeasible = 0;
     for (int32_t k = 0; k < sc->cat.n; ++k)
         if (sc->sl.sku_begin[k + 1] > sc->sl.sku_begin[k] && !res->feasible[k])
             ++res->infeasible;
-    res->value_price = set.value_price;
     return ECH_OK;
 }
 
@@ -263,7 +544,8 @@ static void copy_variant(const ech_scenario *sc, ech_variant *dst, const ech_var
 
 void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
 {
-    ech_variant *v = ech_xcalloc(2, sizeof *v, "variants");
+    int32_t n_variants = 2 + res->n_frontier;
+    ech_variant *v = ech_xcalloc((size_t)n_variants, sizeof *v, "variants");
     const ech_variant *base = &sc->variant[res->variant];
     copy_variant(sc, &v[0], base);
     copy_variant(sc, &v[1], base);
@@ -275,11 +557,27 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     v[1].description = ech_xstrdup("the targets echelon tune chose", "variant text");
     memcpy(v[1].order_up_to, res->order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
     memcpy(v[1].reorder_point, res->reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
+    for (int32_t f = 0; f < res->n_frontier; ++f) {
+        ech_variant *w = &v[2 + f];
+        copy_variant(sc, w, base);
+        free(w->name);
+        free(w->description);
+        char name[64], text[160];
+        snprintf(name, sizeof name, "frontier_%d", (int)f + 1);
+        snprintf(text, sizeof text, "targets tuned within a mean inventory value of %.6g",
+                 res->frontier_budget[f]);
+        w->name = ech_xstrdup(name, "variant name");
+        w->description = ech_xstrdup(text, "variant text");
+        size_t nl = (size_t)sc->sl.n;
+        memcpy(w->order_up_to, res->frontier_order_up_to + (size_t)f * nl, nl * sizeof(int32_t));
+        memcpy(w->reorder_point, res->frontier_reorder_point + (size_t)f * nl,
+               nl * sizeof(int32_t));
+    }
     for (int32_t i = 0; i < sc->n_variants; ++i)
         ech_variant_free(&sc->variant[i]);
     free(sc->variant);
     sc->variant = v;
-    sc->n_variants = 2;
+    sc->n_variants = n_variants;
 }
 
 ech_status ech_tune_write_targets_csv(const char *path, const ech_scenario *sc,

@@ -26,6 +26,10 @@ extern "C" {
 
 ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err);
 
+/* Variance of one day's demand at demand point x whose mean daily demand is `mean`
+ * (its model's dispersion and extra zeros; a replayed history counts as Poisson). */
+double ech_policy_daily_variance(const ech_skulocs *sl, int64_t x, double mean);
+
 /* The order a skuloc places at review given its inventory position: 0, or the
  * quantity that brings the position up to S, rounded up to whole packs and to at
  * least the minimum order quantity.  Base stock orders when position < S; (s,S)

@@ -5,9 +5,10 @@
  * simulated on the same replications of one stream set (common random numbers), so
  * two candidates are compared by the paired differences of their per-replication
  * costs, whose noise is far smaller than either cost's.  From a start (the
- * variant's targets, or ech_tune_start's analytic ones) it moves the targets of one
+ * variant's targets or ech_tune_start's analytic ones, whichever simulates better) it moves the targets of one
  * location, or shifts stock between a location and its parent, by a step that
- * begins coarse and halves down to one pack; a move is taken only when it improves
+ * begins coarse and halves down to a pack or (for fast movers) a small share of
+ * the demand's spread; a move is taken only when it improves
  * the objective by more than `z` standard errors of the paired difference.  When no
  * move does at the finest step, the replications per evaluation double (up to
  * `reps_max`) and the search goes on; it stops when nothing improves beyond the
@@ -50,10 +51,14 @@ typedef struct ech_tune_settings {
     double value_price;      /* currency per day per currency of mean inventory value */
     double tolerance;        /* gains below this share of the objective are not worth
                                 more replications */
+    int analytic_start;      /* also try ech_tune_start's targets as the start */
+    int keep_lots;           /* (s,S): S - s stays as given (levels move only) */
+    int warm;                /* the given start is near the optimum (a search at a
+                                nearby price or target): begin at fine steps */
 } ech_tune_settings;
 
 /* 64 replications at first, up to 1024, z = 2, stream set 0, no value price, a
- * tolerance of 0.1%. */
+ * tolerance of 0.5%, the analytic start tried. */
 void ech_tune_settings_default(ech_tune_settings *set);
 
 /* One SKU's search.  Arrays are per node: the SKU's skulocs in order (node i is
@@ -76,6 +81,7 @@ typedef struct ech_tune_sku {
     double objective;     /* per day at the tuned targets, on the search's replications */
     double objective_se;  /* its standard error */
     double fill_rate;     /* demand-weighted fill rate over the SKU's demand points */
+    double value;         /* mean inventory value held over its locations */
     int feasible;         /* ECH_TUNE_SERVICE: every target met on the search's
                                 replications (1 for ECH_TUNE_COST) */
     int converged;        /* stopped because nothing improved beyond the noise */
@@ -83,6 +89,7 @@ typedef struct ech_tune_sku {
      * the level of node i) changes, per day and in the SKU's fill rate. */
     double *marginal_objective;
     double *marginal_fill;
+    double *marginal_value; /* ... and in the mean inventory value */
 } ech_tune_sku;
 
 /* Tunes t->order_up_to / t->reorder_point from their values on entry.  Returns
@@ -90,6 +97,18 @@ typedef struct ech_tune_sku {
  * engine's error. */
 ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
                                ech_error *err);
+
+/* Analytic targets for SKU `sku` under variant `variant`'s policies (tune_start.c):
+ * a METRIC-type approximation in which each location's customers wait for its
+ * expected backorders, internal echelons take the cycle service level (from a grid)
+ * that makes the tree cheapest, and demand points the least level meeting
+ * fill_target[i] (service objective; NULL or NaN: a 90% quantile) or their
+ * newsvendor fractile (cost objective).  Writes order_up_to / reorder_point per
+ * node (held stock included, as the variant's) and, when `scale` is not NULL, the
+ * standard deviation of demand over each node's protection interval. */
+void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
+                    ech_tune_objective objective, const double *fill_target, int32_t *order_up_to,
+                    int32_t *reorder_point, double *scale);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,8 @@ typedef struct ech_tune_run_options {
     int32_t variant;          /* whose targets are tuned: its policies and rules apply */
     FILE *progress;           /* rank 0's progress stream, or NULL */
     double progress_interval; /* seconds between progress lines in batch logs */
+    int32_t frontier;         /* > 0: also this many points of the cost-inventory
+                                 frontier (ech_tune_result.frontier_*) */
 } ech_tune_run_options;
 
 /* What a tuning produced, on every rank, for the whole scenario. */
@@ -44,15 +46,32 @@ typedef struct ech_tune_result {
     double *fill_target;                          /* NaN: none (no customer demand) */
     double *marginal_objective;                   /* one more pack here: change a day */
     double *marginal_fill;                        /* ... in the SKU's fill rate */
+    double *marginal_value;                       /* ... in its mean inventory value */
     /* Per SKU. */
     int32_t *evaluations;
     int64_t *replications; /* per evaluation at the end of its search */
     double *objective, *objective_se, *fill_rate;
+    double *value; /* mean inventory value at the tuned targets */
     uint8_t *feasible, *converged;
     /* The whole tuning. */
     ech_tune_settings settings;
-    double value_price; /* the budget's multiplier (0: no budget) */
-    double seconds;     /* wall time of the searches (maximum over ranks) */
+    double value_price;         /* the budget's multiplier: objective per day per currency
+                           of inventory value (0: no budget, or one not binding) */
+    double budget;              /* tuning.budget (NaN: none) */
+    double value_total;         /* mean inventory value of the tuned targets, all SKUs, on
+                           the searches' replications */
+    double value_unconstrained; /* ... of the targets tuned without a budget */
+    int32_t passes;             /* searches of every SKU (one per multiplier tried) */
+    int budget_binding;         /* the budget is below what the targets would hold unpriced */
+    int budget_met;             /* value_total <= budget (or no budget) */
+    /* The frontier, points in increasing inventory: cost objective, point p tuned
+     * under budget frontier_budget[p] (the last unconstrained); service objective,
+     * with every allowed shortfall 1 - target times frontier_scale[p] (4 down to
+     * 1/4).  Targets [p * n_skulocs + x]. */
+    int32_t n_frontier;
+    double *frontier_budget, *frontier_scale, *frontier_price, *frontier_value;
+    int32_t *frontier_order_up_to, *frontier_reorder_point;
+    double seconds; /* wall time of the searches (maximum over ranks) */
     int64_t evaluations_total;
     int64_t skuloc_days; /* simulated by the searches, all ranks */
     int32_t infeasible;  /* SKUs whose targets could not all be met */
@@ -65,14 +84,24 @@ double ech_tune_fill_target(const ech_scenario *sc, int64_t x);
 
 /* Tunes every SKU; every rank of comm calls it with the same resolved scenario and
  * options.  Fills `res` on every rank (free with ech_tune_result_free, also after a
- * failure). */
+ * failure).
+ *
+ * A budget (tuning.budget, on the mean inventory value of the whole network) is met
+ * with a Lagrange multiplier: stock is priced at value_price per currency-day in
+ * every SKU's objective, and the price is found by bracketing and bisection, each
+ * trial a search of every SKU (warm-started from the last) whose values are summed
+ * in SKU order (the same at any ranks).  The targets kept are the last trial within
+ * the budget, then the remaining gap is filled with the single packs that gain most
+ * per unit of value (from the searches' marginal values).  A budget the targets
+ * cannot meet (service targets at the highest price tried) leaves budget_met 0. */
 ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
                         ech_tune_result *res, ech_error *err);
 void ech_tune_result_free(ech_tune_result *res);
 
 /* Makes the scenario's variants [the tuned variant as it was, "tuned"]: the second
  * a copy of the first with the tuned targets, so a run compares them on common
- * random numbers.  Other variants are dropped. */
+ * random numbers; with a frontier, then "frontier_1" .. "frontier_N".  Other
+ * variants are dropped. */
 void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res);
 
 /* Writes the tuned targets as CSV: sku, location, policy, order_up_to,

@@ -30,8 +30,11 @@ static void print_help(void)
            "total cost (objective cost).  Then simulates the scenario's replications with\n"
            "the targets before ('%s' or --variant) and after ('tuned') on random numbers\n"
            "the search did not use, and writes the results file (with /tuning) and, with\n"
-           "--targets-csv, the targets as the assortment's columns.  Existing files are\n"
-           "not replaced without --force.  See README.md, \"Tuning targets\".\n"
+           "--targets-csv, the targets as the assortment's columns.  A budget on the\n"
+           "network's mean inventory value (tuning.budget, --budget) prices stock by a\n"
+           "Lagrange multiplier; --frontier N tunes and verifies N budgets as variants\n"
+           "'frontier_1' .. 'frontier_N'.  Existing files are not replaced without\n"
+           "--force.  See README.md, \"Tuning targets\".\n"
            "\n"
            "Options:\n",
            "the baseline");
@@ -56,8 +59,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     double t0 = wall_seconds();
 
     const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
-    int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1;
-    double fill_rate = -1.0, interval = 30.0;
+    int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1, frontier = 0;
+    double fill_rate = -1.0, interval = 30.0, budget = -1.0;
     int quiet = 0, no_output = 0, force = 0, help = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME-tuned.h5)",
@@ -71,6 +74,12 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
          "service or cost, instead of the scenario's tuning.objective", 0, 0, NULL},
         {"fill-rate", 0, CLI_DOUBLE, &fill_rate, "X",
          "default fill-rate target instead of tuning.fill_rate", 1e-6, 0.999999, NULL},
+        {"budget", 0, CLI_DOUBLE, &budget, "VALUE",
+         "mean inventory value the network may hold, instead of tuning.budget", 0, 1e15, NULL},
+        {"frontier", 0, CLI_INT64, &frontier, "N",
+         "also tune and verify N points of the cost-inventory frontier (budgets from half "
+         "the unconstrained inventory value up to all of it)",
+         1, 100, NULL},
         {"search-replications", 0, CLI_INT64, &reps_start, "N",
          "replications per candidate at first instead of tuning.replications", 2, 1e6, NULL},
         {"max-search-replications", 0, CLI_INT64, &reps_max, "N",
@@ -134,6 +143,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         tn->objective = (uint8_t)objective_value;
     if (fill_rate > 0.0)
         tn->fill_rate = fill_rate;
+    if (budget >= 0.0)
+        tn->budget = budget;
     if (reps_start > 0)
         tn->replications = reps_start;
     if (reps_max > 0)
@@ -198,6 +209,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         .variant = variant_index,
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
+        .frontier = (int32_t)frontier,
     };
     ech_tune_result tuned;
     st = ech_tune_run(&sc, comm, &to, &tuned, &err);

@@ -79,3 +79,48 @@ grep -q -- "--objective: 'profit' is not one of: cost, service" "$TMP/bad2.err" 
     fail "objective: $(cat "$TMP/bad2.err")"
 [ ! -e "$TMP/bad.h5" ] && [ ! -e "$TMP/bad2.h5" ] || fail "bad input left a results file"
 echo "bad input refused"
+
+# A binding budget (cost objective): met on the searches' replications to within
+# one pack of the dearest SKU's value, the same at 1 and 2 ranks, and reported.
+for ranks in 1 2; do
+    run_mpi "$ranks" 1 tune "$scenario" --objective cost --budget 4000 --threads 1 --quiet \
+        -o "$TMP/budget$ranks.h5" >"$TMP/budget$ranks.txt" || fail "tune --budget at $ranks rank(s)"
+done
+grep -q "budget on mean inventory value 4.0k: met, using" "$TMP/budget1.txt" ||
+    fail "no budget line: $(grep budget "$TMP/budget1.txt")"
+h5diff -q "$TMP/budget1.h5" "$TMP/budget2.h5" /tuning /tuning || fail "budget: /tuning differs at 2 ranks"
+"$PYTHON" - "$TMP/budget1.h5" <<'PY' || fail "budget not met"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+t = f["tuning"].attrs
+budget, used, free = t["budget"], t["inventory_value"], t["inventory_value_unconstrained"]
+assert t["budget_binding"] == 1 and t["budget_met"] == 1, dict(t)
+assert free > 1.5 * budget, (free, budget)
+pack = f["catalogue/unit_cost"][()] * f["catalogue/pack_size"][()]
+assert 0 <= budget - used <= pack.max(), (budget, used, pack.max())
+assert t["value_price"] > 0
+print(f"budget {budget:.0f}: {used:.1f} used (unconstrained {free:.0f}), "
+      f"multiplier {t['value_price']:.4g}")
+PY
+
+# The frontier (service objective): N points, verified as variants, whose verified
+# inventory value and fill rate both rise from point to point.
+run_mpi 1 2 tune "$scenario" --frontier 4 --threads 2 --quiet -o "$TMP/frontier.h5" \
+    >"$TMP/frontier.txt" || fail "tune --frontier failed"
+grep -q "frontier_4 .*0.25 x target" "$TMP/frontier.txt" || fail "no frontier table"
+"$PYTHON" - "$TMP/frontier.h5" <<'PY' || fail "frontier not monotone"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+pts = [f"frontier_{p}" for p in range(1, 5)]
+assert all(p in f["variants"] for p in pts), list(f["variants"].keys())
+def change(v, kpi):  # per replication, against the baseline on the same random numbers
+    return float(np.mean(f[f"variants/{v}/comparison/network/{kpi}"][()]))
+value = [change(p, "mean_on_hand_value") for p in pts]
+fill = [change(p, "fill_rate") for p in pts]
+assert all(a < b for a, b in zip(value, value[1:])), value
+assert all(a < b for a, b in zip(fill, fill[1:])), fill
+scale = f["tuning/frontier/shortfall_scale"][()]
+assert np.allclose(scale, [4, 4 ** (1 / 3), 4 ** (-1 / 3), 0.25]), scale
+print("frontier: value change", [round(v) for v in value], "fill change", [round(x, 4) for x in fill])
+PY
+echo "budget met, frontier monotone"
