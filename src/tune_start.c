@@ -98,20 +98,20 @@ static int64_t least_level(level_test ok, const void *ctx, int64_t lo, int64_t c
 
 typedef struct node {
     int32_t parent;
-    int leaf;           /* a demand point */
-    int ss;             /* (s,S): the lot stays, the trigger moves */
-    double mu, var;     /* daily outflow */
+    int leaf;       /* a demand point */
+    int ss;         /* (s,S): the lot stays, the trigger moves */
+    double mu, var; /* daily outflow */
     double lead, lead_var;
     double review;
-    double lot;         /* (s,S): S - s of the start, net of held stock */
-    double hold;        /* holding cost per unit-day */
-    double short_cost;  /* cost objective: per unit short (lost) or unit-day (backorder) */
+    double lot;        /* (s,S): S - s of the start, net of held stock */
+    double hold;       /* holding cost per unit-day */
+    double short_cost; /* cost objective: per unit short (lost) or unit-day (backorder) */
     int depth;
     /* Per trial. */
-    double eff_lead;    /* lead time plus the parent's expected delay */
-    double level;       /* base stock S, or (s,S)'s trigger s */
-    double wait;        /* expected delay of this node's customers */
-    double cost;        /* approximate cost per day */
+    double eff_lead; /* lead time plus the parent's expected delay */
+    double level;    /* base stock S, or (s,S)'s trigger s */
+    double wait;     /* expected delay of this node's customers */
+    double cost;     /* approximate cost per day */
 } node;
 
 static demand over(const node *nd, double days)
@@ -190,8 +190,8 @@ static const double internal_grid[] = {0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995};
 #define MAX_DEPTH 4 /* echelons chosen jointly; deeper ones take the deepest's level */
 
 void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
-                    ech_tune_objective objective, const double *fill_target,
-                    int32_t *order_up_to, int32_t *reorder_point, double *scale)
+                    ech_tune_objective objective, const double *fill_target, int32_t *order_up_to,
+                    int32_t *reorder_point, double *scale)
 {
     const ech_skulocs *sl = &sc->sl;
     const ech_variant *vt = &sc->variant[variant];
@@ -204,9 +204,8 @@ void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
     double unit_cost = sc->cat.unit_cost[sku], price = sc->cat.unit_price[sku];
     double margin = price > unit_cost ? price - unit_cost : 0.0;
     const ech_lead_time *supplier = &sc->sites.lead_time[sc->cat.site[sku]];
-    int32_t extra = sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED
-                        ? sc->controlled.extra_lead_time_days
-                        : 0;
+    int32_t extra =
+        sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED ? sc->controlled.extra_lead_time_days : 0;
     int depth_max = 0;
 
     /* Variances of the outflow: demand points' own, summed up the tree (children
@@ -227,8 +226,7 @@ void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
         if (nd->ss) {
             /* The economic order quantity, in whole packs. */
             double order_cost =
-                nd->parent < 0 ? sc->costs.supplier_order_cost
-                                                    : sc->costs.internal_order_cost;
+                nd->parent < 0 ? sc->costs.supplier_order_cost : sc->costs.internal_order_cost;
             double q = nd->hold > 0.0 ? sqrt(2.0 * order_cost * nd->mu / nd->hold)
                                       : (double)(vt->order_up_to[x] - vt->reorder_point[x]);
             double pack = sc->cat.pack_size[sku] > 1 ? sc->cat.pack_size[sku] : 1;
@@ -282,8 +280,8 @@ void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
                 } else {
                     /* The newsvendor fractile: backorders cost per unit-day against
                      * holding per unit-day; a lost sale against a cycle's holding. */
-                    double h = nd->hold * (sc->unmet_demand == ECH_UNMET_BACKORDER ? 1.0
-                                                                                   : nd->review);
+                    double h =
+                        nd->hold * (sc->unmet_demand == ECH_UNMET_BACKORDER ? 1.0 : nd->review);
                     double p = nd->short_cost > 0.0 ? nd->short_cost / (nd->short_cost + h) : 0.5;
                     if (!cost_objective)
                         p = 0.9; /* no target and no shortage cost in the objective */

@@ -117,11 +117,16 @@ static void check_backorders(double lambda, int32_t lead, int32_t start, uint64_
     ech_scenario sc;
     single_stage(&sc, lambda, lead, ECH_POLICY_BASE_STOCK, ECH_UNMET_BACKORDER, seed);
     sc.costs.backorder_cost_per_day = b / sc.cat.unit_price[0];
-    ech_tune_settings set = cost_settings();
-    int32_t S = start, s = start - 1;
-    ech_tune_sku t = tune(&sc, &set, &S, &s, NULL);
-    assert_true(abs(S - best) <= 1);
-    check_cost(backorder_cost(lambda, lead, S, h, b), backorder_cost(lambda, lead, best, h, b), &t);
+    /* With the analytic start tried, and the search alone from the given start. */
+    for (int analytic = 1; analytic >= 0; --analytic) {
+        ech_tune_settings set = cost_settings();
+        set.analytic_start = analytic;
+        int32_t S = start, s = start - 1;
+        ech_tune_sku t = tune(&sc, &set, &S, &s, NULL);
+        assert_true(abs(S - best) <= 1);
+        check_cost(backorder_cost(lambda, lead, S, h, b), backorder_cost(lambda, lead, best, h, b),
+                   &t);
+    }
     ech_scenario_free(&sc);
 }
 
@@ -419,16 +424,19 @@ static void check_serial(int n, double lambda, const int32_t *lead, const double
         free(v);
     }
 
-    ech_tune_settings set = cost_settings();
-    int32_t tS[MAX_STAGES], ts_[MAX_STAGES];
-    for (int k = 0; k < n; ++k) {
-        tS[k] = sc.variant[0].order_up_to[k];
-        ts_[k] = tS[k] - 1;
+    for (int analytic = 1; analytic >= 0; --analytic) {
+        ech_tune_settings set = cost_settings();
+        set.analytic_start = analytic;
+        int32_t tS[MAX_STAGES], ts_[MAX_STAGES];
+        for (int k = 0; k < n; ++k) {
+            tS[k] = sc.variant[0].order_up_to[k];
+            ts_[k] = tS[k] - 1;
+        }
+        ech_tune_sku t = tune(&sc, &set, tS, ts_, NULL);
+        for (int k = 0; k < n; ++k)
+            assert_true(abs(tS[k] - best[k]) <= 1);
+        check_cost(serial_cost(n, lambda, lead, tS, h, b, NULL, NULL), best_cost, &t);
     }
-    ech_tune_sku t = tune(&sc, &set, tS, ts_, NULL);
-    for (int k = 0; k < n; ++k)
-        assert_true(abs(tS[k] - best[k]) <= 1);
-    check_cost(serial_cost(n, lambda, lead, tS, h, b, NULL, NULL), best_cost, &t);
     ech_scenario_free(&sc);
 }
 
