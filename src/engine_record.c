@@ -138,9 +138,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         int64_t on_hand_days = s->on_hand_days[i];
         double mean_on_hand = (double)on_hand_days / days;
 
-        double rate = sc->sl.holding_rate_per_year[x];
-        if (isnan(rate))
-            rate = costs->holding_rate_per_year;
+        double rate = ech_holding_rate(sc, x);
         double holding = rate * cost * (double)on_hand_days / 365.0;
         double ordering = (double)a->orders * (p->parent[i] < 0 ? costs->supplier_order_cost
                                                                 : costs->internal_order_cost);

@@ -118,9 +118,14 @@ typedef struct y_disruption {
     char *name, *kind, *scope, *target, *mtbf_days, *mttr_days, *from_day, *to_day, *capacity;
 } y_disruption;
 
+typedef struct y_kind_rates {
+    char *cw, *dc, *retail;
+} y_kind_rates;
+
 typedef struct y_costs {
     char *holding_rate_per_year, *supplier_order_cost, *internal_order_cost,
         *backorder_cost_per_day, *lost_sale_penalty;
+    y_kind_rates *holding_rate_by_kind;
 } y_costs;
 
 typedef struct y_rule {

@@ -132,12 +132,20 @@ static const cyaml_schema_value_t supplier_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_supplier, supplier_fields),
 };
 
+static const cyaml_schema_field_t kind_rate_fields[] = {
+    STR_OPT("cw", y_kind_rates, cw),
+    STR_OPT("dc", y_kind_rates, dc),
+    STR_OPT("retail", y_kind_rates, retail),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t costs_fields[] = {
     STR_OPT("holding_rate_per_year", y_costs, holding_rate_per_year),
     STR_OPT("supplier_order_cost", y_costs, supplier_order_cost),
     STR_OPT("internal_order_cost", y_costs, internal_order_cost),
     STR_OPT("backorder_cost_per_day", y_costs, backorder_cost_per_day),
     STR_OPT("lost_sale_penalty", y_costs, lost_sale_penalty),
+    MAP_OPT("holding_rate_by_kind", y_costs, holding_rate_by_kind, kind_rate_fields),
     CYAML_FIELD_END,
 };
 

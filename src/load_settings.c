@@ -224,8 +224,11 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
 static ech_status build_costs(const loadctx *c, const y_costs *y, ech_costs *out)
 {
     *out = (ech_costs){.holding_rate_per_year = 0.25};
+    for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
+        out->holding_rate_by_kind[k] = NAN;
     if (!y)
         return ECH_OK;
+    const y_kind_rates *byk = y->holding_rate_by_kind;
     /* Upper limits: beyond them a rate or a cost is a typing error. */
     struct {
         const char *key, *text;
@@ -242,6 +245,12 @@ static ech_status build_costs(const loadctx *c, const y_costs *y, ech_costs *out
          10, "a fraction of unit price per unit-day"},
         {"costs.lost_sale_penalty", y->lost_sale_penalty, &out->lost_sale_penalty, 100,
          "a fraction of unit price per lost unit"},
+        {"costs.holding_rate_by_kind.cw", byk ? byk->cw : NULL,
+         &out->holding_rate_by_kind[ECH_LOC_CW], 10, "a yearly rate on unit cost"},
+        {"costs.holding_rate_by_kind.dc", byk ? byk->dc : NULL,
+         &out->holding_rate_by_kind[ECH_LOC_DC], 10, "a yearly rate on unit cost"},
+        {"costs.holding_rate_by_kind.retail", byk ? byk->retail : NULL,
+         &out->holding_rate_by_kind[ECH_LOC_RETAIL], 10, "a yearly rate on unit cost"},
     };
     for (size_t i = 0; i < sizeof items / sizeof items[0]; ++i) {
         if (!items[i].text)
@@ -251,6 +260,7 @@ static ech_status build_costs(const loadctx *c, const y_costs *y, ech_costs *out
         if (st != ECH_OK)
             return st;
     }
+    out->has_holding_by_kind = byk != NULL;
     return ECH_OK;
 }
 

@@ -441,6 +441,15 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_num(&b, sc->costs.backorder_cost_per_day);
     sb_printf(&b, "\n  lost_sale_penalty: ");
     sb_num(&b, sc->costs.lost_sale_penalty);
+    if (sc->costs.has_holding_by_kind) {
+        sb_printf(&b, "\n  holding_rate_by_kind:");
+        for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k) {
+            if (isnan(sc->costs.holding_rate_by_kind[k]))
+                continue;
+            sb_printf(&b, "\n    %s: ", ech_location_kind_enum.words[k]);
+            sb_num(&b, sc->costs.holding_rate_by_kind[k]);
+        }
+    }
     sb_printf(&b, "\npolicies:\n");
     for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
         sb_rule(&b, 2, ech_location_kind_enum.words[k], &sc->rule[k]);

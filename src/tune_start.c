@@ -218,9 +218,7 @@ void ech_tune_start(const ech_scenario *sc, int32_t variant, int32_t sku,
         nd->ss = vt->policy[x] == ECH_POLICY_S_S;
         nd->mu = sl->expected_outflow[x];
         nd->review = vt->review_days[x] > 0 ? vt->review_days[x] : 1;
-        double rate = sl->holding_rate_per_year[x];
-        if (isnan(rate))
-            rate = sc->costs.holding_rate_per_year;
+        double rate = ech_holding_rate(sc, x);
         nd->hold = rate * unit_cost / 365.0;
         nd->lot = 1.0;
         if (nd->ss) {

@@ -328,6 +328,10 @@ typedef struct ech_costs {
     double internal_order_cost;      /* currency per order line to a parent location */
     double backorder_cost_per_day;   /* fraction of unit price per unit-day backordered */
     double lost_sale_penalty;        /* fraction of unit price per lost unit, on top of the lost margin */
+    /* Value added downstream: a holding rate per location kind (costs.
+     * holding_rate_by_kind), used where has_holding_by_kind and the entry is not NaN. */
+    uint8_t has_holding_by_kind;
+    double holding_rate_by_kind[ECH_LOC_KIND_COUNT];
 } ech_costs;
 
 /* Batches and expiry (SKUs with a shelf life). */
@@ -502,6 +506,21 @@ typedef struct ech_scenario {
     ech_replay replay;
     ech_sources sources;
 } ech_scenario;
+
+/* The yearly holding rate at skuloc x: its own, else its location kind's, else the
+ * scenario's. */
+static inline double ech_holding_rate(const ech_scenario *sc, int64_t x)
+{
+    double rate = sc->sl.holding_rate_per_year[x];
+    if (rate == rate)
+        return rate;
+    if (sc->costs.has_holding_by_kind) {
+        rate = sc->costs.holding_rate_by_kind[sc->net.kind[sc->sl.location[x]]];
+        if (rate == rate)
+            return rate;
+    }
+    return sc->costs.holding_rate_per_year;
+}
 
 /* Frees everything the scenario owns and zeroes it. */
 void ech_scenario_free(ech_scenario *sc);

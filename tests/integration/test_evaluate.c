@@ -10,6 +10,7 @@
  *  - Stream set 1 is another, reproducible family of replications: a base-stock
  *    system's mean stock on it agrees with the exact value as well as set 0's.
  *  - Targets outside 0 <= s < S are refused.
+ *  - Holding rates by location kind price the same stock at each kind's rate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +185,48 @@ static void test_given_targets_by_hand(void **state)
     ech_scenario_free(&sc);
 }
 
+/* Holding rates by location kind (costs.holding_rate_by_kind): a kind's rate
+ * applies where the skuloc gives none, the scenario's where the kind has none, a
+ * skuloc's own rate wins; the stock itself does not change. */
+static void test_holding_rate_by_kind(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    tree_case(&sc, 4);
+    sc.costs.holding_rate_per_year = 0.25;
+    int64_t n = sc.sl.sku_begin[1] - sc.sl.sku_begin[0];
+    double *base = calloc((size_t)n * ECH_KPI_COUNT * 4, sizeof *base);
+    double *kind = calloc((size_t)n * ECH_KPI_COUNT * 4, sizeof *kind);
+    ech_engine *e = ech_engine_new(&sc);
+    assert_int_equal(evaluate(&sc, e, 0, 0, 4, 0, NULL, NULL, base, 4, NULL), ECH_OK);
+    ech_engine_free(e);
+    sc.costs.has_holding_by_kind = 1;
+    sc.costs.holding_rate_by_kind[ECH_LOC_CW] = NAN;
+    sc.costs.holding_rate_by_kind[ECH_LOC_DC] = 2.0 * sc.costs.holding_rate_per_year;
+    sc.costs.holding_rate_by_kind[ECH_LOC_RETAIL] = 3.0 * sc.costs.holding_rate_per_year;
+    int64_t own = sc.sl.sku_begin[0] + n - 1; /* P3: its own rate */
+    sc.sl.holding_rate_per_year[own] = 0.5 * sc.costs.holding_rate_per_year;
+    e = ech_engine_new(&sc);
+    assert_int_equal(evaluate(&sc, e, 0, 0, 4, 0, NULL, NULL, kind, 4, NULL), ECH_OK);
+    ech_engine_free(e);
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t x = sc.sl.sku_begin[0] + i;
+        int k = sc.net.kind[sc.sl.location[x]];
+        double factor = x == own ? 0.5 : k == ECH_LOC_DC ? 2.0 : k == ECH_LOC_RETAIL ? 3.0 : 1.0;
+        assert_float_equal(ech_holding_rate(&sc, x), factor * sc.costs.holding_rate_per_year, 0);
+        for (int64_t r = 0; r < 4; ++r) {
+            assert_float_equal(KPI(kind, i, ECH_KPI_MEAN_ON_HAND, r, 4),
+                               KPI(base, i, ECH_KPI_MEAN_ON_HAND, r, 4), 0);
+            double h0 = KPI(base, i, ECH_KPI_HOLDING_COST, r, 4);
+            assert_true(h0 > 0.0 || KPI(base, i, ECH_KPI_MEAN_ON_HAND, r, 4) == 0.0);
+            assert_float_equal(KPI(kind, i, ECH_KPI_HOLDING_COST, r, 4), factor * h0, 1e-9 * h0);
+        }
+    }
+    free(base);
+    free(kind);
+    ech_scenario_free(&sc);
+}
+
 /* Poisson base stock with backorders, lead time L: end-of-day on hand is (S -
  * D(L + 1))+, D Poisson.  Both stream sets agree with it within 99% intervals. */
 static void test_stream_sets_both_exact(void **state)
@@ -222,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_variant_targets_and_blocks_reproduce_the_run),
         cmocka_unit_test(test_given_targets_by_hand),
         cmocka_unit_test(test_stream_sets_both_exact),
+        cmocka_unit_test(test_holding_rate_by_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
