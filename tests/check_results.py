@@ -7,9 +7,10 @@ Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
 the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
 checking that the arrays come out as labelled arrays (named dimensions, coordinate
-values).  Reads format 1.0 to 1.3 files (1.1 adds KPIs, totals, /supply, /sku
+values).  Reads format 1.0 to 1.4 files (1.1 adds KPIs, totals, /supply, /sku
 and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
-and input columns; 1.3 an input column and run attributes).  With --cross-check (for files from real runs, not fabricated
+and input columns; 1.3 an input column and run attributes; 1.4 /tuning in files of
+echelon tune).  With --cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
 the cold rooms' statistics against the daily occupancy when the file has it.  Exits 0
@@ -415,6 +416,40 @@ def check_layout(f, version, expect_replications):
     check_cold_chain(f, "cold_chain", expect_replications)
     for link in f["variants"]:
         check_cold_chain(f, "variants/%s/cold_chain" % link, expect_replications)
+    if version >= (1, 4) and "tuning" in f:
+        check_tuning(f)
+
+
+TUNING_ATTRS = ["objective", "fill_rate", "replications", "max_replications", "significance",
+                "tolerance", "evaluations", "skuloc_days", "infeasible_skus", "budget",
+                "value_price", "inventory_value", "inventory_value_unconstrained",
+                "budget_binding", "budget_met", "passes"]
+TUNING_SKULOC = ["order_up_to_before", "reorder_point_before", "order_up_to", "reorder_point",
+                 "fill_rate_target", "marginal_cost", "marginal_fill_rate", "marginal_value"]
+TUNING_SKU = ["evaluations", "replications", "objective", "objective_se", "fill_rate",
+              "inventory_value", "feasible", "converged"]
+
+
+def check_tuning(f):
+    """/tuning (1.4, files of echelon tune): the targets and the searches' record."""
+    g = f["tuning"]
+    for name in TUNING_ATTRS:
+        if name not in g.attrs:
+            problem("/tuning attribute %s missing" % name)
+    n_skuloc, n_sku = f["skuloc/skuloc"].shape[0], f["catalogue/sku"].shape[0]
+    check_series(g["skuloc"], "tuning/skuloc", TUNING_SKULOC, (n_skuloc,), ["skuloc"])
+    check_series(g["sku"], "tuning/sku", TUNING_SKU, (n_sku,), ["sku"])
+    if "tuned" not in f["variants"] and "tuned_targets" not in f["variants"]:
+        problem("/variants has no variant 'tuned'")
+    if "tuning_seconds" not in f["runtime"].attrs:
+        problem("/runtime attribute tuning_seconds missing")
+    if "frontier" in g:
+        n = g["frontier/point"].shape[0]
+        check_series(g["frontier"], "tuning/frontier",
+                     ["budget", "shortfall_scale", "multiplier", "inventory_value"], (n,), ["point"])
+        for p in range(1, n + 1):
+            if "frontier_%d" % p not in f["variants"]:
+                problem("/variants/frontier_%d missing" % p)
 
 
 def check_skuloc_xarray(xr, path, group, expect_replications):

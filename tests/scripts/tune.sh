@@ -123,4 +123,6 @@ scale = f["tuning/frontier/shortfall_scale"][()]
 assert np.allclose(scale, [4, 4 ** (1 / 3), 4 ** (-1 / 3), 0.25]), scale
 print("frontier: value change", [round(v) for v in value], "fill change", [round(x, 4) for x in fill])
 PY
-echo "budget met, frontier monotone"
+"$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" --cross-check "$TMP/frontier.h5" ||
+    fail "the tuned results file does not read as documented (results/README.md)"
+echo "budget met, frontier monotone, results file as documented"
