@@ -133,8 +133,15 @@ typedef struct y_rule {
         *reorder_point, *min_order_qty;
 } y_rule;
 
+typedef struct y_segment_policies {
+    char *segment;
+    y_rule *cw, *dc, *retail;
+} y_segment_policies;
+
 typedef struct y_policies {
     y_rule *cw, *dc, *retail;
+    y_segment_policies *by_segment;
+    unsigned by_segment_count;
 } y_policies;
 
 typedef struct y_start {
@@ -327,6 +334,9 @@ ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scen
 ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 /* The tuning: section, once the tables are loaded (its targets name segments). */
 ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc);
+/* policies.by_segment of the scenario and of each variant (after the catalogue: it
+ * names segments). */
+ech_status ech_build_segment_rules(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_error *err);
 ech_status ech_build_network_gen(const loadctx *c, const y_network_gen *y, ech_network_gen *g);
 ech_status ech_build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y,

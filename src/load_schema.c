@@ -161,10 +161,22 @@ static const cyaml_schema_field_t rule_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t segment_policies_fields[] = {
+    STR_OPT("segment", y_segment_policies, segment),
+    MAP_OPT("cw", y_segment_policies, cw, rule_fields),
+    MAP_OPT("dc", y_segment_policies, dc, rule_fields),
+    MAP_OPT("retail", y_segment_policies, retail, rule_fields),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t segment_policies_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_segment_policies, segment_policies_fields),
+};
+
 static const cyaml_schema_field_t policies_fields[] = {
     MAP_OPT("cw", y_policies, cw, rule_fields),
     MAP_OPT("dc", y_policies, dc, rule_fields),
     MAP_OPT("retail", y_policies, retail, rule_fields),
+    SEQ_LIST("by_segment", y_policies, by_segment, &segment_policies_entry),
     CYAML_FIELD_END,
 };
 

@@ -628,3 +628,75 @@ ech_overrides ech_overrides_none(void)
         .targets_path = NULL,
     };
 }
+
+/* One policies.by_segment list onto `rules` (an entry for a segment and kind already
+ * there is replaced: a variant's over the scenario's). */
+static ech_status add_segment_rules(const loadctx *c, const char *prefix, const y_policies *p,
+                                    const ech_scenario *sc, ech_segment_rule **rules, int32_t *n)
+{
+    if (!p)
+        return ECH_OK;
+    char key[256], sub[256];
+    for (unsigned i = 0; i < p->by_segment_count; ++i) {
+        const y_segment_policies *e = &p->by_segment[i];
+        ech_key_path(key, sizeof key, "%s.by_segment[%u].segment", prefix, i);
+        ech_status st = ech_key_text(c, key, e->segment);
+        if (st != ECH_OK)
+            return st;
+        int32_t g = -1;
+        for (int32_t k = 0; k < sc->n_segments && g < 0; ++k)
+            if (strcmp(sc->segment[k], e->segment) == 0)
+                g = k;
+        if (g < 0) {
+            char list[512];
+            ech_join_list(list, sizeof list, sc->segment, sc->n_segments);
+            return ech_key_fail(c, key, "no segment '%s' in the catalogue (segments: %s)",
+                                e->segment, list);
+        }
+        const y_rule *given[ECH_LOC_KIND_COUNT] = {e->cw, e->dc, e->retail};
+        ech_key_path(sub, sizeof sub, "%s.by_segment[%u]", prefix, i);
+        int any = 0;
+        for (int kd = 0; kd < ECH_LOC_KIND_COUNT; ++kd) {
+            if (!given[kd])
+                continue;
+            any = 1;
+            ech_policy_rule r;
+            if ((st = build_rule(c, sub, ech_location_kind_enum.words[kd], given[kd], &r)) !=
+                ECH_OK)
+                return st;
+            int32_t at = -1;
+            for (int32_t j = 0; j < *n && at < 0; ++j)
+                if ((*rules)[j].segment == g && (*rules)[j].kind == kd)
+                    at = j;
+            if (at < 0) {
+                *rules = ech_xrealloc(*rules, (size_t)(*n + 1) * sizeof **rules, "segment rules");
+                at = (*n)++;
+            }
+            (*rules)[at] = (ech_segment_rule){.segment = g, .kind = (uint8_t)kd, .rule = r};
+        }
+        if (!any)
+            return ech_key_fail(c, key, "segment '%s': give its rule for at least one of cw, dc "
+                                "and retail", e->segment);
+    }
+    return ECH_OK;
+}
+
+ech_status ech_build_segment_rules(const loadctx *c, const y_scenario *y, ech_scenario *sc)
+{
+    ech_status st = add_segment_rules(c, "policies", y->policies, sc, &sc->segment_rules,
+                                      &sc->n_segment_rules);
+    if (st != ECH_OK)
+        return st;
+    for (int32_t v = 0; v < sc->n_variants; ++v) {
+        ech_variant *vt = &sc->variant[v];
+        ech_variant_copy_segment_rules(vt, sc->segment_rules, sc->n_segment_rules);
+        if (v >= (int32_t)y->variants_count)
+            continue;
+        char prefix[128];
+        ech_key_path(prefix, sizeof prefix, "variants[%d].policies", (int)v);
+        if ((st = add_segment_rules(c, prefix, y->variants[v].policies, sc, &vt->segment_rules,
+                                    &vt->n_segment_rules)) != ECH_OK)
+            return st;
+    }
+    return ECH_OK;
+}

@@ -171,6 +171,10 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         int32_t loc = sl->location[x];
         int32_t k = sl->sku[x];
         const ech_policy_rule *rule = &vt->rule[net->kind[loc]];
+        for (int32_t r = 0; r < vt->n_segment_rules; ++r)
+            if (vt->segment_rules[r].kind == net->kind[loc] &&
+                vt->segment_rules[r].segment == sc->cat.segment[k])
+                rule = &vt->segment_rules[r].rule;
         uint8_t policy = sl->policy[x] == ECH_POLICY_FROM_RULE ? rule->policy : sl->policy[x];
         int32_t review = sl->review_days[x] >= 1 ? sl->review_days[x] : rule->review_days;
         int32_t moq = sl->min_order_qty[x] >= 0 ? sl->min_order_qty[x] : rule->min_order_qty;

@@ -47,11 +47,23 @@ void ech_variant_free_policy(ech_variant *v)
     ech_table_free(&ech_variant_policy_table, v, 0);
 }
 
+void ech_variant_copy_segment_rules(ech_variant *v, const ech_segment_rule *rules, int32_t n)
+{
+    free(v->segment_rules);
+    v->segment_rules = NULL;
+    v->n_segment_rules = n;
+    if (n > 0) {
+        v->segment_rules = ech_xmalloc((size_t)n * sizeof *rules, "segment rules");
+        memcpy(v->segment_rules, rules, (size_t)n * sizeof *rules);
+    }
+}
+
 void ech_variant_free(ech_variant *v)
 {
     free(v->name);
     free(v->description);
     free(v->disruption_active);
+    free(v->segment_rules);
     ech_variant_free_policy(v);
     memset(v, 0, sizeof *v);
 }
@@ -74,6 +86,7 @@ void ech_scenario_free(ech_scenario *sc)
     ech_strings_free(sc->seasons.name, sc->seasons.n);
     free(sc->seasons.monthly);
     ech_strings_free(sc->segment, sc->n_segments);
+    free(sc->segment_rules);
     free(sc->output.quantiles);
     free(sc->tuning.segment_fill_rate);
     ech_network_free(&sc->net);
@@ -471,6 +484,7 @@ void ech_scenario_set_defaults(ech_scenario *sc)
         v->use_alternatives = 1;
         v->allocation = sc->allocation;
         memcpy(v->rule, sc->rule, sizeof v->rule);
+        ech_variant_copy_segment_rules(v, sc->segment_rules, sc->n_segment_rules);
         v->disruption_active = ech_xmalloc((size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1),
                                            "active disruptions");
         for (int32_t d = 0; d < sc->disruptions.n; ++d)

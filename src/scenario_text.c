@@ -112,6 +112,21 @@ static void sb_rule(sbuf *b, int ind, const char *kind, const ech_policy_rule *r
     sb_printf(b, "%*smin_order_qty: %d\n", in, "", (int)r->min_order_qty);
 }
 
+/* The rules per segment and kind (policies.by_segment), when there are any. */
+static void sb_segment_rules(sbuf *b, int ind, const ech_scenario *sc, const ech_segment_rule *r,
+                             int32_t n)
+{
+    if (n <= 0)
+        return;
+    sb_printf(b, "%*sby_segment:\n", ind, "");
+    for (int32_t i = 0; i < n; ++i) {
+        sb_printf(b, "%*s- segment: ", ind + 2, "");
+        sb_quoted(b, sc->segment[r[i].segment]);
+        sb_printf(b, "\n");
+        sb_rule(b, ind + 4, ech_location_kind_enum.words[r[i].kind], &r[i].rule);
+    }
+}
+
 /* A lead time as simulated ("lead_time:" at indent `ind`): an empirical one as its
  * pmf over min_days..max_days. */
 static void sb_lead_time(sbuf *b, int ind, const ech_lead_time *lt)
@@ -286,6 +301,7 @@ static void sb_variants(sbuf *b, const ech_scenario *sc)
                   ech_enum_word(&ech_allocation_enum, vt->allocation));
         for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
             sb_rule(b, 6, ech_location_kind_enum.words[k], &vt->rule[k]);
+        sb_segment_rules(b, 6, sc, vt->segment_rules, vt->n_segment_rules);
     }
 }
 
@@ -453,6 +469,7 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_printf(&b, "\npolicies:\n");
     for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
         sb_rule(&b, 2, ech_location_kind_enum.words[k], &sc->rule[k]);
+    sb_segment_rules(&b, 2, sc, sc->segment_rules, sc->n_segment_rules);
     sb_variants(&b, sc);
 
     sb_printf(&b, "start:\n  stock: %s\n", ech_enum_word(&ech_start_stock_enum, sc->start_stock));

@@ -538,6 +538,7 @@ static void copy_variant(const ech_scenario *sc, ech_variant *dst, const ech_var
     dst->use_alternatives = src->use_alternatives;
     dst->allocation = src->allocation;
     memcpy(dst->rule, src->rule, sizeof dst->rule);
+    ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
     ech_table_alloc(&ech_variant_policy_table, dst, sc->sl.n);
     ech_table_copy(&ech_variant_policy_table, dst, src, sc->sl.n);
 }

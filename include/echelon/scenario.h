@@ -403,6 +403,14 @@ void ech_tuning_set_defaults(ech_tuning *t);
 /* A what-if variant of the scenario.  All variants of a run share the catalogue,
  * network, demand and random streams (common random numbers), so differences
  * between them are due to the variant, not to noise.  Variant 0 is the baseline. */
+/* A policy rule for one segment's SKUs at one location kind (policies.by_segment):
+ * it replaces the kind's rule for them. */
+typedef struct ech_segment_rule {
+    int32_t segment;
+    uint8_t kind; /* ech_location_kind */
+    ech_policy_rule rule;
+} ech_segment_rule;
+
 typedef struct ech_variant {
     char *name;
     char *description;
@@ -411,6 +419,8 @@ typedef struct ech_variant {
     uint8_t use_alternatives;   /* 1: SKUs with an alternative source use it */
     uint8_t allocation;         /* ech_allocation_rule */
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
+    ech_segment_rule *segment_rules; /* per segment and kind, over `rule` */
+    int32_t n_segment_rules;
 
     /* Resolved by ech_policy_resolve, one entry per skuloc. */
     ECH_VARIANT_POLICY_COLUMNS(ECH_COLUMN_FIELD)
@@ -484,6 +494,8 @@ typedef struct ech_scenario {
     char **segment;            /* segment names; segment 0 exists ("all" when none given) */
 
     ech_policy_rule rule[ECH_LOC_KIND_COUNT]; /* the scenario's own rules; variants copy them */
+    ech_segment_rule *segment_rules;          /* the scenario's rules per segment and kind */
+    int32_t n_segment_rules;
     ech_costs costs;
     ech_output_options output;
     ech_tuning tuning;
@@ -543,6 +555,8 @@ void ech_scenario_set_defaults(ech_scenario *sc);
 /* Frees a variant's arrays and name; ech_variant_free_policy only its resolved
  * policy arrays (before resolving again). */
 void ech_variant_free(ech_variant *v);
+/* Replaces v's segment rules by a copy of rules[0..n). */
+void ech_variant_copy_segment_rules(ech_variant *v, const ech_segment_rule *rules, int32_t n);
 void ech_variant_free_policy(ech_variant *v);
 void ech_strings_free(char **s, int64_t n);
 
