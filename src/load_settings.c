@@ -675,16 +675,18 @@ static ech_status add_segment_rules(const loadctx *c, const char *prefix, const 
             (*rules)[at] = (ech_segment_rule){.segment = g, .kind = (uint8_t)kd, .rule = r};
         }
         if (!any)
-            return ech_key_fail(c, key, "segment '%s': give its rule for at least one of cw, dc "
-                                "and retail", e->segment);
+            return ech_key_fail(c, key,
+                                "segment '%s': give its rule for at least one of cw, dc "
+                                "and retail",
+                                e->segment);
     }
     return ECH_OK;
 }
 
 ech_status ech_build_segment_rules(const loadctx *c, const y_scenario *y, ech_scenario *sc)
 {
-    ech_status st = add_segment_rules(c, "policies", y->policies, sc, &sc->segment_rules,
-                                      &sc->n_segment_rules);
+    ech_status st =
+        add_segment_rules(c, "policies", y->policies, sc, &sc->segment_rules, &sc->n_segment_rules);
     if (st != ECH_OK)
         return st;
     for (int32_t v = 0; v < sc->n_variants; ++v) {

@@ -130,6 +130,29 @@ static void write_frontier(writer *w, hid_t parent, const ech_tune_result *t)
     ech_h5_close_group(g);
 }
 
+/* The best classic rule per segment. */
+static void write_classic(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    int32_t n = t->n_segments;
+    hid_t g = ech_h5_group(w, parent, "classic",
+                           "the best classic rule (variant 'classic'): one cycle service level "
+                           "per segment at the pharmacies, each the least whose segment fill "
+                           "rate reaches the tuned targets' on the searches' replications");
+    hid_t seg =
+        ech_h5_index_scale(w, g, "segment", n, "segment index (as /catalogue/segment_names)");
+    ech_h5_small_table(w, g, "service_level", H5T_NATIVE_DOUBLE, (hsize_t)n,
+                       t->classic_service_level, seg, "1",
+                       "cycle service level of the segment's pharmacy rule", NULL);
+    ech_h5_small_table(
+        w, g, "fill_rate_tuned", H5T_NATIVE_DOUBLE, (hsize_t)n, t->tuned_fill, seg, "1",
+        "the segment's fill rate under the tuned targets (searches' replications; NaN: no demand)",
+        NULL);
+    ech_h5_small_table(w, g, "fill_rate_classic", H5T_NATIVE_DOUBLE, (hsize_t)n, t->classic_fill,
+                       seg, "1", "... under the classic rule", NULL);
+    ech_h5_close_dataset(seg);
+    ech_h5_close_group(g);
+}
+
 void ech_output_tuning(writer *w)
 {
     const ech_tune_result *t = w->res->tuning;
@@ -160,5 +183,7 @@ void ech_output_tuning(writer *w)
     write_skus(w, g, t);
     if (t->n_frontier > 0)
         write_frontier(w, g, t);
+    if (t->has_classic)
+        write_classic(w, g, t);
     ech_h5_close_group(g);
 }

@@ -433,3 +433,27 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
         st = check_sizes(sc, err);
     return st;
 }
+
+ech_status ech_policy_resolve_variant(const ech_scenario *sc, ech_variant *vt, ech_error *err)
+{
+    const ech_skulocs *sl = &sc->sl;
+    size_t n = (size_t)(sl->n > 0 ? sl->n : 1);
+    double *below = ech_xcalloc(n, sizeof *below, "outflow below");
+    double *var = ech_xcalloc(n, sizeof *var, "outflow variance");
+    /* The variances ech_policy_resolve found, from the expected outflows: a demand
+     * point's own mean is its outflow less its children's. */
+    for (int64_t x = sl->n - 1; x >= 0; --x) {
+        if (sl->demand_dist[x] != ECH_DEMAND_NONE) {
+            double own = sl->expected_outflow[x] - below[x];
+            var[x] += ech_policy_daily_variance(sl, x, own > 0.0 ? own : 0.0);
+        }
+        if (sl->parent[x] >= 0) {
+            below[sl->parent[x]] += sl->expected_outflow[x];
+            var[sl->parent[x]] += var[x];
+        }
+    }
+    ech_status st = resolve_variant(sc, vt, var, err);
+    free(below);
+    free(var);
+    return st;
+}

@@ -482,6 +482,18 @@ void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_re
                     human_number(res->value_unconstrained, b3, sizeof b3), res->value_price,
                     human_number(res->budget - res->value_total, b4, sizeof b4), (int)res->passes);
     }
+    if (res->has_classic) {
+        fprintf(out, "  best classic rule (variant 'classic'): one cycle service level per segment "
+                     "at the pharmacies, each the least reaching the tuned fill rate on the "
+                     "searches' replications:\n");
+        fprintf(out, "    %-20s %14s %12s %12s\n", "segment", "service level", "tuned fill",
+                "rule's fill");
+        for (int32_t g = 0; g < res->n_segments; ++g)
+            if (!isnan(res->tuned_fill[g]))
+                fprintf(out, "    %-20s %13.2f%% %11.2f%% %11.2f%%\n", sc->segment[g],
+                        100.0 * res->classic_service_level[g], 100.0 * res->tuned_fill[g],
+                        100.0 * res->classic_fill[g]);
+    }
     if (res->n_frontier > 0) {
         fprintf(out, "  frontier (inventory value on the searches' replications; the verified "
                      "figures are the variants frontier_1 ..):\n");

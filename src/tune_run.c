@@ -3,11 +3,14 @@
 
 #include "echelon/csv_reader.h"
 #include "echelon/engine.h"
+#include "echelon/kpi.h"
+#include "echelon/policy.h"
 #include "echelon/progress.h"
 #include "echelon/run.h"
 #include "echelon/table.h"
 
 #include <errno.h>
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <unistd.h>
 #include <omp.h>
@@ -66,6 +69,11 @@ void ech_tune_result_free(ech_tune_result *res)
     free(res->frontier_value);
     free(res->frontier_order_up_to);
     free(res->frontier_reorder_point);
+    free(res->classic_service_level);
+    free(res->classic_fill);
+    free(res->tuned_fill);
+    free(res->classic_order_up_to);
+    free(res->classic_reorder_point);
     memset(res, 0, sizeof *res);
 }
 
@@ -400,6 +408,205 @@ static ech_status tune_to_budget(tuning_ctx *c, double budget, double *price, do
     return st;
 }
 
+/* A deep copy of a variant (its resolved policy included). */
+static void copy_variant(const ech_scenario *sc, ech_variant *dst, const ech_variant *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->name = ech_xstrdup(src->name, "variant name");
+    dst->description = ech_xstrdup(src->description ? src->description : "", "variant text");
+    size_t nd = (size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1);
+    dst->disruption_active = ech_xmalloc(nd, "active disruptions");
+    memcpy(dst->disruption_active, src->disruption_active, nd);
+    dst->lead_time_factor = src->lead_time_factor;
+    dst->use_alternatives = src->use_alternatives;
+    dst->allocation = src->allocation;
+    memcpy(dst->rule, src->rule, sizeof dst->rule);
+    ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
+    ech_table_alloc(&ech_variant_policy_table, dst, sc->sl.n);
+    ech_table_copy(&ech_variant_policy_table, dst, src, sc->sl.n);
+}
+
+/* ------------------------------------------------------------------------------
+ * The best classic rule
+ * ------------------------------------------------------------------------------ */
+
+/* The classic rule's pharmacy rules: the variant's retail rule with service level
+ * level[g] for segment g (the variant's rules per segment elsewhere). */
+static void classic_rules(const ech_scenario *sc, ech_variant *v, const ech_variant *base,
+                          const double *level)
+{
+    int32_t ng = sc->n_segments, nb = base->n_segment_rules;
+    ech_segment_rule *r = ech_xmalloc((size_t)(nb + ng) * sizeof *r, "classic rules");
+    int32_t n = 0;
+    for (int32_t i = 0; i < nb; ++i)
+        if (base->segment_rules[i].kind != ECH_LOC_RETAIL)
+            r[n++] = base->segment_rules[i];
+    for (int32_t g = 0; g < ng; ++g) {
+        ech_policy_rule rule = base->rule[ECH_LOC_RETAIL];
+        rule.target = ECH_TARGET_SERVICE_LEVEL;
+        rule.service_level = level[g];
+        r[n++] = (ech_segment_rule){.segment = g, .kind = ECH_LOC_RETAIL, .rule = rule};
+    }
+    ech_variant_copy_segment_rules(v, r, n);
+    free(r);
+}
+
+/* Units demanded and filled per segment (all ranks, exact integer sums) under the
+ * given targets, on replications [0, reps) of the searches' stream set. */
+static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s, int64_t reps,
+                               int64_t *demand, int64_t *filled)
+{
+    const ech_scenario *sc = c->sc;
+    int32_t ng = sc->n_segments;
+    int64_t *mine = ech_xcalloc(2 * (size_t)(ng > 0 ? ng : 1), sizeof *mine, "segment fill");
+    int32_t max_nodes = 1;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        max_nodes = n > max_nodes ? (int32_t)n : max_nodes;
+    }
+    ech_status st = ECH_OK;
+    ech_error *err = c->err;
+    int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
+#pragma omp parallel num_threads(n_threads)
+    {
+        ech_engine *e = ech_engine_new(sc);
+        double *kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
+                                  "classic KPIs");
+        int64_t *totals =
+            ech_xmalloc((size_t)reps * ECH_TOTAL_COUNT * sizeof *totals, "classic totals");
+        ech_error local;
+        ech_error_clear(&local);
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t k = c->first; k < c->last; ++k) {
+            int64_t b = sc->sl.sku_begin[k];
+            if (sc->sl.sku_begin[k + 1] == b)
+                continue;
+            memset(totals, 0, (size_t)reps * ECH_TOTAL_COUNT * sizeof *totals);
+            ech_eval_request req = {
+                .sku = k,
+                .variant = c->opt->variant,
+                .rep_begin = 0,
+                .rep_end = reps,
+                .stream_set = ECH_TUNE_SEARCH_STREAMS,
+                .order_up_to = S + b,
+                .reorder_point = s + b,
+            };
+            ech_eval_out out = {.kpi = kpi, .rep_stride = reps, .totals = totals};
+            ech_status one = ech_engine_evaluate(e, &req, &out, &local);
+            if (one != ECH_OK) {
+#pragma omp critical(classic_error)
+                {
+                    if (st == ECH_OK) {
+                        *err = local;
+                        st = one;
+                    }
+                }
+                continue;
+            }
+            int64_t d = 0, f = 0;
+            for (int64_t r = 0; r < reps; ++r) {
+                d += totals[r * ECH_TOTAL_COUNT + ECH_TOTAL_DEMAND];
+                f += totals[r * ECH_TOTAL_COUNT + ECH_TOTAL_FILLED];
+            }
+            int32_t g = sc->cat.segment[k];
+#pragma omp atomic
+            mine[2 * g] += d;
+#pragma omp atomic
+            mine[2 * g + 1] += f;
+        }
+        free(kpi);
+        free(totals);
+        ech_engine_free(e);
+    }
+    st = ech_agree(c->comm, st, err);
+    if (st == ECH_OK) {
+        int64_t *all = ech_xmalloc(2 * (size_t)(ng > 0 ? ng : 1) * sizeof *all, "segment fill");
+        MPI_Allreduce(mine, all, 2 * ng, MPI_INT64_T, MPI_SUM, c->comm);
+        for (int32_t g = 0; g < ng; ++g) {
+            demand[g] = all[2 * g];
+            filled[g] = all[2 * g + 1];
+        }
+        free(all);
+    }
+    free(mine);
+    return st;
+}
+
+/* Bisection steps on the probit scale between service levels 1% and 99.99% (with
+ * (s,S) lots, a low cycle service level can still fill most demand). */
+#define CLASSIC_BISECTIONS 10
+
+static ech_status tune_classic(tuning_ctx *c)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    int32_t ng = sc->n_segments;
+    size_t nl = (size_t)(sc->sl.n > 0 ? sc->sl.n : 1), ngs = (size_t)(ng > 0 ? ng : 1);
+    res->n_segments = ng;
+    res->classic_service_level = ech_xmalloc(ngs * sizeof(double), "classic levels");
+    res->classic_fill = ech_xmalloc(ngs * sizeof(double), "classic fill");
+    res->tuned_fill = ech_xmalloc(ngs * sizeof(double), "tuned fill");
+    res->classic_order_up_to = ech_xmalloc(nl * sizeof(int32_t), "classic targets");
+    res->classic_reorder_point = ech_xmalloc(nl * sizeof(int32_t), "classic targets");
+    int64_t reps = c->set.reps_start;
+    int64_t *demand = ech_xmalloc(ngs * sizeof *demand, "segment demand");
+    int64_t *filled = ech_xmalloc(ngs * sizeof *filled, "segment fill");
+    double *lo = ech_xmalloc(ngs * sizeof *lo, "bisection"),
+           *hi = ech_xmalloc(ngs * sizeof *hi, "bisection");
+    double *level = ech_xmalloc(ngs * sizeof *level, "levels");
+    ech_status st = segment_fill(c, res->order_up_to, res->reorder_point, reps, demand, filled);
+    for (int32_t g = 0; g < ng; ++g) {
+        res->tuned_fill[g] = demand[g] > 0 ? (double)filled[g] / (double)demand[g] : NAN;
+        lo[g] = gsl_cdf_ugaussian_Pinv(0.01);
+        hi[g] = gsl_cdf_ugaussian_Pinv(0.9999);
+    }
+    const ech_variant *base = &sc->variant[res->variant];
+    ech_variant v;
+    copy_variant(sc, &v, base);
+    ech_progress *progress =
+        c->rank == 0 ? ech_progress_new(c->opt->progress, "classic rule", CLASSIC_BISECTIONS + 1,
+                                        c->opt->progress_interval)
+                     : NULL;
+    for (int it = 0; st == ECH_OK && it <= CLASSIC_BISECTIONS; ++it) {
+        /* The last round resolves the levels found (the upper ends, which reach the
+         * tuned fill rates), and measures them. */
+        for (int32_t g = 0; g < ng; ++g)
+            level[g] = gsl_cdf_ugaussian_P(it < CLASSIC_BISECTIONS ? 0.5 * (lo[g] + hi[g]) : hi[g]);
+        classic_rules(sc, &v, base, level);
+        if ((st = ech_policy_resolve_variant(sc, &v, c->err)) != ECH_OK)
+            break;
+        if ((st = segment_fill(c, v.order_up_to, v.reorder_point, reps, demand, filled)) != ECH_OK)
+            break;
+        for (int32_t g = 0; g < ng; ++g) {
+            double fill = demand[g] > 0 ? (double)filled[g] / (double)demand[g] : NAN;
+            if (it == CLASSIC_BISECTIONS) {
+                res->classic_fill[g] = fill;
+                res->classic_service_level[g] = level[g];
+            } else if (!(fill < res->tuned_fill[g])) {
+                hi[g] = 0.5 * (lo[g] + hi[g]);
+            } else {
+                lo[g] = 0.5 * (lo[g] + hi[g]);
+            }
+        }
+        if (progress)
+            ech_progress_add(progress, 1);
+    }
+    if (progress)
+        ech_progress_finish(progress);
+    if (st == ECH_OK) {
+        memcpy(res->classic_order_up_to, v.order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
+        memcpy(res->classic_reorder_point, v.reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
+        res->has_classic = 1;
+    }
+    ech_variant_free(&v);
+    free(demand);
+    free(filled);
+    free(lo);
+    free(hi);
+    free(level);
+    return st;
+}
+
 ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
                         ech_tune_result *res, ech_error *err)
 {
@@ -510,6 +717,8 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
         ech_tune_result_free(&main_result);
     }
     ech_tune_result_free(&unconstrained);
+    if (st == ECH_OK && opt->classic)
+        st = tune_classic(&c);
     double seconds = wall_seconds() - t0;
     free(c.blocks);
     if (st != ECH_OK)
@@ -525,27 +734,9 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     return ECH_OK;
 }
 
-/* A deep copy of a variant (its resolved policy included). */
-static void copy_variant(const ech_scenario *sc, ech_variant *dst, const ech_variant *src)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->name = ech_xstrdup(src->name, "variant name");
-    dst->description = ech_xstrdup(src->description ? src->description : "", "variant text");
-    size_t nd = (size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1);
-    dst->disruption_active = ech_xmalloc(nd, "active disruptions");
-    memcpy(dst->disruption_active, src->disruption_active, nd);
-    dst->lead_time_factor = src->lead_time_factor;
-    dst->use_alternatives = src->use_alternatives;
-    dst->allocation = src->allocation;
-    memcpy(dst->rule, src->rule, sizeof dst->rule);
-    ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
-    ech_table_alloc(&ech_variant_policy_table, dst, sc->sl.n);
-    ech_table_copy(&ech_variant_policy_table, dst, src, sc->sl.n);
-}
-
 void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
 {
-    int32_t n_variants = 2 + res->n_frontier;
+    int32_t n_variants = 2 + res->has_classic + res->n_frontier;
     ech_variant *v = ech_xcalloc((size_t)n_variants, sizeof *v, "variants");
     const ech_variant *base = &sc->variant[res->variant];
     copy_variant(sc, &v[0], base);
@@ -558,8 +749,21 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     v[1].description = ech_xstrdup("the targets echelon tune chose", "variant text");
     memcpy(v[1].order_up_to, res->order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
     memcpy(v[1].reorder_point, res->reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
+    if (res->has_classic) {
+        ech_variant *w = &v[2];
+        copy_variant(sc, w, base);
+        free(w->name);
+        free(w->description);
+        w->name = ech_xstrdup("classic", "variant name");
+        w->description = ech_xstrdup("one service level per segment at the pharmacies, each "
+                                     "set to reach the tuned fill rate",
+                                     "variant text");
+        classic_rules(sc, w, base, res->classic_service_level);
+        memcpy(w->order_up_to, res->classic_order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
+        memcpy(w->reorder_point, res->classic_reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
+    }
     for (int32_t f = 0; f < res->n_frontier; ++f) {
-        ech_variant *w = &v[2 + f];
+        ech_variant *w = &v[2 + res->has_classic + f];
         copy_variant(sc, w, base);
         free(w->name);
         free(w->description);

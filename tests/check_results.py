@@ -443,6 +443,12 @@ def check_tuning(f):
         problem("/variants has no variant 'tuned'")
     if "tuning_seconds" not in f["runtime"].attrs:
         problem("/runtime attribute tuning_seconds missing")
+    if "classic" in g:
+        n = g["classic/segment"].shape[0]
+        check_series(g["classic"], "tuning/classic",
+                     ["service_level", "fill_rate_tuned", "fill_rate_classic"], (n,), ["segment"])
+        if "classic" not in f["variants"]:
+            problem("/variants/classic missing")
     if "frontier" in g:
         n = g["frontier/point"].shape[0]
         check_series(g["frontier"], "tuning/frontier",

@@ -26,6 +26,10 @@ extern "C" {
 
 ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err);
 
+/* Resolves one variant's targets (as ech_policy_resolve does for every variant) in
+ * a scenario already resolved: for a variant built after loading. */
+ech_status ech_policy_resolve_variant(const ech_scenario *sc, ech_variant *vt, ech_error *err);
+
 /* Variance of one day's demand at demand point x whose mean daily demand is `mean`
  * (its model's dispersion and extra zeros; a replayed history counts as Poisson). */
 double ech_policy_daily_variance(const ech_skulocs *sl, int64_t x, double mean);

@@ -33,6 +33,7 @@ typedef struct ech_tune_run_options {
     double progress_interval; /* seconds between progress lines in batch logs */
     int32_t frontier;         /* > 0: also this many points of the cost-inventory
                                  frontier (ech_tune_result.frontier_*) */
+    int classic;              /* also the best classic rule (ech_tune_result.classic_*) */
 } ech_tune_run_options;
 
 /* What a tuning produced, on every rank, for the whole scenario. */
@@ -71,6 +72,14 @@ typedef struct ech_tune_result {
     int32_t n_frontier;
     double *frontier_budget, *frontier_scale, *frontier_price, *frontier_value;
     int32_t *frontier_order_up_to, *frontier_reorder_point;
+    /* The best classic rule: one cycle service level per segment at the pharmacies
+     * (the tuned variant's rules elsewhere), each the least whose segment fill rate
+     * reaches the tuned targets' on the searches' random numbers.  Per segment:
+     * the level, and the fill rates of the tuned targets and of the rule there. */
+    int has_classic;
+    int32_t n_segments;
+    double *classic_service_level, *classic_fill, *tuned_fill;
+    int32_t *classic_order_up_to, *classic_reorder_point; /* per skuloc */
     double seconds; /* wall time of the searches (maximum over ranks) */
     int64_t evaluations_total;
     int64_t skuloc_days; /* simulated by the searches, all ranks */
@@ -100,8 +109,9 @@ void ech_tune_result_free(ech_tune_result *res);
 
 /* Makes the scenario's variants [the tuned variant as it was, "tuned"]: the second
  * a copy of the first with the tuned targets, so a run compares them on common
- * random numbers; with a frontier, then "frontier_1" .. "frontier_N".  Other
- * variants are dropped. */
+ * random numbers; with the classic rule, then "classic" (its targets and its rules
+ * per segment); with a frontier, then "frontier_1" .. "frontier_N".  Other variants
+ * are dropped. */
 void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res);
 
 /* Writes the tuned targets as CSV: sku, location, policy, order_up_to,

@@ -33,7 +33,10 @@ static void print_help(void)
            "--targets-csv, the targets as the assortment's columns.  A budget on the\n"
            "network's mean inventory value (tuning.budget, --budget) prices stock by a\n"
            "Lagrange multiplier; --frontier N tunes and verifies N budgets as variants\n"
-           "'frontier_1' .. 'frontier_N'.  Existing files are not replaced without\n"
+           "'frontier_1' .. 'frontier_N'.  The best classic rule (one service level\n"
+           "per segment at the pharmacies, each matched to the tuned fill rate) is\n"
+           "verified as variant 'classic' unless --no-classic.  Existing files are not\n"
+           "replaced without\n"
            "--force.  See README.md, \"Tuning targets\".\n"
            "\n"
            "Options:\n",
@@ -61,7 +64,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
     int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1, frontier = 0;
     double fill_rate = -1.0, interval = 30.0, budget = -1.0;
-    int quiet = 0, no_output = 0, force = 0, help = 0;
+    int quiet = 0, no_output = 0, force = 0, help = 0, no_classic = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME-tuned.h5)",
          0, 0, NULL},
@@ -80,6 +83,10 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
          "also tune and verify N points of the cost-inventory frontier (budgets from half "
          "the unconstrained inventory value up to all of it)",
          1, 100, NULL},
+        {"no-classic", 0, CLI_FLAG, &no_classic, NULL,
+         "skip the best classic rule (one service level per segment matched to the tuned "
+         "fill rates, verified as variant 'classic')",
+         0, 0, NULL},
         {"search-replications", 0, CLI_INT64, &reps_start, "N",
          "replications per candidate at first instead of tuning.replications", 2, 1e6, NULL},
         {"max-search-replications", 0, CLI_INT64, &reps_max, "N",
@@ -210,6 +217,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
         .frontier = (int32_t)frontier,
+        .classic = !no_classic,
     };
     ech_tune_result tuned;
     st = ech_tune_run(&sc, comm, &to, &tuned, &err);

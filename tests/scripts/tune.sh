@@ -119,6 +119,17 @@ value = [change(p, "mean_on_hand_value") for p in pts]
 fill = [change(p, "fill_rate") for p in pts]
 assert all(a < b for a, b in zip(value, value[1:])), value
 assert all(a < b for a, b in zip(fill, fill[1:])), fill
+# The best classic rule reaches the tuned fill rate per segment on the searches'
+# replications, and about the same network fill rate on the verification's.
+c = f["tuning/classic"]
+tuned, rule = c["fill_rate_tuned"][()], c["fill_rate_classic"][()]
+has = ~np.isnan(tuned)
+assert np.all(rule[has] >= tuned[has]), (rule, tuned)
+level = c["service_level"][()]
+assert np.all((level > 0.01) & (level < 0.9999)), level
+gap = change("classic", "fill_rate") - change("tuned", "fill_rate")
+assert abs(gap) < 0.01, gap
+print("classic rule: levels", np.round(level, 4), "verified fill gap to tuned", round(gap, 4))
 scale = f["tuning/frontier/shortfall_scale"][()]
 assert np.allclose(scale, [4, 4 ** (1 / 3), 4 ** (-1 / 3), 0.25]), scale
 print("frontier: value change", [round(v) for v in value], "fill change", [round(x, 4) for x in fill])
