@@ -41,6 +41,11 @@ int32_t ech_cold_rooms_count(const ech_scenario *sc)
 
 void ech_cold_rooms_init(ech_cold_rooms *c, const ech_scenario *sc)
 {
+    ech_cold_rooms_init_reps(c, sc, sc->replications);
+}
+
+void ech_cold_rooms_init_reps(ech_cold_rooms *c, const ech_scenario *sc, int64_t n_reps)
+{
     memset(c, 0, sizeof *c);
     int32_t n = ech_cold_rooms_count(sc);
     if (n == 0)
@@ -57,7 +62,7 @@ void ech_cold_rooms_init(ech_cold_rooms *c, const ech_scenario *sc)
             c->location[s++] = loc;
     }
     free(has);
-    c->n_reps = sc->replications;
+    c->n_reps = n_reps;
     c->n_days = sc->days;
     int64_t cells = ech_cold_rooms_cells(c);
     c->ml = ech_xcalloc((size_t)(cells > 0 ? cells : 1), sizeof *c->ml, "cold-room occupancy");

@@ -763,8 +763,9 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
               : NULL;
     if (trace)
         ech_sku_trace_header(trace->out);
-    /* Cold rooms count the run's replications only. */
-    ech_cold_rooms *cold = req->stream_set == 0 && plan->cold_ml > 0 ? e->cold : NULL;
+    /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
+     * check on its own replications). */
+    ech_cold_rooms *cold = plan->cold_ml > 0 ? e->cold : NULL;
 
     for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
         state_reset(e, plan, state, stream_base + rep);

@@ -204,7 +204,7 @@ typedef struct y_tuning {
     y_segment_target *fill_rate_by_segment;
     unsigned fill_rate_by_segment_count;
     char *replications, *max_replications, *significance, *tolerance, *max_evaluations;
-    char *budget;
+    char *budget, *cold_room_exceed_share;
 } y_tuning;
 
 typedef struct y_scenario {

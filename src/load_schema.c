@@ -328,6 +328,7 @@ static const cyaml_schema_field_t tuning_fields[] = {
     STR_OPT("tolerance", y_tuning, tolerance),
     STR_OPT("max_evaluations", y_tuning, max_evaluations),
     STR_OPT("budget", y_tuning, budget),
+    STR_OPT("cold_room_exceed_share", y_tuning, cold_room_exceed_share),
     CYAML_FIELD_END,
 };
 

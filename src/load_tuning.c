@@ -1,6 +1,7 @@
 /* The scenario's tuning: section: what `echelon tune` aims for and how hard it
  * searches; see load.h and scenarios/README.md ("Tuning targets"). */
 #include "load.h"
+#include "echelon/cold_chain.h"
 
 #include "echelon/kpi.h"
 
@@ -89,5 +90,40 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
                           c, "tuning.budget", y->budget, 0.0, 1, ECH_MONEY_LIMIT / 1e3, 0,
                           "the mean inventory value the network may hold", &t->budget)) != ECH_OK)
         return st;
+    if (y->cold_room_exceed_share) {
+        const char *key = "tuning.cold_room_exceed_share";
+        if ((st = ech_key_double_range(c, key, y->cold_room_exceed_share, 0.0, 1, 1.0, 1,
+                                       "the share of days a cold room may be over capacity",
+                                       &t->cold_exceed_share)) != ECH_OK)
+            return st;
+        /* A limit needs a cold room to hold to, and one the stock that cannot be
+         * tuned away (display minimums) fits in. */
+        int any = 0;
+        double *floor =
+            ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1), sizeof *floor, "cold-room floors");
+        for (int64_t x = 0; x < sc->sl.n; ++x) {
+            int64_t ml = ech_cold_unit_ml(sc, sc->sl.sku[x]);
+            int32_t loc = sc->sl.location[x];
+            if (ml > 0 && sc->net.cold_capacity_litres[loc] > 0.0) {
+                any = 1;
+                floor[loc] += 1e-3 * (double)ml * (sc->sl.display_min ? sc->sl.display_min[x] : 0);
+            }
+        }
+        for (int32_t loc = 0; loc < sc->net.n && any; ++loc)
+            if (floor[loc] > sc->net.cold_capacity_litres[loc]) {
+                double need = floor[loc], cap = sc->net.cold_capacity_litres[loc];
+                free(floor);
+                return ech_key_fail(c, key,
+                                    "cannot be met at '%s': the display minimums of its cold-chain "
+                                    "SKUs alone take %.6g litres, more than its cold room's %.6g "
+                                    "(cold_capacity_litres)",
+                                    sc->net.id[loc], need, cap);
+            }
+        free(floor);
+        if (!any)
+            return ech_key_fail(c, key,
+                                "no location that stocks cold-chain SKUs declares a cold room "
+                                "(network cold_capacity_litres): nothing to hold the limit to");
+    }
     return ECH_OK;
 }

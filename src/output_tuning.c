@@ -153,6 +153,30 @@ static void write_classic(writer *w, hid_t parent, const ech_tune_result *t)
     ech_h5_close_group(g);
 }
 
+/* The cold rooms' limits. */
+static void write_cold(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    int32_t n = t->n_cold;
+    hid_t g = ech_h5_group(w, parent, "cold_rooms",
+                           "cold-room limits (tuning.cold_room_exceed_share): per location "
+                           "stocking cold-chain SKUs, the tuned targets' share of days over "
+                           "capacity on the searches' replications and the multiplier");
+    hid_t slot = ech_h5_index_scale(w, g, "cold_location", n, "cold location (as /cold_chain)");
+    ech_h5_small_table(w, g, "location_index", H5T_NATIVE_INT32, (hsize_t)n, t->cold_location, slot,
+                       "1", "network index of the location", NULL);
+    ech_h5_small_table(w, g, "capacity_litres", H5T_NATIVE_DOUBLE, (hsize_t)n, t->cold_capacity,
+                       slot, "litre", "cold-room volume (0: none declared, no limit)", NULL);
+    ech_h5_small_table(
+        w, g, "exceed_share", H5T_NATIVE_DOUBLE, (hsize_t)n, t->cold_exceed, slot, "1",
+        "share of location-days over capacity at the tuned targets (NaN: no capacity)", NULL);
+    ech_h5_small_table(w, g, "multiplier", H5T_NATIVE_DOUBLE, (hsize_t)n, t->cold_price, slot,
+                       "1/(litre day)", "objective per day per litre of cold stock held here",
+                       NULL);
+    ech_h5_attr_i32(w, g, "limits_met", t->cold_met);
+    ech_h5_close_dataset(slot);
+    ech_h5_close_group(g);
+}
+
 void ech_output_tuning(writer *w)
 {
     const ech_tune_result *t = w->res->tuning;
@@ -185,5 +209,7 @@ void ech_output_tuning(writer *w)
         write_frontier(w, g, t);
     if (t->has_classic)
         write_classic(w, g, t);
+    if (t->has_cold)
+        write_cold(w, g, t);
     ech_h5_close_group(g);
 }

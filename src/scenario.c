@@ -427,6 +427,7 @@ void ech_tuning_set_defaults(ech_tuning *t)
     t->tolerance = 0.005;
     t->max_evaluations = 0;
     t->budget = NAN;
+    t->cold_exceed_share = NAN;
 }
 
 void ech_scenario_set_defaults(ech_scenario *sc)

@@ -482,6 +482,21 @@ void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_re
                     human_number(res->value_unconstrained, b3, sizeof b3), res->value_price,
                     human_number(res->budget - res->value_total, b4, sizeof b4), (int)res->passes);
     }
+    if (res->has_cold) {
+        fprintf(out,
+                "  cold rooms: at most %.2f%% of days over capacity; %s on the searches' "
+                "replications (multiplier: objective per day per litre held):\n",
+                100.0 * sc->tuning.cold_exceed_share,
+                res->cold_met ? "every limit held" : "NOT every limit held (see below)");
+        fprintf(out, "    %-14s %12s %12s %14s\n", "location", "capacity", "days over",
+                "multiplier");
+        for (int32_t s = 0; s < res->n_cold; ++s)
+            if (res->cold_capacity[s] > 0.0)
+                fprintf(out, "    %-14s %12.4g %11.2f%% %14.4g%s\n",
+                        sc->net.id[res->cold_location[s]], res->cold_capacity[s],
+                        100.0 * res->cold_exceed[s], res->cold_price[s],
+                        res->cold_exceed[s] > sc->tuning.cold_exceed_share ? "  over" : "");
+    }
     if (res->has_classic) {
         fprintf(out, "  best classic rule (variant 'classic'): one cycle service level per segment "
                      "at the pharmacies, each the least reaching the tuned fill rate on the "

@@ -2,6 +2,7 @@
  * include/echelon/tune.h for the method and its guarantees. */
 #include "echelon/tune.h"
 
+#include "echelon/cold_chain.h"
 #include "echelon/kpi.h"
 
 #include <math.h>
@@ -50,15 +51,16 @@ typedef struct tuner {
     int32_t *floor_S; /* display minimum + reserve: S never goes below */
     int32_t cap_S;    /* ... nor above */
     int32_t n_leaves;
-    int32_t *leaf;     /* node of demand point j */
-    int32_t *leaf_of;  /* demand point of node i (-1: none) */
-    double *target;    /* fill-rate target of demand point j (NaN: none) */
-    int32_t n_block;   /* nodes moved together, each judged by its own KPIs */
-    int32_t *block;    /* node of block member b */
-    int32_t *block_of; /* block member of node i (-1: moved alone) */
-    int32_t *momentum; /* [b][kind]: multiple of the step of b's next move */
-    double *kpi;       /* evaluation scratch: [node][kpi][rep] for a block */
-    int64_t kpi_reps;  /* the block's capacity */
+    int32_t *leaf;      /* node of demand point j */
+    int32_t *leaf_of;   /* demand point of node i (-1: none) */
+    double *target;     /* fill-rate target of demand point j (NaN: none) */
+    int32_t n_block;    /* nodes moved together, each judged by its own KPIs */
+    int32_t *block;     /* node of block member b */
+    int32_t *block_of;  /* block member of node i (-1: moved alone) */
+    int32_t *momentum;  /* [b][kind]: multiple of the step of b's next move */
+    double *cold_price; /* per node: the cold-room price of a unit held there (NULL: none) */
+    double *kpi;        /* evaluation scratch: [node][kpi][rep] for a block */
+    int64_t kpi_reps;   /* the block's capacity */
     candidate *cache;
     int32_t n_cache, cap_cache;
     uint64_t clock;
@@ -166,6 +168,8 @@ static ech_status extend(tuner *tu, candidate *c, int64_t reps)
                 double value = KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND_VALUE, r);
                 c->value += value;
                 double own = cost / tu->days + set->value_price * value;
+                if (tu->cold_price)
+                    own += tu->cold_price[i] * KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND, r);
                 total += own;
                 int32_t b = tu->block_of[i];
                 if (b >= 0)
@@ -631,6 +635,7 @@ static void tuner_free(tuner *tu)
     free(tu->block);
     free(tu->block_of);
     free(tu->momentum);
+    free(tu->cold_price);
 }
 
 static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
@@ -681,6 +686,14 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
         }
     }
     free(has_child);
+    /* A cold-chain SKU's units take room where a cold room is priced. */
+    double litres = (double)ech_cold_unit_ml(sc, t->sku) / 1000.0;
+    if (set->cold_price && litres > 0.0) {
+        tu->cold_price =
+            ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *tu->cold_price, "cold-room prices");
+        for (int32_t i = 0; i < n; ++i)
+            tu->cold_price[i] = set->cold_price[sl->location[first + i]] * litres;
+    }
     if (tu->n_block <= BLOCK_MIN)
         tu->n_block = 0;
     for (int32_t b = 0; b < tu->n_block; ++b)

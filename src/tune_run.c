@@ -1,6 +1,7 @@
 /* Tuning every SKU over ranks and threads; see include/echelon/tune_run.h. */
 #include "echelon/tune_run.h"
 
+#include "echelon/cold_chain.h"
 #include "echelon/csv_reader.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
@@ -69,6 +70,10 @@ void ech_tune_result_free(ech_tune_result *res)
     free(res->frontier_value);
     free(res->frontier_order_up_to);
     free(res->frontier_reorder_point);
+    free(res->cold_location);
+    free(res->cold_capacity);
+    free(res->cold_exceed);
+    free(res->cold_price);
     free(res->classic_service_level);
     free(res->classic_fill);
     free(res->tuned_fill);
@@ -149,6 +154,7 @@ typedef struct tuning_ctx {
     int64_t evaluations, skuloc_days; /* this rank's, over all passes */
     ech_tune_result *res;
     ech_error *err;
+    int cold_only; /* passes search the cold-chain SKUs alone */
 } tuning_ctx;
 
 /* Every rank's blocks of the arrays onto every rank. */
@@ -210,6 +216,8 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
                 res->feasible[k] = res->converged[k] = 1;
                 continue;
             }
+            if (c->cold_only && ech_cold_unit_ml(sc, k) == 0)
+                continue; /* no cold room prices it: as searched before */
             ech_tune_sku t = {
                 .sku = k,
                 .variant = c->opt->variant,
@@ -607,6 +615,188 @@ static ech_status tune_classic(tuning_ctx *c)
     return st;
 }
 
+/* ------------------------------------------------------------------------------
+ * Cold rooms
+ * ------------------------------------------------------------------------------ */
+
+/* The share of location-days each cold room is over capacity under the current
+ * targets, on replications [0, reps) of the searches' stream set (every rank). */
+static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps, double *exceed)
+{
+    const ech_scenario *sc = c->sc;
+    const ech_tune_result *res = c->res;
+    ech_cold_rooms_clear(rooms);
+    int32_t max_nodes = 1;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        max_nodes = n > max_nodes ? (int32_t)n : max_nodes;
+    }
+    ech_status st = ECH_OK;
+    ech_error *err = c->err;
+    int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
+#pragma omp parallel num_threads(n_threads)
+    {
+        ech_engine *e = ech_engine_new(sc);
+        ech_engine_set_cold_rooms(e, rooms);
+        double *kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
+                                  "cold-room KPIs");
+        ech_error local;
+        ech_error_clear(&local);
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t k = c->first; k < c->last; ++k) {
+            int64_t b = sc->sl.sku_begin[k];
+            if (sc->sl.sku_begin[k + 1] == b || ech_cold_unit_ml(sc, k) == 0)
+                continue;
+            ech_eval_request req = {
+                .sku = k,
+                .variant = c->opt->variant,
+                .rep_begin = 0,
+                .rep_end = reps,
+                .stream_set = ECH_TUNE_SEARCH_STREAMS,
+                .order_up_to = res->order_up_to + b,
+                .reorder_point = res->reorder_point + b,
+            };
+            ech_eval_out out = {.kpi = kpi, .rep_stride = reps, .totals = NULL};
+            ech_status one = ech_engine_evaluate(e, &req, &out, &local);
+            if (one != ECH_OK) {
+#pragma omp critical(cold_error)
+                {
+                    if (st == ECH_OK) {
+                        *err = local;
+                        st = one;
+                    }
+                }
+            }
+        }
+        free(kpi);
+        ech_engine_free(e);
+    }
+    st = ech_agree(c->comm, st, err);
+    if (st != ECH_OK)
+        return st;
+    if (ech_cold_rooms_reduce(rooms, c->comm, -1) != MPI_SUCCESS)
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "summing the cold-room occupancy over the ranks failed");
+    ech_cold_stats stats;
+    ech_cold_stats_compute(rooms, sc->net.cold_capacity_litres, NULL, 0, n_threads, &stats);
+    for (int32_t s = 0; s < rooms->n; ++s)
+        exceed[s] = stats.exceed_probability[s];
+    ech_cold_stats_free(&stats);
+    return ECH_OK;
+}
+
+/* Cold-room passes at most (each a search of the cold-chain SKUs and a check). */
+#define COLD_PASSES 12
+
+/* Holds each cold room to the share of days over capacity: a multiplier per room
+ * on the litres held there, raised (by 4, then bisected) while the room is over
+ * and lowered while it is within, over passes of the cold-chain SKUs; the last
+ * targets within every limit are kept. */
+static ech_status tune_cold_rooms(tuning_ctx *c)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    double share = sc->tuning.cold_exceed_share;
+    ech_cold_rooms rooms;
+    int64_t reps = c->set.reps_start;
+    ech_cold_rooms_init_reps(&rooms, sc, reps);
+    int32_t n = rooms.n;
+    size_t ns = (size_t)(n > 0 ? n : 1);
+    res->has_cold = 1;
+    res->n_cold = n;
+    res->cold_location = ech_xmalloc(ns * sizeof(int32_t), "cold locations");
+    res->cold_capacity = ech_xmalloc(ns * sizeof(double), "cold capacities");
+    res->cold_exceed = ech_xcalloc(ns, sizeof(double), "cold exceedance");
+    res->cold_price = ech_xcalloc(ns, sizeof(double), "cold prices");
+    double *lo = ech_xcalloc(ns, sizeof *lo, "cold bisection");
+    double *hi = ech_xmalloc(ns * sizeof *hi, "cold bisection");
+    double *start = ech_xcalloc(ns, sizeof *start, "cold first prices");
+    double *price = ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1), sizeof *price,
+                                "cold prices by location");
+    /* A first price per room: twice the holding cost of a litre of its cold stock. */
+    double *litres = ech_xcalloc(ns, sizeof *litres, "cold litres");
+    for (int64_t x = 0; x < sc->sl.n; ++x) {
+        int64_t ml = ech_cold_unit_ml(sc, sc->sl.sku[x]);
+        int32_t s = n > 0 ? rooms.slot[sc->sl.location[x]] : -1;
+        if (ml <= 0 || s < 0)
+            continue;
+        start[s] += ech_holding_rate(sc, x) / 365.0 * sc->cat.unit_cost[sc->sl.sku[x]];
+        litres[s] += 1e-3 * (double)ml;
+    }
+    for (int32_t s = 0; s < n; ++s) {
+        res->cold_location[s] = rooms.location[s];
+        res->cold_capacity[s] = sc->net.cold_capacity_litres[rooms.location[s]];
+        start[s] = litres[s] > 0.0 ? 2.0 * start[s] / litres[s] : 1e-6;
+        hi[s] = NAN;
+    }
+    ech_tune_result best;
+    result_alloc(&best, sc, res->variant);
+    int have_best = 0;
+    ech_status st = cold_check(c, &rooms, reps, res->cold_exceed);
+    ech_tune_settings saved = c->set;
+    for (int pass = 0; st == ECH_OK && pass < COLD_PASSES; ++pass) {
+        int all_met = 1, changed = 0;
+        for (int32_t s = 0; s < n; ++s) {
+            int over = res->cold_capacity[s] > 0.0 && res->cold_exceed[s] > share;
+            all_met &= !over;
+            double p = res->cold_price[s];
+            if (over) {
+                lo[s] = p;
+                p = isnan(hi[s]) ? (p > 0.0 ? 4.0 * p : start[s]) : sqrt(lo[s] * hi[s]);
+            } else if (p > 0.0) {
+                hi[s] = p;
+                p = lo[s] > 0.0 ? sqrt(lo[s] * hi[s]) : p / 4.0;
+                if (lo[s] == 0.0 && p < 1e-3 * start[s])
+                    p = 0.0; /* within its limit without a price */
+            }
+            /* Close enough: the bracket within 25%. */
+            if (!isnan(hi[s]) && lo[s] > 0.0 && hi[s] / lo[s] < 1.25)
+                p = hi[s];
+            changed |= p != res->cold_price[s];
+            res->cold_price[s] = p;
+        }
+        if (all_met) {
+            result_copy_arrays(&best, res);
+            have_best = 1;
+        }
+        if (!changed)
+            break;
+        for (int32_t s = 0; s < n; ++s)
+            price[rooms.location[s]] = res->cold_price[s];
+        c->set.cold_price = price;
+        c->cold_only = 1;
+        double v;
+        st = tuning_pass(c, 0.0 + c->res->value_price, "cold rooms", &v);
+        c->cold_only = 0;
+        c->set = saved;
+        if (st == ECH_OK)
+            st = cold_check(c, &rooms, reps, res->cold_exceed);
+    }
+    if (st == ECH_OK) {
+        int all_met = 1;
+        for (int32_t s = 0; s < n; ++s)
+            all_met &= !(res->cold_capacity[s] > 0.0 && res->cold_exceed[s] > share);
+        if (!all_met && have_best) {
+            result_copy_arrays(res, &best);
+            st = cold_check(c, &rooms, reps, res->cold_exceed);
+            all_met = 1;
+        }
+        res->cold_met = all_met;
+        double v = 0.0;
+        for (int32_t k = 0; k < sc->cat.n; ++k)
+            v += res->value[k];
+        res->value_total = v;
+    }
+    ech_tune_result_free(&best);
+    ech_cold_rooms_free(&rooms);
+    free(lo);
+    free(hi);
+    free(start);
+    free(price);
+    free(litres);
+    return st;
+}
+
 ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_run_options *opt,
                         ech_tune_result *res, ech_error *err)
 {
@@ -652,6 +842,10 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     }
     res->value_price = price;
     res->value_total = value;
+    c.set.value_price = price;
+    if (st == ECH_OK && !isnan(tn->cold_exceed_share))
+        st = tune_cold_rooms(&c);
+    c.set.value_price = 0.0;
 
     /* The frontier.  Cost objective: budgets from half the unpriced value up to all
      * of it, tuned from the top down (each price at least the last).  Service

@@ -61,6 +61,8 @@ int32_t ech_cold_rooms_count(const ech_scenario *sc);
  * nothing is allocated (c is all zero and needs no ech_cold_rooms_free, though it
  * may be given one). */
 void ech_cold_rooms_init(ech_cold_rooms *c, const ech_scenario *sc);
+/* The same for replications 0 .. n_reps-1 (a tuning's, not the run's). */
+void ech_cold_rooms_init_reps(ech_cold_rooms *c, const ech_scenario *sc, int64_t n_reps);
 
 /* Cells in the occupancy array: n x n_reps x n_days. */
 int64_t ech_cold_rooms_cells(const ech_cold_rooms *c);

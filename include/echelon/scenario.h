@@ -377,6 +377,8 @@ typedef struct ech_tuning {
                                    more replications */
     int32_t max_evaluations;    /* per SKU; 0: automatic */
     double budget;              /* mean inventory value over the network; NaN: none */
+    double cold_exceed_share;   /* cold rooms: at most this share of days over capacity
+                                   at each location that declares one; NaN: none */
 } ech_tuning;
 
 /* Service objective, 95% fill rate, 16 replications per evaluation up to 128,

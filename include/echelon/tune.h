@@ -43,18 +43,21 @@ extern "C" {
 
 typedef struct ech_tune_settings {
     ech_tune_objective objective;
-    int64_t reps_start;      /* replications per evaluation at first */
-    int64_t reps_max;        /* ... and at most */
-    double z;                /* a move must improve by more than z standard errors */
-    int32_t max_evaluations; /* per SKU; 0: 100 per location + 200 */
-    uint32_t stream_set;     /* the replications searched on (0: the run's) */
-    double value_price;      /* currency per day per currency of mean inventory value */
-    double tolerance;        /* gains below this share of the objective are not worth
+    int64_t reps_start;       /* replications per evaluation at first */
+    int64_t reps_max;         /* ... and at most */
+    double z;                 /* a move must improve by more than z standard errors */
+    int32_t max_evaluations;  /* per SKU; 0: 100 per location + 200 */
+    uint32_t stream_set;      /* the replications searched on (0: the run's) */
+    double value_price;       /* currency per day per currency of mean inventory value */
+    double tolerance;         /* gains below this share of the objective are not worth
                                 more replications */
-    int analytic_start;      /* also try ech_tune_start's targets as the start */
-    int keep_lots;           /* (s,S): S - s stays as given (levels move only) */
-    int warm;                /* the given start is near the optimum (a search at a
+    int analytic_start;       /* also try ech_tune_start's targets as the start */
+    int keep_lots;            /* (s,S): S - s stays as given (levels move only) */
+    int warm;                 /* the given start is near the optimum (a search at a
                                 nearby price or target): begin at fine steps */
+    const double *cold_price; /* per network location: objective per day per litre of
+                                 cold-chain stock held there (cold-room multipliers);
+                                 NULL: none */
 } ech_tune_settings;
 
 /* 64 replications at first, up to 1024, z = 2, stream set 0, no value price, a

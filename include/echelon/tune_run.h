@@ -76,6 +76,15 @@ typedef struct ech_tune_result {
      * (the tuned variant's rules elsewhere), each the least whose segment fill rate
      * reaches the tuned targets' on the searches' random numbers.  Per segment:
      * the level, and the fill rates of the tuned targets and of the rule there. */
+    /* Cold rooms (tuning.cold_room_exceed_share): per cold location (slot), its
+     * network index, capacity (litres; 0: none declared), the share of the
+     * searches' location-days over it at the tuned targets, and its multiplier
+     * (objective per day per litre held); cold_met: every limit held. */
+    int has_cold;
+    int32_t n_cold;
+    int32_t *cold_location;
+    double *cold_capacity, *cold_exceed, *cold_price;
+    int cold_met;
     int has_classic;
     int32_t n_segments;
     double *classic_service_level, *classic_fill, *tuned_fill;

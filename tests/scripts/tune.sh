@@ -137,3 +137,32 @@ PY
 "$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" --cross-check "$TMP/frontier.h5" ||
     fail "the tuned results file does not read as documented (results/README.md)"
 echo "budget met, frontier monotone, results file as documented"
+
+# Cold-room limits: rooms over capacity on most days under today's rule are held to
+# 2% of days on the searches' replications (multipliers per room), the same at 1
+# and 2 ranks, and the verification shows them within about that.
+for ranks in 1 2; do
+    run_mpi "$ranks" 1 tune "$ECHELON_SOURCE_DIR/tests/scenarios/tune_cold.yaml" --no-classic \
+        --threads 1 --quiet -o "$TMP/cold$ranks.h5" >"$TMP/cold$ranks.txt" ||
+        fail "tune with cold-room limits at $ranks rank(s)"
+done
+grep -q "cold rooms: at most 2.00% of days over capacity; every limit held" "$TMP/cold1.txt" ||
+    fail "cold-room limits not held: $(grep -A12 'cold rooms:' "$TMP/cold1.txt")"
+h5diff -q "$TMP/cold1.h5" "$TMP/cold2.h5" /tuning /tuning || fail "cold rooms: /tuning differs at 2 ranks"
+"$PYTHON" - "$TMP/cold1.h5" <<'PY' || fail "cold-room limits"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f["tuning/cold_rooms"]
+cap, over, price = g["capacity_litres"][()], g["exceed_share"][()], g["multiplier"][()]
+limited = cap > 0
+assert g.attrs["limits_met"] == 1
+assert np.all(over[limited] <= 0.02), over
+assert np.any(price > 0), price
+base = f["cold_chain/exceed_probability"][()]
+tuned = f["variants/tuned/cold_chain/exceed_probability"][()]
+assert np.nanmax(base) > 0.5, base          # today's rule overflows
+assert np.nanmax(tuned) <= 0.05, tuned      # verified on fresh numbers: about the limit
+print("cold rooms: worst share of days over", round(float(np.nanmax(base)), 3), "->",
+      round(float(np.nanmax(tuned)), 4), "verified; multipliers", np.round(price[price > 0], 3))
+PY
+echo "cold-room limits held"
