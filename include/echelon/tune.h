@@ -4,29 +4,35 @@
  * The search runs on the engine's evaluation API (engine.h): every candidate is
  * simulated on the same replications of one stream set (common random numbers), so
  * two candidates are compared by the paired differences of their per-replication
- * costs, whose noise is far smaller than either cost's.  From a start (the
- * variant's targets or ech_tune_start's analytic ones, whichever simulates better) it moves the targets of one
- * location, or shifts stock between a location and its parent, by a step that
- * begins coarse and halves down to a pack or (for fast movers) a small share of
- * the demand's spread; a move is taken only when it improves
- * the objective by more than `z` standard errors of the paired difference.  When no
- * move does at the finest step, the replications per evaluation double (up to
- * `reps_max`) and the search goes on; it stops when nothing improves beyond the
- * noise at the most replications, or at `max_evaluations`.
+ * costs, whose noise is far smaller than either cost's.  It starts from the given
+ * targets or ech_tune_start's analytic ones, whichever simulates better, and moves
+ * the level or the (s,S) lot of one location, or stock between a location and its
+ * parent, by steps that begin coarse and halve down to a pack (for fast movers, a
+ * small share of the demand's spread).  The demand points of a large tree move as a
+ * block, each judged by its own costs and fill rate.  A move is taken only when it
+ * improves the objective by more than `z` standard errors of the paired
+ * difference, and repeated with doubled steps while it does.  When no move does at
+ * the finest steps, the replications per evaluation double (up to `reps_max`) while
+ * some gain worth `tolerance` of the objective is still within the noise; the search
+ * stops when none is, or at `max_evaluations`.
  *
  * Objectives:
  *   ECH_TUNE_COST     expected total cost per day (holding, ordering, shortage,
  *                     write-off, sourcing premium), the classic cost objective;
  *   ECH_TUNE_SERVICE  the same without shortage costs, subject to a fill-rate target
- *                     at each demand point: first the cheapest additions that close
- *                     the shortfall (most fill rate gained per cost added), then cost
- *                     moves among the candidates that keep every target met.
- * Either objective adds `value_price` x the mean inventory value held, which is how
- * a shared inventory budget prices stock (a Lagrange multiplier).
+ *                     at each demand point: the short demand points raised first
+ *                     (else the step that closes most shortfall per cost added), then
+ *                     cost moves among the candidates that keep every target met;
+ *                     stock taken upstream is judged with the demand points below
+ *                     repaired, stock added upstream with them lowered.
+ * Either objective adds `value_price` x the mean inventory value held (a shared
+ * budget's Lagrange multiplier) and, for cold-chain SKUs, `cold_price` of each
+ * location x the litres held there (the cold rooms' multipliers).
  *
  * A search is deterministic: it depends on the scenario, the start and the settings,
  * not on which rank or thread runs it.  Its costs are estimates on the replications
- * it chose on; verify a decision on another stream set (ech_tune_verify).
+ * it chose on; verify a decision on another stream set (tune_run.h does, as
+ * variants of a run on stream set 0).
  */
 #ifndef ECHELON_TUNE_H
 #define ECHELON_TUNE_H
