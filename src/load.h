@@ -199,12 +199,18 @@ typedef struct y_segment_target {
     char *segment, *fill_rate;
 } y_segment_target;
 
+typedef struct y_location_budget {
+    char *location, *budget;
+} y_location_budget;
+
 typedef struct y_tuning {
     char *objective, *fill_rate;
     y_segment_target *fill_rate_by_segment;
     unsigned fill_rate_by_segment_count;
     char *replications, *max_replications, *significance, *tolerance, *max_evaluations;
     char *budget, *cold_room_exceed_share;
+    y_location_budget *budget_by_location;
+    unsigned budget_by_location_count;
 } y_tuning;
 
 typedef struct y_scenario {

@@ -318,6 +318,16 @@ static const cyaml_schema_value_t segment_target_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_segment_target, segment_target_fields),
 };
 
+static const cyaml_schema_field_t location_budget_fields[] = {
+    STR_REQ("location", y_location_budget, location),
+    STR_REQ("budget", y_location_budget, budget),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t location_budget_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_location_budget, location_budget_fields),
+};
+
 static const cyaml_schema_field_t tuning_fields[] = {
     STR_OPT("objective", y_tuning, objective),
     STR_OPT("fill_rate", y_tuning, fill_rate),
@@ -329,6 +339,7 @@ static const cyaml_schema_field_t tuning_fields[] = {
     STR_OPT("max_evaluations", y_tuning, max_evaluations),
     STR_OPT("budget", y_tuning, budget),
     STR_OPT("cold_room_exceed_share", y_tuning, cold_room_exceed_share),
+    SEQ_LIST("budget_by_location", y_tuning, budget_by_location, &location_budget_entry),
     CYAML_FIELD_END,
 };
 

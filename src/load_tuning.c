@@ -90,6 +90,30 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
                           c, "tuning.budget", y->budget, 0.0, 1, ECH_MONEY_LIMIT / 1e3, 0,
                           "the mean inventory value the network may hold", &t->budget)) != ECH_OK)
         return st;
+    for (unsigned i = 0; i < y->budget_by_location_count; ++i) {
+        const y_location_budget *e = &y->budget_by_location[i];
+        char key[128];
+        ech_key_path(key, sizeof key, "tuning.budget_by_location[%u].location", i);
+        int32_t loc = -1;
+        for (int32_t l = 0; l < sc->net.n && loc < 0; ++l)
+            if (strcmp(sc->net.id[l], e->location) == 0)
+                loc = l;
+        if (loc < 0)
+            return ech_key_fail(c, key, "no location '%s' in the network", e->location);
+        if (!t->location_budget) {
+            t->location_budget =
+                ech_xmalloc((size_t)sc->net.n * sizeof *t->location_budget, "location budgets");
+            for (int32_t l = 0; l < sc->net.n; ++l)
+                t->location_budget[l] = NAN;
+        }
+        if (!isnan(t->location_budget[loc]))
+            return ech_key_fail(c, key, "location '%s' has a budget already", e->location);
+        ech_key_path(key, sizeof key, "tuning.budget_by_location[%u].budget", i);
+        if ((st = ech_key_double_range(c, key, e->budget, 0.0, 1, ECH_MONEY_LIMIT / 1e3, 0,
+                                       "the mean inventory value the location may hold",
+                                       &t->location_budget[loc])) != ECH_OK)
+            return st;
+    }
     if (y->cold_room_exceed_share) {
         const char *key = "tuning.cold_room_exceed_share";
         if ((st = ech_key_double_range(c, key, y->cold_room_exceed_share, 0.0, 1, 1.0, 1,

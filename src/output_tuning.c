@@ -60,6 +60,9 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
     skuloc_column(w, g, scale, "marginal_fill_rate", H5T_NATIVE_DOUBLE, sizeof(double),
                   t->marginal_fill, "1",
                   "change in the SKU's fill rate over its demand points from one more pack here");
+    skuloc_column(w, g, scale, "inventory_value", H5T_NATIVE_DOUBLE, sizeof(double),
+                  t->skuloc_value, "currency",
+                  "mean inventory value at the tuned targets on the search's replications");
     skuloc_column(w, g, scale, "marginal_value", H5T_NATIVE_DOUBLE, sizeof(double),
                   t->marginal_value, "currency",
                   "change in the SKU's mean inventory value from one more pack here");
@@ -153,6 +156,28 @@ static void write_classic(writer *w, hid_t parent, const ech_tune_result *t)
     ech_h5_close_group(g);
 }
 
+/* The budgets per location. */
+static void write_location_budgets(writer *w, hid_t parent, const ech_tune_result *t)
+{
+    int32_t n = t->n_location_budgets;
+    hid_t g = ech_h5_group(w, parent, "location_budgets",
+                           "budgets per location (tuning.budget_by_location): the tuned "
+                           "targets' mean inventory value there on the searches' replications "
+                           "and the multiplier");
+    hid_t b = ech_h5_index_scale(w, g, "budget", n, "budgeted location");
+    ech_h5_small_table(w, g, "location_index", H5T_NATIVE_INT32, (hsize_t)n, t->budget_location, b,
+                       "1", "network index of the location", NULL);
+    ech_h5_small_table(w, g, "budget_value", H5T_NATIVE_DOUBLE, (hsize_t)n, t->location_budget, b,
+                       "currency", "mean inventory value the location may hold", NULL);
+    ech_h5_small_table(w, g, "inventory_value", H5T_NATIVE_DOUBLE, (hsize_t)n, t->location_value, b,
+                       "currency", "mean inventory value of the tuned targets there", NULL);
+    ech_h5_small_table(w, g, "multiplier", H5T_NATIVE_DOUBLE, (hsize_t)n, t->location_price, b,
+                       "1/day", "price of inventory value held there, on top of value_price", NULL);
+    ech_h5_attr_i32(w, g, "budgets_met", t->location_budgets_met);
+    ech_h5_close_dataset(b);
+    ech_h5_close_group(g);
+}
+
 /* The cold rooms' limits. */
 static void write_cold(writer *w, hid_t parent, const ech_tune_result *t)
 {
@@ -211,5 +236,7 @@ void ech_output_tuning(writer *w)
         write_classic(w, g, t);
     if (t->has_cold)
         write_cold(w, g, t);
+    if (t->n_location_budgets > 0)
+        write_location_budgets(w, g, t);
     ech_h5_close_group(g);
 }

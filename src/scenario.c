@@ -89,6 +89,7 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->segment_rules);
     free(sc->output.quantiles);
     free(sc->tuning.segment_fill_rate);
+    free(sc->tuning.location_budget);
     ech_network_free(&sc->net);
     ech_strings_free(sc->suppliers.id, sc->suppliers.n);
     lead_times_free(sc->suppliers.lead_time, sc->suppliers.n);

@@ -482,6 +482,20 @@ void ech_tune_print_summary(FILE *out, const ech_scenario *sc, const ech_tune_re
                     human_number(res->value_unconstrained, b3, sizeof b3), res->value_price,
                     human_number(res->budget - res->value_total, b4, sizeof b4), (int)res->passes);
     }
+    if (res->n_location_budgets > 0) {
+        fprintf(out,
+                "  budgets per location: %s on the searches' replications (multiplier per "
+                "currency-day of value held there):\n",
+                res->location_budgets_met ? "every one met" : "NOT every one met");
+        fprintf(out, "    %-14s %12s %12s %12s %14s\n", "location", "budget", "value", "gap",
+                "multiplier");
+        for (int32_t b = 0; b < res->n_location_budgets; ++b)
+            fprintf(out, "    %-14s %12s %12s %12s %14.4g\n", sc->net.id[res->budget_location[b]],
+                    human_number(res->location_budget[b], b1, sizeof b1),
+                    human_number(res->location_value[b], b2, sizeof b2),
+                    human_number(res->location_budget[b] - res->location_value[b], b3, sizeof b3),
+                    res->location_price[b]);
+    }
     if (res->has_cold) {
         fprintf(out,
                 "  cold rooms: at most %.2f%% of days over capacity; %s on the searches' "

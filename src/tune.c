@@ -26,15 +26,16 @@ void ech_tune_settings_default(ech_tune_settings *set)
 
 /* A candidate's results on replications [0, reps) of the search's stream set. */
 typedef struct candidate {
-    int32_t *x;       /* S of the nodes, then s of the nodes */
-    int64_t reps;     /* evaluated so far */
-    int64_t cap_reps; /* room in obj and node_obj */
-    double *obj;      /* objective per day, per replication */
-    double *node_obj; /* [block node][replication]: a block node's own part of it */
-    double *demand;   /* per demand point: units demanded, summed over replications */
-    double *filled;   /* ... and met from stock on the day */
-    double value;     /* mean inventory value, summed over replications */
-    uint64_t used;    /* when last asked for (for eviction) */
+    int32_t *x;         /* S of the nodes, then s of the nodes */
+    int64_t reps;       /* evaluated so far */
+    int64_t cap_reps;   /* room in obj and node_obj */
+    double *obj;        /* objective per day, per replication */
+    double *node_obj;   /* [block node][replication]: a block node's own part of it */
+    double *demand;     /* per demand point: units demanded, summed over replications */
+    double *filled;     /* ... and met from stock on the day */
+    double value;       /* mean inventory value, summed over replications */
+    double *node_value; /* ... per node */
+    uint64_t used;      /* when last asked for (for eviction) */
 } candidate;
 
 typedef struct tuner {
@@ -51,16 +52,17 @@ typedef struct tuner {
     int32_t *floor_S; /* display minimum + reserve: S never goes below */
     int32_t cap_S;    /* ... nor above */
     int32_t n_leaves;
-    int32_t *leaf;      /* node of demand point j */
-    int32_t *leaf_of;   /* demand point of node i (-1: none) */
-    double *target;     /* fill-rate target of demand point j (NaN: none) */
-    int32_t n_block;    /* nodes moved together, each judged by its own KPIs */
-    int32_t *block;     /* node of block member b */
-    int32_t *block_of;  /* block member of node i (-1: moved alone) */
-    int32_t *momentum;  /* [b][kind]: multiple of the step of b's next move */
-    double *cold_price; /* per node: the cold-room price of a unit held there (NULL: none) */
-    double *kpi;        /* evaluation scratch: [node][kpi][rep] for a block */
-    int64_t kpi_reps;   /* the block's capacity */
+    int32_t *leaf;       /* node of demand point j */
+    int32_t *leaf_of;    /* demand point of node i (-1: none) */
+    double *target;      /* fill-rate target of demand point j (NaN: none) */
+    int32_t n_block;     /* nodes moved together, each judged by its own KPIs */
+    int32_t *block;      /* node of block member b */
+    int32_t *block_of;   /* block member of node i (-1: moved alone) */
+    int32_t *momentum;   /* [b][kind]: multiple of the step of b's next move */
+    double *cold_price;  /* per node: the cold-room price of a unit held there (NULL: none) */
+    double *value_price; /* per node: the price of inventory value held there */
+    double *kpi;         /* evaluation scratch: [node][kpi][rep] for a block */
+    int64_t kpi_reps;    /* the block's capacity */
     candidate *cache;
     int32_t n_cache, cap_cache;
     uint64_t clock;
@@ -109,6 +111,7 @@ static candidate *cache_slot(tuner *tu, const int32_t *x, const candidate *keep)
     memcpy(c->x, x, x_bytes(tu));
     c->reps = 0;
     c->value = 0.0;
+    memset(c->node_value, 0, (size_t)tu->n * sizeof *c->node_value);
     memset(c->demand, 0, (size_t)tu->n_leaves * sizeof *c->demand);
     memset(c->filled, 0, (size_t)tu->n_leaves * sizeof *c->filled);
     return c;
@@ -167,7 +170,8 @@ static ech_status extend(tuner *tu, candidate *c, int64_t reps)
                     cost -= KPI_AT(tu, i, ECH_KPI_SHORTAGE_COST, r);
                 double value = KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND_VALUE, r);
                 c->value += value;
-                double own = cost / tu->days + set->value_price * value;
+                c->node_value[i] += value;
+                double own = cost / tu->days + tu->value_price[i] * value;
                 if (tu->cold_price)
                     own += tu->cold_price[i] * KPI_AT(tu, i, ECH_KPI_MEAN_ON_HAND, r);
                 total += own;
@@ -623,6 +627,7 @@ static void tuner_free(tuner *tu)
         free(tu->cache[c].node_obj);
         free(tu->cache[c].demand);
         free(tu->cache[c].filled);
+        free(tu->cache[c].node_value);
     }
     free(tu->cache);
     free(tu->kpi);
@@ -636,6 +641,7 @@ static void tuner_free(tuner *tu)
     free(tu->block_of);
     free(tu->momentum);
     free(tu->cold_price);
+    free(tu->value_price);
 }
 
 static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
@@ -686,6 +692,12 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
         }
     }
     free(has_child);
+    tu->value_price =
+        ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *tu->value_price, "value prices");
+    for (int32_t i = 0; i < n; ++i)
+        tu->value_price[i] =
+            set->value_price +
+            (set->location_price ? set->location_price[sl->location[first + i]] : 0.0);
     /* A cold-chain SKU's units take room where a cold room is priced. */
     double litres = (double)ech_cold_unit_ml(sc, t->sku) / 1000.0;
     if (set->cold_price && litres > 0.0) {
@@ -718,6 +730,8 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
         tu->cache[c].demand =
             ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning demand");
         tu->cache[c].filled = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double), "tuning fills");
+        tu->cache[c].node_value =
+            ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double), "tuning node values");
     }
 }
 
@@ -874,6 +888,8 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
         t->objective_se = reps > 1 ? sqrt(ss / (double)(reps - 1) / (double)reps) : INFINITY;
         t->fill_rate = fill_rate(&tu, cur);
         t->value = cur->value / (double)reps;
+        for (int32_t i = 0; t->node_value && i < n; ++i)
+            t->node_value[i] = cur->node_value[i] / (double)reps;
         t->feasible = !service || shortfall(&tu, cur) <= 0.0;
         t->replications = reps;
     }

@@ -53,6 +53,7 @@ double ech_tune_fill_target(const ech_scenario *sc, int64_t x)
     X(objective_se, double, MPI_DOUBLE, 0)       \
     X(fill_rate, double, MPI_DOUBLE, 0)          \
     X(value, double, MPI_DOUBLE, 0)              \
+    X(skuloc_value, double, MPI_DOUBLE, 1)       \
     X(feasible, uint8_t, MPI_UINT8_T, 0)         \
     X(converged, uint8_t, MPI_UINT8_T, 0)
 
@@ -70,6 +71,10 @@ void ech_tune_result_free(ech_tune_result *res)
     free(res->frontier_value);
     free(res->frontier_order_up_to);
     free(res->frontier_reorder_point);
+    free(res->budget_location);
+    free(res->location_budget);
+    free(res->location_value);
+    free(res->location_price);
     free(res->cold_location);
     free(res->cold_capacity);
     free(res->cold_exceed);
@@ -154,7 +159,8 @@ typedef struct tuning_ctx {
     int64_t evaluations, skuloc_days; /* this rank's, over all passes */
     ech_tune_result *res;
     ech_error *err;
-    int cold_only; /* passes search the cold-chain SKUs alone */
+    const uint8_t *only;    /* per SKU: passes search these alone (NULL: all) */
+    double *location_price; /* per network location: the location budgets' prices */
 } tuning_ctx;
 
 /* Every rank's blocks of the arrays onto every rank. */
@@ -216,8 +222,8 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
                 res->feasible[k] = res->converged[k] = 1;
                 continue;
             }
-            if (c->cold_only && ech_cold_unit_ml(sc, k) == 0)
-                continue; /* no cold room prices it: as searched before */
+            if (c->only && !c->only[k])
+                continue; /* no multiplier of this pass prices it: as searched before */
             ech_tune_sku t = {
                 .sku = k,
                 .variant = c->opt->variant,
@@ -227,6 +233,7 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
                 .marginal_objective = res->marginal_objective + b,
                 .marginal_fill = res->marginal_fill + b,
                 .marginal_value = res->marginal_value + b,
+                .node_value = res->skuloc_value + b,
             };
             ech_status s = ech_tune_sku_search(e, &set, &t, &local);
             if (s != ECH_OK) {
@@ -616,7 +623,148 @@ static ech_status tune_classic(tuning_ctx *c)
 }
 
 /* ------------------------------------------------------------------------------
+ * Budgets per location
+ * ------------------------------------------------------------------------------ */
+
+/* Budget passes at most (each a search of the SKUs stocked at a budgeted location). */
+#define LOCATION_BUDGET_PASSES 12
+
+/* Each budgeted location's mean inventory value, summed in skuloc order (the same
+ * at any number of ranks). */
+static void location_values(const ech_scenario *sc, ech_tune_result *res)
+{
+    int32_t *index =
+        ech_xmalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1) * sizeof *index, "budget index");
+    for (int32_t l = 0; l < sc->net.n; ++l)
+        index[l] = -1;
+    for (int32_t b = 0; b < res->n_location_budgets; ++b) {
+        index[res->budget_location[b]] = b;
+        res->location_value[b] = 0.0;
+    }
+    for (int64_t x = 0; x < sc->sl.n; ++x) {
+        int32_t b = index[sc->sl.location[x]];
+        if (b >= 0)
+            res->location_value[b] += res->skuloc_value[x];
+    }
+    free(index);
+}
+
+/* Holds each budgeted location's mean inventory value within its budget: a
+ * multiplier per location on the value held there, raised (by 4, then bisected)
+ * while the location is over and lowered while within, over passes of the SKUs it
+ * stocks; the last targets within every budget are kept. */
+static ech_status tune_location_budgets(tuning_ctx *c)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    const double *budget = sc->tuning.location_budget;
+    int32_t n = 0;
+    for (int32_t l = 0; l < sc->net.n; ++l)
+        n += !isnan(budget[l]);
+    size_t nb = (size_t)(n > 0 ? n : 1);
+    res->n_location_budgets = n;
+    res->budget_location = ech_xmalloc(nb * sizeof(int32_t), "budget locations");
+    res->location_budget = ech_xmalloc(nb * sizeof(double), "location budgets");
+    res->location_value = ech_xcalloc(nb, sizeof(double), "location values");
+    res->location_price = ech_xcalloc(nb, sizeof(double), "location multipliers");
+    for (int32_t l = 0, b = 0; l < sc->net.n; ++l)
+        if (!isnan(budget[l])) {
+            res->budget_location[b] = l;
+            res->location_budget[b++] = budget[l];
+        }
+    uint8_t *skus = ech_xcalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1), 1, "budgeted SKUs");
+    for (int64_t x = 0; x < sc->sl.n; ++x)
+        if (!isnan(budget[sc->sl.location[x]]))
+            skus[sc->sl.sku[x]] = 1;
+    double *lo = ech_xcalloc(nb, sizeof *lo, "budget bisection");
+    double *hi = ech_xmalloc(nb * sizeof *hi, "budget bisection");
+    double *price =
+        ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1), sizeof *price, "location prices");
+    double start = fmax(sc->costs.holding_rate_per_year / 365.0, 1e-6);
+    /* The prices the current targets were searched at, and the kept targets'. */
+    double *used = ech_xcalloc(nb, sizeof *used, "prices used");
+    double *best_used = ech_xcalloc(nb, sizeof *best_used, "prices kept");
+    for (int32_t b = 0; b < n; ++b)
+        hi[b] = NAN;
+    ech_tune_result best;
+    result_alloc(&best, sc, res->variant);
+    int have_best = 0;
+    ech_tune_settings saved = c->set;
+    ech_status st = ECH_OK;
+    location_values(sc, res);
+    for (int pass = 0; st == ECH_OK && pass <= LOCATION_BUDGET_PASSES; ++pass) {
+        int all_met = 1, changed = 0;
+        for (int32_t b = 0; b < n; ++b) {
+            int over = res->location_value[b] > res->location_budget[b];
+            all_met &= !over;
+            double p = res->location_price[b];
+            if (over) {
+                lo[b] = p;
+                p = isnan(hi[b]) ? (p > 0.0 ? 4.0 * p : start) : sqrt(lo[b] * hi[b]);
+            } else if (p > 0.0) {
+                hi[b] = p;
+                p = lo[b] > 0.0 ? sqrt(lo[b] * hi[b]) : p / 4.0;
+                if (lo[b] == 0.0 && p < 1e-3 * start)
+                    p = 0.0; /* within its budget without a price */
+            }
+            /* Close enough: the bracket within 25%. */
+            if (!isnan(hi[b]) && lo[b] > 0.0 && hi[b] / lo[b] < 1.25)
+                p = hi[b];
+            changed |= p != res->location_price[b];
+            res->location_price[b] = p;
+        }
+        if (all_met) {
+            result_copy_arrays(&best, res);
+            memcpy(best_used, used, nb * sizeof *used);
+            have_best = 1;
+        }
+        if (!changed || pass == LOCATION_BUDGET_PASSES)
+            break;
+        memcpy(used, res->location_price, nb * sizeof *used);
+        for (int32_t b = 0; b < n; ++b)
+            price[res->budget_location[b]] = res->location_price[b];
+        c->set.location_price = price;
+        c->only = skus;
+        double v;
+        st = tuning_pass(c, res->value_price, "location budgets", &v);
+        c->only = NULL;
+        c->set = saved;
+        if (st == ECH_OK)
+            location_values(sc, res);
+    }
+    if (st == ECH_OK) {
+        int all_met = 1;
+        for (int32_t b = 0; b < n; ++b)
+            all_met &= res->location_value[b] <= res->location_budget[b];
+        if (!all_met && have_best) {
+            result_copy_arrays(res, &best);
+            memcpy(used, best_used, nb * sizeof *used);
+            location_values(sc, res);
+            all_met = 1;
+        }
+        memcpy(res->location_price, used, nb * sizeof *used);
+        res->location_budgets_met = all_met;
+        double v = 0.0;
+        for (int32_t k = 0; k < sc->cat.n; ++k)
+            v += res->value[k];
+        res->value_total = v;
+        /* Later passes (cold rooms) keep the prices of the targets kept. */
+        for (int32_t b = 0; b < n; ++b)
+            c->location_price[res->budget_location[b]] = res->location_price[b];
+    }
+    ech_tune_result_free(&best);
+    free(used);
+    free(best_used);
+    free(skus);
+    free(lo);
+    free(hi);
+    free(price);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------
  * Cold rooms
+
  * ------------------------------------------------------------------------------ */
 
 /* The share of location-days each cold room is over capacity under the current
@@ -729,6 +877,11 @@ static ech_status tune_cold_rooms(tuning_ctx *c)
         start[s] = litres[s] > 0.0 ? 2.0 * start[s] / litres[s] : 1e-6;
         hi[s] = NAN;
     }
+    uint8_t *cold_skus = ech_xcalloc((size_t)(sc->cat.n > 0 ? sc->cat.n : 1), 1, "cold SKUs");
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        cold_skus[k] = ech_cold_unit_ml(sc, k) > 0;
+    double *used = ech_xcalloc(ns, sizeof *used, "prices used");
+    double *best_used = ech_xcalloc(ns, sizeof *best_used, "prices kept");
     ech_tune_result best;
     result_alloc(&best, sc, res->variant);
     int have_best = 0;
@@ -757,17 +910,19 @@ static ech_status tune_cold_rooms(tuning_ctx *c)
         }
         if (all_met) {
             result_copy_arrays(&best, res);
+            memcpy(best_used, used, ns * sizeof *used);
             have_best = 1;
         }
         if (!changed)
             break;
+        memcpy(used, res->cold_price, ns * sizeof *used);
         for (int32_t s = 0; s < n; ++s)
             price[rooms.location[s]] = res->cold_price[s];
         c->set.cold_price = price;
-        c->cold_only = 1;
+        c->only = cold_skus;
         double v;
-        st = tuning_pass(c, 0.0 + c->res->value_price, "cold rooms", &v);
-        c->cold_only = 0;
+        st = tuning_pass(c, c->res->value_price, "cold rooms", &v);
+        c->only = NULL;
         c->set = saved;
         if (st == ECH_OK)
             st = cold_check(c, &rooms, reps, res->cold_exceed);
@@ -778,9 +933,11 @@ static ech_status tune_cold_rooms(tuning_ctx *c)
             all_met &= !(res->cold_capacity[s] > 0.0 && res->cold_exceed[s] > share);
         if (!all_met && have_best) {
             result_copy_arrays(res, &best);
+            memcpy(used, best_used, ns * sizeof *used);
             st = cold_check(c, &rooms, reps, res->cold_exceed);
             all_met = 1;
         }
+        memcpy(res->cold_price, used, ns * sizeof *used);
         res->cold_met = all_met;
         double v = 0.0;
         for (int32_t k = 0; k < sc->cat.n; ++k)
@@ -788,6 +945,9 @@ static ech_status tune_cold_rooms(tuning_ctx *c)
         res->value_total = v;
     }
     ech_tune_result_free(&best);
+    free(cold_skus);
+    free(used);
+    free(best_used);
     ech_cold_rooms_free(&rooms);
     free(lo);
     free(hi);
@@ -843,8 +1003,17 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     res->value_price = price;
     res->value_total = value;
     c.set.value_price = price;
-    if (st == ECH_OK && !isnan(tn->cold_exceed_share))
+    c.location_price =
+        ech_xcalloc((size_t)(sc->net.n > 0 ? sc->net.n : 1), sizeof(double), "location prices");
+    if (st == ECH_OK && tn->location_budget)
+        st = tune_location_budgets(&c);
+    if (st == ECH_OK && !isnan(tn->cold_exceed_share)) {
+        c.set.location_price = c.location_price;
         st = tune_cold_rooms(&c);
+        c.set.location_price = NULL;
+    }
+    free(c.location_price);
+    c.location_price = NULL;
     c.set.value_price = 0.0;
 
     /* The frontier.  Cost objective: budgets from half the unpriced value up to all

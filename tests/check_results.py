@@ -425,7 +425,8 @@ TUNING_ATTRS = ["objective", "fill_rate", "replications", "max_replications", "s
                 "value_price", "inventory_value", "inventory_value_unconstrained",
                 "budget_binding", "budget_met", "passes"]
 TUNING_SKULOC = ["order_up_to_before", "reorder_point_before", "order_up_to", "reorder_point",
-                 "fill_rate_target", "marginal_cost", "marginal_fill_rate", "marginal_value"]
+                 "fill_rate_target", "marginal_cost", "marginal_fill_rate", "marginal_value",
+                 "inventory_value"]
 TUNING_SKU = ["evaluations", "replications", "objective", "objective_se", "fill_rate",
               "inventory_value", "feasible", "converged"]
 

@@ -379,6 +379,8 @@ typedef struct ech_tuning {
     double budget;              /* mean inventory value over the network; NaN: none */
     double cold_exceed_share;   /* cold rooms: at most this share of days over capacity
                                    at each location that declares one; NaN: none */
+    double *location_budget;    /* [net.n]: mean inventory value a location may hold;
+                                   NaN: none; NULL: none anywhere */
 } ech_tuning;
 
 /* Service objective, 95% fill rate, 16 replications per evaluation up to 128,

@@ -49,19 +49,21 @@ extern "C" {
 
 typedef struct ech_tune_settings {
     ech_tune_objective objective;
-    int64_t reps_start;       /* replications per evaluation at first */
-    int64_t reps_max;         /* ... and at most */
-    double z;                 /* a move must improve by more than z standard errors */
-    int32_t max_evaluations;  /* per SKU; 0: 100 per location + 200 */
-    uint32_t stream_set;      /* the replications searched on (0: the run's) */
-    double value_price;       /* currency per day per currency of mean inventory value */
-    double tolerance;         /* gains below this share of the objective are not worth
+    int64_t reps_start;           /* replications per evaluation at first */
+    int64_t reps_max;             /* ... and at most */
+    double z;                     /* a move must improve by more than z standard errors */
+    int32_t max_evaluations;      /* per SKU; 0: 100 per location + 200 */
+    uint32_t stream_set;          /* the replications searched on (0: the run's) */
+    double value_price;           /* currency per day per currency of mean inventory value */
+    double tolerance;             /* gains below this share of the objective are not worth
                                 more replications */
-    int analytic_start;       /* also try ech_tune_start's targets as the start */
-    int keep_lots;            /* (s,S): S - s stays as given (levels move only) */
-    int warm;                 /* the given start is near the optimum (a search at a
+    int analytic_start;           /* also try ech_tune_start's targets as the start */
+    int keep_lots;                /* (s,S): S - s stays as given (levels move only) */
+    int warm;                     /* the given start is near the optimum (a search at a
                                 nearby price or target): begin at fine steps */
-    const double *cold_price; /* per network location: objective per day per litre of
+    const double *location_price; /* per network location: added to value_price for
+                                     stock held there (location budgets); NULL: none */
+    const double *cold_price;     /* per network location: objective per day per litre of
                                  cold-chain stock held there (cold-room multipliers);
                                  NULL: none */
 } ech_tune_settings;
@@ -99,6 +101,7 @@ typedef struct ech_tune_sku {
     double *marginal_objective;
     double *marginal_fill;
     double *marginal_value; /* ... and in the mean inventory value */
+    double *node_value;     /* optional: mean inventory value at each node, tuned */
 } ech_tune_sku;
 
 /* Tunes t->order_up_to / t->reorder_point from their values on entry.  Returns

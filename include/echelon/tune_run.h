@@ -52,7 +52,8 @@ typedef struct ech_tune_result {
     int32_t *evaluations;
     int64_t *replications; /* per evaluation at the end of its search */
     double *objective, *objective_se, *fill_rate;
-    double *value; /* mean inventory value at the tuned targets */
+    double *value;        /* mean inventory value at the tuned targets */
+    double *skuloc_value; /* per skuloc: the same at each location */
     uint8_t *feasible, *converged;
     /* The whole tuning. */
     ech_tune_settings settings;
@@ -85,6 +86,13 @@ typedef struct ech_tune_result {
     int32_t *cold_location;
     double *cold_capacity, *cold_exceed, *cold_price;
     int cold_met;
+    /* Budgets per location (tuning.budget_by_location): per budgeted location, its
+     * network index, budget, the tuned targets' mean inventory value there (the
+     * searches' replications) and multiplier; location_budgets_met: all within. */
+    int32_t n_location_budgets;
+    int32_t *budget_location;
+    double *location_budget, *location_value, *location_price;
+    int location_budgets_met;
     int has_classic;
     int32_t n_segments;
     double *classic_service_level, *classic_fill, *tuned_fill;

@@ -166,3 +166,32 @@ print("cold rooms: worst share of days over", round(float(np.nanmax(base)), 3), 
       round(float(np.nanmax(tuned)), 4), "verified; multipliers", np.round(price[price > 0], 3))
 PY
 echo "cold-room limits held"
+
+# Budgets per location: the warehouse and one DC held within their budgets on the
+# searches' replications (a multiplier where one binds), the same at 2 ranks.
+(cat "$scenario"; printf '  budget_by_location:\n    - {location: CW, budget: 1500}\n    - {location: DC01, budget: 800}\n') \
+    >"$TMP/located.yaml"
+for ranks in 1 2; do
+    run_mpi "$ranks" 1 tune "$TMP/located.yaml" --objective cost --no-classic --threads 1 \
+        --quiet -o "$TMP/located$ranks.h5" >"$TMP/located$ranks.txt" ||
+        fail "tune with budgets per location at $ranks rank(s)"
+done
+grep -q "budgets per location: every one met" "$TMP/located1.txt" ||
+    fail "budgets per location not met: $(grep -A4 'budgets per location' "$TMP/located1.txt")"
+h5diff -q "$TMP/located1.h5" "$TMP/located2.h5" /tuning /tuning ||
+    fail "budgets per location: /tuning differs at 2 ranks"
+"$PYTHON" - "$TMP/located1.h5" "$TMP/budget1.h5" <<'PY' || fail "budgets per location"
+import sys, h5py, numpy as np
+f, free = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+g = f["tuning/location_budgets"]
+budget, value, price = g["budget_value"][()], g["inventory_value"][()], g["multiplier"][()]
+assert g.attrs["budgets_met"] == 1 and np.all(value <= budget), (value, budget)
+assert np.any(price > 0), price
+# The value per location is the sum of its SKU-locations' values.
+loc = f["skuloc/location_index"][()]
+per = f["tuning/skuloc/inventory_value"][()]
+for b, l in enumerate(g["location_index"][()]):
+    assert np.isclose(per[loc == l].sum(), value[b], rtol=1e-9), (l, per[loc == l].sum(), value[b])
+print("budgets per location:", np.round(value), "within", budget, "multipliers", price)
+PY
+echo "budgets per location met"
