@@ -626,6 +626,30 @@ static ech_status tune_classic(tuning_ctx *c)
  * Budgets per location
  * ------------------------------------------------------------------------------ */
 
+/* The next multiplier of one constraint (a location's budget, a cold room) from
+ * whether the targets searched at *price break it: over, the price rises (from
+ * `start`, by 4 until the constraint holds, then bisected geometrically between
+ * [*lo, *hi]); within, it falls (by 4, to 0 when it never had to rise); once the
+ * bracket is within 25% the upper end stays.  Returns whether the price changed. */
+static int next_price(int over, double start, double *price, double *lo, double *hi)
+{
+    double p = *price;
+    if (over) {
+        *lo = p;
+        p = isnan(*hi) ? (p > 0.0 ? 4.0 * p : start) : sqrt(*lo * *hi);
+    } else if (p > 0.0) {
+        *hi = p;
+        p = *lo > 0.0 ? sqrt(*lo * *hi) : p / 4.0;
+        if (*lo == 0.0 && p < 1e-3 * start)
+            p = 0.0; /* within without a price */
+    }
+    if (!isnan(*hi) && *lo > 0.0 && *hi / *lo < 1.25)
+        p = *hi;
+    int changed = p != *price;
+    *price = p;
+    return changed;
+}
+
 /* Budget passes at most (each a search of the SKUs stocked at a budgeted location). */
 #define LOCATION_BUDGET_PASSES 12
 
@@ -697,21 +721,7 @@ static ech_status tune_location_budgets(tuning_ctx *c)
         for (int32_t b = 0; b < n; ++b) {
             int over = res->location_value[b] > res->location_budget[b];
             all_met &= !over;
-            double p = res->location_price[b];
-            if (over) {
-                lo[b] = p;
-                p = isnan(hi[b]) ? (p > 0.0 ? 4.0 * p : start) : sqrt(lo[b] * hi[b]);
-            } else if (p > 0.0) {
-                hi[b] = p;
-                p = lo[b] > 0.0 ? sqrt(lo[b] * hi[b]) : p / 4.0;
-                if (lo[b] == 0.0 && p < 1e-3 * start)
-                    p = 0.0; /* within its budget without a price */
-            }
-            /* Close enough: the bracket within 25%. */
-            if (!isnan(hi[b]) && lo[b] > 0.0 && hi[b] / lo[b] < 1.25)
-                p = hi[b];
-            changed |= p != res->location_price[b];
-            res->location_price[b] = p;
+            changed |= next_price(over, start, &res->location_price[b], &lo[b], &hi[b]);
         }
         if (all_met) {
             result_copy_arrays(&best, res);
@@ -892,21 +902,7 @@ static ech_status tune_cold_rooms(tuning_ctx *c)
         for (int32_t s = 0; s < n; ++s) {
             int over = res->cold_capacity[s] > 0.0 && res->cold_exceed[s] > share;
             all_met &= !over;
-            double p = res->cold_price[s];
-            if (over) {
-                lo[s] = p;
-                p = isnan(hi[s]) ? (p > 0.0 ? 4.0 * p : start[s]) : sqrt(lo[s] * hi[s]);
-            } else if (p > 0.0) {
-                hi[s] = p;
-                p = lo[s] > 0.0 ? sqrt(lo[s] * hi[s]) : p / 4.0;
-                if (lo[s] == 0.0 && p < 1e-3 * start[s])
-                    p = 0.0; /* within its limit without a price */
-            }
-            /* Close enough: the bracket within 25%. */
-            if (!isnan(hi[s]) && lo[s] > 0.0 && hi[s] / lo[s] < 1.25)
-                p = hi[s];
-            changed |= p != res->cold_price[s];
-            res->cold_price[s] = p;
+            changed |= next_price(over, start[s], &res->cold_price[s], &lo[s], &hi[s]);
         }
         if (all_met) {
             result_copy_arrays(&best, res);
