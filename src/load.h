@@ -319,6 +319,11 @@ ech_status ech_key_double(const loadctx *c, const char *key, const char *text, d
 ech_status ech_key_double_range(const loadctx *c, const char *key, const char *text, double lo,
                                 int lo_open, double hi, int hi_open, const char *what, double *out);
 
+/* The index of the catalogue's segment named `name` (*out), or a message listing
+ * the segments there are. */
+ech_status ech_key_segment(const loadctx *c, const char *key, const char *name,
+                           const ech_scenario *sc, int32_t *out);
+
 /* One of an enumeration's words (from value `first` on); *out its value. */
 ech_status ech_key_enum(const loadctx *c, const char *key, const char *text, const ech_enum *e,
                         int first, int *out);

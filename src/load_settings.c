@@ -643,16 +643,9 @@ static ech_status add_segment_rules(const loadctx *c, const char *prefix, const 
         ech_status st = ech_key_text(c, key, e->segment);
         if (st != ECH_OK)
             return st;
-        int32_t g = -1;
-        for (int32_t k = 0; k < sc->n_segments && g < 0; ++k)
-            if (strcmp(sc->segment[k], e->segment) == 0)
-                g = k;
-        if (g < 0) {
-            char list[512];
-            ech_join_list(list, sizeof list, sc->segment, sc->n_segments);
-            return ech_key_fail(c, key, "no segment '%s' in the catalogue (segments: %s)",
-                                e->segment, list);
-        }
+        int32_t g;
+        if ((st = ech_key_segment(c, key, e->segment, sc, &g)) != ECH_OK)
+            return st;
         const y_rule *given[ECH_LOC_KIND_COUNT] = {e->cw, e->dc, e->retail};
         ech_key_path(sub, sizeof sub, "%s.by_segment[%u]", prefix, i);
         int any = 0;

@@ -41,16 +41,9 @@ ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *s
         const y_segment_target *e = &y->fill_rate_by_segment[i];
         char key[128];
         ech_key_path(key, sizeof key, "tuning.fill_rate_by_segment[%u].segment", i);
-        int32_t g = -1;
-        for (int32_t k = 0; k < sc->n_segments && g < 0; ++k)
-            if (strcmp(sc->segment[k], e->segment) == 0)
-                g = k;
-        if (g < 0) {
-            char list[512];
-            ech_join_list(list, sizeof list, sc->segment, sc->n_segments);
-            return ech_key_fail(c, key, "no segment '%s' in the catalogue (segments: %s)",
-                                e->segment, list);
-        }
+        int32_t g;
+        if ((st = ech_key_segment(c, key, e->segment, sc, &g)) != ECH_OK)
+            return st;
         if (!isnan(t->segment_fill_rate[g]))
             return ech_key_fail(c, key, "segment '%s' has a target already", e->segment);
         ech_key_path(key, sizeof key, "tuning.fill_rate_by_segment[%u].fill_rate", i);

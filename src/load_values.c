@@ -192,3 +192,16 @@ ech_status ech_key_file(const loadctx *c, const char *key, const char *text, cha
     *out = p;
     return ECH_OK;
 }
+
+ech_status ech_key_segment(const loadctx *c, const char *key, const char *name,
+                           const ech_scenario *sc, int32_t *out)
+{
+    for (int32_t k = 0; k < sc->n_segments; ++k)
+        if (strcmp(sc->segment[k], name) == 0) {
+            *out = k;
+            return ECH_OK;
+        }
+    char list[512];
+    ech_join_list(list, sizeof list, sc->segment, sc->n_segments);
+    return ech_key_fail(c, key, "no segment '%s' in the catalogue (segments: %s)", name, list);
+}

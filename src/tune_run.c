@@ -161,6 +161,7 @@ typedef struct tuning_ctx {
     ech_error *err;
     const uint8_t *only;    /* per SKU: passes search these alone (NULL: all) */
     double *location_price; /* per network location: the location budgets' prices */
+    int32_t max_nodes;      /* the most skulocs of one SKU (evaluation buffers) */
 } tuning_ctx;
 
 /* Every rank's blocks of the arrays onto every rank. */
@@ -474,18 +475,13 @@ static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s
     const ech_scenario *sc = c->sc;
     int32_t ng = sc->n_segments;
     int64_t *mine = ech_xcalloc(2 * (size_t)(ng > 0 ? ng : 1), sizeof *mine, "segment fill");
-    int32_t max_nodes = 1;
-    for (int32_t k = 0; k < sc->cat.n; ++k) {
-        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-        max_nodes = n > max_nodes ? (int32_t)n : max_nodes;
-    }
     ech_status st = ECH_OK;
     ech_error *err = c->err;
     int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
 #pragma omp parallel num_threads(n_threads)
     {
         ech_engine *e = ech_engine_new(sc);
-        double *kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
+        double *kpi = ech_xmalloc((size_t)c->max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
                                   "classic KPIs");
         int64_t *totals =
             ech_xmalloc((size_t)reps * ECH_TOTAL_COUNT * sizeof *totals, "classic totals");
@@ -784,11 +780,6 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
     const ech_scenario *sc = c->sc;
     const ech_tune_result *res = c->res;
     ech_cold_rooms_clear(rooms);
-    int32_t max_nodes = 1;
-    for (int32_t k = 0; k < sc->cat.n; ++k) {
-        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-        max_nodes = n > max_nodes ? (int32_t)n : max_nodes;
-    }
     ech_status st = ECH_OK;
     ech_error *err = c->err;
     int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
@@ -796,7 +787,7 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
     {
         ech_engine *e = ech_engine_new(sc);
         ech_engine_set_cold_rooms(e, rooms);
-        double *kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
+        double *kpi = ech_xmalloc((size_t)c->max_nodes * ECH_KPI_COUNT * (size_t)reps * sizeof *kpi,
                                   "cold-room KPIs");
         ech_error local;
         ech_error_clear(&local);
@@ -976,6 +967,11 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     rank_block(sc, c.n_ranks, c.rank, &c.first, &c.last);
     for (int32_t k = c.first; k < c.last; ++k)
         c.my_cost += ech_engine_sku_cost(sc, k);
+    c.max_nodes = 1;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        c.max_nodes = n > c.max_nodes ? (int32_t)n : c.max_nodes;
+    }
     int32_t bounds[2] = {c.first, c.last};
     c.blocks = ech_xmalloc(2 * (size_t)c.n_ranks * sizeof *c.blocks, "rank blocks");
     MPI_Allgather(bounds, 2, MPI_INT32_T, c.blocks, 2, MPI_INT32_T, comm);
