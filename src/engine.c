@@ -52,6 +52,25 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
             e->period_day[p] = t;
     }
     e->n_periods = n_months * 7;
+
+    /* The measured months (purchases by month, contracts' schedules). */
+    e->measured_month = ech_xmalloc((size_t)e->n_days * sizeof *e->measured_month, "months");
+    e->month_end = ech_xmalloc(((size_t)sc->days / 28 + 2) * sizeof *e->month_end, "month ends");
+    e->n_months = 0;
+    for (int32_t d = 0; d < e->n_days; ++d) {
+        if (d < sc->warmup_days) {
+            e->measured_month[d] = -1;
+            continue;
+        }
+        int32_t t = t0 + d;
+        if (d == sc->warmup_days || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1))
+            e->n_months++;
+        e->measured_month[d] = (int16_t)(e->n_months - 1);
+        e->month_end[e->n_months - 1] = d;
+    }
+    size_t nm = (size_t)(e->n_months > 0 ? e->n_months : 1);
+    e->due_day = ech_xmalloc(nm * sizeof *e->due_day, "contract schedule");
+    e->due_units = ech_xmalloc(nm * sizeof *e->due_units, "contract schedule");
     e->dedup_mean = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_mean, "table dedup");
     e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
 
@@ -77,6 +96,11 @@ const ech_scenario *ech_engine_scenario(const ech_engine *e)
     return e->sc;
 }
 
+int32_t ech_engine_months(const ech_engine *e)
+{
+    return e->n_months;
+}
+
 void ech_engine_free(ech_engine *e)
 {
     if (!e)
@@ -86,6 +110,10 @@ void ech_engine_free(ech_engine *e)
     free(e->pool.b);
     free(e->period_of_day);
     free(e->period_day);
+    free(e->measured_month);
+    free(e->month_end);
+    free(e->due_day);
+    free(e->due_units);
     free(e->lead_tables);
     free(e->lead_ok);
     free(e->dedup_mean);
@@ -174,6 +202,8 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
                         (uint64_t)rep, sc->net.id_hash[loc]);
     }
     ech_supply_begin(&s->supply, sc, &sc->variant[p->variant], p->sku, rep, &e->arena);
+    if (s->count_months)
+        memset(s->month_purchases, 0, (size_t)e->n_months * sizeof *s->month_purchases);
     s->primary_down = 0;
     for (int32_t j = 0; j < p->n_leaves; ++j) {
         s->recover_from[j] = -1;
@@ -379,6 +409,54 @@ static int32_t controlled_order_qty(const sku_plan *p, const sku_state *s, int32
     return q;
 }
 
+/* Units bought in the measured month of day d (when purchases by month are asked). */
+static inline void count_purchase(sku_state *s, int32_t d, int64_t units)
+{
+    if (s->count_months && s->measured_month[d] >= 0)
+        s->month_purchases[s->measured_month[d]] += units;
+}
+
+/* The warehouse orders q units from its suppliers on day d: under its contract
+ * while the contract sells (measured days), beyond it spot or refused; the
+ * contract's units go to the SKU's sources by its alternative-source rule.  Returns
+ * the units placed (refused ones are not). */
+static inline int32_t order_from_suppliers(sku_state *s, int32_t q, int32_t d)
+{
+    ech_supply *sup = &s->supply;
+    int32_t beyond = 0;
+    if (sup->contract.active && d >= s->measure_from) {
+        q = ech_contract_take(&sup->contract, q, &beyond);
+        if (beyond > 0 && sup->contract.spot) {
+            sup->spot.ordered_today += beyond;
+            s->acc[0].spot += beyond;
+        } else if (beyond > 0) {
+            s->acc[0].refused += beyond;
+            beyond = 0;
+        }
+    }
+    if (q > 0)
+        s->acc[0].alt_ordered += ech_supply_order(sup, q, d);
+    count_purchase(s, d, q + beyond);
+    return q + beyond;
+}
+
+/* A contract's schedule: on a period's last day the supplier delivers what is due
+ * of the committed minimum and was not ordered (unneeded: deliver). */
+static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
+{
+    ech_contract_state *c = &s->supply.contract;
+    if (!c->push || c->next_due >= c->n_due || d != c->due_day[c->next_due])
+        return;
+    int64_t due = c->due_units[c->next_due++] - c->bought;
+    if (due <= 0)
+        return;
+    int32_t q = due < INT32_MAX / 2 ? (int32_t)due : INT32_MAX / 2;
+    c->bought += q;
+    s->acc[0].pushed += q;
+    count_purchase(s, d, q);
+    deliver(p, s, 0, q, d, 0, -1);
+}
+
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
 static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
@@ -404,6 +482,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
                                          p->min_order_qty[i]);
         if (q > 0 && p->controlled)
             q = controlled_order_qty(p, s, i, position, q, d);
+        if (q > 0 && i == 0)
+            q = order_from_suppliers(s, q, d);
         if (q > 0) {
             s->on_order[i] += q;
             s->ordered_qty[i] = q;
@@ -414,8 +494,6 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             if (parent >= 0) {
                 s->owed_down[parent] += q;
                 s->acc[parent].demand += q;
-            } else {
-                acc->alt_ordered += ech_supply_order(&s->supply, q, d);
             }
         }
     }
@@ -471,7 +549,16 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             int32_t q = ech_supply_ship(&s->supply.source[k], d, &lead, &day);
             s->on_order[0] -= q + day.cancelled;
             s->acc[0].supplier_cancelled += day.cancelled;
+            count_purchase(s, d, -(int64_t)day.cancelled);
             s->acc[0].supplier_delayed += day.delayed;
+            if (q > 0)
+                deliver(p, s, 0, q, d, lead, -1);
+        }
+        if (s->supply.has_spot && s->supply.spot.ordered_today + s->supply.spot.owed > 0) {
+            ech_supply_day day = {0, 0};
+            int32_t lead = 0;
+            int32_t q = ech_supply_ship(&s->supply.spot, d, &lead, &day);
+            s->on_order[0] -= q;
             if (q > 0)
                 deliver(p, s, 0, q, d, lead, -1);
         }
@@ -735,6 +822,10 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
         if (st != ECH_OK)
             return st;
         ech_sku_state_alloc(&e->arena, plan, state, &e->pool);
+        state->month_purchases = ech_arena_alloc(
+            &e->arena, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
+            "purchases by month");
+        state->measured_month = e->measured_month;
         e->plan_sku = sku;
     }
     if (plan->variant != variant) {
@@ -745,6 +836,13 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     if ((st = check_targets(sc, plan, req, err)) != ECH_OK)
         return st;
     ech_sku_plan_set_targets(e, plan, req);
+    double committed = req->contract == ECH_CONTRACT_OF_VARIANT
+                           ? ech_variant_commitment(sc, &sc->variant[variant], sku)
+                       : req->contract == ECH_CONTRACT_GIVEN ? req->committed
+                                                             : NAN;
+    ech_contract_setup(&state->supply.contract, sc, sku, committed, e->month_end, e->n_months,
+                       e->due_day, e->due_units);
+    state->count_months = out->month_purchases != NULL;
 
     int32_t warmup = sc->warmup_days;
     int32_t n_days = e->n_days;
@@ -778,6 +876,7 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
             if (plan->batched)
                 step_expire(plan, state, d);
             step_receive(plan, state, d);
+            contract_push(plan, state, d);
             if (cold && d >= warmup)
                 add_cold_occupancy(cold, plan, state, rep, d - warmup);
             step_review(plan, state, d);
@@ -800,6 +899,9 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
                                         rep - req->rep_begin, out->totals, err);
         if (st != ECH_OK)
             return st;
+        if (out->month_purchases)
+            memcpy(out->month_purchases + (rep - req->rep_begin) * e->n_months,
+                   state->month_purchases, (size_t)e->n_months * sizeof(int64_t));
     }
     return ECH_OK;
 }
@@ -808,7 +910,7 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
                               int64_t rep_end, double *kpi_out, int64_t rep_stride,
                               int64_t *totals_out, ech_error *err)
 {
-    ech_eval_request req = {sku, variant, rep_begin, rep_end, 0, NULL, NULL};
-    ech_eval_out out = {kpi_out, rep_stride, totals_out};
+    ech_eval_request req = {sku, variant, rep_begin, rep_end, 0, NULL, NULL, 0, 0.0};
+    ech_eval_out out = {kpi_out, rep_stride, totals_out, NULL};
     return ech_engine_evaluate(e, &req, &out, err);
 }

@@ -121,6 +121,17 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
     p->cold_slot = ech_arena_alloc(a, ni, "cold-room slots");
     p->cold_ml = e->cold ? ech_cold_unit_ml(sc, sku) : 0;
 
+    /* A contract that lets the warehouse buy spot beyond it: the spot lead time. */
+    int32_t terms = sc->contracts.of_sku ? sc->contracts.of_sku[sku] : -1;
+    if (terms >= 0 && sc->contracts.terms[terms].above == ECH_ABOVE_SPOT) {
+        int32_t days = sc->contracts.terms[terms].spot_lead_time_days;
+        ech_dtable *t = ech_arena_alloc(a, sizeof *t, "spot lead time");
+        if (ech_dtable_lead_time(t, a, ECH_LT_FIXED, days, 0.0, days, days) != 0)
+            return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable spot lead time",
+                            sc->cat.id[sku]);
+        p->spot_lead = t;
+    }
+
     /* Controlled substances: cadence, cap and slower lanes. */
     p->controlled = sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED;
     int32_t extra_lead = p->controlled ? sc->controlled.extra_lead_time_days : 0;
@@ -317,9 +328,12 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
     if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives) != 0)
         return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up",
                         sc->cat.id[p->sku]);
+    if (p->spot_lead)
+        ech_supply_set_spot(&s->supply, p->spot_lead);
     int32_t max_lead = 0;
-    for (int k = 0; k < s->supply.n_sources; ++k) {
-        const ech_dtable *lt = s->supply.source[k].lead_time;
+    for (int k = 0; k < s->supply.n_sources + s->supply.has_spot; ++k) {
+        const ech_dtable *lt =
+            k < s->supply.n_sources ? s->supply.source[k].lead_time : s->supply.spot.lead_time;
         if (lt->base + lt->n - 1 > max_lead)
             max_lead = lt->base + lt->n - 1;
     }

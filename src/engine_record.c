@@ -118,10 +118,40 @@ static ech_status money_out_of_range(const ech_scenario *sc, const sku_plan *p, 
                     (long long)r, ECH_MONEY_LIMIT);
 }
 
+void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                       ech_purchases *out)
+{
+    const node_acc *a = &s->acc[0];
+    const ech_contract_state *c = &s->supply.contract;
+    double cost = sc->cat.unit_cost[p->sku];
+    double alt_premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
+    memset(out, 0, sizeof *out);
+    out->units = a->ordered - a->supplier_cancelled + a->pushed;
+    out->spot = a->spot;
+    out->refused = a->refused;
+    out->pushed = a->pushed;
+    if (!c->active) {
+        out->value = (double)out->units * cost + alt_premium;
+        return;
+    }
+    /* Cancelled units are the sources' (never spot): not paid. */
+    int64_t under = c->bought - a->supplier_cancelled;
+    if (under < 0)
+        under = 0;
+    out->shortfall = c->minimum > c->bought ? c->minimum - c->bought : 0;
+    double payment = (double)out->shortfall * (c->take_or_pay ? c->price : c->penalty);
+    double spot_premium = (double)a->spot * c->spot_premium * cost;
+    out->value =
+        (double)under * c->price + (double)a->spot * cost + spot_premium + payment + alt_premium;
+    out->contract_cost = (double)under * (c->price - cost) + spot_premium + payment;
+}
+
 ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                                       double *kpi_out, int64_t rep_stride, int64_t r,
                                       int64_t *totals, ech_error *err)
 {
+    ech_purchases bought;
+    ech_sku_purchases(sc, p, s, &bought);
     const ech_costs *costs = &sc->costs;
     double days = (double)sc->days;
     double cost = sc->cat.unit_cost[p->sku];
@@ -153,6 +183,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         if (i == 0 && a->alt_ordered > 0)
             premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
         double expired_value = (double)a->expired * cost;
+        double contract = i == 0 ? bought.contract_cost : 0.0;
+        double total = holding + ordering + shortage + premium + expired_value + contract;
         int64_t outflow_units = a->expired + a->sold + a->shipped + a->returned;
 
         double v[ECH_KPI_COUNT];
@@ -171,7 +203,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_HOLDING_COST] = holding;
         v[ECH_KPI_ORDERING_COST] = ordering;
         v[ECH_KPI_SHORTAGE_COST] = shortage;
-        v[ECH_KPI_TOTAL_COST] = holding + ordering + shortage + premium + expired_value;
+        v[ECH_KPI_TOTAL_COST] = total;
         v[ECH_KPI_START_ON_HAND] = (double)a->start_on_hand;
         v[ECH_KPI_RECEIVED] = (double)a->received;
         v[ECH_KPI_SOLD] = (double)a->sold;
@@ -180,6 +212,13 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_START_IN_TRANSIT] = (double)a->start_in_transit;
         v[ECH_KPI_END_IN_TRANSIT] = (double)s->in_transit[i];
         v[ECH_KPI_SUPPLIER_CANCELLED] = (double)a->supplier_cancelled;
+        v[ECH_KPI_PURCHASED_UNITS] = i == 0 ? (double)bought.units : 0.0;
+        v[ECH_KPI_PURCHASED_VALUE] = i == 0 ? bought.value : 0.0;
+        v[ECH_KPI_SPOT_UNITS] = i == 0 ? (double)bought.spot : 0.0;
+        v[ECH_KPI_REFUSED_UNITS] = i == 0 ? (double)bought.refused : 0.0;
+        v[ECH_KPI_PUSHED_UNITS] = i == 0 ? (double)bought.pushed : 0.0;
+        v[ECH_KPI_CONTRACT_SHORTFALL_UNITS] = i == 0 ? (double)bought.shortfall : 0.0;
+        v[ECH_KPI_CONTRACT_COST] = contract;
         v[ECH_KPI_SUPPLIER_DELAYED] = (double)a->supplier_delayed;
         v[ECH_KPI_ALT_ORDERED] = (double)a->alt_ordered;
         v[ECH_KPI_SOURCING_PREMIUM] = premium;
@@ -210,7 +249,9 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
                      {"expired value", expired_value},
                      {"stock value over the days", (double)on_hand_days * cost},
                      {"sold value", (double)a->sold * cost},
-                     {"total cost", holding + ordering + shortage + premium + expired_value}};
+                     {"purchased value", i == 0 ? bought.value : 0.0},
+                     {"contract cost", contract},
+                     {"total cost", total}};
         for (size_t m = 0; m < sizeof money / sizeof money[0]; ++m)
             if (!(fabs(money[m].amount) < ECH_MONEY_LIMIT))
                 return money_out_of_range(sc, p, i, r, money[m].what, money[m].amount, err);
@@ -220,6 +261,17 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         int64_t premium_fx = ech_money_to_fixed(premium);
         int64_t expired_fx = ech_money_to_fixed(expired_value);
         int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
+        int64_t contract_fx = ech_money_to_fixed(contract);
+        if (i == 0) {
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_PURCHASED_UNITS], bought.units);
+            overflow |=
+                ech_add_overflows(&t[ECH_TOTAL_PURCHASED_VALUE], ech_money_to_fixed(bought.value));
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_SPOT_UNITS], bought.spot);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_REFUSED_UNITS], bought.refused);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_PUSHED_UNITS], bought.pushed);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_SHORTFALL_UNITS], bought.shortfall);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_COST], contract_fx);
+        }
         if (demand_point) {
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_FILLED], a->filled);
@@ -238,8 +290,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         overflow |= ech_add_overflows(&t[ECH_TOTAL_ORDERING_COST], ordering_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SHORTAGE_COST], shortage_fx);
         overflow |=
-            ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST],
-                              holding_fx + ordering_fx + shortage_fx + premium_fx + expired_fx);
+            ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST], holding_fx + ordering_fx + shortage_fx +
+                                                            premium_fx + expired_fx + contract_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SOURCING_PREMIUM], premium_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_CANCELLED], a->supplier_cancelled);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_DELAYED], a->supplier_delayed);

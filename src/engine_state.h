@@ -101,6 +101,10 @@ typedef struct sku_plan {
     ech_claim *claims;
     int32_t *want;
 
+    /* Spot purchases beyond the SKU's contract: their lead-time table (NULL when the
+     * SKU has no contract that allows them). */
+    const ech_dtable *spot_lead;
+
     /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
      * room or no occupancy is collected) and each node's cold-room slot. */
     int64_t cold_ml;
@@ -122,6 +126,8 @@ typedef struct node_acc {
     int64_t start_on_hand, start_in_transit;
     /* The warehouse's supply. */
     int64_t supplier_cancelled, supplier_delayed, alt_ordered, disrupted_days;
+    /* ... and its contract: units bought spot, refused, delivered unordered. */
+    int64_t spot, refused, pushed;
     /* Demand points: the longest recovery after a disruption. */
     int64_t recovery_days, recoveries;
     /* Batches: written off, returned to the root, returns the root received; stock
@@ -140,10 +146,13 @@ typedef struct sku_state {
     int32_t *lane_pipe;     /* [(lane_mask + 1) * n]: slot-major */
     int32_t *lane_pending;  /* [lane_mask + 1]: shipments waiting in each slot */
     int32_t next_open;
-    int32_t measure_from;  /* first measured simulated day (= warm-up days) */
-    ech_pcg32 *demand_rng; /* per demand point */
-    ech_supply supply;     /* the warehouse's sources: orders, owed units, outages */
-    int primary_down;      /* the primary source was disrupted yesterday */
+    int32_t measure_from;     /* first measured simulated day (= warm-up days) */
+    ech_pcg32 *demand_rng;    /* per demand point */
+    ech_supply supply;        /* the warehouse's sources: orders, owed units, outages, contract */
+    int64_t *month_purchases; /* [n_months]: units bought per measured month ... */
+    int count_months;         /* ... counted when an evaluation asks for them */
+    const int16_t *measured_month; /* the engine's: each simulated day's measured month */
+    int primary_down;              /* the primary source was disrupted yesterday */
     /* Recovery after a disruption, per demand point: the day its last spell ended
      * (-1 when none is pending) and the first day of the current run of days
      * without unmet demand. */
@@ -170,6 +179,11 @@ struct ech_engine {
     int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
     uint16_t *period_of_day; /* [n_days] */
     int32_t *period_day;     /* a scenario day t of each period */
+    int32_t n_months;        /* calendar months with measured days */
+    int32_t *month_end;      /* [n_months]: the last measured simulated day of each */
+    int16_t *measured_month; /* [n_days]: the day's measured month, -1 in the warm-up */
+    int32_t *due_day;        /* [n_months]: scratch for the contract's schedule */
+    int64_t *due_units;
     ech_dtable *lead_tables; /* [variant * sites + site] */
     int *lead_ok;
     int32_t plan_sku; /* the SKU whose plan the arena holds, -1 for none */
@@ -213,6 +227,14 @@ ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
 ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                                       double *kpi_out, int64_t rep_stride, int64_t r,
                                       int64_t *totals, ech_error *err);
+
+/* What the warehouse bought in a replication and what its contract cost. */
+typedef struct ech_purchases {
+    int64_t units, spot, refused, pushed, shortfall;
+    double value, contract_cost;
+} ech_purchases;
+void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                       ech_purchases *out);
 void ech_sku_trace_header(FILE *out);
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
  * of the counters since `before`. */

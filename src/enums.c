@@ -29,6 +29,10 @@ ENUM_TABLE(ech_lead_time_dist_enum, "lead-time distribution", ECH_LEAD_TIME_DIST
 ENUM_TABLE(ech_disruption_kind_enum, "disruption kind", ECH_DISRUPTION_KINDS)
 ENUM_TABLE(ech_disruption_scope_enum, "disruption scope", ECH_DISRUPTION_SCOPES)
 ENUM_TABLE(ech_tune_objective_enum, "tuning objective", ECH_TUNE_OBJECTIVES)
+ENUM_TABLE(ech_commitment_enum, "commitment", ECH_COMMITMENT_KINDS)
+ENUM_TABLE(ech_above_contract_enum, "rule beyond the contract", ECH_ABOVE_CONTRACT_RULES)
+ENUM_TABLE(ech_unneeded_enum, "rule for unneeded committed units", ECH_UNNEEDED_RULES)
+ENUM_TABLE(ech_schedule_enum, "delivery schedule", ECH_SCHEDULES)
 
 const char *ech_enum_word(const ech_enum *e, int value)
 {

@@ -213,6 +213,17 @@ typedef struct y_tuning {
     unsigned budget_by_location_count;
 } y_tuning;
 
+typedef struct y_tier {
+    char *from_units, *unit_price, *discount;
+} y_tier;
+
+typedef struct y_contract {
+    char *supplier, *sku, *committed_units, *commitment, *shortfall_penalty, *flex, *capacity_units,
+        *above_capacity, *spot_premium, *spot_lead_time_days, *unneeded, *schedule;
+    y_tier *tiers;
+    unsigned tiers_count;
+} y_contract;
+
 typedef struct y_scenario {
     char *name, *description, *seed, *replications;
     y_horizon *horizon;
@@ -229,6 +240,8 @@ typedef struct y_scenario {
     y_catalogue *catalogue;
     y_output *output;
     y_tuning *tuning;
+    y_contract *contracts;
+    unsigned contracts_count;
     y_disruption *disruptions;
     unsigned disruptions_count;
     y_variant *variants;
@@ -345,6 +358,8 @@ ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scen
 ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 /* The tuning: section, once the tables are loaded (its targets name segments). */
 ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc);
+/* The contracts: section, once the tables are loaded (its terms name SKUs). */
+ech_status ech_build_contracts(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 /* policies.by_segment of the scenario and of each variant (after the catalogue: it
  * names segments). */
 ech_status ech_build_segment_rules(const loadctx *c, const y_scenario *y, ech_scenario *sc);

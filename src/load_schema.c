@@ -343,6 +343,38 @@ static const cyaml_schema_field_t tuning_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t tier_fields[] = {
+    STR_REQ("from_units", y_tier, from_units),
+    STR_OPT("unit_price", y_tier, unit_price),
+    STR_OPT("discount", y_tier, discount),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t tier_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_tier, tier_fields),
+};
+
+static const cyaml_schema_field_t contract_fields[] = {
+    STR_REQ("supplier", y_contract, supplier),
+    STR_OPT("sku", y_contract, sku),
+    STR_OPT("committed_units", y_contract, committed_units),
+    STR_OPT("commitment", y_contract, commitment),
+    STR_OPT("shortfall_penalty", y_contract, shortfall_penalty),
+    STR_OPT("flex", y_contract, flex),
+    STR_OPT("capacity_units", y_contract, capacity_units),
+    STR_OPT("above_capacity", y_contract, above_capacity),
+    STR_OPT("spot_premium", y_contract, spot_premium),
+    STR_OPT("spot_lead_time_days", y_contract, spot_lead_time_days),
+    STR_OPT("unneeded", y_contract, unneeded),
+    STR_OPT("schedule", y_contract, schedule),
+    SEQ_LIST("tiers", y_contract, tiers, &tier_entry),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t contract_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_contract, contract_fields),
+};
+
 static const cyaml_schema_field_t scenario_fields[] = {
     STR_REQ("name", y_scenario, name),
     STR_OPT("description", y_scenario, description),
@@ -363,6 +395,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     MAP_REQ("catalogue", y_scenario, catalogue, catalogue_fields),
     MAP_OPT("output", y_scenario, output, output_fields),
     MAP_OPT("tuning", y_scenario, tuning, tuning_fields),
+    SEQ_OPT("contracts", y_scenario, contracts, &contract_entry),
     CYAML_FIELD_END,
 };
 

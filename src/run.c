@@ -273,8 +273,9 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
                (size_t)(u->rep_end - u->rep_begin) * ECH_TOTAL_COUNT * sizeof(int64_t));
         if (rs->rooms)
             ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
-        ech_eval_request req = {u->sku, v, u->rep_begin, u->rep_end, 0, NULL, NULL};
-        ech_eval_out out = {vals + offset, stride, t->unit_totals};
+        ech_eval_request req = {
+            .sku = u->sku, .variant = v, .rep_begin = u->rep_begin, .rep_end = u->rep_end};
+        ech_eval_out out = {.kpi = vals + offset, .rep_stride = stride, .totals = t->unit_totals};
         ech_status st = ech_engine_evaluate(t->engine, &req, &out, &t->err);
         if (st != ECH_OK)
             return st;

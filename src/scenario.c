@@ -64,8 +64,66 @@ void ech_variant_free(ech_variant *v)
     free(v->description);
     free(v->disruption_active);
     free(v->segment_rules);
+    free(v->committed);
     ech_variant_free_policy(v);
     memset(v, 0, sizeof *v);
+}
+
+void ech_variant_copy(const ech_scenario *sc, ech_variant *dst, const ech_variant *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->name = ech_xstrdup(src->name, "variant name");
+    dst->description = ech_xstrdup(src->description ? src->description : "", "variant text");
+    size_t nd = (size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1);
+    dst->disruption_active = ech_xmalloc(nd, "active disruptions");
+    memcpy(dst->disruption_active, src->disruption_active, nd);
+    dst->lead_time_factor = src->lead_time_factor;
+    dst->use_alternatives = src->use_alternatives;
+    dst->allocation = src->allocation;
+    memcpy(dst->rule, src->rule, sizeof dst->rule);
+    ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
+    if (src->committed) {
+        size_t n = (size_t)(sc->cat.n > 0 ? sc->cat.n : 1) * sizeof *dst->committed;
+        dst->committed = ech_xmalloc(n, "commitments");
+        memcpy(dst->committed, src->committed, n);
+    }
+    ech_table_alloc(&ech_variant_policy_table, dst, sc->sl.n);
+    ech_table_copy(&ech_variant_policy_table, dst, src, sc->sl.n);
+}
+
+static void contracts_free(ech_contracts *c)
+{
+    for (int32_t k = 0; k < c->n; ++k) {
+        free(c->terms[k].tier_from);
+        free(c->terms[k].tier_price);
+        free(c->terms[k].tier_discount);
+    }
+    free(c->terms);
+    free(c->of_sku);
+    memset(c, 0, sizeof *c);
+}
+
+double ech_contract_tier_price(const ech_contract_terms *t, int32_t k, double unit_cost)
+{
+    double price = t->tier_price[k];
+    return price == price ? price : unit_cost * (1.0 - t->tier_discount[k]);
+}
+
+int32_t ech_contract_tier(const ech_contract_terms *t, double c)
+{
+    int32_t k = 0;
+    while (k + 1 < t->n_tiers && t->tier_from[k + 1] <= c)
+        ++k;
+    return k;
+}
+
+double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int32_t sku)
+{
+    if (!sc->contracts.of_sku || sc->contracts.of_sku[sku] < 0)
+        return NAN;
+    if (v && v->committed)
+        return v->committed[sku];
+    return sc->contracts.terms[sc->contracts.of_sku[sku]].committed;
 }
 
 static void lead_times_free(ech_lead_time *lt, int32_t n)
@@ -90,6 +148,7 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->output.quantiles);
     free(sc->tuning.segment_fill_rate);
     free(sc->tuning.location_budget);
+    contracts_free(&sc->contracts);
     ech_network_free(&sc->net);
     ech_strings_free(sc->suppliers.id, sc->suppliers.n);
     lead_times_free(sc->suppliers.lead_time, sc->suppliers.n);

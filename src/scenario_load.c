@@ -401,6 +401,7 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
     if ((st = load_tables(&c, doc, sc, &finalize_path)) != ECH_OK)
         goto fail;
     if ((st = ech_build_tuning(&c, doc->tuning, sc)) != ECH_OK ||
+        (st = ech_build_contracts(&c, doc, sc)) != ECH_OK ||
         (st = ech_build_segment_rules(&c, doc, sc)) != ECH_OK)
         goto fail;
     if ((st = ech_scenario_finalize(sc, finalize_path ? finalize_path : path, err)) != ECH_OK)

@@ -74,6 +74,55 @@ int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ec
     return 0;
 }
 
+void ech_supply_set_spot(ech_supply *s, const ech_dtable *lead)
+{
+    memset(&s->spot, 0, sizeof s->spot);
+    s->spot.site = -1;
+    s->spot.lead_time = lead;
+    s->has_spot = 1;
+}
+
+void ech_contract_setup(ech_contract_state *c, const ech_scenario *sc, int32_t sku,
+                        double committed, const int32_t *month_end, int32_t n_months,
+                        int32_t *due_day, int64_t *due_units)
+{
+    memset(c, 0, sizeof *c);
+    int32_t k = sc->contracts.of_sku ? sc->contracts.of_sku[sku] : -1;
+    if (k < 0 || !(committed >= 0.0) || n_months < 1)
+        return;
+    const ech_contract_terms *t = &sc->contracts.terms[k];
+    c->active = 1;
+    c->unit_cost = sc->cat.unit_cost[sku];
+    c->minimum = (int64_t)floor(committed * (1.0 - t->flex) + 1e-9);
+    double top = floor(committed * (1.0 + t->flex) + 1e-9);
+    c->limit = (int64_t)(top < t->capacity ? top : t->capacity);
+    if (c->limit < c->minimum) /* a capacity below the minimum is refused on input */
+        c->limit = c->minimum;
+    c->price = ech_contract_tier_price(t, ech_contract_tier(t, committed), c->unit_cost);
+    c->spot_premium = t->spot_premium;
+    c->penalty = t->penalty;
+    c->spot = t->above == ECH_ABOVE_SPOT;
+    c->take_or_pay = t->commitment == ECH_COMMIT_TAKE_OR_PAY;
+    c->push = c->take_or_pay && t->unneeded == ECH_UNNEEDED_DELIVER && c->minimum > 0;
+    c->due_day = due_day;
+    c->due_units = due_units;
+    /* Equal shares by days: the minimum due by the end of each period. */
+    int32_t step = t->schedule == ECH_SCHEDULE_QUARTERLY ? 3 : 1;
+    for (int32_t m = step - 1;; m += step) {
+        if (m >= n_months - 1)
+            m = n_months - 1;
+        double elapsed = (double)(month_end[m] - sc->warmup_days + 1);
+        int64_t due = m == n_months - 1
+                          ? c->minimum
+                          : (int64_t)ceil((double)c->minimum * elapsed / (double)sc->days - 1e-9);
+        due_day[c->n_due] = month_end[m];
+        due_units[c->n_due] = due;
+        c->n_due++;
+        if (m == n_months - 1)
+            break;
+    }
+}
+
 void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *v, int32_t sku,
                       int64_t rep, ech_arena *arena)
 {
@@ -101,6 +150,17 @@ void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *
         }
         src->n_spells = n;
     }
+    if (s->has_spot) {
+        ech_supply_source *src = &s->spot;
+        src->ordered_today = 0;
+        src->owed = 0;
+        src->n_spells = 0;
+        src->capacity_until = INT32_MIN;
+        ech_stream_init(&src->lead_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)sku,
+                        (uint64_t)rep, 2);
+    }
+    s->contract.bought = 0;
+    s->contract.next_due = 0;
 }
 
 double ech_supply_capacity_change(ech_supply_source *src, int32_t d)

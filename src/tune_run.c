@@ -424,24 +424,6 @@ static ech_status tune_to_budget(tuning_ctx *c, double budget, double *price, do
     return st;
 }
 
-/* A deep copy of a variant (its resolved policy included). */
-static void copy_variant(const ech_scenario *sc, ech_variant *dst, const ech_variant *src)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->name = ech_xstrdup(src->name, "variant name");
-    dst->description = ech_xstrdup(src->description ? src->description : "", "variant text");
-    size_t nd = (size_t)(sc->disruptions.n > 0 ? sc->disruptions.n : 1);
-    dst->disruption_active = ech_xmalloc(nd, "active disruptions");
-    memcpy(dst->disruption_active, src->disruption_active, nd);
-    dst->lead_time_factor = src->lead_time_factor;
-    dst->use_alternatives = src->use_alternatives;
-    dst->allocation = src->allocation;
-    memcpy(dst->rule, src->rule, sizeof dst->rule);
-    ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
-    ech_table_alloc(&ech_variant_policy_table, dst, sc->sl.n);
-    ech_table_copy(&ech_variant_policy_table, dst, src, sc->sl.n);
-}
-
 /* ------------------------------------------------------------------------------
  * The best classic rule
  * ------------------------------------------------------------------------------ */
@@ -573,7 +555,7 @@ static ech_status tune_classic(tuning_ctx *c)
     }
     const ech_variant *base = &sc->variant[res->variant];
     ech_variant v;
-    copy_variant(sc, &v, base);
+    ech_variant_copy(sc, &v, base);
     ech_progress *progress =
         c->rank == 0 ? ech_progress_new(c->opt->progress, "classic rule", CLASSIC_BISECTIONS + 1,
                                         c->opt->progress_interval)
@@ -1094,8 +1076,8 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     int32_t n_variants = 2 + res->has_classic + res->n_frontier;
     ech_variant *v = ech_xcalloc((size_t)n_variants, sizeof *v, "variants");
     const ech_variant *base = &sc->variant[res->variant];
-    copy_variant(sc, &v[0], base);
-    copy_variant(sc, &v[1], base);
+    ech_variant_copy(sc, &v[0], base);
+    ech_variant_copy(sc, &v[1], base);
     free(v[1].name);
     free(v[1].description);
     /* "tuned", unless the tuned variant has that name already. */
@@ -1106,7 +1088,7 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     memcpy(v[1].reorder_point, res->reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
     if (res->has_classic) {
         ech_variant *w = &v[2];
-        copy_variant(sc, w, base);
+        ech_variant_copy(sc, w, base);
         free(w->name);
         free(w->description);
         w->name = ech_xstrdup("classic", "variant name");
@@ -1119,7 +1101,7 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
     }
     for (int32_t f = 0; f < res->n_frontier; ++f) {
         ech_variant *w = &v[2 + res->has_classic + f];
-        copy_variant(sc, w, base);
+        ech_variant_copy(sc, w, base);
         free(w->name);
         free(w->description);
         char name[64], text[160];

@@ -39,6 +39,9 @@ void ech_engine_free(ech_engine *e);
 /* The scenario an engine simulates. */
 const ech_scenario *ech_engine_scenario(const ech_engine *e);
 
+/* Calendar months with measured days (the first may be partial). */
+int32_t ech_engine_months(const ech_engine *e);
+
 /* Random numbers come in stream sets: set 0 holds the run's own replications, set s
  * another independent family of the same replications (fresh numbers, to verify a
  * decision on numbers it was not chosen on).  Replication r of set s draws from the
@@ -62,7 +65,13 @@ typedef struct ech_eval_request {
      * (without a snapshot) is its order-up-to level, so it follows the targets. */
     const int32_t *order_up_to;
     const int32_t *reorder_point;
+    /* The SKU's supply contract: the variant's commitment (ECH_CONTRACT_OF_VARIANT,
+     * also when zeroed), none, or `committed` units under the SKU's terms. */
+    uint8_t contract;
+    double committed;
 } ech_eval_request;
+
+enum { ECH_CONTRACT_OF_VARIANT = 0, ECH_CONTRACT_NONE = 1, ECH_CONTRACT_GIVEN = 2 };
 
 /* Where an evaluation puts its results. */
 typedef struct ech_eval_out {
@@ -72,6 +81,10 @@ typedef struct ech_eval_out {
     int64_t rep_stride;
     /* May be NULL; else accumulates totals[(r - rep_begin) * ECH_TOTAL_COUNT + t]. */
     int64_t *totals;
+    /* May be NULL; else receives the units the warehouse bought in each measured
+     * calendar month m (ech_engine_months of them):
+     * month_purchases[(r - rep_begin) * months + m]. */
+    int64_t *month_purchases;
 } ech_eval_out;
 
 /* Simulates what `req` asks for.  Calls for the variants of one SKU in a row share

@@ -99,6 +99,23 @@ extern "C" {
     X(COST, "cost", "least expected total cost, shortage costs included")                 \
     X(SERVICE, "service", "least expected cost without shortage costs meeting fill-rate targets")
 
+/* Supply contracts (scenario.h, ech_contract_terms). */
+#define ECH_COMMITMENT_KINDS(X)                                                           \
+    X(TAKE_OR_PAY, "take_or_pay", "the committed minimum is paid for, taken or not")      \
+    X(PENALTY, "penalty", "a penalty per unit short of the committed minimum")
+
+#define ECH_ABOVE_CONTRACT_RULES(X)                                                       \
+    X(SPOT, "spot", "beyond the contract, bought spot at a premium and a longer lead time") \
+    X(NONE, "none", "beyond the contract, nothing can be had (the order is refused)")
+
+#define ECH_UNNEEDED_RULES(X)                                                             \
+    X(DELIVER, "deliver", "committed units not ordered are delivered on schedule and held") \
+    X(PAY, "pay", "committed units not ordered are paid for and not delivered")
+
+#define ECH_SCHEDULES(X)                                                                  \
+    X(MONTHLY, "monthly", "the committed minimum is due in equal monthly shares")         \
+    X(QUARTERLY, "quarterly", "the committed minimum is due in equal quarterly shares")
+
 #define ECH_ENUM_LOC(sym, word, meaning) ECH_LOC_##sym,
 #define ECH_ENUM_UNMET(sym, word, meaning) ECH_UNMET_##sym,
 #define ECH_ENUM_SHORTFALL(sym, word, meaning) ECH_SHORTFALL_##sym,
@@ -116,6 +133,10 @@ extern "C" {
 #define ECH_ENUM_DISRUPT(sym, word, meaning) ECH_DISRUPT_##sym,
 #define ECH_ENUM_SCOPE(sym, word, meaning) ECH_SCOPE_##sym,
 #define ECH_ENUM_TUNE(sym, word, meaning) ECH_TUNE_##sym,
+#define ECH_ENUM_COMMIT(sym, word, meaning) ECH_COMMIT_##sym,
+#define ECH_ENUM_ABOVE(sym, word, meaning) ECH_ABOVE_##sym,
+#define ECH_ENUM_UNNEEDED(sym, word, meaning) ECH_UNNEEDED_##sym,
+#define ECH_ENUM_SCHEDULE(sym, word, meaning) ECH_SCHEDULE_##sym,
 
 typedef enum ech_location_kind { ECH_LOCATION_KINDS(ECH_ENUM_LOC) ECH_LOC_KIND_COUNT } ech_location_kind;
 typedef enum ech_unmet_demand { ECH_UNMET_RULES(ECH_ENUM_UNMET) ECH_UNMET_COUNT } ech_unmet_demand;
@@ -144,6 +165,10 @@ typedef enum ech_disruption_scope {
     ECH_DISRUPTION_SCOPES(ECH_ENUM_SCOPE) ECH_SCOPE_COUNT
 } ech_disruption_scope;
 typedef enum ech_tune_objective { ECH_TUNE_OBJECTIVES(ECH_ENUM_TUNE) ECH_TUNE_COUNT } ech_tune_objective;
+typedef enum ech_commitment_kind { ECH_COMMITMENT_KINDS(ECH_ENUM_COMMIT) ECH_COMMIT_COUNT } ech_commitment_kind;
+typedef enum ech_above_contract { ECH_ABOVE_CONTRACT_RULES(ECH_ENUM_ABOVE) ECH_ABOVE_COUNT } ech_above_contract;
+typedef enum ech_unneeded_rule { ECH_UNNEEDED_RULES(ECH_ENUM_UNNEEDED) ECH_UNNEEDED_COUNT } ech_unneeded_rule;
+typedef enum ech_schedule { ECH_SCHEDULES(ECH_ENUM_SCHEDULE) ECH_SCHEDULE_COUNT } ech_schedule;
 
 /* In a skuloc's policy column before ech_policy_resolve: use the location kind's rule. */
 #define ECH_POLICY_FROM_RULE 0xff
@@ -165,7 +190,8 @@ extern const ech_enum ech_location_kind_enum, ech_unmet_enum, ech_shortfall_enum
     ech_allocation_enum, ech_demand_dist_enum, ech_policy_enum, ech_target_rule_enum,
     ech_storage_enum, ech_handling_enum, ech_substitution_enum, ech_start_stock_enum,
     ech_supply_shortfall_enum, ech_alt_rule_enum, ech_lead_time_dist_enum,
-    ech_disruption_kind_enum, ech_disruption_scope_enum, ech_tune_objective_enum;
+    ech_disruption_kind_enum, ech_disruption_scope_enum, ech_tune_objective_enum,
+    ech_commitment_enum, ech_above_contract_enum, ech_unneeded_enum, ech_schedule_enum;
 
 /* The word of a value; "unknown" for a value outside the enumeration. */
 const char *ech_enum_word(const ech_enum *e, int value);

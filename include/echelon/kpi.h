@@ -47,7 +47,8 @@ extern "C" {
     X(SHORTAGE_COST, "shortage_cost", "currency",                                            \
       "lost units x (margin + lost-sale penalty) + backordered unit-days x backorder cost")  \
     X(TOTAL_COST, "total_cost", "currency",                                                  \
-      "holding + ordering + shortage + sourcing premium + write-off (expired value) cost")    \
+      "holding + ordering + shortage + sourcing premium + write-off (expired value) + "       \
+      "contract cost")                                                                       \
     X(START_ON_HAND, "start_on_hand_units", "unit", "stock on hand when measurement starts") \
     X(RECEIVED, "received_units", "unit", "units received from the parent or supplier")      \
     X(SOLD, "sold_units", "unit", "units handed to customers (backorders included)")         \
@@ -81,7 +82,27 @@ extern "C" {
     X(RETURNED, "returned_units", "unit",                                                    \
       "near-expiry units sent back to the central warehouse")                                \
     X(RETURNS_RECEIVED, "returns_received_units", "unit",                                    \
-      "returned units received (central warehouse)")
+      "returned units received (central warehouse)")                                         \
+    X(PURCHASED_UNITS, "purchased_units", "unit",                                            \
+      "units bought from suppliers (central warehouse): ordered, less cancelled, plus units " \
+      "a contract delivered unordered")                                                      \
+    X(PURCHASED_VALUE, "purchased_value", "currency",                                        \
+      "what the purchases cost: contract units at the tier price, spot and alternative "     \
+      "units with their premiums, the rest at unit cost; take-or-pay and penalty payments "  \
+      "for a shortfall included")                                                            \
+    X(SPOT_UNITS, "spot_units", "unit",                                                      \
+      "units bought spot beyond a contract's volume (at its premium and lead time)")         \
+    X(REFUSED_UNITS, "refused_units", "unit",                                                \
+      "units ordered beyond a contract's volume that no one sold (asked again at the next "  \
+      "review, so counted each time)")                                                       \
+    X(PUSHED_UNITS, "pushed_units", "unit",                                                  \
+      "units a contract delivered on its schedule beyond what was ordered")                 \
+    X(CONTRACT_SHORTFALL_UNITS, "contract_shortfall_units", "unit",                          \
+      "units of a contract's committed minimum neither taken nor delivered (paid for or "    \
+      "penalised)")                                                                          \
+    X(CONTRACT_COST, "contract_cost", "currency",                                            \
+      "a contract's cost over buying at unit cost: (tier price - unit cost) x units under "  \
+      "it + spot premium x spot units + shortfall payments (negative with a discount)")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
@@ -115,7 +136,7 @@ typedef enum ech_kpi {
     X(ORDERING_COST, "ordering_cost", "currency", 1, "ordering cost")                        \
     X(SHORTAGE_COST, "shortage_cost", "currency", 1, "shortage cost")                        \
     X(TOTAL_COST, "total_cost", "currency", 1,                                               \
-      "holding + ordering + shortage + sourcing premium + write-off cost")                   \
+      "holding + ordering + shortage + sourcing premium + write-off + contract cost")      \
     X(SUPPLIER_CANCELLED, "supplier_cancelled_units", "unit", 0, "units the supplier cancelled") \
     X(SUPPLIER_DELAYED, "supplier_delayed_units", "unit", 0,                                 \
       "units the supplier did not ship when due")                                           \
@@ -137,7 +158,18 @@ typedef enum ech_kpi {
     X(AGE_UNIT_DAYS, "age_unit_days", "unit day", 0,                                         \
       "sum over batch-tracked units on hand and days of their age in days")                  \
     X(LIFE_UNIT_DAYS, "remaining_life_unit_days", "unit day", 0,                             \
-      "sum over batch-tracked units on hand and days of their remaining shelf life")
+      "sum over batch-tracked units on hand and days of their remaining shelf life")           \
+    X(PURCHASED_UNITS, "purchased_units", "unit", 0, "units bought from suppliers")          \
+    X(PURCHASED_VALUE, "purchased_value", "currency", 1,                                     \
+      "what the purchases cost (contract prices, premiums and shortfall payments)")          \
+    X(SPOT_UNITS, "spot_units", "unit", 0, "units bought spot beyond contracts")             \
+    X(REFUSED_UNITS, "refused_units", "unit", 0, "units refused beyond contracts")           \
+    X(PUSHED_UNITS, "pushed_units", "unit", 0,                                               \
+      "units contracts delivered beyond what was ordered")                                   \
+    X(CONTRACT_SHORTFALL_UNITS, "contract_shortfall_units", "unit", 0,                       \
+      "committed minimums neither taken nor delivered")                                      \
+    X(CONTRACT_COST, "contract_cost", "currency", 1,                                         \
+      "contracts' cost over buying at unit cost (in total_cost)")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,

@@ -388,6 +388,53 @@ typedef struct ech_tuning {
  * (segment targets untouched). */
 void ech_tuning_set_defaults(ech_tuning *t);
 
+/* Supply contracts (the contracts: section; docs/MODEL.md, "Supply contracts"): what
+ * a supplier offers for a year of a SKU.  The contract year is the measured horizon
+ * (`days`); volumes are units over it.  With a commitment C in force for a SKU:
+ *   - orders of the warehouse count against the contract until C (1 + flex), or the
+ *     capacity if lower, has been bought; the rest goes spot (at unit_cost x (1 +
+ *     spot_premium), arriving after spot_lead_time_days, always in full) or is
+ *     refused (above_capacity: none);
+ *   - the committed minimum C (1 - flex) is due on the schedule (months or quarters
+ *     of the horizon, equal shares by days): what was not ordered by a period's last
+ *     day is delivered that day (unneeded: deliver) or paid for and not delivered at
+ *     the end (unneeded: pay); under commitment: penalty, each unit short of the
+ *     minimum at the end costs `penalty` instead, and nothing is pushed;
+ *   - every unit under the contract costs the tier price: the unit price of the
+ *     highest tier whose from_units is at most C (the commitment buys the tier).
+ * Costs are counted relative to buying at unit_cost (contract_cost, in total_cost). */
+typedef struct ech_contract_terms {
+    int32_t supplier;           /* index */
+    int32_t sku;                /* -1: every SKU of the supplier without terms of its own */
+    double committed;           /* units over the horizon; NaN: none in force (sizing) */
+    uint8_t commitment;         /* ech_commitment_kind */
+    double penalty;             /* currency per unit short (commitment penalty) */
+    double flex;                /* [0, 1): the band around the commitment */
+    double capacity;            /* units the supplier sells under the contract;
+                                 * INFINITY: the band's top */
+    uint8_t above;              /* ech_above_contract */
+    double spot_premium;        /* fraction of unit_cost */
+    int32_t spot_lead_time_days;
+    uint8_t unneeded;           /* ech_unneeded_rule */
+    uint8_t schedule;           /* ech_schedule */
+    int32_t n_tiers;            /* >= 1; tier 0 starts at 0 units */
+    double *tier_from;          /* units, strictly increasing */
+    double *tier_price;         /* currency per unit; NaN: unit_cost x (1 - discount) */
+    double *tier_discount;      /* fraction of unit_cost off (supplier-wide terms) */
+} ech_contract_terms;
+
+typedef struct ech_contracts {
+    int32_t n;
+    ech_contract_terms *terms;
+    int32_t *of_sku;            /* [cat.n]: the SKU's terms, or -1 (no contract);
+                                 * NULL when n == 0 */
+} ech_contracts;
+
+/* The unit price of tier k of a SKU's terms. */
+double ech_contract_tier_price(const ech_contract_terms *t, int32_t k, double unit_cost);
+/* The tier a commitment of c units buys (the highest whose from_units <= c). */
+int32_t ech_contract_tier(const ech_contract_terms *t, double c);
+
 /* The policy numbers a variant simulates, one row per skuloc (ech_policy_resolve). */
 #define ECH_VARIANT_POLICY_COLUMNS(C)                                                     \
     C(policy, U8, 0, "policy", ECH_COL_DERIVED, ECH_POLICY_BASE_STOCK, 0, 0,              \
@@ -425,6 +472,9 @@ typedef struct ech_variant {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
     ech_segment_rule *segment_rules; /* per segment and kind, over `rule` */
     int32_t n_segment_rules;
+    /* Commitments in force per SKU (units over the horizon; NaN: none), or NULL for
+     * the scenario's own (contracts.terms committed). */
+    double *committed;
 
     /* Resolved by ech_policy_resolve, one entry per skuloc. */
     ECH_VARIANT_POLICY_COLUMNS(ECH_COLUMN_FIELD)
@@ -503,6 +553,7 @@ typedef struct ech_scenario {
     ech_costs costs;
     ech_output_options output;
     ech_tuning tuning;
+    ech_contracts contracts;
     ech_expiry_rules expiry;
     ech_controlled_rules controlled;
     double cw_reserve_share;   /* central-warehouse reserve as a share of its order-up-to
@@ -538,6 +589,10 @@ static inline double ech_holding_rate(const ech_scenario *sc, int64_t x)
     return sc->costs.holding_rate_per_year;
 }
 
+/* The commitment in force for SKU k under variant v (units over the horizon), or NaN
+ * when the SKU has no contract in force there. */
+double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int32_t sku);
+
 /* Frees everything the scenario owns and zeroes it. */
 void ech_scenario_free(ech_scenario *sc);
 
@@ -559,6 +614,8 @@ void ech_scenario_set_defaults(ech_scenario *sc);
 /* Frees a variant's arrays and name; ech_variant_free_policy only its resolved
  * policy arrays (before resolving again). */
 void ech_variant_free(ech_variant *v);
+/* A deep copy of variant src (its resolved policy included) into dst. */
+void ech_variant_copy(const ech_scenario *sc, ech_variant *dst, const ech_variant *src);
 /* Replaces v's segment rules by a copy of rules[0..n). */
 void ech_variant_copy_segment_rules(ech_variant *v, const ech_segment_rule *rules, int32_t n);
 void ech_variant_free_policy(ech_variant *v);

@@ -63,11 +63,41 @@ typedef struct ech_supply_source {
     ech_pcg32 lead_rng, reliability_rng;
 } ech_supply_source;
 
+/* A SKU's supply contract in force (scenario.h, ech_contract_terms) and how far the
+ * replication has drawn on it.  Only measured days count: the warm-up buys at
+ * unit_cost without limits. */
+typedef struct ech_contract_state {
+    int active;
+    int64_t minimum; /* committed x (1 - flex): due on schedule, or paid for */
+    int64_t limit;   /* what the contract sells: min(committed x (1 + flex), capacity) */
+    double price;    /* the unit price of the tier the commitment buys */
+    double unit_cost;
+    double spot_premium; /* share of unit_cost */
+    double penalty;      /* per unit short (commitment penalty) */
+    uint8_t spot;        /* beyond the limit: 1 spot, 0 refused */
+    uint8_t push;        /* the minimum is delivered on schedule (take-or-pay, deliver) */
+    uint8_t take_or_pay;
+    /* The schedule: on simulated day due_day[k] the minimum due by then is
+     * due_units[k] (the last is the whole minimum); arrays owned by the caller. */
+    int32_t n_due;
+    int32_t *due_day;
+    int64_t *due_units;
+
+    /* Per replication. */
+    int64_t bought; /* units bought under the contract (pushed ones included) */
+    int32_t next_due;
+} ech_contract_state;
+
 typedef struct ech_supply {
     int n_sources;    /* 1, or 2 with an alternative source */
     uint8_t alt_rule; /* ech_alt_rule */
     double alt_split;
     ech_supply_source source[2]; /* 0 primary, 1 alternative */
+    /* Spot purchases beyond a contract: a source that always delivers in full after
+     * the contract's spot lead time (has_spot: 0 without a contract that allows them). */
+    int has_spot;
+    ech_supply_source spot;
+    ech_contract_state contract;
 } ech_supply;
 
 /* Sets up a SKU's supply for one variant: sources, their lead-time tables (from
@@ -110,7 +140,34 @@ static inline int32_t ech_supply_owed(const ech_supply *s)
     int32_t owed = 0;
     for (int k = 0; k < s->n_sources; ++k)
         owed += s->source[k].ordered_today + s->source[k].owed;
+    if (s->has_spot)
+        owed += s->spot.ordered_today + s->spot.owed;
     return owed;
+}
+
+/* Sets up the spot source of a SKU whose contract allows spot purchases, with its
+ * fixed lead-time table `lead` (built by the caller; the stream of source 2). */
+void ech_supply_set_spot(ech_supply *s, const ech_dtable *lead);
+
+/* Puts a commitment of `committed` units (NaN: none) in force for SKU `sku` under
+ * its terms: the minimum, the limit, the tier price and the schedule, whose due
+ * days are the last measured simulated day of each month (month_end[0..n_months),
+ * increasing) or of each quarter of them.  due_day and due_units must hold
+ * n_months entries.  Without terms or commitment the contract is inactive. */
+void ech_contract_setup(ech_contract_state *c, const ech_scenario *sc, int32_t sku,
+                        double committed, const int32_t *month_end, int32_t n_months,
+                        int32_t *due_day, int64_t *due_units);
+
+/* The warehouse orders q units on a measured day: the units the contract still
+ * sells are bought under it (the return value); *beyond gets the rest, bought spot
+ * or refused as the terms say. */
+static inline int32_t ech_contract_take(ech_contract_state *c, int32_t q, int32_t *beyond)
+{
+    int64_t room = c->limit - c->bought;
+    int32_t under = room <= 0 ? 0 : (room < q ? (int32_t)room : q);
+    c->bought += under;
+    *beyond = q - under;
+    return under;
 }
 
 #ifdef __cplusplus

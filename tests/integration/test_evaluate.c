@@ -32,8 +32,13 @@ static ech_status evaluate(const ech_scenario *sc, ech_engine *e, int32_t sku, i
                            int64_t re, uint32_t set, const int32_t *S, const int32_t *s,
                            double *kpi, int64_t stride, int64_t *totals)
 {
-    ech_eval_request req = {sku, 0, rb, re, set, S, s};
-    ech_eval_out out = {kpi, stride, totals};
+    ech_eval_request req = {.sku = sku,
+                            .rep_begin = rb,
+                            .rep_end = re,
+                            .stream_set = set,
+                            .order_up_to = S,
+                            .reorder_point = s};
+    ech_eval_out out = {.kpi = kpi, .rep_stride = stride, .totals = totals};
     ech_error err;
     ech_error_clear(&err);
     (void)sc;
@@ -169,8 +174,8 @@ static void test_given_targets_by_hand(void **state)
 
     /* Targets out of range. */
     const int32_t bad_S = -1, ok_S = 4, bad_s = 4;
-    ech_eval_request req = {sku, 0, 0, 1, 0, &bad_S, NULL};
-    ech_eval_out out = {v, 1, NULL};
+    ech_eval_request req = {.sku = sku, .rep_end = 1, .order_up_to = &bad_S};
+    ech_eval_out out = {.kpi = v, .rep_stride = 1};
     ech_error err;
     assert_int_equal(ech_engine_evaluate(e, &req, &out, &err), ECH_ERR_INPUT);
     req.order_up_to = &ok_S;
