@@ -73,8 +73,7 @@ static ech_status build_tiers(const loadctx *c, const y_contract *y, unsigned i,
 }
 
 static ech_status build_terms(const loadctx *c, const y_contract *y, unsigned i,
-                              const ech_scenario *sc, const ech_id_map *skus,
-                              ech_contract_terms *t)
+                              const ech_scenario *sc, const ech_id_map *skus, ech_contract_terms *t)
 {
     char key[160];
     ech_status st;

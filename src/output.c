@@ -10,6 +10,7 @@
  * and the variant.
  */
 #include "output_h5.h"
+#include "echelon/contract_run.h"
 #include "echelon/tune_run.h"
 #include "echelon/run.h"
 #include "echelon/kpi.h"
@@ -351,6 +352,8 @@ static void write_runtime(writer *w)
     ech_h5_attr_i32(w, g, "split_skus", info->split_skus);
     if (w->res->tuning) /* here, not in /tuning, which is the same at any ranks x threads */
         ech_h5_attr_f64(w, g, "tuning_seconds", w->res->tuning->seconds);
+    if (w->res->contract)
+        ech_h5_attr_f64(w, g, "contract_sizing_seconds", w->res->contract->seconds);
     ech_h5_close_group(g);
 }
 
@@ -392,6 +395,8 @@ static void write_file(writer *w, const char *tmp)
     write_variants(w);
     if (w->res->tuning)
         ech_output_tuning(w);
+    if (w->res->contract)
+        ech_output_contract(w);
     write_runtime(w);
 
     ech_h5_all_ok(w); /* every rank reaches the collective close together */

@@ -6,6 +6,7 @@
  *   output_results.c  what the run computed: skuloc KPI groups, totals, comparisons,
  *                     cold rooms
  *   output_tuning.c   what a tuning chose (/tuning)
+ *   output_contract.c what a contract sizing recommends (/contract)
  * See include/echelon/output.h and results/README.md for the layout.
  */
 #ifndef ECHELON_OUTPUT_H5_H
@@ -181,5 +182,9 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v);
 /* The /tuning group of a run that verifies a tuning (w->res->tuning set;
  * output_tuning.c). */
 void ech_output_tuning(writer *w);
+
+/* The /contract group of a run that verifies contract commitments (w->res->contract
+ * set; output_contract.c). */
+void ech_output_contract(writer *w);
 
 #endif

@@ -724,6 +724,7 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
 
     /* Output. */
     res->tuning = opt->tuning;
+    res->contract = opt->contract;
     if (st == ECH_OK && opt->output_path) {
         t0 = wall_seconds();
         st = ech_output_write(opt->output_path, comm, sc, res, err);

@@ -1,5 +1,6 @@
 /* Tuning every SKU over ranks and threads; see include/echelon/tune_run.h. */
 #include "echelon/tune_run.h"
+#include "echelon/work_plan.h"
 
 #include "echelon/cold_chain.h"
 #include "echelon/csv_reader.h"
@@ -121,29 +122,6 @@ static void result_copy_arrays(ech_tune_result *dst, const ech_tune_result *src)
     memcpy(dst->name, src->name, (per_skuloc ? nl : nk) * sizeof(type));
     RESULT_ARRAYS(COPY_ARRAY)
 #undef COPY_ARRAY
-}
-
-/* This rank's SKUs: a contiguous block [*first, *last) of about 1 / n_ranks of the
- * total simulation cost. */
-static void rank_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *first, int32_t *last)
-{
-    int64_t total = 0;
-    for (int32_t k = 0; k < sc->cat.n; ++k)
-        total += ech_engine_sku_cost(sc, k);
-    int64_t before = 0;
-    int32_t k = 0;
-    int32_t bounds[2];
-    for (int b = 0; b < 2; ++b) {
-        /* The first SKU whose cost prefix reaches the share of ranks before. */
-        __int128 want = (__int128)total * (rank + b) / n_ranks;
-        while (k < sc->cat.n && (__int128)before < want) {
-            before += ech_engine_sku_cost(sc, k);
-            ++k;
-        }
-        bounds[b] = rank + b == n_ranks ? sc->cat.n : k;
-    }
-    *first = bounds[0];
-    *last = bounds[1];
 }
 
 /* What the passes of one tuning share. */
@@ -946,7 +924,7 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     c.set.value_price = 0.0;
     res->settings = c.set;
 
-    rank_block(sc, c.n_ranks, c.rank, &c.first, &c.last);
+    ech_work_plan_sku_block(sc, c.n_ranks, c.rank, &c.first, &c.last);
     for (int32_t k = c.first; k < c.last; ++k)
         c.my_cost += ech_engine_sku_cost(sc, k);
     c.max_nodes = 1;

@@ -216,3 +216,25 @@ void ech_work_plan_reps_on(const ech_work_plan *plan, int r, int32_t sku, int64_
     *begin = b;
     *end = e;
 }
+
+void ech_work_plan_sku_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *first,
+                             int32_t *last)
+{
+    int64_t total = 0;
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        total += ech_engine_sku_cost(sc, k);
+    int64_t before = 0;
+    int32_t k = 0;
+    int32_t bounds[2];
+    for (int b = 0; b < 2; ++b) {
+        /* The first SKU whose cost prefix reaches the share of ranks before. */
+        __int128 want = (__int128)total * (rank + b) / n_ranks;
+        while (k < sc->cat.n && (__int128)before < want) {
+            before += ech_engine_sku_cost(sc, k);
+            ++k;
+        }
+        bounds[b] = rank + b == n_ranks ? sc->cat.n : k;
+    }
+    *first = bounds[0];
+    *last = bounds[1];
+}

@@ -79,6 +79,9 @@ typedef struct ech_results {
     /* A tuning's targets and searches (tune_run.h), written as /tuning when set; not
      * owned.  Set by the caller through ech_run_options. */
     const struct ech_tune_result *tuning;
+    /* A contract sizing's commitments (contract_run.h), written as /contract when
+     * set; not owned. */
+    const struct ech_contract_result *contract;
 
     ech_run_info info;
 } ech_results;

@@ -47,6 +47,9 @@ typedef struct ech_run_options {
     /* A tuning whose targets this run verifies (tune_run.h): the results file gets a
      * /tuning group.  NULL for a plain run. */
     const struct ech_tune_result *tuning;
+    /* A contract sizing whose commitments this run verifies (contract_run.h): the
+     * results file gets a /contract group.  NULL for a plain run. */
+    const struct ech_contract_result *contract;
 } ech_run_options;
 
 #define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)

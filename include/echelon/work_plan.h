@@ -72,6 +72,12 @@ void ech_work_plan_make(ech_work_plan *plan, const ech_scenario *sc, int n_ranks
                         int n_threads);
 void ech_work_plan_free(ech_work_plan *plan);
 
+/* The SKUs of rank `rank` of n_ranks for a search that keeps every SKU whole (target
+ * tuning, contract sizing): a contiguous block [*first, *last) of about 1 / n_ranks
+ * of the total simulation cost (ech_engine_sku_cost). */
+void ech_work_plan_sku_block(const ech_scenario *sc, int n_ranks, int rank, int32_t *first,
+                             int32_t *last);
+
 /* The rank that simulates replication `rep` of SKU `sku`. */
 int ech_work_plan_rank_of(const ech_work_plan *plan, int32_t sku, int64_t rep);
 

@@ -13,6 +13,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm);
 int cmd_validate(int argc, char **argv, MPI_Comm comm);
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm);
 int cmd_columns(int argc, char **argv, MPI_Comm comm);
+int cmd_contract(int argc, char **argv, MPI_Comm comm);
 
 /* Exit status for a library status. */
 int cli_exit_status(ech_status st);
@@ -26,5 +27,15 @@ char *cli_join_argv(int argc, char **argv);
 /* OpenMP threads per rank when none is asked for: OMP_NUM_THREADS if set, else the
  * node's cores shared among the ranks on the node. */
 int cli_default_threads(MPI_Comm comm);
+
+/* Seconds on a monotonic clock. */
+double cli_wall_seconds(void);
+
+/* 0 if `path` may be written (it does not exist, or force), else prints why not
+ * (naming the option `what`) and returns 2.  Rank 0 calls it. */
+int cli_check_new_file(const char *what, const char *path, int force);
+
+/* The current UTC time as ISO 8601 into buf (32 bytes), the same on every rank. */
+void cli_created_now(MPI_Comm comm, char *buf);
 
 #endif

@@ -12,13 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void print_help(void)
 {
     printf("Usage: echelon run SCENARIO.yaml [-o OUT.h5] [OPTIONS]\n"
@@ -34,7 +27,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    double t0 = wall_seconds();
+    double t0 = cli_wall_seconds();
 
     const char *output = NULL;
     int64_t replications = -1, days = -1, warmup = -1, threads = 0;
@@ -153,13 +146,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     }
 
     char created[32];
-    if (rank == 0) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    MPI_Bcast(created, (int)sizeof created, MPI_CHAR, 0, comm);
+    cli_created_now(comm, created);
 
     char *command_line = cli_join_argv(argc, argv);
     ech_run_options ro = {
@@ -173,7 +160,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .trace_variant = trace_variant_index,
         .trace_replication = trace_rep,
         .trace_path = trace_file,
-        .setup_seconds = wall_seconds() - t0,
+        .setup_seconds = cli_wall_seconds() - t0,
     };
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);

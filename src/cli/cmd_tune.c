@@ -13,13 +13,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void print_help(void)
 {
     printf("Usage: echelon tune SCENARIO.yaml [-o OUT.h5] [--targets-csv FILE] [OPTIONS]\n"
@@ -43,23 +36,11 @@ static void print_help(void)
            "the baseline");
 }
 
-/* 0 if `path` may be written: it does not exist, or --force. */
-static int check_new_file(const char *what, const char *path, int force)
-{
-    struct stat st;
-    if (!path || force || stat(path, &st) != 0)
-        return 0;
-    fprintf(stderr,
-            "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n", what,
-            path);
-    return 2;
-}
-
 int cmd_tune(int argc, char **argv, MPI_Comm comm)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    double t0 = wall_seconds();
+    double t0 = cli_wall_seconds();
 
     const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
     int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1, frontier = 0;
@@ -192,16 +173,16 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     if (no_output)
         output = NULL;
     if (!rc && rank == 0)
-        rc = check_new_file("-o", output, force)                   ? 2
-             : check_new_file("--targets-csv", targets_csv, force) ? 2
-                                                                   : 0;
+        rc = cli_check_new_file("-o", output, force)                   ? 2
+             : cli_check_new_file("--targets-csv", targets_csv, force) ? 2
+                                                                       : 0;
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
     if (rc) {
         ech_scenario_free(&sc);
         return rc;
     }
 
-    double setup_seconds = wall_seconds() - t0;
+    double setup_seconds = cli_wall_seconds() - t0;
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
     int n_threads = threads > 0 ? (int)threads : cli_default_threads(comm);
@@ -232,13 +213,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     ech_tune_set_variants(&sc, &tuned);
     tuned.variant = 0;
     char created[32];
-    if (rank == 0) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    MPI_Bcast(created, (int)sizeof created, MPI_CHAR, 0, comm);
+    cli_created_now(comm, created);
     char *command_line = cli_join_argv(argc, argv);
     ech_run_options ro = {
         .n_threads = n_threads,

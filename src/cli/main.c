@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void print_usage(FILE *out)
@@ -21,6 +23,7 @@ static void print_usage(FILE *out)
         "Commands:\n"
         "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
         "  tune SCENARIO.yaml              choose every SKU-location's targets, verify them\n"
+        "  contract SCENARIO.yaml          size supply contracts' commitments, verify them\n"
         "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
@@ -111,6 +114,8 @@ int main(int argc, char **argv)
         status = cmd_run(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "tune") == 0) {
         status = cmd_tune(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "contract") == 0) {
+        status = cmd_contract(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "validate") == 0) {
         status = cmd_validate(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "columns") == 0) {
@@ -125,4 +130,35 @@ int main(int argc, char **argv)
     fflush(stdout);
     MPI_Finalize();
     return status;
+}
+
+double cli_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_check_new_file(const char *what, const char *path, int force)
+{
+    struct stat st;
+    if (!path || force || stat(path, &st) != 0)
+        return 0;
+    fprintf(stderr,
+            "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n", what,
+            path);
+    return 2;
+}
+
+void cli_created_now(MPI_Comm comm, char *buf)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    MPI_Bcast(buf, 32, MPI_CHAR, 0, comm);
 }

@@ -1,0 +1,459 @@
+/* `echelon contract`: every SKU's contract sized on its simulated need, over ranks
+ * and threads; see include/echelon/contract_run.h. */
+#include "echelon/contract_run.h"
+#include "echelon/contract.h"
+#include "echelon/csv_reader.h"
+#include "echelon/engine.h"
+#include "echelon/kpi.h"
+#include "echelon/progress.h"
+#include "echelon/run.h"
+#include "echelon/stats.h"
+#include "echelon/work_plan.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void ech_contract_result_free(ech_contract_result *res)
+{
+#define FREE_FIELD(field, name, units, desc) free(res->field);
+    ECH_CONTRACT_SKU_FIELDS(FREE_FIELD)
+#undef FREE_FIELD
+    free(res->supplier_month_need);
+    free(res->supplier_month_value);
+    free(res->month_start);
+    memset(res, 0, sizeof *res);
+}
+
+/* What one thread needs to size a SKU. */
+typedef struct sizer {
+    ech_engine *engine;
+    double *kpi;     /* nodes x KPIs x replications */
+    int64_t *months; /* replications x months */
+    double *need, *sorted, *year;
+} sizer;
+
+/* The sum over the SKU's nodes of a KPI, averaged over the replications. */
+static double mean_over_nodes(const double *kpi, int32_t nodes, int k, int64_t reps)
+{
+    double sum = 0.0;
+    for (int32_t i = 0; i < nodes; ++i)
+        for (int64_t r = 0; r < reps; ++r)
+            sum += kpi[((int64_t)i * ECH_KPI_COUNT + k) * reps + r];
+    return sum / (double)reps;
+}
+
+static double quantile_sorted(const double *x, int64_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    int64_t lo = (int64_t)floor(h);
+    int64_t hi = lo + 1 < n ? lo + 1 : lo;
+    return x[lo] + (h - (double)lo) * (x[hi] - x[lo]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sizes SKU k (which has terms and is stocked): fills its entries of res and adds
+ * its mean need per month to month_need[k * n_months ...]. */
+static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_run_options *opt,
+                           int32_t k, ech_contract_result *res, double *month_need,
+                           int64_t *days, ech_error *err)
+{
+    int64_t R = opt->replications;
+    int32_t nodes = (int32_t)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
+    int32_t nm = res->n_months;
+    ech_eval_request req = {.sku = k,
+                            .variant = opt->variant,
+                            .rep_begin = 0,
+                            .rep_end = R,
+                            .stream_set = 1,
+                            .contract = ECH_CONTRACT_NONE};
+    ech_eval_out out = {.kpi = z->kpi, .rep_stride = R, .month_purchases = z->months};
+    ech_status st = ech_engine_evaluate(z->engine, &req, &out, err);
+    if (st != ECH_OK)
+        return st;
+    *days += R * nodes * (int64_t)(sc->warmup_days + sc->days);
+    for (int64_t r = 0; r < R; ++r)
+        z->need[r] = z->kpi[(int64_t)ECH_KPI_PURCHASED_UNITS * R + r];
+    for (int32_t m = 0; m < nm; ++m) {
+        double sum = 0.0;
+        for (int64_t r = 0; r < R; ++r)
+            sum += (double)z->months[r * nm + m];
+        month_need[(size_t)k * (size_t)nm + (size_t)m] = sum / (double)R;
+    }
+
+    ech_contract_offer o;
+    ech_contract_offer_init(&o, sc, k);
+    double cost;
+    double c = ech_contract_best(&o, z->need, R, &cost);
+    if (o.deliver) {
+        /* Learn what a pushed unit costs to hold: the first answer in force on the
+         * same numbers, against the need's run. */
+        double minimum = floor(c * (1.0 - o.flex) + 1e-9), short_mean = 0.0;
+        for (int64_t r = 0; r < R; ++r)
+            short_mean += minimum > z->need[r] ? (minimum - z->need[r]) / (double)R : 0.0;
+        if (short_mean >= 0.5) {
+            double held0 = mean_over_nodes(z->kpi, nodes, ECH_KPI_HOLDING_COST, R) +
+                           mean_over_nodes(z->kpi, nodes, ECH_KPI_EXPIRED_VALUE, R);
+            req.contract = ECH_CONTRACT_GIVEN;
+            req.committed = c;
+            out.month_purchases = NULL;
+            if ((st = ech_engine_evaluate(z->engine, &req, &out, err)) != ECH_OK) {
+                ech_contract_offer_free(&o);
+                return st;
+            }
+            *days += R * nodes * (int64_t)(sc->warmup_days + sc->days);
+            double held1 = mean_over_nodes(z->kpi, nodes, ECH_KPI_HOLDING_COST, R) +
+                           mean_over_nodes(z->kpi, nodes, ECH_KPI_EXPIRED_VALUE, R);
+            double pushed = mean_over_nodes(z->kpi, 1, ECH_KPI_PUSHED_UNITS, R);
+            if (pushed > 0.0 && held1 > held0) {
+                o.pushed_cost = (held1 - held0) / pushed;
+                c = ech_contract_best(&o, z->need, R, &cost);
+            }
+        }
+    }
+
+    /* The figures of the answer on the sizing's sample. */
+    double minimum = floor(c * (1.0 - o.flex) + 1e-9);
+    double top = floor(c * (1.0 + o.flex) + 1e-9);
+    double limit = top < o.capacity ? top : o.capacity;
+    if (limit < minimum)
+        limit = minimum;
+    int32_t tier = 0;
+    while (tier + 1 < o.n_tiers && o.tier_from[tier + 1] <= c)
+        ++tier;
+    double price = o.tier_price[tier];
+    const ech_contract_terms *t = &sc->contracts.terms[sc->contracts.of_sku[k]];
+    double sum = 0.0, sum2 = 0.0, above = 0.0, excess = 0.0, beyond = 0.0, shortfall = 0.0;
+    double value = 0.0;
+    for (int64_t r = 0; r < R; ++r) {
+        double v = z->need[r];
+        sum += v;
+        sum2 += v * v;
+        above += v > c;
+        excess += v > c ? v - c : 0.0;
+        double b = v > limit ? v - limit : 0.0, s = minimum > v ? minimum - v : 0.0;
+        beyond += b;
+        shortfall += s;
+        double under = v - b;
+        value += under * price + (t->above == ECH_ABOVE_SPOT ? b * o.unit_cost * (1.0 + t->spot_premium) : 0.0) +
+                 s * (!o.take_or_pay ? o.penalty : price);
+        z->year[r] = ech_contract_year_cost(&o, c, v);
+    }
+    double n = (double)R;
+    double mean = sum / n;
+    memcpy(z->sorted, z->need, (size_t)R * sizeof *z->sorted);
+    qsort(z->sorted, (size_t)R, sizeof *z->sorted, cmp_double);
+    res->committed[k] = c;
+    res->unit_price[k] = price;
+    res->minimum[k] = minimum;
+    res->limit[k] = limit;
+    res->need_mean[k] = mean;
+    res->need_sd[k] = R > 1 ? sqrt(fmax(0.0, (sum2 - n * mean * mean) / (n - 1.0))) : 0.0;
+    res->need_p05[k] = quantile_sorted(z->sorted, R, 0.05);
+    res->need_p50[k] = quantile_sorted(z->sorted, R, 0.50);
+    res->need_p95[k] = quantile_sorted(z->sorted, R, 0.95);
+    res->prob_above[k] = above / n;
+    res->excess_mean[k] = excess / n;
+    res->beyond_mean[k] = beyond / n;
+    res->shortfall_mean[k] = shortfall / n;
+    res->cost_mean[k] = cost;
+    qsort(z->year, (size_t)R, sizeof *z->year, cmp_double);
+    res->cost_p95[k] = quantile_sorted(z->year, R, 0.95);
+    res->value_mean[k] = value / n;
+    res->pushed_cost[k] = o.pushed_cost;
+    /* Today's rule: one year's purchases and a margin, in whole units. */
+    double today = ceil(z->need[0] * (1.0 + opt->today_margin) - 1e-9);
+    double most = ech_contract_max_commitment(&o);
+    res->today[k] = today < most ? today : most;
+    res->today_cost_mean[k] = ech_contract_mean_cost(&o, res->today[k], z->need, R);
+    ech_contract_offer_free(&o);
+    return ECH_OK;
+}
+
+/* Every rank's block of a per-SKU array (stride values per SKU) onto every rank. */
+static void gather_skus(double *a, int stride, const int32_t *blocks, int n_ranks, MPI_Comm comm)
+{
+    int *counts = ech_xmalloc((size_t)n_ranks * sizeof *counts, "gather counts");
+    int *displs = ech_xmalloc((size_t)n_ranks * sizeof *displs, "gather offsets");
+    for (int r = 0; r < n_ranks; ++r) {
+        counts[r] = (blocks[2 * r + 1] - blocks[2 * r]) * stride;
+        displs[r] = blocks[2 * r] * stride;
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, a, counts, displs, MPI_DOUBLE, comm);
+    free(counts);
+    free(displs);
+}
+
+ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
+                            const ech_contract_run_options *opt, ech_contract_result *res,
+                            ech_error *err)
+{
+    memset(res, 0, sizeof *res);
+    double t0 = wall_seconds();
+    if (sc->contracts.n == 0)
+        return ech_fail(err, ECH_ERR_INPUT,
+                        "%s: the scenario has no contracts: section, so there is nothing to "
+                        "size (see scenarios/README.md, \"Supply contracts\")",
+                        sc->source_path ? sc->source_path : sc->name);
+    int rank, n_ranks;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &n_ranks);
+    int32_t nk = sc->cat.n;
+    res->variant = opt->variant;
+    res->replications = opt->replications;
+    res->today_margin = opt->today_margin;
+    size_t nk1 = (size_t)(nk > 0 ? nk : 1);
+#define ALLOC_FIELD(field, name, units, desc)                                  \
+    res->field = ech_xmalloc(nk1 * sizeof *res->field, "contract results");    \
+    for (int32_t k = 0; k < nk; ++k)                                           \
+        res->field[k] = NAN;
+    ECH_CONTRACT_SKU_FIELDS(ALLOC_FIELD)
+#undef ALLOC_FIELD
+
+    /* The measured months, as the engine counts them. */
+    ech_engine *probe = ech_engine_new(sc);
+    int32_t nm = res->n_months = ech_engine_months(probe);
+    ech_engine_free(probe);
+    res->month_start = ech_xmalloc((size_t)(nm > 0 ? nm : 1) * sizeof *res->month_start, "months");
+    for (int32_t t = 0, m = -1; t < sc->days; ++t)
+        if (t == 0 || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1))
+            res->month_start[++m] = sc->start_date + t;
+    double *month_need = ech_xcalloc(nk1 * (size_t)(nm > 0 ? nm : 1), sizeof *month_need,
+                                     "need by month");
+
+    int32_t *blocks = ech_xmalloc(2 * (size_t)n_ranks * sizeof *blocks, "rank blocks");
+    for (int r = 0; r < n_ranks; ++r)
+        ech_work_plan_sku_block(sc, n_ranks, r, &blocks[2 * r], &blocks[2 * r + 1]);
+    int32_t first = blocks[2 * rank], last = blocks[2 * rank + 1];
+    int32_t max_nodes = 1;
+    int64_t my_cost = 0;
+    for (int32_t k = first; k < last; ++k) {
+        int32_t n = (int32_t)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
+        max_nodes = n > max_nodes ? n : max_nodes;
+        my_cost += ech_engine_sku_cost(sc, k);
+    }
+    ech_progress *progress =
+        rank == 0 ? ech_progress_new(opt->progress, "sizing contracts", my_cost,
+                                     opt->progress_interval)
+                  : NULL;
+
+    ech_status st = ECH_OK;
+    int64_t days = 0;
+    int32_t sized = 0;
+    int64_t R = opt->replications;
+    int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
+#pragma omp parallel num_threads(n_threads) reduction(+ : days, sized)
+    {
+        sizer z;
+        z.engine = ech_engine_new(sc);
+        z.kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)R * sizeof(double),
+                            "sizing KPIs");
+        z.months = ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t),
+                               "sizing months");
+        z.need = ech_xmalloc((size_t)R * sizeof(double), "need");
+        z.sorted = ech_xmalloc((size_t)R * sizeof(double), "need");
+        z.year = ech_xmalloc((size_t)R * sizeof(double), "year costs");
+        ech_error local;
+        ech_error_clear(&local);
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t k = first; k < last; ++k) {
+            ech_status mine;
+#pragma omp atomic read
+            mine = st;
+            if (mine != ECH_OK || sc->contracts.of_sku[k] < 0 ||
+                sc->sl.sku_begin[k + 1] == sc->sl.sku_begin[k])
+                continue;
+            ech_status s = size_sku(&z, sc, opt, k, res, month_need, &days, &local);
+            if (s != ECH_OK) {
+#pragma omp critical(contract_error)
+                {
+                    if (st == ECH_OK) {
+                        *err = local;
+                        st = s;
+                    }
+                }
+                continue;
+            }
+            ++sized;
+            if (progress) {
+#pragma omp critical(contract_progress)
+                ech_progress_add(progress, ech_engine_sku_cost(sc, k));
+            }
+        }
+        ech_engine_free(z.engine);
+        free(z.kpi);
+        free(z.months);
+        free(z.need);
+        free(z.sorted);
+        free(z.year);
+    }
+    if (progress)
+        ech_progress_finish(progress);
+    st = ech_agree(comm, st, err);
+    if (st != ECH_OK) {
+        free(blocks);
+        free(month_need);
+        return st;
+    }
+
+#define GATHER_FIELD(field, name, units, desc) gather_skus(res->field, 1, blocks, n_ranks, comm);
+    ECH_CONTRACT_SKU_FIELDS(GATHER_FIELD)
+#undef GATHER_FIELD
+    gather_skus(month_need, nm, blocks, n_ranks, comm);
+    int64_t all_days = 0;
+    MPI_Allreduce(&days, &all_days, 1, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(&sized, &res->n_sized, 1, MPI_INT32_T, MPI_SUM, comm);
+    res->skuloc_days = all_days;
+
+    /* Per supplier and month, summed in SKU order (the same at any ranks). */
+    size_t ns = (size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1);
+    res->supplier_month_need = ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double),
+                                           "supplier months");
+    res->supplier_month_value = ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double),
+                                            "supplier months");
+    for (int32_t k = 0; k < nk; ++k) {
+        if (sc->contracts.of_sku[k] < 0 || isnan(res->committed[k]))
+            continue;
+        int32_t s = sc->cat.supplier[k];
+        for (int32_t m = 0; m < nm; ++m) {
+            double units = month_need[(size_t)k * (size_t)nm + (size_t)m];
+            res->supplier_month_need[(size_t)s * (size_t)nm + (size_t)m] += units;
+            res->supplier_month_value[(size_t)s * (size_t)nm + (size_t)m] +=
+                units * sc->cat.unit_cost[k];
+        }
+    }
+    free(month_need);
+    free(blocks);
+    double seconds = wall_seconds() - t0;
+    MPI_Allreduce(&seconds, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+    return ECH_OK;
+}
+
+void ech_contract_set_variants(ech_scenario *sc, const ech_contract_result *res)
+{
+    ech_variant *v = ech_xcalloc(3, sizeof *v, "variants");
+    const ech_variant *base = &sc->variant[res->variant];
+    const double *commit[2] = {res->today, res->committed};
+    const char *names[2] = {"today", "recommended"};
+    const char *texts[2] = {"today's rule: last year's purchases plus a margin, committed",
+                            "the commitments echelon contract recommends"};
+    ech_variant_copy(sc, &v[0], base);
+    for (int j = 0; j < 2; ++j) {
+        ech_variant *w = &v[1 + j];
+        ech_variant_copy(sc, w, base);
+        free(w->name);
+        free(w->description);
+        w->name = ech_xstrdup(strcmp(base->name, names[j]) == 0 ? (j ? "recommended_commitments"
+                                                                     : "today_rule")
+                                                                : names[j],
+                              "variant name");
+        w->description = ech_xstrdup(texts[j], "variant text");
+        free(w->committed);
+        size_t n = (size_t)(sc->cat.n > 0 ? sc->cat.n : 1);
+        w->committed = ech_xmalloc(n * sizeof *w->committed, "commitments");
+        for (int32_t k = 0; k < sc->cat.n; ++k)
+            w->committed[k] = commit[j][k];
+    }
+    for (int32_t i = 0; i < sc->n_variants; ++i)
+        ech_variant_free(&sc->variant[i]);
+    free(sc->variant);
+    sc->variant = v;
+    sc->n_variants = 3;
+}
+
+ech_status ech_contract_write_csv(const char *path, const ech_scenario *sc,
+                                  const ech_contract_result *res, ech_error *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ech_fail(err, ECH_ERR_INPUT, "--csv: cannot create %s: %s", tmp, strerror(errno));
+    fprintf(f, "sku,supplier");
+#define CSV_HEAD(field, name, units, desc) fprintf(f, ",%s", name);
+    ECH_CONTRACT_SKU_FIELDS(CSV_HEAD)
+#undef CSV_HEAD
+    fputc('\n', f);
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        if (sc->contracts.of_sku[k] < 0 || isnan(res->committed[k]))
+            continue;
+        ech_csv_write_field(f, sc->cat.id[k]);
+        fputc(',', f);
+        ech_csv_write_field(f, sc->suppliers.id[sc->cat.supplier[k]]);
+#define CSV_VALUE(field, name, units, desc) fprintf(f, ",%.10g", res->field[k]);
+        ECH_CONTRACT_SKU_FIELDS(CSV_VALUE)
+#undef CSV_VALUE
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return ech_fail(err, ECH_ERR_RUNTIME, "--csv: writing %s failed: %s", path, strerror(e));
+    }
+    return ECH_OK;
+}
+
+void ech_contract_print_summary(FILE *out, const ech_scenario *sc, const ech_contract_result *res)
+{
+    int32_t ns = sc->suppliers.n;
+    double *row = ech_xcalloc((size_t)(ns > 0 ? ns : 1) * 8, sizeof *row, "summary");
+    int32_t *skus = ech_xcalloc((size_t)(ns > 0 ? ns : 1), sizeof *skus, "summary");
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        if (sc->contracts.of_sku[k] < 0 || isnan(res->committed[k]))
+            continue;
+        double *r = row + (size_t)sc->cat.supplier[k] * 8;
+        double c = sc->cat.unit_cost[k];
+        skus[sc->cat.supplier[k]]++;
+        r[0] += res->committed[k] * res->unit_price[k];
+        r[1] += res->need_mean[k] * c;
+        r[2] += res->cost_mean[k];
+        r[3] += res->today_cost_mean[k];
+        r[4] += res->today[k] * c;
+        r[5] += res->value_mean[k];
+        r[6] += res->beyond_mean[k] * c;
+        r[7] += res->shortfall_mean[k] * c;
+    }
+    fprintf(out,
+            "\nContract sizing: %d SKUs on %lld simulated years each (stream set 1), the need "
+            "under variant '%s' without contracts; costs over buying at unit cost\n",
+            (int)res->n_sized, (long long)res->replications, sc->variant[res->variant].name);
+    fprintf(out, "  %-14s %5s %14s %14s %14s %14s %14s %14s\n", "supplier", "SKUs",
+            "committed", "today's rule", "need (cost)", "beyond (cost)", "cost", "today's cost");
+    double total[8] = {0};
+    for (int32_t s = 0; s < ns; ++s) {
+        if (skus[s] == 0)
+            continue;
+        const double *r = row + (size_t)s * 8;
+        fprintf(out, "  %-14.14s %5d %14.0f %14.0f %14.0f %14.0f %14.0f %14.0f\n",
+                sc->suppliers.id[s], (int)skus[s], r[0], r[4], r[1], r[6], r[2], r[3]);
+        for (int j = 0; j < 8; ++j)
+            total[j] += r[j];
+    }
+    fprintf(out, "  %-14s %5d %14.0f %14.0f %14.0f %14.0f %14.0f %14.0f\n", "all",
+            (int)res->n_sized, total[0], total[4], total[1], total[6], total[2], total[3]);
+    fprintf(out,
+            "  (committed at the tier price; today's rule and the need at unit cost; the "
+            "expected costs are the sizing's own estimates — the verification below re-simulates "
+            "them on fresh numbers)\n");
+    free(row);
+    free(skus);
+}

@@ -1,0 +1,65 @@
+/* The results file's /contract group: what `echelon contract` recommends and the
+ * need it sized on (see output_h5.h and results/README.md). */
+#include "output_h5.h"
+#include "echelon/contract_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ech_output_contract(writer *w)
+{
+    const ech_contract_result *c = w->res->contract;
+    const ech_scenario *sc = w->sc;
+    hid_t g = ech_h5_group(w, w->file, "contract",
+                           "what echelon contract recommends: the variants 'today' and "
+                           "'recommended' simulate these commitments on the run's random "
+                           "numbers, which the sizing did not use");
+    ech_h5_attr_i64(w, g, "replications", c->replications);
+    ech_h5_attr_i32(w, g, "sizing_stream_set", 1);
+    ech_h5_attr_i32(w, g, "need_variant", c->variant);
+    ech_h5_attr_f64(w, g, "today_margin", c->today_margin);
+    ech_h5_attr_i32(w, g, "sized_skus", c->n_sized);
+    ech_h5_attr_i64(w, g, "skuloc_days", c->skuloc_days);
+
+    hid_t gs = ech_h5_group(w, g, "sku",
+                            "per SKU: the commitment, the need it was sized on and its expected "
+                            "cost (NaN: the SKU has no contract terms)");
+    int32_t nk = sc->cat.n;
+    hid_t sku = ech_h5_index_scale(w, gs, "sku", nk, "SKU index (as /catalogue/sku)");
+#define WRITE_FIELD(field, name, units, desc)                                                  \
+    ech_h5_small_table(w, gs, name, H5T_NATIVE_DOUBLE, (hsize_t)nk, c->field, sku, units, desc, \
+                       NULL);
+    ECH_CONTRACT_SKU_FIELDS(WRITE_FIELD)
+#undef WRITE_FIELD
+    ech_h5_close_dataset(sku);
+    ech_h5_close_group(gs);
+
+    /* The need per supplier and month: [supplier, month]. */
+    hid_t gm = ech_h5_group(w, g, "supplier_month",
+                            "per supplier and measured calendar month: the mean need (units the "
+                            "warehouse buys without contracts) of its SKUs with terms");
+    hsize_t dims[2] = {(hsize_t)sc->suppliers.n, (hsize_t)c->n_months};
+    hid_t month = ech_h5_scale_create(w, gm, "month_start", H5T_NATIVE_INT32, dims[1],
+                                      c->month_start, "day",
+                                      "first measured day of the month (days since 1970-01-01)");
+    int32_t *idx = ech_h5_iota32(sc->suppliers.n);
+    hid_t sup = ech_h5_scale_create(w, gm, "supplier", H5T_NATIVE_INT32, dims[0], idx, "1",
+                                    "supplier index (as /supply/supplier_id)");
+    free(idx);
+    const double *data[2] = {c->supplier_month_need, c->supplier_month_value};
+    const char *names[2] = {"need_units", "need_value"};
+    const char *units[2] = {"unit", "currency"};
+    const char *texts[2] = {"mean units bought in the month", "the same at unit cost"};
+    for (int j = 0; j < 2; ++j) {
+        hid_t d = ech_h5_dataset_create(w, gm, names[j], H5T_NATIVE_DOUBLE, 2, dims, 0);
+        ech_h5_describe(w, d, units[j], texts[j]);
+        ech_h5_write_from_root(w, d, names[j], H5T_NATIVE_DOUBLE, dims[0], dims[1], data[j]);
+        ech_h5_attach(w, d, sup, 0, names[j]);
+        ech_h5_attach(w, d, month, 1, names[j]);
+        ech_h5_close_dataset(d);
+    }
+    ech_h5_close_dataset(sup);
+    ech_h5_close_dataset(month);
+    ech_h5_close_group(gm);
+    ech_h5_close_group(g);
+}
