@@ -56,9 +56,7 @@ static inline double year_cost(const ech_contract_offer *o, double p, double min
     double under = v < limit ? v : limit;
     double beyond = v - under;
     double shortfall = minimum > v ? minimum - v : 0.0;
-    double unneeded = !o->take_or_pay ? o->penalty
-                      : o->deliver    ? p - c + o->pushed_cost
-                                      : p;
+    double unneeded = !o->take_or_pay ? o->penalty : o->deliver ? p - c + o->pushed_cost : p;
     return under * (p - c) + beyond * o->beyond_cost + shortfall * unneeded;
 }
 
@@ -98,7 +96,8 @@ static double best_in_tier(const ech_contract_offer *o, double lo, double hi, co
     double a = lo, b = hi;
     while (a < b) {
         double mid = floor(0.5 * (a + b));
-        if (ech_contract_mean_cost(o, mid + 1.0, need, n) >= ech_contract_mean_cost(o, mid, need, n))
+        if (ech_contract_mean_cost(o, mid + 1.0, need, n) >=
+            ech_contract_mean_cost(o, mid, need, n))
             b = mid;
         else
             a = mid + 1.0;

@@ -72,8 +72,8 @@ static int cmp_double(const void *a, const void *b)
 /* Sizes SKU k (which has terms and is stocked): fills its entries of res and adds
  * its mean need per month to month_need[k * n_months ...]. */
 static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_run_options *opt,
-                           int32_t k, ech_contract_result *res, double *month_need,
-                           int64_t *days, ech_error *err)
+                           int32_t k, ech_contract_result *res, double *month_need, int64_t *days,
+                           ech_error *err)
 {
     int64_t R = opt->replications;
     int32_t nodes = (int32_t)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
@@ -152,7 +152,8 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
         beyond += b;
         shortfall += s;
         double under = v - b;
-        value += under * price + (t->above == ECH_ABOVE_SPOT ? b * o.unit_cost * (1.0 + t->spot_premium) : 0.0) +
+        value += under * price +
+                 (t->above == ECH_ABOVE_SPOT ? b * o.unit_cost * (1.0 + t->spot_premium) : 0.0) +
                  s * (!o.take_or_pay ? o.penalty : price);
         z->year[r] = ech_contract_year_cost(&o, c, v);
     }
@@ -220,9 +221,9 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
     res->replications = opt->replications;
     res->today_margin = opt->today_margin;
     size_t nk1 = (size_t)(nk > 0 ? nk : 1);
-#define ALLOC_FIELD(field, name, units, desc)                                  \
-    res->field = ech_xmalloc(nk1 * sizeof *res->field, "contract results");    \
-    for (int32_t k = 0; k < nk; ++k)                                           \
+#define ALLOC_FIELD(field, name, units, desc)                               \
+    res->field = ech_xmalloc(nk1 * sizeof *res->field, "contract results"); \
+    for (int32_t k = 0; k < nk; ++k)                                        \
         res->field[k] = NAN;
     ECH_CONTRACT_SKU_FIELDS(ALLOC_FIELD)
 #undef ALLOC_FIELD
@@ -235,8 +236,8 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
     for (int32_t t = 0, m = -1; t < sc->days; ++t)
         if (t == 0 || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1))
             res->month_start[++m] = sc->start_date + t;
-    double *month_need = ech_xcalloc(nk1 * (size_t)(nm > 0 ? nm : 1), sizeof *month_need,
-                                     "need by month");
+    double *month_need =
+        ech_xcalloc(nk1 * (size_t)(nm > 0 ? nm : 1), sizeof *month_need, "need by month");
 
     int32_t *blocks = ech_xmalloc(2 * (size_t)n_ranks * sizeof *blocks, "rank blocks");
     for (int r = 0; r < n_ranks; ++r)
@@ -249,10 +250,9 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
         max_nodes = n > max_nodes ? n : max_nodes;
         my_cost += ech_engine_sku_cost(sc, k);
     }
-    ech_progress *progress =
-        rank == 0 ? ech_progress_new(opt->progress, "sizing contracts", my_cost,
-                                     opt->progress_interval)
-                  : NULL;
+    ech_progress *progress = rank == 0 ? ech_progress_new(opt->progress, "sizing contracts",
+                                                          my_cost, opt->progress_interval)
+                                       : NULL;
 
     ech_status st = ECH_OK;
     int64_t days = 0;
@@ -265,8 +265,8 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
         z.engine = ech_engine_new(sc);
         z.kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)R * sizeof(double),
                             "sizing KPIs");
-        z.months = ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t),
-                               "sizing months");
+        z.months =
+            ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t), "sizing months");
         z.need = ech_xmalloc((size_t)R * sizeof(double), "need");
         z.sorted = ech_xmalloc((size_t)R * sizeof(double), "need");
         z.year = ech_xmalloc((size_t)R * sizeof(double), "year costs");
@@ -324,10 +324,10 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
 
     /* Per supplier and month, summed in SKU order (the same at any ranks). */
     size_t ns = (size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1);
-    res->supplier_month_need = ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double),
-                                           "supplier months");
-    res->supplier_month_value = ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double),
-                                            "supplier months");
+    res->supplier_month_need =
+        ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double), "supplier months");
+    res->supplier_month_value =
+        ech_xcalloc(ns * (size_t)(nm > 0 ? nm : 1), sizeof(double), "supplier months");
     for (int32_t k = 0; k < nk; ++k) {
         if (sc->contracts.of_sku[k] < 0 || isnan(res->committed[k]))
             continue;
@@ -360,9 +360,9 @@ void ech_contract_set_variants(ech_scenario *sc, const ech_contract_result *res)
         ech_variant_copy(sc, w, base);
         free(w->name);
         free(w->description);
-        w->name = ech_xstrdup(strcmp(base->name, names[j]) == 0 ? (j ? "recommended_commitments"
-                                                                     : "today_rule")
-                                                                : names[j],
+        w->name = ech_xstrdup(strcmp(base->name, names[j]) == 0
+                                  ? (j ? "recommended_commitments" : "today_rule")
+                                  : names[j],
                               "variant name");
         w->description = ech_xstrdup(texts[j], "variant text");
         free(w->committed);
@@ -436,8 +436,8 @@ void ech_contract_print_summary(FILE *out, const ech_scenario *sc, const ech_con
             "\nContract sizing: %d SKUs on %lld simulated years each (stream set 1), the need "
             "under variant '%s' without contracts; costs over buying at unit cost\n",
             (int)res->n_sized, (long long)res->replications, sc->variant[res->variant].name);
-    fprintf(out, "  %-14s %5s %14s %14s %14s %14s %14s %14s\n", "supplier", "SKUs",
-            "committed", "today's rule", "need (cost)", "beyond (cost)", "cost", "today's cost");
+    fprintf(out, "  %-14s %5s %14s %14s %14s %14s %14s %14s\n", "supplier", "SKUs", "committed",
+            "today's rule", "need (cost)", "beyond (cost)", "cost", "today's cost");
     double total[8] = {0};
     for (int32_t s = 0; s < ns; ++s) {
         if (skus[s] == 0)

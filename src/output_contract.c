@@ -26,7 +26,7 @@ void ech_output_contract(writer *w)
                             "cost (NaN: the SKU has no contract terms)");
     int32_t nk = sc->cat.n;
     hid_t sku = ech_h5_index_scale(w, gs, "sku", nk, "SKU index (as /catalogue/sku)");
-#define WRITE_FIELD(field, name, units, desc)                                                  \
+#define WRITE_FIELD(field, name, units, desc)                                                   \
     ech_h5_small_table(w, gs, name, H5T_NATIVE_DOUBLE, (hsize_t)nk, c->field, sku, units, desc, \
                        NULL);
     ECH_CONTRACT_SKU_FIELDS(WRITE_FIELD)
@@ -39,9 +39,9 @@ void ech_output_contract(writer *w)
                             "per supplier and measured calendar month: the mean need (units the "
                             "warehouse buys without contracts) of its SKUs with terms");
     hsize_t dims[2] = {(hsize_t)sc->suppliers.n, (hsize_t)c->n_months};
-    hid_t month = ech_h5_scale_create(w, gm, "month_start", H5T_NATIVE_INT32, dims[1],
-                                      c->month_start, "day",
-                                      "first measured day of the month (days since 1970-01-01)");
+    hid_t month =
+        ech_h5_scale_create(w, gm, "month_start", H5T_NATIVE_INT32, dims[1], c->month_start, "day",
+                            "first measured day of the month (days since 1970-01-01)");
     int32_t *idx = ech_h5_iota32(sc->suppliers.n);
     hid_t sup = ech_h5_scale_create(w, gm, "supplier", H5T_NATIVE_INT32, dims[0], idx, "1",
                                     "supplier index (as /supply/supplier_id)");

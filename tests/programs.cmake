@@ -52,6 +52,10 @@ echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)
 # outputs never replaced unasked.
 echelon_program_test(tune.small bash ${ECHELON_SCRIPTS}/tune.sh)
 
+# Contract sizing: identical at any ranks x threads, verified below today's rule,
+# commitments in a scenario simulated by run, outputs never replaced unasked.
+echelon_program_test(contract.small bash ${ECHELON_SCRIPTS}/contract.sh)
+
 # The results file: readable by h5py and xarray, and the README's example runs.
 echelon_program_test(results.readers bash ${ECHELON_SCRIPTS}/results_readers.sh)
 

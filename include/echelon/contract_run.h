@@ -36,46 +36,44 @@ extern "C" {
 
 typedef struct ech_contract_run_options {
     int n_threads;
-    int32_t variant;         /* whose policy and targets the need is simulated under */
-    int64_t replications;    /* of the sizing (>= 2) */
-    double today_margin;     /* today's rule: last year's volume x (1 + margin) */
-    FILE *progress;          /* rank 0's progress, or NULL */
+    int32_t variant;      /* whose policy and targets the need is simulated under */
+    int64_t replications; /* of the sizing (>= 2) */
+    double today_margin;  /* today's rule: last year's volume x (1 + margin) */
+    FILE *progress;       /* rank 0's progress, or NULL */
     double progress_interval;
 } ech_contract_run_options;
 
 /* Per SKU (NaN for SKUs without terms or not stocked):
  * X(field, name, units, description) */
-#define ECH_CONTRACT_SKU_FIELDS(X)                                                        \
-    X(committed, "committed_units", "unit", "the recommended commitment over the horizon") \
-    X(today, "today_units", "unit",                                                       \
-      "today's rule: last year's purchases (one simulated year) x (1 + margin)")          \
+#define ECH_CONTRACT_SKU_FIELDS(X)                                                            \
+    X(committed, "committed_units", "unit", "the recommended commitment over the horizon")    \
+    X(today, "today_units", "unit",                                                           \
+      "today's rule: last year's purchases (one simulated year) x (1 + margin)")              \
     X(unit_price, "unit_price", "currency/unit", "the price of the tier the commitment buys") \
-    X(minimum, "minimum_units", "unit", "the committed minimum: committed x (1 - flex)")   \
-    X(limit, "limit_units", "unit",                                                       \
-      "what the contract sells: committed x (1 + flex), at most the capacity")            \
-    X(need_mean, "need_mean", "unit",                                                     \
-      "mean annual need: what the warehouse buys under the policy without a contract")   \
-    X(need_sd, "need_sd", "unit", "its standard deviation over the replications")         \
-    X(need_p05, "need_p05", "unit", "its 5% quantile")                                    \
-    X(need_p50, "need_p50", "unit", "its median")                                         \
-    X(need_p95, "need_p95", "unit", "its 95% quantile")                                   \
-    X(prob_above, "prob_need_above_commitment", "1",                                      \
-      "share of years needing more than the commitment")                                  \
-    X(excess_mean, "expected_excess_units", "unit",                                       \
-      "mean need above the commitment")                                                   \
-    X(beyond_mean, "expected_beyond_units", "unit",                                       \
-      "mean need beyond what the contract sells (spot or refused)")                       \
-    X(shortfall_mean, "expected_shortfall_units", "unit",                                 \
-      "mean committed minimum not needed (pushed, paid for or penalised)")                \
-    X(cost_mean, "expected_cost", "currency",                                             \
-      "mean contract cost of a year over buying at unit cost (the sizing's objective)")   \
-    X(cost_p95, "cost_p95", "currency", "95% quantile of that cost over the years")      \
-    X(today_cost_mean, "today_expected_cost", "currency",                                 \
-      "the same under today's rule")                                                      \
-    X(value_mean, "expected_purchase_value", "currency",                                  \
-      "mean value of a year's purchases under the commitment (spot and payments in)")    \
-    X(pushed_cost, "pushed_unit_cost", "currency/unit",                                   \
-      "cost of holding a pushed unit until it sells or expires, learnt by simulation "     \
+    X(minimum, "minimum_units", "unit", "the committed minimum: committed x (1 - flex)")      \
+    X(limit, "limit_units", "unit",                                                           \
+      "what the contract sells: committed x (1 + flex), at most the capacity")                \
+    X(need_mean, "need_mean", "unit",                                                         \
+      "mean annual need: what the warehouse buys under the policy without a contract")        \
+    X(need_sd, "need_sd", "unit", "its standard deviation over the replications")             \
+    X(need_p05, "need_p05", "unit", "its 5% quantile")                                        \
+    X(need_p50, "need_p50", "unit", "its median")                                             \
+    X(need_p95, "need_p95", "unit", "its 95% quantile")                                       \
+    X(prob_above, "prob_need_above_commitment", "1",                                          \
+      "share of years needing more than the commitment")                                      \
+    X(excess_mean, "expected_excess_units", "unit", "mean need above the commitment")         \
+    X(beyond_mean, "expected_beyond_units", "unit",                                           \
+      "mean need beyond what the contract sells (spot or refused)")                           \
+    X(shortfall_mean, "expected_shortfall_units", "unit",                                     \
+      "mean committed minimum not needed (pushed, paid for or penalised)")                    \
+    X(cost_mean, "expected_cost", "currency",                                                 \
+      "mean contract cost of a year over buying at unit cost (the sizing's objective)")       \
+    X(cost_p95, "cost_p95", "currency", "95% quantile of that cost over the years")           \
+    X(today_cost_mean, "today_expected_cost", "currency", "the same under today's rule")      \
+    X(value_mean, "expected_purchase_value", "currency",                                      \
+      "mean value of a year's purchases under the commitment (spot and payments in)")         \
+    X(pushed_cost, "pushed_unit_cost", "currency/unit",                                       \
+      "cost of holding a pushed unit until it sells or expires, learnt by simulation "        \
       "(0 where nothing is pushed)")
 
 typedef struct ech_contract_result {
@@ -92,9 +90,9 @@ typedef struct ech_contract_result {
     double *supplier_month_need;
     double *supplier_month_value; /* ... at unit cost */
     int32_t *month_start;
-    int32_t n_sized;              /* SKUs with terms that were sized */
+    int32_t n_sized; /* SKUs with terms that were sized */
     double seconds;
-    int64_t skuloc_days;          /* simulated by the sizing, all ranks */
+    int64_t skuloc_days; /* simulated by the sizing, all ranks */
 } ech_contract_result;
 
 /* Sizes every SKU's contract.  Every rank of comm calls it with the same resolved

@@ -131,7 +131,9 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     if (no_output)
         output = NULL;
     if (!rc && rank == 0)
-        rc = cli_check_new_file("-o", output, force) ? 2 : cli_check_new_file("--csv", csv, force) ? 2 : 0;
+        rc = cli_check_new_file("-o", output, force)   ? 2
+             : cli_check_new_file("--csv", csv, force) ? 2
+                                                       : 0;
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
     if (rc) {
         ech_scenario_free(&sc);
