@@ -56,7 +56,11 @@ static inline double year_cost(const ech_contract_offer *o, double p, double min
     double under = v < limit ? v : limit;
     double beyond = v - under;
     double shortfall = minimum > v ? minimum - v : 0.0;
-    double unneeded = !o->take_or_pay ? o->penalty : o->deliver ? p - c + o->pushed_cost : p;
+    /* A pushed unit the year does not need is next year's stock: its discount is
+     * not counted as this year's saving (else committing ever more would pay). */
+    double unneeded = !o->take_or_pay ? o->penalty
+                      : o->deliver    ? (p > c ? p - c : 0.0) + o->pushed_cost
+                                      : p;
     return under * (p - c) + beyond * o->beyond_cost + shortfall * unneeded;
 }
 
@@ -87,32 +91,87 @@ double ech_contract_mean_cost(const ech_contract_offer *o, double c, const doubl
     return n > 0 ? sum / (double)n : 0.0;
 }
 
-/* The least mean cost over whole commitments in [lo, hi] of one tier, where the cost
- * is convex up to the rounding of the band: bisection on the sign of the forward
- * difference, then a look at the neighbours the rounding may favour. */
-static double best_in_tier(const ech_contract_offer *o, double lo, double hi, const double *need,
-                           int64_t n, double *cost)
+/* The need sorted, with prefix sums: the mean cost of any commitment in O(log n). */
+typedef struct sorted_need {
+    int64_t n;
+    double *v;   /* ascending */
+    double *sum; /* sum[i] = v[0] + ... + v[i - 1] */
+} sorted_need;
+
+static int cmp_double(const void *a, const void *b)
 {
-    double a = lo, b = hi;
-    while (a < b) {
-        double mid = floor(0.5 * (a + b));
-        if (ech_contract_mean_cost(o, mid + 1.0, need, n) >=
-            ech_contract_mean_cost(o, mid, need, n))
-            b = mid;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* How many values are below x (or at most x when `inclusive`). */
+static int64_t count_below(const sorted_need *s, double x, int inclusive)
+{
+    int64_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid] < x || (inclusive && s->v[mid] == x))
+            lo = mid + 1;
         else
-            a = mid + 1.0;
+            hi = mid;
     }
-    double best = a, best_cost = ech_contract_mean_cost(o, a, need, n);
-    /* The ends too: where the contract costs more than spot the cost is not convex. */
-    double look[9] = {lo, hi, a - 3.0, a - 2.0, a - 1.0, a + 1.0, a + 2.0, a + 3.0};
-    for (int j = 0; j < 8; ++j) {
-        double c = look[j];
-        if (c < lo || c > hi || c == a)
-            continue;
-        double x = ech_contract_mean_cost(o, c, need, n);
-        if (x < best_cost || (x == best_cost && c < best)) {
-            best = c;
-            best_cost = x;
+    return lo;
+}
+
+/* ech_contract_mean_cost on the sorted need: the same sums in another order. */
+static double sorted_cost(const ech_contract_offer *o, double c, const sorted_need *s)
+{
+    double minimum, limit;
+    band(o, c, &minimum, &limit);
+    double p = o->tier_price[tier_of(o, c)], uc = o->unit_cost;
+    double unneeded = !o->take_or_pay ? o->penalty
+                      : o->deliver    ? (p > uc ? p - uc : 0.0) + o->pushed_cost
+                                      : p;
+    int64_t k = count_below(s, limit, 1); /* needs within the limit */
+    double total = s->sum[s->n];
+    double under = s->sum[k] + limit * (double)(s->n - k);
+    double beyond = total - under;
+    int64_t j = count_below(s, minimum, 0); /* needs short of the minimum */
+    double shortfall = minimum * (double)j - s->sum[j];
+    return (under * (p - uc) + beyond * o->beyond_cost + shortfall * unneeded) / (double)s->n;
+}
+
+/* Candidates beyond this many in one tier are scanned with a stride, then around the
+ * best (an absurd need; a real year of one SKU stays far below). */
+#define MAX_SCAN 2000000.0
+
+/* The least mean cost over whole commitments in [lo, hi] of one tier.  Where the
+ * limit is below every need the cost is linear in it, and where the minimum is above
+ * every need it only grows: the answer is an end of the range or a commitment
+ * between, and every one between is tried (the band's rounding leaves dents that
+ * defeat a bisection). */
+static double best_in_tier(const ech_contract_offer *o, double lo, double hi,
+                           const sorted_need *s, double *cost)
+{
+    double from = floor(s->v[0] / (1.0 + o->flex)) - 1.0;
+    double to = ceil(s->v[s->n - 1] / (1.0 - o->flex)) + 1.0;
+    from = from < lo ? lo : from;
+    to = to > hi ? hi : to;
+    double best = lo, best_cost = sorted_cost(o, lo, s);
+    double x = sorted_cost(o, hi, s);
+    if (x < best_cost) {
+        best = hi;
+        best_cost = x;
+    }
+    double stride = to - from > MAX_SCAN ? ceil((to - from) / MAX_SCAN) : 1.0;
+    for (int pass = 0; pass < (stride > 1.0 ? 2 : 1); ++pass) {
+        if (pass == 1) { /* around the best of the coarse scan, unit by unit */
+            double centre = best;
+            from = centre - stride > lo ? centre - stride : lo;
+            to = centre + stride < hi ? centre + stride : hi;
+            stride = 1.0;
+        }
+        for (double c = from; c <= to; c += stride) {
+            x = sorted_cost(o, c, s);
+            if (x < best_cost || (x == best_cost && c < best)) {
+                best = c;
+                best_cost = x;
+            }
         }
     }
     *cost = best_cost;
@@ -121,11 +180,16 @@ static double best_in_tier(const ech_contract_offer *o, double lo, double hi, co
 
 double ech_contract_best(const ech_contract_offer *o, const double *need, int64_t n, double *cost)
 {
+    sorted_need s = {n, ech_xmalloc((size_t)n * sizeof(double), "sorted need"),
+                     ech_xmalloc((size_t)(n + 1) * sizeof(double), "need sums")};
+    memcpy(s.v, need, (size_t)n * sizeof(double));
+    qsort(s.v, (size_t)n, sizeof(double), cmp_double);
+    s.sum[0] = 0.0;
+    for (int64_t r = 0; r < n; ++r)
+        s.sum[r + 1] = s.sum[r] + s.v[r];
+    double most = s.v[n - 1];
     /* Beyond the largest need (with the band's room) more commitment only costs,
      * unless a tier further up pays: its break point is a candidate too. */
-    double most = 0.0;
-    for (int64_t r = 0; r < n; ++r)
-        most = need[r] > most ? need[r] : most;
     double top = ceil(most / (1.0 - o->flex)) + 1.0;
     double cap = ech_contract_max_commitment(o);
     double best = 0.0, best_cost = INFINITY;
@@ -141,12 +205,15 @@ double ech_contract_best(const ech_contract_offer *o, const double *need, int64_
         if (lo > hi)
             continue;
         double x;
-        double c = best_in_tier(o, lo, hi, need, n, &x);
+        double c = best_in_tier(o, lo, hi, &s, &x);
         if (x < best_cost) {
             best = c;
             best_cost = x;
         }
     }
-    *cost = best_cost;
+    free(s.v);
+    free(s.sum);
+    /* The mean as ech_contract_mean_cost sums it, for callers that compare. */
+    *cost = ech_contract_mean_cost(o, best, need, n);
     return best;
 }

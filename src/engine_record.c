@@ -143,7 +143,16 @@ void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_stat
     double spot_premium = (double)a->spot * c->spot_premium * cost;
     out->value =
         (double)under * c->price + (double)a->spot * cost + spot_premium + payment + alt_premium;
-    out->contract_cost = (double)under * (c->price - cost) + spot_premium + payment;
+    /* Units bought this year and still held at its end are next year's stock: a
+     * discount on them is not this year's saving (the sizing's rule too, else
+     * committing ever more would pay). */
+    int64_t carried = 0;
+    for (int32_t i = 0; i < p->n; ++i)
+        carried += (int64_t)s->on_hand[i] + s->in_transit[i] - s->acc[i].start_on_hand -
+                   s->acc[i].start_in_transit;
+    carried = carried < 0 ? 0 : (carried > under ? under : carried);
+    double discounted = c->price < cost ? (double)(under - carried) : (double)under;
+    out->contract_cost = discounted * (c->price - cost) + spot_premium + payment;
 }
 
 ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,

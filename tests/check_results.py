@@ -7,10 +7,11 @@ Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
 the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
 checking that the arrays come out as labelled arrays (named dimensions, coordinate
-values).  Reads format 1.0 to 1.4 files (1.1 adds KPIs, totals, /supply, /sku
+values).  Reads format 1.0 to 1.5 files (1.1 adds KPIs, totals, /supply, /sku
 and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
 and input columns; 1.3 an input column and run attributes; 1.4 /tuning in files of
-echelon tune).  With --cross-check (for files from real runs, not fabricated
+echelon tune; 1.5 purchase and contract KPIs and totals, /contract in files of
+echelon contract).  With --cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
 the cold rooms' statistics against the daily occupancy when the file has it.  Exits 0
@@ -51,6 +52,9 @@ TOTALS_1_1 = TOTALS_1_0 + [
     "supplier_cancelled_units", "supplier_delayed_units", "alternative_source_units",
     "sourcing_premium_cost", "supply_disrupted_sku_days", "recovery_days", "recoveries",
 ]
+KPIS_1_5 = ["purchased_units", "purchased_value", "spot_units", "refused_units",
+            "pushed_units", "contract_shortfall_units", "contract_cost"]
+TOTALS_1_5 = KPIS_1_5
 DERIVED = ["fill_rate", "stockout_day_share", "mean_on_hand_value", "days_of_supply"]
 COMPARED = ["fill_rate", "stockout_day_share", "lost_units", "mean_on_hand_value",
             "total_cost"]
@@ -387,6 +391,8 @@ def cross_check(f):
 def check_layout(f, version, expect_replications):
     v11 = version >= (1, 1)
     kpis, totals = (KPIS_1_1, TOTALS_1_1) if v11 else (KPIS_1_0, TOTALS_1_0)
+    if version >= (1, 5):
+        kpis, totals = kpis + KPIS_1_5, totals + TOTALS_1_5
     for name in ROOT_ATTRS_1_1 if v11 else ROOT_ATTRS_1_0:
         if name not in f.attrs:
             problem("root attribute %s missing" % name)
@@ -418,6 +424,8 @@ def check_layout(f, version, expect_replications):
         check_cold_chain(f, "variants/%s/cold_chain" % link, expect_replications)
     if version >= (1, 4) and "tuning" in f:
         check_tuning(f)
+    if version >= (1, 5) and "contract" in f:
+        check_contract(f)
 
 
 TUNING_ATTRS = ["objective", "fill_rate", "replications", "max_replications", "significance",
@@ -457,6 +465,39 @@ def check_tuning(f):
         for p in range(1, n + 1):
             if "frontier_%d" % p not in f["variants"]:
                 problem("/variants/frontier_%d missing" % p)
+
+
+CONTRACT_ATTRS = ["replications", "sizing_stream_set", "need_variant", "today_margin",
+                  "sized_skus", "skuloc_days"]
+CONTRACT_SKU = ["committed_units", "today_units", "unit_price", "minimum_units", "limit_units",
+                "need_mean", "need_sd", "need_p05", "need_p50", "need_p95",
+                "prob_need_above_commitment", "expected_excess_units", "expected_beyond_units",
+                "expected_shortfall_units", "expected_cost", "cost_p95", "today_expected_cost",
+                "expected_purchase_value", "pushed_unit_cost"]
+
+
+def check_contract(f):
+    """/contract (1.5, files of echelon contract): the commitments and the need."""
+    g = f["contract"]
+    for name in CONTRACT_ATTRS:
+        if name not in g.attrs:
+            problem("/contract attribute %s missing" % name)
+    n_sku = f["catalogue/sku"].shape[0]
+    check_series(g["sku"], "contract/sku", CONTRACT_SKU, (n_sku,), ["sku"])
+    m = g["supplier_month"]
+    shape = (m["supplier"].shape[0], m["month_start"].shape[0])
+    check_series(m, "contract/supplier_month", ["need_units", "need_value"], shape,
+                 ["supplier", "month_start"])
+    for v in ["today", "recommended"]:
+        if v not in f["variants"]:
+            problem("/variants/%s missing" % v)
+    committed = g["sku/committed_units"][()]
+    minimum, limit = g["sku/minimum_units"][()], g["sku/limit_units"][()]
+    sized = ~np.isnan(committed)
+    if np.any(minimum[sized] > committed[sized]) or np.any(limit[sized] < minimum[sized]):
+        problem("/contract/sku: minimum above the commitment or limit below the minimum")
+    if "contract_sizing_seconds" not in f["runtime"].attrs:
+        problem("/runtime attribute contract_sizing_seconds missing")
 
 
 def check_skuloc_xarray(xr, path, group, expect_replications):

@@ -12,15 +12,18 @@
  * with p the unit price of the tier C buys, b the cost of a unit beyond the
  * contract (spot premium x c; refused: the lost margin and lost-sale penalty), and o
  * the cost of a committed unit not needed: the tier price p (take-or-pay, paid and
- * not delivered), the penalty (commitment penalty), or p - c plus what holding the
- * pushed unit costs until it sells or expires (take-or-pay, delivered; learnt by
- * simulating the contract in force, see contract_run.h).
+ * not delivered), the penalty (commitment penalty), or max(p - c, 0) plus what
+ * holding the pushed unit costs until it sells or expires (take-or-pay, delivered;
+ * learnt by simulating the contract in force, see contract_run.h).  A pushed unit
+ * bought below unit cost is next year's stock, and its discount is not counted as a
+ * saving of this year: otherwise committing ever more would always pay.
  *
  * Within a tier the cost is convex in C (a newsvendor: the optimum is the critical
  * fractile (b - (p - c)) / (b - (p - c) + o) of V with flex 0); across tiers it
- * jumps at the break points.  The sizing minimises the sample mean exactly over the
- * integers: per tier by bisection on the sign of cost(C + 1) - cost(C), then the best
- * tier (a break point is chosen when its price pays for the extra units).
+ * jumps at the break points.  The sizing minimises the sample mean over the integers:
+ * per tier by bisection on the sign of the cost's differences, then every
+ * commitment near the answer (the band's rounding leaves small dents), then the
+ * best tier (a break point is chosen when its price pays for the extra units).
  */
 #ifndef ECHELON_CONTRACT_H
 #define ECHELON_CONTRACT_H

@@ -102,7 +102,8 @@ extern "C" {
       "penalised)")                                                                          \
     X(CONTRACT_COST, "contract_cost", "currency",                                            \
       "a contract's cost over buying at unit cost: (tier price - unit cost) x units under "  \
-      "it + spot premium x spot units + shortfall payments (negative with a discount)")
+      "it (a discount only on units the year used, not on stock it added) + spot premium x " \
+      "spot units + shortfall payments (negative with a discount)")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
