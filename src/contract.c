@@ -145,8 +145,8 @@ static double sorted_cost(const ech_contract_offer *o, double c, const sorted_ne
  * every need it only grows: the answer is an end of the range or a commitment
  * between, and every one between is tried (the band's rounding leaves dents that
  * defeat a bisection). */
-static double best_in_tier(const ech_contract_offer *o, double lo, double hi,
-                           const sorted_need *s, double *cost)
+static double best_in_tier(const ech_contract_offer *o, double lo, double hi, const sorted_need *s,
+                           double *cost)
 {
     double from = floor(s->v[0] / (1.0 + o->flex)) - 1.0;
     double to = ceil(s->v[s->n - 1] / (1.0 - o->flex)) + 1.0;

@@ -6,6 +6,7 @@
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
 #include "echelon/progress.h"
+#include "echelon/results.h"
 #include "echelon/run.h"
 #include "echelon/stats.h"
 #include "echelon/work_plan.h"
@@ -129,6 +130,70 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
         }
     }
 
+    /* Today's rule: one year's purchases and a margin, in whole units. */
+    double most = ech_contract_max_commitment(&o);
+    double today = ceil(z->need[0] * (1.0 + opt->today_margin) - 1e-9);
+    today = today < most ? today : most;
+    res->analytic[k] = c;
+
+    /* What the need's cost leaves out (the service lost while spot orders travel or
+     * refused orders wait, the stock pushed units add downstream) the simulation
+     * of the contract in force sees: the answer, commitments around it and today's
+     * rule on the same numbers, by the SKU's total cost over all its locations.  A
+     * candidate replaces the answer only when it saves more than two paired
+     * standard errors. */
+    int64_t Rs = R < opt->refine_replications ? R : opt->refine_replications;
+    double cand[6] = {c, floor(0.9 * c), ceil(1.1 * c), ceil(1.2 * c), ceil(1.35 * c), today};
+    double mean_of[6];
+    const int n_cand = 6;
+    double *base = z->sorted; /* the answer's cost per replication (scratch) */
+    double best_mean = NAN;
+    for (int j = 0; j < n_cand && Rs >= 2; ++j) {
+        cand[j] = cand[j] < most ? cand[j] : most;
+        mean_of[j] = NAN;
+        for (int i = 0; i < j; ++i)
+            if (cand[i] == cand[j])
+                mean_of[j] = mean_of[i]; /* simulated already */
+        if (!isnan(mean_of[j]))
+            continue;
+        req.contract = ECH_CONTRACT_GIVEN;
+        req.committed = cand[j];
+        req.rep_end = Rs;
+        out.month_purchases = NULL;
+        out.rep_stride = Rs;
+        if ((st = ech_engine_evaluate(z->engine, &req, &out, err)) != ECH_OK) {
+            ech_contract_offer_free(&o);
+            return st;
+        }
+        *days += Rs * nodes * (int64_t)(sc->warmup_days + sc->days);
+        double sum = 0.0, sum_d = 0.0, sum_d2 = 0.0;
+        for (int64_t r = 0; r < Rs; ++r) {
+            double x = 0.0;
+            for (int32_t i = 0; i < nodes; ++i)
+                x += z->kpi[((int64_t)i * ECH_KPI_COUNT + ECH_KPI_TOTAL_COST) * Rs + r];
+            if (j == 0)
+                base[r] = x;
+            sum += x;
+            sum_d += x - base[r];
+            sum_d2 += (x - base[r]) * (x - base[r]);
+        }
+        mean_of[j] = sum / (double)Rs;
+        if (j == 0) {
+            best_mean = mean_of[0];
+            continue;
+        }
+        double md = sum_d / (double)Rs;
+        double se =
+            sqrt(fmax(0.0, (sum_d2 - (double)Rs * md * md) / ((double)Rs - 1.0)) / (double)Rs);
+        if (md + 2.0 * se < 0.0 && mean_of[j] < best_mean) {
+            best_mean = mean_of[j];
+            c = cand[j];
+        }
+    }
+    res->simulated_cost[k] = Rs >= 2 ? best_mean : NAN;
+    res->simulated_cost_today[k] = Rs >= 2 ? mean_of[n_cand - 1] : NAN;
+    cost = ech_contract_mean_cost(&o, c, z->need, R);
+
     /* The figures of the answer on the sizing's sample. */
     double minimum = floor(c * (1.0 - o.flex) + 1e-9);
     double top = floor(c * (1.0 + o.flex) + 1e-9);
@@ -179,11 +244,8 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
     res->cost_p95[k] = quantile_sorted(z->year, R, 0.95);
     res->value_mean[k] = value / n;
     res->pushed_cost[k] = o.pushed_cost;
-    /* Today's rule: one year's purchases and a margin, in whole units. */
-    double today = ceil(z->need[0] * (1.0 + opt->today_margin) - 1e-9);
-    double most = ech_contract_max_commitment(&o);
-    res->today[k] = today < most ? today : most;
-    res->today_cost_mean[k] = ech_contract_mean_cost(&o, res->today[k], z->need, R);
+    res->today[k] = today;
+    res->today_cost_mean[k] = ech_contract_mean_cost(&o, today, z->need, R);
     ech_contract_offer_free(&o);
     return ECH_OK;
 }
@@ -219,6 +281,10 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
     int32_t nk = sc->cat.n;
     res->variant = opt->variant;
     res->replications = opt->replications;
+    res->refine_replications = opt->refine_replications < 2 ? 0
+                               : opt->refine_replications < opt->replications
+                                   ? opt->refine_replications
+                                   : opt->replications;
     res->today_margin = opt->today_margin;
     size_t nk1 = (size_t)(nk > 0 ? nk : 1);
 #define ALLOC_FIELD(field, name, units, desc)                               \
@@ -414,46 +480,120 @@ ech_status ech_contract_write_csv(const char *path, const ech_scenario *sc,
 
 void ech_contract_print_summary(FILE *out, const ech_scenario *sc, const ech_contract_result *res)
 {
+    enum { COMMITTED, TODAY, NEED, COST, TODAY_COST, TOTAL, TODAY_TOTAL, N_COLS };
     int32_t ns = sc->suppliers.n;
-    double *row = ech_xcalloc((size_t)(ns > 0 ? ns : 1) * 8, sizeof *row, "summary");
+    double *row = ech_xcalloc((size_t)(ns > 0 ? ns : 1) * N_COLS, sizeof *row, "summary");
     int32_t *skus = ech_xcalloc((size_t)(ns > 0 ? ns : 1), sizeof *skus, "summary");
+    int checked = 0;
     for (int32_t k = 0; k < sc->cat.n; ++k) {
         if (sc->contracts.of_sku[k] < 0 || isnan(res->committed[k]))
             continue;
-        double *r = row + (size_t)sc->cat.supplier[k] * 8;
+        double *r = row + (size_t)sc->cat.supplier[k] * N_COLS;
         double c = sc->cat.unit_cost[k];
         skus[sc->cat.supplier[k]]++;
-        r[0] += res->committed[k] * res->unit_price[k];
-        r[1] += res->need_mean[k] * c;
-        r[2] += res->cost_mean[k];
-        r[3] += res->today_cost_mean[k];
-        r[4] += res->today[k] * c;
-        r[5] += res->value_mean[k];
-        r[6] += res->beyond_mean[k] * c;
-        r[7] += res->shortfall_mean[k] * c;
+        r[COMMITTED] += res->committed[k] * c;
+        r[TODAY] += res->today[k] * c;
+        r[NEED] += res->need_mean[k] * c;
+        r[COST] += res->cost_mean[k];
+        r[TODAY_COST] += res->today_cost_mean[k];
+        checked |= !isnan(res->simulated_cost[k]);
+        r[TOTAL] += isnan(res->simulated_cost[k]) ? 0.0 : res->simulated_cost[k];
+        r[TODAY_TOTAL] += isnan(res->simulated_cost_today[k]) ? 0.0 : res->simulated_cost_today[k];
     }
     fprintf(out,
             "\nContract sizing: %d SKUs on %lld simulated years each (stream set 1), the need "
-            "under variant '%s' without contracts; costs over buying at unit cost\n",
+            "under variant '%s' without contracts\n",
             (int)res->n_sized, (long long)res->replications, sc->variant[res->variant].name);
-    fprintf(out, "  %-14s %5s %14s %14s %14s %14s %14s %14s\n", "supplier", "SKUs", "committed",
-            "today's rule", "need (cost)", "beyond (cost)", "cost", "today's cost");
-    double total[8] = {0};
-    for (int32_t s = 0; s < ns; ++s) {
-        if (skus[s] == 0)
+    fprintf(out, "  %-14s %5s %13s %13s %13s %13s %13s %13s %13s\n", "", "", "committed",
+            "today's rule", "mean need", "contract", "contract", "total cost", "total cost");
+    fprintf(out, "  %-14s %5s %13s %13s %13s %13s %13s %13s %13s\n", "supplier", "SKUs",
+            "(unit cost)", "(unit cost)", "(unit cost)", "cost", "(today)", "in force", "(today)");
+    double total[N_COLS] = {0};
+    for (int32_t s = 0; s <= ns; ++s) {
+        if (s < ns && skus[s] == 0)
             continue;
-        const double *r = row + (size_t)s * 8;
-        fprintf(out, "  %-14.14s %5d %14.0f %14.0f %14.0f %14.0f %14.0f %14.0f\n",
-                sc->suppliers.id[s], (int)skus[s], r[0], r[4], r[1], r[6], r[2], r[3]);
-        for (int j = 0; j < 8; ++j)
-            total[j] += r[j];
+        const double *r = s < ns ? row + (size_t)s * N_COLS : total;
+        fprintf(out, "  %-14.14s %5d", s < ns ? sc->suppliers.id[s] : "all",
+                s < ns ? (int)skus[s] : (int)res->n_sized);
+        for (int j = 0; j < N_COLS; ++j) {
+            if (j >= TOTAL && !checked)
+                fprintf(out, " %13s", "-");
+            else
+                fprintf(out, " %13.0f", r[j]);
+            if (s < ns)
+                total[j] += r[j];
+        }
+        fputc('\n', out);
     }
-    fprintf(out, "  %-14s %5d %14.0f %14.0f %14.0f %14.0f %14.0f %14.0f\n", "all",
-            (int)res->n_sized, total[0], total[4], total[1], total[6], total[2], total[3]);
     fprintf(out,
-            "  (committed at the tier price; today's rule and the need at unit cost; the "
-            "expected costs are the sizing's own estimates — the verification below re-simulates "
-            "them on fresh numbers)\n");
+            "  (contract cost: over buying at unit cost, on the need's distribution; total cost: "
+            "the SKUs' total cost\n   a year with the commitments in force on the sizing's "
+            "first %lld years; the verification below\n   re-simulates them on fresh numbers)\n",
+            (long long)res->refine_replications);
     free(row);
     free(skus);
+}
+
+void ech_contract_print_verification(FILE *out, const ech_scenario *sc, const ech_results *res)
+{
+    if (res->n_variants < 3)
+        return;
+    /* Variants 1 (today) and 2 (recommended) on the same replications. */
+    enum { N_ROWS = 9 };
+    static const struct {
+        const char *label;
+        int total;  /* ECH_TOTAL_*, or -1 for a figure */
+        int figure; /* ECH_FIG_* */
+        double scale;
+    } rows[N_ROWS] = {
+        {"total cost", -1, ECH_FIG_TOTAL_COST, 1.0},
+        {"contract cost", ECH_TOTAL_CONTRACT_COST, 0, 1.0 / ECH_MONEY_SCALE},
+        {"purchased value", ECH_TOTAL_PURCHASED_VALUE, 0, 1.0 / ECH_MONEY_SCALE},
+        {"expired value", -1, ECH_FIG_EXPIRED_VALUE, 1.0},
+        {"lost units", -1, ECH_FIG_LOST_UNITS, 1.0},
+        {"fill rate (points)", -1, ECH_FIG_FILL_RATE, 100.0},
+        {"mean inventory value", -1, ECH_FIG_MEAN_ON_HAND_VALUE, 1.0},
+        {"pushed units", ECH_TOTAL_PUSHED_UNITS, 0, 1.0},
+        {"spot units", ECH_TOTAL_SPOT_UNITS, 0, 1.0},
+    };
+    int64_t n = res->n_reps;
+    double days = (double)sc->days;
+    fprintf(out,
+            "\nVerification of the commitments (network, means per year over %lld replications "
+            "of stream set 0;\nrecommended - today paired, +- 95%% interval):\n",
+            (long long)n);
+    fprintf(out, "  %-22s %15s %15s %15s %12s\n", "", "today", "recommended", "change", "+-");
+    for (int j = 0; j < N_ROWS; ++j) {
+        double sum[2] = {0, 0}, sd = 0.0, sd2 = 0.0;
+        for (int64_t r = 0; r < n; ++r) {
+            double x[2];
+            for (int v = 0; v < 2; ++v) {
+                const int64_t *t = ech_results_totals(res, 1 + v, 0) + r * ECH_TOTAL_COUNT;
+                if (rows[j].total >= 0) {
+                    x[v] = (double)t[rows[j].total] * rows[j].scale;
+                } else {
+                    double f[ECH_FIG_COUNT];
+                    ech_figures(t, days, f);
+                    x[v] = f[rows[j].figure] * rows[j].scale;
+                }
+                sum[v] += x[v];
+            }
+            sd += x[1] - x[0];
+            sd2 += (x[1] - x[0]) * (x[1] - x[0]);
+        }
+        double md = sd / (double)n;
+        double half =
+            n > 1 ? 1.96 *
+                        sqrt(fmax(0.0, (sd2 - (double)n * md * md) / ((double)n - 1.0)) / (double)n)
+                  : NAN;
+        double x[4] = {sum[0] / (double)n, sum[1] / (double)n, md, half};
+        char cell[4][32];
+        for (int i = 0; i < 4; ++i) /* whole numbers where they are large */
+            snprintf(cell[i], sizeof cell[i],
+                     fabs(x[i]) >= 1000.0 ? (i == 2 ? "%+.0f" : "%.0f")
+                                          : (i == 2 ? "%+.4g" : "%.4g"),
+                     x[i]);
+        fprintf(out, "  %-22s %15s %15s %15s %12s\n", rows[j].label, cell[0], cell[1], cell[2],
+                cell[3]);
+    }
 }

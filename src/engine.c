@@ -453,6 +453,7 @@ static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
     int32_t q = due < INT32_MAX / 2 ? (int32_t)due : INT32_MAX / 2;
     c->bought += q;
     s->acc[0].pushed += q;
+    s->acc[0].orders++; /* a delivery like an order's: it costs the supplier order cost */
     count_purchase(s, d, q);
     deliver(p, s, 0, q, d, 0, -1);
 }

@@ -15,6 +15,7 @@ void ech_output_contract(writer *w)
                            "'recommended' simulate these commitments on the run's random "
                            "numbers, which the sizing did not use");
     ech_h5_attr_i64(w, g, "replications", c->replications);
+    ech_h5_attr_i64(w, g, "check_replications", c->refine_replications);
     ech_h5_attr_i32(w, g, "sizing_stream_set", 1);
     ech_h5_attr_i32(w, g, "need_variant", c->variant);
     ech_h5_attr_f64(w, g, "today_margin", c->today_margin);

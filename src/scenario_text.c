@@ -395,6 +395,59 @@ static void sb_tuning(sbuf *b, const ech_scenario *sc)
     }
 }
 
+/* The contract terms as given (every default filled in). */
+static void sb_contracts(sbuf *b, const ech_scenario *sc)
+{
+    const ech_contracts *ct = &sc->contracts;
+    if (ct->n == 0)
+        return;
+    sb_printf(b, "contracts:\n");
+    for (int32_t k = 0; k < ct->n; ++k) {
+        const ech_contract_terms *t = &ct->terms[k];
+        sb_printf(b, "  - supplier: ");
+        sb_quoted(b, sc->suppliers.id[t->supplier]);
+        if (t->sku >= 0) {
+            sb_printf(b, "\n    sku: ");
+            sb_quoted(b, sc->cat.id[t->sku]);
+        }
+        if (!isnan(t->committed)) {
+            sb_printf(b, "\n    committed_units: ");
+            sb_num(b, t->committed);
+        }
+        sb_printf(b, "\n    commitment: %s", ech_enum_word(&ech_commitment_enum, t->commitment));
+        if (t->commitment == ECH_COMMIT_PENALTY) {
+            sb_printf(b, "\n    shortfall_penalty: ");
+            sb_num(b, t->penalty);
+        }
+        sb_printf(b, "\n    flex: ");
+        sb_num(b, t->flex);
+        if (!isinf(t->capacity)) {
+            sb_printf(b, "\n    capacity_units: ");
+            sb_num(b, t->capacity);
+        }
+        sb_printf(b, "\n    above_capacity: %s\n    spot_premium: ",
+                  ech_enum_word(&ech_above_contract_enum, t->above));
+        sb_num(b, t->spot_premium);
+        sb_printf(b,
+                  "\n    spot_lead_time_days: %d\n    unneeded: %s\n    schedule: %s\n    tiers:",
+                  (int)t->spot_lead_time_days, ech_enum_word(&ech_unneeded_enum, t->unneeded),
+                  ech_enum_word(&ech_schedule_enum, t->schedule));
+        for (int32_t j = 0; j < t->n_tiers; ++j) {
+            sb_printf(b, "\n      - {from_units: ");
+            sb_num(b, t->tier_from[j]);
+            if (isnan(t->tier_price[j])) {
+                sb_printf(b, ", discount: ");
+                sb_num(b, t->tier_discount[j]);
+            } else {
+                sb_printf(b, ", unit_price: ");
+                sb_num(b, t->tier_price[j]);
+            }
+            sb_printf(b, "}");
+        }
+        sb_printf(b, "\n");
+    }
+}
+
 char *ech_scenario_resolved_text(const ech_scenario *sc)
 {
     sbuf b = {ech_xmalloc(4096, "resolved scenario text"), 0, 4096};
@@ -576,6 +629,7 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_num_list(&b, sc->output.quantiles, sc->output.n_quantiles);
     sb_printf(&b, "\n  keep_replications: %s\n", sc->output.keep_replications ? "true" : "false");
     sb_tuning(&b, sc);
+    sb_contracts(&b, sc);
 
     sb_columns(&b, &ech_network_table, &sc->net, sc->net.n);
     sb_columns(&b, &ech_catalogue_table, &sc->cat, sc->cat.n);

@@ -467,13 +467,14 @@ def check_tuning(f):
                 problem("/variants/frontier_%d missing" % p)
 
 
-CONTRACT_ATTRS = ["replications", "sizing_stream_set", "need_variant", "today_margin",
+CONTRACT_ATTRS = ["replications", "check_replications", "sizing_stream_set", "need_variant", "today_margin",
                   "sized_skus", "skuloc_days"]
-CONTRACT_SKU = ["committed_units", "today_units", "unit_price", "minimum_units", "limit_units",
+CONTRACT_SKU = ["committed_units", "analytic_units", "today_units", "unit_price", "minimum_units", "limit_units",
                 "need_mean", "need_sd", "need_p05", "need_p50", "need_p95",
                 "prob_need_above_commitment", "expected_excess_units", "expected_beyond_units",
                 "expected_shortfall_units", "expected_cost", "cost_p95", "today_expected_cost",
-                "expected_purchase_value", "pushed_unit_cost"]
+                "expected_purchase_value", "pushed_unit_cost", "simulated_total_cost",
+                "simulated_total_cost_today"]
 
 
 def check_contract(f):

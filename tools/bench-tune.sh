@@ -6,27 +6,11 @@
 # Usage: tools/bench-tune.sh [SKUS] [THREADS] [RANKS]
 #   (defaults: the demo's 10,000 SKUs, the machine's cores, 1 rank; a smaller
 #   catalogue, e.g. 500, is the same model generated with fewer SKUs)
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-skus=${1:-10000}
-threads=${2:-$(nproc)}
-ranks=${3:-1}
-bin=${ECHELON_BIN:-$root/build/echelon}
-[ -x "$bin" ] || "$root/tools/build.sh" "$root/build"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-sed -E "s/^( *skus:) 10000$/\1 $skus/" "$root/scenarios/demo.yaml" >"$tmp/demo.yaml"
-grep -qE "^ *skus: $skus$" "$tmp/demo.yaml" || { echo "cannot set the catalogue size" >&2; exit 2; }
+source "$(dirname "$0")/bench-lib.sh"
 
 echo "echelon tuning benchmark: demo with $skus SKUs, $ranks rank(s) x $threads thread(s), $(nproc) cores, $("$bin" --version)"
 start=$(date +%s.%N)
-if [ "$ranks" -eq 1 ]; then
-    "$bin" tune "$tmp/demo.yaml" --threads "$threads" --quiet -o "$tmp/tuned.h5" >"$tmp/out.txt"
-else
-    mpirun -n "$ranks" --bind-to none "$bin" tune "$tmp/demo.yaml" --threads "$threads" --quiet \
-        -o "$tmp/tuned.h5" >"$tmp/out.txt"
-fi
+bench_run tune -o "$tmp/tuned.h5"
 end=$(date +%s.%N)
 /usr/bin/python3 - "$tmp/tuned.h5" "$start" "$end" "$((ranks * threads))" <<'PY'
 import sys, h5py

@@ -10,6 +10,12 @@
  *    costs is learnt by simulating the first answer in force on the same numbers
  *    (the rise in holding and write-off cost per unit pushed), and the sizing is
  *    solved again with it.
+ * 2b. The check in force: the answer, commitments 10% below to 35% above it and
+ *    today's rule simulated with the contract in force on the same numbers (the
+ *    first refine_replications), by the SKU's total cost over all its locations,
+ *    which sees what the need's cost leaves out (service lost while spot orders
+ *    travel or refused ones wait); a candidate replaces the answer only when it
+ *    saves more than two paired standard errors.
  * 3. Today's rule for comparison: last year's volume plus a margin, last year being
  *    one simulated year (replication 0 of the sizing) — a single year's purchases,
  *    noise included, as a buyer sees them.
@@ -36,10 +42,12 @@ extern "C" {
 
 typedef struct ech_contract_run_options {
     int n_threads;
-    int32_t variant;      /* whose policy and targets the need is simulated under */
-    int64_t replications; /* of the sizing (>= 2) */
-    double today_margin;  /* today's rule: last year's volume x (1 + margin) */
-    FILE *progress;       /* rank 0's progress, or NULL */
+    int32_t variant;             /* whose policy and targets the need is simulated under */
+    int64_t replications;        /* of the sizing (>= 2) */
+    int64_t refine_replications; /* of the check of candidates in force (at most the
+                                  * sizing's; < 2: none) */
+    double today_margin;         /* today's rule: last year's volume x (1 + margin) */
+    FILE *progress;              /* rank 0's progress, or NULL */
     double progress_interval;
 } ech_contract_run_options;
 
@@ -47,6 +55,9 @@ typedef struct ech_contract_run_options {
  * X(field, name, units, description) */
 #define ECH_CONTRACT_SKU_FIELDS(X)                                                            \
     X(committed, "committed_units", "unit", "the recommended commitment over the horizon")    \
+    X(analytic, "analytic_units", "unit",                                                     \
+      "the commitment of least expected cost on the need's distribution, before the "         \
+      "check in force")                                                                       \
     X(today, "today_units", "unit",                                                           \
       "today's rule: last year's purchases (one simulated year) x (1 + margin)")              \
     X(unit_price, "unit_price", "currency/unit", "the price of the tier the commitment buys") \
@@ -74,11 +85,16 @@ typedef struct ech_contract_run_options {
       "mean value of a year's purchases under the commitment (spot and payments in)")         \
     X(pushed_cost, "pushed_unit_cost", "currency/unit",                                       \
       "cost of holding a pushed unit until it sells or expires, learnt by simulation "        \
-      "(0 where nothing is pushed)")
+      "(0 where nothing is pushed)")                                                          \
+    X(simulated_cost, "simulated_total_cost", "currency",                                     \
+      "the SKU's mean total cost (all its locations) with the commitment in force, on "       \
+      "the sizing's numbers")                                                                 \
+    X(simulated_cost_today, "simulated_total_cost_today", "currency", "the same under today's rule")
 
 typedef struct ech_contract_result {
     int32_t variant;
     int64_t replications;
+    int64_t refine_replications; /* of the check in force (0: none) */
     double today_margin;
 #define ECH_CONTRACT_FIELD_DECL(field, name, units, desc) double *field;
     ECH_CONTRACT_SKU_FIELDS(ECH_CONTRACT_FIELD_DECL)
@@ -110,6 +126,14 @@ void ech_contract_set_variants(ech_scenario *sc, const ech_contract_result *res)
 /* The commitments for purchasing: one row per SKU with terms. */
 ech_status ech_contract_write_csv(const char *path, const ech_scenario *sc,
                                   const ech_contract_result *res, ech_error *err);
+
+/* The verification: the network's cost, contract cost, purchases, write-offs, lost
+ * units, fill rate, inventory, pushed and spot units under today's rule and the
+ * recommendation, with their paired change and its 95% interval (res: the run of
+ * the variants ech_contract_set_variants made). */
+struct ech_results;
+void ech_contract_print_verification(FILE *out, const ech_scenario *sc,
+                                     const struct ech_results *res);
 
 /* The sizing on stdout: per supplier, commitments, need and expected cost. */
 void ech_contract_print_summary(FILE *out, const ech_scenario *sc, const ech_contract_result *res);

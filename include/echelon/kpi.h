@@ -39,7 +39,8 @@ extern "C" {
       "mean end-of-day stock on hand valued at unit cost")                                   \
     X(DAYS_OF_SUPPLY, "days_of_supply", "day",                                               \
       "mean on hand divided by the expected daily outflow (NaN when that is zero)")          \
-    X(ORDERS, "orders", "1", "replenishment orders placed")                                  \
+    X(ORDERS, "orders", "1",                                                                \
+      "replenishment orders placed (at the warehouse also deliveries a contract pushed)")                                  \
     X(ORDERED, "ordered_units", "unit", "units ordered")                                     \
     X(HOLDING_COST, "holding_cost", "currency",                                              \
       "holding rate x unit cost x on-hand unit-days / 365")                                  \

@@ -41,7 +41,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     double t0 = cli_wall_seconds();
 
     const char *output = NULL, *csv = NULL, *variant = NULL;
-    int64_t replications = -1, threads = 0, sizing_reps = 200;
+    int64_t replications = -1, threads = 0, sizing_reps = 200, check_reps = 100;
     double interval = 30.0, margin = 0.10;
     int quiet = 0, no_output = 0, force = 0, help = 0;
     const cli_option opts[] = {
@@ -53,6 +53,10 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
          "size under this variant's policy (default the baseline)", 0, 0, NULL},
         {"sizing-replications", 0, CLI_INT64, &sizing_reps, "N",
          "simulated years the commitments are sized on (default 200)", 2, 1e6, NULL},
+        {"check-replications", 0, CLI_INT64, &check_reps, "N",
+         "years each candidate is simulated on in force (default 100, at most the sizing's; 0: "
+         "the need's optimum as it is)",
+         0, 1e6, NULL},
         {"today-margin", 0, CLI_DOUBLE, &margin, "X",
          "today's rule commits last year's purchases x (1 + X) (default 0.10)", 0, 10, NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
@@ -153,6 +157,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         .n_threads = n_threads,
         .variant = variant_index,
         .replications = sizing_reps,
+        .refine_replications = check_reps,
         .today_margin = margin,
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
@@ -189,8 +194,9 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     st = ech_agree(comm, st, &err);
     if (st == ECH_OK) {
         if (rank == 0) {
-            ech_contract_print_summary(stdout, &sc, &sized);
             ech_run_print_summary(stdout, &sc, &results);
+            ech_contract_print_summary(stdout, &sc, &sized);
+            ech_contract_print_verification(stdout, &sc, &results);
             if (output)
                 printf("Results: %s (written in %.2f s)\n", output, results.info.write_seconds);
             if (csv)

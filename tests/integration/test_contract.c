@@ -90,11 +90,8 @@ static double *simulate(const ech_scenario *sc, int64_t reps, uint8_t contract, 
 {
     ech_engine *e = ech_engine_new(sc);
     double *kpi = malloc((size_t)ECH_KPI_COUNT * (size_t)reps * sizeof *kpi);
-    ech_eval_request req = {.sku = 0,
-                            .rep_end = reps,
-                            .stream_set = 1,
-                            .contract = contract,
-                            .committed = committed};
+    ech_eval_request req = {
+        .sku = 0, .rep_end = reps, .stream_set = 1, .contract = contract, .committed = committed};
     ech_eval_out out = {.kpi = kpi, .rep_stride = reps};
     ech_error err;
     ech_error_clear(&err);
@@ -296,8 +293,8 @@ static void test_schedule(void **state)
             due = t == sc.days - 1 ? 800.0 : ceil(800.0 * (t + 1) / 365.0 - 1e-9);
         }
         if (on_hand != (int)due)
-            fail_msg("day %d (%d-%02d-%02d): on hand %d, the minimum due by then is %.0f", t, y,
-                     mo, dd, on_hand, due);
+            fail_msg("day %d (%d-%02d-%02d): on hand %d, the minimum due by then is %.0f", t, y, mo,
+                     dd, on_hand, due);
         ++checked;
     }
     fclose(trace);
@@ -448,9 +445,12 @@ static void test_best_is_exhaustive(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fractile_take_or_pay), cmocka_unit_test(test_fractile_penalty),
-        cmocka_unit_test(test_tier_break),           cmocka_unit_test(test_schedule),
-        cmocka_unit_test(test_beyond),               cmocka_unit_test(test_penalty_shortfall),
+        cmocka_unit_test(test_fractile_take_or_pay),
+        cmocka_unit_test(test_fractile_penalty),
+        cmocka_unit_test(test_tier_break),
+        cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_beyond),
+        cmocka_unit_test(test_penalty_shortfall),
         cmocka_unit_test(test_best_is_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

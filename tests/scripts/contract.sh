@@ -22,7 +22,7 @@ done
 grep -q "^Contract sizing: 24 SKUs on 64 simulated years" "$TMP/1x1.txt" || fail "no sizing summary"
 grep -q "^  GENERICS-EU  " "$TMP/1x1.txt" || fail "no supplier line"
 grep -q "^Variant 'recommended' against 'baseline'" "$TMP/1x1.txt" || fail "no comparison"
-head -1 "$TMP/1x1.csv" | grep -q "^sku,supplier,committed_units,today_units,unit_price" ||
+head -1 "$TMP/1x1.csv" | grep -q "^sku,supplier,committed_units,analytic_units,today_units,unit_price" ||
     fail "commitments CSV header"
 [ "$(wc -l <"$TMP/1x1.csv")" -eq 25 ] || fail "commitments CSV: expected 24 SKUs"
 for c in 1x2 2x1; do
