@@ -596,4 +596,5 @@ void ech_contract_print_verification(FILE *out, const ech_scenario *sc, const ec
         fprintf(out, "  %-22s %15s %15s %15s %12s\n", rows[j].label, cell[0], cell[1], cell[2],
                 cell[3]);
     }
+    fputc('\n', out);
 }

@@ -458,6 +458,32 @@ static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
     deliver(p, s, 0, q, d, 0, -1);
 }
 
+/* The warehouse's express order on a review (a dual-index policy): when its
+ * express position (on hand, plus what arrives within the express lead time, less
+ * what it owes) is below the expedite level, the supplier's express mode brings it
+ * up to the level, in whole packs. */
+static inline void expedite(const sku_plan *p, sku_state *s, int32_t d)
+{
+    int64_t position = (int64_t)s->on_hand[0] - s->owed_down[0] - s->backlog[0];
+    for (int32_t k = 1; k <= p->express_days; ++k)
+        position += s->supplier_pipe[(uint32_t)(d + k) & p->supplier_mask];
+    for (int32_t k = s->next_open; k < p->n_open && p->open_day[k] <= d + p->express_days; ++k)
+        if (p->open_node[k] == 0)
+            position += p->open_qty[k];
+    ech_supply_source *x = &s->supply.express;
+    position += x->ordered_today + x->owed;
+    if (position >= p->expedite_level)
+        return;
+    int64_t q = ((int64_t)p->expedite_level - position + p->pack - 1) / p->pack * p->pack;
+    if (q > INT32_MAX / 4)
+        q = INT32_MAX / 4;
+    x->ordered_today += (int32_t)q;
+    s->on_order[0] += (int32_t)q;
+    s->acc[0].expedited += q;
+    s->acc[0].express_orders++;
+    count_purchase(s, d, q);
+}
+
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
 static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
@@ -477,6 +503,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
         if (p->return_within > 0 && i > 0 && p->child_begin[i + 1] == p->child_begin[i])
             return_slow_stock(p, s, i, d);
 
+        if (i == 0 && p->expedite_level >= 0)
+            expedite(p, s, d);
         int32_t position =
             s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
         int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
@@ -555,10 +583,15 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             if (q > 0)
                 deliver(p, s, 0, q, d, lead, -1);
         }
-        if (s->supply.has_spot && s->supply.spot.ordered_today + s->supply.spot.owed > 0) {
+        /* Spot and express orders: in full, after their fixed lead times. */
+        ech_supply_source *full[2] = {s->supply.has_spot ? &s->supply.spot : NULL,
+                                      s->supply.has_express ? &s->supply.express : NULL};
+        for (int k = 0; k < 2; ++k) {
+            if (!full[k] || full[k]->ordered_today + full[k]->owed == 0)
+                continue;
             ech_supply_day day = {0, 0};
             int32_t lead = 0;
-            int32_t q = ech_supply_ship(&s->supply.spot, d, &lead, &day);
+            int32_t q = ech_supply_ship(full[k], d, &lead, &day);
             s->on_order[0] -= q;
             if (q > 0)
                 deliver(p, s, 0, q, d, lead, -1);
@@ -911,7 +944,8 @@ ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64
                               int64_t rep_end, double *kpi_out, int64_t rep_stride,
                               int64_t *totals_out, ech_error *err)
 {
-    ech_eval_request req = {sku, variant, rep_begin, rep_end, 0, NULL, NULL, 0, 0.0};
-    ech_eval_out out = {kpi_out, rep_stride, totals_out, NULL};
+    ech_eval_request req = {
+        .sku = sku, .variant = variant, .rep_begin = rep_begin, .rep_end = rep_end};
+    ech_eval_out out = {.kpi = kpi_out, .rep_stride = rep_stride, .totals = totals_out};
     return ech_engine_evaluate(e, &req, &out, err);
 }

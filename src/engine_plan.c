@@ -131,6 +131,17 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
                             sc->cat.id[sku]);
         p->spot_lead = t;
     }
+    /* The supplier's express mode: its lead-time table. */
+    int32_t sup = sc->cat.supplier[sku];
+    if (sc->suppliers.express && sup >= 0 && sc->suppliers.express[sup].lead_time_days >= 0) {
+        int32_t days = sc->suppliers.express[sup].lead_time_days;
+        ech_dtable *t = ech_arena_alloc(a, sizeof *t, "express lead time");
+        if (ech_dtable_lead_time(t, a, ECH_LT_FIXED, days, 0.0, days, days) != 0)
+            return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable express lead time",
+                            sc->cat.id[sku]);
+        p->express_lead = t;
+        p->express_days = days;
+    }
 
     /* Controlled substances: cadence, cap and slower lanes. */
     p->controlled = sc->cat.handling[sku] == ECH_HANDLING_CONTROLLED;
@@ -330,13 +341,20 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
                         sc->cat.id[p->sku]);
     if (p->spot_lead)
         ech_supply_set_spot(&s->supply, p->spot_lead);
+    if (p->express_lead)
+        ech_supply_set_express(&s->supply, p->express_lead);
+    const ech_dtable *leads[4];
+    int n_leads = 0;
+    for (int k = 0; k < s->supply.n_sources; ++k)
+        leads[n_leads++] = s->supply.source[k].lead_time;
+    if (s->supply.has_spot)
+        leads[n_leads++] = s->supply.spot.lead_time;
+    if (s->supply.has_express)
+        leads[n_leads++] = s->supply.express.lead_time;
     int32_t max_lead = 0;
-    for (int k = 0; k < s->supply.n_sources + s->supply.has_spot; ++k) {
-        const ech_dtable *lt =
-            k < s->supply.n_sources ? s->supply.source[k].lead_time : s->supply.spot.lead_time;
-        if (lt->base + lt->n - 1 > max_lead)
-            max_lead = lt->base + lt->n - 1;
-    }
+    for (int k = 0; k < n_leads; ++k)
+        if (leads[k]->base + leads[k]->n - 1 > max_lead)
+            max_lead = leads[k]->base + leads[k]->n - 1;
     p->supplier_mask = ech_pow2_at_least((uint32_t)max_lead + 1) - 1;
     s->supplier_pipe = ech_arena_alloc(&e->arena, ((size_t)p->supplier_mask + 1) * sizeof(int32_t),
                                        "supplier pipe");
@@ -361,6 +379,10 @@ void ech_sku_plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_r
         }
         p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : p->order_up_to[i];
     }
+    p->expedite_level = -1;
+    if (p->express_lead)
+        p->expedite_level =
+            req->expedite_level ? req->expedite_level[0] : vt->expedite_level[p->first];
 }
 
 void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool)

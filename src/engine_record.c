@@ -126,12 +126,18 @@ void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_stat
     double cost = sc->cat.unit_cost[p->sku];
     double alt_premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
     memset(out, 0, sizeof *out);
-    out->units = a->ordered - a->supplier_cancelled + a->pushed;
+    out->units = a->ordered - a->supplier_cancelled + a->pushed + a->expedited;
     out->spot = a->spot;
     out->refused = a->refused;
     out->pushed = a->pushed;
+    out->expedited = a->expedited;
+    if (a->expedited > 0 || a->express_orders > 0) {
+        const ech_express *x = &sc->suppliers.express[sc->cat.supplier[p->sku]];
+        out->expedite_cost =
+            (double)a->expedited * x->premium * cost + (double)a->express_orders * x->shipment_cost;
+    }
     if (!c->active) {
-        out->value = (double)out->units * cost + alt_premium;
+        out->value = (double)out->units * cost + alt_premium + out->expedite_cost;
         return;
     }
     /* Cancelled units are the sources' (never spot): not paid. */
@@ -141,8 +147,8 @@ void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_stat
     out->shortfall = c->minimum > c->bought ? c->minimum - c->bought : 0;
     double payment = (double)out->shortfall * (c->take_or_pay ? c->price : c->penalty);
     double spot_premium = (double)a->spot * c->spot_premium * cost;
-    out->value =
-        (double)under * c->price + (double)a->spot * cost + spot_premium + payment + alt_premium;
+    out->value = (double)under * c->price + (double)a->spot * cost + spot_premium + payment +
+                 alt_premium + (double)a->expedited * cost + out->expedite_cost;
     /* Units bought this year and still held at its end are next year's stock: a
      * discount on them is not this year's saving (the sizing's rule too, else
      * committing ever more would pay). */
@@ -193,7 +199,9 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
         double expired_value = (double)a->expired * cost;
         double contract = i == 0 ? bought.contract_cost : 0.0;
-        double total = holding + ordering + shortage + premium + expired_value + contract;
+        double expedite = i == 0 ? bought.expedite_cost : 0.0;
+        double total =
+            holding + ordering + shortage + premium + expired_value + contract + expedite;
         int64_t outflow_units = a->expired + a->sold + a->shipped + a->returned;
 
         double v[ECH_KPI_COUNT];
@@ -228,6 +236,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_PUSHED_UNITS] = i == 0 ? (double)bought.pushed : 0.0;
         v[ECH_KPI_CONTRACT_SHORTFALL_UNITS] = i == 0 ? (double)bought.shortfall : 0.0;
         v[ECH_KPI_CONTRACT_COST] = contract;
+        v[ECH_KPI_EXPEDITED_UNITS] = i == 0 ? (double)bought.expedited : 0.0;
+        v[ECH_KPI_EXPEDITE_COST] = expedite;
         v[ECH_KPI_SUPPLIER_DELAYED] = (double)a->supplier_delayed;
         v[ECH_KPI_ALT_ORDERED] = (double)a->alt_ordered;
         v[ECH_KPI_SOURCING_PREMIUM] = premium;
@@ -260,6 +270,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
                      {"sold value", (double)a->sold * cost},
                      {"purchased value", i == 0 ? bought.value : 0.0},
                      {"contract cost", contract},
+                     {"expedite cost", expedite},
                      {"total cost", total}};
         for (size_t m = 0; m < sizeof money / sizeof money[0]; ++m)
             if (!(fabs(money[m].amount) < ECH_MONEY_LIMIT))
@@ -271,6 +282,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         int64_t expired_fx = ech_money_to_fixed(expired_value);
         int64_t value_days_fx = ech_money_to_fixed((double)on_hand_days * cost);
         int64_t contract_fx = ech_money_to_fixed(contract);
+        int64_t expedite_fx = ech_money_to_fixed(expedite);
         if (i == 0) {
             overflow |= ech_add_overflows(&t[ECH_TOTAL_PURCHASED_UNITS], bought.units);
             overflow |=
@@ -280,6 +292,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             overflow |= ech_add_overflows(&t[ECH_TOTAL_PUSHED_UNITS], bought.pushed);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_SHORTFALL_UNITS], bought.shortfall);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_COST], contract_fx);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITED_UNITS], bought.expedited);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITE_COST], expedite_fx);
         }
         if (demand_point) {
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
@@ -298,9 +312,9 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         overflow |= ech_add_overflows(&t[ECH_TOTAL_HOLDING_COST], holding_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_ORDERING_COST], ordering_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SHORTAGE_COST], shortage_fx);
-        overflow |=
-            ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST], holding_fx + ordering_fx + shortage_fx +
-                                                            premium_fx + expired_fx + contract_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_TOTAL_COST],
+                                      holding_fx + ordering_fx + shortage_fx + premium_fx +
+                                          expired_fx + contract_fx + expedite_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SOURCING_PREMIUM], premium_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_CANCELLED], a->supplier_cancelled);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_DELAYED], a->supplier_delayed);

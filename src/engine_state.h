@@ -104,6 +104,11 @@ typedef struct sku_plan {
     /* Spot purchases beyond the SKU's contract: their lead-time table (NULL when the
      * SKU has no contract that allows them). */
     const ech_dtable *spot_lead;
+    /* The supplier's express mode: its lead-time table (NULL: none), its days, and
+     * the warehouse's expedite level (-1: never). */
+    const ech_dtable *express_lead;
+    int32_t express_days;
+    int32_t expedite_level;
 
     /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
      * room or no occupancy is collected) and each node's cold-room slot. */
@@ -128,6 +133,8 @@ typedef struct node_acc {
     int64_t supplier_cancelled, supplier_delayed, alt_ordered, disrupted_days;
     /* ... and its contract: units bought spot, refused, delivered unordered. */
     int64_t spot, refused, pushed;
+    /* ... and its express orders: units and shipments. */
+    int64_t expedited, express_orders;
     /* Demand points: the longest recovery after a disruption. */
     int64_t recovery_days, recoveries;
     /* Batches: written off, returned to the root, returns the root received; stock
@@ -230,8 +237,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
 
 /* What the warehouse bought in a replication and what its contract cost. */
 typedef struct ech_purchases {
-    int64_t units, spot, refused, pushed, shortfall;
-    double value, contract_cost;
+    int64_t units, spot, refused, pushed, shortfall, expedited;
+    double value, contract_cost, expedite_cost;
 } ech_purchases;
 void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                        ech_purchases *out);

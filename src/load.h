@@ -100,6 +100,10 @@ typedef struct y_partial {
     char *probability, *fraction_mean, *fraction_sd;
 } y_partial;
 
+typedef struct y_express {
+    char *lead_time_days, *premium, *shipment_cost;
+} y_express;
+
 typedef struct y_site {
     char *id, *region;
     y_lead_time *lead_time;
@@ -110,6 +114,7 @@ typedef struct y_supplier {
     y_lead_time *lead_time;
     y_partial *partial;
     char *cancel_probability, *shortfall;
+    y_express *express;
     y_site *sites;
     unsigned sites_count;
 } y_supplier;

@@ -109,6 +109,13 @@ static const cyaml_schema_field_t partial_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t express_fields[] = {
+    STR_REQ("lead_time_days", y_express, lead_time_days),
+    STR_OPT("premium", y_express, premium),
+    STR_OPT("shipment_cost", y_express, shipment_cost),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t site_fields[] = {
     STR_REQ("id", y_site, id),
     STR_OPT("region", y_site, region),
@@ -125,6 +132,7 @@ static const cyaml_schema_field_t supplier_fields[] = {
     MAP_OPT("partial", y_supplier, partial, partial_fields),
     STR_OPT("cancel_probability", y_supplier, cancel_probability),
     STR_OPT("shortfall", y_supplier, shortfall),
+    MAP_OPT("express", y_supplier, express, express_fields),
     SEQ_LIST("sites", y_supplier, sites, &site_entry),
     CYAML_FIELD_END,
 };

@@ -208,6 +208,39 @@ static ech_status build_reliability(const loadctx *c, unsigned i, const y_suppli
     return ECH_OK;
 }
 
+/* The express mode of a supplier's lanes (scenario.h, ech_express). */
+static ech_status build_express(const loadctx *c, unsigned i, const y_supplier *ys,
+                                ech_scenario *sc)
+{
+    ech_suppliers *s = &sc->suppliers;
+    if (!ys->express)
+        return ECH_OK;
+    if (!s->express) {
+        s->express = ech_xcalloc(s->n > 0 ? (size_t)s->n : 1, sizeof *s->express, "express");
+        for (int32_t j = 0; j < s->n; ++j)
+            s->express[j].lead_time_days = -1;
+    }
+    ech_express *e = &s->express[i];
+    char k[256];
+    ech_status st;
+    const y_express *y = ys->express;
+    if ((st = ech_key_int32(c, ech_key_path(k, sizeof k, "suppliers[%u].express.lead_time_days", i),
+                            y->lead_time_days, 0, ECH_MAX_LANE_DAYS, &e->lead_time_days)) != ECH_OK)
+        return st;
+    if (y->premium &&
+        (st = ech_key_double_range(c, ech_key_path(k, sizeof k, "suppliers[%u].express.premium", i),
+                                   y->premium, 0.0, 0, 100.0, 0, "a share of unit_cost a unit",
+                                   &e->premium)) != ECH_OK)
+        return st;
+    if (y->shipment_cost &&
+        (st = ech_key_double_range(
+             c, ech_key_path(k, sizeof k, "suppliers[%u].express.shipment_cost", i),
+             y->shipment_cost, 0.0, 0, ECH_MAX_UNIT_MONEY, 0, "currency a shipment",
+             &e->shipment_cost)) != ECH_OK)
+        return st;
+    return ECH_OK;
+}
+
 ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenario *sc)
 {
     if (y->suppliers_count == 0)
@@ -235,6 +268,12 @@ ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenar
         s->id[i] = ech_xstrdup(ys->id, "supplier id");
         s->n = (int32_t)i + 1;
         if ((st = build_reliability(c, i, ys, &s->reliability[i])) != ECH_OK)
+            return st;
+    }
+    /* Express modes once every supplier is known (the array is per supplier). */
+    for (unsigned i = 0; i < y->suppliers_count; ++i) {
+        ech_status st = build_express(c, i, &y->suppliers[i], sc);
+        if (st != ECH_OK)
             return st;
     }
     return ECH_OK;

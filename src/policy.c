@@ -273,6 +273,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         vt->order_up_to[x] = (int32_t)S;
         vt->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
         vt->reserve[x] = (int32_t)reserve;
+        vt->expedite_level[x] = sl->expedite_level ? sl->expedite_level[x] : -1;
     }
     return ECH_OK;
 }

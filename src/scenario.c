@@ -153,6 +153,7 @@ void ech_scenario_free(ech_scenario *sc)
     ech_strings_free(sc->suppliers.id, sc->suppliers.n);
     lead_times_free(sc->suppliers.lead_time, sc->suppliers.n);
     free(sc->suppliers.reliability);
+    free(sc->suppliers.express);
     ech_strings_free(sc->sites.id, sc->sites.n);
     free(sc->sites.supplier);
     free(sc->sites.region);
@@ -462,6 +463,22 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
                 "SKU '%s' has demand at '%s', which also supplies it to '%s': "
                 "demand can only arise at locations that supply no one",
                 sc->cat.id[sl->sku[x]], net->id[sl->location[p]], net->id[sl->location[x]]);
+    }
+    /* Expediting is a mode of the supplier's lanes to the central warehouse. */
+    for (int64_t x = 0; sl->expedite_level && x < sl->n; ++x) {
+        if (sl->expedite_level[x] < 0)
+            continue;
+        int32_t k = sl->sku[x], sup = sc->cat.supplier[k];
+        const char *why =
+            sl->parent[x] >= 0 ? "applies at the central warehouse only (the "
+                                 "supplier's lane)"
+            : !sc->suppliers.express || sup < 0 || sc->suppliers.express[sup].lead_time_days < 0
+                ? "needs an express mode of the SKU's supplier (suppliers: express)"
+                : NULL;
+        if (why)
+            return ech_fail_at(err, sl->source ? sl->source : path, sl->source_line[x],
+                               "expedite_level", "SKU '%s' at '%s': an expedite level %s",
+                               sc->cat.id[k], net->id[sl->location[x]], why);
     }
     return ECH_OK;
 }

@@ -82,6 +82,27 @@ void ech_supply_set_spot(ech_supply *s, const ech_dtable *lead)
     s->has_spot = 1;
 }
 
+void ech_supply_set_express(ech_supply *s, const ech_dtable *lead)
+{
+    memset(&s->express, 0, sizeof s->express);
+    s->express.site = -1;
+    s->express.lead_time = lead;
+    s->has_express = 1;
+}
+
+/* A source that always delivers in full (spot, express) at the start of a
+ * replication, its lead-time stream number k. */
+static void begin_full_source(ech_supply_source *src, const ech_scenario *sc, int32_t sku,
+                              int64_t rep, uint64_t k)
+{
+    src->ordered_today = 0;
+    src->owed = 0;
+    src->n_spells = 0;
+    src->capacity_until = INT32_MIN;
+    ech_stream_init(&src->lead_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)sku,
+                    (uint64_t)rep, k);
+}
+
 void ech_contract_setup(ech_contract_state *c, const ech_scenario *sc, int32_t sku,
                         double committed, const int32_t *month_end, int32_t n_months,
                         int32_t *due_day, int64_t *due_units)
@@ -150,15 +171,10 @@ void ech_supply_begin(ech_supply *s, const ech_scenario *sc, const ech_variant *
         }
         src->n_spells = n;
     }
-    if (s->has_spot) {
-        ech_supply_source *src = &s->spot;
-        src->ordered_today = 0;
-        src->owed = 0;
-        src->n_spells = 0;
-        src->capacity_until = INT32_MIN;
-        ech_stream_init(&src->lead_rng, sc->seed, ECH_STREAM_SUPPLIER_LEAD_TIME, (uint64_t)sku,
-                        (uint64_t)rep, 2);
-    }
+    if (s->has_spot)
+        begin_full_source(&s->spot, sc, sku, rep, 2);
+    if (s->has_express)
+        begin_full_source(&s->express, sc, sku, rep, 3);
     s->contract.bought = 0;
     s->contract.next_due = 0;
 }

@@ -53,7 +53,8 @@ TOTALS_1_1 = TOTALS_1_0 + [
     "sourcing_premium_cost", "supply_disrupted_sku_days", "recovery_days", "recoveries",
 ]
 KPIS_1_5 = ["purchased_units", "purchased_value", "spot_units", "refused_units",
-            "pushed_units", "contract_shortfall_units", "contract_cost"]
+            "pushed_units", "contract_shortfall_units", "contract_cost", "expedited_units",
+            "expedite_cost"]
 TOTALS_1_5 = KPIS_1_5
 DERIVED = ["fill_rate", "stockout_day_share", "mean_on_hand_value", "days_of_supply"]
 COMPARED = ["fill_rate", "stockout_day_share", "lost_units", "mean_on_hand_value",

@@ -65,6 +65,9 @@ typedef struct ech_eval_request {
      * (without a snapshot) is its order-up-to level, so it follows the targets. */
     const int32_t *order_up_to;
     const int32_t *reorder_point;
+    /* Expedite levels per node (only the warehouse's, node 0, is used: the supplier's
+     * express mode), or NULL for the variant's; -1: never. */
+    const int32_t *expedite_level;
     /* The SKU's supply contract: the variant's commitment (ECH_CONTRACT_OF_VARIANT,
      * also when zeroed), none, or `committed` units under the SKU's terms. */
     uint8_t contract;

@@ -104,7 +104,11 @@ extern "C" {
     X(CONTRACT_COST, "contract_cost", "currency",                                            \
       "a contract's cost over buying at unit cost: (tier price - unit cost) x units under "  \
       "it (a discount only on units the year used, not on stock it added) + spot premium x " \
-      "spot units + shortfall payments (negative with a discount)")
+      "spot units + shortfall payments (negative with a discount)")                         \
+    X(EXPEDITED_UNITS, "expedited_units", "unit",                                            \
+      "units the warehouse ordered by the supplier's express mode (its expedite level)")    \
+    X(EXPEDITE_COST, "expedite_cost", "currency",                                            \
+      "express premium x unit cost x expedited units + express shipments x shipment cost")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
@@ -171,7 +175,9 @@ typedef enum ech_kpi {
     X(CONTRACT_SHORTFALL_UNITS, "contract_shortfall_units", "unit", 0,                       \
       "committed minimums neither taken nor delivered")                                      \
     X(CONTRACT_COST, "contract_cost", "currency", 1,                                         \
-      "contracts' cost over buying at unit cost (in total_cost)")
+      "contracts' cost over buying at unit cost (in total_cost)")                                                                                             \
+    X(EXPEDITED_UNITS, "expedited_units", "unit", 0, "units ordered by express modes")      \
+    X(EXPEDITE_COST, "expedite_cost", "currency", 1, "express premiums and shipments (in total_cost)")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,

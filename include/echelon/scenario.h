@@ -116,11 +116,23 @@ typedef struct ech_reliability {
                               * shipments and of reduced capacity */
 } ech_reliability;
 
+/* A supplier's express mode on its lanes to the central warehouse (air freight, a
+ * courier): a shorter fixed lead time, always in full, at a premium per unit and a
+ * cost per shipment.  The warehouse expedites on a review when its express
+ * position (on hand, plus what arrives within the express lead time, less what it
+ * owes) is below the SKU's expedite level (a dual-index policy). */
+typedef struct ech_express {
+    int32_t lead_time_days; /* -1: no express mode */
+    double premium;         /* share of unit_cost a unit */
+    double shipment_cost;   /* currency an express shipment */
+} ech_express;
+
 typedef struct ech_suppliers {
     int32_t n;
     char **id;
     ech_lead_time *lead_time;
     ech_reliability *reliability;
+    ech_express *express; /* [n], or NULL: none has an express mode */
 } ech_suppliers;
 
 /* Supplier sites (plants, warehouses): where disruptions strike.  Every supplier
@@ -265,6 +277,10 @@ typedef struct ech_catalogue {
       0, 10, 0, "1/year",                                                                 \
       "yearly holding cost rate on unit cost at this location (value added downstream, "  \
       "space); NaN: the scenario's costs.holding_rate_per_year")                         \
+    C(expedite_level, I32, "expedite_level", 0, 0, -1, -1, ECH_MAX_UNITS, 0, \
+      "unit",                                                                             \
+      "central warehouse only: on a review, an express order lifts the position within "  \
+      "the supplier's express lead time to this level when it is below; -1: never")       \
     C(fill_rate_target, F64, "fill_rate_target", "fill_rate_target", ECH_COL_LO_OPEN |    \
       ECH_COL_HI_OPEN, NAN, 0, 1, 0, "1",                                                 \
       "fill rate echelon tune must reach at this demand point; NaN: the SKU's, its "     \
@@ -449,7 +465,9 @@ int32_t ech_contract_tier(const ech_contract_terms *t, double c);
       "minimum order quantity")                                                           \
     C(reserve, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "unit",                            \
       "units the location holds back from its children: the central warehouse's "        \
-      "reserve, 0 elsewhere")
+      "reserve, 0 elsewhere")                                                             \
+    C(expedite_level, I32, 0, "expedite_level", ECH_COL_DERIVED, -1, 0, 0, 0, "unit",     \
+      "the warehouse's expedite level (express position lifted to it); -1: never")
 
 /* A what-if variant of the scenario.  All variants of a run share the catalogue,
  * network, demand and random streams (common random numbers), so differences

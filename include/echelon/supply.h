@@ -97,6 +97,10 @@ typedef struct ech_supply {
      * the contract's spot lead time (has_spot: 0 without a contract that allows them). */
     int has_spot;
     ech_supply_source spot;
+    /* The supplier's express mode (scenario.h, ech_express): likewise in full after
+     * its fixed lead time. */
+    int has_express;
+    ech_supply_source express;
     ech_contract_state contract;
 } ech_supply;
 
@@ -142,12 +146,16 @@ static inline int32_t ech_supply_owed(const ech_supply *s)
         owed += s->source[k].ordered_today + s->source[k].owed;
     if (s->has_spot)
         owed += s->spot.ordered_today + s->spot.owed;
+    if (s->has_express)
+        owed += s->express.ordered_today + s->express.owed;
     return owed;
 }
 
 /* Sets up the spot source of a SKU whose contract allows spot purchases, with its
  * fixed lead-time table `lead` (built by the caller; the stream of source 2). */
 void ech_supply_set_spot(ech_supply *s, const ech_dtable *lead);
+/* The same for the supplier's express mode (the stream of source 3). */
+void ech_supply_set_express(ech_supply *s, const ech_dtable *lead);
 
 /* Puts a commitment of `committed` units (NaN: none) in force for SKU `sku` under
  * its terms: the minimum, the limit, the tier price and the schedule, whose due
