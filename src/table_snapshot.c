@@ -125,13 +125,27 @@ ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *e
     const ech_row *row;
     while ((st = ech_csv_next(r, &row, err)) == ECH_OK && row) {
         int64_t x;
-        int32_t S = 0, s = ECH_REORDER_NOT_GIVEN;
-        int s_given = 0;
+        int32_t S = 0, s = ECH_REORDER_NOT_GIVEN, e = -1;
+        int s_given = 0, e_given = 0;
         if ((st = row_skuloc(&lk, row, &x, err)) ||
             (st = ech_row_require(row, ECH_TGTCOL_ORDER_UP_TO, err)) ||
             (st = ech_row_int(row, ECH_TGTCOL_ORDER_UP_TO, &S, NULL, err)) ||
-            (st = ech_row_int(row, ECH_TGTCOL_REORDER_POINT, &s, &s_given, err)))
+            (st = ech_row_int(row, ECH_TGTCOL_REORDER_POINT, &s, &s_given, err)) ||
+            (st = ech_row_int(row, ECH_TGTCOL_EXPEDITE_LEVEL, &e, &e_given, err)))
             break;
+        if (e_given && e >= 0) {
+            int32_t sup = sc->cat.supplier[sl->sku[x]];
+            const char *why =
+                e > ECH_MAX_UNITS    ? "is beyond the units the engine counts"
+                : sl->parent[x] >= 0 ? "applies at the central warehouse only (the supplier's lane)"
+                : !sc->suppliers.express || sup < 0 || sc->suppliers.express[sup].lead_time_days < 0
+                    ? "needs an express mode of the SKU's supplier (suppliers: express)"
+                    : NULL;
+            if (why) {
+                st = ech_row_fail(row, ECH_TGTCOL_EXPEDITE_LEVEL, err, "an expedite level %s", why);
+                break;
+            }
+        }
         if (S < 0 || S > ECH_MAX_UNITS) {
             st = ech_row_fail(row, ECH_TGTCOL_ORDER_UP_TO, err,
                               "must be between 0 and %.0f units, got %d", ECH_MAX_UNITS, S);
@@ -161,6 +175,8 @@ ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *e
         seen[x] = row->line;
         sl->order_up_to[x] = S;
         sl->reorder_point[x] = s_given ? s : ECH_REORDER_NOT_GIVEN;
+        if (e_given)
+            sl->expedite_level[x] = e < -1 ? -1 : e;
         if (p >= 0)
             sl->policy[x] = (uint8_t)p;
     }

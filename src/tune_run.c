@@ -56,7 +56,8 @@ double ech_tune_fill_target(const ech_scenario *sc, int64_t x)
     X(value, double, MPI_DOUBLE, 0)              \
     X(skuloc_value, double, MPI_DOUBLE, 1)       \
     X(feasible, uint8_t, MPI_UINT8_T, 0)         \
-    X(converged, uint8_t, MPI_UINT8_T, 0)
+    X(converged, uint8_t, MPI_UINT8_T, 0)        \
+    X(expedite_level, int32_t, MPI_INT32_T, 1)
 
 void ech_tune_result_free(ech_tune_result *res)
 {
@@ -107,6 +108,7 @@ static void result_alloc(ech_tune_result *res, const ech_scenario *sc, int32_t v
     for (int64_t x = 0; x < n; ++x) {
         res->old_order_up_to[x] = res->order_up_to[x] = vt->order_up_to[x];
         res->old_reorder_point[x] = res->reorder_point[x] = vt->reorder_point[x];
+        res->expedite_level[x] = vt->expedite_level[x];
         res->fill_target[x] = ech_tune_fill_target(sc, x);
         res->marginal_objective[x] = res->marginal_fill[x] = res->marginal_value[x] = NAN;
     }
@@ -213,6 +215,7 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
                 .marginal_fill = res->marginal_fill + b,
                 .marginal_value = res->marginal_value + b,
                 .node_value = res->skuloc_value + b,
+                .expedite_level = res->expedite_level + b,
             };
             ech_status s = ech_tune_sku_search(e, &set, &t, &local);
             if (s != ECH_OK) {
@@ -1063,6 +1066,7 @@ void ech_tune_set_variants(ech_scenario *sc, const ech_tune_result *res)
         ech_xstrdup(strcmp(base->name, "tuned") == 0 ? "tuned_targets" : "tuned", "variant name");
     v[1].description = ech_xstrdup("the targets echelon tune chose", "variant text");
     memcpy(v[1].order_up_to, res->order_up_to, (size_t)sc->sl.n * sizeof(int32_t));
+    memcpy(v[1].expedite_level, res->expedite_level, (size_t)sc->sl.n * sizeof(int32_t));
     memcpy(v[1].reorder_point, res->reorder_point, (size_t)sc->sl.n * sizeof(int32_t));
     if (res->has_classic) {
         ech_variant *w = &v[2];
@@ -1111,7 +1115,12 @@ ech_status ech_tune_write_targets_csv(const char *path, const ech_scenario *sc,
                         strerror(errno));
     const ech_variant *vt = &sc->variant[res->variant];
     const ech_skulocs *sl = &sc->sl;
-    fprintf(f, "sku,location,policy,order_up_to,reorder_point\n");
+    /* The expedite levels where some supplier has an express mode. */
+    int expedite = 0;
+    for (int32_t k = 0; sc->suppliers.express && k < sc->suppliers.n; ++k)
+        expedite |= sc->suppliers.express[k].lead_time_days >= 0;
+    fprintf(f, "sku,location,policy,order_up_to,reorder_point%s\n",
+            expedite ? ",expedite_level" : "");
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t held = vt->reserve[x] + (sl->display_min ? sl->display_min[x] : 0);
         int32_t S = res->order_up_to[x] - held, s = res->reorder_point[x] - held;
@@ -1120,7 +1129,10 @@ ech_status ech_tune_write_targets_csv(const char *path, const ech_scenario *sc,
         ech_csv_write_field(f, sc->cat.id[sl->sku[x]]);
         fputc(',', f);
         ech_csv_write_field(f, sc->net.id[sl->location[x]]);
-        fprintf(f, ",%s,%d,%d\n", ech_enum_word(&ech_policy_enum, vt->policy[x]), S, s);
+        fprintf(f, ",%s,%d,%d", ech_enum_word(&ech_policy_enum, vt->policy[x]), S, s);
+        if (expedite)
+            fprintf(f, ",%d", res->expedite_level[x]);
+        fputc('\n', f);
     }
     int bad = ferror(f);
     bad |= fclose(f) != 0;

@@ -61,12 +61,13 @@ enum { ECH_TABLE_MAX_COLUMNS = 40 };
     X(QUANTITY, "quantity", 1)
 
 /* Targets (what `echelon tune --targets-csv` writes): the assortment's policy columns. */
-#define ECH_TARGET_COLUMNS(X)        \
-    X(SKU, "sku", 1)                 \
-    X(LOCATION, "location", 1)       \
-    X(POLICY, "policy", 0)           \
-    X(ORDER_UP_TO, "order_up_to", 1) \
-    X(REORDER_POINT, "reorder_point", 0)
+#define ECH_TARGET_COLUMNS(X)            \
+    X(SKU, "sku", 1)                     \
+    X(LOCATION, "location", 1)           \
+    X(POLICY, "policy", 0)               \
+    X(ORDER_UP_TO, "order_up_to", 1)     \
+    X(REORDER_POINT, "reorder_point", 0) \
+    X(EXPEDITE_LEVEL, "expedite_level", 0)
 
 #define ECH_COLUMN_ENUM_OH(sym, name, req) ECH_OHCOL_##sym,
 #define ECH_COLUMN_ENUM_OO(sym, name, req) ECH_OOCOL_##sym,

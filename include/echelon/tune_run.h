@@ -42,7 +42,9 @@ typedef struct ech_tune_result {
     int32_t n_skus;
     int32_t variant;
     /* Per skuloc. */
-    int32_t *order_up_to, *reorder_point;         /* tuned (held stock included) */
+    int32_t *order_up_to, *reorder_point; /* tuned (held stock included) */
+    int32_t *expedite_level; /* the warehouses' expedite levels (-1: never), tuned where the
+                                supplier has an express mode */
     int32_t *old_order_up_to, *old_reorder_point; /* the variant's */
     double *fill_target;                          /* NaN: none (no customer demand) */
     double *marginal_objective;                   /* one more pack here: change a day */

@@ -7,7 +7,10 @@
  *    (the express lead time, not the regular one), and the express cost is the
  *    premium on every unit plus a whole number of shipments;
  *  - with a level in between, expediting buys fill rate: some units come express,
- *    and fewer customers wait than without it.
+ *    and fewer customers wait than without it;
+ *  - `tune` chooses the base-stock level and the expedite level together: on fresh
+ *    replications their cost is within the noise of the best pair of an exhaustive
+ *    search over a grid of both.
  * The engine checks conservation at the end of every replication.
  */
 #include <setjmp.h>
@@ -17,11 +20,13 @@
 #include <cmocka.h>
 
 #include "echelon/engine.h"
+#include "echelon/tune.h"
 #include "support_scenario.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { REPS = 400 };
 static const double LAMBDA = 2.0, PREMIUM = 0.5, SHIPMENT = 5.0, UNIT_COST = 10.0;
@@ -112,12 +117,99 @@ static void test_dual_index(void **state)
     double *some = simulate(&sc, 6);
     double fill0 = mean(none, ECH_KPI_FILL_RATE), fill1 = mean(some, ECH_KPI_FILL_RATE);
     double x = mean(some, ECH_KPI_EXPEDITED_UNITS), d = mean(some, ECH_KPI_DEMAND);
-    printf("  expedite level 6: %.1f of %.1f units express; fill rate %.4f -> %.4f\n", x, d,
-           fill0, fill1);
+    printf("  expedite level 6: %.1f of %.1f units express; fill rate %.4f -> %.4f\n", x, d, fill0,
+           fill1);
     assert_true(x > 0.0 && x < 0.5 * d);
     assert_true(fill1 > fill0 + 0.01);
     free(none);
     free(some);
+    ech_scenario_free(&sc);
+}
+
+/* The mean cost per day of (S, Se) on replications [0, reps) of stream set 2, and
+ * each replication's in `per_rep`. */
+static double cost_of(ech_engine *e, int32_t S, int32_t Se, int64_t reps, double *kpi,
+                      double *per_rep)
+{
+    ech_eval_request req = {
+        .sku = 0, .rep_end = reps, .stream_set = 2, .order_up_to = &S, .expedite_level = &Se};
+    ech_eval_out out = {.kpi = kpi, .rep_stride = reps};
+    ech_error err;
+    ech_error_clear(&err);
+    if (ech_engine_evaluate(e, &req, &out, &err) != ECH_OK)
+        fail_msg("evaluation failed: %s", err.msg);
+    double sum = 0.0;
+    for (int64_t r = 0; r < reps; ++r) {
+        per_rep[r] = kpi[(int64_t)ECH_KPI_TOTAL_COST * reps + r] / 365.0;
+        sum += per_rep[r];
+    }
+    return sum / (double)reps;
+}
+
+static void test_tune_against_exhaustive(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    ts_init(&sc, 365, 40, 64, 21);
+    sc.unmet_demand = ECH_UNMET_BACKORDER;
+    sc.costs.holding_rate_per_year = 1.0; /* unit cost 365: 1 a unit-day */
+    int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 8, 0, 8, 8);
+    int32_t loc = ts_add_location(&sc, "P", ECH_LOC_RETAIL, NULL, 0);
+    int32_t sku = ts_add_sku(&sc, "A", 365.0, 374.0, 1, sup);
+    ts_add_skuloc(&sc, sku, loc, ECH_DEMAND_POISSON, 1.5, 1, 0, ECH_POLICY_BASE_STOCK, 1, 10, -1);
+    ts_finish(&sc);
+    sc.costs.backorder_cost_per_day = 12.0 / sc.cat.unit_price[0];
+    sc.suppliers.express = malloc(sizeof *sc.suppliers.express);
+    sc.suppliers.express[0] = (ech_express){1, 0.004, 1.0}; /* 1.46 a unit, 1 a shipment */
+
+    /* The exhaustive search: every (S, Se) of the grid on the same replications. */
+    enum { R = 256 };
+    ech_engine *e = ech_engine_new(&sc);
+    double *kpi = malloc((size_t)ECH_KPI_COUNT * R * sizeof *kpi);
+    double *best_rep = malloc(R * sizeof(double)), *rep = malloc(R * sizeof(double));
+    double best = INFINITY;
+    int32_t best_S = -1, best_Se = -2;
+    for (int32_t S = 4; S <= 26; ++S)
+        for (int32_t Se = -1; Se <= 8; ++Se) {
+            double c = cost_of(e, S, Se, R, kpi, rep);
+            if (c < best) {
+                best = c;
+                best_S = S;
+                best_Se = Se;
+                memcpy(best_rep, rep, R * sizeof(double));
+            }
+        }
+    /* The tuning, from the scenario's S = 10 and no expediting, on stream set 1. */
+    ech_tune_settings set;
+    ech_tune_settings_default(&set);
+    set.objective = ECH_TUNE_COST;
+    set.stream_set = 1;
+    set.reps_start = 64;
+    set.reps_max = 512;
+    int32_t S = 10, s = 9, Se = -1;
+    ech_tune_sku t = {.sku = 0, .order_up_to = &S, .reorder_point = &s, .expedite_level = &Se};
+    ech_error err;
+    ech_error_clear(&err);
+    if (ech_tune_sku_search(e, &set, &t, &err) != ECH_OK)
+        fail_msg("tuning failed: %s", err.msg);
+    double tuned = cost_of(e, S, Se, R, kpi, rep);
+    double sd = 0.0, sd2 = 0.0;
+    for (int r = 0; r < R; ++r) {
+        sd += rep[r] - best_rep[r];
+        sd2 += (rep[r] - best_rep[r]) * (rep[r] - best_rep[r]);
+    }
+    double md = sd / R, se = sqrt(fmax(0.0, (sd2 - R * md * md) / (R - 1.0)) / R);
+    double no_expedite = cost_of(e, best_S, -1, R, kpi, rep);
+    printf("  exhaustive: S %d, expedite level %d, %.4f a day (%.4f without expediting); tuned: "
+           "S %d, level %d, %.4f (+%.4f +- %.4f), %d evaluations\n",
+           best_S, best_Se, best, no_expedite, S, Se, tuned, md, se, t.evaluations);
+    assert_true(best_Se >= 0); /* expediting pays in this case */
+    assert_true(Se >= 0);      /* and the tuning found it */
+    assert_true(md <= 2.0 * se + 0.005 * best);
+    free(kpi);
+    free(best_rep);
+    free(rep);
+    ech_engine_free(e);
     ech_scenario_free(&sc);
 }
 
@@ -127,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_never),
         cmocka_unit_test(test_all_express),
         cmocka_unit_test(test_dual_index),
+        cmocka_unit_test(test_tune_against_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
