@@ -1,7 +1,9 @@
-/* The results file's /contract group: what `echelon contract` recommends and the
- * need it sized on (see output_h5.h and results/README.md). */
+/* The results file's /contract group (what `echelon contract` recommends and the
+ * need it sized on) and every run's purchases by supplier and month (see
+ * output_h5.h and results/README.md). */
 #include "output_h5.h"
 #include "echelon/contract_run.h"
+#include "echelon/kpi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,5 +64,57 @@ void ech_output_contract(writer *w)
     ech_h5_close_dataset(sup);
     ech_h5_close_dataset(month);
     ech_h5_close_group(gm);
+    ech_h5_close_group(g);
+}
+
+void ech_output_purchases(writer *w, hid_t parent, int32_t v)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_results *res = w->res;
+    hid_t g = ech_h5_group(w, parent, "purchases",
+                           "what the central warehouse bought from each supplier in each measured "
+                           "calendar month, per replication (purchased_units of the SKUs, summed)");
+    /* Results assembled without a run (tests) may lack the sums: zeros then. */
+    int32_t ns = sc->suppliers.n, nm = ech_results_months(sc);
+    int have = res->supplier_month_units && res->n_suppliers == ns && res->n_months == nm;
+    int32_t *idx = ech_h5_iota32(ns);
+    hid_t sup = ech_h5_scale_create(w, g, "supplier", H5T_NATIVE_INT32, (hsize_t)ns, idx, "1",
+                                    "supplier index (as /supply/supplier_id)");
+    free(idx);
+    int32_t *start = ech_xmalloc((size_t)(nm > 0 ? nm : 1) * sizeof *start, "month starts");
+    for (int32_t t = 0, m = -1; t < sc->days; ++t)
+        if (t == 0 || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1))
+            start[++m] = sc->start_date + t;
+    hid_t month =
+        ech_h5_scale_create(w, g, "month_start", H5T_NATIVE_INT32, (hsize_t)nm, start, "day",
+                            "first measured day of the month (days since 1970-01-01)");
+    free(start);
+    hid_t rep = ech_h5_replication_scale(w, g);
+    size_t per = (size_t)ns * (size_t)nm * (size_t)res->n_reps;
+    int64_t *zeros = have ? NULL : ech_xcalloc(per > 0 ? per : 1, sizeof *zeros, "purchases");
+    const int64_t *units = have ? res->supplier_month_units + (size_t)v * per : zeros;
+    const int64_t *fixed = have ? res->supplier_month_value + (size_t)v * per : zeros;
+    double *value = ech_xmalloc((per > 0 ? per : 1) * sizeof *value, "purchase values");
+    for (size_t q = 0; q < per; ++q)
+        value[q] = (double)fixed[q] / ECH_MONEY_SCALE;
+    hsize_t dims[3] = {(hsize_t)ns, (hsize_t)nm, (hsize_t)res->n_reps};
+    hid_t du = ech_h5_cube_from_root(w, g, "units", H5T_NATIVE_INT64, dims, units, "unit",
+                                     "units bought (ordered, less cancelled, plus pushed and "
+                                     "expedited) in the month");
+    hid_t dv = ech_h5_cube_from_root(w, g, "value", H5T_NATIVE_DOUBLE, dims, value, "currency",
+                                     "the same at unit cost (exact sums of 1/10,000ths)");
+    free(value);
+    free(zeros);
+    hid_t ds[2] = {du, dv};
+    const char *names[2] = {"units", "value"};
+    for (int j = 0; j < 2; ++j) {
+        ech_h5_attach(w, ds[j], sup, 0, names[j]);
+        ech_h5_attach(w, ds[j], month, 1, names[j]);
+        ech_h5_attach(w, ds[j], rep, 2, names[j]);
+        ech_h5_close_dataset(ds[j]);
+    }
+    ech_h5_close_dataset(rep);
+    ech_h5_close_dataset(month);
+    ech_h5_close_dataset(sup);
     ech_h5_close_group(g);
 }

@@ -502,8 +502,8 @@ char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep)
 /* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
  * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
  * the open dataset (or -1 after a failure). */
-hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
-                            const int64_t *data, const char *units, const char *description)
+hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, const hsize_t dims[3],
+                            const void *data, const char *units, const char *description)
 {
     if (!ech_h5_all_ok(w))
         return -1;
@@ -519,8 +519,7 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t 
         if (ok && w->deflate)
             ok = H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
     }
-    hid_t d =
-        ok ? H5Dcreate2(g, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+    hid_t d = ok ? H5Dcreate2(g, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
     if (d < 0)
         ech_h5_fail(w, "creating dataset %s", name);
     if (dcpl >= 0)
@@ -534,8 +533,8 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t 
         ok = mspace >= 0 && fspace >= 0 &&
              (mine ? H5Sselect_all(fspace) : H5Sselect_none(fspace)) >= 0 &&
              (mine ? H5Sselect_all(mspace) : H5Sselect_none(mspace)) >= 0;
-        static const int64_t dummy = 0;
-        if (!ok || H5Dwrite(d, H5T_NATIVE_INT64, mspace, fspace, w->dxpl,
+        static const double dummy = 0; /* as large as any element type used */
+        if (!ok || H5Dwrite(d, type, mspace, fspace, w->dxpl,
                             mine && data ? (const void *)data : (const void *)&dummy) < 0)
             ech_h5_fail(w, "writing dataset %s", name);
         if (mspace >= 0)

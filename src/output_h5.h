@@ -153,11 +153,15 @@ char **ech_h5_variant_names(const ech_scenario *sc);
 /* names[i] for the i with keep[i] != 0 (all when keep is NULL) joined by ", ". */
 char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep);
 
-/* A 3-d dataset [n0, n1, n2] of int64 written whole by rank 0 from `data` (row-major,
+/* A 3-d dataset [n0, n1, n2] of `type` (int64 or float64) written whole by rank 0 from `data` (row-major,
  * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
  * the open dataset (or -1 after a failure). */
-hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, const hsize_t dims[3],
-                            const int64_t *data, const char *units, const char *description);
+hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, const hsize_t dims[3],
+                            const void *data, const char *units, const char *description);
+
+/* The purchases of variant v by supplier and measured month (output_contract.c): in
+ * `parent`, a group "purchases" with units and value per replication. */
+void ech_output_purchases(writer *w, hid_t parent, int32_t v);
 
 /* The parts of the layout that output.c calls (output_results.c). */
 /* The skuloc group of variant v in `parent`: the scales, the identity columns (the

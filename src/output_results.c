@@ -456,7 +456,7 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         free(days);
         hsize_t dims[3] = {hn, (hsize_t)sc->replications, (hsize_t)sc->days};
         hid_t od = ech_h5_cube_from_root(
-            w, g, "occupancy_ml", dims, rooms ? rooms->ml : NULL, "millilitre",
+            w, g, "occupancy_ml", H5T_NATIVE_INT64, dims, rooms ? rooms->ml : NULL, "millilitre",
             "daily occupancy of every cold location, replication and "
             "measured day, in whole millilitres (the exact sums; litres "
             "= ml / 1000)");

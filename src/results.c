@@ -41,6 +41,21 @@ void ech_results_init(ech_results *res, const ech_scenario *sc, int32_t sku_begi
     res->sku_disrupted = ech_xcalloc(nk, sizeof(int64_t), "SKU disruptions");
     res->location_lost = ech_xcalloc(nv * (size_t)(res->n_locations > 0 ? res->n_locations : 1),
                                      sizeof(int64_t), "location lost units");
+    res->n_suppliers = sc->suppliers.n;
+    res->n_months = ech_results_months(sc);
+    size_t sm = nv * (size_t)(res->n_suppliers > 0 ? res->n_suppliers : 1) *
+                (size_t)(res->n_months > 0 ? res->n_months : 1) *
+                (size_t)(res->n_reps > 0 ? res->n_reps : 1);
+    res->supplier_month_units = ech_xcalloc(sm, sizeof(int64_t), "purchases by month");
+    res->supplier_month_value = ech_xcalloc(sm, sizeof(int64_t), "purchases by month");
+}
+
+int32_t ech_results_months(const ech_scenario *sc)
+{
+    int32_t n = 0;
+    for (int32_t t = 0; t < sc->days; ++t)
+        n += t == 0 || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1);
+    return n;
 }
 
 void ech_results_free(ech_results *res)
@@ -58,6 +73,8 @@ void ech_results_free(ech_results *res)
     free(res->sku_recovery);
     free(res->sku_disrupted);
     free(res->location_lost);
+    free(res->supplier_month_units);
+    free(res->supplier_month_value);
     for (int32_t v = 0; res->cold && v < res->n_variants; ++v)
         ech_cold_stats_free(&res->cold[v]);
     for (int32_t v = 0; res->cold_rooms && v < res->n_variants; ++v)

@@ -129,6 +129,7 @@ typedef struct thread_acc {
     int64_t *unit_totals;   /* one unit's totals per replication */
     int64_t *totals;        /* like ech_results.totals */
     int64_t *location_lost; /* like ech_results.location_lost */
+    int64_t *months;        /* one unit's purchases per replication and month */
     uint64_t hash;
     int overflow; /* an integer sum overflowed (money beyond the totals' range) */
     ech_error err;
@@ -153,6 +154,9 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
     t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
     t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
                                    sizeof(int64_t), "thread location losses");
+    t->months = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) *
+                                (size_t)(res->n_months > 0 ? res->n_months : 1) * sizeof(int64_t),
+                            "unit purchases by month");
     ech_error_clear(&t->err);
 }
 
@@ -164,6 +168,7 @@ static void thread_acc_free(thread_acc *t)
     free(t->unit_totals);
     free(t->totals);
     free(t->location_lost);
+    free(t->months);
     memset(t, 0, sizeof *t);
 }
 
@@ -237,6 +242,34 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
     res->sku_disrupted[ks] += disrupted;
 }
 
+/* The unit's purchases by month go to its supplier's: integers (value in the fixed
+ * point of totals), so exact in any order. */
+static void add_month_purchases(const thread_acc *t, run_state *rs, const ech_work_unit *u,
+                                int32_t v)
+{
+    const ech_scenario *sc = rs->sc;
+    ech_results *res = rs->res;
+    int32_t sup = sc->cat.supplier[u->sku], nm = res->n_months;
+    if (sup < 0 || nm == 0)
+        return;
+    double cost = sc->cat.unit_cost[u->sku];
+    for (int64_t r = 0; r < u->rep_end - u->rep_begin; ++r)
+        for (int32_t m = 0; m < nm; ++m) {
+            int64_t units = t->months[r * nm + m];
+            if (units == 0)
+                continue;
+            size_t at =
+                (((size_t)v * (size_t)res->n_suppliers + (size_t)sup) * (size_t)nm + (size_t)m) *
+                    (size_t)res->n_reps +
+                (size_t)(u->rep_begin + r);
+            int64_t value = ech_money_to_fixed((double)units * cost);
+#pragma omp atomic
+            res->supplier_month_units[at] += units;
+#pragma omp atomic
+            res->supplier_month_value[at] += value;
+        }
+}
+
 /* ------------------------------------------------------------------------------
  * Simulate
  * ------------------------------------------------------------------------------ */
@@ -275,11 +308,15 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
             ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
         ech_eval_request req = {
             .sku = u->sku, .variant = v, .rep_begin = u->rep_begin, .rep_end = u->rep_end};
-        ech_eval_out out = {.kpi = vals + offset, .rep_stride = stride, .totals = t->unit_totals};
+        ech_eval_out out = {.kpi = vals + offset,
+                            .rep_stride = stride,
+                            .totals = t->unit_totals,
+                            .month_purchases = t->months};
         ech_status st = ech_engine_evaluate(t->engine, &req, &out, &t->err);
         if (st != ECH_OK)
             return st;
         add_unit_sums(t, rs, u, v, vals, stride, offset);
+        add_month_purchases(t, rs, u, v);
         if (u->split < 0)
             t->hash += summarize_sku(rs, u->sku, v, vals, t->sorted);
     }
@@ -637,6 +674,10 @@ static void reduce(run_state *rs, double simulate_local, double exchange_local)
     MPI_Allreduce(MPI_IN_PLACE, res->sku_lost, nk, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->sku_recovery, nk, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->sku_disrupted, nk, MPI_INT64_T, MPI_SUM, comm);
+    int sm = (int)((size_t)res->n_variants * (size_t)res->n_suppliers * (size_t)res->n_months *
+                   (size_t)res->n_reps);
+    MPI_Allreduce(MPI_IN_PLACE, res->supplier_month_units, sm, MPI_INT64_T, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, res->supplier_month_value, sm, MPI_INT64_T, MPI_SUM, comm);
     MPI_Allreduce(MPI_IN_PLACE, res->location_lost,
                   (int)((size_t)res->n_variants * (size_t)res->n_locations), MPI_INT64_T, MPI_SUM,
                   comm);

@@ -425,6 +425,9 @@ def check_layout(f, version, expect_replications):
         check_cold_chain(f, "variants/%s/cold_chain" % link, expect_replications)
     if version >= (1, 4) and "tuning" in f:
         check_tuning(f)
+    if version >= (1, 5):
+        for path in ["purchases"] + ["variants/%s/purchases" % v for v in f["variants"]]:
+            check_purchases(f, path)
     if version >= (1, 5) and "contract" in f:
         check_contract(f)
 
@@ -466,6 +469,25 @@ def check_tuning(f):
         for p in range(1, n + 1):
             if "frontier_%d" % p not in f["variants"]:
                 problem("/variants/frontier_%d missing" % p)
+
+
+def check_purchases(f, path):
+    """/purchases (1.5): units and value per supplier, month and replication."""
+    if path not in f:
+        problem("/%s missing" % path)
+        return
+    g = f[path]
+    shape = (f["supply/supplier_id"].shape[0], g["month_start"].shape[0],
+             f["totals/replication"].shape[0])
+    check_series(g, path, ["units", "value"], shape, ["supplier", "month_start", "replication"])
+
+
+def cross_check_purchases(f):
+    """Every SKU's purchases, summed over suppliers and months, are the totals' (1.5)."""
+    for path in ["purchases"] + ["variants/%s/purchases" % v for v in f["variants"]]:
+        total = f[path[:-len("purchases")] + "totals/network/purchased_units"][()]
+        if not np.array_equal(f[path + "/units"][()].sum(axis=(0, 1)), total):
+            problem("/%s/units summed over suppliers and months differs from the totals" % path)
 
 
 CONTRACT_ATTRS = ["replications", "check_replications", "sizing_stream_set", "need_variant", "today_margin",
@@ -598,6 +620,8 @@ def main():
         check_layout(f, version, args.expect_replications)
         if args.cross_check and version >= (1, 1) and not problems:
             cross_check(f)
+        if args.cross_check and version >= (1, 5) and not problems:
+            cross_check_purchases(f)
     check_xarray(args.path, version, args.expect_replications)
     if problems:
         for p in problems:

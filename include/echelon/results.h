@@ -76,6 +76,12 @@ typedef struct ech_results {
     ech_cold_rooms *cold_rooms;
     int32_t n_passes;
 
+    /* What the warehouses bought, by supplier and measured calendar month (the same
+     * on every rank after the reductions): units, and value at unit cost in the fixed
+     * point of totals, at [((v * n_suppliers + s) * n_months + m) * n_reps + r]. */
+    int32_t n_suppliers, n_months;
+    int64_t *supplier_month_units, *supplier_month_value;
+
     /* A tuning's targets and searches (tune_run.h), written as /tuning when set; not
      * owned.  Set by the caller through ech_run_options. */
     const struct ech_tune_result *tuning;
@@ -85,6 +91,10 @@ typedef struct ech_results {
 
     ech_run_info info;
 } ech_results;
+
+/* Calendar months with measured days (the first may be partial), as the engine
+ * counts them (ech_engine_months). */
+int32_t ech_results_months(const ech_scenario *sc);
 
 /* Allocates the results of a rank that owns SKUs [sku_begin, sku_end), zeroed. */
 void ech_results_init(ech_results *res, const ech_scenario *sc, int32_t sku_begin,
