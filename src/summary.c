@@ -88,6 +88,44 @@ static const char *signed_number(double v, char *buf, size_t n)
     return buf;
 }
 
+/* What the warehouses bought, and contracts' and express modes' figures where there
+ * are any (means per replication of the network's totals). */
+static void print_purchases(FILE *out, const ech_results *rep, int32_t v)
+{
+    enum { UNITS, VALUE, CONTRACT, SPOT, PUSHED, REFUSED, SHORT, EXPEDITED, EXPEDITE, N };
+    static const int total[N] = {ECH_TOTAL_PURCHASED_UNITS,
+                                 ECH_TOTAL_PURCHASED_VALUE,
+                                 ECH_TOTAL_CONTRACT_COST,
+                                 ECH_TOTAL_SPOT_UNITS,
+                                 ECH_TOTAL_PUSHED_UNITS,
+                                 ECH_TOTAL_REFUSED_UNITS,
+                                 ECH_TOTAL_CONTRACT_SHORTFALL_UNITS,
+                                 ECH_TOTAL_EXPEDITED_UNITS,
+                                 ECH_TOTAL_EXPEDITE_COST};
+    double m[N] = {0};
+    const int64_t *t = ech_results_totals(rep, v, 0);
+    for (int64_t r = 0; r < rep->n_reps; ++r)
+        for (int k = 0; k < N; ++k)
+            m[k] += (double)t[r * ECH_TOTAL_COUNT + total[k]] / (double)rep->n_reps;
+    m[VALUE] /= ECH_MONEY_SCALE;
+    m[CONTRACT] /= ECH_MONEY_SCALE;
+    m[EXPEDITE] /= ECH_MONEY_SCALE;
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    fprintf(out, "  purchases from suppliers     %s units, value %s\n",
+            human_number(m[UNITS], b1, sizeof b1), human_number(m[VALUE], b2, sizeof b2));
+    if (m[CONTRACT] != 0.0 || m[SPOT] + m[PUSHED] + m[REFUSED] + m[SHORT] > 0.0)
+        fprintf(out,
+                "  contracts                    cost %s over unit cost; units pushed %s, spot %s, "
+                "refused %s, committed not taken %s\n",
+                human_number(m[CONTRACT], b1, sizeof b1), human_number(m[PUSHED], b2, sizeof b2),
+                human_number(m[SPOT], b3, sizeof b3), human_number(m[REFUSED], b4, sizeof b4),
+                human_number(m[SHORT], b5, sizeof b5));
+    if (m[EXPEDITED] > 0.0)
+        fprintf(out, "  expedited                    %s units, cost %s\n",
+                human_number(m[EXPEDITED], b1, sizeof b1),
+                human_number(m[EXPEDITE], b2, sizeof b2));
+}
+
 static void print_network(FILE *out, const ech_scenario *sc, const ech_results *rep, int32_t v)
 {
     double s[FIG_COUNT][5];
@@ -115,6 +153,7 @@ static void print_network(FILE *out, const ech_scenario *sc, const ech_results *
             human_number(s[FIG_COST][0], b1, sizeof b1),
             human_number(s[FIG_COST][2], b2, sizeof b2),
             human_number(s[FIG_COST][4], b3, sizeof b3));
+    print_purchases(out, rep, v);
     if (sc->expiry.enabled) {
         fprintf(
             out,
