@@ -183,6 +183,7 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
     memset(s->owed_down, 0, ni);
     memset(s->backlog, 0, ni);
     memset(s->ordered_qty, 0, ni);
+    memset(s->express_owed, 0, ni);
     memset(s->short_today, 0, (size_t)n);
     memset(s->cycle_short, 0, (size_t)n);
     memset(s->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * sizeof(int32_t));
@@ -458,30 +459,52 @@ static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
     deliver(p, s, 0, q, d, 0, -1);
 }
 
-/* The warehouse's express order on a review (a dual-index policy): when its
- * express position (on hand, plus what arrives within the express lead time, less
- * what it owes) is below the expedite level, the supplier's express mode brings it
- * up to the level, in whole packs. */
-static inline void expedite(const sku_plan *p, sku_state *s, int32_t d)
+/* Node i's express order on a review (a dual-index policy): when its express
+ * position (on hand, plus what arrives within the express lead time, less what it
+ * owes) is below its expedite level, an express order brings it up to the level, in
+ * whole packs: at the warehouse from the supplier's express mode, elsewhere from its
+ * parent, which ships express orders first and by the lane's express lead time. */
+static inline void expedite(const sku_plan *p, sku_state *s, int32_t i, int32_t d)
 {
-    int64_t position = (int64_t)s->on_hand[0] - s->owed_down[0] - s->backlog[0];
-    for (int32_t k = 1; k <= p->express_days; ++k)
-        position += s->supplier_pipe[(uint32_t)(d + k) & p->supplier_mask];
-    for (int32_t k = s->next_open; k < p->n_open && p->open_day[k] <= d + p->express_days; ++k)
-        if (p->open_node[k] == 0)
+    int32_t days = p->express_days[i];
+    int64_t position = (int64_t)s->on_hand[i] - s->owed_down[i] - s->backlog[i];
+    if (i == 0) {
+        for (int32_t k = 1; k <= days; ++k)
+            position += s->supplier_pipe[(uint32_t)(d + k) & p->supplier_mask];
+        ech_supply_source *x = &s->supply.express;
+        position += x->ordered_today + x->owed;
+    } else {
+        for (int32_t k = 1; k <= days; ++k)
+            position +=
+                s->lane_pipe[(size_t)((uint32_t)(d + k) & p->lane_mask) * (size_t)p->n + (size_t)i];
+        position += s->express_owed[i];
+    }
+    for (int32_t k = s->next_open; k < p->n_open && p->open_day[k] <= d + days; ++k)
+        if (p->open_node[k] == i)
             position += p->open_qty[k];
-    ech_supply_source *x = &s->supply.express;
-    position += x->ordered_today + x->owed;
-    if (position >= p->expedite_level)
+    if (position >= p->expedite_level[i])
         return;
-    int64_t q = ((int64_t)p->expedite_level - position + p->pack - 1) / p->pack * p->pack;
+    int64_t q = ((int64_t)p->expedite_level[i] - position + p->pack - 1) / p->pack * p->pack;
     if (q > INT32_MAX / 4)
         q = INT32_MAX / 4;
-    x->ordered_today += (int32_t)q;
-    s->on_order[0] += (int32_t)q;
-    s->acc[0].expedited += q;
-    s->acc[0].express_orders++;
-    count_purchase(s, d, q);
+    s->on_order[i] += (int32_t)q;
+    s->acc[i].expedited += q;
+    s->acc[i].express_orders++;
+    if (i == 0) {
+        s->supply.express.ordered_today += (int32_t)q;
+        count_purchase(s, d, q);
+        return;
+    }
+    /* An order to the parent, served first: today's order for on-time counting. */
+    int32_t parent = p->parent[i];
+    s->express_owed[i] += (int32_t)q;
+    s->owed_down[parent] += (int32_t)q;
+    s->acc[parent].demand += q;
+    if (s->ordered_day[i] != d) {
+        s->ordered_day[i] = d;
+        s->ordered_qty[i] = 0;
+    }
+    s->ordered_qty[i] += (int32_t)q;
 }
 
 /* Step 3: review and order, downstream to upstream, so that a parent's position
@@ -503,8 +526,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
         if (p->return_within > 0 && i > 0 && p->child_begin[i + 1] == p->child_begin[i])
             return_slow_stock(p, s, i, d);
 
-        if (i == 0 && p->expedite_level >= 0)
-            expedite(p, s, d);
+        if (p->any_expedite && p->expedite_level[i] >= 0)
+            expedite(p, s, i, d);
         int32_t position =
             s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
         int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
@@ -515,7 +538,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             q = order_from_suppliers(s, q, d);
         if (q > 0) {
             s->on_order[i] += q;
-            s->ordered_qty[i] = q;
+            /* Today's express order, if any, is part of today's order. */
+            s->ordered_qty[i] = s->ordered_day[i] == d ? s->ordered_qty[i] + q : q;
             s->ordered_day[i] = d;
             acc->orders++;
             acc->ordered += q;
@@ -621,6 +645,27 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             if (owed == 0)
                 continue;
             int32_t q = short_of_stock ? p->alloc_x[c] : owed;
+            /* Express orders go first, by the lane's express lead time. */
+            int32_t q_express = s->express_owed[child] < q ? s->express_owed[child] : q;
+            if (q_express > 0) {
+                int32_t express_chain = -1;
+                int32_t lead = p->express_days[child];
+                if (p->batched)
+                    q_express = ech_batches_take(&s->batches, i, q_express, d + lead + p->min_life,
+                                                 &express_chain);
+                if (q_express > 0) {
+                    s->express_owed[child] -= q_express;
+                    s->on_hand[i] -= q_express;
+                    s->owed_down[i] -= q_express;
+                    s->on_order[child] -= q_express;
+                    acc->shipped += q_express;
+                    deliver(p, s, child, q_express, d, lead, express_chain);
+                }
+            }
+            int32_t shipped_express = q_express;
+            q -= q_express;
+            if (q > s->on_order[child])
+                q = s->on_order[child];
             int32_t chain = -1;
             if (p->batched && q > 0)
                 q = ech_batches_take(&s->batches, i, q, d + p->lead[child] + p->min_life, &chain);
@@ -628,7 +673,7 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
              * served); the rest of the shipment fills today's order on time. */
             int32_t today = s->ordered_day[child] == d ? s->ordered_qty[child] : 0;
             int32_t older = owed - today;
-            int32_t on_time = q - older;
+            int32_t on_time = q + shipped_express - older;
             on_time = on_time < 0 ? 0 : (on_time > today ? today : on_time);
             acc->filled += on_time;
             if (q > 0) {
@@ -650,6 +695,7 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
                 acc->lost += rest;
                 s->owed_down[i] -= rest;
                 s->on_order[child] = 0;
+                s->express_owed[child] = 0;
             }
         }
     }

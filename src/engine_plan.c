@@ -131,8 +131,12 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
                             sc->cat.id[sku]);
         p->spot_lead = t;
     }
-    /* The supplier's express mode: its lead-time table. */
+    /* Express modes: the supplier's (its lead-time table) and each lane's. */
+    p->express_days = ech_arena_alloc(a, ni, "express lead times");
+    p->expedite_level = ech_arena_alloc(a, ni, "expedite levels");
     int32_t sup = sc->cat.supplier[sku];
+    for (int32_t i = 0; i < n; ++i)
+        p->express_days[i] = i == 0 ? -1 : net->express_lead_time_days[sl->location[p->first + i]];
     if (sc->suppliers.express && sup >= 0 && sc->suppliers.express[sup].lead_time_days >= 0) {
         int32_t days = sc->suppliers.express[sup].lead_time_days;
         ech_dtable *t = ech_arena_alloc(a, sizeof *t, "express lead time");
@@ -140,7 +144,7 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
             return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable express lead time",
                             sc->cat.id[sku]);
         p->express_lead = t;
-        p->express_days = days;
+        p->express_days[0] = days;
     }
 
     /* Controlled substances: cadence, cap and slower lanes. */
@@ -189,6 +193,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
         /* Returns travel up the tree to the root, lane by lane. */
         p->return_lead[i] = p->parent[i] < 0 ? 0 : p->return_lead[p->parent[i]] + p->lead[i];
         int32_t reach = p->lead[i] > p->return_lead[i] ? p->lead[i] : p->return_lead[i];
+        if (i > 0 && p->express_days[i] > reach) /* express shipments ride the lane pipe too */
+            reach = p->express_days[i];
         if (reach > max_lane_lead)
             max_lane_lead = reach;
         p->outflow[i] = sl->expected_outflow[x];
@@ -379,10 +385,13 @@ void ech_sku_plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_r
         }
         p->start_on_hand[i] = sl->start_on_hand[x] >= 0 ? sl->start_on_hand[x] : p->order_up_to[i];
     }
-    p->expedite_level = -1;
-    if (p->express_lead)
-        p->expedite_level =
-            req->expedite_level ? req->expedite_level[0] : vt->expedite_level[p->first];
+    p->any_expedite = 0;
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t level =
+            req->expedite_level ? req->expedite_level[i] : vt->expedite_level[p->first + i];
+        p->expedite_level[i] = p->express_days[i] >= 0 ? level : -1;
+        p->any_expedite |= p->expedite_level[i] >= 0;
+    }
 }
 
 void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool)
@@ -395,6 +404,7 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
     s->backlog = ech_arena_alloc(a, ni, "customer backlog");
     s->next_review = ech_arena_alloc(a, ni, "next reviews");
     s->ordered_qty = ech_arena_alloc(a, ni, "last orders");
+    s->express_owed = ech_arena_alloc(a, ni, "express orders owed");
     s->ordered_day = ech_arena_alloc(a, ni, "last order days");
     s->short_today = ech_arena_alloc(a, (size_t)p->n, "shortage flags");
     s->cycle_short = ech_arena_alloc(a, (size_t)p->n, "cycle shortage flags");

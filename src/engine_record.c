@@ -74,6 +74,13 @@ ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p,
         if (st != ECH_OK)
             return st;
     }
+    for (int32_t i = 0; i < p->n; ++i)
+        if (s->express_owed[i] < 0 || s->express_owed[i] > s->on_order[i])
+            return ech_fail(err, ECH_ERR_RUNTIME,
+                            "internal error: SKU '%s' at '%s', replication %lld: %d units owed "
+                            "express of %d on order",
+                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]],
+                            (long long)rep, s->express_owed[i], s->on_order[i]);
     for (int32_t i = 0; i < p->n; ++i) {
         const node_acc *a = &s->acc[i];
         int64_t in = a->start_on_hand + a->received + a->returns_in;
@@ -118,6 +125,29 @@ static ech_status money_out_of_range(const ech_scenario *sc, const sku_plan *p, 
                     (long long)r, ECH_MONEY_LIMIT);
 }
 
+/* What node i's express orders cost: the premium on their units and the cost of
+ * each shipment, by the supplier's express mode at the root, the inbound lane's
+ * elsewhere. */
+static double expedite_cost(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                            int32_t i)
+{
+    const node_acc *a = &s->acc[i];
+    if (a->expedited == 0 && a->express_orders == 0)
+        return 0.0;
+    double premium, shipment;
+    if (i == 0) {
+        const ech_express *x = &sc->suppliers.express[sc->cat.supplier[p->sku]];
+        premium = x->premium;
+        shipment = x->shipment_cost;
+    } else {
+        int32_t loc = sc->sl.location[p->first + i];
+        premium = sc->net.express_premium[loc];
+        shipment = sc->net.express_shipment_cost[loc];
+    }
+    return (double)a->expedited * premium * sc->cat.unit_cost[p->sku] +
+           (double)a->express_orders * shipment;
+}
+
 void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                        ech_purchases *out)
 {
@@ -131,11 +161,7 @@ void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_stat
     out->refused = a->refused;
     out->pushed = a->pushed;
     out->expedited = a->expedited;
-    if (a->expedited > 0 || a->express_orders > 0) {
-        const ech_express *x = &sc->suppliers.express[sc->cat.supplier[p->sku]];
-        out->expedite_cost =
-            (double)a->expedited * x->premium * cost + (double)a->express_orders * x->shipment_cost;
-    }
+    out->expedite_cost = expedite_cost(sc, p, s, 0);
     if (!c->active) {
         out->value = (double)out->units * cost + alt_premium + out->expedite_cost;
         return;
@@ -199,7 +225,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             premium = (double)a->alt_ordered * sc->cat.alt_premium[p->sku] * cost;
         double expired_value = (double)a->expired * cost;
         double contract = i == 0 ? bought.contract_cost : 0.0;
-        double expedite = i == 0 ? bought.expedite_cost : 0.0;
+        double expedite = i == 0 ? bought.expedite_cost : expedite_cost(sc, p, s, i);
         double total =
             holding + ordering + shortage + premium + expired_value + contract + expedite;
         int64_t outflow_units = a->expired + a->sold + a->shipped + a->returned;
@@ -236,7 +262,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_PUSHED_UNITS] = i == 0 ? (double)bought.pushed : 0.0;
         v[ECH_KPI_CONTRACT_SHORTFALL_UNITS] = i == 0 ? (double)bought.shortfall : 0.0;
         v[ECH_KPI_CONTRACT_COST] = contract;
-        v[ECH_KPI_EXPEDITED_UNITS] = i == 0 ? (double)bought.expedited : 0.0;
+        v[ECH_KPI_EXPEDITED_UNITS] = (double)a->expedited;
         v[ECH_KPI_EXPEDITE_COST] = expedite;
         v[ECH_KPI_SUPPLIER_DELAYED] = (double)a->supplier_delayed;
         v[ECH_KPI_ALT_ORDERED] = (double)a->alt_ordered;
@@ -292,8 +318,6 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             overflow |= ech_add_overflows(&t[ECH_TOTAL_PUSHED_UNITS], bought.pushed);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_SHORTFALL_UNITS], bought.shortfall);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_CONTRACT_COST], contract_fx);
-            overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITED_UNITS], bought.expedited);
-            overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITE_COST], expedite_fx);
         }
         if (demand_point) {
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
@@ -316,6 +340,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
                                       holding_fx + ordering_fx + shortage_fx + premium_fx +
                                           expired_fx + contract_fx + expedite_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SOURCING_PREMIUM], premium_fx);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITED_UNITS], a->expedited);
+        overflow |= ech_add_overflows(&t[ECH_TOTAL_EXPEDITE_COST], expedite_fx);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_CANCELLED], a->supplier_cancelled);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_SUPPLIER_DELAYED], a->supplier_delayed);
         overflow |= ech_add_overflows(&t[ECH_TOTAL_ALT_ORDERED], a->alt_ordered);

@@ -104,11 +104,13 @@ typedef struct sku_plan {
     /* Spot purchases beyond the SKU's contract: their lead-time table (NULL when the
      * SKU has no contract that allows them). */
     const ech_dtable *spot_lead;
-    /* The supplier's express mode: its lead-time table (NULL: none), its days, and
-     * the warehouse's expedite level (-1: never). */
+    /* Express modes: the supplier's lead-time table (NULL: none); each node's express
+     * lead time (the root's: the supplier's; others: their inbound lane's; -1: none)
+     * and expedite level (-1: never); any: some node expedites. */
     const ech_dtable *express_lead;
-    int32_t express_days;
-    int32_t expedite_level;
+    int32_t *express_days;
+    int32_t *expedite_level;
+    int any_expedite;
 
     /* Cold-room occupancy: the SKU's unit volume (0 when its stock takes no cold
      * room or no occupancy is collected) and each node's cold-room slot. */
@@ -145,9 +147,10 @@ typedef struct node_acc {
 
 typedef struct sku_state {
     int32_t *on_hand, *in_transit, *on_order, *owed_down, *backlog;
-    int32_t *next_review; /* simulated day of the node's next review */
-    int32_t *ordered_qty; /* the node's last order ... */
-    int32_t *ordered_day; /* ... and the day it was placed */
+    int32_t *next_review;  /* simulated day of the node's next review */
+    int32_t *express_owed; /* of on_order: what the node ordered express from its parent */
+    int32_t *ordered_qty;  /* the node's last order ... */
+    int32_t *ordered_day;  /* ... and the day it was placed */
     uint8_t *short_today, *cycle_short;
     int32_t *supplier_pipe; /* [supplier_mask + 1] */
     int32_t *lane_pipe;     /* [(lane_mask + 1) * n]: slot-major */

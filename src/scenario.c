@@ -117,6 +117,24 @@ int32_t ech_contract_tier(const ech_contract_terms *t, double c)
     return k;
 }
 
+const char *ech_expedite_refusal(const ech_scenario *sc, int64_t x)
+{
+    const ech_skulocs *sl = &sc->sl;
+    if (sl->expedite_level[x] < 0)
+        return NULL;
+    if (sl->expedite_level[x] > ECH_MAX_UNITS)
+        return "is beyond the units the engine counts";
+    if (sl->parent[x] >= 0)
+        return sc->net.express_lead_time_days[sl->location[x]] >= 0
+                   ? NULL
+                   : "needs an express mode of the lane into the location (network "
+                     "express_lead_time_days)";
+    int32_t sup = sc->cat.supplier[sl->sku[x]];
+    return sc->suppliers.express && sup >= 0 && sc->suppliers.express[sup].lead_time_days >= 0
+               ? NULL
+               : "needs an express mode of the SKU's supplier (suppliers: express)";
+}
+
 double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int32_t sku)
 {
     if (!sc->contracts.of_sku || sc->contracts.of_sku[sku] < 0)
@@ -464,21 +482,14 @@ static ech_status finalize_skulocs(ech_scenario *sc, const char *path, ech_error
                 "demand can only arise at locations that supply no one",
                 sc->cat.id[sl->sku[x]], net->id[sl->location[p]], net->id[sl->location[x]]);
     }
-    /* Expediting is a mode of the supplier's lanes to the central warehouse. */
+    /* Expediting is a mode of a lane: the supplier's to the central warehouse, or
+     * the one into the location. */
     for (int64_t x = 0; sl->expedite_level && x < sl->n; ++x) {
-        if (sl->expedite_level[x] < 0)
-            continue;
-        int32_t k = sl->sku[x], sup = sc->cat.supplier[k];
-        const char *why =
-            sl->parent[x] >= 0 ? "applies at the central warehouse only (the "
-                                 "supplier's lane)"
-            : !sc->suppliers.express || sup < 0 || sc->suppliers.express[sup].lead_time_days < 0
-                ? "needs an express mode of the SKU's supplier (suppliers: express)"
-                : NULL;
+        const char *why = ech_expedite_refusal(sc, x);
         if (why)
             return ech_fail_at(err, sl->source ? sl->source : path, sl->source_line[x],
                                "expedite_level", "SKU '%s' at '%s': an expedite level %s",
-                               sc->cat.id[k], net->id[sl->location[x]], why);
+                               sc->cat.id[sl->sku[x]], net->id[sl->location[x]], why);
     }
     return ECH_OK;
 }

@@ -133,14 +133,11 @@ ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *e
             (st = ech_row_int(row, ECH_TGTCOL_REORDER_POINT, &s, &s_given, err)) ||
             (st = ech_row_int(row, ECH_TGTCOL_EXPEDITE_LEVEL, &e, &e_given, err)))
             break;
-        if (e_given && e >= 0) {
-            int32_t sup = sc->cat.supplier[sl->sku[x]];
-            const char *why =
-                e > ECH_MAX_UNITS    ? "is beyond the units the engine counts"
-                : sl->parent[x] >= 0 ? "applies at the central warehouse only (the supplier's lane)"
-                : !sc->suppliers.express || sup < 0 || sc->suppliers.express[sup].lead_time_days < 0
-                    ? "needs an express mode of the SKU's supplier (suppliers: express)"
-                    : NULL;
+        if (e_given) {
+            int32_t before = sl->expedite_level[x];
+            sl->expedite_level[x] = e < -1 ? -1 : e;
+            const char *why = ech_expedite_refusal(sc, x);
+            sl->expedite_level[x] = before;
             if (why) {
                 st = ech_row_fail(row, ECH_TGTCOL_EXPEDITE_LEVEL, err, "an expedite level %s", why);
                 break;

@@ -68,10 +68,11 @@ typedef struct tuner {
     uint64_t clock;
     int32_t evaluations;
     int64_t simulated;
-    /* The supplier's express mode: the warehouse's expedite level is searched too
-     * (x[2n]; -1: never), by steps of its own. */
+    /* Express modes: the expedite level of each node whose inbound lane has one
+     * (xp[i]) is searched too (x[2n + i]; -1: never), by steps of its own. */
     int expedite;
-    int32_t expedite_step, expedite_finest;
+    uint8_t *xp;
+    int32_t *expedite_step;
 } tuner;
 
 /* Demand points with no children move as a block when there are more than this
@@ -87,11 +88,11 @@ typedef struct tuner {
  * Evaluating candidates
  * ------------------------------------------------------------------------------ */
 
-/* A point: S of the nodes, s of the nodes, and with expediting the warehouse's
- * expedite level. */
+/* A point: S of the nodes, s of the nodes, and with expediting each node's expedite
+ * level. */
 static size_t x_bytes(const tuner *tu)
 {
-    return (2 * (size_t)tu->n + (size_t)tu->expedite) * sizeof(int32_t);
+    return (2 * (size_t)tu->n + (tu->expedite ? (size_t)tu->n : 0)) * sizeof(int32_t);
 }
 
 static candidate *cache_find(tuner *tu, const int32_t *x)
@@ -284,7 +285,8 @@ typedef struct move {
     int32_t node, level;   /* node's S and s change by `level` */
     int32_t node2, level2; /* a second node's (-1: none) */
     int32_t lot;           /* node's S alone changes by `lot` */
-    int32_t expedite;      /* the expedite level changes by this */
+    int32_t expedite;      /* the expedite level of node xnode changes by this */
+    int32_t xnode;
 } move;
 
 /* x with the move applied, in `out`; 0 when that leaves the bounds. */
@@ -293,10 +295,11 @@ static int apply(const tuner *tu, const int32_t *x, const move *m, int32_t *out)
     memcpy(out, x, x_bytes(tu));
     int32_t n = tu->n;
     if (m->expedite) {
-        int64_t e = (int64_t)out[2 * n] + m->expedite;
-        if (e < -1 || e > tu->cap_S || (out[2 * n] == -1 && m->expedite < 0))
+        int32_t *level = &out[2 * n + m->xnode];
+        int64_t e = (int64_t)*level + m->expedite;
+        if (e < -1 || e > tu->cap_S || (*level == -1 && m->expedite < 0))
             return 0;
-        out[2 * n] = (int32_t)e;
+        *level = (int32_t)e;
     }
     int32_t nodes[2] = {m->node, m->node2}, level[2] = {m->level, m->level2};
     for (int k = 0; k < 2; ++k) {
@@ -465,33 +468,38 @@ static ech_status improve_sweep(tuner *tu, int32_t *x, int32_t *cand, const int3
     int32_t n = tu->n;
     ech_status st = ECH_OK;
     *moved = 0;
-    int32_t n_kinds = 6 * n + (tu->expedite ? 4 : 0);
+    int32_t n_kinds = 6 * n + (tu->expedite ? 4 * n : 0);
     for (int32_t k = 0; k < n_kinds; ++k) {
-        int32_t i = k < 6 * n ? k / 6 : 0, kind = k < 6 * n ? k % 6 : 6 + (k - 6 * n);
+        int32_t i = k < 6 * n ? k / 6 : (k - 6 * n) / 4;
+        int32_t kind = k < 6 * n ? k % 6 : 6 + (k - 6 * n) % 4;
         if (kind < 6 && tu->block_of[i] >= 0)
             continue; /* moved in blocks */
-        move m = {.node = i, .node2 = -1};
+        if (kind >= 6 && !tu->xp[i])
+            continue;
+        move m = {.node = i, .node2 = -1, .xnode = i};
+        int32_t xstep = kind >= 6 ? tu->expedite_step[i] : 0;
+        int32_t level = kind >= 6 ? x[2 * n + i] : -1;
         switch (kind) {
         case 6:
         case 7:
             /* The expedite level alone (the first step up from "never" starts it at
              * -1 + step). */
             m.node = -1;
-            m.expedite = kind == 6 ? tu->expedite_step : -tu->expedite_step;
-            if (kind == 6 && x[2 * n] < 0)
-                m.expedite = tu->expedite_step + 1;
-            if (kind == 7 && x[2 * n] >= 0 && x[2 * n] < tu->expedite_step)
-                m.expedite = -x[2 * n] - 1; /* back to never */
+            m.expedite = kind == 6 ? xstep : -xstep;
+            if (kind == 6 && level < 0)
+                m.expedite = xstep + 1;
+            if (kind == 7 && level >= 0 && level < xstep)
+                m.expedite = -level - 1; /* back to never */
             break;
         case 8:
         case 9:
             /* Expediting in place of stock at the warehouse, and the reverse: the
              * level up and S down together (or down and up), which the service
              * objective needs to see the trade. */
-            m.level = kind == 8 ? -step[0] : step[0];
-            m.expedite = kind == 8 ? tu->expedite_step : -tu->expedite_step;
-            if (kind == 8 && x[2 * n] < 0)
-                m.expedite = tu->expedite_step + 1;
+            m.level = kind == 8 ? -step[i] : step[i];
+            m.expedite = kind == 8 ? xstep : -xstep;
+            if (kind == 8 && level < 0)
+                m.expedite = xstep + 1;
             break;
         case 0:
             /* For the service objective more stock at a demand point only costs
@@ -681,6 +689,8 @@ static void tuner_free(tuner *tu)
     free(tu->momentum);
     free(tu->cold_price);
     free(tu->value_price);
+    free(tu->xp);
+    free(tu->expedite_step);
 }
 
 static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, ech_tune_sku *t,
@@ -758,18 +768,26 @@ static void tuner_init(tuner *tu, ech_engine *e, const ech_tune_settings *set, e
     double cap = 1e8 / (double)(n > 0 ? n : 1);
     tu->cap_S = (int32_t)(cap < ECH_MAX_UNITS ? cap : ECH_MAX_UNITS);
 
-    /* The supplier's express mode: the expedite level is searched, in steps from
-     * about a quarter of the warehouse's demand over the express lead time and a
-     * review down to a pack. */
+    /* Express modes (the supplier's into the warehouse, a lane's into its
+     * location): the node's expedite level is searched, in steps from about a
+     * quarter of its demand over the express lead time and a review down to a pack. */
     int32_t sup = sc->cat.supplier[t->sku];
-    tu->expedite = t->expedite_level && n > 0 && sc->suppliers.express && sup >= 0 &&
-                   sc->suppliers.express[sup].lead_time_days >= 0;
-    if (tu->expedite) {
-        double cover = sl->expected_outflow[first] *
-                       (double)(sc->suppliers.express[sup].lead_time_days + vt->review_days[first]);
+    tu->xp = ech_xcalloc((size_t)(n > 0 ? n : 1), 1, "tuning express modes");
+    tu->expedite_step =
+        ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *tu->expedite_step, "tuning expedite steps");
+    for (int32_t i = 0; t->expedite_level && i < n; ++i) {
+        int32_t days =
+            i == 0 ? (sc->suppliers.express && sup >= 0 ? sc->suppliers.express[sup].lead_time_days
+                                                        : -1)
+                   : sc->net.express_lead_time_days[sl->location[first + i]];
+        if (days < 0)
+            continue;
+        tu->xp[i] = 1;
+        tu->expedite = 1;
+        double cover =
+            sl->expected_outflow[first + i] * (double)(days + vt->review_days[first + i]);
         int64_t coarse = (int64_t)(cover / 4.0) / tu->pack;
-        tu->expedite_finest = tu->pack;
-        tu->expedite_step = tu->pack * pow2_floor(coarse > 1 ? coarse : 1);
+        tu->expedite_step[i] = tu->pack * pow2_floor(coarse > 1 ? coarse : 1);
     }
 
     tu->kpi_reps = set->reps_max < 256 ? set->reps_max : 256;
@@ -840,15 +858,15 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
     ech_status st = ECH_OK;
     int analytic = 0;
     start_inside(&tu, t->order_up_to, t->reorder_point, x);
-    if (tu.expedite) {
-        int32_t e = t->expedite_level[0];
-        x[2 * n] = e < -1 ? -1 : (e > tu.cap_S ? tu.cap_S : e);
+    for (int32_t i = 0; tu.expedite && i < n; ++i) {
+        int32_t e = tu.xp[i] ? t->expedite_level[i] : -1;
+        x[2 * n + i] = e < -1 ? -1 : (e > tu.cap_S ? tu.cap_S : e);
     }
     ech_tune_start(sc, t->variant, t->sku, set->objective, t->fill_target, cand, cand + n, scale);
     if (set->analytic_start) {
         start_inside(&tu, cand, cand + n, cand);
-        if (tu.expedite)
-            cand[2 * n] = x[2 * n]; /* the analytic start knows no expediting */
+        if (tu.expedite) /* the analytic start knows no expediting */
+            memcpy(cand + 2 * n, x + 2 * n, (size_t)n * sizeof *x);
         candidate *given, *other;
         if ((st = evaluate(&tu, x, set->reps_start, NULL, &given)) == ECH_OK &&
             (st = evaluate(&tu, cand, set->reps_start, given, &other)) == ECH_OK) {
@@ -920,10 +938,11 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
                 finer = 1;
             }
         }
-        if (tu.expedite && tu.expedite_step > tu.expedite_finest) {
-            tu.expedite_step /= 2;
-            finer = 1;
-        }
+        for (int32_t i = 0; tu.expedite && i < n; ++i)
+            if (tu.expedite_step[i] > tu.pack) {
+                tu.expedite_step[i] /= 2;
+                finer = 1;
+            }
         if (finer)
             continue;
         candidate *here;
@@ -944,8 +963,9 @@ ech_status ech_tune_sku_search(ech_engine *e, const ech_tune_settings *set, ech_
     if (st == ECH_OK) {
         memcpy(t->order_up_to, x, (size_t)n * sizeof *x);
         memcpy(t->reorder_point, x + n, (size_t)n * sizeof *x);
-        if (tu.expedite)
-            t->expedite_level[0] = x[2 * n];
+        for (int32_t i = 0; tu.expedite && i < n; ++i)
+            if (tu.xp[i])
+                t->expedite_level[i] = x[2 * n + i];
         t->objective = mean_of(cur->obj, reps);
         double ss = 0.0;
         for (int64_t r = 0; r < reps; ++r)

@@ -67,6 +67,13 @@ extern "C" {
       "day", "review phase: reviews on days t with (t - offset) mod review_days = 0")      \
     C(cold_capacity_litres, F64, "cold_capacity_litres", "cold_capacity_litres", 0, 0, 0, \
       1e9, 0, "litre", "cold-room volume of the location; 0: none declared")              \
+    C(express_lead_time_days, I32, "express_lead_time_days", "express_lead_time_days", 0, -1, \
+      -1, ECH_MAX_LANE_DAYS, 0, "day",                                                    \
+      "express mode of the lane parent -> location: its lead time (-1: none)")            \
+    C(express_premium, F64, "express_premium", "express_premium", 0, 0, 0, 100, 0, "1",   \
+      "extra share of unit_cost a unit sent by the lane's express mode")                   \
+    C(express_shipment_cost, F64, "express_shipment_cost", "express_shipment_cost", 0, 0, 0, \
+      ECH_MAX_UNIT_MONEY, 0, "currency", "cost of an express shipment on the lane")        \
     C(topo, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                                  \
       "locations in topological order (parents first)")                                  \
     C(topo_pos, I32, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1", "inverse of topo")           \
@@ -610,6 +617,10 @@ static inline double ech_holding_rate(const ech_scenario *sc, int64_t x)
 /* The commitment in force for SKU k under variant v (units over the horizon), or NaN
  * when the SKU has no contract in force there. */
 double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int32_t sku);
+
+/* Why skuloc x's expedite level cannot be, or NULL when it can (none, or an express
+ * mode on its inbound lane: the supplier's at the root, the lane's elsewhere). */
+const char *ech_expedite_refusal(const ech_scenario *sc, int64_t x);
 
 /* Frees everything the scenario owns and zeroes it. */
 void ech_scenario_free(ech_scenario *sc);

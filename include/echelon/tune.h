@@ -85,9 +85,9 @@ typedef struct ech_tune_sku {
      * includes the node's display minimum and reserve, as the variant's do. */
     int32_t *order_up_to;
     int32_t *reorder_point;
-    /* In/out, or NULL: the warehouse's expedite level (node 0; -1: never), searched
-     * with the targets when the SKU's supplier has an express mode (held as the
-     * variant has it when NULL). */
+    /* In/out per node, or NULL: the expedite levels (-1: never), searched with the
+     * targets at the nodes whose inbound lane has an express mode (the supplier's
+     * at the warehouse); held as the variant has them when NULL. */
     int32_t *expedite_level;
     /* Out. */
     int32_t evaluations;  /* candidates simulated */

@@ -213,13 +213,95 @@ static void test_tune_against_exhaustive(void **state)
     ech_scenario_free(&sc);
 }
 
+/* A lane between locations: a well-stocked warehouse and a pharmacy 6 days away by
+ * the regular lane, 1 day by its express mode.  With a level far above need every
+ * unit the pharmacy gets comes express (the year ends with lambda x 1 in transit to
+ * it, not lambda x 6), the warehouse ships it first, and the pharmacy pays the
+ * premium on every unit plus whole shipments; a level between raises its fill rate. */
+static void lane(int batched)
+{
+    ech_scenario sc;
+    ts_init(&sc, 365, 60, REPS, 13);
+    sc.unmet_demand = ECH_UNMET_LOST;
+    int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 3, 0, 3, 3);
+    int32_t cw = ts_add_location(&sc, "CW", ECH_LOC_CW, NULL, 0);
+    int32_t ph = ts_add_location(&sc, "PH", ECH_LOC_RETAIL, "CW", 6);
+    int32_t sku = ts_add_sku(&sc, "A", UNIT_COST, 15.0, 1, sup);
+    ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 60, -1);
+    ts_add_skuloc(&sc, sku, ph, ECH_DEMAND_POISSON, LAMBDA, 1, 0, ECH_POLICY_BASE_STOCK, 1, 12, -1);
+    if (batched) { /* batches: express shipments carry theirs (checked every replication) */
+        sc.cat.shelf_life_days[sku] = 200;
+        ts_expiry_on(&sc, 0.9, 20);
+    }
+    ts_finish(&sc);
+    sc.net.express_lead_time_days[ph] = 1;
+    sc.net.express_premium[ph] = 0.1;
+    sc.net.express_shipment_cost[ph] = 3.0;
+    ech_engine *e = ech_engine_new(&sc);
+    double *kpi = malloc((size_t)2 * ECH_KPI_COUNT * REPS * sizeof *kpi);
+    double fill[2];
+    /* With batches a level far above need would have the pharmacy hold (and write
+     * off) a year's stock: a level near need there. */
+    int32_t levels[2][2] = {{-1, -1}, {-1, batched ? 10 : 100000}};
+    for (int c = 0; c < 2; ++c) {
+        ech_eval_request req = {.sku = 0, .rep_end = REPS, .expedite_level = levels[c]};
+        ech_eval_out out = {.kpi = kpi, .rep_stride = REPS};
+        ech_error err;
+        ech_error_clear(&err);
+        if (ech_engine_evaluate(e, &req, &out, &err) != ECH_OK)
+            fail_msg("evaluation failed: %s", err.msg);
+#define PH(k, r) kpi[((int64_t)ECH_KPI_COUNT + (k)) * REPS + (r)]
+        double transit = 0.0, expedited = 0.0, demand = 0.0;
+        fill[c] = 0.0;
+        for (int r = 0; r < REPS; ++r) {
+            transit += PH(ECH_KPI_END_IN_TRANSIT, r) / REPS;
+            expedited += PH(ECH_KPI_EXPEDITED_UNITS, r) / REPS;
+            demand += PH(ECH_KPI_DEMAND, r) / REPS;
+            fill[c] += PH(ECH_KPI_FILL_RATE, r) / REPS;
+            if (c == 1 && !batched) {
+                double units = PH(ECH_KPI_EXPEDITED_UNITS, r), cost = PH(ECH_KPI_EXPEDITE_COST, r);
+                double shipments = (cost - units * 0.1 * UNIT_COST) / 3.0;
+                assert_true(fabs(shipments - round(shipments)) < 1e-6 && shipments >= 1.0);
+                assert_true(PH(ECH_KPI_ORDERED, r) == 0.0); /* no regular order at all */
+            }
+        }
+        printf(
+            "  lane%s %s: in transit to the pharmacy at the end %.2f, %.1f of %.1f units express, "
+            "fill rate %.4f\n",
+            batched ? " (batches)" : "",
+            c ? (batched ? "level 10" : "all express") : "regular only", transit, expedited, demand,
+            fill[c]);
+        if (c == 1 && batched) {
+            assert_true(expedited > 0.0 && expedited < demand);
+        } else if (c == 1) {
+            assert_true(fabs(transit - LAMBDA) < 4.0 * sqrt(LAMBDA / REPS));
+            assert_true(expedited > 0.95 * demand);
+        } else {
+            assert_true(expedited == 0.0);
+            assert_true(transit >
+                        3.0 * LAMBDA); /* six days of sales (lost sales: less than demand) */
+        }
+#undef PH
+    }
+    assert_true(fill[1] > fill[0]);
+    free(kpi);
+    ech_engine_free(e);
+    ech_scenario_free(&sc);
+}
+
+static void test_lane(void **state)
+{
+    (void)state;
+    lane(0);
+    lane(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_never),
-        cmocka_unit_test(test_all_express),
-        cmocka_unit_test(test_dual_index),
-        cmocka_unit_test(test_tune_against_exhaustive),
+        cmocka_unit_test(test_never),      cmocka_unit_test(test_all_express),
+        cmocka_unit_test(test_dual_index), cmocka_unit_test(test_tune_against_exhaustive),
+        cmocka_unit_test(test_lane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
