@@ -9,6 +9,7 @@ if [ "${1:-}" = --configs ]; then
     configs=$2
     shift 2
 fi
+configs=$(layouts "$configs")
 scenario=$1
 shift
 for c in $configs; do

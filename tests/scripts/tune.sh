@@ -9,7 +9,8 @@
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/tune_small.yaml
 
-for c in 1x1 1x2 2x1 3x1; do
+configs=$(layouts "1x1 1x2 2x1 3x1")
+for c in $configs; do
     ranks=${c%x*}; threads=${c#*x}
     run_mpi "$ranks" "$threads" tune "$scenario" --threads "$threads" --quiet \
         -o "$TMP/$c.h5" --targets-csv "$TMP/$c.csv" >"$TMP/$c.txt" || fail "tune at $c failed"
@@ -21,7 +22,7 @@ grep -q "^Variant 'tuned' against 'baseline'" "$TMP/1x1.txt" || fail "no compari
 head -1 "$TMP/1x1.csv" | grep -qx "sku,location,policy,order_up_to,reorder_point" ||
     fail "targets CSV header"
 [ "$(wc -l <"$TMP/1x1.csv")" -eq 90 ] || fail "targets CSV: expected 89 SKU-locations"
-for c in 1x2 2x1 3x1; do
+for c in ${configs#1x1 }; do
     cmp -s "$TMP/1x1.csv" "$TMP/$c.csv" || fail "targets CSV differs between 1x1 and $c"
     groups=$(h5ls "$TMP/1x1.h5" | awk '$2 == "Group" && $1 != "runtime" { print "/" $1 }')
     for group in $groups; do
@@ -29,7 +30,7 @@ for c in 1x2 2x1 3x1; do
             fail "$group differs between 1x1 and $c"
     done
 done
-echo "tuned targets identical at 1x1 1x2 2x1 3x1"
+echo "tuned targets identical at $configs"
 
 # The round trip: the targets CSV given to run reproduces the verified variant.
 run_mpi 2 1 run "$scenario" --targets "$TMP/1x1.csv" --quiet -o "$TMP/round.h5" \
