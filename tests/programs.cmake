@@ -52,6 +52,9 @@ echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)
 # outputs never replaced unasked.
 echelon_program_test(tune.small bash ${ECHELON_SCRIPTS}/tune.sh)
 
+# Results never destroyed: existing outputs, inputs, missing folders, default names.
+echelon_program_test(outputs.never_destroyed bash ${ECHELON_SCRIPTS}/outputs.sh)
+
 # Contract sizing: identical at any ranks x threads, verified below today's rule,
 # commitments in a scenario simulated by run, outputs never replaced unasked.
 echelon_program_test(contract.small bash ${ECHELON_SCRIPTS}/contract.sh)

@@ -8,4 +8,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/build.sh" "$root/build"
 cd "$root"
 mkdir -p results
-exec build/echelon run scenarios/demo.yaml -o results/demo.h5 "$@"
+exec build/echelon run scenarios/demo.yaml "$@"   # results/demo.h5 (demo-1.h5 ... on reruns)

@@ -5,8 +5,10 @@
 #define ECHELON_CLI_H
 
 #include "echelon/error.h"
+#include "echelon/scenario.h"
 
 #include <mpi.h>
+#include <stddef.h>
 
 int cmd_run(int argc, char **argv, MPI_Comm comm);
 int cmd_tune(int argc, char **argv, MPI_Comm comm);
@@ -31,9 +33,17 @@ int cli_default_threads(MPI_Comm comm);
 /* Seconds on a monotonic clock. */
 double cli_wall_seconds(void);
 
-/* 0 if `path` may be written (it does not exist, or force), else prints why not
- * (naming the option `what`) and returns 2.  Rank 0 calls it. */
-int cli_check_new_file(const char *what, const char *path, int force);
+/* 0 if `path` may be written, else prints why not (naming the option `what`) and
+ * returns 2: it exists (without force), it is one of the run's inputs (the scenario
+ * file, the files it names, inputs[0..n_inputs); never replaced, even with force),
+ * or its folder does not exist or cannot be written.  NULL path: 0.  Rank 0 calls
+ * it, before any work. */
+int cli_check_new_file(const char *what, const char *path, int force, const ech_scenario *sc,
+                       const char *const *inputs, int n_inputs);
+
+/* A default output that replaces nothing: STEM.EXT, or STEM-1.EXT, STEM-2.EXT ... the
+ * first that does not exist, into buf.  0, or -1 when all are taken. */
+int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext);
 
 /* The current UTC time as ISO 8601 into buf (32 bytes), the same on every rank. */
 void cli_created_now(MPI_Comm comm, char *buf);

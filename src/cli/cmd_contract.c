@@ -127,17 +127,22 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     /* Outputs are checked before the work, not after it. */
     char default_path[1024];
     if (!rc && !output && !no_output) {
-        snprintf(default_path, sizeof default_path, "results/%s-contract.h5", sc.name);
-        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
-            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+        char stem[1024];
+        snprintf(stem, sizeof stem, "results/%s-contract", sc.name);
+        if (rank == 0) {
+            if (mkdir("results", 0777) != 0 && errno != EEXIST)
+                fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+            cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
+        }
+        MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
         output = default_path;
     }
     if (no_output)
         output = NULL;
     if (!rc && rank == 0)
-        rc = cli_check_new_file("-o", output, force)   ? 2
-             : cli_check_new_file("--csv", csv, force) ? 2
-                                                       : 0;
+        rc = cli_check_new_file("-o", output, force, &sc, NULL, 0)   ? 2
+             : cli_check_new_file("--csv", csv, force, &sc, NULL, 0) ? 2
+                                                                     : 0;
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
     if (rc) {
         ech_scenario_free(&sc);

@@ -32,12 +32,14 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     const char *output = NULL;
     int64_t replications = -1, days = -1, warmup = -1, threads = 0;
     uint64_t seed = 0;
-    int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0;
+    int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0;
     double interval = 30.0;
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
     int64_t trace_rep = 0;
     const cli_option opts[] = {
-        {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME.h5)", 0, 0,
+        {"output", 'o', CLI_STRING, &output, "FILE",
+         "results file (default results/NAME.h5, or NAME-1.h5 ... when that exists)", 0, 0, NULL},
+        {"force", 0, CLI_FLAG, &force, NULL, "replace an existing results or trace file", 0, 0,
          NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
          "replications instead of the scenario's", 1, 1e9, NULL},
@@ -110,13 +112,19 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         return cli_exit_status(st);
     }
 
-    /* Default output: results/NAME.h5 (the folder is made if missing). */
+    /* Default output: results/NAME.h5, or NAME-1.h5 ... when that exists (the folder
+     * is made if missing): a rerun never replaces an earlier result.  Rank 0 picks
+     * the name, every rank uses it. */
     char default_path[1024];
     if (!output && !no_output) {
-        snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
-        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
-            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
-        MPI_Barrier(comm);
+        char stem[1024];
+        snprintf(stem, sizeof stem, "results/%s", sc.name);
+        if (rank == 0) {
+            if (mkdir("results", 0777) != 0 && errno != EEXIST)
+                fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+            cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
+        }
+        MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
         output = default_path;
     }
 
@@ -145,6 +153,21 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         }
     }
 
+    /* Outputs are checked before the work, not after it: none replaces an input, an
+     * existing file (without --force) or lands in a missing folder. */
+    int out_rc = 0;
+    if (rank == 0) {
+        const char *inputs[1] = {targets};
+        out_rc = cli_check_new_file("-o", no_output ? NULL : output, force, &sc, inputs, 1);
+        if (!out_rc)
+            out_rc = cli_check_new_file("--trace-file", trace_sku ? trace_file : NULL, force, &sc,
+                                        inputs, 1);
+    }
+    MPI_Bcast(&out_rc, 1, MPI_INT, 0, comm);
+    if (out_rc) {
+        ech_scenario_free(&sc);
+        return out_rc;
+    }
     char created[32];
     cli_created_now(comm, created);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "echelon/version.h"
 
+#include <errno.h>
 #include <gsl/gsl_errno.h>
 #include <omp.h>
 #include <stdio.h>
@@ -139,15 +140,100 @@ double cli_wall_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int cli_check_new_file(const char *what, const char *path, int force)
+/* The same file (device and inode) as `other`, both existing. */
+static int same_file(const struct stat *st, const char *other)
 {
-    struct stat st;
-    if (!path || force || stat(path, &st) != 0)
+    struct stat o;
+    return other && stat(other, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/* A file the scenario names, as the loader opens it: relative to the scenario's
+ * folder unless absolute. */
+static void scenario_relative(char *buf, size_t size, const char *scenario, const char *name)
+{
+    const char *slash = strrchr(scenario, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(buf, size, "%s", name);
+    else
+        snprintf(buf, size, "%.*s%s", (int)(slash - scenario + 1), scenario, name);
+}
+
+int cli_check_new_file(const char *what, const char *path, int force, const ech_scenario *sc,
+                       const char *const *inputs, int n_inputs)
+{
+    if (!path)
         return 0;
-    fprintf(stderr,
-            "echelon: error: %s: %s exists (choose another name, or --force to replace it)\n", what,
-            path);
-    return 2;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        /* Never an input, --force or not: the results would destroy what made them. */
+        int input = 0;
+        for (int k = 0; k < n_inputs && !input; ++k)
+            input = same_file(&st, inputs[k]);
+        if (sc && sc->source_path && !input) {
+            const char *named[] = {sc->source_path,
+                                   sc->sources.locations_file,
+                                   sc->sources.skus_file,
+                                   sc->sources.assortment_file,
+                                   sc->sources.history_file,
+                                   sc->sources.on_hand_file,
+                                   sc->sources.open_orders_file,
+                                   sc->sources.targets_file};
+            for (size_t k = 0; k < sizeof named / sizeof named[0] && !input; ++k) {
+                char full[4096];
+                if (!named[k])
+                    continue;
+                if (k == 0)
+                    snprintf(full, sizeof full, "%s", named[k]);
+                else
+                    scenario_relative(full, sizeof full, sc->source_path, named[k]);
+                input = same_file(&st, full);
+            }
+        }
+        if (input) {
+            fprintf(stderr, "echelon: error: %s: %s is an input of this run; choose another name\n",
+                    what, path);
+            return 2;
+        }
+        if (!S_ISREG(st.st_mode)) { /* a device, a folder: never replaced by a rename */
+            fprintf(stderr, "echelon: error: %s: %s is not a regular file\n", what, path);
+            return 2;
+        }
+        if (!force) {
+            fprintf(stderr,
+                    "echelon: error: %s: %s exists (choose another name, or --force to replace "
+                    "it)\n",
+                    what, path);
+            return 2;
+        }
+    }
+    /* The folder must take the file, checked now rather than after the work. */
+    char folder[4096];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(folder, sizeof folder, "%.*s", (int)(slash - path > 0 ? slash - path : 1), path);
+    else
+        snprintf(folder, sizeof folder, ".");
+    struct stat fs;
+    if (stat(folder, &fs) != 0 || !S_ISDIR(fs.st_mode)) {
+        fprintf(stderr, "echelon: error: %s: the folder of %s (%s) does not exist\n", what, path,
+                folder);
+        return 2;
+    }
+    if (access(folder, W_OK | X_OK) != 0) {
+        fprintf(stderr, "echelon: error: %s: the folder of %s (%s) is not writable: %s\n", what,
+                path, folder, strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
+int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext)
+{
+    snprintf(buf, size, "%s%s", stem, ext);
+    struct stat st;
+    for (int k = 1; k < 10000 && stat(buf, &st) == 0; ++k)
+        snprintf(buf, size, "%s-%d%s", stem, k, ext);
+    return stat(buf, &st) == 0 ? -1 : 0;
 }
 
 void cli_created_now(MPI_Comm comm, char *buf)
