@@ -40,12 +40,21 @@ double ech_contract_max_commitment(const ech_contract_offer *o)
     return isinf(o->capacity) ? 1e12 : floor(o->capacity / (1.0 - o->flex));
 }
 
-static int32_t tier_of(const ech_contract_offer *o, double c)
+double ech_contract_price(const ech_contract_offer *o, double c)
 {
     int32_t k = 0;
     while (k + 1 < o->n_tiers && o->tier_from[k + 1] <= c)
         ++k;
-    return k;
+    return o->tier_price[k];
+}
+
+/* What a committed unit the year does not need costs at tier price p. */
+static inline double unneeded_cost(const ech_contract_offer *o, double p)
+{
+    /* A pushed unit the year does not need is next year's stock: its discount is
+     * not counted as this year's saving (else committing ever more would pay). */
+    double c = o->unit_cost;
+    return !o->take_or_pay ? o->penalty : o->deliver ? (p > c ? p - c : 0.0) + o->pushed_cost : p;
 }
 
 /* The year's cost at tier price p (the tier of c). */
@@ -56,35 +65,26 @@ static inline double year_cost(const ech_contract_offer *o, double p, double min
     double under = v < limit ? v : limit;
     double beyond = v - under;
     double shortfall = minimum > v ? minimum - v : 0.0;
-    /* A pushed unit the year does not need is next year's stock: its discount is
-     * not counted as this year's saving (else committing ever more would pay). */
-    double unneeded = !o->take_or_pay ? o->penalty
-                      : o->deliver    ? (p > c ? p - c : 0.0) + o->pushed_cost
-                                      : p;
-    return under * (p - c) + beyond * o->beyond_cost + shortfall * unneeded;
+    return under * (p - c) + beyond * o->beyond_cost + shortfall * unneeded_cost(o, p);
 }
 
 static void band(const ech_contract_offer *o, double c, double *minimum, double *limit)
 {
-    *minimum = floor(c * (1.0 - o->flex) + 1e-9);
-    double top = floor(c * (1.0 + o->flex) + 1e-9);
-    *limit = top < o->capacity ? top : o->capacity;
-    if (*limit < *minimum)
-        *limit = *minimum;
+    ech_contract_band(c, o->flex, o->capacity, minimum, limit);
 }
 
 double ech_contract_year_cost(const ech_contract_offer *o, double c, double v)
 {
     double minimum, limit;
     band(o, c, &minimum, &limit);
-    return year_cost(o, o->tier_price[tier_of(o, c)], minimum, limit, v);
+    return year_cost(o, ech_contract_price(o, c), minimum, limit, v);
 }
 
 double ech_contract_mean_cost(const ech_contract_offer *o, double c, const double *need, int64_t n)
 {
     double minimum, limit;
     band(o, c, &minimum, &limit);
-    double p = o->tier_price[tier_of(o, c)];
+    double p = ech_contract_price(o, c);
     double sum = 0.0;
     for (int64_t r = 0; r < n; ++r)
         sum += year_cost(o, p, minimum, limit, need[r]);
@@ -123,10 +123,8 @@ static double sorted_cost(const ech_contract_offer *o, double c, const sorted_ne
 {
     double minimum, limit;
     band(o, c, &minimum, &limit);
-    double p = o->tier_price[tier_of(o, c)], uc = o->unit_cost;
-    double unneeded = !o->take_or_pay ? o->penalty
-                      : o->deliver    ? (p > uc ? p - uc : 0.0) + o->pushed_cost
-                                      : p;
+    double p = ech_contract_price(o, c), uc = o->unit_cost;
+    double unneeded = unneeded_cost(o, p);
     int64_t k = count_below(s, limit, 1); /* needs within the limit */
     double total = s->sum[s->n];
     double under = s->sum[k] + limit * (double)(s->n - k);

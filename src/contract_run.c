@@ -56,20 +56,6 @@ static double mean_over_nodes(const double *kpi, int32_t nodes, int k, int64_t r
     return sum / (double)reps;
 }
 
-static double quantile_sorted(const double *x, int64_t n, double p)
-{
-    double h = (double)(n - 1) * p;
-    int64_t lo = (int64_t)floor(h);
-    int64_t hi = lo + 1 < n ? lo + 1 : lo;
-    return x[lo] + (h - (double)lo) * (x[hi] - x[lo]);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sizes SKU k (which has terms and is stocked): fills its entries of res and adds
  * its mean need per month to month_need[k * n_months ...]. */
 static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_run_options *opt,
@@ -106,7 +92,8 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
     if (o.deliver) {
         /* Learn what a pushed unit costs to hold: the first answer in force on the
          * same numbers, against the need's run. */
-        double minimum = floor(c * (1.0 - o.flex) + 1e-9), short_mean = 0.0;
+        double minimum, limit, short_mean = 0.0;
+        ech_contract_band(c, o.flex, o.capacity, &minimum, &limit);
         for (int64_t r = 0; r < R; ++r)
             short_mean += minimum > z->need[r] ? (minimum - z->need[r]) / (double)R : 0.0;
         if (short_mean >= 0.5) {
@@ -195,22 +182,14 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
     cost = ech_contract_mean_cost(&o, c, z->need, R);
 
     /* The figures of the answer on the sizing's sample. */
-    double minimum = floor(c * (1.0 - o.flex) + 1e-9);
-    double top = floor(c * (1.0 + o.flex) + 1e-9);
-    double limit = top < o.capacity ? top : o.capacity;
-    if (limit < minimum)
-        limit = minimum;
-    int32_t tier = 0;
-    while (tier + 1 < o.n_tiers && o.tier_from[tier + 1] <= c)
-        ++tier;
-    double price = o.tier_price[tier];
+    double minimum, limit;
+    ech_contract_band(c, o.flex, o.capacity, &minimum, &limit);
+    double price = ech_contract_price(&o, c);
     const ech_contract_terms *t = &sc->contracts.terms[sc->contracts.of_sku[k]];
-    double sum = 0.0, sum2 = 0.0, above = 0.0, excess = 0.0, beyond = 0.0, shortfall = 0.0;
+    double above = 0.0, excess = 0.0, beyond = 0.0, shortfall = 0.0;
     double value = 0.0;
     for (int64_t r = 0; r < R; ++r) {
         double v = z->need[r];
-        sum += v;
-        sum2 += v * v;
         above += v > c;
         excess += v > c ? v - c : 0.0;
         double b = v > limit ? v - limit : 0.0, s = minimum > v ? minimum - v : 0.0;
@@ -223,25 +202,26 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
         z->year[r] = ech_contract_year_cost(&o, c, v);
     }
     double n = (double)R;
-    double mean = sum / n;
-    memcpy(z->sorted, z->need, (size_t)R * sizeof *z->sorted);
-    qsort(z->sorted, (size_t)R, sizeof *z->sorted, cmp_double);
+    /* Mean, sd and quantiles as the run's statistics compute them (stats.h). */
+    static const double q[3] = {0.05, 0.50, 0.95};
+    double need[5], year[3];
+    ech_stats_summarize(z->need, R, q, 3, need, z->sorted);
+    ech_stats_summarize(z->year, R, q + 2, 1, year, z->sorted);
     res->committed[k] = c;
     res->unit_price[k] = price;
     res->minimum[k] = minimum;
     res->limit[k] = limit;
-    res->need_mean[k] = mean;
-    res->need_sd[k] = R > 1 ? sqrt(fmax(0.0, (sum2 - n * mean * mean) / (n - 1.0))) : 0.0;
-    res->need_p05[k] = quantile_sorted(z->sorted, R, 0.05);
-    res->need_p50[k] = quantile_sorted(z->sorted, R, 0.50);
-    res->need_p95[k] = quantile_sorted(z->sorted, R, 0.95);
+    res->need_mean[k] = need[0];
+    res->need_sd[k] = need[1];
+    res->need_p05[k] = need[2];
+    res->need_p50[k] = need[3];
+    res->need_p95[k] = need[4];
     res->prob_above[k] = above / n;
     res->excess_mean[k] = excess / n;
     res->beyond_mean[k] = beyond / n;
     res->shortfall_mean[k] = shortfall / n;
     res->cost_mean[k] = cost;
-    qsort(z->year, (size_t)R, sizeof *z->year, cmp_double);
-    res->cost_p95[k] = quantile_sorted(z->year, R, 0.95);
+    res->cost_p95[k] = year[2];
     res->value_mean[k] = value / n;
     res->pushed_cost[k] = o.pushed_cost;
     res->today[k] = today;

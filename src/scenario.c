@@ -135,6 +135,15 @@ const char *ech_expedite_refusal(const ech_scenario *sc, int64_t x)
                : "needs an express mode of the SKU's supplier (suppliers: express)";
 }
 
+void ech_contract_band(double c, double flex, double capacity, double *minimum, double *limit)
+{
+    *minimum = floor(c * (1.0 - flex) + 1e-9);
+    double top = floor(c * (1.0 + flex) + 1e-9);
+    *limit = top < capacity ? top : capacity;
+    if (*limit < *minimum) /* a capacity below the minimum is refused on input */
+        *limit = *minimum;
+}
+
 double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int32_t sku)
 {
     if (!sc->contracts.of_sku || sc->contracts.of_sku[sku] < 0)

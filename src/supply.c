@@ -114,11 +114,10 @@ void ech_contract_setup(ech_contract_state *c, const ech_scenario *sc, int32_t s
     const ech_contract_terms *t = &sc->contracts.terms[k];
     c->active = 1;
     c->unit_cost = sc->cat.unit_cost[sku];
-    c->minimum = (int64_t)floor(committed * (1.0 - t->flex) + 1e-9);
-    double top = floor(committed * (1.0 + t->flex) + 1e-9);
-    c->limit = (int64_t)(top < t->capacity ? top : t->capacity);
-    if (c->limit < c->minimum) /* a capacity below the minimum is refused on input */
-        c->limit = c->minimum;
+    double minimum, limit;
+    ech_contract_band(committed, t->flex, t->capacity, &minimum, &limit);
+    c->minimum = (int64_t)minimum;
+    c->limit = (int64_t)limit;
     c->price = ech_contract_tier_price(t, ech_contract_tier(t, committed), c->unit_cost);
     c->spot_premium = t->spot_premium;
     c->penalty = t->penalty;

@@ -58,6 +58,9 @@ void ech_contract_offer_free(ech_contract_offer *o);
 /* The largest commitment the terms allow: the capacity must hold the minimum. */
 double ech_contract_max_commitment(const ech_contract_offer *o);
 
+/* The unit price of the tier a commitment of c units buys. */
+double ech_contract_price(const ech_contract_offer *o, double c);
+
 /* The cost of one year with need v under commitment c (over buying at unit cost). */
 double ech_contract_year_cost(const ech_contract_offer *o, double c, double v);
 

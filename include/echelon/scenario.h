@@ -457,6 +457,9 @@ typedef struct ech_contracts {
 double ech_contract_tier_price(const ech_contract_terms *t, int32_t k, double unit_cost);
 /* The tier a commitment of c units buys (the highest whose from_units <= c). */
 int32_t ech_contract_tier(const ech_contract_terms *t, double c);
+/* The band of a commitment of c units: the minimum floor(c (1 - flex)) and what the
+ * contract sells, min(floor(c (1 + flex)), capacity), never below the minimum. */
+void ech_contract_band(double c, double flex, double capacity, double *minimum, double *limit);
 
 /* The policy numbers a variant simulates, one row per skuloc (ech_policy_resolve). */
 #define ECH_VARIANT_POLICY_COLUMNS(C)                                                     \
