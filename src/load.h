@@ -368,6 +368,18 @@ ech_status ech_build_contracts(const loadctx *c, const y_scenario *y, ech_scenar
 /* policies.by_segment of the scenario and of each variant (after the catalogue: it
  * names segments). */
 ech_status ech_build_segment_rules(const loadctx *c, const y_scenario *y, ech_scenario *sc);
+/* Loads a scenario as ech_scenario_load does, calling `hook` on the network and the
+ * raw assortment after they are read and before they are finalised (a network
+ * variant's changes), when hook is not NULL. */
+typedef ech_status (*ech_tables_hook)(void *ctx, ech_scenario *sc, ech_error *err);
+ech_status ech_scenario_load_changed(const char *path, const ech_overrides *ov,
+                                     ech_tables_hook hook, void *hook_ctx, ech_scenario *sc,
+                                     ech_error *err);
+/* A network variant file (load_network.c): `text` (owned from here on) and its line
+ * index `ix` (the caller's) are the variant file's; loads its base with the changes. */
+ech_status ech_network_variant_load(const char *path, char *text, size_t len,
+                                    const ech_yaml_index *ix, const ech_overrides *ov,
+                                    ech_scenario *sc, ech_error *err);
 ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_error *err);
 ech_status ech_build_network_gen(const loadctx *c, const y_network_gen *y, ech_network_gen *g);
 ech_status ech_build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y,

@@ -367,6 +367,13 @@ static char *dir_of(const char *path)
 ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scenario *sc,
                              ech_error *err)
 {
+    return ech_scenario_load_changed(path, ov, NULL, NULL, sc, err);
+}
+
+ech_status ech_scenario_load_changed(const char *path, const ech_overrides *ov,
+                                     ech_tables_hook hook, void *hook_ctx, ech_scenario *sc,
+                                     ech_error *err)
+{
     memset(sc, 0, sizeof *sc);
     ech_error_clear(err);
     ech_error local;
@@ -385,6 +392,22 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
 
     if ((st = ech_yaml_index_build(&c.ix, path, text, len, err)) != ECH_OK)
         goto fail;
+    if (ech_yaml_has(c.ix, "base")) {
+        /* A network variant: its base scenario with network changes (load_network.c),
+         * which takes over the text. */
+        sc->source_text = NULL;
+        free(sc->source_path);
+        sc->source_path = NULL;
+        st = hook ? ech_fail_at(err, path, ech_yaml_line(c.ix, "base", 0), "base",
+                                "the base of a network variant must be a whole scenario, "
+                                "not another network variant")
+                  : ech_network_variant_load(path, text, len, c.ix, ov, sc, err);
+        if (hook)
+            free(text);
+        ech_yaml_index_free(c.ix);
+        free(c.dir);
+        return st;
+    }
     if ((st = ech_yaml_parse(path, c.ix, text, len, &doc, err)) != ECH_OK)
         goto fail;
     if (!doc) {
@@ -399,6 +422,8 @@ ech_status ech_scenario_load(const char *path, const ech_overrides *ov, ech_scen
     if ((st = ech_apply_overrides(ov, sc, err)) != ECH_OK)
         goto fail;
     if ((st = load_tables(&c, doc, sc, &finalize_path)) != ECH_OK)
+        goto fail;
+    if (hook && (st = hook(hook_ctx, sc, err)) != ECH_OK)
         goto fail;
     if ((st = ech_build_tuning(&c, doc->tuning, sc)) != ECH_OK ||
         (st = ech_build_contracts(&c, doc, sc)) != ECH_OK ||
