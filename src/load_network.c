@@ -577,6 +577,43 @@ static int safe_name(const char *s)
     return 1;
 }
 
+/* The line index's messages list the keys of the scenario schema; a variant file
+ * has its own, so an unknown key's message gets them here. */
+static void list_allowed_keys(ech_error *err)
+{
+    static const char empty[] = "(allowed here: )";
+    char *at = strstr(err->msg, empty);
+    if (!at)
+        return;
+    const cyaml_schema_field_t *fields = netvar_fields;
+    const char *extra = "";
+    if (strstr(err->msg, "network_changes.close["))
+        fields = close_fields;
+    else if (strstr(err->msg, "network_changes.reassign["))
+        fields = reassign_fields;
+    else if (strstr(err->msg, "network_changes.lead_times["))
+        fields = lane_fields;
+    else if (strstr(err->msg, "network_changes.add[")) {
+        fields = NULL;
+        extra = "the network's columns (id, name, kind, parent, lead_time_days, ...) and "
+                "stock_like";
+    } else if (strstr(err->msg, "network_changes."))
+        fields = changes_fields;
+    char list[512] = "";
+    size_t used = 0;
+    for (const cyaml_schema_field_t *f = fields; f && f->key && used < sizeof list; ++f) {
+        int k = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", f->key);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    char tail[768];
+    snprintf(tail, sizeof tail,
+             "(allowed here: %s%s; a network variant file holds name, "
+             "description, base and network_changes)",
+             list, extra);
+    size_t room = sizeof err->msg - (size_t)(at - err->msg);
+    snprintf(at, room, "%s", tail);
+}
+
 static void free_doc(y_netvar *doc)
 {
     if (doc) {
@@ -611,6 +648,7 @@ ech_status ech_network_variant_load(const char *path, char *text, size_t len,
         st = rc == CYAML_ERR_OOM
                  ? ech_fail(err, ECH_ERR_RUNTIME, "%s: out of memory while parsing", path)
                  : ech_yaml_failure(path, ix, &log, rc, err);
+        list_allowed_keys(err);
         goto fail;
     }
     if ((st = ech_key_text(&c, "name", doc->name)) != ECH_OK)

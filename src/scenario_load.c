@@ -399,8 +399,8 @@ ech_status ech_scenario_load_changed(const char *path, const ech_overrides *ov,
         free(sc->source_path);
         sc->source_path = NULL;
         st = hook ? ech_fail_at(err, path, ech_yaml_line(c.ix, "base", 0), "base",
-                                "the base of a network variant must be a whole scenario, "
-                                "not another network variant")
+                                "this file is the base of a network variant and is itself "
+                                "a network variant: a base must be a whole scenario")
                   : ech_network_variant_load(path, text, len, c.ix, ov, sc, err);
         if (hook)
             free(text);
