@@ -1,6 +1,7 @@
 /* Progress reports; see include/echelon/progress.h. */
 #include "echelon/progress.h"
 #include "echelon/error.h"
+#include "echelon/job_end.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@ struct ech_progress {
     double last;
     double interval;
     omp_lock_t lock;
+    time_t job_end; /* the batch job's end (job_end.h), or 0 */
+    int warned;     /* the job-end warning was printed */
 };
 
 static double now_seconds(void)
@@ -46,6 +49,7 @@ ech_progress *ech_progress_new(FILE *out, const char *label, int64_t total, doub
     p->total = total > 0 ? total : 1;
     p->start = p->last = now_seconds();
     p->interval = interval > 0 ? interval : 10.0;
+    p->job_end = ech_job_end();
     omp_init_lock(&p->lock);
     return p;
 }
@@ -83,20 +87,54 @@ static void report(ech_progress *p, double t, int final)
     fflush(p->out);
 }
 
+/* The estimate counts once JOB_END_MIN_SHARE of the work is done or after
+ * JOB_END_MIN_SECONDS: the first units' speed says little. */
+static const double JOB_END_MIN_SHARE = 0.05, JOB_END_MIN_SECONDS = 10.0;
+
+/* Warns once, on stderr (even with reports off: a batch log should say why a run
+ * was stopped), when the estimate of the time left runs past the job's end. */
+static void check_job_end(ech_progress *p, double t)
+{
+    int64_t done;
+#pragma omp atomic read
+    done = p->done;
+    double frac = (double)done / (double)p->total, elapsed = t - p->start;
+    if (frac <= 0.0 || frac >= 1.0 || (frac < JOB_END_MIN_SHARE && elapsed < JOB_END_MIN_SECONDS))
+        return;
+    double left = elapsed * (1.0 - frac) / frac;
+    double job_left = difftime(p->job_end, time(NULL));
+    if (left <= job_left)
+        return;
+    p->warned = 1;
+    if (p->tty && p->out == stderr)
+        fputc('\n', stderr);
+    char need[32], ends[32];
+    format_duration(left, need, sizeof need);
+    format_duration(job_left > 0 ? job_left : 0.0, ends, sizeof ends);
+    fprintf(stderr,
+            "echelon: warning: the run needs about %s more but the batch job ends in %s: it will "
+            "be stopped before it finishes (echelon run saves a checkpoint at the stop signal and "
+            "continues with --resume)\n",
+            need, ends);
+    fflush(stderr);
+}
+
 void ech_progress_add(ech_progress *p, int64_t done)
 {
     if (!p)
         return;
 #pragma omp atomic update
     p->done += done;
-    if (!p->out || !omp_test_lock(&p->lock))
+    if ((!p->out && (!p->job_end || p->warned)) || !omp_test_lock(&p->lock))
         return;
     double t = now_seconds();
     double every = p->tty ? 0.2 : p->interval;
-    if (t - p->last >= every) {
+    if (p->out && t - p->last >= every) {
         p->last = t;
         report(p, t, 0);
     }
+    if (p->job_end && !p->warned)
+        check_job_end(p, t);
     omp_unset_lock(&p->lock);
 }
 

@@ -13,6 +13,7 @@
 #include "echelon/run.h"
 #include "echelon/cold_chain.h"
 #include "echelon/engine.h"
+#include "echelon/job_size.h"
 #include "echelon/kpi.h"
 #include "echelon/progress.h"
 #include "echelon/rng.h"
@@ -574,28 +575,11 @@ static ech_status trace_open(run_state *rs)
     return ECH_OK;
 }
 
-/* Bytes a rank will hold: the results of its SKUs (statistics, and every
- * replication when kept), the totals (one copy per thread, and the rank's), each
- * thread's buffers, its split SKUs' replications and the cold rooms' occupancy. */
+/* Bytes a rank will hold: the estimate echelon plan also reports (job_size.h). */
 static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
                               int32_t n_cold, int32_t per_pass)
 {
-    double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
-    const int64_t *first = sc->sl.sku_begin;
-    double rows =
-        (double)(first[plan->first_sku[plan->rank + 1]] - first[plan->first_sku[plan->rank]]);
-    double bytes = V * rows * K * (2.0 + sc->output.n_quantiles);
-    if (sc->output.keep_replications)
-        bytes += V * rows * K * R;
-    bytes += (1.0 + n_threads) * V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
-    bytes += n_threads * ((double)plan->max_nodes * K * R + R * (1.0 + ECH_TOTAL_COUNT));
-    bytes += 4.0 * V * (sc->cat.n + sc->net.n);
-    for (int32_t s = 0; s < plan->n_split; ++s) {
-        int32_t k = plan->split[s].sku;
-        bytes += per_pass * (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]) * K * R;
-    }
-    bytes += per_pass * (double)n_cold * R * sc->days;
-    return 8.0 * bytes;
+    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass);
 }
 
 /* Refuses a run that cannot fit this node's memory with the ranks it shares it with:

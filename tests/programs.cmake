@@ -76,3 +76,9 @@ echelon_program_test(trace.day_by_day bash ${ECHELON_SCRIPTS}/trace.sh)
 # Fitting supplier lead times from delivery history (echelon fit-suppliers): a
 # synthetic history, bad files, and the USAID SCMS data where shared/data has it.
 echelon_program_test(fit.suppliers bash ${ECHELON_SCRIPTS}/fit_suppliers.sh)
+
+# Job sizing: echelon plan's table, bad arguments, its predictions against a real run.
+echelon_program_test(plan.sizing bash ${ECHELON_SCRIPTS}/plan.sh)
+
+# A run that will outlast its batch job (ECHELON_JOB_END, squeue) warns once.
+echelon_program_test(plan.job_end bash ${ECHELON_SCRIPTS}/job_end.sh)

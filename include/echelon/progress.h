@@ -6,6 +6,10 @@
  * decomposition balances work across ranks, so it stands for the whole run.
  * ech_progress_update may be called from any thread: one thread at a time prints,
  * the others skip.
+ *
+ * In a batch job whose end is known (job_end.h: ECHELON_JOB_END, or squeue), once
+ * the estimate is reliable (5% of the work done, or 10 s) and says the work will
+ * outlast the job, one warning goes to stderr, also when reports are off.
  */
 #ifndef ECHELON_PROGRESS_H
 #define ECHELON_PROGRESS_H

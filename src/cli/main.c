@@ -26,6 +26,7 @@ static void print_usage(FILE *out)
         "  tune SCENARIO.yaml              choose every SKU-location's targets, verify them\n"
         "  contract SCENARIO.yaml          size supply contracts' commitments, verify them\n"
         "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
+        "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm line\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
         "\n"
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
         status = cmd_tune(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "contract") == 0) {
         status = cmd_contract(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "plan") == 0) {
+        status = cmd_plan(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "validate") == 0) {
         status = cmd_validate(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "columns") == 0) {
