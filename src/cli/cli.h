@@ -16,6 +16,7 @@ int cmd_validate(int argc, char **argv, MPI_Comm comm);
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm);
 int cmd_columns(int argc, char **argv, MPI_Comm comm);
 int cmd_contract(int argc, char **argv, MPI_Comm comm);
+int cmd_compare(int argc, char **argv, MPI_Comm comm);
 int cmd_plan(int argc, char **argv, MPI_Comm comm);
 
 /* Exit status for a library status. */

@@ -25,6 +25,7 @@ static void print_usage(FILE *out)
         "  run SCENARIO.yaml [-o OUT.h5]   simulate a scenario and write its results file\n"
         "  tune SCENARIO.yaml              choose every SKU-location's targets, verify them\n"
         "  contract SCENARIO.yaml          size supply contracts' commitments, verify them\n"
+        "  compare BASE.h5 OTHER.h5 ...    paired differences of runs against a base run\n"
         "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
         "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm line\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
         status = cmd_contract(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "plan") == 0) {
         status = cmd_plan(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "compare") == 0) {
+        status = cmd_compare(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "validate") == 0) {
         status = cmd_validate(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "columns") == 0) {
