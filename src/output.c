@@ -20,6 +20,7 @@
 #include "echelon/version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -362,6 +363,32 @@ static void write_runtime(writer *w)
  * The file
  * ------------------------------------------------------------------------------ */
 
+/* Closes whatever of the file is still open, so that every rank can close it (the
+ * MPI-IO driver refuses to close a file with open objects, and a file left open
+ * breaks MPI_Finalize).  Nothing is left open after a complete write: an object still
+ * open then is a leak in this writer, reported as an internal error. */
+static void close_leftovers(writer *w)
+{
+    const unsigned types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR;
+    ssize_t n = H5Fget_obj_count(w->file, types);
+    if (n <= 0)
+        return;
+    hid_t *ids = ech_xmalloc((size_t)n * sizeof *ids, "open objects of the results file");
+    n = H5Fget_obj_ids(w->file, types, (size_t)n, ids);
+    for (ssize_t i = 0; i < n; ++i) {
+        switch (H5Iget_type(ids[i])) {
+        case H5I_DATASET: H5Dclose(ids[i]); break;
+        case H5I_GROUP: H5Gclose(ids[i]); break;
+        case H5I_DATATYPE: H5Tclose(ids[i]); break;
+        case H5I_ATTR: H5Aclose(ids[i]); break;
+        default: break;
+        }
+    }
+    free(ids);
+    if (n > 0 && !w->failed)
+        ech_h5_fail(w, "internal error: %zd objects left open", n);
+}
+
 static void write_file(writer *w, const char *tmp)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -381,7 +408,9 @@ static void write_file(writer *w, const char *tmp)
     if (fapl >= 0)
         H5Pclose(fapl);
     if (!ech_h5_all_ok(w))
-        return; /* no rank has the file open (creating it is collective) */
+        return;       /* no rank has the file open (creating it is collective) */
+    if (w->rank == 0) /* for the room reserved on the disk (ech_h5_ready) */
+        w->room_fd = open(tmp, O_WRONLY | O_CLOEXEC);
 
     write_root(w);
     write_catalogue(w);
@@ -401,10 +430,14 @@ static void write_file(writer *w, const char *tmp)
         ech_output_contract(w);
     write_runtime(w);
 
-    ech_h5_all_ok(w); /* every rank reaches the collective close together */
+    /* Every rank reaches the collective close together, with room for its writes,
+     * whatever failed before, and with nothing of the file left open. */
+    ech_h5_ready(w, 0);
+    close_leftovers(w);
     if (H5Fclose(w->file) < 0)
         ech_h5_fail(w, "closing the file");
     w->file = -1;
+    ech_h5_release_room(w);
 }
 
 /* What is wrong with the results handed in, or NULL. */
@@ -543,6 +576,7 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
     w.info = info;
     w.comm = comm;
     w.file = w.dxpl = w.gcpl = w.vlstr = -1;
+    w.room_fd = -1;
     w.begin = res->skuloc_begin;
     w.end = res->skuloc_end;
     ech_error_clear(&w.e);
@@ -586,6 +620,7 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
     size_t tmp_len = strlen(path) + 32;
     char *tmp = ech_xmalloc(tmp_len, "temporary results file name");
     snprintf(tmp, tmp_len, "%s.tmp-%ld", path, token);
+    w.tmp = tmp;
 
     /* HDF5 would print its error stack itself: silence it while we write, and turn
      * every failure into one message instead. */

@@ -12,14 +12,37 @@
  * closing) the ranks agree whether anyone has failed (one MPI_Allreduce); once someone
  * has, every rank skips the remaining work, closes what it opened and the file, and
  * every rank returns the same status and message (those of the lowest failing rank).
+ * Calls that change the file's structure (groups, attributes, dimension scales) are
+ * skipped only once the failure is agreed: until then every rank makes them, even one
+ * whose write failed, so that the ranks' metadata caches stay the same (HDF5 flushes
+ * them together, collectively).
+ *
+ * A full disk.  HDF5 has no way to agree on an I/O error inside one of its collective
+ * calls: when a write fails on one rank only (MPI-IO writes through one aggregator),
+ * that rank returns early while the others wait for it in the call's next collective
+ * step, forever; and a file whose close failed is left half-destroyed (HDF5 1.10
+ * crashes on it in MPI_Finalize).  So the writer never lets HDF5 meet a full disk:
+ * before every step that may write (ech_h5_ready), rank 0 reserves the blocks the file
+ * will need with fallocate (keeping the file's size), and the ranks agree on the
+ * outcome before anyone calls HDF5.  Where the file system cannot reserve (no
+ * fallocate), rank 0 compares the free space instead, which catches a disk that is
+ * already full but not one filling up while we write.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* fallocate */
+#endif
 #include "output_h5.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 /* Compression of the large per-skuloc datasets: deflate level 1, no shuffle filter.
  * Measured on the results of scenarios/demo.yaml (85,530 skulocs): the shuffle made
@@ -80,6 +103,118 @@ int ech_h5_all_ok(writer *w)
     return !any;
 }
 
+/* Room reserved beyond what the file has allocated and the next step writes: the
+ * metadata HDF5 allocates between two steps (object headers, heaps, B-tree nodes,
+ * one block of the metadata aggregator) and the superblock's rewrite at close.
+ * Reservations grow in steps of ROOM_STEP to keep the fallocate calls few. */
+static const hsize_t ROOM_SLACK = (hsize_t)1 << 20;
+static const hsize_t ROOM_STEP = (hsize_t)4 << 20;
+
+/* "12.3 MB" or "456 kB": a size in a message. */
+static const char *size_text(double bytes, char *buf, size_t n)
+{
+    if (bytes >= 1e6)
+        snprintf(buf, n, "%.1f MB", bytes / 1e6);
+    else
+        snprintf(buf, n, "%.0f kB", bytes / 1e3);
+    return buf;
+}
+
+/* "cannot write results file PATH: No space left on device (...)": what rank 0 says
+ * when the file system cannot give the file `more` bytes. */
+static void no_room(writer *w, int err, hsize_t more)
+{
+    struct statvfs fs;
+    char a[32], b[32];
+    if (statvfs(w->tmp, &fs) == 0)
+        ech_fail(&w->e, ECH_ERR_RUNTIME,
+                 "cannot write results file %s: %s (the disk is full: the file needs %s more, "
+                 "%s are free)",
+                 w->path, strerror(err), size_text((double)more, a, sizeof a),
+                 size_text((double)fs.f_bavail * (double)fs.f_frsize, b, sizeof b));
+    else
+        ech_fail(&w->e, ECH_ERR_RUNTIME,
+                 "cannot write results file %s: %s (the file needs %s more)", w->path,
+                 strerror(err), size_text((double)more, a, sizeof a));
+    w->failed = 1;
+}
+
+/* Rank 0: reserves the blocks the file may write to before the next agreement (see
+ * the comment at the top).  HDF5 writes below its end of allocation (EOA), which it
+ * does not tell (H5Fget_eoa needs a SWMR driver; the MPI-IO driver forgets the file's
+ * end after each write), so it is bounded from what is known: the end of what has
+ * been written (the file's size), plus what was allocated and not yet written, which
+ * is at most the data of the last step and of this one (parallel HDF5 allocates a
+ * dataset when it creates it and compressed chunks anew when it writes them) and
+ * the metadata not yet flushed (ROOM_SLACK: the ranks flush it together whenever
+ * 256 KiB are dirty, and at close). */
+static void reserve_room(writer *w, hsize_t bytes)
+{
+    if (w->rank != 0 || w->failed || w->room_fd < 0)
+        return;
+    struct stat st;
+    if (fstat(w->room_fd, &st) != 0)
+        return;
+    hsize_t need = (hsize_t)st.st_size + w->room_last + bytes + ROOM_SLACK;
+    w->room_last = bytes;
+    if (need <= w->room)
+        return;
+    if (!w->room_off) {
+        hsize_t upto = (need + ROOM_STEP - 1) / ROOM_STEP * ROOM_STEP;
+        int rc = -1;
+        errno = EOPNOTSUPP;
+#ifdef FALLOC_FL_KEEP_SIZE
+        rc = fallocate(w->room_fd, FALLOC_FL_KEEP_SIZE, (off_t)w->room, (off_t)(upto - w->room));
+#endif
+        if (rc == 0) {
+            w->room = upto;
+            return;
+        }
+        if (errno == ENOSPC || errno == EDQUOT) {
+            /* A whole step may not fit where the file itself still does. */
+            if (upto > need && fallocate(w->room_fd, FALLOC_FL_KEEP_SIZE, (off_t)w->room,
+                                         (off_t)(need - w->room)) == 0) {
+                w->room = need;
+                return;
+            }
+            no_room(w, errno, need - w->room);
+            return;
+        }
+        w->room_off = 1; /* EOPNOTSUPP and the like: fall back on the free space */
+    }
+    struct statvfs fs;
+    if (fstatvfs(w->room_fd, &fs) != 0)
+        return;
+    hsize_t held = (hsize_t)st.st_blocks * 512u;
+    hsize_t avail = (hsize_t)fs.f_bavail * (hsize_t)fs.f_frsize;
+    if (need > held + avail)
+        no_room(w, ENOSPC, need - held);
+}
+
+/* Before a collective step that may write up to `bytes`: reserve room, then agree. */
+int ech_h5_ready(writer *w, hsize_t bytes)
+{
+    reserve_room(w, bytes);
+    return ech_h5_all_ok(w);
+}
+
+/* Rank 0, once the file is closed: returns the reserved blocks it did not use. */
+void ech_h5_release_room(writer *w)
+{
+    if (w->room_fd < 0)
+        return;
+    struct stat st;
+    if (w->room > 0 && fstat(w->room_fd, &st) == 0 && (hsize_t)st.st_size < w->room) {
+#if defined(FALLOC_FL_PUNCH_HOLE) && defined(FALLOC_FL_KEEP_SIZE)
+        (void)fallocate(w->room_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                        (off_t)(w->room - (hsize_t)st.st_size));
+#endif
+        (void)ftruncate(w->room_fd, st.st_size); /* ext4 and XFS trim beyond the end so */
+    }
+    close(w->room_fd);
+    w->room_fd = -1;
+}
+
 /* Makes every rank hold the same status and message: those of the lowest rank that
  * recorded a failure, or ECH_OK.  Collective. */
 ech_status ech_h5_agree(writer *w)
@@ -104,7 +239,7 @@ ech_status ech_h5_agree(writer *w)
 /* An attribute holding one value (n < 0) or an array of n >= 0 values. */
 void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n, const void *value)
 {
-    if (w->failed || obj < 0)
+    if (w->anyone_failed || obj < 0)
         return;
     hsize_t len = n > 0 ? (hsize_t)n : 0;
     hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &len, NULL);
@@ -121,6 +256,9 @@ void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n,
 void ech_h5_attr_text(writer *w, hid_t obj, const char *name, const char *value)
 {
     const char *v = value ? value : "";
+    size_t len = strlen(v);
+    if (len > ((size_t)64 << 10)) /* a scenario's text: room first (every rank has it) */
+        ech_h5_ready(w, (hsize_t)len);
     ech_h5_attr(w, obj, name, w->vlstr, -1, &v);
 }
 
@@ -158,7 +296,7 @@ void ech_h5_describe(writer *w, hid_t obj, const char *units, const char *descri
 
 hid_t ech_h5_group(writer *w, hid_t loc, const char *name, const char *description)
 {
-    if (w->failed)
+    if (w->anyone_failed || loc < 0)
         return -1;
     hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
     if (g < 0) {
@@ -215,7 +353,8 @@ static void chunk_shape(const writer *w, int ndims, const hsize_t *dims, hsize_t
 hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
                             const hsize_t *dims, int large)
 {
-    if (!ech_h5_all_ok(w))
+    hsize_t bytes = H5Tget_size(type) * dims[0] * (ndims == 2 ? dims[1] : 1);
+    if (!ech_h5_ready(w, bytes)) /* parallel HDF5 allocates the space at once */
         return -1;
     hid_t space = H5Screate_simple(ndims, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -248,7 +387,15 @@ hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, 
 void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
                        hsize_t rows, hsize_t cols, const void *base, hsize_t stride, hsize_t offset)
 {
-    if (!ech_h5_all_ok(w))
+    /* Compressed chunks are allocated anew as they are written: as large as the data
+     * at most (deflate expands incompressible data by a few bytes per chunk). */
+    hssize_t npoints = 0;
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    if (space >= 0) {
+        npoints = H5Sget_simple_extent_npoints(space);
+        H5Sclose(space);
+    }
+    if (!ech_h5_ready(w, (hsize_t)(npoints > 0 ? npoints : 0) * H5Tget_size(memtype) * 101 / 100))
         return;
     hid_t fspace = H5Dget_space(d);
     int ndims = fspace < 0 ? -1 : H5Sget_simple_extent_ndims(fspace);
@@ -284,7 +431,7 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
 /* Attaches dimension scale `scale` to axis idx of dataset d. */
 void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
 {
-    if (d >= 0 && scale >= 0 && !w->failed && H5DSattach_scale(d, scale, idx) < 0)
+    if (d >= 0 && scale >= 0 && !w->anyone_failed && H5DSattach_scale(d, scale, idx) < 0)
         ech_h5_fail(w, "attaching dimension scale %u to %s", idx, name);
 }
 
@@ -320,7 +467,7 @@ hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hs
     hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
     ech_h5_describe(w, d, units, description);
     ech_h5_write_from_root(w, d, name, type, n, 1, all_values);
-    if (d >= 0 && !w->failed && H5DSset_scale(d, name) < 0)
+    if (d >= 0 && !w->anyone_failed && H5DSset_scale(d, name) < 0)
         ech_h5_fail(w, "making %s a dimension scale", name);
     return d;
 }
@@ -505,9 +652,9 @@ char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep)
 hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, const hsize_t dims[3],
                             const void *data, const char *units, const char *description)
 {
-    if (!ech_h5_all_ok(w))
-        return -1;
     hsize_t total = dims[0] * dims[1] * dims[2];
+    if (!ech_h5_ready(w, total * H5Tget_size(type)))
+        return -1;
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     int ok = space >= 0 && dcpl >= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
@@ -525,7 +672,7 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, co
     if (dcpl >= 0)
         H5Pclose(dcpl);
     ech_h5_describe(w, d, units, description);
-    if (d >= 0 && !w->failed && total > 0) {
+    if (ech_h5_ready(w, total * H5Tget_size(type) * 101 / 100) && d >= 0 && total > 0) {
         int mine = w->rank == 0;
         hsize_t one = 1;
         hid_t mspace = H5Screate_simple(1, mine ? &total : &one, NULL);

@@ -34,9 +34,14 @@ typedef struct writer {
     int deflate;           /* the deflate filter is available */
 
     hid_t file;
-    hid_t dxpl;  /* collective transfers */
-    hid_t gcpl;  /* groups track the creation order of their links */
-    hid_t vlstr; /* variable-length UTF-8 string, for attributes */
+    const char *tmp;   /* the temporary name the file is written under */
+    int room_fd;       /* rank 0: a descriptor of the temporary file, for ech_h5_ready */
+    int room_off;      /* rank 0: the file system cannot reserve space (no fallocate) */
+    hsize_t room;      /* rank 0: bytes reserved for the file so far */
+    hsize_t room_last; /* rank 0: the bytes the last step announced */
+    hid_t dxpl;        /* collective transfers */
+    hid_t gcpl;        /* groups track the creation order of their links */
+    hid_t vlstr;       /* variable-length UTF-8 string, for attributes */
 
     int failed;        /* this rank has recorded a failure in e */
     int anyone_failed; /* every rank knows that some rank failed */
@@ -49,6 +54,19 @@ void ech_h5_fail(writer *w, const char *fmt, ...) __attribute__((format(printf, 
 /* True while no rank has failed; the ranks learn it together (an MPI_Allreduce), so
  * every rank must call this at the same points. */
 int ech_h5_all_ok(writer *w);
+
+/* Before a collective step that may write up to `bytes` of data (creating or writing a
+ * dataset, a large attribute, closing the file): rank 0 reserves room on the file
+ * system for everything the file has allocated so far, `bytes` and some metadata
+ * (fallocate, keeping the file's size), then every rank agrees whether any rank has
+ * failed, as ech_h5_all_ok.  HDF5 then only writes into reserved blocks, so a full
+ * disk is found here, on rank 0, and never inside a collective HDF5 call, where a
+ * write failing on one rank only would leave the others waiting forever.  Collective. */
+int ech_h5_ready(writer *w, hsize_t bytes);
+
+/* Rank 0, once the file is closed: gives back the reserved blocks the file does not
+ * use and closes the descriptor (nothing on other ranks). */
+void ech_h5_release_room(writer *w);
 
 /* Makes every rank hold the same status and message: those of the lowest rank that
  * recorded a failure, or ECH_OK.  Collective. */

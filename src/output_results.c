@@ -35,7 +35,7 @@ static void skuloc_scales_create(writer *w, hid_t g, skuloc_scales *s)
     ech_h5_write_rows(w, s->skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
                       ids, 1, 0);
     free(ids);
-    if (s->skuloc >= 0 && !w->failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
+    if (s->skuloc >= 0 && !w->anyone_failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
         ech_h5_fail(w, "making skuloc a dimension scale");
 
     s->quantile =

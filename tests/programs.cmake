@@ -55,6 +55,11 @@ echelon_program_test(tune.small bash ${ECHELON_SCRIPTS}/tune.sh)
 # Results never destroyed: existing outputs, inputs, missing folders, default names.
 echelon_program_test(outputs.never_destroyed bash ${ECHELON_SCRIPTS}/outputs.sh)
 
+# A full disk (a small tmpfs): exit 1 with one message, no hang, nothing left, on 1
+# and 2 ranks (needs root to mount; skipped with status 77 elsewhere).
+echelon_program_test(outputs.disk_full bash ${ECHELON_SCRIPTS}/disk_full.sh)
+set_tests_properties(outputs.disk_full PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 240)
+
 # Contract sizing: identical at any ranks x threads, verified below today's rule,
 # commitments in a scenario simulated by run, outputs never replaced unasked.
 echelon_program_test(contract.small bash ${ECHELON_SCRIPTS}/contract.sh)
