@@ -87,3 +87,8 @@ echelon_program_test(plan.sizing bash ${ECHELON_SCRIPTS}/plan.sh)
 
 # A run that will outlast its batch job (ECHELON_JOB_END, squeue) warns once.
 echelon_program_test(plan.job_end bash ${ECHELON_SCRIPTS}/job_end.sh)
+
+# Network variants (a base and its network_changes) and echelon compare: a variant
+# without changes is its base bitwise, demand unchanged by closing a DC (common random
+# numbers), each change as written, compare's zeros, signs and refusals.
+echelon_program_test(network.design bash ${ECHELON_SCRIPTS}/network_design.sh)
