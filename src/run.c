@@ -11,6 +11,7 @@
  * Cold rooms add a reduction of their occupancy after each pass over the SKUs.
  */
 #include "echelon/run.h"
+#include "run_state.h"
 #include "echelon/cold_chain.h"
 #include "echelon/engine.h"
 #include "echelon/job_size.h"
@@ -18,9 +19,12 @@
 #include "echelon/progress.h"
 #include "echelon/rng.h"
 #include "echelon/stats.h"
+#include "echelon/stop.h"
 #include "echelon/work_plan.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,32 +58,6 @@ ech_status ech_agree(MPI_Comm comm, ech_status local, ech_error *err)
 /* ------------------------------------------------------------------------------
  * The run's shared state
  * ------------------------------------------------------------------------------ */
-
-/* Replications of one split SKU, gathered here until all are in: per variant of
- * the pass, [(i * ECH_KPI_COUNT + k) * n_reps + r] (on the owner of a run that keeps
- * replications, the results' own block instead). */
-typedef struct pending_sku {
-    double **vals;  /* [variant - v_begin] */
-    int owned_vals; /* vals points into buffers of its own */
-    int units_left; /* units of the SKU on this rank not yet simulated */
-} pending_sku;
-
-typedef struct run_state {
-    const ech_scenario *sc;
-    const ech_run_options *opt;
-    const ech_work_plan *plan;
-    ech_results *res;
-    MPI_Comm comm;
-    int rank, n_ranks, n_threads;
-    int32_t v_begin, v_end; /* the variants of the current pass */
-    ech_cold_rooms *rooms;  /* per variant, NULL without cold rooms */
-    ech_trace trace;
-    pending_sku *pending; /* per split SKU of the plan */
-    uint64_t hash;
-    int failed; /* first failure of any thread (an ech_status) */
-    ech_error *err;
-    ech_progress *progress;
-} run_state;
 
 /* An order-free hash: a wrapping sum of mixed (position, value bits) pairs, so any
  * split of the values over ranks and threads adds up to the same number. */
@@ -174,18 +152,23 @@ static void thread_acc_free(thread_acc *t)
 }
 
 /* Adds a thread's sums to the results (integers: the order threads arrive in does
- * not matter). */
-static void thread_acc_merge(const thread_acc *t, run_state *rs)
+ * not matter) and clears them, so the thread can go on adding. */
+static void thread_acc_merge(thread_acc *t, run_state *rs)
 {
     ech_results *res = rs->res;
     size_t totals_len =
         (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
+    size_t lost_len = (size_t)res->n_variants * (size_t)res->n_locations;
     int overflow = t->overflow;
     for (size_t q = 0; q < totals_len; ++q)
         overflow |= ech_add_overflows(&res->totals[q], t->totals[q]);
-    for (size_t q = 0; q < (size_t)res->n_variants * (size_t)res->n_locations; ++q)
+    for (size_t q = 0; q < lost_len; ++q)
         res->location_lost[q] += t->location_lost[q];
     rs->hash += t->hash;
+    memset(t->totals, 0, (totals_len ? totals_len : 1) * sizeof *t->totals);
+    memset(t->location_lost, 0, lost_len * sizeof *t->location_lost);
+    t->hash = 0;
+    t->overflow = 0;
     if (overflow && rs->failed == ECH_OK) {
         ech_fail(rs->err, ECH_ERR_INPUT,
                  "the network's costs exceed what the totals can hold (%g currency units): "
@@ -334,32 +317,100 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
     return ECH_OK;
 }
 
-static void simulate(run_state *rs)
+/* One thread's share of a stretch of the pass: units in order, each finished once
+ * taken, until none is left, a checkpoint is due, a stop is asked for or a unit
+ * failed. */
+static void simulate_stretch(run_state *rs, thread_acc *t)
 {
     const ech_work_plan *plan = rs->plan;
-#pragma omp parallel num_threads(rs->n_threads)
-    {
-        thread_acc t;
-        thread_acc_init(&t, rs);
-#pragma omp for schedule(dynamic, 1)
-        for (int32_t it = 0; it < plan->n_units; ++it) {
-            ech_status st = simulate_unit(&t, rs, &plan->unit[it]);
-            if (st != ECH_OK) {
+    for (;;) {
+        int pause, failed;
+#pragma omp atomic read
+        pause = rs->pause;
+#pragma omp atomic read
+        failed = rs->failed;
+        if (pause || failed != ECH_OK || ech_stop_requested())
+            return;
+        int32_t it;
+#pragma omp atomic capture
+        it = rs->next_unit++;
+        if (it >= plan->n_units)
+            return;
+        ech_status st = simulate_unit(t, rs, &plan->unit[it]);
+        if (st != ECH_OK) {
 #pragma omp critical(ech_run_error)
-                {
-                    if (rs->failed == ECH_OK) {
-                        *rs->err = t.err;
+            {
+                if (rs->failed == ECH_OK) {
+                    *rs->err = t->err;
 #pragma omp atomic write
-                        rs->failed = st;
-                    }
+                    rs->failed = st;
                 }
             }
-            ech_progress_add(rs->progress, plan->unit[it].cost);
         }
-#pragma omp critical(ech_run_reduce)
-        thread_acc_merge(&t, rs);
-        thread_acc_free(&t);
+        ech_progress_add(rs->progress, plan->unit[it].cost);
+        if (rs->opt->stop_after_units > 0) {
+            int64_t n;
+#pragma omp atomic capture
+            n = ++rs->units_run;
+            if (n == rs->opt->stop_after_units)
+                ech_stop_request(SIGTERM);
+        }
+        if (rs->checkpoint_due > 0 && wall_seconds() >= rs->checkpoint_due) {
+#pragma omp atomic write
+            rs->pause = 1;
+        }
     }
+}
+
+/* The pass's units on this rank's threads, heaviest first.  Between stretches (no
+ * thread in the loop, every unit taken finished) the threads' sums are merged and a
+ * checkpoint saved when one is due or a stop was asked for; a stop ends the pass
+ * with rs->failed == ECH_STOPPED. */
+static void simulate(run_state *rs, double seconds_before)
+{
+    const ech_work_plan *plan = rs->plan;
+    double start = wall_seconds();
+    thread_acc *acc = ech_xcalloc((size_t)rs->n_threads, sizeof *acc, "thread sums");
+    rs->acc = acc;
+    for (;;) {
+        rs->pause = 0;
+#pragma omp parallel num_threads(rs->n_threads)
+        {
+            thread_acc *t = &acc[omp_get_thread_num()];
+            if (!t->engine)
+                thread_acc_init(t, rs);
+            simulate_stretch(rs, t);
+        }
+        if (rs->next_unit > plan->n_units)
+            rs->next_unit = plan->n_units;
+        for (int i = 0; i < rs->n_threads; ++i)
+            if (acc[i].engine)
+                thread_acc_merge(&acc[i], rs);
+        if (rs->failed != ECH_OK || rs->next_unit >= plan->n_units)
+            break;
+        int stop = ech_stop_requested() != 0;
+        if (rs->checkpoint_folder) {
+            ech_status st = ech_run_checkpoint_save(rs, seconds_before + wall_seconds() - start);
+            rs->checkpoint_due = wall_seconds() + rs->opt->checkpoint_interval;
+            rs->last_checkpoint = wall_seconds();
+            if (st != ECH_OK && stop) { /* the work cannot be kept: say so */
+                rs->failed = st;
+                break;
+            }
+            if (st != ECH_OK && rs->rank == 0 && rs->opt->progress)
+                fprintf(rs->opt->progress, "echelon: warning: %s (the run goes on)\n",
+                        rs->err->msg);
+        }
+        if (stop) {
+            rs->failed = ECH_STOPPED;
+            break;
+        }
+    }
+    for (int i = 0; i < rs->n_threads; ++i)
+        if (acc[i].engine)
+            thread_acc_free(&acc[i]);
+    free(acc);
+    rs->acc = NULL;
 }
 
 /* The buffers of the pass's split SKUs. */
@@ -509,7 +560,7 @@ static void cold_pass_begin(run_state *rs, int32_t per_pass, int keep_rooms)
 {
     for (int32_t v = rs->v_begin; rs->rooms && v < rs->v_end; ++v) {
         int32_t from = v - per_pass;
-        if (from >= 0 && !keep_rooms) {
+        if (from >= 0 && !keep_rooms && rs->rooms[from].ml) {
             rs->rooms[v] = rs->rooms[from];
             memset(&rs->rooms[from], 0, sizeof rs->rooms[from]);
             ech_cold_rooms_clear(&rs->rooms[v]);
@@ -605,27 +656,67 @@ static ech_status check_memory(const run_state *rs, double bytes)
 }
 
 /* The passes over the SKUs: simulate, exchange, cold rooms. */
+/* After a pass's simulation: if any rank was stopped (or saw a stop signal), every
+ * rank saves its checkpoint (those stopped in the loop have) and the run ends with
+ * ECH_STOPPED; else a checkpoint is saved when one is due. */
+static ech_status settle_stop(run_state *rs, double simulate_local)
+{
+    int stopped_here = rs->failed == ECH_STOPPED;
+    int stop = stopped_here || ech_stop_requested() != 0, any = 0;
+    MPI_Allreduce(&stop, &any, 1, MPI_INT, MPI_MAX, rs->comm);
+    ech_status st = ECH_OK;
+    int due = rs->checkpoint_due > 0 && wall_seconds() >= rs->checkpoint_due;
+    if (rs->checkpoint_folder && !stopped_here && (any || due)) {
+        st = ech_run_checkpoint_save(rs, simulate_local);
+        rs->checkpoint_due = wall_seconds() + rs->opt->checkpoint_interval;
+    }
+    if (any) {
+        st = ech_agree(rs->comm, st, rs->err);
+        if (st != ECH_OK)
+            return st;
+        if (rs->checkpoint_folder)
+            return ech_fail(rs->err, ECH_STOPPED,
+                            "stopped at a signal; the work done is saved in %s: run the same "
+                            "command with --resume to continue",
+                            rs->checkpoint_folder);
+        return ech_fail(rs->err, ECH_STOPPED,
+                        "stopped at a signal (no results file, nothing "
+                        "saved)");
+    }
+    /* A periodic checkpoint that failed is not worth the run. */
+    if (st != ECH_OK && rs->rank == 0 && rs->opt->progress)
+        fprintf(rs->opt->progress, "echelon: warning: %s (the run goes on)\n", rs->err->msg);
+    return ECH_OK;
+}
+
+/* The passes over the SKUs: simulate, exchange, cold rooms. */
 static ech_status run_passes(run_state *rs, double *simulate_local, double *exchange_local)
 {
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     const int32_t n_var = sc->n_variants;
-    const int32_t n_cold = res->n_cold;
-    const int32_t per_pass = variants_per_pass(sc, rs->opt, n_cold);
-    const int keep_rooms = n_cold > 0 && rs->rank == 0 && sc->output.keep_replications;
-    res->n_passes = (n_var + per_pass - 1) / per_pass;
+    const int32_t per_pass = rs->per_pass;
     ech_status st = ECH_OK;
-    for (int32_t pass = 0; pass < res->n_passes && st == ECH_OK; ++pass) {
-        rs->v_begin = pass * per_pass;
+    for (rs->pass = rs->resume.pass; rs->pass < res->n_passes && st == ECH_OK; ++rs->pass) {
+        rs->v_begin = rs->pass * per_pass;
         rs->v_end = rs->v_begin + per_pass < n_var ? rs->v_begin + per_pass : n_var;
-        cold_pass_begin(rs, per_pass, keep_rooms);
+        cold_pass_begin(rs, per_pass, rs->keep_rooms);
         pending_init(rs);
+        rs->next_unit = 0;
+        if (rs->resume_from)
+            st = ech_run_checkpoint_restore(rs);
+        st = ech_agree(rs->comm, st, rs->err);
 
         double t0 = wall_seconds();
-        simulate(rs);
-        *simulate_local += wall_seconds() - t0;
-
-        st = ech_agree(rs->comm, (ech_status)rs->failed, rs->err);
+        if (st == ECH_OK) {
+            simulate(rs, *simulate_local);
+            *simulate_local += wall_seconds() - t0;
+            /* Failures first (a stop is not one), then stops. */
+            st = ech_agree(rs->comm, rs->failed == ECH_STOPPED ? ECH_OK : (ech_status)rs->failed,
+                           rs->err);
+        }
+        if (st == ECH_OK)
+            st = settle_stop(rs, *simulate_local);
         t0 = wall_seconds();
         if (st == ECH_OK && rs->plan->n_cross_rank > 0)
             st = ech_agree(rs->comm, exchange(rs), rs->err);
@@ -635,7 +726,7 @@ static ech_status run_passes(run_state *rs, double *simulate_local, double *exch
         pending_free(rs);
     }
     /* Rank 0 of a run that keeps replications hands the occupancy to the file. */
-    if (rs->rooms && keep_rooms && st == ECH_OK) {
+    if (rs->rooms && rs->keep_rooms && st == ECH_OK) {
         res->cold_rooms = rs->rooms;
     } else if (rs->rooms) {
         for (int32_t v = 0; v < n_var; ++v)
@@ -670,11 +761,13 @@ static void reduce(run_state *rs, double simulate_local, double exchange_local)
     ech_run_info *info = &res->info;
     const ech_run_options *opt = rs->opt;
     info->command_line = opt->command_line;
-    info->created = opt->created;
+    snprintf(info->created_text, sizeof info->created_text, "%s", rs->created);
+    info->created = info->created_text; /* a resumed run keeps its first start */
     info->n_ranks = rs->n_ranks;
     info->n_threads = rs->n_threads;
     /* The slowest rank's time includes the exchange and the cold rooms' statistics;
      * the fastest rank's is its simulation alone (the load balance). */
+    simulate_local += rs->simulate_before; /* the attempts before a resume */
     double with_exchange = simulate_local + exchange_local;
     MPI_Allreduce(&with_exchange, &info->simulate_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
     MPI_Allreduce(&simulate_local, &info->simulate_seconds_min, 1, MPI_DOUBLE, MPI_MIN, comm);
@@ -686,6 +779,67 @@ static void reduce(run_state *rs, double simulate_local, double exchange_local)
         core_seconds > 0 ? (double)info->skuloc_days / core_seconds : 0.0;
     info->verification_hash = rs->hash;
     info->split_skus = rs->plan->n_cross_rank;
+}
+
+/* Opens this rank's checkpoint when resuming.  Ranks hold checkpoints of the same
+ * pass (they pass the reductions between passes together); should a kill have
+ * caught them between two, the run starts over rather than mix them. */
+static ech_status resume_open(run_state *rs)
+{
+    rs->resume.pass = 0;
+    rs->resume.units_done = 0;
+    if (!rs->checkpoint_folder || !rs->opt->resume)
+        return ECH_OK;
+    if (rs->rank == 0)
+        ech_checkpoint_clean_stale(rs->checkpoint_folder, rs->opt->output_path);
+    MPI_Barrier(rs->comm);
+    ech_status st = ech_agree(rs->comm, ech_run_checkpoint_open(rs), rs->err);
+    if (st != ECH_OK)
+        return st;
+    int have = rs->resume_from != NULL, any = 0;
+    int pass[2] = {have ? rs->resume.pass : 0, have ? -rs->resume.pass : 0}, range[2];
+    MPI_Allreduce(&have, &any, 1, MPI_INT, MPI_MAX, rs->comm);
+    MPI_Allreduce(pass, range, 2, MPI_INT, MPI_MAX, rs->comm);
+    if (any && range[0] != -range[1]) {
+        if (rs->rank == 0 && rs->opt->progress)
+            fprintf(rs->opt->progress,
+                    "echelon: warning: the ranks' checkpoints in %s are of different passes "
+                    "(a kill between two): starting over\n",
+                    rs->checkpoint_folder);
+        ech_checkpoint_close(rs->resume_from, NULL);
+        rs->resume_from = NULL;
+        rs->resume.pass = 0;
+        rs->resume.units_done = 0;
+        return ECH_OK;
+    }
+    if (have) {
+        rs->resumed = 1;
+        snprintf(rs->created, sizeof rs->created, "%s", rs->resume.created);
+    } else {
+        rs->resume.pass = range[0];
+        rs->resume.units_done = 0;
+    }
+    /* Every rank keeps the first start time: the lowest rank that has one sends it. */
+    int from = have ? rs->rank : rs->n_ranks, first;
+    MPI_Allreduce(&from, &first, 1, MPI_INT, MPI_MIN, rs->comm);
+    if (first < rs->n_ranks) {
+        MPI_Bcast(rs->created, (int)sizeof rs->created, MPI_CHAR, first, rs->comm);
+        rs->resumed = 1;
+    }
+    if (rs->rank == 0 && rs->opt->progress && rs->resumed)
+        fprintf(rs->opt->progress, "echelon: resuming from %s (started %s)\n",
+                rs->checkpoint_folder, rs->created);
+    return ECH_OK;
+}
+
+/* This rank's work still to do: the passes left, less the units done. */
+static int64_t cost_left(const run_state *rs)
+{
+    const ech_work_plan *plan = rs->plan;
+    int64_t done = 0;
+    for (int32_t i = 0; i < rs->resume.units_done && i < plan->n_units; ++i)
+        done += plan->unit[i].cost;
+    return plan->my_cost * (rs->res->n_passes - rs->resume.pass) - done;
 }
 
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
@@ -712,8 +866,18 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     ech_results_init(res, sc, plan.first_sku[rs.rank], plan.first_sku[rs.rank + 1]);
     res->n_cold = n_cold;
+    res->n_passes = (sc->n_variants + per_pass - 1) / per_pass;
+    rs.per_pass = per_pass;
+    rs.keep_rooms = n_cold > 0 && rs.rank == 0 && sc->output.keep_replications;
     double plan_local = wall_seconds() - t0;
-    if ((st = trace_open(&rs)) != ECH_OK) {
+    snprintf(rs.created, sizeof rs.created, "%s", opt->created ? opt->created : "");
+    rs.checkpoint_folder =
+        opt->checkpoint_folder ? ech_xstrdup(opt->checkpoint_folder, "checkpoint folder") : NULL;
+    if (rs.checkpoint_folder && opt->checkpoint_interval > 0)
+        rs.checkpoint_due = wall_seconds() + opt->checkpoint_interval;
+    if ((st = resume_open(&rs)) != ECH_OK || (st = trace_open(&rs)) != ECH_OK) {
+        ech_checkpoint_close(rs.resume_from, NULL);
+        free(rs.checkpoint_folder);
         ech_work_plan_free(&plan);
         return st;
     }
@@ -723,11 +887,9 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     rs.pending = ech_xcalloc((size_t)(plan.n_split > 0 ? plan.n_split : 1), sizeof *rs.pending,
                              "split SKUs");
-    rs.progress =
-        rs.rank == 0 ? ech_progress_new(opt->progress, "simulating",
-                                        plan.my_cost * ((sc->n_variants + per_pass - 1) / per_pass),
-                                        opt->progress_interval)
-                     : NULL;
+    rs.progress = rs.rank == 0 ? ech_progress_new(opt->progress, "simulating", cost_left(&rs),
+                                                  opt->progress_interval)
+                               : NULL;
 
     /* Simulate and exchange, pass by pass. */
     double simulate_local = 0.0, exchange_local = 0.0;
@@ -755,6 +917,15 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         st = ech_output_write(opt->output_path, comm, sc, res, err);
         res->info.write_seconds = wall_seconds() - t0;
     }
+    /* The results are in place: the checkpoint has served. */
+    if (st == ECH_OK && rs.checkpoint_folder) {
+        MPI_Barrier(comm);
+        if (rs.rank == 0 && ech_checkpoint_remove(rs.checkpoint_folder) != 0 && opt->progress)
+            fprintf(opt->progress, "echelon: warning: cannot remove the checkpoint %s: %s\n",
+                    rs.checkpoint_folder, strerror(errno));
+    }
+    ech_checkpoint_close(rs.resume_from, NULL);
+    free(rs.checkpoint_folder);
     free(rs.pending);
     ech_work_plan_free(&plan);
     return st;

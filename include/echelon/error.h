@@ -19,6 +19,7 @@ typedef enum ech_status {
     ECH_OK = 0,
     ECH_ERR_INPUT = -2,   /* the user's input is wrong: exit status 2 */
     ECH_ERR_RUNTIME = -1, /* a failure while running (memory, I/O, MPI): exit status 1 */
+    ECH_STOPPED = -3,     /* stopped at a signal, the work saved for --resume: exit 75 */
 } ech_status;
 
 enum { ECH_ERROR_MSG_MAX = 1024 };

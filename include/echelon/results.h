@@ -31,7 +31,9 @@ extern "C" {
 /* Facts about the run, stored as root attributes and in /runtime. */
 typedef struct ech_run_info {
     const char *command_line;   /* as typed, for provenance */
-    const char *created;        /* ISO 8601 UTC time the run started */
+    const char *created;        /* ISO 8601 UTC time the run started (a resumed run's
+                                 * first start), pointing into created_text */
+    char created_text[32];
     int n_ranks;
     int n_threads;              /* OpenMP threads per rank */
     double setup_seconds;       /* reading and resolving the scenario (max over ranks) */

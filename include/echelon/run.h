@@ -50,6 +50,19 @@ typedef struct ech_run_options {
     /* A contract sizing whose commitments this run verifies (contract_run.h): the
      * results file gets a /contract group.  NULL for a plain run. */
     const struct ech_contract_result *contract;
+    /* Checkpoints (checkpoint.h): with a folder, each rank saves its work there every
+     * checkpoint_interval seconds (0: only at a stop) and when a stop is asked for
+     * (stop.h), after which ech_run returns ECH_STOPPED; with resume, the run first
+     * continues the folder's checkpoint if there is one.  The fingerprint
+     * (ech_checkpoint_fingerprint) ties a checkpoint to its scenario and options.  A
+     * completed run removes the folder. */
+    const char *checkpoint_folder;
+    double checkpoint_interval;
+    int resume;
+    uint64_t checkpoint_fingerprint;
+    /* Tests: asks for a stop (as SIGTERM would) once this rank has simulated this
+     * many work units; 0 never. */
+    int64_t stop_after_units;
 } ech_run_options;
 
 #define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)

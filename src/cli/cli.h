@@ -47,6 +47,11 @@ int cli_check_new_file(const char *what, const char *path, int force, const ech_
  * first that does not exist, into buf.  0, or -1 when all are taken. */
 int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext);
 
+/* The default output that a stopped run left a checkpoint for: STEM.EXT or
+ * STEM-K.EXT with a STEM....EXT.checkpoint folder and no results yet.  0, or -1 when
+ * there is none. */
+int cli_resumable_default(char *buf, size_t size, const char *stem, const char *ext);
+
 /* The current UTC time as ISO 8601 into buf (32 bytes), the same on every rank. */
 void cli_created_now(MPI_Comm comm, char *buf);
 

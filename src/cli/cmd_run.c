@@ -1,7 +1,9 @@
 /* echelon run: simulate a scenario and write its results file. */
 #include "cli.h"
 #include "options.h"
+#include "echelon/checkpoint.h"
 #include "echelon/run.h"
+#include "echelon/stop.h"
 #include "echelon/scenario_load.h"
 
 #include <errno.h>
@@ -32,14 +34,21 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     const char *output = NULL;
     int64_t replications = -1, days = -1, warmup = -1, threads = 0;
     uint64_t seed = 0;
-    int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0;
-    double interval = 30.0;
+    int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0, resume = 0;
+    double interval = 30.0, checkpoint_minutes = 10.0;
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
     int64_t trace_rep = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE",
          "results file (default results/NAME.h5, or NAME-1.h5 ... when that exists)", 0, 0, NULL},
-        {"force", 0, CLI_FLAG, &force, NULL, "replace an existing results or trace file", 0, 0,
+        {"force", 0, CLI_FLAG, &force, NULL,
+         "replace an existing results or trace file (and discard a stopped run's checkpoint)", 0, 0,
+         NULL},
+        {"resume", 0, CLI_FLAG, &resume, NULL,
+         "continue the stopped run whose checkpoint is OUT.h5.checkpoint (none: start)", 0, 0,
+         NULL},
+        {"checkpoint-interval", 0, CLI_DOUBLE, &checkpoint_minutes, "MINUTES",
+         "save the work done at most this often (default 10; 0: only when stopped)", 0, 525600,
          NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
          "replications instead of the scenario's", 1, 1e9, NULL},
@@ -122,7 +131,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) {
             if (mkdir("results", 0777) != 0 && errno != EEXIST)
                 fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
-            cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
+            /* --resume continues the stopped run of this scenario, if there is one. */
+            if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
+                cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
         }
         MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
         output = default_path;
@@ -163,11 +174,30 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
             out_rc = cli_check_new_file("--trace-file", trace_sku ? trace_file : NULL, force, &sc,
                                         inputs, 1);
     }
+    /* A stopped run's checkpoint is continued with --resume, discarded with --force,
+     * and never silently replaced. */
+    char *checkpoint = no_output ? NULL : ech_checkpoint_folder(output);
+    if (rank == 0 && !out_rc && checkpoint && !resume) {
+        struct stat cst;
+        if (stat(checkpoint, &cst) == 0 && !force) {
+            fprintf(stderr,
+                    "echelon: error: %s holds the work of a stopped run: add --resume to "
+                    "continue it, or --force to discard it and start over\n",
+                    checkpoint);
+            out_rc = 2;
+        } else if (stat(checkpoint, &cst) == 0 && ech_checkpoint_remove(checkpoint) != 0) {
+            fprintf(stderr, "echelon: error: cannot remove %s: %s\n", checkpoint, strerror(errno));
+            out_rc = 1;
+        }
+    }
     MPI_Bcast(&out_rc, 1, MPI_INT, 0, comm);
     if (out_rc) {
+        free(checkpoint);
         ech_scenario_free(&sc);
         return out_rc;
     }
+    const char *fingerprint_inputs[1] = {targets};
+    uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, fingerprint_inputs, 1);
     char created[32];
     cli_created_now(comm, created);
 
@@ -184,6 +214,10 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .trace_replication = trace_rep,
         .trace_path = trace_file,
         .setup_seconds = cli_wall_seconds() - t0,
+        .checkpoint_folder = checkpoint,
+        .checkpoint_interval = 60.0 * checkpoint_minutes,
+        .resume = resume,
+        .checkpoint_fingerprint = fingerprint,
     };
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
@@ -194,6 +228,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
                 sc.name, sc.cat.n, (long long)sc.sl.n, (long long)sc.replications,
                 sc.warmup_days + sc.days, n_ranks, ro.n_threads);
 
+    /* SIGTERM, SIGINT and SIGUSR1 (Slurm's --signal) stop the run between work units,
+     * its work saved: exit status 75, then --resume. */
+    ech_stop_install();
     ech_results results;
     st = ech_run(&sc, comm, &ro, &results, &err);
     if (st == ECH_OK) {
@@ -207,6 +244,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         cli_report_error(comm, &err);
     }
     ech_results_free(&results);
+    free(checkpoint);
     free(command_line);
     ech_scenario_free(&sc);
     return cli_exit_status(st);

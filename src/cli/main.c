@@ -1,5 +1,6 @@
 /* echelon: entry point and subcommand dispatch. */
 #include "cli.h"
+#include "echelon/stop.h"
 #include "echelon/version.h"
 
 #include <errno.h>
@@ -27,7 +28,8 @@ static void print_usage(FILE *out)
         "  contract SCENARIO.yaml          size supply contracts' commitments, verify them\n"
         "  compare BASE.h5 OTHER.h5 ...    paired differences of runs against a base run\n"
         "  validate SCENARIO.yaml          check a scenario and describe what it contains\n"
-        "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm line\n"
+        "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm "
+        "line\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
         "\n"
@@ -41,7 +43,7 @@ static void print_usage(FILE *out)
 
 int cli_exit_status(ech_status st)
 {
-    return st == ECH_OK ? 0 : st == ECH_ERR_INPUT ? 2 : 1;
+    return st == ECH_OK ? 0 : st == ECH_ERR_INPUT ? 2 : st == ECH_STOPPED ? ECH_EXIT_STOPPED : 1;
 }
 
 void cli_report_error(MPI_Comm comm, const ech_error *err)
@@ -49,7 +51,8 @@ void cli_report_error(MPI_Comm comm, const ech_error *err)
     int rank;
     MPI_Comm_rank(comm, &rank);
     if (rank == 0) {
-        fprintf(stderr, "echelon: error: %s\n", err->msg[0] ? err->msg : "unknown failure");
+        fprintf(stderr, "echelon: %s: %s\n", err->status == ECH_STOPPED ? "stopped" : "error",
+                err->msg[0] ? err->msg : "unknown failure");
         fflush(stderr);
     }
 }
@@ -233,13 +236,40 @@ int cli_check_new_file(const char *what, const char *path, int force, const ech_
     return 0;
 }
 
+/* A name is taken by a file, or by the checkpoint of a stopped run that will write
+ * it. */
+static int name_taken(const char *path)
+{
+    struct stat st;
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s.checkpoint", path);
+    return stat(path, &st) == 0 || stat(folder, &st) == 0;
+}
+
 int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext)
 {
     snprintf(buf, size, "%s%s", stem, ext);
-    struct stat st;
-    for (int k = 1; k < 10000 && stat(buf, &st) == 0; ++k)
+    for (int k = 1; k < 10000 && name_taken(buf); ++k)
         snprintf(buf, size, "%s-%d%s", stem, k, ext);
-    return stat(buf, &st) == 0 ? -1 : 0;
+    return name_taken(buf) ? -1 : 0;
+}
+
+int cli_resumable_default(char *buf, size_t size, const char *stem, const char *ext)
+{
+    struct stat st;
+    char folder[4200];
+    for (int k = 0; k < 10000; ++k) {
+        if (k == 0)
+            snprintf(buf, size, "%s%s", stem, ext);
+        else
+            snprintf(buf, size, "%s-%d%s", stem, k, ext);
+        snprintf(folder, sizeof folder, "%s.checkpoint", buf);
+        if (stat(folder, &st) == 0 && stat(buf, &st) != 0)
+            return 0;
+        if (stat(buf, &st) != 0 && stat(folder, &st) != 0)
+            break; /* names beyond the first free one were never used */
+    }
+    return -1;
 }
 
 void cli_created_now(MPI_Comm comm, char *buf)

@@ -1,0 +1,71 @@
+/* The state of a run on one rank, shared by run.c (the phases) and
+ * run_checkpoint.c (saving it and reading it back).  Internal to the library. */
+#ifndef ECHELON_RUN_STATE_H
+#define ECHELON_RUN_STATE_H
+
+#include "echelon/checkpoint.h"
+#include "echelon/cold_chain.h"
+#include "echelon/engine.h"
+#include "echelon/progress.h"
+#include "echelon/run.h"
+#include "echelon/work_plan.h"
+
+/* Replications of one split SKU, gathered here until all are in: per variant of
+ * the pass, [(i * ECH_KPI_COUNT + k) * n_reps + r] (on the owner of a run that keeps
+ * replications, the results' own block instead). */
+typedef struct pending_sku {
+    double **vals;  /* [variant - v_begin] */
+    int owned_vals; /* vals points into buffers of its own */
+    int units_left; /* units of the SKU on this rank not yet simulated */
+} pending_sku;
+
+struct thread_acc;
+
+typedef struct run_state {
+    const ech_scenario *sc;
+    const ech_run_options *opt;
+    const ech_work_plan *plan;
+    ech_results *res;
+    MPI_Comm comm;
+    int rank, n_ranks, n_threads;
+    int32_t pass, per_pass; /* the pass under way, and variants per pass */
+    int32_t v_begin, v_end; /* the variants of the current pass */
+    int keep_rooms;         /* rank 0 keeps every variant's occupancy for the file */
+    ech_cold_rooms *rooms;  /* per variant, NULL without cold rooms */
+    ech_trace trace;
+    pending_sku *pending;   /* per split SKU of the plan */
+    struct thread_acc *acc; /* per thread, during a pass */
+    uint64_t hash;
+    int failed; /* first failure of any thread (an ech_status) */
+    ech_error *err;
+    ech_progress *progress;
+
+    /* Work units of the pass are taken in order: [0, next_unit) are taken, and
+     * complete whenever no thread is inside the simulation loop. */
+    int32_t next_unit;
+    int pause;         /* threads stop taking units (a checkpoint is due) */
+    int64_t units_run; /* units simulated by this process (opt->stop_after_units) */
+
+    /* Checkpoints (checkpoint.h): NULL folder when the run keeps none. */
+    char *checkpoint_folder;
+    double checkpoint_due; /* monotonic time of the next periodic one; 0 none */
+    double last_checkpoint;
+    ech_checkpoint *resume_from; /* open until the resumed pass has read it */
+    ech_checkpoint_header resume;
+    int resumed;            /* the run continues a checkpoint */
+    double simulate_before; /* simulation seconds of the earlier attempts */
+    char created[32];
+} run_state;
+
+/* Saves this rank's state between work units (no thread in the loop): the pass, the
+ * units done, every partial sum and the split SKUs' replications. */
+ech_status ech_run_checkpoint_save(run_state *rs, double simulate_seconds);
+
+/* Reads the header of this rank's checkpoint (rs->resume, rs->resume_from) and checks
+ * it belongs to this run; ECH_OK with no file leaves rs->resume_from NULL. */
+ech_status ech_run_checkpoint_open(run_state *rs);
+
+/* Reads the saved state into the pass just set up (rs->pass == rs->resume.pass). */
+ech_status ech_run_checkpoint_restore(run_state *rs);
+
+#endif
