@@ -92,3 +92,9 @@ echelon_program_test(plan.job_end bash ${ECHELON_SCRIPTS}/job_end.sh)
 # without changes is its base bitwise, demand unchanged by closing a DC (common random
 # numbers), each change as written, compare's zeros, signs and refusals.
 echelon_program_test(network.design bash ${ECHELON_SCRIPTS}/network_design.sh)
+
+# A network-design study under a real single-node Slurm: the job array of
+# jobs/sweep.sbatch over a folder of scenario files and jobs/compare.sbatch after it
+# (--dependency=afterok); skipped with status 77 where Slurm is missing.
+echelon_program_test(slurm.sweep_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_sweep_sbatch.sh)
+set_tests_properties(slurm.sweep_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
