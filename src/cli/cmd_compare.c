@@ -163,6 +163,36 @@ static void print_comparison(const ech_comparison *c, int top)
     free(idx);
 }
 
+/* With several files: the network's changes side by side, one line per run. */
+static void print_side_by_side(const ech_comparison *all, int n)
+{
+    static const int cols[] = {ECH_CMP_TOTAL_COST, ECH_CMP_FILL_RATE, ECH_CMP_LOST_UNITS,
+                               ECH_CMP_INVENTORY_VALUE, ECH_CMP_WRITE_OFFS};
+    printf("\nSide by side: the network's change against %s (mean +- 95%% interval):\n",
+           all[0].base_name);
+    printf("  %-22s", "run");
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; ++k)
+        printf(" %22s", ech_compare_measure_label(cols[k]));
+    printf("\n");
+    for (int i = 0; i < n; ++i) {
+        printf("  %-22s", all[i].other_name);
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; ++k) {
+            const ech_paired *p = &all[i].group[0].measure[cols[k]];
+            char d[32], h[48], cell[96];
+            fmt_measure(d, sizeof d, cols[k], p->diff, 1);
+            if (cols[k] == ECH_CMP_FILL_RATE && p->half_width == p->half_width)
+                snprintf(h, sizeof h, " +-%.2f", 100 * p->half_width);
+            else if (p->half_width == p->half_width)
+                snprintf(h, sizeof h, " +-%s", fmt_num(cell, sizeof cell, p->half_width));
+            else
+                h[0] = '\0';
+            snprintf(cell, sizeof cell, "%s%s", d, h);
+            printf(" %22s", cell);
+        }
+        printf("\n");
+    }
+}
+
 /* CSV: one row per figure, so one file holds every comparison. */
 static void csv_text(FILE *f, const char *s)
 {
@@ -288,9 +318,12 @@ int cmd_compare(int argc, char **argv, MPI_Comm comm)
                 }
             }
         }
-        if (status == 0)
+        if (status == 0) {
             for (int i = 1; i < n_pos; ++i)
                 print_comparison(&all[i], (int)top);
+            if (n_pos > 2)
+                print_side_by_side(all + 1, n_pos - 1);
+        }
         for (int i = 1; i < n_pos; ++i)
             ech_comparison_free(&all[i]);
         free(all);
