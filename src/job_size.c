@@ -362,6 +362,10 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
 /* Bytes of HDF5 structure per dataset (object header, attributes: units,
  * description, dimension scales), measured on the demo's results file. */
 static const double DATASET_OVERHEAD = 1800.0;
+/* Memory the writer holds per dataset of the file, up to WRITE_MEMORY_MAX: peak
+ * resident memory with and without the results file, on the bundled scenarios. */
+static const double WRITE_MEMORY_PER_DATASET = 40.0 * 1024;
+static const double WRITE_MEMORY_MAX = 32.0 * 1024 * 1024;
 /* Time per dataset of the file (creating it, its attributes and its scales are
  * collective calls), measured on the demo's results file at one rank. */
 static const double DATASET_SECONDS = 0.0008;
@@ -473,6 +477,9 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
     double large_raw, n_datasets;
     file_size(sc, cal, &out->file_bytes, &out->file_bytes_raw, &large_raw, &n_datasets);
 
+    out->write_memory = n_datasets * WRITE_MEMORY_PER_DATASET;
+    if (out->write_memory > WRITE_MEMORY_MAX)
+        out->write_memory = WRITE_MEMORY_MAX;
     out->setup_seconds = as->setup_seconds;
     out->simulate_seconds = out->heaviest_rank_cost * cal->seconds_per_cost / n_threads;
     /* Writing: each rank deflates the chunks of its own block (its threads do not

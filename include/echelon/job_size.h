@@ -85,8 +85,12 @@ typedef struct ech_job_size {
     double mean_rank_cost;
     double imbalance;       /* heaviest / mean */
     double memory_per_rank; /* the largest ech_job_memory_per_rank over the ranks */
-    double file_bytes;      /* the results file, compressed as written */
-    double file_bytes_raw;  /* the same before compression */
+    /* What writing the results file adds (HDF5's metadata cache grows with the
+     * file's objects, to its default maximum of 32 MiB), measured as peak resident
+     * memory on the bundled scenarios. */
+    double write_memory;
+    double file_bytes;     /* the results file, compressed as written */
+    double file_bytes_raw; /* the same before compression */
     double setup_seconds, simulate_seconds, write_seconds;
     double total_seconds;
     int32_t split_skus; /* SKUs whose replications are spread over ranks */

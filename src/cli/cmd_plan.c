@@ -164,11 +164,14 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
     format_duration(js.write_seconds, d, sizeof d);
     printf("%-24s %s (start-up and loading %s + simulation %s + writing %s)\n", "wall time", a, b,
            c, d);
-    format_bytes(js.memory_per_rank, a, sizeof a);
-    format_bytes(loaded_rss, b, sizeof b);
-    format_bytes(js.memory_per_rank + loaded_rss, c, sizeof c);
-    printf("%-24s %s (results and buffers) + %s (program and scenario, measured here) = %s\n",
-           "memory per rank", a, b, c);
+    double rank_memory = js.memory_per_rank + js.write_memory + loaded_rss;
+    format_bytes(rank_memory, a, sizeof a);
+    format_bytes(js.memory_per_rank, b, sizeof b);
+    format_bytes(js.write_memory, c, sizeof c);
+    format_bytes(loaded_rss, d, sizeof d);
+    printf("%-24s %s: results and buffers %s + writing %s + program and scenario %s (measured "
+           "here)\n",
+           "memory per rank", a, b, c, d);
     format_bytes(js.file_bytes, a, sizeof a);
     format_bytes(js.file_bytes_raw, b, sizeof b);
     printf("%-24s %s (%s before compression; compression measured on the calibration's "
@@ -184,7 +187,7 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
         per_node = 1;
     int nodes = (ranks + per_node - 1) / per_node;
     slurm_time(minutes, a, sizeof a);
-    double node_memory = (js.memory_per_rank + loaded_rss) * (ranks < per_node ? ranks : per_node);
+    double node_memory = rank_memory * (ranks < per_node ? ranks : per_node);
     format_bytes(node_memory, b, sizeof b);
     printf("%-24s %s per node (%d rank(s) of %d cores per node)\n", "memory per node", b,
            ranks < per_node ? ranks : per_node, cores_per_node);

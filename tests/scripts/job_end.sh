@@ -7,35 +7,41 @@ source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/scenarios/demo.yaml
 warning="echelon: warning: the run needs about .* more but the batch job ends in .*: it will be stopped before it finishes"
 
-# Starts a run of the demo's 200 replications on one thread (over a minute on any
-# machine this suite runs on) and waits up to 40 s for the warning.
-expect_warning() {
-    local what=$1
-    shift
-    env "$@" "$ECHELON_BIN" run "$scenario" --threads 1 --no-output --quiet \
-        >"$TMP/out" 2>"$TMP/err" &
-    local pid=$! waited=0
-    while ! grep -q "$warning" "$TMP/err" && [ $waited -lt 400 ] && kill -0 $pid 2>/dev/null; do
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    kill $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
-    grep -q "$warning" "$TMP/err" || fail "$what: no warning: $(cat "$TMP/err")"
-    [ "$(grep -c "warning: the run needs" "$TMP/err")" -eq 1 ] || fail "$what: warned more than once"
-}
-
-expect_warning "ECHELON_JOB_END" -u SLURM_JOB_ID ECHELON_JOB_END=$(($(date +%s) + 60))
-
+# A stand-in for squeue: the job ends a minute from now (local time, as Slurm prints).
 mkdir "$TMP/bin"
 cat >"$TMP/bin/squeue" <<SQ
 #!/bin/sh
-# squeue -h -j JOB -o %e: the job ends a minute from now (local time, as Slurm prints).
 [ "\$1 \$2 \$3 \$4 \$5" = "-h -j 4242 -o %e" ] || exit 1
 date -d @$(($(date +%s) + 60)) +%Y-%m-%dT%H:%M:%S
 SQ
 chmod +x "$TMP/bin/squeue"
-expect_warning "squeue" -u ECHELON_JOB_END SLURM_JOB_ID=4242 PATH="$TMP/bin:$PATH"
+
+# Two runs of the demo's 200 replications on one thread each (over a minute on any
+# machine this suite runs on), side by side: the job's end from ECHELON_JOB_END, and
+# from squeue.  Each is stopped once it has warned, or after 40 s.
+start_run() { # NAME ENV...
+    local name=$1
+    shift
+    env "$@" "$ECHELON_BIN" run "$scenario" --threads 1 --no-output --quiet \
+        >"$TMP/$name.out" 2>"$TMP/$name.err" &
+}
+start_run env -u SLURM_JOB_ID ECHELON_JOB_END=$(($(date +%s) + 60))
+env_pid=$!
+start_run squeue -u ECHELON_JOB_END SLURM_JOB_ID=4242 PATH="$TMP/bin:$PATH"
+squeue_pid=$!
+for name in env squeue; do
+    pid=${name}_pid
+    pid=${!pid}
+    waited=0
+    while ! grep -q "$warning" "$TMP/$name.err" && [ $waited -lt 400 ] && kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -q "$warning" "$TMP/$name.err" || fail "$name: no warning: $(cat "$TMP/$name.err")"
+    [ "$(grep -c "warning: the run needs" "$TMP/$name.err")" -eq 1 ] || fail "$name: warned twice"
+done
 
 # A run that ends well before the job: no warning (nor from a broken squeue).
 ECHELON_JOB_END=$(($(date +%s) + 36000)) "$ECHELON_BIN" run "$scenario" --replications 4 \
