@@ -438,8 +438,6 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
     out->n_threads = n_threads;
     const int32_t n_sku = sc->cat.n;
     const double V = sc->n_variants;
-    int32_t n_cold = ech_cold_rooms_count(sc);
-    int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
 
     /* Each rank's cost, from the cuts every plan holds (one plan, not one per rank). */
     ech_work_plan plan;
@@ -462,18 +460,6 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
     out->mean_rank_cost = total_cost * V / n_ranks;
     out->imbalance = out->mean_rank_cost > 0 ? out->heaviest_rank_cost / out->mean_rank_cost : 1.0;
 
-    /* Memory: every rank's own plan, or an even spread of at most 256 ranks (and the
-     * last) when there are more. */
-    int stride = n_ranks > 256 ? (n_ranks + 255) / 256 : 1;
-    for (int r = 0; r < n_ranks; r += stride) {
-        int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
-        ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
-        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass);
-        if (m > out->memory_per_rank)
-            out->memory_per_rank = m;
-        ech_work_plan_free(&plan);
-    }
-
     double large_raw, n_datasets;
     file_size(sc, cal, &out->file_bytes, &out->file_bytes_raw, &large_raw, &n_datasets);
 
@@ -489,4 +475,24 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
     out->write_seconds =
         large_raw / (deflate * n_ranks) + out->file_bytes / storage + n_datasets * DATASET_SECONDS;
     out->total_seconds = out->setup_seconds + out->simulate_seconds + out->write_seconds;
+}
+
+void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, ech_job_size *out)
+{
+    const int n_ranks = out->n_ranks, n_threads = out->n_threads;
+    int32_t n_cold = ech_cold_rooms_count(sc);
+    int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
+    ech_work_plan plan;
+    out->memory_per_rank = 0.0;
+    /* Every rank's own plan, or an even spread of at most 256 ranks (and the
+     * last) when there are more. */
+    int stride = n_ranks > 256 ? (n_ranks + 255) / 256 : 1;
+    for (int r = 0; r < n_ranks; r += stride) {
+        int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
+        ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
+        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass);
+        if (m > out->memory_per_rank)
+            out->memory_per_rank = m;
+        ech_work_plan_free(&plan);
+    }
 }

@@ -96,10 +96,17 @@ typedef struct ech_job_size {
     int32_t split_skus; /* SKUs whose replications are spread over ranks */
 } ech_job_size;
 
-/* Predicts the run of `sc` at n_ranks x n_threads from a calibration. */
+/* Predicts the run of `sc` at n_ranks x n_threads from a calibration: everything
+ * but memory_per_rank (left 0; ech_job_size_memory), so that trying many layouts
+ * stays quick. */
 void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal,
                           const ech_job_assumptions *as, int n_ranks, int n_threads,
                           ech_job_size *out);
+
+/* Fills out->memory_per_rank for the layout of `out` (n_ranks, n_threads): the
+ * largest over every rank's own work plan, or over an even spread of 256 of them
+ * when there are more. */
+void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, ech_job_size *out);
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,7 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
                               .setup_seconds = LAUNCH_SECONDS + setup};
     ech_job_size js;
     ech_job_size_predict(&sc, &cal, &as, ranks, threads, &js);
+    ech_job_size_memory(&sc, &as, &js);
 
     char a[32], b[32], c[32], d[32];
     printf("echelon plan: %s: %d SKUs, %lld SKU-locations, %d variant(s), %lld replications x "
@@ -196,17 +197,24 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
            SAFETY, MARGIN_MINUTES, nodes, ranks, threads, a, path);
 
     if (time_limit > 0 && minutes > time_limit) {
-        int fit = ranks_that_fit(&sc, &cal, &as, ranks, threads, time_limit);
+        int fit = time_limit < limit_minutes(0.0)
+                      ? 0
+                      : ranks_that_fit(&sc, &cal, &as, ranks, threads, time_limit);
         fprintf(stderr,
                 "echelon: warning: the proposed time (%ld min) exceeds --time-limit %.0f min",
                 minutes, time_limit);
-        if (fit > 0) {
+        if (time_limit < limit_minutes(0.0)) {
+            fprintf(stderr, ", less than the margin alone (%.0f min): give a longer limit\n",
+                    MARGIN_MINUTES);
+        } else if (fit > 0) {
             ech_job_size_predict(&sc, &cal, &as, fit, threads, &js);
+            ech_job_size_memory(&sc, &as, &js);
             long m = limit_minutes(js.total_seconds);
             int n2 = (fit + per_node - 1) / per_node;
             slurm_time(m, a, sizeof a);
-            fprintf(stderr, "; %d rank(s) x %d thread(s) fit (predicted %.1f min)\n", fit, threads,
-                    js.total_seconds / 60.0);
+            format_bytes(js.memory_per_rank + js.write_memory + loaded_rss, b, sizeof b);
+            fprintf(stderr, "; %d rank(s) x %d thread(s) fit (predicted %.1f min, %s per rank)\n",
+                    fit, threads, js.total_seconds / 60.0, b);
             printf("fits --time-limit: sbatch --nodes=%d --ntasks=%d --cpus-per-task=%d --time=%s "
                    "jobs/run.sbatch %s\n",
                    n2, fit, threads, a, path);
