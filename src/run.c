@@ -763,6 +763,7 @@ static void reduce(run_state *rs, double simulate_local, double exchange_local)
     info->command_line = opt->command_line;
     snprintf(info->created_text, sizeof info->created_text, "%s", rs->created);
     info->created = info->created_text; /* a resumed run keeps its first start */
+    info->resumed = rs->resumed;
     info->n_ranks = rs->n_ranks;
     info->n_threads = rs->n_threads;
     /* The slowest rank's time includes the exchange and the cold rooms' statistics;

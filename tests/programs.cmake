@@ -55,6 +55,10 @@ echelon_program_test(tune.small bash ${ECHELON_SCRIPTS}/tune.sh)
 # Results never destroyed: existing outputs, inputs, missing folders, default names.
 echelon_program_test(outputs.never_destroyed bash ${ECHELON_SCRIPTS}/outputs.sh)
 
+# Stopped runs keep their work: SIGTERM, SIGINT, SIGUSR1 through mpirun and kill -9,
+# then --resume gives the uninterrupted run's results file.
+echelon_program_test(outputs.checkpoint_resume bash ${ECHELON_SCRIPTS}/checkpoint.sh)
+
 # A full disk (a small tmpfs): exit 1 with one message, no hang, nothing left, on 1
 # and 2 ranks (needs root to mount; skipped with status 77 elsewhere).
 echelon_program_test(outputs.disk_full bash ${ECHELON_SCRIPTS}/disk_full.sh)

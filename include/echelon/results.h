@@ -34,6 +34,7 @@ typedef struct ech_run_info {
     const char *created;        /* ISO 8601 UTC time the run started (a resumed run's
                                  * first start), pointing into created_text */
     char created_text[32];
+    int resumed;                /* continued from a checkpoint (--resume) */
     int n_ranks;
     int n_threads;              /* OpenMP threads per rank */
     double setup_seconds;       /* reading and resolving the scenario (max over ranks) */

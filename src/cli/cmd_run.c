@@ -236,6 +236,9 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     if (st == ECH_OK) {
         if (rank == 0) {
             ech_run_print_summary(stdout, &sc, &results);
+            if (results.info.resumed)
+                printf("Resumed from %s (the run first started %s)\n", checkpoint,
+                       results.info.created);
             if (ro.output_path)
                 printf("Results: %s (written in %.2f s)\n", ro.output_path,
                        results.info.write_seconds);
