@@ -45,7 +45,7 @@ static void fmt_measure(char *buf, size_t size, int m, double v, int diff)
         if (v != v)
             snprintf(buf, size, "n/a");
         else if (diff)
-            snprintf(buf, size, "%+.2f pts", 100 * v);
+            snprintf(buf, size, "%+.3f pts", 100 * v);
         else
             snprintf(buf, size, "%.2f%%", 100 * v);
     } else if (diff) {
@@ -61,7 +61,7 @@ static void fmt_interval(char *buf, size_t size, int m, double hw)
     if (hw != hw)
         buf[0] = '\0';
     else if (m == ECH_CMP_FILL_RATE)
-        snprintf(buf, size, "+- %.2f", 100 * hw);
+        snprintf(buf, size, "+- %.3f", 100 * hw);
     else
         snprintf(buf, size, "+- %s", fmt_num(tmp, sizeof tmp, hw));
 }
@@ -181,7 +181,7 @@ static void print_side_by_side(const ech_comparison *all, int n)
             char d[32], h[48], cell[96];
             fmt_measure(d, sizeof d, cols[k], p->diff, 1);
             if (cols[k] == ECH_CMP_FILL_RATE && p->half_width == p->half_width)
-                snprintf(h, sizeof h, " +-%.2f", 100 * p->half_width);
+                snprintf(h, sizeof h, " +-%.3f", 100 * p->half_width);
             else if (p->half_width == p->half_width)
                 snprintf(h, sizeof h, " +-%s", fmt_num(cell, sizeof cell, p->half_width));
             else
