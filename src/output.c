@@ -29,32 +29,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Metadata (and small raw data) is allocated in blocks of this many bytes. */
+enum { META_BLOCK = 1 << 20 };
+
 /* ------------------------------------------------------------------------------
  * Root attributes
  * ------------------------------------------------------------------------------ */
 
-/* The resolved scenario text, made on rank 0 and broadcast so every rank writes the
- * same attribute value (and only one rank pays for producing it). */
-static char *resolved_text_everywhere(writer *w)
+/* The resolved scenario text (rank 0, which writes it; NULL elsewhere). */
+static char *resolved_text(writer *w)
 {
-    char *text = NULL;
-    unsigned long long len = 0;
-    if (w->rank == 0) {
-        text = ech_scenario_resolved_text(w->sc);
-        if (!text) /* not expected; keep at least the file as given */
-            text = ech_xstrdup(w->sc->source_text ? w->sc->source_text : "",
-                               "scenario text for the results file");
-        len = strlen(text);
-    }
-    MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, w->comm);
     if (w->rank != 0)
-        text = ech_xmalloc((size_t)len + 1, "resolved scenario text for the results file");
-    for (unsigned long long off = 0; off < len;) {
-        unsigned long long part = len - off < (1ull << 30) ? len - off : (1ull << 30);
-        MPI_Bcast(text + off, (int)part, MPI_CHAR, 0, w->comm);
-        off += part;
-    }
-    text[len] = '\0';
+        return NULL;
+    char *text = ech_scenario_resolved_text(w->sc);
+    if (!text) /* not expected; keep at least the file as given */
+        text = ech_xstrdup(w->sc->source_text ? w->sc->source_text : "",
+                           "scenario text for the results file");
     return text;
 }
 
@@ -93,7 +83,7 @@ static void write_root(writer *w)
     hid_t root = w->file;
     char date[32];
     ech_format_date(sc->start_date, date);
-    char *resolved = resolved_text_everywhere(w);
+    char *resolved = resolved_text(w);
 
     ech_h5_attr_text(w, root, "file_type", ECH_OUTPUT_FILE_TYPE);
     ech_h5_attr_text(w, root, "format_version", ECH_OUTPUT_FORMAT_VERSION);
@@ -391,26 +381,39 @@ static void close_leftovers(writer *w)
 
 static void write_file(writer *w, const char *tmp)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    /* The 1.8 file format: readable by any HDF5 since 1.8, and it moves attributes too
-     * large for an object header (many dimension-scale references) to dense storage. */
-    if (fapl < 0 || fcpl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
-        H5Pset_coll_metadata_write(fapl, 1) < 0 ||
-        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
-        ech_h5_fail(w, "setting up the file properties");
-    w->file = w->failed ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    if (w->file < 0)
-        ech_h5_fail(w, "creating %s", tmp);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (!ech_h5_all_ok(w))
-        return;       /* no rank has the file open (creating it is collective) */
-    if (w->rank == 0) /* for the room reserved on the disk (ech_h5_ready) */
-        w->room_fd = open(tmp, O_WRONLY | O_CLOEXEC);
+    /* Rank 0 alone opens the file, with HDF5's POSIX driver (output_h5.c says why). */
+    if (w->rank == 0) {
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+        /* The 1.8 file format: readable by any HDF5 since 1.8, and it moves attributes
+         * too large for an object header (many dimension-scale references) to dense
+         * storage.  Metadata is gathered into blocks of META_BLOCK bytes, so that the
+         * many small object headers, heaps and B-tree nodes go out in few large
+         * writes, and the chunk cache is off: every chunk is written whole, once. */
+        if (fapl < 0 || fcpl < 0 || H5Pset_fapl_sec2(fapl) < 0 ||
+            H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+            H5Pset_meta_block_size(fapl, META_BLOCK) < 0 ||
+            H5Pset_small_data_block_size(fapl, META_BLOCK) < 0 ||
+            H5Pset_cache(fapl, 0, 0, 0, 0.0) < 0 ||
+            H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+            ech_h5_fail(w, "setting up the file properties");
+        w->file = w->failed ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+        if (w->file < 0)
+            ech_h5_fail(w, "creating %s", tmp);
+        if (fcpl >= 0)
+            H5Pclose(fcpl);
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        if (w->file >= 0) /* for the room reserved on the disk (ech_h5_ready) */
+            w->room_fd = open(tmp, O_WRONLY | O_CLOEXEC);
+    }
+    if (!ech_h5_all_ok(w)) {
+        if (w->file >= 0) /* some other rank failed */
+            H5Fclose(w->file);
+        w->file = -1;
+        ech_h5_release_room(w);
+        return;
+    }
 
     write_root(w);
     write_catalogue(w);
@@ -430,13 +433,15 @@ static void write_file(writer *w, const char *tmp)
         ech_output_contract(w);
     write_runtime(w);
 
-    /* Every rank reaches the collective close together, with room for its writes,
-     * whatever failed before, and with nothing of the file left open. */
-    ech_h5_ready(w, 0);
-    close_leftovers(w);
-    if (H5Fclose(w->file) < 0)
-        ech_h5_fail(w, "closing the file");
-    w->file = -1;
+    /* Rank 0 closes the file with room for the metadata it still holds, whatever
+     * failed before, and with nothing of the file left open. */
+    if (w->file >= 0) {
+        ech_h5_ready(w, 0);
+        close_leftovers(w);
+        if (H5Fclose(w->file) < 0)
+            ech_h5_fail(w, "closing the file");
+        w->file = -1;
+    }
     ech_h5_release_room(w);
 }
 
@@ -636,7 +641,7 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
     w.dxpl = H5Pcreate(H5P_DATASET_XFER);
     w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
     w.vlstr = H5Tcopy(H5T_C_S1);
-    if (w.dxpl < 0 || H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE) < 0 || w.gcpl < 0 ||
+    if (w.dxpl < 0 || w.gcpl < 0 ||
         H5Pset_link_creation_order(w.gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         w.vlstr < 0 || H5Tset_size(w.vlstr, H5T_VARIABLE) < 0 ||
         H5Tset_cset(w.vlstr, H5T_CSET_UTF8) < 0)

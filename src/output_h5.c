@@ -1,32 +1,36 @@
-/* Collective HDF5 for the results writer; see output_h5.h.
+/* HDF5 for the results writer; see output_h5.h.
  *
- * Every rank of the communicator makes every HDF5 call in the same order with the same
- * arguments (parallel HDF5 requires it for anything that changes the file's structure
- * or attributes).  Raw data is written with collective transfers: each rank selects
- * its own block of rows, ranks with no data select nothing, and small tables are
- * supplied by rank 0 alone.
+ * One writer.  Rank 0 alone opens the file (HDF5's POSIX driver) and makes every HDF5
+ * call; the other ranks send it their blocks of the per-skuloc datasets (MPI_Gatherv,
+ * a slab of whole chunks at a time) and make no HDF5 call at all.  On every rank the
+ * writer's functions are called in the same order with the same arguments, so the
+ * gathers match; on ranks other than 0 they return -1 for every HDF5 object and do
+ * nothing but their part of the gathers.
+ *
+ * Why not parallel HDF5's collective writes, which the writer used up to format 1.5:
+ * every dataset, attribute and group then costs every rank several collective steps
+ * (agreeing on metadata, redistributing, compressing and re-allocating the chunks of
+ * compressed datasets, collective MPI-IO), whose latency, paid a few thousand times
+ * per file, made writing from 2 ranks 3 to 20 times slower than from 1, and slower
+ * still with ranks waiting on busy cores.  The file is modest (tens to hundreds of MB,
+ * compressed), which one process writes at the speed of the compression; the ranks'
+ * data reaches it over MPI far faster than that.
  *
  * Failures.  HDF5's own error printing is switched off while writing and every return
- * code is checked; the first failure on a rank is recorded with what failed and the
- * innermost HDF5 message.  Before each step that communicates (creating, writing and
- * closing) the ranks agree whether anyone has failed (one MPI_Allreduce); once someone
- * has, every rank skips the remaining work, closes what it opened and the file, and
- * every rank returns the same status and message (those of the lowest failing rank).
- * Calls that change the file's structure (groups, attributes, dimension scales) are
- * skipped only once the failure is agreed: until then every rank makes them, even one
- * whose write failed, so that the ranks' metadata caches stay the same (HDF5 flushes
- * them together, collectively).
+ * code is checked; the first failure is recorded with what failed and the innermost
+ * HDF5 message.  Rank 0 skips the HDF5 calls after a failure; the ranks learn of a
+ * failure at the gathers (each rank's state travels with its block) and at the end,
+ * when every rank returns the same status and message (those of the lowest failing
+ * rank).
  *
- * A full disk.  HDF5 has no way to agree on an I/O error inside one of its collective
- * calls: when a write fails on one rank only (MPI-IO writes through one aggregator),
- * that rank returns early while the others wait for it in the call's next collective
- * step, forever; and a file whose close failed is left half-destroyed (HDF5 1.10
- * crashes on it in MPI_Finalize).  So the writer never lets HDF5 meet a full disk:
- * before every step that may write (ech_h5_ready), rank 0 reserves the blocks the file
- * will need with fallocate (keeping the file's size), and the ranks agree on the
- * outcome before anyone calls HDF5.  Where the file system cannot reserve (no
- * fallocate), rank 0 compares the free space instead, which catches a disk that is
- * already full but not one filling up while we write.
+ * A full disk.  HDF5 1.10 leaves a file whose close failed half-destroyed (and crashes
+ * on it in MPI_Finalize), and a write that fails part-way leaves its state hard to
+ * reason about.  So the writer never lets HDF5 meet a full disk: before every step
+ * that may write (ech_h5_ready), rank 0 reserves the blocks the file will need with
+ * fallocate (keeping the file's size), and fails with a clear message when the disk
+ * cannot hold them.  Where the file system cannot reserve (no fallocate), rank 0
+ * compares the free space instead, which catches a disk that is already full but not
+ * one filling up while we write.
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* fallocate */
@@ -42,6 +46,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Compression of the large per-skuloc datasets: deflate level 1, no shuffle filter.
@@ -54,6 +59,9 @@ enum { DEFLATE_LEVEL = 1 };
  * and, where the rows allow, at least MIN_CHUNK_ELEMENTS (32 KiB). */
 static const hsize_t CHUNK_ELEMENTS = 65536;
 static const hsize_t MIN_CHUNK_ELEMENTS = 4096;
+
+/* The ranks' blocks reach rank 0 in slabs of about this many bytes (whole chunks). */
+static const hsize_t SLAB_BYTES = (hsize_t)32 << 20;
 
 /* ------------------------------------------------------------------------------
  * Failures
@@ -104,10 +112,10 @@ int ech_h5_all_ok(writer *w)
 }
 
 /* Room reserved beyond what the file has allocated and the next step writes: the
- * metadata HDF5 allocates between two steps (object headers, heaps, B-tree nodes,
- * one block of the metadata aggregator) and the superblock's rewrite at close.
- * Reservations grow in steps of ROOM_STEP to keep the fallocate calls few. */
-static const hsize_t ROOM_SLACK = (hsize_t)1 << 20;
+ * metadata HDF5 allocates between two steps (object headers, heaps, B-tree nodes, a
+ * block of the metadata aggregator).  Reservations grow in steps of ROOM_STEP to keep
+ * the fallocate calls few. */
+static const hsize_t ROOM_SLACK = (hsize_t)4 << 20;
 static const hsize_t ROOM_STEP = (hsize_t)4 << 20;
 
 /* "12.3 MB" or "456 kB": a size in a message. */
@@ -139,24 +147,20 @@ static void no_room(writer *w, int err, hsize_t more)
     w->failed = 1;
 }
 
-/* Rank 0: reserves the blocks the file may write to before the next agreement (see
- * the comment at the top).  HDF5 writes below its end of allocation (EOA), which it
- * does not tell (H5Fget_eoa needs a SWMR driver; the MPI-IO driver forgets the file's
- * end after each write), so it is bounded from what is known: the end of what has
- * been written (the file's size), plus what was allocated and not yet written, which
- * is at most the data of the last step and of this one (parallel HDF5 allocates a
- * dataset when it creates it and compressed chunks anew when it writes them) and
- * the metadata not yet flushed (ROOM_SLACK: the ranks flush it together whenever
- * 256 KiB are dirty, and at close). */
+/* Rank 0: reserves the blocks the file may write to before the next step: all it has
+ * allocated (its end of allocation, which HDF5's POSIX driver reports as the file
+ * size), `bytes` and ROOM_SLACK for the metadata allocated on the way. */
 static void reserve_room(writer *w, hsize_t bytes)
 {
-    if (w->rank != 0 || w->failed || w->room_fd < 0)
+    if (w->rank != 0 || w->failed || w->room_fd < 0 || w->file < 0)
         return;
+    hsize_t eoa = 0;
     struct stat st;
-    if (fstat(w->room_fd, &st) != 0)
+    if (H5Fget_filesize(w->file, &eoa) < 0 || fstat(w->room_fd, &st) != 0) {
+        ech_h5_fail(w, "reading the file's size");
         return;
-    hsize_t need = (hsize_t)st.st_size + w->room_last + bytes + ROOM_SLACK;
-    w->room_last = bytes;
+    }
+    hsize_t need = eoa + bytes + ROOM_SLACK;
     if (need <= w->room)
         return;
     if (!w->room_off) {
@@ -191,11 +195,12 @@ static void reserve_room(writer *w, hsize_t bytes)
         no_room(w, ENOSPC, need - held);
 }
 
-/* Before a collective step that may write up to `bytes`: reserve room, then agree. */
+/* Before a step that may write up to `bytes`: room for them (rank 0).  False on a
+ * rank that has failed, and on the others, which make no HDF5 call. */
 int ech_h5_ready(writer *w, hsize_t bytes)
 {
     reserve_room(w, bytes);
-    return ech_h5_all_ok(w);
+    return w->rank == 0 && !w->failed;
 }
 
 /* Rank 0, once the file is closed: returns the reserved blocks it did not use. */
@@ -239,7 +244,7 @@ ech_status ech_h5_agree(writer *w)
 /* An attribute holding one value (n < 0) or an array of n >= 0 values. */
 void ech_h5_attr(writer *w, hid_t obj, const char *name, hid_t type, hssize_t n, const void *value)
 {
-    if (w->anyone_failed || obj < 0)
+    if (w->failed || obj < 0)
         return;
     hsize_t len = n > 0 ? (hsize_t)n : 0;
     hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &len, NULL);
@@ -257,7 +262,7 @@ void ech_h5_attr_text(writer *w, hid_t obj, const char *name, const char *value)
 {
     const char *v = value ? value : "";
     size_t len = strlen(v);
-    if (len > ((size_t)64 << 10)) /* a scenario's text: room first (every rank has it) */
+    if (len > ((size_t)64 << 10) && obj >= 0) /* a scenario's text: room first */
         ech_h5_ready(w, (hsize_t)len);
     ech_h5_attr(w, obj, name, w->vlstr, -1, &v);
 }
@@ -296,7 +301,7 @@ void ech_h5_describe(writer *w, hid_t obj, const char *units, const char *descri
 
 hid_t ech_h5_group(writer *w, hid_t loc, const char *name, const char *description)
 {
-    if (w->anyone_failed || loc < 0)
+    if (w->failed || loc < 0)
         return -1;
     hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
     if (g < 0) {
@@ -345,16 +350,14 @@ static void chunk_shape(const writer *w, int ndims, const hsize_t *dims, hsize_t
         chunk[1] = chunk_cols;
 }
 
-/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2).
- * Large datasets are chunked and compressed, which parallel HDF5 allows only with
- * collective writes (all of ours are); a dataset with a zero-length dimension cannot
- * be chunked and stays contiguous.  Collective: the ranks first agree that nobody
- * has failed, since creating a dataset in parallel may allocate and write. */
+/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2) (rank 0;
+ * -1 elsewhere).  Large datasets are chunked and compressed; a dataset with a
+ * zero-length dimension cannot be chunked and stays contiguous.  HDF5 allocates the
+ * data's space when it is written. */
 hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
                             const hsize_t *dims, int large)
 {
-    hsize_t bytes = H5Tget_size(type) * dims[0] * (ndims == 2 ? dims[1] : 1);
-    if (!ech_h5_ready(w, bytes)) /* parallel HDF5 allocates the space at once */
+    if (!ech_h5_ready(w, 0) || loc < 0)
         return -1;
     hid_t space = H5Screate_simple(ndims, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -379,48 +382,27 @@ hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, 
     return d;
 }
 
-/* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
- * a 1-d dataset) collectively.  This rank's values lie in memory as a matrix with
- * arbitrary row stride: element (i, c) is at base[i * stride + offset + c] (in units
- * of memtype), so a column can be written straight out of an interleaved array (the
- * totals are).  rows == 0 takes part with an empty selection. */
-void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
-                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride, hsize_t offset)
+/* Rank 0: writes rows [row0, row0 + rows) of dataset d (`cols` columns) from its own
+ * memory, element (i, c) at base[i * stride + offset + c]; nothing on other ranks. */
+void ech_h5_write_local(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                        hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
+                        hsize_t offset)
 {
-    /* Compressed chunks are allocated anew as they are written: as large as the data
-     * at most (deflate expands incompressible data by a few bytes per chunk). */
-    hssize_t npoints = 0;
-    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
-    if (space >= 0) {
-        npoints = H5Sget_simple_extent_npoints(space);
-        H5Sclose(space);
-    }
-    if (!ech_h5_ready(w, (hsize_t)(npoints > 0 ? npoints : 0) * H5Tget_size(memtype) * 101 / 100))
+    if (d < 0 || rows == 0 || cols == 0 || !ech_h5_ready(w, rows * cols * H5Tget_size(memtype)))
         return;
     hid_t fspace = H5Dget_space(d);
-    int ndims = fspace < 0 ? -1 : H5Sget_simple_extent_ndims(fspace);
-    int has_data = rows > 0 && cols > 0;
-    hid_t mspace = -1;
-    int ok = ndims >= 1;
-    if (ok && has_data) {
-        hsize_t fstart[2] = {row0, 0}, fcount[2] = {rows, cols};
-        hsize_t mdim = (rows - 1) * stride + offset + cols;
-        hsize_t mstart = offset, mstride = stride, mcount = rows, mblock = cols;
-        mspace = H5Screate_simple(1, &mdim, NULL);
-        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL) >= 0 &&
-             mspace >= 0 &&
-             H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &mstart, &mstride, &mcount, &mblock) >= 0;
-    } else if (ok) {
-        hsize_t one = 1;
-        mspace = H5Screate_simple(1, &one, NULL);
-        ok = mspace >= 0 && H5Sselect_none(mspace) >= 0 && H5Sselect_none(fspace) >= 0;
+    hsize_t fstart[2] = {row0, 0}, fcount[2] = {rows, cols};
+    hsize_t mdim = (rows - 1) * stride + offset + cols;
+    hid_t mspace = H5Screate_simple(1, &mdim, NULL);
+    int ok = fspace >= 0 && mspace >= 0 &&
+             H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, fcount, NULL) >= 0;
+    if (ok && stride == cols) { /* one plain block */
+        hsize_t n = rows * cols;
+        ok = H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &offset, NULL, &n, NULL) >= 0;
+    } else if (ok) { /* a block of cols values every stride */
+        ok = H5Sselect_hyperslab(mspace, H5S_SELECT_SET, &offset, &stride, &rows, &cols) >= 0;
     }
-    /* A dataset without elements has no storage to write to (HDF5 fails on it even
-     * with empty selections); its shape is the same on every rank, so all skip. */
-    static const double dummy = 0;
-    hssize_t total = ok ? H5Sget_simple_extent_npoints(fspace) : -1;
-    if (!ok || total < 0 ||
-        (total > 0 && H5Dwrite(d, memtype, mspace, fspace, w->dxpl, has_data ? base : &dummy) < 0))
+    if (!ok || H5Dwrite(d, memtype, mspace, fspace, w->dxpl, base) < 0)
         ech_h5_fail(w, "writing dataset %s", name);
     if (mspace >= 0)
         H5Sclose(mspace);
@@ -428,18 +410,170 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
         H5Sclose(fspace);
 }
 
+/* Rank 0: rows [row0, row0 + rows) of d from `rows x cols` contiguous values. */
+static void write_block(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                        hsize_t rows, hsize_t cols, const void *data)
+{
+    hid_t fspace = H5Dget_space(d);
+    hsize_t start[2] = {row0, 0}, count[2] = {rows, cols}, n = rows * cols;
+    hid_t mspace = H5Screate_simple(1, &n, NULL);
+    if (fspace < 0 || mspace < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dwrite(d, memtype, mspace, fspace, w->dxpl, data) < 0)
+        ech_h5_fail(w, "writing dataset %s", name);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+}
+
+/* Completes a collective request of the gathers.  Rank 0 waits as MPI does (busy);
+ * the others, which spend most of the writing waiting for rank 0, poll and sleep in
+ * between (from 20 us up to 1 ms), leaving the core to rank 0 where ranks share
+ * cores with each other or with other work: MPI's busy waiting there made writing
+ * from 2 ranks on 2 busy cores several times slower than from 1. */
+static void wait_for_root(writer *w, MPI_Request *req)
+{
+    if (w->rank == 0) {
+        MPI_Wait(req, MPI_STATUS_IGNORE);
+        return;
+    }
+    long pause_ns = 20000;
+    for (int done = 0;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        struct timespec ts = {0, pause_ns};
+        nanosleep(&ts, NULL);
+        if (pause_ns < 1000000)
+            pause_ns *= 2;
+    }
+}
+
+/* Rows per gathered slab: whole chunks, about SLAB_BYTES (rank 0, which holds d). */
+static hsize_t slab_rows(hid_t d, hsize_t cols, size_t esize)
+{
+    hsize_t unit = 1, chunk[2] = {1, 1};
+    hid_t dcpl = d >= 0 ? H5Dget_create_plist(d) : -1;
+    if (dcpl >= 0) {
+        if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, chunk) >= 1 && chunk[0] > 0)
+            unit = chunk[0];
+        H5Pclose(dcpl);
+    }
+    hsize_t row_bytes = (cols > 0 ? cols : 1) * esize;
+    hsize_t units = SLAB_BYTES / (unit * row_bytes);
+    return unit * (units > 0 ? units : 1);
+}
+
+/* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
+ * a 1-d dataset): every rank its own block, rank 0 the file.  This rank's values lie
+ * in memory as a matrix with arbitrary row stride: element (i, c) is at
+ * base[i * stride + offset + c] (in units of memtype), so a column can be sent
+ * straight out of an interleaved array (the totals are).  Collective: rank 0 learns
+ * every rank's block (and whether it has failed), then gathers them slab by slab,
+ * each slab whole chunks, and writes each slab once. */
+void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                       hsize_t rows, hsize_t cols, const void *base, hsize_t stride, hsize_t offset)
+{
+    if (w->size == 1) {
+        ech_h5_write_local(w, d, name, memtype, row0, rows, cols, base, stride, offset);
+        return;
+    }
+    const size_t esize = H5Tget_size(memtype);
+    const int P = w->size;
+    int64_t mine[4] = {(int64_t)row0, (int64_t)rows, 0, 0};
+    if (w->rank == 0) {
+        reserve_room(w, 0); /* the disk is checked slab by slab below */
+        mine[2] = (int64_t)slab_rows(d, cols, esize);
+        mine[3] = w->failed || d < 0;
+    } else {
+        mine[3] = w->failed;
+    }
+    int64_t *all = ech_xmalloc(4 * (size_t)P * sizeof *all, "blocks of the ranks");
+    MPI_Request req;
+    MPI_Iallgather(mine, 4, MPI_INT64_T, all, 4, MPI_INT64_T, w->comm, &req);
+    wait_for_root(w, &req);
+    int64_t lo = INT64_MAX, hi = 0;
+    for (int r = 0; r < P; ++r) {
+        if (all[4 * r + 3])
+            w->anyone_failed = 1;
+        if (all[4 * r + 1] > 0) {
+            lo = all[4 * r] < lo ? all[4 * r] : lo;
+            hi = all[4 * r] + all[4 * r + 1] > hi ? all[4 * r] + all[4 * r + 1] : hi;
+        }
+    }
+    const int64_t slab = all[2];
+    if (w->anyone_failed || hi <= lo || cols == 0) { /* the same decision on every rank */
+        free(all);
+        return;
+    }
+    const size_t row_bytes = (size_t)cols * esize;
+    int *counts = NULL, *displs = NULL;
+    char *buf = NULL;
+    if (w->rank == 0) {
+        counts = ech_xmalloc((size_t)P * sizeof *counts, "gather counts");
+        displs = ech_xmalloc((size_t)P * sizeof *displs, "gather displacements");
+        buf = ech_xmalloc((size_t)(hi - lo < slab ? hi - lo : slab) * row_bytes,
+                          "slab of the results file");
+    }
+    char *send = ech_xmalloc((size_t)(rows < (hsize_t)slab ? rows : (hsize_t)slab) * row_bytes + 1,
+                             "block for the results file");
+    for (int64_t a = lo; a < hi; a += slab) {
+        int64_t b = a + slab < hi ? a + slab : hi;
+        /* this rank's rows of the slab, packed */
+        int64_t s0 = (int64_t)row0 > a ? (int64_t)row0 : a;
+        int64_t s1 = (int64_t)(row0 + rows) < b ? (int64_t)(row0 + rows) : b;
+        int64_t n = s1 > s0 ? s1 - s0 : 0;
+        for (int64_t i = 0; i < n; ++i)
+            memcpy(send + (size_t)i * row_bytes,
+                   (const char *)base +
+                       ((size_t)(s0 - (int64_t)row0 + i) * stride + offset) * esize,
+                   row_bytes);
+        int64_t covered = 0;
+        if (w->rank == 0)
+            for (int r = 0; r < P; ++r) {
+                int64_t r0 = all[4 * r] > a ? all[4 * r] : a;
+                int64_t r1 = all[4 * r] + all[4 * r + 1] < b ? all[4 * r] + all[4 * r + 1] : b;
+                int64_t m = r1 > r0 ? r1 - r0 : 0;
+                counts[r] = (int)((size_t)m * row_bytes);
+                displs[r] = (int)((size_t)(m > 0 ? r0 - a : 0) * row_bytes);
+                covered += m;
+            }
+        MPI_Igatherv(send, (int)((size_t)n * row_bytes), MPI_BYTE, buf, counts, displs, MPI_BYTE, 0,
+                     w->comm, &req);
+        wait_for_root(w, &req);
+        if (w->rank != 0 || w->failed)
+            continue;
+        if (!ech_h5_ready(w, (hsize_t)(b - a) * row_bytes))
+            continue; /* failed: no more writes, but rank 0 still takes part in the gathers */
+        if (covered == b - a) { /* the usual case: the slab whole, in one plain write */
+            write_block(w, d, name, memtype, (hsize_t)a, (hsize_t)(b - a), cols, buf);
+            continue;
+        }
+        for (int r = 0; r < P; ++r) /* blocks with gaps between them: one by one */
+            if (counts[r] > 0)
+                write_block(w, d, name, memtype, (hsize_t)(a + displs[r] / (int64_t)row_bytes),
+                            (hsize_t)counts[r] / row_bytes, cols, buf + displs[r]);
+    }
+    free(send);
+    free(buf);
+    free(displs);
+    free(counts);
+    free(all);
+}
+
 /* Attaches dimension scale `scale` to axis idx of dataset d. */
 void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
 {
-    if (d >= 0 && scale >= 0 && !w->anyone_failed && H5DSattach_scale(d, scale, idx) < 0)
+    if (d >= 0 && scale >= 0 && !w->failed && H5DSattach_scale(d, scale, idx) < 0)
         ech_h5_fail(w, "attaching dimension scale %u to %s", idx, name);
 }
 
-/* A whole small table, supplied by rank 0 (the others take part with nothing). */
+/* A whole small table, supplied by rank 0 (nothing on the others). */
 void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t n,
                             hsize_t cols, const void *data)
 {
-    ech_h5_write_rows(w, d, name, memtype, 0, w->rank == 0 ? n : 0, cols, data, cols, 0);
+    ech_h5_write_local(w, d, name, memtype, 0, n, cols, data, cols, 0);
 }
 
 /* A small 1-d table of n values of one type, written by rank 0, with its attributes,
@@ -467,7 +601,7 @@ hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hs
     hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
     ech_h5_describe(w, d, units, description);
     ech_h5_write_from_root(w, d, name, type, n, 1, all_values);
-    if (d >= 0 && !w->anyone_failed && H5DSset_scale(d, name) < 0)
+    if (d >= 0 && !w->failed && H5DSset_scale(d, name) < 0)
         ech_h5_fail(w, "making %s a dimension scale", name);
     return d;
 }
@@ -502,6 +636,8 @@ static hid_t text_type(writer *w, char *const *s, int64_t n, char **packed)
 void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
                        hid_t scale, const char *description)
 {
+    if (loc < 0)
+        return; /* not rank 0, or after a failure */
     char *packed = NULL;
     hid_t t = text_type(w, s, n, &packed);
     hsize_t dims = (hsize_t)n;
@@ -653,7 +789,7 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, co
                             const void *data, const char *units, const char *description)
 {
     hsize_t total = dims[0] * dims[1] * dims[2];
-    if (!ech_h5_ready(w, total * H5Tget_size(type)))
+    if (!ech_h5_ready(w, 0) || g < 0)
         return -1;
     hid_t space = H5Screate_simple(3, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -672,23 +808,9 @@ hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, co
     if (dcpl >= 0)
         H5Pclose(dcpl);
     ech_h5_describe(w, d, units, description);
-    if (ech_h5_ready(w, total * H5Tget_size(type) * 101 / 100) && d >= 0 && total > 0) {
-        int mine = w->rank == 0;
-        hsize_t one = 1;
-        hid_t mspace = H5Screate_simple(1, mine ? &total : &one, NULL);
-        hid_t fspace = H5Dget_space(d);
-        ok = mspace >= 0 && fspace >= 0 &&
-             (mine ? H5Sselect_all(fspace) : H5Sselect_none(fspace)) >= 0 &&
-             (mine ? H5Sselect_all(mspace) : H5Sselect_none(mspace)) >= 0;
-        static const double dummy = 0; /* as large as any element type used */
-        if (!ok || H5Dwrite(d, type, mspace, fspace, w->dxpl,
-                            mine && data ? (const void *)data : (const void *)&dummy) < 0)
-            ech_h5_fail(w, "writing dataset %s", name);
-        if (mspace >= 0)
-            H5Sclose(mspace);
-        if (fspace >= 0)
-            H5Sclose(fspace);
-    }
+    if (d >= 0 && total > 0 && ech_h5_ready(w, total * H5Tget_size(type)) &&
+        (!data || H5Dwrite(d, type, H5S_ALL, H5S_ALL, w->dxpl, data) < 0))
+        ech_h5_fail(w, "writing dataset %s", name);
     if (space >= 0)
         H5Sclose(space);
     return d;

@@ -1,6 +1,7 @@
 /* The results writer's internals, shared by its parts (private to the library):
- *   output_h5.c       failures agreed over ranks, attributes, groups, datasets,
- *                     dimension scales and text columns: collective HDF5 made simple
+ *   output_h5.c       one writer (rank 0) fed by the ranks, failures agreed over ranks,
+ *                     room on the disk, attributes, groups, datasets, dimension scales
+ *                     and text columns
  *   output.c          the file: root attributes, /catalogue, /network, /supply,
  *                     /variants, /runtime, and ech_output_write
  *   output_results.c  what the run computed: skuloc KPI groups, totals, comparisons,
@@ -33,7 +34,7 @@ typedef struct writer {
     int keep_replications; /* /skuloc/<kpi>/replications is written */
     int deflate;           /* the deflate filter is available */
 
-    hid_t file;
+    hid_t file;        /* rank 0: the file; -1 on the others, which make no HDF5 call */
     const char *tmp;   /* the temporary name the file is written under */
     int room_fd;       /* rank 0: a descriptor of the temporary file, for ech_h5_ready */
     int room_off;      /* rank 0: the file system cannot reserve space (no fallocate) */
@@ -55,13 +56,12 @@ void ech_h5_fail(writer *w, const char *fmt, ...) __attribute__((format(printf, 
  * every rank must call this at the same points. */
 int ech_h5_all_ok(writer *w);
 
-/* Before a collective step that may write up to `bytes` of data (creating or writing a
- * dataset, a large attribute, closing the file): rank 0 reserves room on the file
- * system for everything the file has allocated so far, `bytes` and some metadata
- * (fallocate, keeping the file's size), then every rank agrees whether any rank has
- * failed, as ech_h5_all_ok.  HDF5 then only writes into reserved blocks, so a full
- * disk is found here, on rank 0, and never inside a collective HDF5 call, where a
- * write failing on one rank only would leave the others waiting forever.  Collective. */
+/* Before a step that may write up to `bytes` of data (a dataset, a large attribute,
+ * closing the file): rank 0 reserves room on the file system for everything the file
+ * has allocated so far, `bytes` and some metadata (fallocate, keeping the file's
+ * size), so that HDF5 only ever writes into reserved blocks and a full disk is found
+ * here, with a clear message, never inside HDF5.  True on rank 0 while it has not
+ * failed; false on the other ranks, which make no HDF5 call.  Not collective. */
 int ech_h5_ready(writer *w, hsize_t bytes);
 
 /* Rank 0, once the file is closed: gives back the reserved blocks the file does not
@@ -95,27 +95,31 @@ void ech_h5_close_group(hid_t g);
 
 void ech_h5_close_dataset(hid_t d);
 
-/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2).
- * Large datasets are chunked and compressed, which parallel HDF5 allows only with
- * collective writes (all of ours are); a dataset with a zero-length dimension cannot
- * be chunked and stays contiguous.  Collective: the ranks first agree that nobody
- * has failed, since creating a dataset in parallel may allocate and write. */
+/* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2) on rank
+ * 0 (-1 on the others).  Large datasets are chunked and compressed; a dataset with a
+ * zero-length dimension cannot be chunked and stays contiguous. */
 hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, int ndims,
                             const hsize_t *dims, int large);
 
 /* Writes rows [row0, row0 + rows) of dataset d (all its columns, `cols` of them: 1 for
- * a 1-d dataset) collectively.  This rank's values lie in memory as a matrix with
- * arbitrary row stride: element (i, c) is at base[i * stride + offset + c] (in units
- * of memtype), so a column can be written straight out of an interleaved array (the
- * totals are).  rows == 0 takes part with an empty selection. */
+ * a 1-d dataset), every rank its own block: rank 0 gathers them and writes the file.
+ * This rank's values lie in memory as a matrix with arbitrary row stride: element
+ * (i, c) is at base[i * stride + offset + c] (in units of memtype), so a column can be
+ * sent straight out of an interleaved array.  rows == 0 takes part with nothing.
+ * Collective. */
 void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
                        hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
                        hsize_t offset);
 
+/* The same from rank 0's memory alone (nothing on the other ranks; not collective). */
+void ech_h5_write_local(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t row0,
+                        hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
+                        hsize_t offset);
+
 /* Attaches dimension scale `scale` to axis idx of dataset d. */
 void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name);
 
-/* A whole small table, supplied by rank 0 (the others take part with nothing). */
+/* A whole small table, supplied by rank 0 (nothing on the others). */
 void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t n,
                             hsize_t cols, const void *data);
 
@@ -171,9 +175,9 @@ char **ech_h5_variant_names(const ech_scenario *sc);
 /* names[i] for the i with keep[i] != 0 (all when keep is NULL) joined by ", ". */
 char *ech_h5_join_names(char *const *names, int32_t n, const uint8_t *keep);
 
-/* A 3-d dataset [n0, n1, n2] of `type` (int64 or float64) written whole by rank 0 from `data` (row-major,
- * the others take part with nothing); chunked [1, rows, n2] and compressed.  Returns
- * the open dataset (or -1 after a failure). */
+/* A 3-d dataset [n0, n1, n2] of `type` (int64 or float64) written whole by rank 0 from
+ * `data` (row-major; nothing on the others); chunked [1, rows, n2] and compressed.
+ * Returns the open dataset (or -1 after a failure, and on the other ranks). */
 hid_t ech_h5_cube_from_root(writer *w, hid_t g, const char *name, hid_t type, const hsize_t dims[3],
                             const void *data, const char *units, const char *description);
 

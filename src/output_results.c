@@ -35,7 +35,7 @@ static void skuloc_scales_create(writer *w, hid_t g, skuloc_scales *s)
     ech_h5_write_rows(w, s->skuloc, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
                       ids, 1, 0);
     free(ids);
-    if (s->skuloc >= 0 && !w->anyone_failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
+    if (s->skuloc >= 0 && !w->failed && H5DSset_scale(s->skuloc, "skuloc") < 0)
         ech_h5_fail(w, "making skuloc a dimension scale");
 
     s->quantile =
@@ -183,7 +183,7 @@ static void totals_series(writer *w, hid_t g, hid_t scale, const char *name, hid
     hsize_t R = (hsize_t)w->sc->replications;
     hid_t d = ech_h5_dataset_create(w, g, name, type, 1, &R, 0);
     ech_h5_describe(w, d, units, description);
-    ech_h5_write_rows(w, d, name, type, 0, w->rank == 0 ? R : 0, 1, base, stride, 0);
+    ech_h5_write_local(w, d, name, type, 0, R, 1, base, stride, 0);
     ech_h5_attach(w, d, scale, 0, name);
     ech_h5_close_dataset(d);
 }

@@ -38,7 +38,7 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
     ech_h5_write_rows(w, scale, "skuloc", H5T_NATIVE_INT64, (hsize_t)w->begin, (hsize_t)nloc, 1,
                       ids, 1, 0);
     free(ids);
-    if (scale >= 0 && !w->anyone_failed && H5DSset_scale(scale, "skuloc") < 0)
+    if (scale >= 0 && !w->failed && H5DSset_scale(scale, "skuloc") < 0)
         ech_h5_fail(w, "making skuloc a dimension scale");
 
     skuloc_column(w, g, scale, "order_up_to_before", H5T_NATIVE_INT32, sizeof(int32_t),

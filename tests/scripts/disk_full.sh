@@ -2,7 +2,7 @@
 # A full disk: the run exits 1 with one message saying so, on 1 rank and on 2, without
 # hanging or crashing, and leaves nothing behind (no results file, no temporary one).
 # The disk is a small tmpfs: one of 1 MB, full before the file's first dataset, and
-# one of 4 MB, full half-way through it.  Mounting needs root (CAP_SYS_ADMIN):
+# one of 8 MB, full half-way through it.  Mounting needs root (CAP_SYS_ADMIN):
 # elsewhere the test is skipped (exit 77).
 source "$(dirname "$0")/common.sh"
 disk=$TMP/disk
@@ -42,7 +42,7 @@ expect_full() {
     echo "$label: exit 1, disk full reported, nothing left"
 }
 
-for size in 1m 4m; do
+for size in 1m 8m; do
     mount -o remount,size=$size "$disk" || fail "cannot resize the tmpfs to $size"
     expect_full "$size, 1 rank" env OMP_NUM_THREADS=1 "$ECHELON_BIN" "${args[@]}"
     expect_full "$size, 2 ranks" bash -c 'run_mpi 2 1 "$@"' run_mpi "${args[@]}"
