@@ -11,12 +11,14 @@
 #      with the same verification hash as run 1;
 #   3. a missing scenario: FAILED with exit 2 and a clear line in the log;
 #   4. the time-limit signal: the batch shell gets SIGUSR1 exactly as
-#      `#SBATCH --signal=B:USR1@60` delivers it (sent with `scancel --batch
-#      --signal=USR1` as soon as echelon has started: a real limit is one minute at
-#      least); the job must stop echelon, say so, fail, and leave no results or
-#      temporary file.  With ECHELON_SLURM_TEST_TIMELIMIT=1 a real limit is also used
-#      (--time=1 --signal=B:USR1@50: the signal comes 10-40 s into the job, as
-#      slurmctld checks limits about every 30 s).
+#      `#SBATCH --signal=B:USR1@120` delivers it (sent with `scancel --batch
+#      --signal=USR1` once echelon has saved a checkpoint: a real limit is one minute
+#      at least); echelon must save its work and exit 75, the job requeue itself, the
+#      next attempt resume (log appended) and complete, with results identical to a
+#      direct run and nothing left behind.  With ECHELON_SLURM_TEST_TIMELIMIT=1 a real
+#      limit is also used (--time=1 --signal=B:USR1@50);
+#   5. a working directory without results/: the log is written (in the working
+#      directory), says results/ was made, and the run completes.
 #
 # Takes about 20-25 s on a 2-core machine.  Every wait is capped, and the whole test
 # at ECHELON_SLURM_TEST_BUDGET seconds (default 420, under CTest's 600 s timeout).
@@ -26,9 +28,9 @@
 # at the end with every daemon stopped, whatever the outcome.
 #
 # Environment: ECHELON_BIN, ECHELON_SOURCE_DIR (required); ECHELON_SLURM_SCENARIO
-# (default scenarios/pharmacy_chain_csv.yaml), ECHELON_SLURM_LONG_SCENARIO (a run that
-# lasts well over 10 s, for the signal check; default scenarios/demo.yaml),
-# ECHELON_SLURM_KEEP=1 keeps the temporary folder.
+# (default scenarios/pharmacy_chain_csv.yaml; with 1500 replications it is also the
+# run stopped and requeued in check 4), ECHELON_SLURM_KEEP=1 keeps the temporary
+# folder.
 set -u -o pipefail
 
 : "${ECHELON_BIN:?ECHELON_BIN must point at the echelon program}"
@@ -50,7 +52,6 @@ fi
 src=$(readlink -f -- "$ECHELON_SOURCE_DIR")
 script=$src/jobs/run.sbatch
 scenario=$(readlink -f -- "${ECHELON_SLURM_SCENARIO:-$src/scenarios/pharmacy_chain_csv.yaml}")
-long_scenario=$(readlink -f -- "${ECHELON_SLURM_LONG_SCENARIO:-$src/scenarios/demo.yaml}")
 bin=$(readlink -f -- "$ECHELON_BIN")
 [ -x "$bin" ] || {
     echo "FAIL: ECHELON_BIN is not a program: $ECHELON_BIN" >&2
@@ -235,43 +236,90 @@ fi
 [ "$failures" = "$f0" ] || show_log "$log"
 
 # ---------------------------------------------------------------------------------
-# 4. The time-limit signal.  Wait until echelon has started (its first stderr line),
-# then deliver SIGUSR1 to the batch shell only, as --signal=B:USR1@N does.
+# 4. The time-limit signal.  Wait until echelon has saved its first checkpoint, then
+# deliver SIGUSR1 to the batch shell only, as --signal=B:USR1@N does: echelon saves
+# its work and exits 75, the job requeues itself, the next attempt resumes (its log
+# appended) and completes; the results file is identical to a direct run's.
 signal_check() { # signal_check NAME SBATCH_ARGS...
     local jname=$1 f1=$failures
     shift
-    local id log t=0 out
-    id=$(submit "$jname" --ntasks=2 --cpus-per-task=2 "$@" -- "$long_scenario" --progress-interval 1)
-    echo "submitted job $id (stopped by SIGUSR1, $jname)"
+    local id log t=0 out limit state
+    id=$(submit "$jname" --ntasks=2 --cpus-per-task=1 "$@" -- "$requeue_scenario" \
+        "${requeue_args[@]}" --checkpoint-interval 0.02 --progress-interval 1)
+    echo "submitted job $id (stopped by SIGUSR1, requeued: $jname)"
     log=$work/results/$jname-$id.log
-    out=$work/results/$(basename -- "$long_scenario" .yaml)-$id.h5
+    out=$work/results/$(basename -- "$requeue_scenario" .yaml)-$id.h5
     if [ "$jname" = usr1 ]; then
-        local limit state
         limit=$(($(cap 60) * 10))
-        while ! grep -q '^echelon: ' "$log" 2>/dev/null && [ "$t" -lt "$limit" ]; do
+        while ! ls "$out.checkpoint"/rank-*.ckpt >/dev/null 2>&1 && [ "$t" -lt "$limit" ]; do
             state=$(slurm_job_field "$id" JobState)
             case $state in PENDING | CONFIGURING | RUNNING | "") ;; *) break ;; esac
             sleep 0.1
             t=$((t + 1))
         done
-        grep -q '^echelon: ' "$log" || fail "job $id: echelon did not start in time"
+        ls "$out.checkpoint"/rank-*.ckpt >/dev/null 2>&1 || fail "job $id: no checkpoint in time"
         scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1 $id failed"
     fi
-    if expect_end "$id" FAILED nonzero; then
+    # Slurm holds a requeued job for about two minutes (its begin time): release it
+    # at once, as an administrator may, to keep the test short.
+    t=0
+    while ! grep -q "requeued job $id" "$log" 2>/dev/null && [ "$t" -lt 600 ]; do
+        sleep 0.1
+        t=$((t + 1))
+    done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [ "$(slurm_job_field "$id" JobState)" = PENDING ] && break
+        sleep 0.5
+    done
+    scontrol update JobId="$id" StartTime=now 2>/dev/null || true
+    if expect_end "$id" COMPLETED 0; then
         has "$log" 'time limit approaching \(SIGUSR1\): stopping echelon' "message about the time limit"
-        has "$log" 'temporary name' "note that no partial results file is left"
-        has "$log" 'echelon was stopped \(SIGUSR1\)' "stopped line"
-        has "$log" 'no results file was written' "no-results line"
-        has "$log" 'exit status [1-9][0-9]*$' "exit status line"
-        [ ! -e "$out" ] || fail "job $id left a results file $out"
+        has "$log" 'echelon was stopped \(SIGUSR1\) .*its work is saved in' "stopped line"
+        has "$log" "requeued job $id: the next attempt resumes" "requeue line"
+        has "$log" '^attempt: +2 \(requeued 1 time' "second attempt's header (log appended)"
+        has "$log" '^Resumed from ' "echelon's resume line"
+        has "$log" 'echelon-job: exit status 0$' "final exit status line"
+        [ "$(grep -Ec '^=+ echelon batch job' "$log")" -ge 2 ] ||
+            fail "job $id: the log does not hold both attempts"
+        if [ -f "$out" ]; then
+            for group in $(h5ls "$direct" | awk '$2 == "Group" && $1 != "runtime" { print "/" $1 }'); do
+                h5diff -q "$direct" "$out" "$group" "$group" ||
+                    fail "job $id: $group differs from the direct run's"
+            done
+        else
+            fail "job $id: no results file $out"
+        fi
+        [ ! -e "$out.checkpoint" ] || fail "job $id left its checkpoint"
     fi
     no_leftovers "$id"
     [ "$failures" = "$f1" ] || show_log "$log"
 }
+requeue_scenario=$scenario
+requeue_args=(--replications 1500)
+direct=$TMP/direct.h5
+"$bin" run "$requeue_scenario" "${requeue_args[@]}" --quiet --threads 2 -o "$direct" >/dev/null ||
+    fail "the direct run failed"
 signal_check usr1
 if [ "${ECHELON_SLURM_TEST_TIMELIMIT:-0}" = 1 ]; then
     signal_check timelimit --time=1 --signal=B:USR1@50
 fi
+
+# ---------------------------------------------------------------------------------
+# 5. A working directory without results/: the log still appears (in the working
+# directory, the script's default) and says the folder was made; the run completes.
+f0=$failures
+bare=$TMP/bare
+mkdir -p "$bare"
+id=$(sbatch --parsable --job-name=bare --chdir="$bare" --export=ALL,ECHELON_BIN="$bin" \
+    --ntasks=1 "$script" "$scenario" --replications 2 | cut -d';' -f1)
+echo "submitted job $id (no results/ folder)"
+log=$bare/bare-$id.log
+if expect_end "$id" COMPLETED 0; then
+    [ -f "$log" ] || fail "job $id: no log at $log"
+    has "$log" 'made the results folder results/ \(it did not exist\)' "note that results/ was made"
+    [ -f "$bare/results/$(basename -- "$scenario" .yaml)-$id.h5" ] || fail "job $id: no results file"
+fi
+[ "$failures" = "$f0" ] || show_log "$log"
 
 if [ "$failures" != 0 ]; then
     slurm_dump_logs
