@@ -531,6 +531,21 @@ static ech_status apply_changes(void *ctx, ech_scenario *sc, ech_error *err)
         }
     }
 
+    /* The base's snapshot, history and targets rows of closed locations are left
+     * out when those files are read (table_snapshot.c). */
+    sc->sources.network_variant = 1;
+    for (int32_t i = 0; i < n; ++i) {
+        if (!closed[i])
+            continue;
+        ech_sources *src = &sc->sources;
+        src->closed_locations =
+            ech_xrealloc(src->closed_locations,
+                         ((size_t)src->n_closed_locations + 1) * sizeof *src->closed_locations,
+                         "closed locations");
+        src->closed_locations[src->n_closed_locations++] =
+            ech_xstrdup(net->id[i], "closed location");
+    }
+
     /* Drop the closed locations and their SKU-locations; renumber the rest. */
     int32_t *renum = ech_xmalloc((size_t)n * sizeof *renum, "location numbers");
     uint8_t *keep = ech_xmalloc((size_t)n, "open locations");

@@ -213,6 +213,7 @@ void ech_scenario_free(ech_scenario *sc)
     free(src->assortment_file);
     free(src->history_file);
     free(src->targets_file);
+    ech_strings_free(src->closed_locations, src->n_closed_locations);
     free(src->on_hand_file);
     free(src->open_orders_file);
     memset(sc, 0, sizeof *sc);

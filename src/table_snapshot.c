@@ -60,9 +60,17 @@ static ech_status row_skuloc(const skuloc_lookup *lk, const ech_row *row, int64_
     if (sku < 0)
         return ech_row_fail(row, 0, err, "unknown SKU '%s'", sku_id);
     int32_t loc = ech_id_map_find(&lk->locs, sc->net.id, loc_id);
+    /* A network variant leaves out its base's rows of closed locations and of
+     * SKU-locations it no longer stocks (*out -1: skip the row). */
+    *out = -1;
+    for (int32_t i = 0; loc < 0 && i < sc->sources.n_closed_locations; ++i)
+        if (strcmp(sc->sources.closed_locations[i], loc_id) == 0)
+            return ECH_OK;
     if (loc < 0)
         return ech_row_fail(row, 1, err, "unknown location '%s'", loc_id);
     int64_t x = ech_scenario_find_skuloc(sc, sku, loc);
+    if (x < 0 && sc->sources.network_variant)
+        return ECH_OK;
     if (x < 0)
         return ech_row_fail(row, 1, err,
                             "SKU '%s' is not stocked at '%s' (the assortment has no row for it "
@@ -92,6 +100,8 @@ ech_status ech_on_hand_load_csv(ech_scenario *sc, const char *path, ech_error *e
             (st = ech_row_require(row, ECH_OHCOL_ON_HAND, err)) ||
             (st = ech_row_int(row, ECH_OHCOL_ON_HAND, &q, NULL, err)))
             break;
+        if (x < 0)
+            continue; /* a row a network variant leaves out */
         if (q < 0 || q > ECH_MAX_UNITS) {
             st = ech_row_fail(row, ECH_OHCOL_ON_HAND, err,
                               "must be between 0 and %.0f units, got %d", ECH_MAX_UNITS, q);
@@ -133,6 +143,8 @@ ech_status ech_targets_load_csv(ech_scenario *sc, const char *path, ech_error *e
             (st = ech_row_int(row, ECH_TGTCOL_REORDER_POINT, &s, &s_given, err)) ||
             (st = ech_row_int(row, ECH_TGTCOL_EXPEDITE_LEVEL, &e, &e_given, err)))
             break;
+        if (x < 0)
+            continue; /* a row a network variant leaves out */
         if (e_given) {
             int32_t before = sl->expedite_level[x];
             sl->expedite_level[x] = e < -1 ? -1 : e;
@@ -222,6 +234,8 @@ ech_status ech_open_orders_load_csv(ech_scenario *sc, const char *path, ech_erro
             (st = ech_row_require(row, ECH_OOCOL_ARRIVAL_DATE, err)) ||
             (st = ech_row_date(row, ECH_OOCOL_ARRIVAL_DATE, &date, NULL, err)))
             break;
+        if (x < 0)
+            continue; /* a row a network variant leaves out */
         if (q <= 0 || q > ECH_MAX_UNITS) {
             st = ech_row_fail(row, ECH_OOCOL_QUANTITY, err,
                               "must be between 1 and %.0f units, got %d", ECH_MAX_UNITS, q);
@@ -310,6 +324,8 @@ ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *e
             (st = ech_row_require(row, ECH_HISTCOL_QUANTITY, err)) ||
             (st = ech_row_int(row, ECH_HISTCOL_QUANTITY, &q, NULL, err)))
             break;
+        if (x < 0)
+            continue; /* a row a network variant leaves out */
         if (q < 0 || q > MAX_HISTORY_UNITS) {
             st = ech_row_fail(row, ECH_HISTCOL_QUANTITY, err,
                               "must be between 0 and %d units a day, got %d", MAX_HISTORY_UNITS, q);

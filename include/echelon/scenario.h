@@ -550,6 +550,12 @@ typedef struct ech_sources {
     char *history_file, *on_hand_file, *open_orders_file;
     char *targets_file;              /* targets over the assortment's (tuned ones) */
     ech_network_gen network_gen;     /* when generated */
+    /* A network variant (load_network.c): its base's snapshot, history and targets
+     * rows that name a closed location (one of closed_locations) or a SKU-location
+     * the changed network does not stock are left out. */
+    uint8_t network_variant;
+    int32_t n_closed_locations;
+    char **closed_locations;
     ech_catalogue_gen catalogue_gen;
 } ech_sources;
 

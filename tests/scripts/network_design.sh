@@ -6,7 +6,8 @@
 #    every SKU-location, totals, per-SKU sums);
 #  - every change applied as written (combo.yaml: an added DC and pharmacy, a
 #    closed DC, reassignments, a lane's lead time), SKU-locations of a closed DC
-#    dropped, and an added pharmacy's assortment the one it is stocked like;
+#    dropped, and an added pharmacy's assortment the one it is stocked like; a
+#    variant of a scenario with a stock snapshot leaves the closed DC's rows out;
 #  - common random numbers: after closing DC02, every demand point in both runs
 #    (those under DC01 and DC03, and DC02's pharmacies now under DC01) saw the same
 #    customer demand, replication by replication;
@@ -84,6 +85,11 @@ assert not np.array_equal(
     np.array([demand_b[kb[(s, "PH0001")]] for s in new]))
 print(f"combo: DC04 and PH0100 ({len(new)} SKUs like PH0001) added, DC02 closed, moves as written")
 PY
+
+# A base that starts from a snapshot: the closed DC's rows are left out.
+run_mpi 1 1 run "$dir/pharmacy_close_dc.yaml" --replications 2 --quiet -o "$TMP/pc.h5" \
+    >/dev/null || fail "a network variant of a snapshot scenario"
+echo "a network variant of a snapshot scenario runs"
 
 # compare: identical runs.
 run_mpi 1 1 compare "$TMP/base.h5" "$TMP/same.h5" --csv "$TMP/same.csv" >"$TMP/same.txt" ||
