@@ -566,6 +566,16 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     } else if (src->network == ECH_FROM_INLINE) {
         sb_printf(&b, "  source: inline\n");
     }
+    if (src->network_variant) {
+        /* The base's network changed by a network variant (its text and the base's
+         * are the results' scenario_text). */
+        sb_printf(&b, "  changed_by: network_changes\n  closed: [");
+        for (int32_t i = 0; i < src->n_closed_locations; ++i) {
+            sb_printf(&b, i ? ", " : "");
+            sb_quoted(&b, src->closed_locations[i]);
+        }
+        sb_printf(&b, "]\n");
+    }
     sb_printf(&b, "  locations: %d\n  cw: %d\n  dcs: %d\n  retail: %d\n", (int)sc->net.n,
               (int)by_kind[ECH_LOC_CW], (int)by_kind[ECH_LOC_DC], (int)by_kind[ECH_LOC_RETAIL]);
     /* Declared cold-room volume, summed by kind of location. */
