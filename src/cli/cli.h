@@ -52,6 +52,10 @@ int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext)
  * there is none. */
 int cli_resumable_default(char *buf, size_t size, const char *stem, const char *ext);
 
+/* Makes results/ for a default output when missing (rank 0); a command that then
+ * fails removes it again if it is still empty. */
+void cli_make_results_folder(void);
+
 /* The current UTC time as ISO 8601 into buf (32 bytes), the same on every rank. */
 void cli_created_now(MPI_Comm comm, char *buf);
 

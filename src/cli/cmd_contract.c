@@ -130,8 +130,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         char stem[1024];
         snprintf(stem, sizeof stem, "results/%s-contract", sc.name);
         if (rank == 0) {
-            if (mkdir("results", 0777) != 0 && errno != EEXIST)
-                fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+            cli_make_results_folder();
             cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
         }
         MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);

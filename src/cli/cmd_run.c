@@ -129,8 +129,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         char stem[1024];
         snprintf(stem, sizeof stem, "results/%s", sc.name);
         if (rank == 0) {
-            if (mkdir("results", 0777) != 0 && errno != EEXIST)
-                fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+            cli_make_results_folder();
             /* --resume continues the stopped run of this scenario, if there is one. */
             if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
                 cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
@@ -143,8 +142,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     if (trace_sku && !trace_file) {
         snprintf(default_trace, sizeof default_trace, "results/%s-trace-%s.csv", sc.name,
                  trace_sku);
-        if (rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST)
-            fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
+        if (rank == 0)
+            cli_make_results_folder();
         MPI_Barrier(comm);
         trace_file = default_trace;
     }

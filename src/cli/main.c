@@ -92,6 +92,9 @@ int cli_default_threads(MPI_Comm comm)
     return t >= 1 ? t : 1;
 }
 
+/* Set by cli_make_results_folder when it made results/. */
+static int made_results_folder;
+
 int main(int argc, char **argv)
 {
     int provided;
@@ -137,9 +140,20 @@ int main(int argc, char **argv)
             fprintf(stderr, "echelon: error: unknown command '%s' (see echelon --help)\n", argv[1]);
         status = 2;
     }
+    /* A results/ folder this failed command made, and left empty, goes again. */
+    if (status != 0 && made_results_folder && rank == 0)
+        rmdir("results");
     fflush(stdout);
     MPI_Finalize();
     return status;
+}
+
+void cli_make_results_folder(void)
+{
+    if (mkdir("results", 0777) == 0)
+        made_results_folder = 1;
+    else if (errno != EEXIST)
+        fprintf(stderr, "echelon: warning: cannot create results/: %s\n", strerror(errno));
 }
 
 double cli_wall_seconds(void)

@@ -71,3 +71,8 @@ mkdir "$TMP/work" && cd "$TMP/work"
     fail "default outputs: $(ls results)"
 grep -q "^Results: results/tune_small-1.h5" "$TMP/again.txt" || fail "rerun did not say where"
 echo "default outputs: a rerun writes results/NAME-1.h5"
+
+mkdir "$TMP/fresh" && cd "$TMP/fresh"
+expect_refusal "no SKU 'NO_SUCH_SKU'" "$ECHELON_BIN" run "$scenario" "${quick[@]}" --trace NO_SUCH_SKU
+[ ! -e results ] || fail "a refused run left a results/ folder: $(ls -la results)"
+echo "a refused run leaves no results/ folder behind"
