@@ -3,7 +3,8 @@
 # of a CW, 3 DCs and 12 pharmacies with 200 SKUs and every replication kept, and
 # variants of it):
 #  - a variant without changes gives the base's results, bitwise (every KPI of
-#    every SKU-location, totals, per-SKU sums);
+#    every SKU-location, totals, per-SKU sums); a variant's are the same at 1x2 and
+#    2x1 ranks x threads;
 #  - every change applied as written (combo.yaml: an added DC and pharmacy, a
 #    closed DC, reassignments, a lane's lead time), SKU-locations of a closed DC
 #    dropped, and an added pharmacy's assortment the one it is stocked like; a
@@ -23,6 +24,14 @@ dir=$ECHELON_SOURCE_DIR/tests/scenarios/network_design
 for v in base same close_dc02 slow_lanes combo; do
     run_mpi 1 2 run "$dir/$v.yaml" --threads 2 --quiet -o "$TMP/$v.h5" >/dev/null ||
         fail "run of $v.yaml failed"
+done
+
+# A network variant, like any scenario, is the same on any ranks x threads.
+run_mpi 2 1 run "$dir/close_dc02.yaml" --threads 1 --quiet -o "$TMP/close_2x1.h5" >/dev/null ||
+    fail "run of close_dc02.yaml at 2x1 failed"
+for group in /skuloc /totals /sku; do
+    h5diff -q "$TMP/close_dc02.h5" "$TMP/close_2x1.h5" "$group" "$group" ||
+        fail "$group of close_dc02 differs between 1x2 and 2x1"
 done
 
 # A variant without changes is its base.
