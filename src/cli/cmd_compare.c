@@ -5,6 +5,7 @@
 #include "echelon/compare.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +105,33 @@ static void print_comparison(const ech_comparison *c, int top)
            "children's orders):\n");
     printf("  %-10s %-18s %12s %14s %12s %14s %12s %14s\n", "location", "supplied by", "lost",
            "change", "total cost", "change", "inventory", "change");
+    /* A large network: the changed locations and those whose cost changed most. */
+    enum { MAX_ROWS = 60, BIGGEST = 20 };
+    uint8_t *shown = ech_xcalloc((size_t)(c->n_locations ? c->n_locations : 1), 1, "rows");
+    int32_t n_shown = 0;
+    for (int32_t l = 0; l < c->n_locations; ++l) {
+        const ech_compare_location *loc = &c->location[l];
+        shown[l] = c->n_locations <= MAX_ROWS || !loc->parent_base || !loc->parent_other ||
+                   strcmp(loc->parent_base, loc->parent_other) != 0 ||
+                   loc->lead_base != loc->lead_other;
+    }
+    for (int k = 0; k < BIGGEST && c->n_locations > MAX_ROWS; ++k) {
+        int32_t best = -1;
+        for (int32_t l = 0; l < c->n_locations; ++l) {
+            double d = fabs(c->location[l].measure[ECH_CMP_LOC_COST].diff);
+            if (!shown[l] &&
+                (best < 0 || d > fabs(c->location[best].measure[ECH_CMP_LOC_COST].diff)))
+                best = l;
+        }
+        if (best >= 0)
+            shown[best] = 1;
+    }
     for (int32_t l = 0; l < c->n_locations; ++l) {
         const ech_compare_location *loc = &c->location[l];
         char from[64];
+        if (!shown[l])
+            continue;
+        ++n_shown;
         if (!loc->parent_other)
             snprintf(from, sizeof from, "closed");
         else if (!loc->parent_base)
@@ -132,6 +157,11 @@ static void print_comparison(const ech_comparison *c, int top)
         }
         printf("\n");
     }
+    if (n_shown < c->n_locations)
+        printf("  (%d of %d locations: the changed ones and the %d whose total cost changed "
+               "most; all in --csv)\n",
+               (int)n_shown, (int)c->n_locations, (int)BIGGEST);
+    free(shown);
 
     printf("\nSKU-locations: %lld in both, %lld in the base only, %lld in %s only; "
            "%lld demand points of those in both had other customer demand\n",
