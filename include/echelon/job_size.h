@@ -64,8 +64,9 @@ typedef struct ech_job_calibration {
     double deflate_bytes_per_second; /* uncompressed bytes deflated per CPU second */
 } ech_job_calibration;
 
-/* Calibrates on this machine for about budget_seconds (at least one SKU is
- * simulated; the spread stops at the first SKU past the budget).  Replications per
+/* Calibrates on this machine for about budget_seconds of CPU time simulating (at
+ * least one SKU; the spread stops at the first SKU past the budget, or past three
+ * times the budget in wall time on a busy machine).  Replications per
  * SKU: the scenario's, at most max_replications.  Returns ECH_OK, or the engine's
  * failure. */
 ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,

@@ -74,6 +74,22 @@ static long limit_minutes(double seconds)
     return (long)ceil((SAFETY * seconds) / 60.0 + MARGIN_MINUTES);
 }
 
+/* Ranks per node: as many as the cores take, fewer when their memory would not fit
+ * (the 90% of a node's memory `echelon run` allows itself; at least one).
+ * *memory_bound: memory decided it. */
+static int ranks_per_node(int cores, int threads, double node_bytes, double rank_memory,
+                          int *memory_bound)
+{
+    int per_node = cores / threads;
+    if (per_node < 1)
+        per_node = 1;
+    double by_memory = rank_memory > 0 ? 0.9 * node_bytes / rank_memory : per_node;
+    *memory_bound = by_memory < per_node;
+    if (*memory_bound)
+        per_node = by_memory < 1.0 ? 1 : (int)by_memory;
+    return per_node;
+}
+
 /* This process's peak resident memory, bytes. */
 static double peak_rss(void)
 {
@@ -110,7 +126,8 @@ static int ranks_that_fit(const ech_scenario *sc, const ech_job_calibration *cal
 }
 
 static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int threads,
-                      double time_limit, int cores_per_node, double calibration, double write_rate)
+                      double time_limit, int cores_per_node, double node_gib, double calibration,
+                      double write_rate)
 {
     double t0 = cli_wall_seconds();
     ech_error err;
@@ -183,19 +200,30 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
            "write rate", cal.deflate_bytes_per_second / 1e6, write_rate);
 
     long minutes = limit_minutes(js.total_seconds);
-    int per_node = cores_per_node / threads;
-    if (per_node < 1)
-        per_node = 1;
+    double node_bytes = node_gib * 1073741824.0;
+    int memory_bound;
+    int per_node = ranks_per_node(cores_per_node, threads, node_bytes, rank_memory, &memory_bound);
     int nodes = (ranks + per_node - 1) / per_node;
     slurm_time(minutes, a, sizeof a);
     double node_memory = rank_memory * (ranks < per_node ? ranks : per_node);
     format_bytes(node_memory, b, sizeof b);
-    printf("%-24s %s per node (%d rank(s) of %d cores per node)\n", "memory per node", b,
-           ranks < per_node ? ranks : per_node, cores_per_node);
-    printf("\nslurm (time = %.1f x prediction + %.0f min): sbatch --nodes=%d --ntasks=%d "
+    format_bytes(node_bytes, c, sizeof c);
+    printf("%-24s %s per node (%d rank(s) per node; nodes of %d cores and %s)\n", "memory per node",
+           b, ranks < per_node ? ranks : per_node, cores_per_node, c);
+    fflush(stdout); /* warnings after the lines they are about */
+    if (rank_memory > 0.9 * node_bytes)
+        fprintf(stderr,
+                "echelon: warning: one rank needs more than 90%% of a node's memory (%s): use "
+                "fewer replications, no --keep-replications, or more ranks (each holding less)\n",
+                c);
+    char tasks_per_node[48] = "";
+    if (memory_bound)
+        snprintf(tasks_per_node, sizeof tasks_per_node, " --ntasks-per-node=%d", per_node);
+    printf("\nslurm (time = %.1f x prediction + %.0f min): sbatch --nodes=%d --ntasks=%d%s "
            "--cpus-per-task=%d --time=%s jobs/run.sbatch %s\n",
-           SAFETY, MARGIN_MINUTES, nodes, ranks, threads, a, path);
+           SAFETY, MARGIN_MINUTES, nodes, ranks, tasks_per_node, threads, a, path);
 
+    fflush(stdout);
     if (time_limit > 0 && minutes > time_limit) {
         int fit = time_limit < limit_minutes(0.0)
                       ? 0
@@ -210,14 +238,20 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
             ech_job_size_predict(&sc, &cal, &as, fit, threads, &js);
             ech_job_size_memory(&sc, &as, &js);
             long m = limit_minutes(js.total_seconds);
-            int n2 = (fit + per_node - 1) / per_node;
+            double fit_memory = js.memory_per_rank + js.write_memory + loaded_rss;
+            int per_node2 =
+                ranks_per_node(cores_per_node, threads, node_bytes, fit_memory, &memory_bound);
+            int n2 = (fit + per_node2 - 1) / per_node2;
+            tasks_per_node[0] = '\0';
+            if (memory_bound)
+                snprintf(tasks_per_node, sizeof tasks_per_node, " --ntasks-per-node=%d", per_node2);
             slurm_time(m, a, sizeof a);
             format_bytes(js.memory_per_rank + js.write_memory + loaded_rss, b, sizeof b);
             fprintf(stderr, "; %d rank(s) x %d thread(s) fit (predicted %.1f min, %s per rank)\n",
                     fit, threads, js.total_seconds / 60.0, b);
-            printf("fits --time-limit: sbatch --nodes=%d --ntasks=%d --cpus-per-task=%d --time=%s "
-                   "jobs/run.sbatch %s\n",
-                   n2, fit, threads, a, path);
+            printf("fits --time-limit: sbatch --nodes=%d --ntasks=%d%s --cpus-per-task=%d "
+                   "--time=%s jobs/run.sbatch %s\n",
+                   n2, fit, tasks_per_node, threads, a, path);
         } else {
             fprintf(stderr,
                     "; no layout up to %d ranks x %d thread(s) fits: fewer replications "
@@ -235,6 +269,8 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
     MPI_Comm_rank(comm, &rank);
     int64_t ranks = 0, threads = 1, replications = -1, days = -1, warmup = -1;
     int64_t cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double node_gib =
+        (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1073741824.0;
     double time_limit = 0.0, calibration = 3.0, write_rate = 500.0;
     int keep = 0, help = 0, ranks_given = 0;
     const cli_option opts[] = {
@@ -247,6 +283,8 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
          NULL},
         {"cores-per-node", 0, CLI_INT64, &cores, "N",
          "cores of a cluster node (default this machine's)", 1, 1e6, NULL},
+        {"memory-per-node", 0, CLI_DOUBLE, &node_gib, "GIB",
+         "memory of a cluster node (default this machine's)", 0.01, 1e6, NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
          "replications instead of the scenario's", 1, 1e9, NULL},
         {"days", 'd', CLI_INT64, &days, "N", "measured days instead of the scenario's", 1, 36500,
@@ -290,7 +328,7 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
     /* One process sizes the job; under mpirun the other ranks wait for its status. */
     int status = 0;
     if (rank == 0)
-        status = plan_rank0(pos[0], &ov, (int)ranks, (int)threads, time_limit, (int)cores,
+        status = plan_rank0(pos[0], &ov, (int)ranks, (int)threads, time_limit, (int)cores, node_gib,
                             calibration, write_rate);
     fflush(stdout);
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);

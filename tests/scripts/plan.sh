@@ -33,7 +33,7 @@ grep -q "missing.yaml" "$TMP/err" || fail "missing scenario not named"
 
 # Every field, and a Slurm line for 3 ranks x 2 threads on nodes of 4 cores.
 expect_status 0 "$ECHELON_BIN" plan "$scenario" "${small[@]}" --ranks 3 --threads 2 \
-    --cores-per-node 4 --calibration-seconds 0.5
+    --cores-per-node 4 --calibration-seconds 0.2
 for field in "Calibration: .* simulated on this machine" "layout .*3 rank(s) x 2 thread(s)" \
     "imbalance  *[0-9.]* (heaviest rank's cost / mean)" "wall time .*loading .*simulation .*writing" \
     "memory per rank .*[KMG]iB" "results file .*[KMG]iB" "write rate .*storage" \
@@ -41,16 +41,22 @@ for field in "Calibration: .* simulated on this machine" "layout .*3 rank(s) x 2
     grep -q -- "$field" "$TMP/out" || fail "plan output lacks '$field': $(cat "$TMP/out")"
 done
 
+# Nodes whose memory takes fewer ranks than their cores: --ntasks-per-node.
+expect_status 0 "$ECHELON_BIN" plan "$scenario" "${small[@]}" --ranks 4 --cores-per-node 64 \
+    --memory-per-node 0.25 --calibration-seconds 0.2
+grep -q "sbatch --nodes=[0-9]* --ntasks=4 --ntasks-per-node=[1-3] --cpus-per-task=1" "$TMP/out" ||
+    fail "memory-bound nodes: $(cat "$TMP/out")"
+
 # A limit the layout cannot meet: a warning, and a larger layout that fits.
 expect_status 0 "$ECHELON_BIN" plan "$scenario" --replications 200 --ranks 1 --time-limit 6 \
-    --calibration-seconds 0.5
+    --calibration-seconds 0.2
 grep -q "exceeds --time-limit 6 min" "$TMP/err" || fail "no --time-limit warning: $(cat "$TMP/err")"
 grep -q "fits --time-limit: sbatch --nodes=[0-9]* --ntasks=[0-9]*" "$TMP/out" ||
     fail "no layout proposed for --time-limit: $(cat "$TMP/out")"
 
 # Predicted against measured: one small real run.
 expect_status 0 "$ECHELON_BIN" plan "$scenario" "${small[@]}" --ranks 1 --threads 1 \
-    --calibration-seconds 1
+    --calibration-seconds 0.3
 cp "$TMP/out" "$TMP/plan.txt"
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -f "%M" -o "$TMP/rss" "$ECHELON_BIN" run "$scenario" "${small[@]}" --threads 1 \
