@@ -614,13 +614,17 @@ static ech_status compare_skus_and_skulocs(const rfile *a, const rfile *b, ech_c
 
     double *lost[2] = {NULL, NULL}, *cost[2] = {NULL, NULL}, *dem[2] = {NULL, NULL};
     double *dmean = NULL; /* the base's demand_mean: customer demand points are > 0 */
+    double *lostx[2] = {NULL, NULL}, *backx[2] = {NULL, NULL}; /* per skuloc, means */
+    double *fill_sum = NULL; /* per location: demand base, short base, demand, short */
     double *sku_cost[2];
     for (int side = 0; side < 2; ++side) {
         const rfile *r = side ? b : a;
         int64_t n;
         if ((st = read_doubles(r, "/sku/lost_units", &lost[side], &n, NULL, err)) != ECH_OK ||
             (st = skuloc_kpi(r, "total_cost", &cost[side], NULL, err)) != ECH_OK ||
-            (st = skuloc_kpi(r, "demand_units", &dem[side], NULL, err)) != ECH_OK)
+            (st = skuloc_kpi(r, "demand_units", &dem[side], NULL, err)) != ECH_OK ||
+            (st = skuloc_kpi(r, "lost_units", &lostx[side], NULL, err)) != ECH_OK ||
+            (st = skuloc_kpi(r, "backordered_units", &backx[side], NULL, err)) != ECH_OK)
             goto done;
         if (side == 0 &&
             (st = read_doubles(r, "/skuloc/demand_mean", &dmean, NULL, NULL, err)) != ECH_OK)
@@ -674,6 +678,7 @@ static ech_status compare_skus_and_skulocs(const rfile *a, const rfile *b, ech_c
     }
     qsort(ka, (size_t)na, sizeof *ka, cmp_sl_key);
     qsort(kb, (size_t)nb, sizeof *kb, cmp_sl_key);
+    fill_sum = ech_xcalloc((size_t)(nu ? nu : 1) * 4, sizeof *fill_sum, "location fill");
     int64_t i = 0, j = 0;
     c->skulocs_both = c->skulocs_base_only = c->skulocs_demand_differs = 0;
     c->skulocs_other_only = b_unknown_sku;
@@ -686,16 +691,38 @@ static ech_status compare_skus_and_skulocs(const rfile *a, const rfile *b, ech_c
             ++j;
         } else {
             ++c->skulocs_both;
-            if (dmean[ka[i].x] > 0 && dem[0][ka[i].x] != dem[1][kb[j].x])
-                ++c->skulocs_demand_differs;
+            int64_t xa = ka[i].x, xb = kb[j].x;
+            if (dmean[xa] > 0) {
+                if (dem[0][xa] != dem[1][xb])
+                    ++c->skulocs_demand_differs;
+                int64_t u = ka[i].key % (nu + 1);
+                if (u >= 0 && u < c->n_locations) {
+                    double *f = fill_sum + 4 * u;
+                    f[0] += dem[0][xa];
+                    f[1] += lostx[0][xa] + backx[0][xa];
+                    f[2] += dem[1][xb];
+                    f[3] += lostx[1][xb] + backx[1][xb];
+                    c->location[u].common_demand_points++;
+                }
+            }
             ++i;
             ++j;
         }
+    }
+    for (int32_t u = 0; u < c->n_locations; ++u) {
+        const double *f = fill_sum + 4 * u;
+        c->location[u].fill_base = f[0] > 0 ? 1 - f[1] / f[0] : NAN;
+        c->location[u].fill_other = f[2] > 0 ? 1 - f[3] / f[2] : NAN;
     }
     free(ka);
     free(kb);
     st = ECH_OK;
 done:
+    free(fill_sum);
+    for (int side = 0; side < 2; ++side) {
+        free(lostx[side]);
+        free(backx[side]);
+    }
     for (int side = 0; side < 2; ++side) {
         free(lost[side]);
         free(cost[side]);

@@ -15,7 +15,8 @@
  *     inventory value, write-offs (expired value) and customer demand, paired;
  *   - each location (matched by id; closed and new locations shown on their side):
  *     lost units, total cost and inventory value summed over its SKU-locations' means,
- *     paired with intervals when both files kept every replication;
+ *     paired with intervals when both files kept every replication; and its fill rate
+ *     over the demand points present in both files;
  *   - each SKU (matched by id): lost units (/sku) and total cost summed over its
  *     SKU-locations, the mean difference, for the hardest-hit list;
  *   - SKU-locations matched by (SKU id, location id): how many are in both, in the
@@ -74,6 +75,11 @@ typedef struct ech_compare_location {
                                        * NULL where the location is absent) */
     int32_t lead_base, lead_other;         /* inbound lead time in each (-1 absent) */
     ech_paired measure[ECH_CMP_LOC_COUNT]; /* absent side: 0 */
+    /* Fill rate over the location's demand points present in both runs (the same
+     * SKU-locations on each side): 1 - sum of mean lost and backordered units / sum of
+     * mean demand; NaN without such demand points. */
+    double fill_base, fill_other;
+    int64_t common_demand_points;
 } ech_compare_location;
 
 typedef struct ech_compare_sku {

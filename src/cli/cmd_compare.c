@@ -100,11 +100,11 @@ static void print_comparison(const ech_comparison *c, int top)
         }
     }
 
-    printf("\nBy location (sums over the location's SKU-locations: the variant's mean, the base's "
-           "for a closed\nlocation, and the change; lost/backordered at a DC are its "
-           "children's orders):\n");
-    printf("  %-10s %-18s %12s %14s %12s %14s %12s %14s\n", "location", "supplied by", "lost",
-           "change", "total cost", "change", "inventory", "change");
+    printf("\nBy location: the fill rate over its demand points in both runs; sums over its "
+           "SKU-locations\n(the variant's mean, the base's for a closed location, and the "
+           "change; lost/backordered\nat a DC are its children's orders):\n");
+    printf("  %-10s %-18s %8s %10s %12s %14s %12s %14s %12s %14s\n", "location", "supplied by",
+           "fill", "change", "lost", "change", "total cost", "change", "inventory", "change");
     /* A large network: the changed locations and those whose cost changed most. */
     enum { MAX_ROWS = 60, BIGGEST = 20 };
     uint8_t *shown = ech_xcalloc((size_t)(c->n_locations ? c->n_locations : 1), 1, "rows");
@@ -145,6 +145,12 @@ static void print_comparison(const ech_comparison *c, int top)
         else
             snprintf(from, sizeof from, "%s (%dd)", loc->parent_other, loc->lead_other);
         printf("  %-10s %-18s", loc->id, from);
+        /* Fill rate over the demand points in both runs. */
+        if (loc->fill_base == loc->fill_base && loc->fill_other == loc->fill_other)
+            printf(" %7.2f%% %+6.3f pts", 100 * loc->fill_other,
+                   100 * (loc->fill_other - loc->fill_base));
+        else
+            printf(" %8s %10s", "", "");
         for (int k = 0; k < ECH_CMP_LOC_COUNT; ++k) {
             const ech_paired *p = &loc->measure[k];
             char hh[40] = "";
@@ -262,10 +268,16 @@ static void write_csv(FILE *f, const ech_comparison *c, int top)
                     ech_compare_measure_key(m), &c->group[g].measure[m]);
     static const char *const loc_measure[ECH_CMP_LOC_COUNT] = {"lost_units", "total_cost",
                                                                "mean_on_hand_value"};
-    for (int32_t l = 0; l < c->n_locations; ++l)
+    for (int32_t l = 0; l < c->n_locations; ++l) {
+        const ech_compare_location *loc = &c->location[l];
         for (int k = 0; k < ECH_CMP_LOC_COUNT; ++k)
-            csv_row(f, c, "location", c->location[l].id, loc_measure[k],
-                    &c->location[l].measure[k]);
+            csv_row(f, c, "location", loc->id, loc_measure[k], &loc->measure[k]);
+        if (loc->common_demand_points > 0) {
+            ech_paired fill = {loc->fill_base, loc->fill_other, loc->fill_other - loc->fill_base,
+                               NAN};
+            csv_row(f, c, "location", loc->id, "fill_rate_common", &fill);
+        }
+    }
     int32_t *idx = ech_xmalloc((size_t)(top > 0 ? top : 1) * sizeof *idx, "top SKUs");
     for (int by = 0; by < 2 && top > 0; ++by) {
         int32_t n = ech_compare_top_skus(c, by, top, idx);
