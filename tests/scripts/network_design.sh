@@ -11,7 +11,8 @@
 #    variant of a scenario with a stock snapshot leaves the closed DC's rows out;
 #  - common random numbers: after closing DC02, every demand point in both runs
 #    (those under DC01 and DC03, and DC02's pharmacies now under DC01) saw the same
-#    customer demand, replication by replication;
+#    customer demand, replication by replication; closing a pharmacy removes
+#    exactly its demand;
 #  - compare: identical runs give differences of 0 with intervals of width 0; a
 #    week more on every pharmacy lane raises the inventory (interval above 0);
 #    closing a DC shows it closed and its pharmacies moved; the CSV holds every
@@ -25,7 +26,7 @@ dir=$ECHELON_SOURCE_DIR/tests/scenarios/network_design
 # second layout (the determinism tests cover layouts), to keep within the suite's time.
 reps=()
 [ "${ECHELON_SANITIZED:-0}" = 1 ] && reps=(--replications 8)
-for v in base same close_dc02 slow_lanes combo; do
+for v in base same close_dc02 close_pharmacy slow_lanes combo; do
     run_mpi 1 2 run "$dir/$v.yaml" --threads 2 --quiet "${reps[@]}" -o "$TMP/$v.h5" >/dev/null ||
         fail "run of $v.yaml failed"
 done
@@ -80,6 +81,16 @@ for k in points:
     assert np.array_equal(demand_b[kb[k]], demand_c[kc[k]]), k
 assert np.array_equal(fb["totals/network/demand_units"][()], fc["totals/network/demand_units"][()])
 print(f"closing DC02: {len(points)} demand points, each with the base's demand in every replication")
+
+# Closing a pharmacy: the chain's demand falls by exactly its demand, replication by
+# replication; SKUs it alone stocked stay in the catalogue without SKU-locations.
+fp, np_, kp = load("close_pharmacy")
+assert "PH0007" not in np_ and len(fp["catalogue/sku_id"]) == len(fb["catalogue/sku_id"])
+ph7 = sum(demand_b[i] for k, i in kb.items() if k[1] == "PH0007")
+assert np.array_equal(fb["totals/network/demand_units"][()] - ph7, fp["totals/network/demand_units"][()])
+alone = {k[0] for k in kb if k[1] == "PH0007"} - {k[0] for k in kb if k[1].startswith("PH") and k[1] != "PH0007"}
+assert alone and not any(k[0] in alone for k in kp), len(alone)
+print(f"closing PH0007: its demand gone, {len(alone)} SKUs without SKU-locations")
 
 # Every kind of change.
 fx, nx, kx = load("combo")
