@@ -267,10 +267,13 @@ signal_check() { # signal_check NAME SBATCH_ARGS...
         sleep 0.1
         t=$((t + 1))
     done
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
+    for _ in $(seq 40); do
         [ "$(slurm_job_field "$id" JobState)" = PENDING ] && break
         sleep 0.5
     done
+    # slurmd refuses a job credential issued in the second its old one was revoked
+    # ("Job credential revoked"): let a couple of seconds pass first.
+    sleep 3
     scontrol update JobId="$id" StartTime=now 2>/dev/null || true
     if expect_end "$id" COMPLETED 0; then
         has "$log" 'time limit approaching \(SIGUSR1\): stopping echelon' "message about the time limit"
