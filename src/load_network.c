@@ -341,203 +341,188 @@ static ech_status apply_add(const changes_ctx *x, ech_scenario *sc, int64_t *net
     return ECH_OK;
 }
 
-static ech_status apply_changes(void *ctx, ech_scenario *sc, ech_error *err)
+/* The network being changed: which locations are closed, and the key that last gave
+ * each location its parent (for a message about a cycle; "" when unchanged). */
+typedef struct net_edit {
+    const changes_ctx *x;
+    ech_network *net;
+    int32_t n;
+    uint8_t *closed;
+    char (*why)[128];
+} net_edit;
+
+/* close[j]: the location's children go to reassign_to; it is marked closed. */
+static ech_status apply_close(net_edit *e, unsigned j)
 {
-    const changes_ctx *x = ctx;
-    const loadctx *c = x->c;
-    const y_changes *y = x->y;
-    (void)err; /* messages go to c->err, the same record */
-    ech_network *net = &sc->net;
-    ech_skulocs *sl = &sc->sl;
-    int64_t net_cap = net->n, sl_cap = sl->n;
-    char k[256], k2[256];
+    const loadctx *c = e->x->c;
+    const y_close *yc = &e->x->y->close[j];
+    ech_network *net = e->net;
+    char k[128], k2[128];
+    int32_t loc, to = -1, lead = 0;
     ech_status st;
-    if (!y)
-        return ECH_OK;
-
-    if ((st = apply_add(x, sc, &net_cap, &sl_cap)) != ECH_OK)
+    ech_key_path(k, sizeof k, "network_changes.close[%u].location", j);
+    if ((st = open_location(e->x, net, e->closed, k, yc->location, &loc)) != ECH_OK)
         return st;
-
-    int32_t n = net->n;
-    uint8_t *closed = ech_xcalloc((size_t)n, 1, "closed locations");
-    /* The key that last gave each location its parent, for a message about a cycle. */
-    const char **why = ech_xcalloc((size_t)n, sizeof *why, "parent changes");
-    char(*whybuf)[64] = ech_xcalloc((size_t)n, sizeof *whybuf, "parent change keys");
-
-    for (unsigned j = 0; j < y->close_count; ++j) {
-        const y_close *yc = &y->close[j];
-        int32_t loc, to = -1;
-        int32_t lead = 0;
-        if ((st = open_location(x, net, closed,
-                                ech_key_path(k, sizeof k, "network_changes.close[%u].location", j),
-                                yc->location, &loc)) != ECH_OK)
-            goto done;
-        if (net->parent[loc] < 0) {
-            st = ech_key_fail(c, k,
-                              "'%s' is the central warehouse, the root of the network: it "
-                              "cannot be closed",
-                              yc->location);
-            goto done;
-        }
-        if (yc->reassign_to) {
-            ech_key_path(k2, sizeof k2, "network_changes.close[%u].reassign_to", j);
-            if ((st = open_location(x, net, closed, k2, yc->reassign_to, &to)) != ECH_OK ||
-                (st = supplier_location(x, net, k2, to)) != ECH_OK)
-                goto done;
-            if (to == loc) {
-                st = ech_key_fail(c, k2, "'%s' is the location being closed", yc->reassign_to);
-                goto done;
-            }
-        }
-        if (yc->lead_time_days &&
-            (st = lane_days(
-                 x, ech_key_path(k2, sizeof k2, "network_changes.close[%u].lead_time_days", j),
-                 yc->lead_time_days, &lead)) != ECH_OK)
-            goto done;
-        int32_t orphans = 0;
-        char list[256] = "";
-        for (int32_t i = 0; i < n; ++i) {
-            if (closed[i] || net->parent[i] != loc)
-                continue;
-            if (to < 0) {
-                if (orphans < 4) {
-                    size_t used = strlen(list);
-                    snprintf(list + used, sizeof list - used, "%s'%s'", used ? ", " : "",
-                             net->id[i]);
-                }
-                ++orphans;
-                continue;
-            }
-            net->parent[i] = to;
-            if (yc->lead_time_days)
-                net->lead_time_days[i] = lead;
-            snprintf(whybuf[i], sizeof whybuf[i], "network_changes.close[%u].reassign_to", j);
-            why[i] = whybuf[i];
-        }
-        if (orphans) {
-            st = ech_key_fail(c, k,
-                              "closing '%s' would leave %d location(s) without a parent (%s%s): "
-                              "give reassign_to, the location that supplies them instead",
-                              yc->location, orphans, list, orphans > 4 ? ", ..." : "");
-            goto done;
-        }
-        closed[loc] = 1;
+    if (net->parent[loc] < 0)
+        return ech_key_fail(c, k,
+                            "'%s' is the central warehouse, the root of the network: it "
+                            "cannot be closed",
+                            yc->location);
+    if (yc->reassign_to) {
+        ech_key_path(k2, sizeof k2, "network_changes.close[%u].reassign_to", j);
+        if ((st = open_location(e->x, net, e->closed, k2, yc->reassign_to, &to)) != ECH_OK ||
+            (st = supplier_location(e->x, net, k2, to)) != ECH_OK)
+            return st;
+        if (to == loc)
+            return ech_key_fail(c, k2, "'%s' is the location being closed", yc->reassign_to);
     }
-
-    for (unsigned j = 0; j < y->reassign_count; ++j) {
-        const y_reassign *yr = &y->reassign[j];
-        int32_t loc, p, lead = 0;
-        if ((st = open_location(
-                 x, net, closed,
-                 ech_key_path(k, sizeof k, "network_changes.reassign[%u].location", j),
-                 yr->location, &loc)) != ECH_OK)
-            goto done;
-        if (net->parent[loc] < 0) {
-            st = ech_key_fail(c, k,
-                              "'%s' is the central warehouse, the root of the network: it has "
-                              "no parent",
-                              yr->location);
-            goto done;
-        }
-        ech_key_path(k2, sizeof k2, "network_changes.reassign[%u].parent", j);
-        if ((st = open_location(x, net, closed, k2, yr->parent, &p)) != ECH_OK ||
-            (st = supplier_location(x, net, k2, p)) != ECH_OK)
-            goto done;
-        if (p == loc) {
-            st = ech_key_fail(c, k2, "a location cannot be its own parent");
-            goto done;
-        }
-        if (yr->lead_time_days) {
-            if ((st = lane_days(
-                     x, ech_key_path(k, sizeof k, "network_changes.reassign[%u].lead_time_days", j),
-                     yr->lead_time_days, &lead)) != ECH_OK)
-                goto done;
-            net->lead_time_days[loc] = lead;
-        }
-        net->parent[loc] = p;
-        snprintf(whybuf[loc], sizeof whybuf[loc], "network_changes.reassign[%u].parent", j);
-        why[loc] = whybuf[loc];
-    }
-
-    for (unsigned j = 0; j < y->lead_times_count; ++j) {
-        const y_lane *yl = &y->lead_times[j];
-        char base[64];
-        ech_key_path(base, sizeof base, "network_changes.lead_times[%u]", j);
-        if (!yl->location == !yl->kind) {
-            st = ech_key_fail(c, base,
-                              "give one of location and kind (the lanes into it, or "
-                              "into every location of that kind)");
-            goto done;
-        }
-        if (!yl->lead_time_days == !yl->add_days) {
-            st = ech_key_fail(c, base,
-                              "give one of lead_time_days (the new lead time) and "
-                              "add_days (days added to the lead time)");
-            goto done;
-        }
-        int32_t loc = -1;
-        int kind = -1;
-        if (yl->location) {
-            if ((st = open_location(x, net, closed, ech_key_path(k, sizeof k, "%s.location", base),
-                                    yl->location, &loc)) != ECH_OK)
-                goto done;
-            if (net->parent[loc] < 0) {
-                st = ech_key_fail(c, k,
-                                  "'%s' is the central warehouse: its lead times are its "
-                                  "suppliers' (change them with a variant's lead_time_factor)",
-                                  yl->location);
-                goto done;
+    if (yc->lead_time_days &&
+        (st = lane_days(e->x,
+                        ech_key_path(k2, sizeof k2, "network_changes.close[%u].lead_time_days", j),
+                        yc->lead_time_days, &lead)) != ECH_OK)
+        return st;
+    int32_t orphans = 0;
+    char list[256] = "";
+    for (int32_t i = 0; i < e->n; ++i) {
+        if (e->closed[i] || net->parent[i] != loc)
+            continue;
+        if (to < 0) {
+            if (orphans++ < 4) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s'%s'", used ? ", " : "", net->id[i]);
             }
-        } else {
-            if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "%s.kind", base), yl->kind,
-                                   &ech_location_kind_enum, ECH_LOC_DC, &kind)) != ECH_OK)
-                goto done;
+            continue;
         }
-        int64_t value = 0;
-        const char *vkey = yl->lead_time_days ? "lead_time_days" : "add_days";
-        ech_key_path(k2, sizeof k2, "%s.%s", base, vkey);
-        if ((st = ech_key_int(c, k2, yl->lead_time_days ? yl->lead_time_days : yl->add_days,
-                              yl->lead_time_days ? 0 : -ECH_MAX_LANE_DAYS, ECH_MAX_LANE_DAYS,
-                              &value)) != ECH_OK)
-            goto done;
-        for (int32_t i = 0; i < n; ++i) {
-            if (closed[i] || net->parent[i] < 0 || (loc >= 0 ? i != loc : net->kind[i] != kind))
-                continue;
-            int64_t days = yl->lead_time_days ? value : net->lead_time_days[i] + value;
-            if (days < 0 || days > ECH_MAX_LANE_DAYS) {
-                st = ech_key_fail(c, k2,
-                                  "the lead time into '%s' would be %lld days: it must be "
-                                  "between 0 and %d",
-                                  net->id[i], (long long)days, ECH_MAX_LANE_DAYS);
-                goto done;
-            }
-            net->lead_time_days[i] = (int32_t)days;
-        }
+        net->parent[i] = to;
+        if (yc->lead_time_days)
+            net->lead_time_days[i] = lead;
+        snprintf(e->why[i], sizeof e->why[i], "network_changes.close[%u].reassign_to", j);
     }
+    if (orphans)
+        return ech_key_fail(c, k,
+                            "closing '%s' would leave %d location(s) without a parent (%s%s): "
+                            "give reassign_to, the location that supplies them instead",
+                            yc->location, orphans, list, orphans > 4 ? ", ..." : "");
+    e->closed[loc] = 1;
+    return ECH_OK;
+}
 
-    /* Every open location reaches the root through open locations. */
-    for (int32_t i = 0; i < n; ++i) {
-        if (closed[i])
+/* reassign[j]: the location gets another parent (and lead time). */
+static ech_status apply_reassign(net_edit *e, unsigned j)
+{
+    const loadctx *c = e->x->c;
+    const y_reassign *yr = &e->x->y->reassign[j];
+    ech_network *net = e->net;
+    char k[128], k2[128];
+    int32_t loc, p, lead = 0;
+    ech_status st;
+    ech_key_path(k, sizeof k, "network_changes.reassign[%u].location", j);
+    if ((st = open_location(e->x, net, e->closed, k, yr->location, &loc)) != ECH_OK)
+        return st;
+    if (net->parent[loc] < 0)
+        return ech_key_fail(c, k,
+                            "'%s' is the central warehouse, the root of the network: it has "
+                            "no parent",
+                            yr->location);
+    ech_key_path(k2, sizeof k2, "network_changes.reassign[%u].parent", j);
+    if ((st = open_location(e->x, net, e->closed, k2, yr->parent, &p)) != ECH_OK ||
+        (st = supplier_location(e->x, net, k2, p)) != ECH_OK)
+        return st;
+    if (p == loc)
+        return ech_key_fail(c, k2, "a location cannot be its own parent");
+    if (yr->lead_time_days) {
+        ech_key_path(k, sizeof k, "network_changes.reassign[%u].lead_time_days", j);
+        if ((st = lane_days(e->x, k, yr->lead_time_days, &lead)) != ECH_OK)
+            return st;
+        net->lead_time_days[loc] = lead;
+    }
+    net->parent[loc] = p;
+    snprintf(e->why[loc], sizeof e->why[loc], "%s", k2);
+    return ECH_OK;
+}
+
+/* lead_times[j]: the lanes into a location, or into every open location of a kind. */
+static ech_status apply_lane(net_edit *e, unsigned j)
+{
+    const loadctx *c = e->x->c;
+    const y_lane *yl = &e->x->y->lead_times[j];
+    ech_network *net = e->net;
+    char base[64], k[128], k2[128];
+    ech_status st;
+    ech_key_path(base, sizeof base, "network_changes.lead_times[%u]", j);
+    if (!yl->location == !yl->kind)
+        return ech_key_fail(c, base,
+                            "give one of location and kind (the lanes into it, or "
+                            "into every location of that kind)");
+    if (!yl->lead_time_days == !yl->add_days)
+        return ech_key_fail(c, base,
+                            "give one of lead_time_days (the new lead time) and "
+                            "add_days (days added to the lead time)");
+    int32_t loc = -1;
+    int kind = -1;
+    if (yl->location) {
+        ech_key_path(k, sizeof k, "%s.location", base);
+        if ((st = open_location(e->x, net, e->closed, k, yl->location, &loc)) != ECH_OK)
+            return st;
+        if (net->parent[loc] < 0)
+            return ech_key_fail(c, k,
+                                "'%s' is the central warehouse: its lead times are its "
+                                "suppliers' (change them with a variant's lead_time_factor)",
+                                yl->location);
+    } else if ((st = ech_key_enum(c, ech_key_path(k, sizeof k, "%s.kind", base), yl->kind,
+                                  &ech_location_kind_enum, ECH_LOC_DC, &kind)) != ECH_OK) {
+        return st;
+    }
+    int64_t value = 0;
+    ech_key_path(k2, sizeof k2, "%s.%s", base, yl->lead_time_days ? "lead_time_days" : "add_days");
+    if ((st = ech_key_int(c, k2, yl->lead_time_days ? yl->lead_time_days : yl->add_days,
+                          yl->lead_time_days ? 0 : -ECH_MAX_LANE_DAYS, ECH_MAX_LANE_DAYS,
+                          &value)) != ECH_OK)
+        return st;
+    for (int32_t i = 0; i < e->n; ++i) {
+        if (e->closed[i] || net->parent[i] < 0 || (loc >= 0 ? i != loc : net->kind[i] != kind))
+            continue;
+        int64_t days = yl->lead_time_days ? value : net->lead_time_days[i] + value;
+        if (days < 0 || days > ECH_MAX_LANE_DAYS)
+            return ech_key_fail(c, k2,
+                                "the lead time into '%s' would be %lld days: it must be "
+                                "between 0 and %d",
+                                net->id[i], (long long)days, ECH_MAX_LANE_DAYS);
+        net->lead_time_days[i] = (int32_t)days;
+    }
+    return ECH_OK;
+}
+
+/* Every open location reaches the root through open locations. */
+static ech_status check_cycles(const net_edit *e)
+{
+    for (int32_t i = 0; i < e->n; ++i) {
+        if (e->closed[i])
             continue;
         int32_t steps = 0;
-        for (int32_t a = net->parent[i]; a >= 0; a = net->parent[a]) {
-            if (++steps > n) {
-                st = ech_key_fail(c, why[i] ? why[i] : "network_changes",
-                                  "location '%s' would be on a cycle of parents (it would "
-                                  "supply itself)",
-                                  net->id[i]);
-                goto done;
-            }
-        }
+        for (int32_t a = e->net->parent[i]; a >= 0; a = e->net->parent[a])
+            if (++steps > e->n)
+                return ech_key_fail(e->x->c, e->why[i][0] ? e->why[i] : "network_changes",
+                                    "location '%s' would be on a cycle of parents (it would "
+                                    "supply itself)",
+                                    e->net->id[i]);
     }
+    return ECH_OK;
+}
 
-    /* The base's snapshot, history and targets rows of closed locations are left
-     * out when those files are read (table_snapshot.c). */
-    sc->sources.network_variant = 1;
+/* Drops the closed locations and their SKU-locations and renumbers the rest; notes
+ * the closed ids, whose rows in the base's snapshot, history and targets files are
+ * left out when those are read (table_snapshot.c). */
+static void drop_closed(const net_edit *e, ech_scenario *sc)
+{
+    ech_network *net = e->net;
+    ech_skulocs *sl = &sc->sl;
+    ech_sources *src = &sc->sources;
+    int32_t n = e->n;
+    src->network_variant = 1;
     for (int32_t i = 0; i < n; ++i) {
-        if (!closed[i])
+        if (!e->closed[i])
             continue;
-        ech_sources *src = &sc->sources;
         src->closed_locations =
             ech_xrealloc(src->closed_locations,
                          ((size_t)src->n_closed_locations + 1) * sizeof *src->closed_locations,
@@ -545,35 +530,57 @@ static ech_status apply_changes(void *ctx, ech_scenario *sc, ech_error *err)
         src->closed_locations[src->n_closed_locations++] =
             ech_xstrdup(net->id[i], "closed location");
     }
-
-    /* Drop the closed locations and their SKU-locations; renumber the rest. */
     int32_t *renum = ech_xmalloc((size_t)n * sizeof *renum, "location numbers");
     uint8_t *keep = ech_xmalloc((size_t)n, "open locations");
     int32_t m = 0;
     for (int32_t i = 0; i < n; ++i) {
-        keep[i] = !closed[i];
-        renum[i] = closed[i] ? -1 : m++;
+        keep[i] = !e->closed[i];
+        renum[i] = e->closed[i] ? -1 : m++;
     }
     for (int32_t i = 0; i < n; ++i)
-        if (!closed[i] && net->parent[i] >= 0)
+        if (keep[i] && net->parent[i] >= 0)
             net->parent[i] = renum[net->parent[i]];
     net->n = (int32_t)compact_table(&ech_network_table, net, n, keep);
     free(keep);
     if (sl->n > 0) {
         uint8_t *row_keep = ech_xmalloc((size_t)sl->n, "kept assortment rows");
         for (int64_t r = 0; r < sl->n; ++r) {
-            row_keep[r] = !closed[sl->location[r]];
+            row_keep[r] = !e->closed[sl->location[r]];
             sl->location[r] = row_keep[r] ? renum[sl->location[r]] : -1;
         }
         sl->n = compact_table(&ech_skuloc_table, sl, sl->n, row_keep);
         free(row_keep);
     }
     free(renum);
-    st = ECH_OK;
-done:
-    free(closed);
-    free(why);
-    free(whybuf);
+}
+
+/* The hook: the changes in their order, on the base's network and raw assortment. */
+static ech_status apply_changes(void *ctx, ech_scenario *sc, ech_error *err)
+{
+    const changes_ctx *x = ctx;
+    const y_changes *y = x->y;
+    (void)err; /* messages go to x->c->err, the same record */
+    if (!y)
+        return ECH_OK;
+    int64_t net_cap = sc->net.n, sl_cap = sc->sl.n;
+    ech_status st = apply_add(x, sc, &net_cap, &sl_cap);
+    if (st != ECH_OK)
+        return st;
+    net_edit e = {.x = x, .net = &sc->net, .n = sc->net.n};
+    e.closed = ech_xcalloc((size_t)e.n, 1, "closed locations");
+    e.why = ech_xcalloc((size_t)e.n, sizeof *e.why, "parent change keys");
+    for (unsigned j = 0; j < y->close_count && st == ECH_OK; ++j)
+        st = apply_close(&e, j);
+    for (unsigned j = 0; j < y->reassign_count && st == ECH_OK; ++j)
+        st = apply_reassign(&e, j);
+    for (unsigned j = 0; j < y->lead_times_count && st == ECH_OK; ++j)
+        st = apply_lane(&e, j);
+    if (st == ECH_OK)
+        st = check_cycles(&e);
+    if (st == ECH_OK)
+        drop_closed(&e, sc);
+    free(e.closed);
+    free(e.why);
     return st;
 }
 
