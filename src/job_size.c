@@ -193,24 +193,26 @@ static int64_t gcd64(int64_t a, int64_t b)
     return a;
 }
 
-/* A growing sample of skulocs: their indices, variant 0's statistics and (when
- * kept) replications. */
+/* A growing sample of skulocs: their indices, every variant's statistics (variants
+ * differ in how well they compress: a variant that orders weekly has more distinct
+ * values) and, when kept, variant 0's replications. */
 typedef struct sample {
     int64_t n, cap;
     int64_t *skuloc;
-    double *stats; /* [i][kpi][stat] */
+    double *stats; /* [i][variant][kpi][stat] */
     double *reps;  /* [i][kpi][rep], or NULL */
 } sample;
 
-static void sample_grow(sample *s, int64_t add, int ns, int64_t R, int keep)
+static void sample_grow(sample *s, int64_t add, int ns, int64_t R, int keep, int32_t V)
 {
     if (s->n + add <= s->cap)
         return;
     while (s->cap < s->n + add)
         s->cap = s->cap ? 2 * s->cap : 1024;
     s->skuloc = ech_xrealloc(s->skuloc, (size_t)s->cap * sizeof *s->skuloc, "sample skulocs");
-    s->stats = ech_xrealloc(s->stats, (size_t)s->cap * ECH_KPI_COUNT * (size_t)ns * sizeof(double),
-                            "sample statistics");
+    s->stats = ech_xrealloc(
+        s->stats, (size_t)s->cap * (size_t)V * ECH_KPI_COUNT * (size_t)ns * sizeof(double),
+        "sample statistics");
     if (keep)
         s->reps = ech_xrealloc(s->reps, (size_t)s->cap * ECH_KPI_COUNT * (size_t)R * sizeof(double),
                                "sample replications");
@@ -226,19 +228,22 @@ static void measure_file(const ech_scenario *sc, const sample *sm, int ns, int64
     const int nq = ns - 2;
     double *col = ech_xmalloc((size_t)(n > 0 ? n : 1) * (size_t)(nq > R ? nq : R) * sizeof *col,
                               "sample KPI column");
+    const size_t V = (size_t)sc->n_variants;
     double stats = 0.0, reps = 0.0;
     for (int k = 0; k < ECH_KPI_COUNT; ++k) {
-        for (int j = 0; j < 2; ++j) { /* mean, sd */
+        for (size_t v = 0; v < V; ++v) {
+            /* Row i's KPI k of variant v. */
+#define AT(i) (sm->stats + (((size_t)(i)*V + v) * ECH_KPI_COUNT + (size_t)k) * (size_t)ns)
+            for (int j = 0; j < 2; ++j) { /* mean, sd */
+                for (int64_t i = 0; i < n; ++i)
+                    col[i] = AT(i)[j];
+                stats += stored_bytes(&s, H5T_NATIVE_DOUBLE, col, (hsize_t)n, 1);
+            }
             for (int64_t i = 0; i < n; ++i)
-                col[i] =
-                    sm->stats[((size_t)i * ECH_KPI_COUNT + (size_t)k) * (size_t)ns + (size_t)j];
-            stats += stored_bytes(&s, H5T_NATIVE_DOUBLE, col, (hsize_t)n, 1);
+                memcpy(col + (size_t)i * (size_t)nq, AT(i) + 2, (size_t)nq * sizeof *col);
+#undef AT
+            stats += stored_bytes(&s, H5T_NATIVE_DOUBLE, col, (hsize_t)n, (hsize_t)nq);
         }
-        for (int64_t i = 0; i < n; ++i)
-            memcpy(col + (size_t)i * (size_t)nq,
-                   sm->stats + ((size_t)i * ECH_KPI_COUNT + (size_t)k) * (size_t)ns + 2,
-                   (size_t)nq * sizeof *col);
-        stats += stored_bytes(&s, H5T_NATIVE_DOUBLE, col, (hsize_t)n, (hsize_t)nq);
         if (sm->reps) {
             for (int64_t i = 0; i < n; ++i)
                 memcpy(col + (size_t)i * (size_t)R,
@@ -254,10 +259,10 @@ static void measure_file(const ech_scenario *sc, const sample *sm, int ns, int64
     cal->baseline_columns_bytes_per_skuloc =
         per * (columns_bytes(&s, &ech_skuloc_table, &sc->sl, sm->skuloc, n) +
                columns_bytes(&s, &ech_variant_policy_table, &sc->variant[0], sm->skuloc, n));
-    cal->variant_columns_bytes_per_skuloc =
-        sc->n_variants > 1
-            ? per * columns_bytes(&s, &ech_variant_policy_table, &sc->variant[1], sm->skuloc, n)
-            : 0.0;
+    cal->variant_columns_bytes_per_skuloc = 0.0;
+    for (int32_t v = 1; v < sc->n_variants; ++v)
+        cal->variant_columns_bytes_per_skuloc +=
+            per * columns_bytes(&s, &ech_variant_policy_table, &sc->variant[v], sm->skuloc, n);
     cal->deflate_bytes_per_second = s.secs > 0 ? s.raw / s.secs : 0.0;
     sampler_close(&s);
 }
@@ -298,7 +303,6 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
     int64_t *totals =
         ech_xmalloc((size_t)R * ECH_TOTAL_COUNT * sizeof *totals, "calibration totals");
     double *sorted = ech_xmalloc((size_t)R * sizeof *sorted, "calibration scratch");
-    double *stats = ech_xmalloc((size_t)ns * sizeof *stats, "calibration statistics");
     sample sm = {0};
     ech_status st = ECH_OK;
 
@@ -307,7 +311,7 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
         int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
         if (nodes == 0)
             continue;
-        sample_grow(&sm, nodes, ns, R, keep);
+        sample_grow(&sm, nodes, ns, R, keep, sc->n_variants);
         double t0 = cpu_seconds();
         for (int32_t v = 0; v < sc->n_variants && st == ECH_OK; ++v) {
             memset(totals, 0, (size_t)R * ECH_TOTAL_COUNT * sizeof *totals);
@@ -320,9 +324,10 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
                     const double *series =
                         vals + ((size_t)i * ECH_KPI_COUNT + (size_t)kpi) * (size_t)R;
                     double *dst =
-                        v == 0 ? sm.stats +
-                                     ((size_t)(sm.n + i) * ECH_KPI_COUNT + (size_t)kpi) * (size_t)ns
-                               : stats;
+                        sm.stats +
+                        (((size_t)(sm.n + i) * (size_t)sc->n_variants + (size_t)v) * ECH_KPI_COUNT +
+                         (size_t)kpi) *
+                            (size_t)ns;
                     ech_stats_summarize(series, R, sc->output.quantiles, sc->output.n_quantiles,
                                         dst, sorted);
                 }
@@ -345,7 +350,6 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
     free(vals);
     free(totals);
     free(sorted);
-    free(stats);
     ech_engine_free(engine);
     cal->n_skulocs = sm.n;
     cal->seconds_per_cost = cal->cost > 0 ? cal->simulate_seconds / cal->cost : 0.0;
@@ -363,14 +367,18 @@ ech_status ech_job_calibrate(const ech_scenario *sc, double budget_seconds,
  * ------------------------------------------------------------------------------ */
 
 /* Bytes of HDF5 structure per dataset (object header, attributes: units,
- * description, dimension scales), measured on the demo's results file. */
-static const double DATASET_OVERHEAD = 1800.0;
+ * description, dimension scales), measured on the bundled scenarios' results files;
+ * the writer allocates metadata in blocks of META_BLOCK, so a file has at least one,
+ * and about SMALL_DATA_SLACK of the last small-data block is left unused. */
+static const double DATASET_OVERHEAD = 2150.0;
+static const double META_BLOCK = 1048576.0;
+static const double SMALL_DATA_SLACK = 65536.0;
 /* Memory the writer holds per dataset of the file, up to WRITE_MEMORY_MAX: peak
  * resident memory with and without the results file, on the bundled scenarios. */
 static const double WRITE_MEMORY_PER_DATASET = 40.0 * 1024;
 static const double WRITE_MEMORY_MAX = 32.0 * 1024 * 1024;
-/* Time per dataset of the file (creating it, its attributes and its scales are
- * collective calls), measured on the demo's results file at one rank. */
+/* Time per dataset of the file (creating it, its attributes and its scales),
+ * measured on the demo's results file. */
 static const double DATASET_SECONDS = 0.0008;
 
 /* The results file: its size raw and compressed, the raw bytes of its large
@@ -408,8 +416,8 @@ static void file_size(const ech_scenario *sc, const ech_job_calibration *cal, do
     /* The per-skuloc datasets: measured compression. */
     double large = V * X * K * ns * 8.0 + X * 8.0 * (n_skuloc_cols + V * (n_policy_cols + 1));
     double large_stored =
-        X * (V * cal->stats_bytes_per_skuloc + cal->baseline_columns_bytes_per_skuloc +
-             (V - 1.0) * cal->variant_columns_bytes_per_skuloc);
+        X * (cal->stats_bytes_per_skuloc + cal->baseline_columns_bytes_per_skuloc +
+             cal->variant_columns_bytes_per_skuloc);
     if (keep) {
         large += V * X * K * R * 8.0;
         large_stored += V * X * R * cal->reps_bytes_per_skuloc_rep;
@@ -427,8 +435,11 @@ static void file_size(const ech_scenario *sc, const ech_job_calibration *cal, do
                            (V > 1 ? G * 5.0 : 0.0) + 8.0) +
                       n_skuloc_cols + n_cat_cols + 60.0;
     *large_raw = large;
-    *raw = large + small + datasets * DATASET_OVERHEAD;
-    *stored = large_stored + small + datasets * DATASET_OVERHEAD;
+    double structure = datasets * DATASET_OVERHEAD;
+    if (structure < META_BLOCK)
+        structure = META_BLOCK;
+    *raw = large + small + structure + SMALL_DATA_SLACK;
+    *stored = large_stored + small + structure + SMALL_DATA_SLACK;
     *n_datasets = datasets;
 }
 
@@ -471,12 +482,13 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
         out->write_memory = WRITE_MEMORY_MAX;
     out->setup_seconds = as->setup_seconds;
     out->simulate_seconds = out->heaviest_rank_cost * cal->seconds_per_cost / n_threads;
-    /* Writing: each rank deflates the chunks of its own block (its threads do not
-     * help), then the file system takes the compressed bytes. */
+    /* Writing: one writer (rank 0) deflates every chunk, the other ranks' blocks
+     * reaching it by MPI (output_h5.c), then the file system takes the compressed
+     * bytes. */
     double deflate = cal->deflate_bytes_per_second > 0 ? cal->deflate_bytes_per_second : 1e8;
     double storage = as->storage_bytes_per_second > 0 ? as->storage_bytes_per_second : 1e9;
     out->write_seconds =
-        large_raw / (deflate * n_ranks) + out->file_bytes / storage + n_datasets * DATASET_SECONDS;
+        large_raw / deflate + out->file_bytes / storage + n_datasets * DATASET_SECONDS;
     out->total_seconds = out->setup_seconds + out->simulate_seconds + out->write_seconds;
 }
 

@@ -53,10 +53,11 @@ typedef struct ech_job_calibration {
     double cost;             /* their cost in the work plan's measure, all variants */
     double simulate_seconds; /* CPU time simulating them and their statistics, one thread */
     double seconds_per_cost; /* simulate_seconds / cost */
-    /* Compressed bytes per skuloc of one variant's datasets, measured on the sample:
-     * the statistics (mean, sd, quantiles of every KPI), every replication's values
-     * per replication (kept replications), the per-skuloc columns (identity and
-     * resolved policy of the baseline; the policy of another variant). */
+    /* Compressed bytes per skuloc of the per-skuloc datasets, measured on the
+     * sample: the statistics (mean, sd, quantiles of every KPI) of every variant,
+     * every replication's values per replication and variant (kept replications,
+     * measured on the baseline), the per-skuloc columns (identity and resolved policy
+     * of the baseline; the policies of the other variants). */
     double stats_bytes_per_skuloc;
     double reps_bytes_per_skuloc_rep;
     double baseline_columns_bytes_per_skuloc;
