@@ -5,6 +5,7 @@
 #include "echelon/csv_reader.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
+#include "echelon/phase_log.h"
 #include "echelon/progress.h"
 #include "echelon/results.h"
 #include "echelon/run.h"
@@ -244,6 +245,146 @@ static void gather_skus(double *a, int stride, const int32_t *blocks, int n_rank
     free(displs);
 }
 
+/* The sizing's results as fields of a phase (phase_log.h): SKUs [a, z) of every
+ * per-SKU array and of the need by month.  Returns how many. */
+#define CONTRACT_COUNT(field, name, units, desc) +1
+enum { CONTRACT_FIELDS = 1 ECH_CONTRACT_SKU_FIELDS(CONTRACT_COUNT) };
+#undef CONTRACT_COUNT
+static int sizing_fields(const ech_scenario *sc, ech_contract_result *res, double *month_need,
+                         int32_t a, int32_t z, ech_phase_field *f)
+{
+    (void)sc;
+    int n = 0;
+    size_t nm = (size_t)res->n_months;
+#define CONTRACT_FIELD(field, name, units, desc) \
+    f[n++] = (ech_phase_field){#field, res->field + a, (size_t)(z - a) * sizeof(double)};
+    ECH_CONTRACT_SKU_FIELDS(CONTRACT_FIELD)
+#undef CONTRACT_FIELD
+    f[n++] = (ech_phase_field){"monthned", month_need + (size_t)a * nm,
+                               (size_t)(z - a) * nm * sizeof(double)};
+    return n;
+}
+
+/* What the sizing of this rank's SKUs shares. */
+typedef struct sizing {
+    const ech_scenario *sc;
+    const ech_contract_run_options *opt;
+    ech_contract_result *res;
+    double *month_need;
+    ech_phase_log *log;
+    int32_t first, last, max_nodes;
+    MPI_Comm comm;
+    ech_error *err;
+} sizing;
+
+/* One stretch of this rank's SKUs not yet done, sized by its threads until all are
+ * or a checkpoint or stop asks them to pause; mine: skuloc-days and SKUs sized. */
+static ech_status size_stretch(const sizing *s, uint8_t *done, int64_t mine[2],
+                               ech_progress *progress)
+{
+    const ech_scenario *sc = s->sc;
+    const ech_contract_run_options *opt = s->opt;
+    int32_t nm = s->res->n_months;
+    ech_status st = ECH_OK;
+    int64_t days = 0, sized = 0;
+    int64_t R = opt->replications;
+    int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
+#pragma omp parallel num_threads(n_threads) reduction(+ : days, sized)
+    {
+        sizer z;
+        z.engine = ech_engine_new(sc);
+        z.kpi = ech_xmalloc((size_t)s->max_nodes * ECH_KPI_COUNT * (size_t)R * sizeof(double),
+                            "sizing KPIs");
+        z.months =
+            ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t), "sizing months");
+        z.need = ech_xmalloc((size_t)R * sizeof(double), "need");
+        z.sorted = ech_xmalloc((size_t)R * sizeof(double), "need");
+        z.year = ech_xmalloc((size_t)R * sizeof(double), "year costs");
+        ech_error local;
+        ech_error_clear(&local);
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t k = s->first; k < s->last; ++k) {
+            ech_status now;
+#pragma omp atomic read
+            now = st;
+            if (now != ECH_OK || done[k - s->first] || ech_phase_units_pause(s->log))
+                continue;
+            if (sc->contracts.of_sku[k] < 0 || sc->sl.sku_begin[k + 1] == sc->sl.sku_begin[k]) {
+                done[k - s->first] = 1;
+                continue;
+            }
+            ech_status one = size_sku(&z, sc, opt, k, s->res, s->month_need, &days, &local);
+            if (one != ECH_OK) {
+#pragma omp critical(contract_error)
+                {
+                    if (st == ECH_OK) {
+                        *s->err = local;
+                        st = one;
+                    }
+                }
+                continue;
+            }
+            ++sized;
+            done[k - s->first] = 1;
+            ech_phase_unit_done(s->log);
+            if (progress) {
+#pragma omp critical(contract_progress)
+                ech_progress_add(progress, ech_engine_sku_cost(sc, k));
+            }
+        }
+        ech_engine_free(z.engine);
+        free(z.kpi);
+        free(z.months);
+        free(z.need);
+        free(z.sorted);
+        free(z.year);
+    }
+    mine[0] += days;
+    mine[1] += sized;
+    return st;
+}
+
+/* This rank's SKUs sized (their state saved when a checkpoint is due or a stop
+ * asked for: ECH_STOPPED); counts: skuloc-days and SKUs sized, all ranks. */
+static ech_status size_skus(const sizing *s, int64_t my_cost, int rank, int64_t counts[2])
+{
+    int32_t n = s->last - s->first;
+    uint8_t *done = ech_xcalloc((size_t)(n > 0 ? n : 1), 1, "SKUs done");
+    int64_t mine[2] = {0, 0};
+    ech_phase_field f[CONTRACT_FIELDS + 1];
+    int nf = sizing_fields(s->sc, s->res, s->month_need, s->first, s->last, f);
+    f[nf++] = (ech_phase_field){"counts", mine, sizeof mine};
+    ech_status st = ech_phase_units_begin(s->log, "contract sizing", (double)s->opt->replications,
+                                          n, done, f, nf, s->err);
+    int64_t left = my_cost;
+    for (int32_t k = s->first; k < s->last; ++k)
+        left -= done[k - s->first] ? ech_engine_sku_cost(s->sc, k) : 0;
+    ech_progress *progress = rank == 0 && st == ECH_OK
+                                 ? ech_progress_new(s->opt->progress, "sizing contracts", left,
+                                                    s->opt->progress_interval)
+                                 : NULL;
+    int complete = 0;
+    while (st == ECH_OK) {
+        st = size_stretch(s, done, mine, progress);
+        int32_t u = 0;
+        while (u < n && done[u])
+            ++u;
+        if (st != ECH_OK || (complete = u == n))
+            break;
+        if (ech_phase_units_settle(s->log, n, done, f, nf))
+            break;
+    }
+    if (progress)
+        ech_progress_finish(progress);
+    st = ech_agree(s->comm, st, s->err);
+    if (st == ECH_OK)
+        st = ech_phase_units_end(s->log, complete, n, done, f, nf, s->err);
+    free(done);
+    if (st == ECH_OK)
+        MPI_Allreduce(mine, counts, 2, MPI_INT64_T, MPI_SUM, s->comm);
+    return st;
+}
+
 ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
                             const ech_contract_run_options *opt, ech_contract_result *res,
                             ech_error *err)
@@ -296,77 +437,53 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
         max_nodes = n > max_nodes ? n : max_nodes;
         my_cost += ech_engine_sku_cost(sc, k);
     }
-    ech_progress *progress = rank == 0 ? ech_progress_new(opt->progress, "sizing contracts",
-                                                          my_cost, opt->progress_interval)
-                                       : NULL;
-
-    ech_status st = ECH_OK;
-    int64_t days = 0;
-    int32_t sized = 0;
-    int64_t R = opt->replications;
-    int n_threads = opt->n_threads > 0 ? opt->n_threads : 1;
-#pragma omp parallel num_threads(n_threads) reduction(+ : days, sized)
-    {
-        sizer z;
-        z.engine = ech_engine_new(sc);
-        z.kpi = ech_xmalloc((size_t)max_nodes * ECH_KPI_COUNT * (size_t)R * sizeof(double),
-                            "sizing KPIs");
-        z.months =
-            ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t), "sizing months");
-        z.need = ech_xmalloc((size_t)R * sizeof(double), "need");
-        z.sorted = ech_xmalloc((size_t)R * sizeof(double), "need");
-        z.year = ech_xmalloc((size_t)R * sizeof(double), "year costs");
-        ech_error local;
-        ech_error_clear(&local);
-#pragma omp for schedule(dynamic, 1)
-        for (int32_t k = first; k < last; ++k) {
-            ech_status mine;
-#pragma omp atomic read
-            mine = st;
-            if (mine != ECH_OK || sc->contracts.of_sku[k] < 0 ||
-                sc->sl.sku_begin[k + 1] == sc->sl.sku_begin[k])
-                continue;
-            ech_status s = size_sku(&z, sc, opt, k, res, month_need, &days, &local);
-            if (s != ECH_OK) {
-#pragma omp critical(contract_error)
-                {
-                    if (st == ECH_OK) {
-                        *err = local;
-                        st = s;
-                    }
-                }
-                continue;
-            }
-            ++sized;
-            if (progress) {
-#pragma omp critical(contract_progress)
-                ech_progress_add(progress, ech_engine_sku_cost(sc, k));
-            }
-        }
-        ech_engine_free(z.engine);
-        free(z.kpi);
-        free(z.months);
-        free(z.need);
-        free(z.sorted);
-        free(z.year);
-    }
-    if (progress)
-        ech_progress_finish(progress);
-    st = ech_agree(comm, st, err);
+    /* The sizing is one phase (phase_log.h): read back when a stopped attempt
+     * completed it, else computed SKU by SKU, the SKUs done saved at a stop. */
+    ech_phase_log *log = NULL;
+    ech_status st =
+        ech_phase_log_open(&log, &opt->checkpoint, comm, opt->n_threads, opt->progress, err);
     if (st != ECH_OK) {
         free(blocks);
         free(month_need);
         return st;
     }
-
+    res->resumed = ech_phase_log_resumed(log);
+    snprintf(res->created, sizeof res->created, "%s", ech_phase_log_created(log));
+    int64_t counts[2] = {0, 0}; /* skuloc-days simulated and SKUs sized, all ranks */
+    ech_phase_field f[CONTRACT_FIELDS + 2];
+    int nf = sizing_fields(sc, res, month_need, 0, nk, f);
+    f[nf++] = (ech_phase_field){"counts", counts, sizeof counts};
+    int replayed = 0;
+    st = ech_phase_replay(log, "contract sizing", (double)opt->replications, f, nf, &replayed, err);
+    if (st == ECH_OK && !replayed) {
+        sizing s = {.sc = sc,
+                    .opt = opt,
+                    .res = res,
+                    .month_need = month_need,
+                    .log = log,
+                    .first = first,
+                    .last = last,
+                    .max_nodes = max_nodes,
+                    .comm = comm,
+                    .err = err};
+        st = size_skus(&s, my_cost, rank, counts);
+        if (st == ECH_OK) {
 #define GATHER_FIELD(field, name, units, desc) gather_skus(res->field, 1, blocks, n_ranks, comm);
-    ECH_CONTRACT_SKU_FIELDS(GATHER_FIELD)
+            ECH_CONTRACT_SKU_FIELDS(GATHER_FIELD)
 #undef GATHER_FIELD
-    gather_skus(month_need, nm, blocks, n_ranks, comm);
-    int64_t all_days = 0;
-    MPI_Allreduce(&days, &all_days, 1, MPI_INT64_T, MPI_SUM, comm);
-    MPI_Allreduce(&sized, &res->n_sized, 1, MPI_INT32_T, MPI_SUM, comm);
-    res->skuloc_days = all_days;
+            gather_skus(month_need, nm, blocks, n_ranks, comm);
+            st = ech_phase_record(log, "contract sizing", (double)opt->replications, f, nf, err);
+        }
+    }
+    double before = ech_phase_log_seconds_before(log);
+    ech_phase_log_close(log);
+    if (st != ECH_OK) {
+        free(blocks);
+        free(month_need);
+        return st;
+    }
+    res->skuloc_days = counts[0];
+    res->n_sized = (int32_t)counts[1];
 
     /* Per supplier and month, summed in SKU order (the same at any ranks). */
     size_t ns = (size_t)(sc->suppliers.n > 0 ? sc->suppliers.n : 1);
@@ -387,7 +504,7 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
     }
     free(month_need);
     free(blocks);
-    double seconds = wall_seconds() - t0;
+    double seconds = wall_seconds() - t0 + before;
     MPI_Allreduce(&seconds, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
     return ECH_OK;
 }

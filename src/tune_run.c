@@ -6,9 +6,11 @@
 #include "echelon/csv_reader.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
+#include "echelon/phase_log.h"
 #include "echelon/policy.h"
 #include "echelon/progress.h"
 #include "echelon/run.h"
+#include "echelon/stop.h"
 #include "echelon/table.h"
 
 #include <errno.h>
@@ -136,12 +138,13 @@ typedef struct tuning_ctx {
     int32_t first, last; /* this rank's SKUs */
     int32_t *blocks;     /* every rank's [first, last) */
     int64_t my_cost;
-    int64_t evaluations, skuloc_days; /* this rank's, over all passes */
+    int64_t evaluations, skuloc_days; /* all ranks', over all passes */
     ech_tune_result *res;
     ech_error *err;
     const uint8_t *only;    /* per SKU: passes search these alone (NULL: all) */
     double *location_price; /* per network location: the location budgets' prices */
     int32_t max_nodes;      /* the most skulocs of one SKU (evaluation buffers) */
+    ech_phase_log *log;     /* the completed phases, saved and replayed */
 } tuning_ctx;
 
 /* Every rank's blocks of the arrays onto every rank. */
@@ -170,18 +173,32 @@ static void gather_results(tuning_ctx *c)
     free(displs);
 }
 
-/* One pass: every SKU searched at `price` from the current targets, the results
- * gathered on every rank; *value the network's mean inventory value, summed in SKU
- * order so that it is the same at any number of ranks. */
-static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, double *value)
+/* The result arrays as fields of a phase (phase_log.h): whole, or this rank's
+ * slices (its SKUs [first, last) and their skulocs).  Returns how many. */
+enum { RESULT_FIELDS = 15 };
+static int result_fields(const tuning_ctx *c, ech_phase_field *f, int whole)
 {
     const ech_scenario *sc = c->sc;
     ech_tune_result *res = c->res;
-    ech_tune_settings set = c->set;
-    set.value_price = price;
-    ech_progress *progress = c->rank == 0 ? ech_progress_new(c->opt->progress, label, c->my_cost,
-                                                             c->opt->progress_interval)
-                                          : NULL;
+    int32_t a = whole ? 0 : c->first, z = whole ? sc->cat.n : c->last;
+    int64_t xa = sc->sl.sku_begin[a], xz = sc->sl.sku_begin[z];
+    int n = 0;
+#define RESULT_FIELD(name, type, mpi, per_skuloc)                                 \
+    f[n++] = (ech_phase_field){#name, res->name + (per_skuloc ? xa : (int64_t)a), \
+                               (size_t)(per_skuloc ? xz - xa : (int64_t)(z - a)) * sizeof(type)};
+    RESULT_ARRAYS(RESULT_FIELD)
+#undef RESULT_FIELD
+    return n;
+}
+
+/* One stretch of this rank's SKUs not yet done, searched by its threads until all
+ * are or a checkpoint or stop asks them to pause; mine: the pass's evaluations
+ * and skuloc-days on this rank. */
+static ech_status search_stretch(tuning_ctx *c, const ech_tune_settings *set, uint8_t *done,
+                                 int64_t mine[2], ech_progress *progress)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
     ech_status st = ECH_OK;
     int64_t evaluations = 0, skuloc_days = 0;
     int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
@@ -193,18 +210,21 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
         ech_error_clear(&local);
 #pragma omp for schedule(dynamic, 1)
         for (int32_t k = c->first; k < c->last; ++k) {
-            ech_status mine;
+            ech_status now;
 #pragma omp atomic read
-            mine = st;
-            if (mine != ECH_OK)
+            now = st;
+            if (now != ECH_OK || done[k - c->first] || ech_phase_units_pause(c->log))
                 continue;
             int64_t b = sc->sl.sku_begin[k], n = sc->sl.sku_begin[k + 1] - b;
             if (n == 0) {
                 res->feasible[k] = res->converged[k] = 1;
+                done[k - c->first] = 1;
                 continue;
             }
-            if (c->only && !c->only[k])
+            if (c->only && !c->only[k]) {
+                done[k - c->first] = 1;
                 continue; /* no multiplier of this pass prices it: as searched before */
+            }
             ech_tune_sku t = {
                 .sku = k,
                 .variant = c->opt->variant,
@@ -217,7 +237,7 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
                 .node_value = res->skuloc_value + b,
                 .expedite_level = res->expedite_level + b,
             };
-            ech_status s = ech_tune_sku_search(e, &set, &t, &local);
+            ech_status s = ech_tune_sku_search(e, set, &t, &local);
             if (s != ECH_OK) {
 #pragma omp critical(tune_error)
                 {
@@ -238,25 +258,92 @@ static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, do
             res->converged[k] = (uint8_t)t.converged;
             evaluations += t.evaluations;
             skuloc_days += t.simulated * n * (int64_t)(sc->warmup_days + sc->days);
-            if (progress)
+            done[k - c->first] = 1;
+            ech_phase_unit_done(c->log);
+            if (progress) {
+#pragma omp critical(tune_progress)
                 ech_progress_add(progress, ech_engine_sku_cost(sc, k));
+            }
         }
         ech_engine_free(e);
     }
+    mine[0] += evaluations;
+    mine[1] += skuloc_days;
+    return st;
+}
+
+/* Every SKU searched at `price` from the current targets, the results gathered on
+ * every rank; counts: the pass's evaluations and skuloc-days, all ranks.  The SKUs
+ * done are saved when a checkpoint is due or a stop asked for (ECH_STOPPED). */
+static ech_status search_skus(tuning_ctx *c, double price, const char *label, int64_t counts[2])
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_settings set = c->set;
+    set.value_price = price;
+    int32_t n = c->last - c->first;
+    uint8_t *done = ech_xcalloc((size_t)(n > 0 ? n : 1), 1, "SKUs done");
+    int64_t mine[2] = {0, 0};
+    ech_phase_field f[RESULT_FIELDS + 1];
+    int nf = result_fields(c, f, 0);
+    f[nf++] = (ech_phase_field){"counts", mine, sizeof mine};
+    ech_status st = ech_phase_units_begin(c->log, label, price, n, done, f, nf, c->err);
+    int64_t left = 0;
+    for (int32_t k = c->first; k < c->last; ++k)
+        left += done[k - c->first] ? 0 : ech_engine_sku_cost(sc, k);
+    ech_progress *progress =
+        c->rank == 0 && st == ECH_OK
+            ? ech_progress_new(c->opt->progress, label, left, c->opt->progress_interval)
+            : NULL;
+    int complete = 0;
+    while (st == ECH_OK) {
+        st = search_stretch(c, &set, done, mine, progress);
+        int32_t u = 0;
+        while (u < n && done[u])
+            ++u;
+        if (st != ECH_OK || (complete = u == n))
+            break;
+        if (ech_phase_units_settle(c->log, n, done, f, nf))
+            break;
+    }
     if (progress)
         ech_progress_finish(progress);
-    c->evaluations += evaluations;
-    c->skuloc_days += skuloc_days;
-    st = ech_agree(c->comm, st, err);
+    st = ech_agree(c->comm, st, c->err);
+    if (st == ECH_OK)
+        st = ech_phase_units_end(c->log, complete, n, done, f, nf, c->err);
+    free(done);
     if (st != ECH_OK)
         return st;
     gather_results(c);
+    MPI_Allreduce(mine, counts, 2, MPI_INT64_T, MPI_SUM, c->comm);
+    return ECH_OK;
+}
+
+/* One pass: every SKU searched at `price` from the current targets, the results
+ * gathered on every rank; *value the network's mean inventory value, summed in SKU
+ * order so that it is the same at any number of ranks.  A pass saved by a stopped
+ * attempt is read back instead (phase_log.h). */
+static ech_status tuning_pass(tuning_ctx *c, double price, const char *label, double *value)
+{
+    const ech_scenario *sc = c->sc;
+    ech_tune_result *res = c->res;
+    int64_t counts[2] = {0, 0};
+    ech_phase_field f[RESULT_FIELDS + 1];
+    int nf = result_fields(c, f, 1);
+    f[nf++] = (ech_phase_field){"counts", counts, sizeof counts};
+    int replayed = 0;
+    ech_status st = ech_phase_replay(c->log, label, price, f, nf, &replayed, c->err);
+    if (st == ECH_OK && !replayed)
+        st = search_skus(c, price, label, counts);
+    if (st != ECH_OK)
+        return st;
+    c->evaluations += counts[0];
+    c->skuloc_days += counts[1];
     double v = 0.0;
     for (int32_t k = 0; k < sc->cat.n; ++k)
         v += res->value[k];
     *value = v;
     ++res->passes;
-    return ECH_OK;
+    return replayed ? ECH_OK : ech_phase_record(c->log, label, price, f, nf, c->err);
 }
 
 /* Single packs that gain most per unit of value, one per SKU (their marginal
@@ -437,10 +524,16 @@ static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s
 {
     const ech_scenario *sc = c->sc;
     int32_t ng = sc->n_segments;
+    ech_phase_field f[2] = {{"demand", demand, (size_t)ng * sizeof *demand},
+                            {"filled", filled, (size_t)ng * sizeof *filled}};
+    int replayed = 0;
+    ech_status st = ech_phase_replay(c->log, "segment fill", (double)reps, f, 2, &replayed, c->err);
+    if (st != ECH_OK || replayed)
+        return st;
     int64_t *mine = ech_xcalloc(2 * (size_t)(ng > 0 ? ng : 1), sizeof *mine, "segment fill");
-    ech_status st = ECH_OK;
     ech_error *err = c->err;
     int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
+    int stopped = 0; /* a stop left SKUs out: the check is done again on resuming */
 #pragma omp parallel num_threads(n_threads)
     {
         ech_engine *e = ech_engine_new(sc);
@@ -455,6 +548,11 @@ static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s
             int64_t b = sc->sl.sku_begin[k];
             if (sc->sl.sku_begin[k + 1] == b)
                 continue;
+            if (ech_stop_requested()) {
+#pragma omp atomic write
+                stopped = 1;
+                continue;
+            }
             memset(totals, 0, (size_t)reps * ECH_TOTAL_COUNT * sizeof *totals);
             ech_eval_request req = {
                 .sku = k,
@@ -493,6 +591,8 @@ static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s
         ech_engine_free(e);
     }
     st = ech_agree(c->comm, st, err);
+    if (st == ECH_OK)
+        st = ech_phase_units_end(c->log, !stopped, 0, NULL, NULL, 0, err);
     if (st == ECH_OK) {
         int64_t *all = ech_xmalloc(2 * (size_t)(ng > 0 ? ng : 1) * sizeof *all, "segment fill");
         MPI_Allreduce(mine, all, 2 * ng, MPI_INT64_T, MPI_SUM, c->comm);
@@ -503,6 +603,8 @@ static ech_status segment_fill(tuning_ctx *c, const int32_t *S, const int32_t *s
         free(all);
     }
     free(mine);
+    if (st == ECH_OK)
+        st = ech_phase_record(c->log, "segment fill", (double)reps, f, 2, err);
     return st;
 }
 
@@ -742,10 +844,15 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
 {
     const ech_scenario *sc = c->sc;
     const ech_tune_result *res = c->res;
+    ech_phase_field f[1] = {{"exceed", exceed, (size_t)rooms->n * sizeof *exceed}};
+    int replayed = 0;
+    ech_status st = ech_phase_replay(c->log, "cold check", (double)reps, f, 1, &replayed, c->err);
+    if (st != ECH_OK || replayed)
+        return st;
     ech_cold_rooms_clear(rooms);
-    ech_status st = ECH_OK;
     ech_error *err = c->err;
     int n_threads = c->opt->n_threads > 0 ? c->opt->n_threads : 1;
+    int stopped = 0; /* a stop left SKUs out: the check is done again on resuming */
 #pragma omp parallel num_threads(n_threads)
     {
         ech_engine *e = ech_engine_new(sc);
@@ -759,6 +866,11 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
             int64_t b = sc->sl.sku_begin[k];
             if (sc->sl.sku_begin[k + 1] == b || ech_cold_unit_ml(sc, k) == 0)
                 continue;
+            if (ech_stop_requested()) {
+#pragma omp atomic write
+                stopped = 1;
+                continue;
+            }
             ech_eval_request req = {
                 .sku = k,
                 .variant = c->opt->variant,
@@ -784,6 +896,8 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
         ech_engine_free(e);
     }
     st = ech_agree(c->comm, st, err);
+    if (st == ECH_OK)
+        st = ech_phase_units_end(c->log, !stopped, 0, NULL, NULL, 0, err);
     if (st != ECH_OK)
         return st;
     if (ech_cold_rooms_reduce(rooms, c->comm, -1) != MPI_SUCCESS)
@@ -794,7 +908,7 @@ static ech_status cold_check(tuning_ctx *c, ech_cold_rooms *rooms, int64_t reps,
     for (int32_t s = 0; s < rooms->n; ++s)
         exceed[s] = stats.exceed_probability[s];
     ech_cold_stats_free(&stats);
-    return ECH_OK;
+    return ech_phase_record(c->log, "cold check", (double)reps, f, 1, err);
 }
 
 /* Cold-room passes at most (each a search of the cold-chain SKUs and a check). */
@@ -914,6 +1028,12 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     MPI_Comm_rank(comm, &c.rank);
     MPI_Comm_size(comm, &c.n_ranks);
     result_alloc(res, sc, opt->variant);
+    ech_status st =
+        ech_phase_log_open(&c.log, &opt->checkpoint, comm, opt->n_threads, opt->progress, err);
+    if (st != ECH_OK)
+        return st;
+    res->resumed = ech_phase_log_resumed(c.log);
+    snprintf(res->created, sizeof res->created, "%s", ech_phase_log_created(c.log));
 
     const ech_tuning *tn = &sc->tuning;
     ech_tune_settings_default(&c.set);
@@ -941,7 +1061,7 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
 
     double t0 = wall_seconds();
     double price = 0.0, value = 0.0;
-    ech_status st = tuning_pass(&c, 0.0, "tuning", &value);
+    st = tuning_pass(&c, 0.0, "tuning", &value);
     res->value_unconstrained = value;
     c.set.warm = 1; /* later passes start from an earlier pass's targets */
     ech_tune_result unconstrained;
@@ -1037,13 +1157,14 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     ech_tune_result_free(&unconstrained);
     if (st == ECH_OK && opt->classic)
         st = tune_classic(&c);
-    double seconds = wall_seconds() - t0;
+    double seconds = wall_seconds() - t0 + ech_phase_log_seconds_before(c.log);
     free(c.blocks);
+    ech_phase_log_close(c.log);
     if (st != ECH_OK)
         return st;
 
-    MPI_Allreduce(&c.evaluations, &res->evaluations_total, 1, MPI_INT64_T, MPI_SUM, comm);
-    MPI_Allreduce(&c.skuloc_days, &res->skuloc_days, 1, MPI_INT64_T, MPI_SUM, comm);
+    res->evaluations_total = c.evaluations; /* each pass's, summed over the ranks */
+    res->skuloc_days = c.skuloc_days;
     MPI_Allreduce(&seconds, &res->seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
     res->infeasible = 0;
     for (int32_t k = 0; k < sc->cat.n; ++k)

@@ -31,6 +31,7 @@
 #define ECHELON_CONTRACT_RUN_H
 
 #include "echelon/error.h"
+#include "echelon/phase_log.h"
 #include "echelon/scenario.h"
 
 #include <mpi.h>
@@ -49,6 +50,11 @@ typedef struct ech_contract_run_options {
     double today_margin;         /* today's rule: last year's volume x (1 + margin) */
     FILE *progress;              /* rank 0's progress, or NULL */
     double progress_interval;
+    /* Checkpoints (phase_log.h): the sizing's SKUs done are saved in
+     * checkpoint.folder every checkpoint.interval seconds and at a stop (stop.h),
+     * after which ech_contract_run returns ECH_STOPPED, and the sizing once
+     * complete; with checkpoint.resume, what was saved is read back. */
+    ech_phase_checkpoint checkpoint;
 } ech_contract_run_options;
 
 /* Per SKU (NaN for SKUs without terms or not stocked):
@@ -106,7 +112,9 @@ typedef struct ech_contract_result {
     double *supplier_month_need;
     double *supplier_month_value; /* ... at unit cost */
     int32_t *month_start;
-    int32_t n_sized; /* SKUs with terms that were sized */
+    int32_t n_sized;  /* SKUs with terms that were sized */
+    int resumed;      /* continued the sizing of a stopped attempt */
+    char created[32]; /* when the sizing first started */
     double seconds;
     int64_t skuloc_days; /* simulated by the sizing, all ranks */
 } ech_contract_result;

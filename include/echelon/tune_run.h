@@ -12,6 +12,7 @@
 #define ECHELON_TUNE_RUN_H
 
 #include "echelon/error.h"
+#include "echelon/phase_log.h"
 #include "echelon/scenario.h"
 #include "echelon/tune.h"
 
@@ -34,6 +35,12 @@ typedef struct ech_tune_run_options {
     int32_t frontier;         /* > 0: also this many points of the cost-inventory
                                  frontier (ech_tune_result.frontier_*) */
     int classic;              /* also the best classic rule (ech_tune_result.classic_*) */
+    /* Checkpoints (phase_log.h): each completed phase (a search of every SKU at a
+     * price, a check) is saved in checkpoint.folder, the SKUs of a search under way
+     * every checkpoint.interval seconds and at a stop (stop.h), after which
+     * ech_tune_run returns ECH_STOPPED; with checkpoint.resume, the saved phases
+     * are read back instead of computed. */
+    ech_phase_checkpoint checkpoint;
 } ech_tune_run_options;
 
 /* What a tuning produced, on every rank, for the whole scenario. */
@@ -99,7 +106,9 @@ typedef struct ech_tune_result {
     int32_t n_segments;
     double *classic_service_level, *classic_fill, *tuned_fill;
     int32_t *classic_order_up_to, *classic_reorder_point; /* per skuloc */
-    double seconds; /* wall time of the searches (maximum over ranks) */
+    double seconds;   /* wall time of the searches (maximum over ranks) */
+    int resumed;      /* continued the phases of a stopped attempt */
+    char created[32]; /* when the tuning first started */
     int64_t evaluations_total;
     int64_t skuloc_days; /* simulated by the searches, all ranks */
     int32_t infeasible;  /* SKUs whose targets could not all be met */

@@ -2,10 +2,14 @@
  * need, verify the commitments on fresh random numbers, write the results file and
  * the commitments for purchasing. */
 #include "cli.h"
+#include "checkpoint_cli.h"
 #include "options.h"
+#include "echelon/checkpoint.h"
 #include "echelon/contract_run.h"
+#include "echelon/phase_log.h"
 #include "echelon/run.h"
 #include "echelon/scenario_load.h"
+#include "echelon/stop.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,8 +32,9 @@ static void print_help(void)
            "own commitments, today's rule ('today': last year's purchases plus\n"
            "--today-margin) and the recommendation ('recommended') on other random numbers,\n"
            "and writes the results file (with /contract) and, with --csv, the commitments\n"
-           "for purchasing.  Existing files are not replaced without --force.  See\n"
-           "README.md, \"Sizing supply contracts\".\n"
+           "for purchasing.  Existing files are not replaced without --force.  Stopped\n"
+           "(SIGTERM, SIGINT, SIGUSR1), it saves its work in OUT.h5.checkpoint and exits\n"
+           "75; --resume continues it.  See README.md, \"Sizing supply contracts\".\n"
            "\n"
            "Options:\n");
 }
@@ -42,8 +47,8 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
 
     const char *output = NULL, *csv = NULL, *variant = NULL;
     int64_t replications = -1, threads = 0, sizing_reps = 200, check_reps = 100;
-    double interval = 30.0, margin = 0.10;
-    int quiet = 0, no_output = 0, force = 0, help = 0;
+    double interval = 30.0, margin = 0.10, checkpoint_minutes = 10.0;
+    int quiet = 0, no_output = 0, force = 0, help = 0, resume = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE",
          "results file (default results/NAME-contract.h5)", 0, 0, NULL},
@@ -65,7 +70,14 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
          "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
          NULL},
         {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file", 0, 0, NULL},
-        {"force", 0, CLI_FLAG, &force, NULL, "replace existing output files", 0, 0, NULL},
+        {"force", 0, CLI_FLAG, &force, NULL,
+         "replace existing output files (and discard a stopped sizing's checkpoint)", 0, 0, NULL},
+        {"resume", 0, CLI_FLAG, &resume, NULL,
+         "continue the stopped sizing whose checkpoint is OUT.h5.checkpoint (none: start)", 0, 0,
+         NULL},
+        {"checkpoint-interval", 0, CLI_DOUBLE, &checkpoint_minutes, "MINUTES",
+         "save the work done at most this often (default 10; 0: only when stopped)", 0, 525600,
+         NULL},
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
          "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
         {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
@@ -131,7 +143,9 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         snprintf(stem, sizeof stem, "results/%s-contract", sc.name);
         if (rank == 0) {
             cli_make_results_folder();
-            cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
+            /* --resume continues the stopped sizing of this scenario, if there is one. */
+            if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
+                cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
         }
         MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
         output = default_path;
@@ -142,8 +156,14 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         rc = cli_check_new_file("-o", output, force, &sc, NULL, 0)   ? 2
              : cli_check_new_file("--csv", csv, force, &sc, NULL, 0) ? 2
                                                                      : 0;
+    /* A stopped sizing's checkpoint is continued with --resume, discarded with
+     * --force, and never silently replaced. */
+    char *checkpoint = output ? ech_checkpoint_folder(output) : NULL;
+    if (!rc && rank == 0)
+        rc = cli_check_checkpoint(checkpoint, resume, force);
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
     if (rc) {
+        free(checkpoint);
         ech_scenario_free(&sc);
         return rc;
     }
@@ -157,6 +177,13 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
                 "echelon: %s: sizing the contracts of %d SKUs on %lld simulated years each on %d "
                 "rank(s) x %d thread(s)\n",
                 sc.name, sc.cat.n, (long long)sizing_reps, n_ranks, n_threads);
+    /* What shapes the results beyond the scenario: the options above. */
+    uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, NULL, 0);
+    const double shape[] = {(double)variant_index, (double)sizing_reps, (double)check_reps, margin,
+                            (double)sc.replications};
+    fingerprint = ech_fingerprint_add(fingerprint ^ 0x636f6e7472616374ull, shape, sizeof shape);
+    char created[32];
+    cli_created_now(comm, created);
     ech_contract_run_options co = {
         .n_threads = n_threads,
         .variant = variant_index,
@@ -165,12 +192,21 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         .today_margin = margin,
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
+        .checkpoint = {.folder = checkpoint,
+                       .interval = 60.0 * checkpoint_minutes,
+                       .resume = resume,
+                       .fingerprint = fingerprint,
+                       .created = created},
     };
+    /* SIGTERM, SIGINT and SIGUSR1 (Slurm's --signal) stop the sizing between SKUs,
+     * its work saved: exit status 75, then --resume. */
+    ech_stop_install();
     ech_contract_result sized;
     st = ech_contract_run(&sc, comm, &co, &sized, &err);
     if (st != ECH_OK) {
         cli_report_error(comm, &err);
         ech_contract_result_free(&sized);
+        free(checkpoint);
         ech_scenario_free(&sc);
         return cli_exit_status(st);
     }
@@ -178,8 +214,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     /* The verification: the commitments in force on the run's random numbers. */
     ech_contract_set_variants(&sc, &sized);
     sized.variant = 0;
-    char created[32];
-    cli_created_now(comm, created);
+    char *run_checkpoint = checkpoint ? ech_phase_checkpoint_run_folder(checkpoint) : NULL;
     char *command_line = cli_join_argv(argc, argv);
     ech_run_options ro = {
         .n_threads = n_threads,
@@ -187,20 +222,29 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
         .command_line = command_line,
-        .created = created,
+        .created = sized.created, /* a resumed sizing keeps its first start */
         .setup_seconds = setup_seconds,
         .contract = &sized,
+        .checkpoint_folder = run_checkpoint,
+        .checkpoint_interval = 60.0 * checkpoint_minutes,
+        .resume = resume,
+        .checkpoint_fingerprint = fingerprint ^ 0x766572696679ull, /* "verify" */
     };
     ech_results results;
     st = ech_run(&sc, comm, &ro, &results, &err);
     if (st == ECH_OK && rank == 0 && csv)
         st = ech_contract_write_csv(csv, &sc, &sized, &err);
     st = ech_agree(comm, st, &err);
+    if (st == ECH_OK)
+        cli_remove_checkpoint(comm, checkpoint);
     if (st == ECH_OK) {
         if (rank == 0) {
             ech_run_print_summary(stdout, &sc, &results);
             ech_contract_print_summary(stdout, &sc, &sized);
             ech_contract_print_verification(stdout, &sc, &results);
+            if (sized.resumed || results.info.resumed)
+                printf("Resumed from %s (the sizing first started %s)\n", checkpoint,
+                       sized.created);
             if (output)
                 printf("Results: %s (written in %.2f s)\n", output, results.info.write_seconds);
             if (csv)
@@ -212,6 +256,8 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     ech_results_free(&results);
     ech_contract_result_free(&sized);
     free(command_line);
+    free(run_checkpoint);
+    free(checkpoint);
     ech_scenario_free(&sc);
     return cli_exit_status(st);
 }

@@ -1,9 +1,13 @@
 /* echelon tune: choose every SKU-location's targets by simulation, verify them on
  * fresh random numbers, write the results file and the targets. */
 #include "cli.h"
+#include "checkpoint_cli.h"
 #include "options.h"
+#include "echelon/checkpoint.h"
+#include "echelon/phase_log.h"
 #include "echelon/run.h"
 #include "echelon/scenario_load.h"
+#include "echelon/stop.h"
 #include "echelon/tune_run.h"
 
 #include <errno.h>
@@ -29,8 +33,9 @@ static void print_help(void)
            "'frontier_1' .. 'frontier_N'.  The best classic rule (one service level\n"
            "per segment at the pharmacies, each matched to the tuned fill rate) is\n"
            "verified as variant 'classic' unless --no-classic.  Existing files are not\n"
-           "replaced without\n"
-           "--force.  See README.md, \"Tuning targets\".\n"
+           "replaced without --force.  Stopped (SIGTERM, SIGINT, SIGUSR1), it saves the\n"
+           "phases done in OUT.h5.checkpoint and exits 75; --resume continues them.  See\n"
+           "README.md, \"Tuning targets\".\n"
            "\n"
            "Options:\n",
            "the baseline");
@@ -44,8 +49,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
 
     const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
     int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1, frontier = 0;
-    double fill_rate = -1.0, interval = 30.0, budget = -1.0;
-    int quiet = 0, no_output = 0, force = 0, help = 0, no_classic = 0;
+    double fill_rate = -1.0, interval = 30.0, budget = -1.0, checkpoint_minutes = 10.0;
+    int quiet = 0, no_output = 0, force = 0, help = 0, no_classic = 0, resume = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE", "results file (default results/NAME-tuned.h5)",
          0, 0, NULL},
@@ -78,7 +83,15 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
          "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
          NULL},
         {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file", 0, 0, NULL},
-        {"force", 0, CLI_FLAG, &force, NULL, "replace existing output files", 0, 0, NULL},
+        {"force", 0, CLI_FLAG, &force, NULL,
+         "replace existing output files (and discard a stopped tuning's checkpoint)", 0, 0, NULL},
+        {"resume", 0, CLI_FLAG, &resume, NULL,
+         "continue the stopped tuning whose checkpoint is OUT.h5.checkpoint (none: start)", 0, 0,
+         NULL},
+        {"checkpoint-interval", 0, CLI_DOUBLE, &checkpoint_minutes, "MINUTES",
+         "save a search in progress at most this often (default 10; 0: only when stopped; "
+         "completed phases are always saved)",
+         0, 525600, NULL},
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
          "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
         {"quiet", 'q', CLI_FLAG, &quiet, NULL, "no progress reports", 0, 0, NULL},
@@ -169,7 +182,9 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         snprintf(stem, sizeof stem, "results/%s-tuned", sc.name);
         if (rank == 0) {
             cli_make_results_folder();
-            cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
+            /* --resume continues the stopped tuning of this scenario, if there is one. */
+            if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
+                cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
         }
         MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
         output = default_path;
@@ -180,8 +195,14 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         rc = cli_check_new_file("-o", output, force, &sc, NULL, 0)                   ? 2
              : cli_check_new_file("--targets-csv", targets_csv, force, &sc, NULL, 0) ? 2
                                                                                      : 0;
+    /* A stopped tuning's checkpoint is continued with --resume, discarded with
+     * --force, and never silently replaced. */
+    char *checkpoint = output ? ech_checkpoint_folder(output) : NULL;
+    if (!rc && rank == 0)
+        rc = cli_check_checkpoint(checkpoint, resume, force);
     MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
     if (rc) {
+        free(checkpoint);
         ech_scenario_free(&sc);
         return rc;
     }
@@ -196,6 +217,20 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
                 "x %d thread(s)\n",
                 sc.name, sc.cat.n, (long long)sc.sl.n,
                 ech_enum_word(&ech_tune_objective_enum, tn->objective), n_ranks, n_threads);
+    /* What shapes the results beyond the scenario: the options above. */
+    uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, NULL, 0);
+    const double shape[] = {(double)variant_index,
+                            (double)frontier,
+                            (double)no_classic,
+                            (double)tn->objective,
+                            tn->fill_rate,
+                            tn->budget,
+                            (double)tn->replications,
+                            (double)tn->max_replications,
+                            (double)sc.replications};
+    fingerprint = ech_fingerprint_add(fingerprint ^ 0x74756e65u, shape, sizeof shape);
+    char created[32];
+    cli_created_now(comm, created);
     ech_tune_run_options to = {
         .n_threads = n_threads,
         .variant = variant_index,
@@ -203,12 +238,21 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         .progress_interval = interval,
         .frontier = (int32_t)frontier,
         .classic = !no_classic,
+        .checkpoint = {.folder = checkpoint,
+                       .interval = 60.0 * checkpoint_minutes,
+                       .resume = resume,
+                       .fingerprint = fingerprint,
+                       .created = created},
     };
+    /* SIGTERM, SIGINT and SIGUSR1 (Slurm's --signal) stop the tuning between SKUs,
+     * its phases saved: exit status 75, then --resume. */
+    ech_stop_install();
     ech_tune_result tuned;
     st = ech_tune_run(&sc, comm, &to, &tuned, &err);
     if (st != ECH_OK) {
         cli_report_error(comm, &err);
         ech_tune_result_free(&tuned);
+        free(checkpoint);
         ech_scenario_free(&sc);
         return cli_exit_status(st);
     }
@@ -216,8 +260,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     /* The verification: the targets before and after on the run's random numbers. */
     ech_tune_set_variants(&sc, &tuned);
     tuned.variant = 0;
-    char created[32];
-    cli_created_now(comm, created);
+    char *run_checkpoint = checkpoint ? ech_phase_checkpoint_run_folder(checkpoint) : NULL;
     char *command_line = cli_join_argv(argc, argv);
     ech_run_options ro = {
         .n_threads = n_threads,
@@ -225,19 +268,28 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
         .command_line = command_line,
-        .created = created,
+        .created = tuned.created, /* a resumed tuning keeps its first start */
         .setup_seconds = setup_seconds,
         .tuning = &tuned,
+        .checkpoint_folder = run_checkpoint,
+        .checkpoint_interval = 60.0 * checkpoint_minutes,
+        .resume = resume,
+        .checkpoint_fingerprint = fingerprint ^ 0x766572696679ull, /* "verify" */
     };
     ech_results results;
     st = ech_run(&sc, comm, &ro, &results, &err);
     if (st == ECH_OK && rank == 0 && targets_csv)
         st = ech_tune_write_targets_csv(targets_csv, &sc, &tuned, &err);
     st = ech_agree(comm, st, &err);
+    if (st == ECH_OK)
+        cli_remove_checkpoint(comm, checkpoint);
     if (st == ECH_OK) {
         if (rank == 0) {
             ech_tune_print_summary(stdout, &sc, &tuned);
             ech_run_print_summary(stdout, &sc, &results);
+            if (tuned.resumed || results.info.resumed)
+                printf("Resumed from %s (the tuning first started %s)\n", checkpoint,
+                       tuned.created);
             if (output)
                 printf("Results: %s (written in %.2f s)\n", output, results.info.write_seconds);
             if (targets_csv)
@@ -249,6 +301,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     ech_results_free(&results);
     ech_tune_result_free(&tuned);
     free(command_line);
+    free(run_checkpoint);
+    free(checkpoint);
     ech_scenario_free(&sc);
     return cli_exit_status(st);
 }
