@@ -58,6 +58,9 @@ echelon_program_test(outputs.never_destroyed bash ${ECHELON_SCRIPTS}/outputs.sh)
 # Stopped runs keep their work: SIGTERM, SIGINT, SIGUSR1 through mpirun and kill -9,
 # then --resume gives the uninterrupted run's results file.
 echelon_program_test(outputs.checkpoint_resume bash ${ECHELON_SCRIPTS}/checkpoint.sh)
+# ... and stopped tunings and contract sizings: their phases saved, --resume gives the
+# uninterrupted command's results file, CSV and summary.
+echelon_program_test(outputs.checkpoint_tune bash ${ECHELON_SCRIPTS}/checkpoint_tune.sh)
 
 # A full disk (a small tmpfs): exit 1 with one message, no hang, nothing left, on 1
 # and 2 ranks (needs root to mount; skipped with status 77 elsewhere).
