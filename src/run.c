@@ -540,20 +540,6 @@ static ech_status exchange(run_state *rs)
  * Cold rooms
  * ------------------------------------------------------------------------------ */
 
-/* Variants a pass can take: their occupancy arrays (cold locations x replications x
- * days) must fit the memory limit; normally all. */
-static int32_t variants_per_pass(const ech_scenario *sc, const ech_run_options *opt, int32_t n_cold)
-{
-    int32_t n_var = sc->n_variants;
-    if (n_cold == 0)
-        return n_var;
-    int64_t limit = opt->cold_memory_limit > 0 ? opt->cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
-    int64_t bytes =
-        (int64_t)n_cold * sc->replications * (int64_t)sc->days * (int64_t)sizeof(int64_t);
-    int64_t fit = bytes > 0 ? limit / bytes : n_var;
-    return fit < 1 ? 1 : fit < n_var ? (int32_t)fit : n_var;
-}
-
 /* Before a pass: an occupancy array for each of its variants; the previous pass's
  * are reused unless rank 0 keeps them for the file. */
 static void cold_pass_begin(run_state *rs, int32_t per_pass, int keep_rooms)
@@ -858,7 +844,7 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     ech_work_plan_make(&plan, sc, rs.n_ranks, rs.rank, rs.n_threads);
     rs.plan = &plan;
     int32_t n_cold = ech_cold_rooms_count(sc);
-    int32_t per_pass = variants_per_pass(sc, opt, n_cold);
+    int32_t per_pass = ech_job_variants_per_pass(sc, opt->cold_memory_limit, n_cold);
     ech_status st = ech_agree(
         comm, check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold, per_pass)), err);
     if (st != ECH_OK) {
