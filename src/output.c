@@ -32,6 +32,12 @@
 /* Metadata (and small raw data) is allocated in blocks of this many bytes. */
 enum { META_BLOCK = 1 << 20 };
 
+/* Chunk-index B-tree nodes of 2 x CHUNK_INDEX_K entries (HDF5's default, 32, makes
+ * every chunked dataset's index a 2 KiB node, which in a file of many variants of a
+ * few SKUs made up most of the file: 300 MB for 500 variants of 2 SKUs).  Datasets
+ * have few chunks (up to 65,536 values each), so small nodes cost no depth. */
+enum { CHUNK_INDEX_K = 4 };
+
 /* ------------------------------------------------------------------------------
  * Root attributes
  * ------------------------------------------------------------------------------ */
@@ -132,18 +138,18 @@ static void write_catalogue(writer *w)
 
     hid_t sku = ech_h5_index_scale(w, g, "sku", cat->n, "SKU index (the sku_index of /skuloc)");
     ech_h5_table_columns(w, g, &ech_catalogue_table, cat, cat->n, sku);
-    ech_h5_close_dataset(sku);
+    ech_h5_close_dataset(w, sku);
 
     hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
                                    "supplier index (the supplier_index of a SKU)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
                       "supplier id as in the input");
-    ech_h5_close_dataset(sup);
+    ech_h5_close_dataset(w, sup);
 
     hid_t seg = ech_h5_index_scale(w, g, "segment", sc->n_segments,
                                    "segment index (the segment_index of a SKU)");
     ech_h5_text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
-    ech_h5_close_dataset(seg);
+    ech_h5_close_dataset(w, seg);
     ech_h5_close_group(g);
 }
 
@@ -155,7 +161,7 @@ static void write_network(writer *w)
     hid_t loc = ech_h5_index_scale(w, g, "location", net->n,
                                    "location index (the location_index of /skuloc)");
     ech_h5_table_columns(w, g, &ech_network_table, net, net->n, loc);
-    ech_h5_close_dataset(loc);
+    ech_h5_close_dataset(w, loc);
     ech_h5_close_group(g);
 }
 
@@ -248,20 +254,20 @@ static void write_supply(writer *w)
     ech_h5_small_table(w, g, "site_region_index", H5T_NATIVE_INT32, (hsize_t)s->n, s->region, site,
                        "1", "index of the site's region into region_names", NULL);
     site_lead_times(w, g, site);
-    ech_h5_close_dataset(site);
+    ech_h5_close_dataset(w, site);
 
     hid_t region = ech_h5_index_scale(w, g, "region", sc->n_regions,
                                       "region index (the site_region_index of a site)");
     ech_h5_text_table(w, g, "region_names", sc->region, sc->n_regions, region,
                       "region name (region 0 is \"default\")");
-    ech_h5_close_dataset(region);
+    ech_h5_close_dataset(w, region);
 
     hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
                                    "supplier index (the site_supplier_index of a site)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
                       "supplier id as in the input");
     supplier_reliability(w, g, sup);
-    ech_h5_close_dataset(sup);
+    ech_h5_close_dataset(w, sup);
 
     hsize_t n = (hsize_t)d->n;
     hid_t dis = ech_h5_index_scale(w, g, "disruption", d->n, "disruption index");
@@ -288,7 +294,7 @@ static void write_supply(writer *w)
                        "scripted: first scenario day up again (0 for markov)", NULL);
     ech_h5_small_table(w, g, "disruption_capacity", H5T_NATIVE_DOUBLE, n, d->capacity, dis, "1",
                        "share of normal supply a site still ships while down", NULL);
-    ech_h5_close_dataset(dis);
+    ech_h5_close_dataset(w, dis);
     ech_h5_close_group(g);
 }
 
@@ -394,7 +400,7 @@ static void write_file(writer *w, const char *tmp)
             H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
             H5Pset_meta_block_size(fapl, META_BLOCK) < 0 ||
             H5Pset_small_data_block_size(fapl, META_BLOCK) < 0 ||
-            H5Pset_cache(fapl, 0, 0, 0, 0.0) < 0 ||
+            H5Pset_cache(fapl, 0, 0, 0, 0.0) < 0 || H5Pset_istore_k(fcpl, CHUNK_INDEX_K) < 0 ||
             H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
             ech_h5_fail(w, "setting up the file properties");
         w->file = w->failed ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
@@ -438,6 +444,7 @@ static void write_file(writer *w, const char *tmp)
     if (w->file >= 0) {
         ech_h5_ready(w, 0);
         close_leftovers(w);
+        ech_h5_refs_free(w);
         if (H5Fclose(w->file) < 0)
             ech_h5_fail(w, "closing the file");
         w->file = -1;
@@ -648,6 +655,7 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
         ech_h5_fail(&w, "setting up the transfer properties");
     if (ech_h5_all_ok(&w))
         write_file(&w, tmp);
+    ech_h5_refs_free(&w);
     if (w.vlstr >= 0)
         H5Tclose(w.vlstr);
     if (w.gcpl >= 0)

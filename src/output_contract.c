@@ -34,7 +34,7 @@ void ech_output_contract(writer *w)
                        NULL);
     ECH_CONTRACT_SKU_FIELDS(WRITE_FIELD)
 #undef WRITE_FIELD
-    ech_h5_close_dataset(sku);
+    ech_h5_close_dataset(w, sku);
     ech_h5_close_group(gs);
 
     /* The need per supplier and month: [supplier, month]. */
@@ -59,10 +59,10 @@ void ech_output_contract(writer *w)
         ech_h5_write_from_root(w, d, names[j], H5T_NATIVE_DOUBLE, dims[0], dims[1], data[j]);
         ech_h5_attach(w, d, sup, 0, names[j]);
         ech_h5_attach(w, d, month, 1, names[j]);
-        ech_h5_close_dataset(d);
+        ech_h5_close_dataset(w, d);
     }
-    ech_h5_close_dataset(sup);
-    ech_h5_close_dataset(month);
+    ech_h5_close_dataset(w, sup);
+    ech_h5_close_dataset(w, month);
     ech_h5_close_group(gm);
     ech_h5_close_group(g);
 }
@@ -111,10 +111,10 @@ void ech_output_purchases(writer *w, hid_t parent, int32_t v)
         ech_h5_attach(w, ds[j], sup, 0, names[j]);
         ech_h5_attach(w, ds[j], month, 1, names[j]);
         ech_h5_attach(w, ds[j], rep, 2, names[j]);
-        ech_h5_close_dataset(ds[j]);
+        ech_h5_close_dataset(w, ds[j]);
     }
-    ech_h5_close_dataset(rep);
-    ech_h5_close_dataset(month);
-    ech_h5_close_dataset(sup);
+    ech_h5_close_dataset(w, rep);
+    ech_h5_close_dataset(w, month);
+    ech_h5_close_dataset(w, sup);
     ech_h5_close_group(g);
 }

@@ -319,10 +319,160 @@ void ech_h5_close_group(hid_t g)
         H5Gclose(g);
 }
 
-void ech_h5_close_dataset(hid_t d)
+/* ------------------------------------------------------------------------------
+ * Dimension scales: the attributes H5DSattach_scale makes, written once
+ * ------------------------------------------------------------------------------ */
+
+/* An entry of a scale's REFERENCE_LIST, laid out as HDF5's dimension-scale library
+ * lays out its own (ds_list_t), so that the attribute has the same type. */
+typedef struct ref_entry {
+    hobj_ref_t dataset;
+    int dimension;
+} ref_entry;
+
+/* What an open dataset still has to write: as a dataset, the scale of each axis
+ * (DIMENSION_LIST); as a scale, the datasets attached to it (REFERENCE_LIST). */
+typedef struct pending {
+    hid_t id;
+    int rank;
+    hobj_ref_t axis[3];
+    unsigned char has_axis[3];
+    ref_entry *list;
+    size_t n, cap;
+} pending;
+
+struct ech_h5_refs {
+    pending *p;
+    size_t n, cap;
+};
+
+static pending *pending_of(writer *w, hid_t id, int create)
 {
-    if (d >= 0)
-        H5Dclose(d);
+    if (!w->refs) {
+        if (!create)
+            return NULL;
+        w->refs = ech_xcalloc(1, sizeof *w->refs, "dimension-scale attachments");
+    }
+    struct ech_h5_refs *r = w->refs;
+    for (size_t i = r->n; i-- > 0;) /* the latest first: usually the one asked for */
+        if (r->p[i].id == id)
+            return &r->p[i];
+    if (!create)
+        return NULL;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->p = ech_xrealloc(r->p, r->cap * sizeof *r->p, "dimension-scale attachments");
+    }
+    pending *p = &r->p[r->n++];
+    memset(p, 0, sizeof *p);
+    p->id = id;
+    return p;
+}
+
+/* Attaches dimension scale `scale` to axis idx of dataset d (see output_h5.h). */
+void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
+{
+    if (d < 0 || scale < 0 || w->failed)
+        return;
+    hobj_ref_t dref, sref;
+    hid_t space = H5Dget_space(d);
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (rank < 1 || rank > 3 || idx >= (unsigned)rank ||
+        H5Rcreate(&dref, d, ".", H5R_OBJECT, -1) < 0 ||
+        H5Rcreate(&sref, scale, ".", H5R_OBJECT, -1) < 0) {
+        ech_h5_fail(w, "attaching dimension scale %u to %s", idx, name);
+        return;
+    }
+    pending *ds = pending_of(w, d, 1);
+    ds->rank = rank;
+    ds->axis[idx] = sref;
+    ds->has_axis[idx] = 1;
+    pending *sc = pending_of(w, scale, 1);
+    if (sc->n == sc->cap) {
+        sc->cap = sc->cap ? 2 * sc->cap : 16;
+        sc->list = ech_xrealloc(sc->list, sc->cap * sizeof *sc->list, "reference list");
+    }
+    sc->list[sc->n].dataset = dref;
+    sc->list[sc->n].dimension = (int)idx;
+    sc->n++;
+}
+
+/* DIMENSION_LIST of a dataset: per axis, a variable-length list of object
+ * references to its scales (none or one here). */
+static void write_dimension_list(writer *w, hid_t d, const pending *p)
+{
+    hvl_t axes[3];
+    for (int i = 0; i < p->rank; ++i) {
+        axes[i].len = p->has_axis[i] ? 1 : 0;
+        axes[i].p = p->has_axis[i] ? (void *)&p->axis[i] : NULL;
+    }
+    hsize_t n = (hsize_t)p->rank;
+    hid_t type = H5Tvlen_create(H5T_STD_REF_OBJ);
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t a = type >= 0 && space >= 0
+                  ? H5Acreate2(d, "DIMENSION_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT)
+                  : -1;
+    if (a < 0 || H5Awrite(a, type, axes) < 0)
+        ech_h5_fail(w, "attribute DIMENSION_LIST");
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+}
+
+/* REFERENCE_LIST of a scale: every (dataset, axis) attached to it, in order. */
+static void write_reference_list(writer *w, hid_t scale, const pending *p)
+{
+    hsize_t n = (hsize_t)p->n;
+    hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
+    int ok = type >= 0 &&
+             H5Tinsert(type, "dataset", HOFFSET(ref_entry, dataset), H5T_STD_REF_OBJ) >= 0 &&
+             H5Tinsert(type, "dimension", HOFFSET(ref_entry, dimension), H5T_NATIVE_INT) >= 0;
+    hid_t space = ok ? H5Screate_simple(1, &n, NULL) : -1;
+    hid_t a = space >= 0
+                  ? H5Acreate2(scale, "REFERENCE_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT)
+                  : -1;
+    if (a < 0 || H5Awrite(a, type, p->list) < 0)
+        ech_h5_fail(w, "attribute REFERENCE_LIST");
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+}
+
+/* Closes dataset d, writing first its pending dimension-scale attributes. */
+void ech_h5_close_dataset(writer *w, hid_t d)
+{
+    if (d < 0)
+        return;
+    pending *p = pending_of(w, d, 0);
+    if (p) {
+        if (!w->failed && p->rank > 0)
+            write_dimension_list(w, d, p);
+        if (!w->failed && p->n > 0)
+            write_reference_list(w, d, p);
+        free(p->list);
+        *p = w->refs->p[--w->refs->n]; /* the last in its place */
+    }
+    H5Dclose(d);
+}
+
+/* Forgets whatever attachments are still pending (after a failure). */
+void ech_h5_refs_free(writer *w)
+{
+    if (!w->refs)
+        return;
+    for (size_t i = 0; i < w->refs->n; ++i)
+        free(w->refs->p[i].list);
+    free(w->refs->p);
+    free(w->refs);
+    w->refs = NULL;
 }
 
 /* The chunk shape of a large dataset of `ndims` dimensions.  Rows per chunk follow
@@ -562,13 +712,6 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
     free(all);
 }
 
-/* Attaches dimension scale `scale` to axis idx of dataset d. */
-void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name)
-{
-    if (d >= 0 && scale >= 0 && !w->failed && H5DSattach_scale(d, scale, idx) < 0)
-        ech_h5_fail(w, "attaching dimension scale %u to %s", idx, name);
-}
-
 /* A whole small table, supplied by rank 0 (nothing on the others). */
 void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype, hsize_t n,
                             hsize_t cols, const void *data)
@@ -588,7 +731,7 @@ void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsiz
         ech_h5_attr_text(w, d, "codes", codes);
     ech_h5_write_from_root(w, d, name, type, n, 1, data);
     ech_h5_attach(w, d, scale, 0, name);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
 }
 
 /* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
@@ -645,7 +788,7 @@ void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, i
     ech_h5_describe(w, d, NULL, description);
     ech_h5_write_from_root(w, d, name, t, dims, 1, packed);
     ech_h5_attach(w, d, scale, 0, name);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
     if (t >= 0)
         H5Tclose(t);
     free(packed);

@@ -44,6 +44,8 @@ typedef struct writer {
     hid_t gcpl;        /* groups track the creation order of their links */
     hid_t vlstr;       /* variable-length UTF-8 string, for attributes */
 
+    struct ech_h5_refs *refs; /* attachments not yet written (output_h5.c) */
+
     int failed;        /* this rank has recorded a failure in e */
     int anyone_failed; /* every rank knows that some rank failed */
     ech_error e;
@@ -93,7 +95,12 @@ hid_t ech_h5_group(writer *w, hid_t loc, const char *name, const char *descripti
 
 void ech_h5_close_group(hid_t g);
 
-void ech_h5_close_dataset(hid_t d);
+/* Closes dataset d, writing first the dimension-scale attributes its attachments
+ * (ech_h5_attach) call for: DIMENSION_LIST on a dataset, REFERENCE_LIST on a scale. */
+void ech_h5_close_dataset(writer *w, hid_t d);
+
+/* Forgets the attachments still pending (the datasets were not closed: a failure). */
+void ech_h5_refs_free(writer *w);
 
 /* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2) on rank
  * 0 (-1 on the others).  Large datasets are chunked and compressed; a dataset with a
@@ -116,7 +123,10 @@ void ech_h5_write_local(writer *w, hid_t d, const char *name, hid_t memtype, hsi
                         hsize_t rows, hsize_t cols, const void *base, hsize_t stride,
                         hsize_t offset);
 
-/* Attaches dimension scale `scale` to axis idx of dataset d. */
+/* Attaches dimension scale `scale` to axis idx of dataset d, as H5DSattach_scale does,
+ * but writes the attributes once, when each is closed (H5DSattach_scale rewrites the
+ * scale's whole REFERENCE_LIST at every attachment: a scale with hundreds of datasets
+ * took most of the writing time of a file with many variants). */
 void ech_h5_attach(writer *w, hid_t d, hid_t scale, unsigned idx, const char *name);
 
 /* A whole small table, supplied by rank 0 (nothing on the others). */

@@ -44,11 +44,11 @@ static void skuloc_scales_create(writer *w, hid_t g, skuloc_scales *s)
     s->replication = ech_h5_replication_scale(w, g);
 }
 
-static void skuloc_scales_close(skuloc_scales *s)
+static void skuloc_scales_close(writer *w, skuloc_scales *s)
 {
-    ech_h5_close_dataset(s->replication);
-    ech_h5_close_dataset(s->quantile);
-    ech_h5_close_dataset(s->skuloc);
+    ech_h5_close_dataset(w, s->replication);
+    ech_h5_close_dataset(w, s->quantile);
+    ech_h5_close_dataset(w, s->skuloc);
 }
 
 /* A per-skuloc column of the scenario (whole-scenario array `all`): each rank writes
@@ -66,7 +66,7 @@ static void skuloc_column(writer *w, hid_t g, const skuloc_scales *sc_, const ch
     ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1,
                       0);
     ech_h5_attach(w, d, sc_->skuloc, 0, name);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
 }
 
 /* What a KPI dataset holds per skuloc. */
@@ -107,7 +107,7 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
         ech_h5_attach(w, d, s->quantile, 1, full);
     else if (shape == KPI_REPLICATIONS)
         ech_h5_attach(w, d, s->replication, 1, full);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
 }
 
 /* The declared columns of a per-skuloc table with a dataset name: the skulocs'
@@ -167,7 +167,7 @@ void ech_output_skuloc(writer *w, hid_t parent, int32_t v, const char *descripti
                         "value in each replication", reps, K * R, k * R);
         ech_h5_close_group(kg);
     }
-    skuloc_scales_close(&s);
+    skuloc_scales_close(w, &s);
     ech_h5_close_group(g);
 }
 
@@ -185,7 +185,7 @@ static void totals_series(writer *w, hid_t g, hid_t scale, const char *name, hid
     ech_h5_describe(w, d, units, description);
     ech_h5_write_local(w, d, name, type, 0, R, 1, base, stride, 0);
     ech_h5_attach(w, d, scale, 0, name);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
 }
 
 /* The figures (results.h) a totals group derives from its sums, and those a
@@ -286,7 +286,7 @@ void ech_output_totals(writer *w, hid_t parent, int32_t v)
                            "(network/) and of each segment (segments/<name>/)");
     hid_t scale = ech_h5_replication_scale(w, g);
     write_aggregates(w, g, scale, v, totals_group);
-    ech_h5_close_dataset(scale);
+    ech_h5_close_dataset(w, scale);
     ech_h5_close_group(g);
 }
 
@@ -332,7 +332,7 @@ void ech_output_sku_sums(writer *w, hid_t parent, int32_t v)
                       "disruption, mean over replications");
     replication_means(w, g, sku, "disrupted_days", rep->sku_disrupted + at, NULL, nk, "day",
                       "days the SKU's primary source was disrupted, mean over replications");
-    ech_h5_close_dataset(sku);
+    ech_h5_close_dataset(w, sku);
     ech_h5_close_group(g);
 }
 
@@ -352,12 +352,12 @@ void ech_output_comparison(writer *w, hid_t parent, int32_t v)
                       rep->location_lost, nl, "unit",
                       "change against the baseline in lost and backordered units at the "
                       "location (demand points only), per replication");
-    ech_h5_close_dataset(loc);
+    ech_h5_close_dataset(w, loc);
     ech_h5_close_group(lg);
 
     hid_t scale = ech_h5_replication_scale(w, g);
     write_aggregates(w, g, scale, v, comparison_group);
-    ech_h5_close_dataset(scale);
+    ech_h5_close_dataset(w, scale);
     ech_h5_close_group(g);
 }
 
@@ -441,8 +441,8 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
                            cs ? cs->quantile_litres : at);
     ech_h5_attach(w, d, scale, 0, "occupancy_quantiles");
     ech_h5_attach(w, d, qscale, 1, "occupancy_quantiles");
-    ech_h5_close_dataset(d);
-    ech_h5_close_dataset(qscale);
+    ech_h5_close_dataset(w, d);
+    ech_h5_close_dataset(w, qscale);
 
     if (w->keep_replications) {
         const ech_cold_rooms *rooms = rep->cold_rooms ? &rep->cold_rooms[v] : NULL;
@@ -463,10 +463,10 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         ech_h5_attach(w, od, scale, 0, "occupancy_ml");
         ech_h5_attach(w, od, rscale, 1, "occupancy_ml");
         ech_h5_attach(w, od, dscale, 2, "occupancy_ml");
-        ech_h5_close_dataset(od);
-        ech_h5_close_dataset(dscale);
-        ech_h5_close_dataset(rscale);
+        ech_h5_close_dataset(w, od);
+        ech_h5_close_dataset(w, dscale);
+        ech_h5_close_dataset(w, rscale);
     }
-    ech_h5_close_dataset(scale);
+    ech_h5_close_dataset(w, scale);
     ech_h5_close_group(g);
 }

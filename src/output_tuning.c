@@ -19,7 +19,7 @@ static void skuloc_column(writer *w, hid_t g, hid_t scale, const char *name, hid
     ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1,
                       0);
     ech_h5_attach(w, d, scale, 0, name);
-    ech_h5_close_dataset(d);
+    ech_h5_close_dataset(w, d);
 }
 
 static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
@@ -66,7 +66,7 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
     skuloc_column(w, g, scale, "marginal_value", H5T_NATIVE_DOUBLE, sizeof(double),
                   t->marginal_value, "currency",
                   "change in the SKU's mean inventory value from one more pack here");
-    ech_h5_close_dataset(scale);
+    ech_h5_close_dataset(w, scale);
     ech_h5_close_group(g);
 }
 
@@ -98,7 +98,7 @@ static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
                        "1: stopped because no move improved beyond the noise (0: at the "
                        "evaluation limit)",
                        NULL);
-    ech_h5_close_dataset(sku);
+    ech_h5_close_dataset(w, sku);
     ech_h5_close_group(g);
 }
 
@@ -129,7 +129,7 @@ static void write_frontier(writer *w, hid_t parent, const ech_tune_result *t)
                        "mean inventory value of the point's targets on the searches' "
                        "replications",
                        NULL);
-    ech_h5_close_dataset(point);
+    ech_h5_close_dataset(w, point);
     ech_h5_close_group(g);
 }
 
@@ -152,7 +152,7 @@ static void write_classic(writer *w, hid_t parent, const ech_tune_result *t)
         NULL);
     ech_h5_small_table(w, g, "fill_rate_classic", H5T_NATIVE_DOUBLE, (hsize_t)n, t->classic_fill,
                        seg, "1", "... under the classic rule", NULL);
-    ech_h5_close_dataset(seg);
+    ech_h5_close_dataset(w, seg);
     ech_h5_close_group(g);
 }
 
@@ -174,7 +174,7 @@ static void write_location_budgets(writer *w, hid_t parent, const ech_tune_resul
     ech_h5_small_table(w, g, "multiplier", H5T_NATIVE_DOUBLE, (hsize_t)n, t->location_price, b,
                        "1/day", "price of inventory value held there, on top of value_price", NULL);
     ech_h5_attr_i32(w, g, "budgets_met", t->location_budgets_met);
-    ech_h5_close_dataset(b);
+    ech_h5_close_dataset(w, b);
     ech_h5_close_group(g);
 }
 
@@ -198,7 +198,7 @@ static void write_cold(writer *w, hid_t parent, const ech_tune_result *t)
                        "1/(litre day)", "objective per day per litre of cold stock held here",
                        NULL);
     ech_h5_attr_i32(w, g, "limits_met", t->cold_met);
-    ech_h5_close_dataset(slot);
+    ech_h5_close_dataset(w, slot);
     ech_h5_close_group(g);
 }
 
