@@ -250,10 +250,9 @@ static void gather_skus(double *a, int stride, const int32_t *blocks, int n_rank
 #define CONTRACT_COUNT(field, name, units, desc) +1
 enum { CONTRACT_FIELDS = 1 ECH_CONTRACT_SKU_FIELDS(CONTRACT_COUNT) };
 #undef CONTRACT_COUNT
-static int sizing_fields(const ech_scenario *sc, ech_contract_result *res, double *month_need,
-                         int32_t a, int32_t z, ech_phase_field *f)
+static int sizing_fields(ech_contract_result *res, double *month_need, int32_t a, int32_t z,
+                         ech_phase_field *f)
 {
-    (void)sc;
     int n = 0;
     size_t nm = (size_t)res->n_months;
 #define CONTRACT_FIELD(field, name, units, desc) \
@@ -352,7 +351,7 @@ static ech_status size_skus(const sizing *s, int64_t my_cost, int rank, int64_t 
     uint8_t *done = ech_xcalloc((size_t)(n > 0 ? n : 1), 1, "SKUs done");
     int64_t mine[2] = {0, 0};
     ech_phase_field f[CONTRACT_FIELDS + 1];
-    int nf = sizing_fields(s->sc, s->res, s->month_need, s->first, s->last, f);
+    int nf = sizing_fields(s->res, s->month_need, s->first, s->last, f);
     f[nf++] = (ech_phase_field){"counts", mine, sizeof mine};
     ech_status st = ech_phase_units_begin(s->log, "contract sizing", (double)s->opt->replications,
                                           n, done, f, nf, s->err);
@@ -451,7 +450,7 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
     snprintf(res->created, sizeof res->created, "%s", ech_phase_log_created(log));
     int64_t counts[2] = {0, 0}; /* skuloc-days simulated and SKUs sized, all ranks */
     ech_phase_field f[CONTRACT_FIELDS + 2];
-    int nf = sizing_fields(sc, res, month_need, 0, nk, f);
+    int nf = sizing_fields(res, month_need, 0, nk, f);
     f[nf++] = (ech_phase_field){"counts", counts, sizeof counts};
     int replayed = 0;
     st = ech_phase_replay(log, "contract sizing", (double)opt->replications, f, nf, &replayed, err);

@@ -73,7 +73,7 @@ static void header_init(const ech_phase_log *log, ech_checkpoint_header *h, int3
     snprintf(h->created, sizeof h->created, "%s", log->created);
 }
 
-/* Why a saved file cannot continue this command, or NULL. */
+/* ECH_OK when a saved file belongs to this command and layout, else why not. */
 static ech_status check_header(const ech_phase_log *log, const ech_checkpoint_header *h,
                                ech_error *err)
 {
@@ -123,7 +123,8 @@ static ech_status find_partial(ech_phase_log *log, int *found, ech_error *err)
     for (int r = 0; r < log->n_ranks; ++r) {
         ech_checkpoint *c = NULL;
         ech_checkpoint_header h;
-        ech_status st = ech_checkpoint_open(log->partial, r, &c, &h, err);
+        ech_error ignored;
+        ech_status st = ech_checkpoint_open(log->partial, r, &c, &h, &ignored);
         if (st != ECH_OK || !c)
             continue; /* a damaged one is found when its rank reads it */
         st = check_header(log, &h, err);

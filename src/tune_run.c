@@ -175,7 +175,9 @@ static void gather_results(tuning_ctx *c)
 
 /* The result arrays as fields of a phase (phase_log.h): whole, or this rank's
  * slices (its SKUs [first, last) and their skulocs).  Returns how many. */
-enum { RESULT_FIELDS = 15 };
+#define COUNT_ARRAY(name, type, mpi, per_skuloc) +1
+enum { RESULT_FIELDS = 0 RESULT_ARRAYS(COUNT_ARRAY) };
+#undef COUNT_ARRAY
 static int result_fields(const tuning_ctx *c, ech_phase_field *f, int whole)
 {
     const ech_scenario *sc = c->sc;
