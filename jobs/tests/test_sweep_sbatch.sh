@@ -113,14 +113,14 @@ i=0
 for f in base close_dc02 same; do # byte order of the folder's files
     if expect_end "${array}_$i" COMPLETED 0; then
         [ -f "$work/results/$f.h5" ] || fail "task $i: no results/$f.h5"
-        has "$work/results/sweep-${array}_$i.log" "array task $i of 3: .*$f\.yaml" "task line"
+        has "$work/sweep-${array}_$i.log" "array task $i of 3: .*$f\.yaml" "task line"
     else
-        show_log "$work/results/sweep-${array}_$i.log"
+        show_log "$work/sweep-${array}_$i.log"
     fi
     i=$((i + 1))
 done
 
-log=$work/results/compare-$cmp.log
+log=$work/compare-$cmp.log
 if expect_end "$cmp" COMPLETED 0; then
     has "$log" '^=== network_close_dc02 \(results/close_dc02\.h5\) against the base network_base' \
         "comparison with the closed DC"
@@ -148,9 +148,9 @@ f0=$failures
 bad=$(sbatch --parsable --chdir="$work" --array=3 --ntasks=1 --export="$env_vars" \
     "$src/jobs/sweep.sbatch" "$study" | cut -d';' -f1)
 if expect_end "${bad}_3" FAILED 2; then
-    has "$work/results/sweep-${bad}_3.log" 'ERROR: array index 3, but .* has 3 scenario file' "clear error line"
+    has "$work/sweep-${bad}_3.log" 'ERROR: array index 3, but .* has 3 scenario file' "clear error line"
 fi
-[ "$failures" = "$f0" ] || show_log "$work/results/sweep-${bad}_3.log"
+[ "$failures" = "$f0" ] || show_log "$work/sweep-${bad}_3.log"
 
 if [ "$failures" != 0 ]; then
     slurm_dump_logs
