@@ -1,6 +1,7 @@
 /* Checkpoints of tune and contract (phase_log.h) under MPI (normally 2 ranks): a
  * tuning under a budget (many searches of every SKU at bisected prices, the classic
- * rule's checks, a frontier) and a contract sizing, each stopped several times in
+ * rule's checks, a frontier), one with cold rooms and a budget per location (their
+ * searches of some SKUs and their checks) and a contract sizing, each stopped several times in
  * the middle of a search (a stop on one rank, which the other learns of at the
  * phase's end) and resumed, must end bitwise identical to the same command
  * uninterrupted: every per-SKU and per-skuloc array and every figure of the
@@ -79,14 +80,16 @@ static void load(const char *name, ech_scenario *sc)
  * echelon tune
  * ------------------------------------------------------------------------------ */
 
+static int g_frontier = 2, g_classic = 1;
+
 static ech_status tune_once(const ech_scenario *sc, int threads, const char *folder, int resume,
                             int64_t stop_after, uint64_t fingerprint, ech_tune_result *res)
 {
     ech_tune_run_options opt;
     memset(&opt, 0, sizeof opt);
     opt.n_threads = threads;
-    opt.frontier = 2;
-    opt.classic = 1;
+    opt.frontier = g_frontier;
+    opt.classic = g_classic;
     opt.progress_interval = 30;
     opt.checkpoint.folder = folder;
     opt.checkpoint.interval = 0;
@@ -143,6 +146,15 @@ static void check_tuned(const ech_scenario *sc, const ech_tune_result *a, const 
     CHECK(same_bytes(a->frontier_value, b->frontier_value, nf * 8));
     CHECK(same_bytes(a->frontier_order_up_to, b->frontier_order_up_to, nf * nl * 4));
     CHECK(same_bytes(a->frontier_reorder_point, b->frontier_reorder_point, nf * nl * 4));
+    CHECK(a->has_cold == b->has_cold && a->n_cold == b->n_cold && a->cold_met == b->cold_met);
+    size_t nc = (size_t)a->n_cold;
+    CHECK(same_bytes(a->cold_exceed, b->cold_exceed, nc * 8));
+    CHECK(same_bytes(a->cold_price, b->cold_price, nc * 8));
+    CHECK(a->n_location_budgets == b->n_location_budgets &&
+          a->location_budgets_met == b->location_budgets_met);
+    size_t nb = (size_t)a->n_location_budgets;
+    CHECK(same_bytes(a->location_value, b->location_value, nb * 8));
+    CHECK(same_bytes(a->location_price, b->location_price, nb * 8));
     if (g_failures > before)
         fprintf(stderr, "[rank %d] %s: tuning differs from the uninterrupted one\n", g_rank, what);
 }
@@ -226,6 +238,58 @@ static void test_tune_stop_and_resume(void **state)
     finish_checks();
 }
 
+/* Cold rooms held to a share of days over capacity and budgets per location: their
+ * searches of some SKUs and their checks, stopped and resumed. */
+static void test_tune_cold_and_locations(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    load("tune_cold.yaml", &sc);
+    sc.tuning.replications = 8;
+    sc.tuning.max_replications = 8;
+    sc.tuning.location_budget = malloc((size_t)sc.net.n * sizeof(double));
+    for (int32_t l = 0; l < sc.net.n; ++l)
+        sc.tuning.location_budget[l] = NAN;
+    int32_t dc = ech_scenario_find_location(&sc, "DC01");
+    assert_true(dc >= 0);
+    sc.tuning.location_budget[dc] = 500;
+    g_frontier = 0;
+    g_classic = 0;
+    const uint64_t fp = 0x6262;
+    ech_tune_result ref, res;
+    assert_int_equal(tune_once(&sc, 2, NULL, 0, 0, fp, &ref), ECH_OK);
+    if (g_rank == 0)
+        printf("  uninterrupted: %d searches, %d cold rooms%s, %d location budget(s)%s\n",
+               (int)ref.passes, (int)ref.n_cold, ref.cold_met ? " held" : "",
+               (int)ref.n_location_budgets, ref.location_budgets_met ? " met" : "");
+    CHECK(ref.has_cold && ref.n_location_budgets == 1);
+    char folder[512];
+    snprintf(folder, sizeof folder, "%s/cold.h5.checkpoint", g_dir);
+    const int64_t stops[] = {40, 130, 200, 0};
+    ech_status st = ECH_STOPPED;
+    int attempts = 0;
+    for (; st == ECH_STOPPED && attempts < 40; ++attempts) {
+        int64_t after = attempts < 3 ? stops[attempts] : 0;
+        st = tune_once(&sc, 2, folder, attempts > 0, after, fp, &res);
+        if (st == ECH_STOPPED)
+            ech_tune_result_free(&res);
+    }
+    CHECK(st == ECH_OK);
+    CHECK(attempts >= 2);
+    if (st == ECH_OK) {
+        check_tuned(&sc, &ref, &res, "tune, cold rooms and a location budget");
+        ech_tune_result_free(&res);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (g_rank == 0)
+        ech_phase_checkpoint_remove(folder);
+    g_frontier = 2;
+    g_classic = 1;
+    ech_tune_result_free(&ref);
+    ech_scenario_free(&sc);
+    finish_checks();
+}
+
 /* ------------------------------------------------------------------------------
  * echelon contract
  * ------------------------------------------------------------------------------ */
@@ -303,6 +367,7 @@ int main(int argc, char **argv)
     ts_mpi_temp_dir(g_dir, (int)sizeof g_dir, "tune-checkpoint");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tune_stop_and_resume),
+        cmocka_unit_test(test_tune_cold_and_locations),
         cmocka_unit_test(test_contract_stop_and_resume),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
