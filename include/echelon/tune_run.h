@@ -106,7 +106,8 @@ typedef struct ech_tune_result {
     int32_t n_segments;
     double *classic_service_level, *classic_fill, *tuned_fill;
     int32_t *classic_order_up_to, *classic_reorder_point; /* per skuloc */
-    double seconds;   /* wall time of the searches (maximum over ranks) */
+    double seconds;   /* wall time of the searches (maximum over ranks; a resumed
+                         tuning's includes the earlier attempts') */
     int resumed;      /* continued the phases of a stopped attempt */
     char created[32]; /* when the tuning first started */
     int64_t evaluations_total;
