@@ -16,6 +16,7 @@
 #include "echelon/kpi.h"
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h" /* ech_scenario_resolved_text */
+#include "echelon/stop.h"
 #include "echelon/table.h"
 #include "echelon/version.h"
 
@@ -442,6 +443,9 @@ static void write_file(writer *w, const char *tmp)
     /* Rank 0 closes the file with room for the metadata it still holds, whatever
      * failed before, and with nothing of the file left open. */
     if (w->file >= 0) {
+        /* Room first: a close whose metadata cannot be written leaves HDF5 1.10 unable
+         * to end cleanly (a failed flush leaves its cache unable to flush again, and
+         * the half-closed file crashes MPI_Finalize), so it must not meet a full disk. */
         ech_h5_ready(w, 0);
         close_leftovers(w);
         ech_h5_refs_free(w);
@@ -633,6 +637,8 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
     char *tmp = ech_xmalloc(tmp_len, "temporary results file name");
     snprintf(tmp, tmp_len, "%s.tmp-%ld", path, token);
     w.tmp = tmp;
+    if (w.rank == 0) /* a second stop signal removes it (stop.h) */
+        ech_temp_register(tmp);
 
     /* HDF5 would print its error stack itself: silence it while we write, and turn
      * every failure into one message instead. */
@@ -679,6 +685,8 @@ ech_status ech_output_write(const char *path, MPI_Comm comm, const ech_scenario 
         }
     }
     status = ech_h5_agree(&w);
+    if (w.rank == 0)
+        ech_temp_forget(tmp);
     free(tmp);
     if (err)
         *err = w.e;
