@@ -303,16 +303,9 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     const char *pos[1];
     int n_pos = 0;
-    int rc = cli_parse(argc, argv, 2, opts, n_opts, pos, 1, &n_pos, rank == 0);
-    if (rc)
+    int rc = cli_parse_command(argc, argv, opts, n_opts, pos, 1, &n_pos, rank, &help, print_help);
+    if (rc >= 0)
         return rc;
-    if (help) {
-        if (rank == 0) {
-            print_help();
-            cli_print_options(stdout, opts, n_opts);
-        }
-        return 0;
-    }
     if (n_pos != 1 || !ranks_given) {
         if (rank == 0)
             fprintf(stderr, "echelon: error: plan needs %s (see echelon plan --help)\n",

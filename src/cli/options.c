@@ -156,3 +156,20 @@ void cli_print_options(FILE *out, const cli_option *opts, int n_opts)
         fprintf(out, "  %-28s %s\n", left, o->help);
     }
 }
+
+int cli_parse_command(int argc, char **argv, const cli_option *opts, int n_opts,
+                      const char **positional, int max_positional, int *n_positional, int rank,
+                      const int *help, void (*print_help)(void))
+{
+    int rc =
+        cli_parse(argc, argv, 2, opts, n_opts, positional, max_positional, n_positional, rank == 0);
+    if (rc)
+        return rc;
+    if (!*help)
+        return -1;
+    if (rank == 0) {
+        print_help();
+        cli_print_options(stdout, opts, n_opts);
+    }
+    return 0;
+}

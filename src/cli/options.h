@@ -33,6 +33,14 @@ typedef struct cli_option {
 int cli_parse(int argc, char **argv, int first, const cli_option *opts, int n_opts,
               const char **positional, int max_positional, int *n_positional, int report);
 
+/* A subcommand's arguments from argv[2]: parsed (errors reported by rank 0 only) and,
+ * when the option table's --help flag *help was set, its help printed by rank 0
+ * (print_help's text, then the options).  Returns -1 when the command goes on, else
+ * the exit status to return: 0 after the help, 2 after a bad argument. */
+int cli_parse_command(int argc, char **argv, const cli_option *opts, int n_opts,
+                      const char **positional, int max_positional, int *n_positional, int rank,
+                      const int *help, void (*print_help)(void));
+
 /* Prints the options table as help text. */
 void cli_print_options(FILE *out, const cli_option *opts, int n_opts);
 
