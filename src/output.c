@@ -1,7 +1,7 @@
 /* The HDF5 results file: its layout and ech_output_write.  See
  * include/echelon/output.h; the layout is documented in results/README.md, which must
- * change with it.  The collective HDF5 underneath is in output_h5.c (how failures are
- * agreed over the ranks is described there), the groups of what the run computed
+ * change with it.  The HDF5 underneath is in output_h5.c (one writer, rank 0, fed by
+ * the ranks; how failures are agreed over the ranks is described there), the groups of what the run computed
  * (KPIs, totals, comparisons, cold rooms) in output_results.c.
  *
  * Variants.  The baseline (variant 0) is written where format 1.0 had the run's
@@ -360,9 +360,8 @@ static void write_runtime(writer *w)
  * The file
  * ------------------------------------------------------------------------------ */
 
-/* Closes whatever of the file is still open, so that every rank can close it (the
- * MPI-IO driver refuses to close a file with open objects, and a file left open
- * breaks MPI_Finalize).  Nothing is left open after a complete write: an object still
+/* Closes whatever of the file is still open, so that rank 0 can close it (a file
+ * left open breaks MPI_Finalize).  Nothing is left open after a complete write: an object still
  * open then is a leak in this writer, reported as an internal error. */
 static void close_leftovers(writer *w)
 {

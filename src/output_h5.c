@@ -238,7 +238,7 @@ ech_status ech_h5_agree(writer *w)
 }
 
 /* ------------------------------------------------------------------------------
- * Attributes (metadata: every rank writes the same value)
+ * Attributes (rank 0; the other ranks hold no HDF5 objects)
  * ------------------------------------------------------------------------------ */
 
 /* An attribute holding one value (n < 0) or an array of n >= 0 values. */
@@ -475,11 +475,10 @@ void ech_h5_refs_free(writer *w)
     w->refs = NULL;
 }
 
-/* The chunk shape of a large dataset of `ndims` dimensions.  Rows per chunk follow
- * the decomposition (about one rank's block, within the bounds above): in parallel
- * HDF5 each chunk is compressed by one rank after gathering its rows from the ranks
- * that hold them, so chunks the size of a block spread the compression over the
- * ranks and keep the data exchanged small. */
+/* The chunk shape of a large dataset of `ndims` dimensions.  Rows per chunk are about
+ * one rank's block (within the bounds above), as results/README.md documents (parallel
+ * HDF5, which wrote the file up to format 1.5, compressed each chunk on one rank);
+ * the gathers bring whole chunks, so each is compressed and written once. */
 static void chunk_shape(const writer *w, int ndims, const hsize_t *dims, hsize_t *chunk)
 {
     hsize_t cols = ndims == 2 ? dims[1] : 1;
@@ -750,8 +749,8 @@ hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hs
 }
 
 /* A fixed-length string type as long as the longest of s[0..n-1] (at least 1), and
- * the strings packed into n x that many bytes, NUL-padded (parallel HDF5 cannot
- * write variable-length data in datasets). */
+ * the strings packed into n x that many bytes, NUL-padded (the layout has kept the
+ * fixed length parallel HDF5 needed: it cannot write variable-length data). */
 static hid_t text_type(writer *w, char *const *s, int64_t n, char **packed)
 {
     size_t len = 1;

@@ -40,7 +40,7 @@ typedef struct writer {
     int room_off;      /* rank 0: the file system cannot reserve space (no fallocate) */
     hsize_t room;      /* rank 0: bytes reserved for the file so far */
     hsize_t room_last; /* rank 0: the bytes the last step announced */
-    hid_t dxpl;        /* collective transfers */
+    hid_t dxpl;        /* transfers */
     hid_t gcpl;        /* groups track the creation order of their links */
     hid_t vlstr;       /* variable-length UTF-8 string, for attributes */
 
