@@ -466,6 +466,10 @@ void ech_h5_close_dataset(writer *w, hid_t d)
 /* Forgets whatever attachments are still pending (after a failure). */
 void ech_h5_refs_free(writer *w)
 {
+    free(w->slab_buf);
+    free(w->send_buf);
+    w->slab_buf = w->send_buf = NULL;
+    w->slab_cap = w->send_cap = 0;
     if (!w->refs)
         return;
     for (size_t i = 0; i < w->refs->n; ++i)
@@ -599,6 +603,18 @@ static void wait_for_root(writer *w, MPI_Request *req)
     }
 }
 
+/* A scratch buffer of at least n bytes, kept for the next gather (fresh buffers of
+ * megabytes cost a page fault per page at every dataset). */
+static char *scratch(char **buf, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        free(*buf);
+        *cap = n > 2 * *cap ? n : 2 * *cap;
+        *buf = ech_xmalloc(*cap, "gather buffer of the results file");
+    }
+    return *buf;
+}
+
 /* Rows per gathered slab: whole chunks, about SLAB_BYTES (rank 0, which holds d). */
 static hsize_t slab_rows(hid_t d, hsize_t cols, size_t esize)
 {
@@ -662,22 +678,30 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
     if (w->rank == 0) {
         counts = ech_xmalloc((size_t)P * sizeof *counts, "gather counts");
         displs = ech_xmalloc((size_t)P * sizeof *displs, "gather displacements");
-        buf = ech_xmalloc((size_t)(hi - lo < slab ? hi - lo : slab) * row_bytes,
-                          "slab of the results file");
+        buf = scratch(&w->slab_buf, &w->slab_cap,
+                      (size_t)(hi - lo < slab ? hi - lo : slab) * row_bytes);
     }
-    char *send = ech_xmalloc((size_t)(rows < (hsize_t)slab ? rows : (hsize_t)slab) * row_bytes + 1,
-                             "block for the results file");
+    /* Rows already side by side are sent where they lie; others are packed first. */
+    const int packed = stride == cols;
+    char *send = packed
+                     ? NULL
+                     : scratch(&w->send_buf, &w->send_cap,
+                               (size_t)(rows < (hsize_t)slab ? rows : (hsize_t)slab) * row_bytes);
     for (int64_t a = lo; a < hi; a += slab) {
         int64_t b = a + slab < hi ? a + slab : hi;
         /* this rank's rows of the slab, packed */
         int64_t s0 = (int64_t)row0 > a ? (int64_t)row0 : a;
         int64_t s1 = (int64_t)(row0 + rows) < b ? (int64_t)(row0 + rows) : b;
         int64_t n = s1 > s0 ? s1 - s0 : 0;
-        for (int64_t i = 0; i < n; ++i)
-            memcpy(send + (size_t)i * row_bytes,
-                   (const char *)base +
-                       ((size_t)(s0 - (int64_t)row0 + i) * stride + offset) * esize,
-                   row_bytes);
+        const char *mine_at =
+            n > 0 ? (const char *)base + ((size_t)(s0 - (int64_t)row0) * stride + offset) * esize
+                  : NULL;
+        if (packed)
+            send = (char *)mine_at;
+        else
+            for (int64_t i = 0; i < n; ++i)
+                memcpy(send + (size_t)i * row_bytes, mine_at + (size_t)i * stride * esize,
+                       row_bytes);
         int64_t covered = 0;
         if (w->rank == 0)
             for (int r = 0; r < P; ++r) {
@@ -704,8 +728,6 @@ void ech_h5_write_rows(writer *w, hid_t d, const char *name, hid_t memtype, hsiz
                 write_block(w, d, name, memtype, (hsize_t)(a + displs[r] / (int64_t)row_bytes),
                             (hsize_t)counts[r] / row_bytes, cols, buf + displs[r]);
     }
-    free(send);
-    free(buf);
     free(displs);
     free(counts);
     free(all);

@@ -44,7 +44,9 @@ typedef struct writer {
     hid_t gcpl;        /* groups track the creation order of their links */
     hid_t vlstr;       /* variable-length UTF-8 string, for attributes */
 
-    struct ech_h5_refs *refs; /* attachments not yet written (output_h5.c) */
+    struct ech_h5_refs *refs;  /* attachments not yet written (output_h5.c) */
+    char *slab_buf, *send_buf; /* scratch of the gathers, kept between datasets */
+    size_t slab_cap, send_cap;
 
     int failed;        /* this rank has recorded a failure in e */
     int anyone_failed; /* every rank knows that some rank failed */
@@ -99,7 +101,8 @@ void ech_h5_close_group(hid_t g);
  * (ech_h5_attach) call for: DIMENSION_LIST on a dataset, REFERENCE_LIST on a scale. */
 void ech_h5_close_dataset(writer *w, hid_t d);
 
-/* Forgets the attachments still pending (the datasets were not closed: a failure). */
+/* Forgets the attachments still pending (the datasets were not closed: a failure) and
+ * frees the gathers' scratch buffers. */
 void ech_h5_refs_free(writer *w);
 
 /* Creates a dataset of shape dims[0] (ndims 1) or dims[0] x dims[1] (ndims 2) on rank
