@@ -18,6 +18,7 @@ enum { FORMAT_VERSION = 1, TAG_LEN = 8 };
 
 struct ech_checkpoint {
     FILE *f;
+    char *folder; /* removed again when a failed save leaves it empty */
     char *path;   /* the final name */
     char *tmp;    /* the temporary name while writing */
     uint64_t sum; /* running checksum of everything after the magic */
@@ -81,6 +82,7 @@ ech_checkpoint *ech_checkpoint_create(const char *folder, const ech_checkpoint_h
         return NULL;
     }
     ech_checkpoint *c = ech_xcalloc(1, sizeof *c, "checkpoint");
+    c->folder = ech_xstrdup(folder, "checkpoint folder");
     c->path = ech_checkpoint_rank_file(folder, h->rank);
     c->tmp = joined(c->path, ".tmp");
     ech_temp_register(c->tmp);
@@ -89,6 +91,8 @@ ech_checkpoint *ech_checkpoint_create(const char *folder, const ech_checkpoint_h
         ech_fail(err, ECH_ERR_RUNTIME, "cannot write the checkpoint %s: %s", c->tmp,
                  strerror(errno));
         ech_temp_forget(c->tmp);
+        rmdir(c->folder); /* only if empty: a failed first save leaves nothing behind */
+        free(c->folder);
         free(c->tmp);
         free(c->path);
         free(c);
@@ -141,12 +145,14 @@ ech_status ech_checkpoint_commit(ech_checkpoint *c, ech_error *err)
         c->failed = 1, c->err_no = errno;
     if (c->failed) {
         unlink(c->tmp);
+        rmdir(c->folder); /* only if empty: a failed first save leaves nothing behind */
         st = ech_fail(err, ECH_ERR_RUNTIME, "cannot write the checkpoint %s: %s", c->path,
                       strerror(c->err_no));
     } else {
         sync_folder_of(c->path);
     }
     ech_temp_forget(c->tmp);
+    free(c->folder);
     free(c->tmp);
     free(c->path);
     free(c);
