@@ -253,7 +253,12 @@ int ech_checkpoint_remove(const char *folder)
             continue;
         char *p = joined(folder, "/");
         char *q = joined(p, e->d_name);
-        if (unlink(q) != 0 && errno != ENOENT)
+        struct stat st;
+        /* Sub-folders (a command's phases, its verification run) go the same way;
+         * links are removed, never followed. */
+        if (lstat(q, &st) == 0 && S_ISDIR(st.st_mode))
+            rc |= ech_checkpoint_remove(q);
+        else if (unlink(q) != 0 && errno != ENOENT)
             rc = -1;
         free(p);
         free(q);
@@ -261,7 +266,7 @@ int ech_checkpoint_remove(const char *folder)
     closedir(d);
     if (rmdir(folder) != 0 && errno != ENOENT)
         rc = -1;
-    return rc;
+    return rc ? -1 : 0;
 }
 
 static int ends_with(const char *s, const char *suffix)

@@ -412,16 +412,3 @@ ech_status ech_phase_units_end(ech_phase_log *log, int complete, int32_t n, cons
         return st;
     return stopped_message(log, err);
 }
-
-int ech_phase_checkpoint_remove(const char *folder)
-{
-    const char *subs[] = {"/phases", "/partial", "/run"};
-    int rc = 0;
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; ++i) {
-        char *p = joined(folder, subs[i]);
-        rc |= ech_checkpoint_remove(p);
-        free(p);
-    }
-    rc |= ech_checkpoint_remove(folder);
-    return rc ? -1 : 0;
-}

@@ -70,8 +70,8 @@ ech_status ech_checkpoint_get(ech_checkpoint *c, const char *tag, void *data, si
  * when the file is damaged.  NULL c: ECH_OK. */
 ech_status ech_checkpoint_close(ech_checkpoint *c, ech_error *err);
 
-/* Removes the folder with everything in it (after a completed run, or before a
- * fresh one with --force).  0, or -1 with errno. */
+/* Removes the folder with everything in it, sub-folders included (after a completed
+ * command, or before a fresh one with --force).  0, or -1 with errno. */
 int ech_checkpoint_remove(const char *folder);
 
 /* Removes what a killed run left: temporary checkpoint files in folder, and

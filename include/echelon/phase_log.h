@@ -114,10 +114,6 @@ ech_status ech_phase_units_end(ech_phase_log *log, int complete, int32_t n, cons
 /* The verification run's checkpoint folder in a command's: FOLDER/run (malloc'd). */
 char *ech_phase_checkpoint_run_folder(const char *folder);
 
-/* Removes a checkpoint folder with its sub-folders (after a completed command, or
- * before a fresh one with --force).  0, or -1 with errno. */
-int ech_phase_checkpoint_remove(const char *folder);
-
 /* Adds bytes to a fingerprint (the options that shape a command's results). */
 uint64_t ech_fingerprint_add(uint64_t h, const void *data, size_t bytes);
 

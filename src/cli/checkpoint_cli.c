@@ -1,6 +1,6 @@
-/* Checkpoints of tune and contract at the command line; see checkpoint_cli.h. */
+/* Checkpoints at the command line; see checkpoint_cli.h. */
 #include "checkpoint_cli.h"
-#include "echelon/phase_log.h"
+#include "echelon/checkpoint.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,14 +13,13 @@ int cli_check_checkpoint(const char *folder, int resume, int force)
     if (!folder || resume || stat(folder, &st) != 0)
         return 0;
     if (!force) {
-        /* The same words as echelon run's. */
         fprintf(stderr,
                 "echelon: error: %s holds the work of a stopped run: add --resume to continue "
                 "it, or --force to discard it and start over\n",
                 folder);
         return 2;
     }
-    if (ech_phase_checkpoint_remove(folder) != 0) {
+    if (ech_checkpoint_remove(folder) != 0) {
         fprintf(stderr, "echelon: error: cannot remove %s: %s\n", folder, strerror(errno));
         return 1;
     }
@@ -34,7 +33,7 @@ void cli_remove_checkpoint(MPI_Comm comm, const char *folder)
     if (!folder)
         return;
     MPI_Barrier(comm); /* every rank is done with its files */
-    if (rank == 0 && ech_phase_checkpoint_remove(folder) != 0)
+    if (rank == 0 && ech_checkpoint_remove(folder) != 0)
         fprintf(stderr, "echelon: warning: cannot remove the checkpoint %s: %s\n", folder,
                 strerror(errno));
 }

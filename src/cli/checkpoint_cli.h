@@ -1,6 +1,6 @@
-/* The checkpoint of a command made of phases (tune, contract; phase_log.h) at the
+/* A command's checkpoint (checkpoint.h; for tune and contract phase_log.h) at the
  * command line: refused without --resume, discarded with --force, removed once the
- * command completes. */
+ * command completes (run's by ech_run itself). */
 #ifndef ECHELON_CHECKPOINT_CLI_H
 #define ECHELON_CHECKPOINT_CLI_H
 

@@ -52,6 +52,12 @@ int cli_fresh_default(char *buf, size_t size, const char *stem, const char *ext)
  * there is none. */
 int cli_resumable_default(char *buf, size_t size, const char *stem, const char *ext);
 
+/* A default results file STEM.h5 (STEM normally results/NAME...): the first name no
+ * file or stopped run's checkpoint takes (cli_fresh_default), or with resume the one
+ * a stopped run left a checkpoint for (cli_resumable_default), if any.  Rank 0 picks
+ * it (making results/ when missing), every rank of comm gets it in buf. */
+void cli_default_output(MPI_Comm comm, const char *stem, int resume, char *buf, size_t size);
+
 /* Makes results/ for a default output when missing (rank 0); a command that then
  * fails removes it again if it is still empty. */
 void cli_make_results_folder(void);

@@ -1,4 +1,5 @@
 /* echelon run: simulate a scenario and write its results file. */
+#include "checkpoint_cli.h"
 #include "cli.h"
 #include "options.h"
 #include "echelon/checkpoint.h"
@@ -6,11 +7,9 @@
 #include "echelon/stop.h"
 #include "echelon/scenario_load.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,13 +120,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     if (!output && !no_output) {
         char stem[1024];
         snprintf(stem, sizeof stem, "results/%s", sc.name);
-        if (rank == 0) {
-            cli_make_results_folder();
-            /* --resume continues the stopped run of this scenario, if there is one. */
-            if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
-                cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
-        }
-        MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
+        /* --resume continues the stopped run of this scenario, if there is one. */
+        cli_default_output(comm, stem, resume, default_path, sizeof default_path);
         output = default_path;
     }
 
@@ -169,19 +163,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     /* A stopped run's checkpoint is continued with --resume, discarded with --force,
      * and never silently replaced. */
     char *checkpoint = no_output ? NULL : ech_checkpoint_folder(output);
-    if (rank == 0 && !out_rc && checkpoint && !resume) {
-        struct stat cst;
-        if (stat(checkpoint, &cst) == 0 && !force) {
-            fprintf(stderr,
-                    "echelon: error: %s holds the work of a stopped run: add --resume to "
-                    "continue it, or --force to discard it and start over\n",
-                    checkpoint);
-            out_rc = 2;
-        } else if (stat(checkpoint, &cst) == 0 && ech_checkpoint_remove(checkpoint) != 0) {
-            fprintf(stderr, "echelon: error: cannot remove %s: %s\n", checkpoint, strerror(errno));
-            out_rc = 1;
-        }
-    }
+    if (rank == 0 && !out_rc)
+        out_rc = cli_check_checkpoint(checkpoint, resume, force);
     MPI_Bcast(&out_rc, 1, MPI_INT, 0, comm);
     if (out_rc) {
         free(checkpoint);

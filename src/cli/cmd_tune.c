@@ -173,13 +173,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
     if (!rc && !output && !no_output) {
         char stem[1024];
         snprintf(stem, sizeof stem, "results/%s-tuned", sc.name);
-        if (rank == 0) {
-            cli_make_results_folder();
-            /* --resume continues the stopped tuning of this scenario, if there is one. */
-            if (!resume || cli_resumable_default(default_path, sizeof default_path, stem, ".h5"))
-                cli_fresh_default(default_path, sizeof default_path, stem, ".h5");
-        }
-        MPI_Bcast(default_path, (int)sizeof default_path, MPI_CHAR, 0, comm);
+        /* --resume continues the stopped tuning of this scenario, if there is one. */
+        cli_default_output(comm, stem, resume, default_path, sizeof default_path);
         output = default_path;
     }
     if (no_output)

@@ -148,6 +148,18 @@ int main(int argc, char **argv)
     return status;
 }
 
+void cli_default_output(MPI_Comm comm, const char *stem, int resume, char *buf, size_t size)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        cli_make_results_folder();
+        if (!resume || cli_resumable_default(buf, size, stem, ".h5"))
+            cli_fresh_default(buf, size, stem, ".h5");
+    }
+    MPI_Bcast(buf, (int)size, MPI_CHAR, 0, comm);
+}
+
 void cli_make_results_folder(void)
 {
     if (mkdir("results", 0777) == 0)

@@ -10,6 +10,7 @@
  *
  * Checks count failures instead of aborting, so the ranks stay in step. */
 #include "echelon/contract_run.h"
+#include "echelon/checkpoint.h"
 #include "echelon/phase_log.h"
 #include "echelon/scenario_load.h"
 #include "echelon/stop.h"
@@ -209,7 +210,7 @@ static void test_tune_stop_and_resume(void **state)
         ech_tune_result_free(&res);
         MPI_Barrier(MPI_COMM_WORLD);
         if (g_rank == 0)
-            ech_phase_checkpoint_remove(folder);
+            ech_checkpoint_remove(folder);
         MPI_Barrier(MPI_COMM_WORLD);
     }
 
@@ -225,14 +226,14 @@ static void test_tune_stop_and_resume(void **state)
     ech_tune_result_free(&res);
     MPI_Barrier(MPI_COMM_WORLD);
     if (g_rank == 0)
-        ech_phase_checkpoint_remove(folder);
+        ech_checkpoint_remove(folder);
     MPI_Barrier(MPI_COMM_WORLD);
     CHECK(tune_once(&sc, 1, folder, 1, 10, fp, &res) == ECH_STOPPED); /* nothing to resume */
     CHECK(!res.resumed);
     ech_tune_result_free(&res);
     MPI_Barrier(MPI_COMM_WORLD);
     if (g_rank == 0)
-        ech_phase_checkpoint_remove(folder);
+        ech_checkpoint_remove(folder);
     ech_tune_result_free(&ref);
     ech_scenario_free(&sc);
     finish_checks();
@@ -282,7 +283,7 @@ static void test_tune_cold_and_locations(void **state)
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (g_rank == 0)
-        ech_phase_checkpoint_remove(folder);
+        ech_checkpoint_remove(folder);
     g_frontier = 2;
     g_classic = 1;
     ech_tune_result_free(&ref);
@@ -352,7 +353,7 @@ static void test_contract_stop_and_resume(void **state)
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (g_rank == 0)
-        ech_phase_checkpoint_remove(folder);
+        ech_checkpoint_remove(folder);
     ech_contract_result_free(&ref);
     ech_scenario_free(&sc);
     finish_checks();
