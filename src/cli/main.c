@@ -31,6 +31,7 @@ static void print_usage(FILE *out)
         "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm "
         "line\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
+        "  calibrate HISTORY.csv -o D.csv  fit demand models from sales history (CSV files)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
         "\n"
         "Options:\n"
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
         status = cmd_columns(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "fit-suppliers") == 0) {
         status = cmd_fit_suppliers(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "calibrate") == 0) {
+        status = cmd_calibrate(argc, argv, MPI_COMM_WORLD);
     } else {
         if (rank == 0)
             fprintf(stderr, "echelon: error: unknown command '%s' (see echelon --help)\n", argv[1]);
