@@ -174,7 +174,7 @@ double ech_dfit_nb_tail_mean(double s, double k, double p);
 
 /* The log-likelihood of one period's sales y under the scenario's model at mean mu
  * (> 0), variance ratio r (>= 1) and zero inflation pi, censored (demand >= y) or
- * not, and its gradient with respect to (log mu, log(r - 1), logit pi) into g[3]
+ * not, and its gradient with respect to (log mu, r - 1, pi) into g[3]
  * and Hessian into h[6] (00, 01, 02, 11, 12, 22); g and h may be NULL. */
 double ech_dfit_period_loglik(double y, int censored, double mu, double r, double pi, double *g,
                               double *h);

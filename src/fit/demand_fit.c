@@ -263,11 +263,6 @@ typedef struct pass {
     int32_t *n_est, *n_pool_est;
 } pass;
 
-static double logit(double p)
-{
-    return log(p / (1 - p));
-}
-
 /* Parameters, bounds and free flags of a problem whose members were added. */
 static void setup(df_problem *pb, const df_context *cx, const int free_block[4],
                   const ech_dfit_model *base, const double *ev_start)
@@ -306,15 +301,15 @@ static void setup(df_problem *pb, const df_context *cx, const int free_block[4],
     pb->free[DF_TREND] = (uint8_t)free_block[ECH_BLOCK_TREND];
     pb->prior_prec[DF_TREND] = prec;
     double r = base ? base->var_ratio : 2;
-    pb->theta[DF_RHO] = log(r - 1 > 1e-3 ? r - 1 : 1e-3);
-    pb->lo[DF_RHO] = log(1e-3);
-    pb->hi[DF_RHO] = log(99);
-    pb->free[DF_RHO] = (uint8_t)free_block[ECH_BLOCK_DISPERSION];
+    pb->theta[DF_PHI] = r - 1 > 1e-3 ? r - 1 : 1e-3;
+    pb->lo[DF_PHI] = 1e-3;
+    pb->hi[DF_PHI] = 99;
+    pb->free[DF_PHI] = (uint8_t)free_block[ECH_BLOCK_DISPERSION];
     double pi = base ? base->zero_prob : 0.02;
-    pb->theta[DF_TAU] = zi ? logit(pi < 1e-5 ? 1e-5 : pi > 0.999 ? 0.999 : pi) : DF_TAU_OFF;
-    pb->lo[DF_TAU] = -12;
-    pb->hi[DF_TAU] = logit(0.999);
-    pb->free[DF_TAU] = (uint8_t)(zi && free_block[ECH_BLOCK_DISPERSION]);
+    pb->theta[DF_PI] = zi ? (pi > 0.999 ? 0.999 : pi) : 0;
+    pb->lo[DF_PI] = 0;
+    pb->hi[DF_PI] = 0.999;
+    pb->free[DF_PI] = (uint8_t)(zi && free_block[ECH_BLOCK_DISPERSION]);
     for (int32_t e = 0; e < pb->n_ev; ++e) {
         double u = ev_start ? ev_start[pb->ev_global[e]] : 0;
         pb->theta[DF_EV + e] = u == u ? u : 0;
@@ -359,8 +354,8 @@ static void extract(const df_problem *pb, int32_t m, ech_dfit_model *out)
     for (int k = 0; k < 12; ++k)
         out->yearly[k] = pb->theta[DF_S + k];
     out->trend = pb->theta[DF_TREND];
-    out->var_ratio = 1 + exp(pb->theta[DF_RHO]);
-    out->zero_prob = pb->theta[DF_TAU] <= DF_TAU_OFF ? 0 : 1 / (1 + exp(-pb->theta[DF_TAU]));
+    out->var_ratio = 1 + pb->theta[DF_PHI];
+    out->zero_prob = pb->theta[DF_PI];
 }
 
 /* Fixed event uplifts: the file's, and (after step 3) the estimated ones. */

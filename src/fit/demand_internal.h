@@ -1,5 +1,5 @@
 /* Private to the demand calibration (src/fit/demand_*.c): the likelihood of a
- * group of periods as a function of (log mean, log(r - 1), logit pi) with its first
+ * group of periods as a function of (log mean, r - 1, pi) with its first
  * and second derivatives, and the fitter's problem and workspace. */
 #ifndef ECHELON_DEMAND_INTERNAL_H
 #define ECHELON_DEMAND_INTERNAL_H
@@ -10,7 +10,7 @@
 
 /* ------------------------------------------------------------------------------
  * Second-order jets in three variables: 0 = eta (log mean), 1 = rho (log(r - 1)),
- * 2 = tau (logit pi).  h holds the Hessian's upper triangle: 00 01 02 11 12 22.
+ * 2 = pi (zero inflation).  h holds the Hessian's upper triangle: 00 01 02 11 12 22.
  * ------------------------------------------------------------------------------ */
 
 typedef struct jet {
@@ -39,8 +39,18 @@ typedef struct dcell {
     double lfact;   /* -sum lgamma(y + 1) over them (a constant of the likelihood) */
 } dcell;
 
-/* The log-likelihood of a cell at (eta, rho, tau), y its problem's values. */
-jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, double rho, double tau);
+/* What every cell of an evaluation shares: functions of phi and pi as jets. */
+typedef struct df_lik_shared {
+    jet Rho, Pi, one_mpi, l1mpi, lp, l1mp, kappa0;
+    double p;
+} df_lik_shared;
+
+void ech_dfit_lik_shared(double phi, double pi, df_lik_shared *sh);
+
+/* The log-likelihood of a cell at (eta, phi, pi), y its problem's values; without
+ * the derivatives. */
+jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_shared *sh);
+double ech_dfit_cell_value(const dcell *c, const double *y, double eta, const df_lik_shared *sh);
 
 /* A(y, k) = lgamma(y + k) - lgamma(k) and its first two derivatives in k. */
 void ech_dfit_lgamma_diff(double y, double k, double *a, double *d1, double *d2);
@@ -58,12 +68,10 @@ enum {
     DF_W = 0, /* 7 weekday log factors */
     DF_S = 7, /* 12 month log factors */
     DF_TREND = 19,
-    DF_RHO = 20,
-    DF_TAU = 21,
+    DF_PHI = 20, /* r - 1 */
+    DF_PI = 21,
     DF_EV = 22, /* event log uplifts from here */
 };
-
-#define DF_TAU_OFF (-40.0) /* tau of "no zero inflation" (pi = 4e-18) */
 
 typedef struct df_member {
     int32_t series;

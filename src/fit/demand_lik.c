@@ -5,16 +5,18 @@
  * 0 with probability pi and otherwise negative binomial with mean m = mu / (1 - pi),
  * size k = m / (r - 1) and success probability p = 1 / r (the scenario's sampler,
  * docs/MODEL.md section 5).  In the variables the fitter moves, eta = log mu,
- * rho = log(r - 1), tau = logit pi:
- *     log k = eta - rho - log(1 - pi),  log p = -softplus(rho),
- *     log(1 - p) = rho - softplus(rho).
+ * phi = r - 1 and pi (on these scales, rather than their logarithms or logits,
+ * the likelihood is close to concave up to the bounds phi, pi >= 0, where
+ * overdispersion and zero inflation vanish):
+ *     log k = eta - log(phi) - log(1 - pi),  log p = -log(1 + phi),
+ *     log(1 - p) = log(phi) - log(1 + phi).
  * A period with sales y contributes
  *     log P(D = y)                          uncensored,
  *     log P(D >= y) = log(1 - pi) + log Q   censored with y > 0 (Q the NB's tail),
  *     0                                     censored with y = 0 (no information).
  * Periods with the same mean are evaluated together: the terms linear in k, log p
  * and log(1 - p) need only the counts and the sum of sales, so the jets (the value
- * with its gradient and Hessian in (eta, rho, tau)) are computed once per cell.
+ * with its gradient and Hessian in (eta, phi, pi)) are computed once per cell.
  */
 #include "demand_internal.h"
 
@@ -96,25 +98,6 @@ static jet jet_exp(jet a)
 {
     double e = exp(a.v);
     return jet_unary(a, e, e, e);
-}
-
-static double softplus(double x)
-{
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-}
-
-static double logistic(double x)
-{
-    return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
-}
-
-/* log(e^a + e^b). */
-static jet jet_logaddexp(jet a, jet b)
-{
-    double m = a.v > b.v ? a.v : b.v;
-    double f = m + log(exp(a.v - m) + exp(b.v - m));
-    double wa = exp(a.v - f), wb = exp(b.v - f);
-    return jet_binary(a, b, f, wa, wb, wa * wb, -wa * wb, wa * wb);
 }
 
 /* ------------------------------------------------------------------------------
@@ -293,22 +276,41 @@ double ech_dfit_nb_tail_mean(double s, double k, double p)
  * A cell's log-likelihood
  * ------------------------------------------------------------------------------ */
 
-jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, double rho, double tau)
+void ech_dfit_lik_shared(double phi, double pi, df_lik_shared *sh)
 {
-    jet E = jet_var(eta, 0), R = jet_var(rho, 1), T = jet_var(tau, 2);
-    double sr = logistic(rho), st = logistic(tau);
-    /* log(1 - pi) = -softplus(tau); log pi = -softplus(-tau). */
-    jet l1mpi = jet_unary(T, -softplus(tau), -st, -st * (1 - st));
-    jet lp = jet_unary(R, -softplus(rho), -sr, -sr * (1 - sr));
-    jet l1mp = jet_unary(R, rho - softplus(rho), 1 - sr, -sr * (1 - sr));
-    jet kappa = jet_add(jet_add(E, jet_scale(R, -1)), jet_scale(l1mpi, -1));
-    jet k = jet_exp(kappa);
-    jet klp = jet_mul(k, lp);
-    double kv = k.v, pv = 1 - sr; /* p = 1 / r = 1 - logistic(rho) */
+    jet F = jet_var(phi, 1);
+    /* rho = log(phi): the tail's derivatives are in rho. */
+    sh->Rho = jet_unary(F, log(phi), 1 / phi, -1 / (phi * phi));
+    sh->Pi = jet_var(pi, 2);
+    sh->l1mpi = jet_unary(sh->Pi, log1p(-pi), -1 / (1 - pi), -1 / ((1 - pi) * (1 - pi)));
+    sh->one_mpi = jet_scale(sh->Pi, -1);
+    sh->one_mpi.v = 1 - pi;
+    /* p = 1 / (1 + phi): log p = -log(1 + phi), log(1 - p) = log(phi) - log(1 + phi). */
+    double q = 1 + phi;
+    sh->lp = jet_unary(F, -log1p(phi), -1 / q, 1 / (q * q));
+    sh->l1mp = jet_unary(F, log(phi) - log1p(phi), 1 / (phi * q), -1 / (phi * phi) + 1 / (q * q));
+    /* log k = eta + kappa0 */
+    sh->kappa0 = jet_add(jet_scale(sh->Rho, -1), jet_scale(sh->l1mpi, -1));
+    sh->p = 1 / q;
+}
+
+/* log(pi + (1 - pi) p^k): the probability of a zero. */
+static jet zero_jet(const df_lik_shared *sh, jet klp)
+{
+    jet z = jet_add(sh->Pi, jet_mul(sh->one_mpi, jet_exp(klp)));
+    double v = z.v > 1e-300 ? z.v : 1e-300;
+    return jet_unary(z, log(v), 1 / v, -1 / (v * v));
+}
+
+jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
+{
+    jet E = jet_var(eta, 0);
+    jet k = jet_exp(jet_add(E, sh->kappa0));
+    jet klp = jet_mul(k, sh->lp);
+    double kv = k.v;
 
     jet out;
     memset(&out, 0, sizeof out);
-    out.v = 0;
     if (c->n_pos > 0) {
         double a = 0, d1 = 0, d2 = 0;
         for (int32_t i = 0; i < c->n_pos; ++i) {
@@ -318,19 +320,17 @@ jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, double rho, d
             d1 += e1;
             d2 += e2;
         }
-        out = jet_add(out, jet_scale(jet_add(l1mpi, klp), c->n_pos));
-        out = jet_add(out, jet_scale(l1mp, c->sum_pos));
+        out = jet_add(out, jet_scale(jet_add(sh->l1mpi, klp), c->n_pos));
+        out = jet_add(out, jet_scale(sh->l1mp, c->sum_pos));
         out = jet_add(out, jet_unary(k, a, d1, d2));
     }
-    if (c->n_zero > 0) {
-        jet lpi = jet_unary(T, -softplus(-tau), 1 - st, -st * (1 - st));
-        out = jet_add(out, jet_scale(jet_logaddexp(lpi, jet_add(l1mpi, klp)), c->n_zero));
-    }
+    if (c->n_zero > 0)
+        out = jet_add(out, jet_scale(zero_jet(sh, klp), c->n_zero));
     if (c->n_cen > 0) {
         double f = 0, fd[2] = {0, 0}, fh[3] = {0, 0, 0};
         for (int32_t i = 0; i < c->n_cen; ++i) {
             double d[2], h[3];
-            f += ech_dfit_tail(y[c->cen_first + i], kv, pv, d, h, NULL);
+            f += ech_dfit_tail(y[c->cen_first + i], kv, sh->p, d, h, NULL);
             fd[0] += d[0];
             fd[1] += d[1];
             fh[0] += h[0];
@@ -338,10 +338,30 @@ jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, double rho, d
             fh[2] += h[2];
         }
         /* The tail is a function of k and p; p depends on rho alone. */
-        out = jet_add(out, jet_scale(l1mpi, c->n_cen));
-        out = jet_add(out, jet_binary(k, R, f, fd[0], fd[1], fh[0], fh[1], fh[2]));
+        out = jet_add(out, jet_scale(sh->l1mpi, c->n_cen));
+        out = jet_add(out, jet_binary(k, sh->Rho, f, fd[0], fd[1], fh[0], fh[1], fh[2]));
     }
     return out;
+}
+
+double ech_dfit_cell_value(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
+{
+    double k = exp(eta + sh->kappa0.v), klp = k * sh->lp.v, v = 0;
+    if (c->n_pos > 0) {
+        for (int32_t i = 0; i < c->n_pos; ++i) {
+            double a, d1, d2;
+            ech_dfit_lgamma_diff(y[c->pos_first + i], k, &a, &d1, &d2);
+            v += a;
+        }
+        v += c->n_pos * (sh->l1mpi.v + klp) + c->sum_pos * sh->l1mp.v;
+    }
+    if (c->n_zero > 0) {
+        double z = sh->Pi.v + sh->one_mpi.v * exp(klp);
+        v += c->n_zero * log(z > 1e-300 ? z : 1e-300);
+    }
+    for (int32_t i = 0; i < c->n_cen; ++i)
+        v += sh->l1mpi.v + ech_dfit_tail(y[c->cen_first + i], k, sh->p, NULL, NULL, NULL);
+    return v;
 }
 
 double ech_dfit_period_loglik(double y, int censored, double mu, double r, double pi, double *g,
@@ -357,9 +377,9 @@ double ech_dfit_period_loglik(double y, int censored, double mu, double r, doubl
     } else if (!censored) {
         c.n_zero = 1;
     }
-    double rho = r > 1 ? log(r - 1) : log(1e-12);
-    double tau = pi > 0 ? log(pi / (1 - pi)) : DF_TAU_OFF;
-    jet j = ech_dfit_cell_jet(&c, &y, log(mu), rho, tau);
+    df_lik_shared sh;
+    ech_dfit_lik_shared(r > 1 ? r - 1 : 1e-12, pi, &sh);
+    jet j = ech_dfit_cell_jet(&c, &y, log(mu), &sh);
     if (g)
         memcpy(g, j.g, sizeof j.g);
     if (h)

@@ -9,6 +9,9 @@
  */
 #include "demand_internal.h"
 
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,51 +450,55 @@ static double evaluate(const df_problem *pb, df_derivs *d)
     }
     double total = 0;
     deta de;
+    df_lik_shared sh;
+    ech_dfit_lik_shared(th[DF_PHI], th[DF_PI], &sh);
     for (int32_t ci = 0; ci < pb->n_cells; ++ci) {
         const dcell *c = &pb->cell[ci];
         cell_eta(pb, c, &de);
         if (!de.ok)
             return -INFINITY;
-        jet j = ech_dfit_cell_jet(c, pb->y, de.eta, th[DF_RHO], th[DF_TAU]);
-        total += j.v;
-        if (!d)
+        if (!d) {
+            total += ech_dfit_cell_value(c, pb->y, de.eta, &sh);
             continue;
+        }
+        jet j = ech_dfit_cell_jet(c, pb->y, de.eta, &sh);
+        total += j.v;
         int32_t m = c->member;
         double *hls = d->hls + (size_t)m * np;
         /* Level: coefficient 1. */
         d->gl[m] += j.g[0];
         d->hll[m] += j.h[0];
-        hls[DF_RHO] += j.h[1];
-        hls[DF_TAU] += j.h[2];
+        hls[DF_PHI] += j.h[1];
+        hls[DF_PI] += j.h[2];
         for (int32_t a = 0; a < de.n; ++a) {
             int32_t ia = de.idx[a];
             double ca = de.coef[a];
             d->g[ia] += j.g[0] * ca;
             hls[ia] += j.h[0] * ca;
-            d->H[ia * np + DF_RHO] += j.h[1] * ca;
-            d->H[ia * np + DF_TAU] += j.h[2] * ca;
+            d->H[ia * np + DF_PHI] += j.h[1] * ca;
+            d->H[ia * np + DF_PI] += j.h[2] * ca;
             for (int32_t b = 0; b < de.n; ++b)
                 d->H[ia * np + de.idx[b]] += j.h[0] * ca * de.coef[b];
         }
         if (de.n > 0 && de.idx[de.n - 1] == DF_TREND)
             d->H[DF_TREND * np + DF_TREND] += j.g[0] * de.trend_d2;
-        d->g[DF_RHO] += j.g[1];
-        d->g[DF_TAU] += j.g[2];
-        d->H[DF_RHO * np + DF_RHO] += j.h[3];
-        d->H[DF_RHO * np + DF_TAU] += j.h[4];
-        d->H[DF_TAU * np + DF_TAU] += j.h[5];
+        d->g[DF_PHI] += j.g[1];
+        d->g[DF_PI] += j.g[2];
+        d->H[DF_PHI * np + DF_PHI] += j.h[3];
+        d->H[DF_PHI * np + DF_PI] += j.h[4];
+        d->H[DF_PI * np + DF_PI] += j.h[5];
     }
     if (!(total == total))
         return -INFINITY;
     if (d) {
-        /* Symmetric fill of the rho / tau rows written above only as columns. */
+        /* Symmetric fill of the phi / pi rows written above only as columns. */
         for (int32_t a = 0; a < np; ++a) {
-            if (a != DF_RHO && a != DF_TAU) {
-                d->H[DF_RHO * np + a] = d->H[a * np + DF_RHO];
-                d->H[DF_TAU * np + a] = d->H[a * np + DF_TAU];
+            if (a != DF_PHI && a != DF_PI) {
+                d->H[DF_PHI * np + a] = d->H[a * np + DF_PHI];
+                d->H[DF_PI * np + a] = d->H[a * np + DF_PI];
             }
         }
-        d->H[DF_TAU * np + DF_RHO] = d->H[DF_RHO * np + DF_TAU];
+        d->H[DF_PI * np + DF_PHI] = d->H[DF_PHI * np + DF_PI];
     }
     for (int32_t a = 0; a < np; ++a) {
         if (!pb->free[a] || pb->prior_prec[a] <= 0)
@@ -603,30 +610,71 @@ static int pinned(double x, double lo, double hi, double g)
     return (x <= lo && g < 0) || (x >= hi && g > 0);
 }
 
-/* The Newton direction for the free parameters with damping lambda (added to the
- * diagonal of the negative Hessian in proportion to it); 0, or -1 if the damped
- * matrix is still not positive definite. */
-static int direction(df_problem *pb, newton_ws *w, int32_t nf, double lambda)
+/* Solves S x = rhs for a symmetric S that is not positive definite, with S's
+ * eigenvalues replaced by their absolute values (floored): along a direction of
+ * positive curvature the step still goes uphill, by a length the curvature sets,
+ * instead of the short steps a uniform damping gives (Dauphin et al.'s saddle-free
+ * Newton). */
+static int solve_modified(double *S, int n, double *x)
+{
+    gsl_matrix_view m = gsl_matrix_view_array(S, (size_t)n, (size_t)n);
+    gsl_vector *eval = gsl_vector_alloc((size_t)n);
+    gsl_matrix *evec = gsl_matrix_alloc((size_t)n, (size_t)n);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc((size_t)n);
+    int rc = gsl_eigen_symmv(&m.matrix, eval, evec, ws);
+    if (rc == 0) {
+        double top = 0;
+        for (int i = 0; i < n; ++i)
+            top = fabs(gsl_vector_get(eval, i)) > top ? fabs(gsl_vector_get(eval, i)) : top;
+        double *c = ech_xmalloc((size_t)n * sizeof(double), "fit step");
+        for (int i = 0; i < n; ++i) {
+            double t = 0;
+            for (int k = 0; k < n; ++k)
+                t += gsl_matrix_get(evec, k, i) * x[k];
+            double l = fabs(gsl_vector_get(eval, i));
+            c[i] = t / (l > 1e-8 * top && l > 1e-300 ? l : (1e-8 * top > 1e-300 ? 1e-8 * top : 1));
+        }
+        for (int k = 0; k < n; ++k) {
+            double t = 0;
+            for (int i = 0; i < n; ++i)
+                t += gsl_matrix_get(evec, k, i) * c[i];
+            x[k] = t;
+        }
+        free(c);
+    }
+    gsl_eigen_symmv_free(ws);
+    gsl_matrix_free(evec);
+    gsl_vector_free(eval);
+    return rc == 0 ? 0 : -1;
+}
+
+/* The Newton direction for the free parameters (the levels eliminated through the
+ * Schur complement); where the negative Hessian is not positive definite, the
+ * modified one of solve_modified.  0, or -1 if no direction could be found.  With
+ * `exact`, only the plain Newton system (for the variances at the optimum). */
+static int direction(df_problem *pb, newton_ws *w, int32_t nf, int exact)
 {
     int32_t np = pb->np;
     const df_derivs *d = &w->d;
     for (int32_t a = 0; a < nf; ++a)
         for (int32_t b = 0; b < nf; ++b)
             w->S[a * nf + b] = -d->H[w->idx[a] * np + w->idx[b]];
-    for (int32_t a = 0; a < nf; ++a) {
+    for (int32_t a = 0; a < nf; ++a)
         w->rhs[a] = d->g[w->idx[a]];
-        w->S[a * nf + a] += lambda * (1e-8 + fabs(w->S[a * nf + a]));
-    }
     for (int32_t m = 0; m < pb->n_members; ++m) {
         const df_member *mb = &pb->member[m];
         if (!mb->free || mb->n_cells == 0 || pinned(mb->level, LEVEL_LO, LEVEL_HI, d->gl[m])) {
             w->dl[m] = NAN; /* marks a level held fixed */
             continue;
         }
-        double D = -d->hll[m];
-        D += lambda * (1e-8 + fabs(D));
-        if (!(D > 0))
-            return -1;
+        /* A level's curvature is negative wherever the data have a positive mean;
+         * its magnitude is used if rounding says otherwise. */
+        double D = fabs(d->hll[m]);
+        if (!(D > 1e-12)) {
+            if (exact)
+                return -1;
+            D = 1e-12;
+        }
         w->dl[m] = D;
         const double *hls = d->hls + (size_t)m * np;
         for (int32_t a = 0; a < nf; ++a) {
@@ -636,12 +684,17 @@ static int direction(df_problem *pb, newton_ws *w, int32_t nf, double lambda)
                 w->S[a * nf + b] -= ba * hls[w->idx[b]] / D;
         }
     }
-    memcpy(w->L, w->S, (size_t)nf * nf * sizeof(double));
-    if (nf > 0 && cholesky(w->L, nf) != 0)
-        return -1;
     memcpy(w->ds, w->rhs, (size_t)nf * sizeof(double));
-    if (nf > 0)
+    memcpy(w->L, w->S, (size_t)nf * nf * sizeof(double));
+    if (nf > 0 && cholesky(w->L, nf) == 0) {
         cholesky_solve(w->L, nf, w->ds);
+    } else if (nf > 0) {
+        if (exact)
+            return -1;
+        memcpy(w->L, w->S, (size_t)nf * nf * sizeof(double));
+        if (solve_modified(w->L, nf, w->ds) != 0)
+            return -1;
+    }
     for (int32_t m = 0; m < pb->n_members; ++m) {
         if (!(w->dl[m] == w->dl[m])) {
             w->dl[m] = 0;
@@ -692,13 +745,7 @@ void df_fit(df_problem *pb, int32_t max_iter)
         for (int32_t i = 0; i < np; ++i)
             if (pb->free[i] && !pinned(pb->theta[i], pb->lo[i], pb->hi[i], w.d.g[i]))
                 w.idx[nf++] = i;
-        double lambda = 0;
-        int ok = direction(pb, &w, nf, lambda);
-        while (ok != 0 && lambda < 1e12) {
-            lambda = lambda == 0 ? 1e-6 : lambda * 10;
-            ok = direction(pb, &w, nf, lambda);
-        }
-        if (ok != 0) {
+        if (direction(pb, &w, nf, 0) != 0) {
             pb->status = ECH_FIT_FAILED;
             break;
         }
@@ -747,7 +794,7 @@ void df_fit(df_problem *pb, int32_t max_iter)
         for (int32_t i = 0; i < np; ++i)
             if (pb->free[i])
                 w.idx[nf++] = i;
-        if (direction(pb, &w, nf, 0) == 0) {
+        if (direction(pb, &w, nf, 1) == 0) {
             for (int32_t a = 0; a < nf; ++a) {
                 if (w.idx[a] < DF_EV)
                     continue;
