@@ -9,6 +9,7 @@
  * for any SKU, and SKUs without a shelf life pay nothing for batches.
  */
 #include "engine_state.h"
+#include "echelon/demand_model.h"
 #include "echelon/policy.h"
 
 #include <limits.h>
@@ -20,6 +21,46 @@
  * Engine set-up
  * ------------------------------------------------------------------------------ */
 
+/* Calendar periods: demand means are constant within a (month, weekday) pair, and,
+ * where events change them, between two event boundaries.  Periods are numbered in
+ * the order they first occur (at most one per day), each with its first scenario
+ * day. */
+static void calendar_periods(ech_engine *e)
+{
+    const ech_scenario *sc = e->sc;
+    int32_t t0 = -sc->warmup_days;
+    int32_t n_bounds = 0;
+    int32_t *bound =
+        sc->events.n > 0 ? ech_demand_event_boundaries(sc, t0 + 1, t0 + e->n_days - 1, &n_bounds)
+                         : NULL;
+    e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
+    e->period_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_day, "period days");
+    /* Within a stretch between boundaries, a (month, weekday) pair is one period;
+     * a new month or a new stretch starts seven new ones. */
+    int last_month = -1;
+    int32_t next_bound = 0, n = 0, id[7];
+    for (int32_t d = 0; d < e->n_days; ++d) {
+        int32_t t = t0 + d;
+        int m = ech_scenario_month(sc, t);
+        int new_stretch = next_bound < n_bounds && bound[next_bound] == t;
+        if (new_stretch)
+            ++next_bound;
+        if (m != last_month || new_stretch) {
+            last_month = m;
+            for (int w = 0; w < 7; ++w)
+                id[w] = -1;
+        }
+        int w = ech_scenario_weekday(sc, t);
+        if (id[w] < 0) {
+            id[w] = n++;
+            e->period_day[id[w]] = t;
+        }
+        e->period_of_day[d] = (uint16_t)id[w];
+    }
+    e->n_periods = n;
+    free(bound);
+}
+
 ech_engine *ech_engine_new(const ech_scenario *sc)
 {
     ech_engine *e = ech_xcalloc(1, sizeof *e, "engine");
@@ -28,30 +69,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     ech_arena_init(&e->fixed, 1 << 16);
     ech_arena_init(&e->arena, 1 << 20);
 
-    /* Calendar periods: demand means are constant within a (month, weekday) pair. */
-    e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
-    e->period_day =
-        ech_xmalloc(((size_t)e->n_days / 28 + 2) * 7 * sizeof *e->period_day, "period days");
+    calendar_periods(e);
     int32_t t0 = -sc->warmup_days;
-    int first_month = -1, month_index = -1, last_month = -1;
-    int32_t n_months = 0;
-    for (int32_t d = 0; d < e->n_days; ++d) {
-        int32_t t = t0 + d;
-        int m = ech_scenario_month(sc, t);
-        if (m != last_month) {
-            last_month = m;
-            month_index = n_months++;
-            for (int w = 0; w < 7; ++w)
-                e->period_day[month_index * 7 + w] = INT32_MIN;
-        }
-        (void)first_month;
-        int w = ech_scenario_weekday(sc, t);
-        int32_t p = month_index * 7 + w;
-        e->period_of_day[d] = (uint16_t)p;
-        if (e->period_day[p] == INT32_MIN)
-            e->period_day[p] = t;
-    }
-    e->n_periods = n_months * 7;
 
     /* The measured months (purchases by month, contracts' schedules). */
     e->measured_month = ech_xmalloc((size_t)e->n_days * sizeof *e->measured_month, "months");

@@ -1,5 +1,6 @@
 /* Building a SKU's plan and state for the engine; see engine_state.h. */
 #include "engine_state.h"
+#include "echelon/demand_model.h"
 #include "echelon/policy.h"
 
 #include <limits.h>
@@ -43,11 +44,7 @@ static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int
     double zero = sl->demand_zero_prob[x];
     int32_t n_distinct = 0;
     for (int32_t q = 0; q < e->n_periods; ++q) {
-        if (e->period_day[q] == INT32_MIN) {
-            tabs[q] = NULL; /* this (month, weekday) does not occur in the horizon */
-            continue;
-        }
-        double mean = ech_scenario_daily_mean(sc, x, e->period_day[q]);
+        double mean = ech_demand_daily_mean(sc, x, e->period_day[q]);
         const ech_dtable *found = NULL;
         for (int32_t k = 0; k < n_distinct; ++k) {
             if (e->dedup_mean[k] == mean) {

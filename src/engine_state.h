@@ -186,7 +186,7 @@ typedef struct sku_state {
 struct ech_engine {
     const ech_scenario *sc;
     int32_t n_days;          /* simulated days: warm-up + measured */
-    int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
+    int32_t n_periods;       /* calendar periods of the horizon (engine.c, calendar_periods) */
     uint16_t *period_of_day; /* [n_days] */
     int32_t *period_day;     /* a scenario day t of each period */
     int32_t n_months;        /* calendar months with measured days */

@@ -85,7 +85,33 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
             return st;
         sc->seasons.name[i + 1] = ech_xstrdup(s->name, "season profile name");
     }
-    return ECH_OK;
+    sc->seasons.n_inline = (int32_t)y->seasonality_count;
+
+    /* Named weekly profiles for the skulocs that use one. */
+    unsigned nw = y->weekly_profiles_count;
+    sc->weeklies.n = sc->weeklies.n_inline = (int32_t)nw;
+    sc->weeklies.name = ech_xcalloc(nw ? nw : 1, sizeof *sc->weeklies.name, "weekly profile names");
+    sc->weeklies.daily = ech_xcalloc(nw ? nw : 1, sizeof *sc->weeklies.daily, "weekly profiles");
+    for (unsigned i = 0; i < nw; ++i) {
+        const y_weekly *w = &y->weekly_profiles[i];
+        const char *key = ech_key_path(k, sizeof k, "demand.weekly_profiles[%u].name", i);
+        if ((st = ech_key_text(c, key, w->name)) != ECH_OK)
+            return st;
+        for (unsigned j = 0; j < i; ++j)
+            if (strcmp(y->weekly_profiles[j].name, w->name) == 0)
+                return ech_key_fail(c, key, "profile '%s' is defined twice (first on line %ld)",
+                                    w->name,
+                                    ech_key_line(c, ech_key_path((char[256]){0}, 256,
+                                                                 "demand.weekly_profiles[%u].name",
+                                                                 j)));
+        char dk[256];
+        if ((st = build_profile(c,
+                                ech_key_path(dk, sizeof dk, "demand.weekly_profiles[%u].daily", i),
+                                w->daily, w->daily_count, 7, sc->weeklies.daily[i])) != ECH_OK)
+            return st;
+        sc->weeklies.name[i] = ech_xstrdup(w->name, "weekly profile name");
+    }
+    return ech_load_profiles_file(c, y, sc);
 }
 
 /* Letters, digits, '-', '_' and '.': a variant's name labels its results. */

@@ -1,6 +1,7 @@
 /* Resolving replenishment targets; see include/echelon/policy.h. */
 #include "echelon/policy.h"
 
+#include "echelon/demand_model.h"
 #include "echelon/table.h"
 
 #include <gsl/gsl_cdf.h>
@@ -293,9 +294,6 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
 static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
 {
     const ech_skulocs *sl = &sc->sl;
-    double week = 0.0;
-    for (int w = 0; w < 7; ++w)
-        week = sc->weekly[w] > week ? sc->weekly[w] : week;
     double *month = ech_xcalloc((size_t)sc->seasons.n, sizeof *month, "season peaks");
     for (int32_t p = 0; p < sc->seasons.n; ++p)
         for (int m = 0; m < 12; ++m)
@@ -312,9 +310,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
     for (int64_t o = 0; o < sc->open_orders.n; ++o)
         open_units[sl->sku[sc->open_orders.skuloc[o]]] += sc->open_orders.quantity[o];
 
+    int32_t t_first = -sc->warmup_days, t_last = sc->days - 1;
     for (int32_t k = 0; k < sc->cat.n && st == ECH_OK; ++k) {
-        double tr = sc->cat.trend_per_year[k];
-        double trend = fmax(fmax(1.0 + tr * years_lo, 1.0 + tr * years_hi), 0.0);
         double table_bytes = 0.0;
         for (int64_t x = sl->sku_begin[k]; x < sl->sku_begin[k + 1] && st == ECH_OK; ++x) {
             if (sl->demand_dist[x] == ECH_DEMAND_NONE)
@@ -338,16 +335,24 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
                 continue;
             }
             double ratio = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
-            peak = sl->demand_mean[x] * week * month[sc->cat.season_profile[k]] * trend /
+            const double *weekly = ech_demand_weekly(sc, x);
+            double week = 0.0;
+            for (int w = 0; w < 7; ++w)
+                week = weekly[w] > week ? weekly[w] : week;
+            double tr = ech_demand_trend(sc, x);
+            double trend = fmax(fmax(1.0 + tr * years_lo, 1.0 + tr * years_hi), 0.0);
+            double season = month[ech_demand_season_profile(sc, x)];
+            double events = ech_demand_event_peak(sc, x, t_first, t_last);
+            peak = sl->demand_mean[x] * week * season * trend * events /
                    (1.0 - sl->demand_zero_prob[x]);
             spread = sqrt(ratio * peak);
             if (!(peak <= ECH_MAX_DEMAND)) {
                 st = skuloc_fail(sc, x, "demand_mean", err,
                                  "SKU '%s' at '%s': its peak daily demand would be %.3g units "
-                                 "(mean %g x weekday %.3g x month %.3g x trend %.3g / (1 - "
-                                 "zero share %g)), more than %.0f",
+                                 "(mean %g x weekday %.3g x month %.3g x trend %.3g x events "
+                                 "%.3g / (1 - zero share %g)), more than %.0f",
                                  sc->cat.id[k], sc->net.id[sl->location[x]], peak,
-                                 sl->demand_mean[x], week, month[sc->cat.season_profile[k]], trend,
+                                 sl->demand_mean[x], week, season, trend, events,
                                  sl->demand_zero_prob[x], ECH_MAX_DEMAND);
                 break;
             }
@@ -398,6 +403,12 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
     profile_average *avg = ech_xmalloc((size_t)sc->seasons.n * sizeof *avg, "season averages");
     average_profiles(sc, avg);
 
+    /* Demand points with a model of their own: the average of their daily means. */
+    double *custom = ech_xmalloc((size_t)(sl->n ? sl->n : 1) * sizeof *custom, "custom averages");
+    for (int64_t x = 0; x < sl->n; ++x)
+        custom[x] = NAN;
+    ech_demand_custom_averages(sc, custom);
+
     memset(sl->expected_outflow, 0, (size_t)sl->n * sizeof *sl->expected_outflow);
     double *var = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double), "outflow variance");
 
@@ -409,6 +420,8 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
             double mean;
             if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
                 mean = sl->demand_mean[x];
+            } else if (custom[x] == custom[x]) {
+                mean = custom[x]; /* its own profiles, trend or events */
             } else {
                 int32_t k = sl->sku[x];
                 const profile_average *a = &avg[sc->cat.season_profile[k]];
@@ -430,6 +443,7 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
         st = resolve_variant(sc, &sc->variant[v], var, err);
     free(var);
     free(avg);
+    free(custom);
     if (st == ECH_OK)
         st = check_sizes(sc, err);
     return st;

@@ -234,6 +234,8 @@ typedef struct ech_disruptions {
       "the SKU's segment, a name (in the results, its index into segment_names)")                                    \
     C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
       "the SKU's season profile, a name (default: flat)")                                      \
+    C(group, I32, "group", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",                           \
+      "the SKU's therapeutic group, a name (e.g. its ATC code): demand events may name it") \
     C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, 0, -1, 10, 0, "1/year",  \
       "demand growth rate: demand x (1 + trend x years since day 0)")                     \
     C(fill_rate_target, F64, "fill_rate_target", "fill_rate_target", ECH_COL_LO_OPEN |    \
@@ -266,6 +268,12 @@ typedef struct ech_catalogue {
       "variance / mean of daily demand (negbin > 1)")                                     \
     C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM, 0, 0, 0.999, 0, "1",  \
       "extra zeros for intermittent items")                                 \
+    C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, NAN, -1, 10, 0, "1/year", \
+      "demand growth rate at this location; NaN: the SKU's")                              \
+    C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",             \
+      "season profile at this location, a name; default: the SKU's")                     \
+    C(weekly_profile, I32, "weekly_profile", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",          \
+      "weekly profile at this location, a name; default: demand.weekly_profile")         \
     C(policy, U8, "policy", 0, 0, ECH_POLICY_FROM_RULE, 0,                   \
       ECH_POLICY_COUNT - 1, &ech_policy_enum, "1", "policy; default: the location kind's rule") \
     C(review_days, I32, "review_days", 0, 0, -1, 1, ECH_MAX_LANE_DAYS, 0, "day",          \
@@ -330,7 +338,39 @@ typedef struct ech_season_profiles {
     int32_t n;
     char **name;              /* profile 0 is "flat" */
     double (*monthly)[12];    /* multipliers for January..December, mean 1 */
+    int32_t n_inline;         /* profiles 1..n_inline come from the scenario file, the
+                               * rest from demand.profiles_file */
 } ech_season_profiles;
+
+/* Named weekly profiles (demand.weekly_profiles, demand.profiles_file); a skuloc
+ * without one uses the scenario's demand.weekly_profile (ech_scenario.weekly). */
+typedef struct ech_weekly_profiles {
+    int32_t n;
+    char **name;
+    double (*daily)[7];       /* multipliers for Monday..Sunday, mean 1 */
+    int32_t n_inline;         /* profiles 0..n_inline-1 come from the scenario file */
+} ech_weekly_profiles;
+
+/* Promotions and calendar events (demand.events, demand.events_file): on the days
+ * first_day..last_day (scenario days, inclusive) the mean demand of every demand
+ * point in scope is multiplied by the uplift; overlapping events multiply.  Scope:
+ * a SKU or a therapeutic group (or every SKU) at a location and every location
+ * below it (or everywhere).  demand_model.h evaluates them. */
+typedef struct ech_demand_events {
+    int32_t n;
+    char **name;
+    int32_t *first_day, *last_day;
+    double *uplift;
+    int32_t *sku;             /* -1: any */
+    int32_t *group;           /* -1: any */
+    int32_t *location;        /* -1: anywhere */
+    long *source_line;        /* line in the file they came from, for messages */
+    /* The events that can apply to SKU k (its own, its group's, every SKU's):
+     * of_sku[of_sku_begin[k] .. of_sku_begin[k + 1]), in the order given. */
+    int64_t *of_sku_begin;
+    int32_t *of_sku;
+    char *source;             /* the events file, or NULL when inline */
+} ech_demand_events;
 
 /* How targets are set for the skulocs of one location kind that give no numbers. */
 typedef struct ech_policy_rule {
@@ -548,6 +588,9 @@ typedef struct ech_sources {
     char *locations_file;            /* as written in the scenario */
     char *skus_file, *assortment_file;
     char *history_file, *on_hand_file, *open_orders_file;
+    char *demand_file;               /* demand models over the assortment's */
+    char *profiles_file;             /* weekly and yearly profiles (demand.profiles_file) */
+    char *events_file;               /* promotions and calendar events */
     char *targets_file;              /* targets over the assortment's (tuned ones) */
     ech_network_gen network_gen;     /* when generated */
     /* A network variant (load_network.c): its base's snapshot, history and targets
@@ -577,7 +620,11 @@ typedef struct ech_scenario {
     uint8_t start_stock;        /* ech_start_stock */
 
     double weekly[7];          /* demand multipliers Monday..Sunday, mean 1 */
+    ech_weekly_profiles weeklies; /* named weekly profiles skulocs may use instead */
     ech_season_profiles seasons;
+    ech_demand_events events;
+    int32_t n_groups;
+    char **group;              /* therapeutic group names (catalogue column group) */
     int32_t n_segments;
     char **segment;            /* segment names; segment 0 exists ("all" when none given) */
 
@@ -684,11 +731,9 @@ void ech_format_date(int32_t days_since_epoch, char *buf);
 /* Calendar helpers: day t (0 = first measured day, negative in warm-up). */
 int ech_scenario_weekday(const ech_scenario *sc, int32_t day);   /* 0 = Monday */
 int ech_scenario_month(const ech_scenario *sc, int32_t day);     /* 0 = January */
+/* Years from day 0 to the 15th of day t's month (where the trend is taken). */
+double ech_scenario_trend_years(const ech_scenario *sc, int32_t day);
 
-/* Daily mean demand of a skuloc on day t: mean x weekly x season(month) x trend.
- * The seasonal and trend factors are constant within a calendar month (evaluated at
- * the month's middle day) so that a month's weekdays share seven sampling tables. */
-double ech_scenario_daily_mean(const ech_scenario *sc, int64_t skuloc, int32_t day);
 
 #ifdef __cplusplus
 }
