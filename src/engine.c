@@ -105,6 +105,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
                 ech_lead_time_table(&e->lead_tables[k], &e->fixed, &sc->sites.lead_time[site],
                                     sc->variant[v].lead_time_factor) == 0;
         }
+    e->fc_rules = ech_forecast_any_rule(sc);
+    e->fc_window = ech_forecast_window_days(sc);
     e->plan_sku = -1;
     e->pool.free = -1;
     return e;
@@ -230,6 +232,9 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
         s->clean_since[j] = 0;
     }
     s->n_recovering = 0;
+
+    if (p->fc.any)
+        ech_sku_forecast_reset(p, s);
 
     if (p->batched) {
         /* Every batch of the last replication goes back to the pool. */
@@ -526,6 +531,23 @@ static inline void expedite(const sku_plan *p, sku_state *s, int32_t i, int32_t 
     s->ordered_qty[i] += (int32_t)q;
 }
 
+/* A forecast-driven order (engine_forecast.c): targets from today's forecast; the
+ * position without what is on its way when the rule says so; rounded up to the
+ * rule's multiple. */
+static int32_t forecast_order_qty(const sku_plan *p, const sku_state *s, int32_t i, int32_t d,
+                                  int32_t position)
+{
+    const ech_forecast_rule *r = p->fc.rule[i];
+    int32_t S, sp;
+    ech_sku_forecast_targets(p, s, i, d, &S, &sp);
+    if (r->on_hand_only)
+        position = s->on_hand[i] - s->owed_down[i] - s->backlog[i];
+    int64_t q = ech_policy_order_qty(position, sp, S, p->pack, p->min_order_qty[i]);
+    if (q > 0 && r->round_to > 1)
+        q = (q + r->round_to - 1) / r->round_to * r->round_to;
+    return q < ECH_MAX_UNITS ? (int32_t)q : (int32_t)ECH_MAX_UNITS;
+}
+
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
 static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
@@ -549,8 +571,13 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             expedite(p, s, i, d);
         int32_t position =
             s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
-        int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
-                                         p->min_order_qty[i]);
+        int32_t q;
+        if (p->fc.any && p->fc.rule[i]) {
+            q = forecast_order_qty(p, s, i, d, position);
+        } else {
+            q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
+                                     p->min_order_qty[i]);
+        }
         if (q > 0 && p->controlled)
             q = controlled_order_qty(p, s, i, position, q, d);
         if (q > 0 && i == 0)
@@ -985,10 +1012,15 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
             step_account_supply(plan, state, d);
             if (plan->batched)
                 step_account_batches(plan, state, d);
+            if (plan->fc.any)
+                ech_sku_forecast_record(plan, state, d);
             if (tracing)
                 ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
-            if (d + 1 == warmup)
+            if (d + 1 == warmup) {
                 begin_measurement(plan, state);
+                if (plan->fc.any)
+                    ech_sku_forecast_rebase(plan, state);
+            }
         }
         end_measurement(plan, state);
         st = ech_sku_check_conservation(sc, plan, state, rep, err);

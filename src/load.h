@@ -150,9 +150,14 @@ typedef struct y_costs {
     y_kind_rates *holding_rate_by_kind;
 } y_costs;
 
+typedef struct y_forecast {
+    char *method, *weeks, *uplift, *smoothing, *position, *round_to;
+} y_forecast;
+
 typedef struct y_rule {
     char *type, *review_days, *service_level, *cover_days, *order_up_to, *order_days,
         *reorder_point, *min_order_qty;
+    y_forecast *forecast;
 } y_rule;
 
 typedef struct y_segment_policies {
@@ -176,6 +181,7 @@ typedef struct y_variant {
     unsigned disruptions_count;
     char *lead_time_factor, *allocation, *alternative_sources;
     y_policies *policies;
+    y_partial *supplier_fill;
 } y_variant;
 
 /* An inline table row: the text of each column, indexed like the table's columns
@@ -375,6 +381,9 @@ ech_status ech_key_file(const loadctx *c, const char *key, const char *text, cha
  * ------------------------------------------------------------------------------ */
 
 ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenario *sc);
+/* Partial deliveries (a supplier's partial:, a variant's supplier_fill:), at key prefix. */
+ech_status ech_build_partial(const loadctx *c, const char *prefix, const y_partial *p,
+                             ech_reliability *r);
 ech_status ech_build_sites(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenario *sc);

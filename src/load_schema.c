@@ -186,6 +186,16 @@ static const cyaml_schema_field_t costs_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t forecast_fields[] = {
+    STR_REQ("method", y_forecast, method),
+    STR_OPT("weeks", y_forecast, weeks),
+    STR_OPT("uplift", y_forecast, uplift),
+    STR_OPT("smoothing", y_forecast, smoothing),
+    STR_OPT("position", y_forecast, position),
+    STR_OPT("round_to", y_forecast, round_to),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t rule_fields[] = {
     STR_OPT("type", y_rule, type),
     STR_OPT("review_days", y_rule, review_days),
@@ -195,6 +205,7 @@ static const cyaml_schema_field_t rule_fields[] = {
     STR_OPT("order_days", y_rule, order_days),
     STR_OPT("reorder_point", y_rule, reorder_point),
     STR_OPT("min_order_qty", y_rule, min_order_qty),
+    MAP_OPT("forecast", y_rule, forecast, forecast_fields),
     CYAML_FIELD_END,
 };
 
@@ -236,6 +247,7 @@ static const cyaml_schema_field_t variant_fields[] = {
     STR_OPT("alternative_sources", y_variant, alternative_sources),
     STR_OPT("allocation", y_variant, allocation),
     MAP_OPT("policies", y_variant, policies, policies_fields),
+    MAP_OPT("supplier_fill", y_variant, supplier_fill, partial_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t variant_entry = {

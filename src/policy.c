@@ -156,6 +156,18 @@ static ech_status target_too_large(const ech_scenario *sc, const ech_variant *vt
                        ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
 }
 
+const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt,
+                                          int64_t x)
+{
+    uint8_t kind = sc->net.kind[sc->sl.location[x]];
+    const ech_policy_rule *rule = &vt->rule[kind];
+    for (int32_t r = 0; r < vt->n_segment_rules; ++r)
+        if (vt->segment_rules[r].kind == kind &&
+            vt->segment_rules[r].segment == sc->cat.segment[sc->sl.sku[x]])
+            rule = &vt->segment_rules[r].rule;
+    return rule;
+}
+
 /* Resolves the policy numbers one variant simulates: the skuloc's own values where
  * the input gives them, else the variant's rule for the location's kind.  Targets
  * use the nominal lead times (a variant's lead_time_factor is what happens, not
@@ -171,11 +183,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t loc = sl->location[x];
         int32_t k = sl->sku[x];
-        const ech_policy_rule *rule = &vt->rule[net->kind[loc]];
-        for (int32_t r = 0; r < vt->n_segment_rules; ++r)
-            if (vt->segment_rules[r].kind == net->kind[loc] &&
-                vt->segment_rules[r].segment == sc->cat.segment[k])
-                rule = &vt->segment_rules[r].rule;
+        const ech_policy_rule *rule = ech_policy_rule_of(sc, vt, x);
         uint8_t policy = sl->policy[x] == ECH_POLICY_FROM_RULE ? rule->policy : sl->policy[x];
         int32_t review = sl->review_days[x] >= 1 ? sl->review_days[x] : rule->review_days;
         int32_t moq = sl->min_order_qty[x] >= 0 ? sl->min_order_qty[x] : rule->min_order_qty;
@@ -275,6 +283,9 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         vt->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
         vt->reserve[x] = (int32_t)reserve;
         vt->expedite_level[x] = sl->expedite_level ? sl->expedite_level[x] : -1;
+        /* A forecast re-sets the targets of the skulocs that follow the rule; the
+         * numbers above start them (and size the run). */
+        vt->forecast[x] = sl->order_up_to[x] < 0 && rule->forecast.method != ECH_FORECAST_NONE;
     }
     return ECH_OK;
 }

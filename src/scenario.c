@@ -66,6 +66,7 @@ void ech_variant_free(ech_variant *v)
     free(v->disruption_active);
     free(v->segment_rules);
     free(v->committed);
+    free(v->supplier_fill);
     ech_variant_free_policy(v);
     memset(v, 0, sizeof *v);
 }
@@ -83,6 +84,10 @@ void ech_variant_copy(const ech_scenario *sc, ech_variant *dst, const ech_varian
     dst->allocation = src->allocation;
     memcpy(dst->rule, src->rule, sizeof dst->rule);
     ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
+    if (src->supplier_fill) {
+        dst->supplier_fill = ech_xmalloc(sizeof *dst->supplier_fill, "supplier fill");
+        *dst->supplier_fill = *src->supplier_fill;
+    }
     if (src->committed) {
         size_t n = (size_t)(sc->cat.n > 0 ? sc->cat.n : 1) * sizeof *dst->committed;
         dst->committed = ech_xmalloc(n, "commitments");

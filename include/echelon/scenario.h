@@ -372,6 +372,21 @@ typedef struct ech_demand_events {
     char *source;             /* the events file, or NULL when inline */
 } ech_demand_events;
 
+/* Forecast-driven ordering (a rule's forecast:): on every review the targets are
+ * set again from a forecast of the daily outflow made with what the planner knows
+ * that day (sales up to yesterday; the demand model and its planned events), as
+ * the rule's target says (days of cover, or the service-level quantile over the
+ * protection interval).  docs/MODEL.md, "Forecast-driven ordering". */
+typedef struct ech_forecast_rule {
+    uint8_t method;           /* ech_forecast_method; NONE: targets fixed before the run */
+    int32_t weeks;            /* moving average: the last weeks of sales it averages */
+    double uplift;            /* the buyer's factor on the forecast (1: none) */
+    double smoothing;         /* model: weight of a new day in the level (0: the model as is) */
+    uint8_t on_hand_only;     /* 1: the order ignores what is on its way (in transit, on
+                               * order), as an order form filled from the shelf does */
+    int32_t round_to;         /* orders rounded up to a multiple of this many units (1: none) */
+} ech_forecast_rule;
+
 /* How targets are set for the skulocs of one location kind that give no numbers. */
 typedef struct ech_policy_rule {
     uint8_t policy;           /* ech_policy_kind */
@@ -383,6 +398,7 @@ typedef struct ech_policy_rule {
     int32_t order_up_to;      /* fixed rule: S */
     int32_t reorder_point;    /* fixed rule: s (ECH_REORDER_NOT_GIVEN: S - 1) */
     int32_t min_order_qty;
+    ech_forecast_rule forecast;
 } ech_policy_rule;
 
 typedef struct ech_costs {
@@ -517,7 +533,9 @@ void ech_contract_band(double c, double flex, double capacity, double *minimum, 
       "units the location holds back from its children: the central warehouse's "        \
       "reserve, 0 elsewhere")                                                             \
     C(expedite_level, I32, 0, "expedite_level", ECH_COL_DERIVED, -1, 0, 0, 0, "unit",     \
-      "the warehouse's expedite level (express position lifted to it); -1: never")
+      "the warehouse's expedite level (express position lifted to it); -1: never")       \
+    C(forecast, U8, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                                \
+      "1: the targets are set at every review from a forecast (the rule's forecast)")
 
 /* A what-if variant of the scenario.  All variants of a run share the catalogue,
  * network, demand and random streams (common random numbers), so differences
@@ -540,6 +558,9 @@ typedef struct ech_variant {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
     ech_segment_rule *segment_rules; /* per segment and kind, over `rule` */
     int32_t n_segment_rules;
+    /* Every supplier's partial deliveries replaced (today's order execution), or
+     * NULL: each supplier's own. */
+    ech_reliability *supplier_fill;
     /* Commitments in force per SKU (units over the horizon; NaN: none), or NULL for
      * the scenario's own (contracts.terms committed). */
     double *committed;
