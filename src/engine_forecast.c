@@ -4,8 +4,8 @@
  *
  *   moving_average  the mean of the node's outflow (units sold at a pharmacy, units
  *                   shipped to its children upstream) over the last `weeks` weeks
- *                   up to yesterday; before a full window, over the days seen, and
- *                   before any, the expected outflow;
+ *                   up to yesterday, days before the start counting at the
+ *                   expected outflow;
  *   model           the demand model's mean over the coming days (seasonality,
  *                   trend and planned events are known in advance), times a level
  *                   that follows the sales of days that did not end empty (a day
@@ -173,8 +173,10 @@ void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p)
 void ech_sku_forecast_reset(const sku_plan *p, sku_state *s)
 {
     forecast_state *fs = &s->fc;
+    /* The counters carry the last replication's (or nothing yet) until the
+     * measurement starts: count from where they stand. */
     for (int32_t i = 0; i < p->n; ++i) {
-        fs->prev_out[i] = 0;
+        fs->prev_out[i] = s->acc[i].sold + s->acc[i].shipped;
         fs->sum[i] = 0;
         fs->days[i] = 0;
         fs->num[i] = fs->den[i] = 1.0; /* the level starts at 1: the model as is */
@@ -253,7 +255,10 @@ void ech_sku_forecast_targets(const sku_plan *p, const sku_state *s, int32_t i, 
     /* Daily rate over the coming h days. */
     double rate;
     if (r->method == ECH_FORECAST_MOVING_AVERAGE) {
-        rate = s->fc.days[i] > 0 ? (double)s->fc.sum[i] / (double)s->fc.days[i] : p->outflow[i];
+        /* Days before the first of the run count at the expected outflow, as if
+         * the history before day 0 had been average. */
+        int32_t w = r->weeks * 7;
+        rate = ((double)s->fc.sum[i] + (double)(w - s->fc.days[i]) * p->outflow[i]) / (double)w;
     } else {
         double sum = 0.0;
         for (int32_t b = f->below_begin[i]; b < f->below_begin[i + 1]; ++b) {

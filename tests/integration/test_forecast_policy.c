@@ -119,7 +119,7 @@ static void hand_simulation(int on_hand_only, int32_t start, double first_rate, 
             int n = d < 7 * WEEKS ? d : 7 * WEEKS, sum = 0;
             for (int k = d - n; k < d; ++k)
                 sum += sales[k];
-            double rate = n > 0 ? (double)sum / n : first_rate;
+            double rate = (sum + (7 * WEEKS - n) * first_rate) / (7 * WEEKS);
             int32_t S = (int32_t)ceil(rate * 1.5 * 14.0 - 1e-9);
             if (S < 1 && rate > 0)
                 S = 1;
