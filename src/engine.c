@@ -9,6 +9,7 @@
  * for any SKU, and SKUs without a shelf life pay nothing for batches.
  */
 #include "engine_state.h"
+#include "echelon/demand_model.h"
 #include "echelon/policy.h"
 
 #include <limits.h>
@@ -20,6 +21,46 @@
  * Engine set-up
  * ------------------------------------------------------------------------------ */
 
+/* Calendar periods: demand means are constant within a (month, weekday) pair, and,
+ * where events change them, between two event boundaries.  Periods are numbered in
+ * the order they first occur (at most one per day), each with its first scenario
+ * day. */
+static void calendar_periods(ech_engine *e)
+{
+    const ech_scenario *sc = e->sc;
+    int32_t t0 = -sc->warmup_days;
+    int32_t n_bounds = 0;
+    int32_t *bound =
+        sc->events.n > 0 ? ech_demand_event_boundaries(sc, t0 + 1, t0 + e->n_days - 1, &n_bounds)
+                         : NULL;
+    e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
+    e->period_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_day, "period days");
+    /* Within a stretch between boundaries, a (month, weekday) pair is one period;
+     * a new month or a new stretch starts seven new ones. */
+    int last_month = -1;
+    int32_t next_bound = 0, n = 0, id[7];
+    for (int32_t d = 0; d < e->n_days; ++d) {
+        int32_t t = t0 + d;
+        int m = ech_scenario_month(sc, t);
+        int new_stretch = next_bound < n_bounds && bound[next_bound] == t;
+        if (new_stretch)
+            ++next_bound;
+        if (m != last_month || new_stretch) {
+            last_month = m;
+            for (int w = 0; w < 7; ++w)
+                id[w] = -1;
+        }
+        int w = ech_scenario_weekday(sc, t);
+        if (id[w] < 0) {
+            id[w] = n++;
+            e->period_day[id[w]] = t;
+        }
+        e->period_of_day[d] = (uint16_t)id[w];
+    }
+    e->n_periods = n;
+    free(bound);
+}
+
 ech_engine *ech_engine_new(const ech_scenario *sc)
 {
     ech_engine *e = ech_xcalloc(1, sizeof *e, "engine");
@@ -28,30 +69,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     ech_arena_init(&e->fixed, 1 << 16);
     ech_arena_init(&e->arena, 1 << 20);
 
-    /* Calendar periods: demand means are constant within a (month, weekday) pair. */
-    e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
-    e->period_day =
-        ech_xmalloc(((size_t)e->n_days / 28 + 2) * 7 * sizeof *e->period_day, "period days");
+    calendar_periods(e);
     int32_t t0 = -sc->warmup_days;
-    int first_month = -1, month_index = -1, last_month = -1;
-    int32_t n_months = 0;
-    for (int32_t d = 0; d < e->n_days; ++d) {
-        int32_t t = t0 + d;
-        int m = ech_scenario_month(sc, t);
-        if (m != last_month) {
-            last_month = m;
-            month_index = n_months++;
-            for (int w = 0; w < 7; ++w)
-                e->period_day[month_index * 7 + w] = INT32_MIN;
-        }
-        (void)first_month;
-        int w = ech_scenario_weekday(sc, t);
-        int32_t p = month_index * 7 + w;
-        e->period_of_day[d] = (uint16_t)p;
-        if (e->period_day[p] == INT32_MIN)
-            e->period_day[p] = t;
-    }
-    e->n_periods = n_months * 7;
 
     /* The measured months (purchases by month, contracts' schedules). */
     e->measured_month = ech_xmalloc((size_t)e->n_days * sizeof *e->measured_month, "months");
@@ -86,6 +105,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
                 ech_lead_time_table(&e->lead_tables[k], &e->fixed, &sc->sites.lead_time[site],
                                     sc->variant[v].lead_time_factor) == 0;
         }
+    e->fc_rules = ech_forecast_any_rule(sc);
+    e->fc_window = ech_forecast_window_days(sc);
     e->plan_sku = -1;
     e->pool.free = -1;
     return e;
@@ -211,6 +232,9 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
         s->clean_since[j] = 0;
     }
     s->n_recovering = 0;
+
+    if (p->fc.any)
+        ech_sku_forecast_reset(p, s);
 
     if (p->batched) {
         /* Every batch of the last replication goes back to the pool. */
@@ -507,6 +531,23 @@ static inline void expedite(const sku_plan *p, sku_state *s, int32_t i, int32_t 
     s->ordered_qty[i] += (int32_t)q;
 }
 
+/* A forecast-driven order (engine_forecast.c): targets from today's forecast; the
+ * position without what is on its way when the rule says so; rounded up to the
+ * rule's multiple. */
+static int32_t forecast_order_qty(const sku_plan *p, const sku_state *s, int32_t i, int32_t d,
+                                  int32_t position)
+{
+    const ech_forecast_rule *r = p->fc.rule[i];
+    int32_t S, sp;
+    ech_sku_forecast_targets(p, s, i, d, &S, &sp);
+    if (r->on_hand_only)
+        position = s->on_hand[i] - s->owed_down[i] - s->backlog[i];
+    int64_t q = ech_policy_order_qty(position, sp, S, p->pack, p->min_order_qty[i]);
+    if (q > 0 && r->round_to > 1)
+        q = (q + r->round_to - 1) / r->round_to * r->round_to;
+    return q < ECH_MAX_UNITS ? (int32_t)q : (int32_t)ECH_MAX_UNITS;
+}
+
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
 static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
@@ -530,8 +571,13 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             expedite(p, s, i, d);
         int32_t position =
             s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
-        int32_t q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
-                                         p->min_order_qty[i]);
+        int32_t q;
+        if (p->fc.any && p->fc.rule[i]) {
+            q = forecast_order_qty(p, s, i, d, position);
+        } else {
+            q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
+                                     p->min_order_qty[i]);
+        }
         if (q > 0 && p->controlled)
             q = controlled_order_qty(p, s, i, position, q, d);
         if (q > 0 && i == 0)
@@ -966,10 +1012,15 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
             step_account_supply(plan, state, d);
             if (plan->batched)
                 step_account_batches(plan, state, d);
+            if (plan->fc.any)
+                ech_sku_forecast_record(plan, state, d);
             if (tracing)
                 ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
-            if (d + 1 == warmup)
+            if (d + 1 == warmup) {
                 begin_measurement(plan, state);
+                if (plan->fc.any)
+                    ech_sku_forecast_rebase(plan, state);
+            }
         }
         end_measurement(plan, state);
         st = ech_sku_check_conservation(sc, plan, state, rep, err);

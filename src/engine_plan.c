@@ -1,5 +1,6 @@
 /* Building a SKU's plan and state for the engine; see engine_state.h. */
 #include "engine_state.h"
+#include "echelon/demand_model.h"
 #include "echelon/policy.h"
 
 #include <limits.h>
@@ -43,11 +44,7 @@ static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int
     double zero = sl->demand_zero_prob[x];
     int32_t n_distinct = 0;
     for (int32_t q = 0; q < e->n_periods; ++q) {
-        if (e->period_day[q] == INT32_MIN) {
-            tabs[q] = NULL; /* this (month, weekday) does not occur in the horizon */
-            continue;
-        }
-        double mean = ech_scenario_daily_mean(sc, x, e->period_day[q]);
+        double mean = ech_demand_daily_mean(sc, x, e->period_day[q]);
         const ech_dtable *found = NULL;
         for (int32_t k = 0; k < n_distinct; ++k) {
             if (e->dedup_mean[k] == mean) {
@@ -281,6 +278,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
             p->open_qty[k] = oo->quantity[src];
         }
     }
+    if (e->fc_rules)
+        ech_sku_forecast_build(e, p);
     return ECH_OK;
 }
 
@@ -309,6 +308,8 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
         p->horizon_mean[i] = p->outflow[i] * (double)(p->review_days[i] + (i > 0 ? p->lead[i] : 0));
     }
     p->reserve = vt->reserve ? vt->reserve[p->first] : 0;
+    if (e->fc_rules)
+        ech_sku_forecast_set_variant(e, p);
 
     for (int32_t i = 0; i < p->n; ++i) {
         int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
@@ -342,7 +343,7 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
                             "site '%s' of SKU '%s' has an unusable lead-time distribution in "
                             "variant '%s'",
                             sc->sites.id[sites[k]], sc->cat.id[p->sku], vt->name);
-    if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives) != 0)
+    if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives, vt->supplier_fill) != 0)
         return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up",
                         sc->cat.id[p->sku]);
     if (p->spot_lead)
@@ -426,5 +427,15 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
         s->batches.entry_sum = ech_arena_alloc(a, nl, "stock entry sums");
         s->batches.expiry_sum = ech_arena_alloc(a, nl, "stock expiry sums");
         s->lane_batches = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "batches in transit");
+    }
+    if (p->fc.rule) {
+        forecast_state *fs = &s->fc;
+        fs->prev_out = ech_arena_alloc(a, nl, "forecast counters");
+        fs->sum = ech_arena_alloc(a, nl, "forecast sums");
+        fs->days = ech_arena_alloc(a, ni, "forecast days");
+        fs->num = ech_arena_alloc(a, (size_t)p->n * sizeof(double), "forecast levels");
+        fs->den = ech_arena_alloc(a, (size_t)p->n * sizeof(double), "forecast levels");
+        fs->ring = ech_arena_alloc(a, (size_t)(p->fc.window > 0 ? p->fc.window : 1) * ni,
+                                   "forecast sales");
     }
 }

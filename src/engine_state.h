@@ -31,6 +31,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Forecast-driven ordering (engine_forecast.c): per node, its rule's forecast
+ * (NULL: targets fixed before the run) and what the targets need. */
+typedef struct forecast_plan {
+    int any;                        /* some node forecasts under the plan's variant */
+    const ech_forecast_rule **rule; /* [n] */
+    uint8_t *target, *policy;       /* [n]: ech_target_rule, ech_policy_kind */
+    double *z;                      /* service level's standard normal quantile */
+    double *cover, *order_days;     /* cover days; (s,S) lot in days of forecast */
+    double *lead_var, *ratio;       /* root's lead-time variance; outflow variance / mean */
+    int32_t *span, *held;           /* protection interval (days); units held on top */
+    int32_t window;                 /* days each node's sales ring holds */
+    int32_t *leaf_of;               /* [n]: the node's demand point index, or -1 */
+    int32_t *below_begin, *below;   /* the demand points below each node (itself too) */
+    double *leaf_mean;              /* [j * n_periods + period]: model's daily mean */
+    const uint16_t *period_of_day;  /* the engine's */
+    int32_t n_days, n_periods;
+} forecast_plan;
+
+/* What a forecast remembers within a replication, per node. */
+typedef struct forecast_state {
+    int64_t *prev_out; /* sold + shipped counters at the end of yesterday */
+    int32_t *ring;     /* [n * window]: the last days' outflow by day mod window */
+    int64_t *sum;      /* outflow over the node's moving-average window */
+    int32_t *days;     /* days in that sum (up to the window) */
+    double *num, *den; /* model level: smoothed sales and model means of full days */
+} forecast_state;
+
 typedef struct sku_plan {
     int32_t sku;
     int32_t n;     /* nodes */
@@ -120,6 +147,8 @@ typedef struct sku_plan {
     /* Scratch for the allocation rules. */
     int32_t *alloc_x;
     ech_alloc_scratch alloc;
+
+    forecast_plan fc;
 } sku_plan;
 
 /* Counters of one node over the measured days that change only on events (orders,
@@ -181,12 +210,14 @@ typedef struct sku_state {
     int32_t *lane_batches;   /* [(lane_mask + 1) * n] chain heads */
     int32_t return_transit;
     ech_pcg32 life_rng;
+
+    forecast_state fc; /* allocated when the scenario has forecast rules */
 } sku_state;
 
 struct ech_engine {
     const ech_scenario *sc;
     int32_t n_days;          /* simulated days: warm-up + measured */
-    int32_t n_periods;       /* distinct (month, weekday) pairs of the horizon */
+    int32_t n_periods;       /* calendar periods of the horizon (engine.c, calendar_periods) */
     uint16_t *period_of_day; /* [n_days] */
     int32_t *period_day;     /* a scenario day t of each period */
     int32_t n_months;        /* calendar months with measured days */
@@ -196,6 +227,8 @@ struct ech_engine {
     int64_t *due_units;
     ech_dtable *lead_tables; /* [variant * sites + site] */
     int *lead_ok;
+    int fc_rules;      /* some rule of some variant forecasts */
+    int32_t fc_window; /* the longest moving-average window of any rule, in days */
     int32_t plan_sku; /* the SKU whose plan the arena holds, -1 for none */
     sku_plan plan;
     sku_state state;
@@ -250,5 +283,16 @@ void ech_sku_trace_header(FILE *out);
  * of the counters since `before`. */
 void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                        const node_acc *before, int64_t rep, int32_t d, FILE *out);
+
+/* Forecast-driven ordering (engine_forecast.c). */
+int ech_forecast_any_rule(const ech_scenario *sc);
+int32_t ech_forecast_window_days(const ech_scenario *sc);
+void ech_sku_forecast_build(ech_engine *e, sku_plan *p);
+void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p);
+void ech_sku_forecast_reset(const sku_plan *p, sku_state *s);
+void ech_sku_forecast_rebase(const sku_plan *p, sku_state *s);
+void ech_sku_forecast_record(const sku_plan *p, sku_state *s, int32_t d);
+void ech_sku_forecast_targets(const sku_plan *p, const sku_state *s, int32_t i, int32_t d,
+                              int32_t *order_up_to, int32_t *reorder_point);
 
 #endif

@@ -57,12 +57,29 @@ typedef struct y_season {
     unsigned monthly_count;
 } y_season;
 
+typedef struct y_weekly {
+    char *name;
+    char **daily;
+    unsigned daily_count;
+} y_weekly;
+
+/* A demand event written inline: its columns' text, indexed like ech_event_columns. */
+typedef struct y_event {
+    char *cell[8];
+} y_event;
+
 typedef struct y_demand {
     char *unmet;
     char **weekly_profile;
     unsigned weekly_profile_count;
     y_season *seasonality;
     unsigned seasonality_count;
+    y_weekly *weekly_profiles;
+    unsigned weekly_profiles_count;
+    char *profiles_file;
+    y_event *events;
+    unsigned events_count;
+    char *events_file;
     char *history;
 } y_demand;
 
@@ -133,9 +150,14 @@ typedef struct y_costs {
     y_kind_rates *holding_rate_by_kind;
 } y_costs;
 
+typedef struct y_forecast {
+    char *method, *weeks, *uplift, *smoothing, *position, *round_to;
+} y_forecast;
+
 typedef struct y_rule {
     char *type, *review_days, *service_level, *cover_days, *order_up_to, *order_days,
         *reorder_point, *min_order_qty;
+    y_forecast *forecast;
 } y_rule;
 
 typedef struct y_segment_policies {
@@ -159,6 +181,7 @@ typedef struct y_variant {
     unsigned disruptions_count;
     char *lead_time_factor, *allocation, *alternative_sources;
     y_policies *policies;
+    y_partial *supplier_fill;
 } y_variant;
 
 /* An inline table row: the text of each column, indexed like the table's columns
@@ -186,7 +209,7 @@ typedef struct y_catalogue_gen {
 } y_catalogue_gen;
 
 typedef struct y_catalogue {
-    char *skus_file, *assortment_file, *targets_file;
+    char *skus_file, *assortment_file, *targets_file, *demand_file;
     y_row *skus;
     unsigned skus_count;
     y_row *assortment;
@@ -358,9 +381,23 @@ ech_status ech_key_file(const loadctx *c, const char *key, const char *text, cha
  * ------------------------------------------------------------------------------ */
 
 ech_status ech_build_suppliers(const loadctx *c, const y_scenario *y, ech_scenario *sc);
+/* Partial deliveries (a supplier's partial:, a variant's supplier_fill:), at key prefix. */
+ech_status ech_build_partial(const loadctx *c, const char *prefix, const y_partial *p,
+                             ech_reliability *r);
 ech_status ech_build_sites(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_disruptions(const loadctx *c, const y_scenario *y, ech_scenario *sc);
 ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenario *sc);
+/* The demand model's parts beside the tables (load_demand.c): the profiles file
+ * (with the settings, before the tables name profiles), then, once the tables are
+ * final, the events and the demand file. */
+ech_status ech_load_profiles_file(const loadctx *c, const y_demand *y, ech_scenario *sc);
+ech_status ech_build_events(const loadctx *c, const y_demand *y, ech_scenario *sc);
+
+/* Fills an ech_row from an inline entry of list `list` (its i-th) whose cells are
+ * indexed like cols; lines[n_cols] and prefix are the row's storage. */
+void ech_inline_row(const loadctx *c, const char *list, unsigned i, const char *const *cells,
+                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines,
+                    char *prefix, size_t prefix_size);
 /* The tuning: section, once the tables are loaded (its targets name segments). */
 ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc);
 /* The contracts: section, once the tables are loaded (its terms name SKUs). */

@@ -49,10 +49,39 @@ static const cyaml_schema_value_t season_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_season, season_fields),
 };
 
+static const cyaml_schema_field_t weekly_fields[] = {
+    STR_REQ("name", y_weekly, name),
+    SEQ_REQ("daily", y_weekly, daily, &text_entry),
+    CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t weekly_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_weekly, weekly_fields),
+};
+
+/* An inline event: every column optional here, checked as a CSV row is. */
+#define EVENT_CELL(name_, i)                                                                      \
+    {.key = name_,                                                                              \
+     .data_offset = (uint32_t)(offsetof(y_event, cell) + (i) * sizeof(char *)),                 \
+     .value = {CYAML_VALUE_STRING(CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, char, 0,            \
+                                  CYAML_UNLIMITED)}}
+static const cyaml_schema_field_t event_fields[] = {
+    EVENT_CELL("name", 0),  EVENT_CELL("start_date", 1), EVENT_CELL("end_date", 2),
+    EVENT_CELL("uplift", 3), EVENT_CELL("sku", 4),        EVENT_CELL("group", 5),
+    EVENT_CELL("location", 6), EVENT_CELL("region", 7),   CYAML_FIELD_END,
+};
+#undef EVENT_CELL
+static const cyaml_schema_value_t event_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_event, event_fields),
+};
+
 static const cyaml_schema_field_t demand_fields[] = {
     STR_OPT("unmet", y_demand, unmet),
     SEQ_OPT("weekly_profile", y_demand, weekly_profile, &text_entry),
     SEQ_OPT("seasonality", y_demand, seasonality, &season_entry),
+    SEQ_OPT("weekly_profiles", y_demand, weekly_profiles, &weekly_entry),
+    STR_OPT("profiles_file", y_demand, profiles_file),
+    SEQ_LIST("events", y_demand, events, &event_entry),
+    STR_OPT("events_file", y_demand, events_file),
     STR_OPT("history", y_demand, history),
     CYAML_FIELD_END,
 };
@@ -157,6 +186,16 @@ static const cyaml_schema_field_t costs_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t forecast_fields[] = {
+    STR_REQ("method", y_forecast, method),
+    STR_OPT("weeks", y_forecast, weeks),
+    STR_OPT("uplift", y_forecast, uplift),
+    STR_OPT("smoothing", y_forecast, smoothing),
+    STR_OPT("position", y_forecast, position),
+    STR_OPT("round_to", y_forecast, round_to),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t rule_fields[] = {
     STR_OPT("type", y_rule, type),
     STR_OPT("review_days", y_rule, review_days),
@@ -166,6 +205,7 @@ static const cyaml_schema_field_t rule_fields[] = {
     STR_OPT("order_days", y_rule, order_days),
     STR_OPT("reorder_point", y_rule, reorder_point),
     STR_OPT("min_order_qty", y_rule, min_order_qty),
+    MAP_OPT("forecast", y_rule, forecast, forecast_fields),
     CYAML_FIELD_END,
 };
 
@@ -207,6 +247,7 @@ static const cyaml_schema_field_t variant_fields[] = {
     STR_OPT("alternative_sources", y_variant, alternative_sources),
     STR_OPT("allocation", y_variant, allocation),
     MAP_OPT("policies", y_variant, policies, policies_fields),
+    MAP_OPT("supplier_fill", y_variant, supplier_fill, partial_fields),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t variant_entry = {
@@ -304,6 +345,7 @@ static const cyaml_schema_field_t catalogue_fields[] = {
     STR_OPT("skus_file", y_catalogue, skus_file),
     STR_OPT("assortment_file", y_catalogue, assortment_file),
     STR_OPT("targets_file", y_catalogue, targets_file),
+    STR_OPT("demand_file", y_catalogue, demand_file),
     SEQ_OPT("skus", y_catalogue, skus, &sku_row_entry),
     SEQ_OPT("assortment", y_catalogue, assortment, &assortment_row_entry),
     MAP_OPT("generate", y_catalogue, generate, catalogue_gen_fields),

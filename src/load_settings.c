@@ -85,7 +85,33 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
             return st;
         sc->seasons.name[i + 1] = ech_xstrdup(s->name, "season profile name");
     }
-    return ECH_OK;
+    sc->seasons.n_inline = (int32_t)y->seasonality_count;
+
+    /* Named weekly profiles for the skulocs that use one. */
+    unsigned nw = y->weekly_profiles_count;
+    sc->weeklies.n = sc->weeklies.n_inline = (int32_t)nw;
+    sc->weeklies.name = ech_xcalloc(nw ? nw : 1, sizeof *sc->weeklies.name, "weekly profile names");
+    sc->weeklies.daily = ech_xcalloc(nw ? nw : 1, sizeof *sc->weeklies.daily, "weekly profiles");
+    for (unsigned i = 0; i < nw; ++i) {
+        const y_weekly *w = &y->weekly_profiles[i];
+        const char *key = ech_key_path(k, sizeof k, "demand.weekly_profiles[%u].name", i);
+        if ((st = ech_key_text(c, key, w->name)) != ECH_OK)
+            return st;
+        for (unsigned j = 0; j < i; ++j)
+            if (strcmp(y->weekly_profiles[j].name, w->name) == 0)
+                return ech_key_fail(c, key, "profile '%s' is defined twice (first on line %ld)",
+                                    w->name,
+                                    ech_key_line(c, ech_key_path((char[256]){0}, 256,
+                                                                 "demand.weekly_profiles[%u].name",
+                                                                 j)));
+        char dk[256];
+        if ((st = build_profile(c,
+                                ech_key_path(dk, sizeof dk, "demand.weekly_profiles[%u].daily", i),
+                                w->daily, w->daily_count, 7, sc->weeklies.daily[i])) != ECH_OK)
+            return st;
+        sc->weeklies.name[i] = ech_xstrdup(w->name, "weekly profile name");
+    }
+    return ech_load_profiles_file(c, y, sc);
 }
 
 /* Letters, digits, '-', '_' and '.': a variant's name labels its results. */
@@ -205,6 +231,13 @@ static ech_status build_variants(const loadctx *c, const y_scenario *y, ech_scen
             v->allocation = (uint8_t)a;
         }
 
+        if (yv->supplier_fill) {
+            v->supplier_fill = ech_xcalloc(1, sizeof *v->supplier_fill, "supplier fill");
+            if ((st = ech_build_partial(c, V_KEY("supplier_fill"), yv->supplier_fill,
+                                        v->supplier_fill)) != ECH_OK)
+                return st;
+        }
+
         /* A kind's rule given here replaces the scenario's rule for that kind. */
         memcpy(v->rule, sc->rule, sizeof v->rule);
         const y_policies *p = yv->policies;
@@ -276,11 +309,64 @@ static ech_policy_rule default_rule(void)
         .order_up_to = -1,
         .reorder_point = ECH_REORDER_NOT_GIVEN,
         .min_order_qty = 0,
+        .forecast = {.method = ECH_FORECAST_NONE,
+                     .weeks = 4,
+                     .uplift = 1.0,
+                     .smoothing = 0.0,
+                     .on_hand_only = 0,
+                     .round_to = 1},
     };
 }
 
 /* The rule for one kind of location at key path PREFIX.KIND ("policies.cw" or
  * "variants[1].policies.cw"). */
+/* A rule's forecast: block (ech_forecast_rule). */
+static ech_status build_forecast(const loadctx *c, const char *prefix, const y_forecast *y,
+                                 ech_forecast_rule *f)
+{
+    char k[256];
+    ech_status st;
+    int v = 0;
+#define F_KEY(name) ech_key_path(k, sizeof k, "%s.%s", prefix, name)
+    if ((st = ech_key_enum(c, F_KEY("method"), y->method, &ech_forecast_method_enum, 0, &v)) !=
+        ECH_OK)
+        return st;
+    f->method = (uint8_t)v;
+    if (y->weeks) {
+        if (f->method != ECH_FORECAST_MOVING_AVERAGE)
+            return ech_key_fail(c, F_KEY("weeks"), "only for method moving_average");
+        if ((st = ech_key_int32(c, F_KEY("weeks"), y->weeks, 1, 52, &f->weeks)) != ECH_OK)
+            return st;
+    }
+    if (y->smoothing) {
+        if (f->method != ECH_FORECAST_MODEL)
+            return ech_key_fail(c, F_KEY("smoothing"), "only for method model");
+        if ((st = ech_key_double_range(c, F_KEY("smoothing"), y->smoothing, 0.0, 0, 1.0, 0,
+                                       "the weight of a new day in the level",
+                                       &f->smoothing)) != ECH_OK)
+            return st;
+    }
+    if (y->uplift &&
+        (st = ech_key_double_range(c, F_KEY("uplift"), y->uplift, 0.0, 1, 100.0, 0,
+                                   "the factor on the forecast", &f->uplift)) != ECH_OK)
+        return st;
+    if (y->position) {
+        if (strcmp(y->position, "full") == 0)
+            f->on_hand_only = 0;
+        else if (strcmp(y->position, "on_hand") == 0)
+            f->on_hand_only = 1;
+        else
+            return ech_key_fail(c, F_KEY("position"), "'%s' is not one of: full, on_hand",
+                                y->position);
+    }
+    if (y->round_to &&
+        (st = ech_key_int32(c, F_KEY("round_to"), y->round_to, 1, 1000000, &f->round_to)) !=
+            ECH_OK)
+        return st;
+#undef F_KEY
+    return ECH_OK;
+}
+
 static ech_status build_rule(const loadctx *c, const char *prefix, const char *kind,
                              const y_rule *y, ech_policy_rule *r)
 {
@@ -362,6 +448,16 @@ static ech_status build_rule(const loadctx *c, const char *prefix, const char *k
         (st = ech_key_int32(c, RULE_KEY("min_order_qty"), y->min_order_qty, 0,
                             (int32_t)ECH_MAX_UNITS, &r->min_order_qty)) != ECH_OK)
         return st;
+    if (y->forecast) {
+        char fp[200];
+        ech_key_path(fp, sizeof fp, "%s.%s.forecast", prefix, kind);
+        if (r->target == ECH_TARGET_FIXED)
+            return ech_key_fail(c, fp,
+                                "a forecast sets the targets: give cover_days or service_level, "
+                                "not order_up_to");
+        if ((st = build_forecast(c, fp, y->forecast, &r->forecast)) != ECH_OK)
+            return st;
+    }
 #undef RULE_KEY
     return ECH_OK;
 }

@@ -163,6 +163,32 @@ static ech_status build_lead_time(const loadctx *c, const char *base, const y_le
     return ECH_OK;
 }
 
+ech_status ech_build_partial(const loadctx *c, const char *prefix, const y_partial *p,
+                             ech_reliability *r)
+{
+    char k[256];
+    ech_status st;
+    if ((st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.probability", prefix),
+                                   p->probability, 0.0, 0, 1.0, 0,
+                                   "the probability that a shipment is partial",
+                                   &r->partial_prob)) != ECH_OK ||
+        (st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.fraction_mean", prefix),
+                                   p->fraction_mean, 0.0, 1, 1.0, 1,
+                                   "the mean delivered share of a partial shipment",
+                                   &r->partial_mean)) != ECH_OK)
+        return st;
+    const char *sd_key = ech_key_path(k, sizeof k, "%s.fraction_sd", prefix);
+    if ((st = ech_key_double(c, sd_key, p->fraction_sd, &r->partial_sd)) != ECH_OK)
+        return st;
+    double m = r->partial_mean, limit = sqrt(m * (1.0 - m));
+    if (!(r->partial_sd > 0.0 && r->partial_sd < limit))
+        return ech_key_fail(c, sd_key,
+                            "must be > 0 and below sqrt(m (1 - m)) = %.4g for fraction_mean %s "
+                            "(no beta distribution has a larger sd), got %s",
+                            limit, p->fraction_mean, p->fraction_sd);
+    return ECH_OK;
+}
+
 /* Partial deliveries, cancellations and what happens to undelivered units. */
 static ech_status build_reliability(const loadctx *c, unsigned i, const y_supplier *ys,
                                     ech_reliability *r)
@@ -171,27 +197,10 @@ static ech_status build_reliability(const loadctx *c, unsigned i, const y_suppli
     ech_status st;
     memset(r, 0, sizeof *r);
     r->shortfall = ECH_SUPPLY_BACKORDER;
-    const y_partial *p = ys->partial;
-    if (p) {
-        if ((st = ech_key_double_range(
-                 c, ech_key_path(k, sizeof k, "suppliers[%u].partial.probability", i),
-                 p->probability, 0.0, 0, 1.0, 0, "the probability that a shipment is partial",
-                 &r->partial_prob)) != ECH_OK ||
-            (st = ech_key_double_range(
-                 c, ech_key_path(k, sizeof k, "suppliers[%u].partial.fraction_mean", i),
-                 p->fraction_mean, 0.0, 1, 1.0, 1, "the mean delivered share of a partial shipment",
-                 &r->partial_mean)) != ECH_OK)
-            return st;
-        const char *sd_key = ech_key_path(k, sizeof k, "suppliers[%u].partial.fraction_sd", i);
-        if ((st = ech_key_double(c, sd_key, p->fraction_sd, &r->partial_sd)) != ECH_OK)
-            return st;
-        double m = r->partial_mean, limit = sqrt(m * (1.0 - m));
-        if (!(r->partial_sd > 0.0 && r->partial_sd < limit))
-            return ech_key_fail(c, sd_key,
-                                "must be > 0 and below sqrt(m (1 - m)) = %.4g for fraction_mean %s "
-                                "(no beta distribution has a larger sd), got %s",
-                                limit, p->fraction_mean, p->fraction_sd);
-    }
+    if (ys->partial &&
+        (st = ech_build_partial(c, ech_key_path(k, sizeof k, "suppliers[%u].partial", i),
+                                ys->partial, r)) != ECH_OK)
+        return st;
     if (ys->cancel_probability &&
         (st = ech_key_double_range(
              c, ech_key_path(k, sizeof k, "suppliers[%u].cancel_probability", i),

@@ -1,6 +1,7 @@
 /* Resolving replenishment targets; see include/echelon/policy.h. */
 #include "echelon/policy.h"
 
+#include "echelon/demand_model.h"
 #include "echelon/table.h"
 
 #include <gsl/gsl_cdf.h>
@@ -155,6 +156,18 @@ static ech_status target_too_large(const ech_scenario *sc, const ech_variant *vt
                        ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
 }
 
+const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt,
+                                          int64_t x)
+{
+    uint8_t kind = sc->net.kind[sc->sl.location[x]];
+    const ech_policy_rule *rule = &vt->rule[kind];
+    for (int32_t r = 0; r < vt->n_segment_rules; ++r)
+        if (vt->segment_rules[r].kind == kind &&
+            vt->segment_rules[r].segment == sc->cat.segment[sc->sl.sku[x]])
+            rule = &vt->segment_rules[r].rule;
+    return rule;
+}
+
 /* Resolves the policy numbers one variant simulates: the skuloc's own values where
  * the input gives them, else the variant's rule for the location's kind.  Targets
  * use the nominal lead times (a variant's lead_time_factor is what happens, not
@@ -170,11 +183,7 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t loc = sl->location[x];
         int32_t k = sl->sku[x];
-        const ech_policy_rule *rule = &vt->rule[net->kind[loc]];
-        for (int32_t r = 0; r < vt->n_segment_rules; ++r)
-            if (vt->segment_rules[r].kind == net->kind[loc] &&
-                vt->segment_rules[r].segment == sc->cat.segment[k])
-                rule = &vt->segment_rules[r].rule;
+        const ech_policy_rule *rule = ech_policy_rule_of(sc, vt, x);
         uint8_t policy = sl->policy[x] == ECH_POLICY_FROM_RULE ? rule->policy : sl->policy[x];
         int32_t review = sl->review_days[x] >= 1 ? sl->review_days[x] : rule->review_days;
         int32_t moq = sl->min_order_qty[x] >= 0 ? sl->min_order_qty[x] : rule->min_order_qty;
@@ -274,6 +283,9 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
         vt->reorder_point[x] = (int32_t)(s < -1 ? -1 : s);
         vt->reserve[x] = (int32_t)reserve;
         vt->expedite_level[x] = sl->expedite_level ? sl->expedite_level[x] : -1;
+        /* A forecast re-sets the targets of the skulocs that follow the rule; the
+         * numbers above start them (and size the run). */
+        vt->forecast[x] = sl->order_up_to[x] < 0 && rule->forecast.method != ECH_FORECAST_NONE;
     }
     return ECH_OK;
 }
@@ -293,9 +305,6 @@ static ech_status resolve_variant(const ech_scenario *sc, ech_variant *vt, const
 static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
 {
     const ech_skulocs *sl = &sc->sl;
-    double week = 0.0;
-    for (int w = 0; w < 7; ++w)
-        week = sc->weekly[w] > week ? sc->weekly[w] : week;
     double *month = ech_xcalloc((size_t)sc->seasons.n, sizeof *month, "season peaks");
     for (int32_t p = 0; p < sc->seasons.n; ++p)
         for (int m = 0; m < 12; ++m)
@@ -312,9 +321,8 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
     for (int64_t o = 0; o < sc->open_orders.n; ++o)
         open_units[sl->sku[sc->open_orders.skuloc[o]]] += sc->open_orders.quantity[o];
 
+    int32_t t_first = -sc->warmup_days, t_last = sc->days - 1;
     for (int32_t k = 0; k < sc->cat.n && st == ECH_OK; ++k) {
-        double tr = sc->cat.trend_per_year[k];
-        double trend = fmax(fmax(1.0 + tr * years_lo, 1.0 + tr * years_hi), 0.0);
         double table_bytes = 0.0;
         for (int64_t x = sl->sku_begin[k]; x < sl->sku_begin[k + 1] && st == ECH_OK; ++x) {
             if (sl->demand_dist[x] == ECH_DEMAND_NONE)
@@ -338,16 +346,24 @@ static ech_status check_sizes(const ech_scenario *sc, ech_error *err)
                 continue;
             }
             double ratio = sl->demand_dist[x] == ECH_DEMAND_NEGBIN ? sl->demand_var_ratio[x] : 1.0;
-            peak = sl->demand_mean[x] * week * month[sc->cat.season_profile[k]] * trend /
+            const double *weekly = ech_demand_weekly(sc, x);
+            double week = 0.0;
+            for (int w = 0; w < 7; ++w)
+                week = weekly[w] > week ? weekly[w] : week;
+            double tr = ech_demand_trend(sc, x);
+            double trend = fmax(fmax(1.0 + tr * years_lo, 1.0 + tr * years_hi), 0.0);
+            double season = month[ech_demand_season_profile(sc, x)];
+            double events = ech_demand_event_peak(sc, x, t_first, t_last);
+            peak = sl->demand_mean[x] * week * season * trend * events /
                    (1.0 - sl->demand_zero_prob[x]);
             spread = sqrt(ratio * peak);
             if (!(peak <= ECH_MAX_DEMAND)) {
                 st = skuloc_fail(sc, x, "demand_mean", err,
                                  "SKU '%s' at '%s': its peak daily demand would be %.3g units "
-                                 "(mean %g x weekday %.3g x month %.3g x trend %.3g / (1 - "
-                                 "zero share %g)), more than %.0f",
+                                 "(mean %g x weekday %.3g x month %.3g x trend %.3g x events "
+                                 "%.3g / (1 - zero share %g)), more than %.0f",
                                  sc->cat.id[k], sc->net.id[sl->location[x]], peak,
-                                 sl->demand_mean[x], week, month[sc->cat.season_profile[k]], trend,
+                                 sl->demand_mean[x], week, season, trend, events,
                                  sl->demand_zero_prob[x], ECH_MAX_DEMAND);
                 break;
             }
@@ -398,6 +414,12 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
     profile_average *avg = ech_xmalloc((size_t)sc->seasons.n * sizeof *avg, "season averages");
     average_profiles(sc, avg);
 
+    /* Demand points with a model of their own: the average of their daily means. */
+    double *custom = ech_xmalloc((size_t)(sl->n ? sl->n : 1) * sizeof *custom, "custom averages");
+    for (int64_t x = 0; x < sl->n; ++x)
+        custom[x] = NAN;
+    ech_demand_custom_averages(sc, custom);
+
     memset(sl->expected_outflow, 0, (size_t)sl->n * sizeof *sl->expected_outflow);
     double *var = ech_xcalloc((size_t)(sl->n ? sl->n : 1), sizeof(double), "outflow variance");
 
@@ -409,6 +431,8 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
             double mean;
             if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
                 mean = sl->demand_mean[x];
+            } else if (custom[x] == custom[x]) {
+                mean = custom[x]; /* its own profiles, trend or events */
             } else {
                 int32_t k = sl->sku[x];
                 const profile_average *a = &avg[sc->cat.season_profile[k]];
@@ -430,6 +454,7 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err)
         st = resolve_variant(sc, &sc->variant[v], var, err);
     free(var);
     free(avg);
+    free(custom);
     if (st == ECH_OK)
         st = check_sizes(sc, err);
     return st;

@@ -1,6 +1,7 @@
 /* The scenario model: freeing, finalising, lookups and the calendar.
  * See include/echelon/scenario.h. */
 #include "echelon/scenario.h"
+#include "echelon/demand_model.h"
 #include "echelon/rng.h"
 #include "echelon/table.h"
 
@@ -65,6 +66,7 @@ void ech_variant_free(ech_variant *v)
     free(v->disruption_active);
     free(v->segment_rules);
     free(v->committed);
+    free(v->supplier_fill);
     ech_variant_free_policy(v);
     memset(v, 0, sizeof *v);
 }
@@ -82,6 +84,10 @@ void ech_variant_copy(const ech_scenario *sc, ech_variant *dst, const ech_varian
     dst->allocation = src->allocation;
     memcpy(dst->rule, src->rule, sizeof dst->rule);
     ech_variant_copy_segment_rules(dst, src->segment_rules, src->n_segment_rules);
+    if (src->supplier_fill) {
+        dst->supplier_fill = ech_xmalloc(sizeof *dst->supplier_fill, "supplier fill");
+        *dst->supplier_fill = *src->supplier_fill;
+    }
     if (src->committed) {
         size_t n = (size_t)(sc->cat.n > 0 ? sc->cat.n : 1) * sizeof *dst->committed;
         dst->committed = ech_xmalloc(n, "commitments");
@@ -170,6 +176,10 @@ void ech_scenario_free(ech_scenario *sc)
     free(sc->source_text);
     ech_strings_free(sc->seasons.name, sc->seasons.n);
     free(sc->seasons.monthly);
+    ech_strings_free(sc->weeklies.name, sc->weeklies.n);
+    free(sc->weeklies.daily);
+    ech_demand_events_free(&sc->events);
+    ech_strings_free(sc->group, sc->n_groups);
     ech_strings_free(sc->segment, sc->n_segments);
     free(sc->segment_rules);
     free(sc->output.quantiles);
@@ -213,6 +223,9 @@ void ech_scenario_free(ech_scenario *sc)
     free(src->assortment_file);
     free(src->history_file);
     free(src->targets_file);
+    free(src->demand_file);
+    free(src->profiles_file);
+    free(src->events_file);
     ech_strings_free(src->closed_locations, src->n_closed_locations);
     free(src->on_hand_file);
     free(src->open_orders_file);
@@ -713,20 +726,9 @@ int ech_scenario_month(const ech_scenario *sc, int32_t day)
     return m - 1;
 }
 
-double ech_scenario_daily_mean(const ech_scenario *sc, int64_t skuloc, int32_t day)
+double ech_scenario_trend_years(const ech_scenario *sc, int32_t day)
 {
-    const ech_skulocs *sl = &sc->sl;
-    double mean = sl->demand_mean[skuloc];
-    if (mean <= 0.0)
-        return 0.0;
-    int32_t sku = sl->sku[skuloc];
     int32_t y, m, d;
     civil_from_days(sc->start_date + day, &y, &m, &d);
-    double season = sc->seasons.monthly[sc->cat.season_profile[sku]][m - 1];
-    /* Trend at the middle (the 15th) of the day's month, in years since day 0. */
-    double years = (double)(days_from_civil(y, m, 15) - sc->start_date) / 365.25;
-    double trend = 1.0 + sc->cat.trend_per_year[sku] * years;
-    if (trend < 0.0)
-        trend = 0.0;
-    return mean * sc->weekly[ech_scenario_weekday(sc, day)] * season * trend;
+    return (double)(days_from_civil(y, m, 15) - sc->start_date) / 365.25;
 }

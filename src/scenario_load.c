@@ -123,20 +123,17 @@ static ech_status build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
     return ECH_OK;
 }
 
-/* Fills an ech_row from an inline row of the scenario file. */
-static void inline_row(const loadctx *c, const char *list, unsigned i, const y_row *yr,
-                       const ech_table *table, ech_row *row, long *lines, char *prefix,
-                       size_t prefix_size)
+void ech_inline_row(const loadctx *c, const char *list, unsigned i, const char *const *cells,
+                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines,
+                    char *prefix, size_t prefix_size)
 {
-    const ech_csv_column *cols = table->csv;
-    int n_cols = table->n_columns;
     char k[256];
     snprintf(prefix, prefix_size, "%s[%u].", list, i);
     row->path = c->path;
     row->line = ech_key_line(c, ech_key_path(k, sizeof k, "%s[%u]", list, i));
     row->columns = cols;
     row->n_columns = n_cols;
-    row->cell = (const char *const *)yr->cell;
+    row->cell = cells;
     row->field_prefix = prefix;
     for (int j = 0; j < n_cols; ++j)
         lines[j] = cols[j].name
@@ -157,7 +154,8 @@ static ech_status load_inline(const loadctx *c, ech_table_loader *t, const char 
     char prefix[128];
     for (unsigned i = 0; i < n; ++i) {
         ech_row row;
-        inline_row(c, list, i, &rows[i], table, &row, lines, prefix, sizeof prefix);
+        ech_inline_row(c, list, i, (const char *const *)rows[i].cell, table->csv,
+                       table->n_columns, &row, lines, prefix, sizeof prefix);
         ech_status st = add(t, &row, c->err);
         if (st != ECH_OK)
             return st;
@@ -457,6 +455,19 @@ ech_status ech_scenario_load_changed(const char *path, const ech_overrides *ov,
         goto fail;
     free(file);
     file = NULL;
+
+    /* Demand models over the assortment's, and events. */
+    if (doc->catalogue->demand_file) {
+        sc->sources.demand_file = ech_xstrdup(doc->catalogue->demand_file, "file name");
+        if ((st = ech_key_file(&c, "catalogue.demand_file", doc->catalogue->demand_file,
+                               &file)) != ECH_OK ||
+            (st = ech_demand_load_csv(sc, file, err)) != ECH_OK)
+            goto fail;
+        free(file);
+        file = NULL;
+    }
+    if ((st = ech_build_events(&c, doc->demand, sc)) != ECH_OK)
+        goto fail;
 
     /* Targets over the assortment's: the scenario's file, then the command line's. */
     if (doc->catalogue->targets_file) {

@@ -478,13 +478,36 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
               ech_enum_word(&ech_unmet_enum, sc->unmet_demand));
     sb_num_list(&b, sc->weekly, 7);
     sb_printf(&b, "\n  seasonality:\n");
-    for (int32_t i = 0; i < sc->seasons.n; ++i) {
+    for (int32_t i = 0; i < sc->seasons.n && i <= sc->seasons.n_inline; ++i) {
         sb_printf(&b, "    - name: ");
         sb_quoted(&b, sc->seasons.name[i]);
         sb_printf(&b, "\n      monthly: ");
         sb_num_list(&b, sc->seasons.monthly[i], 12);
         sb_printf(&b, "\n");
     }
+    if (sc->weeklies.n_inline > 0)
+        sb_printf(&b, "  weekly_profiles:\n");
+    for (int32_t i = 0; i < sc->weeklies.n_inline; ++i) {
+        sb_printf(&b, "    - name: ");
+        sb_quoted(&b, sc->weeklies.name[i]);
+        sb_printf(&b, "\n      daily: ");
+        sb_num_list(&b, sc->weeklies.daily[i], 7);
+        sb_printf(&b, "\n");
+    }
+    if (src->profiles_file) {
+        sb_printf(&b, "  profiles_file: ");
+        sb_quoted(&b, src->profiles_file);
+        sb_printf(&b, "\n  profiles_from_file: {yearly: %d, weekly: %d}\n",
+                  (int)(sc->seasons.n - 1 - sc->seasons.n_inline),
+                  (int)(sc->weeklies.n - sc->weeklies.n_inline));
+    }
+    if (src->events_file) {
+        sb_printf(&b, "  events_file: ");
+        sb_quoted(&b, src->events_file);
+        sb_printf(&b, "\n");
+    }
+    if (sc->events.n > 0)
+        sb_printf(&b, "  events: %d\n", (int)sc->events.n);
     if (src->history_file) {
         sb_printf(&b, "  history: ");
         sb_quoted(&b, src->history_file);
@@ -623,6 +646,11 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
         }
     } else if (src->catalogue == ECH_FROM_INLINE) {
         sb_printf(&b, "  source: inline\n");
+    }
+    if (src->demand_file) {
+        sb_printf(&b, "  demand_file: ");
+        sb_quoted(&b, src->demand_file);
+        sb_printf(&b, "\n");
     }
     if (src->targets_file) {
         sb_printf(&b, "  targets_file: ");

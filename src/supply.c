@@ -34,12 +34,18 @@ int ech_lead_time_table(ech_dtable *t, ech_arena *arena, const ech_lead_time *lt
 }
 
 static void source_init(ech_supply_source *src, const ech_scenario *sc, int32_t site,
-                        const ech_dtable *tables)
+                        const ech_dtable *tables, const ech_reliability *fill)
 {
     memset(src, 0, sizeof *src);
     src->site = site;
     src->lead_time = &tables[site];
-    const ech_reliability *r = &sc->suppliers.reliability[sc->sites.supplier[site]];
+    ech_reliability own = sc->suppliers.reliability[sc->sites.supplier[site]];
+    if (fill) {
+        own.partial_prob = fill->partial_prob;
+        own.partial_mean = fill->partial_mean;
+        own.partial_sd = fill->partial_sd;
+    }
+    const ech_reliability *r = &own;
     /* Bernoulli thresholds on 32-bit draws: P(u < threshold) = threshold / 2^32. */
     src->cancel_threshold = (uint32_t)fmin(r->cancel_prob * 4294967296.0, 4294967295.0);
     src->partial_threshold = (uint32_t)fmin(r->partial_prob * 4294967296.0, 4294967295.0);
@@ -54,15 +60,15 @@ static void source_init(ech_supply_source *src, const ech_scenario *sc, int32_t 
 }
 
 int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ech_dtable *tables,
-                    int use_alternatives)
+                    int use_alternatives, const ech_reliability *fill)
 {
     memset(s, 0, sizeof *s);
     const ech_catalogue *cat = &sc->cat;
-    source_init(&s->source[0], sc, cat->site[sku], tables);
+    source_init(&s->source[0], sc, cat->site[sku], tables, fill);
     s->n_sources = 1;
     s->alt_rule = cat->alt_rule[sku];
     if (use_alternatives && s->alt_rule != ECH_ALT_NONE && cat->alt_site[sku] >= 0) {
-        source_init(&s->source[1], sc, cat->alt_site[sku], tables);
+        source_init(&s->source[1], sc, cat->alt_site[sku], tables, fill);
         s->n_sources = 2;
         s->alt_split = cat->alt_split[sku];
     } else {

@@ -40,6 +40,9 @@ struct ech_table_loader {
     int32_t *first_site; /* per supplier: its first site (built with the first SKU row) */
     int32_t seg_cap;
     ech_id_map seg_ids;
+    int32_t group_cap;
+    ech_id_map group_ids;
+    ech_id_map season_ids, weekly_ids; /* profile names */
 
     int64_t sl_cap;
     ech_pair_map pairs;
@@ -72,6 +75,9 @@ void ech_table_loader_free(ech_table_loader *t)
     ech_id_map_free(&t->site_ids);
     free(t->first_site);
     ech_id_map_free(&t->seg_ids);
+    ech_id_map_free(&t->group_ids);
+    ech_id_map_free(&t->season_ids);
+    ech_id_map_free(&t->weekly_ids);
     ech_pair_map_free(&t->pairs);
     free(t);
 }
@@ -516,28 +522,47 @@ static ech_status sku_receipt_life(const ech_row *row, double life[2], ech_error
     return ECH_OK;
 }
 
-/* The season profile a row names, or -1 with a message. */
-static ech_status sku_season(const ech_scenario *sc, const ech_row *row, int32_t *profile,
-                             ech_error *err)
+/* The profile a row's column names among names[0..n) (looked up through map), into
+ * *profile; `none` when the cell is empty. */
+static ech_status profile_column(const ech_row *row, int column, char *const *names, int32_t n,
+                                 ech_id_map *map, const char *kind, int32_t none,
+                                 int32_t *profile, ech_error *err)
 {
-    const char *season = ech_row_text(row, ECH_CATCOL_season_profile);
-    *profile = 0;
-    if (!season)
+    const char *name = ech_row_text(row, column);
+    *profile = none;
+    if (!name)
         return ECH_OK;
-    for (int32_t k = 0; k < sc->seasons.n; ++k)
-        if (strcmp(sc->seasons.name[k], season) == 0) {
-            *profile = k;
-            return ECH_OK;
-        }
-    char list[512] = "";
-    size_t used = 0;
-    for (int32_t k = 0; k < sc->seasons.n && used < sizeof list; ++k) {
-        int m =
-            snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", sc->seasons.name[k]);
-        used += m > 0 ? (size_t)m : 0;
+    ech_id_map_sync(map, names, n);
+    int32_t k = ech_id_map_find(map, names, name);
+    if (k >= 0) {
+        *profile = k;
+        return ECH_OK;
     }
-    return ech_row_fail(row, ECH_CATCOL_season_profile, err,
-                        "unknown season profile '%s' (profiles: %s)", season, list);
+    char list[512];
+    join_ids(list, sizeof list, names, NULL, n);
+    return ech_row_fail(row, column, err, "unknown %s profile '%s' (profiles: %s)", kind, name,
+                        n > 0 ? list : "none defined");
+}
+
+/* A SKU's therapeutic group: names are collected as they come; -1 when empty. */
+static int32_t group_index(ech_table_loader *t, const char *name)
+{
+    ech_scenario *sc = t->sc;
+    if (!name)
+        return -1;
+    ech_id_map_sync(&t->group_ids, sc->group, sc->n_groups);
+    int32_t g = ech_id_map_find(&t->group_ids, sc->group, name);
+    if (g >= 0)
+        return g;
+    if (sc->n_groups == t->group_cap) {
+        t->group_cap = t->group_cap ? 2 * t->group_cap : 16;
+        GROW(sc->group, t->group_cap, "group names");
+    }
+    g = sc->n_groups;
+    sc->group[g] = ech_xstrdup(name, "group name");
+    sc->n_groups = g + 1;
+    ech_id_map_put(&t->group_ids, sc->group, g);
+    return g;
 }
 
 ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
@@ -566,7 +591,9 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     int32_t profile = 0;
     if ((st = ech_table_read_row(&ech_catalogue_table, cat, k, row, err)) != ECH_OK ||
         (st = sku_sources(t, row, k, err)) != ECH_OK ||
-        (st = sku_season(sc, row, &profile, err)) != ECH_OK ||
+        (st = profile_column(row, ECH_CATCOL_season_profile, sc->seasons.name, sc->seasons.n,
+                             &t->season_ids, "season", 0, &profile, err)) != ECH_OK ||
+        (st = ech_check_id_text(row, ECH_CATCOL_group, err)) != ECH_OK ||
         (st = sku_receipt_life(row, life, err)) != ECH_OK)
         return st;
 
@@ -578,6 +605,7 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     cat->receipt_life_max[k] = life[1];
     cat->segment[k] = segment_index(t, segment ? segment : "all");
     cat->season_profile[k] = profile;
+    cat->group[k] = group_index(t, ech_row_text(row, ECH_CATCOL_group));
     t->sku_line[k] = row->line;
     cat->n = k + 1;
     ech_id_map_put(&t->sku_ids, cat->id, k);
@@ -656,6 +684,25 @@ static ech_status assortment_demand(ech_scenario *sc, const ech_row *row, int64_
     return ECH_OK;
 }
 
+/* The profiles of assortment row x (its trend is a generic column); only at a
+ * demand point. */
+static ech_status assortment_profiles(ech_table_loader *t, const ech_row *row, int64_t x,
+                                      ech_error *err)
+{
+    ech_scenario *sc = t->sc;
+    ech_skulocs *sl = &sc->sl;
+    ech_status st;
+    if ((st = only_with(row, ECH_SLCOL_season_profile, ECH_SLCOL_demand_mean, err)) ||
+        (st = only_with(row, ECH_SLCOL_weekly_profile, ECH_SLCOL_demand_mean, err)) ||
+        (st = only_with(row, ECH_SLCOL_trend_per_year, ECH_SLCOL_demand_mean, err)) ||
+        (st = profile_column(row, ECH_SLCOL_season_profile, sc->seasons.name, sc->seasons.n,
+                             &t->season_ids, "season", -1, &sl->season_profile[x], err)) ||
+        (st = profile_column(row, ECH_SLCOL_weekly_profile, sc->weeklies.name, sc->weeklies.n,
+                             &t->weekly_ids, "weekly", -1, &sl->weekly_profile[x], err)))
+        return st;
+    return ECH_OK;
+}
+
 /* The targets of assortment row x (the policy, review period, MOQ and display
  * minimum are generic columns). */
 static ech_status assortment_targets(ech_scenario *sc, const ech_row *row, int64_t x,
@@ -716,6 +763,7 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
     int64_t x = sl->n;
     if ((st = ech_table_read_row(&ech_skuloc_table, sl, x, row, err)) != ECH_OK ||
         (st = assortment_demand(sc, row, x, loc, err)) != ECH_OK ||
+        (st = assortment_profiles(t, row, x, err)) != ECH_OK ||
         (st = assortment_targets(sc, row, x, err)) != ECH_OK)
         return st;
     sl->sku[x] = sku;
@@ -734,6 +782,110 @@ ech_status ech_assortment_finish(ech_table_loader *t, const char *where, long li
     if (t->sc->sl.n == 0)
         return ech_fail_at(err, where, line, key, "no assortment rows: no SKU is stocked anywhere");
     return ECH_OK;
+}
+
+/* ------------------------------------------------------------------------------
+ * Demand models over the assortment's (catalogue.demand_file)
+ * ------------------------------------------------------------------------------ */
+
+/* The columns a demand file may give: the demand model's. */
+static int demand_column(int c)
+{
+    return c == ECH_SLCOL_sku || c == ECH_SLCOL_location || c == ECH_SLCOL_demand_mean ||
+           c == ECH_SLCOL_demand_dist || c == ECH_SLCOL_demand_var_ratio ||
+           c == ECH_SLCOL_demand_zero_prob || c == ECH_SLCOL_trend_per_year ||
+           c == ECH_SLCOL_season_profile || c == ECH_SLCOL_weekly_profile;
+}
+
+/* One row of a demand file: the SKU-location's whole demand model (what the row
+ * leaves empty takes its default). */
+static ech_status demand_row(ech_table_loader *t, const ech_row *row, const uint8_t *has_child,
+                             long *seen, ech_error *err)
+{
+    ech_scenario *sc = t->sc;
+    ech_skulocs *sl = &sc->sl;
+    ech_status st;
+    for (int c = 0; c < row->n_columns; ++c)
+        if (ech_row_text(row, c) && !demand_column(c))
+            return ech_row_fail(row, c, err,
+                                "not a demand column: a demand file gives sku, location, "
+                                "demand_mean, demand_dist, demand_var_ratio, demand_zero_prob, "
+                                "trend_per_year, seasonality and weekly_profile");
+    if ((st = ech_row_require(row, ECH_SLCOL_sku, err)) ||
+        (st = ech_row_require(row, ECH_SLCOL_location, err)) ||
+        (st = ech_row_require(row, ECH_SLCOL_demand_mean, err)))
+        return st;
+    const char *sku_id = ech_row_text(row, ECH_SLCOL_sku);
+    const char *loc_id = ech_row_text(row, ECH_SLCOL_location);
+    ech_id_map_sync(&t->sku_ids, sc->cat.id, sc->cat.n);
+    ech_id_map_sync(&t->loc_ids, sc->net.id, sc->net.n);
+    int32_t sku = ech_id_map_find(&t->sku_ids, sc->cat.id, sku_id);
+    if (sku < 0)
+        return ech_row_fail(row, ECH_SLCOL_sku, err, "unknown SKU '%s'", sku_id);
+    int32_t loc = ech_id_map_find(&t->loc_ids, sc->net.id, loc_id);
+    /* A network variant leaves out its base's rows of closed locations and of
+     * SKU-locations it no longer stocks. */
+    for (int32_t i = 0; loc < 0 && i < sc->sources.n_closed_locations; ++i)
+        if (strcmp(sc->sources.closed_locations[i], loc_id) == 0)
+            return ECH_OK;
+    if (loc < 0)
+        return ech_row_fail(row, ECH_SLCOL_location, err, "unknown location '%s'", loc_id);
+    int64_t x = ech_scenario_find_skuloc(sc, sku, loc);
+    if (x < 0 && sc->sources.network_variant)
+        return ECH_OK;
+    if (x < 0)
+        return ech_row_fail(row, ECH_SLCOL_location, err,
+                            "SKU '%s' is not in the assortment at '%s'", sku_id, loc_id);
+    if (seen[x])
+        return ech_row_fail(row, ECH_SLCOL_location, err,
+                            "SKU '%s' at '%s' is listed twice (first on line %ld)", sku_id, loc_id,
+                            seen[x]);
+    seen[x] = row->line;
+    if (sl->demand_dist[x] == ECH_DEMAND_REPLAY)
+        return ech_row_fail(row, ECH_SLCOL_location, err,
+                            "SKU '%s' at '%s' replays its demand from the history file: give it "
+                            "a demand model or a history, not both",
+                            sku_id, loc_id);
+    if (has_child[x])
+        return ech_row_fail(row, ECH_SLCOL_location, err,
+                            "SKU '%s' at '%s' supplies other locations, and customer demand "
+                            "arises only where a SKU goes no further",
+                            sku_id, loc_id);
+    double trend = NAN;
+    int has_trend = 0;
+    if ((st = assortment_demand(sc, row, x, loc, err)) ||
+        (st = assortment_profiles(t, row, x, err)) ||
+        (st = ech_row_double(row, ECH_SLCOL_trend_per_year, &trend, &has_trend, err)) ||
+        (has_trend &&
+         (st = ech_table_check_value(&ech_skuloc_table, ECH_SLCOL_trend_per_year, trend, row, err))))
+        return st;
+    sl->trend_per_year[x] = has_trend ? trend : NAN;
+    return ECH_OK;
+}
+
+ech_status ech_demand_load_csv(ech_scenario *sc, const char *path, ech_error *err)
+{
+    ech_csv *r;
+    ech_status st = ech_csv_open(&r, path, ech_skuloc_table.csv, ech_skuloc_table.n_columns, err);
+    if (st != ECH_OK)
+        return st;
+    ech_skulocs *sl = &sc->sl;
+    size_t n = (size_t)(sl->n > 0 ? sl->n : 1);
+    uint8_t *has_child = ech_xcalloc(n, 1, "demand points");
+    long *seen = ech_xcalloc(n, sizeof *seen, "demand rows");
+    for (int64_t x = 0; x < sl->n; ++x)
+        if (sl->parent[x] >= 0)
+            has_child[sl->parent[x]] = 1;
+    ech_table_loader *t = ech_table_loader_new(sc);
+    const ech_row *row;
+    while ((st = ech_csv_next(r, &row, err)) == ECH_OK && row)
+        if ((st = demand_row(t, row, has_child, seen, err)) != ECH_OK)
+            break;
+    ech_table_loader_free(t);
+    free(has_child);
+    free(seen);
+    ech_csv_close(r);
+    return st;
 }
 
 /* ------------------------------------------------------------------------------

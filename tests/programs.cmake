@@ -41,6 +41,12 @@ echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determin
     --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
     --warmup 30)
 
+# Forecast-driven ordering (moving averages, the demand model's level, events,
+# reduced supplier fill), both variants of the bundled practice study.
+echelon_program_test(determinism.forecast bash ${ECHELON_SCRIPTS}/determinism.sh
+    --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_forecast_practice.yaml
+    --replications 3 --days 120 --warmup 60)
+
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)

@@ -54,6 +54,12 @@ extern "C" {
     X(COVER_DAYS, "cover_days", "S = mean daily demand x cover days")                     \
     X(FIXED, "fixed", "S and s given as numbers")
 
+/* How a forecast-driven rule forecasts (policies: forecast.method). */
+#define ECH_FORECAST_METHODS(X)                                                              \
+    X(NONE, "none", "targets fixed before the run")                                          \
+    X(MOVING_AVERAGE, "moving_average", "mean of the last weeks' sales (today's practice)") \
+    X(MODEL, "model", "the demand model's seasonal forecast, its level from recent sales")
+
 #define ECH_STORAGE_CLASSES(X)                                                            \
     X(AMBIENT, "ambient", "room temperature")                                             \
     X(COLD, "cold", "cold chain (2-8 C): occupies cold-room volume")
@@ -123,6 +129,7 @@ extern "C" {
 #define ECH_ENUM_DEMAND(sym, word, meaning) ECH_DEMAND_##sym,
 #define ECH_ENUM_POLICY(sym, word, meaning) ECH_POLICY_##sym,
 #define ECH_ENUM_TARGET(sym, word, meaning) ECH_TARGET_##sym,
+#define ECH_ENUM_FORECAST(sym, word, meaning) ECH_FORECAST_##sym,
 #define ECH_ENUM_STORAGE(sym, word, meaning) ECH_STORAGE_##sym,
 #define ECH_ENUM_HANDLING(sym, word, meaning) ECH_HANDLING_##sym,
 #define ECH_ENUM_SUBST(sym, word, meaning) ECH_SUBST_##sym,
@@ -147,6 +154,9 @@ typedef enum ech_allocation_rule { ECH_ALLOCATION_RULES(ECH_ENUM_ALLOC) ECH_ALLO
 typedef enum ech_demand_dist { ECH_DEMAND_DISTS(ECH_ENUM_DEMAND) ECH_DEMAND_COUNT } ech_demand_dist;
 typedef enum ech_policy_kind { ECH_POLICY_KINDS(ECH_ENUM_POLICY) ECH_POLICY_COUNT } ech_policy_kind;
 typedef enum ech_target_rule { ECH_TARGET_RULES(ECH_ENUM_TARGET) ECH_TARGET_COUNT } ech_target_rule;
+typedef enum ech_forecast_method {
+    ECH_FORECAST_METHODS(ECH_ENUM_FORECAST) ECH_FORECAST_COUNT
+} ech_forecast_method;
 typedef enum ech_storage_class { ECH_STORAGE_CLASSES(ECH_ENUM_STORAGE) ECH_STORAGE_COUNT } ech_storage_class;
 typedef enum ech_handling_class {
     ECH_HANDLING_CLASSES(ECH_ENUM_HANDLING) ECH_HANDLING_COUNT
@@ -188,10 +198,12 @@ typedef struct ech_enum {
 
 extern const ech_enum ech_location_kind_enum, ech_unmet_enum, ech_shortfall_enum,
     ech_allocation_enum, ech_demand_dist_enum, ech_policy_enum, ech_target_rule_enum,
+    ech_forecast_method_enum,
     ech_storage_enum, ech_handling_enum, ech_substitution_enum, ech_start_stock_enum,
     ech_supply_shortfall_enum, ech_alt_rule_enum, ech_lead_time_dist_enum,
     ech_disruption_kind_enum, ech_disruption_scope_enum, ech_tune_objective_enum,
-    ech_commitment_enum, ech_above_contract_enum, ech_unneeded_enum, ech_schedule_enum;
+    ech_commitment_enum, ech_above_contract_enum, ech_unneeded_enum, ech_schedule_enum,
+    ech_forecast_method_enum;
 
 /* The word of a value; "unknown" for a value outside the enumeration. */
 const char *ech_enum_word(const ech_enum *e, int value);

@@ -30,6 +30,11 @@ ech_status ech_policy_resolve(ech_scenario *sc, ech_error *err);
  * a scenario already resolved: for a variant built after loading. */
 ech_status ech_policy_resolve_variant(const ech_scenario *sc, ech_variant *vt, ech_error *err);
 
+/* The rule of variant vt that skuloc x follows when its row gives no numbers: its
+ * segment's rule for the location's kind, else the kind's. */
+const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt,
+                                          int64_t x);
+
 /* Variance of one day's demand at demand point x whose mean daily demand is `mean`
  * (its model's dispersion and extra zeros; a replayed history counts as Poisson). */
 double ech_policy_daily_variance(const ech_skulocs *sl, int64_t x, double mean);

@@ -234,6 +234,8 @@ typedef struct ech_disruptions {
       "the SKU's segment, a name (in the results, its index into segment_names)")                                    \
     C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
       "the SKU's season profile, a name (default: flat)")                                      \
+    C(group, I32, "group", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",                           \
+      "the SKU's therapeutic group, a name (e.g. its ATC code): demand events may name it") \
     C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, 0, -1, 10, 0, "1/year",  \
       "demand growth rate: demand x (1 + trend x years since day 0)")                     \
     C(fill_rate_target, F64, "fill_rate_target", "fill_rate_target", ECH_COL_LO_OPEN |    \
@@ -266,6 +268,12 @@ typedef struct ech_catalogue {
       "variance / mean of daily demand (negbin > 1)")                                     \
     C(demand_zero_prob, F64, "demand_zero_prob", 0, ECH_COL_CUSTOM, 0, 0, 0.999, 0, "1",  \
       "extra zeros for intermittent items")                                 \
+    C(trend_per_year, F64, "trend_per_year", 0, ECH_COL_LO_OPEN, NAN, -1, 10, 0, "1/year", \
+      "demand growth rate at this location; NaN: the SKU's")                              \
+    C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",             \
+      "season profile at this location, a name; default: the SKU's")                     \
+    C(weekly_profile, I32, "weekly_profile", 0, ECH_COL_CUSTOM, -1, 0, 0, 0, "1",          \
+      "weekly profile at this location, a name; default: demand.weekly_profile")         \
     C(policy, U8, "policy", 0, 0, ECH_POLICY_FROM_RULE, 0,                   \
       ECH_POLICY_COUNT - 1, &ech_policy_enum, "1", "policy; default: the location kind's rule") \
     C(review_days, I32, "review_days", 0, 0, -1, 1, ECH_MAX_LANE_DAYS, 0, "day",          \
@@ -330,7 +338,54 @@ typedef struct ech_season_profiles {
     int32_t n;
     char **name;              /* profile 0 is "flat" */
     double (*monthly)[12];    /* multipliers for January..December, mean 1 */
+    int32_t n_inline;         /* profiles 1..n_inline come from the scenario file, the
+                               * rest from demand.profiles_file */
 } ech_season_profiles;
+
+/* Named weekly profiles (demand.weekly_profiles, demand.profiles_file); a skuloc
+ * without one uses the scenario's demand.weekly_profile (ech_scenario.weekly). */
+typedef struct ech_weekly_profiles {
+    int32_t n;
+    char **name;
+    double (*daily)[7];       /* multipliers for Monday..Sunday, mean 1 */
+    int32_t n_inline;         /* profiles 0..n_inline-1 come from the scenario file */
+} ech_weekly_profiles;
+
+/* Promotions and calendar events (demand.events, demand.events_file): on the days
+ * first_day..last_day (scenario days, inclusive) the mean demand of every demand
+ * point in scope is multiplied by the uplift; overlapping events multiply.  Scope:
+ * a SKU or a therapeutic group (or every SKU) at a location and every location
+ * below it (or everywhere).  demand_model.h evaluates them. */
+typedef struct ech_demand_events {
+    int32_t n;
+    char **name;
+    int32_t *first_day, *last_day;
+    double *uplift;
+    int32_t *sku;             /* -1: any */
+    int32_t *group;           /* -1: any */
+    int32_t *location;        /* -1: anywhere */
+    long *source_line;        /* line in the file they came from, for messages */
+    /* The events that can apply to SKU k (its own, its group's, every SKU's):
+     * of_sku[of_sku_begin[k] .. of_sku_begin[k + 1]), in the order given. */
+    int64_t *of_sku_begin;
+    int32_t *of_sku;
+    char *source;             /* the events file, or NULL when inline */
+} ech_demand_events;
+
+/* Forecast-driven ordering (a rule's forecast:): on every review the targets are
+ * set again from a forecast of the daily outflow made with what the planner knows
+ * that day (sales up to yesterday; the demand model and its planned events), as
+ * the rule's target says (days of cover, or the service-level quantile over the
+ * protection interval).  docs/MODEL.md, "Forecast-driven ordering". */
+typedef struct ech_forecast_rule {
+    uint8_t method;           /* ech_forecast_method; NONE: targets fixed before the run */
+    int32_t weeks;            /* moving average: the last weeks of sales it averages */
+    double uplift;            /* the buyer's factor on the forecast (1: none) */
+    double smoothing;         /* model: weight of a new day in the level (0: the model as is) */
+    uint8_t on_hand_only;     /* 1: the order ignores what is on its way (in transit, on
+                               * order), as an order form filled from the shelf does */
+    int32_t round_to;         /* orders rounded up to a multiple of this many units (1: none) */
+} ech_forecast_rule;
 
 /* How targets are set for the skulocs of one location kind that give no numbers. */
 typedef struct ech_policy_rule {
@@ -343,6 +398,7 @@ typedef struct ech_policy_rule {
     int32_t order_up_to;      /* fixed rule: S */
     int32_t reorder_point;    /* fixed rule: s (ECH_REORDER_NOT_GIVEN: S - 1) */
     int32_t min_order_qty;
+    ech_forecast_rule forecast;
 } ech_policy_rule;
 
 typedef struct ech_costs {
@@ -477,7 +533,9 @@ void ech_contract_band(double c, double flex, double capacity, double *minimum, 
       "units the location holds back from its children: the central warehouse's "        \
       "reserve, 0 elsewhere")                                                             \
     C(expedite_level, I32, 0, "expedite_level", ECH_COL_DERIVED, -1, 0, 0, 0, "unit",     \
-      "the warehouse's expedite level (express position lifted to it); -1: never")
+      "the warehouse's expedite level (express position lifted to it); -1: never")       \
+    C(forecast, U8, 0, 0, ECH_COL_DERIVED, 0, 0, 0, 0, "1",                                \
+      "1: the targets are set at every review from a forecast (the rule's forecast)")
 
 /* A what-if variant of the scenario.  All variants of a run share the catalogue,
  * network, demand and random streams (common random numbers), so differences
@@ -500,6 +558,9 @@ typedef struct ech_variant {
     ech_policy_rule rule[ECH_LOC_KIND_COUNT];
     ech_segment_rule *segment_rules; /* per segment and kind, over `rule` */
     int32_t n_segment_rules;
+    /* Every supplier's partial deliveries replaced (today's order execution), or
+     * NULL: each supplier's own. */
+    ech_reliability *supplier_fill;
     /* Commitments in force per SKU (units over the horizon; NaN: none), or NULL for
      * the scenario's own (contracts.terms committed). */
     double *committed;
@@ -548,6 +609,9 @@ typedef struct ech_sources {
     char *locations_file;            /* as written in the scenario */
     char *skus_file, *assortment_file;
     char *history_file, *on_hand_file, *open_orders_file;
+    char *demand_file;               /* demand models over the assortment's */
+    char *profiles_file;             /* weekly and yearly profiles (demand.profiles_file) */
+    char *events_file;               /* promotions and calendar events */
     char *targets_file;              /* targets over the assortment's (tuned ones) */
     ech_network_gen network_gen;     /* when generated */
     /* A network variant (load_network.c): its base's snapshot, history and targets
@@ -577,7 +641,11 @@ typedef struct ech_scenario {
     uint8_t start_stock;        /* ech_start_stock */
 
     double weekly[7];          /* demand multipliers Monday..Sunday, mean 1 */
+    ech_weekly_profiles weeklies; /* named weekly profiles skulocs may use instead */
     ech_season_profiles seasons;
+    ech_demand_events events;
+    int32_t n_groups;
+    char **group;              /* therapeutic group names (catalogue column group) */
     int32_t n_segments;
     char **segment;            /* segment names; segment 0 exists ("all" when none given) */
 
@@ -684,11 +752,9 @@ void ech_format_date(int32_t days_since_epoch, char *buf);
 /* Calendar helpers: day t (0 = first measured day, negative in warm-up). */
 int ech_scenario_weekday(const ech_scenario *sc, int32_t day);   /* 0 = Monday */
 int ech_scenario_month(const ech_scenario *sc, int32_t day);     /* 0 = January */
+/* Years from day 0 to the 15th of day t's month (where the trend is taken). */
+double ech_scenario_trend_years(const ech_scenario *sc, int32_t day);
 
-/* Daily mean demand of a skuloc on day t: mean x weekly x season(month) x trend.
- * The seasonal and trend factors are constant within a calendar month (evaluated at
- * the month's middle day) so that a month's weekdays share seven sampling tables. */
-double ech_scenario_daily_mean(const ech_scenario *sc, int64_t skuloc, int32_t day);
 
 #ifdef __cplusplus
 }

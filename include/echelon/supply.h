@@ -107,10 +107,11 @@ typedef struct ech_supply {
 /* Sets up a SKU's supply for one variant: sources, their lead-time tables (from
  * `tables`, one per site of the variant, built by the caller with
  * ech_lead_time_table) and reliability; the alternative source only when
- * use_alternatives (a variant can switch them off).  Returns 0, or -1 if a table
- * is unusable. */
+ * use_alternatives (a variant can switch them off); `fill`, when not NULL, replaces
+ * every supplier's partial deliveries (a variant's supplier_fill).  Returns 0, or -1
+ * if a table is unusable. */
 int ech_supply_init(ech_supply *s, const ech_scenario *sc, int32_t sku, const ech_dtable *tables,
-                    int use_alternatives);
+                    int use_alternatives, const ech_reliability *fill);
 
 /* Start of a replication: fresh streams, nothing owed, the sites' outage spells
  * under variant v (arrays grown in the arena as needed). */

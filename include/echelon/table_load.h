@@ -69,19 +69,54 @@ enum { ECH_TABLE_MAX_COLUMNS = 40 };
     X(REORDER_POINT, "reorder_point", 0) \
     X(EXPEDITE_LEVEL, "expedite_level", 0)
 
+/* Demand events (demand.events_file; the inline list has the same keys). */
+#define ECH_EVENT_COLUMNS(X)         \
+    X(NAME, "name", 1)               \
+    X(START_DATE, "start_date", 1)   \
+    X(END_DATE, "end_date", 1)       \
+    X(UPLIFT, "uplift", 1)           \
+    X(SKU, "sku", 0)                 \
+    X(GROUP, "group", 0)             \
+    X(LOCATION, "location", 0)       \
+    X(REGION, "region", 0)
+
+/* Weekly and yearly profiles (demand.profiles_file): v1..v7 Monday..Sunday, or
+ * v1..v12 January..December. */
+#define ECH_PROFILE_COLUMNS(X) \
+    X(NAME, "name", 1)         \
+    X(KIND, "kind", 1)         \
+    X(V1, "v1", 1)             \
+    X(V2, "v2", 1)             \
+    X(V3, "v3", 1)             \
+    X(V4, "v4", 1)             \
+    X(V5, "v5", 1)             \
+    X(V6, "v6", 1)             \
+    X(V7, "v7", 1)             \
+    X(V8, "v8", 0)             \
+    X(V9, "v9", 0)             \
+    X(V10, "v10", 0)           \
+    X(V11, "v11", 0)           \
+    X(V12, "v12", 0)
+
 #define ECH_COLUMN_ENUM_OH(sym, name, req) ECH_OHCOL_##sym,
 #define ECH_COLUMN_ENUM_OO(sym, name, req) ECH_OOCOL_##sym,
 #define ECH_COLUMN_ENUM_HIST(sym, name, req) ECH_HISTCOL_##sym,
 #define ECH_COLUMN_ENUM_TGT(sym, name, req) ECH_TGTCOL_##sym,
+#define ECH_COLUMN_ENUM_EV(sym, name, req) ECH_EVCOL_##sym,
+#define ECH_COLUMN_ENUM_PROF(sym, name, req) ECH_PROFCOL_##sym,
 enum { ECH_ON_HAND_COLUMNS(ECH_COLUMN_ENUM_OH) ECH_OHCOL_COUNT };
 enum { ECH_OPEN_ORDER_COLUMNS(ECH_COLUMN_ENUM_OO) ECH_OOCOL_COUNT };
 enum { ECH_HISTORY_COLUMNS(ECH_COLUMN_ENUM_HIST) ECH_HISTCOL_COUNT };
 enum { ECH_TARGET_COLUMNS(ECH_COLUMN_ENUM_TGT) ECH_TGTCOL_COUNT };
+enum { ECH_EVENT_COLUMNS(ECH_COLUMN_ENUM_EV) ECH_EVCOL_COUNT };
+enum { ECH_PROFILE_COLUMNS(ECH_COLUMN_ENUM_PROF) ECH_PROFCOL_COUNT };
 
 extern const ech_csv_column ech_on_hand_columns[ECH_OHCOL_COUNT];
 extern const ech_csv_column ech_open_order_columns[ECH_OOCOL_COUNT];
 extern const ech_csv_column ech_history_columns[ECH_HISTCOL_COUNT];
 extern const ech_csv_column ech_target_columns[ECH_TGTCOL_COUNT];
+extern const ech_csv_column ech_event_columns[ECH_EVCOL_COUNT];
+extern const ech_csv_column ech_profile_columns[ECH_PROFCOL_COUNT];
 
 /* ------------------------------------------------------------------------------
  * Network and catalogue (before ech_scenario_finalize)
@@ -141,6 +176,13 @@ ech_status ech_open_orders_load_csv(ech_scenario *sc, const char *path, ech_erro
  * mean over the measured days.  Rows outside the simulated days are checked and
  * otherwise ignored. */
 ech_status ech_history_load_csv(ech_scenario *sc, const char *path, ech_error *err);
+
+/* Demand models for some demand points (catalogue.demand_file, what `echelon
+ * calibrate` writes): each row replaces the SKU-location's demand model (mean,
+ * distribution, dispersion, extra zeros, trend, season and weekly profiles; what it
+ * leaves empty takes the default) as the assortment's columns of the same names
+ * would.  After the history: a replayed SKU-location takes no model. */
+ech_status ech_demand_load_csv(ech_scenario *sc, const char *path, ech_error *err);
 
 /* Targets for some skulocs (before ech_policy_resolve): each row sets the skuloc's
  * order_up_to, its reorder_point (when given) and its policy (when given), as the

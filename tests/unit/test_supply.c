@@ -68,7 +68,7 @@ static void test_cancel_and_partial(void **state)
     ech_arena a;
     ech_arena_init(&a, 1 << 16);
     ech_supply s;
-    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1), 0);
+    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1, NULL), 0);
     enum { N = 200000 };
     int64_t cancelled_orders = 0, partial = 0;
     double fraction_sum = 0;
@@ -116,7 +116,7 @@ static void test_partial_backordered(void **state)
     ech_arena a;
     ech_arena_init(&a, 1 << 16);
     ech_supply s;
-    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1), 0);
+    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1, NULL), 0);
     ech_supply_begin(&s, &sc, &sc.variant[0], 0, 0, &a);
     ech_supply_order(&s, 1000, 0);
     ech_supply_day day = {0, 0};
@@ -173,7 +173,7 @@ static void test_capacity_and_switch(void **state)
     ech_arena a;
     ech_arena_init(&a, 1 << 16);
     ech_supply s;
-    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1), 0);
+    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1, NULL), 0);
     ech_supply_begin(&s, &sc, &sc.variant[0], 0, 0, &a);
     assert_true(ech_supply_capacity(&s.source[0], 9) == 1.0);
     ech_supply_order(&s, 100, 10);
@@ -193,7 +193,7 @@ static void test_capacity_and_switch(void **state)
     /* The switch rule: orders go to B during the outage and to A otherwise. */
     build(&sc, 0.0, 0.0, 0.5, 0.1, ECH_SUPPLY_BACKORDER, ECH_ALT_SWITCH, 0);
     add_outage(&sc, 10, 20, 0.0);
-    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1), 0);
+    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1, NULL), 0);
     assert_int_equal(s.n_sources, 2);
     ech_supply_begin(&s, &sc, &sc.variant[0], 0, 0, &a);
     assert_int_equal(ech_supply_order(&s, 40, 5), 0);
@@ -205,7 +205,7 @@ static void test_capacity_and_switch(void **state)
 
     /* The split rule: a fixed share of each order. */
     build(&sc, 0.0, 0.0, 0.5, 0.1, ECH_SUPPLY_BACKORDER, ECH_ALT_SPLIT, 0.3);
-    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1), 0);
+    assert_int_equal(ech_supply_init(&s, &sc, 0, tables(&sc, &a, 1.0), 1, NULL), 0);
     ech_supply_begin(&s, &sc, &sc.variant[0], 0, 0, &a);
     assert_int_equal(ech_supply_order(&s, 100, 0), 30);
     assert_int_equal(s.source[0].ordered_today, 70);
