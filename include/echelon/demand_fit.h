@@ -78,10 +78,17 @@ ech_dfit_options ech_dfit_options_default(void);
 
 /* Flags of a period. */
 enum {
-    ECH_DFIT_GIVEN = 1,    /* a row gave the period (else 0 sales, not censored) */
-    ECH_DFIT_STOCK0 = 2,   /* the closing stock was 0 */
-    ECH_DFIT_SO_SHIFT = 2, /* stockout days are flags >> 2 (0..31) */
+    ECH_DFIT_GIVEN = 1,         /* a row gave the period (else 0 sales, not censored) */
+    ECH_DFIT_STOCK0 = 2,        /* the closing stock was 0 */
+    ECH_DFIT_SO_SHIFT = 2,      /* stockout days are (flags >> 2) & 31 */
+    ECH_DFIT_STOCK_KNOWN = 128, /* the row gave the closing stock */
 };
+
+/* Days of a period that ended without stock. */
+static inline int ech_dfit_stockout_days(uint8_t flags)
+{
+    return (flags >> ECH_DFIT_SO_SHIFT) & 31;
+}
 
 typedef struct ech_dfit_series {
     int32_t sku, location;

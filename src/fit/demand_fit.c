@@ -531,7 +531,13 @@ static void fit_series(pass *ps, df_problem *pb, int32_t s, const int free_block
     df_problem_reset(pb);
     df_add_member(pb, cx, s, ps->n_use[s], fixed);
     setup(pb, cx, free_block, &base, ps->warm ? ps->warm->ev_log : NULL);
-    df_fit(pb, cx->opt->max_iter);
+    int any_free = 0;
+    for (int32_t i = 0; i < pb->np; ++i)
+        any_free |= pb->free[i];
+    if (any_free)
+        df_fit(pb, cx->opt->max_iter);
+    else
+        df_fit_levels(pb, cx->opt->max_iter);
     ps->status[s] = pb->status;
     ps->iterations[s] = pb->iterations;
     ps->loglik[s] = pb->loglik;
@@ -800,7 +806,8 @@ static void classify(const ech_dfit_series *se, ech_dfit_series_fit *f)
 
 /* Forecast errors of the periods after n_train from the training pass's model: MAE
  * scaled by the in-sample MAE of the naive forecast (the value m periods back: a
- * week for daily histories, one period otherwise), over uncensored periods. */
+ * week for daily histories, one period otherwise), over the periods that could sell
+ * throughout and were not censored. */
 static void holdout(const df_context *cx, const pass *tr, int32_t s, int32_t n_train,
                     ech_dfit_series_fit *f)
 {
@@ -812,15 +819,17 @@ static void holdout(const df_context *cx, const pass *tr, int32_t s, int32_t n_t
     int32_t lag = cx->h->period == ECH_PERIOD_DAY ? 7 : 1;
     double sc = 0, share;
     int32_t nsc = 0;
+    double s2;
     for (int32_t i = lag; i < n_train; ++i)
-        if (!df_censored(cx, se, i, &share) && !df_censored(cx, se, i - lag, &share)) {
+        if (!df_censored(cx, se, i, &share) && !df_censored(cx, se, i - lag, &s2) && share == 1 &&
+            s2 == 1) {
             sc += fabs((double)se->sales[i] - se->sales[i - lag]);
             nsc++;
         }
     double ae = 0, err = 0, act = 0;
     int32_t n = 0;
     for (int32_t i = n_train; i < se->n; ++i) {
-        if (df_censored(cx, se, i, &share))
+        if (df_censored(cx, se, i, &share) || share < 1)
             continue;
         double fc = df_period_mean(cx, &tr->model[s], tr->ev_log, s, i);
         ae += fabs(fc - se->sales[i]);

@@ -10,6 +10,7 @@
 #include "echelon/demand_fit.h"
 #include "echelon/csv_reader.h"
 #include "echelon/scenario.h"
+#include "echelon/table_load.h"
 
 #include "../id_index.h"
 
@@ -58,6 +59,23 @@ typedef struct names {
     char **id;
     ech_id_map map;
 } names;
+
+static int32_t intern(names *t, const char *id);
+
+/* A name's index, added when new (checked as the scenario checks ids, so what
+ * calibrate writes loads). */
+static ech_status intern_cell(names *t, const ech_row *row, int col, int32_t *out, ech_error *err)
+{
+    const char *id = ech_row_text(row, col);
+    int32_t i = ech_id_map_find(&t->map, t->id, id);
+    if (i < 0) {
+        ech_status st = ech_check_id_text(row, col, err);
+        if (st != ECH_OK)
+            return st;
+    }
+    *out = intern(t, id);
+    return ECH_OK;
+}
 
 static int32_t intern(names *t, const char *id)
 {
@@ -137,7 +155,10 @@ static ech_status set_label(const ech_row *row, int col, names *labels, int32_t 
     const char *text = ech_row_text(row, col);
     if (!text)
         return ECH_OK;
-    int32_t g = intern(labels, text);
+    int32_t g;
+    ech_status st = intern_cell(labels, row, col, &g, err);
+    if (st != ECH_OK)
+        return st;
     if (*slot >= 0 && *slot != g)
         return ech_row_fail(row, col, err, "'%s' differs from '%s' given for %s '%s' on line %ld",
                             text, labels->id[*slot], what, owner, *line);
@@ -191,8 +212,10 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
                             stockout);
 
     ech_dfit_history *h = r->h;
-    int32_t sku = intern(&r->skus, ech_row_text(row, HC_SKU));
-    int32_t loc = intern(&r->locs, ech_row_text(row, HC_LOCATION));
+    int32_t sku, loc;
+    if ((st = intern_cell(&r->skus, row, HC_SKU, &sku, err)) ||
+        (st = intern_cell(&r->locs, row, HC_LOCATION, &loc, err)))
+        return st;
     if (sku == r->skus.n - 1 && r->skus.n > h->n_skus) {
         h->n_skus = r->skus.n;
         r->sku_group = ech_xrealloc(r->sku_group, (size_t)r->skus.cap * sizeof(int32_t), "groups");
@@ -263,9 +286,9 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
     }
     rs->date[rs->n] = date;
     rs->sales[rs->n] = (float)sales;
-    rs->flags[rs->n] =
-        (uint8_t)(ECH_DFIT_GIVEN | (stock_given && stock == 0 ? ECH_DFIT_STOCK0 : 0) |
-                  (stockout << ECH_DFIT_SO_SHIFT));
+    rs->flags[rs->n] = (uint8_t)(ECH_DFIT_GIVEN | (stock_given ? ECH_DFIT_STOCK_KNOWN : 0) |
+                                 (stock_given && stock == 0 ? ECH_DFIT_STOCK0 : 0) |
+                                 (stockout << ECH_DFIT_SO_SHIFT));
     rs->n++;
 
     if (r->h->rows == 0 || date < r->min_date)
@@ -404,7 +427,7 @@ static ech_status densify(ech_dfit_history *h, raw_series *rs, int32_t s, ech_er
     se->flags = ech_xcalloc((size_t)se->n, sizeof *se->flags, "history periods");
     for (int32_t i = 0; i < rs->n; ++i) {
         int32_t p = period_index(h, rs->date[i]);
-        int32_t so = rs->flags[i] >> ECH_DFIT_SO_SHIFT;
+        int32_t so = ech_dfit_stockout_days(rs->flags[i]);
         int32_t days = ech_dfit_period_days(h, p);
         if (so > days) {
             char date[16];
@@ -475,11 +498,11 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
         if (h->period == ECH_PERIOD_DAY) {
             for (int32_t s = 0; s < h->n_series && st == ECH_OK; ++s)
                 for (int32_t i = 0; i < r.raw[s].n && st == ECH_OK; ++i)
-                    if ((r.raw[s].flags[i] >> ECH_DFIT_SO_SHIFT) > 1)
+                    if (ech_dfit_stockout_days(r.raw[s].flags[i]) > 1)
                         st = ech_fail_at(err, path, find_line(h, s, r.raw[s].date[i]),
                                          "stockout_days",
                                          "must be 0 or 1 in a daily history, got %d",
-                                         r.raw[s].flags[i] >> ECH_DFIT_SO_SHIFT);
+                                         ech_dfit_stockout_days(r.raw[s].flags[i]));
         }
     }
     if (st == ECH_OK) {
@@ -525,12 +548,10 @@ void ech_dfit_history_free(ech_dfit_history *h)
  * Events
  * ------------------------------------------------------------------------------ */
 
-enum { EC_NAME, EC_START, EC_END, EC_UPLIFT, EC_SKU, EC_GROUP, EC_LOCATION, EC_REGION, EC_COUNT };
-
-static const ech_csv_column event_columns[EC_COUNT] = {
-    {"name", 1}, {"start_date", 1}, {"end_date", 1}, {"uplift", 0},
-    {"sku", 0},  {"group", 0},      {"location", 0}, {"region", 0},
-};
+/* The scenario's event columns (table_load.h), with `uplift` optional: calibrate
+ * estimates the uplifts a file leaves out. */
+#define CAL_EVENT_COLUMN(sym, name, req) {name, req && ECH_EVCOL_##sym != ECH_EVCOL_UPLIFT},
+static const ech_csv_column event_columns[ECH_EVCOL_COUNT] = {ECH_EVENT_COLUMNS(CAL_EVENT_COLUMN)};
 
 static char *dup_or_null(const char *s)
 {
@@ -544,20 +565,26 @@ static ech_status read_event(ech_dfit_events *ev, names *nm, long **first_line, 
     int32_t start = 0, end = 0;
     double uplift = NAN;
     int given = 0;
-    for (int c = 0; c < 3; ++c)
-        if ((st = ech_row_require(row, c, err)))
+    if ((st = ech_row_require(row, ECH_EVCOL_NAME, err)) ||
+        (st = ech_row_require(row, ECH_EVCOL_START_DATE, err)) ||
+        (st = ech_row_require(row, ECH_EVCOL_END_DATE, err)))
+        return st;
+    for (int c = 0; c < ECH_EVCOL_COUNT; ++c)
+        if (c != ECH_EVCOL_START_DATE && c != ECH_EVCOL_END_DATE && c != ECH_EVCOL_UPLIFT &&
+            (st = ech_check_id_text(row, c, err)))
             return st;
-    if ((st = ech_row_date(row, EC_START, &start, NULL, err)) ||
-        (st = ech_row_date(row, EC_END, &end, NULL, err)) ||
-        (st = ech_row_double(row, EC_UPLIFT, &uplift, &given, err)))
+    if ((st = ech_row_date(row, ECH_EVCOL_START_DATE, &start, NULL, err)) ||
+        (st = ech_row_date(row, ECH_EVCOL_END_DATE, &end, NULL, err)) ||
+        (st = ech_row_double(row, ECH_EVCOL_UPLIFT, &uplift, &given, err)))
         return st;
     if (end < start)
-        return ech_row_fail(row, EC_END, err, "%s is before start_date %s",
-                            ech_row_text(row, EC_END), ech_row_text(row, EC_START));
+        return ech_row_fail(row, ECH_EVCOL_END_DATE, err, "%s is before start_date %s",
+                            ech_row_text(row, ECH_EVCOL_END_DATE),
+                            ech_row_text(row, ECH_EVCOL_START_DATE));
     if (given && !(uplift > 0 && uplift <= ECH_DFIT_MAX_UPLIFT))
-        return ech_row_fail(row, EC_UPLIFT, err, "must be > 0 and at most %.0f, got %s",
-                            ECH_DFIT_MAX_UPLIFT, ech_row_text(row, EC_UPLIFT));
-    int32_t k = intern(nm, ech_row_text(row, EC_NAME));
+        return ech_row_fail(row, ECH_EVCOL_UPLIFT, err, "must be > 0 and at most %.0f, got %s",
+                            ECH_DFIT_MAX_UPLIFT, ech_row_text(row, ECH_EVCOL_UPLIFT));
+    int32_t k = intern(nm, ech_row_text(row, ECH_EVCOL_NAME));
     if (k == ev->n_names) {
         ev->n_names = nm->n;
         ev->given = ech_xrealloc(ev->given, (size_t)nm->cap * sizeof *ev->given, "events");
@@ -565,7 +592,7 @@ static ech_status read_event(ech_dfit_events *ev, names *nm, long **first_line, 
         ev->given[k] = given ? uplift : NAN;
         (*first_line)[k] = row->line;
     } else if ((ev->given[k] == ev->given[k]) != given || (given && ev->given[k] != uplift)) {
-        return ech_row_fail(row, EC_UPLIFT, err,
+        return ech_row_fail(row, ECH_EVCOL_UPLIFT, err,
                             "event '%s' has one uplift or none: line %ld gives %s", nm->id[k],
                             (*first_line)[k], ev->given[k] == ev->given[k] ? "another" : "none");
     }
@@ -585,10 +612,10 @@ static ech_status read_event(ech_dfit_events *ev, names *nm, long **first_line, 
     ev->event[i] = k;
     ev->start[i] = start;
     ev->end[i] = end;
-    ev->sku[i] = dup_or_null(ech_row_text(row, EC_SKU));
-    ev->group[i] = dup_or_null(ech_row_text(row, EC_GROUP));
-    ev->location[i] = dup_or_null(ech_row_text(row, EC_LOCATION));
-    ev->region[i] = dup_or_null(ech_row_text(row, EC_REGION));
+    ev->sku[i] = dup_or_null(ech_row_text(row, ECH_EVCOL_SKU));
+    ev->group[i] = dup_or_null(ech_row_text(row, ECH_EVCOL_GROUP));
+    ev->location[i] = dup_or_null(ech_row_text(row, ECH_EVCOL_LOCATION));
+    ev->region[i] = dup_or_null(ech_row_text(row, ECH_EVCOL_REGION));
     ev->line[i] = row->line;
     return ECH_OK;
 }
@@ -598,7 +625,7 @@ ech_status ech_dfit_read_events(const char *path, ech_dfit_events *ev, ech_error
     memset(ev, 0, sizeof *ev);
     ev->path = ech_xstrdup(path, "events path");
     ech_csv *csv;
-    ech_status st = ech_csv_open(&csv, path, event_columns, EC_COUNT, err);
+    ech_status st = ech_csv_open(&csv, path, event_columns, ECH_EVCOL_COUNT, err);
     if (st != ECH_OK)
         return st;
     names nm;

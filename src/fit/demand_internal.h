@@ -130,6 +130,11 @@ void df_add_member(df_problem *pb, const df_context *cx, int32_t s, int32_t n_us
 /* Maximises the penalised likelihood over the free parameters. */
 void df_fit(df_problem *pb, int32_t max_iter);
 
+/* Fits the members' levels with every shared parameter as it is (members whose
+ * shape comes from a pool): each level makes the expected demand equal to the
+ * sales with the censored periods' demand restored. */
+void df_fit_levels(df_problem *pb, int32_t max_iter);
+
 /* Penalised log-likelihood at the current parameters (no derivatives). */
 double df_value(const df_problem *pb);
 

@@ -166,12 +166,21 @@ int df_censored(const df_context *cx, const ech_dfit_series *se, int32_t i, doub
     if (cx->opt->ignore_censoring)
         return 0;
     uint8_t f = se->flags[i];
-    int so = f >> ECH_DFIT_SO_SHIFT;
-    if (so > 0) {
-        int32_t days = ech_dfit_period_days(cx->h, se->first + i);
-        *share = (double)(days - so + 1) / days;
-    }
-    return so > 0 || (f & ECH_DFIT_STOCK0);
+    int z = ech_dfit_stockout_days(f);
+    int32_t days = ech_dfit_period_days(cx->h, se->first + i);
+    if (days == 1 || z == 0)
+        return z > 0 || (f & ECH_DFIT_STOCK0);
+    /* A longer period with z days that ended without stock.  When each of its days
+     * ran out is unknown, and depends on that week's demand, so the period is not
+     * read as censored (that would make the censoring depend on the demand it
+     * hides): the days that ended with stock sold all that was asked, the day the
+     * stock ran out half of it on average, the others nothing.  Stock at the end
+     * after the period before ended empty: the shelf was empty from the start until
+     * a delivery, and no day ran out. */
+    int carried = (f & ECH_DFIT_STOCK_KNOWN) && !(f & ECH_DFIT_STOCK0) && i > 0 &&
+                  (se->flags[i - 1] & ECH_DFIT_STOCK0);
+    *share = (days - z + (carried ? 0 : 0.5)) / days;
+    return 0;
 }
 
 double df_period_mean(const df_context *cx, const ech_dfit_model *m, const double *ev_log,
@@ -296,8 +305,8 @@ void df_add_member(df_problem *pb, const df_context *cx, int32_t s, int32_t n_us
         double y = se->sales[i];
         mb->periods++;
         mb->nonzero += y > 0;
-        if (cen && y <= 0)
-            continue; /* demand >= 0: no information */
+        if ((cen && y <= 0) || share <= 0)
+            continue; /* demand >= 0, or no day could sell: no information */
         covariates(cx, s, i, &c);
         prec *q = &pr[n++];
         q->weekday = c.weekday;
@@ -816,4 +825,62 @@ void df_fit(df_problem *pb, int32_t max_iter)
         lf += pb->cell[c].lfact;
     pb->loglik = evaluate(pb, NULL) + pen + lf;
     ws_free(&w);
+}
+
+/* ------------------------------------------------------------------------------
+ * Levels of members whose shape is given
+ * ------------------------------------------------------------------------------ */
+
+void df_fit_levels(df_problem *pb, int32_t max_iter)
+{
+    /* Each level solves sum(expected demand) = sum(sales, with E[demand | demand >=
+     * sales] in censored periods): the mean of the demand restored under the given
+     * shape.  Unlike the likelihood's score, this equation holds at the true level
+     * whatever the dispersion, so a dispersion borrowed from a pool cannot bias
+     * the level.  A fixed-point iteration: each step moves the level by the log
+     * ratio of restored to expected demand. */
+    df_lik_shared sh;
+    ech_dfit_lik_shared(pb->theta[DF_PHI], pb->theta[DF_PI], &sh);
+    double phi = pb->theta[DF_PHI], pi = pb->theta[DF_PI];
+    deta de;
+    pb->status = ECH_FIT_CONVERGED;
+    int32_t most = 0;
+    for (int32_t m = 0; m < pb->n_members; ++m) {
+        df_member *mb = &pb->member[m];
+        if (!mb->free || mb->n_cells == 0)
+            continue;
+        int32_t it = 0;
+        for (; it < max_iter; ++it) {
+            double restored = 0, expected = 0;
+            int ok = 1;
+            for (int32_t ci = mb->first_cell; ci < mb->first_cell + mb->n_cells && ok; ++ci) {
+                const dcell *c = &pb->cell[ci];
+                cell_eta(pb, c, &de);
+                ok = de.ok;
+                double mu = exp(de.eta);
+                expected += (c->n_pos + c->n_zero + c->n_cen) * mu;
+                restored += c->sum_pos;
+                double k = mu / ((1 - pi) * phi);
+                for (int32_t i = 0; i < c->n_cen; ++i)
+                    restored += ech_dfit_nb_tail_mean(pb->y[c->cen_first + i], k, sh.p);
+            }
+            if (!ok || !(expected > 0) || !(restored > 0)) {
+                pb->status = ECH_FIT_FAILED;
+                break;
+            }
+            double step = log(restored / expected);
+            double next = mb->level + step;
+            mb->level = next < LEVEL_LO ? LEVEL_LO : next > LEVEL_HI ? LEVEL_HI : next;
+            if (fabs(step) < 1e-10 || mb->level == LEVEL_LO || mb->level == LEVEL_HI)
+                break;
+        }
+        if (it == max_iter && pb->status == ECH_FIT_CONVERGED)
+            pb->status = ECH_FIT_ITER_LIMIT;
+        most = it + 1 > most ? it + 1 : most;
+    }
+    pb->iterations = most;
+    double lf = 0;
+    for (int32_t c = 0; c < pb->n_cells; ++c)
+        lf += pb->cell[c].lfact;
+    pb->loglik = evaluate(pb, NULL) + lf;
 }

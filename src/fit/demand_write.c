@@ -15,7 +15,9 @@ void ech_dfit_own_name(const ech_dfit_history *h, int32_t s, char *buf, size_t s
     snprintf(buf, size, "%s@%s", h->sku[se->sku], h->location[se->location]);
 }
 
-/* The profile name of a block of series s ("" when flat). */
+/* The profile name of a block of series s: "flat" for a yearly profile not
+ * estimated (the scenario's built-in), "" for a weekly one (the scenario's
+ * demand.weekly_profile: the level is a daily mean over whole weeks either way). */
 static void block_name(const ech_dfit_history *h, const ech_dfit_result *res, int32_t s, int b,
                        char *buf, size_t size)
 {
@@ -25,7 +27,7 @@ static void block_name(const ech_dfit_history *h, const ech_dfit_result *res, in
     else if (src >= 0)
         snprintf(buf, size, "%s", res->pool[src].name);
     else
-        buf[0] = '\0';
+        snprintf(buf, size, "%s", b == ECH_BLOCK_YEARLY ? "flat" : "");
 }
 
 static const char *source_name(const ech_dfit_result *res, int32_t src)

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         s.review_days = 7;
         s.lead_days = 2;
         s.order_up_to = (int32_t)ceil(s.mean * 9 * (1.1 + 0.3 * gsl_rng_uniform(rng))) + 1;
-        sh_write_series(out, &s, &c, NULL, 0, seed * 7919UL + (unsigned long)i, NULL);
+        sh_write_series(out, &s, &c, NULL, 0, seed * 7919UL + (unsigned long)i, NULL, 1);
     }
     gsl_rng_free(rng);
     sh_calendar_free(&c);

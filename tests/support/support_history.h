@@ -106,17 +106,22 @@ static inline int32_t sh_draw(gsl_rng *rng, double mean, double r, double pi)
     return (int32_t)gsl_ran_negative_binomial(rng, 1 / r, base / (r - 1));
 }
 
-/* Writes the rows "date,sku,location,sales,stock,group,region" of series s over the
- * calendar's days (stock: closing stock; empty when the series never runs short),
- * and the true demand into demand[0 .. c->n) when not NULL. */
+/* Writes the rows "date,sku,location,sales,stock,stockout_days,group,region" of
+ * series s over the calendar's days, one row per `period` days (1: daily; 7: weeks
+ * from the calendar's first day): the period's sales, its closing stock and the
+ * days that ended without stock (stock and stockout_days empty when the series
+ * never runs short); and the true daily demand into demand[0 .. c->n) when not
+ * NULL. */
 static inline void sh_write_series(FILE *out, const sh_series *s, const sh_calendar *c,
-                                   const sh_event *ev, int n_ev, uint64_t seed, int32_t *demand)
+                                   const sh_event *ev, int n_ev, uint64_t seed, int32_t *demand,
+                                   int period)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, (unsigned long)seed);
     int32_t on_hand = s->order_up_to, lead = s->lead_days > 0 ? s->lead_days : 0;
     int32_t *pipe = calloc((size_t)lead + 1, sizeof(int32_t));
     int32_t review = s->review_days > 0 ? s->review_days : 1;
+    int32_t sales = 0, empty_days = 0;
     for (int32_t d = 0; d < c->n; ++d) {
         int32_t dem = sh_draw(rng, sh_mean(s, c, d, ev, n_ev), s->var_ratio, s->zero_prob);
         if (demand)
@@ -139,15 +144,22 @@ static inline void sh_write_series(FILE *out, const sh_series *s, const sh_calen
             sold = dem < on_hand ? dem : on_hand;
             on_hand -= sold;
         }
-        fprintf(out, "%s,%s,%s,%d,", c->date[d], s->sku, s->location, sold);
+        sales += sold;
+        empty_days += s->order_up_to > 0 && on_hand == 0;
+        if ((d + 1) % period != 0)
+            continue;
+        fprintf(out, "%s,%s,%s,%d,", c->date[d + 1 - period], s->sku, s->location, sales);
         if (s->order_up_to > 0)
-            fprintf(out, "%d", on_hand);
+            fprintf(out, "%d,%d", on_hand, empty_days);
+        else
+            fputc(',', out);
         fprintf(out, ",%s,%s\n", s->group, s->region);
+        sales = empty_days = 0;
     }
     free(pipe);
     gsl_rng_free(rng);
 }
 
-#define SH_HEADER "date,sku,location,sales,stock,group,region\n"
+#define SH_HEADER "date,sku,location,sales,stock,stockout_days,group,region\n"
 
 #endif
