@@ -97,6 +97,10 @@ echelon_program_test(trace.day_by_day bash ${ECHELON_SCRIPTS}/trace.sh)
 # synthetic history, bad files, and the USAID SCMS data where shared/data has it.
 echelon_program_test(fit.suppliers bash ${ECHELON_SCRIPTS}/fit_suppliers.sh)
 
+# Demand models from sales history (echelon calibrate): outputs, refusals, the round
+# trip history -> calibrate -> scenario -> simulated demand, the bundled Kaggle files.
+echelon_program_test(calibrate.cli bash ${ECHELON_SCRIPTS}/calibrate.sh)
+
 # Job sizing: echelon plan's table, bad arguments, its predictions against a real run.
 echelon_program_test(plan.sizing bash ${ECHELON_SCRIPTS}/plan.sh)
 

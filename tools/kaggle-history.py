@@ -4,14 +4,15 @@ ATC group: datum,M01AB,...,R06,Year,Month,Hour,Weekday Name) into the HISTORY.cs
 format of `echelon calibrate`: date,sku,location,sales,stockout_days,group.
 
 - Each ATC group column becomes a SKU (its code), all at one location (--location,
-  default PH-KAGGLE); its group is the ATC code's first three characters (therapeutic
+  default PH1); its group is the ATC code's first three characters (therapeutic
   subgroup: M01, N02, N05, R03, R06), for pooling.
 - Dates are m/d/YYYY in the source, written as YYYY-MM-DD.
 - Sales are packages (fractions are partial packs), written as they are.
 - The file has no stock information.  The days on which no group sold anything (26
   of 2,106) are taken as closures: their rows are written with stockout_days 1, so
   calibrate reads them as days that could not sell (no information on demand), not
-  as days of zero demand.  --keep-closures writes them as ordinary zero-sales days.
+  as days of zero demand; other days leave the cell empty (no stock information).
+  --keep-closures writes them as ordinary zero-sales days.
 
 Usage: tools/kaggle-history.py SALESDAILY.csv OUT.csv [--location ID] [--keep-closures]
 """
@@ -26,7 +27,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("daily")
     ap.add_argument("out")
-    ap.add_argument("--location", default="PH-KAGGLE")
+    ap.add_argument("--location", default="PH1")
     ap.add_argument("--keep-closures", action="store_true")
     a = ap.parse_args()
     with open(a.daily, newline="") as f:
@@ -47,7 +48,7 @@ def main():
             closed = not a.keep_closures and all(s == 0 for s in sales)
             closures += closed
             for g, s in zip(GROUPS, sales):
-                w.writerow([date, g, a.location, r[g], 1 if closed else 0, g[:3]])
+                w.writerow([date, g, a.location, r[g], 1 if closed else "", g[:3]])
     print(f"{a.out}: {len(rows)} days x {len(GROUPS)} groups, {closures} closure days",
           file=sys.stderr)
 

@@ -465,8 +465,10 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
     h->path = ech_xstrdup(path, "history path");
     ech_csv *csv;
     ech_status st = ech_csv_open(&csv, path, history_columns, HC_COUNT, err);
-    if (st != ECH_OK)
+    if (st != ECH_OK) {
+        ech_dfit_history_free(h);
         return st;
+    }
     reader r;
     memset(&r, 0, sizeof r);
     r.opt = opt;
@@ -483,7 +485,9 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
             break;
     ech_csv_close(csv);
     h->sku = r.skus.id;
+    h->n_skus = r.skus.n; /* every name interned, also when a row failed after its SKU */
     h->location = r.locs.id;
+    h->n_locations = r.locs.n;
     h->group = r.groups.id;
     h->region = r.regions.id;
     h->n_groups = r.groups.n;
@@ -626,8 +630,10 @@ ech_status ech_dfit_read_events(const char *path, ech_dfit_events *ev, ech_error
     ev->path = ech_xstrdup(path, "events path");
     ech_csv *csv;
     ech_status st = ech_csv_open(&csv, path, event_columns, ECH_EVCOL_COUNT, err);
-    if (st != ECH_OK)
+    if (st != ECH_OK) {
+        ech_dfit_events_free(ev);
         return st;
+    }
     names nm;
     memset(&nm, 0, sizeof nm);
     long *first_line = NULL;

@@ -273,8 +273,10 @@ static int32_t combo_find(combos *cb, const int32_t *ev, const double *share, in
         cb->share = ech_xrealloc(cb->share, (size_t)cb->cap_items * sizeof(double), "events");
     cb->first[cb->n] = cb->n_items;
     cb->count[cb->n] = n;
-    memcpy(cb->ev + cb->n_items, ev, (size_t)n * sizeof(int32_t));
-    memcpy(cb->share + cb->n_items, share, (size_t)n * sizeof(double));
+    if (n > 0) {
+        memcpy(cb->ev + cb->n_items, ev, (size_t)n * sizeof(int32_t));
+        memcpy(cb->share + cb->n_items, share, (size_t)n * sizeof(double));
+    }
     cb->n_items += n;
     return cb->n++;
 }
