@@ -163,12 +163,15 @@ static int calibrate(int argc, char **argv)
     ech_dfit_result res;
     memset(&ev, 0, sizeof ev);
     memset(&res, 0, sizeof res);
+    double t0 = cli_wall_seconds();
     ech_status st = ech_dfit_read_history(pos[0], &o, &h, &err);
     int have_h = st == ECH_OK;
     if (st == ECH_OK && events_in)
         st = ech_dfit_read_events(events_in, &ev, &err);
+    double t_read = cli_wall_seconds() - t0;
     if (st == ECH_OK)
         st = ech_dfit_run(&h, events_in ? &ev : NULL, &o, &res, &err);
+    t0 = cli_wall_seconds();
 
     /* Written under temporary names, renamed when all are complete. */
     cli_out_file f[5];
@@ -199,7 +202,10 @@ static int calibrate(int argc, char **argv)
     }
     if (st == ECH_OK && !quiet) {
         ech_dfit_write_summary(stdout, &h, events_in ? &ev : NULL, &res);
-        printf("Threads: %d; wrote %s, %s", omp_get_max_threads(), out.demand, out.profiles);
+        printf("Time: reading %.2f s, fitting %.2f s (%d threads), writing %.2f s\n", t_read,
+               res.seconds, o.threads > 0 ? o.threads : omp_get_max_threads(),
+               cli_wall_seconds() - t0);
+        printf("Wrote %s, %s", out.demand, out.profiles);
         for (int i = 2; i < 5; ++i)
             if (files[i])
                 printf(", %s", files[i]);

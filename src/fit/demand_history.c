@@ -121,6 +121,42 @@ static int is_first_of_month(month_memo *memo, int32_t day)
     return memo->first[k];
 }
 
+/* Dates read, remembered by their digits: a history repeats the same few hundred
+ * dates on millions of rows, and parsing one (sscanf, validation) costs more than
+ * the rest of its row. */
+typedef struct date_memo {
+    int32_t key[4096]; /* YYYYMMDD, 0: empty */
+    int32_t day[4096];
+} date_memo;
+
+/* The date of a cell: from the memo when its text is YYYY-MM-DD seen before, else
+ * parsed (and checked) by the CSV reader. */
+static ech_status row_date(date_memo *memo, const ech_row *row, int col, int32_t *out,
+                           ech_error *err)
+{
+    const char *t = ech_row_text(row, col);
+    int32_t key = 0;
+    for (int i = 0; t && i < 10 && key >= 0; ++i) {
+        if (i == 4 || i == 7)
+            key = t[i] == '-' ? key : -1;
+        else
+            key = t[i] >= '0' && t[i] <= '9' ? key * 10 + (t[i] - '0') : -1;
+    }
+    if (!t || key <= 0 || t[10] != '\0')
+        return ech_row_date(row, col, out, NULL, err);
+    uint32_t slot = ((uint32_t)key * 2654435761u) >> 20;
+    if (memo->key[slot] == key) {
+        *out = memo->day[slot];
+        return ECH_OK;
+    }
+    ech_status st = ech_row_date(row, col, out, NULL, err);
+    if (st == ECH_OK) {
+        memo->key[slot] = key;
+        memo->day[slot] = *out;
+    }
+    return st;
+}
+
 typedef struct reader {
     const ech_dfit_options *opt;
     ech_dfit_history *h;
@@ -136,6 +172,8 @@ typedef struct reader {
     int32_t first_weekday;
     int32_t min_date, max_date;
     month_memo memo;
+    date_memo dates;
+    int32_t last_sku, last_loc, last_series; /* the row before's (-1: none) */
 } reader;
 
 static int weekday_of(int32_t day)
@@ -180,7 +218,7 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
     for (int c = 0; c < 4; ++c)
         if ((st = ech_row_require(row, c, err)))
             return st;
-    if ((st = ech_row_date(row, HC_DATE, &date, &given, err)) ||
+    if ((st = row_date(&r->dates, row, HC_DATE, &date, err)) ||
         (st = ech_row_double(row, HC_SALES, &sales, &given, err)) ||
         (st = ech_row_double(row, HC_STOCK, &stock, &stock_given, err)) ||
         (st = ech_row_int(row, HC_STOCKOUT, &stockout, &so_given, err)))
@@ -213,9 +251,17 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
 
     ech_dfit_history *h = r->h;
     int32_t sku, loc;
-    if ((st = intern_cell(&r->skus, row, HC_SKU, &sku, err)) ||
-        (st = intern_cell(&r->locs, row, HC_LOCATION, &loc, err)))
+    const char *sku_text = ech_row_text(row, HC_SKU), *loc_text = ech_row_text(row, HC_LOCATION);
+    if (r->last_series >= 0 && strcmp(sku_text, r->skus.id[r->last_sku]) == 0 &&
+        strcmp(loc_text, r->locs.id[r->last_loc]) == 0) {
+        /* The series of the row before (extracts usually list a series' rows
+         * together): no lookups. */
+        sku = r->last_sku;
+        loc = r->last_loc;
+    } else if ((st = intern_cell(&r->skus, row, HC_SKU, &sku, err)) ||
+               (st = intern_cell(&r->locs, row, HC_LOCATION, &loc, err))) {
         return st;
+    }
     if (sku == r->skus.n - 1 && r->skus.n > h->n_skus) {
         h->n_skus = r->skus.n;
         r->sku_group = ech_xrealloc(r->sku_group, (size_t)r->skus.cap * sizeof(int32_t), "groups");
@@ -238,7 +284,8 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
         return st;
 
     uint64_t key = ech_pair_key(sku, loc);
-    int64_t s = ech_pair_map_find(&r->series_of, key);
+    int64_t s = sku == r->last_sku && loc == r->last_loc ? r->last_series
+                                                         : ech_pair_map_find(&r->series_of, key);
     if (s < 0) {
         s = h->n_series++;
         if (h->n_series > r->series_cap) {
@@ -254,6 +301,9 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
         h->series[s].line = row->line;
         ech_pair_map_put(&r->series_of, key, s);
     }
+    r->last_sku = sku;
+    r->last_loc = loc;
+    r->last_series = (int32_t)s;
     raw_series *rs = &r->raw[s];
     if (rs->n > 0) {
         int32_t last = rs->date[rs->n - 1];
@@ -477,6 +527,7 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
     r.min_gap = INT32_MAX;
     r.all_first_of_month = r.one_weekday = 1;
     memset(r.memo.first, -1, sizeof r.memo.first);
+    r.last_sku = r.last_loc = r.last_series = -1;
     h->has_stock = ech_csv_has_column(csv, HC_STOCK);
     h->has_stockout = ech_csv_has_column(csv, HC_STOCKOUT);
     const ech_row *row;

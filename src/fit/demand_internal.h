@@ -39,10 +39,13 @@ typedef struct dcell {
     double lfact;   /* -sum lgamma(y + 1) over them (a constant of the likelihood) */
 } dcell;
 
-/* What every cell of an evaluation shares: functions of phi and pi as jets. */
+/* What every cell of an evaluation shares: functions of phi and pi. */
 typedef struct df_lik_shared {
-    jet Rho, Pi, one_mpi, l1mpi, lp, l1mp, kappa0;
-    double p;
+    double phi, pi, p;
+    double lp, lp1, lp2;                          /* log p and its first two derivatives in phi */
+    double l1mp, l1mp1, l1mp2;                    /* log(1 - p) and its derivatives */
+    double l1mpi;                                 /* log(1 - pi) */
+    double kappa0, k_phi, k_phiphi, k_pi, k_pipi; /* log k - eta and its derivatives */
 } df_lik_shared;
 
 void ech_dfit_lik_shared(double phi, double pi, df_lik_shared *sh);

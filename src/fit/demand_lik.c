@@ -27,80 +27,6 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------------
- * Jets
- * ------------------------------------------------------------------------------ */
-
-static const int HI[3][3] = {{0, 1, 2}, {1, 3, 4}, {2, 4, 5}};
-
-static jet jet_var(double v, int i)
-{
-    jet a;
-    memset(&a, 0, sizeof a);
-    a.v = v;
-    a.g[i] = 1;
-    return a;
-}
-
-static jet jet_add(jet a, jet b)
-{
-    a.v += b.v;
-    for (int i = 0; i < 3; ++i)
-        a.g[i] += b.g[i];
-    for (int i = 0; i < 6; ++i)
-        a.h[i] += b.h[i];
-    return a;
-}
-
-static jet jet_scale(jet a, double c)
-{
-    a.v *= c;
-    for (int i = 0; i < 3; ++i)
-        a.g[i] *= c;
-    for (int i = 0; i < 6; ++i)
-        a.h[i] *= c;
-    return a;
-}
-
-/* f(a) given f, f' and f'' at a.v. */
-static jet jet_unary(jet a, double f, double f1, double f2)
-{
-    jet r;
-    r.v = f;
-    for (int i = 0; i < 3; ++i)
-        r.g[i] = f1 * a.g[i];
-    for (int i = 0; i < 3; ++i)
-        for (int j = i; j < 3; ++j)
-            r.h[HI[i][j]] = f1 * a.h[HI[i][j]] + f2 * a.g[i] * a.g[j];
-    return r;
-}
-
-/* F(a, b) given F and its derivatives fa, fb, faa, fab, fbb at (a.v, b.v). */
-static jet jet_binary(jet a, jet b, double f, double fa, double fb, double faa, double fab,
-                      double fbb)
-{
-    jet r;
-    r.v = f;
-    for (int i = 0; i < 3; ++i)
-        r.g[i] = fa * a.g[i] + fb * b.g[i];
-    for (int i = 0; i < 3; ++i)
-        for (int j = i; j < 3; ++j)
-            r.h[HI[i][j]] = fa * a.h[HI[i][j]] + fb * b.h[HI[i][j]] + faa * a.g[i] * a.g[j] +
-                            fab * (a.g[i] * b.g[j] + b.g[i] * a.g[j]) + fbb * b.g[i] * b.g[j];
-    return r;
-}
-
-static jet jet_mul(jet a, jet b)
-{
-    return jet_binary(a, b, a.v * b.v, b.v, a.v, 0, 1, 0);
-}
-
-static jet jet_exp(jet a)
-{
-    double e = exp(a.v);
-    return jet_unary(a, e, e, e);
-}
-
-/* ------------------------------------------------------------------------------
  * Gamma-function differences
  * ------------------------------------------------------------------------------ */
 
@@ -278,89 +204,137 @@ double ech_dfit_nb_tail_mean(double s, double k, double p)
 
 void ech_dfit_lik_shared(double phi, double pi, df_lik_shared *sh)
 {
-    jet F = jet_var(phi, 1);
-    /* rho = log(phi): the tail's derivatives are in rho. */
-    sh->Rho = jet_unary(F, log(phi), 1 / phi, -1 / (phi * phi));
-    sh->Pi = jet_var(pi, 2);
-    sh->l1mpi = jet_unary(sh->Pi, log1p(-pi), -1 / (1 - pi), -1 / ((1 - pi) * (1 - pi)));
-    sh->one_mpi = jet_scale(sh->Pi, -1);
-    sh->one_mpi.v = 1 - pi;
-    /* p = 1 / (1 + phi): log p = -log(1 + phi), log(1 - p) = log(phi) - log(1 + phi). */
-    double q = 1 + phi;
-    sh->lp = jet_unary(F, -log1p(phi), -1 / q, 1 / (q * q));
-    sh->l1mp = jet_unary(F, log(phi) - log1p(phi), 1 / (phi * q), -1 / (phi * phi) + 1 / (q * q));
-    /* log k = eta + kappa0 */
-    sh->kappa0 = jet_add(jet_scale(sh->Rho, -1), jet_scale(sh->l1mpi, -1));
+    double q = 1 + phi, r = 1 - pi;
+    sh->phi = phi;
+    sh->pi = pi;
     sh->p = 1 / q;
+    sh->lp = -log1p(phi); /* log p = -log(1 + phi) and its phi-derivatives */
+    sh->lp1 = -1 / q;
+    sh->lp2 = 1 / (q * q);
+    sh->l1mp = log(phi) - log1p(phi); /* log(1 - p) */
+    sh->l1mp1 = 1 / phi - 1 / q;
+    sh->l1mp2 = -1 / (phi * phi) + 1 / (q * q);
+    sh->l1mpi = log1p(-pi);
+    /* kappa = log k = eta + kappa0, and kappa0's derivatives in phi and pi. */
+    sh->kappa0 = -log(phi) - sh->l1mpi;
+    sh->k_phi = -1 / phi;
+    sh->k_phiphi = 1 / (phi * phi);
+    sh->k_pi = 1 / r;
+    sh->k_pipi = 1 / (r * r);
 }
 
-/* log(pi + (1 - pi) p^k): the probability of a zero. */
-static jet zero_jet(const df_lik_shared *sh, jet klp)
+/* Derivatives of a cell's log-likelihood in (kappa, phi, pi), kappa = log k taken
+ * as a variable of its own; chained to (eta, phi, pi) at the end. */
+typedef struct kpq {
+    double f, k, p, q, kk, kp, kq, pp, pq, qq;
+} kpq;
+
+/* n log(1 - pi). */
+static void add_l1mpi(kpq *d, double n, const df_lik_shared *sh)
 {
-    jet z = jet_add(sh->Pi, jet_mul(sh->one_mpi, jet_exp(klp)));
-    double v = z.v > 1e-300 ? z.v : 1e-300;
-    return jet_unary(z, log(v), 1 / v, -1 / (v * v));
+    double r = 1 - sh->pi;
+    d->f += n * sh->l1mpi;
+    d->q -= n / r;
+    d->qq -= n / (r * r);
 }
 
 jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
 {
-    jet E = jet_var(eta, 0);
-    jet k = jet_exp(jet_add(E, sh->kappa0));
-    jet klp = jet_mul(k, sh->lp);
-    double kv = k.v;
-
-    jet out;
-    memset(&out, 0, sizeof out);
+    double k = exp(eta + sh->kappa0), kl = k * sh->lp;
+    kpq d;
+    memset(&d, 0, sizeof d);
     if (c->n_pos > 0) {
-        double a = 0, d1 = 0, d2 = 0;
+        /* n (log(1 - pi) + k log p) + S log(1 - p) + sum A(y, k). */
+        double a = 0, d1 = 0, d2 = 0, n = c->n_pos, S = c->sum_pos;
         for (int32_t i = 0; i < c->n_pos; ++i) {
             double ai, e1, e2;
-            ech_dfit_lgamma_diff(y[c->pos_first + i], kv, &ai, &e1, &e2);
+            ech_dfit_lgamma_diff(y[c->pos_first + i], k, &ai, &e1, &e2);
             a += ai;
             d1 += e1;
             d2 += e2;
         }
-        out = jet_add(out, jet_scale(jet_add(sh->l1mpi, klp), c->n_pos));
-        out = jet_add(out, jet_scale(sh->l1mp, c->sum_pos));
-        out = jet_add(out, jet_unary(k, a, d1, d2));
+        add_l1mpi(&d, n, sh);
+        d.f += n * kl + S * sh->l1mp + a;
+        d.k += n * kl + k * d1;
+        d.kk += n * kl + k * d1 + k * k * d2;
+        d.p += n * k * sh->lp1 + S * sh->l1mp1;
+        d.pp += n * k * sh->lp2 + S * sh->l1mp2;
+        d.kp += n * k * sh->lp1;
     }
-    if (c->n_zero > 0)
-        out = jet_add(out, jet_scale(zero_jet(sh, klp), c->n_zero));
+    if (c->n_zero > 0) {
+        /* n log Z, Z = pi + (1 - pi) P0, P0 = p^k = exp(k log p). */
+        double n = c->n_zero, r = 1 - sh->pi, P0 = exp(kl);
+        double kl1 = k * sh->lp1;
+        double Pk = P0 * kl, Pkk = P0 * (kl + kl * kl), Pp = P0 * kl1;
+        double Ppp = P0 * (k * sh->lp2 + kl1 * kl1), Pkp = P0 * (kl1 + kl * kl1);
+        double Z = sh->pi + r * P0;
+        Z = Z > 1e-300 ? Z : 1e-300;
+        double Zk = r * Pk, Zp = r * Pp, Zq = 1 - P0;
+        d.f += n * log(Z);
+        d.k += n * Zk / Z;
+        d.p += n * Zp / Z;
+        d.q += n * Zq / Z;
+        d.kk += n * (r * Pkk / Z - Zk * Zk / (Z * Z));
+        d.pp += n * (r * Ppp / Z - Zp * Zp / (Z * Z));
+        d.kp += n * (r * Pkp / Z - Zk * Zp / (Z * Z));
+        d.kq += n * (-Pk / Z - Zk * Zq / (Z * Z));
+        d.pq += n * (-Pp / Z - Zp * Zq / (Z * Z));
+        d.qq += n * (-Zq * Zq / (Z * Z));
+    }
     if (c->n_cen > 0) {
-        double f = 0, fd[2] = {0, 0}, fh[3] = {0, 0, 0};
+        /* n log(1 - pi) + sum log Q(s; k, rho = log phi). */
+        double v = 0, dk = 0, dr = 0, hkk = 0, hkr = 0, hrr = 0;
         for (int32_t i = 0; i < c->n_cen; ++i) {
-            double d[2], h[3];
-            f += ech_dfit_tail(y[c->cen_first + i], kv, sh->p, d, h, NULL);
-            fd[0] += d[0];
-            fd[1] += d[1];
-            fh[0] += h[0];
-            fh[1] += h[1];
-            fh[2] += h[2];
+            double g[2], h[3];
+            v += ech_dfit_tail(y[c->cen_first + i], k, sh->p, g, h, NULL);
+            dk += g[0];
+            dr += g[1];
+            hkk += h[0];
+            hkr += h[1];
+            hrr += h[2];
         }
-        /* The tail is a function of k and p; p depends on rho alone. */
-        out = jet_add(out, jet_scale(sh->l1mpi, c->n_cen));
-        out = jet_add(out, jet_binary(k, sh->Rho, f, fd[0], fd[1], fh[0], fh[1], fh[2]));
+        add_l1mpi(&d, c->n_cen, sh);
+        double phi = sh->phi;
+        d.f += v;
+        d.k += k * dk;
+        d.kk += k * dk + k * k * hkk;
+        d.p += dr / phi;
+        d.pp += (hrr - dr) / (phi * phi);
+        d.kp += k * hkr / phi;
     }
+    /* kappa = eta + kappa0(phi, pi): to (eta, phi, pi). */
+    double cp = sh->k_phi, cq = sh->k_pi;
+    jet out;
+    out.v = d.f;
+    out.g[0] = d.k;
+    out.g[1] = d.p + d.k * cp;
+    out.g[2] = d.q + d.k * cq;
+    out.h[0] = d.kk;
+    out.h[1] = d.kp + d.kk * cp;
+    out.h[2] = d.kq + d.kk * cq;
+    out.h[3] = d.pp + 2 * d.kp * cp + d.kk * cp * cp + d.k * sh->k_phiphi;
+    out.h[4] = d.pq + d.kp * cq + d.kq * cp + d.kk * cp * cq;
+    out.h[5] = d.qq + 2 * d.kq * cq + d.kk * cq * cq + d.k * sh->k_pipi;
     return out;
 }
 
 double ech_dfit_cell_value(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
 {
-    double k = exp(eta + sh->kappa0.v), klp = k * sh->lp.v, v = 0;
+    double k = exp(eta + sh->kappa0), klp = k * sh->lp, v = 0;
     if (c->n_pos > 0) {
         for (int32_t i = 0; i < c->n_pos; ++i) {
             double a, d1, d2;
             ech_dfit_lgamma_diff(y[c->pos_first + i], k, &a, &d1, &d2);
             v += a;
         }
-        v += c->n_pos * (sh->l1mpi.v + klp) + c->sum_pos * sh->l1mp.v;
+        v += c->n_pos * (sh->l1mpi + klp) + c->sum_pos * sh->l1mp;
     }
     if (c->n_zero > 0) {
-        double z = sh->Pi.v + sh->one_mpi.v * exp(klp);
+        double z = sh->pi + (1 - sh->pi) * exp(klp);
         v += c->n_zero * log(z > 1e-300 ? z : 1e-300);
     }
     for (int32_t i = 0; i < c->n_cen; ++i)
-        v += sh->l1mpi.v + ech_dfit_tail(y[c->cen_first + i], k, sh->p, NULL, NULL, NULL);
+        v += sh->l1mpi + ech_dfit_tail(y[c->cen_first + i], k, sh->p, NULL, NULL, NULL);
     return v;
 }
 

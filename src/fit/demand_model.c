@@ -572,8 +572,8 @@ static void cholesky_solve(const double *l, int n, double *x)
 }
 
 typedef struct newton_ws {
-    df_derivs d;
-    int32_t *idx; /* free shared parameters this step */
+    df_derivs d, d2; /* at the current point; at a trial point */
+    int32_t *idx;    /* free shared parameters this step */
     double *S, *L, *rhs, *ds, *dl;
     double *theta0, *level0;
 } newton_ws;
@@ -581,11 +581,14 @@ typedef struct newton_ws {
 static void ws_alloc(newton_ws *w, const df_problem *pb)
 {
     size_t np = (size_t)pb->np, nm = (size_t)(pb->n_members ? pb->n_members : 1);
-    w->d.g = ech_xmalloc(np * sizeof(double), "fit gradient");
-    w->d.H = ech_xmalloc(np * np * sizeof(double), "fit Hessian");
-    w->d.gl = ech_xmalloc(nm * sizeof(double), "fit gradient");
-    w->d.hll = ech_xmalloc(nm * sizeof(double), "fit Hessian");
-    w->d.hls = ech_xmalloc(nm * np * sizeof(double), "fit Hessian");
+    for (int k = 0; k < 2; ++k) {
+        df_derivs *d = k ? &w->d2 : &w->d;
+        d->g = ech_xmalloc(np * sizeof(double), "fit gradient");
+        d->H = ech_xmalloc(np * np * sizeof(double), "fit Hessian");
+        d->gl = ech_xmalloc(nm * sizeof(double), "fit gradient");
+        d->hll = ech_xmalloc(nm * sizeof(double), "fit Hessian");
+        d->hls = ech_xmalloc(nm * np * sizeof(double), "fit Hessian");
+    }
     w->idx = ech_xmalloc(np * sizeof(int32_t), "fit step");
     w->S = ech_xmalloc(np * np * sizeof(double), "fit step");
     w->L = ech_xmalloc(np * np * sizeof(double), "fit step");
@@ -598,11 +601,14 @@ static void ws_alloc(newton_ws *w, const df_problem *pb)
 
 static void ws_free(newton_ws *w)
 {
-    free(w->d.g);
-    free(w->d.H);
-    free(w->d.gl);
-    free(w->d.hll);
-    free(w->d.hls);
+    for (int k = 0; k < 2; ++k) {
+        df_derivs *d = k ? &w->d2 : &w->d;
+        free(d->g);
+        free(d->H);
+        free(d->gl);
+        free(d->hll);
+        free(d->hls);
+    }
     free(w->idx);
     free(w->S);
     free(w->L);
@@ -773,12 +779,16 @@ void df_fit(df_problem *pb, int32_t max_iter)
         memcpy(w.theta0, pb->theta, (size_t)np * sizeof(double));
         for (int32_t m = 0; m < pb->n_members; ++m)
             w.level0[m] = pb->member[m].level;
-        double t = 1, fn = -INFINITY;
-        for (int k = 0; k < 40; ++k, t *= 0.5) {
+        /* The full step is evaluated with its derivatives (usually it is taken, and
+         * they serve the next step); shorter ones by value until one rises. */
+        double t = 1;
+        move(pb, &w, nf, t);
+        double fn = evaluate(pb, &w.d2);
+        int full = fn >= f + 1e-4 * dec;
+        for (int k = 1; k < 40 && !full && !(fn >= f + 1e-4 * t * dec); ++k) {
+            t *= 0.5;
             move(pb, &w, nf, t);
             fn = evaluate(pb, NULL);
-            if (fn >= f + 1e-4 * t * dec)
-                break;
         }
         if (!(fn >= f + 1e-4 * t * dec)) {
             /* No rise along the direction: at the optimum to rounding, or stuck. */
@@ -787,7 +797,14 @@ void df_fit(df_problem *pb, int32_t max_iter)
             break;
         }
         double rise = fn - f;
-        f = evaluate(pb, &w.d);
+        if (full) {
+            df_derivs tmp = w.d;
+            w.d = w.d2;
+            w.d2 = tmp;
+            f = fn;
+        } else {
+            f = evaluate(pb, &w.d);
+        }
         if (rise < 1e-10 * (1 + fabs(f)) && dec < 1e-6) {
             pb->status = ECH_FIT_CONVERGED;
             ++it;
@@ -843,7 +860,7 @@ void df_fit_levels(df_problem *pb, int32_t max_iter)
      * ratio of restored to expected demand. */
     df_lik_shared sh;
     ech_dfit_lik_shared(pb->theta[DF_PHI], pb->theta[DF_PI], &sh);
-    double phi = pb->theta[DF_PHI], pi = pb->theta[DF_PI];
+    double phi = sh.phi, pi = sh.pi;
     deta de;
     pb->status = ECH_FIT_CONVERGED;
     int32_t most = 0;

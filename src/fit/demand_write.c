@@ -272,10 +272,31 @@ void ech_dfit_write_summary(FILE *out, const ech_dfit_history *h, const ech_dfit
     if (failed)
         fprintf(out, ", or %d whose own fit failed", failed);
     fprintf(out, ")\n");
+    /* The pools that lent a block: how many, and the five lending to most series. */
+    int32_t *lent = ech_xcalloc((size_t)res->n_pools + 1, sizeof(int32_t), "summary");
+    int32_t n_used = 0;
+    for (int32_t s = 0; s < res->n_series; ++s) {
+        int32_t q = -1;
+        for (int b = 0; b < ECH_BLOCK_COUNT && q < 0; ++b)
+            q = res->fit[s].source[b] >= 0 ? res->fit[s].source[b] : -1;
+        if (q >= 0)
+            lent[q]++;
+    }
     for (int32_t q = 0; q < res->n_pools; ++q)
-        if (res->pool[q].used)
-            fprintf(out, "  pool %s: %d series, %d fitted its shape\n", res->pool[q].name,
-                    res->pool[q].members, res->pool[q].fitted_members);
+        n_used += lent[q] > 0;
+    if (n_used > 0)
+        fprintf(out, "Pools lending their shape: %d, the largest:\n", n_used);
+    for (int k = 0; k < 5 && k < n_used; ++k) {
+        int32_t best = -1;
+        for (int32_t q = 0; q < res->n_pools; ++q)
+            if (lent[q] > 0 && (best < 0 || lent[q] > lent[best]))
+                best = q;
+        fprintf(out, "  %s: lends to %d series; %d of its %d series fitted its shape\n",
+                res->pool[best].name, lent[best], res->pool[best].fitted_members,
+                res->pool[best].members);
+        lent[best] = 0;
+    }
+    free(lent);
     if (n_mase > 0) {
         qsort(mase, (size_t)n_mase, sizeof(double), cmp_double);
         double med =
@@ -299,5 +320,4 @@ void ech_dfit_write_summary(FILE *out, const ech_dfit_history *h, const ech_dfit
     }
     fprintf(out, "Level and trend refer to %s (a scenario starting then continues the history)\n",
             o);
-    fprintf(out, "Time: %.2f s\n", res->seconds);
 }
