@@ -43,8 +43,9 @@ void ech_dfit_lgamma_diff(double y, double k, double *a, double *d1, double *d2)
                 la += log(prod);
                 prod = 1;
             }
-            s1 += 1 / x;
-            s2 += 1 / (x * x);
+            double inv = 1 / x;
+            s1 += inv;
+            s2 += inv * inv;
         }
         *a = la + log(prod);
         *d1 = s1;
