@@ -18,7 +18,7 @@
  * contributes P(demand >= sales), not P(demand = sales), so stock-outs do not bias
  * the level down.  Sparse series borrow the shape of their pool (SKU group and
  * location region, then all series); one uplift per event name is estimated from
- * every series the event covers.  docs/MODEL.md section 16 gives the model and the
+ * every series the event covers.  docs/MODEL.md section 5.1 gives the model and the
  * procedure in full.
  */
 #ifndef ECHELON_DEMAND_FIT_H

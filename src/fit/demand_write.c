@@ -153,7 +153,10 @@ void ech_dfit_write_restored(FILE *out, const ech_dfit_history *h, const ech_dfi
         for (int32_t i = 0; i < se->n; ++i) {
             double share, y = se->sales[i], d = y;
             int cen = df_censored(cx, se, i, &share);
-            if (cen && f->status != ECH_FIT_NONE) {
+            if (!cen && share < 1 && f->status != ECH_FIT_NONE) {
+                /* Days of a longer period that could not sell: at the model's mean. */
+                d = y + df_period_mean(cx, &f->m, ev_log, s, i) * (1 - share);
+            } else if (cen && f->status != ECH_FIT_NONE) {
                 /* E[demand | demand >= sales] over the share of the period that could
                  * sell, plus the mean of the rest. */
                 double mu = df_period_mean(cx, &f->m, ev_log, s, i);
