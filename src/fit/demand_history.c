@@ -571,8 +571,14 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
         }
         build_calendar(h, last);
         h->n_periods = period_index(h, r.max_date) + 1;
-        for (int32_t s = 0; s < h->n_series && st == ECH_OK; ++s)
+        for (int32_t s = 0; s < h->n_series && st == ECH_OK; ++s) {
             st = densify(h, &r.raw[s], s, err);
+            /* Each series' rows go as its periods come: the peak is one copy. */
+            free(r.raw[s].date);
+            free(r.raw[s].sales);
+            free(r.raw[s].flags);
+            memset(&r.raw[s], 0, sizeof r.raw[s]);
+        }
     }
     reader_free(&r);
     if (st != ECH_OK)
