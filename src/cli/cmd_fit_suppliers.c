@@ -80,14 +80,9 @@ static int fit_suppliers(int argc, char **argv)
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     const char *pos[1];
     int n_pos = 0;
-    int rc = cli_parse(argc, argv, 2, opts, n_opts, pos, 1, &n_pos, 1);
-    if (rc)
+    int rc = cli_parse_command(argc, argv, opts, n_opts, pos, 1, &n_pos, 0, &help, print_help);
+    if (rc >= 0)
         return rc;
-    if (help) {
-        print_help();
-        cli_print_options(stdout, opts, n_opts);
-        return 0;
-    }
     if (n_pos != 1) {
         fprintf(stderr, "echelon: error: fit-suppliers needs one history file (see echelon "
                         "fit-suppliers --help)\n");

@@ -58,6 +58,7 @@ static void context_init(df_context *cx, const ech_dfit_history *h, const ech_df
     cx->h = h;
     cx->ev = ev && ev->n > 0 ? ev : NULL;
     cx->opt = opt;
+    cx->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     cx->origin = opt->origin != INT32_MIN ? opt->origin : h->first_date + h->cal_days;
     cx->n_events = cx->ev ? ev->n_names : 0;
     cx->ev_row_begin = ech_xcalloc((size_t)h->n_series + 1, sizeof(int64_t), "event rows");
@@ -412,7 +413,7 @@ static void fit_pools(pass *ps, const int *needed)
         }
     free(fill);
     double *fixed = fixed_events(cx, NULL);
-#pragma omp parallel
+#pragma omp parallel num_threads(cx->threads)
     {
         df_problem pb;
         df_problem_init(&pb);
@@ -727,7 +728,7 @@ static void run_pass(pass *ps)
 
     ensure_pools(ps);
     double *given = fixed_events(cx, NULL);
-#pragma omp parallel
+#pragma omp parallel num_threads(cx->threads)
     {
         df_problem pb;
         df_problem_init(&pb);
@@ -750,7 +751,7 @@ static void run_pass(pass *ps)
     if (cx->ev)
         combine_events(ps);
     double *all = fixed_events(cx, ps->ev_log);
-#pragma omp parallel
+#pragma omp parallel num_threads(cx->threads)
     {
         df_problem pb;
         df_problem_init(&pb);
@@ -867,8 +868,6 @@ ech_status ech_dfit_run(const ech_dfit_history *h, const ech_dfit_events *ev,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(res, 0, sizeof *res);
     res->opt = *opt;
-    if (opt->threads > 0)
-        omp_set_num_threads(opt->threads);
     df_context *cx = ech_xmalloc(sizeof *cx, "fit context");
     context_init(cx, h, ev, &res->opt);
     res->ctx = cx;

@@ -113,6 +113,7 @@ struct ech_dfit_context {
     const ech_dfit_history *h;
     const ech_dfit_events *ev;
     const ech_dfit_options *opt;
+    int threads; /* OpenMP threads of the parallel loops */
     int32_t origin;
     int32_t n_events;
     /* per series: event rows that apply to it (CSR) */

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "support_check.h"
+
 #include "echelon/demand_fit.h"
 #include "echelon/scenario.h"
 #include "support_history.h"
@@ -33,13 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define assert_close(a, b, eps)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (eps)))                                                   \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 static int sanitized(void)
 {
