@@ -78,8 +78,8 @@ double ech_demand_daily_mean(const ech_scenario *sc, int64_t x, int32_t day)
     double mean = sl->demand_mean[x];
     if (mean <= 0.0)
         return 0.0;
-    double season = sc->seasons.monthly[ech_demand_season_profile(sc, x)]
-                                       [ech_scenario_month(sc, day)];
+    double season =
+        sc->seasons.monthly[ech_demand_season_profile(sc, x)][ech_scenario_month(sc, day)];
     double trend = 1.0 + ech_demand_trend(sc, x) * ech_scenario_trend_years(sc, day);
     if (trend < 0.0)
         trend = 0.0;
@@ -150,24 +150,24 @@ int32_t *ech_demand_event_boundaries(const ech_scenario *sc, int32_t first, int3
 
 /* Calls add(k) for every SKU k event i can reach, in SKU order. */
 #define FOR_EVENT_SKUS(sc, i, group_begin, group_sku, k, body)                                 \
-    do {                                                                                        \
-        const ech_demand_events *ev_ = &(sc)->events;                                           \
-        if (ev_->sku[i] >= 0) {                                                                 \
-            int32_t k = ev_->sku[i];                                                            \
-            if (ev_->group[i] < 0 || ev_->group[i] == (sc)->cat.group[k]) {                     \
-                body;                                                                           \
-            }                                                                                   \
-        } else if (ev_->group[i] >= 0) {                                                        \
-            for (int32_t g_ = group_begin[ev_->group[i]]; g_ < group_begin[ev_->group[i] + 1];  \
-                 ++g_) {                                                                        \
-                int32_t k = group_sku[g_];                                                      \
-                body;                                                                           \
-            }                                                                                   \
-        } else {                                                                                \
-            for (int32_t k = 0; k < (sc)->cat.n; ++k) {                                         \
-                body;                                                                           \
-            }                                                                                   \
-        }                                                                                       \
+    do {                                                                                       \
+        const ech_demand_events *ev_ = &(sc)->events;                                          \
+        if (ev_->sku[i] >= 0) {                                                                \
+            int32_t k = ev_->sku[i];                                                           \
+            if (ev_->group[i] < 0 || ev_->group[i] == (sc)->cat.group[k]) {                    \
+                body;                                                                          \
+            }                                                                                  \
+        } else if (ev_->group[i] >= 0) {                                                       \
+            for (int32_t g_ = group_begin[ev_->group[i]]; g_ < group_begin[ev_->group[i] + 1]; \
+                 ++g_) {                                                                       \
+                int32_t k = group_sku[g_];                                                     \
+                body;                                                                          \
+            }                                                                                  \
+        } else {                                                                               \
+            for (int32_t k = 0; k < (sc)->cat.n; ++k) {                                        \
+                body;                                                                          \
+            }                                                                                  \
+        }                                                                                      \
     } while (0)
 
 void ech_demand_events_index(ech_scenario *sc)
@@ -178,8 +178,8 @@ void ech_demand_events_index(ech_scenario *sc)
     int32_t n_skus = sc->cat.n, n_groups = sc->n_groups;
     /* The SKUs of each group. */
     int32_t *group_begin = ech_xcalloc((size_t)n_groups + 2, sizeof *group_begin, "group index");
-    int32_t *group_sku = ech_xmalloc((size_t)(n_skus > 0 ? n_skus : 1) * sizeof *group_sku,
-                                     "group index");
+    int32_t *group_sku =
+        ech_xmalloc((size_t)(n_skus > 0 ? n_skus : 1) * sizeof *group_sku, "group index");
     for (int32_t k = 0; k < n_skus; ++k)
         if (sc->cat.group[k] >= 0)
             ++group_begin[sc->cat.group[k] + 2];
@@ -194,9 +194,9 @@ void ech_demand_events_index(ech_scenario *sc)
         FOR_EVENT_SKUS(sc, i, group_begin, group_sku, k, ++begin[k + 2]);
     for (int32_t k = 0; k < n_skus; ++k)
         begin[k + 2] += begin[k + 1];
-    ev->of_sku = ech_xmalloc((size_t)(begin[n_skus + 1] > 0 ? begin[n_skus + 1] : 1) *
-                                 sizeof *ev->of_sku,
-                             "event index");
+    ev->of_sku =
+        ech_xmalloc((size_t)(begin[n_skus + 1] > 0 ? begin[n_skus + 1] : 1) * sizeof *ev->of_sku,
+                    "event index");
     for (int32_t i = 0; i < ev->n; ++i)
         FOR_EVENT_SKUS(sc, i, group_begin, group_sku, k, ev->of_sku[begin[k + 1]++] = i);
     ev->of_sku_begin = begin; /* begin[k] is now SKU k's first entry */

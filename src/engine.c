@@ -30,8 +30,8 @@ static void calendar_periods(ech_engine *e)
     const ech_scenario *sc = e->sc;
     int32_t t0 = -sc->warmup_days;
     int32_t n_bounds = 0;
-    int32_t *bound =
-        sc->events.n > 0 ? ech_demand_event_boundaries(sc, t0 + 1, t0 + e->n_days - 1, &n_bounds)
+    int32_t *bound = sc->events.n > 0
+                         ? ech_demand_event_boundaries(sc, t0 + 1, t0 + e->n_days - 1, &n_bounds)
                          : NULL;
     e->period_of_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_of_day, "day periods");
     e->period_day = ech_xmalloc((size_t)e->n_days * sizeof *e->period_day, "period days");

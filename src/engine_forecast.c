@@ -107,9 +107,9 @@ void ech_sku_forecast_build(ech_engine *e, sku_plan *p)
             count[i]++;
     for (int32_t i = 0; i < n; ++i)
         f->below_begin[i + 1] = f->below_begin[i] + count[i];
-    f->below = ech_arena_alloc(a, (size_t)(f->below_begin[n] > 0 ? f->below_begin[n] : 1) *
-                                      sizeof *f->below,
-                               "forecast below");
+    f->below = ech_arena_alloc(
+        a, (size_t)(f->below_begin[n] > 0 ? f->below_begin[n] : 1) * sizeof *f->below,
+        "forecast below");
     memset(count, 0, (size_t)n * sizeof *count);
     for (int32_t j = 0; j < p->n_leaves; ++j)
         for (int32_t i = p->leaf[j]; i >= 0; i = p->parent[i])
@@ -248,8 +248,8 @@ void ech_sku_forecast_targets(const sku_plan *p, const sku_state *s, int32_t i, 
 {
     const forecast_plan *f = &p->fc;
     const ech_forecast_rule *r = f->rule[i];
-    int32_t h = f->target[i] == ECH_TARGET_COVER_DAYS ? (int32_t)ceil(f->cover[i] - 1e-9)
-                                                     : f->span[i];
+    int32_t h =
+        f->target[i] == ECH_TARGET_COVER_DAYS ? (int32_t)ceil(f->cover[i] - 1e-9) : f->span[i];
     if (h < 1)
         h = 1;
     /* Daily rate over the coming h days. */

@@ -343,7 +343,8 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
                             "site '%s' of SKU '%s' has an unusable lead-time distribution in "
                             "variant '%s'",
                             sc->sites.id[sites[k]], sc->cat.id[p->sku], vt->name);
-    if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives, vt->supplier_fill) != 0)
+    if (ech_supply_init(&s->supply, sc, p->sku, tables, vt->use_alternatives, vt->supplier_fill) !=
+        0)
         return ech_fail(err, ECH_ERR_RUNTIME, "SKU '%s': unusable supply set-up",
                         sc->cat.id[p->sku]);
     if (p->spot_lead)

@@ -229,7 +229,7 @@ struct ech_engine {
     int *lead_ok;
     int fc_rules;      /* some rule of some variant forecasts */
     int32_t fc_window; /* the longest moving-average window of any rule, in days */
-    int32_t plan_sku; /* the SKU whose plan the arena holds, -1 for none */
+    int32_t plan_sku;  /* the SKU whose plan the arena holds, -1 for none */
     sku_plan plan;
     sku_state state;
     ech_arena fixed; /* tables that live as long as the engine */

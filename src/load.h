@@ -396,8 +396,8 @@ ech_status ech_build_events(const loadctx *c, const y_demand *y, ech_scenario *s
 /* Fills an ech_row from an inline entry of list `list` (its i-th) whose cells are
  * indexed like cols; lines[n_cols] and prefix are the row's storage. */
 void ech_inline_row(const loadctx *c, const char *list, unsigned i, const char *const *cells,
-                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines,
-                    char *prefix, size_t prefix_size);
+                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines, char *prefix,
+                    size_t prefix_size);
 /* The tuning: section, once the tables are loaded (its targets name segments). */
 ech_status ech_build_tuning(const loadctx *c, const y_tuning *y, ech_scenario *sc);
 /* The contracts: section, once the tables are loaded (its terms name SKUs). */

@@ -117,8 +117,8 @@ ech_status ech_load_profiles_file(const loadctx *c, const y_demand *y, ech_scena
                 break;
             wp->name = ech_xrealloc(wp->name, (size_t)(wp->n + 1) * sizeof *wp->name,
                                     "weekly profile names");
-            wp->daily = ech_xrealloc(wp->daily, (size_t)(wp->n + 1) * sizeof *wp->daily,
-                                     "weekly profiles");
+            wp->daily =
+                ech_xrealloc(wp->daily, (size_t)(wp->n + 1) * sizeof *wp->daily, "weekly profiles");
             memcpy(wp->daily[wp->n], v, sizeof wp->daily[0]);
             wp->name[wp->n] = ech_xstrdup(ech_row_text(row, ECH_PROFCOL_NAME), "profile name");
             ech_id_map_put(&weeklies, wp->name, wp->n);
@@ -167,8 +167,7 @@ static ech_status event_date(const ech_scenario *sc, const ech_row *row, int col
         return st;
     int32_t date;
     if (ech_parse_date(ech_row_text(row, col), &date) != 0)
-        return ech_row_fail(row, col, err, "'%s' is not a date YYYY-MM-DD",
-                            ech_row_text(row, col));
+        return ech_row_fail(row, col, err, "'%s' is not a date YYYY-MM-DD", ech_row_text(row, col));
     *day = date - sc->start_date;
     return ECH_OK;
 }
@@ -207,7 +206,8 @@ static ech_status event_row(ech_scenario *sc, event_lookup *lk, const ech_row *r
     if (ev->n >= MAX_EVENTS)
         return ech_row_fail(row, ECH_EVCOL_NAME, err, "more than %d events", MAX_EVENTS);
     int32_t i = ev->n;
-#define GROW_EV(field) ev->field = ech_xrealloc(ev->field, (size_t)(i + 1) * sizeof *ev->field, "events")
+#define GROW_EV(field) \
+    ev->field = ech_xrealloc(ev->field, (size_t)(i + 1) * sizeof *ev->field, "events")
     GROW_EV(name);
     GROW_EV(first_day);
     GROW_EV(last_day);

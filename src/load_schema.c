@@ -59,15 +59,17 @@ static const cyaml_schema_value_t weekly_entry = {
 };
 
 /* An inline event: every column optional here, checked as a CSV row is. */
-#define EVENT_CELL(name_, i)                                                                      \
-    {.key = name_,                                                                              \
-     .data_offset = (uint32_t)(offsetof(y_event, cell) + (i) * sizeof(char *)),                 \
-     .value = {CYAML_VALUE_STRING(CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, char, 0,            \
-                                  CYAML_UNLIMITED)}}
+#define EVENT_CELL(name_, i)                                                                       \
+    {                                                                                              \
+        .key = name_, .data_offset = (uint32_t)(offsetof(y_event, cell) + (i) * sizeof(char *)),   \
+        .value = {                                                                                 \
+            CYAML_VALUE_STRING(CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, char, 0, CYAML_UNLIMITED) \
+        }                                                                                          \
+    }
 static const cyaml_schema_field_t event_fields[] = {
-    EVENT_CELL("name", 0),  EVENT_CELL("start_date", 1), EVENT_CELL("end_date", 2),
-    EVENT_CELL("uplift", 3), EVENT_CELL("sku", 4),        EVENT_CELL("group", 5),
-    EVENT_CELL("location", 6), EVENT_CELL("region", 7),   CYAML_FIELD_END,
+    EVENT_CELL("name", 0),     EVENT_CELL("start_date", 1), EVENT_CELL("end_date", 2),
+    EVENT_CELL("uplift", 3),   EVENT_CELL("sku", 4),        EVENT_CELL("group", 5),
+    EVENT_CELL("location", 6), EVENT_CELL("region", 7),     CYAML_FIELD_END,
 };
 #undef EVENT_CELL
 static const cyaml_schema_value_t event_entry = {

@@ -99,11 +99,10 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
             return st;
         for (unsigned j = 0; j < i; ++j)
             if (strcmp(y->weekly_profiles[j].name, w->name) == 0)
-                return ech_key_fail(c, key, "profile '%s' is defined twice (first on line %ld)",
-                                    w->name,
-                                    ech_key_line(c, ech_key_path((char[256]){0}, 256,
-                                                                 "demand.weekly_profiles[%u].name",
-                                                                 j)));
+                return ech_key_fail(
+                    c, key, "profile '%s' is defined twice (first on line %ld)", w->name,
+                    ech_key_line(c, ech_key_path((char[256]){0}, 256,
+                                                 "demand.weekly_profiles[%u].name", j)));
         char dk[256];
         if ((st = build_profile(c,
                                 ech_key_path(dk, sizeof dk, "demand.weekly_profiles[%u].daily", i),
@@ -342,8 +341,8 @@ static ech_status build_forecast(const loadctx *c, const char *prefix, const y_f
         if (f->method != ECH_FORECAST_MODEL)
             return ech_key_fail(c, F_KEY("smoothing"), "only for method model");
         if ((st = ech_key_double_range(c, F_KEY("smoothing"), y->smoothing, 0.0, 0, 1.0, 0,
-                                       "the weight of a new day in the level",
-                                       &f->smoothing)) != ECH_OK)
+                                       "the weight of a new day in the level", &f->smoothing)) !=
+            ECH_OK)
             return st;
     }
     if (y->uplift &&
@@ -360,8 +359,7 @@ static ech_status build_forecast(const loadctx *c, const char *prefix, const y_f
                                 y->position);
     }
     if (y->round_to &&
-        (st = ech_key_int32(c, F_KEY("round_to"), y->round_to, 1, 1000000, &f->round_to)) !=
-            ECH_OK)
+        (st = ech_key_int32(c, F_KEY("round_to"), y->round_to, 1, 1000000, &f->round_to)) != ECH_OK)
         return st;
 #undef F_KEY
     return ECH_OK;

@@ -168,14 +168,12 @@ ech_status ech_build_partial(const loadctx *c, const char *prefix, const y_parti
 {
     char k[256];
     ech_status st;
-    if ((st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.probability", prefix),
-                                   p->probability, 0.0, 0, 1.0, 0,
-                                   "the probability that a shipment is partial",
-                                   &r->partial_prob)) != ECH_OK ||
-        (st = ech_key_double_range(c, ech_key_path(k, sizeof k, "%s.fraction_mean", prefix),
-                                   p->fraction_mean, 0.0, 1, 1.0, 1,
-                                   "the mean delivered share of a partial shipment",
-                                   &r->partial_mean)) != ECH_OK)
+    if ((st = ech_key_double_range(
+             c, ech_key_path(k, sizeof k, "%s.probability", prefix), p->probability, 0.0, 0, 1.0, 0,
+             "the probability that a shipment is partial", &r->partial_prob)) != ECH_OK ||
+        (st = ech_key_double_range(
+             c, ech_key_path(k, sizeof k, "%s.fraction_mean", prefix), p->fraction_mean, 0.0, 1,
+             1.0, 1, "the mean delivered share of a partial shipment", &r->partial_mean)) != ECH_OK)
         return st;
     const char *sd_key = ech_key_path(k, sizeof k, "%s.fraction_sd", prefix);
     if ((st = ech_key_double(c, sd_key, p->fraction_sd, &r->partial_sd)) != ECH_OK)

@@ -156,8 +156,7 @@ static ech_status target_too_large(const ech_scenario *sc, const ech_variant *vt
                        ech_enum_word(&ech_location_kind_enum, sc->net.kind[loc]));
 }
 
-const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt,
-                                          int64_t x)
+const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt, int64_t x)
 {
     uint8_t kind = sc->net.kind[sc->sl.location[x]];
     const ech_policy_rule *rule = &vt->rule[kind];

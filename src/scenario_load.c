@@ -124,8 +124,8 @@ static ech_status build_catalogue_gen(const loadctx *c, const y_catalogue_gen *y
 }
 
 void ech_inline_row(const loadctx *c, const char *list, unsigned i, const char *const *cells,
-                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines,
-                    char *prefix, size_t prefix_size)
+                    const ech_csv_column *cols, int n_cols, ech_row *row, long *lines, char *prefix,
+                    size_t prefix_size)
 {
     char k[256];
     snprintf(prefix, prefix_size, "%s[%u].", list, i);
@@ -154,8 +154,8 @@ static ech_status load_inline(const loadctx *c, ech_table_loader *t, const char 
     char prefix[128];
     for (unsigned i = 0; i < n; ++i) {
         ech_row row;
-        ech_inline_row(c, list, i, (const char *const *)rows[i].cell, table->csv,
-                       table->n_columns, &row, lines, prefix, sizeof prefix);
+        ech_inline_row(c, list, i, (const char *const *)rows[i].cell, table->csv, table->n_columns,
+                       &row, lines, prefix, sizeof prefix);
         ech_status st = add(t, &row, c->err);
         if (st != ECH_OK)
             return st;
@@ -459,8 +459,8 @@ ech_status ech_scenario_load_changed(const char *path, const ech_overrides *ov,
     /* Demand models over the assortment's, and events. */
     if (doc->catalogue->demand_file) {
         sc->sources.demand_file = ech_xstrdup(doc->catalogue->demand_file, "file name");
-        if ((st = ech_key_file(&c, "catalogue.demand_file", doc->catalogue->demand_file,
-                               &file)) != ECH_OK ||
+        if ((st = ech_key_file(&c, "catalogue.demand_file", doc->catalogue->demand_file, &file)) !=
+                ECH_OK ||
             (st = ech_demand_load_csv(sc, file, err)) != ECH_OK)
             goto fail;
         free(file);

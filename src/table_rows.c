@@ -525,8 +525,8 @@ static ech_status sku_receipt_life(const ech_row *row, double life[2], ech_error
 /* The profile a row's column names among names[0..n) (looked up through map), into
  * *profile; `none` when the cell is empty. */
 static ech_status profile_column(const ech_row *row, int column, char *const *names, int32_t n,
-                                 ech_id_map *map, const char *kind, int32_t none,
-                                 int32_t *profile, ech_error *err)
+                                 ech_id_map *map, const char *kind, int32_t none, int32_t *profile,
+                                 ech_error *err)
 {
     const char *name = ech_row_text(row, column);
     *profile = none;
@@ -856,8 +856,8 @@ static ech_status demand_row(ech_table_loader *t, const ech_row *row, const uint
     if ((st = assortment_demand(sc, row, x, loc, err)) ||
         (st = assortment_profiles(t, row, x, err)) ||
         (st = ech_row_double(row, ECH_SLCOL_trend_per_year, &trend, &has_trend, err)) ||
-        (has_trend &&
-         (st = ech_table_check_value(&ech_skuloc_table, ECH_SLCOL_trend_per_year, trend, row, err))))
+        (has_trend && (st = ech_table_check_value(&ech_skuloc_table, ECH_SLCOL_trend_per_year,
+                                                  trend, row, err))))
         return st;
     sl->trend_per_year[x] = has_trend ? trend : NAN;
     return ECH_OK;

@@ -32,8 +32,7 @@ ech_status ech_policy_resolve_variant(const ech_scenario *sc, ech_variant *vt, e
 
 /* The rule of variant vt that skuloc x follows when its row gives no numbers: its
  * segment's rule for the location's kind, else the kind's. */
-const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt,
-                                          int64_t x);
+const ech_policy_rule *ech_policy_rule_of(const ech_scenario *sc, const ech_variant *vt, int64_t x);
 
 /* Variance of one day's demand at demand point x whose mean daily demand is `mean`
  * (its model's dispersion and extra zeros; a replayed history counts as Poisson). */

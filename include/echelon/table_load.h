@@ -70,14 +70,14 @@ enum { ECH_TABLE_MAX_COLUMNS = 40 };
     X(EXPEDITE_LEVEL, "expedite_level", 0)
 
 /* Demand events (demand.events_file; the inline list has the same keys). */
-#define ECH_EVENT_COLUMNS(X)         \
-    X(NAME, "name", 1)               \
-    X(START_DATE, "start_date", 1)   \
-    X(END_DATE, "end_date", 1)       \
-    X(UPLIFT, "uplift", 1)           \
-    X(SKU, "sku", 0)                 \
-    X(GROUP, "group", 0)             \
-    X(LOCATION, "location", 0)       \
+#define ECH_EVENT_COLUMNS(X)       \
+    X(NAME, "name", 1)             \
+    X(START_DATE, "start_date", 1) \
+    X(END_DATE, "end_date", 1)     \
+    X(UPLIFT, "uplift", 1)         \
+    X(SKU, "sku", 0)               \
+    X(GROUP, "group", 0)           \
+    X(LOCATION, "location", 0)     \
     X(REGION, "region", 0)
 
 /* Weekly and yearly profiles (demand.profiles_file): v1..v7 Monday..Sunday, or

@@ -158,8 +158,8 @@ static void daily_means_by_hand(void **state)
         for (int32_t d = 0; d < sc.days; ++d)
             sum += ech_demand_daily_mean(&sc, x, d);
         if (!(fabs(sc.sl.expected_outflow[x] - sum / sc.days) <= 1e-9 * sum / sc.days))
-            fail_msg("skuloc %lld: expected outflow %.12g, mean of daily means %.12g",
-                     (long long)x, sc.sl.expected_outflow[x], sum / sc.days);
+            fail_msg("skuloc %lld: expected outflow %.12g, mean of daily means %.12g", (long long)x,
+                     sc.sl.expected_outflow[x], sum / sc.days);
     }
     ech_scenario_free(&sc);
 }
@@ -193,8 +193,8 @@ static void simulated_demand_matches(void **state)
             }
             double mean = s / reps, se = sqrt((s2 / reps - mean * mean) / (reps - 1));
             if (!(fabs(mean - want) <= 4.0 * se))
-                fail_msg("%s at %s: simulated demand %.1f, expected %.1f (se %.2f)",
-                         sc.cat.id[k], sc.net.id[sc.sl.location[x]], mean, want, se);
+                fail_msg("%s at %s: simulated demand %.1f, expected %.1f (se %.2f)", sc.cat.id[k],
+                         sc.net.id[sc.sl.location[x]], mean, want, se);
         }
         free(v);
     }
@@ -203,8 +203,7 @@ static void simulated_demand_matches(void **state)
 }
 
 /* Bad input in the new parts: one message naming the file, line and field. */
-static void expect_failure(const char *file, const char *text, const char *where,
-                           const char *what)
+static void expect_failure(const char *file, const char *text, const char *where, const char *what)
 {
     write_inputs();
     write_tmp(file, text);
