@@ -366,13 +366,11 @@ uint64_t ech_checkpoint_fingerprint(const ech_scenario *sc, const char *const *e
                                sc->cat.n,
                                sc->net.n};
     h = checksum_add(h, numbers, sizeof numbers);
-    const char *named[] = {sc->sources.locations_file,  sc->sources.skus_file,
-                           sc->sources.assortment_file, sc->sources.history_file,
-                           sc->sources.on_hand_file,    sc->sources.open_orders_file,
-                           sc->sources.targets_file};
+    const char *named[ECH_SCENARIO_MAX_INPUTS];
+    int n_named = ech_scenario_input_files(sc, named);
     if (sc->source_path) {
         h = hash_file(h, sc->source_path);
-        for (size_t k = 0; k < sizeof named / sizeof named[0]; ++k)
+        for (int k = 0; k < n_named; ++k)
             if (named[k]) {
                 char *p = relative_to(sc->source_path, named[k]);
                 h = hash_file(h, p);

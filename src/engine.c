@@ -207,6 +207,9 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
     memset(s->express_owed, 0, ni);
     memset(s->short_today, 0, (size_t)n);
     memset(s->cycle_short, 0, (size_t)n);
+    /* The counters restart at the end of the warm-up (begin_measurement); zeroed
+     * here too, so that what counts during the warm-up starts from nothing. */
+    memset(s->acc, 0, (size_t)n * sizeof *s->acc);
     memset(s->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * sizeof(int32_t));
     memset(s->lane_pipe, 0, ((size_t)p->lane_mask + 1) * ni);
     memset(s->lane_pending, 0, ((size_t)p->lane_mask + 1) * sizeof(int32_t));

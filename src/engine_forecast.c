@@ -173,8 +173,7 @@ void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p)
 void ech_sku_forecast_reset(const sku_plan *p, sku_state *s)
 {
     forecast_state *fs = &s->fc;
-    /* The counters carry the last replication's (or nothing yet) until the
-     * measurement starts: count from where they stand. */
+    /* Outflow is counted from the node's counters as they stand. */
     for (int32_t i = 0; i < p->n; ++i) {
         fs->prev_out[i] = s->acc[i].sold + s->acc[i].shipped;
         fs->sum[i] = 0;

@@ -166,6 +166,19 @@ static void lead_times_free(ech_lead_time *lt, int32_t n)
     free(lt);
 }
 
+int ech_scenario_input_files(const ech_scenario *sc, const char *out[ECH_SCENARIO_MAX_INPUTS])
+{
+    const ech_sources *src = &sc->sources;
+    const char *named[] = {src->locations_file, src->skus_file,    src->assortment_file,
+                           src->history_file,   src->on_hand_file, src->open_orders_file,
+                           src->targets_file,   src->demand_file,  src->profiles_file,
+                           src->events_file};
+    int n = (int)(sizeof named / sizeof named[0]);
+    for (int k = 0; k < n; ++k)
+        out[k] = named[k];
+    return n;
+}
+
 void ech_scenario_free(ech_scenario *sc)
 {
     if (!sc)

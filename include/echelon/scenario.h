@@ -699,6 +699,11 @@ double ech_variant_commitment(const ech_scenario *sc, const ech_variant *v, int3
  * mode on its inbound lane: the supplier's at the root, the lane's elsewhere). */
 const char *ech_expedite_refusal(const ech_scenario *sc, int64_t x);
 
+/* The input files the scenario names (as written, relative to the scenario file's
+ * folder unless absolute), NULL where not given; returns how many entries. */
+enum { ECH_SCENARIO_MAX_INPUTS = 12 };
+int ech_scenario_input_files(const ech_scenario *sc, const char *out[ECH_SCENARIO_MAX_INPUTS]);
+
 /* Frees everything the scenario owns and zeroes it. */
 void ech_scenario_free(ech_scenario *sc);
 

@@ -168,6 +168,25 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         }
     }
 
+    /* Forecast-driven targets are set at every review: there is no fixed target
+     * for the search to tune. */
+    if (!rc) {
+        const ech_variant *vt = &sc.variant[variant_index];
+        for (int64_t x = 0; x < sc.sl.n; ++x)
+            if (vt->forecast[x]) {
+                if (rank == 0)
+                    fprintf(stderr,
+                            "echelon: error: %s: variant '%s' sets the targets of SKU '%s' at "
+                            "'%s' (and maybe others) from a forecast at every review: tune "
+                            "searches fixed targets; tune a variant whose rules have no "
+                            "forecast\n",
+                            pos[0], vt->name, sc.cat.id[sc.sl.sku[x]],
+                            sc.net.id[sc.sl.location[x]]);
+                rc = 2;
+                break;
+            }
+    }
+
     /* Outputs are checked before the work, not after it. */
     char default_path[1024];
     if (!rc && !output && !no_output) {

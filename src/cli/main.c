@@ -208,22 +208,14 @@ int cli_check_new_file(const char *what, const char *path, int force, const ech_
         for (int k = 0; k < n_inputs && !input; ++k)
             input = same_file(&st, inputs[k]);
         if (sc && sc->source_path && !input) {
-            const char *named[] = {sc->source_path,
-                                   sc->sources.locations_file,
-                                   sc->sources.skus_file,
-                                   sc->sources.assortment_file,
-                                   sc->sources.history_file,
-                                   sc->sources.on_hand_file,
-                                   sc->sources.open_orders_file,
-                                   sc->sources.targets_file};
-            for (size_t k = 0; k < sizeof named / sizeof named[0] && !input; ++k) {
+            const char *named[ECH_SCENARIO_MAX_INPUTS];
+            int n_named = ech_scenario_input_files(sc, named);
+            input = same_file(&st, sc->source_path);
+            for (int k = 0; k < n_named && !input; ++k) {
                 char full[4096];
                 if (!named[k])
                     continue;
-                if (k == 0)
-                    snprintf(full, sizeof full, "%s", named[k]);
-                else
-                    scenario_relative(full, sizeof full, sc->source_path, named[k]);
+                scenario_relative(full, sizeof full, sc->source_path, named[k]);
                 input = same_file(&st, full);
             }
         }
