@@ -105,8 +105,8 @@ static void check_derivs(fun3 f, const void *ctx, const double *x0, int n, const
     for (int i = 0; i < n; ++i)
         step[i] = 1e-4 * (fabs(x0[i]) + 1e-2);
     for (int i = 0; i < n; ++i) {
-        double x[3];
-        memcpy(x, x0, sizeof x);
+        double x[3] = {0, 0, 0};
+        memcpy(x, x0, (size_t)n * sizeof *x);
         x[i] = x0[i] + step[i];
         double fp = f(x, ctx);
         x[i] = x0[i] - step[i];
@@ -116,7 +116,7 @@ static void check_derivs(fun3 f, const void *ctx, const double *x0, int n, const
         for (int j = 0; j < n; ++j) {
             double v[4];
             for (int k = 0; k < 4; ++k) {
-                memcpy(x, x0, sizeof x);
+                memcpy(x, x0, (size_t)n * sizeof *x);
                 x[i] += (k & 1 ? -1 : 1) * step[i];
                 x[j] += (k & 2 ? -1 : 1) * step[j];
                 v[k] = f(x, ctx);
