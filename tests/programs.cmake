@@ -21,8 +21,7 @@ echelon_program_test(docs.columns bash ${ECHELON_SCRIPTS}/docs_columns.sh)
 # late in the chain, a setting), also go through mpirun and the program's exit.
 foreach(case_name yaml_syntax_error missing_csv_file unknown_column
                   hostile_demand_mean_1e308_csv snapshot_negative_on_hand variant_unsafe_name
-                  calibrate_negative_sales calibrate_dates_out_of_order
-                  calibrate_stockout_days_weekly calibrate_event_two_uplifts)
+                  calibrate_negative_sales calibrate_event_two_uplifts)
   echelon_program_test(bad_input.${case_name} bash ${ECHELON_SCRIPTS}/bad_input.sh
                        ${CMAKE_CURRENT_SOURCE_DIR}/bad_input/${case_name})
 endforeach()
