@@ -18,7 +18,8 @@ echelon_program_test(docs.columns bash ${ECHELON_SCRIPTS}/docs_columns.sh)
 # naming the file and line or row, and no results file left behind.  Every case of
 # bad_input/ is loaded in-process by integration.test_bad_input; these few, one of
 # each kind (YAML syntax, a missing file, a CSV header, a CSV value, a file read
-# late in the chain, a setting), also go through mpirun and the program's exit.
+# late in the chain, a setting; a sales history and an events file of echelon calibrate),
+# also go through mpirun and the program's exit.
 foreach(case_name yaml_syntax_error missing_csv_file unknown_column
                   hostile_demand_mean_1e308_csv snapshot_negative_on_hand variant_unsafe_name
                   calibrate_negative_sales calibrate_event_two_uplifts)
