@@ -246,7 +246,7 @@ typedef struct ech_dfit_series_fit {
 /* A pool: series sharing their shape, each with its own level. */
 typedef struct ech_dfit_pool {
     char *name;             /* "all", "group:G", "region:R", "group:G@region:R" */
-    int32_t members;        /* series in it */
+    int32_t members;        /* series in it with sales */
     int64_t nonzero;        /* their non-zero periods */
     int32_t fitted_members; /* those that fitted its shape */
     int estimated[ECH_BLOCK_COUNT];
