@@ -105,19 +105,22 @@ void ech_engine_free(ech_engine *e)
 {
     if (!e)
         return;
-    ech_arena_free(&e->fixed);
+    ech_group_free(e->group);
     ech_arena_free(&e->arena);
     free(e->pool.b);
-    free(e->period_of_day);
-    free(e->period_day);
-    free(e->measured_month);
-    free(e->month_end);
     free(e->due_day);
     free(e->due_units);
-    free(e->lead_tables);
-    free(e->lead_ok);
     free(e->dedup_mean);
     free(e->dedup_table);
+    if (!e->borrowed) {
+        ech_arena_free(&e->fixed);
+        free(e->period_of_day);
+        free(e->period_day);
+        free(e->measured_month);
+        free(e->month_end);
+        free(e->lead_tables);
+        free(e->lead_ok);
+    }
     free(e);
 }
 
@@ -136,12 +139,26 @@ void ech_engine_set_cold_rooms(ech_engine *e, ech_cold_rooms *cold)
     e->cold = cold;
 }
 
+static int64_t demand_points(const ech_scenario *sc, int32_t sku)
+{
+    int64_t n = 0;
+    for (int64_t x = sc->sl.sku_begin[sku]; x < sc->sl.sku_begin[sku + 1]; ++x)
+        n += sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
+    return n;
+}
+
 int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku)
 {
-    int64_t demand_points = 0;
-    for (int64_t x = sc->sl.sku_begin[sku]; x < sc->sl.sku_begin[sku + 1]; ++x)
-        demand_points += sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
-    return (demand_points + 1) * (int64_t)(sc->warmup_days + sc->days);
+    int64_t days = (int64_t)(sc->warmup_days + sc->days);
+    int32_t g = sc->subst.enabled ? sc->cat.subst_group[sku] : -1;
+    if (g < 0)
+        return (demand_points(sc, sku) + 1) * days;
+    /* A SKU of a substitution group is simulated with its whole group. */
+    int64_t cost = 0;
+    for (int32_t m = sc->subst.group_begin[g]; m < sc->subst.group_begin[g + 1]; ++m)
+        if (sc->sl.sku_begin[sc->subst.member[m] + 1] > sc->sl.sku_begin[sc->subst.member[m]])
+            cost += (demand_points(sc, sc->subst.member[m]) + 1) * days;
+    return cost;
 }
 
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
@@ -701,6 +718,15 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
     }
 }
 
+/* Step 6 at demand point node i. */
+static inline void account_demand_point(sku_state *s, int32_t i)
+{
+    s->on_hand_days[i] += s->on_hand[i];
+    s->backlog_days[i] += s->backlog[i];
+    s->stockout_days[i] += (s->on_hand[i] == 0) | s->short_today[i];
+    s->short_today[i] = 0;
+}
+
 /* Steps 5 and 6 at the demand points: demand is served from on hand, waiting
  * backorders first, then today's demand; what cannot be served is lost or waits.
  * Then the day's end is accounted. */
@@ -716,7 +742,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         else
             demand = ech_dtable_sample(p->tables[(size_t)j * (size_t)n_periods + (size_t)period],
                                        &s->demand_rng[j]);
-        int32_t on_hand = s->on_hand[i];
+        int32_t on_hand = s->on_hand[i], unmet = 0;
         if (s->backlog[i] > 0 && on_hand > 0) {
             int32_t served = s->backlog[i] < on_hand ? s->backlog[i] : on_hand;
             s->backlog[i] -= served;
@@ -730,7 +756,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             acc->demand += demand;
             acc->filled += served;
             acc->sold += served;
-            int32_t unmet = demand - served;
+            unmet = demand - served;
             if (unmet > 0) {
                 s->short_today[i] = 1;
                 s->cycle_short[i] = 1;
@@ -746,10 +772,11 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         if (p->batched && on_hand != s->on_hand[i])
             ech_batches_sell(&s->batches, i, s->on_hand[i] - on_hand);
         s->on_hand[i] = on_hand;
-        s->on_hand_days[i] += on_hand;
-        s->backlog_days[i] += s->backlog[i];
-        s->stockout_days[i] += (on_hand == 0) | s->short_today[i];
-        s->short_today[i] = 0;
+        if (s->unmet) {
+            s->unmet[j] = unmet; /* substitutes may sell first: accounted after them */
+            continue;
+        }
+        account_demand_point(s, i);
     }
 }
 
@@ -874,22 +901,11 @@ static ech_status check_targets(const ech_scenario *sc, const sku_plan *p,
     return ECH_OK;
 }
 
-ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
-                               ech_error *err)
+ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int count_months,
+                              int grouped, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
     int32_t sku = req->sku, variant = req->variant;
-    if (sku < 0 || sku >= sc->cat.n || variant < 0 || variant >= sc->n_variants ||
-        req->rep_begin < 0 || req->rep_end < req->rep_begin || req->rep_end > ECH_STREAM_SET_SIZE ||
-        req->stream_set >= (1u << 22))
-        return ech_fail(err, ECH_ERR_RUNTIME,
-                        "internal error: an evaluation of SKU %d, variant %d, replications "
-                        "%lld..%lld of stream set %u is out of range",
-                        (int)sku, (int)variant, (long long)req->rep_begin, (long long)req->rep_end,
-                        (unsigned)req->stream_set);
-    if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
-        return ECH_OK; /* not stocked anywhere */
-
     /* The plan (demand tables above all) is the same for every variant: build it
      * once per SKU, then set the variant's parts and the targets. */
     sku_plan *plan = &e->plan;
@@ -906,6 +922,13 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
             &e->arena, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
             "purchases by month");
         state->measured_month = e->measured_month;
+        state->unmet = NULL;
+        if (grouped) {
+            size_t nj = (size_t)(plan->n_leaves ? plan->n_leaves : 1);
+            state->unmet = ech_arena_calloc(&e->arena, nj, sizeof(int32_t), "unmet demand");
+            state->subst_rng =
+                ech_arena_alloc(&e->arena, nj * sizeof(ech_pcg32), "substitution streams");
+        }
         e->plan_sku = sku;
     }
     if (plan->variant != variant) {
@@ -922,66 +945,153 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
                                                              : NAN;
     ech_contract_setup(&state->supply.contract, sc, sku, committed, e->month_end, e->n_months,
                        e->due_day, e->due_units);
-    state->count_months = out->month_purchases != NULL;
-
-    int32_t warmup = sc->warmup_days;
-    int32_t n_days = e->n_days;
-    int32_t n_periods = e->n_periods;
-    const uint16_t *period_of_day = e->period_of_day;
-    int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
+    state->count_months = count_months;
 
     /* The trace follows its replication of the run's own streams, once. */
-    const ech_trace *trace =
-        e->trace && e->trace->sku == sku && e->trace->variant == variant && req->stream_set == 0 &&
-                e->trace->replication >= req->rep_begin && e->trace->replication < req->rep_end
-            ? e->trace
-            : NULL;
-    node_acc *before =
-        trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before, "trace counters")
-              : NULL;
-    if (trace)
-        ech_sku_trace_header(trace->out);
+    e->eval_trace = e->trace && e->trace->sku == sku && e->trace->variant == variant &&
+                            req->stream_set == 0 && e->trace->replication >= req->rep_begin &&
+                            e->trace->replication < req->rep_end
+                        ? e->trace
+                        : NULL;
+    e->trace_before = e->eval_trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof(node_acc),
+                                                      "trace counters")
+                                    : NULL;
+    if (e->eval_trace)
+        ech_sku_trace_header(e->eval_trace->out);
     /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
      * check on its own replications). */
-    ech_cold_rooms *cold = plan->cold_ml > 0 ? e->cold : NULL;
+    e->eval_cold = plan->cold_ml > 0 ? e->cold : NULL;
+    return ECH_OK;
+}
 
-    for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
-        state_reset(e, plan, state, stream_base + rep);
-        int tracing = trace && trace->replication == rep;
-        if (warmup == 0)
-            begin_measurement(plan, state);
-        for (int32_t d = 0; d < n_days; ++d) {
-            if (tracing)
-                memcpy(before, state->acc, (size_t)plan->n * sizeof *before);
-            if (plan->batched)
-                step_expire(plan, state, d);
-            step_receive(plan, state, d);
-            contract_push(plan, state, d);
-            if (cold && d >= warmup)
-                add_cold_occupancy(cold, plan, state, rep, d - warmup);
-            step_review(plan, state, d);
-            step_ship(sc, plan, state, d);
-            step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
-            step_account_stock_only(plan, state);
-            step_account_supply(plan, state, d);
-            if (plan->batched)
-                step_account_batches(plan, state, d);
-            if (tracing)
-                ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
-            if (d + 1 == warmup)
-                begin_measurement(plan, state);
+/* The start of replication `rep` (of the request's numbering, identity `id`). */
+static inline void rep_begin(ech_engine *e, int64_t id, int64_t rep)
+{
+    state_reset(e, &e->plan, &e->state, id);
+    e->tracing = e->eval_trace && e->eval_trace->replication == rep;
+    if (e->state.unmet)
+        for (int32_t j = 0; j < e->plan.n_leaves; ++j) {
+            int32_t loc = e->sc->sl.location[e->plan.first + e->plan.leaf[j]];
+            ech_stream_init(&e->state.subst_rng[j], e->sc->seed, ECH_STREAM_SUBSTITUTION,
+                            (uint64_t)e->plan.sku, (uint64_t)id, e->sc->net.id_hash[loc]);
         }
-        end_measurement(plan, state);
-        st = ech_sku_check_conservation(sc, plan, state, rep, err);
-        if (st != ECH_OK)
+    if (e->sc->warmup_days == 0)
+        begin_measurement(&e->plan, &e->state);
+}
+
+/* Day d up to the demand: steps 1 to 4. */
+static inline void day_supply(ech_engine *e, int32_t d, int64_t rep)
+{
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    if (e->tracing)
+        memcpy(e->trace_before, state->acc, (size_t)plan->n * sizeof(node_acc));
+    if (plan->batched)
+        step_expire(plan, state, d);
+    step_receive(plan, state, d);
+    contract_push(plan, state, d);
+    if (e->eval_cold && d >= e->sc->warmup_days)
+        add_cold_occupancy(e->eval_cold, plan, state, rep, d - e->sc->warmup_days);
+    step_review(plan, state, d);
+    step_ship(e->sc, plan, state, d);
+}
+
+/* The rest of day d after the demand (and, in a group, its substitutes): step 6. */
+static inline void day_end(ech_engine *e, int32_t d, int64_t rep)
+{
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    if (state->unmet)
+        for (int32_t j = 0; j < plan->n_leaves; ++j)
+            account_demand_point(state, plan->leaf[j]);
+    step_account_stock_only(plan, state);
+    step_account_supply(plan, state, d);
+    if (plan->batched)
+        step_account_batches(plan, state, d);
+    if (e->tracing)
+        ech_sku_trace_day(e->sc, plan, state, e->trace_before, rep, d, e->eval_trace->out);
+    if (d + 1 == e->sc->warmup_days)
+        begin_measurement(plan, state);
+}
+
+/* The end of replication `rep`: invariants, and the results when `out` is given. */
+static ech_status rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
+                          ech_error *err)
+{
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    end_measurement(plan, state);
+    ech_status st = ech_sku_check_conservation(e->sc, plan, state, rep, err);
+    if (st != ECH_OK || !out)
+        return st;
+    st = ech_sku_record_replication(e->sc, plan, state, out->kpi, out->rep_stride, rep - rep_begin,
+                                    out->totals, err);
+    if (st != ECH_OK)
+        return st;
+    if (out->month_purchases)
+        memcpy(out->month_purchases + (rep - rep_begin) * e->n_months, state->month_purchases,
+               (size_t)e->n_months * sizeof(int64_t));
+    return ECH_OK;
+}
+
+/* The group's code (engine_group.c) steps its members through the same phases. */
+void ech_sku_rep_begin(ech_engine *e, int64_t id, int64_t rep)
+{
+    rep_begin(e, id, rep);
+}
+
+void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep)
+{
+    day_supply(e, d, rep);
+}
+
+void ech_sku_day_demand(ech_engine *e, int32_t d)
+{
+    step_demand_and_account(e->sc, &e->plan, &e->state, d, e->period_of_day[d], e->n_periods);
+}
+
+void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
+{
+    day_end(e, d, rep);
+}
+
+ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
+                           ech_error *err)
+{
+    return rep_end(e, rep, rep_begin, out, err);
+}
+
+ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
+                               ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    int32_t sku = req->sku, variant = req->variant;
+    if (sku < 0 || sku >= sc->cat.n || variant < 0 || variant >= sc->n_variants ||
+        req->rep_begin < 0 || req->rep_end < req->rep_begin || req->rep_end > ECH_STREAM_SET_SIZE ||
+        req->stream_set >= (1u << 22))
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "internal error: an evaluation of SKU %d, variant %d, replications "
+                        "%lld..%lld of stream set %u is out of range",
+                        (int)sku, (int)variant, (long long)req->rep_begin, (long long)req->rep_end,
+                        (unsigned)req->stream_set);
+    if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
+        return ECH_OK; /* not stocked anywhere */
+    if (sc->subst.enabled && sc->cat.subst_group[sku] >= 0)
+        return ech_group_evaluate(e, req, out, err);
+
+    ech_status st = ech_sku_eval_setup(e, req, out->month_purchases != NULL, 0, err);
+    if (st != ECH_OK)
+        return st;
+    int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
+    for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
+        rep_begin(e, stream_base + rep, rep);
+        for (int32_t d = 0; d < e->n_days; ++d) {
+            day_supply(e, d, rep);
+            step_demand_and_account(sc, &e->plan, &e->state, d, e->period_of_day[d], e->n_periods);
+            day_end(e, d, rep);
+        }
+        if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)
             return st;
-        st = ech_sku_record_replication(sc, plan, state, out->kpi, out->rep_stride,
-                                        rep - req->rep_begin, out->totals, err);
-        if (st != ECH_OK)
-            return st;
-        if (out->month_purchases)
-            memcpy(out->month_purchases + (rep - req->rep_begin) * e->n_months,
-                   state->month_purchases, (size_t)e->n_months * sizeof(int64_t));
     }
     return ECH_OK;
 }

@@ -279,6 +279,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             p->batched && on_hand_days > 0 ? (double)a->life_days / (double)on_hand_days : NAN;
         v[ECH_KPI_RETURNED] = (double)a->returned;
         v[ECH_KPI_RETURNS_RECEIVED] = (double)a->returns_in;
+        v[ECH_KPI_SUBSTITUTED_OUT] = (double)a->substituted_out;
+        v[ECH_KPI_SUBSTITUTED_IN] = (double)a->substituted_in;
         for (int k = 0; k < ECH_KPI_COUNT; ++k)
             kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
 
@@ -323,6 +325,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_FILLED], a->filled);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_LOST], a->lost);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_SUBSTITUTED], a->substituted_out);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_BACKORDERED], a->backordered);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_STOCKOUT_DAYS], s->stockout_days[i]);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND_POINT_DAYS], sc->days);

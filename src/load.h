@@ -57,8 +57,13 @@ typedef struct y_season {
     unsigned monthly_count;
 } y_season;
 
+typedef struct y_substitution {
+    char *share, *order;
+} y_substitution;
+
 typedef struct y_demand {
     char *unmet;
+    y_substitution *substitution;
     char **weekly_profile;
     unsigned weekly_profile_count;
     y_season *seasonality;

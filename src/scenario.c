@@ -171,6 +171,9 @@ void ech_scenario_free(ech_scenario *sc)
     ech_strings_free(sc->seasons.name, sc->seasons.n);
     free(sc->seasons.monthly);
     ech_strings_free(sc->segment, sc->n_segments);
+    ech_strings_free(sc->subst.group_name, sc->subst.n_groups);
+    free(sc->subst.group_begin);
+    free(sc->subst.member);
     free(sc->segment_rules);
     free(sc->output.quantiles);
     free(sc->tuning.segment_fill_rate);

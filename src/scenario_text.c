@@ -485,6 +485,12 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
         sb_num_list(&b, sc->seasons.monthly[i], 12);
         sb_printf(&b, "\n");
     }
+    if (sc->subst.enabled) {
+        sb_printf(&b, "  substitution:\n    share: ");
+        sb_num(&b, sc->subst.share);
+        sb_printf(&b, "\n    order: %s\n    groups: %d\n",
+                  ech_enum_word(&ech_subst_order_enum, sc->subst.order), (int)sc->subst.n_groups);
+    }
     if (src->history_file) {
         sb_printf(&b, "  history: ");
         sb_quoted(&b, src->history_file);

@@ -40,6 +40,8 @@ struct ech_table_loader {
     int32_t *first_site; /* per supplier: its first site (built with the first SKU row) */
     int32_t seg_cap;
     ech_id_map seg_ids;
+    int32_t group_cap;
+    ech_id_map group_ids;
 
     int64_t sl_cap;
     ech_pair_map pairs;
@@ -72,6 +74,7 @@ void ech_table_loader_free(ech_table_loader *t)
     ech_id_map_free(&t->site_ids);
     free(t->first_site);
     ech_id_map_free(&t->seg_ids);
+    ech_id_map_free(&t->group_ids);
     ech_pair_map_free(&t->pairs);
     free(t);
 }
@@ -313,6 +316,97 @@ static int32_t segment_index(ech_table_loader *t, const char *name)
     sc->n_segments = s + 1;
     ech_id_map_put(&t->seg_ids, sc->segment, s);
     return s;
+}
+
+/* The index of substitution group `key`, added when new. */
+static int32_t group_index(ech_table_loader *t, const char *key)
+{
+    ech_subst_rules *r = &t->sc->subst;
+    ech_id_map_sync(&t->group_ids, r->group_name, r->n_groups);
+    int32_t g = ech_id_map_find(&t->group_ids, r->group_name, key);
+    if (g >= 0)
+        return g;
+    if (r->n_groups == t->group_cap) {
+        t->group_cap = t->group_cap ? 2 * t->group_cap : 16;
+        GROW(r->group_name, t->group_cap, "substitution group names");
+    }
+    g = r->n_groups;
+    r->group_name[g] = ech_xstrdup(key, "substitution group name");
+    r->n_groups = g + 1;
+    ech_id_map_put(&t->group_ids, r->group_name, g);
+    return g;
+}
+
+/* The SKU's substitution group, a key its substitutes share.  A SKU in a group has
+ * generics, so the group implies substitution generic; written unique, it
+ * contradicts the group. */
+static ech_status sku_substitution(ech_table_loader *t, const ech_row *row, int32_t k,
+                                   ech_error *err)
+{
+    ech_catalogue *cat = &t->sc->cat;
+    const char *group = ech_row_text(row, ECH_CATCOL_subst_group);
+    if (!group) {
+        static const int only_in_group[] = {ECH_CATCOL_subst_rank, ECH_CATCOL_subst_share};
+        for (size_t i = 0; i < sizeof only_in_group / sizeof only_in_group[0]; ++i)
+            if (ech_row_text(row, only_in_group[i]))
+                return ech_row_fail(row, only_in_group[i], err,
+                                    "only allowed for a SKU in a substitution group (%s"
+                                    "substitution_group)",
+                                    row->field_prefix ? row->field_prefix : "");
+        return ECH_OK;
+    }
+    ech_status st = ech_check_id_text(row, ECH_CATCOL_subst_group, err);
+    if (st != ECH_OK)
+        return st;
+    if (ech_row_text(row, ECH_CATCOL_substitution) && cat->substitution[k] != ECH_SUBST_GENERIC)
+        return ech_row_fail(row, ECH_CATCOL_substitution, err,
+                            "SKU '%s' is in substitution group '%s', so it has generics: write "
+                            "generic or leave the column empty",
+                            ech_row_text(row, ECH_CATCOL_id), group);
+    cat->substitution[k] = ECH_SUBST_GENERIC;
+    cat->subst_group[k] = group_index(t, group);
+    return ECH_OK;
+}
+
+/* The groups' SKUs in catalogue order; a group needs two SKUs, and more than
+ * ECH_MAX_GROUP_SKUS is a typing error (one key given to unrelated SKUs). */
+static ech_status subst_groups_finish(ech_table_loader *t, const char *where, ech_error *err)
+{
+    ech_scenario *sc = t->sc;
+    ech_subst_rules *r = &sc->subst;
+    if (r->n_groups == 0)
+        return ECH_OK;
+    int32_t ng = r->n_groups;
+    r->group_begin = ech_xcalloc((size_t)ng + 1, sizeof *r->group_begin, "substitution groups");
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        if (sc->cat.subst_group[k] >= 0)
+            r->group_begin[sc->cat.subst_group[k] + 1]++;
+    for (int32_t g = 0; g < ng; ++g)
+        r->group_begin[g + 1] += r->group_begin[g];
+    r->member = ech_xmalloc((size_t)r->group_begin[ng] * sizeof *r->member, "substitution groups");
+    int32_t *fill = ech_xmalloc((size_t)ng * sizeof *fill, "substitution groups");
+    for (int32_t g = 0; g < ng; ++g)
+        fill[g] = r->group_begin[g];
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        if (sc->cat.subst_group[k] >= 0)
+            r->member[fill[sc->cat.subst_group[k]]++] = k;
+    free(fill);
+    for (int32_t g = 0; g < ng; ++g) {
+        int32_t size = r->group_begin[g + 1] - r->group_begin[g];
+        int32_t k = r->member[r->group_begin[g]];
+        long line = t->sku_line ? t->sku_line[k] : 0L;
+        if (size < 2)
+            return ech_fail_at(err, where, line, "substitution_group",
+                               "group '%s' has only SKU '%s': a substitution group needs two SKUs "
+                               "or more (leave the column empty for a SKU without substitutes)",
+                               r->group_name[g], sc->cat.id[k]);
+        if (size > ECH_MAX_GROUP_SKUS)
+            return ech_fail_at(err, where, line, "substitution_group",
+                               "group '%s' has %d SKUs, more than %d: is the key (INN, strength, "
+                               "form) right?",
+                               r->group_name[g], (int)size, ECH_MAX_GROUP_SKUS);
+    }
+    return ECH_OK;
 }
 
 /* "a, b, c" of the n strings, cut short when long (for messages). */
@@ -565,6 +659,7 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     double life[2] = {NAN, NAN};
     int32_t profile = 0;
     if ((st = ech_table_read_row(&ech_catalogue_table, cat, k, row, err)) != ECH_OK ||
+        (st = sku_substitution(t, row, k, err)) != ECH_OK ||
         (st = sku_sources(t, row, k, err)) != ECH_OK ||
         (st = sku_season(sc, row, &profile, err)) != ECH_OK ||
         (st = sku_receipt_life(row, life, err)) != ECH_OK)
@@ -589,7 +684,7 @@ ech_status ech_skus_finish(ech_table_loader *t, const char *where, long line, co
 {
     if (t->sc->cat.n == 0)
         return ech_fail_at(err, where, line, key, "no SKUs: the catalogue needs at least one");
-    return ECH_OK;
+    return subst_groups_finish(t, where, err);
 }
 
 /* ------------------------------------------------------------------------------
