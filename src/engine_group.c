@@ -21,7 +21,7 @@ typedef struct ech_group_sim {
     int32_t group; /* the group the members and maps are set up for; -1: none */
     int32_t n;     /* its SKUs stocked somewhere */
     int32_t sku[ECH_MAX_GROUP_SKUS];
-    double share[ECH_MAX_GROUP_SKUS]; /* of each member's unmet demand */
+    double share[ECH_MAX_GROUP_SKUS];  /* of each member's unmet demand */
     int32_t order[ECH_MAX_GROUP_SKUS]; /* members in the order they are offered */
     ech_engine *member[ECH_MAX_GROUP_SKUS];
     /* node[m][j * n + q]: member q's node at member m's demand point j, or -1 where
@@ -179,8 +179,7 @@ static void substitute(ech_group_sim *g, const ech_scenario *sc)
                     int32_t most = 0;
                     q = -1;
                     for (int32_t r = 0; r < n; ++r)
-                        if (r != m && node[r] >= 0 &&
-                            g->member[r]->state.on_hand[node[r]] > most) {
+                        if (r != m && node[r] >= 0 && g->member[r]->state.on_hand[node[r]] > most) {
                             most = g->member[r]->state.on_hand[node[r]];
                             q = r;
                         }

@@ -376,22 +376,8 @@ static ech_status subst_groups_finish(ech_table_loader *t, const char *where, ec
     ech_subst_rules *r = &sc->subst;
     if (r->n_groups == 0)
         return ECH_OK;
-    int32_t ng = r->n_groups;
-    r->group_begin = ech_xcalloc((size_t)ng + 1, sizeof *r->group_begin, "substitution groups");
-    for (int32_t k = 0; k < sc->cat.n; ++k)
-        if (sc->cat.subst_group[k] >= 0)
-            r->group_begin[sc->cat.subst_group[k] + 1]++;
-    for (int32_t g = 0; g < ng; ++g)
-        r->group_begin[g + 1] += r->group_begin[g];
-    r->member = ech_xmalloc((size_t)r->group_begin[ng] * sizeof *r->member, "substitution groups");
-    int32_t *fill = ech_xmalloc((size_t)ng * sizeof *fill, "substitution groups");
-    for (int32_t g = 0; g < ng; ++g)
-        fill[g] = r->group_begin[g];
-    for (int32_t k = 0; k < sc->cat.n; ++k)
-        if (sc->cat.subst_group[k] >= 0)
-            r->member[fill[sc->cat.subst_group[k]]++] = k;
-    free(fill);
-    for (int32_t g = 0; g < ng; ++g) {
+    ech_scenario_index_groups(sc);
+    for (int32_t g = 0; g < r->n_groups; ++g) {
         int32_t size = r->group_begin[g + 1] - r->group_begin[g];
         int32_t k = r->member[r->group_begin[g]];
         long line = t->sku_line ? t->sku_line[k] : 0L;

@@ -694,6 +694,14 @@ ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *
 ech_lead_time ech_lead_time_copy(const ech_lead_time *lt);
 
 /* Lookups by id; -1 when absent.  Valid after ech_scenario_finalize. */
+/* The SKUs of each substitution group (subst.group_begin, subst.member) from the
+ * catalogue's subst_group column and subst.n_groups. */
+void ech_scenario_index_groups(ech_scenario *sc);
+
+/* ECH_ERR_INPUT (a message naming the scenario) when its substitution groups are
+ * active: `command` (tune, contract) searches SKU by SKU and would be wrong. */
+ech_status ech_scenario_no_groups(const ech_scenario *sc, const char *command, ech_error *err);
+
 int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);
 int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id);
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location);
