@@ -41,6 +41,10 @@ echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determin
     --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
     --warmup 30)
 
+# Substitution groups: each group simulated together whatever the layout.
+echelon_program_test(determinism.substitution bash ${ECHELON_SCRIPTS}/determinism.sh
+    --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/substitution.yaml)
+
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)

@@ -44,8 +44,8 @@ typedef struct sku_def {
 
 /* One pharmacy P (the root, lead time 0, daily review); the SKUs marked in_group
  * form one substitution group. */
-static void build(ech_scenario *sc, const sku_def *def, int n, double share,
-                  ech_subst_order order, int life_days)
+static void build(ech_scenario *sc, const sku_def *def, int n, double share, ech_subst_order order,
+                  int life_days)
 {
     ts_init(sc, DAYS, 5, reps(), 20271);
     sc->unmet_demand = ECH_UNMET_LOST;
@@ -86,8 +86,7 @@ static result evaluate(const ech_scenario *sc, int32_t sku)
     ech_engine *e = ech_engine_new(sc);
     ech_error err;
     ech_error_clear(&err);
-    ech_status st =
-        ech_engine_run_sku(e, sku, 0, 0, res.reps, res.v, res.reps, res.total, &err);
+    ech_status st = ech_engine_run_sku(e, sku, 0, 0, res.reps, res.v, res.reps, res.total, &err);
     if (st != ECH_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(st, ECH_OK);
@@ -160,7 +159,8 @@ static double expected_min(double share, double la, int64_t r)
     double e = 0.0;
     for (int64_t u = 0; u < 200; ++u) {
         double x = share * (double)u, lo = floor(x), frac = x - lo;
-        double w_lo = lo < (double)r ? lo : (double)r, w_hi = lo + 1 < (double)r ? lo + 1 : (double)r;
+        double w_lo = lo < (double)r ? lo : (double)r,
+               w_hi = lo + 1 < (double)r ? lo + 1 : (double)r;
         e += gsl_ran_poisson_pdf((unsigned)u, la) * ((1 - frac) * w_lo + frac * w_hi);
     }
     return e;
@@ -179,7 +179,8 @@ static void test_little_stock(void **state)
     check_identities(&b);
     double exact = 0.0;
     for (int64_t d = 0; d < 200; ++d)
-        exact += gsl_ran_poisson_pdf((unsigned)d, lb) * expected_min(share, la, d < sb ? sb - d : 0);
+        exact +=
+            gsl_ran_poisson_pdf((unsigned)d, lb) * expected_min(share, la, d < sb ? sb - d : 0);
     double *in = per_day(&b, ECH_KPI_SUBSTITUTED_IN);
     ts_check_mean("substituted a day = E[min(W, (5 - D_B)^+)]", in, b.reps, exact);
     free(in);
@@ -194,7 +195,8 @@ static void test_little_stock(void **state)
 static void check_order(ech_subst_order order, int32_t s_b, int32_t s_c, int b_takes)
 {
     /* B is dearer, C preferred less (rank 2). */
-    sku_def def[] = {{"A", 6.0, 0, 2.0, 0, 1}, {"B", 2.0, s_b, 3.0, 1, 1}, {"C", 2.0, s_c, 2.5, 2, 1}};
+    sku_def def[] = {
+        {"A", 6.0, 0, 2.0, 0, 1}, {"B", 2.0, s_b, 3.0, 1, 1}, {"C", 2.0, s_c, 2.5, 2, 1}};
     ech_scenario sc;
     build(&sc, def, 3, 1.0, order, 0);
     result a = evaluate(&sc, 0), b = evaluate(&sc, 1), c = evaluate(&sc, 2);
@@ -252,8 +254,8 @@ static void test_alone_and_batches(void **state)
             lost1 += kpi(&a1, ECH_KPI_LOST, rep);
             lost0 += kpi(&a0, ECH_KPI_LOST, rep);
         }
-        printf("  shelf life %d: A lost %.0f units with substitution, %.0f without\n", life,
-               lost1, lost0);
+        printf("  shelf life %d: A lost %.0f units with substitution, %.0f without\n", life, lost1,
+               lost0);
         assert_true(lost1 < lost0);
         result_free(&a1);
         result_free(&a0);
