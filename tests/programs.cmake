@@ -45,6 +45,9 @@ echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determin
 echelon_program_test(determinism.substitution bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/substitution.yaml)
 
+# ... its summary line, and tune and contract refusing active groups.
+echelon_program_test(results.substitution bash ${ECHELON_SCRIPTS}/substitution.sh)
+
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)
