@@ -979,28 +979,27 @@ static inline void rep_begin(ech_engine *e, int64_t id, int64_t rep)
         begin_measurement(&e->plan, &e->state);
 }
 
-/* Day d up to the demand: steps 1 to 4. */
-static inline void day_supply(ech_engine *e, int32_t d, int64_t rep)
+/* Day d up to the demand: steps 1 to 4 (plan and state passed apart from the
+ * engine, so that the hot loop keeps them in registers). */
+static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state *state, int32_t d,
+                              int64_t rep, ech_cold_rooms *cold, node_acc *before)
 {
-    sku_plan *plan = &e->plan;
-    sku_state *state = &e->state;
-    if (e->tracing)
-        memcpy(e->trace_before, state->acc, (size_t)plan->n * sizeof(node_acc));
+    if (before)
+        memcpy(before, state->acc, (size_t)plan->n * sizeof(node_acc));
     if (plan->batched)
         step_expire(plan, state, d);
     step_receive(plan, state, d);
     contract_push(plan, state, d);
-    if (e->eval_cold && d >= e->sc->warmup_days)
-        add_cold_occupancy(e->eval_cold, plan, state, rep, d - e->sc->warmup_days);
+    if (cold && d >= sc->warmup_days)
+        add_cold_occupancy(cold, plan, state, rep, d - sc->warmup_days);
     step_review(plan, state, d);
-    step_ship(e->sc, plan, state, d);
+    step_ship(sc, plan, state, d);
 }
 
 /* The rest of day d after the demand (and, in a group, its substitutes): step 6. */
-static inline void day_end(ech_engine *e, int32_t d, int64_t rep)
+static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_state *state,
+                           int32_t d, int64_t rep, const ech_trace *trace, const node_acc *before)
 {
-    sku_plan *plan = &e->plan;
-    sku_state *state = &e->state;
     if (state->unmet)
         for (int32_t j = 0; j < plan->n_leaves; ++j)
             account_demand_point(state, plan->leaf[j]);
@@ -1008,9 +1007,9 @@ static inline void day_end(ech_engine *e, int32_t d, int64_t rep)
     step_account_supply(plan, state, d);
     if (plan->batched)
         step_account_batches(plan, state, d);
-    if (e->tracing)
-        ech_sku_trace_day(e->sc, plan, state, e->trace_before, rep, d, e->eval_trace->out);
-    if (d + 1 == e->sc->warmup_days)
+    if (before)
+        ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
+    if (d + 1 == sc->warmup_days)
         begin_measurement(plan, state);
 }
 
@@ -1042,7 +1041,8 @@ void ech_sku_rep_begin(ech_engine *e, int64_t id, int64_t rep)
 
 void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep)
 {
-    day_supply(e, d, rep);
+    day_supply(e->sc, &e->plan, &e->state, d, rep, e->eval_cold,
+               e->tracing ? e->trace_before : NULL);
 }
 
 void ech_sku_day_demand(ech_engine *e, int32_t d)
@@ -1052,7 +1052,7 @@ void ech_sku_day_demand(ech_engine *e, int32_t d)
 
 void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
 {
-    day_end(e, d, rep);
+    day_end(e->sc, &e->plan, &e->state, d, rep, e->eval_trace, e->tracing ? e->trace_before : NULL);
 }
 
 ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
@@ -1083,12 +1083,19 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     if (st != ECH_OK)
         return st;
     int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    ech_cold_rooms *cold = e->eval_cold;
+    const ech_trace *trace = e->eval_trace;
+    const uint16_t *period_of_day = e->period_of_day;
+    int32_t n_days = e->n_days, n_periods = e->n_periods;
     for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);
-        for (int32_t d = 0; d < e->n_days; ++d) {
-            day_supply(e, d, rep);
-            step_demand_and_account(sc, &e->plan, &e->state, d, e->period_of_day[d], e->n_periods);
-            day_end(e, d, rep);
+        node_acc *before = e->tracing ? e->trace_before : NULL;
+        for (int32_t d = 0; d < n_days; ++d) {
+            day_supply(sc, plan, state, d, rep, cold, before);
+            step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
+            day_end(sc, plan, state, d, rep, trace, before);
         }
         if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)
             return st;
