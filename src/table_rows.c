@@ -300,41 +300,31 @@ ech_status ech_locations_finish(ech_table_loader *t, const char *where, long lin
  * SKUs
  * ------------------------------------------------------------------------------ */
 
-static int32_t segment_index(ech_table_loader *t, const char *name)
+/* The index of `name` in the list names[0..*n) (segments, substitution groups),
+ * added when new; *cap is the list's allocated length. */
+static int32_t name_index(ech_id_map *map, char ***names, int32_t *n, int32_t *cap,
+                          const char *name, const char *what)
 {
-    ech_scenario *sc = t->sc;
-    ech_id_map_sync(&t->seg_ids, sc->segment, sc->n_segments);
-    int32_t s = ech_id_map_find(&t->seg_ids, sc->segment, name);
+    ech_id_map_sync(map, *names, *n);
+    int32_t s = ech_id_map_find(map, *names, name);
     if (s >= 0)
         return s;
-    if (sc->n_segments == t->seg_cap) {
-        t->seg_cap = t->seg_cap ? 2 * t->seg_cap : 16;
-        GROW(sc->segment, t->seg_cap, "segment names");
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        GROW(*names, *cap, what);
     }
-    s = sc->n_segments;
-    sc->segment[s] = ech_xstrdup(name, "segment name");
-    sc->n_segments = s + 1;
-    ech_id_map_put(&t->seg_ids, sc->segment, s);
+    s = *n;
+    (*names)[s] = ech_xstrdup(name, what);
+    *n = s + 1;
+    ech_id_map_put(map, *names, s);
     return s;
 }
 
-/* The index of substitution group `key`, added when new. */
-static int32_t group_index(ech_table_loader *t, const char *key)
+static int32_t segment_index(ech_table_loader *t, const char *name)
 {
-    ech_subst_rules *r = &t->sc->subst;
-    ech_id_map_sync(&t->group_ids, r->group_name, r->n_groups);
-    int32_t g = ech_id_map_find(&t->group_ids, r->group_name, key);
-    if (g >= 0)
-        return g;
-    if (r->n_groups == t->group_cap) {
-        t->group_cap = t->group_cap ? 2 * t->group_cap : 16;
-        GROW(r->group_name, t->group_cap, "substitution group names");
-    }
-    g = r->n_groups;
-    r->group_name[g] = ech_xstrdup(key, "substitution group name");
-    r->n_groups = g + 1;
-    ech_id_map_put(&t->group_ids, r->group_name, g);
-    return g;
+    ech_scenario *sc = t->sc;
+    return name_index(&t->seg_ids, &sc->segment, &sc->n_segments, &t->seg_cap, name,
+                      "segment names");
 }
 
 /* The SKU's substitution group, a key its substitutes share.  A SKU in a group has
@@ -364,7 +354,9 @@ static ech_status sku_substitution(ech_table_loader *t, const ech_row *row, int3
                             "generic or leave the column empty",
                             ech_row_text(row, ECH_CATCOL_id), group);
     cat->substitution[k] = ECH_SUBST_GENERIC;
-    cat->subst_group[k] = group_index(t, group);
+    ech_subst_rules *r = &t->sc->subst;
+    cat->subst_group[k] = name_index(&t->group_ids, &r->group_name, &r->n_groups, &t->group_cap,
+                                     group, "substitution group names");
     return ECH_OK;
 }
 
