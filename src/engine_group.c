@@ -199,33 +199,38 @@ static void substitute(ech_group_sim *g, const ech_scenario *sc)
     }
 }
 
-ech_status ech_group_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
-                              ech_error *err)
+/* Simulates group `group` for the request's replications; the member whose SKU is
+ * req->sku runs under the request (targets, contract), the others under their
+ * variant's.  outs[i] (i indexing sc->subst.member from the group's start) receives
+ * the results of that SKU, or NULL; cold-room occupancy is counted for the SKUs
+ * recorded. */
+static ech_status group_run(ech_engine *e, int32_t group, const ech_eval_request *req,
+                            const ech_eval_out *const *outs, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
-    int32_t group = sc->cat.subst_group[req->sku];
     ech_group_sim *g = group_members(e, group);
-    int32_t target = -1;
+    const int32_t *member = sc->subst.member + sc->subst.group_begin[group];
+    const ech_eval_out *out[ECH_MAX_GROUP_SKUS];
     ech_status st;
-    for (int32_t m = 0; m < g->n; ++m) {
+    for (int32_t m = 0, i = 0; m < g->n; ++m, ++i) {
+        while (member[i] != g->sku[m])
+            ++i; /* a SKU stocked nowhere has no member */
+        out[m] = outs[i];
         ech_engine *me = g->member[m];
-        int is_target = g->sku[m] == req->sku;
         ech_eval_request r = {.sku = g->sku[m],
                               .variant = req->variant,
                               .rep_begin = req->rep_begin,
                               .rep_end = req->rep_end,
                               .stream_set = req->stream_set};
-        if (is_target) {
-            target = m;
+        if (g->sku[m] == req->sku)
             r = *req;
-        }
         ech_engine_set_cold_rooms(me, e->cold);
-        ech_engine_set_trace(me, is_target ? e->trace : NULL);
-        st = ech_sku_eval_setup(me, &r, is_target && out->month_purchases, 1, err);
+        ech_engine_set_trace(me, out[m] ? e->trace : NULL);
+        st = ech_sku_eval_setup(me, &r, out[m] && out[m]->month_purchases, 1, err);
         if (st != ECH_OK)
             return st;
-        if (!is_target)
-            me->eval_cold = NULL; /* counted by its own evaluations */
+        if (!out[m])
+            me->eval_cold = NULL; /* counted where its results are */
     }
     if (g->group != group)
         group_maps(g, sc, group);
@@ -245,9 +250,36 @@ ech_status ech_group_evaluate(ech_engine *e, const ech_eval_request *req, const 
                 ech_sku_day_end(g->member[m], d, rep);
         }
         for (int32_t m = 0; m < n; ++m)
-            if ((st = ech_sku_rep_end(g->member[m], rep, req->rep_begin, m == target ? out : NULL,
-                                      err)) != ECH_OK)
+            if ((st = ech_sku_rep_end(g->member[m], rep, req->rep_begin, out[m], err)) != ECH_OK)
                 return st;
     }
     return ECH_OK;
+}
+
+ech_status ech_group_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
+                              ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    int32_t group = sc->cat.subst_group[req->sku];
+    const ech_eval_out *outs[ECH_MAX_GROUP_SKUS] = {0};
+    for (int32_t i = sc->subst.group_begin[group]; i < sc->subst.group_begin[group + 1]; ++i)
+        if (sc->subst.member[i] == req->sku)
+            outs[i - sc->subst.group_begin[group]] = out;
+    return group_run(e, group, req, outs, err);
+}
+
+ech_status ech_engine_run_group(ech_engine *e, int32_t group, int32_t variant, int64_t rep_begin,
+                                int64_t rep_end, const ech_eval_out *const *outs, ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    if (!sc->subst.enabled || group < 0 || group >= sc->subst.n_groups || variant < 0 ||
+        variant >= sc->n_variants || rep_begin < 0 || rep_end < rep_begin ||
+        rep_end > ECH_STREAM_SET_SIZE)
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "internal error: an evaluation of substitution group %d, variant %d, "
+                        "replications %lld..%lld is out of range",
+                        (int)group, (int)variant, (long long)rep_begin, (long long)rep_end);
+    ech_eval_request req = {
+        .sku = -1, .variant = variant, .rep_begin = rep_begin, .rep_end = rep_end};
+    return group_run(e, group, &req, outs, err);
 }

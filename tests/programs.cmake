@@ -41,9 +41,10 @@ echelon_program_test(determinism.pharmacy_study bash ${ECHELON_SCRIPTS}/determin
     --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_today_vs_improved.yaml --replications 3 --days 100
     --warmup 30)
 
-# Substitution groups: each group simulated together whatever the layout.
+# Substitution groups: a group whole on a rank is one unit, one cut by the ranks'
+# pieces one unit per SKU, each simulating the group: the same numbers.
 echelon_program_test(determinism.substitution bash ${ECHELON_SCRIPTS}/determinism.sh
-    --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/substitution.yaml)
+    --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/substitution.yaml)
 
 # ... its summary line, and tune and contract refusing active groups.
 echelon_program_test(results.substitution bash ${ECHELON_SCRIPTS}/substitution.sh)

@@ -11,7 +11,7 @@
  *    in, demand = filled + substituted + lost), with batches too;
  *  - each SKU sees the same demand as without substitution, SKUs outside the group
  *    are unchanged, and the results of a SKU do not depend on which member's
- *    evaluation recorded them. */
+ *    evaluation recorded them nor on whether the group was simulated once for all. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,13 +264,53 @@ static void test_alone_and_batches(void **state)
     }
 }
 
+/* The whole group simulated once (the run's unit of a group) records for every SKU
+ * what evaluating that SKU alone records, bit for bit, also for a block of
+ * replications. */
+static void test_group_once(void **state)
+{
+    (void)state;
+    sku_def def[] = {{"A", 6.0, 4, 2.0, 0, 1}, {"B", 4.0, 6, 2.5, 0, 1}, {"C", 3.0, 5, 2.2, 0, 1}};
+    ech_scenario sc;
+    build(&sc, def, 3, 0.6, ECH_SUBST_ORDER_CHEAPEST, 0);
+    int64_t n = sc.replications, b = 3, e = n - 5;
+    double *v = calloc((size_t)(3 * ECH_KPI_COUNT * n), sizeof *v);
+    int64_t *tot = calloc((size_t)(3 * ECH_TOTAL_COUNT * n), sizeof *tot);
+    ech_eval_out out[3];
+    const ech_eval_out *outs[3];
+    for (int k = 0; k < 3; ++k) {
+        out[k] = (ech_eval_out){.kpi = v + (size_t)k * ECH_KPI_COUNT * (size_t)n + b,
+                                .rep_stride = n,
+                                .totals = tot + (size_t)k * ECH_TOTAL_COUNT * (size_t)n};
+        outs[k] = &out[k];
+    }
+    ech_engine *eng = ech_engine_new(&sc);
+    ech_error err;
+    ech_error_clear(&err);
+    assert_int_equal(ech_engine_run_group(eng, 0, 0, b, e, outs, &err), ECH_OK);
+    ech_engine_free(eng);
+    for (int k = 0; k < 3; ++k) {
+        result alone = evaluate(&sc, k);
+        for (int q = 0; q < ECH_KPI_COUNT; ++q)
+            assert_memory_equal(&v[((size_t)k * ECH_KPI_COUNT + (size_t)q) * (size_t)n + (size_t)b],
+                                &alone.v[(size_t)q * (size_t)n + (size_t)b],
+                                (size_t)(e - b) * sizeof(double));
+        assert_memory_equal(tot + (size_t)k * ECH_TOTAL_COUNT * (size_t)n,
+                            alone.total + b * ECH_TOTAL_COUNT,
+                            (size_t)(e - b) * ECH_TOTAL_COUNT * sizeof(int64_t));
+        result_free(&alone);
+    }
+    free(v);
+    free(tot);
+    ech_scenario_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_never_stocked),
-        cmocka_unit_test(test_little_stock),
-        cmocka_unit_test(test_order),
-        cmocka_unit_test(test_alone_and_batches),
+        cmocka_unit_test(test_never_stocked), cmocka_unit_test(test_little_stock),
+        cmocka_unit_test(test_order),         cmocka_unit_test(test_alone_and_batches),
+        cmocka_unit_test(test_group_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
