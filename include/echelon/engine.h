@@ -8,6 +8,10 @@
  * DESIGN.md exactly: expire, receive, review and order (downstream to upstream),
  * ship (upstream to downstream), demand, account.
  *
+ * The SKUs of a substitution group (demand.substitution) are simulated together, day
+ * by day, since one's unmet demand may buy another: evaluating one of them simulates
+ * its whole group (engine_group.c).
+ *
  * A replication's random numbers come from streams keyed by (seed, purpose, SKU,
  * replication, location), so the result of a SKU-replication does not depend on
  * which rank or thread computes it, nor on which other SKUs or replications it is
