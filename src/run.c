@@ -278,6 +278,20 @@ static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_un
     return t->scratch;
 }
 
+/* Before a unit's variant v: 0 when another thread failed (the unit stops quietly),
+ * else 1 with the engine's cold rooms set to the variant's. */
+static int variant_begins(thread_acc *t, run_state *rs, int32_t v)
+{
+    int failed;
+#pragma omp atomic read
+    failed = rs->failed;
+    if (failed != ECH_OK)
+        return 0;
+    if (rs->rooms)
+        ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
+    return 1;
+}
+
 /* A unit of a whole substitution group: the group simulated once, every SKU's
  * values to its place (the results' block when replications are kept, else the
  * SKU's part of the thread's scratch), its sums added and its statistics made. */
@@ -290,13 +304,8 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
     size_t len = (size_t)(u->rep_end - u->rep_begin);
     size_t months = len * (size_t)(res->n_months > 0 ? res->n_months : 1);
     for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
-        int failed;
-#pragma omp atomic read
-        failed = rs->failed;
-        if (failed != ECH_OK)
+        if (!variant_begins(t, rs, v))
             return ECH_OK; /* another thread failed: stop quietly */
-        if (rs->rooms)
-            ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
         ech_eval_out out[ECH_MAX_GROUP_SKUS];
         const ech_eval_out *outs[ECH_MAX_GROUP_SKUS];
         double *vals[ECH_MAX_GROUP_SKUS];
@@ -343,17 +352,12 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
     if (u->group >= 0)
         return simulate_group_unit(t, rs, u);
     for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
-        int failed;
-#pragma omp atomic read
-        failed = rs->failed;
-        if (failed != ECH_OK)
+        if (!variant_begins(t, rs, v))
             return ECH_OK; /* another thread failed: stop quietly */
         int64_t stride, offset;
         double *vals = unit_values(t, rs, u, v, &stride, &offset);
         memset(t->unit_totals, 0,
                (size_t)(u->rep_end - u->rep_begin) * ECH_TOTAL_COUNT * sizeof(int64_t));
-        if (rs->rooms)
-            ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
         ech_eval_request req = {
             .sku = u->sku, .variant = v, .rep_begin = u->rep_begin, .rep_end = u->rep_end};
         ech_eval_out out = {.kpi = vals + offset,

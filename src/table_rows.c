@@ -300,6 +300,18 @@ ech_status ech_locations_finish(ech_table_loader *t, const char *where, long lin
  * SKUs
  * ------------------------------------------------------------------------------ */
 
+/* Columns that only mean something with another: none of the n may be given
+ * (`when` says when they may, `with` names the other). */
+static ech_status none_given(const ech_row *row, const int *columns, size_t n, const char *when,
+                             const char *with, ech_error *err)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (ech_row_text(row, columns[i]))
+            return ech_row_fail(row, columns[i], err, "only allowed %s (%s%s)", when,
+                                row->field_prefix ? row->field_prefix : "", with);
+    return ECH_OK;
+}
+
 /* The index of `name` in the list names[0..*n) (segments, substitution groups),
  * added when new; *cap is the list's allocated length. */
 static int32_t name_index(ech_id_map *map, char ***names, int32_t *n, int32_t *cap,
@@ -337,13 +349,8 @@ static ech_status sku_substitution(ech_table_loader *t, const ech_row *row, int3
     const char *group = ech_row_text(row, ECH_CATCOL_subst_group);
     if (!group) {
         static const int only_in_group[] = {ECH_CATCOL_subst_rank, ECH_CATCOL_subst_share};
-        for (size_t i = 0; i < sizeof only_in_group / sizeof only_in_group[0]; ++i)
-            if (ech_row_text(row, only_in_group[i]))
-                return ech_row_fail(row, only_in_group[i], err,
-                                    "only allowed for a SKU in a substitution group (%s"
-                                    "substitution_group)",
-                                    row->field_prefix ? row->field_prefix : "");
-        return ECH_OK;
+        return none_given(row, only_in_group, 2, "for a SKU in a substitution group",
+                          "substitution_group", err);
     }
     ech_status st = ech_check_id_text(row, ECH_CATCOL_subst_group, err);
     if (st != ECH_OK)
@@ -499,13 +506,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
     if (!alt) {
         static const int only_with_alt[] = {ECH_CATCOL_alt_rule, ECH_CATCOL_alt_split,
                                             ECH_CATCOL_alt_premium};
-        for (size_t i = 0; i < sizeof only_with_alt / sizeof only_with_alt[0]; ++i)
-            if (ech_row_text(row, only_with_alt[i]))
-                return ech_row_fail(row, only_with_alt[i], err,
-                                    "only allowed with an alternative source (%salt_site or "
-                                    "alt_supplier)",
-                                    row->field_prefix ? row->field_prefix : "");
-        return ECH_OK;
+        return none_given(row, only_with_alt, 3, "with an alternative source",
+                          "alt_site or alt_supplier", err);
     }
     if (cat->substitution[k] != ECH_SUBST_GENERIC)
         return ech_row_fail(row, alt_col, err,
