@@ -379,7 +379,7 @@ void ech_sku_trace_header(FILE *out)
     fprintf(out,
             "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
             "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold,expired,returned,"
-            "returns_received\n");
+            "returns_received,substituted_out,substituted_in\n");
 }
 
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
@@ -397,13 +397,17 @@ void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_stat
         ech_csv_write_field(out, sc->cat.id[p->sku]);
         fputc(',', out);
         ech_csv_write_field(out, sc->net.id[loc]);
-        fprintf(out, ",%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
-                s->on_hand[i], s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
-                (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
-                (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
-                (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
-                (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold),
-                (long long)(a->expired - b->expired), (long long)(a->returned - b->returned),
-                (long long)(a->returns_in - b->returns_in));
+        fprintf(
+            out,
+            ",%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+            s->on_hand[i], s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
+            (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
+            (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
+            (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
+            (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold),
+            (long long)(a->expired - b->expired), (long long)(a->returned - b->returned),
+            (long long)(a->returns_in - b->returns_in),
+            (long long)(a->substituted_out - b->substituted_out),
+            (long long)(a->substituted_in - b->substituted_in));
     }
 }
