@@ -390,6 +390,8 @@ ech_status ech_contract_run(const ech_scenario *sc, MPI_Comm comm,
 {
     memset(res, 0, sizeof *res);
     double t0 = wall_seconds();
+    if (ech_scenario_no_groups(sc, "contract", err) != ECH_OK)
+        return ECH_ERR_INPUT;
     if (sc->contracts.n == 0)
         return ech_fail(err, ECH_ERR_INPUT,
                         "%s: the scenario has no contracts: section, so there is nothing to "

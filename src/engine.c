@@ -126,19 +126,22 @@ void ech_engine_free(ech_engine *e)
 {
     if (!e)
         return;
-    ech_arena_free(&e->fixed);
+    ech_group_free(e->group);
     ech_arena_free(&e->arena);
     free(e->pool.b);
-    free(e->period_of_day);
-    free(e->period_day);
-    free(e->measured_month);
-    free(e->month_end);
     free(e->due_day);
     free(e->due_units);
-    free(e->lead_tables);
-    free(e->lead_ok);
     free(e->dedup_mean);
     free(e->dedup_table);
+    if (!e->borrowed) {
+        ech_arena_free(&e->fixed);
+        free(e->period_of_day);
+        free(e->period_day);
+        free(e->measured_month);
+        free(e->month_end);
+        free(e->lead_tables);
+        free(e->lead_ok);
+    }
     free(e);
 }
 
@@ -157,12 +160,26 @@ void ech_engine_set_cold_rooms(ech_engine *e, ech_cold_rooms *cold)
     e->cold = cold;
 }
 
+static int64_t demand_points(const ech_scenario *sc, int32_t sku)
+{
+    int64_t n = 0;
+    for (int64_t x = sc->sl.sku_begin[sku]; x < sc->sl.sku_begin[sku + 1]; ++x)
+        n += sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
+    return n;
+}
+
 int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku)
 {
-    int64_t demand_points = 0;
-    for (int64_t x = sc->sl.sku_begin[sku]; x < sc->sl.sku_begin[sku + 1]; ++x)
-        demand_points += sc->sl.demand_dist[x] != ECH_DEMAND_NONE;
-    return (demand_points + 1) * (int64_t)(sc->warmup_days + sc->days);
+    int64_t days = (int64_t)(sc->warmup_days + sc->days);
+    int32_t g = sc->subst.enabled ? sc->cat.subst_group[sku] : -1;
+    if (g < 0)
+        return (demand_points(sc, sku) + 1) * days;
+    /* A SKU of a substitution group is simulated with its whole group. */
+    int64_t cost = 0;
+    for (int32_t m = sc->subst.group_begin[g]; m < sc->subst.group_begin[g + 1]; ++m)
+        if (sc->sl.sku_begin[sc->subst.member[m] + 1] > sc->sl.sku_begin[sc->subst.member[m]])
+            cost += (demand_points(sc, sc->subst.member[m]) + 1) * days;
+    return cost;
 }
 
 int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
@@ -750,6 +767,15 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
     }
 }
 
+/* Step 6 at demand point node i. */
+static inline void account_demand_point(sku_state *s, int32_t i)
+{
+    s->on_hand_days[i] += s->on_hand[i];
+    s->backlog_days[i] += s->backlog[i];
+    s->stockout_days[i] += (s->on_hand[i] == 0) | s->short_today[i];
+    s->short_today[i] = 0;
+}
+
 /* Steps 5 and 6 at the demand points: demand is served from on hand, waiting
  * backorders first, then today's demand; what cannot be served is lost or waits.
  * Then the day's end is accounted. */
@@ -765,7 +791,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         else
             demand = ech_dtable_sample(p->tables[(size_t)j * (size_t)n_periods + (size_t)period],
                                        &s->demand_rng[j]);
-        int32_t on_hand = s->on_hand[i];
+        int32_t on_hand = s->on_hand[i], unmet = 0;
         if (s->backlog[i] > 0 && on_hand > 0) {
             int32_t served = s->backlog[i] < on_hand ? s->backlog[i] : on_hand;
             s->backlog[i] -= served;
@@ -779,7 +805,7 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             acc->demand += demand;
             acc->filled += served;
             acc->sold += served;
-            int32_t unmet = demand - served;
+            unmet = demand - served;
             if (unmet > 0) {
                 s->short_today[i] = 1;
                 s->cycle_short[i] = 1;
@@ -795,10 +821,11 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         if (p->batched && on_hand != s->on_hand[i])
             ech_batches_sell(&s->batches, i, s->on_hand[i] - on_hand);
         s->on_hand[i] = on_hand;
-        s->on_hand_days[i] += on_hand;
-        s->backlog_days[i] += s->backlog[i];
-        s->stockout_days[i] += (on_hand == 0) | s->short_today[i];
-        s->short_today[i] = 0;
+        if (s->unmet) {
+            s->unmet[j] = unmet; /* substitutes may sell first: accounted after them */
+            continue;
+        }
+        account_demand_point(s, i);
     }
 }
 
@@ -904,23 +931,107 @@ static void end_measurement(const sku_plan *p, sku_state *s)
  * One SKU
  * ------------------------------------------------------------------------------ */
 
-/* Checks a request's targets before any replication runs. */
-static ech_status check_targets(const ech_scenario *sc, const sku_plan *p,
-                                const ech_eval_request *req, ech_error *err)
+/* The start of replication `rep` (of the request's numbering, identity `id`). */
+static inline void rep_begin(ech_engine *e, int64_t id, int64_t rep)
 {
-    if (!req->order_up_to)
-        return ECH_OK;
-    for (int32_t i = 0; i < p->n; ++i) {
-        int32_t S = req->order_up_to[i];
-        int32_t s = req->reorder_point ? req->reorder_point[i] : S - 1;
-        if (S < 0 || S > ECH_MAX_UNITS || s < -1 || s >= S)
-            return ech_fail(err, ECH_ERR_INPUT,
-                            "SKU '%s' at '%s': targets S = %d, s = %d are not 0 <= S <= %.0f, "
-                            "-1 <= s < S",
-                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], S, s,
-                            ECH_MAX_UNITS);
+    state_reset(e, &e->plan, &e->state, id);
+    e->tracing = e->eval_trace && e->eval_trace->replication == rep;
+    if (e->state.unmet)
+        for (int32_t j = 0; j < e->plan.n_leaves; ++j) {
+            int32_t loc = e->sc->sl.location[e->plan.first + e->plan.leaf[j]];
+            ech_stream_init(&e->state.subst_rng[j], e->sc->seed, ECH_STREAM_SUBSTITUTION,
+                            (uint64_t)e->plan.sku, (uint64_t)id, e->sc->net.id_hash[loc]);
+        }
+    if (e->sc->warmup_days == 0)
+        begin_measurement(&e->plan, &e->state);
+}
+
+/* Day d up to the demand: steps 1 to 4 (plan and state passed apart from the
+ * engine, so that the hot loop keeps them in registers). */
+static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state *state, int32_t d,
+                              int64_t rep, ech_cold_rooms *cold, node_acc *before)
+{
+    if (before)
+        memcpy(before, state->acc, (size_t)plan->n * sizeof(node_acc));
+    if (plan->batched)
+        step_expire(plan, state, d);
+    step_receive(plan, state, d);
+    contract_push(plan, state, d);
+    if (cold && d >= sc->warmup_days)
+        add_cold_occupancy(cold, plan, state, rep, d - sc->warmup_days);
+    step_review(plan, state, d);
+    step_ship(sc, plan, state, d);
+}
+
+/* The rest of day d after the demand (and, in a group, its substitutes): step 6. */
+static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_state *state,
+                           int32_t d, int64_t rep, const ech_trace *trace, const node_acc *before)
+{
+    if (state->unmet)
+        for (int32_t j = 0; j < plan->n_leaves; ++j)
+            account_demand_point(state, plan->leaf[j]);
+    step_account_stock_only(plan, state);
+    step_account_supply(plan, state, d);
+    if (plan->batched)
+        step_account_batches(plan, state, d);
+    /* After the day's sales, substitute sales included. */
+    if (plan->fc.any)
+        ech_sku_forecast_record(plan, state, d);
+    if (before)
+        ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
+    if (d + 1 == sc->warmup_days) {
+        begin_measurement(plan, state);
+        if (plan->fc.any)
+            ech_sku_forecast_rebase(plan, state);
     }
+}
+
+/* The end of replication `rep`: invariants, and the results when `out` is given. */
+static ech_status rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
+                          ech_error *err)
+{
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    end_measurement(plan, state);
+    ech_status st = ech_sku_check_conservation(e->sc, plan, state, rep, err);
+    if (st != ECH_OK || !out)
+        return st;
+    st = ech_sku_record_replication(e->sc, plan, state, out->kpi, out->rep_stride, rep - rep_begin,
+                                    out->totals, err);
+    if (st != ECH_OK)
+        return st;
+    if (out->month_purchases)
+        memcpy(out->month_purchases + (rep - rep_begin) * e->n_months, state->month_purchases,
+               (size_t)e->n_months * sizeof(int64_t));
     return ECH_OK;
+}
+
+/* The group's code (engine_group.c) steps its members through the same phases. */
+void ech_sku_rep_begin(ech_engine *e, int64_t id, int64_t rep)
+{
+    rep_begin(e, id, rep);
+}
+
+void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep)
+{
+    day_supply(e->sc, &e->plan, &e->state, d, rep, e->eval_cold,
+               e->tracing ? e->trace_before : NULL);
+}
+
+void ech_sku_day_demand(ech_engine *e, int32_t d)
+{
+    step_demand_and_account(e->sc, &e->plan, &e->state, d, e->period_of_day[d], e->n_periods);
+}
+
+void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
+{
+    day_end(e->sc, &e->plan, &e->state, d, rep, e->eval_trace, e->tracing ? e->trace_before : NULL);
+}
+
+ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
+                           ech_error *err)
+{
+    return rep_end(e, rep, rep_begin, out, err);
 }
 
 ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
@@ -938,104 +1049,29 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
                         (unsigned)req->stream_set);
     if (sc->sl.sku_begin[sku + 1] == sc->sl.sku_begin[sku])
         return ECH_OK; /* not stocked anywhere */
+    if (sc->subst.enabled && sc->cat.subst_group[sku] >= 0)
+        return ech_group_evaluate(e, req, out, err);
 
-    /* The plan (demand tables above all) is the same for every variant: build it
-     * once per SKU, then set the variant's parts and the targets. */
+    ech_status st = ech_sku_eval_setup(e, req, out->month_purchases != NULL, 0, err);
+    if (st != ECH_OK)
+        return st;
+    int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
     sku_plan *plan = &e->plan;
     sku_state *state = &e->state;
-    ech_status st;
-    if (e->plan_sku != sku) {
-        ech_arena_reset(&e->arena);
-        e->plan_sku = -1;
-        st = ech_sku_plan_build(e, sku, plan, err);
-        if (st != ECH_OK)
-            return st;
-        ech_sku_state_alloc(&e->arena, plan, state, &e->pool);
-        state->month_purchases = ech_arena_alloc(
-            &e->arena, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
-            "purchases by month");
-        state->measured_month = e->measured_month;
-        e->plan_sku = sku;
-    }
-    if (plan->variant != variant) {
-        st = ech_sku_plan_set_variant(e, plan, state, variant, err);
-        if (st != ECH_OK)
-            return st;
-    }
-    if ((st = check_targets(sc, plan, req, err)) != ECH_OK)
-        return st;
-    ech_sku_plan_set_targets(e, plan, req);
-    double committed = req->contract == ECH_CONTRACT_OF_VARIANT
-                           ? ech_variant_commitment(sc, &sc->variant[variant], sku)
-                       : req->contract == ECH_CONTRACT_GIVEN ? req->committed
-                                                             : NAN;
-    ech_contract_setup(&state->supply.contract, sc, sku, committed, e->month_end, e->n_months,
-                       e->due_day, e->due_units);
-    state->count_months = out->month_purchases != NULL;
-
-    int32_t warmup = sc->warmup_days;
-    int32_t n_days = e->n_days;
-    int32_t n_periods = e->n_periods;
+    ech_cold_rooms *cold = e->eval_cold;
+    const ech_trace *trace = e->eval_trace;
     const uint16_t *period_of_day = e->period_of_day;
-    int64_t stream_base = (int64_t)req->stream_set * ECH_STREAM_SET_SIZE;
-
-    /* The trace follows its replication of the run's own streams, once. */
-    const ech_trace *trace =
-        e->trace && e->trace->sku == sku && e->trace->variant == variant && req->stream_set == 0 &&
-                e->trace->replication >= req->rep_begin && e->trace->replication < req->rep_end
-            ? e->trace
-            : NULL;
-    node_acc *before =
-        trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof *before, "trace counters")
-              : NULL;
-    if (trace)
-        ech_sku_trace_header(trace->out);
-    /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
-     * check on its own replications). */
-    ech_cold_rooms *cold = plan->cold_ml > 0 ? e->cold : NULL;
-
+    int32_t n_days = e->n_days, n_periods = e->n_periods;
     for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
-        state_reset(e, plan, state, stream_base + rep);
-        int tracing = trace && trace->replication == rep;
-        if (warmup == 0)
-            begin_measurement(plan, state);
+        rep_begin(e, stream_base + rep, rep);
+        node_acc *before = e->tracing ? e->trace_before : NULL;
         for (int32_t d = 0; d < n_days; ++d) {
-            if (tracing)
-                memcpy(before, state->acc, (size_t)plan->n * sizeof *before);
-            if (plan->batched)
-                step_expire(plan, state, d);
-            step_receive(plan, state, d);
-            contract_push(plan, state, d);
-            if (cold && d >= warmup)
-                add_cold_occupancy(cold, plan, state, rep, d - warmup);
-            step_review(plan, state, d);
-            step_ship(sc, plan, state, d);
+            day_supply(sc, plan, state, d, rep, cold, before);
             step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
-            step_account_stock_only(plan, state);
-            step_account_supply(plan, state, d);
-            if (plan->batched)
-                step_account_batches(plan, state, d);
-            if (plan->fc.any)
-                ech_sku_forecast_record(plan, state, d);
-            if (tracing)
-                ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
-            if (d + 1 == warmup) {
-                begin_measurement(plan, state);
-                if (plan->fc.any)
-                    ech_sku_forecast_rebase(plan, state);
-            }
+            day_end(sc, plan, state, d, rep, trace, before);
         }
-        end_measurement(plan, state);
-        st = ech_sku_check_conservation(sc, plan, state, rep, err);
-        if (st != ECH_OK)
+        if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)
             return st;
-        st = ech_sku_record_replication(sc, plan, state, out->kpi, out->rep_stride,
-                                        rep - req->rep_begin, out->totals, err);
-        if (st != ECH_OK)
-            return st;
-        if (out->month_purchases)
-            memcpy(out->month_purchases + (rep - req->rep_begin) * e->n_months,
-                   state->month_purchases, (size_t)e->n_months * sizeof(int64_t));
     }
     return ECH_OK;
 }

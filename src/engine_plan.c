@@ -440,3 +440,89 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
                                    "forecast sales");
     }
 }
+
+/* ------------------------------------------------------------------------------
+ * An evaluation's set-up
+ * ------------------------------------------------------------------------------ */
+
+/* Checks a request's targets before any replication runs. */
+static ech_status check_targets(const ech_scenario *sc, const sku_plan *p,
+                                const ech_eval_request *req, ech_error *err)
+{
+    if (!req->order_up_to)
+        return ECH_OK;
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t S = req->order_up_to[i];
+        int32_t s = req->reorder_point ? req->reorder_point[i] : S - 1;
+        if (S < 0 || S > ECH_MAX_UNITS || s < -1 || s >= S)
+            return ech_fail(err, ECH_ERR_INPUT,
+                            "SKU '%s' at '%s': targets S = %d, s = %d are not 0 <= S <= %.0f, "
+                            "-1 <= s < S",
+                            sc->cat.id[p->sku], sc->net.id[sc->sl.location[p->first + i]], S, s,
+                            ECH_MAX_UNITS);
+    }
+    return ECH_OK;
+}
+
+ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int count_months,
+                              int grouped, ech_error *err)
+{
+    const ech_scenario *sc = e->sc;
+    int32_t sku = req->sku, variant = req->variant;
+    /* The plan (demand tables above all) is the same for every variant: build it
+     * once per SKU, then set the variant's parts and the targets. */
+    sku_plan *plan = &e->plan;
+    sku_state *state = &e->state;
+    ech_status st;
+    if (e->plan_sku != sku) {
+        ech_arena_reset(&e->arena);
+        e->plan_sku = -1;
+        st = ech_sku_plan_build(e, sku, plan, err);
+        if (st != ECH_OK)
+            return st;
+        ech_sku_state_alloc(&e->arena, plan, state, &e->pool);
+        state->month_purchases = ech_arena_alloc(
+            &e->arena, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
+            "purchases by month");
+        state->measured_month = e->measured_month;
+        state->unmet = NULL;
+        if (grouped) {
+            size_t nj = (size_t)(plan->n_leaves ? plan->n_leaves : 1);
+            state->unmet = ech_arena_calloc(&e->arena, nj, sizeof(int32_t), "unmet demand");
+            state->subst_rng =
+                ech_arena_alloc(&e->arena, nj * sizeof(ech_pcg32), "substitution streams");
+        }
+        e->plan_sku = sku;
+    }
+    if (plan->variant != variant) {
+        st = ech_sku_plan_set_variant(e, plan, state, variant, err);
+        if (st != ECH_OK)
+            return st;
+    }
+    if ((st = check_targets(sc, plan, req, err)) != ECH_OK)
+        return st;
+    ech_sku_plan_set_targets(e, plan, req);
+    double committed = req->contract == ECH_CONTRACT_OF_VARIANT
+                           ? ech_variant_commitment(sc, &sc->variant[variant], sku)
+                       : req->contract == ECH_CONTRACT_GIVEN ? req->committed
+                                                             : NAN;
+    ech_contract_setup(&state->supply.contract, sc, sku, committed, e->month_end, e->n_months,
+                       e->due_day, e->due_units);
+    state->count_months = count_months;
+
+    /* The trace follows its replication of the run's own streams, once. */
+    e->eval_trace = e->trace && e->trace->sku == sku && e->trace->variant == variant &&
+                            req->stream_set == 0 && e->trace->replication >= req->rep_begin &&
+                            e->trace->replication < req->rep_end
+                        ? e->trace
+                        : NULL;
+    e->trace_before = e->eval_trace ? ech_arena_alloc(&e->arena, (size_t)plan->n * sizeof(node_acc),
+                                                      "trace counters")
+                                    : NULL;
+    if (e->eval_trace)
+        ech_sku_trace_header(e->eval_trace->out);
+    /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
+     * check on its own replications). */
+    e->eval_cold = plan->cold_ml > 0 ? e->cold : NULL;
+    return ECH_OK;
+}

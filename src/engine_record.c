@@ -279,6 +279,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             p->batched && on_hand_days > 0 ? (double)a->life_days / (double)on_hand_days : NAN;
         v[ECH_KPI_RETURNED] = (double)a->returned;
         v[ECH_KPI_RETURNS_RECEIVED] = (double)a->returns_in;
+        v[ECH_KPI_SUBSTITUTED_OUT] = (double)a->substituted_out;
+        v[ECH_KPI_SUBSTITUTED_IN] = (double)a->substituted_in;
         for (int k = 0; k < ECH_KPI_COUNT; ++k)
             kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
 
@@ -323,6 +325,7 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND], a->demand);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_FILLED], a->filled);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_LOST], a->lost);
+            overflow |= ech_add_overflows(&t[ECH_TOTAL_SUBSTITUTED], a->substituted_out);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_BACKORDERED], a->backordered);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_STOCKOUT_DAYS], s->stockout_days[i]);
             overflow |= ech_add_overflows(&t[ECH_TOTAL_DEMAND_POINT_DAYS], sc->days);
@@ -376,7 +379,7 @@ void ech_sku_trace_header(FILE *out)
     fprintf(out,
             "replication,day,date,sku,location,on_hand,in_transit,on_order,owed_to_children,"
             "backlog,demand,filled,lost,backordered,received,ordered,shipped,sold,expired,returned,"
-            "returns_received\n");
+            "returns_received,substituted_out,substituted_in\n");
 }
 
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
@@ -394,13 +397,17 @@ void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_stat
         ech_csv_write_field(out, sc->cat.id[p->sku]);
         fputc(',', out);
         ech_csv_write_field(out, sc->net.id[loc]);
-        fprintf(out, ",%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
-                s->on_hand[i], s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
-                (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
-                (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
-                (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
-                (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold),
-                (long long)(a->expired - b->expired), (long long)(a->returned - b->returned),
-                (long long)(a->returns_in - b->returns_in));
+        fprintf(
+            out,
+            ",%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+            s->on_hand[i], s->in_transit[i], s->on_order[i], s->owed_down[i], s->backlog[i],
+            (long long)(a->demand - b->demand), (long long)(a->filled - b->filled),
+            (long long)(a->lost - b->lost), (long long)(a->backordered - b->backordered),
+            (long long)(a->received - b->received), (long long)(a->ordered - b->ordered),
+            (long long)(a->shipped - b->shipped), (long long)(a->sold - b->sold),
+            (long long)(a->expired - b->expired), (long long)(a->returned - b->returned),
+            (long long)(a->returns_in - b->returns_in),
+            (long long)(a->substituted_out - b->substituted_out),
+            (long long)(a->substituted_in - b->substituted_in));
     }
 }

@@ -172,6 +172,9 @@ typedef struct node_acc {
      * age and remaining life summed over on-hand units and days. */
     int64_t expired, returned, returns_in, start_return_transit;
     int64_t age_days, life_days;
+    /* Substitution: own demand another SKU of the group served, and units sold to
+     * other SKUs' customers. */
+    int64_t substituted_out, substituted_in;
 } node_acc;
 
 typedef struct sku_state {
@@ -212,6 +215,11 @@ typedef struct sku_state {
     ech_pcg32 life_rng;
 
     forecast_state fc; /* allocated when the scenario has forecast rules */
+    /* A member of a substitution group (NULL otherwise): each demand point's unmet
+     * demand of the day, for its substitutes, and the streams that round the share
+     * of it that buys one. */
+    int32_t *unmet;
+    ech_pcg32 *subst_rng;
 } sku_state;
 
 struct ech_engine {
@@ -240,6 +248,16 @@ struct ech_engine {
     const ech_trace *trace;
     ech_cold_rooms *cold; /* occupancy sink, or NULL */
     ech_batch_pool pool;  /* batches of the SKU being simulated (kept between SKUs) */
+    /* The evaluation under way: its trace (or NULL), the counters before the day
+     * traced, whether this replication is traced, its cold-room sink (or NULL). */
+    const ech_trace *eval_trace;
+    node_acc *trace_before;
+    int tracing;
+    ech_cold_rooms *eval_cold;
+    /* Substitution groups (engine_group.c): the member engines, or NULL; a member
+     * engine borrows its parent's calendar and lead-time tables (borrowed = 1). */
+    struct ech_group_sim *group;
+    int borrowed;
 };
 
 /* The smallest power of 2 at least x (ring sizes). */
@@ -263,6 +281,26 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
  * without a start snapshot starts at its order-up-to level. */
 void ech_sku_plan_set_targets(const ech_engine *e, sku_plan *p, const ech_eval_request *req);
 void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batch_pool *pool);
+
+/* One evaluation in phases (engine.c), for the members of a substitution group:
+ * set-up (grouped: with the arrays substitution needs), then per replication
+ * rep_begin, per day supply (steps 1-4), demand (step 5, own stock only),
+ * end (step 6), and rep_end (invariants; the results when `out` is given). */
+ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int count_months,
+                              int grouped, ech_error *err);
+void ech_sku_rep_begin(ech_engine *e, int64_t id, int64_t rep);
+void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep);
+void ech_sku_day_demand(ech_engine *e, int32_t d);
+void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep);
+ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
+                           ech_error *err);
+
+/* Substitution groups (engine_group.c): evaluates req->sku together with the other
+ * SKUs of its group (they at their variant's targets and contracts), recording
+ * req->sku's results only. */
+ech_status ech_group_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
+                              ech_error *err);
+void ech_group_free(struct ech_group_sim *g);
 
 /* The end of a replication and the trace (engine_record.c). */
 ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p, const sku_state *s,

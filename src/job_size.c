@@ -49,7 +49,8 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     if (sc->output.keep_replications)
         bytes += V * rows * K * R;
     bytes += (1.0 + n_threads) * V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
-    bytes += n_threads * ((double)plan->max_nodes * K * R + R * (1.0 + ECH_TOTAL_COUNT));
+    double group = plan->max_group > 1 ? plan->max_group : 1.0; /* a group unit's SKUs */
+    bytes += n_threads * ((double)plan->max_nodes * K * R + group * R * (1.0 + ECH_TOTAL_COUNT));
     bytes += 4.0 * V * (sc->cat.n + sc->net.n);
     for (int32_t s = 0; s < plan->n_split; ++s) {
         int32_t k = plan->split[s].sku;

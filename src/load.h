@@ -67,9 +67,13 @@ typedef struct y_weekly {
 typedef struct y_event {
     char *cell[8];
 } y_event;
+typedef struct y_substitution {
+    char *share, *order;
+} y_substitution;
 
 typedef struct y_demand {
     char *unmet;
+    y_substitution *substitution;
     char **weekly_profile;
     unsigned weekly_profile_count;
     y_season *seasonality;

@@ -75,9 +75,15 @@ static const cyaml_schema_field_t event_fields[] = {
 static const cyaml_schema_value_t event_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_event, event_fields),
 };
+static const cyaml_schema_field_t substitution_fields[] = {
+    STR_REQ("share", y_substitution, share),
+    STR_OPT("order", y_substitution, order),
+    CYAML_FIELD_END,
+};
 
 static const cyaml_schema_field_t demand_fields[] = {
     STR_OPT("unmet", y_demand, unmet),
+    MAP_OPT("substitution", y_demand, substitution, substitution_fields),
     SEQ_OPT("weekly_profile", y_demand, weekly_profile, &text_entry),
     SEQ_OPT("seasonality", y_demand, seasonality, &season_entry),
     SEQ_OPT("weekly_profiles", y_demand, weekly_profiles, &weekly_entry),

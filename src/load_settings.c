@@ -37,6 +37,36 @@ static ech_status build_profile(const loadctx *c, const char *key, char **values
     return ECH_OK;
 }
 
+/* demand.substitution: the share of unmet demand that buys a substitute and the
+ * order substitutes are offered in.  Substitution replaces a lost sale, so it needs
+ * lost sales: with backorders the customer waits for the SKU itself. */
+static ech_status build_substitution(const loadctx *c, const y_substitution *y, ech_scenario *sc)
+{
+    if (!y)
+        return ech_yaml_has(c->ix, "demand.substitution")
+                   ? ech_key_missing(c, "demand.substitution", "share",
+                                     "required with substitution (the share of unmet demand "
+                                     "that buys a substitute)")
+                   : ECH_OK;
+    ech_subst_rules *r = &sc->subst;
+    ech_status st =
+        ech_key_double_range(c, "demand.substitution.share", y->share, 0.0, 0, 1.0, 0,
+                             "the share of unmet demand that buys a substitute", &r->share);
+    if (st != ECH_OK)
+        return st;
+    int v = ECH_SUBST_ORDER_CHEAPEST;
+    if (y->order && (st = ech_key_enum(c, "demand.substitution.order", y->order,
+                                       &ech_subst_order_enum, 0, &v)) != ECH_OK)
+        return st;
+    r->order = (uint8_t)v;
+    if (sc->unmet_demand == ECH_UNMET_BACKORDER)
+        return ech_key_fail(c, "demand.substitution",
+                            "substitution needs demand.unmet: lost (with backorders the customer "
+                            "waits for the SKU itself)");
+    r->enabled = 1;
+    return ECH_OK;
+}
+
 static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario *sc)
 {
     ech_status st;
@@ -60,6 +90,8 @@ static ech_status build_demand(const loadctx *c, const y_demand *y, ech_scenario
             return st;
         sc->unmet_demand = (uint8_t)v;
     }
+    if ((st = build_substitution(c, y->substitution, sc)) != ECH_OK)
+        return st;
     if (ech_yaml_has(c->ix, "demand.weekly_profile") &&
         (st = build_profile(c, "demand.weekly_profile", y->weekly_profile, y->weekly_profile_count,
                             7, sc->weekly)) != ECH_OK)

@@ -150,6 +150,14 @@ static void write_catalogue(writer *w)
     hid_t seg = ech_h5_index_scale(w, g, "segment", sc->n_segments,
                                    "segment index (the segment_index of a SKU)");
     ech_h5_text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
+    if (sc->subst.n_groups > 0) {
+        hid_t grp = ech_h5_index_scale(w, g, "substitution_group", sc->subst.n_groups,
+                                       "substitution group index (the substitution_group_index "
+                                       "of a SKU)");
+        ech_h5_text_table(w, g, "substitution_group_names", sc->subst.group_name,
+                          sc->subst.n_groups, grp, "substitution group key");
+        ech_h5_close_dataset(w, grp);
+    }
     ech_h5_close_dataset(w, seg);
     ech_h5_close_group(g);
 }

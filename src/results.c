@@ -125,4 +125,6 @@ void ech_figures(const int64_t *x, double days, double out[ECH_FIG_COUNT])
     out[ECH_FIG_MEAN_AGE] = ratio_or_nan((double)x[ECH_TOTAL_AGE_UNIT_DAYS], batched);
     out[ECH_FIG_MEAN_REMAINING_LIFE] = ratio_or_nan((double)x[ECH_TOTAL_LIFE_UNIT_DAYS], batched);
     out[ECH_FIG_RETURNED_UNITS] = (double)x[ECH_TOTAL_RETURNED];
+    out[ECH_FIG_SUBSTITUTED_UNITS] = (double)x[ECH_TOTAL_SUBSTITUTED];
+    out[ECH_FIG_SUBSTITUTED_SHARE] = demand != 0 ? (double)x[ECH_TOTAL_SUBSTITUTED] / demand : 0.0;
 }

@@ -103,12 +103,12 @@ static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const d
 
 typedef struct thread_acc {
     ech_engine *engine;
-    double *scratch;        /* one whole SKU's values (units that are whole SKUs) */
+    double *scratch;        /* one whole unit's values (units that are whole SKUs or groups) */
     double *sorted;         /* statistics scratch */
-    int64_t *unit_totals;   /* one unit's totals per replication */
+    int64_t *unit_totals;   /* one unit's totals per replication (of each SKU of a group) */
     int64_t *totals;        /* like ech_results.totals */
     int64_t *location_lost; /* like ech_results.location_lost */
-    int64_t *months;        /* one unit's purchases per replication and month */
+    int64_t *months;        /* one unit's purchases per replication and month (likewise) */
     uint64_t hash;
     int overflow; /* an integer sum overflowed (money beyond the totals' range) */
     ech_error err;
@@ -127,13 +127,14 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
     t->scratch = ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
     t->sorted = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(double),
                             "statistics scratch");
-    t->unit_totals =
-        ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * ECH_TOTAL_COUNT * sizeof(int64_t),
-                    "unit totals");
+    size_t skus = (size_t)(rs->plan->max_group > 0 ? rs->plan->max_group : 1);
+    t->unit_totals = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) *
+                                     ECH_TOTAL_COUNT * sizeof(int64_t),
+                                 "unit totals");
     t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
     t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
                                    sizeof(int64_t), "thread location losses");
-    t->months = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) *
+    t->months = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) *
                                 (size_t)(res->n_months > 0 ? res->n_months : 1) * sizeof(int64_t),
                             "unit purchases by month");
     ech_error_clear(&t->err);
@@ -181,7 +182,8 @@ static void thread_acc_merge(thread_acc *t, run_state *rs)
 /* The unit's totals go to the network and to the SKU's segment; the sums that
  * compare variants to the SKU and its locations. */
 static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, int32_t v,
-                          const double *vals, int64_t stride, int64_t offset)
+                          const double *vals, int64_t stride, int64_t offset,
+                          const int64_t *unit_totals)
 {
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
@@ -189,7 +191,7 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
     int64_t *tv = t->totals + (size_t)v * (size_t)res->n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
     int64_t seg = 1 + sc->cat.segment[u->sku];
     for (int64_t r = 0; r < len; ++r) {
-        const int64_t *x = t->unit_totals + r * ECH_TOTAL_COUNT;
+        const int64_t *x = unit_totals + r * ECH_TOTAL_COUNT;
         int64_t rep = u->rep_begin + r;
         for (int q = 0; q < ECH_TOTAL_COUNT; ++q) {
             t->overflow |= ech_add_overflows(&tv[(0 * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
@@ -228,8 +230,8 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
 
 /* The unit's purchases by month go to its supplier's: integers (value in the fixed
  * point of totals), so exact in any order. */
-static void add_month_purchases(const thread_acc *t, run_state *rs, const ech_work_unit *u,
-                                int32_t v)
+static void add_month_purchases(run_state *rs, const ech_work_unit *u, int32_t v,
+                                const int64_t *months)
 {
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
@@ -239,7 +241,7 @@ static void add_month_purchases(const thread_acc *t, run_state *rs, const ech_wo
     double cost = sc->cat.unit_cost[u->sku];
     for (int64_t r = 0; r < u->rep_end - u->rep_begin; ++r)
         for (int32_t m = 0; m < nm; ++m) {
-            int64_t units = t->months[r * nm + m];
+            int64_t units = months[r * nm + m];
             if (units == 0)
                 continue;
             size_t at =
@@ -276,20 +278,86 @@ static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_un
     return t->scratch;
 }
 
+/* Before a unit's variant v: 0 when another thread failed (the unit stops quietly),
+ * else 1 with the engine's cold rooms set to the variant's. */
+static int variant_begins(thread_acc *t, run_state *rs, int32_t v)
+{
+    int failed;
+#pragma omp atomic read
+    failed = rs->failed;
+    if (failed != ECH_OK)
+        return 0;
+    if (rs->rooms)
+        ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
+    return 1;
+}
+
+/* A unit of a whole substitution group: the group simulated once, every SKU's
+ * values to its place (the results' block when replications are kept, else the
+ * SKU's part of the thread's scratch), its sums added and its statistics made. */
+static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_work_unit *u)
+{
+    const ech_scenario *sc = rs->sc;
+    const ech_results *res = rs->res;
+    const int32_t *member = sc->subst.member + sc->subst.group_begin[u->group];
+    int32_t n = sc->subst.group_begin[u->group + 1] - sc->subst.group_begin[u->group];
+    size_t len = (size_t)(u->rep_end - u->rep_begin);
+    size_t months = len * (size_t)(res->n_months > 0 ? res->n_months : 1);
+    for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
+        if (!variant_begins(t, rs, v))
+            return ECH_OK; /* another thread failed: stop quietly */
+        ech_eval_out out[ECH_MAX_GROUP_SKUS];
+        const ech_eval_out *outs[ECH_MAX_GROUP_SKUS];
+        double *vals[ECH_MAX_GROUP_SKUS];
+        size_t scratch = 0, slot = 0;
+        for (int32_t i = 0; i < n; ++i) {
+            int64_t xb = sc->sl.sku_begin[member[i]], nodes = sc->sl.sku_begin[member[i] + 1] - xb;
+            outs[i] = NULL;
+            if (nodes == 0)
+                continue;
+            size_t size = (size_t)nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+            vals[i] = res->reps ? res->reps[v] + (size_t)(xb - res->skuloc_begin) * ECH_KPI_COUNT *
+                                                     (size_t)res->n_reps
+                                : t->scratch + scratch;
+            scratch += res->reps ? 0 : size;
+            int64_t *totals = t->unit_totals + slot * len * ECH_TOTAL_COUNT;
+            memset(totals, 0, len * ECH_TOTAL_COUNT * sizeof *totals);
+            out[i] = (ech_eval_out){.kpi = vals[i] + u->rep_begin,
+                                    .rep_stride = res->n_reps,
+                                    .totals = totals,
+                                    .month_purchases = t->months + slot * months};
+            outs[i] = &out[i];
+            ++slot;
+        }
+        ech_status st =
+            ech_engine_run_group(t->engine, u->group, v, u->rep_begin, u->rep_end, outs, &t->err);
+        if (st != ECH_OK)
+            return st;
+        for (int32_t i = 0; i < n; ++i) {
+            if (!outs[i])
+                continue;
+            ech_work_unit mu = *u;
+            mu.sku = member[i];
+            mu.group = -1;
+            add_unit_sums(t, rs, &mu, v, vals[i], res->n_reps, u->rep_begin, out[i].totals);
+            add_month_purchases(rs, &mu, v, out[i].month_purchases);
+            t->hash += summarize_sku(rs, member[i], v, vals[i], t->sorted);
+        }
+    }
+    return ECH_OK;
+}
+
 static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_unit *u)
 {
+    if (u->group >= 0)
+        return simulate_group_unit(t, rs, u);
     for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
-        int failed;
-#pragma omp atomic read
-        failed = rs->failed;
-        if (failed != ECH_OK)
+        if (!variant_begins(t, rs, v))
             return ECH_OK; /* another thread failed: stop quietly */
         int64_t stride, offset;
         double *vals = unit_values(t, rs, u, v, &stride, &offset);
         memset(t->unit_totals, 0,
                (size_t)(u->rep_end - u->rep_begin) * ECH_TOTAL_COUNT * sizeof(int64_t));
-        if (rs->rooms)
-            ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
         ech_eval_request req = {
             .sku = u->sku, .variant = v, .rep_begin = u->rep_begin, .rep_end = u->rep_end};
         ech_eval_out out = {.kpi = vals + offset,
@@ -299,8 +367,8 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
         ech_status st = ech_engine_evaluate(t->engine, &req, &out, &t->err);
         if (st != ECH_OK)
             return st;
-        add_unit_sums(t, rs, u, v, vals, stride, offset);
-        add_month_purchases(t, rs, u, v);
+        add_unit_sums(t, rs, u, v, vals, stride, offset, t->unit_totals);
+        add_month_purchases(rs, u, v, t->months);
         if (u->split < 0)
             t->hash += summarize_sku(rs, u->sku, v, vals, t->sorted);
     }

@@ -194,6 +194,9 @@ void ech_scenario_free(ech_scenario *sc)
     ech_demand_events_free(&sc->events);
     ech_strings_free(sc->group, sc->n_groups);
     ech_strings_free(sc->segment, sc->n_segments);
+    ech_strings_free(sc->subst.group_name, sc->subst.n_groups);
+    free(sc->subst.group_begin);
+    free(sc->subst.member);
     free(sc->segment_rules);
     free(sc->output.quantiles);
     free(sc->tuning.segment_fill_rate);
@@ -624,6 +627,43 @@ ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *
     if (st != ECH_OK)
         return st;
     return finalize_skulocs(sc, path, err);
+}
+
+void ech_scenario_index_groups(ech_scenario *sc)
+{
+    ech_subst_rules *r = &sc->subst;
+    int32_t ng = r->n_groups;
+    free(r->group_begin);
+    free(r->member);
+    r->group_begin = ech_xcalloc((size_t)ng + 1, sizeof *r->group_begin, "substitution groups");
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        if (sc->cat.subst_group[k] >= 0)
+            r->group_begin[sc->cat.subst_group[k] + 1]++;
+    for (int32_t g = 0; g < ng; ++g)
+        r->group_begin[g + 1] += r->group_begin[g];
+    r->member =
+        ech_xmalloc((size_t)(r->group_begin[ng] > 0 ? r->group_begin[ng] : 1) * sizeof *r->member,
+                    "substitution groups");
+    int32_t *fill = ech_xmalloc((size_t)(ng > 0 ? ng : 1) * sizeof *fill, "substitution groups");
+    for (int32_t g = 0; g < ng; ++g)
+        fill[g] = r->group_begin[g];
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        if (sc->cat.subst_group[k] >= 0)
+            r->member[fill[sc->cat.subst_group[k]]++] = k;
+    free(fill);
+}
+
+ech_status ech_scenario_no_groups(const ech_scenario *sc, const char *command, ech_error *err)
+{
+    if (!sc->subst.enabled || sc->subst.n_groups == 0)
+        return ECH_OK;
+    return ech_fail(err, ECH_ERR_INPUT,
+                    "%s: demand.substitution: echelon %s searches one SKU at a time, but the %d "
+                    "substitution group(s) of this scenario sell for each other, so a SKU's "
+                    "results depend on its substitutes' decisions; %s a copy of the scenario "
+                    "without demand.substitution, then run the result with it",
+                    sc->source_path ? sc->source_path : sc->name, command, (int)sc->subst.n_groups,
+                    command);
 }
 
 /* ------------------------------------------------------------------------------

@@ -508,6 +508,12 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     }
     if (sc->events.n > 0)
         sb_printf(&b, "  events: %d\n", (int)sc->events.n);
+    if (sc->subst.enabled) {
+        sb_printf(&b, "  substitution:\n    share: ");
+        sb_num(&b, sc->subst.share);
+        sb_printf(&b, "\n    order: %s\n    groups: %d\n",
+                  ech_enum_word(&ech_subst_order_enum, sc->subst.order), (int)sc->subst.n_groups);
+    }
     if (src->history_file) {
         sb_printf(&b, "  history: ");
         sb_quoted(&b, src->history_file);

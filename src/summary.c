@@ -28,6 +28,8 @@ enum {
     FIG_AGE = ECH_FIG_MEAN_AGE,
     FIG_LIFE = ECH_FIG_MEAN_REMAINING_LIFE,
     FIG_RETURNED = ECH_FIG_RETURNED_UNITS,
+    FIG_SUBSTITUTED = ECH_FIG_SUBSTITUTED_UNITS,
+    FIG_SUBSTITUTED_SHARE = ECH_FIG_SUBSTITUTED_SHARE,
     FIG_COUNT = ECH_FIG_COUNT
 };
 
@@ -142,6 +144,14 @@ static void print_network(FILE *out, const ech_scenario *sc, const ech_results *
             human_number(s[FIG_LOST][0], b1, sizeof b1),
             human_number(s[FIG_LOST][2], b2, sizeof b2),
             human_number(s[FIG_LOST][4], b3, sizeof b3));
+    if (sc->subst.enabled && sc->subst.n_groups > 0)
+        fprintf(out,
+                "  served by a substitute       %s units  [%s .. %s]  (%.2f%% of demand; not in "
+                "the fill rate, not lost)\n",
+                human_number(s[FIG_SUBSTITUTED][0], b1, sizeof b1),
+                human_number(s[FIG_SUBSTITUTED][2], b2, sizeof b2),
+                human_number(s[FIG_SUBSTITUTED][4], b3, sizeof b3),
+                100 * s[FIG_SUBSTITUTED_SHARE][0]);
     fprintf(out, "  mean inventory value         %s  [%s .. %s]  (demand points %s)\n",
             human_number(s[FIG_VALUE][0], b1, sizeof b1),
             human_number(s[FIG_VALUE][2], b2, sizeof b2),
@@ -228,6 +238,10 @@ static void print_comparison(FILE *out, const ech_scenario *sc, const ech_result
     fprintf(out, "  lost/backordered     %9s units  +- %s\n",
             signed_number(s[FIG_LOST][0], b1, sizeof b1),
             human_number(s[FIG_LOST][1], b2, sizeof b2));
+    if (sc->subst.enabled && sc->subst.n_groups > 0)
+        fprintf(out, "  substituted          %9s units  +- %s\n",
+                signed_number(s[FIG_SUBSTITUTED][0], b1, sizeof b1),
+                human_number(s[FIG_SUBSTITUTED][1], b2, sizeof b2));
     fprintf(out, "  inventory value      %9s        +- %s\n",
             signed_number(s[FIG_VALUE][0], b1, sizeof b1),
             human_number(s[FIG_VALUE][1], b2, sizeof b2));

@@ -303,22 +303,98 @@ ech_status ech_locations_finish(ech_table_loader *t, const char *where, long lin
  * SKUs
  * ------------------------------------------------------------------------------ */
 
+/* Columns that only mean something with another: none of the n may be given
+ * (`when` says when they may, `with` names the other). */
+static ech_status none_given(const ech_row *row, const int *columns, size_t n, const char *when,
+                             const char *with, ech_error *err)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (ech_row_text(row, columns[i]))
+            return ech_row_fail(row, columns[i], err, "only allowed %s (%s%s)", when,
+                                row->field_prefix ? row->field_prefix : "", with);
+    return ECH_OK;
+}
+
+/* The index of `name` in the list names[0..*n) (segments, substitution groups),
+ * added when new; *cap is the list's allocated length. */
+static int32_t name_index(ech_id_map *map, char ***names, int32_t *n, int32_t *cap,
+                          const char *name, const char *what)
+{
+    ech_id_map_sync(map, *names, *n);
+    int32_t s = ech_id_map_find(map, *names, name);
+    if (s >= 0)
+        return s;
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        GROW(*names, *cap, what);
+    }
+    s = *n;
+    (*names)[s] = ech_xstrdup(name, what);
+    *n = s + 1;
+    ech_id_map_put(map, *names, s);
+    return s;
+}
+
 static int32_t segment_index(ech_table_loader *t, const char *name)
 {
     ech_scenario *sc = t->sc;
-    ech_id_map_sync(&t->seg_ids, sc->segment, sc->n_segments);
-    int32_t s = ech_id_map_find(&t->seg_ids, sc->segment, name);
-    if (s >= 0)
-        return s;
-    if (sc->n_segments == t->seg_cap) {
-        t->seg_cap = t->seg_cap ? 2 * t->seg_cap : 16;
-        GROW(sc->segment, t->seg_cap, "segment names");
+    return name_index(&t->seg_ids, &sc->segment, &sc->n_segments, &t->seg_cap, name,
+                      "segment names");
+}
+
+/* The SKU's substitution group, a key its substitutes share.  A SKU in a group has
+ * generics, so the group implies substitution generic; written unique, it
+ * contradicts the group. */
+static ech_status sku_substitution(ech_table_loader *t, const ech_row *row, int32_t k,
+                                   ech_error *err)
+{
+    ech_catalogue *cat = &t->sc->cat;
+    const char *group = ech_row_text(row, ECH_CATCOL_subst_group);
+    if (!group) {
+        static const int only_in_group[] = {ECH_CATCOL_subst_rank, ECH_CATCOL_subst_share};
+        return none_given(row, only_in_group, 2, "for a SKU in a substitution group",
+                          "substitution_group", err);
     }
-    s = sc->n_segments;
-    sc->segment[s] = ech_xstrdup(name, "segment name");
-    sc->n_segments = s + 1;
-    ech_id_map_put(&t->seg_ids, sc->segment, s);
-    return s;
+    ech_status st = ech_check_id_text(row, ECH_CATCOL_subst_group, err);
+    if (st != ECH_OK)
+        return st;
+    if (ech_row_text(row, ECH_CATCOL_substitution) && cat->substitution[k] != ECH_SUBST_GENERIC)
+        return ech_row_fail(row, ECH_CATCOL_substitution, err,
+                            "SKU '%s' is in substitution group '%s', so it has generics: write "
+                            "generic or leave the column empty",
+                            ech_row_text(row, ECH_CATCOL_id), group);
+    cat->substitution[k] = ECH_SUBST_GENERIC;
+    ech_subst_rules *r = &t->sc->subst;
+    cat->subst_group[k] = name_index(&t->group_ids, &r->group_name, &r->n_groups, &t->group_cap,
+                                     group, "substitution group names");
+    return ECH_OK;
+}
+
+/* The groups' SKUs in catalogue order; a group needs two SKUs, and more than
+ * ECH_MAX_GROUP_SKUS is a typing error (one key given to unrelated SKUs). */
+static ech_status subst_groups_finish(ech_table_loader *t, const char *where, ech_error *err)
+{
+    ech_scenario *sc = t->sc;
+    ech_subst_rules *r = &sc->subst;
+    if (r->n_groups == 0)
+        return ECH_OK;
+    ech_scenario_index_groups(sc);
+    for (int32_t g = 0; g < r->n_groups; ++g) {
+        int32_t size = r->group_begin[g + 1] - r->group_begin[g];
+        int32_t k = r->member[r->group_begin[g]];
+        long line = t->sku_line ? t->sku_line[k] : 0L;
+        if (size < 2)
+            return ech_fail_at(err, where, line, "substitution_group",
+                               "group '%s' has only SKU '%s': a substitution group needs two SKUs "
+                               "or more (leave the column empty for a SKU without substitutes)",
+                               r->group_name[g], sc->cat.id[k]);
+        if (size > ECH_MAX_GROUP_SKUS)
+            return ech_fail_at(err, where, line, "substitution_group",
+                               "group '%s' has %d SKUs, more than %d: is the key (INN, strength, "
+                               "form) right?",
+                               r->group_name[g], (int)size, ECH_MAX_GROUP_SKUS);
+    }
+    return ECH_OK;
 }
 
 /* "a, b, c" of the n strings, cut short when long (for messages). */
@@ -433,13 +509,8 @@ static ech_status sku_sources(ech_table_loader *t, const ech_row *row, int32_t k
     if (!alt) {
         static const int only_with_alt[] = {ECH_CATCOL_alt_rule, ECH_CATCOL_alt_split,
                                             ECH_CATCOL_alt_premium};
-        for (size_t i = 0; i < sizeof only_with_alt / sizeof only_with_alt[0]; ++i)
-            if (ech_row_text(row, only_with_alt[i]))
-                return ech_row_fail(row, only_with_alt[i], err,
-                                    "only allowed with an alternative source (%salt_site or "
-                                    "alt_supplier)",
-                                    row->field_prefix ? row->field_prefix : "");
-        return ECH_OK;
+        return none_given(row, only_with_alt, 3, "with an alternative source",
+                          "alt_site or alt_supplier", err);
     }
     if (cat->substitution[k] != ECH_SUBST_GENERIC)
         return ech_row_fail(row, alt_col, err,
@@ -590,6 +661,7 @@ ech_status ech_sku_row(ech_table_loader *t, const ech_row *row, ech_error *err)
     double life[2] = {NAN, NAN};
     int32_t profile = 0;
     if ((st = ech_table_read_row(&ech_catalogue_table, cat, k, row, err)) != ECH_OK ||
+        (st = sku_substitution(t, row, k, err)) != ECH_OK ||
         (st = sku_sources(t, row, k, err)) != ECH_OK ||
         (st = profile_column(row, ECH_CATCOL_season_profile, sc->seasons.name, sc->seasons.n,
                              &t->season_ids, "season", 0, &profile, err)) != ECH_OK ||
@@ -617,7 +689,7 @@ ech_status ech_skus_finish(ech_table_loader *t, const char *where, long line, co
 {
     if (t->sc->cat.n == 0)
         return ech_fail_at(err, where, line, key, "no SKUs: the catalogue needs at least one");
-    return ECH_OK;
+    return subst_groups_finish(t, where, err);
 }
 
 /* ------------------------------------------------------------------------------

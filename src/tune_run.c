@@ -1030,6 +1030,8 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     MPI_Comm_rank(comm, &c.rank);
     MPI_Comm_size(comm, &c.n_ranks);
     result_alloc(res, sc, opt->variant);
+    if (ech_scenario_no_groups(sc, "tune", err) != ECH_OK)
+        return ECH_ERR_INPUT;
     ech_status st =
         ech_phase_log_open(&c.log, &opt->checkpoint, comm, opt->n_threads, opt->progress, err);
     if (st != ECH_OK)

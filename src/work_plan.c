@@ -62,6 +62,55 @@ static void find_cut(const pos_t *start, const int64_t *cost, int32_t n_sku, int
     *rep = r;
 }
 
+/* The units of a substitution group whose SKUs are all whole on this rank (one unit
+ * each, not split) become one unit, its first SKU's, that simulates the group once
+ * (each unit's cost is already the group's). */
+static void merge_groups(ech_work_plan *plan, const ech_scenario *sc)
+{
+    const ech_subst_rules *r = &sc->subst;
+    if (!r->enabled || r->n_groups == 0 || plan->n_units == 0)
+        return;
+    /* Units are in SKU order here: find a SKU's by binary search. */
+    int32_t *at = ech_xmalloc((size_t)ECH_MAX_GROUP_SKUS * sizeof *at, "group units");
+    for (int32_t g = 0; g < r->n_groups; ++g) {
+        int32_t n = 0, whole = 1;
+        int64_t nodes = 0;
+        for (int32_t i = r->group_begin[g]; i < r->group_begin[g + 1] && whole; ++i) {
+            int32_t k = r->member[i];
+            if (sc->sl.sku_begin[k + 1] == sc->sl.sku_begin[k])
+                continue; /* stocked nowhere: nothing to simulate */
+            int32_t lo = 0, hi = plan->n_units;
+            while (lo < hi) {
+                int32_t mid = lo + (hi - lo) / 2;
+                if (plan->unit[mid].sku < k)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            whole = lo < plan->n_units && plan->unit[lo].sku == k && plan->unit[lo].split < 0;
+            at[n++] = lo;
+            nodes += sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        }
+        if (!whole || n < 2)
+            continue;
+        plan->unit[at[0]].group = g;
+        for (int32_t m = 1; m < n; ++m) {
+            plan->my_cost -= plan->unit[at[m]].cost;
+            plan->unit[at[m]].cost = -1; /* removed below */
+        }
+        if (nodes > plan->max_nodes)
+            plan->max_nodes = (int32_t)nodes;
+        if (n > plan->max_group)
+            plan->max_group = n;
+    }
+    free(at);
+    int32_t kept = 0;
+    for (int32_t u = 0; u < plan->n_units; ++u)
+        if (plan->unit[u].cost >= 0)
+            plan->unit[kept++] = plan->unit[u];
+    plan->n_units = kept;
+}
+
 void ech_work_plan_make(ech_work_plan *plan, const ech_scenario *sc, int n_ranks, int rank,
                         int n_threads)
 {
@@ -164,9 +213,11 @@ void ech_work_plan_make(ech_work_plan *plan, const ech_scenario *sc, int n_ranks
                 plan->unit =
                     ech_xrealloc(plan->unit, (size_t)cap * sizeof *plan->unit, "work units");
             }
-            plan->unit[plan->n_units++] = (ech_work_unit){k, rb, re, cost[k] * (re - rb), split};
+            plan->unit[plan->n_units++] =
+                (ech_work_unit){k, rb, re, cost[k] * (re - rb), split, -1};
         }
     }
+    merge_groups(plan, sc);
     if (plan->n_units > 1)
         qsort(plan->unit, (size_t)plan->n_units, sizeof *plan->unit, cmp_units);
     free(cost);

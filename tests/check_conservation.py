@@ -9,7 +9,10 @@ replication kept (--keep-replications), for every SKU-location and replication:
   network totals = sums of the per-SKU-location values               (the reduction)
 
 All exact: the values are whole units stored as float64.
+With substitution groups also: units substituted out = in, and (--expect-substitution,
+lost sales) demand = filled + substituted out + lost at every demand point.
 Usage: check_conservation.py RESULTS.h5 [--expect-expiry] [--expect-returns]
+                             [--expect-substitution]
 """
 import sys
 
@@ -71,6 +74,23 @@ def main(path):
             summed = rep[name][demand_point].sum(axis=0)
             if not np.array_equal(total, summed):
                 problems.append(f"totals/network/{name} != sum over demand points")
+        if "substituted_out_units" in sl:  # substitution groups (format 1.x with them)
+            out = sl["substituted_out_units/replications"][:]
+            into = sl["substituted_in_units/replications"][:]
+            if not np.array_equal(out.sum(axis=0), into.sum(axis=0)):
+                problems.append("units substituted out != units substituted in")
+            if not np.array_equal(f["totals/network/substituted_units"][:], out.sum(axis=0)):
+                problems.append("totals/network/substituted_units != sum over SKU-locations")
+            if "--expect-substitution" in sys.argv:
+                # Lost sales: own demand is filled, served by a substitute or lost.
+                at = sl["demand_mean"][:] > 0
+                demand = rep["demand_units"][at]
+                filled = np.rint(sl["fill_rate/replications"][:][at] * demand)
+                bad = np.argwhere(filled + out[at] + rep["lost_units"][at] != demand)
+                if bad.size:
+                    problems.append(f"{len(bad)} cases where demand != filled + substituted + lost")
+                if out.sum() <= 0:
+                    problems.append("nothing was substituted: the check proves nothing")
         if rep["sold_units"].sum() <= 0:
             problems.append("nothing was sold: the check proves nothing")
         if batches and "--expect-expiry" in sys.argv and rep["expired_units"].sum() <= 0:

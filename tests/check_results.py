@@ -7,11 +7,12 @@ Reads the file without the program: first the format version (as every reader
 should), then the layout with h5py (groups, shapes, units, dimension scales), then
 the KPI, skuloc, totals, supply and variant groups with xarray through h5netcdf,
 checking that the arrays come out as labelled arrays (named dimensions, coordinate
-values).  Reads format 1.0 to 1.5 files (1.1 adds KPIs, totals, /supply, /sku
+values).  Reads format 1.0 to 1.6 files (1.1 adds KPIs, totals, /supply, /sku
 and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
 and input columns; 1.3 an input column and run attributes; 1.4 /tuning in files of
 echelon tune; 1.5 purchase and contract KPIs and totals, /contract in files of
-echelon contract).  With --cross-check (for files from real runs, not fabricated
+echelon contract; 1.6 the substitution KPIs, total and catalogue columns).  With
+--cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
 the cold rooms' statistics against the daily occupancy when the file has it.  Exits 0
@@ -56,6 +57,9 @@ KPIS_1_5 = ["purchased_units", "purchased_value", "spot_units", "refused_units",
             "pushed_units", "contract_shortfall_units", "contract_cost", "expedited_units",
             "expedite_cost"]
 TOTALS_1_5 = KPIS_1_5
+KPIS_1_6 = ["substituted_out_units", "substituted_in_units"]
+TOTALS_1_6 = ["substituted_units"]
+CATALOGUE_1_6 = ["substitution_group_index", "substitution_rank", "substitution_share"]
 DERIVED = ["fill_rate", "stockout_day_share", "mean_on_hand_value", "days_of_supply"]
 COMPARED = ["fill_rate", "stockout_day_share", "lost_units", "mean_on_hand_value",
             "total_cost"]
@@ -394,6 +398,8 @@ def check_layout(f, version, expect_replications):
     kpis, totals = (KPIS_1_1, TOTALS_1_1) if v11 else (KPIS_1_0, TOTALS_1_0)
     if version >= (1, 5):
         kpis, totals = kpis + KPIS_1_5, totals + TOTALS_1_5
+    if version >= (1, 6):
+        kpis, totals = kpis + KPIS_1_6, totals + TOTALS_1_6
     for name in ROOT_ATTRS_1_1 if v11 else ROOT_ATTRS_1_0:
         if name not in f.attrs:
             problem("root attribute %s missing" % name)
@@ -417,6 +423,8 @@ def check_layout(f, version, expect_replications):
         return
     n_sku, n_loc = f["catalogue/sku"].shape[0], f["network/location"].shape[0]
     check_series(f["catalogue"], "catalogue", CATALOGUE_1_2, (n_sku,), ["sku"])
+    if version >= (1, 6):
+        check_series(f["catalogue"], "catalogue", CATALOGUE_1_6, (n_sku,), ["sku"])
     check_series(f["network"], "network", ["cold_capacity_litres"], (n_loc,), ["location"])
     check_series(f["skuloc"], "skuloc", ["display_min"], (f["skuloc/skuloc"].shape[0],),
                  ["skuloc"])

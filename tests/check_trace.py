@@ -42,7 +42,9 @@ def main(trace_path, results_path):
             x = int(np.where((sl["sku_index"][:] == k) & (sl["location_index"][:] == li))[0][0])
             for column, kpi in (("demand", "demand_units"), ("sold", "sold_units"),
                                 ("received", "received_units"), ("shipped", "shipped_units"),
-                                ("lost", "lost_units"), ("ordered", "ordered_units")):
+                                ("lost", "lost_units"), ("ordered", "ordered_units"),
+                                ("substituted_out", "substituted_out_units"),
+                                ("substituted_in", "substituted_in_units")):
                 got = sum(int(d[column]) for d in measured)
                 want = sl[kpi + "/replications"][x, rep]
                 if got != want:

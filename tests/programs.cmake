@@ -49,6 +49,14 @@ echelon_program_test(determinism.forecast bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/scenarios/pharmacy_forecast_practice.yaml
     --replications 3 --days 120 --warmup 60)
 
+# Substitution groups: a group whole on a rank is one unit, one cut by the ranks'
+# pieces one unit per SKU, each simulating the group: the same numbers.
+echelon_program_test(determinism.substitution bash ${ECHELON_SCRIPTS}/determinism.sh
+    --configs "1x1 1x2 2x1 3x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/substitution.yaml)
+
+# ... its summary line, and tune and contract refusing active groups.
+echelon_program_test(results.substitution bash ${ECHELON_SCRIPTS}/substitution.sh)
+
 # Cold rooms: a chain with cold-chain SKUs, capacities and three variants.
 echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.sh
     --configs "1x1 1x2 2x1" ${CMAKE_SOURCE_DIR}/tests/scenarios/cold_chain.yaml)

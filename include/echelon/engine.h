@@ -8,6 +8,10 @@
  * DESIGN.md exactly: expire, receive, review and order (downstream to upstream),
  * ship (upstream to downstream), demand, account.
  *
+ * The SKUs of a substitution group (demand.substitution) are simulated together, day
+ * by day, since one's unmet demand may buy another: evaluating one of them simulates
+ * its whole group (engine_group.c).
+ *
  * A replication's random numbers come from streams keyed by (seed, purpose, SKU,
  * replication, location), so the result of a SKU-replication does not depend on
  * which rank or thread computes it, nor on which other SKUs or replications it is
@@ -111,6 +115,16 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
 ech_status ech_engine_run_sku(ech_engine *e, int32_t sku, int32_t variant, int64_t rep_begin,
                               int64_t rep_end, double *kpi_out, int64_t rep_stride,
                               int64_t *totals_out, ech_error *err);
+
+/* The run's evaluation of a whole substitution group (scenario.h, ech_subst_rules):
+ * every SKU of group `group` under variant `variant`, replications [rep_begin,
+ * rep_end) of stream set 0, the variant's targets, simulated once together.
+ * outs[i] receives the results of the group's i-th SKU (sc->subst.member[
+ * group_begin[group] + i]) as ech_engine_evaluate's `out` would, or NULL to skip
+ * it.  A SKU's results are the same as from ech_engine_evaluate of that SKU alone
+ * (which simulates its whole group too). */
+ech_status ech_engine_run_group(ech_engine *e, int32_t group, int32_t variant, int64_t rep_begin,
+                                int64_t rep_end, const ech_eval_out *const *outs, ech_error *err);
 
 /* A day-by-day record of one SKU in one replication, for comparing with another
  * simulator or following a case by hand: after each simulated day, one CSV row per

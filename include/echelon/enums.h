@@ -72,6 +72,11 @@ extern "C" {
     X(UNIQUE, "unique", "no substitute: a single source")                                 \
     X(GENERIC, "generic", "has generics: may have an alternative source")
 
+#define ECH_SUBST_ORDERS(X)                                                               \
+    X(CHEAPEST, "cheapest", "the substitute with the lowest unit_price first")            \
+    X(PREFERRED, "preferred", "the substitute with the lowest substitution_rank first")   \
+    X(ANY, "any", "the substitute with the most stock on hand first")
+
 #define ECH_START_STOCKS(X)                                                               \
     X(TARGET, "target", "every SKU-location starts at its order-up-to level")            \
     X(SNAPSHOT, "snapshot", "on hand and open orders from an ERP extract")
@@ -134,6 +139,7 @@ extern "C" {
 #define ECH_ENUM_HANDLING(sym, word, meaning) ECH_HANDLING_##sym,
 #define ECH_ENUM_SUBST(sym, word, meaning) ECH_SUBST_##sym,
 #define ECH_ENUM_START(sym, word, meaning) ECH_START_##sym,
+#define ECH_ENUM_SUBST_ORDER(sym, word, meaning) ECH_SUBST_ORDER_##sym,
 #define ECH_ENUM_SUPPLY(sym, word, meaning) ECH_SUPPLY_##sym,
 #define ECH_ENUM_ALT(sym, word, meaning) ECH_ALT_##sym,
 #define ECH_ENUM_LT(sym, word, meaning) ECH_LT_##sym,
@@ -162,6 +168,9 @@ typedef enum ech_handling_class {
     ECH_HANDLING_CLASSES(ECH_ENUM_HANDLING) ECH_HANDLING_COUNT
 } ech_handling_class;
 typedef enum ech_substitution { ECH_SUBSTITUTIONS(ECH_ENUM_SUBST) ECH_SUBST_COUNT } ech_substitution;
+typedef enum ech_subst_order {
+    ECH_SUBST_ORDERS(ECH_ENUM_SUBST_ORDER) ECH_SUBST_ORDER_COUNT
+} ech_subst_order;
 typedef enum ech_start_stock { ECH_START_STOCKS(ECH_ENUM_START) ECH_START_COUNT } ech_start_stock;
 typedef enum ech_supply_shortfall {
     ECH_SUPPLY_SHORTFALLS(ECH_ENUM_SUPPLY) ECH_SUPPLY_COUNT
@@ -199,11 +208,11 @@ typedef struct ech_enum {
 extern const ech_enum ech_location_kind_enum, ech_unmet_enum, ech_shortfall_enum,
     ech_allocation_enum, ech_demand_dist_enum, ech_policy_enum, ech_target_rule_enum,
     ech_forecast_method_enum,
-    ech_storage_enum, ech_handling_enum, ech_substitution_enum, ech_start_stock_enum,
+    ech_storage_enum, ech_handling_enum, ech_substitution_enum, ech_subst_order_enum,
+    ech_start_stock_enum,
     ech_supply_shortfall_enum, ech_alt_rule_enum, ech_lead_time_dist_enum,
     ech_disruption_kind_enum, ech_disruption_scope_enum, ech_tune_objective_enum,
-    ech_commitment_enum, ech_above_contract_enum, ech_unneeded_enum, ech_schedule_enum,
-    ech_forecast_method_enum;
+    ech_commitment_enum, ech_above_contract_enum, ech_unneeded_enum, ech_schedule_enum;
 
 /* The word of a value; "unknown" for a value outside the enumeration. */
 const char *ech_enum_word(const ech_enum *e, int value);

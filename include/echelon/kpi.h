@@ -108,7 +108,12 @@ extern "C" {
     X(EXPEDITED_UNITS, "expedited_units", "unit",                                            \
       "units the warehouse ordered by the supplier's express mode (its expedite level)")    \
     X(EXPEDITE_COST, "expedite_cost", "currency",                                            \
-      "express premium x unit cost x expedited units + express shipments x shipment cost")
+      "express premium x unit cost x expedited units + express shipments x shipment cost")  \
+    X(SUBSTITUTED_OUT, "substituted_out_units", "unit",                                      \
+      "units of this SKU's demand served by another SKU of its substitution group (not in "  \
+      "filled, not lost)")                                                                   \
+    X(SUBSTITUTED_IN, "substituted_in_units", "unit",                                        \
+      "units sold to customers of another SKU of the substitution group (in sold)")
 
 typedef enum ech_kpi {
 #define ECH_KPI_ENUM(e, name, units, desc) ECH_KPI_##e,
@@ -177,7 +182,9 @@ typedef enum ech_kpi {
     X(CONTRACT_COST, "contract_cost", "currency", 1,                                         \
       "contracts' cost over buying at unit cost (in total_cost)")                                                                                             \
     X(EXPEDITED_UNITS, "expedited_units", "unit", 0, "units ordered by express modes")      \
-    X(EXPEDITE_COST, "expedite_cost", "currency", 1, "express premiums and shipments (in total_cost)")
+    X(EXPEDITE_COST, "expedite_cost", "currency", 1, "express premiums and shipments (in total_cost)") \
+    X(SUBSTITUTED, "substituted_units", "unit", 0,                                           \
+      "customer demand served by another SKU of the substitution group")
 
 typedef enum ech_total {
 #define ECH_TOTAL_ENUM(e, name, units, money, desc) ECH_TOTAL_##e,

@@ -141,7 +141,11 @@ static inline int64_t *ech_results_totals(const ech_results *res, int32_t v, int
     X(MEAN_REMAINING_LIFE, "mean_remaining_life_days", "day",                             \
       "remaining_life_unit_days / batch_tracked_unit_days (NaN without batch-tracked "    \
       "stock)")                                                                           \
-    X(RETURNED_UNITS, "returned_units", "unit", "near-expiry units returned")
+    X(RETURNED_UNITS, "returned_units", "unit", "near-expiry units returned")             \
+    X(SUBSTITUTED_UNITS, "substituted_units", "unit",                                     \
+      "demand served by another SKU of the substitution group (whole numbers)")           \
+    X(SUBSTITUTED_SHARE, "substituted_share", "1",                                        \
+      "substituted_units / demand_units (0 when there was no demand)")
 
 typedef enum ech_figure {
 #define ECH_FIGURE_ENUM(e, name, units, desc) ECH_FIG_##e,

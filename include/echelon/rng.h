@@ -32,9 +32,10 @@ typedef enum ech_stream_purpose {
     ECH_STREAM_GENERATOR = 3,          /* the synthetic catalogue and network */
     ECH_STREAM_DISRUPTION = 4,         /* the timeline of one disruption (and site) */
     ECH_STREAM_SUPPLIER_RELIABILITY =
-        5,                     /* partial deliveries and cancellations of a SKU's orders */
-    ECH_STREAM_SHELF_LIFE = 6, /* remaining shelf life of a SKU's receipts from the supplier */
-    ECH_STREAM_TEST = 99,      /* unit tests only */
+        5,                       /* partial deliveries and cancellations of a SKU's orders */
+    ECH_STREAM_SHELF_LIFE = 6,   /* remaining shelf life of a SKU's receipts from the supplier */
+    ECH_STREAM_SUBSTITUTION = 7, /* rounding the share of unmet demand that buys a substitute */
+    ECH_STREAM_TEST = 99,        /* unit tests only */
 } ech_stream_purpose;
 
 #define ECH_PCG32_MULT UINT64_C(6364136223846793005)

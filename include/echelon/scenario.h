@@ -44,6 +44,7 @@ extern "C" {
 #define ECH_MAX_UNITS 1e8           /* targets, reserves, snapshots and other unit counts */
 #define ECH_MAX_DEMAND 1e5          /* mean units a day at one SKU-location (also its peak) */
 #define ECH_MAX_UNIT_MONEY 1e8      /* currency per unit */
+#define ECH_MAX_GROUP_SKUS 64       /* SKUs of one substitution group */
 
 /* Each table's columns, declared once (table.h explains what is made from them):
  *   C(field, TYPE, input, h5, flags, default, lo, hi, values, units, description)
@@ -230,6 +231,15 @@ typedef struct ech_disruptions {
       ECH_HANDLING_COUNT - 1, &ech_handling_enum, "1", "handling class (in the results, its code)")            \
     C(substitution, U8, "substitution", "substitution", 0, ECH_SUBST_UNIQUE, 0,           \
       ECH_SUBST_COUNT - 1, &ech_substitution_enum, "1", "substitutability (in the results, its code)")         \
+    C(subst_group, I32, "substitution_group", "substitution_group_index", ECH_COL_CUSTOM, \
+      -1, 0, 0, 0, "1",                                                                   \
+      "substitutes: SKUs with the same non-empty key (INN + strength + form) form a "     \
+      "group (in the results, its index into substitution_group_names, -1: none)")        \
+    C(subst_rank, I32, "substitution_rank", "substitution_rank", 0, 0, 0, 1e6, 0, "1",   \
+      "order preferred: substitutes with a lower rank are offered first")                 \
+    C(subst_share, F64, "substitution_share", "substitution_share", 0, NAN, 0, 1, 0, "1", \
+      "share of this SKU's unmet demand that buys a substitute; NaN: "                   \
+      "demand.substitution.share")                                                        \
     C(segment, I32, "segment", "segment_index", ECH_COL_CUSTOM, 0, 0, 0, 0, "1",          \
       "the SKU's segment, a name (in the results, its index into segment_names)")                                    \
     C(season_profile, I32, "seasonality", 0, ECH_COL_CUSTOM, 0, 0, 0, 0, "1",             \
@@ -412,6 +422,20 @@ typedef struct ech_costs {
     uint8_t has_holding_by_kind;
     double holding_rate_by_kind[ECH_LOC_KIND_COUNT];
 } ech_costs;
+
+/* Substitution among generics (demand.substitution): when a SKU is out of stock at
+ * a pharmacy, a share of its unmet demand buys another SKU of its group in stock
+ * there.  Groups come from the catalogue's substitution_group column. */
+typedef struct ech_subst_rules {
+    uint8_t enabled;      /* demand.substitution is given: groups substitute */
+    double share;         /* share of unmet demand that buys a substitute (per-SKU
+                           * substitution_share overrides) */
+    uint8_t order;        /* ech_subst_order: which substitute first */
+    int32_t n_groups;
+    char **group_name;    /* [n_groups] the substitution_group keys */
+    int32_t *group_begin; /* [n_groups + 1]: group g's SKUs are member[begin[g]..] */
+    int32_t *member;      /* SKUs by group, in catalogue order within a group */
+} ech_subst_rules;
 
 /* Batches and expiry (SKUs with a shelf life). */
 typedef struct ech_expiry_rules {
@@ -657,6 +681,7 @@ typedef struct ech_scenario {
     ech_tuning tuning;
     ech_contracts contracts;
     ech_expiry_rules expiry;
+    ech_subst_rules subst;
     ech_controlled_rules controlled;
     double cw_reserve_share;   /* central-warehouse reserve as a share of its order-up-to
                                 * level, for SKUs that give no reserved units */
@@ -742,6 +767,14 @@ ech_status ech_scenario_finalize(ech_scenario *sc, const char *path, ech_error *
 ech_lead_time ech_lead_time_copy(const ech_lead_time *lt);
 
 /* Lookups by id; -1 when absent.  Valid after ech_scenario_finalize. */
+/* The SKUs of each substitution group (subst.group_begin, subst.member) from the
+ * catalogue's subst_group column and subst.n_groups. */
+void ech_scenario_index_groups(ech_scenario *sc);
+
+/* ECH_ERR_INPUT (a message naming the scenario) when its substitution groups are
+ * active: `command` (tune, contract) searches SKU by SKU and would be wrong. */
+ech_status ech_scenario_no_groups(const ech_scenario *sc, const char *command, ech_error *err);
+
 int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);
 int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id);
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location);

@@ -17,6 +17,12 @@
  * replications) for the threads, heaviest first; a SKU much heavier than the rank's
  * share per thread is cut into blocks of replications too.
  *
+ * A SKU of a substitution group is simulated with its whole group (its cost is the
+ * group's).  When every SKU of a group is whole on one rank (one unit each, owned
+ * there), their units become one unit that simulates the group once and records
+ * every SKU; otherwise each SKU's unit simulates the group and records that SKU,
+ * which gives the same numbers at a multiple of the work.
+ *
  * Every rank computes the same plan from the scenario alone, and results never depend
  * on it: a replication's numbers come from its own streams, statistics are computed
  * over all of a SKU's replications in order, and sums are integers.
@@ -37,6 +43,8 @@ typedef struct ech_work_unit {
     int64_t rep_begin, rep_end;
     int64_t cost;  /* estimated: cost of one replication x replications */
     int32_t split; /* index into ech_work_plan.split, or -1: the unit is the whole SKU */
+    int32_t group; /* a substitution group whose every SKU the unit simulates and
+                    * records (sku: its first), or -1: the unit records `sku` only */
 } ech_work_unit;
 
 /* A SKU of this rank whose replications are in more than one unit. */
@@ -59,7 +67,8 @@ typedef struct ech_work_plan {
     int64_t total_work; /* skuloc-days of one replication of every SKU (figure of merit) */
     int64_t total_cost; /* estimated cost of the whole run, all ranks */
     int64_t my_cost;    /* of this rank's piece */
-    int32_t max_nodes;  /* skulocs of this rank's largest SKU */
+    int32_t max_nodes;  /* skulocs of this rank's largest unit (a group's: all its SKUs') */
+    int32_t max_group;  /* SKUs of this rank's largest group unit (0: none) */
     int32_t n_units;
     ech_work_unit *unit; /* this rank's units, heaviest first */
     int32_t n_split;

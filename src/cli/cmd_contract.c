@@ -104,6 +104,8 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     ech_scenario sc;
     memset(&sc, 0, sizeof sc);
     ech_status st = ech_scenario_load(pos[0], &ov, &sc, &err);
+    if (st == ECH_OK)
+        st = ech_scenario_no_groups(&sc, "contract", &err);
     if (st == ECH_OK && sc.contracts.n == 0)
         st = ech_fail_at(&err, pos[0], 0, NULL,
                          "no contracts: section, so there is nothing to size (see "

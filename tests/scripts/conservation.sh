@@ -2,7 +2,7 @@
 # Stock conservation read back from results files with every replication kept:
 # the CSV scenario (snapshot start, open orders) and the demo model shortened, with
 # lost sales and with backorders and cut shipments; and the pharmacy study with
-# batches, write-offs and returns.
+# batches, write-offs and returns; a scenario with substitution groups.
 source "$(dirname "$0")/common.sh"
 check="$ECHELON_SOURCE_DIR/tests/check_conservation.py"
 
@@ -27,4 +27,8 @@ run_mpi 2 1 run "$TMP/demo_backorder.yaml" --replications 3 --days 40 --warmup 1
 run_mpi 2 1 run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_today_vs_improved.yaml" --replications 3 \
     --days 120 --keep-replications --quiet -o "$TMP/study.h5" >/dev/null
 "$PYTHON" "$check" "$TMP/study.h5" --expect-expiry --expect-returns
+# Substitution groups: substitutes' sales are stock out of the substitute.
+run_mpi 2 1 run "$ECHELON_SOURCE_DIR/tests/scenarios/substitution.yaml" --replications 4 \
+    --keep-replications --quiet -o "$TMP/subst.h5" >/dev/null
+"$PYTHON" "$check" "$TMP/subst.h5" --expect-substitution
 echo "conservation holds"

@@ -1,7 +1,8 @@
 /* The work plan: every (SKU, replication) is simulated exactly once over the ranks,
  * pieces are balanced to within a few replications of one SKU, owners hold
  * contiguous blocks of SKUs, a SKU heavier than a rank's share is split over ranks,
- * threads get units heaviest first, and the split SKUs are listed consistently. */
+ * threads get units heaviest first, and the split SKUs are listed consistently; the
+ * SKUs of a substitution group whole on a rank are one unit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,11 +69,22 @@ static void check_layout(const ech_scenario *sc, int n_ranks, int n_threads)
             if (u > 0)
                 assert_true(w->cost <= p->unit[u - 1].cost);
             assert_true(w->rep_begin < w->rep_end);
-            for (int64_t rep = w->rep_begin; rep < w->rep_end; ++rep) {
-                assert_int_equal(ech_work_plan_rank_of(p, w->sku, rep), r);
-                uint8_t *cell = &seen[(size_t)w->sku * (size_t)reps + (size_t)rep];
-                assert_int_equal(*cell, 0);
-                *cell = 1;
+            /* A group's unit records every SKU of its group stocked somewhere. */
+            const ech_subst_rules *g = &sc->subst;
+            int32_t first = w->group >= 0 ? g->group_begin[w->group] : 0;
+            int32_t last = w->group >= 0 ? g->group_begin[w->group + 1] : 1;
+            if (w->group >= 0)
+                assert_int_equal(w->sku, g->member[first]);
+            for (int32_t m = first; m < last; ++m) {
+                int32_t k = w->group >= 0 ? g->member[m] : w->sku;
+                if (sc->sl.sku_begin[k + 1] == sc->sl.sku_begin[k])
+                    continue;
+                for (int64_t rep = w->rep_begin; rep < w->rep_end; ++rep) {
+                    assert_int_equal(ech_work_plan_rank_of(p, k, rep), r);
+                    uint8_t *cell = &seen[(size_t)k * (size_t)reps + (size_t)rep];
+                    assert_int_equal(*cell, 0);
+                    *cell = 1;
+                }
             }
             cost += w->cost;
             int whole = w->rep_begin == 0 && w->rep_end == reps;
@@ -156,6 +168,38 @@ static void test_heavy_sku_is_split(void **state)
     ech_scenario_free(&sc);
 }
 
+/* Substitution groups (SKUs 0, 3, 6; 1, 2, 9 with 2 stocked nowhere; 4, 5): on one
+ * rank each group is one unit; over several, groups cut by the ranks' pieces fall
+ * back to one unit per SKU, and every pair is still simulated once. */
+static void test_groups_are_one_unit(void **state)
+{
+    (void)state;
+    static const int32_t stocked[] = {3, 1, 0, 5, 2, 2, 8, 1, 1, 4, 0, 6};
+    static const int32_t group[] = {0, 1, 1, 0, 2, 2, 0, -1, -1, 1, -1, -1};
+    ech_scenario sc;
+    plan_case(&sc, 8, stocked, 12, 40);
+    for (int32_t k = 0; k < 12; ++k)
+        sc.cat.subst_group[k] = group[k];
+    sc.subst.enabled = 1;
+    sc.subst.share = 0.5;
+    sc.subst.n_groups = 3;
+    sc.subst.group_name = calloc(3, sizeof(char *));
+    for (int i = 0; i < 3; ++i)
+        sc.subst.group_name[i] = strdup(i == 0 ? "a" : i == 1 ? "b" : "c");
+    ech_scenario_index_groups(&sc);
+    for (int ranks = 1; ranks <= 5; ++ranks)
+        for (int threads = 1; threads <= 2; ++threads)
+            check_layout(&sc, ranks, threads);
+    ech_work_plan p;
+    ech_work_plan_make(&p, &sc, 1, 0, 1);
+    assert_int_equal(p.n_units, 12 - 2 - 2 - 1 - 1); /* 12 SKUs, 2 unstocked, 3 groups */
+    assert_int_equal(p.max_group, 3);
+    for (int32_t u = 0; u < p.n_units; ++u)
+        assert_int_equal(p.unit[u].group, p.unit[u].sku < 7 ? group[p.unit[u].sku] : -1);
+    ech_work_plan_free(&p);
+    ech_scenario_free(&sc);
+}
+
 /* Few replications: cuts stay at SKU edges (nothing is split over ranks). */
 static void test_few_replications_not_split(void **state)
 {
@@ -179,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_layouts_cover_everything_once),
         cmocka_unit_test(test_heavy_sku_is_split),
         cmocka_unit_test(test_few_replications_not_split),
+        cmocka_unit_test(test_groups_are_one_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
