@@ -21,6 +21,10 @@ int cmd_compare(int argc, char **argv, MPI_Comm comm);
 int cmd_plan(int argc, char **argv, MPI_Comm comm);
 int cmd_calibrate(int argc, char **argv, MPI_Comm comm);
 
+/* Runs a serial command on rank 0 of comm (the others wait) and returns its exit
+ * status on every rank. */
+int cli_on_rank0(int (*command)(int argc, char **argv), int argc, char **argv, MPI_Comm comm);
+
 /* Exit status for a library status. */
 int cli_exit_status(ech_status st);
 

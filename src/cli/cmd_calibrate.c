@@ -219,9 +219,5 @@ static int calibrate(int argc, char **argv)
 int cmd_calibrate(int argc, char **argv, MPI_Comm comm)
 {
     /* A serial tool (OpenMP threads over series): rank 0 does the work. */
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int status = rank == 0 ? calibrate(argc, argv) : 0;
-    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
-    return status;
+    return cli_on_rank0(calibrate, argc, argv, comm);
 }

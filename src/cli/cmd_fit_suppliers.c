@@ -151,10 +151,6 @@ static int fit_suppliers(int argc, char **argv)
 
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm)
 {
-    /* A serial tool: rank 0 does the work, and every rank returns its status. */
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int status = rank == 0 ? fit_suppliers(argc, argv) : 0;
-    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
-    return status;
+    /* A serial tool: rank 0 does the work. */
+    return cli_on_rank0(fit_suppliers, argc, argv, comm);
 }

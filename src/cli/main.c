@@ -47,6 +47,15 @@ int cli_exit_status(ech_status st)
     return st == ECH_OK ? 0 : st == ECH_ERR_INPUT ? 2 : st == ECH_STOPPED ? ECH_EXIT_STOPPED : 1;
 }
 
+int cli_on_rank0(int (*command)(int argc, char **argv), int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int status = rank == 0 ? command(argc, argv) : 0;
+    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+    return status;
+}
+
 void cli_report_error(MPI_Comm comm, const ech_error *err)
 {
     int rank;
