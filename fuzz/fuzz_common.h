@@ -87,7 +87,7 @@ static void fuzz_setup(void)
 }
 
 /* Loads a scenario of the folder: success or a message, nothing else. */
-static void fuzz_load(const char *name)
+static inline void fuzz_load(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", fuzz_dir, name);

@@ -18,9 +18,11 @@ echelon_program_test(docs.columns bash ${ECHELON_SCRIPTS}/docs_columns.sh)
 # naming the file and line or row, and no results file left behind.  Every case of
 # bad_input/ is loaded in-process by integration.test_bad_input; these few, one of
 # each kind (YAML syntax, a missing file, a CSV header, a CSV value, a file read
-# late in the chain, a setting), also go through mpirun and the program's exit.
+# late in the chain, a setting; a sales history and an events file of echelon calibrate),
+# also go through mpirun and the program's exit.
 foreach(case_name yaml_syntax_error missing_csv_file unknown_column
-                  hostile_demand_mean_1e308_csv snapshot_negative_on_hand variant_unsafe_name)
+                  hostile_demand_mean_1e308_csv snapshot_negative_on_hand variant_unsafe_name
+                  calibrate_negative_sales calibrate_event_two_uplifts)
   echelon_program_test(bad_input.${case_name} bash ${ECHELON_SCRIPTS}/bad_input.sh
                        ${CMAKE_CURRENT_SOURCE_DIR}/bad_input/${case_name})
 endforeach()
@@ -102,6 +104,10 @@ echelon_program_test(trace.day_by_day bash ${ECHELON_SCRIPTS}/trace.sh)
 # Fitting supplier lead times from delivery history (echelon fit-suppliers): a
 # synthetic history, bad files, and the USAID SCMS data where shared/data has it.
 echelon_program_test(fit.suppliers bash ${ECHELON_SCRIPTS}/fit_suppliers.sh)
+
+# Demand models from sales history (echelon calibrate): outputs, refusals, the round
+# trip history -> calibrate -> scenario -> simulated demand, the bundled Kaggle files.
+echelon_program_test(calibrate.cli bash ${ECHELON_SCRIPTS}/calibrate.sh)
 
 # Job sizing: echelon plan's table, bad arguments, its predictions against a real run.
 echelon_program_test(plan.sizing bash ${ECHELON_SCRIPTS}/plan.sh)

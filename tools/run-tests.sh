@@ -23,7 +23,7 @@ if [ "${1:-}" != "--fast" ]; then
     echo "== fuzz targets (clang, libFuzzer): a few seconds each" >&2
     CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DECHELON_FUZZ=ON >/dev/null
-    cmake --build "$root/build-fuzz" -j "$jobs" --target fuzz_scenario_yaml fuzz_table_csv
+    cmake --build "$root/build-fuzz" -j "$jobs" --target fuzz_scenario_yaml fuzz_table_csv fuzz_history_csv
     ctest --test-dir "$root/build-fuzz" --output-on-failure -L fuzz --timeout 300
 fi
 echo "all tests passed" >&2

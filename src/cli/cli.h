@@ -9,6 +9,7 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdio.h>
 
 int cmd_run(int argc, char **argv, MPI_Comm comm);
 int cmd_tune(int argc, char **argv, MPI_Comm comm);
@@ -18,6 +19,11 @@ int cmd_columns(int argc, char **argv, MPI_Comm comm);
 int cmd_contract(int argc, char **argv, MPI_Comm comm);
 int cmd_compare(int argc, char **argv, MPI_Comm comm);
 int cmd_plan(int argc, char **argv, MPI_Comm comm);
+int cmd_calibrate(int argc, char **argv, MPI_Comm comm);
+
+/* Runs a serial command on rank 0 of comm (the others wait) and returns its exit
+ * status on every rank. */
+int cli_on_rank0(int (*command)(int argc, char **argv), int argc, char **argv, MPI_Comm comm);
 
 /* Exit status for a library status. */
 int cli_exit_status(ech_status st);
@@ -61,6 +67,23 @@ void cli_default_output(MPI_Comm comm, const char *stem, int resume, char *buf, 
 /* Makes results/ for a default output when missing (rank 0); a command that then
  * fails removes it again if it is still empty. */
 void cli_make_results_folder(void);
+
+/* A file written through a temporary name renamed into place, so a failed command
+ * leaves no half-written file under the final name.  Anything else that already
+ * exists under the name (a device such as /dev/null, a pipe) is written directly:
+ * renaming over it would replace the device with a file.  The temporary file is
+ * registered (stop.h) while it exists.  A NULL path writes to `fallback`. */
+typedef struct cli_out_file {
+    const char *path;
+    char tmp[4096];
+    int direct;
+    FILE *f;
+} cli_out_file;
+
+ech_status cli_out_open(cli_out_file *o, const char *path, FILE *fallback, ech_error *err);
+
+/* Closes the file: renamed into place when `keep`, else removed. */
+ech_status cli_out_close(cli_out_file *o, int keep, ech_error *err);
 
 /* The current UTC time as ISO 8601 into buf (32 bytes), the same on every rank. */
 void cli_created_now(MPI_Comm comm, char *buf);

@@ -6,12 +6,9 @@
 #include "echelon/scenario.h"
 #include "echelon/supplier_fit.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static void print_help(void)
 {
@@ -27,74 +24,6 @@ static void print_help(void)
            "See scenarios/FIT_SUPPLIERS.md.\n"
            "\n"
            "Options:\n");
-}
-
-/* Writes a regular file through a temporary file renamed into place, so a failed
- * run leaves no half-written file under the final name.  Anything else that
- * already exists under the name (a device such as /dev/null, a pipe) is written
- * directly: renaming over it would replace the device with a file. */
-typedef struct out_file {
-    const char *path;
-    char tmp[4096];
-    int direct;
-    FILE *f;
-} out_file;
-
-static ech_status out_open(out_file *o, const char *path, FILE *fallback, ech_error *err)
-{
-    o->path = path;
-    o->direct = 0;
-    if (!path) {
-        o->f = fallback;
-        return ECH_OK;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        o->direct = 1;
-        o->f = fopen(path, "w");
-        if (!o->f)
-            return ech_fail(err, ECH_ERR_RUNTIME, "%s: cannot open: %s", path, strerror(errno));
-        return ECH_OK;
-    }
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", path, (long)getpid());
-    o->f = fopen(o->tmp, "w");
-    if (!o->f)
-        return ech_fail(err, ECH_ERR_RUNTIME, "%s: cannot create (as %s): %s", path, o->tmp,
-                        strerror(errno));
-    return ECH_OK;
-}
-
-static ech_status out_close(out_file *o, int keep, ech_error *err)
-{
-    if (!o->path || !o->f)
-        return ECH_OK;
-    int bad = ferror(o->f);
-    bad |= fclose(o->f) != 0;
-    o->f = NULL;
-    if (o->direct)
-        return bad ? ech_fail(err, ECH_ERR_RUNTIME, "%s: write failed", o->path) : ECH_OK;
-    if (!keep || bad) {
-        remove(o->tmp);
-        return bad ? ech_fail(err, ECH_ERR_RUNTIME, "%s: write failed", o->path) : ECH_OK;
-    }
-    if (rename(o->tmp, o->path) != 0) {
-        int e = errno;
-        remove(o->tmp);
-        return ech_fail(err, ECH_ERR_RUNTIME, "%s: cannot rename from %s: %s", o->path, o->tmp,
-                        strerror(e));
-    }
-    return ECH_OK;
-}
-
-static int choice(const char *opt, const char *value, const char *const *names)
-{
-    for (int i = 0; names[i]; ++i)
-        if (strcmp(value, names[i]) == 0)
-            return i;
-    char list[256];
-    ech_join_names(list, sizeof list, names);
-    fprintf(stderr, "echelon: error: --%s: '%s' is not one of: %s\n", opt, value, list);
-    return -1;
 }
 
 static int fit_suppliers(int argc, char **argv)
@@ -151,14 +80,9 @@ static int fit_suppliers(int argc, char **argv)
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     const char *pos[1];
     int n_pos = 0;
-    int rc = cli_parse(argc, argv, 2, opts, n_opts, pos, 1, &n_pos, 1);
-    if (rc)
+    int rc = cli_parse_command(argc, argv, opts, n_opts, pos, 1, &n_pos, 0, &help, print_help);
+    if (rc >= 0)
         return rc;
-    if (help) {
-        print_help();
-        cli_print_options(stdout, opts, n_opts);
-        return 0;
-    }
     if (n_pos != 1) {
         fprintf(stderr, "echelon: error: fit-suppliers needs one history file (see echelon "
                         "fit-suppliers --help)\n");
@@ -171,9 +95,9 @@ static int fit_suppliers(int argc, char **argv)
     static const char *const group_names[] = {"vendor", "site", "vendor-site", NULL};
     static const char *const date_names[] = {"mdy", "dmy", NULL};
     static const char *const shortfall_names[] = {"backorder", "cancel", NULL};
-    int g = choice("group-by", group_by, group_names);
-    int d = choice("dates", dates, date_names);
-    int s = choice("shortfall", shortfall, shortfall_names);
+    int g = cli_choice("group-by", group_by, group_names);
+    int d = cli_choice("dates", dates, date_names);
+    int s = cli_choice("shortfall", shortfall, shortfall_names);
     if (g < 0 || d < 0 || s < 0)
         return 2;
     fo.group_by = (uint8_t)g;
@@ -195,14 +119,14 @@ static int fit_suppliers(int argc, char **argv)
         st = ech_fit_suppliers(&h, &fo, &res, &err);
     /* The YAML file is created first, so that an unwritable path fails before the
      * report is written; it is renamed into place only when complete. */
-    out_file yaml = {0}, rep = {0};
+    cli_out_file yaml = {0}, rep = {0};
     if (st == ECH_OK)
-        st = out_open(&yaml, output, stdout, &err);
+        st = cli_out_open(&yaml, output, stdout, &err);
     if (st == ECH_OK) {
-        st = out_open(&rep, report, stderr, &err);
+        st = cli_out_open(&rep, report, stderr, &err);
         if (st == ECH_OK) {
             ech_fit_write_report(rep.f, &h, &res);
-            st = out_close(&rep, 1, &err);
+            st = cli_out_close(&rep, 1, &err);
         }
     }
     if (st == ECH_OK && res.n == 0)
@@ -214,7 +138,7 @@ static int fit_suppliers(int argc, char **argv)
         ech_fit_write_yaml(yaml.f, &h, &res);
     ech_error close_err;
     ech_error_clear(&close_err);
-    if (out_close(&yaml, st == ECH_OK, &close_err) != ECH_OK && st == ECH_OK) {
+    if (cli_out_close(&yaml, st == ECH_OK, &close_err) != ECH_OK && st == ECH_OK) {
         st = close_err.status;
         err = close_err;
     }
@@ -227,10 +151,6 @@ static int fit_suppliers(int argc, char **argv)
 
 int cmd_fit_suppliers(int argc, char **argv, MPI_Comm comm)
 {
-    /* A serial tool: rank 0 does the work, and every rank returns its status. */
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int status = rank == 0 ? fit_suppliers(argc, argv) : 0;
-    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
-    return status;
+    /* A serial tool: rank 0 does the work. */
+    return cli_on_rank0(fit_suppliers, argc, argv, comm);
 }

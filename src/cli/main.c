@@ -31,6 +31,7 @@ static void print_usage(FILE *out)
         "  plan SCENARIO.yaml --ranks N    predict a run's time, memory and file size; a Slurm "
         "line\n"
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
+        "  calibrate HISTORY.csv -o D.csv  fit demand models from sales history (CSV files)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
         "\n"
         "Options:\n"
@@ -44,6 +45,15 @@ static void print_usage(FILE *out)
 int cli_exit_status(ech_status st)
 {
     return st == ECH_OK ? 0 : st == ECH_ERR_INPUT ? 2 : st == ECH_STOPPED ? ECH_EXIT_STOPPED : 1;
+}
+
+int cli_on_rank0(int (*command)(int argc, char **argv), int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int status = rank == 0 ? command(argc, argv) : 0;
+    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+    return status;
 }
 
 void cli_report_error(MPI_Comm comm, const ech_error *err)
@@ -135,6 +145,8 @@ int main(int argc, char **argv)
         status = cmd_columns(argc, argv, MPI_COMM_WORLD);
     } else if (strcmp(argv[1], "fit-suppliers") == 0) {
         status = cmd_fit_suppliers(argc, argv, MPI_COMM_WORLD);
+    } else if (strcmp(argv[1], "calibrate") == 0) {
+        status = cmd_calibrate(argc, argv, MPI_COMM_WORLD);
     } else {
         if (rank == 0)
             fprintf(stderr, "echelon: error: unknown command '%s' (see echelon --help)\n", argv[1]);

@@ -1,5 +1,6 @@
 /* Option parsing from declarative tables; see options.h. */
 #include "options.h"
+#include "echelon/csv_reader.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -172,4 +173,15 @@ int cli_parse_command(int argc, char **argv, const cli_option *opts, int n_opts,
         cli_print_options(stdout, opts, n_opts);
     }
     return 0;
+}
+
+int cli_choice(const char *opt, const char *value, const char *const *names)
+{
+    for (int i = 0; names[i]; ++i)
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    char list[256];
+    ech_join_names(list, sizeof list, names);
+    fprintf(stderr, "echelon: error: --%s: '%s' is not one of: %s\n", opt, value, list);
+    return -1;
 }

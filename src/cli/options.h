@@ -41,6 +41,10 @@ int cli_parse_command(int argc, char **argv, const cli_option *opts, int n_opts,
                       const char **positional, int max_positional, int *n_positional, int rank,
                       const int *help, void (*print_help)(void));
 
+/* The index of `value` in the NULL-terminated `names`, or -1 after printing an error
+ * naming the option --opt and the allowed words. */
+int cli_choice(const char *opt, const char *value, const char *const *names);
+
 /* Prints the options table as help text. */
 void cli_print_options(FILE *out, const cli_option *opts, int n_opts);
 

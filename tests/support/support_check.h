@@ -7,6 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* |a - b| <= eps in double precision (cmocka's assert_float_equal rounds to float). */
+#define assert_close(a, b, eps)                                                          \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(fabs(a_ - b_) <= (eps)))                                                   \
+            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
+    } while (0)
+
 /* The two-sided 99% normal quantile. */
 #define Z99 2.5758293035489004
 

@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "support_check.h"
+
 #include "echelon/rng.h"
 #include "echelon/sample.h"
 #include "echelon/scenario.h"
@@ -43,14 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* |a - b| <= eps in double precision (cmocka's assert_float_equal rounds to float). */
-#define assert_close(a, b, eps)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (eps)))                                                   \
-            fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 static int32_t iso(const char *s)
 {
