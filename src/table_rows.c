@@ -807,22 +807,36 @@ static ech_status assortment_targets(ech_scenario *sc, const ech_row *row, int64
     return ECH_OK;
 }
 
-ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error *err)
+/* The SKU and location an assortment-shaped row names: the SKU must exist; *loc is
+ * -1 for an unknown location (the caller says what that means). */
+static ech_status row_sku_location(ech_table_loader *t, const ech_row *row, int32_t *sku,
+                                   int32_t *loc, ech_error *err)
 {
     ech_scenario *sc = t->sc;
-    ech_skulocs *sl = &sc->sl;
     ech_status st;
     if ((st = ech_row_require(row, ECH_SLCOL_sku, err)) != ECH_OK ||
         (st = ech_row_require(row, ECH_SLCOL_location, err)) != ECH_OK)
         return st;
     const char *sku_id = ech_row_text(row, ECH_SLCOL_sku);
-    const char *loc_id = ech_row_text(row, ECH_SLCOL_location);
     ech_id_map_sync(&t->sku_ids, sc->cat.id, sc->cat.n);
     ech_id_map_sync(&t->loc_ids, sc->net.id, sc->net.n);
-    int32_t sku = ech_id_map_find(&t->sku_ids, sc->cat.id, sku_id);
-    if (sku < 0)
+    *sku = ech_id_map_find(&t->sku_ids, sc->cat.id, sku_id);
+    if (*sku < 0)
         return ech_row_fail(row, ECH_SLCOL_sku, err, "unknown SKU '%s'", sku_id);
-    int32_t loc = ech_id_map_find(&t->loc_ids, sc->net.id, loc_id);
+    *loc = ech_id_map_find(&t->loc_ids, sc->net.id, ech_row_text(row, ECH_SLCOL_location));
+    return ECH_OK;
+}
+
+ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error *err)
+{
+    ech_scenario *sc = t->sc;
+    ech_skulocs *sl = &sc->sl;
+    ech_status st;
+    int32_t sku, loc;
+    if ((st = row_sku_location(t, row, &sku, &loc, err)) != ECH_OK)
+        return st;
+    const char *sku_id = ech_row_text(row, ECH_SLCOL_sku);
+    const char *loc_id = ech_row_text(row, ECH_SLCOL_location);
     if (loc < 0)
         return ech_row_fail(row, ECH_SLCOL_location, err, "unknown location '%s'", loc_id);
     int64_t prev = ech_pair_map_find(&t->pairs, ech_pair_key(sku, loc));
@@ -883,18 +897,12 @@ static ech_status demand_row(ech_table_loader *t, const ech_row *row, const uint
                                 "not a demand column: a demand file gives sku, location, "
                                 "demand_mean, demand_dist, demand_var_ratio, demand_zero_prob, "
                                 "trend_per_year, seasonality and weekly_profile");
-    if ((st = ech_row_require(row, ECH_SLCOL_sku, err)) ||
-        (st = ech_row_require(row, ECH_SLCOL_location, err)) ||
+    int32_t sku, loc;
+    if ((st = row_sku_location(t, row, &sku, &loc, err)) ||
         (st = ech_row_require(row, ECH_SLCOL_demand_mean, err)))
         return st;
     const char *sku_id = ech_row_text(row, ECH_SLCOL_sku);
     const char *loc_id = ech_row_text(row, ECH_SLCOL_location);
-    ech_id_map_sync(&t->sku_ids, sc->cat.id, sc->cat.n);
-    ech_id_map_sync(&t->loc_ids, sc->net.id, sc->net.n);
-    int32_t sku = ech_id_map_find(&t->sku_ids, sc->cat.id, sku_id);
-    if (sku < 0)
-        return ech_row_fail(row, ECH_SLCOL_sku, err, "unknown SKU '%s'", sku_id);
-    int32_t loc = ech_id_map_find(&t->loc_ids, sc->net.id, loc_id);
     /* A network variant leaves out its base's rows of closed locations and of
      * SKU-locations it no longer stocks. */
     for (int32_t i = 0; loc < 0 && i < sc->sources.n_closed_locations; ++i)
