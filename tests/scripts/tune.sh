@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # echelon tune as users run it, on tests/scenarios/tune_small.yaml:
 #  - the tuned targets, the targets CSV and every results group but /runtime are
-#    bitwise the same at 1x1, 1x2, 2x1 and 3x1 ranks x threads;
+#    bitwise the same at 1x1, 1x2 and 2x1 ranks x threads;
 #  - tune -> CSV -> run: `echelon run --targets` simulates exactly the verified
 #    variant 'tuned' (every skuloc KPI dataset identical);
 #  - existing outputs are not replaced without --force; the summary says what was
@@ -9,7 +9,10 @@
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/tune_small.yaml
 
-configs=$(layouts "1x1 1x2 2x1 3x1")
+# Three ranks are covered by the run's determinism tests; under the sanitizers the
+# threaded layout is left to the in-process tuning tests.
+configs="1x1 1x2 2x1"
+[ "${ECHELON_SANITIZED:-0}" = 1 ] && configs="1x1 2x1"
 for c in $configs; do
     ranks=${c%x*}; threads=${c#*x}
     run_mpi "$ranks" "$threads" tune "$scenario" --threads "$threads" --quiet \
