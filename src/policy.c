@@ -27,14 +27,7 @@ static void average_profiles(const ech_scenario *sc, profile_average *avg)
     for (int32_t t = 0; t < days; ++t) {
         double w = sc->weekly[ech_scenario_weekday(sc, t)];
         int m = ech_scenario_month(sc, t);
-        char date[11];
-        ech_format_date(sc->start_date + t, date);
-        /* Years from day 0 to the 15th of the day's month. */
-        int32_t mid;
-        date[8] = '1';
-        date[9] = '5';
-        ech_parse_date(date, &mid);
-        double years = (double)(mid - sc->start_date) / 365.25;
+        double years = ech_scenario_trend_years(sc, t);
         for (int32_t p = 0; p < sc->seasons.n; ++p) {
             double f = w * sc->seasons.monthly[p][m];
             avg[p].level += f;

@@ -718,7 +718,7 @@ int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t lo
  * Calendar (proleptic Gregorian; days since 1970-01-01)
  * ------------------------------------------------------------------------------ */
 
-static int32_t days_from_civil(int32_t y, int32_t m, int32_t d)
+int32_t ech_days_from_civil(int32_t y, int32_t m, int32_t d)
 {
     /* Count from 0000-03-01 so that the leap day ends each cycle year. */
     y -= m <= 2;
@@ -729,7 +729,7 @@ static int32_t days_from_civil(int32_t y, int32_t m, int32_t d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d)
+void ech_civil_from_days(int32_t z, int32_t *y, int32_t *m, int32_t *d)
 {
     z += 719468;
     int32_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -754,34 +754,38 @@ int ech_parse_date(const char *text, int32_t *days_since_epoch)
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[m - 1] + (m == 2 && leap))
         return -1;
-    *days_since_epoch = days_from_civil(y, m, d);
+    *days_since_epoch = ech_days_from_civil(y, m, d);
     return 0;
 }
 
 void ech_format_date(int32_t days_since_epoch, char *buf)
 {
     int32_t y, m, d;
-    civil_from_days(days_since_epoch, &y, &m, &d);
+    ech_civil_from_days(days_since_epoch, &y, &m, &d);
     snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+int ech_weekday_of_date(int32_t days_since_epoch)
+{
+    int32_t w = (days_since_epoch + 3) % 7; /* 1970-01-01 was a Thursday */
+    return w < 0 ? w + 7 : w;
 }
 
 int ech_scenario_weekday(const ech_scenario *sc, int32_t day)
 {
-    int32_t z = sc->start_date + day;
-    int32_t w = (z + 3) % 7; /* 1970-01-01 was a Thursday */
-    return w < 0 ? w + 7 : w;
+    return ech_weekday_of_date(sc->start_date + day);
 }
 
 int ech_scenario_month(const ech_scenario *sc, int32_t day)
 {
     int32_t y, m, d;
-    civil_from_days(sc->start_date + day, &y, &m, &d);
+    ech_civil_from_days(sc->start_date + day, &y, &m, &d);
     return m - 1;
 }
 
 double ech_scenario_trend_years(const ech_scenario *sc, int32_t day)
 {
     int32_t y, m, d;
-    civil_from_days(sc->start_date + day, &y, &m, &d);
-    return (double)(days_from_civil(y, m, 15) - sc->start_date) / 365.25;
+    ech_civil_from_days(sc->start_date + day, &y, &m, &d);
+    return (double)(ech_days_from_civil(y, m, 15) - sc->start_date) / 365.25;
 }

@@ -787,6 +787,12 @@ int ech_parse_date(const char *text, int32_t *days_since_epoch);
 /* Formats days since 1970-01-01 as "YYYY-MM-DD" into buf (at least 11 bytes). */
 void ech_format_date(int32_t days_since_epoch, char *buf);
 
+/* The proleptic Gregorian calendar in days since 1970-01-01: the day of a date
+ * (month 1..12), a day's date, and its weekday (0 = Monday). */
+int32_t ech_days_from_civil(int32_t y, int32_t m, int32_t d);
+void ech_civil_from_days(int32_t days_since_epoch, int32_t *y, int32_t *m, int32_t *d);
+int ech_weekday_of_date(int32_t days_since_epoch);
+
 /* Calendar helpers: day t (0 = first measured day, negative in warm-up). */
 int ech_scenario_weekday(const ech_scenario *sc, int32_t day);   /* 0 = Monday */
 int ech_scenario_month(const ech_scenario *sc, int32_t day);     /* 0 = January */

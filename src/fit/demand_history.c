@@ -176,12 +176,6 @@ typedef struct reader {
     int32_t last_sku, last_loc, last_series; /* the row before's (-1: none) */
 } reader;
 
-static int weekday_of(int32_t day)
-{
-    int w = (int)((day + 3) % 7); /* 1970-01-01 was a Thursday */
-    return w < 0 ? w + 7 : w;
-}
-
 static const char *const weekday_names[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                              "Friday", "Saturday", "Sunday"};
 
@@ -238,12 +232,12 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
                             ech_row_text(row, HC_DATE));
     if (opt->period == ECH_PERIOD_WEEK) {
         if (r->week_day < 0)
-            r->week_day = weekday_of(date);
-        else if (weekday_of(date) != r->week_day)
-            return ech_row_fail(row, HC_DATE, err,
-                                "'%s' is a %s: the history's weeks start on %s (its first row)",
-                                ech_row_text(row, HC_DATE), weekday_names[weekday_of(date)],
-                                weekday_names[r->week_day]);
+            r->week_day = ech_weekday_of_date(date);
+        else if (ech_weekday_of_date(date) != r->week_day)
+            return ech_row_fail(
+                row, HC_DATE, err, "'%s' is a %s: the history's weeks start on %s (its first row)",
+                ech_row_text(row, HC_DATE), weekday_names[ech_weekday_of_date(date)],
+                weekday_names[r->week_day]);
     }
     if (opt->period == ECH_PERIOD_DAY && stockout > 1)
         return ech_row_fail(row, HC_STOCKOUT, err, "must be 0 or 1 in a daily history, got %d",
@@ -346,8 +340,8 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
     if (r->h->rows == 0 || date > r->max_date)
         r->max_date = date;
     if (r->h->rows == 0)
-        r->first_weekday = weekday_of(date);
-    r->one_weekday &= weekday_of(date) == r->first_weekday;
+        r->first_weekday = ech_weekday_of_date(date);
+    r->one_weekday &= ech_weekday_of_date(date) == r->first_weekday;
     r->all_first_of_month &= is_first_of_month(&r->memo, date);
     r->h->rows++;
     return ECH_OK;
@@ -357,31 +351,12 @@ static ech_status read_row(reader *r, const ech_row *row, ech_error *err)
  * Calendar and dense series
  * ------------------------------------------------------------------------------ */
 
-/* Year and month (1..12) of a day. */
-static void year_month(int32_t day, int *y, int *m)
-{
-    char buf[16];
-    ech_format_date(day, buf);
-    *y = atoi(buf);
-    *m = atoi(buf + 5);
-}
-
-static int32_t civil_day(int y, int m, int d)
-{
-    char buf[32];
-    int32_t day = 0;
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    ech_parse_date(buf, &day);
-    return day;
-}
-
 /* The days and months from first_date through `last_day`. */
 static void build_calendar(ech_dfit_history *h, int32_t last_day)
 {
-    int y, m;
-    year_month(h->first_date, &y, &m);
-    int ly, lm;
-    year_month(last_day, &ly, &lm);
+    int32_t y, m, d, ly, lm;
+    ech_civil_from_days(h->first_date, &y, &m, &d);
+    ech_civil_from_days(last_day, &ly, &lm, &d);
     h->cal_first_month = y * 12 + m - 1;
     h->cal_months = ly * 12 + lm - 1 - h->cal_first_month + 1;
     h->cal_days = last_day - h->first_date + 1;
@@ -390,8 +365,8 @@ static void build_calendar(ech_dfit_history *h, int32_t last_day)
     int32_t *start = ech_xmalloc((size_t)(h->cal_months + 1) * sizeof(int32_t), "calendar");
     for (int32_t k = 0; k <= h->cal_months; ++k) {
         int32_t ym = h->cal_first_month + k;
-        start[k] = civil_day(ym / 12, ym % 12 + 1, 1);
-        h->cal_mid[k] = civil_day(ym / 12, ym % 12 + 1, 15);
+        start[k] = ech_days_from_civil(ym / 12, ym % 12 + 1, 1);
+        h->cal_mid[k] = ech_days_from_civil(ym / 12, ym % 12 + 1, 15);
     }
     int32_t k = 0;
     for (int32_t d = 0; d < h->cal_days; ++d) {
@@ -418,7 +393,7 @@ int32_t ech_dfit_period_start(const ech_dfit_history *h, int32_t p)
     if (h->period == ECH_PERIOD_WEEK)
         return h->first_date + 7 * p;
     int32_t ym = h->cal_first_month + p;
-    return civil_day(ym / 12, ym % 12 + 1, 1);
+    return ech_days_from_civil(ym / 12, ym % 12 + 1, 1);
 }
 
 int32_t ech_dfit_period_days(const ech_dfit_history *h, int32_t p)
@@ -565,9 +540,9 @@ ech_status ech_dfit_read_history(const char *path, const ech_dfit_options *opt, 
         if (h->period == ECH_PERIOD_WEEK)
             last += 6;
         else if (h->period == ECH_PERIOD_MONTH) {
-            int y, m;
-            year_month(last, &y, &m);
-            last = civil_day(y + (m == 12), m % 12 + 1, 1) - 1;
+            int32_t y, m, d;
+            ech_civil_from_days(last, &y, &m, &d);
+            last = ech_days_from_civil(y + (m == 12), m % 12 + 1, 1) - 1;
         }
         build_calendar(h, last);
         h->n_periods = period_index(h, r.max_date) + 1;

@@ -9,6 +9,8 @@
  */
 #include "demand_internal.h"
 
+#include "echelon/scenario.h"
+
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 
@@ -108,12 +110,6 @@ typedef struct period_cov {
     double ev_share[64]; /* share of the period's days they cover */
 } period_cov;
 
-static int weekday_of(int32_t day)
-{
-    int w = (int)((day + 3) % 7);
-    return w < 0 ? w + 7 : w;
-}
-
 /* Covariates of period i of series s. */
 static void covariates(const df_context *cx, int32_t s, int32_t i, period_cov *c)
 {
@@ -121,7 +117,7 @@ static void covariates(const df_context *cx, int32_t s, int32_t i, period_cov *c
     int32_t p = h->series[s].first + i;
     int32_t start = ech_dfit_period_start(h, p), days = ech_dfit_period_days(h, p);
     c->days = days;
-    c->weekday = h->period == ECH_PERIOD_DAY ? (int8_t)weekday_of(start) : -1;
+    c->weekday = h->period == ECH_PERIOD_DAY ? (int8_t)ech_weekday_of_date(start) : -1;
     c->n_month = 0;
     for (int32_t d = 0; d < days; ++d) {
         int8_t m = (int8_t)(h->cal_month[start + d - h->first_date] % 12);
