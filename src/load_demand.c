@@ -159,19 +159,6 @@ static ech_status scope_column(const ech_row *row, int col, char *const *ids, in
     return ECH_OK;
 }
 
-static ech_status event_date(const ech_scenario *sc, const ech_row *row, int col, int32_t *day,
-                             ech_error *err)
-{
-    ech_status st = ech_row_require(row, col, err);
-    if (st != ECH_OK)
-        return st;
-    int32_t date;
-    if (ech_parse_date(ech_row_text(row, col), &date) != 0)
-        return ech_row_fail(row, col, err, "'%s' is not a date YYYY-MM-DD", ech_row_text(row, col));
-    *day = date - sc->start_date;
-    return ECH_OK;
-}
-
 /* One event, from a CSV row or an inline entry. */
 static ech_status event_row(ech_scenario *sc, event_lookup *lk, const ech_row *row, ech_error *err)
 {
@@ -181,8 +168,10 @@ static ech_status event_row(ech_scenario *sc, event_lookup *lk, const ech_row *r
     double uplift;
     if ((st = ech_row_require(row, ECH_EVCOL_NAME, err)) ||
         (st = ech_check_id_text(row, ECH_EVCOL_NAME, err)) ||
-        (st = event_date(sc, row, ECH_EVCOL_START_DATE, &first, err)) ||
-        (st = event_date(sc, row, ECH_EVCOL_END_DATE, &last, err)) ||
+        (st = ech_row_require(row, ECH_EVCOL_START_DATE, err)) ||
+        (st = ech_row_require(row, ECH_EVCOL_END_DATE, err)) ||
+        (st = ech_row_date(row, ECH_EVCOL_START_DATE, &first, NULL, err)) ||
+        (st = ech_row_date(row, ECH_EVCOL_END_DATE, &last, NULL, err)) ||
         (st = ech_row_require(row, ECH_EVCOL_UPLIFT, err)) ||
         (st = ech_row_double(row, ECH_EVCOL_UPLIFT, &uplift, NULL, err)) ||
         (st = scope_column(row, ECH_EVCOL_SKU, sc->cat.id, sc->cat.n, &lk->skus, "SKU", &sku,
@@ -218,8 +207,9 @@ static ech_status event_row(ech_scenario *sc, event_lookup *lk, const ech_row *r
     GROW_EV(source_line);
 #undef GROW_EV
     ev->name[i] = ech_xstrdup(ech_row_text(row, ECH_EVCOL_NAME), "event name");
-    ev->first_day[i] = first;
-    ev->last_day[i] = last;
+    /* Scenario days. */
+    ev->first_day[i] = first - sc->start_date;
+    ev->last_day[i] = last - sc->start_date;
     ev->uplift[i] = uplift;
     ev->sku[i] = sku;
     ev->group[i] = group;
