@@ -105,8 +105,7 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
                 ech_lead_time_table(&e->lead_tables[k], &e->fixed, &sc->sites.lead_time[site],
                                     sc->variant[v].lead_time_factor) == 0;
         }
-    e->fc_rules = ech_forecast_any_rule(sc);
-    e->fc_window = ech_forecast_window_days(sc);
+    e->fc_rules = ech_forecast_rules(sc, &e->fc_window);
     e->plan_sku = -1;
     e->pool.free = -1;
     return e;

@@ -28,39 +28,25 @@
 #include <math.h>
 #include <string.h>
 
-int ech_forecast_any_rule(const ech_scenario *sc)
+int ech_forecast_rules(const ech_scenario *sc, int32_t *window_days)
 {
+    int any = 0;
+    *window_days = 0;
     for (int32_t v = 0; v < sc->n_variants; ++v) {
         const ech_variant *vt = &sc->variant[v];
-        for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
-            if (vt->rule[k].forecast.method != ECH_FORECAST_NONE)
-                return 1;
-        for (int32_t r = 0; r < vt->n_segment_rules; ++r)
-            if (vt->segment_rules[r].rule.forecast.method != ECH_FORECAST_NONE)
-                return 1;
-    }
-    return 0;
-}
-
-int32_t ech_forecast_window_days(const ech_scenario *sc)
-{
-    int32_t days = 0;
-    for (int32_t v = 0; v < sc->n_variants; ++v) {
-        const ech_variant *vt = &sc->variant[v];
-        for (int k = 0; k < ECH_LOC_KIND_COUNT; ++k)
-            if (vt->rule[k].forecast.method == ECH_FORECAST_MOVING_AVERAGE &&
-                vt->rule[k].forecast.weeks * 7 > days)
-                days = vt->rule[k].forecast.weeks * 7;
-        for (int32_t r = 0; r < vt->n_segment_rules; ++r) {
-            const ech_forecast_rule *f = &vt->segment_rules[r].rule.forecast;
-            if (f->method == ECH_FORECAST_MOVING_AVERAGE && f->weeks * 7 > days)
-                days = f->weeks * 7;
+        for (int32_t r = 0; r < ECH_LOC_KIND_COUNT + vt->n_segment_rules; ++r) {
+            const ech_forecast_rule *f =
+                r < ECH_LOC_KIND_COUNT ? &vt->rule[r].forecast
+                                       : &vt->segment_rules[r - ECH_LOC_KIND_COUNT].rule.forecast;
+            any |= f->method != ECH_FORECAST_NONE;
+            if (f->method == ECH_FORECAST_MOVING_AVERAGE && f->weeks * 7 > *window_days)
+                *window_days = f->weeks * 7;
         }
     }
-    return days;
+    return any;
 }
 
-void ech_sku_forecast_build(ech_engine *e, sku_plan *p)
+void ech_sku_forecast_build(ech_engine *e, sku_plan *p, double *model_mean)
 {
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
@@ -83,6 +69,7 @@ void ech_sku_forecast_build(ech_engine *e, sku_plan *p)
     f->span = ech_arena_alloc(a, (size_t)n * sizeof *f->span, "forecast spans");
     f->held = ech_arena_alloc(a, (size_t)n * sizeof *f->held, "forecast held stock");
     f->leaf_of = ech_arena_alloc(a, (size_t)n * sizeof *f->leaf_of, "forecast demand points");
+    f->level_alpha = ech_arena_alloc(a, (size_t)n * sizeof *f->level_alpha, "forecast levels");
 
     /* Variance ratio of each node's outflow: demand points' daily variances summed
      * up the tree (children come after their parents). */
@@ -115,19 +102,7 @@ void ech_sku_forecast_build(ech_engine *e, sku_plan *p)
         for (int32_t i = p->leaf[j]; i >= 0; i = p->parent[i])
             f->below[f->below_begin[i] + count[i]++] = j;
 
-    /* The model's daily means per demand point and period (a replayed point: its
-     * series' mean). */
-    f->leaf_mean = ech_arena_alloc(
-        a, (size_t)(p->n_leaves ? p->n_leaves : 1) * (size_t)e->n_periods * sizeof *f->leaf_mean,
-        "forecast means");
-    for (int32_t j = 0; j < p->n_leaves; ++j) {
-        int64_t x = p->first + p->leaf[j];
-        for (int32_t q = 0; q < e->n_periods; ++q)
-            f->leaf_mean[(size_t)j * (size_t)e->n_periods + (size_t)q] =
-                sl->demand_dist[x] == ECH_DEMAND_REPLAY
-                    ? sl->demand_mean[x]
-                    : ech_demand_daily_mean(sc, x, e->period_day[q]);
-    }
+    f->leaf_mean = model_mean; /* filled as the demand tables were built */
 }
 
 void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p)
@@ -168,6 +143,15 @@ void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p)
          * minimum, as in the static targets. */
         f->held[i] = vt->reserve[x] + (sl->display_min ? sl->display_min[x] : 0);
     }
+    /* A demand point's level serves its own rule and every model rule above it: its
+     * smoothing is the nearest model rule's with one (0: the level stays 1). */
+    for (int32_t i = 0; i < p->n; ++i) {
+        double alpha = 0.0;
+        for (int32_t k = i; f->leaf_of[i] >= 0 && k >= 0 && alpha == 0.0; k = p->parent[k])
+            if (f->rule[k] && f->rule[k]->method == ECH_FORECAST_MODEL)
+                alpha = f->rule[k]->smoothing;
+        f->level_alpha[i] = alpha;
+    }
 }
 
 void ech_sku_forecast_reset(const sku_plan *p, sku_state *s)
@@ -194,8 +178,9 @@ void ech_sku_forecast_record(const sku_plan *p, sku_state *s, int32_t d)
     forecast_state *fs = &s->fc;
     for (int32_t i = 0; i < p->n; ++i) {
         const ech_forecast_rule *r = f->rule[i];
-        if (!r && f->leaf_of[i] < 0)
-            continue;
+        double alpha = f->level_alpha[i];
+        if (!r && alpha == 0.0)
+            continue; /* nothing here looks at this node's outflow */
         int64_t now = s->acc[i].sold + s->acc[i].shipped;
         int32_t out = (int32_t)(now - fs->prev_out[i]);
         fs->prev_out[i] = now;
@@ -211,18 +196,11 @@ void ech_sku_forecast_record(const sku_plan *p, sku_state *s, int32_t d)
                 fs->days[i]++;
         }
         /* The model's level at a demand point, from days that did not end empty. */
-        int32_t j = f->leaf_of[i];
-        if (j >= 0 && s->on_hand[i] > 0) {
-            double alpha = 0.0;
-            /* A demand point's level serves its own rule and every rule above it. */
-            for (int32_t k = i; k >= 0 && alpha == 0.0; k = p->parent[k])
-                if (f->rule[k] && f->rule[k]->method == ECH_FORECAST_MODEL)
-                    alpha = f->rule[k]->smoothing;
-            if (alpha > 0.0) {
-                double m = f->leaf_mean[(size_t)j * (size_t)f->n_periods + f->period_of_day[d]];
-                fs->num[i] = (1.0 - alpha) * fs->num[i] + alpha * (double)out;
-                fs->den[i] = (1.0 - alpha) * fs->den[i] + alpha * m;
-            }
+        if (alpha > 0.0 && s->on_hand[i] > 0) {
+            size_t j = (size_t)f->leaf_of[i];
+            double m = f->leaf_mean[j * (size_t)f->n_periods + f->period_of_day[d]];
+            fs->num[i] = (1.0 - alpha) * fs->num[i] + alpha * (double)out;
+            fs->den[i] = (1.0 - alpha) * fs->den[i] + alpha * m;
         }
     }
 }

@@ -34,9 +34,10 @@ static int cmp_keyed_child(const void *a, const void *b)
 }
 
 /* Builds the demand tables of demand point j (skuloc x), one per calendar period,
- * sharing a table between periods with the same mean. */
+ * sharing a table between periods with the same mean; the means go to means[q]
+ * when asked (forecasts use them). */
 static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int64_t x,
-                                      ech_error *err)
+                                      double *means, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
@@ -45,6 +46,8 @@ static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int
     int32_t n_distinct = 0;
     for (int32_t q = 0; q < e->n_periods; ++q) {
         double mean = ech_demand_daily_mean(sc, x, e->period_day[q]);
+        if (means)
+            means[q] = mean;
         const ech_dtable *found = NULL;
         for (int32_t k = 0; k < n_distinct; ++k) {
             if (e->dedup_mean[k] == mean) {
@@ -234,12 +237,23 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
                                  "demand table index");
     p->replay = ech_arena_calloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1), sizeof *p->replay,
                                  "replay series");
+    /* With forecasts, the model's daily mean of each demand point and period (a
+     * replayed point: its series' mean). */
+    size_t np = (size_t)e->n_periods;
+    double *model_mean =
+        e->fc_rules
+            ? ech_arena_alloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1) * np * sizeof *model_mean,
+                              "forecast means")
+            : NULL;
     for (int32_t j = 0; j < p->n_leaves; ++j) {
         int64_t x = p->first + p->leaf[j];
+        double *means = model_mean ? model_mean + (size_t)j * np : NULL;
         if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
             p->replay[j] = sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
+            for (size_t q = 0; means && q < np; ++q)
+                means[q] = sl->demand_mean[x];
         } else {
-            ech_status st = build_demand_tables(e, p, j, x, err);
+            ech_status st = build_demand_tables(e, p, j, x, means, err);
             if (st != ECH_OK)
                 return st;
         }
@@ -279,7 +293,7 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
         }
     }
     if (e->fc_rules)
-        ech_sku_forecast_build(e, p);
+        ech_sku_forecast_build(e, p, model_mean);
     return ECH_OK;
 }
 

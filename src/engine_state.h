@@ -43,6 +43,7 @@ typedef struct forecast_plan {
     int32_t *span, *held;           /* protection interval (days); units held on top */
     int32_t window;                 /* days each node's sales ring holds */
     int32_t *leaf_of;               /* [n]: the node's demand point index, or -1 */
+    double *level_alpha;            /* [n]: smoothing of the demand point's level (0: none) */
     int32_t *below_begin, *below;   /* the demand points below each node (itself too) */
     double *leaf_mean;              /* [j * n_periods + period]: model's daily mean */
     const uint16_t *period_of_day;  /* the engine's */
@@ -323,9 +324,12 @@ void ech_sku_trace_day(const ech_scenario *sc, const sku_plan *p, const sku_stat
                        const node_acc *before, int64_t rep, int32_t d, FILE *out);
 
 /* Forecast-driven ordering (engine_forecast.c). */
-int ech_forecast_any_rule(const ech_scenario *sc);
-int32_t ech_forecast_window_days(const ech_scenario *sc);
-void ech_sku_forecast_build(ech_engine *e, sku_plan *p);
+/* 1 when some rule of some variant forecasts; *window_days the longest moving
+ * average's window. */
+int ech_forecast_rules(const ech_scenario *sc, int32_t *window_days);
+/* model_mean: [leaf * n_periods + period], the demand model's daily means the
+ * demand tables were built from (the plan keeps it). */
+void ech_sku_forecast_build(ech_engine *e, sku_plan *p, double *model_mean);
 void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p);
 void ech_sku_forecast_reset(const sku_plan *p, sku_state *s);
 void ech_sku_forecast_rebase(const sku_plan *p, sku_state *s);
