@@ -395,6 +395,9 @@ ech_status ech_build_settings(const loadctx *c, const y_scenario *y, ech_scenari
  * (with the settings, before the tables name profiles), then, once the tables are
  * final, the events and the demand file. */
 ech_status ech_load_profiles_file(const loadctx *c, const y_demand *y, ech_scenario *sc);
+/* Scales the n multipliers of a profile (summing to sum > 0) to mean 1, unless
+ * they have it up to rounding. */
+void ech_profile_to_mean_one(double *v, int n, double sum);
 ech_status ech_build_events(const loadctx *c, const y_demand *y, ech_scenario *sc);
 
 /* Fills an ech_row from an inline entry of list `list` (its i-th) whose cells are

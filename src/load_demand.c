@@ -52,9 +52,7 @@ static ech_status profile_values(const ech_row *row, int want, double *out, ech_
     }
     if (!(sum > 0.0))
         return ech_row_fail(row, ECH_PROFCOL_V1, err, "the numbers are all 0: demand would vanish");
-    if (fabs(sum - want) > 1e-9 * want)
-        for (int i = 0; i < want; ++i)
-            out[i] = out[i] * want / sum;
+    ech_profile_to_mean_one(out, want, sum);
     return ECH_OK;
 }
 

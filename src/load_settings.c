@@ -29,12 +29,17 @@ static ech_status build_profile(const loadctx *c, const char *key, char **values
     }
     if (!(sum > 0.0))
         return ech_key_fail(c, key, "the numbers are all 0: demand would vanish");
+    ech_profile_to_mean_one(out, (int)count, sum);
+    return ECH_OK;
+}
+
+void ech_profile_to_mean_one(double *v, int n, double sum)
+{
     /* Multipliers have mean 1, so a profile shapes demand without changing its level.
      * A profile whose mean is 1 up to rounding of the sum is kept as written. */
-    if (fabs(sum - want) > 1e-9 * want)
-        for (unsigned i = 0; i < count; ++i)
-            out[i] = out[i] * want / sum;
-    return ECH_OK;
+    if (fabs(sum - n) > 1e-9 * n)
+        for (int i = 0; i < n; ++i)
+            v[i] = v[i] * n / sum;
 }
 
 /* demand.substitution: the share of unmet demand that buys a substitute and the
