@@ -21,6 +21,14 @@ int cmd_compare(int argc, char **argv, MPI_Comm comm);
 int cmd_plan(int argc, char **argv, MPI_Comm comm);
 int cmd_calibrate(int argc, char **argv, MPI_Comm comm);
 
+/* Whether a subcommand is one of those written in Python (report, export). */
+int cli_is_python_command(const char *name);
+
+/* Runs `echelon COMMAND ARGS...` as `python3 -m echelon COMMAND ARGS...` (exec, so it
+ * returns only on failure, with the exit status).  Called before MPI starts: these
+ * commands read results files and run on one process. */
+int cli_exec_python(int argc, char **argv);
+
 /* Runs a serial command on rank 0 of comm (the others wait) and returns its exit
  * status on every rank. */
 int cli_on_rank0(int (*command)(int argc, char **argv), int argc, char **argv, MPI_Comm comm);

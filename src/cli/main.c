@@ -33,6 +33,8 @@ static void print_usage(FILE *out)
         "  fit-suppliers HISTORY.csv       fit supplier lead times from delivery history (YAML)\n"
         "  calibrate HISTORY.csv -o D.csv  fit demand models from sales history (CSV files)\n"
         "  columns                         the columns of the CSV tables, as Markdown\n"
+        "  report RUN.h5 ... -o PAGE.html  an HTML report with charts of results files\n"
+        "  export RUN.h5 --what TABLE      CSV or XLSX tables: kpis, targets, variants\n"
         "\n"
         "Options:\n"
         "  -h, --help      this help (also: echelon COMMAND --help)\n"
@@ -107,6 +109,9 @@ static int made_results_folder;
 
 int main(int argc, char **argv)
 {
+    /* The Python commands replace this process before MPI starts. */
+    if (argc >= 2 && cli_is_python_command(argv[1]))
+        return cli_exec_python(argc, argv);
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int rank;
