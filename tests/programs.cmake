@@ -125,3 +125,19 @@ echelon_program_test(network.design bash ${ECHELON_SCRIPTS}/network_design.sh)
 # (--dependency=afterok); skipped with status 77 where Slurm is missing.
 echelon_program_test(slurm.sweep_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_sweep_sbatch.sh)
 set_tests_properties(slurm.sweep_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
+
+# Results for people: the Python reader (python/echelon/results.py), echelon report
+# and echelon export.  The reader's, the browser's and the tuned files' tests run
+# Python over results files and no C beyond a small run, so they carry the label
+# python, which the sanitizer build leaves out (tools/run-tests.sh); report_cli
+# goes through the program's hand-over to Python and runs in both.
+echelon_program_test(results.python_reader bash ${ECHELON_SCRIPTS}/python_reader.sh)
+echelon_program_test(report.cli bash ${ECHELON_SCRIPTS}/report_cli.sh)
+echelon_program_test(report.tuned bash ${ECHELON_SCRIPTS}/report_tuned.sh)
+# The report in headless Chromium: every chart rendered, no errors; the screenshot
+# is kept as build/test-artefacts/report.png.
+echelon_program_test(report.browser bash ${ECHELON_SCRIPTS}/report_browser.sh)
+set_tests_properties(report.browser PROPERTIES ENVIRONMENT
+    "${ECHELON_MPI_ENV};${ECHELON_MPI_ASAN};${ECHELON_TEST_ENV};ECHELON_MPIRUN=${ECHELON_MPIRUN};OMP_NUM_THREADS=1;ECHELON_ARTEFACTS=${CMAKE_BINARY_DIR}/test-artefacts")
+set_tests_properties(results.python_reader report.tuned report.browser PROPERTIES
+    LABELS "program;python")

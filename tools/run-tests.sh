@@ -18,7 +18,7 @@ if [ "${1:-}" != "--fast" ]; then
     "$root/tools/build.sh" "$root/build-sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHELON_SANITIZE=ON
     # The layouts tests compare shrink to those the sanitizers learn from (common.sh).
     ECHELON_SANITIZED=1 ctest --test-dir "$root/build-sanitize" --output-on-failure -j "$jobs" \
-        --timeout 1800 -LE slurm
+        --timeout 1800 -LE "slurm|python"
 
     echo "== fuzz targets (clang, libFuzzer): a few seconds each" >&2
     CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -21,10 +21,9 @@ import pandas as pd
 from .cli import ArgumentParser, InputError, check_new_file, temporary_name
 from .results import ResultsError, open_results, quantile_label, student_half_width
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+# matplotlib is imported when a page is built (load_matplotlib), so that refused
+# commands answer at once.
+plt = None
 
 # The network KPIs of the summary: (series of totals, label, kind of number).
 NETWORK_KPIS = (
@@ -37,7 +36,20 @@ NETWORK_KPIS = (
     ("total_cost", "total cost", "money"),
 )
 ECHELON_WORDS = {"cw": "central warehouse", "dc": "regional DCs", "retail": "pharmacies"}
-COLOURS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+# matplotlib's default cycle (tab10).
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def load_matplotlib():
+    global plt
+    if plt is None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot
+
+        plt = matplotlib.pyplot
 
 
 # ----------------------------------------------------------------- formatting
@@ -883,6 +895,7 @@ CHECK_SCRIPT = """
 
 
 def build(files, top, png_dir_tmp, png_dir_name, title):
+    load_matplotlib()
     page = Page(png_dir_tmp, png_dir_name)
     runs = []
     multi = len(files) > 1

@@ -614,8 +614,9 @@ class Results:
         g = self.h5["tuning/skuloc"]
         df = self.skulocs()[["sku", "location", "sku_name", "location_name", "segment",
                              "echelon"]].copy()
-        for n in g:
-            if n != "skuloc" and isinstance(g[n], h5py.Dataset):
+        for n in g:  # numeric columns (2.x adds the sku and location ids as text)
+            if (n != "skuloc" and isinstance(g[n], h5py.Dataset)
+                    and h5py.check_string_dtype(g[n].dtype) is None):
                 df[n] = g[n][...]
         return df
 
@@ -633,7 +634,7 @@ class Results:
             return None
         g = self.h5["tuning/frontier"]
         df = pd.DataFrame({n: g[n][...] for n in g if isinstance(g[n], h5py.Dataset)
-                           and n != "point"})
+                           and n != "point" and h5py.check_string_dtype(g[n].dtype) is None})
         df.insert(0, "variant", [f"frontier_{p + 1}" for p in range(len(df))])
         return df
 
@@ -642,7 +643,8 @@ class Results:
             return None
         g = self.h5["tuning/classic"]
         segments = read_text(self.h5["catalogue/segment_names"])
-        df = pd.DataFrame({n: g[n][...] for n in g if n != "segment"})
+        df = pd.DataFrame({n: g[n][...] for n in g if n != "segment"
+                           and h5py.check_string_dtype(g[n].dtype) is None})
         df.insert(0, "segment", segments[: len(df)])
         return df
 
@@ -655,7 +657,8 @@ class Results:
         cat = self.catalogue()
         df = cat[["sku", "sku_name", "supplier", "segment"]].copy()
         for n in g:
-            if n != "sku" and isinstance(g[n], h5py.Dataset):
+            if (n != "sku" and isinstance(g[n], h5py.Dataset)
+                    and h5py.check_string_dtype(g[n].dtype) is None):
                 df[n] = g[n][...]
         return df
 
