@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .cli import ArgumentParser, InputError, check_new_file, temporary_name
-from .results import HEADLINE_KPIS, ResultsError, open_results, student_half_width
+from .results import (HEADLINE_KPIS, ResultsError, group_sums, open_results,
+                      student_half_width)
 
 WHAT = ("kpis", "targets", "variants")
 
@@ -138,23 +139,23 @@ def variant_tables(r):
     sl = r.skulocs()
     cat = r.catalogue()
     codes = pd.Index(cat["sku"]).get_indexer(sl["sku"])
-    demand_point = (sl["demand_mean"].to_numpy() > 0)[:, None]
+    demand_point = (sl["demand_mean"].to_numpy() > 0).astype(float)
     n_skus = len(cat)
     frames = []
     for v in r.variants[1:]:
         own = r.sku_changes(v)
         measures = []
         if paired:
+            base = r._variant_group(None)["skuloc"]
+            var = r._variant_group(v)["skuloc"]
             for k in ("lost_units", "total_cost", "mean_on_hand_value"):
-                d = r.kpi_replications(k, v) - r.kpi_replications(k, None)
-                if k == "lost_units":
-                    d = d + (r.kpi_replications("backordered_units", v)
-                             - r.kpi_replications("backordered_units", None))
-                    d = d * demand_point
-                by_sku = np.zeros((n_skus, d.shape[1]))
-                np.add.at(by_sku, codes, d)
+                parts = [k, "backordered_units"] if k == "lost_units" else [k]
+                weights = demand_point if k == "lost_units" else None
+                by_sku = sum(group_sums(var[f"{p}/replications"], codes, n_skus, weights)
+                             - group_sums(base[f"{p}/replications"], codes, n_skus, weights)
+                             for p in parts)
                 hw = np.array([student_half_width(x) for x in by_sku])
-                measures.append((k, by_sku.mean(axis=1), hw, d.shape[1]))
+                measures.append((k, by_sku.mean(axis=1), hw, by_sku.shape[1]))
         else:
             n = r.replications
             measures.append(("lost_units", own["lost_units_change"].to_numpy(),

@@ -104,6 +104,11 @@ class Page:
         self.png_dir_tmp = png_dir_tmp
         self.png_dir_name = png_dir_name
         self.toc = []
+        self.absent = []           # (section, why): said once, at the end
+
+    def missing(self, title, why):
+        """A section the files hold nothing for: one line at the end of the page."""
+        self.absent.append((title, why))
 
     def h2(self, anchor, title):
         self.toc.append((anchor, title))
@@ -425,7 +430,7 @@ def section_worst(page, r, top):
         lo = worst[f"{kpi}_{lo_lab}"].to_numpy(dtype=float)
         hi = worst[f"{kpi}_{hi_lab}"].to_numpy(dtype=float)
         ax.hlines(y, lo, hi, color=COLOURS[0], lw=6, alpha=0.35,
-                  label=f"{lo_lab[1:]}%-{hi_lab[1:]}% of replications")
+                  label=f"{100 * q.min():g}%-{100 * q.max():g}% of replications")
         ax.plot(worst[f"{kpi}_{mid}"], y, "|", color=COLOURS[0], ms=12, label="median")
         ax.plot(worst[f"{kpi}_mean"], y, "o", color=COLOURS[1], ms=4, label="mean")
         ax.set_title(title, fontsize=10)
@@ -510,7 +515,9 @@ def section_variants(page, files, runs):
                {k: kind for k, _, kind in NETWORK_KPIS}, "files",
                "The files against the first one: changes with 95% intervals")
     if not any_done:
-        page.note("One variant and one file: nothing to compare side by side.")
+        page.parts.pop()
+        page.toc.pop()
+        page.missing("Variants", "One variant and one file: nothing to compare side by side.")
 
 
 def forest(page, net, kinds, name, alt):
@@ -536,16 +543,18 @@ def forest(page, net, kinds, name, alt):
                      fontsize=10)
     for ax in axes.ravel()[len(measures):]:
         ax.set_visible(False)
+    fig.suptitle(alt, fontsize=10)
     fig.tight_layout()
     page.figure(fig, name, alt)
 
 
 def section_disruptions(page, r, top):
-    page.h2("disruptions", "Disruptions: impact and recovery")
     dis = r.disruptions()
     if dis.empty:
-        page.note(f"{os.path.basename(r.path)}: the scenario has no supply disruptions.")
+        page.missing("Disruptions", f"{os.path.basename(r.path)}: the scenario has no supply "
+                     "disruptions.")
         return
+    page.h2("disruptions", "Disruptions: impact and recovery")
     page.table(dis.astype(str), caption="The supply model's disruptions (days from the "
                "first measured day)")
     rows = []
@@ -596,12 +605,12 @@ def section_disruptions(page, r, top):
 
 
 def section_cold(page, r, top):
-    page.h2("cold", "Cold rooms against capacity")
     rooms = r.cold_rooms()
     if rooms.empty:
-        page.note(f"{os.path.basename(r.path)}: no cold-chain stock with a unit volume, so "
-                  "no cold rooms.")
+        page.missing("Cold rooms", f"{os.path.basename(r.path)}: no cold-chain stock with a "
+                     "unit volume, so no cold rooms.")
         return
+    page.h2("cold", "Cold rooms against capacity")
     rooms = rooms.assign(_order=np.nan_to_num(rooms["exceed_probability"], nan=-1))
     rooms = rooms.sort_values(["_order", "occupancy_mean"], ascending=False).head(top)
     q = [c for c in rooms.columns if c.startswith("occupancy_p")]
@@ -669,7 +678,6 @@ def section_cold(page, r, top):
 
 
 def section_writeoffs(page, runs, r, top):
-    page.h2("writeoffs", "Write-offs (expired stock)")
     rows = []
     for run in runs:
         t = run.totals
@@ -683,9 +691,10 @@ def section_writeoffs(page, runs, r, top):
                      if t["sold_value"].mean() > 0 else "–",
                      "_v": m})
     if not rows or all(not (x["_v"] > 0) for x in rows):
-        page.note("No stock expired in these runs (SKUs without a shelf life, or a scenario "
-                  "without an expiry section, never expire).")
+        page.missing("Write-offs", "No stock expired in these runs (SKUs without a shelf "
+                     "life, or a scenario without an expiry section, never expire).")
         return
+    page.h2("writeoffs", "Write-offs (expired stock)")
     tab = pd.DataFrame(rows)
     page.table(tab.drop(columns="_v"), numeric=["expired units", "expired value [5% .. 95%]",
                                                 "share of the value sold"])
@@ -714,10 +723,11 @@ def section_writeoffs(page, runs, r, top):
 
 def section_tuning(page, files, top):
     tuned = [f for f in files if f.kind() == "tune"]
-    page.h2("tuning", "Tuning: frontier and targets")
     if not tuned:
-        page.note("No file of `echelon tune`: no tuning frontier or tuned targets.")
+        page.missing("Tuning", "No file of `echelon tune`: no tuning frontier or tuned "
+                     "targets.")
         return
+    page.h2("tuning", "Tuning: frontier and targets")
     for r in tuned:
         a = r.tuning_attrs()
         page.p(esc(f"{os.path.basename(r.path)}: objective {a.get('objective')}, "
@@ -796,10 +806,10 @@ def section_tuning(page, files, top):
 
 def section_contract(page, files, top):
     con = [f for f in files if f.kind() == "contract"]
-    page.h2("contracts", "Supply contracts")
     if not con:
-        page.note("No file of `echelon contract`: no contract tables.")
+        page.missing("Supply contracts", "No file of `echelon contract`: no contract tables.")
         return
+    page.h2("contracts", "Supply contracts")
     for r in con:
         c = r.contract_skus()
         c = c[np.isfinite(c["committed_units"])]
@@ -916,6 +926,10 @@ def build(files, top, png_dir_tmp, png_dir_name, title):
     section_writeoffs(page, runs, r, top)
     section_tuning(page, files, top)
     section_contract(page, files, top)
+    if page.absent:
+        page.h2("absent", "Not in these files")
+        page.parts.append("<ul>" + "".join(f"<li><b>{esc(t)}</b>: {esc(w)}</li>"
+                                           for t, w in page.absent) + "</ul>")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     nav = " ".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in page.toc)
     head = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -115,6 +115,26 @@ def student_half_width(values, level=0.95):
     return float(t * d.std(ddof=1) / math.sqrt(d.size))
 
 
+def group_sums(ds, codes, n_groups, weights=None, block=65536):
+    """Sums of the rows of a [n, k] dataset by group: [n_groups, k], row i adding
+    weights[i] x row to group codes[i] (codes < 0: left out).  Read in blocks of
+    rows, so a file's kept replications never need to fit in memory at once."""
+    from scipy import sparse
+
+    n, k = ds.shape
+    codes = np.asarray(codes)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    out = np.zeros((n_groups, k))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        c = codes[start:stop]
+        keep = c >= 0
+        m = sparse.csr_matrix((w[start:stop][keep], (c[keep], np.flatnonzero(keep))),
+                              shape=(n_groups, stop - start))
+        out += m @ np.asarray(ds[start:stop], dtype=float)
+    return out
+
+
 def quantile_label(p):
     """Column suffix of a quantile probability: 0.05 -> "p05", 0.5 -> "p50",
     0.995 -> "p99.5"."""
@@ -449,18 +469,23 @@ class Results:
                 out[k] = sums[f"{k}_mean"]
         if self.has_replications(variant):
             g = self._variant_group(variant)["skuloc"]
-            kinds = sl["echelon"].to_numpy()
-            for kind in out.index:
-                rows = np.flatnonzero(kinds == kind)
-                dem = g["demand_units/replications"][...][rows].sum(0)
-                lost = g["lost_units/replications"][...][rows].sum(0)
-                back = g["backordered_units/replications"][...][rows].sum(0)
-                inv = g["mean_on_hand_value/replications"][...][rows].sum(0)
-                fr = np.where(dem > 0, 1 - (lost + back) / np.where(dem > 0, dem, 1), np.nan)
-                out.loc[kind, "fill_rate_p05"] = np.nanquantile(fr, 0.05) if np.isfinite(fr).any() else np.nan
-                out.loc[kind, "fill_rate_p95"] = np.nanquantile(fr, 0.95) if np.isfinite(fr).any() else np.nan
-                out.loc[kind, "mean_on_hand_value_p05"] = np.quantile(inv, 0.05)
-                out.loc[kind, "mean_on_hand_value_p95"] = np.quantile(inv, 0.95)
+            kinds = list(out.index)
+            codes = pd.Index(kinds).get_indexer(sl["echelon"])
+
+            def by_kind(kpi):
+                return group_sums(g[f"{kpi}/replications"], codes, len(kinds))
+
+            dem = by_kind("demand_units")
+            unmet = by_kind("lost_units") + by_kind("backordered_units")
+            inv = by_kind("mean_on_hand_value")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                fr = np.where(dem > 0, 1 - unmet / np.where(dem > 0, dem, 1), np.nan)
+            for i, kind in enumerate(kinds):
+                ok = np.isfinite(fr[i])
+                out.loc[kind, "fill_rate_p05"] = np.quantile(fr[i][ok], 0.05) if ok.any() else np.nan
+                out.loc[kind, "fill_rate_p95"] = np.quantile(fr[i][ok], 0.95) if ok.any() else np.nan
+                out.loc[kind, "mean_on_hand_value_p05"] = np.quantile(inv[i], 0.05)
+                out.loc[kind, "mean_on_hand_value_p95"] = np.quantile(inv[i], 0.95)
         order = {"cw": 0, "dc": 1, "retail": 2}
         out = out.loc[sorted(out.index, key=lambda k: order.get(k, 9))]
         out.index.name = "echelon"
