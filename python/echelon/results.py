@@ -115,6 +115,12 @@ def student_half_width(values, level=0.95):
     return float(t * d.std(ddof=1) / math.sqrt(d.size))
 
 
+def labels(values, rows):
+    """values[rows] (text) as a pandas Categorical: each distinct text kept once."""
+    uniq, inverse = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[np.asarray(rows)], categories=uniq)
+
+
 def group_sums(ds, codes, n_groups, weights=None, block=65536):
     """Sums of the rows of a [n, k] dataset by group: [n_groups, k], row i adding
     weights[i] x row to group codes[i] (codes < 0: left out).  Read in blocks of
@@ -310,16 +316,17 @@ class Results:
             net = self.network()
             si = g["sku_index"][...]
             li = g["location_index"][...]
+            # Categoricals: a code per row, each text once (millions of rows).
             df = pd.DataFrame({
-                "sku": cat["sku"].to_numpy()[si],
-                "location": net["location"].to_numpy()[li],
-                "sku_name": cat["sku_name"].to_numpy()[si],
-                "location_name": net["location_name"].to_numpy()[li],
-                "segment": cat["segment"].to_numpy()[si],
-                "echelon": net["kind"].to_numpy()[li],
+                "sku": labels(cat["sku"], si),
+                "location": labels(net["location"], li),
+                "sku_name": labels(cat["sku_name"], si),
+                "location_name": labels(net["location_name"], li),
+                "segment": labels(cat["segment"], si),
+                "echelon": labels(net["kind"], li),
             })
             if "storage_class" in cat:
-                df["storage_class"] = cat["storage_class"].to_numpy()[si]
+                df["storage_class"] = labels(cat["storage_class"], si)
             df["demand_mean"] = g["demand_mean"][...]
             df["expected_outflow"] = g["expected_outflow"][...]
             self._cache["skulocs"] = df
@@ -457,6 +464,8 @@ class Results:
         sums = df.groupby("echelon", sort=False).sum(numeric_only=True)
         out = pd.DataFrame(index=sums.index)
         out["skulocs"] = df.groupby("echelon", sort=False).size()
+        out.index = out.index.astype(str)
+        sums.index = sums.index.astype(str)
         out["demand_units"] = sums["demand_units_mean"]
         unmet = sums["lost_units_mean"] + sums.get("backordered_units_mean", 0)
         out["fill_rate"] = np.where(out["demand_units"] > 0,
@@ -727,6 +736,13 @@ class Results:
 def open_results(path):
     """Opens a results file, checking its type and version (ResultsError if not)."""
     return Results(path)
+
+
+def open_kpi(path, kpi, variant=None):
+    """One KPI of a results file as an xarray Dataset labelled by (sku, location)
+    (Results.kpi_array), the file closed again."""
+    with Results(path) as r:
+        return r.kpi_array(kpi, variant).load()
 
 
 try:  # the accessor needs xarray, which the DataFrame functions do not

@@ -57,8 +57,26 @@ static const char *package_dir(char *buf, size_t size)
     return NULL;
 }
 
+/* Processes of an MPI launch (Open MPI's mpirun, a PMI launcher such as srun). */
+static long launched_processes(void)
+{
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    for (int i = 0; i < 3; ++i) {
+        const char *v = getenv(vars[i]);
+        if (v && v[0])
+            return strtol(v, NULL, 10);
+    }
+    return 1;
+}
+
 int cli_exec_python(int argc, char **argv)
 {
+    /* One process writes the page: several would write the same files at once. */
+    if (launched_processes() > 1) {
+        fprintf(stderr, "echelon: error: %s runs on one process: run it without mpirun or srun\n",
+                argv[1]);
+        return 2;
+    }
     const char *python = getenv("ECHELON_PYTHON");
     if (!python || !python[0])
         python = ECHELON_PYTHON;
@@ -96,8 +114,10 @@ int cli_exec_python(int argc, char **argv)
     args[argc + 2] = NULL;
     fflush(stdout);
     execv(python, args);
-    fprintf(stderr, "echelon: error: %s: cannot run %s: %s (set ECHELON_PYTHON to a Python 3 "
-            "with h5py, pandas and matplotlib)\n", argv[1], python, strerror(errno));
+    fprintf(stderr,
+            "echelon: error: %s: cannot run %s: %s (set ECHELON_PYTHON to a Python 3 "
+            "with h5py, pandas and matplotlib)\n",
+            argv[1], python, strerror(errno));
     free(args);
     return 1;
 }
