@@ -397,13 +397,21 @@ def section_worst(page, r, top):
     kp = r.kpi_names()
     want = [k for k in ("fill_rate", "lost_units", "backordered_units", "demand_units",
                         "mean_on_hand_units", "stockout_days") if k in kp]
-    df = r.skuloc_kpis(want)
-    dp = df[df["demand_mean"] > 0].copy()
-    if dp.empty:
+    # Rank on the means alone; read the quantiles and labels of the top rows only.
+    means = r.skuloc_kpis([k for k in ("fill_rate", "lost_units", "backordered_units")
+                           if k in kp], quantiles=False, labels=False)
+    demand = r.h5["skuloc/demand_mean"][...]
+    dp_rows = np.flatnonzero(demand > 0)
+    if dp_rows.size == 0:
         page.note("No SKU-location has customer demand.")
         return
-    dp["unmet"] = dp["lost_units_mean"] + dp.get("backordered_units_mean", 0)
-    worst = dp.sort_values(["unmet", "fill_rate_mean"], ascending=[False, True]).head(top)
+    unmet = means["lost_units_mean"].to_numpy() + (
+        means["backordered_units_mean"].to_numpy() if "backordered_units_mean" in means else 0)
+    fill = means["fill_rate_mean"].to_numpy()
+    ranked = dp_rows[np.lexsort((fill[dp_rows], -unmet[dp_rows]))][:top]
+    worst = r.skuloc_kpis(want, rows=ranked)
+    worst["unmet"] = unmet[ranked]
+    dp = dp_rows
     q = r.quantiles
     lo_lab = quantile_label(q.min()) if q.size else None
     hi_lab = quantile_label(q.max()) if q.size else None
@@ -700,9 +708,10 @@ def section_writeoffs(page, runs, r, top):
                                                 "share of the value sold"])
     kp = r.kpi_names()
     if "expired_value" in kp:
-        df = r.skuloc_kpis(["expired_value", "expired_units"], quantiles=False)
-        df = df[df["expired_value_mean"] > 0].sort_values("expired_value_mean",
-                                                          ascending=False).head(top)
+        value = r.h5["skuloc/expired_value/mean"][...]
+        rows = np.argsort(-value, kind="stable")[:top]
+        rows = rows[value[rows] > 0]
+        df = r.skuloc_kpis(["expired_value", "expired_units"], quantiles=False, rows=rows)
         if not df.empty:
             page.table(pd.DataFrame({
                 "SKU": df["sku"], "name": df["sku_name"], "location": df["location"],

@@ -367,12 +367,24 @@ class Results:
         g = self.h5["skuloc"].get(kpi)
         return _attr_text(g.attrs.get("description", "")) if g is not None else ""
 
-    def skuloc_kpis(self, kpis=None, variant=None, quantiles=True, sd=False, labels=True):
-        """Per-SKU-location KPIs of a variant: one row per SKU-location, columns
-        `<kpi>_mean`, `<kpi>_sd` (sd=True) and `<kpi>_p05` ... (one per quantile),
-        after the identity columns of skulocs() (labels=True)."""
+    def skuloc_kpis(self, kpis=None, variant=None, quantiles=True, sd=False, labels=True,
+                    rows=None):
+        """Per-SKU-location KPIs of a variant: one row per SKU-location (or per row
+        of `rows`, in that order), columns `<kpi>_mean`, `<kpi>_sd` (sd=True) and
+        `<kpi>_p05` ... (one per quantile), after the identity columns of skulocs()
+        (labels=True).  Only what is asked is read."""
         g = self._variant_group(variant)["skuloc"]
         names = list(kpis) if kpis is not None else self.kpi_names(variant)
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+            order = np.unique(rows)             # h5py reads increasing rows
+            back = np.searchsorted(order, rows)
+
+        def read(ds):
+            if rows is None:
+                return ds[...]
+            return ds[order, ...][back] if order.size else np.empty((0,) + ds.shape[1:])
+
         cols = {}
         q = self.quantiles
         for kpi in names:
@@ -380,16 +392,17 @@ class Results:
                 raise ResultsError(f"{self.path}: no KPI {kpi!r} in {g.name} (the file has: "
                                    f"{', '.join(self.kpi_names(variant))})")
             k = g[kpi]
-            cols[f"{kpi}_mean"] = k["mean"][...]
+            cols[f"{kpi}_mean"] = read(k["mean"])
             if sd and "sd" in k:
-                cols[f"{kpi}_sd"] = k["sd"][...]
+                cols[f"{kpi}_sd"] = read(k["sd"])
             if quantiles and "quantiles" in k and q.size:
-                qs = k["quantiles"][...]
+                qs = read(k["quantiles"])
                 for j, p in enumerate(q):
                     cols[f"{kpi}_{quantile_label(p)}"] = qs[:, j]
         df = pd.DataFrame(cols)
         if labels:
-            df = pd.concat([self.skulocs().reset_index(drop=True), df], axis=1)
+            sl = self.skulocs() if rows is None else self.skulocs().iloc[rows]
+            df = pd.concat([sl.reset_index(drop=True), df], axis=1)
         return df
 
     def has_replications(self, variant=None):
