@@ -137,7 +137,7 @@ class Page:
 
     def figure(self, fig, name, alt):
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=100)   # every figure is laid out tight
         plt.close(fig)
         data = buf.getvalue()
         fname = f"{len(self.figures) + 1:02d}-{name}.png"
@@ -255,6 +255,7 @@ def fig_network(page, r):
     ax.set_title("The network (marker size: SKUs stocked)")
     for s in ("top", "right", "bottom"):
         ax.spines[s].set_visible(False)
+    fig.tight_layout()
     page.figure(fig, "network", "The network: locations by echelon, each with its SKUs")
 
 
@@ -840,17 +841,26 @@ def section_contract(page, files, top):
             numeric=["commit (units)", "today (units)", "need 5% / 50% / 95%", "P(need > commit)",
                      "expected cost", "today's cost", "purchase value"],
             caption="The largest contracts by purchase value")
+        # Each SKU on its own scale: units as a share of its median annual need.
+        base = c["need_p50"].to_numpy(dtype=float)
+        base = np.where(base > 0, base, np.nan)
+
+        def share(col):
+            return 100 * c[col].to_numpy(dtype=float) / base
+
         fig, ax = plt.subplots(figsize=(12, 0.32 * len(c) + 1.4))
         y = np.arange(len(c))
-        ax.hlines(y, c["need_p05"], c["need_p95"], lw=7, alpha=0.35, color=COLOURS[0],
+        ax.hlines(y, share("need_p05"), share("need_p95"), lw=7, alpha=0.35, color=COLOURS[0],
                   label="annual need, 5%-95%")
-        ax.plot(c["need_p50"], y, "|", ms=12, color=COLOURS[0], label="median need")
-        ax.plot(c["committed_units"], y, "D", ms=5, color=COLOURS[3], label="recommended")
-        ax.plot(c["today_units"], y, "o", ms=4, mfc="none", color="#444", label="today's rule")
-        ax.set_yticks(y, c["sku"], fontsize=8)
+        ax.axvline(100, color=COLOURS[0], lw=0.8, label="median need")
+        ax.plot(share("committed_units"), y, "D", ms=5, color=COLOURS[3], label="recommended")
+        ax.plot(share("today_units"), y, "o", ms=4, mfc="none", color="#444",
+                label="today's rule")
+        ax.set_yticks(y, [f"{s} ({fmt(n)})" for s, n in zip(c["sku"], c["need_p50"])],
+                      fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("units over the horizon")
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        ax.set_xlabel("% of the SKU's median annual need (in brackets, in units)")
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_title("Commitments against the need", fontsize=10)
         fig.tight_layout()
         page.figure(fig, "contracts", "Contracts: commitments against the annual need")
@@ -922,10 +932,14 @@ def build(files, top, png_dir_tmp, png_dir_name, title):
         for v in f.variants:
             label = f"{os.path.basename(f.path)}: {v}" if multi else v
             runs.append(Run(f, None if v == f.baseline else v, label))
+    shown_runs = len(runs)
     if len(runs) > 12:  # a page, not a wall: the baselines and the first variants
         runs = runs[:12]
     r = files[0]
     section_overview(page, files, runs)
+    if shown_runs > len(runs):
+        page.note(f"The summaries below show the first {len(runs)} of {shown_runs} "
+                  "(file, variant) runs; the variants' comparisons list them all.")
     section_kpis(page, runs)
     section_segments(page, runs)
     section_worst(page, r, top)
