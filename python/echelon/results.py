@@ -102,6 +102,15 @@ def _attr_text(value):
     return str(value)
 
 
+def _attr_value(v):
+    """An attribute as Python: text as str, scalars as int or float."""
+    if isinstance(v, (bytes, str)):
+        return _attr_text(v)
+    if isinstance(v, np.ndarray) and v.shape == ():
+        v = v[()]
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def student_half_width(values, level=0.95):
     """Half width of the `level` interval of the mean of `values` (Student t over
     the replications); NaN with fewer than two."""
@@ -113,6 +122,14 @@ def student_half_width(values, level=0.95):
 
     t = stats.t.ppf(0.5 + level / 2, d.size - 1)
     return float(t * d.std(ddof=1) / math.sqrt(d.size))
+
+
+def numeric_columns(group, skip=()):
+    """{name: values} of a group's numeric datasets (not its scales in `skip`, nor
+    text: 2.x links the sku and location ids into per-SKU-location groups)."""
+    return {n: d[...] for n, d in group.items()
+            if n not in skip and isinstance(d, h5py.Dataset)
+            and h5py.check_string_dtype(d.dtype) is None}
 
 
 def labels(values, rows):
@@ -206,12 +223,7 @@ class Results:
         """A root attribute (text as str)."""
         if name not in self.h5.attrs:
             return default
-        v = self.h5.attrs[name]
-        if isinstance(v, (bytes, str)):
-            return _attr_text(v)
-        if isinstance(v, np.ndarray) and v.shape == ():
-            v = v[()]
-        return v.item() if isinstance(v, np.generic) else v
+        return _attr_value(self.h5.attrs[name])
 
     @property
     def scenario_name(self):
@@ -661,18 +673,14 @@ class Results:
         g = self.h5["tuning/skuloc"]
         df = self.skulocs()[["sku", "location", "sku_name", "location_name", "segment",
                              "echelon"]].copy()
-        for n in g:  # numeric columns (2.x adds the sku and location ids as text)
-            if (n != "skuloc" and isinstance(g[n], h5py.Dataset)
-                    and h5py.check_string_dtype(g[n].dtype) is None):
-                df[n] = g[n][...]
+        for n, v in numeric_columns(g, skip=("skuloc",)).items():
+            df[n] = v
         return df
 
     def tuning_attrs(self):
         if "tuning" not in self.h5:
             return {}
-        return {k: (_attr_text(v) if isinstance(v, (bytes, str)) else
-                    (v.item() if isinstance(v, np.generic) else v))
-                for k, v in self.h5["tuning"].attrs.items()}
+        return {k: _attr_value(v) for k, v in self.h5["tuning"].attrs.items()}
 
     def tuning_frontier(self):
         """The frontier's points (inventory against the verified variants'
@@ -680,8 +688,7 @@ class Results:
         if "tuning/frontier" not in self.h5:
             return None
         g = self.h5["tuning/frontier"]
-        df = pd.DataFrame({n: g[n][...] for n in g if isinstance(g[n], h5py.Dataset)
-                           and n != "point" and h5py.check_string_dtype(g[n].dtype) is None})
+        df = pd.DataFrame(numeric_columns(g, skip=("point",)))
         df.insert(0, "variant", [f"frontier_{p + 1}" for p in range(len(df))])
         return df
 
@@ -690,8 +697,7 @@ class Results:
             return None
         g = self.h5["tuning/classic"]
         segments = read_text(self.h5["catalogue/segment_names"])
-        df = pd.DataFrame({n: g[n][...] for n in g if n != "segment"
-                           and h5py.check_string_dtype(g[n].dtype) is None})
+        df = pd.DataFrame(numeric_columns(g, skip=("segment",)))
         df.insert(0, "segment", segments[: len(df)])
         return df
 
@@ -703,10 +709,8 @@ class Results:
         g = self.h5["contract/sku"]
         cat = self.catalogue()
         df = cat[["sku", "sku_name", "supplier", "segment"]].copy()
-        for n in g:
-            if (n != "sku" and isinstance(g[n], h5py.Dataset)
-                    and h5py.check_string_dtype(g[n].dtype) is None):
-                df[n] = g[n][...]
+        for n, v in numeric_columns(g, skip=("sku",)).items():
+            df[n] = v
         return df
 
     def contract_supplier_months(self):
@@ -742,8 +746,7 @@ class Results:
             return {k[len("baseline_"):]: self.attr(k) for k in self.h5.attrs
                     if k.startswith("baseline_")}
         g = self._variant_group(variant)
-        return {k: (_attr_text(v) if isinstance(v, (bytes, str)) else v)
-                for k, v in g.attrs.items()}
+        return {k: _attr_value(v) for k, v in g.attrs.items()}
 
 
 def open_results(path):
