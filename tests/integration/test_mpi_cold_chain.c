@@ -104,7 +104,13 @@ static void test_stats_bcast(void **state)
     for (int i = 0; i < 12; ++i)
         ml[i] = 100 * (i % 5) + i;
     int32_t location[2] = {0, 2}, slot[3] = {0, -1, 1};
-    ech_cold_rooms c = {2, location, slot, 2, 3, ml};
+    ech_cold_rooms c = {.n = 2,
+                        .location = location,
+                        .slot = slot,
+                        .n_reps = 2,
+                        .block_reps = 2,
+                        .n_days = 3,
+                        .ml = ml};
     double capacity[3] = {0.25, 0, 0.3};
     const double q[2] = {0.1, 0.9};
     ech_cold_stats s;

@@ -88,7 +88,8 @@ static void hand_rooms(ech_cold_rooms *c, int64_t *ml)
     c->n = 2;
     c->location = location;
     c->slot = slot;
-    c->n_reps = 2;
+    c->rep_begin = 0;
+    c->n_reps = c->block_reps = 2;
     c->n_days = 5;
     c->ml = ml;
 }
@@ -181,7 +182,13 @@ static void test_stats_single_cell(void **state)
     (void)state;
     int64_t ml[1] = {1234};
     int32_t location[1] = {0}, slot[1] = {0};
-    ech_cold_rooms c = {1, location, slot, 1, 1, ml};
+    ech_cold_rooms c = {.n = 1,
+                        .location = location,
+                        .slot = slot,
+                        .n_reps = 1,
+                        .block_reps = 1,
+                        .n_days = 1,
+                        .ml = ml};
     const double q[2] = {0.05, 0.95};
     double capacity[1] = {1.0};
     ech_cold_stats s;
