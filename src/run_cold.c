@@ -61,11 +61,10 @@ typedef struct cold_thread {
 static ech_status unit_again(cold_thread *t, const ech_scenario *sc, const ech_work_unit *u,
                              int32_t v, int64_t b, int64_t e)
 {
-    const int32_t *member = u->group >= 0 ? sc->subst.member + sc->subst.group_begin[u->group]
-                                          : &u->sku;
-    int32_t n = u->group >= 0
-                    ? sc->subst.group_begin[u->group + 1] - sc->subst.group_begin[u->group]
-                    : 1;
+    const int32_t *member =
+        u->group >= 0 ? sc->subst.member + sc->subst.group_begin[u->group] : &u->sku;
+    int32_t n =
+        u->group >= 0 ? sc->subst.group_begin[u->group + 1] - sc->subst.group_begin[u->group] : 1;
     size_t need = 0;
     for (int32_t i = 0; i < n; ++i)
         need += (size_t)(sc->sl.sku_begin[member[i] + 1] - sc->sl.sku_begin[member[i]]) *
