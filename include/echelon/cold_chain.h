@@ -50,15 +50,20 @@ typedef struct ech_cold_rooms {
  * cold-chain stock occupies the cold room). */
 int64_t ech_cold_unit_ml(const ech_scenario *sc, int32_t sku);
 
-/* Adds ml to a cell; replications outside the block are not counted (another block
- * counts them).  Called from several threads at once: an atomic integer add, exact
- * and order-free. */
+/* Whether replication rep is in c's block (the others are counted by another
+ * block, or not at all). */
+static inline int ech_cold_rooms_holds(const ech_cold_rooms *c, int64_t rep)
+{
+    return (uint64_t)(rep - c->rep_begin) < (uint64_t)c->n_reps;
+}
+
+/* Adds ml to a cell of replication rep, which must be in the block
+ * (ech_cold_rooms_holds).  Called from several threads at once: an atomic integer
+ * add, exact and order-free. */
 static inline void ech_cold_rooms_add(ech_cold_rooms *c, int32_t slot, int64_t rep, int32_t day,
                                       int64_t ml)
 {
     int64_t r = rep - c->rep_begin;
-    if (r < 0 || r >= c->n_reps)
-        return;
     int64_t *cell = &c->ml[((int64_t)slot * c->n_reps + r) * c->n_days + day];
 #ifdef _OPENMP
 #pragma omp atomic update

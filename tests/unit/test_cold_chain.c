@@ -328,7 +328,7 @@ static void test_tally_blocks(void **state)
     }
 }
 
-/* A block: replications outside it are not counted, set_block moves and zeroes it. */
+/* A block holds its replications only; set_block moves and zeroes it. */
 static void test_block_add(void **state)
 {
     (void)state;
@@ -345,14 +345,16 @@ static void test_block_add(void **state)
     ech_cold_rooms_set_block(&c, 4, 5); /* at most block_reps */
     assert_int_equal(c.rep_begin, 4);
     assert_int_equal(c.n_reps, 2);
-    ech_cold_rooms_add(&c, 0, 3, 1, 7);
-    ech_cold_rooms_add(&c, 0, 6, 1, 7);
+    assert_false(ech_cold_rooms_holds(&c, 3));
+    assert_false(ech_cold_rooms_holds(&c, 6));
+    assert_true(ech_cold_rooms_holds(&c, 4) && ech_cold_rooms_holds(&c, 5));
     ech_cold_rooms_add(&c, 0, 5, 2, 9);
     ech_cold_rooms_add(&c, 0, 4, 0, 1);
     static const int64_t expect[6] = {1, 0, 0, 0, 0, 9};
     assert_memory_equal(ml, expect, sizeof expect);
     ech_cold_rooms_set_block(&c, 6, 1);
     assert_int_equal(c.n_reps, 1);
+    assert_true(ech_cold_rooms_holds(&c, 6) && !ech_cold_rooms_holds(&c, 7));
     assert_int_equal(ml[0] + ml[2], 0);
 }
 
