@@ -956,7 +956,7 @@ static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state 
         step_expire(plan, state, d);
     step_receive(plan, state, d);
     contract_push(plan, state, d);
-    if (cold && d >= sc->warmup_days)
+    if (cold && d >= sc->warmup_days && ech_cold_rooms_holds(cold, rep))
         add_cold_occupancy(cold, plan, state, rep, d - sc->warmup_days);
     step_review(plan, state, d);
     step_ship(sc, plan, state, d);

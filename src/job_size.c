@@ -39,7 +39,7 @@ static double cpu_seconds(void)
  * totals (one copy per thread, and the rank's), each thread's buffers, its split
  * SKUs' replications and the cold rooms' occupancy. */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                               int32_t n_cold, int32_t per_pass)
+                               int32_t n_cold, int32_t per_pass, int64_t cold_block)
 {
     double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
     const int64_t *first = sc->sl.sku_begin;
@@ -56,8 +56,19 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
         int32_t k = plan->split[s].sku;
         bytes += per_pass * (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]) * K * R;
     }
-    bytes += per_pass * (double)n_cold * R * sc->days;
+    bytes += per_pass * (double)n_cold * (double)cold_block * sc->days;
     return 8.0 * bytes;
+}
+
+int64_t ech_job_cold_block_reps(const ech_scenario *sc, int64_t cold_memory_limit, int32_t n_cold)
+{
+    int64_t R = sc->replications;
+    if (n_cold == 0 || sc->output.keep_replications)
+        return R;
+    int64_t limit = cold_memory_limit > 0 ? cold_memory_limit : ECH_COLD_MEMORY_DEFAULT;
+    int64_t per_rep = (int64_t)n_cold * (int64_t)sc->days * (int64_t)sizeof(int64_t);
+    int64_t fit = per_rep > 0 ? limit / per_rep : R;
+    return fit < 1 ? 1 : fit < R ? fit : R;
 }
 
 int32_t ech_job_variants_per_pass(const ech_scenario *sc, int64_t cold_memory_limit, int32_t n_cold)
@@ -498,6 +509,7 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     const int n_ranks = out->n_ranks, n_threads = out->n_threads;
     int32_t n_cold = ech_cold_rooms_count(sc);
     int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
+    int64_t cold_block = ech_job_cold_block_reps(sc, as->cold_memory_limit, n_cold);
     ech_work_plan plan;
     out->memory_per_rank = 0.0;
     /* Every rank's own plan, or an even spread of at most 256 ranks (and the
@@ -506,7 +518,7 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     for (int r = 0; r < n_ranks; r += stride) {
         int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
         ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
-        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass);
+        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block);
         if (m > out->memory_per_rank)
             out->memory_per_rank = m;
         ech_work_plan_free(&plan);

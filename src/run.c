@@ -605,46 +605,6 @@ static ech_status exchange(run_state *rs)
 }
 
 /* ------------------------------------------------------------------------------
- * Cold rooms
- * ------------------------------------------------------------------------------ */
-
-/* Before a pass: an occupancy array for each of its variants; the previous pass's
- * are reused unless rank 0 keeps them for the file. */
-static void cold_pass_begin(run_state *rs, int32_t per_pass, int keep_rooms)
-{
-    for (int32_t v = rs->v_begin; rs->rooms && v < rs->v_end; ++v) {
-        int32_t from = v - per_pass;
-        if (from >= 0 && !keep_rooms && rs->rooms[from].ml) {
-            rs->rooms[v] = rs->rooms[from];
-            memset(&rs->rooms[from], 0, sizeof rs->rooms[from]);
-            ech_cold_rooms_clear(&rs->rooms[v]);
-        } else {
-            ech_cold_rooms_init(&rs->rooms[v], rs->sc);
-        }
-    }
-}
-
-/* After a pass: the occupancy summed over the ranks onto rank 0 (exact integer
- * sums), summarised there and the statistics sent to every rank. */
-static ech_status cold_pass_end(run_state *rs)
-{
-    const ech_scenario *sc = rs->sc;
-    int mpi_ok = 1;
-    for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
-        mpi_ok &= ech_cold_rooms_reduce(&rs->rooms[v], rs->comm, 0) == MPI_SUCCESS;
-        if (rs->rank == 0)
-            ech_cold_stats_compute(&rs->rooms[v], sc->net.cold_capacity_litres,
-                                   sc->output.quantiles, sc->output.n_quantiles, rs->n_threads,
-                                   &rs->res->cold[v]);
-        mpi_ok &= ech_cold_stats_bcast(&rs->res->cold[v], rs->comm, 0) == MPI_SUCCESS;
-    }
-    if (!mpi_ok)
-        return ech_fail(rs->err, ECH_ERR_RUNTIME,
-                        "summing the cold-room occupancy over the ranks failed");
-    return ECH_OK;
-}
-
-/* ------------------------------------------------------------------------------
  * The run
  * ------------------------------------------------------------------------------ */
 
@@ -682,9 +642,9 @@ static ech_status trace_open(run_state *rs)
 
 /* Bytes a rank will hold: the estimate echelon plan also reports (job_size.h). */
 static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                              int32_t n_cold, int32_t per_pass)
+                              int32_t n_cold, int32_t per_pass, int64_t cold_block)
 {
-    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass);
+    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass, cold_block);
 }
 
 /* Refuses a run that cannot fit this node's memory with the ranks it shares it with:
@@ -754,7 +714,7 @@ static ech_status run_passes(run_state *rs, double *simulate_local, double *exch
     for (rs->pass = rs->resume.pass; rs->pass < res->n_passes && st == ECH_OK; ++rs->pass) {
         rs->v_begin = rs->pass * per_pass;
         rs->v_end = rs->v_begin + per_pass < n_var ? rs->v_begin + per_pass : n_var;
-        cold_pass_begin(rs, per_pass, rs->keep_rooms);
+        ech_run_cold_pass_begin(rs);
         pending_init(rs);
         rs->next_unit = 0;
         if (rs->resume_from)
@@ -775,7 +735,7 @@ static ech_status run_passes(run_state *rs, double *simulate_local, double *exch
         if (st == ECH_OK && rs->plan->n_cross_rank > 0)
             st = ech_agree(rs->comm, exchange(rs), rs->err);
         if (st == ECH_OK && rs->rooms)
-            st = ech_agree(rs->comm, cold_pass_end(rs), rs->err);
+            st = ech_run_cold_pass_end(rs);
         *exchange_local += wall_seconds() - t0;
         pending_free(rs);
     }
@@ -913,8 +873,11 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     rs.plan = &plan;
     int32_t n_cold = ech_cold_rooms_count(sc);
     int32_t per_pass = ech_job_variants_per_pass(sc, opt->cold_memory_limit, n_cold);
-    ech_status st = ech_agree(
-        comm, check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold, per_pass)), err);
+    rs.cold_block = ech_job_cold_block_reps(sc, opt->cold_memory_limit, n_cold);
+    ech_status st = ech_agree(comm,
+                              check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold,
+                                                                per_pass, rs.cold_block)),
+                              err);
     if (st != ECH_OK) {
         ech_work_plan_free(&plan);
         return st;

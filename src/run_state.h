@@ -32,6 +32,7 @@ typedef struct run_state {
     int32_t v_begin, v_end; /* the variants of the current pass */
     int keep_rooms;         /* rank 0 keeps every variant's occupancy for the file */
     ech_cold_rooms *rooms;  /* per variant, NULL without cold rooms */
+    int64_t cold_block;     /* replications a cold-room occupancy block holds */
     ech_trace trace;
     pending_sku *pending;   /* per split SKU of the plan */
     struct thread_acc *acc; /* per thread, during a pass */
@@ -56,6 +57,17 @@ typedef struct run_state {
     double simulate_before; /* simulation seconds of the earlier attempts */
     char created[32];
 } run_state;
+
+/* Cold rooms (run_cold.c).  Before a pass: an occupancy array for each of its
+ * variants, on the first block of replications; the previous pass's are reused
+ * unless rank 0 keeps them for the file. */
+void ech_run_cold_pass_begin(run_state *rs);
+
+/* After a pass: each variant's occupancy summed over the ranks onto rank 0 (exact
+ * integer sums) block by block, the later blocks simulated again for the
+ * cold-chain SKUs, summarised there and the statistics sent to every rank.
+ * Collective. */
+ech_status ech_run_cold_pass_end(run_state *rs);
 
 /* Saves this rank's state between work units (no thread in the loop): the pass, the
  * units done, every partial sum and the split SKUs' replications. */

@@ -63,6 +63,9 @@ echelon_program_test(determinism.cold_chain bash ${ECHELON_SCRIPTS}/determinism.
 # ... and its /cold_chain groups: 1x1 = 2x1 = 1x2, statistics recomputed from the
 # daily occupancy, the summary's block.
 echelon_program_test(results.cold_chain bash ${ECHELON_SCRIPTS}/cold_chain.sh)
+# ... whose memory does not grow with replications: occupancy in blocks, the same
+# statistics as from the whole array.
+echelon_program_test(memory.cold_rooms bash ${ECHELON_SCRIPTS}/cold_memory.sh)
 
 # Target tuning: identical at any ranks x threads, tune -> CSV -> run round trip,
 # outputs never replaced unasked.

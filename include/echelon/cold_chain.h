@@ -7,11 +7,20 @@
  * reproducible.  A day's occupancy is the stock on hand after the day's receipts
  * (step 2 of the day), the fullest point of a location's day.
  *
- * Life cycle (run.c): ech_cold_rooms_init for the scenario (a "slot" per location
- * that stocks a cold-chain SKU with a volume), attach to every thread's engine
- * (ech_engine_set_cold_rooms), simulate, ech_cold_rooms_reduce over the ranks,
- * ech_cold_stats_compute on the reduced occupancy, ech_cold_rooms_clear before the
- * next variant that reuses the array, ech_cold_rooms_free.
+ * The cells are held a block of replications at a time (ech_cold_rooms: cold
+ * locations x the block's replications x measured days), and each block, once
+ * reduced over the ranks, is folded into a tally (ech_cold_tally) that keeps per
+ * location how often each whole-millilitre occupancy occurred, the exact sum and the
+ * days and replications over capacity.  The tally's statistics are those of the
+ * whole array (the same values, bit for bit) in memory that does not grow with
+ * replications or days: 16 bytes per distinct occupancy value a location takes.
+ *
+ * Life cycle (run.c, run_cold.c): ech_cold_rooms_init_reps for the scenario and a
+ * block (a "slot" per location that stocks a cold-chain SKU with a volume), attach
+ * to every thread's engine (ech_engine_set_cold_rooms), simulate,
+ * ech_cold_rooms_reduce over the ranks, ech_cold_tally_add on the reduced block;
+ * ech_cold_rooms_set_block for the next block; ech_cold_tally_stats at the end,
+ * ech_cold_rooms_free.  ech_cold_stats_compute does it all for one array.
  */
 #ifndef ECHELON_COLD_CHAIN_H
 #define ECHELON_COLD_CHAIN_H
@@ -27,24 +36,35 @@ extern "C" {
 #endif
 
 typedef struct ech_cold_rooms {
-    int32_t n;         /* locations that stock at least one cold-chain SKU */
-    int32_t *location; /* [n]: network index, in network order */
-    int32_t *slot;     /* [net.n]: slot of a location, -1 when it has no cold stock */
-    int64_t n_reps;    /* replications */
-    int32_t n_days;    /* measured days */
-    int64_t *ml;       /* [(slot * n_reps + r) * n_days + t]: occupancy, millilitres */
+    int32_t n;          /* locations that stock at least one cold-chain SKU */
+    int32_t *location;  /* [n]: network index, in network order */
+    int32_t *slot;      /* [net.n]: slot of a location, -1 when it has no cold stock */
+    int64_t rep_begin;  /* the block's first replication */
+    int64_t n_reps;     /* replications in the block */
+    int64_t block_reps; /* replications the array has room for (>= n_reps) */
+    int32_t n_days;     /* measured days */
+    int64_t *ml; /* [(slot * n_reps + rep - rep_begin) * n_days + t]: occupancy, millilitres */
 } ech_cold_rooms;
 
 /* Volume of one unit of SKU k in whole millilitres (0 for ambient SKUs: only
  * cold-chain stock occupies the cold room). */
 int64_t ech_cold_unit_ml(const ech_scenario *sc, int32_t sku);
 
-/* Adds ml to a cell.  Called from several threads at once: an atomic integer add,
- * exact and order-free. */
+/* Whether replication rep is in c's block (the others are counted by another
+ * block, or not at all). */
+static inline int ech_cold_rooms_holds(const ech_cold_rooms *c, int64_t rep)
+{
+    return (uint64_t)(rep - c->rep_begin) < (uint64_t)c->n_reps;
+}
+
+/* Adds ml to a cell of replication rep, which must be in the block
+ * (ech_cold_rooms_holds).  Called from several threads at once: an atomic integer
+ * add, exact and order-free. */
 static inline void ech_cold_rooms_add(ech_cold_rooms *c, int32_t slot, int64_t rep, int32_t day,
                                       int64_t ml)
 {
-    int64_t *cell = &c->ml[((int64_t)slot * c->n_reps + rep) * c->n_days + day];
+    int64_t r = rep - c->rep_begin;
+    int64_t *cell = &c->ml[((int64_t)slot * c->n_reps + r) * c->n_days + day];
 #ifdef _OPENMP
 #pragma omp atomic update
 #endif
@@ -57,17 +77,22 @@ static inline void ech_cold_rooms_add(ech_cold_rooms *c, int32_t slot, int64_t r
 int32_t ech_cold_rooms_count(const ech_scenario *sc);
 
 /* Sets up c for sc: the slots and a zeroed occupancy array of n x replications x
- * measured days cells.  When the scenario has no cold location, c->n is 0 and
- * nothing is allocated (c is all zero and needs no ech_cold_rooms_free, though it
- * may be given one). */
+ * measured days cells (every replication of the run in one block).  When the
+ * scenario has no cold location, c->n is 0 and nothing is allocated (c is all zero
+ * and needs no ech_cold_rooms_free, though it may be given one). */
 void ech_cold_rooms_init(ech_cold_rooms *c, const ech_scenario *sc);
-/* The same for replications 0 .. n_reps-1 (a tuning's, not the run's). */
+/* The same for a block of replications 0 .. n_reps-1 (a tuning's, or the first
+ * block of a run whose occupancy is held in blocks). */
 void ech_cold_rooms_init_reps(ech_cold_rooms *c, const ech_scenario *sc, int64_t n_reps);
 
-/* Cells in the occupancy array: n x n_reps x n_days. */
+/* Moves c to the block of replications rep_begin .. rep_begin+n_reps-1 (n_reps at
+ * most c->block_reps) and zeroes it. */
+void ech_cold_rooms_set_block(ech_cold_rooms *c, int64_t rep_begin, int64_t n_reps);
+
+/* Cells in the block: n x n_reps x n_days. */
 int64_t ech_cold_rooms_cells(const ech_cold_rooms *c);
 
-/* Zeroes the occupancy (to simulate the next variant into the same array). */
+/* Zeroes the block (to simulate the next variant into the same array). */
 void ech_cold_rooms_clear(ech_cold_rooms *c);
 
 /* Frees what init allocated and zeroes c. */
@@ -102,6 +127,44 @@ typedef struct ech_cold_stats {
                                  * capacity; NaN when the capacity is 0 */
     double *values;             /* the block the double arrays above point into */
 } ech_cold_stats;
+
+/* The distribution of every cold location's daily occupancy over the blocks folded
+ * in so far.  Per location (slot) it holds the distinct whole-millilitre values in
+ * ascending order with their counts, so its size is 16 bytes per distinct value:
+ * at most the occupancy's range in millilitres plus one, whatever the replications
+ * and days (and never more than the cells folded in).  Folding is exact and
+ * order-free: blocks may come in any order. */
+typedef struct ech_cold_tally {
+    int32_t n;          /* cold locations (slots) */
+    int32_t n_days;     /* measured days: a block's replications have this many cells */
+    int64_t n_reps;     /* replications folded in */
+    double *capacity;   /* [n]: litres; 0 none declared */
+    int64_t *distinct;  /* [n]: distinct values of the slot */
+    int64_t **value;    /* [n][distinct]: the values, ascending (millilitres) */
+    int64_t **count;    /* [n][distinct]: how many cells took each value */
+    int64_t *sum_ml;    /* [n]: sum over the cells */
+    int64_t *days_over; /* [n]: cells over capacity */
+    int64_t *reps_over; /* [n]: replications with a cell over capacity */
+} ech_cold_tally;
+
+/* An empty tally for the locations of c: capacity_litres is indexed by network
+ * location (NULL: none declared anywhere). */
+void ech_cold_tally_init(ech_cold_tally *t, const ech_cold_rooms *c, const double *capacity_litres);
+
+/* Folds in c's block (already reduced over the ranks), on n_threads threads; the
+ * result does not depend on n_threads. */
+void ech_cold_tally_add(ech_cold_tally *t, const ech_cold_rooms *c, int n_threads);
+
+/* Bytes the tally holds (its histograms and fixed arrays). */
+int64_t ech_cold_tally_bytes(const ech_cold_tally *t);
+
+void ech_cold_tally_free(ech_cold_tally *t);
+
+/* The statistics of everything folded into t (ech_cold_stats), for the
+ * locations location[0..n-1] (network indices) and the quantile probabilities
+ * q[0..nq-1]; the same values as ech_cold_stats_compute on the whole array. */
+void ech_cold_tally_stats(const ech_cold_tally *t, const int32_t *location, const double *q, int nq,
+                          int n_threads, ech_cold_stats *out);
 
 /* Computes the statistics of occupancy c (already reduced over the ranks).
  * capacity_litres[loc] (indexed by network location; NULL: none declared

@@ -33,16 +33,26 @@ extern "C" {
 #endif
 
 /* Bytes of results, totals and buffers a rank of `plan` holds during a run with
- * n_threads threads, n_cold cold locations and per_pass variants per pass (the
- * estimate the run refuses to start on when it does not fit the node).  Excludes the
- * scenario itself and the program. */
+ * n_threads threads, n_cold cold locations, per_pass variants per pass and cold-room
+ * blocks of cold_block replications (the estimate the run refuses to start on when
+ * it does not fit the node).  Excludes the scenario itself, the program and the
+ * cold rooms' tallies (16 bytes per distinct occupancy value of a location, on
+ * rank 0). */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                               int32_t n_cold, int32_t per_pass);
+                               int32_t n_cold, int32_t per_pass, int64_t cold_block);
 
 /* Variants one pass over the SKUs takes when the cold rooms' occupancy arrays must
- * fit cold_memory_limit bytes (0: ECH_COLD_MEMORY_DEFAULT), as the run decides. */
+ * fit cold_memory_limit bytes (0: ECH_COLD_MEMORY_DEFAULT), as the run decides: as
+ * many whole arrays as fit, at least one. */
 int32_t ech_job_variants_per_pass(const ech_scenario *sc, int64_t cold_memory_limit,
                                   int32_t n_cold);
+
+/* Replications a cold-room occupancy block holds (cold locations x measured days
+ * int64 each): as many as fit cold_memory_limit bytes (0: ECH_COLD_MEMORY_DEFAULT),
+ * at least one, at most the run's; all of them when replications are kept (rank 0
+ * writes the whole array).  A pass whose block is smaller than the run simulates the
+ * cold-chain SKUs again for each further block. */
+int64_t ech_job_cold_block_reps(const ech_scenario *sc, int64_t cold_memory_limit, int32_t n_cold);
 
 /* What a calibration measured. */
 typedef struct ech_job_calibration {

@@ -38,11 +38,14 @@ typedef struct ech_run_options {
     int32_t trace_variant;     /* which variant to trace */
     int64_t trace_replication; /* which replication to trace */
     const char *trace_path;    /* CSV file for the trace */
-    /* Bytes of cold-room occupancy arrays a rank may hold (one array of cold
-     * locations x replications x measured days int64 per variant); 0: 1 GiB.  When
-     * the variants' arrays do not fit, the variants are simulated in passes of as
-     * many as fit (at least one), each pass over every SKU.  Rank 0 of a run that
-     * keeps replications holds every variant's array regardless (it writes them). */
+    /* Bytes of cold-room occupancy a rank may hold (cold locations x replications x
+     * measured days int64 per variant); 0: ECH_COLD_MEMORY_DEFAULT.  When the
+     * variants' arrays do not fit, the variants are simulated in passes of as many as
+     * fit; when one variant's does not, one variant a pass, its occupancy held in
+     * blocks of as many replications as fit (at least one), each block after the
+     * first simulated again for the cold-chain SKUs (run_cold.c).  Rank 0 of a run
+     * that keeps replications holds every variant's whole array regardless (it
+     * writes them). */
     int64_t cold_memory_limit;
     /* A tuning whose targets this run verifies (tune_run.h): the results file gets a
      * /tuning group.  NULL for a plain run. */
@@ -65,7 +68,7 @@ typedef struct ech_run_options {
     int64_t stop_after_units;
 } ech_run_options;
 
-#define ECH_COLD_MEMORY_DEFAULT ((int64_t)1 << 30)
+#define ECH_COLD_MEMORY_DEFAULT ((int64_t)256 << 20)
 
 /* Runs the scenario: every rank of comm calls it with the same resolved scenario and
  * options.  Fills `res` (results.h; the caller frees it with ech_results_free, also

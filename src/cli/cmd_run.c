@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "options.h"
 #include "echelon/checkpoint.h"
+#include "echelon/phase_log.h"
 #include "echelon/run.h"
 #include "echelon/stop.h"
 #include "echelon/scenario_load.h"
@@ -36,7 +37,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0, resume = 0;
     double interval = 30.0, checkpoint_minutes = 10.0;
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
-    int64_t trace_rep = 0;
+    int64_t trace_rep = 0, cold_mib = 0;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE",
          "results file (default results/NAME.h5, or NAME-1.h5 ... when that exists)", 0, 0, NULL},
@@ -68,6 +69,10 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
          NULL},
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
          "seconds between progress lines in batch logs (default 30)", 0.1, 86400, NULL},
+        {"cold-memory", 0, CLI_INT64, &cold_mib, "MIB",
+         "MiB of cold-room occupancy a rank holds at once (default 256; more: fewer cold-chain "
+         "SKUs simulated twice)",
+         1, 1 << 24, NULL},
         {"trace", 0, CLI_STRING, &trace_sku, "SKU",
          "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
         {"trace-replication", 0, CLI_INT64, &trace_rep, "N", "replication to trace (default 0)", 0,
@@ -173,6 +178,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     }
     const char *fingerprint_inputs[1] = {targets};
     uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, fingerprint_inputs, 1);
+    if (cold_mib > 0) /* the cold rooms' blocks shape the checkpoint */
+        fingerprint = ech_fingerprint_add(fingerprint ^ 0x636f6c64ull, &cold_mib, sizeof cold_mib);
     char created[32];
     cli_created_now(comm, created);
 
@@ -193,6 +200,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .checkpoint_interval = 60.0 * checkpoint_minutes,
         .resume = resume,
         .checkpoint_fingerprint = fingerprint,
+        .cold_memory_limit = cold_mib << 20,
     };
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);

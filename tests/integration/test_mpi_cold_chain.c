@@ -2,8 +2,9 @@
  * every rank and to rank 0, the broadcast of the statistics, and whole runs
  * (ech_run) of a scenario with cold-chain SKUs and three variants on every layout
  * this test can make: 2 ranks x 1 and x 2 threads on MPI_COMM_WORLD, 1 rank x 1
- * and x 2 threads on MPI_COMM_SELF, and the variants in one, two or three passes
- * (a small memory limit).  Every layout must give the same statistics and the same
+ * and x 2 threads on MPI_COMM_SELF, the variants in one, two or three passes
+ * (a small memory limit) and a variant's replications in blocks (smaller still),
+ * the later blocks simulated again.  Every layout must give the same statistics and the same
  * daily occupancy, bit for bit; the results file must hold them.
  *
  * Checks count failures instead of aborting, so the ranks stay in step; the count
@@ -104,7 +105,13 @@ static void test_stats_bcast(void **state)
     for (int i = 0; i < 12; ++i)
         ml[i] = 100 * (i % 5) + i;
     int32_t location[2] = {0, 2}, slot[3] = {0, -1, 1};
-    ech_cold_rooms c = {2, location, slot, 2, 3, ml};
+    ech_cold_rooms c = {.n = 2,
+                        .location = location,
+                        .slot = slot,
+                        .n_reps = 2,
+                        .block_reps = 2,
+                        .n_days = 3,
+                        .ml = ml};
     double capacity[3] = {0.25, 0, 0.3};
     const double q[2] = {0.1, 0.9};
     ech_cold_stats s;
@@ -177,6 +184,7 @@ static void test_run_layouts(void **state)
     const int32_t n_var = sc.n_variants, nq = sc.output.n_quantiles;
     const int64_t cells = (int64_t)COLD_N_ROOMS * sc.replications * sc.days;
     const int64_t per_variant = cells * (int64_t)sizeof(int64_t);
+    const int64_t per_rep = per_variant / sc.replications;
     const layout layouts[] = {
         {"2x1 kept", MPI_COMM_WORLD, 1, 0, 1, 1},
         {"2x2", MPI_COMM_WORLD, 2, 0, 0, 1},
@@ -185,6 +193,11 @@ static void test_run_layouts(void **state)
         {"1x2 kept, a pass per variant", MPI_COMM_SELF, 2, per_variant + 1, 1, 3},
         {"2x1, two passes", MPI_COMM_WORLD, 1, 2 * per_variant, 0, 2},
         {"2x2 kept, a pass per variant", MPI_COMM_WORLD, 2, 1, 1, 3},
+        /* Blocks of replications, the later ones simulated again: one at a time, and
+         * three (the last block shorter). */
+        {"2x2, blocks of one replication", MPI_COMM_WORLD, 2, per_rep, 0, 3},
+        {"1x2, blocks of three", MPI_COMM_SELF, 2, 3 * per_rep, 0, 3},
+        {"2x1, blocks of three", MPI_COMM_WORLD, 1, 3 * per_rep + 7, 0, 3},
     };
     enum { N_LAYOUTS = sizeof layouts / sizeof layouts[0] };
     ech_results rep[N_LAYOUTS];

@@ -88,7 +88,8 @@ static void hand_rooms(ech_cold_rooms *c, int64_t *ml)
     c->n = 2;
     c->location = location;
     c->slot = slot;
-    c->n_reps = 2;
+    c->rep_begin = 0;
+    c->n_reps = c->block_reps = 2;
     c->n_days = 5;
     c->ml = ml;
 }
@@ -181,7 +182,13 @@ static void test_stats_single_cell(void **state)
     (void)state;
     int64_t ml[1] = {1234};
     int32_t location[1] = {0}, slot[1] = {0};
-    ech_cold_rooms c = {1, location, slot, 1, 1, ml};
+    ech_cold_rooms c = {.n = 1,
+                        .location = location,
+                        .slot = slot,
+                        .n_reps = 1,
+                        .block_reps = 1,
+                        .n_days = 1,
+                        .ml = ml};
     const double q[2] = {0.05, 0.95};
     double capacity[1] = {1.0};
     ech_cold_stats s;
@@ -193,6 +200,162 @@ static void test_stats_single_cell(void **state)
     assert_float_equal(s.exceed_probability[0], 1.0, 0);
     assert_float_equal(s.any_over_share[0], 1.0, 0);
     ech_cold_stats_free(&s);
+}
+
+/* ------------------------------------------------------------------------------
+ * The tally against the sorted array of every cell
+ * ------------------------------------------------------------------------------ */
+
+/* Type 7 quantile of sorted[0..n-1] (millilitres) at probability p, in litres. */
+static double sorted_quantile(const int64_t *sorted, int64_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    int64_t lo = (int64_t)floor(h);
+    if (lo >= n - 1)
+        return (double)sorted[n - 1] / 1000.0;
+    double a = (double)sorted[lo] / 1000.0, b = (double)sorted[lo + 1] / 1000.0;
+    return a + (h - (double)lo) * (b - a);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Random occupancies (slot 0 with many ties, slot 1 spread wide, slot 2 empty),
+ * folded in blocks of every size from one replication to all of them, the blocks
+ * in reverse order: every statistic bit for bit that of the sorted array of all
+ * cells, the distinct values counted once each. */
+static void test_tally_blocks(void **state)
+{
+    (void)state;
+    enum { N = 3, R = 37, D = 11, NQ = 5 };
+    static int64_t all[N * R * D];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int s = 0; s < N; ++s)
+        for (int i = 0; i < R * D; ++i) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t u = x >> 33;
+            all[s * R * D + i] = s == 0   ? 250 * (int64_t)(u % 9)
+                                 : s == 1 ? (int64_t)(u % 5000000)
+                                          : 0;
+        }
+    int32_t location[N] = {4, 0, 2}, slot[5] = {1, -1, 2, -1, 0};
+    double capacity[5] = {2500, 0, 0, 0, 1.2}; /* slot 0: 1.2 l, slot 1: 2,500 l, slot 2: none */
+    const double q[NQ] = {0.0, 0.05, 0.5, 0.95, 1.0};
+
+    /* The reference: every cell sorted, the sums in ascending order. */
+    double mean[N], sd[N], quant[N][NQ], exceed[N], reps_over[N];
+    int64_t distinct[N];
+    static int64_t sorted[R * D];
+    for (int s = 0; s < N; ++s) {
+        const int64_t *c = all + s * R * D;
+        double cap = capacity[location[s]];
+        int64_t over = 0, any = 0;
+        for (int r = 0; r < R; ++r) {
+            int64_t days = 0;
+            for (int d = 0; d < D; ++d)
+                days += cap > 0 && (double)c[r * D + d] / 1000.0 > cap;
+            over += days;
+            any += days > 0;
+        }
+        exceed[s] = (double)over / (R * D);
+        reps_over[s] = (double)any / R;
+        memcpy(sorted, c, sizeof sorted);
+        qsort(sorted, R * D, sizeof *sorted, cmp_i64);
+        int64_t sum = 0;
+        distinct[s] = 0;
+        for (int i = 0; i < R * D; ++i) {
+            sum += sorted[i];
+            distinct[s] += i == 0 || sorted[i] != sorted[i - 1];
+        }
+        mean[s] = (double)sum / 1000.0 / (R * D);
+        double ss = 0;
+        for (int i = 0; i < R * D; ++i) {
+            double d = (double)sorted[i] / 1000.0 - mean[s];
+            ss += d * d;
+        }
+        sd[s] = sqrt(ss / (R * D - 1));
+        for (int j = 0; j < NQ; ++j)
+            quant[s][j] = sorted_quantile(sorted, R * D, q[j]);
+    }
+
+    static int64_t block[N * R * D];
+    for (int64_t size = 1; size <= R; size += size < 4 ? 1 : 11) {
+        ech_cold_rooms c = {.n = N,
+                            .location = location,
+                            .slot = slot,
+                            .block_reps = size,
+                            .n_days = D,
+                            .ml = block};
+        ech_cold_tally t;
+        ech_cold_tally_init(&t, &c, capacity);
+        for (int64_t b = (R - 1) / size * size; b >= 0; b -= size) {
+            int64_t n = R - b < size ? R - b : size;
+            c.rep_begin = b;
+            c.n_reps = n;
+            for (int s = 0; s < N; ++s)
+                memcpy(block + s * n * D, all + (s * R + b) * D, (size_t)(n * D) * sizeof *block);
+            ech_cold_tally_add(&t, &c, (int)(size % 3) + 1);
+        }
+        assert_int_equal(t.n_reps, R);
+        int64_t bytes = ech_cold_tally_bytes(&t);
+        for (int s = 0; s < N; ++s) {
+            assert_int_equal(t.distinct[s], distinct[s]);
+            bytes -= 16 * distinct[s];
+        }
+        assert_true(bytes > 0 && bytes <= 64 * N); /* beside the values, a few words a room */
+        ech_cold_stats st;
+        ech_cold_tally_stats(&t, location, q, NQ, 2, &st);
+        for (int s = 0; s < N; ++s) {
+            assert_int_equal(st.location[s], location[s]);
+            assert_memory_equal(&st.mean_litres[s], &mean[s], sizeof(double));
+            assert_memory_equal(&st.sd_litres[s], &sd[s], sizeof(double));
+            assert_memory_equal(&st.quantile_litres[s * NQ], quant[s], NQ * sizeof(double));
+            assert_memory_equal(&st.max_litres[s], &quant[s][NQ - 1], sizeof(double));
+            if (capacity[location[s]] > 0) {
+                assert_memory_equal(&st.exceed_probability[s], &exceed[s], sizeof(double));
+                assert_memory_equal(&st.any_over_share[s], &reps_over[s], sizeof(double));
+            } else {
+                assert_true(isnan(st.exceed_probability[s]));
+            }
+        }
+        assert_true(st.exceed_probability[0] > 0 && st.exceed_probability[0] < 1);
+        assert_true(st.exceed_probability[1] > 0 && st.exceed_probability[1] < 1);
+        ech_cold_stats_free(&st);
+        ech_cold_tally_free(&t);
+    }
+}
+
+/* A block holds its replications only; set_block moves and zeroes it. */
+static void test_block_add(void **state)
+{
+    (void)state;
+    int64_t ml[2 * 3] = {0};
+    int32_t location[1] = {0}, slot[1] = {0};
+    ech_cold_rooms c = {.n = 1,
+                        .location = location,
+                        .slot = slot,
+                        .rep_begin = 0,
+                        .n_reps = 2,
+                        .block_reps = 2,
+                        .n_days = 3,
+                        .ml = ml};
+    ech_cold_rooms_set_block(&c, 4, 5); /* at most block_reps */
+    assert_int_equal(c.rep_begin, 4);
+    assert_int_equal(c.n_reps, 2);
+    assert_false(ech_cold_rooms_holds(&c, 3));
+    assert_false(ech_cold_rooms_holds(&c, 6));
+    assert_true(ech_cold_rooms_holds(&c, 4) && ech_cold_rooms_holds(&c, 5));
+    ech_cold_rooms_add(&c, 0, 5, 2, 9);
+    ech_cold_rooms_add(&c, 0, 4, 0, 1);
+    static const int64_t expect[6] = {1, 0, 0, 0, 0, 9};
+    assert_memory_equal(ml, expect, sizeof expect);
+    ech_cold_rooms_set_block(&c, 6, 1);
+    assert_int_equal(c.n_reps, 1);
+    assert_true(ech_cold_rooms_holds(&c, 6) && !ech_cold_rooms_holds(&c, 7));
+    assert_int_equal(ml[0] + ml[2], 0);
 }
 
 /* ------------------------------------------------------------------------------
@@ -392,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_slots),
         cmocka_unit_test(test_stats_by_hand),
         cmocka_unit_test(test_stats_single_cell),
+        cmocka_unit_test(test_tally_blocks),
+        cmocka_unit_test(test_block_add),
         cmocka_unit_test(test_engine_by_hand),
         cmocka_unit_test(test_engine_against_trace),
     };

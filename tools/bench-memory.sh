@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The memory benchmark: peak resident memory of `echelon run` per SKU-location, at
+# two replication counts and two horizons, on a chain of 1,000 pharmacies whose
+# cold-chain SKUs fill some 950 cold rooms.  The cold rooms' occupancy used to be
+# held whole (8 bytes x cold locations x replications x days); it is now held a block
+# of replications at a time (--cold-memory MiB, 16 here so that the bound shows at
+# this size; the default is 256) and folded into a tally whose size follows the
+# distinct occupancy values, not the cells.  Each line also gives the whole array's
+# size, for comparison.
+# Usage: tools/bench-memory.sh [REPS_SMALL REPS_LARGE DAYS_SHORT DAYS_LONG]
+#        (defaults: 16 64 120 480; ECHELON_BIN, COLD_MIB and THREADS override)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${ECHELON_BIN:-$root/build/echelon}
+[ -x "$bin" ] || "$root/tools/build.sh" "$root/build"
+r1=${1:-16} r2=${2:-64} d1=${3:-120} d2=${4:-480}
+cold_mib=${COLD_MIB:-16}
+threads=${THREADS:-1}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+cat >"$dir/cold_chain_wide.yaml" <<'EOF'
+name: cold_chain_wide
+description: Ten DCs of a hundred pharmacies each, half the SKUs cold chain.
+seed: 11
+replications: 16
+horizon: {start_date: 2027-01-04, days: 120, warmup_days: 14}
+demand: {unmet: lost}
+supply: {internal_shortfall: backorder, allocation: fair_share}
+suppliers:
+  - id: COLDCHAIN-CH
+    lead_time: {distribution: gamma, mean: 10, sd: 3, max_days: 40}
+policies:
+  cw:     {type: base_stock, review_days: 7, service_level: 0.98}
+  dc:     {type: base_stock, review_days: 2, service_level: 0.97}
+  retail: {type: s_S, review_days: 2, service_level: 0.95, order_days: 10}
+network:
+  generate: {dcs: 10, retail_per_dc: 100, dc_lead_time_days: 1, retail_lead_time_days: 1,
+             dc_cold_capacity_litres: 100, retail_cold_capacity_litres: 5}
+catalogue:
+  generate: {skus: 40, seed: 5, cold_share: 0.5}
+output:
+  quantiles: [0.05, 0.5, 0.95]
+EOF
+
+# run REPS DAYS: prints "skulocs cold_rooms peak_kib seconds"
+run() {
+    local log="$dir/log"
+    /usr/bin/time -f 'peak %M' -o "$dir/time" "$bin" run "$dir/cold_chain_wide.yaml" \
+        --replications "$1" --days "$2" --threads "$threads" --cold-memory "$cold_mib" \
+        --no-output >"$log" 2>&1
+    local skulocs rooms peak secs
+    skulocs=$(sed -nE 's/.* ([0-9]+) SKU-locations, .*/\1/p' "$log" | head -1)
+    rooms=$(sed -nE 's/.* of ([0-9]+) cold rooms.*/\1/p' "$log" | head -1)
+    peak=$(sed -nE 's/^peak ([0-9]+)/\1/p' "$dir/time")
+    secs=$(sed -nE 's/.*simulation ([0-9.]+) s.*/\1/p' "$log" | head -1)
+    echo "$skulocs $rooms $peak $secs"
+}
+
+echo "echelon memory benchmark: $($bin --version), $threads thread(s), --cold-memory $cold_mib"
+printf '  %6s %5s %10s %12s %16s %20s\n' replications days "peak MiB" "KiB/skuloc" \
+    "simulation s" "whole array MiB"
+first=""
+for reps in "$r1" "$r2"; do
+    for days in "$d1" "$d2"; do
+        read -r skulocs rooms peak secs <<<"$(run "$reps" "$days")"
+        per=$(awk -v p="$peak" -v n="$skulocs" 'BEGIN { printf "%.2f", p / n }')
+        whole=$(awk -v c="$rooms" -v r="$reps" -v d="$days" \
+            'BEGIN { printf "%.0f", 8 * c * r * d / 1048576 }')
+        printf '  %6d %5d %10.1f %12s %16s %20s\n' "$reps" "$days" \
+            "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')" "$per" "$secs" "$whole"
+        [ -n "$first" ] || first=$per
+        last=$per
+    done
+done
+echo "  $skulocs SKU-locations, $rooms cold rooms; peak per SKU-location at ${r2}x$d2 is" \
+    "$(awk -v a="$last" -v b="$first" 'BEGIN { printf "%.2f", a / b }') x that at ${r1}x$d1"
