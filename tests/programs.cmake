@@ -125,3 +125,10 @@ echelon_program_test(network.design bash ${ECHELON_SCRIPTS}/network_design.sh)
 # (--dependency=afterok); skipped with status 77 where Slurm is missing.
 echelon_program_test(slurm.sweep_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_sweep_sbatch.sh)
 set_tests_properties(slurm.sweep_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
+
+# Every python example of README.md and results/README.md runs as written.  Python
+# only (no C is exercised beyond a short run): not in the sanitizer build.
+if(NOT ECHELON_SANITIZE)
+  echelon_program_test(docs.examples bash ${ECHELON_SCRIPTS}/docs_examples.sh)
+  set_tests_properties(docs.examples PROPERTIES LABELS "program;docs" TIMEOUT 120)
+endif()

@@ -11,7 +11,7 @@ packages=(
     libcyaml-dev libyaml-dev libcsv-dev
     libgsl-dev libpcg-cpp-dev libcmocka-dev
     clang libomp-dev
-    python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib
+    python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib python3-pandas
 )
 if [ "${1:-}" = "--with-slurm" ]; then
     packages+=(slurmctld slurmd slurm-client munge)
