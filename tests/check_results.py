@@ -121,9 +121,23 @@ def text(value):
     return str(value)
 
 
+SCALE_NAMES = {}  # (file number, object address) -> name: HDF5 finds the name of a
+                 # scale opened through a reference by searching the whole file
+
+
 def scale_names(dset):
     """The names of the dimension scales attached to each axis of a dataset."""
-    return [dim[0].name.split("/")[-1] if len(dim) else None for dim in dset.dims]
+    names = []
+    for dim in dset.dims:
+        if not len(dim):
+            names.append(None)
+            continue
+        scale = dim[0]
+        key = (scale.id.fileno, h5py.h5o.get_info(scale.id).addr)
+        if key not in SCALE_NAMES:
+            SCALE_NAMES[key] = scale.name.split("/")[-1]
+        names.append(SCALE_NAMES[key])
+    return names
 
 
 def check_version(f):
