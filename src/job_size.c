@@ -191,6 +191,23 @@ static double columns_bytes(sampler *s, const ech_table *t, const void *table, c
     return bytes;
 }
 
+/* Bytes of the skulocs' ids (/skuloc/sku and /skuloc/location, format 2.0) at the
+ * sample's skulocs: variable-length strings live in HDF5's global heap, uncompressed,
+ * each with a 16-byte header and padded to 8 bytes, and the dataset holds a 16-byte
+ * reference per string (deflated with its chunk; counted whole here, never an
+ * underestimate). */
+static double ids_bytes(const ech_scenario *sc, const int64_t *rows, int64_t n)
+{
+    double bytes = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const char *ids[2] = {sc->cat.id[sc->sl.sku[rows[i]]],
+                              sc->net.id[sc->sl.location[rows[i]]]};
+        for (int j = 0; j < 2; ++j)
+            bytes += 32.0 + (double)((strlen(ids[j] ? ids[j] : "") + 7) / 8 * 8);
+    }
+    return bytes;
+}
+
 /* ------------------------------------------------------------------------------
  * Calibration
  * ------------------------------------------------------------------------------ */
@@ -270,7 +287,8 @@ static void measure_file(const ech_scenario *sc, const sample *sm, int ns, int64
     cal->reps_bytes_per_skuloc_rep = R > 0 ? reps * per / (double)R : 0.0;
     cal->baseline_columns_bytes_per_skuloc =
         per * (columns_bytes(&s, &ech_skuloc_table, &sc->sl, sm->skuloc, n) +
-               columns_bytes(&s, &ech_variant_policy_table, &sc->variant[0], sm->skuloc, n));
+               columns_bytes(&s, &ech_variant_policy_table, &sc->variant[0], sm->skuloc, n) +
+               ids_bytes(sc, sm->skuloc, n));
     cal->variant_columns_bytes_per_skuloc = 0.0;
     for (int32_t v = 1; v < sc->n_variants; ++v)
         cal->variant_columns_bytes_per_skuloc +=

@@ -137,23 +137,25 @@ static void write_catalogue(writer *w)
     hid_t g = ech_h5_group(w, w->file, "catalogue",
                            "the SKUs: one entry per SKU, indexed by the sku dimension");
 
-    hid_t sku = ech_h5_index_scale(w, g, "sku", cat->n, "SKU index (the sku_index of /skuloc)");
+    hid_t sku = ech_h5_id_scale(w, g, "sku", cat->id, cat->n,
+                                "SKU id (the row is the sku_index of /skuloc)");
     ech_h5_table_columns(w, g, &ech_catalogue_table, cat, cat->n, sku);
     ech_h5_close_dataset(w, sku);
 
-    hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
-                                   "supplier index (the supplier_index of a SKU)");
+    hid_t sup = ech_h5_id_scale(w, g, "supplier", sc->suppliers.id, sc->suppliers.n,
+                                "supplier id (the row is the supplier_index of a SKU)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
                       "supplier id as in the input");
     ech_h5_close_dataset(w, sup);
 
-    hid_t seg = ech_h5_index_scale(w, g, "segment", sc->n_segments,
-                                   "segment index (the segment_index of a SKU)");
+    hid_t seg = ech_h5_id_scale(w, g, "segment", sc->segment, sc->n_segments,
+                                "segment name (the row is the segment_index of a SKU)");
     ech_h5_text_table(w, g, "segment_names", sc->segment, sc->n_segments, seg, "segment name");
     if (sc->subst.n_groups > 0) {
-        hid_t grp = ech_h5_index_scale(w, g, "substitution_group", sc->subst.n_groups,
-                                       "substitution group index (the substitution_group_index "
-                                       "of a SKU)");
+        hid_t grp =
+            ech_h5_id_scale(w, g, "substitution_group", sc->subst.group_name, sc->subst.n_groups,
+                            "substitution group key (the row is the "
+                            "substitution_group_index of a SKU)");
         ech_h5_text_table(w, g, "substitution_group_names", sc->subst.group_name,
                           sc->subst.n_groups, grp, "substitution group key");
         ech_h5_close_dataset(w, grp);
@@ -167,8 +169,8 @@ static void write_network(writer *w)
     const ech_network *net = &w->sc->net;
     hid_t g = ech_h5_group(w, w->file, "network",
                            "the locations of the supply tree, indexed by the location dimension");
-    hid_t loc = ech_h5_index_scale(w, g, "location", net->n,
-                                   "location index (the location_index of /skuloc)");
+    hid_t loc = ech_h5_id_scale(w, g, "location", net->id, net->n,
+                                "location id (the row is the location_index of /skuloc)");
     ech_h5_table_columns(w, g, &ech_network_table, net, net->n, loc);
     ech_h5_close_dataset(w, loc);
     ech_h5_close_group(g);
@@ -252,8 +254,9 @@ static void write_supply(writer *w)
                            "the supply model: supplier sites and their lanes to the central "
                            "warehouse, regions, supplier reliability and disruptions");
 
-    hid_t site = ech_h5_index_scale(w, g, "site", s->n,
-                                    "site index (the site_index and alt_site_index of /catalogue)");
+    hid_t site = ech_h5_id_scale(w, g, "site", s->id, s->n,
+                                 "site id (the row is the site_index and alt_site_index of "
+                                 "/catalogue)");
     ech_h5_text_table(
         w, g, "site_id", s->id, s->n, site,
         "site id as in the input (a supplier given without sites has one site with the "
@@ -265,21 +268,22 @@ static void write_supply(writer *w)
     site_lead_times(w, g, site);
     ech_h5_close_dataset(w, site);
 
-    hid_t region = ech_h5_index_scale(w, g, "region", sc->n_regions,
-                                      "region index (the site_region_index of a site)");
+    hid_t region = ech_h5_id_scale(w, g, "region", sc->region, sc->n_regions,
+                                   "region name (the row is the site_region_index of a site)");
     ech_h5_text_table(w, g, "region_names", sc->region, sc->n_regions, region,
                       "region name (region 0 is \"default\")");
     ech_h5_close_dataset(w, region);
 
-    hid_t sup = ech_h5_index_scale(w, g, "supplier", sc->suppliers.n,
-                                   "supplier index (the site_supplier_index of a site)");
+    hid_t sup = ech_h5_id_scale(w, g, "supplier", sc->suppliers.id, sc->suppliers.n,
+                                "supplier id (the row is the site_supplier_index of a site)");
     ech_h5_text_table(w, g, "supplier_id", sc->suppliers.id, sc->suppliers.n, sup,
                       "supplier id as in the input");
     supplier_reliability(w, g, sup);
     ech_h5_close_dataset(w, sup);
 
     hsize_t n = (hsize_t)d->n;
-    hid_t dis = ech_h5_index_scale(w, g, "disruption", d->n, "disruption index");
+    hid_t dis = ech_h5_id_scale(w, g, "disruption", d->name, d->n,
+                                "disruption name (the row is the disruption index)");
     ech_h5_text_table(w, g, "disruption_name", d->name, d->n, dis,
                       "disruption name as in the input");
     ech_h5_small_table(w, g, "disruption_kind", H5T_NATIVE_UINT8, n, d->kind, dis, "1",

@@ -28,7 +28,7 @@ void ech_output_contract(writer *w)
                             "per SKU: the commitment, the need it was sized on and its expected "
                             "cost (NaN: the SKU has no contract terms)");
     int32_t nk = sc->cat.n;
-    hid_t sku = ech_h5_index_scale(w, gs, "sku", nk, "SKU index (as /catalogue/sku)");
+    hid_t sku = ech_h5_id_scale(w, gs, "sku", sc->cat.id, nk, "SKU id (as /catalogue/sku)");
 #define WRITE_FIELD(field, name, units, desc)                                                   \
     ech_h5_small_table(w, gs, name, H5T_NATIVE_DOUBLE, (hsize_t)nk, c->field, sku, units, desc, \
                        NULL);
@@ -45,10 +45,8 @@ void ech_output_contract(writer *w)
     hid_t month =
         ech_h5_scale_create(w, gm, "month_start", H5T_NATIVE_INT32, dims[1], c->month_start, "day",
                             "first measured day of the month (days since 1970-01-01)");
-    int32_t *idx = ech_h5_iota32(sc->suppliers.n);
-    hid_t sup = ech_h5_scale_create(w, gm, "supplier", H5T_NATIVE_INT32, dims[0], idx, "1",
-                                    "supplier index (as /supply/supplier_id)");
-    free(idx);
+    hid_t sup = ech_h5_id_scale(w, gm, "supplier", sc->suppliers.id, sc->suppliers.n,
+                                "supplier id (as /supply/supplier_id)");
     const double *data[2] = {c->supplier_month_need, c->supplier_month_value};
     const char *names[2] = {"need_units", "need_value"};
     const char *units[2] = {"unit", "currency"};
@@ -77,10 +75,8 @@ void ech_output_purchases(writer *w, hid_t parent, int32_t v)
     /* Results assembled without a run (tests) may lack the sums: zeros then. */
     int32_t ns = sc->suppliers.n, nm = ech_results_months(sc);
     int have = res->supplier_month_units && res->n_suppliers == ns && res->n_months == nm;
-    int32_t *idx = ech_h5_iota32(ns);
-    hid_t sup = ech_h5_scale_create(w, g, "supplier", H5T_NATIVE_INT32, (hsize_t)ns, idx, "1",
-                                    "supplier index (as /supply/supplier_id)");
-    free(idx);
+    hid_t sup = ech_h5_id_scale(w, g, "supplier", sc->suppliers.id, ns,
+                                "supplier id (as /supply/supplier_id)");
     int32_t *start = ech_xmalloc((size_t)(nm > 0 ? nm : 1) * sizeof *start, "month starts");
     for (int32_t t = 0, m = -1; t < sc->days; ++t)
         if (t == 0 || ech_scenario_month(sc, t) != ech_scenario_month(sc, t - 1))

@@ -515,8 +515,9 @@ hid_t ech_h5_dataset_create(writer *w, hid_t loc, const char *name, hid_t type, 
     hid_t space = H5Screate_simple(ndims, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     int ok = space >= 0 && dcpl >= 0;
-    /* Every element is written, so filling unwritten space first is wasted I/O. */
-    ok = ok && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    /* Every element is written, so filling unwritten space first is wasted I/O
+     * (HDF5 insists on fill values for variable-length strings: text keeps them). */
+    ok = ok && (H5Tis_variable_str(type) > 0 || H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0);
     int empty = dims[0] == 0 || (ndims == 2 && dims[1] == 0);
     if (ok && large && !empty) {
         hsize_t chunk[2];
@@ -746,6 +747,13 @@ void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsiz
                         const void *data, hid_t scale, const char *units, const char *description,
                         const char *codes)
 {
+    /* Categories (codes given) are enumerations over their uint8 values, in memory as
+     * in the file: HDF5 converts no integers to enumerations. */
+    hid_t etype = codes && H5Tget_size(type) == 1 && w->rank == 0 && !w->failed
+                      ? ech_h5_enum_type(w, codes)
+                      : -1;
+    if (etype >= 0)
+        type = etype;
     hid_t d = ech_h5_dataset_create(w, loc, name, type, 1, &n, 0);
     ech_h5_describe(w, d, units, description);
     if (codes)
@@ -753,6 +761,8 @@ void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsiz
     ech_h5_write_from_root(w, d, name, type, n, 1, data);
     ech_h5_attach(w, d, scale, 0, name);
     ech_h5_close_dataset(w, d);
+    if (etype >= 0)
+        H5Tclose(etype);
 }
 
 /* A small dimension scale: a 1-d dataset of n values written by rank 0, marked with
@@ -770,49 +780,113 @@ hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hs
     return d;
 }
 
-/* A fixed-length string type as long as the longest of s[0..n-1] (at least 1), and
- * the strings packed into n x that many bytes, NUL-padded (the layout has kept the
- * fixed length parallel HDF5 needed: it cannot write variable-length data). */
-static hid_t text_type(writer *w, char *const *s, int64_t n, char **packed)
+/* A dataset of n variable-length UTF-8 strings (NULL written as ""), written whole by
+ * rank 0 in one H5Dwrite; `large` chunks and compresses it (the per-skuloc ids).
+ * Format 2.0 stores text this way so that readers get strings, not NUL-padded bytes
+ * (h5py's .asstr(), xarray's str coordinates).  The writer is serial on rank 0, so
+ * the variable-length data parallel HDF5 could not write goes out with the rest. */
+static hid_t text_dataset(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                          int large)
 {
-    size_t len = 1;
+    hsize_t dims = (hsize_t)(n > 0 ? n : 0);
+    hid_t d = ech_h5_dataset_create(w, loc, name, w->vlstr, 1, &dims, large);
+    if (d < 0 || n <= 0)
+        return d;
+    /* Room: the strings go to the global heap, each with a 16-byte header and padded
+     * to 8 bytes; the dataset holds a 16-byte heap reference per string. */
+    const char **all = ech_xmalloc((size_t)n * sizeof *all, "text column of the results file");
+    hsize_t bytes = 0;
     for (int64_t i = 0; i < n; ++i) {
-        size_t l = s[i] ? strlen(s[i]) : 0;
-        if (l > len)
-            len = l;
+        all[i] = s && s[i] ? s[i] : "";
+        bytes += 40 + strlen(all[i]);
     }
-    *packed = ech_xcalloc((size_t)(n > 0 ? n : 1), len, "text column of the results file");
-    for (int64_t i = 0; i < n; ++i)
-        if (s[i])
-            memcpy(*packed + (size_t)i * len, s[i], strlen(s[i]));
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0 || H5Tset_size(t, len) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        ech_h5_fail(w, "making a string type of %zu bytes", len);
-        if (t >= 0)
-            H5Tclose(t);
-        return -1;
-    }
-    return t;
+    if (ech_h5_ready(w, bytes) && H5Dwrite(d, w->vlstr, H5S_ALL, H5S_ALL, w->dxpl, all) < 0)
+        ech_h5_fail(w, "writing dataset %s", name);
+    free(all);
+    return d;
 }
 
 /* A text column of n strings, written by rank 0, attached to `scale`. */
 void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
                        hid_t scale, const char *description)
 {
-    if (loc < 0)
-        return; /* not rank 0, or after a failure */
-    char *packed = NULL;
-    hid_t t = text_type(w, s, n, &packed);
-    hsize_t dims = (hsize_t)n;
-    hid_t d = ech_h5_dataset_create(w, loc, name, t >= 0 ? t : H5T_NATIVE_CHAR, 1, &dims, 0);
+    hid_t d = text_dataset(w, loc, name, s, n, 0);
     ech_h5_describe(w, d, NULL, description);
-    ech_h5_write_from_root(w, d, name, t, dims, 1, packed);
     ech_h5_attach(w, d, scale, 0, name);
     ech_h5_close_dataset(w, d);
-    if (t >= 0)
-        H5Tclose(t);
-    free(packed);
+}
+
+/* A per-skuloc text column of the whole skulocs (rank 0 holds every id). */
+hid_t ech_h5_skuloc_text(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                         const char *description)
+{
+    hid_t d = text_dataset(w, loc, name, s, n, 1);
+    ech_h5_describe(w, d, NULL, description);
+    return d;
+}
+
+/* A dimension scale of ids (format 2.0): n variable-length strings, so that netCDF
+ * tools and xarray label the dimension with the ids. */
+hid_t ech_h5_id_scale(writer *w, hid_t loc, const char *name, char *const *ids, int64_t n,
+                      const char *description)
+{
+    hid_t d = text_dataset(w, loc, name, ids, n, 0);
+    ech_h5_describe(w, d, NULL, description);
+    if (d >= 0 && !w->failed && H5DSset_scale(d, name) < 0)
+        ech_h5_fail(w, "making %s a dimension scale", name);
+    return d;
+}
+
+/* The CF attribute that names a per-skuloc dataset's id coordinates (format 2.0). */
+void ech_h5_skuloc_coordinates(writer *w, hid_t d)
+{
+    ech_h5_attr_text(w, d, "coordinates", "sku location");
+}
+
+/* Hard links in g to /skuloc/sku and /skuloc/location: the ids label every
+ * per-skuloc group without being stored again. */
+void ech_h5_link_skuloc_ids(writer *w, hid_t g)
+{
+    static const char *const names[2] = {"sku", "location"};
+    for (int i = 0; i < 2 && g >= 0 && !w->failed; ++i) {
+        char target[32];
+        snprintf(target, sizeof target, "/skuloc/%s", names[i]);
+        if (H5Lcreate_hard(w->file, target, g, names[i], H5P_DEFAULT, H5P_DEFAULT) < 0)
+            ech_h5_fail(w, "linking %s", target);
+    }
+}
+
+/* An HDF5 enumeration over uint8 from codes "0=word,1=word,..." (ech_enum_codes'
+ * form): format 2.0 stores categories with their names in the type.  The caller
+ * closes it; -1 after a failure. */
+hid_t ech_h5_enum_type(writer *w, const char *codes)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_UINT8);
+    const char *p = codes;
+    while (t >= 0 && p && *p) {
+        char *end;
+        long value = strtol(p, &end, 10);
+        const char *word = end + 1, *next = strchr(word, ',');
+        size_t len = next ? (size_t)(next - word) : strlen(word);
+        char name[128];
+        if (*end != '=' || value < 0 || value > 255 || len == 0 || len >= sizeof name) {
+            ech_h5_fail(w, "internal error: codes \"%s\" are not value=name pairs", codes);
+            H5Tclose(t);
+            return -1;
+        }
+        memcpy(name, word, len);
+        name[len] = '\0';
+        uint8_t v = (uint8_t)value;
+        if (H5Tenum_insert(t, name, &v) < 0) {
+            ech_h5_fail(w, "making an enumeration of \"%s\"", codes);
+            H5Tclose(t);
+            return -1;
+        }
+        p = next ? next + 1 : NULL;
+    }
+    if (t < 0)
+        ech_h5_fail(w, "making an enumeration of \"%s\"", codes);
+    return t;
 }
 
 /* The HDF5 memory type of a table column. */

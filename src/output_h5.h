@@ -137,7 +137,8 @@ void ech_h5_write_from_root(writer *w, hid_t d, const char *name, hid_t memtype,
                             hsize_t cols, const void *data);
 
 /* A small 1-d table of n values of one type, written by rank 0, with its attributes,
- * attached to the dimension scale `scale`. */
+ * attached to the dimension scale `scale`.  With codes (a category of uint8 values)
+ * the dataset is an enumeration and keeps the codes as an attribute. */
 void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
                         const void *data, hid_t scale, const char *units, const char *description,
                         const char *codes);
@@ -149,9 +150,33 @@ void ech_h5_small_table(writer *w, hid_t loc, const char *name, hid_t type, hsiz
 hid_t ech_h5_scale_create(writer *w, hid_t loc, const char *name, hid_t type, hsize_t n,
                           const void *all_values, const char *units, const char *description);
 
-/* A text column of n strings, written by rank 0, attached to `scale`. */
+/* A text column of n strings (variable-length UTF-8; NULL is written as ""), written
+ * by rank 0, attached to `scale`. */
 void ech_h5_text_table(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
                        hid_t scale, const char *description);
+
+/* A per-skuloc text column (chunked and compressed) of all n skulocs, written by rank
+ * 0 from its own memory; returns the open dataset for the caller to attach. */
+hid_t ech_h5_skuloc_text(writer *w, hid_t loc, const char *name, char *const *s, int64_t n,
+                         const char *description);
+
+/* A dimension scale holding ids (variable-length UTF-8), written by rank 0: the
+ * entity dimensions (sku, location, supplier, ...) of format 2.0.  Returns the open
+ * dataset (or -1). */
+hid_t ech_h5_id_scale(writer *w, hid_t loc, const char *name, char *const *ids, int64_t n,
+                      const char *description);
+
+/* The attribute coordinates = "sku location" of a per-skuloc dataset (format 2.0):
+ * xarray makes the skulocs' ids its coordinates. */
+void ech_h5_skuloc_coordinates(writer *w, hid_t d);
+
+/* Hard links `sku` and `location` in group g to /skuloc/sku and /skuloc/location
+ * (which must exist): every per-skuloc group carries the ids, stored once. */
+void ech_h5_link_skuloc_ids(writer *w, hid_t g);
+
+/* An HDF5 enumeration over uint8 from codes "0=word,1=word,..." (ech_enum_codes'
+ * form), for categories; the caller closes it (-1 after a failure). */
+hid_t ech_h5_enum_type(writer *w, const char *codes);
 
 /* The HDF5 memory type of a table column. */
 hid_t ech_h5_column_type(ech_col_type type);

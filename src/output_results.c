@@ -58,8 +58,15 @@ static void skuloc_column(writer *w, hid_t g, const skuloc_scales *sc_, const ch
                           const char *description, const char *codes)
 {
     hsize_t n = (hsize_t)w->sc->sl.n;
+    /* A category (codes given) is an enumeration over its uint8 values (rank 0 alone
+     * makes HDF5 objects; the others need only the element size). */
+    hid_t etype =
+        codes && elem_size == 1 && w->rank == 0 && !w->failed ? ech_h5_enum_type(w, codes) : -1;
+    if (etype >= 0)
+        type = etype;
     hid_t d = ech_h5_dataset_create(w, g, name, type, 1, &n, 1);
     ech_h5_describe(w, d, units, description);
+    ech_h5_skuloc_coordinates(w, d);
     if (codes)
         ech_h5_attr_text(w, d, "codes", codes);
     const char *base = (const char *)all + (size_t)w->begin * elem_size;
@@ -67,6 +74,8 @@ static void skuloc_column(writer *w, hid_t g, const skuloc_scales *sc_, const ch
                       0);
     ech_h5_attach(w, d, sc_->skuloc, 0, name);
     ech_h5_close_dataset(w, d);
+    if (etype >= 0)
+        H5Tclose(etype);
 }
 
 /* What a KPI dataset holds per skuloc. */
@@ -85,6 +94,7 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
     hid_t d = ech_h5_dataset_create(w, g, name, H5T_NATIVE_DOUBLE, ndims, dims, 1);
     ech_h5_describe(w, d, kpi->units, kpi->description);
     ech_h5_attr_text(w, d, "statistic", statistic);
+    ech_h5_skuloc_coordinates(w, d);
     if (shape == KPI_QUANTILES) {
         const ech_output_options *o = &w->sc->output;
         ech_h5_attr(w, d, "probabilities", H5T_NATIVE_DOUBLE, (hssize_t)o->n_quantiles,
@@ -108,6 +118,27 @@ static void kpi_dataset(writer *w, hid_t g, const skuloc_scales *s, const ech_fi
     else if (shape == KPI_REPLICATIONS)
         ech_h5_attach(w, d, s->replication, 1, full);
     ech_h5_close_dataset(w, d);
+}
+
+/* The coordinates sku and location of /skuloc (format 2.0): each skuloc's SKU and
+ * location id, written whole by rank 0, which holds the whole scenario.  Every other
+ * per-skuloc group links to these (ech_h5_link_skuloc_ids). */
+static void skuloc_ids(writer *w, hid_t g, const skuloc_scales *s)
+{
+    const ech_scenario *sc = w->sc;
+    const int64_t n = w->rank == 0 ? sc->sl.n : 0;
+    char **ids = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ids, "skuloc ids");
+    for (int64_t i = 0; i < n; ++i)
+        ids[i] = sc->cat.id[sc->sl.sku[i]];
+    hid_t d = ech_h5_skuloc_text(w, g, "sku", ids, sc->sl.n, "SKU id of the skuloc");
+    ech_h5_attach(w, d, s->skuloc, 0, "sku");
+    ech_h5_close_dataset(w, d);
+    for (int64_t i = 0; i < n; ++i)
+        ids[i] = sc->net.id[sc->sl.location[i]];
+    d = ech_h5_skuloc_text(w, g, "location", ids, sc->sl.n, "location id of the skuloc");
+    ech_h5_attach(w, d, s->skuloc, 0, "location");
+    ech_h5_close_dataset(w, d);
+    free(ids);
 }
 
 /* The declared columns of a per-skuloc table with a dataset name: the skulocs'
@@ -144,14 +175,19 @@ void ech_output_skuloc(writer *w, hid_t parent, int32_t v, const char *descripti
     hid_t g = ech_h5_group(w, parent, "skuloc", description);
     skuloc_scales s;
     skuloc_scales_create(w, g, &s);
-    if (v == 0)
+    if (v == 0) {
+        skuloc_ids(w, g, &s);
         skuloc_columns(w, g, &s, &ech_skuloc_table, &w->sc->sl);
+    } else {
+        ech_h5_link_skuloc_ids(w, g);
+    }
     skuloc_columns(w, g, &s, &ech_variant_policy_table, &w->sc->variant[v]);
 
     for (hsize_t k = 0; k < K; ++k) {
         const ech_field_info *kpi = &ech_kpi_info[k];
         hid_t kg = ech_h5_group(w, g, kpi->name, NULL);
         ech_h5_describe(w, kg, kpi->units, kpi->description);
+        ech_h5_link_skuloc_ids(w, kg);
         /* stats[((x - begin) * K + k) * ns + j]: row stride K * ns, KPI k at k * ns. */
         kpi_dataset(w, kg, &s, kpi, "mean", KPI_ONE, 1, "mean across replications", stats, K * ns,
                     k * ns);
@@ -317,7 +353,7 @@ void ech_output_sku_sums(writer *w, hid_t parent, int32_t v)
                                     "variants are compared by"
                                   : "per SKU: this variant against the baseline, means over "
                                     "replications");
-    hid_t sku = ech_h5_index_scale(w, g, "sku", nk, "SKU index (row of /catalogue)");
+    hid_t sku = ech_h5_id_scale(w, g, "sku", w->sc->cat.id, nk, "SKU id (row of /catalogue)");
     if (v == 0)
         replication_means(w, g, sku, "lost_units", rep->sku_lost, NULL, nk, "unit",
                           "lost and backordered units at the SKU's demand points, per "
@@ -347,7 +383,8 @@ void ech_output_comparison(writer *w, hid_t parent, int32_t v)
     ech_output_sku_sums(w, g, v);
 
     hid_t lg = ech_h5_group(w, g, "location", "per location: this variant against the baseline");
-    hid_t loc = ech_h5_index_scale(w, lg, "location", nl, "location index (row of /network)");
+    hid_t loc =
+        ech_h5_id_scale(w, lg, "location", w->sc->net.id, nl, "location id (row of /network)");
     replication_means(w, lg, loc, "lost_units_change", rep->location_lost + (size_t)v * (size_t)nl,
                       rep->location_lost, nl, "unit",
                       "change against the baseline in lost and backordered units at the "
@@ -387,15 +424,15 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         "sum over cold-chain SKUs of units on hand after the day's receipts (step 2 of "
         "the day) x unit volume rounded to whole millilitres; measured days only");
 
-    hid_t scale = ech_h5_index_scale(w, g, "cold_location", n,
-                                     "cold location index (the locations, in network order, that "
-                                     "stock a cold-chain SKU with a unit volume)");
     int32_t *loc = ech_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *loc, "cold locations");
     char **ids = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *ids, "cold location ids");
     for (int32_t i = 0; i < n; ++i) {
         loc[i] = cs->location[i];
         ids[i] = sc->net.id[loc[i]];
     }
+    hid_t scale = ech_h5_id_scale(w, g, "cold_location", ids, n,
+                                  "cold location id (the locations, in network order, that "
+                                  "stock a cold-chain SKU with a unit volume)");
     ech_h5_small_table(w, g, "location_index", H5T_NATIVE_INT32, hn, loc, scale, "1",
                        "row of /network", NULL);
     ech_h5_text_table(w, g, "location_id", ids, n, scale, "location id as in the input");

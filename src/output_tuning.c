@@ -15,6 +15,7 @@ static void skuloc_column(writer *w, hid_t g, hid_t scale, const char *name, hid
     hsize_t n = (hsize_t)w->sc->sl.n;
     hid_t d = ech_h5_dataset_create(w, g, name, type, 1, &n, 1);
     ech_h5_describe(w, d, units, description);
+    ech_h5_skuloc_coordinates(w, d);
     const char *base = (const char *)all + (size_t)w->begin * elem_size;
     ech_h5_write_rows(w, d, name, type, (hsize_t)w->begin, (hsize_t)(w->end - w->begin), 1, base, 1,
                       0);
@@ -40,6 +41,7 @@ static void write_skulocs(writer *w, hid_t parent, const ech_tune_result *t)
     free(ids);
     if (scale >= 0 && !w->failed && H5DSset_scale(scale, "skuloc") < 0)
         ech_h5_fail(w, "making skuloc a dimension scale");
+    ech_h5_link_skuloc_ids(w, g);
 
     skuloc_column(w, g, scale, "order_up_to_before", H5T_NATIVE_INT32, sizeof(int32_t),
                   t->old_order_up_to, "unit", "order-up-to level S of the tuned variant before");
@@ -74,7 +76,7 @@ static void write_skus(writer *w, hid_t parent, const ech_tune_result *t)
 {
     int32_t n = w->sc->cat.n;
     hid_t g = ech_h5_group(w, parent, "sku", "per SKU: how its search went");
-    hid_t sku = ech_h5_index_scale(w, g, "sku", n, "SKU index (as /catalogue/sku)");
+    hid_t sku = ech_h5_id_scale(w, g, "sku", w->sc->cat.id, n, "SKU id (as /catalogue/sku)");
     ech_h5_small_table(w, g, "evaluations", H5T_NATIVE_INT32, (hsize_t)n, t->evaluations, sku, "1",
                        "candidate targets simulated", NULL);
     ech_h5_small_table(w, g, "replications", H5T_NATIVE_INT64, (hsize_t)n, t->replications, sku,
@@ -142,7 +144,10 @@ static void write_classic(writer *w, hid_t parent, const ech_tune_result *t)
                            "per segment at the pharmacies, each the least whose segment fill "
                            "rate reaches the tuned targets' on the searches' replications");
     hid_t seg =
-        ech_h5_index_scale(w, g, "segment", n, "segment index (as /catalogue/segment_names)");
+        n == w->sc->n_segments
+            ? ech_h5_id_scale(w, g, "segment", w->sc->segment, n,
+                              "segment name (as /catalogue/segment_names)")
+            : ech_h5_index_scale(w, g, "segment", n, "segment index (as /catalogue/segment_names)");
     ech_h5_small_table(w, g, "service_level", H5T_NATIVE_DOUBLE, (hsize_t)n,
                        t->classic_service_level, seg, "1",
                        "cycle service level of the segment's pharmacy rule", NULL);
@@ -186,7 +191,12 @@ static void write_cold(writer *w, hid_t parent, const ech_tune_result *t)
                            "cold-room limits (tuning.cold_room_exceed_share): per location "
                            "stocking cold-chain SKUs, the tuned targets' share of days over "
                            "capacity on the searches' replications and the multiplier");
-    hid_t slot = ech_h5_index_scale(w, g, "cold_location", n, "cold location (as /cold_chain)");
+    char **ids = ech_xcalloc((size_t)(n > 0 ? n : 1), sizeof *ids, "cold location ids");
+    for (int32_t i = 0; i < n; ++i)
+        ids[i] = w->sc->net.id[t->cold_location[i]];
+    hid_t slot = ech_h5_id_scale(w, g, "cold_location", ids, n,
+                                 "cold location id (as /cold_chain/cold_location)");
+    free(ids);
     ech_h5_small_table(w, g, "location_index", H5T_NATIVE_INT32, (hsize_t)n, t->cold_location, slot,
                        "1", "network index of the location", NULL);
     ech_h5_small_table(w, g, "capacity_litres", H5T_NATIVE_DOUBLE, (hsize_t)n, t->cold_capacity,

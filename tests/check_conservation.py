@@ -23,7 +23,7 @@ import numpy as np
 def main(path):
     problems = []
     with h5py.File(path, "r") as f:
-        assert f.attrs["format_version"].split(".")[0] == "1"
+        assert f.attrs["format_version"].split(".")[0] in ("1", "2")
         sl = f["skuloc"]
         rep = {k: sl[k + "/replications"][:] for k in (
             "start_on_hand_units", "received_units", "sold_units", "shipped_units",

@@ -11,7 +11,10 @@ values).  Reads format 1.0 to 1.6 files (1.1 adds KPIs, totals, /supply, /sku
 and /variants; 1.2 adds the cold rooms, /cold_chain and each variant's cold_chain,
 and input columns; 1.3 an input column and run attributes; 1.4 /tuning in files of
 echelon tune; 1.5 purchase and contract KPIs and totals, /contract in files of
-echelon contract; 1.6 the substitution KPIs, total and catalogue columns).  With
+echelon contract; 1.6 the substitution KPIs, total and catalogue columns) and
+format 2.0 (text as variable-length UTF-8, entity dimension scales holding the ids,
+sku and location coordinates in every per-skuloc group, hard-linked to /skuloc's,
+categories as HDF5 enumerations, and the same with xarray: .sel by id).  With
 --cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
@@ -28,7 +31,8 @@ import sys
 import h5py
 import numpy as np
 
-SUPPORTED_MAJOR = 1
+SUPPORTED_MAJORS = (1, 2)
+FORMAT = (0, 0)  # the file's (major, minor), set by check_version
 
 # The KPIs (include/echelon/kpi.h, ECH_KPI_LIST) and totals (ECH_TOTAL_LIST) of format
 # 1.0, and what 1.1 added at the end of each list.
@@ -117,9 +121,23 @@ def text(value):
     return str(value)
 
 
+SCALE_NAMES = {}  # (file number, object address) -> name: HDF5 finds the name of a
+                 # scale opened through a reference by searching the whole file
+
+
 def scale_names(dset):
     """The names of the dimension scales attached to each axis of a dataset."""
-    return [dim[0].name.split("/")[-1] if len(dim) else None for dim in dset.dims]
+    names = []
+    for dim in dset.dims:
+        if not len(dim):
+            names.append(None)
+            continue
+        scale = dim[0]
+        key = (scale.id.fileno, h5py.h5o.get_info(scale.id).addr)
+        if key not in SCALE_NAMES:
+            SCALE_NAMES[key] = scale.name.split("/")[-1]
+        names.append(SCALE_NAMES[key])
+    return names
 
 
 def check_version(f):
@@ -131,10 +149,83 @@ def check_version(f):
         major, minor = (int(p) for p in version.split("."))
     except ValueError:
         sys.exit("unreadable format_version %r" % version)
-    if major != SUPPORTED_MAJOR:
-        sys.exit("format_version %s is not supported (this reader knows %d.x)"
-                 % (version, SUPPORTED_MAJOR))
+    if major not in SUPPORTED_MAJORS:
+        sys.exit("format_version %s is not supported (this reader knows %s)"
+                 % (version, ", ".join("%d.x" % m for m in SUPPORTED_MAJORS)))
+    global FORMAT
+    FORMAT = (major, minor)
     return major, minor
+
+
+def is_text(d):
+    return h5py.check_string_dtype(d.dtype) is not None
+
+
+def ids(d):
+    """A text dataset as an array of str (fixed-length bytes in 1.x, vlen in 2.0)."""
+    return d.asstr()[...] if d.size else np.array([], dtype=object)
+
+
+def check_text(f):
+    """2.0: every text dataset is variable-length UTF-8."""
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and is_text(obj):
+            info = h5py.check_string_dtype(obj.dtype)
+            if info.length is not None or info.encoding != "utf-8":
+                problem("/%s: text not variable-length UTF-8" % name)
+    f.visititems(visit)
+
+
+def check_entity_scale(f, path, ids_path=None):
+    """An entity dimension scale: 0..n-1 in 1.x, the ids (those of ids_path) in 2.0."""
+    d = f[path]
+    n = d.shape[0]
+    if FORMAT[0] < 2:
+        if not np.array_equal(d[...], np.arange(n)):
+            problem("/%s is not 0..n-1" % path)
+        return
+    if not is_text(d) or d.attrs.get("CLASS") != b"DIMENSION_SCALE":
+        problem("/%s: not a dimension scale of ids" % path)
+    elif ids_path is not None and not np.array_equal(ids(d), ids(f[ids_path])):
+        problem("/%s differs from /%s" % (path, ids_path))
+
+
+def check_category(d, where):
+    """A category: uint8 with codes; in 2.0 an enumeration with the codes' names."""
+    codes = text(d.attrs.get("codes", ""))
+    if not codes:
+        problem("/%s: no codes" % where)
+        return
+    if FORMAT[0] < 2:
+        return
+    mapping = h5py.check_enum_dtype(d.dtype)
+    want = {w: int(v) for v, w in (c.split("=", 1) for c in codes.split(","))}
+    if mapping != want or d.dtype != np.uint8:
+        problem("/%s: enumeration %s, codes %s" % (where, mapping, codes))
+
+
+def check_categories(f):
+    """Every dataset with codes is a category."""
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and "codes" in obj.attrs:
+            check_category(obj, name)
+    f.visititems(visit)
+
+
+def check_skuloc_ids(f, path, g):
+    """2.0: group g (a per-skuloc group at path) holds sku and location, the hard
+    links of /skuloc's, and its skuloc datasets name them as coordinates."""
+    if FORMAT[0] < 2:
+        return
+    for name in ["sku", "location"]:
+        if name not in g or name not in f["skuloc"] or g[name] != f["skuloc/" + name]:
+            problem("/%s/%s: not a link to /skuloc/%s" % (path, name, name))
+            return
+    for name, d in g.items():
+        if (isinstance(d, h5py.Dataset) and name not in ("sku", "location")
+                and d.shape[:1] == g["sku"].shape and scale_names(d)[:1] == ["skuloc"]
+                and text(d.attrs.get("coordinates", "")) != "sku location"):
+            problem("/%s/%s: attribute coordinates is not 'sku location'" % (path, name))
 
 
 def check_series(g, path, names, shape, scales):
@@ -146,7 +237,7 @@ def check_series(g, path, names, shape, scales):
         d = g[name]
         if d.shape != shape or scale_names(d) != scales or "description" not in d.attrs:
             problem("/%s/%s: shape %s, scales %s" % (path, name, d.shape, scale_names(d)))
-        elif d.dtype.kind != "S" and "units" not in d.attrs:
+        elif not is_text(d) and "units" not in d.attrs:
             problem("/%s/%s: no units" % (path, name))
 
 
@@ -162,6 +253,13 @@ def check_skuloc(f, path, kpis, expect_replications, identity):
         problem("/%s/replication is not 0..replications-1" % path)
     if path != "skuloc" and not np.array_equal(q, f["skuloc/quantile"][...]):
         problem("/%s/quantile differs from /skuloc/quantile" % path)
+    if FORMAT[0] >= 2 and identity:
+        check_series(sl, path, ["sku", "location"], (n,), ["skuloc"])
+        if n and "sku" in sl and "location" in sl and not (np.array_equal(ids(sl["sku"]), ids(f["catalogue/sku_id"])[sl["sku_index"][...]])
+                      and np.array_equal(ids(sl["location"]),
+                                         ids(f["network/location_id"])[sl["location_index"][...]])):
+            problem("/%s/sku or location: not the ids of sku_index and location_index" % path)
+    check_skuloc_ids(f, path, sl)
     columns = POLICY + (["sku_index", "location_index", "parent_skuloc", "demand_mean"]
                         if identity else [])
     check_series(sl, path, columns, (n,), ["skuloc"])
@@ -188,6 +286,7 @@ def check_skuloc(f, path, kpis, expect_replications, identity):
             problem("/%s/replications missing" % where)
         if "units" not in g.attrs:
             problem("/%s: no units" % where)
+        check_skuloc_ids(f, where, g)
     return n
 
 
@@ -207,8 +306,10 @@ def check_aggregates(f, path, names):
 def check_sku_group(f, path, lost_name):
     n_sku = f["catalogue/sku"].shape[0]
     g = f[path]
-    if "sku" not in g or not np.array_equal(g["sku"][...], np.arange(n_sku)):
-        problem("/%s/sku is not 0..n_skus-1" % path)
+    if "sku" not in g:
+        problem("/%s/sku missing" % path)
+    else:
+        check_entity_scale(f, path + "/sku", "catalogue/sku_id")
     check_series(g, path, [lost_name] + SKU_SERIES, (n_sku,), ["sku"])
 
 
@@ -219,13 +320,12 @@ def check_supply(f):
             problem("/supply/%s missing" % dim)
             continue
         n = g[dim].shape[0]
-        if not np.array_equal(g[dim][...], np.arange(n)):
-            problem("/supply/%s is not 0..n-1" % dim)
+        check_entity_scale(f, "supply/" + dim, "supply/" + names[0])
         check_series(g, "supply", names, (n,), [dim])
     for name in ["site_lead_time_distribution", "shortfall", "disruption_kind",
                  "disruption_scope"]:
-        if name in g and "codes" not in g[name].attrs:
-            problem("/supply/%s: no codes" % name)
+        if name in g:
+            check_category(g[name], "supply/" + name)
     n_sites = g["site"].shape[0]
     cat = f["catalogue"]
     check_series(cat, "catalogue", CATALOGUE_1_1, (cat["sku"].shape[0],), ["sku"])
@@ -260,8 +360,7 @@ def check_variants(f, kpis, totals, expect_replications):
         check_sku_group(f, path + "/comparison/sku", "lost_units_change")
         loc = path + "/comparison/location"
         check_series(f[loc], loc, ["lost_units_change"], (n_loc,), ["location"])
-        if not np.array_equal(f[loc + "/location"][...], np.arange(n_loc)):
-            problem("/%s/location is not 0..n_locations-1" % loc)
+        check_entity_scale(f, loc + "/location", "network/location_id")
         for group in aggregate_groups(f, path + "/comparison"):
             tail = group[len(path + "/comparison"):]
             base, var = f["totals" + tail], f[path + "/totals" + tail]
@@ -287,8 +386,7 @@ def check_cold_chain(f, path, expect_replications):
         problem("/%s: scales cold_location and quantile missing" % path)
         return
     n = g["cold_location"].shape[0]
-    if not np.array_equal(g["cold_location"][...], np.arange(n)):
-        problem("/%s/cold_location is not 0..n-1" % path)
+    check_entity_scale(f, path + "/cold_location", path + "/location_id")
     q = g["quantile"][...]
     if not np.array_equal(q, f["skuloc/quantile"][...]):
         problem("/%s/quantile differs from /skuloc/quantile" % path)
@@ -410,6 +508,16 @@ def check_layout(f, version, expect_replications):
         problem("seed is %s, not uint64" % f.attrs["seed"].dtype)
     check_skuloc(f, "skuloc", kpis, expect_replications, identity=True)
     check_aggregates(f, "totals", totals + DERIVED)
+    check_entity_scale(f, "catalogue/sku", "catalogue/sku_id")
+    check_entity_scale(f, "network/location", "network/location_id")
+    check_entity_scale(f, "catalogue/supplier", "catalogue/supplier_id")
+    check_entity_scale(f, "catalogue/segment", "catalogue/segment_names")
+    if "substitution_group" in f["catalogue"]:
+        check_entity_scale(f, "catalogue/substitution_group",
+                           "catalogue/substitution_group_names")
+    check_categories(f)
+    if FORMAT[0] >= 2:
+        check_text(f)
     if not v11:
         return
     for group in ["supply", "sku", "variants"]:
@@ -459,7 +567,9 @@ def check_tuning(f):
             problem("/tuning attribute %s missing" % name)
     n_skuloc, n_sku = f["skuloc/skuloc"].shape[0], f["catalogue/sku"].shape[0]
     check_series(g["skuloc"], "tuning/skuloc", TUNING_SKULOC, (n_skuloc,), ["skuloc"])
+    check_skuloc_ids(f, "tuning/skuloc", g["skuloc"])
     check_series(g["sku"], "tuning/sku", TUNING_SKU, (n_sku,), ["sku"])
+    check_entity_scale(f, "tuning/sku/sku", "catalogue/sku_id")
     if "tuned" not in f["variants"] and "tuned_targets" not in f["variants"]:
         problem("/variants has no variant 'tuned'")
     if "tuning_seconds" not in f["runtime"].attrs:
@@ -488,6 +598,7 @@ def check_purchases(f, path):
     shape = (f["supply/supplier_id"].shape[0], g["month_start"].shape[0],
              f["totals/replication"].shape[0])
     check_series(g, path, ["units", "value"], shape, ["supplier", "month_start", "replication"])
+    check_entity_scale(f, path + "/supplier", "supply/supplier_id")
 
 
 def cross_check_purchases(f):
@@ -516,6 +627,8 @@ def check_contract(f):
             problem("/contract attribute %s missing" % name)
     n_sku = f["catalogue/sku"].shape[0]
     check_series(g["sku"], "contract/sku", CONTRACT_SKU, (n_sku,), ["sku"])
+    check_entity_scale(f, "contract/sku/sku", "catalogue/sku_id")
+    check_entity_scale(f, "contract/supplier_month/supplier", "supply/supplier_id")
     m = g["supplier_month"]
     shape = (m["supplier"].shape[0], m["month_start"].shape[0])
     check_series(m, "contract/supplier_month", ["need_units", "need_value"], shape,
@@ -545,12 +658,31 @@ def check_skuloc_xarray(xr, path, group, expect_replications):
         if ds["mean"].attrs.get("units") != "1":
             problem("xarray: %s/fill_rate/mean units %r" % (group, ds["mean"].attrs.get("units")))
         ds.load()
+        if FORMAT[0] >= 2:
+            check_sel_by_ids(ds, group + "/fill_rate")
     with xr.open_dataset(path, group=group, engine="h5netcdf") as base:
         for coord in ["skuloc", "quantile", "replication"]:
             if coord not in base.coords:
                 problem("xarray: /%s has no %s coordinate" % (group, coord))
         if base["order_up_to"].dims != ("skuloc",):
             problem("xarray: /%s/order_up_to dims %s" % (group, base["order_up_to"].dims))
+
+
+def check_sel_by_ids(ds, group):
+    """2.0: a KPI group's values by (SKU id, location id), as results/README.md shows."""
+    if "sku" not in ds.coords or "location" not in ds.coords:
+        problem("xarray: /%s has no sku and location coordinates" % group)
+        return
+    if ds.sizes["skuloc"] == 0:
+        return
+    i = ds.sizes["skuloc"] // 2
+    sku, loc = ds["sku"].values[i], ds["location"].values[i]
+    if not isinstance(sku, str) or not isinstance(loc, str):
+        problem("xarray: /%s: ids are %s, not str" % (group, type(sku).__name__))
+        return
+    one = ds.set_xindex(["sku", "location"]).sel(sku=sku, location=loc)
+    if one["mean"].values != ds["mean"].values[i]:
+        problem("xarray: /%s: .sel(sku=%r, location=%r) is not skuloc %d" % (group, sku, loc, i))
 
 
 def check_xarray(path, version, expect_replications):
@@ -580,6 +712,23 @@ def check_xarray(path, version, expect_replications):
         with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
             if dim not in ds.dims:
                 problem("xarray: /%s has no %s dimension" % (group, dim))
+            elif version >= (2, 0) and ds.sizes[dim] and not isinstance(
+                    ds[dim].values[0], str):
+                problem("xarray: /%s: the %s coordinate is not the ids" % (group, dim))
+    if version >= (2, 0):
+        with xr.open_dataset(path, group="catalogue", engine="h5netcdf") as cat:
+            if cat.sizes["sku"]:
+                first = cat["sku"].values[0]
+                if cat.sel(sku=first)["sku_id"].values != first:
+                    problem("xarray: /catalogue .sel(sku=%r) does not give that SKU" % first)
+        with h5py.File(path, "r") as f:
+            extra = [g for g in ["tuning/skuloc", "tuning/sku", "contract/sku",
+                                 "contract/supplier_month"] if g in f]
+        for group in extra:
+            with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
+                ds.load()
+                if group == "tuning/skuloc" and "sku" not in ds.coords:
+                    problem("xarray: /tuning/skuloc has no sku coordinate")
     if version < (1, 1):
         return
     with h5py.File(path, "r") as f:

@@ -32,8 +32,8 @@ def main(trace_path, results_path):
                 problems.append(f"{loc} day {cur['day']}: on hand {cur['on_hand']} != {expect}")
                 break
     with h5py.File(results_path, "r") as f:
-        sku_ids = f["catalogue/sku_id"][:].astype(str)
-        loc_ids = f["network/location_id"][:].astype(str)
+        sku_ids = f["catalogue/sku_id"].asstr()[:]
+        loc_ids = f["network/location_id"].asstr()[:]
         sl = f["skuloc"]
         k = int(np.where(sku_ids == sku)[0][0])
         for loc, days in by_loc.items():

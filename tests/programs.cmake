@@ -144,3 +144,10 @@ set_tests_properties(report.browser PROPERTIES ENVIRONMENT
     "${ECHELON_MPI_ENV};${ECHELON_MPI_ASAN};${ECHELON_TEST_ENV};ECHELON_MPIRUN=${ECHELON_MPIRUN};OMP_NUM_THREADS=1;ECHELON_ARTEFACTS=${CMAKE_BINARY_DIR}/test-artefacts")
 set_tests_properties(results.python_reader report.tuned report.browser PROPERTIES
     LABELS "program;python")
+
+# Every python example of README.md and results/README.md runs as written.  Python
+# only (no C is exercised beyond a short run): not in the sanitizer build.
+if(NOT ECHELON_SANITIZE)
+  echelon_program_test(docs.examples bash ${ECHELON_SCRIPTS}/docs_examples.sh)
+  set_tests_properties(docs.examples PROPERTIES LABELS "program;docs" TIMEOUT 120)
+endif()

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The results file as users read it: the layout checker (h5py and xarray), and the
-# h5py example printed in README.md, extracted from the README and run as is.
+# h5py example printed in README.md, extracted from the README and run as is; the
+# same readers, tools/compare-results.py and echelon compare on a file of format 1.6
+# (tests/data/results-1.6.h5.gz, written by echelon 1.6 from
+# tests/scenarios/substitution.yaml with 2 replications kept over 10 days).
 source "$(dirname "$0")/common.sh"
 
 run_mpi 2 1 run "$ECHELON_SOURCE_DIR/scenarios/pharmacy_chain_csv.yaml" --replications 6 \
@@ -20,4 +23,16 @@ awk '/<!-- example: results-h5py -->/ { found = 1; next }
 "$PYTHON" "$TMP/example.py" "$TMP/demo.h5" | tee "$TMP/example.out"
 grep -q "^network fill rate 0\.[0-9]" "$TMP/example.out" || fail "example printed no fill rate"
 [ "$(grep -c ' fill rate .*5% quantile' "$TMP/example.out")" -eq 5 ] || fail "example did not list 5 skulocs"
+# Format 1.6 (fixed-length text, numbered scales, uint8 categories) still reads.
+gunzip -c "$ECHELON_SOURCE_DIR/tests/data/results-1.6.h5.gz" >"$TMP/old.h5"
+[ "$(h5dump -a /format_version "$TMP/old.h5" | grep -c '"1.6"')" = 1 ] || fail "the fixture is not format 1.6"
+"$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" --expect-replications --cross-check "$TMP/old.h5"
+"$PYTHON" "$TMP/example.py" "$TMP/old.h5" >"$TMP/old.out"
+grep -q "^network fill rate 0\.[0-9]" "$TMP/old.out" || fail "example did not read the 1.6 file"
+"$PYTHON" "$ECHELON_SOURCE_DIR/tools/compare-results.py" --quiet "$TMP/old.h5" "$TMP/old.h5" >/dev/null ||
+    fail "compare-results.py on the 1.6 file"
+"$ECHELON_BIN" compare "$TMP/old.h5" "$TMP/old.h5" >"$TMP/old-compare.txt" || fail "echelon compare on the 1.6 file"
+grep -q "fill rate" "$TMP/old-compare.txt" || fail "echelon compare printed no fill rate for the 1.6 file"
+# ... and the 2.0 file the run just wrote, against itself.
+"$ECHELON_BIN" compare "$TMP/demo.h5" "$TMP/demo.h5" >/dev/null || fail "echelon compare on a 2.0 file"
 echo "readers ok"

@@ -599,7 +599,19 @@ static void *dataset_read(hid_t file, const char *path, hid_t memtype, size_t el
     H5Sget_simple_extent_dims(s, dims, NULL);
     hssize_t n = H5Sget_simple_extent_npoints(s);
     void *buf = calloc((size_t)(n > 0 ? n : 1), elem);
-    if (n > 0 && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    /* A category (format 2.0: an enumeration over uint8) is read as its bytes: HDF5
+     * converts no enumeration to integers. */
+    hid_t ftype = H5Dget_type(d);
+    hid_t native = H5Tget_class(ftype) == H5T_ENUM && H5Tget_size(ftype) == elem
+                       ? H5Tget_native_type(ftype, H5T_DIR_ASCEND)
+                       : -1;
+    if (native >= 0)
+        memtype = native;
+    H5Tclose(ftype);
+    herr_t rc = n > 0 ? H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    if (native >= 0)
+        H5Tclose(native);
+    if (rc < 0) {
         free(buf);
         buf = NULL;
     }
@@ -653,6 +665,121 @@ static int temporaries_left(void)
     return found;
 }
 
+/* Text dataset `path` (format 2.0: variable-length UTF-8) read whole; *n its length.
+ * NULL if it is not such a dataset. */
+static char **text_read(hid_t f, const char *path, hsize_t *n)
+{
+    *n = 0;
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+    char **out = NULL;
+    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
+        H5Tget_cset(t) == H5T_CSET_UTF8) {
+        H5Sget_simple_extent_dims(s, n, NULL);
+        out = calloc(*n > 0 ? *n : 1, sizeof *out);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5T_CSET_UTF8);
+        if (*n > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+            free(out);
+            out = NULL;
+        }
+        H5Tclose(mt);
+    }
+    H5Sclose(s);
+    H5Tclose(t);
+    H5Dclose(d);
+    return out;
+}
+
+static void text_free(char **v, hsize_t n)
+{
+    for (hsize_t i = 0; v && i < n; ++i)
+        H5free_memory(v[i]);
+    free(v);
+}
+
+/* Entry i of the text dataset `path` is `expected`. */
+static int text_entry_is(hid_t f, const char *path, hsize_t i, const char *expected)
+{
+    hsize_t n;
+    char **v = text_read(f, path, &n);
+    int same = v && i < n && v[i] && strcmp(v[i], expected) == 0;
+    if (!same)
+        fprintf(stderr, "%s[%llu]: expected \"%s\"\n", path, (unsigned long long)i, expected);
+    text_free(v, n);
+    return same;
+}
+
+/* Text datasets a and b hold the same n strings (an id scale and the ids). */
+static int same_text(hid_t f, const char *a, const char *b, hsize_t n)
+{
+    hsize_t na, nb;
+    char **va = text_read(f, a, &na), **vb = text_read(f, b, &nb);
+    int same = va && vb && na == n && nb == n;
+    for (hsize_t i = 0; same && i < n; ++i)
+        same = strcmp(va[i], vb[i]) == 0;
+    if (!same)
+        fprintf(stderr, "%s: not the text of %s\n", a, b);
+    text_free(va, na);
+    text_free(vb, nb);
+    return same;
+}
+
+/* Dataset `path` is a dimension scale holding the same n ids as text dataset `ids`
+ * (format 2.0's entity scales). */
+static int id_scale_is(hid_t f, const char *path, const char *ids, hsize_t n)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    int scale = d >= 0 && H5DSis_scale(d) > 0;
+    if (d >= 0)
+        H5Dclose(d);
+    return scale && same_text(f, path, ids, n);
+}
+
+/* Objects a and b are the same (hard links to one dataset). */
+static int same_object(hid_t f, const char *a, const char *b)
+{
+    H5O_info_t ia, ib;
+    return H5Oget_info_by_name(f, a, &ia, H5P_DEFAULT) >= 0 &&
+           H5Oget_info_by_name(f, b, &ib, H5P_DEFAULT) >= 0 && ia.addr == ib.addr &&
+           ia.fileno == ib.fileno;
+}
+
+/* A category: the attribute codes, and (format 2.0) an enumeration over uint8 whose
+ * members are those codes. */
+static int codes_are(hid_t f, const char *path, const char *codes)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    int same = d >= 0 && text_attr_is(d, "codes", codes);
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1;
+    hid_t base = t >= 0 && H5Tget_class(t) == H5T_ENUM ? H5Tget_super(t) : -1;
+    same = same && base >= 0 && H5Tequal(base, H5T_STD_U8LE) > 0;
+    int members = 0;
+    for (const char *p = codes; same && p && *p; ++members) {
+        unsigned value = (unsigned)strtoul(p, NULL, 10);
+        const char *word = strchr(p, '=') + 1, *next = strchr(word, ',');
+        size_t len = next ? (size_t)(next - word) : strlen(word);
+        uint8_t v = (uint8_t)value;
+        char name[64] = {0};
+        same = H5Tenum_nameof(t, &v, name, sizeof name) >= 0 && strlen(name) == len &&
+               strncmp(name, word, len) == 0;
+        p = next ? next + 1 : NULL;
+    }
+    same = same && H5Tget_nmembers(t) == members;
+    if (!same)
+        fprintf(stderr, "%s: not an enumeration of %s\n", path, codes);
+    if (base >= 0)
+        H5Tclose(base);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return same;
+}
+
 static void verify_root(hid_t f, const fixture *fx)
 {
     CHECK(text_attr_is(f, "file_type", "echelon-run"));
@@ -693,31 +820,18 @@ static void verify_catalogue_network(hid_t f)
 {
     int nd;
     hsize_t dims[2];
-    /* Fixed-length strings as long as the longest, read with their own type. */
-    hid_t d = H5Dopen2(f, "/catalogue/sku_id", H5P_DEFAULT);
-    hid_t t = H5Dget_type(d);
-    CHECK(H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 && H5Tget_size(t) == 4);
-    char buf[N_SKU * 4 + 1] = {0};
-    CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
-    CHECK(memcmp(buf, "A100B200C3\0\0", 12) == 0);
-    H5Tclose(t);
-    H5Dclose(d);
-
-    d = H5Dopen2(f, "/network/location_name", H5P_DEFAULT);
-    t = H5Dget_type(d);
-    size_t len = H5Tget_size(t);
-    CHECK(len == strlen("Pharmacy \xc3\x84pfelstra\xc3\x9f"
+    /* Text is variable-length UTF-8 (format 2.0), the entity scales hold the ids. */
+    CHECK(text_entry_is(f, "/catalogue/sku_id", 0, "A100"));
+    CHECK(text_entry_is(f, "/catalogue/sku_id", 2, "C3"));
+    CHECK(id_scale_is(f, "/catalogue/sku", "/catalogue/sku_id", N_SKU));
+    CHECK(text_entry_is(f, "/network/location_name", 2,
+                        "Pharmacy \xc3\x84pfelstra\xc3\x9f"
                         "e"));
-    char *names = calloc(N_LOC * len + 1, 1);
-    CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0);
-    CHECK(strncmp(names + 2 * len,
-                  "Pharmacy \xc3\x84pfelstra\xc3\x9f"
-                  "e",
-                  len) == 0);
-    CHECK(strcmp(names + 3 * len, "Pharmacy 2") == 0);
-    free(names);
-    H5Tclose(t);
-    H5Dclose(d);
+    CHECK(text_entry_is(f, "/network/location_name", 3, "Pharmacy 2"));
+    CHECK(id_scale_is(f, "/network/location", "/network/location_id", N_LOC));
+    CHECK(id_scale_is(f, "/catalogue/supplier", "/catalogue/supplier_id", 2));
+    CHECK(codes_are(f, "/network/kind", "0=cw,1=dc,2=retail"));
+    hid_t d;
 
     double *cost = dataset_read(f, "/catalogue/unit_cost", H5T_NATIVE_DOUBLE, 8, &nd, dims);
     CHECK(cost && nd == 1 && dims[0] == N_SKU);
@@ -784,36 +898,6 @@ static int same_values(hid_t f, const char *path, hid_t memtype, size_t elem, co
         fprintf(stderr, "%s: not the values expected\n", path);
     free(got);
     return same && (!scale || attached(f, path, scale, 0));
-}
-
-/* Entry i of the fixed-length text dataset `path` is `expected`. */
-static int text_entry_is(hid_t f, const char *path, hsize_t i, const char *expected)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    if (d < 0)
-        return 0;
-    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
-    size_t len = H5Tget_size(t);
-    hssize_t n = H5Sget_simple_extent_npoints(s);
-    char *buf = calloc((size_t)(n > 0 ? n : 1) * len + 1, 1);
-    int same = (hssize_t)i < n && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 &&
-               strlen(expected) <= len && strncmp(buf + i * len, expected, len) == 0;
-    if (!same)
-        fprintf(stderr, "%s[%llu]: expected \"%s\"\n", path, (unsigned long long)i, expected);
-    free(buf);
-    H5Sclose(s);
-    H5Tclose(t);
-    H5Dclose(d);
-    return same;
-}
-
-static int codes_are(hid_t f, const char *path, const char *codes)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    int same = d >= 0 && text_attr_is(d, "codes", codes);
-    if (d >= 0)
-        H5Dclose(d);
-    return same;
 }
 
 /* The names of the disruptions active in variant v, joined by ", ". */
@@ -896,8 +980,22 @@ static void verify_skuloc(hid_t f, const fixture *fx, const char *g, int v, int 
         free(par);
         free(out);
         CHECK(attached(f, path, scale, 0));
+        /* Format 2.0: the skulocs' ids as coordinates. */
+        for (int x = 0; x < N_SKULOC; ++x) {
+            char want[64];
+            snprintf(want, sizeof want, "%s", fx->sc.cat.id[SKULOC_SKU[x]]);
+            CHECK(text_entry_is(f, "/skuloc/sku", (hsize_t)x, want));
+            snprintf(want, sizeof want, "%s", fx->sc.net.id[SKULOC_LOC[x]]);
+            CHECK(text_entry_is(f, "/skuloc/location", (hsize_t)x, want));
+        }
+        CHECK(attached(f, "/skuloc/sku", scale, 0));
+        CHECK(attached(f, "/skuloc/location", scale, 0));
     } else {
         CHECK(H5Lexists(f, path, H5P_DEFAULT) == 0); /* the skulocs are described once */
+        snprintf(path, sizeof path, "%s/sku", g);
+        CHECK(same_object(f, path, "/skuloc/sku"));
+        snprintf(path, sizeof path, "%s/location", g);
+        CHECK(same_object(f, path, "/skuloc/location"));
     }
 
     /* The variant's own resolved policy. */
@@ -931,9 +1029,14 @@ static void verify_skuloc(hid_t f, const fixture *fx, const char *g, int v, int 
         hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
         CHECK(text_attr_is(d, "units", kpi->units));
         CHECK(text_attr_is(d, "description", kpi->description));
+        CHECK(text_attr_is(d, "coordinates", "sku location"));
         H5Dclose(d);
         CHECK(attached(f, path, scale, 0));
         CHECK(is_chunked_deflated(f, path));
+        snprintf(path, sizeof path, "%s/%s/sku", g, kpi->name);
+        CHECK(same_object(f, path, "/skuloc/sku"));
+        snprintf(path, sizeof path, "%s/%s/location", g, kpi->name);
+        CHECK(same_object(f, path, "/skuloc/location"));
 
         snprintf(path, sizeof path, "%s/%s/sd", g, kpi->name);
         double *sd = dataset_read(f, path, H5T_NATIVE_DOUBLE, 8, &nd, dims);
@@ -1136,9 +1239,7 @@ static void verify_aggregates(hid_t f, const char *prefix, int v, aggregate_chec
 static void verify_sku_sums(hid_t f, const char *g, int v)
 {
     double lost[N_SKU], recovery[N_SKU], disrupted[N_SKU];
-    int32_t idx[N_SKU];
     for (int k = 0; k < N_SKU; ++k) {
-        idx[k] = k;
         lost[k] = (double)(sku_sum(0, v, k) - (v ? sku_sum(0, 0, k) : 0)) / N_REP;
         recovery[k] = (double)sku_sum(1, v, k) / N_REP;
         disrupted[k] = (double)sku_sum(2, v, k) / N_REP;
@@ -1147,7 +1248,7 @@ static void verify_sku_sums(hid_t f, const char *g, int v)
     CHECK(lost[0] != floor(lost[0]));
     char path[320], scale[320];
     snprintf(scale, sizeof scale, "%s/sku", g);
-    CHECK(same_values(f, scale, H5T_NATIVE_INT32, 4, idx, N_SKU, NULL));
+    CHECK(id_scale_is(f, scale, "/catalogue/sku_id", N_SKU));
     snprintf(path, sizeof path, "%s/%s", g, v ? "lost_units_change" : "lost_units");
     CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, lost, N_SKU, scale));
     snprintf(path, sizeof path, "%s/recovery_days", g);
@@ -1171,13 +1272,11 @@ static void verify_comparison(hid_t f, const char *g, int v)
     snprintf(path, sizeof path, "%s/sku", g);
     verify_sku_sums(f, path, v);
     double change[N_LOC];
-    int32_t idx[N_LOC];
     for (int l = 0; l < N_LOC; ++l) {
-        idx[l] = l;
         change[l] = (double)(location_sum(v, l) - location_sum(0, l)) / N_REP;
     }
     snprintf(scale, sizeof scale, "%s/location/location", g);
-    CHECK(same_values(f, scale, H5T_NATIVE_INT32, 4, idx, N_LOC, NULL));
+    CHECK(id_scale_is(f, scale, "/network/location_id", N_LOC));
     snprintf(path, sizeof path, "%s/location/lost_units_change", g);
     CHECK(same_values(f, path, H5T_NATIVE_DOUBLE, 8, change, N_LOC, scale));
     verify_aggregates(f, g, v, verify_comparison_group);
@@ -1192,6 +1291,9 @@ static void verify_supply(hid_t f, const fixture *fx)
     for (int i = 0; i < st->n; ++i)
         CHECK(text_entry_is(f, "/supply/site_id", (hsize_t)i, st->id[i]));
     CHECK(attached(f, "/supply/site_id", site, 0));
+    CHECK(id_scale_is(f, site, "/supply/site_id", (hsize_t)st->n));
+    CHECK(id_scale_is(f, "/supply/region", "/supply/region_names", (hsize_t)sc->n_regions));
+    CHECK(id_scale_is(f, "/supply/supplier", "/supply/supplier_id", 2));
     CHECK(same_values(f, "/supply/site_supplier_index", H5T_NATIVE_INT32, 4, st->supplier,
                       (hsize_t)st->n, site));
     CHECK(same_values(f, "/supply/site_region_index", H5T_NATIVE_INT32, 4, st->region,
@@ -1245,12 +1347,9 @@ static void verify_supply(hid_t f, const fixture *fx)
     /* Disruptions: an empty table when there are none. */
     const char *dis = "/supply/disruption";
     hsize_t n = (hsize_t)d->n;
-    int32_t idx[8];
-    for (int i = 0; i < d->n && i < 8; ++i) {
-        idx[i] = i;
+    for (int i = 0; i < d->n && i < 8; ++i)
         CHECK(text_entry_is(f, "/supply/disruption_name", (hsize_t)i, d->name[i]));
-    }
-    CHECK(same_values(f, dis, H5T_NATIVE_INT32, 4, idx, n, NULL));
+    CHECK(id_scale_is(f, dis, "/supply/disruption_name", n));
     CHECK(same_values(f, "/supply/disruption_kind", H5T_NATIVE_UINT8, 1, d->kind, n, dis));
     CHECK(codes_are(f, "/supply/disruption_kind", "0=markov,1=scripted"));
     CHECK(same_values(f, "/supply/disruption_scope", H5T_NATIVE_UINT8, 1, d->scope, n, dis));
