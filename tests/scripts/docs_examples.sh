@@ -30,6 +30,8 @@ for name in $(grep -ohE '"results/[A-Za-z0-9_.-]+\.h5"' "$TMP"/examples/*.py | t
         fail "running ${scenario_of[$name]}"
 done
 
+# The examples run from the repository root: python/ is where they find the reader.
+ln -s "$ECHELON_SOURCE_DIR/python" "$TMP/python"
 cd "$TMP"
 for example in "$TMP"/examples/*.py; do
     echo "--- $(basename "$example")"
