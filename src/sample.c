@@ -57,6 +57,59 @@ static uint32_t threshold_of(double scaled)
     return (double)floor_x < scaled ? floor_x : floor_x - 1u;
 }
 
+/* The thresholds of values lo, lo+1, ... of a pmf p (p[0] is value lo's) given the
+ * mass below lo, `cum`, and the total: at most m of them, fewer when one reaches
+ * 2^32-1 first.  Once a threshold reaches 2^32-1 no 32-bit draw can pass it, so the
+ * values after it can never be drawn: the sampled distribution is the same without
+ * them, and dropping them makes base + n - 1 the largest value a draw can return
+ * (what callers sizing a pipeline by the longest lead time need).  Returns how
+ * many were kept; the last is 2^32-1. */
+static int32_t cumulative_thresholds(const double *p, int32_t m, double cum, double total,
+                                     uint32_t *thr)
+{
+    for (int32_t j = 0; j < m - 1; ++j) {
+        cum += p[j];
+        thr[j] = threshold_of(cum / total * 4294967296.0);
+        if (thr[j] == UINT32_MAX)
+            return j + 1;
+    }
+    thr[m - 1] = UINT32_MAX;
+    return m;
+}
+
+/* Lays out a table from its first `used` thresholds (the last already 2^32-1) and
+ * the guide, in one arena block: thresholds, then guide. */
+static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const uint32_t *src,
+                         int32_t used)
+{
+    /* The guide has at least two entries: with one, guide_shift would be 32 and
+     * u >> 32 is undefined for a 32-bit u. */
+    uint32_t log2_guide = 1;
+    while ((INT64_C(1) << log2_guide) < used)
+        ++log2_guide;
+    int64_t n_guide = INT64_C(1) << log2_guide;
+    uint32_t shift = 32u - log2_guide;
+    size_t thr_bytes = ((size_t)used * sizeof(uint32_t) + 15u) & ~(size_t)15u;
+    unsigned char *block =
+        ech_arena_alloc(arena, thr_bytes + (size_t)n_guide * sizeof(int32_t), "sampling table");
+    uint32_t *thr = (uint32_t *)block;
+    int32_t *guide = (int32_t *)(block + thr_bytes);
+    memcpy(thr, src, (size_t)used * sizeof *thr);
+    int32_t i = 0;
+    for (int64_t g = 0; g < n_guide; ++g) {
+        uint32_t start = (uint32_t)((uint64_t)g << shift);
+        while (thr[i] < start)
+            ++i; /* stops at the last entry, 2^32-1, at the latest */
+        guide[g] = i;
+    }
+    t->base = base;
+    t->n = used;
+    t->guide_shift = shift;
+    t->threshold0 = thr[0];
+    t->threshold = thr;
+    t->guide = guide;
+}
+
 int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const double *pmf, int32_t n)
 {
     if (!t || !arena || !pmf || n < 1 || n > DTABLE_MAX_N)
@@ -93,46 +146,13 @@ int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const dou
     if (m > 1)
         moment += (double)(m - 1) * (pmf[hi] + right);
 
-    uint32_t *thr = ech_arena_alloc(arena, (size_t)m * sizeof *thr, "sampling table");
-    double cum = left;
-    int32_t used = m;
-    for (int32_t j = 0; j < m - 1; ++j) {
-        cum += pmf[lo + j];
-        thr[j] = threshold_of(cum / total * 4294967296.0);
-        /* Once a threshold reaches 2^32-1 no 32-bit draw can pass it, so the values
-         * after it can never be drawn: the sampled distribution is the same without
-         * them, and dropping them makes base + n - 1 the largest value a draw can
-         * return (what callers sizing a pipeline by the longest lead time need). */
-        if (thr[j] == UINT32_MAX) {
-            used = j + 1;
-            break;
-        }
-    }
-    thr[used - 1] = UINT32_MAX;
-
-    /* The guide has at least two entries: with one, guide_shift would be 32 and
-     * u >> 32 is undefined for a 32-bit u. */
-    uint32_t log2_guide = 1;
-    while ((INT64_C(1) << log2_guide) < used)
-        ++log2_guide;
-    int64_t n_guide = INT64_C(1) << log2_guide;
-    uint32_t shift = 32u - log2_guide;
-    int32_t *guide =
-        ech_arena_alloc(arena, (size_t)n_guide * sizeof *guide, "sampling table guide");
-    int32_t i = 0;
-    for (int64_t g = 0; g < n_guide; ++g) {
-        uint32_t start = (uint32_t)((uint64_t)g << shift);
-        while (thr[i] < start)
-            ++i; /* stops at the last entry, 2^32-1, at the latest */
-        guide[g] = i;
-    }
-
-    t->base = base + lo;
-    t->n = used;
-    t->guide_shift = shift;
-    t->threshold0 = thr[0];
-    t->threshold = thr;
-    t->guide = guide;
+    /* The thresholds go to scratch first: how many are kept shows only at the end. */
+    uint32_t thr_small[64];
+    uint32_t *thr = m <= 64 ? thr_small : ech_xmalloc((size_t)m * sizeof *thr, "sampling table");
+    int32_t used = cumulative_thresholds(pmf + lo, m, left, total, thr);
+    table_layout(t, arena, base + lo, thr, used);
+    if (thr != thr_small)
+        free(thr);
     t->mean = (double)t->base + moment / total;
     return 0;
 }
@@ -148,23 +168,26 @@ int32_t ech_dtable_quantile(const ech_dtable *t, double p)
     return ech_dtable_sample_u32(t, (uint32_t)(ceil(p * 4294967296.0) - 1.0));
 }
 
-/* A pmf being built: on the stack while it fits, then on the heap, doubling. */
+/* Scratch for building a count table: the pmf and the thresholds, on the stack while
+ * they fit, then on the heap, doubling.  The capacity is checked inline where terms
+ * are appended, so growing costs one comparison per term. */
 typedef struct pmf_buf {
     double *p;
+    uint32_t *thr;
     int64_t cap;
     double stack[PMF_STACK_N];
+    uint32_t thr_stack[PMF_STACK_N];
 } pmf_buf;
 
 static void pmf_buf_init(pmf_buf *b)
 {
     b->p = b->stack;
+    b->thr = b->thr_stack;
     b->cap = PMF_STACK_N;
 }
 
-static void pmf_buf_reserve(pmf_buf *b, int64_t n)
+static void pmf_buf_grow(pmf_buf *b, int64_t n)
 {
-    if (n <= b->cap)
-        return;
     int64_t cap = b->cap;
     while (cap < n)
         cap *= 2;
@@ -172,16 +195,20 @@ static void pmf_buf_reserve(pmf_buf *b, int64_t n)
         double *p = ech_xmalloc((size_t)cap * sizeof *p, "demand pmf scratch");
         memcpy(p, b->stack, sizeof b->stack);
         b->p = p;
+        b->thr = ech_xmalloc((size_t)cap * sizeof *b->thr, "demand table scratch");
     } else {
         b->p = ech_xrealloc(b->p, (size_t)cap * sizeof *b->p, "demand pmf scratch");
+        b->thr = ech_xrealloc(b->thr, (size_t)cap * sizeof *b->thr, "demand table scratch");
     }
     b->cap = cap;
 }
 
 static void pmf_buf_release(pmf_buf *b)
 {
-    if (b->p != b->stack)
+    if (b->p != b->stack) {
         free(b->p);
+        free(b->thr);
+    }
 }
 
 static int single_value_table(ech_dtable *t, ech_arena *arena, int32_t value)
@@ -194,20 +221,22 @@ static int single_value_table(ech_dtable *t, ech_arena *arena, int32_t value)
  * the pmf recursions need: Poisson P(k+1)/P(k) = mean/(k+1); negative binomial with
  * size r and q = 1 - p, P(k+1)/P(k) = (k+r) q/(k+1).  Working outwards from the
  * mode with P(mode) = 1 keeps every term between about PMF_GEN_EPS and 1, so
- * nothing underflows whatever the mean, and no lgamma is needed:
- * ech_dtable_from_pmf normalises. */
+ * nothing underflows whatever the mean, and no lgamma is needed: the table
+ * normalises. */
 typedef struct count_dist {
     int negbin;
     double mean; /* Poisson */
     double r, q; /* negative binomial */
     int64_t mode;
+    double table_mean; /* the distribution's mean, zero-inflation included */
 } count_dist;
 
-static double ratio_up(const count_dist *d, int64_t k)
+/* k is passed as a double (exact: k < 2^31) so the recursions convert no integers. */
+static inline double ratio_up(const count_dist *d, double k)
 {
     if (d->negbin)
-        return ((double)k + d->r) * d->q / (double)(k + 1);
-    return d->mean / (double)(k + 1);
+        return (k + d->r) * d->q / (k + 1.0);
+    return d->mean / (k + 1.0);
 }
 
 /* The first value worth keeping: walks down from the mode until the mass below is
@@ -220,7 +249,7 @@ static int64_t count_first(const count_dist *d)
     double term = 1.0;
     int64_t k = d->mode;
     while (k > 0) {
-        double s = 1.0 / ratio_up(d, k - 1);
+        double s = 1.0 / ratio_up(d, (double)(k - 1));
         if (s < 1.0 && term * s < PMF_GEN_EPS * (1.0 - s))
             break;
         term *= s;
@@ -229,63 +258,115 @@ static int64_t count_first(const count_dist *d)
     return k;
 }
 
-/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob. */
+/* The terms above the mode, appended to the buffer from index `at` (the mode's) on:
+ * upwards in one pass.  Every later ratio is at most the current one for the
+ * Poisson; for the negative binomial the ratio tends to q, from above when r > 1
+ * and from below otherwise, so max(ratio, q) bounds the rest.  Adds the terms to
+ * *sum; returns the index of the last term, or -1 when the table would be too
+ * long.  Inlined into one copy per family, so the loop tests no flag. */
+static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, int64_t at,
+                                  int64_t k_mode, double *sum)
+{
+    double term = 1.0, s = *sum;
+    double kd = (double)k_mode;
+    double q = d->q, r = d->r, mean = d->mean;
+    int64_t i = at;
+    int64_t i_max = DTABLE_MAX_N - 1 < INT32_MAX - k_mode + at ? DTABLE_MAX_N - 1
+                                                                : INT32_MAX - k_mode + at;
+    double *p = b->p;
+    for (;;) {
+        double rho, bound;
+        if (negbin) {
+            rho = (kd + r) * q / (kd + 1.0);
+            bound = rho < q ? q : rho;
+        } else {
+            rho = mean / (kd + 1.0);
+            bound = rho;
+        }
+        if (bound < 1.0 && term * bound < PMF_GEN_EPS * (1.0 - bound))
+            break;
+        if (i + 1 > i_max)
+            return -1;
+        term *= rho;
+        kd += 1.0;
+        ++i;
+        if (i >= b->cap) {
+            pmf_buf_grow(b, i + 1);
+            p = b->p;
+        }
+        p[i] = term;
+        s += term;
+    }
+    *sum = s;
+    return i;
+}
+
+/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob.
+ *
+ * The thresholds are those ech_dtable_from_pmf would make of the same pmf, bit for
+ * bit (the same sums in the same order), without its general passes: the terms are
+ * known to be positive and finite, and the thresholds are computed only until they
+ * reach 2^32-1, which happens before the upper tail that from_pmf would fold (a
+ * suffix of mass below ECH_DTABLE_TAIL leaves F above 1 - 2^-32 where it starts).
+ * The whole pmf is still generated: the normalising sum needs its tail to be the
+ * same number. */
 static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
      * mass there is negligible; the values between get probability 0. */
     int64_t base = zero_prob > 0.0 ? 0 : first;
-    if (d->mode - base + 1 > DTABLE_MAX_N)
+    int64_t at = d->mode - base;
+    if (at + 1 > DTABLE_MAX_N)
         return -1;
     pmf_buf buf;
     pmf_buf_init(&buf);
-    pmf_buf_reserve(&buf, d->mode - base + 1);
+    if (at + 1 > buf.cap)
+        pmf_buf_grow(&buf, at + 1);
     double *pmf = buf.p;
     for (int64_t k = base; k < first; ++k)
         pmf[k - base] = 0.0;
 
     double term = 1.0, sum = 1.0;
-    pmf[d->mode - base] = 1.0;
+    pmf[at] = 1.0;
     for (int64_t k = d->mode; k > first; --k) {
-        term /= ratio_up(d, k - 1);
+        term /= ratio_up(d, (double)(k - 1));
         pmf[k - 1 - base] = term;
         sum += term;
     }
-
-    /* Upwards in one pass, growing the buffer as needed.  Every later ratio is at
-     * most the current one for the Poisson; for the negative binomial the ratio tends
-     * to q, from above when r > 1 and from below otherwise, so max(ratio, q) bounds
-     * the rest. */
-    term = 1.0;
-    int64_t k = d->mode;
-    for (;;) {
-        double rho = ratio_up(d, k);
-        double bound = d->negbin && rho < d->q ? d->q : rho;
-        if (bound < 1.0 && term * bound < PMF_GEN_EPS * (1.0 - bound))
-            break;
-        if (k + 1 - base >= DTABLE_MAX_N || k + 1 > INT32_MAX) {
-            pmf_buf_release(&buf);
-            return -1;
-        }
-        term *= rho;
-        ++k;
-        pmf_buf_reserve(&buf, k - base + 1);
-        pmf = buf.p;
-        pmf[k - base] = term;
-        sum += term;
+    int64_t last = d->negbin ? count_upper(&buf, d, 1, at, d->mode, &sum)
+                             : count_upper(&buf, d, 0, at, d->mode, &sum);
+    if (last < 0) {
+        pmf_buf_release(&buf);
+        return -1;
     }
-    int64_t n = k - base + 1;
+    pmf = buf.p;
+    int32_t n = (int32_t)(last + 1);
 
     if (zero_prob > 0.0) {
         /* In units where the distribution's own mass sums to `sum`, adding
          * zero_prob sum / (1 - zero_prob) at 0 makes P(0) = zero_prob +
-         * (1 - zero_prob) P_base(0) once ech_dtable_from_pmf normalises. */
+         * (1 - zero_prob) P_base(0) once the table normalises. */
         pmf[0] += zero_prob * sum / (1.0 - zero_prob);
     }
-    int rc = ech_dtable_from_pmf(t, arena, (int32_t)base, pmf, (int32_t)n);
+
+    /* The normalising sum, in index order as ech_dtable_from_pmf takes it. */
+    double total = 0.0;
+    for (int32_t i = 0; i < n; ++i)
+        total += pmf[i];
+    /* The lower tail below ECH_DTABLE_TAIL folds into the first entry kept. */
+    double cut = ECH_DTABLE_TAIL * total;
+    int32_t lo = 0;
+    double cum = 0.0;
+    while (lo < n - 1 && cum + pmf[lo] < cut)
+        cum += pmf[lo++];
+    /* Computed until they reach 2^32-1, which they do by the start of the suffix
+     * that ech_dtable_from_pmf would fold. */
+    int32_t used = cumulative_thresholds(pmf + lo, n - lo, cum, total, buf.thr);
+    table_layout(t, arena, (int32_t)(base + lo), buf.thr, used);
+    t->mean = d->table_mean;
     pmf_buf_release(&buf);
-    return rc;
+    return 0;
 }
 
 static int demand_args_ok(const ech_dtable *t, const ech_arena *arena, double mean,
@@ -301,7 +382,10 @@ int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero
         return -1;
     if (mean == 0.0)
         return single_value_table(t, arena, 0);
-    count_dist d = {.negbin = 0, .mean = mean, .mode = (int64_t)floor(mean)};
+    count_dist d = {.negbin = 0,
+                    .mean = mean,
+                    .mode = (int64_t)floor(mean),
+                    .table_mean = (1.0 - zero_prob) * mean};
     return count_table(t, arena, &d, zero_prob);
 }
 
@@ -317,7 +401,10 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
     if (mean == 0.0)
         return single_value_table(t, arena, 0);
     /* variance / mean = 1/p, so p = 1/var_ratio and r = mean p / (1 - p). */
-    count_dist d = {.negbin = 1, .r = mean / (var_ratio - 1.0), .q = 1.0 - 1.0 / var_ratio};
+    count_dist d = {.negbin = 1,
+                    .r = mean / (var_ratio - 1.0),
+                    .q = 1.0 - 1.0 / var_ratio,
+                    .table_mean = (1.0 - zero_prob) * mean};
     d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
     return count_table(t, arena, &d, zero_prob);
 }
