@@ -45,16 +45,15 @@ enum { PMF_STACK_N = 1024 };
 /* ceil(2^32 F) - 1 clamped to a 32-bit threshold, from 2^32 F: u <= threshold
  * exactly when u < 2^32 F, so a table value's cumulative probability is F rounded up
  * to the next multiple of 2^-32. */
-static uint32_t threshold_of(double scaled)
+static inline uint32_t threshold_of(double scaled)
 {
-    /* scaled = 2^32 F.  ceil by hand: a libm call per entry is a noticeable part of
-     * building the small tables that are rebuilt for every season. */
-    if (!(scaled > 1.0))
-        return 0u;
+    /* scaled = 2^32 F >= 0.  ceil by hand: a libm call per entry is a noticeable
+     * part of building the small tables that are rebuilt for every season.  Up to 1
+     * this gives 0 (floor 0 below 1, 1 - 1 at 1). */
     if (scaled > 4294967295.0)
         return UINT32_MAX;
     uint32_t floor_x = (uint32_t)scaled;
-    return (double)floor_x < scaled ? floor_x : floor_x - 1u;
+    return (double)floor_x < scaled ? floor_x : floor_x - (floor_x != 0u);
 }
 
 /* The thresholds of values lo, lo+1, ... of a pmf p (p[0] is value lo's) given the
@@ -95,12 +94,14 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
     uint32_t *thr = (uint32_t *)block;
     int32_t *guide = (int32_t *)(block + thr_bytes);
     memcpy(thr, src, (size_t)used * sizeof *thr);
-    int32_t i = 0;
-    for (int64_t g = 0; g < n_guide; ++g) {
-        uint32_t start = (uint32_t)((uint64_t)g << shift);
-        while (thr[i] < start)
-            ++i; /* stops at the last entry, 2^32-1, at the latest */
-        guide[g] = i;
+    /* guide[g] = i for the g with threshold[i-1] < g << shift <= threshold[i]: the
+     * g up to threshold[i] >> shift not given to an earlier entry.  The last
+     * threshold, 2^32-1, reaches the last guide entry. */
+    int64_t g = 0;
+    for (int32_t i = 0; i < used; ++i) {
+        int64_t top = (int64_t)(thr[i] >> shift);
+        while (g <= top)
+            guide[g++] = i;
     }
     t->base = base;
     t->n = used;
@@ -271,8 +272,8 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
     double kd = (double)k_mode;
     double q = d->q, r = d->r, mean = d->mean;
     int64_t i = at;
-    int64_t i_max = DTABLE_MAX_N - 1 < INT32_MAX - k_mode + at ? DTABLE_MAX_N - 1
-                                                                : INT32_MAX - k_mode + at;
+    int64_t i_max =
+        DTABLE_MAX_N - 1 < INT32_MAX - k_mode + at ? DTABLE_MAX_N - 1 : INT32_MAX - k_mode + at;
     double *p = b->p;
     for (;;) {
         double rho, bound;
@@ -283,7 +284,9 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
             rho = mean / (kd + 1.0);
             bound = rho;
         }
-        if (bound < 1.0 && term * bound < PMF_GEN_EPS * (1.0 - bound))
+        /* term bound >= PMF_GEN_EPS settles most steps with one product. */
+        double next = term * bound;
+        if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
             break;
         if (i + 1 > i_max)
             return -1;
@@ -334,8 +337,18 @@ static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, dou
         pmf[k - 1 - base] = term;
         sum += term;
     }
-    int64_t last = d->negbin ? count_upper(&buf, d, 1, at, d->mode, &sum)
-                             : count_upper(&buf, d, 0, at, d->mode, &sum);
+    /* Without extra zeros the upward pass can carry the normalising sum itself (in
+     * index order, as ech_dtable_from_pmf takes it); with them, that sum must wait
+     * for P(0), which needs the mode-outward sum of everything. */
+    double total = 0.0;
+    if (zero_prob > 0.0) {
+        total = sum;
+    } else {
+        for (int64_t i = 0; i <= at; ++i)
+            total += pmf[i];
+    }
+    int64_t last = d->negbin ? count_upper(&buf, d, 1, at, d->mode, &total)
+                             : count_upper(&buf, d, 0, at, d->mode, &total);
     if (last < 0) {
         pmf_buf_release(&buf);
         return -1;
@@ -347,13 +360,12 @@ static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, dou
         /* In units where the distribution's own mass sums to `sum`, adding
          * zero_prob sum / (1 - zero_prob) at 0 makes P(0) = zero_prob +
          * (1 - zero_prob) P_base(0) once the table normalises. */
+        sum = total;
         pmf[0] += zero_prob * sum / (1.0 - zero_prob);
+        total = 0.0;
+        for (int32_t i = 0; i < n; ++i)
+            total += pmf[i];
     }
-
-    /* The normalising sum, in index order as ech_dtable_from_pmf takes it. */
-    double total = 0.0;
-    for (int32_t i = 0; i < n; ++i)
-        total += pmf[i];
     /* The lower tail below ECH_DTABLE_TAIL folds into the first entry kept. */
     double cut = ECH_DTABLE_TAIL * total;
     int32_t lo = 0;
