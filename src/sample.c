@@ -1,9 +1,9 @@
 /* Random variate samplers; see include/echelon/sample.h. */
+#include "echelon/repro_math.h"
 #include "echelon/sample.h"
 #include "echelon/error.h"
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sf_gamma.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -538,7 +538,7 @@ static double uniform_open(ech_pcg32 *rng)
 static int64_t poisson_inversion(ech_pcg32 *rng, double mean)
 {
     double u = uniform_open(rng);
-    double p = exp(-mean);
+    double p = ech_exp(-mean);
     double cdf = p;
     int64_t k = 0;
     while (u > cdf) {
@@ -561,7 +561,7 @@ static int64_t poisson_inversion(ech_pcg32 *rng, double mean)
 static int64_t poisson_ptrs(ech_pcg32 *rng, double mean)
 {
     double slam = sqrt(mean);
-    double loglam = log(mean);
+    double loglam = ech_log(mean);
     double b = 0.931 + 2.53 * slam;
     double a = -0.059 + 0.02483 * b;
     double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -575,10 +575,10 @@ static int64_t poisson_ptrs(ech_pcg32 *rng, double mean)
             return (int64_t)k;
         if (k < 0.0 || (us < 0.013 && v > us))
             continue;
-        /* gsl_sf_lnfact rather than lgamma: lgamma writes the global signgam, a data
-         * race between OpenMP threads. */
-        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
-            -mean + k * loglam - gsl_sf_lnfact((unsigned int)k))
+        /* ech_log_factorial rather than lgamma: lgamma writes the global signgam, a
+         * data race between OpenMP threads, and its last bit depends on the CPU. */
+        if (ech_log(v) + ech_log(inv_alpha) - ech_log(a / (us * us) + b) <=
+            -mean + k * loglam - ech_log_factorial(k))
             return (int64_t)k;
     }
 }
@@ -615,7 +615,7 @@ double ech_sample_normal(ech_pcg32 *rng)
         double y = 2.0 * uniform_open(rng) - 1.0;
         double s = x * x + y * y;
         if (s < 1.0 && s > 0.0)
-            return x * sqrt(-2.0 * log(s) / s);
+            return x * sqrt(-2.0 * ech_log(s) / s);
     }
 }
 
@@ -626,7 +626,7 @@ double ech_sample_gamma(ech_pcg32 *rng, double shape, double scale)
     if (shape < 1.0) {
         /* Gamma(a) = Gamma(a + 1) U^(1/a) (Marsaglia and Tsang, section 6). */
         double g = ech_sample_gamma(rng, shape + 1.0, scale);
-        return g * pow(uniform_open(rng), 1.0 / shape);
+        return g * ech_pow(uniform_open(rng), 1.0 / shape);
     }
     /* Marsaglia and Tsang (2000), "A simple method for generating gamma variables",
      * ACM TOMS 26(3): d (1 + c x)^3 with x normal, accepted by a cheap squeeze or
@@ -644,14 +644,14 @@ double ech_sample_gamma(ech_pcg32 *rng, double shape, double scale)
         double x2 = x * x;
         if (u < 1.0 - 0.0331 * x2 * x2)
             return d * v * scale;
-        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
+        if (ech_log(u) < 0.5 * x2 + d * (1.0 - v + ech_log(v)))
             return d * v * scale;
     }
 }
 
 double ech_sample_lognormal(ech_pcg32 *rng, double mu, double sigma)
 {
-    return exp(mu + sigma * ech_sample_normal(rng));
+    return ech_exp(mu + sigma * ech_sample_normal(rng));
 }
 
 int ech_sample_bernoulli(ech_pcg32 *rng, double p)
@@ -676,7 +676,7 @@ void ech_lognormal_from_mean_sd(double mean, double sd, double *mu, double *sigm
 {
     /* mean = exp(mu + sigma^2 / 2), variance = mean^2 (exp(sigma^2) - 1). */
     double cv = sd / mean;
-    double s2 = log1p(cv * cv);
+    double s2 = ech_log1p(cv * cv);
     *mu = log(mean) - 0.5 * s2;
     *sigma = sqrt(s2);
 }

@@ -125,3 +125,9 @@ echelon_program_test(network.design bash ${ECHELON_SCRIPTS}/network_design.sh)
 # (--dependency=afterok); skipped with status 77 where Slurm is missing.
 echelon_program_test(slurm.sweep_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test_sweep_sbatch.sh)
 set_tests_properties(slurm.sweep_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
+
+# The same bits on any x86-64: glibc's math forced onto its path for CPUs without
+# FMA, and each vector width (ECHELON_SIMD), give the results of the native run.
+echelon_program_test(determinism.same_bits bash ${ECHELON_SCRIPTS}/same_bits.sh
+    --widths "scalar avx2 avx512" ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/same_bits.yaml)
+set_tests_properties(determinism.same_bits PROPERTIES SKIP_RETURN_CODE 77)
