@@ -79,7 +79,7 @@ double ech_log(double x)
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
     int e = (int)((bits >> 52) & 0x7ff);
-    if (e == 0) { /* subnormal: scale into the normal range */
+    if (e == 0) {                 /* subnormal: scale into the normal range */
         x *= 18014398509481984.0; /* 2^54 */
         memcpy(&bits, &x, sizeof bits);
         e = (int)((bits >> 52) & 0x7ff) - 54;

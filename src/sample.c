@@ -97,8 +97,10 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
     /* guide[g] = i for the g with threshold[i-1] < g << shift <= threshold[i]: the
      * g up to threshold[i] >> shift not given to an earlier entry.  The last
      * threshold, 2^32-1, reaches the last guide entry. */
-    int64_t g = 0;
-    for (int32_t i = 0; i < used; ++i) {
+    int64_t g = (int64_t)(thr[0] >> shift) + 1;
+    /* Slow movers' first threshold covers most of the guide: one fill of zeros. */
+    memset(guide, 0, (size_t)g * sizeof *guide);
+    for (int32_t i = 1; i < used; ++i) {
         int64_t top = (int64_t)(thr[i] >> shift);
         while (g <= top)
             guide[g++] = i;
@@ -229,6 +231,7 @@ typedef struct count_dist {
     double mean; /* Poisson */
     double r, q; /* negative binomial */
     int64_t mode;
+    double p0;         /* P(0), before zero-inflation */
     double table_mean; /* the distribution's mean, zero-inflation included */
 } count_dist;
 
@@ -304,6 +307,69 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
     return i;
 }
 
+/* The table of a count distribution whose P(0) is not negligible (at least
+ * ECH_DTABLE_TAIL, so no lower tail is folded): the pmf from P(0) upwards by the
+ * ratios, the CDF summed as it goes, and the thresholds only until they reach
+ * 2^32-1 (or the mass left is below PMF_GEN_EPS).  No normalising sum is needed, so
+ * nothing past the last threshold is generated: most demand tables (slow movers)
+ * cost a few operations per value they can return.  Returns 0, or -1 when the
+ * table would be too long. */
+static inline int count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                           int negbin, double zero_prob)
+{
+    pmf_buf buf;
+    pmf_buf_init(&buf);
+    uint32_t *thr = buf.thr;
+    int64_t cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+    double keep = 1.0 - zero_prob;
+    double p = d->p0, F = zero_prob + keep * p;
+    double kd = 0.0, q = d->q, r = d->r, mean = d->mean;
+    int32_t j = 0;
+    for (;;) {
+        double scaled = F * 4294967296.0;
+        if (scaled > 4294967295.0)
+            break;
+        thr[j] = threshold_of(scaled);
+        double rho, bound;
+        if (negbin) {
+            rho = (kd + r) * q / (kd + 1.0);
+            bound = rho < q ? q : rho;
+        } else {
+            rho = mean / (kd + 1.0);
+            bound = rho;
+        }
+        if (j + 2 > cap) {
+            if (j + 2 > DTABLE_MAX_N) {
+                pmf_buf_release(&buf);
+                return -1;
+            }
+            pmf_buf_grow(&buf, j + 2);
+            thr = buf.thr;
+            cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+        }
+        ++j;
+        /* What is left is below PMF_GEN_EPS: the next value takes all of it. */
+        double next = p * bound;
+        if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
+            break;
+        p *= rho;
+        kd += 1.0;
+        F += keep * p;
+    }
+    thr[j] = UINT32_MAX;
+    table_layout(t, arena, 0, thr, j + 1);
+    t->mean = d->table_mean;
+    pmf_buf_release(&buf);
+    return 0;
+}
+
+static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                 double zero_prob)
+{
+    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, zero_prob)
+                     : count_table_from_zero_of(t, arena, d, 0, zero_prob);
+}
+
 /* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob.
  *
  * The thresholds are those ech_dtable_from_pmf would make of the same pmf, bit for
@@ -315,6 +381,8 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
  * same number. */
 static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
+    if (d->p0 >= ECH_DTABLE_TAIL)
+        return count_table_from_zero(t, arena, d, zero_prob);
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
      * mass there is negligible; the values between get probability 0. */
@@ -397,6 +465,7 @@ int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero
     count_dist d = {.negbin = 0,
                     .mean = mean,
                     .mode = (int64_t)floor(mean),
+                    .p0 = ech_exp(-mean),
                     .table_mean = (1.0 - zero_prob) * mean};
     return count_table(t, arena, &d, zero_prob);
 }
@@ -418,6 +487,7 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
                     .q = 1.0 - 1.0 / var_ratio,
                     .table_mean = (1.0 - zero_prob) * mean};
     d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
+    d.p0 = ech_exp(-d.r * ech_log(var_ratio)); /* p^r, p = 1 / var_ratio */
     return count_table(t, arena, &d, zero_prob);
 }
 

@@ -152,9 +152,9 @@ static void test_fixed_bits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exp),         cmocka_unit_test(test_log),
-        cmocka_unit_test(test_log1p_expm1), cmocka_unit_test(test_pow), cmocka_unit_test(test_log_factorial),
-        cmocka_unit_test(test_fixed_bits),
+        cmocka_unit_test(test_exp),           cmocka_unit_test(test_log),
+        cmocka_unit_test(test_log1p_expm1),   cmocka_unit_test(test_pow),
+        cmocka_unit_test(test_log_factorial), cmocka_unit_test(test_fixed_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
