@@ -3,8 +3,6 @@
 #include "echelon/sample.h"
 #include "echelon/error.h"
 
-#include <gsl/gsl_cdf.h>
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,21 +495,27 @@ typedef struct lead_time_cont {
     double a, b; /* gamma: shape, scale; lognormal: mu, sigma */
 } lead_time_cont;
 
+/* The CDFs are echelon's own (repro_math.h), not GSL's, which call glibc's exp and
+ * log, whose last bits depend on the CPU. */
 static double lt_P(const lead_time_cont *c, double x)
 {
+    if (!(x > 0.0))
+        return 0.0;
     if (c->dist == ECH_LT_GAMMA)
-        return gsl_cdf_gamma_P(x, c->a, c->b);
-    return gsl_cdf_lognormal_P(x, c->a, c->b);
+        return ech_gamma_p(c->a, x / c->b);
+    return ech_normal_p((ech_log(x) - c->a) / c->b);
 }
 
 static double lt_Q(const lead_time_cont *c, double x)
 {
+    if (!(x > 0.0))
+        return 1.0;
     if (c->dist == ECH_LT_GAMMA)
-        return gsl_cdf_gamma_Q(x, c->a, c->b);
-    return gsl_cdf_lognormal_Q(x, c->a, c->b);
+        return ech_gamma_q(c->a, x / c->b);
+    return ech_normal_p(-((ech_log(x) - c->a) / c->b));
 }
 
-/* P(X <= x) and P(X > x), each from GSL directly where it is the smaller one:
+/* P(X <= x) and P(X > x), each computed directly where it is the smaller one:
  * differences of P lose the upper tail's masses to rounding against 1, differences
  * of Q the lower tail's. */
 typedef struct cdf_pair {

@@ -12,6 +12,9 @@
 #include "echelon/repro_math.h"
 #include "echelon/rng.h"
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_gamma.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +128,45 @@ static void test_log_factorial(void **state)
     assert_true(ech_log_factorial(1.0) == 0.0);
 }
 
+static double rel_error(double got, double want)
+{
+    return got == want ? 0.0 : fabs(got - want) / fabs(want);
+}
+
+/* The incomplete gamma functions and the normal CDF against GSL's, over the shapes
+ * lead times have (shape = (mean / sd)^2) and more. */
+static void test_incomplete_gamma(void **state)
+{
+    (void)state;
+    double worst = 0.0, worst_lg = 0.0;
+    for (double a = 0.05; a < 500.0; a *= 1.37) {
+        worst_lg = fmax(worst_lg, fabs(ech_lgamma(a) - (double)lgammal((long double)a)) /
+                                      (1.0 + fabs(gsl_sf_lngamma(a))));
+        for (double x = 1e-3; x < 2000.0; x *= 1.29) {
+            double P = gsl_sf_gamma_inc_P(a, x), Q = gsl_sf_gamma_inc_Q(a, x);
+            /* Where GSL's own P and Q disagree (its Q for small a and x, by up to
+             * 1e-11), it is no reference. */
+            if (!(fabs(P + Q - 1.0) <= 4e-16))
+                continue;
+            if (P > 1e-290)
+                worst = fmax(worst, rel_error(ech_gamma_p(a, x), P));
+            if (Q > 1e-290)
+                worst = fmax(worst, rel_error(ech_gamma_q(a, x), Q));
+        }
+    }
+    if (!(worst_lg <= 1e-14))
+        fail_msg("lgamma: error %g", worst_lg);
+    if (!(worst <= 1e-11))
+        fail_msg("incomplete gamma: relative error %g", worst);
+    double worst_n = 0.0;
+    for (double z = -30.0; z <= 8.0; z += 0.0137)
+        worst_n = fmax(worst_n, rel_error(ech_normal_p(z), gsl_cdf_ugaussian_P(z)));
+    if (!(worst_n <= 1e-12))
+        fail_msg("normal CDF: relative error %g", worst_n);
+    assert_true(ech_gamma_p(2.0, 0.0) == 0.0 && ech_gamma_q(2.0, 0.0) == 1.0);
+    assert_true(ech_normal_p(0.0) == 0.5);
+}
+
 /* Bits that results depend on: any change here changes results files. */
 static void test_fixed_bits(void **state)
 {
@@ -154,7 +196,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exp),           cmocka_unit_test(test_log),
         cmocka_unit_test(test_log1p_expm1),   cmocka_unit_test(test_pow),
-        cmocka_unit_test(test_log_factorial), cmocka_unit_test(test_fixed_bits),
+        cmocka_unit_test(test_log_factorial), cmocka_unit_test(test_incomplete_gamma),
+        cmocka_unit_test(test_fixed_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
