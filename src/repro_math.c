@@ -178,17 +178,7 @@ double ech_log_factorial(double k)
             f *= j;
         return ech_log(f);
     }
-    /* Stirling's series for ln Gamma(z), z = k + 1 >= 17, to the z^-13 term (the
-     * next is below 1e-20 here). */
-    double z = k + 1.0, iz = 1.0 / z, iz2 = iz * iz;
-    double series = 1.0 / 156.0;
-    series = -691.0 / 360360.0 + iz2 * series;
-    series = 1.0 / 1188.0 + iz2 * series;
-    series = -1.0 / 1680.0 + iz2 * series;
-    series = 1.0 / 1260.0 + iz2 * series;
-    series = -1.0 / 360.0 + iz2 * series;
-    series = 1.0 / 12.0 + iz2 * series;
-    return (z - 0.5) * ech_log(z) - z + 0.91893853320467274178 + iz * series;
+    return ech_lgamma(k + 1.0); /* Stirling's series, unshifted from 17 on */
 }
 
 double ech_lgamma(double x)

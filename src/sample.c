@@ -260,31 +260,38 @@ static int64_t count_first(const count_dist *d)
     return k;
 }
 
+/* P(k+1)/P(k) at k = kd for the family `negbin` (a constant where inlined), and in
+ * *bound a bound on every later ratio: every later ratio is at most the current one
+ * for the Poisson; for the negative binomial the ratio tends to q, from above when
+ * r > 1 and from below otherwise, so max(ratio, q) bounds the rest. */
+static inline double step_up(const count_dist *d, int negbin, double kd, double *bound)
+{
+    if (negbin) {
+        double rho = (kd + d->r) * d->q / (kd + 1.0);
+        *bound = rho < d->q ? d->q : rho;
+        return rho;
+    }
+    double rho = d->mean / (kd + 1.0);
+    *bound = rho;
+    return rho;
+}
+
 /* The terms above the mode, appended to the buffer from index `at` (the mode's) on:
- * upwards in one pass.  Every later ratio is at most the current one for the
- * Poisson; for the negative binomial the ratio tends to q, from above when r > 1
- * and from below otherwise, so max(ratio, q) bounds the rest.  Adds the terms to
- * *sum; returns the index of the last term, or -1 when the table would be too
+ * upwards in one pass, until step_up's bound puts the rest below PMF_GEN_EPS.
+ * Adds the terms to *sum; returns the index of the last term, or -1 when the table would be too
  * long.  Inlined into one copy per family, so the loop tests no flag. */
 static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, int64_t at,
                                   int64_t k_mode, double *sum)
 {
     double term = 1.0, s = *sum;
     double kd = (double)k_mode;
-    double q = d->q, r = d->r, mean = d->mean;
     int64_t i = at;
     int64_t i_max =
         DTABLE_MAX_N - 1 < INT32_MAX - k_mode + at ? DTABLE_MAX_N - 1 : INT32_MAX - k_mode + at;
     double *p = b->p;
     for (;;) {
-        double rho, bound;
-        if (negbin) {
-            rho = (kd + r) * q / (kd + 1.0);
-            bound = rho < q ? q : rho;
-        } else {
-            rho = mean / (kd + 1.0);
-            bound = rho;
-        }
+        double bound;
+        double rho = step_up(d, negbin, kd, &bound);
         /* term bound >= PMF_GEN_EPS settles most steps with one product. */
         double next = term * bound;
         if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
@@ -321,21 +328,15 @@ static inline int count_table_from_zero_of(ech_dtable *t, ech_arena *arena, cons
     int64_t cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
     double keep = 1.0 - zero_prob;
     double p = d->p0, F = zero_prob + keep * p;
-    double kd = 0.0, q = d->q, r = d->r, mean = d->mean;
+    double kd = 0.0;
     int32_t j = 0;
     for (;;) {
         double scaled = F * 4294967296.0;
         if (scaled > 4294967295.0)
             break;
         thr[j] = threshold_of(scaled);
-        double rho, bound;
-        if (negbin) {
-            rho = (kd + r) * q / (kd + 1.0);
-            bound = rho < q ? q : rho;
-        } else {
-            rho = mean / (kd + 1.0);
-            bound = rho;
-        }
+        double bound;
+        double rho = step_up(d, negbin, kd, &bound);
         if (j + 2 > cap) {
             if (j + 2 > DTABLE_MAX_N) {
                 pmf_buf_release(&buf);
