@@ -496,24 +496,32 @@ typedef struct lead_time_cont {
     double a, b; /* gamma: shape, scale; lognormal: mu, sigma */
 } lead_time_cont;
 
-/* The CDFs are echelon's own (repro_math.h), not GSL's, which call glibc's exp and
- * log, whose last bits depend on the CPU. */
-static double lt_P(const lead_time_cont *c, double x)
+double ech_lead_time_P(ech_lead_time_dist dist, double a, double b, double x)
 {
     if (!(x > 0.0))
         return 0.0;
-    if (c->dist == ECH_LT_GAMMA)
-        return ech_gamma_p(c->a, x / c->b);
-    return ech_normal_p((ech_log(x) - c->a) / c->b);
+    if (dist == ECH_LT_GAMMA)
+        return ech_gamma_p(a, x / b);
+    return ech_normal_p((ech_log(x) - a) / b);
+}
+
+double ech_lead_time_Q(ech_lead_time_dist dist, double a, double b, double x)
+{
+    if (!(x > 0.0))
+        return 1.0;
+    if (dist == ECH_LT_GAMMA)
+        return ech_gamma_q(a, x / b);
+    return ech_normal_p(-((ech_log(x) - a) / b));
+}
+
+static double lt_P(const lead_time_cont *c, double x)
+{
+    return ech_lead_time_P(c->dist, c->a, c->b, x);
 }
 
 static double lt_Q(const lead_time_cont *c, double x)
 {
-    if (!(x > 0.0))
-        return 1.0;
-    if (c->dist == ECH_LT_GAMMA)
-        return ech_gamma_q(c->a, x / c->b);
-    return ech_normal_p(-((ech_log(x) - c->a) / c->b));
+    return ech_lead_time_Q(c->dist, c->a, c->b, x);
 }
 
 /* P(X <= x) and P(X > x), each computed directly where it is the smaller one:
@@ -752,6 +760,6 @@ void ech_lognormal_from_mean_sd(double mean, double sd, double *mu, double *sigm
     /* mean = exp(mu + sigma^2 / 2), variance = mean^2 (exp(sigma^2) - 1). */
     double cv = sd / mean;
     double s2 = ech_log1p(cv * cv);
-    *mu = log(mean) - 0.5 * s2;
+    *mu = ech_log(mean) - 0.5 * s2;
     *sigma = sqrt(s2);
 }
