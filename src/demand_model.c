@@ -72,19 +72,60 @@ double ech_demand_event_peak(const ech_scenario *sc, int64_t x, int32_t first, i
     return peak;
 }
 
-double ech_demand_daily_mean(const ech_scenario *sc, int64_t x, int32_t day)
+/* The model's mean at skuloc x on day t, given the day's weekday, month and trend
+ * years (the one place the formula is written). */
+static inline double mean_on(const ech_scenario *sc, int64_t x, int32_t day, int weekday, int month,
+                             double years)
 {
     const ech_skulocs *sl = &sc->sl;
     double mean = sl->demand_mean[x];
     if (mean <= 0.0)
         return 0.0;
-    double season =
-        sc->seasons.monthly[ech_demand_season_profile(sc, x)][ech_scenario_month(sc, day)];
-    double trend = 1.0 + ech_demand_trend(sc, x) * ech_scenario_trend_years(sc, day);
+    double season = sc->seasons.monthly[ech_demand_season_profile(sc, x)][month];
+    double trend = 1.0 + ech_demand_trend(sc, x) * years;
     if (trend < 0.0)
         trend = 0.0;
-    double m = mean * ech_demand_weekly(sc, x)[ech_scenario_weekday(sc, day)] * season * trend;
+    double m = mean * ech_demand_weekly(sc, x)[weekday] * season * trend;
     return sc->events.n > 0 ? m * ech_demand_event_factor(sc, x, day) : m;
+}
+
+double ech_demand_daily_mean(const ech_scenario *sc, int64_t x, int32_t day)
+{
+    return mean_on(sc, x, day, ech_scenario_weekday(sc, day), ech_scenario_month(sc, day),
+                   ech_scenario_trend_years(sc, day));
+}
+
+void ech_demand_calendar_init(ech_demand_calendar *c, const ech_scenario *sc, const int32_t *day,
+                              int32_t n)
+{
+    size_t k = (size_t)(n > 0 ? n : 1);
+    c->n = n;
+    c->day = ech_xmalloc(k * sizeof *c->day, "demand calendar");
+    c->weekday = ech_xmalloc(k, "demand calendar");
+    c->month = ech_xmalloc(k, "demand calendar");
+    c->years = ech_xmalloc(k * sizeof *c->years, "demand calendar");
+    for (int32_t q = 0; q < n; ++q) {
+        c->day[q] = day[q];
+        c->weekday[q] = (uint8_t)ech_scenario_weekday(sc, day[q]);
+        c->month[q] = (uint8_t)ech_scenario_month(sc, day[q]);
+        c->years[q] = ech_scenario_trend_years(sc, day[q]);
+    }
+}
+
+void ech_demand_calendar_free(ech_demand_calendar *c)
+{
+    free(c->day);
+    free(c->weekday);
+    free(c->month);
+    free(c->years);
+    memset(c, 0, sizeof *c);
+}
+
+void ech_demand_calendar_means(const ech_scenario *sc, int64_t x, const ech_demand_calendar *c,
+                               double *mean)
+{
+    for (int32_t q = 0; q < c->n; ++q)
+        mean[q] = mean_on(sc, x, c->day[q], c->weekday[q], c->month[q], c->years[q]);
 }
 
 void ech_demand_custom_averages(const ech_scenario *sc, double *mean)

@@ -13,6 +13,7 @@
  * disruption's key, replication, and the site's id hash for each_site or 0): never
  * by rank, thread or SKU.  Nothing here keeps state between calls, so every
  * function is safe to call from many threads at once. */
+#include "echelon/repro_math.h"
 #include "echelon/disruption.h"
 #include "echelon/error.h"
 #include "echelon/rng.h"
@@ -48,7 +49,7 @@ static double geometric_days(ech_pcg32 *rng, double p, double log1m_p)
         return 1.0;
     if (p <= 0.0)
         return HUGE_VAL;
-    return 1.0 + floor(log(u) / log1m_p);
+    return 1.0 + floor(ech_log(u) / log1m_p);
 }
 
 /* Appends a spell, writing it only while there is room. */
@@ -75,7 +76,7 @@ static int32_t markov_timeline(const ech_scenario *sc, int32_t i, int32_t site, 
 
     double p = leave_probability(dis->mtbf_days[i]); /* fail on an up day */
     double q = leave_probability(dis->mttr_days[i]); /* recover on a down day */
-    double log1m_p = log1p(-p), log1m_q = log1p(-q);
+    double log1m_p = ech_log1p(-p), log1m_q = ech_log1p(-q);
     double capacity = dis->capacity[i];
 
     int down = ech_pcg32_uniform(&rng) < p / (p + q);

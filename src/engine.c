@@ -90,8 +90,7 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     size_t nm = (size_t)(e->n_months > 0 ? e->n_months : 1);
     e->due_day = ech_xmalloc(nm * sizeof *e->due_day, "contract schedule");
     e->due_units = ech_xmalloc(nm * sizeof *e->due_units, "contract schedule");
-    e->dedup_mean = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_mean, "table dedup");
-    e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
+    e->demand_tables = ech_demand_tables_new(sc, e->period_day, e->n_periods);
 
     /* Lead-time tables of every site under every variant (each variant may scale
      * lead times), shared by all SKUs. */
@@ -130,8 +129,7 @@ void ech_engine_free(ech_engine *e)
     free(e->pool.b);
     free(e->due_day);
     free(e->due_units);
-    free(e->dedup_mean);
-    free(e->dedup_table);
+    ech_demand_tables_free(e->demand_tables);
     if (!e->borrowed) {
         ech_arena_free(&e->fixed);
         free(e->period_of_day);

@@ -51,8 +51,7 @@ static ech_engine *member_new(const ech_engine *parent)
     size_t nm = (size_t)(e->n_months > 0 ? e->n_months : 1);
     e->due_day = ech_xmalloc(nm * sizeof *e->due_day, "contract schedule");
     e->due_units = ech_xmalloc(nm * sizeof *e->due_units, "contract schedule");
-    e->dedup_mean = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_mean, "table dedup");
-    e->dedup_table = ech_xmalloc((size_t)e->n_periods * sizeof *e->dedup_table, "table dedup");
+    e->demand_tables = ech_demand_tables_new(e->sc, e->period_day, e->n_periods);
     e->plan_sku = -1;
     e->pool.free = -1;
     return e;

@@ -33,49 +33,21 @@ static int cmp_keyed_child(const void *a, const void *b)
     return (x->node > y->node) - (x->node < y->node);
 }
 
-/* Builds the demand tables of demand point j (skuloc x), one per calendar period,
- * sharing a table between periods with the same mean; the means go to means[q]
- * when asked (forecasts use them). */
+/* Builds the demand tables of demand point j (skuloc x), one per calendar period;
+ * the means go to means[q] when asked (forecasts use them). */
 static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int64_t x,
                                       double *means, ech_error *err)
 {
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
     const ech_dtable **tabs = p->tables + (size_t)j * (size_t)e->n_periods;
-    double zero = sl->demand_zero_prob[x];
-    int32_t n_distinct = 0;
-    for (int32_t q = 0; q < e->n_periods; ++q) {
-        double mean = ech_demand_daily_mean(sc, x, e->period_day[q]);
-        if (means)
-            means[q] = mean;
-        const ech_dtable *found = NULL;
-        for (int32_t k = 0; k < n_distinct; ++k) {
-            if (e->dedup_mean[k] == mean) {
-                found = e->dedup_table[k];
-                break;
-            }
-        }
-        if (!found) {
-            ech_dtable *t = ech_arena_alloc(&e->arena, sizeof *t, "demand table");
-            /* The skuloc's mean includes the extra zeros; the base distribution's
-             * mean is higher by 1 / (1 - zero_prob). */
-            double base_mean = mean / (1.0 - zero);
-            int rc = sl->demand_dist[x] == ECH_DEMAND_NEGBIN
-                         ? ech_dtable_negbin(t, &e->arena, base_mean, sl->demand_var_ratio[x], zero)
-                         : ech_dtable_poisson(t, &e->arena, base_mean, zero);
-            if (rc != 0)
-                return ech_fail(err, ECH_ERR_RUNTIME,
-                                "cannot build the demand table of SKU '%s' at '%s' (mean %g, "
-                                "variance ratio %g, zero share %g)",
-                                sc->cat.id[sl->sku[x]], sc->net.id[sl->location[x]], mean,
-                                sl->demand_var_ratio[x], zero);
-            e->dedup_mean[n_distinct] = mean;
-            e->dedup_table[n_distinct] = t;
-            ++n_distinct;
-            found = t;
-        }
-        tabs[q] = found;
-    }
+    double bad_mean = 0.0;
+    if (ech_demand_tables_build(e->demand_tables, &e->arena, x, tabs, means, &bad_mean) != 0)
+        return ech_fail(err, ECH_ERR_RUNTIME,
+                        "cannot build the demand table of SKU '%s' at '%s' (mean %g, "
+                        "variance ratio %g, zero share %g)",
+                        sc->cat.id[sl->sku[x]], sc->net.id[sl->location[x]], bad_mean,
+                        sl->demand_var_ratio[x], sl->demand_zero_prob[x]);
     return ECH_OK;
 }
 

@@ -22,6 +22,7 @@
 #include "echelon/allocation.h"
 #include "echelon/arena.h"
 #include "echelon/cold_chain.h"
+#include "echelon/demand_tables.h"
 #include "echelon/engine.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
@@ -241,11 +242,9 @@ struct ech_engine {
     int32_t plan_sku;  /* the SKU whose plan the arena holds, -1 for none */
     sku_plan plan;
     sku_state state;
-    ech_arena fixed; /* tables that live as long as the engine */
-    ech_arena arena; /* one SKU's plan and state */
-    /* Scratch for table de-duplication. */
-    double *dedup_mean;
-    const ech_dtable **dedup_table;
+    ech_arena fixed;                  /* tables that live as long as the engine */
+    ech_arena arena;                  /* one SKU's plan and state */
+    ech_demand_tables *demand_tables; /* builds the demand points' tables (own scratch) */
     const ech_trace *trace;
     ech_cold_rooms *cold; /* occupancy sink, or NULL */
     ech_batch_pool pool;  /* batches of the SKU being simulated (kept between SKUs) */

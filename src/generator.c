@@ -17,6 +17,7 @@
  * and big pharmacies (hospital and city-centre ones) stock more of the range and
  * sell more of each item.
  */
+#include "echelon/repro_math.h"
 #include "echelon/generator.h"
 #include "echelon/table.h"
 #include "echelon/rng.h"
@@ -198,13 +199,13 @@ static pharmacy_profile pharmacy_profile_of(const char *id)
      * spread of +-35%: the overall mean is about 1. */
     if (u < 0.06) {
         p.type = PHARMACY_HOSPITAL;
-        p.size = ech_sample_lognormal(&rng, log(2.6), 0.25);
+        p.size = ech_sample_lognormal(&rng, ech_log(2.6), 0.25);
     } else if (u < 0.24) {
         p.type = PHARMACY_LARGE;
-        p.size = ech_sample_lognormal(&rng, log(1.7), 0.20);
+        p.size = ech_sample_lognormal(&rng, ech_log(1.7), 0.20);
     } else {
         p.type = PHARMACY_COMMUNITY;
-        p.size = ech_sample_lognormal(&rng, log(0.75), 0.35);
+        p.size = ech_sample_lognormal(&rng, ech_log(0.75), 0.35);
     }
     /* Bounded so that the weighted choice of stocking pharmacies stays fast. */
     if (p.size < 0.2)
@@ -912,7 +913,7 @@ static const char *const segment_names[SEG_COUNT] = {"A-fast", "B-regular", "C-s
 
 static double logistic(double x)
 {
-    return 1.0 / (1.0 + exp(-x));
+    return 1.0 / (1.0 + ech_exp(-x));
 }
 
 /* The count of stocking leaves for coverage c is floor(c n + u), u uniform, at least
@@ -951,7 +952,7 @@ static double cover_intercept(const ech_catalogue_gen *g, int32_t n_leaves)
         double a = 0.5 * (lo + hi), share = 0.0, wsum = 0.0;
         for (int i = 0; i < NQ; ++i) {
             double z = -zmax + 2.0 * zmax * (double)i / (NQ - 1);
-            double w = exp(-0.5 * z * z);
+            double w = ech_exp(-0.5 * z * z);
             share += w * expected_share(logistic(a + s * z), n_leaves);
             wsum += w;
         }
@@ -1047,8 +1048,8 @@ static void draw_sku(const ech_catalogue_gen *g, const ech_scenario *sc, const d
     int seasonal = ech_sample_bernoulli(&rng, 0.20);
     uint32_t season = ech_pcg32_bounded(&rng, sc->seasons.n > 1 ? (uint32_t)sc->seasons.n - 1 : 1);
     double trend = 0.05 * ech_sample_normal(&rng);
-    double cost = ech_sample_lognormal(&rng, log(9.0), 1.0);
-    double cold_factor = ech_sample_lognormal(&rng, log(20.0), 0.9);
+    double cost = ech_sample_lognormal(&rng, ech_log(9.0), 1.0);
+    double cold_factor = ech_sample_lognormal(&rng, ech_log(20.0), 0.9);
     double u_margin = ech_pcg32_uniform(&rng);
     double u_pack = ech_pcg32_uniform(&rng);
     static const int32_t case_packs[4] = {5, 6, 10, 12};
@@ -1071,23 +1072,23 @@ static void draw_sku(const ech_catalogue_gen *g, const ech_scenario *sc, const d
     int segment;
     if (fast) {
         segment = SEG_FAST;
-        dem->level = 3.0 * pow(40.0 / 3.0, u_level * u_level);
+        dem->level = 3.0 * ech_pow(40.0 / 3.0, u_level * u_level);
         dem->dist = u_dist < 0.7 ? ECH_DEMAND_NEGBIN : ECH_DEMAND_POISSON;
-        dem->var_ratio = 1.2 * pow(3.0 / 1.2, u_ratio);
+        dem->var_ratio = 1.2 * ech_pow(3.0 / 1.2, u_ratio);
         dem->zero_prob = 0.0;
     } else if (intermittent) {
         segment = SEG_INTERMITTENT;
-        dem->level = 0.08 * exp(1.0 * z);
+        dem->level = 0.08 * ech_exp(1.0 * z);
         dem->dist = ECH_DEMAND_NEGBIN;
-        dem->var_ratio = 1.5 * pow(4.0 / 1.5, u_ratio);
+        dem->var_ratio = 1.5 * ech_pow(4.0 / 1.5, u_ratio);
         dem->zero_prob = 0.3 + 0.5 * u_zero;
     } else {
-        dem->level = 0.15 * exp(1.1 * z);
+        dem->level = 0.15 * ech_exp(1.1 * z);
         segment = dem->level >= 0.5 ? SEG_REGULAR : SEG_SLOW;
         double p_negbin = segment == SEG_REGULAR ? 0.7 : 0.35;
         double max_ratio = segment == SEG_REGULAR ? 3.0 : 2.1;
         dem->dist = u_dist < p_negbin ? ECH_DEMAND_NEGBIN : ECH_DEMAND_POISSON;
-        dem->var_ratio = 1.2 * pow(max_ratio / 1.2, u_ratio);
+        dem->var_ratio = 1.2 * ech_pow(max_ratio / 1.2, u_ratio);
         dem->zero_prob = 0.0;
     }
     if (dem->dist == ECH_DEMAND_POISSON)
@@ -1233,7 +1234,7 @@ static void assign_volumes(const ech_catalogue_gen *g, ech_catalogue *cat)
         ech_stream_init(&rng, g->seed, ECH_STREAM_GENERATOR, (uint64_t)s, GEN_SKU_VOLUME, 0);
         double u = ech_pcg32_uniform(&rng);
         double lo = cat->storage[s] == ECH_STORAGE_COLD ? 0.02 : 0.01;
-        double litres = lo * pow(0.5 / lo, u);
+        double litres = lo * ech_pow(0.5 / lo, u);
         cat->unit_volume_litres[s] = round(litres * 1000.0) / 1000.0;
     }
 }
@@ -1282,7 +1283,7 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
         ech_xmalloc((size_t)sc->suppliers.n * sizeof *supplier_cdf, "supplier weights");
     double total = 0.0;
     for (int32_t i = 0; i < sc->suppliers.n; ++i) {
-        total += pow((double)i + 1.0, -1.2);
+        total += ech_pow((double)i + 1.0, -1.2);
         supplier_cdf[i] = total;
     }
     for (int32_t i = 0; i < sc->suppliers.n; ++i)
@@ -1362,7 +1363,8 @@ ech_status ech_generate_catalogue(const ech_catalogue_gen *g, ech_scenario *sc, 
                 int32_t j = chosen[c];
                 /* A pharmacy sells in proportion to its size, with +-25% (lognormal,
                  * mean 1) of its own for this SKU: local prescribers, competitors. */
-                double mean = d->level * size[j] * exp(0.25 * ech_sample_normal(&rng) - 0.03125);
+                double mean =
+                    d->level * size[j] * ech_exp(0.25 * ech_sample_normal(&rng) - 0.03125);
                 sl->sku[x] = s;
                 sl->location[x] = leaf[j];
                 sl->demand_dist[x] = d->dist;

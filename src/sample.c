@@ -1,9 +1,7 @@
 /* Random variate samplers; see include/echelon/sample.h. */
+#include "echelon/repro_math.h"
 #include "echelon/sample.h"
 #include "echelon/error.h"
-
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sf_gamma.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,16 +43,72 @@ enum { PMF_STACK_N = 1024 };
 /* ceil(2^32 F) - 1 clamped to a 32-bit threshold, from 2^32 F: u <= threshold
  * exactly when u < 2^32 F, so a table value's cumulative probability is F rounded up
  * to the next multiple of 2^-32. */
-static uint32_t threshold_of(double scaled)
+static inline uint32_t threshold_of(double scaled)
 {
-    /* scaled = 2^32 F.  ceil by hand: a libm call per entry is a noticeable part of
-     * building the small tables that are rebuilt for every season. */
-    if (!(scaled > 1.0))
-        return 0u;
+    /* scaled = 2^32 F >= 0.  ceil by hand: a libm call per entry is a noticeable
+     * part of building the small tables that are rebuilt for every season.  Up to 1
+     * this gives 0 (floor 0 below 1, 1 - 1 at 1). */
     if (scaled > 4294967295.0)
         return UINT32_MAX;
     uint32_t floor_x = (uint32_t)scaled;
-    return (double)floor_x < scaled ? floor_x : floor_x - 1u;
+    return (double)floor_x < scaled ? floor_x : floor_x - (floor_x != 0u);
+}
+
+/* The thresholds of values lo, lo+1, ... of a pmf p (p[0] is value lo's) given the
+ * mass below lo, `cum`, and the total: at most m of them, fewer when one reaches
+ * 2^32-1 first.  Once a threshold reaches 2^32-1 no 32-bit draw can pass it, so the
+ * values after it can never be drawn: the sampled distribution is the same without
+ * them, and dropping them makes base + n - 1 the largest value a draw can return
+ * (what callers sizing a pipeline by the longest lead time need).  Returns how
+ * many were kept; the last is 2^32-1. */
+static int32_t cumulative_thresholds(const double *p, int32_t m, double cum, double total,
+                                     uint32_t *thr)
+{
+    for (int32_t j = 0; j < m - 1; ++j) {
+        cum += p[j];
+        thr[j] = threshold_of(cum / total * 4294967296.0);
+        if (thr[j] == UINT32_MAX)
+            return j + 1;
+    }
+    thr[m - 1] = UINT32_MAX;
+    return m;
+}
+
+/* Lays out a table from its first `used` thresholds (the last already 2^32-1) and
+ * the guide, in one arena block: thresholds, then guide. */
+static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const uint32_t *src,
+                         int32_t used)
+{
+    /* The guide has at least two entries: with one, guide_shift would be 32 and
+     * u >> 32 is undefined for a 32-bit u. */
+    uint32_t log2_guide = 1;
+    while ((INT64_C(1) << log2_guide) < used)
+        ++log2_guide;
+    int64_t n_guide = INT64_C(1) << log2_guide;
+    uint32_t shift = 32u - log2_guide;
+    size_t thr_bytes = ((size_t)used * sizeof(uint32_t) + 15u) & ~(size_t)15u;
+    unsigned char *block =
+        ech_arena_alloc(arena, thr_bytes + (size_t)n_guide * sizeof(int32_t), "sampling table");
+    uint32_t *thr = (uint32_t *)block;
+    int32_t *guide = (int32_t *)(block + thr_bytes);
+    memcpy(thr, src, (size_t)used * sizeof *thr);
+    /* guide[g] = i for the g with threshold[i-1] < g << shift <= threshold[i]: the
+     * g up to threshold[i] >> shift not given to an earlier entry.  The last
+     * threshold, 2^32-1, reaches the last guide entry. */
+    int64_t g = (int64_t)(thr[0] >> shift) + 1;
+    /* Slow movers' first threshold covers most of the guide: one fill of zeros. */
+    memset(guide, 0, (size_t)g * sizeof *guide);
+    for (int32_t i = 1; i < used; ++i) {
+        int64_t top = (int64_t)(thr[i] >> shift);
+        while (g <= top)
+            guide[g++] = i;
+    }
+    t->base = base;
+    t->n = used;
+    t->guide_shift = shift;
+    t->threshold0 = thr[0];
+    t->threshold = thr;
+    t->guide = guide;
 }
 
 int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const double *pmf, int32_t n)
@@ -93,46 +147,13 @@ int ech_dtable_from_pmf(ech_dtable *t, ech_arena *arena, int32_t base, const dou
     if (m > 1)
         moment += (double)(m - 1) * (pmf[hi] + right);
 
-    uint32_t *thr = ech_arena_alloc(arena, (size_t)m * sizeof *thr, "sampling table");
-    double cum = left;
-    int32_t used = m;
-    for (int32_t j = 0; j < m - 1; ++j) {
-        cum += pmf[lo + j];
-        thr[j] = threshold_of(cum / total * 4294967296.0);
-        /* Once a threshold reaches 2^32-1 no 32-bit draw can pass it, so the values
-         * after it can never be drawn: the sampled distribution is the same without
-         * them, and dropping them makes base + n - 1 the largest value a draw can
-         * return (what callers sizing a pipeline by the longest lead time need). */
-        if (thr[j] == UINT32_MAX) {
-            used = j + 1;
-            break;
-        }
-    }
-    thr[used - 1] = UINT32_MAX;
-
-    /* The guide has at least two entries: with one, guide_shift would be 32 and
-     * u >> 32 is undefined for a 32-bit u. */
-    uint32_t log2_guide = 1;
-    while ((INT64_C(1) << log2_guide) < used)
-        ++log2_guide;
-    int64_t n_guide = INT64_C(1) << log2_guide;
-    uint32_t shift = 32u - log2_guide;
-    int32_t *guide =
-        ech_arena_alloc(arena, (size_t)n_guide * sizeof *guide, "sampling table guide");
-    int32_t i = 0;
-    for (int64_t g = 0; g < n_guide; ++g) {
-        uint32_t start = (uint32_t)((uint64_t)g << shift);
-        while (thr[i] < start)
-            ++i; /* stops at the last entry, 2^32-1, at the latest */
-        guide[g] = i;
-    }
-
-    t->base = base + lo;
-    t->n = used;
-    t->guide_shift = shift;
-    t->threshold0 = thr[0];
-    t->threshold = thr;
-    t->guide = guide;
+    /* The thresholds go to scratch first: how many are kept shows only at the end. */
+    uint32_t thr_small[64];
+    uint32_t *thr = m <= 64 ? thr_small : ech_xmalloc((size_t)m * sizeof *thr, "sampling table");
+    int32_t used = cumulative_thresholds(pmf + lo, m, left, total, thr);
+    table_layout(t, arena, base + lo, thr, used);
+    if (thr != thr_small)
+        free(thr);
     t->mean = (double)t->base + moment / total;
     return 0;
 }
@@ -148,23 +169,26 @@ int32_t ech_dtable_quantile(const ech_dtable *t, double p)
     return ech_dtable_sample_u32(t, (uint32_t)(ceil(p * 4294967296.0) - 1.0));
 }
 
-/* A pmf being built: on the stack while it fits, then on the heap, doubling. */
+/* Scratch for building a count table: the pmf and the thresholds, on the stack while
+ * they fit, then on the heap, doubling.  The capacity is checked inline where terms
+ * are appended, so growing costs one comparison per term. */
 typedef struct pmf_buf {
     double *p;
+    uint32_t *thr;
     int64_t cap;
     double stack[PMF_STACK_N];
+    uint32_t thr_stack[PMF_STACK_N];
 } pmf_buf;
 
 static void pmf_buf_init(pmf_buf *b)
 {
     b->p = b->stack;
+    b->thr = b->thr_stack;
     b->cap = PMF_STACK_N;
 }
 
-static void pmf_buf_reserve(pmf_buf *b, int64_t n)
+static void pmf_buf_grow(pmf_buf *b, int64_t n)
 {
-    if (n <= b->cap)
-        return;
     int64_t cap = b->cap;
     while (cap < n)
         cap *= 2;
@@ -172,16 +196,20 @@ static void pmf_buf_reserve(pmf_buf *b, int64_t n)
         double *p = ech_xmalloc((size_t)cap * sizeof *p, "demand pmf scratch");
         memcpy(p, b->stack, sizeof b->stack);
         b->p = p;
+        b->thr = ech_xmalloc((size_t)cap * sizeof *b->thr, "demand table scratch");
     } else {
         b->p = ech_xrealloc(b->p, (size_t)cap * sizeof *b->p, "demand pmf scratch");
+        b->thr = ech_xrealloc(b->thr, (size_t)cap * sizeof *b->thr, "demand table scratch");
     }
     b->cap = cap;
 }
 
 static void pmf_buf_release(pmf_buf *b)
 {
-    if (b->p != b->stack)
+    if (b->p != b->stack) {
         free(b->p);
+        free(b->thr);
+    }
 }
 
 static int single_value_table(ech_dtable *t, ech_arena *arena, int32_t value)
@@ -194,20 +222,23 @@ static int single_value_table(ech_dtable *t, ech_arena *arena, int32_t value)
  * the pmf recursions need: Poisson P(k+1)/P(k) = mean/(k+1); negative binomial with
  * size r and q = 1 - p, P(k+1)/P(k) = (k+r) q/(k+1).  Working outwards from the
  * mode with P(mode) = 1 keeps every term between about PMF_GEN_EPS and 1, so
- * nothing underflows whatever the mean, and no lgamma is needed:
- * ech_dtable_from_pmf normalises. */
+ * nothing underflows whatever the mean, and no lgamma is needed: the table
+ * normalises. */
 typedef struct count_dist {
     int negbin;
     double mean; /* Poisson */
     double r, q; /* negative binomial */
     int64_t mode;
+    double p0;         /* P(0), before zero-inflation */
+    double table_mean; /* the distribution's mean, zero-inflation included */
 } count_dist;
 
-static double ratio_up(const count_dist *d, int64_t k)
+/* k is passed as a double (exact: k < 2^31) so the recursions convert no integers. */
+static inline double ratio_up(const count_dist *d, double k)
 {
     if (d->negbin)
-        return ((double)k + d->r) * d->q / (double)(k + 1);
-    return d->mean / (double)(k + 1);
+        return (k + d->r) * d->q / (k + 1.0);
+    return d->mean / (k + 1.0);
 }
 
 /* The first value worth keeping: walks down from the mode until the mass below is
@@ -220,7 +251,7 @@ static int64_t count_first(const count_dist *d)
     double term = 1.0;
     int64_t k = d->mode;
     while (k > 0) {
-        double s = 1.0 / ratio_up(d, k - 1);
+        double s = 1.0 / ratio_up(d, (double)(k - 1));
         if (s < 1.0 && term * s < PMF_GEN_EPS * (1.0 - s))
             break;
         term *= s;
@@ -229,63 +260,192 @@ static int64_t count_first(const count_dist *d)
     return k;
 }
 
-/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob. */
+/* P(k+1)/P(k) at k = kd for the family `negbin` (a constant where inlined), and in
+ * *bound a bound on every later ratio: every later ratio is at most the current one
+ * for the Poisson; for the negative binomial the ratio tends to q, from above when
+ * r > 1 and from below otherwise, so max(ratio, q) bounds the rest. */
+static inline double step_up(const count_dist *d, int negbin, double kd, double *bound)
+{
+    if (negbin) {
+        double rho = (kd + d->r) * d->q / (kd + 1.0);
+        *bound = rho < d->q ? d->q : rho;
+        return rho;
+    }
+    double rho = d->mean / (kd + 1.0);
+    *bound = rho;
+    return rho;
+}
+
+/* The terms above the mode, appended to the buffer from index `at` (the mode's) on:
+ * upwards in one pass, until step_up's bound puts the rest below PMF_GEN_EPS.
+ * Adds the terms to *sum; returns the index of the last term, or -1 when the table would be too
+ * long.  Inlined into one copy per family, so the loop tests no flag. */
+static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, int64_t at,
+                                  int64_t k_mode, double *sum)
+{
+    double term = 1.0, s = *sum;
+    double kd = (double)k_mode;
+    int64_t i = at;
+    int64_t i_max =
+        DTABLE_MAX_N - 1 < INT32_MAX - k_mode + at ? DTABLE_MAX_N - 1 : INT32_MAX - k_mode + at;
+    double *p = b->p;
+    for (;;) {
+        double bound;
+        double rho = step_up(d, negbin, kd, &bound);
+        /* term bound >= PMF_GEN_EPS settles most steps with one product. */
+        double next = term * bound;
+        if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
+            break;
+        if (i + 1 > i_max)
+            return -1;
+        term *= rho;
+        kd += 1.0;
+        ++i;
+        if (i >= b->cap) {
+            pmf_buf_grow(b, i + 1);
+            p = b->p;
+        }
+        p[i] = term;
+        s += term;
+    }
+    *sum = s;
+    return i;
+}
+
+/* The table of a count distribution whose P(0) is not negligible (at least
+ * ECH_DTABLE_TAIL, so no lower tail is folded): the pmf from P(0) upwards by the
+ * ratios, the CDF summed as it goes, and the thresholds only until they reach
+ * 2^32-1 (or the mass left is below PMF_GEN_EPS).  No normalising sum is needed, so
+ * nothing past the last threshold is generated: most demand tables (slow movers)
+ * cost a few operations per value they can return.  Returns 0, or -1 when the
+ * table would be too long. */
+static inline int count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                           int negbin, double zero_prob)
+{
+    pmf_buf buf;
+    pmf_buf_init(&buf);
+    uint32_t *thr = buf.thr;
+    int64_t cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+    double keep = 1.0 - zero_prob;
+    double p = d->p0, F = zero_prob + keep * p;
+    double kd = 0.0;
+    int32_t j = 0;
+    for (;;) {
+        double scaled = F * 4294967296.0;
+        if (scaled > 4294967295.0)
+            break;
+        thr[j] = threshold_of(scaled);
+        double bound;
+        double rho = step_up(d, negbin, kd, &bound);
+        if (j + 2 > cap) {
+            if (j + 2 > DTABLE_MAX_N) {
+                pmf_buf_release(&buf);
+                return -1;
+            }
+            pmf_buf_grow(&buf, j + 2);
+            thr = buf.thr;
+            cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+        }
+        ++j;
+        /* What is left is below PMF_GEN_EPS: the next value takes all of it. */
+        double next = p * bound;
+        if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
+            break;
+        p *= rho;
+        kd += 1.0;
+        F += keep * p;
+    }
+    thr[j] = UINT32_MAX;
+    table_layout(t, arena, 0, thr, j + 1);
+    t->mean = d->table_mean;
+    pmf_buf_release(&buf);
+    return 0;
+}
+
+static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                 double zero_prob)
+{
+    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, zero_prob)
+                     : count_table_from_zero_of(t, arena, d, 0, zero_prob);
+}
+
+/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob.
+ *
+ * The thresholds are those ech_dtable_from_pmf would make of the same pmf, bit for
+ * bit (the same sums in the same order), without its general passes: the terms are
+ * known to be positive and finite, and the thresholds are computed only until they
+ * reach 2^32-1, which happens before the upper tail that from_pmf would fold (a
+ * suffix of mass below ECH_DTABLE_TAIL leaves F above 1 - 2^-32 where it starts).
+ * The whole pmf is still generated: the normalising sum needs its tail to be the
+ * same number. */
 static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
+    if (d->p0 >= ECH_DTABLE_TAIL)
+        return count_table_from_zero(t, arena, d, zero_prob);
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
      * mass there is negligible; the values between get probability 0. */
     int64_t base = zero_prob > 0.0 ? 0 : first;
-    if (d->mode - base + 1 > DTABLE_MAX_N)
+    int64_t at = d->mode - base;
+    if (at + 1 > DTABLE_MAX_N)
         return -1;
     pmf_buf buf;
     pmf_buf_init(&buf);
-    pmf_buf_reserve(&buf, d->mode - base + 1);
+    if (at + 1 > buf.cap)
+        pmf_buf_grow(&buf, at + 1);
     double *pmf = buf.p;
     for (int64_t k = base; k < first; ++k)
         pmf[k - base] = 0.0;
 
     double term = 1.0, sum = 1.0;
-    pmf[d->mode - base] = 1.0;
+    pmf[at] = 1.0;
     for (int64_t k = d->mode; k > first; --k) {
-        term /= ratio_up(d, k - 1);
+        term /= ratio_up(d, (double)(k - 1));
         pmf[k - 1 - base] = term;
         sum += term;
     }
-
-    /* Upwards in one pass, growing the buffer as needed.  Every later ratio is at
-     * most the current one for the Poisson; for the negative binomial the ratio tends
-     * to q, from above when r > 1 and from below otherwise, so max(ratio, q) bounds
-     * the rest. */
-    term = 1.0;
-    int64_t k = d->mode;
-    for (;;) {
-        double rho = ratio_up(d, k);
-        double bound = d->negbin && rho < d->q ? d->q : rho;
-        if (bound < 1.0 && term * bound < PMF_GEN_EPS * (1.0 - bound))
-            break;
-        if (k + 1 - base >= DTABLE_MAX_N || k + 1 > INT32_MAX) {
-            pmf_buf_release(&buf);
-            return -1;
-        }
-        term *= rho;
-        ++k;
-        pmf_buf_reserve(&buf, k - base + 1);
-        pmf = buf.p;
-        pmf[k - base] = term;
-        sum += term;
+    /* Without extra zeros the upward pass can carry the normalising sum itself (in
+     * index order, as ech_dtable_from_pmf takes it); with them, that sum must wait
+     * for P(0), which needs the mode-outward sum of everything. */
+    double total = 0.0;
+    if (zero_prob > 0.0) {
+        total = sum;
+    } else {
+        for (int64_t i = 0; i <= at; ++i)
+            total += pmf[i];
     }
-    int64_t n = k - base + 1;
+    int64_t last = d->negbin ? count_upper(&buf, d, 1, at, d->mode, &total)
+                             : count_upper(&buf, d, 0, at, d->mode, &total);
+    if (last < 0) {
+        pmf_buf_release(&buf);
+        return -1;
+    }
+    pmf = buf.p;
+    int32_t n = (int32_t)(last + 1);
 
     if (zero_prob > 0.0) {
         /* In units where the distribution's own mass sums to `sum`, adding
          * zero_prob sum / (1 - zero_prob) at 0 makes P(0) = zero_prob +
-         * (1 - zero_prob) P_base(0) once ech_dtable_from_pmf normalises. */
+         * (1 - zero_prob) P_base(0) once the table normalises. */
+        sum = total;
         pmf[0] += zero_prob * sum / (1.0 - zero_prob);
+        total = 0.0;
+        for (int32_t i = 0; i < n; ++i)
+            total += pmf[i];
     }
-    int rc = ech_dtable_from_pmf(t, arena, (int32_t)base, pmf, (int32_t)n);
+    /* The lower tail below ECH_DTABLE_TAIL folds into the first entry kept. */
+    double cut = ECH_DTABLE_TAIL * total;
+    int32_t lo = 0;
+    double cum = 0.0;
+    while (lo < n - 1 && cum + pmf[lo] < cut)
+        cum += pmf[lo++];
+    /* Computed until they reach 2^32-1, which they do by the start of the suffix
+     * that ech_dtable_from_pmf would fold. */
+    int32_t used = cumulative_thresholds(pmf + lo, n - lo, cum, total, buf.thr);
+    table_layout(t, arena, (int32_t)(base + lo), buf.thr, used);
+    t->mean = d->table_mean;
     pmf_buf_release(&buf);
-    return rc;
+    return 0;
 }
 
 static int demand_args_ok(const ech_dtable *t, const ech_arena *arena, double mean,
@@ -301,7 +461,11 @@ int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero
         return -1;
     if (mean == 0.0)
         return single_value_table(t, arena, 0);
-    count_dist d = {.negbin = 0, .mean = mean, .mode = (int64_t)floor(mean)};
+    count_dist d = {.negbin = 0,
+                    .mean = mean,
+                    .mode = (int64_t)floor(mean),
+                    .p0 = ech_exp(-mean),
+                    .table_mean = (1.0 - zero_prob) * mean};
     return count_table(t, arena, &d, zero_prob);
 }
 
@@ -317,8 +481,12 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
     if (mean == 0.0)
         return single_value_table(t, arena, 0);
     /* variance / mean = 1/p, so p = 1/var_ratio and r = mean p / (1 - p). */
-    count_dist d = {.negbin = 1, .r = mean / (var_ratio - 1.0), .q = 1.0 - 1.0 / var_ratio};
+    count_dist d = {.negbin = 1,
+                    .r = mean / (var_ratio - 1.0),
+                    .q = 1.0 - 1.0 / var_ratio,
+                    .table_mean = (1.0 - zero_prob) * mean};
     d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
+    d.p0 = ech_exp(-d.r * ech_log(var_ratio)); /* p^r, p = 1 / var_ratio */
     return count_table(t, arena, &d, zero_prob);
 }
 
@@ -328,21 +496,35 @@ typedef struct lead_time_cont {
     double a, b; /* gamma: shape, scale; lognormal: mu, sigma */
 } lead_time_cont;
 
+double ech_lead_time_P(ech_lead_time_dist dist, double a, double b, double x)
+{
+    if (!(x > 0.0))
+        return 0.0;
+    if (dist == ECH_LT_GAMMA)
+        return ech_gamma_p(a, x / b);
+    return ech_normal_p((ech_log(x) - a) / b);
+}
+
+double ech_lead_time_Q(ech_lead_time_dist dist, double a, double b, double x)
+{
+    if (!(x > 0.0))
+        return 1.0;
+    if (dist == ECH_LT_GAMMA)
+        return ech_gamma_q(a, x / b);
+    return ech_normal_p(-((ech_log(x) - a) / b));
+}
+
 static double lt_P(const lead_time_cont *c, double x)
 {
-    if (c->dist == ECH_LT_GAMMA)
-        return gsl_cdf_gamma_P(x, c->a, c->b);
-    return gsl_cdf_lognormal_P(x, c->a, c->b);
+    return ech_lead_time_P(c->dist, c->a, c->b, x);
 }
 
 static double lt_Q(const lead_time_cont *c, double x)
 {
-    if (c->dist == ECH_LT_GAMMA)
-        return gsl_cdf_gamma_Q(x, c->a, c->b);
-    return gsl_cdf_lognormal_Q(x, c->a, c->b);
+    return ech_lead_time_Q(c->dist, c->a, c->b, x);
 }
 
-/* P(X <= x) and P(X > x), each from GSL directly where it is the smaller one:
+/* P(X <= x) and P(X > x), each computed directly where it is the smaller one:
  * differences of P lose the upper tail's masses to rounding against 1, differences
  * of Q the lower tail's. */
 typedef struct cdf_pair {
@@ -439,7 +621,7 @@ static double uniform_open(ech_pcg32 *rng)
 static int64_t poisson_inversion(ech_pcg32 *rng, double mean)
 {
     double u = uniform_open(rng);
-    double p = exp(-mean);
+    double p = ech_exp(-mean);
     double cdf = p;
     int64_t k = 0;
     while (u > cdf) {
@@ -462,7 +644,7 @@ static int64_t poisson_inversion(ech_pcg32 *rng, double mean)
 static int64_t poisson_ptrs(ech_pcg32 *rng, double mean)
 {
     double slam = sqrt(mean);
-    double loglam = log(mean);
+    double loglam = ech_log(mean);
     double b = 0.931 + 2.53 * slam;
     double a = -0.059 + 0.02483 * b;
     double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -476,10 +658,10 @@ static int64_t poisson_ptrs(ech_pcg32 *rng, double mean)
             return (int64_t)k;
         if (k < 0.0 || (us < 0.013 && v > us))
             continue;
-        /* gsl_sf_lnfact rather than lgamma: lgamma writes the global signgam, a data
-         * race between OpenMP threads. */
-        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
-            -mean + k * loglam - gsl_sf_lnfact((unsigned int)k))
+        /* ech_log_factorial rather than lgamma: lgamma writes the global signgam, a
+         * data race between OpenMP threads, and its last bit depends on the CPU. */
+        if (ech_log(v) + ech_log(inv_alpha) - ech_log(a / (us * us) + b) <=
+            -mean + k * loglam - ech_log_factorial(k))
             return (int64_t)k;
     }
 }
@@ -516,7 +698,7 @@ double ech_sample_normal(ech_pcg32 *rng)
         double y = 2.0 * uniform_open(rng) - 1.0;
         double s = x * x + y * y;
         if (s < 1.0 && s > 0.0)
-            return x * sqrt(-2.0 * log(s) / s);
+            return x * sqrt(-2.0 * ech_log(s) / s);
     }
 }
 
@@ -527,7 +709,7 @@ double ech_sample_gamma(ech_pcg32 *rng, double shape, double scale)
     if (shape < 1.0) {
         /* Gamma(a) = Gamma(a + 1) U^(1/a) (Marsaglia and Tsang, section 6). */
         double g = ech_sample_gamma(rng, shape + 1.0, scale);
-        return g * pow(uniform_open(rng), 1.0 / shape);
+        return g * ech_pow(uniform_open(rng), 1.0 / shape);
     }
     /* Marsaglia and Tsang (2000), "A simple method for generating gamma variables",
      * ACM TOMS 26(3): d (1 + c x)^3 with x normal, accepted by a cheap squeeze or
@@ -545,14 +727,14 @@ double ech_sample_gamma(ech_pcg32 *rng, double shape, double scale)
         double x2 = x * x;
         if (u < 1.0 - 0.0331 * x2 * x2)
             return d * v * scale;
-        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
+        if (ech_log(u) < 0.5 * x2 + d * (1.0 - v + ech_log(v)))
             return d * v * scale;
     }
 }
 
 double ech_sample_lognormal(ech_pcg32 *rng, double mu, double sigma)
 {
-    return exp(mu + sigma * ech_sample_normal(rng));
+    return ech_exp(mu + sigma * ech_sample_normal(rng));
 }
 
 int ech_sample_bernoulli(ech_pcg32 *rng, double p)
@@ -577,7 +759,7 @@ void ech_lognormal_from_mean_sd(double mean, double sd, double *mu, double *sigm
 {
     /* mean = exp(mu + sigma^2 / 2), variance = mean^2 (exp(sigma^2) - 1). */
     double cv = sd / mean;
-    double s2 = log1p(cv * cv);
-    *mu = log(mean) - 0.5 * s2;
+    double s2 = ech_log1p(cv * cv);
+    *mu = ech_log(mean) - 0.5 * s2;
     *sigma = sqrt(s2);
 }

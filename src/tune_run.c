@@ -1,4 +1,5 @@
 /* Tuning every SKU over ranks and threads; see include/echelon/tune_run.h. */
+#include "echelon/repro_math.h"
 #include "echelon/tune_run.h"
 #include "echelon/work_plan.h"
 
@@ -1125,7 +1126,7 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
             double b = NAN, scale = NAN;
             int met = 1;
             if (service) {
-                scale = nf == 1 ? 1.0 : pow(4.0, 1.0 - 2.0 * frac);
+                scale = nf == 1 ? 1.0 : ech_pow(4.0, 1.0 - 2.0 * frac);
                 for (size_t x = 0; x < nl; ++x) {
                     double t = 1.0 - (1.0 - targets[x]) * scale;
                     res->fill_target[x] = isnan(t) ? t : t < 0.0 ? 0.0 : t > 0.9999 ? 0.9999 : t;

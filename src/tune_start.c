@@ -11,6 +11,7 @@
  * get the least level meeting their fill-rate target (service objective) or the
  * newsvendor fractile of their shortage and holding costs (cost objective).
  */
+#include "echelon/repro_math.h"
 #include "echelon/policy.h"
 #include "echelon/tune.h"
 
@@ -44,7 +45,7 @@ static double expected_short(demand d, double s)
      * their recurrence (Poisson: m / (k+1); negative binomial: (k+r)(1-p) / (k+1)). */
     int poisson = v <= d.m * (1.0 + 1e-9);
     double p = poisson ? 0.0 : d.m / v, r = poisson ? 0.0 : d.m * p / (1.0 - p);
-    double pk = poisson ? exp(-d.m) : pow(p, r);
+    double pk = poisson ? ech_exp(-d.m) : ech_pow(p, r);
     int64_t top = (int64_t)ceil(s);
     double sum = 0.0;
     for (int64_t k = 0; k < top; ++k) {

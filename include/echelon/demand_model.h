@@ -44,6 +44,24 @@ int ech_demand_is_custom(const ech_scenario *sc, int64_t x);
 /* Mean daily demand at skuloc x on scenario day t (0 when demand_mean is 0). */
 double ech_demand_daily_mean(const ech_scenario *sc, int64_t x, int32_t day);
 
+/* The weekday, month and trend years of a list of days, worked out once so that
+ * the means of many demand points on those days cost no date arithmetic. */
+typedef struct ech_demand_calendar {
+    int32_t n;
+    int32_t *day; /* scenario days */
+    uint8_t *weekday, *month;
+    double *years; /* ech_scenario_trend_years */
+} ech_demand_calendar;
+
+void ech_demand_calendar_init(ech_demand_calendar *c, const ech_scenario *sc, const int32_t *day,
+                              int32_t n);
+void ech_demand_calendar_free(ech_demand_calendar *c);
+
+/* mean[q] = ech_demand_daily_mean(sc, x, c->day[q]) for every day of the calendar,
+ * bit for bit. */
+void ech_demand_calendar_means(const ech_scenario *sc, int64_t x, const ech_demand_calendar *c,
+                               double *mean);
+
 /* The product of the uplifts of the events covering skuloc x on day t (1: none). */
 double ech_demand_event_factor(const ech_scenario *sc, int64_t x, int32_t day);
 

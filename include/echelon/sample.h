@@ -80,11 +80,18 @@ int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_r
 
 /* Continuous lead-time distributions, discretised to whole days by rounding to the
  * nearest day and truncated to [min_days, max_days] (the mass outside is moved to
- * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), computed with GSL's CDFs. */
+ * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), with ech_lead_time_P and _Q. */
 /* ech_lead_time_dist is declared in enums.h. */
 
 int ech_dtable_lead_time(ech_dtable *t, ech_arena *arena, ech_lead_time_dist dist, double mean,
                          double sd, int32_t min_days, int32_t max_days);
+
+/* The CDF P(X <= x) and survival function P(X > x) of a continuous lead time:
+ * gamma (a = shape, b = scale) or lognormal (a = mu, b = sigma), with echelon's own
+ * incomplete gamma function and normal CDF (repro_math.h), so the same bits on any
+ * CPU. */
+double ech_lead_time_P(ech_lead_time_dist dist, double a, double b, double x);
+double ech_lead_time_Q(ech_lead_time_dist dist, double a, double b, double x);
 
 /* The quantile of a table: the smallest value v with P(X <= v) >= p (p in (0,1]),
  * using the table's 32-bit thresholds. */

@@ -19,6 +19,7 @@
  * figures are combined in series order, so results do not depend on the threads.
  */
 #include "demand_internal.h"
+#include "echelon/repro_math.h"
 #include "echelon/scenario.h"
 
 #include "../id_index.h"
@@ -315,8 +316,8 @@ static void setup(df_problem *pb, const df_context *cx, const int free_block[4],
         double u = ev_start ? ev_start[pb->ev_global[e]] : 0;
         pb->theta[DF_EV + e] = u == u ? u : 0;
         pb->free[DF_EV + e] = 1;
-        pb->lo[DF_EV + e] = log(1 / ECH_DFIT_MAX_UPLIFT);
-        pb->hi[DF_EV + e] = log(ECH_DFIT_MAX_UPLIFT);
+        pb->lo[DF_EV + e] = ech_log(1 / ECH_DFIT_MAX_UPLIFT);
+        pb->hi[DF_EV + e] = ech_log(ECH_DFIT_MAX_UPLIFT);
         pb->prior_prec[DF_EV + e] = 1.0 / 9;
     }
     /* A fixed parameter stays where it is (clamped into what the data allow). */
@@ -341,9 +342,9 @@ static void setup(df_problem *pb, const df_context *cx, const int free_block[4],
             sy += cl->sum_pos;
             for (int32_t k = 0; k < cl->n_cen; ++k)
                 sy += pb->y[cl->cen_first + k];
-            ex += (cl->n_pos + cl->n_zero + cl->n_cen) * exp(cl->log_exposure);
+            ex += (cl->n_pos + cl->n_zero + cl->n_cen) * ech_exp(cl->log_exposure);
         }
-        mb->level = log((sy + 0.1) / (ex > 0 ? ex : 1));
+        mb->level = ech_log((sy + 0.1) / (ex > 0 ? ex : 1));
     }
 }
 
@@ -365,7 +366,7 @@ static double *fixed_events(const df_context *cx, const double *estimated)
     double *f = ech_xmalloc((size_t)(cx->n_events + 1) * sizeof(double), "event uplifts");
     for (int32_t e = 0; e < cx->n_events; ++e) {
         double g = cx->ev->given[e];
-        f[e] = g == g ? log(g) : estimated ? estimated[e] : NAN;
+        f[e] = g == g ? ech_log(g) : estimated ? estimated[e] : NAN;
     }
     return f;
 }
@@ -614,7 +615,7 @@ static void combine_events(pass *ps)
     for (int32_t e = 0; e < ne; ++e) {
         double g = cx->ev->given[e];
         if (g == g) {
-            ps->ev_log[e] = log(g);
+            ps->ev_log[e] = ech_log(g);
             ps->ev_se[e] = NAN;
         } else if (!(ps->ev_se[e] == ps->ev_se[e])) {
             ps->ev_log[e] = 0; /* no period of the history: no information */
@@ -857,7 +858,7 @@ static double mean_exp(const double *x, int n)
 {
     double s = 0;
     for (int i = 0; i < n; ++i)
-        s += exp(x[i]);
+        s += ech_exp(x[i]);
     return s / n;
 }
 
@@ -924,7 +925,8 @@ ech_status ech_dfit_run(const ech_dfit_history *h, const ech_dfit_events *ev,
             for (int b = 0; b < ECH_BLOCK_COUNT; ++b)
                 f->source[b] = ECH_SOURCE_NONE;
         } else {
-            f->demand_mean = exp(f->m.level) * mean_exp(f->m.weekly, 7) * mean_exp(f->m.yearly, 12);
+            f->demand_mean =
+                ech_exp(f->m.level) * mean_exp(f->m.weekly, 7) * mean_exp(f->m.yearly, 12);
         }
         f->ho_periods = 0;
         f->mase = f->bias = f->rel_bias = f->mae_scale = NAN;
@@ -942,7 +944,7 @@ ech_status ech_dfit_run(const ech_dfit_history *h, const ech_dfit_events *ev,
     res->uplift_se = ech_xcalloc((size_t)cx->n_events + 1, sizeof(double), "uplifts");
     res->event_series = ech_xcalloc((size_t)cx->n_events + 1, sizeof(int32_t), "uplifts");
     for (int32_t e = 0; e < cx->n_events; ++e) {
-        res->uplift[e] = exp(full.ev_log[e]);
+        res->uplift[e] = ech_exp(full.ev_log[e]);
         res->uplift_se[e] = full.ev_se[e];
     }
     for (int32_t s = 0; s < ns && cx->ev; ++s) {
@@ -973,7 +975,7 @@ double ech_dfit_period_mean(const ech_dfit_result *res, int32_t s, int32_t i)
         return 0;
     double *ev_log = ech_xmalloc((size_t)(res->n_events + 1) * sizeof(double), "uplifts");
     for (int32_t e = 0; e < res->n_events; ++e)
-        ev_log[e] = log(res->uplift[e]);
+        ev_log[e] = ech_log(res->uplift[e]);
     double m = df_period_mean(res->ctx, &f->m, ev_log, s, i);
     free(ev_log);
     return m;

@@ -19,6 +19,7 @@
  * with its gradient and Hessian in (eta, phi, pi)) are computed once per cell.
  */
 #include "demand_internal.h"
+#include "echelon/repro_math.h"
 
 #include <gsl/gsl_sf_psi.h>
 
@@ -40,22 +41,21 @@ void ech_dfit_lgamma_diff(double y, double k, double *a, double *d1, double *d2)
             double x = k + j;
             prod *= x;
             if (prod > 1e250 || prod < 1e-250) {
-                la += log(prod);
+                la += ech_log(prod);
                 prod = 1;
             }
             double inv = 1 / x;
             s1 += inv;
             s2 += inv * inv;
         }
-        *a = la + log(prod);
+        *a = la + ech_log(prod);
         *d1 = s1;
         *d2 = -s2;
         return;
     }
     double l1, l2;
-    int sg;
-    l1 = lgamma_r(y + k, &sg);
-    l2 = lgamma_r(k, &sg);
+    l1 = ech_lgamma(y + k);
+    l2 = ech_lgamma(k);
     *a = l1 - l2;
     *d1 = gsl_sf_psi(y + k) - gsl_sf_psi(k);
     *d2 = gsl_sf_psi_1(y + k) - gsl_sf_psi_1(k);
@@ -88,15 +88,14 @@ static double log_pmf(double j, double k, double lp, double l1p, double *d1, dou
 {
     double a;
     ech_dfit_lgamma_diff(j, k, &a, d1, d2);
-    int sg;
-    return a - lgamma_r(j + 1, &sg) + k * lp + j * l1p;
+    return a - ech_lgamma(j + 1) + k * lp + j * l1p;
 }
 
 /* Sum of the pmf's terms j = from, from - 1, ... 0 (dir -1) or from, from + 1, ...
  * (dir +1) with their derivatives, relative to f_from; returns log f_from. */
 static double tail_sum(double from, int dir, double k, double p, tail_sums *t)
 {
-    double lp = log(p), l1p = log1p(-p), q = 1 - p;
+    double lp = ech_log(p), l1p = ech_log1p(-p), q = 1 - p;
     double d1, d2;
     double lf = log_pmf(from, k, lp, l1p, &d1, &d2);
     double mode = k > 1 ? floor((k - 1) * q / p) : 0;
@@ -145,16 +144,16 @@ double ech_dfit_tail(double s, double k, double p, double *d, double *h, double 
     if (!upper) {
         /* 1 - F(s - 1), exact while F is not close to 1. */
         double lf = tail_sum(s - 1, -1, k, p, &t);
-        double scale = exp(lf);
+        double scale = ech_exp(lf);
         double F = t.f * scale;
         if (s == 1)
-            Q = -expm1(k * log(p)); /* 1 - p^k without cancellation */
+            Q = -ech_expm1(k * ech_log(p)); /* 1 - p^k without cancellation */
         else
             Q = 1 - F;
         if (Q < 1e-4 && s > 1) {
             upper = 1;
         } else {
-            lQ = log(Q);
+            lQ = ech_log(Q);
             for (int i = 0; i < 2; ++i)
                 Qd[i] = -t.fd[i] * scale;
             for (int i = 0; i < 3; ++i)
@@ -166,7 +165,7 @@ double ech_dfit_tail(double s, double k, double p, double *d, double *h, double 
     if (upper) {
         /* The tail summed directly, relative to f_s. */
         double lf = tail_sum(s, +1, k, p, &t);
-        lQ = lf + log(t.f);
+        lQ = lf + ech_log(t.f);
         Q = 1; /* derivatives relative to the same scale */
         for (int i = 0; i < 2; ++i)
             Qd[i] = t.fd[i] / t.f;
@@ -209,15 +208,15 @@ void ech_dfit_lik_shared(double phi, double pi, df_lik_shared *sh)
     sh->phi = phi;
     sh->pi = pi;
     sh->p = 1 / q;
-    sh->lp = -log1p(phi); /* log p = -log(1 + phi) and its phi-derivatives */
+    sh->lp = -ech_log1p(phi); /* log p = -log(1 + phi) and its phi-derivatives */
     sh->lp1 = -1 / q;
     sh->lp2 = 1 / (q * q);
-    sh->l1mp = log(phi) - log1p(phi); /* log(1 - p) */
+    sh->l1mp = ech_log(phi) - ech_log1p(phi); /* log(1 - p) */
     sh->l1mp1 = 1 / phi - 1 / q;
     sh->l1mp2 = -1 / (phi * phi) + 1 / (q * q);
-    sh->l1mpi = log1p(-pi);
+    sh->l1mpi = ech_log1p(-pi);
     /* kappa = log k = eta + kappa0, and kappa0's derivatives in phi and pi. */
-    sh->kappa0 = -log(phi) - sh->l1mpi;
+    sh->kappa0 = -ech_log(phi) - sh->l1mpi;
     sh->k_phi = -1 / phi;
     sh->k_phiphi = 1 / (phi * phi);
     sh->k_pi = 1 / r;
@@ -241,7 +240,7 @@ static void add_l1mpi(kpq *d, double n, const df_lik_shared *sh)
 
 jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
 {
-    double k = exp(eta + sh->kappa0), kl = k * sh->lp;
+    double k = ech_exp(eta + sh->kappa0), kl = k * sh->lp;
     kpq d;
     memset(&d, 0, sizeof d);
     if (c->n_pos > 0) {
@@ -264,14 +263,14 @@ jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_
     }
     if (c->n_zero > 0) {
         /* n log Z, Z = pi + (1 - pi) P0, P0 = p^k = exp(k log p). */
-        double n = c->n_zero, r = 1 - sh->pi, P0 = exp(kl);
+        double n = c->n_zero, r = 1 - sh->pi, P0 = ech_exp(kl);
         double kl1 = k * sh->lp1;
         double Pk = P0 * kl, Pkk = P0 * (kl + kl * kl), Pp = P0 * kl1;
         double Ppp = P0 * (k * sh->lp2 + kl1 * kl1), Pkp = P0 * (kl1 + kl * kl1);
         double Z = sh->pi + r * P0;
         Z = Z > 1e-300 ? Z : 1e-300;
         double Zk = r * Pk, Zp = r * Pp, Zq = 1 - P0;
-        d.f += n * log(Z);
+        d.f += n * ech_log(Z);
         d.k += n * Zk / Z;
         d.p += n * Zp / Z;
         d.q += n * Zq / Z;
@@ -321,7 +320,7 @@ jet ech_dfit_cell_jet(const dcell *c, const double *y, double eta, const df_lik_
 
 double ech_dfit_cell_value(const dcell *c, const double *y, double eta, const df_lik_shared *sh)
 {
-    double k = exp(eta + sh->kappa0), klp = k * sh->lp, v = 0;
+    double k = ech_exp(eta + sh->kappa0), klp = k * sh->lp, v = 0;
     if (c->n_pos > 0) {
         for (int32_t i = 0; i < c->n_pos; ++i) {
             double a, d1, d2;
@@ -331,8 +330,8 @@ double ech_dfit_cell_value(const dcell *c, const double *y, double eta, const df
         v += c->n_pos * (sh->l1mpi + klp) + c->sum_pos * sh->l1mp;
     }
     if (c->n_zero > 0) {
-        double z = sh->pi + (1 - sh->pi) * exp(klp);
-        v += c->n_zero * log(z > 1e-300 ? z : 1e-300);
+        double z = sh->pi + (1 - sh->pi) * ech_exp(klp);
+        v += c->n_zero * ech_log(z > 1e-300 ? z : 1e-300);
     }
     for (int32_t i = 0; i < c->n_cen; ++i)
         v += sh->l1mpi + ech_dfit_tail(y[c->cen_first + i], k, sh->p, NULL, NULL, NULL);
@@ -354,11 +353,10 @@ double ech_dfit_period_loglik(double y, int censored, double mu, double r, doubl
     }
     df_lik_shared sh;
     ech_dfit_lik_shared(r > 1 ? r - 1 : 1e-12, pi, &sh);
-    jet j = ech_dfit_cell_jet(&c, &y, log(mu), &sh);
+    jet j = ech_dfit_cell_jet(&c, &y, ech_log(mu), &sh);
     if (g)
         memcpy(g, j.g, sizeof j.g);
     if (h)
         memcpy(h, j.h, sizeof j.h);
-    int sg;
-    return j.v - (!censored && y > 0 ? lgamma_r(y + 1, &sg) : 0);
+    return j.v - (!censored && y > 0 ? ech_lgamma(y + 1) : 0);
 }

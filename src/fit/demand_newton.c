@@ -8,6 +8,7 @@
  * rises; the iterations are capped.
  */
 #include "demand_internal.h"
+#include "echelon/repro_math.h"
 
 #include "echelon/scenario.h"
 
@@ -184,7 +185,7 @@ double df_period_mean(const df_context *cx, const ech_dfit_model *m, const doubl
 {
     period_cov c;
     covariates(cx, s, i, &c);
-    double eta = m->level + log((double)c.days);
+    double eta = m->level + ech_log((double)c.days);
     if (c.weekday >= 0)
         eta += m->weekly[c.weekday];
     for (int k = 0; k < c.n_month; ++k)
@@ -193,7 +194,7 @@ double df_period_mean(const df_context *cx, const ech_dfit_model *m, const doubl
         if (ev_log && ev_log[c.ev[k]] == ev_log[c.ev[k]])
             eta += c.ev_share[k] * ev_log[c.ev[k]];
     double trend = 1 + m->trend * c.years;
-    return trend > 0 ? exp(eta) * trend : 0;
+    return trend > 0 ? ech_exp(eta) * trend : 0;
 }
 
 /* ------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ void df_add_member(df_problem *pb, const df_context *cx, int32_t s, int32_t n_us
             q->month_share[k] = k < c.n_month ? c.month_share[k] : 0;
         }
         q->years = c.years;
-        q->log_exposure = log(c.days * share);
+        q->log_exposure = ech_log(c.days * share);
         int32_t ne = 0;
         for (int32_t k = 0; k < c.n_ev; ++k) {
             double fixed = ev_fixed_log ? ev_fixed_log[c.ev[k]] : NAN;
@@ -365,11 +366,10 @@ void df_add_member(df_problem *pb, const df_context *cx, int32_t s, int32_t n_us
         cl->pos_first = pb->n_y;
         for (int32_t j = a; j < b; ++j)
             if (!pr[j].censored && pr[j].y > 0) {
-                int sg;
                 pb->y[pb->n_y++] = pr[j].y;
                 cl->n_pos++;
                 cl->sum_pos += pr[j].y;
-                cl->lfact -= lgamma_r(pr[j].y + 1, &sg);
+                cl->lfact -= ech_lgamma(pr[j].y + 1);
             } else if (!pr[j].censored) {
                 cl->n_zero++;
             }
@@ -429,7 +429,7 @@ static void cell_eta(const df_problem *pb, const dcell *c, deta *d)
     double t = 1 + th[DF_TREND] * c->years;
     d->ok = t > 0;
     if (d->ok) {
-        eta += log(t);
+        eta += ech_log(t);
         d->idx[d->n] = DF_TREND;
         d->coef[d->n++] = c->years / t;
         d->trend_d2 = -(c->years / t) * (c->years / t);
@@ -872,7 +872,7 @@ void df_fit_levels(df_problem *pb, int32_t max_iter)
                 const dcell *c = &pb->cell[ci];
                 cell_eta(pb, c, &de);
                 ok = de.ok;
-                double mu = exp(de.eta);
+                double mu = ech_exp(de.eta);
                 expected += (c->n_pos + c->n_zero + c->n_cen) * mu;
                 restored += c->sum_pos;
                 double k = mu / ((1 - pi) * phi);
@@ -883,7 +883,7 @@ void df_fit_levels(df_problem *pb, int32_t max_iter)
                 pb->status = ECH_FIT_FAILED;
                 break;
             }
-            double step = log(restored / expected);
+            double step = ech_log(restored / expected);
             double next = mb->level + step;
             mb->level = next < LEVEL_LO ? LEVEL_LO : next > LEVEL_HI ? LEVEL_HI : next;
             if (fabs(step) < 1e-10 || mb->level == LEVEL_LO || mb->level == LEVEL_HI)

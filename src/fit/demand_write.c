@@ -2,6 +2,7 @@
  * loads (DEMAND.csv, PROFILES.csv, EVENTS.csv), the restored demand, the report and
  * the summary. */
 #include "demand_internal.h"
+#include "echelon/repro_math.h"
 #include "echelon/csv_reader.h"
 #include "echelon/scenario.h"
 
@@ -71,14 +72,14 @@ static void profile_row(FILE *out, const char *name, const char *kind, const dou
 {
     double mean = 0;
     for (int i = 0; i < n; ++i)
-        mean += exp(logf[i]);
+        mean += ech_exp(logf[i]);
     mean /= n;
     ech_csv_write_field(out, name);
     fprintf(out, ",%s", kind);
     for (int i = 0; i < 12; ++i) {
         fputc(',', out);
         if (i < n)
-            fprintf(out, "%.6g", exp(logf[i]) / mean);
+            fprintf(out, "%.6g", ech_exp(logf[i]) / mean);
     }
     fputc('\n', out);
 }
@@ -145,7 +146,7 @@ void ech_dfit_write_restored(FILE *out, const ech_dfit_history *h, const ech_dfi
     const df_context *cx = res->ctx;
     double *ev_log = ech_xmalloc((size_t)(res->n_events + 1) * sizeof(double), "uplifts");
     for (int32_t e = 0; e < res->n_events; ++e)
-        ev_log[e] = log(res->uplift[e]);
+        ev_log[e] = ech_log(res->uplift[e]);
     fputs("sku,location,date,sales,censored,demand\n", out);
     for (int32_t s = 0; s < h->n_series; ++s) {
         const ech_dfit_series *se = &h->series[s];

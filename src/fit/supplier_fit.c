@@ -8,6 +8,7 @@
  * column, and the fields are then found among them by alias.
  */
 #include "echelon/supplier_fit.h"
+#include "echelon/repro_math.h"
 #include "echelon/csv_reader.h"
 #include "echelon/sample.h"
 #include "echelon/scenario.h"
@@ -163,13 +164,13 @@ static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *sha
             return -1;
         total += wi;
         sum += wi * x[i];
-        slog += wi * log(x[i]);
+        slog += wi * ech_log(x[i]);
     }
     if (total < 2.0)
         return -1;
     double mean = sum / total;
     /* s >= 0 by Jensen's inequality, 0 only for a constant sample. */
-    double s = log(mean) - slog / total;
+    double s = ech_log(mean) - slog / total;
     if (!(s > 1e-12) || !isfinite(s))
         return -1;
     /* Minka's closed-form start, then Newton on f(k) = log k - psi(k) - s, which is
@@ -177,7 +178,7 @@ static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *sha
     double k = (3.0 - s + sqrt((s - 3.0) * (s - 3.0) + 24.0 * s)) / (12.0 * s);
     int converged = 0;
     for (int it = 0; it < 200; ++it) {
-        double f = log(k) - gsl_sf_psi(k) - s;
+        double f = ech_log(k) - gsl_sf_psi(k) - s;
         double fp = 1.0 / k - gsl_sf_psi_1(k);
         double next = k - f / fp;
         if (!(next > 0.0))
@@ -204,13 +205,13 @@ static int lognormal_mle_w(const double *x, const int64_t *w, int64_t n, double 
         if (!(x[i] > 0.0) || !isfinite(x[i]))
             return -1;
         total += wi;
-        slog += wi * log(x[i]);
+        slog += wi * ech_log(x[i]);
     }
     if (total < 2.0)
         return -1;
     double m = slog / total, ss = 0.0;
     for (int64_t i = 0; i < n; ++i) {
-        double e = log(x[i]) - m;
+        double e = ech_log(x[i]) - m;
         ss += (w ? (double)w[i] : 1.0) * e * e;
     }
     double s = sqrt(ss / total);
@@ -237,16 +238,12 @@ int ech_fit_lognormal_mle(const double *x, int64_t n, double *mu, double *sigma)
 
 static double cont_P(int dist, double a, double b, double x)
 {
-    if (x <= 0.0)
-        return 0.0;
-    return dist == ECH_LT_GAMMA ? gsl_cdf_gamma_P(x, a, b) : gsl_cdf_lognormal_P(x, a, b);
+    return ech_lead_time_P((ech_lead_time_dist)dist, a, b, x);
 }
 
 static double cont_Q(int dist, double a, double b, double x)
 {
-    if (x <= 0.0)
-        return 1.0;
-    return dist == ECH_LT_GAMMA ? gsl_cdf_gamma_Q(x, a, b) : gsl_cdf_lognormal_Q(x, a, b);
+    return ech_lead_time_Q((ech_lead_time_dist)dist, a, b, x);
 }
 
 /* P(round(X) = k) for k >= 0: from P below the median and from Q above it, so that
@@ -278,11 +275,11 @@ typedef struct rounded_data {
 static void params_from(int dist, const gsl_vector *v, double *a, double *b)
 {
     if (dist == ECH_LT_GAMMA) {
-        *a = exp(gsl_vector_get(v, 0)); /* shape */
-        *b = exp(gsl_vector_get(v, 1)); /* scale */
+        *a = ech_exp(gsl_vector_get(v, 0)); /* shape */
+        *b = ech_exp(gsl_vector_get(v, 1)); /* scale */
     } else {
-        *a = gsl_vector_get(v, 0);      /* mu */
-        *b = exp(gsl_vector_get(v, 1)); /* sigma */
+        *a = gsl_vector_get(v, 0);          /* mu */
+        *b = ech_exp(gsl_vector_get(v, 1)); /* sigma */
     }
 }
 
@@ -293,7 +290,7 @@ static double loglik_at(int dist, double a, double b, const rounded_data *d)
     double ll = 0.0;
     for (int32_t i = 0; i < d->n_values; ++i) {
         double p = day_prob(dist, a, b, d->values[i]);
-        ll += (double)d->counts[i] * log(p > 1e-300 ? p : 1e-300);
+        ll += (double)d->counts[i] * ech_log(p > 1e-300 ? p : 1e-300);
     }
     return ll;
 }
@@ -418,8 +415,8 @@ int ech_fit_lead_time(int dist, const int32_t *values, const int64_t *counts, in
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     rounded_data d = {.dist = dist, .values = values, .counts = counts, .n_values = n_values};
     gsl_vector *x = gsl_vector_alloc(2);
-    gsl_vector_set(x, 0, dist == ECH_LT_GAMMA ? log(a) : a);
-    gsl_vector_set(x, 1, log(b));
+    gsl_vector_set(x, 0, dist == ECH_LT_GAMMA ? ech_log(a) : a);
+    gsl_vector_set(x, 1, ech_log(b));
     /* A restart from the optimum guards against Nelder-Mead stalling early. */
     double f1 = minimise(&d, x, 0.2);
     double f2 = minimise(&d, x, 0.02);
@@ -434,8 +431,8 @@ int ech_fit_lead_time(int dist, const int32_t *values, const int64_t *counts, in
         out->mean = a * b;
         out->sd = sqrt(a) * b;
     } else {
-        out->mean = exp(a + 0.5 * b * b);
-        out->sd = out->mean * sqrt(expm1(b * b));
+        out->mean = ech_exp(a + 0.5 * b * b);
+        out->sd = out->mean * sqrt(ech_expm1(b * b));
     }
     if (!isfinite(out->loglik) || out->loglik <= -1e299 || !isfinite(out->mean) ||
         !isfinite(out->sd) || !(out->sd > 0.0)) {

@@ -154,9 +154,10 @@ static void test_rounded_fit(void **state)
     if (g.chi2_df > 0)
         assert_true(g.chi2_p >= 0.0 && g.chi2_p <= 1.0);
 
-    /* The model's day CDF. */
+    /* The model's day CDF (echelon's own incomplete gamma function, which agrees with
+     * GSL's to about 1e-14 here). */
     assert_close(ech_fit_family_cdf(&g, -1), 0.0, 0.0);
-    assert_close(ech_fit_family_cdf(&g, 0), gsl_cdf_gamma_P(0.5, g.a, g.b), 1e-15);
+    assert_close(ech_fit_family_cdf(&g, 0), gsl_cdf_gamma_P(0.5, g.a, g.b), 1e-13);
 
     /* Mostly same-day deliveries: the rounded model puts P(L = 0) = F(0.5) where the
      * data has it, and a tiny but positive mean. */
