@@ -818,8 +818,8 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             demand = replay[j][d];
         } else {
             uint32_t u = ech_pcg32_next(&rng[j]);
-            demand = u <= draw[j].threshold0 ? draw[j].base
-                                             : ech_dtable_sample_u32(draw[j].table, u);
+            demand =
+                u <= draw[j].threshold0 ? draw[j].base : ech_dtable_sample_u32(draw[j].table, u);
         }
         int32_t on_hand = on_hand_of[i], unmet = 0;
         if (backorder && backlog[i] > 0 && on_hand > 0) {
@@ -1006,8 +1006,7 @@ static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_sta
 {
     if (state->unmet)
         for (int32_t j = 0; j < plan->n_leaves; ++j)
-            account_demand_point(state, plan->leaf[j],
-                                 sc->unmet_demand == ECH_UNMET_BACKORDER);
+            account_demand_point(state, plan->leaf[j], sc->unmet_demand == ECH_UNMET_BACKORDER);
     step_account_stock_only(plan, state);
     step_account_supply(plan, state, d);
     if (plan->batched)

@@ -321,14 +321,15 @@ static void build_review_calendar(ech_engine *e, sku_plan *p)
         int64_t lcm = (int64_t)cycle / gcd(cycle, p->review_days[i]) * p->review_days[i];
         cycle = lcm < e->n_days ? (int32_t)lcm : e->n_days;
     }
-    int32_t *begin = ech_arena_calloc(&e->arena, (size_t)cycle + 1, sizeof *begin, "review calendar");
+    int32_t *begin =
+        ech_arena_calloc(&e->arena, (size_t)cycle + 1, sizeof *begin, "review calendar");
     for (int32_t i = 0; i < p->n; ++i)
         for (int32_t ph = p->first_review[i]; ph < cycle; ph += p->review_days[i])
             begin[ph + 1]++;
     for (int32_t ph = 0; ph < cycle; ++ph)
         begin[ph + 1] += begin[ph];
-    int32_t *node = ech_arena_alloc(&e->arena, (size_t)(begin[cycle] ? begin[cycle] : 1) * sizeof *node,
-                                    "review calendar");
+    int32_t *node = ech_arena_alloc(
+        &e->arena, (size_t)(begin[cycle] ? begin[cycle] : 1) * sizeof *node, "review calendar");
     int32_t *fill = ech_arena_alloc(&e->arena, (size_t)cycle * sizeof *fill, "review calendar");
     memcpy(fill, begin, (size_t)cycle * sizeof *fill);
     for (int32_t i = p->n - 1; i >= 0; --i)

@@ -100,7 +100,7 @@ typedef struct sku_plan {
     int32_t n_leaves;
     int32_t *leaf; /* node of demand point j */
     int32_t n_stock_only;
-    int32_t *stock_only;       /* nodes without customer demand */
+    int32_t *stock_only; /* nodes without customer demand */
     /* Demand draws by period, one row of the day's demand points at a time:
      * draw[period * n_leaves + j] (table NULL for a replayed point). */
     ech_leaf_draw *draw;

@@ -74,7 +74,7 @@ report() {
     local label=$1 t=$2 f=$3 bt=$4 bf=$5 extra=${6:-}
     local ns
     ns=$(awk -v f="$f" 'BEGIN { printf "%.1f", 1000 / f }')
-    printf '  %-22s simulation %7.2f s  %6.1f M SKU-location-days/s per core  %5s ns each' \
+    printf '  %-24s simulation %7.2f s  %6.1f M SKU-location-days/s per core  %5s ns each' \
         "$label" "$t" "$f" "$ns"
     if [ "$bt" != "-" ]; then
         awk -v t="$t" -v f="$f" -v bt="$bt" -v bf="$bf" \
