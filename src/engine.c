@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Inlines a function into each caller, so that constant arguments specialise it. */
+#define ECH_ALWAYS_INLINE __attribute__((always_inline))
+
 /* ------------------------------------------------------------------------------
  * Engine set-up
  * ------------------------------------------------------------------------------ */
@@ -568,7 +571,8 @@ static int32_t forecast_order_qty(const sku_plan *p, const sku_state *s, int32_t
 
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
-static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
+static inline ECH_ALWAYS_INLINE void review_nodes(const sku_plan *p, sku_state *s, int32_t d,
+                                                  const int plain)
 {
     /* Only the nodes that review today (the review calendar).  The arrays are read
      * into locals once: the byte stores below could alias anything, and would make
@@ -576,8 +580,8 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
     int32_t phase = d % p->review_cycle;
     const int32_t *node = p->review_node;
     const int measured = d > s->measure_from;
-    const int returns = p->return_within > 0, expedites = p->any_expedite;
-    const int forecasts = p->fc.any, controlled = p->controlled;
+    const int returns = !plain && p->return_within > 0, expedites = !plain && p->any_expedite;
+    const int forecasts = !plain && p->fc.any, controlled = !plain && p->controlled;
     const int32_t *parent_of = p->parent, *child_begin = p->child_begin;
     const int32_t *reorder_point = p->reorder_point, *order_up_to = p->order_up_to;
     const int32_t *min_order_qty = p->min_order_qty;
@@ -628,6 +632,17 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
             }
         }
     }
+}
+
+/* The review step without returns, express orders, forecasts or controlled
+ * substances (most SKUs) is compiled apart from the one with them, so that the
+ * common case carries none of their tests. */
+static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
+{
+    if (p->return_within > 0 || p->any_expedite || p->fc.any || p->controlled)
+        review_nodes(p, s, d, 0);
+    else
+        review_nodes(p, s, d, 1);
 }
 
 /* Splits `avail` units among node i's children (avail < what they are owed) by the
@@ -795,17 +810,19 @@ static inline void account_demand_point(sku_state *s, int32_t i, int backorder)
  * Then the day's end is accounted.  The loop's invariants are read once into
  * locals: its byte stores (the shortage flags) could alias anything, and would
  * otherwise make the compiler reload them for every demand point. */
-static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
-                                           int32_t d, int32_t period)
+static inline ECH_ALWAYS_INLINE void serve_demand(const ech_scenario *sc, const sku_plan *p,
+                                                  sku_state *s, int32_t d, int32_t period,
+                                                  const int plain)
 {
-    const int backorder = sc->unmet_demand == ECH_UNMET_BACKORDER;
-    const int batched = p->batched;
+    const int backorder = !plain && sc->unmet_demand == ECH_UNMET_BACKORDER;
+    const int batched = !plain && p->batched;
     const int32_t n_leaves = p->n_leaves;
     const int32_t *leaf = p->leaf;
-    const int32_t *const *replay = p->any_replay ? p->replay : NULL;
+    const int32_t *const *replay = !plain && p->any_replay ? p->replay : NULL;
     const ech_leaf_draw *draw = p->draw + (size_t)period * (size_t)n_leaves;
     ech_pcg32 *rng = s->demand_rng;
-    int32_t *on_hand_of = s->on_hand, *backlog = s->backlog, *unmet_of = s->unmet;
+    int32_t *on_hand_of = s->on_hand, *backlog = s->backlog;
+    int32_t *unmet_of = plain ? NULL : s->unmet;
     int32_t *clean_since = s->clean_since;
     uint8_t *short_today = s->short_today, *cycle_short = s->cycle_short;
     int64_t *on_hand_days = s->on_hand_days, *backlog_days = s->backlog_days;
@@ -861,6 +878,17 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         stockout_days[i] += (on_hand == 0) | short_today[i];
         short_today[i] = 0;
     }
+}
+
+/* Steps 5 and 6 at the demand points; lost sales from drawn demand of a SKU
+ * without batches outside a substitution group (most SKUs) compiled apart. */
+static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
+                                           int32_t d, int32_t period)
+{
+    if (sc->unmet_demand == ECH_UNMET_BACKORDER || p->batched || p->any_replay || s->unmet)
+        serve_demand(sc, p, s, d, period, 0);
+    else
+        serve_demand(sc, p, s, d, period, 1);
 }
 
 /* A demand point has recovered from a disruption once it has gone this many days
