@@ -812,10 +812,9 @@ static inline void account_demand_point(sku_state *s, int32_t i, int backorder)
  * otherwise make the compiler reload them for every demand point. */
 static inline ECH_ALWAYS_INLINE void serve_demand(const ech_scenario *sc, const sku_plan *p,
                                                   sku_state *s, int32_t d, int32_t period,
-                                                  const int plain)
+                                                  const int plain, const int batched)
 {
     const int backorder = !plain && sc->unmet_demand == ECH_UNMET_BACKORDER;
-    const int batched = !plain && p->batched;
     const int32_t n_leaves = p->n_leaves;
     const int32_t *leaf = p->leaf;
     const int32_t *const *replay = !plain && p->any_replay ? p->replay : NULL;
@@ -880,15 +879,17 @@ static inline ECH_ALWAYS_INLINE void serve_demand(const ech_scenario *sc, const 
     }
 }
 
-/* Steps 5 and 6 at the demand points; lost sales from drawn demand of a SKU
- * without batches outside a substitution group (most SKUs) compiled apart. */
+/* Steps 5 and 6 at the demand points; lost sales from drawn demand outside a
+ * substitution group (most SKUs) compiled apart, with and without batches. */
 static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
                                            int32_t d, int32_t period)
 {
-    if (sc->unmet_demand == ECH_UNMET_BACKORDER || p->batched || p->any_replay || s->unmet)
-        serve_demand(sc, p, s, d, period, 0);
+    if (sc->unmet_demand == ECH_UNMET_BACKORDER || p->any_replay || s->unmet)
+        serve_demand(sc, p, s, d, period, 0, p->batched);
+    else if (p->batched)
+        serve_demand(sc, p, s, d, period, 1, 1);
     else
-        serve_demand(sc, p, s, d, period, 1);
+        serve_demand(sc, p, s, d, period, 1, 0);
 }
 
 /* A demand point has recovered from a disruption once it has gone this many days
@@ -946,10 +947,13 @@ static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
 /* Step 6 for batches: the age and remaining life of the units on hand. */
 static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t d)
 {
-    for (int32_t i = 0; i < p->n; ++i) {
-        int64_t units_d = (int64_t)s->on_hand[i] * d;
-        s->acc[i].age_days += units_d - s->batches.entry_sum[i];
-        s->acc[i].life_days += s->batches.expiry_sum[i] - units_d;
+    const int32_t *on_hand = s->on_hand;
+    const int64_t *entry_sum = s->batches.entry_sum, *expiry_sum = s->batches.expiry_sum;
+    node_acc *acc = s->acc;
+    for (int32_t i = 0, n = p->n; i < n; ++i) {
+        int64_t units_d = (int64_t)on_hand[i] * d;
+        acc[i].age_days += units_d - entry_sum[i];
+        acc[i].life_days += expiry_sum[i] - units_d;
     }
 }
 
