@@ -9,11 +9,12 @@
 struct ech_demand_tables {
     const ech_scenario *sc;
     ech_demand_calendar cal;
-    double *mean;       /* [n_periods]: the demand point's means */
-    int32_t *distinct;  /* [n_periods]: each period's distinct mean */
-    int32_t *first_of;  /* [n_periods]: a period of each distinct mean */
-    int32_t *slot;      /* [mask + 1]: hash of means -> distinct index */
-    uint32_t *slot_gen; /* [mask + 1]: the build that filled the slot */
+    double *mean;             /* [n_periods]: the demand point's means */
+    int32_t *distinct;        /* [n_periods]: each period's distinct mean */
+    int32_t *first_of;        /* [n_periods]: a period of each distinct mean */
+    const ech_dtable **table; /* [n_periods]: the last build's table of each period */
+    int32_t *slot;            /* [mask + 1]: hash of means -> distinct index */
+    uint32_t *slot_gen;       /* [mask + 1]: the build that filled the slot */
     uint32_t gen;
     uint32_t mask;
 };
@@ -28,6 +29,7 @@ ech_demand_tables *ech_demand_tables_new(const ech_scenario *sc, const int32_t *
     b->mean = ech_xmalloc(n * sizeof *b->mean, "demand table builder");
     b->distinct = ech_xmalloc(n * sizeof *b->distinct, "demand table builder");
     b->first_of = ech_xmalloc(n * sizeof *b->first_of, "demand table builder");
+    b->table = ech_xmalloc(n * sizeof *b->table, "demand table builder");
     /* At most half full, so probes stay short. */
     uint32_t size = 16;
     while (size < 2 * n)
@@ -46,6 +48,7 @@ void ech_demand_tables_free(ech_demand_tables *b)
     free(b->mean);
     free(b->distinct);
     free(b->first_of);
+    free(b->table);
     free(b->slot);
     free(b->slot_gen);
     free(b);
@@ -90,8 +93,8 @@ static int32_t number_means(ech_demand_tables *b)
     return n_distinct;
 }
 
-int ech_demand_tables_build(ech_demand_tables *b, ech_arena *arena, int64_t x,
-                            const ech_dtable **tabs, double *mean, double *bad_mean)
+const ech_dtable *const *ech_demand_tables_build(ech_demand_tables *b, ech_arena *arena, int64_t x,
+                                                 double *mean, double *bad_mean)
 {
     const ech_skulocs *sl = &b->sc->sl;
     ech_demand_calendar_means(b->sc, x, &b->cal, b->mean);
@@ -111,10 +114,10 @@ int ech_demand_tables_build(ech_demand_tables *b, ech_arena *arena, int64_t x,
                         : ech_dtable_poisson(&t[k], arena, base_mean, zero);
         if (rc != 0) {
             *bad_mean = m;
-            return -1;
+            return NULL;
         }
     }
     for (int32_t q = 0; q < b->cal.n; ++q)
-        tabs[q] = &t[b->distinct[q]];
-    return 0;
+        b->table[q] = &t[b->distinct[q]];
+    return b->table;
 }

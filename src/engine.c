@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Inlines a function into each caller, so that constant arguments specialise it. */
+#define ECH_ALWAYS_INLINE __attribute__((always_inline))
+
 /* ------------------------------------------------------------------------------
  * Engine set-up
  * ------------------------------------------------------------------------------ */
@@ -228,7 +231,6 @@ static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t 
     memset(s->lane_pipe, 0, ((size_t)p->lane_mask + 1) * ni);
     memset(s->lane_pending, 0, ((size_t)p->lane_mask + 1) * sizeof(int32_t));
     memcpy(s->on_hand, p->start_on_hand, ni);
-    memcpy(s->next_review, p->first_review, ni);
     for (int32_t i = 0; i < n; ++i)
         s->ordered_day[i] = -1;
     for (int32_t k = 0; k < p->n_open; ++k)
@@ -567,52 +569,78 @@ static int32_t forecast_order_qty(const sku_plan *p, const sku_state *s, int32_t
 
 /* Step 3: review and order, downstream to upstream, so that a parent's position
  * counts what its children ordered today. */
-static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
+static inline ECH_ALWAYS_INLINE void review_nodes(const sku_plan *p, sku_state *s, int32_t d,
+                                                  const int plain)
 {
-    for (int32_t i = p->n - 1; i >= 0; --i) {
-        if (d != s->next_review[i])
-            continue;
-        s->next_review[i] += p->review_days[i];
-        node_acc *acc = &s->acc[i];
+    /* Only the nodes that review today (the review calendar).  The arrays are read
+     * into locals once: the byte stores below could alias anything, and would make
+     * the compiler reload every pointer for every node. */
+    int32_t phase = d % p->review_cycle;
+    const int32_t *node = p->review_node;
+    const int measured = d > s->measure_from;
+    const int returns = !plain && p->return_within > 0, expedites = !plain && p->any_expedite;
+    const int forecasts = !plain && p->fc.any, controlled = !plain && p->controlled;
+    const int32_t *parent_of = p->parent, *child_begin = p->child_begin;
+    const int32_t *reorder_point = p->reorder_point, *order_up_to = p->order_up_to;
+    const int32_t *min_order_qty = p->min_order_qty;
+    const int32_t pack = p->pack;
+    int32_t *on_hand = s->on_hand, *in_transit = s->in_transit, *on_order = s->on_order;
+    int32_t *owed_down = s->owed_down, *backlog = s->backlog;
+    int32_t *ordered_qty = s->ordered_qty, *ordered_day = s->ordered_day;
+    uint8_t *cycle_short = s->cycle_short;
+    node_acc *acc_of = s->acc;
+    for (int32_t k = p->review_begin[phase], end = p->review_begin[phase + 1]; k < end; ++k) {
+        int32_t i = node[k];
+        node_acc *acc = &acc_of[i];
         /* A review closes the replenishment cycle that began at the last one; a
          * cycle that lay wholly in the warm-up is not counted. */
-        if (d > s->measure_from) {
+        if (measured) {
             acc->cycles++;
-            acc->cycles_ok += !s->cycle_short[i];
+            acc->cycles_ok += !cycle_short[i];
         }
-        s->cycle_short[i] = 0;
-        if (p->return_within > 0 && i > 0 && p->child_begin[i + 1] == p->child_begin[i])
+        cycle_short[i] = 0;
+        if (returns && i > 0 && child_begin[i + 1] == child_begin[i])
             return_slow_stock(p, s, i, d);
 
-        if (p->any_expedite && p->expedite_level[i] >= 0)
+        if (expedites && p->expedite_level[i] >= 0)
             expedite(p, s, i, d);
-        int32_t position =
-            s->on_hand[i] + s->in_transit[i] + s->on_order[i] - s->owed_down[i] - s->backlog[i];
+        int32_t position = on_hand[i] + in_transit[i] + on_order[i] - owed_down[i] - backlog[i];
         int32_t q;
-        if (p->fc.any && p->fc.rule[i]) {
+        if (forecasts && p->fc.rule[i]) {
             q = forecast_order_qty(p, s, i, d, position);
         } else {
-            q = ech_policy_order_qty(position, p->reorder_point[i], p->order_up_to[i], p->pack,
-                                     p->min_order_qty[i]);
+            q = ech_policy_order_qty(position, reorder_point[i], order_up_to[i], pack,
+                                     min_order_qty[i]);
         }
-        if (q > 0 && p->controlled)
+        if (q > 0 && controlled)
             q = controlled_order_qty(p, s, i, position, q, d);
         if (q > 0 && i == 0)
             q = order_from_suppliers(s, q, d);
         if (q > 0) {
-            s->on_order[i] += q;
+            on_order[i] += q;
             /* Today's express order, if any, is part of today's order. */
-            s->ordered_qty[i] = s->ordered_day[i] == d ? s->ordered_qty[i] + q : q;
-            s->ordered_day[i] = d;
+            ordered_qty[i] = ordered_day[i] == d ? ordered_qty[i] + q : q;
+            ordered_day[i] = d;
             acc->orders++;
             acc->ordered += q;
-            int32_t parent = p->parent[i];
+            int32_t parent = parent_of[i];
             if (parent >= 0) {
-                s->owed_down[parent] += q;
-                s->acc[parent].demand += q;
+                owed_down[parent] += q;
+                acc_of[parent].demand += q;
             }
         }
     }
+}
+
+/* The review step without returns, express orders, forecasts or controlled
+ * substances (most SKUs) is compiled apart from the one with them, so that the
+ * common case carries none of their tests. */
+static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
+{
+    if (p->return_within > 0 || p->any_expedite || p->fc.any || p->controlled)
+        review_nodes(p, s, d, 0);
+    else
+        review_nodes(p, s, d, 1);
 }
 
 /* Splits `avail` units among node i's children (avail < what they are owed) by the
@@ -764,39 +792,58 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
     }
 }
 
-/* Step 6 at demand point node i. */
-static inline void account_demand_point(sku_state *s, int32_t i)
+/* Step 6 at demand point node i (backlog_days only counts in backorder mode: in
+ * lost-sales mode no demand waits). */
+static inline void account_demand_point(sku_state *s, int32_t i, int backorder)
 {
     s->on_hand_days[i] += s->on_hand[i];
-    s->backlog_days[i] += s->backlog[i];
+    if (backorder)
+        s->backlog_days[i] += s->backlog[i];
     s->stockout_days[i] += (s->on_hand[i] == 0) | s->short_today[i];
     s->short_today[i] = 0;
 }
 
 /* Steps 5 and 6 at the demand points: demand is served from on hand, waiting
  * backorders first, then today's demand; what cannot be served is lost or waits.
- * Then the day's end is accounted. */
-static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
-                                           int32_t d, int32_t period, int32_t n_periods)
+ * Then the day's end is accounted.  The loop's invariants are read once into
+ * locals: its byte stores (the shortage flags) could alias anything, and would
+ * otherwise make the compiler reload them for every demand point. */
+static inline ECH_ALWAYS_INLINE void serve_demand(const ech_scenario *sc, const sku_plan *p,
+                                                  sku_state *s, int32_t d, int32_t period,
+                                                  const int plain, const int batched)
 {
-    int backorder = sc->unmet_demand == ECH_UNMET_BACKORDER;
-    for (int32_t j = 0; j < p->n_leaves; ++j) {
-        int32_t i = p->leaf[j];
+    const int backorder = !plain && sc->unmet_demand == ECH_UNMET_BACKORDER;
+    const int32_t n_leaves = p->n_leaves;
+    const int32_t *leaf = p->leaf;
+    const int32_t *const *replay = !plain && p->any_replay ? p->replay : NULL;
+    const ech_leaf_draw *draw = p->draw + (size_t)period * (size_t)n_leaves;
+    ech_pcg32 *rng = s->demand_rng;
+    int32_t *on_hand_of = s->on_hand, *backlog = s->backlog;
+    int32_t *unmet_of = plain ? NULL : s->unmet;
+    int32_t *clean_since = s->clean_since;
+    uint8_t *short_today = s->short_today, *cycle_short = s->cycle_short;
+    int64_t *on_hand_days = s->on_hand_days, *backlog_days = s->backlog_days;
+    int64_t *stockout_days = s->stockout_days;
+    node_acc *acc_of = s->acc;
+    for (int32_t j = 0; j < n_leaves; ++j) {
+        int32_t i = leaf[j];
         int32_t demand;
-        if (p->replay[j])
-            demand = p->replay[j][d];
-        else
-            demand = ech_dtable_sample(p->tables[(size_t)j * (size_t)n_periods + (size_t)period],
-                                       &s->demand_rng[j]);
-        int32_t on_hand = s->on_hand[i], unmet = 0;
-        if (s->backlog[i] > 0 && on_hand > 0) {
-            int32_t served = s->backlog[i] < on_hand ? s->backlog[i] : on_hand;
-            s->backlog[i] -= served;
+        if (replay && replay[j]) {
+            demand = replay[j][d];
+        } else {
+            uint32_t u = ech_pcg32_next(&rng[j]);
+            demand =
+                u <= draw[j].threshold0 ? draw[j].base : ech_dtable_sample_u32(draw[j].table, u);
+        }
+        int32_t on_hand = on_hand_of[i], unmet = 0;
+        if (backorder && backlog[i] > 0 && on_hand > 0) {
+            int32_t served = backlog[i] < on_hand ? backlog[i] : on_hand;
+            backlog[i] -= served;
             on_hand -= served;
-            s->acc[i].sold += served;
+            acc_of[i].sold += served;
         }
         if (demand > 0) {
-            node_acc *acc = &s->acc[i];
+            node_acc *acc = &acc_of[i];
             int32_t served = demand < on_hand ? demand : on_hand;
             on_hand -= served;
             acc->demand += demand;
@@ -804,26 +851,43 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
             acc->sold += served;
             unmet = demand - served;
             if (unmet > 0) {
-                s->short_today[i] = 1;
-                s->cycle_short[i] = 1;
-                s->clean_since[j] = d + 1;
+                short_today[i] = 1;
+                cycle_short[i] = 1;
+                clean_since[j] = d + 1;
                 if (backorder) {
-                    s->backlog[i] += unmet;
+                    backlog[i] += unmet;
                     acc->backordered += unmet;
                 } else {
                     acc->lost += unmet;
                 }
             }
         }
-        if (p->batched && on_hand != s->on_hand[i])
-            ech_batches_sell(&s->batches, i, s->on_hand[i] - on_hand);
-        s->on_hand[i] = on_hand;
-        if (s->unmet) {
-            s->unmet[j] = unmet; /* substitutes may sell first: accounted after them */
+        if (batched && on_hand != on_hand_of[i])
+            ech_batches_sell(&s->batches, i, on_hand_of[i] - on_hand);
+        on_hand_of[i] = on_hand;
+        if (unmet_of) {
+            unmet_of[j] = unmet; /* substitutes may sell first: accounted after them */
             continue;
         }
-        account_demand_point(s, i);
+        on_hand_days[i] += on_hand;
+        if (backorder)
+            backlog_days[i] += backlog[i];
+        stockout_days[i] += (on_hand == 0) | short_today[i];
+        short_today[i] = 0;
     }
+}
+
+/* Steps 5 and 6 at the demand points; lost sales from drawn demand outside a
+ * substitution group (most SKUs) compiled apart, with and without batches. */
+static inline void step_demand_and_account(const ech_scenario *sc, const sku_plan *p, sku_state *s,
+                                           int32_t d, int32_t period)
+{
+    if (sc->unmet_demand == ECH_UNMET_BACKORDER || p->any_replay || s->unmet)
+        serve_demand(sc, p, s, d, period, 0, p->batched);
+    else if (p->batched)
+        serve_demand(sc, p, s, d, period, 1, 1);
+    else
+        serve_demand(sc, p, s, d, period, 1, 0);
 }
 
 /* A demand point has recovered from a disruption once it has gone this many days
@@ -867,21 +931,27 @@ static inline void step_account_supply(const sku_plan *p, sku_state *s, int32_t 
 /* Step 6 at the locations without customer demand. */
 static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
 {
-    for (int32_t m = 0; m < p->n_stock_only; ++m) {
-        int32_t i = p->stock_only[m];
-        s->on_hand_days[i] += s->on_hand[i];
-        s->stockout_days[i] += (s->on_hand[i] == 0) | s->short_today[i];
-        s->short_today[i] = 0;
+    const int32_t *stock_only = p->stock_only, *on_hand = s->on_hand;
+    int64_t *on_hand_days = s->on_hand_days, *stockout_days = s->stockout_days;
+    uint8_t *short_today = s->short_today;
+    for (int32_t m = 0, n = p->n_stock_only; m < n; ++m) {
+        int32_t i = stock_only[m];
+        on_hand_days[i] += on_hand[i];
+        stockout_days[i] += (on_hand[i] == 0) | short_today[i];
+        short_today[i] = 0;
     }
 }
 
 /* Step 6 for batches: the age and remaining life of the units on hand. */
 static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t d)
 {
-    for (int32_t i = 0; i < p->n; ++i) {
-        int64_t units_d = (int64_t)s->on_hand[i] * d;
-        s->acc[i].age_days += units_d - s->batches.entry_sum[i];
-        s->acc[i].life_days += s->batches.expiry_sum[i] - units_d;
+    const int32_t *on_hand = s->on_hand;
+    const int64_t *entry_sum = s->batches.entry_sum, *expiry_sum = s->batches.expiry_sum;
+    node_acc *acc = s->acc;
+    for (int32_t i = 0, n = p->n; i < n; ++i) {
+        int64_t units_d = (int64_t)on_hand[i] * d;
+        acc[i].age_days += units_d - entry_sum[i];
+        acc[i].life_days += expiry_sum[i] - units_d;
     }
 }
 
@@ -966,7 +1036,7 @@ static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_sta
 {
     if (state->unmet)
         for (int32_t j = 0; j < plan->n_leaves; ++j)
-            account_demand_point(state, plan->leaf[j]);
+            account_demand_point(state, plan->leaf[j], sc->unmet_demand == ECH_UNMET_BACKORDER);
     step_account_stock_only(plan, state);
     step_account_supply(plan, state, d);
     if (plan->batched)
@@ -1017,7 +1087,7 @@ void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep)
 
 void ech_sku_day_demand(ech_engine *e, int32_t d)
 {
-    step_demand_and_account(e->sc, &e->plan, &e->state, d, e->period_of_day[d], e->n_periods);
+    step_demand_and_account(e->sc, &e->plan, &e->state, d, e->period_of_day[d]);
 }
 
 void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
@@ -1058,13 +1128,13 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     ech_cold_rooms *cold = e->eval_cold;
     const ech_trace *trace = e->eval_trace;
     const uint16_t *period_of_day = e->period_of_day;
-    int32_t n_days = e->n_days, n_periods = e->n_periods;
+    int32_t n_days = e->n_days;
     for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);
         node_acc *before = e->tracing ? e->trace_before : NULL;
         for (int32_t d = 0; d < n_days; ++d) {
             day_supply(sc, plan, state, d, rep, cold, before);
-            step_demand_and_account(sc, plan, state, d, period_of_day[d], n_periods);
+            step_demand_and_account(sc, plan, state, d, period_of_day[d]);
             day_end(sc, plan, state, d, rep, trace, before);
         }
         if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)

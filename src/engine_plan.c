@@ -40,14 +40,21 @@ static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int
 {
     const ech_scenario *sc = e->sc;
     const ech_skulocs *sl = &sc->sl;
-    const ech_dtable **tabs = p->tables + (size_t)j * (size_t)e->n_periods;
     double bad_mean = 0.0;
-    if (ech_demand_tables_build(e->demand_tables, &e->arena, x, tabs, means, &bad_mean) != 0)
+    const ech_dtable *const *tabs =
+        ech_demand_tables_build(e->demand_tables, &e->arena, x, means, &bad_mean);
+    if (!tabs)
         return ech_fail(err, ECH_ERR_RUNTIME,
                         "cannot build the demand table of SKU '%s' at '%s' (mean %g, "
                         "variance ratio %g, zero share %g)",
                         sc->cat.id[sl->sku[x]], sc->net.id[sl->location[x]], bad_mean,
                         sl->demand_var_ratio[x], sl->demand_zero_prob[x]);
+    /* One row of draws per period, the first threshold inline (engine_state.h). */
+    ech_leaf_draw *draw = p->draw + j;
+    size_t row = (size_t)p->n_leaves;
+    for (int32_t q = 0; q < e->n_periods; ++q)
+        draw[(size_t)q * row] = (ech_leaf_draw){
+            .threshold0 = tabs[q]->threshold0, .base = tabs[q]->base, .table = tabs[q]};
     return ECH_OK;
 }
 
@@ -205,8 +212,8 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
     }
 
     /* Demand tables and replay series. */
-    p->tables = ech_arena_calloc(a, (size_t)p->n_leaves * (size_t)e->n_periods, sizeof *p->tables,
-                                 "demand table index");
+    p->draw = ech_arena_calloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1) * (size_t)e->n_periods,
+                               sizeof *p->draw, "demand draws");
     p->replay = ech_arena_calloc(a, (size_t)(p->n_leaves ? p->n_leaves : 1), sizeof *p->replay,
                                  "replay series");
     /* With forecasts, the model's daily mean of each demand point and period (a
@@ -222,6 +229,7 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
         double *means = model_mean ? model_mean + (size_t)j * np : NULL;
         if (sl->demand_dist[x] == ECH_DEMAND_REPLAY) {
             p->replay[j] = sc->replay.quantity + (size_t)sl->replay[x] * (size_t)sc->replay.n_days;
+            p->any_replay = 1;
             for (size_t q = 0; means && q < np; ++q)
                 means[q] = sl->demand_mean[x];
         } else {
@@ -269,6 +277,46 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
     return ECH_OK;
 }
 
+static int32_t gcd(int32_t a, int32_t b)
+{
+    while (b != 0) {
+        int32_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* The review calendar (engine_state.h) from the review periods and first reviews:
+ * node i reviews on the days d >= first_review[i] with d = first_review[i] mod
+ * review_days[i], and first_review[i] < review_days[i], so the phase d mod lcm
+ * decides alone. */
+static void build_review_calendar(ech_engine *e, sku_plan *p)
+{
+    int32_t cycle = 1;
+    for (int32_t i = 0; i < p->n && cycle < e->n_days; ++i) {
+        int64_t lcm = (int64_t)cycle / gcd(cycle, p->review_days[i]) * p->review_days[i];
+        cycle = lcm < e->n_days ? (int32_t)lcm : e->n_days;
+    }
+    int32_t *begin =
+        ech_arena_calloc(&e->arena, (size_t)cycle + 1, sizeof *begin, "review calendar");
+    for (int32_t i = 0; i < p->n; ++i)
+        for (int32_t ph = p->first_review[i]; ph < cycle; ph += p->review_days[i])
+            begin[ph + 1]++;
+    for (int32_t ph = 0; ph < cycle; ++ph)
+        begin[ph + 1] += begin[ph];
+    int32_t *node = ech_arena_alloc(
+        &e->arena, (size_t)(begin[cycle] ? begin[cycle] : 1) * sizeof *node, "review calendar");
+    int32_t *fill = ech_arena_alloc(&e->arena, (size_t)cycle * sizeof *fill, "review calendar");
+    memcpy(fill, begin, (size_t)cycle * sizeof *fill);
+    for (int32_t i = p->n - 1; i >= 0; --i)
+        for (int32_t ph = p->first_review[i]; ph < cycle; ph += p->review_days[i])
+            node[fill[ph]++] = i;
+    p->review_cycle = cycle;
+    p->review_begin = begin;
+    p->review_node = node;
+}
+
 /* The parts of a plan that differ between variants: policy numbers, review phases,
  * start stock, the order children are served in, and the supply (its lead-time
  * tables).  The children keep their fair-share order (topological) unless the
@@ -293,6 +341,7 @@ ech_status ech_sku_plan_set_variant(ech_engine *e, sku_plan *p, sku_state *s, in
         p->first_review[i] = floor_mod((int64_t)net->review_offset[loc] - t0, p->review_days[i]);
         p->horizon_mean[i] = p->outflow[i] * (double)(p->review_days[i] + (i > 0 ? p->lead[i] : 0));
     }
+    build_review_calendar(e, p);
     p->reserve = vt->reserve ? vt->reserve[p->first] : 0;
     if (e->fc_rules)
         ech_sku_forecast_set_variant(e, p);
@@ -390,7 +439,6 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
     s->on_order = ech_arena_alloc(a, ni, "on order");
     s->owed_down = ech_arena_alloc(a, ni, "owed downstream");
     s->backlog = ech_arena_alloc(a, ni, "customer backlog");
-    s->next_review = ech_arena_alloc(a, ni, "next reviews");
     s->ordered_qty = ech_arena_alloc(a, ni, "last orders");
     s->express_owed = ech_arena_alloc(a, ni, "express orders owed");
     s->ordered_day = ech_arena_alloc(a, ni, "last order days");

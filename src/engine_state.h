@@ -60,6 +60,15 @@ typedef struct forecast_state {
     double *num, *den; /* model level: smoothed sales and model means of full days */
 } forecast_state;
 
+/* How a demand point's demand is drawn in one calendar period: most draws of a slow
+ * mover fall at or below the table's first threshold (threshold0), so the first
+ * value is answered from here without reading the table. */
+typedef struct ech_leaf_draw {
+    uint32_t threshold0;
+    int32_t base;
+    const ech_dtable *table;
+} ech_leaf_draw;
+
 typedef struct sku_plan {
     int32_t sku;
     int32_t n;     /* nodes */
@@ -72,6 +81,13 @@ typedef struct sku_plan {
     int32_t *review_days;   /* R */
     int32_t *min_order_qty;
     int32_t *first_review; /* simulated day of the first review */
+    /* The review calendar: the nodes that review on day d are review_node[k] for k
+     * in review_begin[d % review_cycle] .. review_begin[d % review_cycle + 1] - 1,
+     * downstream first (descending index).  review_cycle is the least common
+     * multiple of the review periods, or the simulated days when that is longer. */
+    int32_t review_cycle;
+    int32_t *review_begin; /* [review_cycle + 1] */
+    int32_t *review_node;
     int32_t *start_on_hand;
     int32_t pack;
 
@@ -85,9 +101,12 @@ typedef struct sku_plan {
     int32_t n_leaves;
     int32_t *leaf; /* node of demand point j */
     int32_t n_stock_only;
-    int32_t *stock_only;       /* nodes without customer demand */
-    const ech_dtable **tables; /* [j * n_periods + period] or NULL for a replay */
-    const int32_t **replay;    /* [j]: the history series, or NULL */
+    int32_t *stock_only; /* nodes without customer demand */
+    /* Demand draws by period, one row of the day's demand points at a time:
+     * draw[period * n_leaves + j] (table NULL for a replayed point). */
+    ech_leaf_draw *draw;
+    const int32_t **replay; /* [j]: the history series, or NULL */
+    int any_replay;
 
     /* Pipes, rings of arrival slots indexed by simulated day: one for the root's
      * supplier (its lead times can be long), and one slot x node table for the
@@ -181,7 +200,6 @@ typedef struct node_acc {
 
 typedef struct sku_state {
     int32_t *on_hand, *in_transit, *on_order, *owed_down, *backlog;
-    int32_t *next_review;  /* simulated day of the node's next review */
     int32_t *express_owed; /* of on_order: what the node ordered express from its parent */
     int32_t *ordered_qty;  /* the node's last order ... */
     int32_t *ordered_day;  /* ... and the day it was placed */

@@ -1,60 +1,105 @@
 #!/usr/bin/env bash
-# The speed benchmark: SKU-location-days simulated per second per core on the demo
-# scenario's model (generated 10,000-SKU catalogue, seasonal Poisson / negative
-# binomial demand, base stock and (s,S), lost sales, allocation, statistics),
-# excluding set-up and output.  Runs 1 rank x 1 thread, then 1 rank x 2 threads and
-# 2 ranks x 1 thread, and prints the figure of merit and the speed-ups; then the same
-# model with unreliable suppliers and disruptions (scenarios/demo_disrupted.yaml) at
-# 1 x 1, to show what the supplier model costs, and with batches and expiry
-# (scenarios/demo_expiry.yaml) at 1 x 1, to show what batch tracking costs.
+# The speed benchmark: SKU-location-days simulated per second per core, and its
+# inverse, nanoseconds per SKU-location-day on one core, on the demo scenario's model
+# (generated 10,000-SKU catalogue, seasonal Poisson / negative binomial demand, base
+# stock and (s,S), lost sales, allocation, statistics), excluding set-up and output.
+# Runs 1 rank x 1 thread, then 1 rank x 2 threads and 2 ranks x 1 thread, and prints
+# the figure of merit and the speed-ups; then the same model with unreliable
+# suppliers and disruptions (scenarios/demo_disrupted.yaml) at 1 x 1, to show what
+# the supplier model costs, and with batches and expiry (scenarios/demo_expiry.yaml)
+# at 1 x 1, to show what batch tracking costs.
+#
 # Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 20, scenarios/demo.yaml)
+# Environment:
+#   ECHELON_BIN           the binary measured (default build/echelon)
+#   ECHELON_BASELINE_BIN  a binary to compare with (e.g. one built from an earlier
+#                         commit): each measurement runs both, alternately, and the
+#                         line adds the baseline's time and the ratio (baseline time /
+#                         measured time: above 1 is faster).  Shared hosts are noisy:
+#                         ratios measured in one run are what to compare.
+#   ECHELON_BENCH_REPEAT  runs of each measurement, the median kept (default 1; 3
+#                         with a baseline)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 reps=${1:-20}
 scenario=${2:-$root/scenarios/demo.yaml}
 bin=${ECHELON_BIN:-$root/build/echelon}
+baseline=${ECHELON_BASELINE_BIN:-}
+repeat=${ECHELON_BENCH_REPEAT:-$([ -n "$baseline" ] && echo 3 || echo 1)}
 [ -x "$bin" ] || "$root/tools/build.sh" "$root/build"
+if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
+    echo "tools/bench.sh: ECHELON_BASELINE_BIN=$baseline is not an executable" >&2
+    exit 2
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 
-# run LABEL RANKS THREADS: prints "LABEL seconds fom"
-run() {
-    local label=$1 ranks=$2 threads=$3 out
+# once BINARY RANKS THREADS: prints "simulation-seconds fom" of one run
+once() {
+    local b=$1 ranks=$2 threads=$3 out line
     if [ "$ranks" -eq 1 ]; then
-        out=$(OMP_NUM_THREADS=$threads "$bin" run "$scenario" --replications "$reps" \
+        out=$(OMP_NUM_THREADS=$threads "$b" run "$scenario" --replications "$reps" \
               --threads "$threads" --no-output --quiet)
     else
-        out=$(OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none "$bin" run "$scenario" \
+        out=$(OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none "$b" run "$scenario" \
               --replications "$reps" --threads "$threads" --no-output --quiet)
     fi
-    local line
     line=$(grep '^Run:' <<<"$out")
-    local secs fom
-    secs=$(sed -E 's/.*simulation ([0-9.]+) s.*/\1/' <<<"$line")
-    fom=$(sed -E 's/.*, ([0-9.]+) M SKU-location-days\/s per core.*/\1/' <<<"$line")
-    echo "$label $secs $fom"
+    sed -E 's/.*simulation ([0-9.]+) s.*, ([0-9.]+) M SKU-location-days\/s per core.*/\1 \2/' <<<"$line"
+}
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# measure RANKS THREADS: prints "seconds fom base_seconds base_fom" (medians; the
+# baseline's are "-" without one), the two binaries run alternately
+measure() {
+    local ranks=$1 threads=$2 k t f ts="" fs="" bts="" bfs=""
+    for ((k = 0; k < repeat; ++k)); do
+        read -r t f <<<"$(once "$bin" "$ranks" "$threads")"
+        ts+="$t"$'\n' fs+="$f"$'\n'
+        if [ -n "$baseline" ]; then
+            read -r t f <<<"$(once "$baseline" "$ranks" "$threads")"
+            bts+="$t"$'\n' bfs+="$f"$'\n'
+        fi
+    done
+    if [ -n "$baseline" ]; then
+        echo "$(median <<<"$ts") $(median <<<"$fs") $(median <<<"$bts") $(median <<<"$bfs")"
+    else
+        echo "$(median <<<"$ts") $(median <<<"$fs") - -"
+    fi
+}
+
+# report LABEL SECONDS FOM BASE_SECONDS BASE_FOM [EXTRA]
+report() {
+    local label=$1 t=$2 f=$3 bt=$4 bf=$5 extra=${6:-}
+    local ns
+    ns=$(awk -v f="$f" 'BEGIN { printf "%.1f", 1000 / f }')
+    printf '  %-24s simulation %7.2f s  %6.1f M SKU-location-days/s per core  %5s ns each' \
+        "$label" "$t" "$f" "$ns"
+    if [ "$bt" != "-" ]; then
+        awk -v t="$t" -v f="$f" -v bt="$bt" -v bf="$bf" \
+            'BEGIN { printf "   baseline %7.2f s %5.1f ns   ratio %.2fx", bt, 1000 / bf, bt / t }'
+    fi
+    printf '%s\n' "$extra"
 }
 
 echo "echelon benchmark: $(basename "$scenario"), $reps replications, $(nproc) cores, $("$bin" --version)"
-base=$(run 1x1 1 1)
-read -r _ t1 f1 <<<"$base"
-printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core\n' "1 rank x 1 thread" "$t1" "$f1"
+[ -n "$baseline" ] && echo "baseline: $baseline ($("$baseline" --version)), median of $repeat alternate runs"
+read -r t1 f1 bt1 bf1 <<<"$(measure 1 1)"
+report "1 rank x 1 thread" "$t1" "$f1" "$bt1" "$bf1"
 for cfg in "1 2" "2 1"; do
     read -r ranks threads <<<"$cfg"
-    read -r _ t f <<<"$(run "${ranks}x${threads}" "$ranks" "$threads")"
+    read -r t f bt bf <<<"$(measure "$ranks" "$threads")"
     speedup=$(awk -v a="$t1" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
-    printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   speed-up %sx\n' \
-        "$ranks rank(s) x $threads thread(s)" "$t" "$f" "$speedup"
+    report "$ranks rank(s) x $threads thread(s)" "$t" "$f" "$bt" "$bf" "   speed-up ${speedup}x"
 done
 
 if [ -z "${2:-}" ]; then
-    scenario=$root/scenarios/demo_disrupted.yaml
-    read -r _ td fd <<<"$(run 1x1 1 1)"
-    ratio=$(awk -v a="$fd" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
-    printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   %s%% of plain\n' \
-        "disrupted, 1 x 1" "$td" "$fd" "$ratio"
-    scenario=$root/scenarios/demo_expiry.yaml
-    read -r _ te fe <<<"$(run 1x1 1 1)"
-    ratio=$(awk -v a="$fe" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
-    printf '  %-22s simulation %7.2f s   %6.1f M SKU-location-days/s per core   %s%% of plain\n' \
-        "batches+expiry, 1 x 1" "$te" "$fe" "$ratio"
+    for name in disrupted expiry; do
+        scenario=$root/scenarios/demo_$name.yaml
+        read -r t f bt bf <<<"$(measure 1 1)"
+        ratio=$(awk -v a="$f" -v b="$f1" 'BEGIN { printf "%.0f", 100 * a / b }')
+        label=$([ "$name" = expiry ] && echo "batches+expiry, 1 x 1" || echo "disrupted, 1 x 1")
+        report "$label" "$t" "$f" "$bt" "$bf" "   ${ratio}% of plain"
+    done
 fi

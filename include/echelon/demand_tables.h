@@ -26,11 +26,12 @@ ech_demand_tables *ech_demand_tables_new(const ech_scenario *sc, const int32_t *
 void ech_demand_tables_free(ech_demand_tables *b);
 
 /* Builds the tables of demand point x (Poisson or negative binomial demand) in the
- * arena: tabs[q] for every period q; the period means go to mean[q] when mean is
- * not NULL.  Returns 0, or -1 when a table cannot be built (then *bad_mean is the
- * mean that failed). */
-int ech_demand_tables_build(ech_demand_tables *b, ech_arena *arena, int64_t x,
-                            const ech_dtable **tabs, double *mean, double *bad_mean);
+ * arena and returns each period's table, [q] for period q, in the builder's own
+ * array (valid until its next build); the period means go to mean[q] when mean is
+ * not NULL.  Returns NULL when a table cannot be built (then *bad_mean is the mean
+ * that failed). */
+const ech_dtable *const *ech_demand_tables_build(ech_demand_tables *b, ech_arena *arena, int64_t x,
+                                                 double *mean, double *bad_mean);
 
 #ifdef __cplusplus
 }

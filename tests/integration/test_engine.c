@@ -340,6 +340,53 @@ static void test_streams_keyed_by_location(void **state)
     ech_scenario_free(&b);
 }
 
+/* Each location reviews on the days t with t = its review offset mod its review
+ * period, whether the periods' least common multiple is shorter than the horizon
+ * (periods 2 and 3) or longer (5, 7, 11 and 13): with a unit of demand every day
+ * and base stock, every review orders once. */
+static void check_review_days(const int32_t *review, int n_ph, int32_t days, int32_t warmup)
+{
+    ech_scenario sc;
+    ts_init(&sc, days, warmup, 1, 3);
+    int32_t sup = ts_add_supplier(&sc, "S", ECH_LT_FIXED, 1, 0, 1, 1);
+    int32_t cw = ts_add_location(&sc, "CW", ECH_LOC_CW, NULL, 0);
+    int32_t sku = ts_add_sku(&sc, "A", 1, 2, 1, sup);
+    ts_add_skuloc(&sc, sku, cw, ECH_DEMAND_NONE, 0, 1, 0, ECH_POLICY_BASE_STOCK, 1, 1000, -1);
+    int32_t loc[8];
+    const char *name[8] = {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"};
+    for (int k = 0; k < n_ph; ++k) {
+        loc[k] = ts_add_location(&sc, name[k], ECH_LOC_RETAIL, "CW", 1);
+        sc.net.review_offset[loc[k]] = 3 * k + 1;
+        ts_add_skuloc(&sc, sku, loc[k], ECH_DEMAND_POISSON, 1, 1, 0, ECH_POLICY_BASE_STOCK,
+                      review[k], 10, -1);
+    }
+    ts_finish(&sc);
+    int32_t *ones = malloc((size_t)(days + warmup) * sizeof *ones);
+    for (int32_t d = 0; d < days + warmup; ++d)
+        ones[d] = 1;
+    for (int k = 0; k < n_ph; ++k)
+        ts_set_replay(&sc, ech_scenario_find_skuloc(&sc, sku, loc[k]), ones);
+    double *v = run_all(&sc, sku, 1, NULL);
+    for (int k = 0; k < n_ph; ++k) {
+        int32_t expected = 0;
+        for (int32_t t = 0; t < days; ++t)
+            expected +=
+                ((t - sc.net.review_offset[loc[k]]) % review[k] + review[k]) % review[k] == 0;
+        int64_t i = ech_scenario_find_skuloc(&sc, sku, loc[k]) - sc.sl.sku_begin[sku];
+        assert_float_equal(KPI(v, i, ECH_KPI_ORDERS, 0, 1), expected, 0);
+    }
+    free(v);
+    free(ones);
+    ech_scenario_free(&sc);
+}
+
+static void test_reviews_follow_calendar(void **state)
+{
+    (void)state;
+    check_review_days((const int32_t[]){2, 3, 3, 2}, 4, 40, 10);
+    check_review_days((const int32_t[]){5, 7, 11, 13, 7}, 5, 60, 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_allocation_rules),
         cmocka_unit_test(test_conservation_and_blocks),
         cmocka_unit_test(test_streams_keyed_by_location),
+        cmocka_unit_test(test_reviews_follow_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
