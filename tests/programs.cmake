@@ -130,10 +130,9 @@ echelon_program_test(slurm.sweep_sbatch bash ${CMAKE_SOURCE_DIR}/jobs/tests/test
 set_tests_properties(slurm.sweep_sbatch PROPERTIES SKIP_RETURN_CODE 77 LABELS "program;slurm")
 
 # Results for people: the Python reader (python/echelon/results.py), echelon report
-# and echelon export.  The reader's, the browser's and the tuned files' tests run
-# Python over results files and no C beyond a small run, so they carry the label
-# python, which the sanitizer build leaves out (tools/run-tests.sh); report_cli
-# goes through the program's hand-over to Python and runs in both.
+# and echelon export.  They run Python over results files and no C beyond a small
+# run and the program's hand-over to Python, so they carry the label python, which
+# the sanitizer build leaves out (tools/run-tests.sh).
 echelon_program_test(results.python_reader bash ${ECHELON_SCRIPTS}/python_reader.sh)
 echelon_program_test(report.cli bash ${ECHELON_SCRIPTS}/report_cli.sh)
 echelon_program_test(report.tuned bash ${ECHELON_SCRIPTS}/report_tuned.sh)
@@ -142,7 +141,7 @@ echelon_program_test(report.tuned bash ${ECHELON_SCRIPTS}/report_tuned.sh)
 echelon_program_test(report.browser bash ${ECHELON_SCRIPTS}/report_browser.sh)
 set_tests_properties(report.browser PROPERTIES ENVIRONMENT
     "${ECHELON_MPI_ENV};${ECHELON_MPI_ASAN};${ECHELON_TEST_ENV};ECHELON_MPIRUN=${ECHELON_MPIRUN};OMP_NUM_THREADS=1;ECHELON_ARTEFACTS=${CMAKE_BINARY_DIR}/test-artefacts")
-set_tests_properties(results.python_reader report.tuned report.browser PROPERTIES
+set_tests_properties(results.python_reader report.cli report.tuned report.browser PROPERTIES
     LABELS "program;python")
 
 # Every python example of README.md and results/README.md runs as written.  Python
