@@ -55,7 +55,7 @@ typedef struct rfile {
 static int exists(hid_t f, const char *path)
 {
     /* Each component must exist for H5Lexists not to fail. */
-    char buf[512];
+    char buf[640];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; ++p) {
         if (*p != '/')

@@ -762,7 +762,10 @@ void ech_format_date(int32_t days_since_epoch, char *buf)
 {
     int32_t y, m, d;
     ech_civil_from_days(days_since_epoch, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+    /* Dates lie in four-digit years (start dates 1900..2200 plus bounded horizons);
+     * the modulo tells the compiler so, to keep the buffer exact. */
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
 }
 
 int ech_weekday_of_date(int32_t days_since_epoch)

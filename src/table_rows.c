@@ -832,7 +832,7 @@ ech_status ech_assortment_row(ech_table_loader *t, const ech_row *row, ech_error
     ech_scenario *sc = t->sc;
     ech_skulocs *sl = &sc->sl;
     ech_status st;
-    int32_t sku, loc;
+    int32_t sku = -1, loc = -1;
     if ((st = row_sku_location(t, row, &sku, &loc, err)) != ECH_OK)
         return st;
     const char *sku_id = ech_row_text(row, ECH_SLCOL_sku);
@@ -897,7 +897,7 @@ static ech_status demand_row(ech_table_loader *t, const ech_row *row, const uint
                                 "not a demand column: a demand file gives sku, location, "
                                 "demand_mean, demand_dist, demand_var_ratio, demand_zero_prob, "
                                 "trend_per_year, seasonality and weekly_profile");
-    int32_t sku, loc;
+    int32_t sku = -1, loc = -1;
     if ((st = row_sku_location(t, row, &sku, &loc, err)) ||
         (st = ech_row_require(row, ECH_SLCOL_demand_mean, err)))
         return st;
