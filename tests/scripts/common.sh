@@ -27,6 +27,12 @@ layouts() {
     fi
 }
 
+# same_results A.h5 B.h5 [PATH...]: the two files hold the same bits under each PATH
+# (default: every top-level group but /runtime); the first differences named on stderr.
+same_results() {
+    "$PYTHON" "$ECHELON_SOURCE_DIR/tests/same_results.py" "$@"
+}
+
 # run_mpi RANKS THREADS ARGS...: echelon under mpirun with RANKS ranks, THREADS each.
 run_mpi() {
     local ranks=$1 threads=$2

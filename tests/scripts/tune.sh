@@ -27,11 +27,7 @@ head -1 "$TMP/1x1.csv" | grep -qx "sku,location,policy,order_up_to,reorder_point
 [ "$(wc -l <"$TMP/1x1.csv")" -eq 90 ] || fail "targets CSV: expected 89 SKU-locations"
 for c in ${configs#1x1 }; do
     cmp -s "$TMP/1x1.csv" "$TMP/$c.csv" || fail "targets CSV differs between 1x1 and $c"
-    groups=$(h5ls "$TMP/1x1.h5" | awk '$2 == "Group" && $1 != "runtime" { print "/" $1 }')
-    for group in $groups; do
-        h5diff -q "$TMP/1x1.h5" "$TMP/$c.h5" "$group" "$group" ||
-            fail "$group differs between 1x1 and $c"
-    done
+    same_results "$TMP/1x1.h5" "$TMP/$c.h5" || fail "the results differ between 1x1 and $c"
 done
 echo "tuned targets identical at $configs"
 
@@ -92,7 +88,7 @@ for ranks in 1 2; do
 done
 grep -q "budget on mean inventory value 4.0k: met, using" "$TMP/budget1.txt" ||
     fail "no budget line: $(grep budget "$TMP/budget1.txt")"
-h5diff -q "$TMP/budget1.h5" "$TMP/budget2.h5" /tuning /tuning || fail "budget: /tuning differs at 2 ranks"
+same_results "$TMP/budget1.h5" "$TMP/budget2.h5" /tuning || fail "budget: /tuning differs at 2 ranks"
 "$PYTHON" - "$TMP/budget1.h5" <<'PY' || fail "budget not met"
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
@@ -152,7 +148,7 @@ for ranks in 1 2; do
 done
 grep -q "cold rooms: at most 2.00% of days over capacity; every limit held" "$TMP/cold1.txt" ||
     fail "cold-room limits not held: $(grep -A12 'cold rooms:' "$TMP/cold1.txt")"
-h5diff -q "$TMP/cold1.h5" "$TMP/cold2.h5" /tuning /tuning || fail "cold rooms: /tuning differs at 2 ranks"
+same_results "$TMP/cold1.h5" "$TMP/cold2.h5" /tuning || fail "cold rooms: /tuning differs at 2 ranks"
 "$PYTHON" - "$TMP/cold1.h5" <<'PY' || fail "cold-room limits"
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
@@ -182,7 +178,7 @@ for ranks in 1 2; do
 done
 grep -q "budgets per location: every one met" "$TMP/located1.txt" ||
     fail "budgets per location not met: $(grep -A4 'budgets per location' "$TMP/located1.txt")"
-h5diff -q "$TMP/located1.h5" "$TMP/located2.h5" /tuning /tuning ||
+same_results "$TMP/located1.h5" "$TMP/located2.h5" /tuning ||
     fail "budgets per location: /tuning differs at 2 ranks"
 "$PYTHON" - "$TMP/located1.h5" "$TMP/budget1.h5" <<'PY' || fail "budgets per location"
 import sys, h5py, numpy as np
