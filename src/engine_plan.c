@@ -558,5 +558,23 @@ ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int co
     /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
      * check on its own replications). */
     e->eval_cold = plan->cold_ml > 0 ? e->cold : NULL;
+    e->eval_watch = NULL;
+    if (e->stock && e->stock->variant == variant && req->stream_set == 0) {
+        /* The sink's skulocs of this SKU: a run of its ascending list. */
+        const ech_stock_days *days = e->stock;
+        int64_t lo = 0, hi = days->n;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (days->skuloc[mid] < plan->first)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        int64_t end = lo;
+        while (end < days->n && days->skuloc[end] < plan->first + plan->n)
+            ++end;
+        e->watch = (stock_watch){.days = e->stock, .first = lo, .n = end - lo};
+        e->eval_watch = end > lo ? &e->watch : NULL;
+    }
     return ECH_OK;
 }

@@ -360,6 +360,7 @@ static void write_runtime(writer *w)
     ech_h5_attr_f64(w, g, "plan_seconds", info->plan_seconds);
     ech_h5_attr_f64(w, g, "exchange_seconds", info->exchange_seconds);
     ech_h5_attr_f64(w, g, "reduce_seconds", info->reduce_seconds);
+    ech_h5_attr_f64(w, g, "stock_bands_seconds", info->bands_seconds);
     ech_h5_attr_i32(w, g, "split_skus", info->split_skus);
     if (w->res->tuning) /* here, not in /tuning, which is the same at any ranks x threads */
         ech_h5_attr_f64(w, g, "tuning_seconds", w->res->tuning->seconds);
@@ -444,6 +445,7 @@ static void write_file(writer *w, const char *tmp)
     ech_output_sku_sums(w, w->file, 0);
     ech_output_cold_chain(w, w->file, 0);
     ech_output_purchases(w, w->file, 0);
+    ech_output_stock_bands(w);
     write_variants(w);
     if (w->res->tuning)
         ech_output_tuning(w);
