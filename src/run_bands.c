@@ -58,19 +58,15 @@ ech_status ech_run_stock_bands(run_state *rs)
     ech_stock_bands *bands = &res->bands;
     const int32_t v = 0; /* the baseline */
     ech_status st =
-        ech_stock_bands_choose(sc, res->stats[v], res->n_stats, res->skuloc_begin,
-                               res->skuloc_end, sc->output.stock_bands, v, rs->comm, bands, rs->err);
+        ech_stock_bands_choose(sc, res->stats[v], res->n_stats, res->skuloc_begin, res->skuloc_end,
+                               sc->output.stock_bands, v, rs->comm, bands, rs->err);
     st = ech_agree(rs->comm, st, rs->err);
     if (st != ECH_OK || bands->n == 0)
         return st;
 
     const int32_t n = bands->n, D = sc->days;
     const int64_t R = res->n_reps, per_skuloc = R * D;
-    int64_t per_block = ECH_STOCK_BANDS_BLOCK_BYTES / (per_skuloc * (int64_t)sizeof(int32_t));
-    if (per_block < 1)
-        per_block = 1;
-    if (per_block > n)
-        per_block = n;
+    const int64_t per_block = ech_stock_bands_block(n, R, D);
     band_at *order = ech_xmalloc((size_t)n * sizeof *order, "stock bands");
     for (int32_t b = 0; b < n; ++b)
         order[b] = (band_at){bands->skuloc[b], b};
@@ -89,8 +85,8 @@ ech_status ech_run_stock_bands(run_state *rs)
         }
         int64_t cells = days.n * per_skuloc;
         memset(days.on_hand, 0, (size_t)cells * sizeof *days.on_hand);
-        st = ech_agree(rs->comm, ech_again_run(again, rs, v, 0, R, unit_watched, attach_days, &days),
-                       rs->err);
+        st = ech_agree(
+            rs->comm, ech_again_run(again, rs, v, 0, R, unit_watched, attach_days, &days), rs->err);
         if (st != ECH_OK)
             break;
         if (ech_reduce_sum(days.on_hand, cells, MPI_INT32_T, rs->comm, 0) != MPI_SUCCESS)

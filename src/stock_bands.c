@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const double ech_stock_band_probabilities[ECH_STOCK_BAND_QUANTILES] = {0.05, 0.25, 0.5, 0.75,
-                                                                        0.95};
+const double ech_stock_band_probabilities[ECH_STOCK_BAND_QUANTILES] = {0.05, 0.25, 0.5, 0.75, 0.95};
 
 /* A candidate: its ranking keys and its skuloc (exact in a double below 2^53), sent
  * between the ranks as three doubles. */
@@ -46,8 +45,8 @@ ech_status ech_stock_bands_choose(const ech_scenario *sc, const double *stats, i
     MPI_Comm_size(comm, &n_ranks);
     /* This rank's n_wanted worst, padded with entries after every real one. */
     int64_t n_local = skuloc_end - skuloc_begin, n_dp = 0;
-    candidate *mine = ech_xmalloc((size_t)(n_local > 0 ? n_local : 1) * sizeof *mine,
-                                  "stock-band candidates");
+    candidate *mine =
+        ech_xmalloc((size_t)(n_local > 0 ? n_local : 1) * sizeof *mine, "stock-band candidates");
     for (int64_t x = skuloc_begin; x < skuloc_end; ++x) {
         if (!(sc->sl.demand_mean[x] > 0))
             continue;
@@ -63,8 +62,8 @@ ech_status ech_stock_bands_choose(const ech_scenario *sc, const double *stats, i
     for (int32_t i = 0; i < n_wanted; ++i)
         sent[i] = i < n_dp ? mine[i] : (candidate){-INFINITY, NAN, -1.0};
     free(mine);
-    candidate *all = ech_xmalloc((size_t)n_ranks * (size_t)n_wanted * sizeof *all,
-                                 "stock-band candidates");
+    candidate *all =
+        ech_xmalloc((size_t)n_ranks * (size_t)n_wanted * sizeof *all, "stock-band candidates");
     int rc = MPI_Allgather(sent, 3 * n_wanted, MPI_DOUBLE, all, 3 * n_wanted, MPI_DOUBLE, comm);
     free(sent);
     if (rc != MPI_SUCCESS) {
@@ -107,13 +106,21 @@ void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days, c
             const int32_t *v = days->on_hand + (size_t)c * (size_t)R;
             for (int64_t r = 0; r < R; ++r)
                 x[r] = (double)v[r];
-            double *out = b->stats + ((size_t)band[j] * (size_t)D + (size_t)t) * ECH_STOCK_BAND_STATS;
+            double *out =
+                b->stats + ((size_t)band[j] * (size_t)D + (size_t)t) * ECH_STOCK_BAND_STATS;
             ech_stats_summarize(x, R, ech_stock_band_probabilities, ECH_STOCK_BAND_QUANTILES, out,
                                 scratch);
         }
         free(x);
         free(scratch);
     }
+}
+
+int64_t ech_stock_bands_block(int64_t n, int64_t n_reps, int32_t n_days)
+{
+    int64_t per_skuloc = n_reps * n_days * (int64_t)sizeof(int32_t);
+    int64_t fit = per_skuloc > 0 ? ECH_STOCK_BANDS_BLOCK_BYTES / per_skuloc : n;
+    return fit < 1 ? 1 : fit < n ? fit : n;
 }
 
 void ech_stock_bands_free(ech_stock_bands *b)

@@ -77,8 +77,12 @@ ech_status ech_stock_bands_choose(const ech_scenario *sc, const double *stats, i
 
 /* Statistics of days' cells (the block of bands whose band index is band[j]) into
  * b->stats (allocated on first use), on n_threads threads. */
-void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days,
-                               const int32_t *band, int n_threads);
+void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days, const int32_t *band,
+                               int n_threads);
+
+/* How many of n chosen skulocs a block holds: as many as fit
+ * ECH_STOCK_BANDS_BLOCK_BYTES of cells (replications x days each), at least one. */
+int64_t ech_stock_bands_block(int64_t n, int64_t n_reps, int32_t n_days);
 
 void ech_stock_bands_free(ech_stock_bands *b);
 
