@@ -199,6 +199,9 @@ hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n,
 /* The replication scale 0 .. replications-1 (int64) of a group. */
 hid_t ech_h5_replication_scale(writer *w, hid_t loc);
 
+/* The measured-day scale 0 .. days-1 (int32) of a group. */
+hid_t ech_h5_day_scale(writer *w, hid_t loc);
+
 /* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
  * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
  * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings

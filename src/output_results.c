@@ -486,11 +486,7 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         if (w->rank == 0 && n > 0 && (!rooms || !rooms->ml || rooms->n != n))
             ech_h5_fail(w, "internal error: the cold-room occupancy is missing on rank 0");
         hid_t rscale = ech_h5_replication_scale(w, g);
-        int32_t *days = ech_h5_iota32(sc->days);
-        hid_t dscale =
-            ech_h5_scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)sc->days, days, "day",
-                                "measured day (0: the first day after the warm-up)");
-        free(days);
+        hid_t dscale = ech_h5_day_scale(w, g);
         hsize_t dims[3] = {hn, (hsize_t)sc->replications, (hsize_t)sc->days};
         hid_t od = ech_h5_cube_from_root(
             w, g, "occupancy_ml", H5T_NATIVE_INT64, dims, rooms ? rooms->ml : NULL, "millilitre",
@@ -555,10 +551,7 @@ void ech_output_stock_bands(writer *w)
                      "(means), then the lowest mean fill rate, then skuloc order; worst first");
     ech_h5_attr_text(w, g, "quantile_method", "type 7 (NumPy's default)");
     hid_t band = ech_h5_index_scale(w, g, "band", n, "stock band: 0 is the worst SKU-location");
-    int32_t *days = ech_h5_iota32(D);
-    hid_t day = ech_h5_scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)D, days, "day",
-                                    "measured day (0: the first day after the warm-up)");
-    free(days);
+    hid_t day = ech_h5_day_scale(w, g);
     hid_t quantile = ech_h5_scale_create(
         w, g, "quantile", H5T_NATIVE_DOUBLE, ECH_STOCK_BAND_QUANTILES, ech_stock_band_probabilities,
         "1", "probability of the quantiles of the stock over the replications");

@@ -8,6 +8,7 @@
  * in skuloc order so that a SKU's skulocs share a block where they can. */
 #include "run_state.h"
 #include "echelon/reduce.h"
+#include "echelon/stats.h"
 #include "echelon/stock_bands.h"
 
 #include <stdlib.h>
@@ -17,16 +18,8 @@
 static int sku_watched(const ech_scenario *sc, int32_t sku, const void *ctx)
 {
     const ech_stock_days *days = ctx;
-    int64_t first = sc->sl.sku_begin[sku], end = sc->sl.sku_begin[sku + 1];
-    int64_t lo = 0, hi = days->n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (days->skuloc[mid] < first)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < days->n && days->skuloc[lo] < end;
+    int64_t lo = ech_lower_bound_i64(days->skuloc, days->n, sc->sl.sku_begin[sku]);
+    return lo < days->n && days->skuloc[lo] < sc->sl.sku_begin[sku + 1];
 }
 
 static int unit_watched(const ech_scenario *sc, const ech_work_unit *u, const void *ctx)
