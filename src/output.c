@@ -334,6 +334,7 @@ static void write_variants(writer *w)
         ech_output_comparison(w, vg, v);
         ech_output_cold_chain(w, vg, v);
         ech_output_purchases(w, vg, v);
+        ech_output_stock_bands(w, vg, v);
         ech_h5_close_group(vg);
     }
     ech_h5_free_names(links, sc->n_variants);
@@ -445,7 +446,7 @@ static void write_file(writer *w, const char *tmp)
     ech_output_sku_sums(w, w->file, 0);
     ech_output_cold_chain(w, w->file, 0);
     ech_output_purchases(w, w->file, 0);
-    ech_output_stock_bands(w);
+    ech_output_stock_bands(w, w->file, 0);
     write_variants(w);
     if (w->res->tuning)
         ech_output_tuning(w);

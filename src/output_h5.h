@@ -246,10 +246,11 @@ void ech_output_sku_sums(writer *w, hid_t parent, int32_t v);
  * replications kept, the whole daily occupancy. */
 void ech_output_cold_chain(writer *w, hid_t parent, int32_t v);
 
-/* The stock bands (stock_bands.h) as /stock_bands: per chosen skuloc and measured
- * day, the mean, sd and quantiles of the end-of-day stock over the replications
- * (from rank 0's statistics); nothing when the run chose none. */
-void ech_output_stock_bands(writer *w);
+/* The stock bands (stock_bands.h) of variant v as a group "stock_bands" of `parent`:
+ * per chosen skuloc and measured day, the mean, sd and quantiles of the end-of-day
+ * stock over the replications (from rank 0's statistics); nothing when the run
+ * chose none. */
+void ech_output_stock_bands(writer *w, hid_t parent, int32_t v);
 
 /* The /tuning group of a run that verifies a tuning (w->res->tuning set;
  * output_tuning.c). */

@@ -508,17 +508,19 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
  * Stock bands: /stock_bands (the baseline)
  * ------------------------------------------------------------------------------ */
 
-/* A [band, day] statistic of rank 0's bands (column j of their statistics). */
-static void band_day_table(writer *w, hid_t g, const char *name, int j, hid_t band, hid_t day,
-                           const char *description)
+/* A [band, day] statistic of rank 0's bands in variant v (column j of their
+ * statistics). */
+static void band_day_table(writer *w, hid_t g, int32_t v, const char *name, int j, hid_t band,
+                           hid_t day, const char *description)
 {
     const ech_stock_bands *b = &w->res->bands;
     const size_t cells = (size_t)b->n * (size_t)b->n_days;
     double *x = NULL;
     if (w->rank == 0 && b->stats) {
+        const double *s = b->stats + (size_t)v * cells * ECH_STOCK_BAND_STATS;
         x = ech_xmalloc(cells * sizeof *x, "stock-band table");
         for (size_t c = 0; c < cells; ++c)
-            x[c] = b->stats[c * ECH_STOCK_BAND_STATS + (size_t)j];
+            x[c] = s[c * ECH_STOCK_BAND_STATS + (size_t)j];
     }
     hsize_t dims[2] = {(hsize_t)b->n, (hsize_t)b->n_days};
     hid_t d = ech_h5_dataset_create(w, g, name, H5T_NATIVE_DOUBLE, 2, dims, 1);
@@ -532,7 +534,7 @@ static void band_day_table(writer *w, hid_t g, const char *name, int j, hid_t ba
     free(x);
 }
 
-void ech_output_stock_bands(writer *w)
+void ech_output_stock_bands(writer *w, hid_t parent, int32_t v)
 {
     const ech_scenario *sc = w->sc;
     const ech_stock_bands *b = &w->res->bands;
@@ -541,14 +543,16 @@ void ech_output_stock_bands(writer *w)
         return;
     if (w->rank == 0 && !b->stats)
         ech_h5_fail(w, "internal error: the stock bands' statistics are missing on rank 0");
-    hid_t g = ech_h5_group(w, w->file, "stock_bands",
+    hid_t g = ech_h5_group(w, parent, "stock_bands",
                            "the stock on hand at the end of every measured day of the worst "
                            "SKU-locations of the baseline, its distribution over the "
-                           "replications (output.stock_bands)");
-    ech_h5_attr_text(w, g, "variant", sc->variant[b->variant].name);
+                           "replications in this variant (output.stock_bands)");
+    ech_h5_attr_text(w, g, "variant", sc->variant[v].name);
+    ech_h5_attr_text(w, g, "ranked_by", sc->variant[b->ranked_by].name);
     ech_h5_attr_text(w, g, "selection",
                      "the demand points with the most lost + backordered units a replication "
-                     "(means), then the lowest mean fill rate, then skuloc order; worst first");
+                     "(means) in variant ranked_by, then the lowest mean fill rate, then skuloc "
+                     "order; worst first");
     ech_h5_attr_text(w, g, "quantile_method", "type 7 (NumPy's default)");
     hid_t band = ech_h5_index_scale(w, g, "band", n, "stock band: 0 is the worst SKU-location");
     hid_t day = ech_h5_day_scale(w, g);
@@ -574,18 +578,19 @@ void ech_output_stock_bands(writer *w)
                        "lost + backordered units a replication, mean over the replications "
                        "(the ranking)",
                        NULL);
-    band_day_table(w, g, "mean", 0, band, day,
+    band_day_table(w, g, v, "mean", 0, band, day,
                    "end-of-day stock on hand, mean over the replications");
-    band_day_table(w, g, "sd", 1, band, day,
+    band_day_table(w, g, v, "sd", 1, band, day,
                    "end-of-day stock on hand, sample standard deviation over the replications "
                    "(0 with one replication)");
 
     const size_t cells = (size_t)n * (size_t)D;
     double *q = NULL;
     if (w->rank == 0 && b->stats) {
+        const double *s = b->stats + (size_t)v * cells * ECH_STOCK_BAND_STATS;
         q = ech_xmalloc(cells * ECH_STOCK_BAND_QUANTILES * sizeof *q, "stock-band quantiles");
         for (size_t c = 0; c < cells; ++c)
-            memcpy(q + c * ECH_STOCK_BAND_QUANTILES, b->stats + c * ECH_STOCK_BAND_STATS + 2,
+            memcpy(q + c * ECH_STOCK_BAND_QUANTILES, s + c * ECH_STOCK_BAND_STATS + 2,
                    ECH_STOCK_BAND_QUANTILES * sizeof *q);
     }
     hsize_t dims[3] = {(hsize_t)n, (hsize_t)D, ECH_STOCK_BAND_QUANTILES};

@@ -1,8 +1,8 @@
 /* The stock bands of a run (run_state.h, stock_bands.h): after the passes, the
  * worst skulocs of the baseline chosen from the reduced statistics, their SKUs (or
  * substitution groups) simulated again by the units that simulated them in the
- * pass, for every replication, with the chosen skulocs' end-of-day stock written
- * to a sink; the sink summed over the ranks onto rank 0 (each cell was written by
+ * pass, for every replication of every variant, with the chosen skulocs'
+ * end-of-day stock written to a sink; the sink summed over the ranks onto rank 0 (each cell was written by
  * one rank, the others hold 0) and summarised there.  The chosen skulocs go in
  * blocks of at most ECH_STOCK_BANDS_BLOCK_BYTES of cells (at least one skuloc),
  * in skuloc order so that a SKU's skulocs share a block where they can. */
@@ -49,10 +49,9 @@ ech_status ech_run_stock_bands(run_state *rs)
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     ech_stock_bands *bands = &res->bands;
-    const int32_t v = 0; /* the baseline */
     ech_status st =
-        ech_stock_bands_choose(sc, res->stats[v], res->n_stats, res->skuloc_begin, res->skuloc_end,
-                               sc->output.stock_bands, v, rs->comm, bands, rs->err);
+        ech_stock_bands_choose(sc, res->stats[0], res->n_stats, res->skuloc_begin, res->skuloc_end,
+                               sc->output.stock_bands, 0, rs->comm, bands, rs->err);
     st = ech_agree(rs->comm, st, rs->err);
     if (st != ECH_OK || bands->n == 0)
         return st;
@@ -66,7 +65,7 @@ ech_status ech_run_stock_bands(run_state *rs)
     qsort(order, (size_t)n, sizeof *order, by_skuloc);
     int64_t *skuloc = ech_xmalloc((size_t)per_block * sizeof *skuloc, "stock bands");
     int32_t *band = ech_xmalloc((size_t)per_block * sizeof *band, "stock bands");
-    ech_stock_days days = {.skuloc = skuloc, .variant = v, .n_reps = R, .n_days = D};
+    ech_stock_days days = {.skuloc = skuloc, .n_reps = R, .n_days = D};
     days.on_hand = ech_xmalloc((size_t)per_block * (size_t)per_skuloc * sizeof *days.on_hand,
                                "daily stock of the stock bands");
     ech_again *again = ech_again_new(rs);
@@ -77,17 +76,19 @@ ech_status ech_run_stock_bands(run_state *rs)
             band[j] = order[start + j].band;
         }
         int64_t cells = days.n * per_skuloc;
-        memset(days.on_hand, 0, (size_t)cells * sizeof *days.on_hand);
-        st = ech_agree(
-            rs->comm, ech_again_run(again, rs, v, 0, R, unit_watched, attach_days, &days), rs->err);
-        if (st != ECH_OK)
-            break;
-        if (ech_reduce_sum(days.on_hand, cells, MPI_INT32_T, rs->comm, 0) != MPI_SUCCESS)
-            st = ech_fail(rs->err, ECH_ERR_RUNTIME,
-                          "summing the stock bands' daily stock over the ranks failed");
-        st = ech_agree(rs->comm, st, rs->err);
-        if (st == ECH_OK && rs->rank == 0)
-            ech_stock_bands_summarize(bands, &days, band, rs->n_threads);
+        for (days.variant = 0; days.variant < sc->n_variants && st == ECH_OK; ++days.variant) {
+            memset(days.on_hand, 0, (size_t)cells * sizeof *days.on_hand);
+            st = ech_again_run(again, rs, days.variant, 0, R, unit_watched, attach_days, &days);
+            st = ech_agree(rs->comm, st, rs->err);
+            if (st != ECH_OK)
+                break;
+            if (ech_reduce_sum(days.on_hand, cells, MPI_INT32_T, rs->comm, 0) != MPI_SUCCESS)
+                st = ech_fail(rs->err, ECH_ERR_RUNTIME,
+                              "summing the stock bands' daily stock over the ranks failed");
+            st = ech_agree(rs->comm, st, rs->err);
+            if (st == ECH_OK && rs->rank == 0)
+                ech_stock_bands_summarize(bands, &days, band, rs->n_threads);
+        }
     }
     ech_again_free(again);
     free(days.on_hand);

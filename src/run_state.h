@@ -91,8 +91,8 @@ int ech_unit_has_sku(const ech_scenario *sc, const ech_work_unit *u,
 
 /* The stock bands (run_bands.c, stock_bands.h): after the passes and the
  * reductions, the output.stock_bands worst skulocs of the baseline chosen, their
- * SKUs simulated again with their daily stock recorded, the statistics on rank 0 in
- * rs->res->bands.  Collective. */
+ * SKUs simulated again in every variant with their daily stock recorded, the
+ * statistics on rank 0 in rs->res->bands.  Collective. */
 ech_status ech_run_stock_bands(run_state *rs);
 
 /* Saves this rank's state between work units (no thread in the loop): the pass, the

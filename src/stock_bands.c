@@ -37,7 +37,8 @@ ech_status ech_stock_bands_choose(const ech_scenario *sc, const double *stats, i
                                   int32_t v, MPI_Comm comm, ech_stock_bands *out, ech_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->variant = v;
+    out->ranked_by = v;
+    out->n_variants = sc->n_variants;
     out->n_days = sc->days;
     if (n_wanted <= 0)
         return ECH_OK;
@@ -93,8 +94,10 @@ void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days, c
     const int64_t R = days->n_reps;
     const int32_t D = days->n_days;
     if (!b->stats)
-        b->stats = ech_xcalloc((size_t)(b->n > 0 ? b->n : 1) * (size_t)D * ECH_STOCK_BAND_STATS,
+        b->stats = ech_xcalloc((size_t)b->n_variants * (size_t)(b->n > 0 ? b->n : 1) * (size_t)D *
+                                   ECH_STOCK_BAND_STATS,
                                sizeof *b->stats, "stock-band statistics");
+    const size_t first = (size_t)days->variant * (size_t)b->n;
     const int64_t cells = days->n * D;
 #pragma omp parallel num_threads(n_threads > 0 ? n_threads : 1)
     {
@@ -106,8 +109,8 @@ void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days, c
             const int32_t *v = days->on_hand + (size_t)c * (size_t)R;
             for (int64_t r = 0; r < R; ++r)
                 x[r] = (double)v[r];
-            double *out =
-                b->stats + ((size_t)band[j] * (size_t)D + (size_t)t) * ECH_STOCK_BAND_STATS;
+            double *out = b->stats + ((first + (size_t)band[j]) * (size_t)D + (size_t)t) *
+                                         ECH_STOCK_BAND_STATS;
             ech_stats_summarize(x, R, ech_stock_band_probabilities, ECH_STOCK_BAND_QUANTILES, out,
                                 scratch);
         }

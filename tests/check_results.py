@@ -548,25 +548,29 @@ def check_layout(f, version, expect_replications):
     if version >= (1, 5) and "contract" in f:
         check_contract(f)
     if "stock_bands" in f:
-        check_stock_bands(f)
+        for path in ["stock_bands"] + ["variants/%s/stock_bands" % v for v in f["variants"]]:
+            check_stock_bands(f, path)
 
 
-def check_stock_bands(f):
-    """/stock_bands (2.1): per chosen skuloc and measured day, the stock's mean, sd
-    and quantiles over the replications."""
-    g = f["stock_bands"]
+def check_stock_bands(f, path):
+    """/stock_bands and each variant's (2.1): per chosen skuloc and measured day,
+    the stock's mean, sd and quantiles over the replications."""
+    if path not in f:
+        problem("/%s missing" % path)
+        return
+    g = f[path]
     if any(s not in g for s in ("band", "day", "quantile")):
-        problem("/stock_bands: scales band, day and quantile missing")
+        problem("/%s: scales band, day and quantile missing" % path)
         return
     n, D, nq = g["band"].shape[0], g["day"].shape[0], g["quantile"].shape[0]
     if D != int(f.attrs["days"]):
-        problem("/stock_bands/day: %d days, the run measured %d" % (D, int(f.attrs["days"])))
-    check_series(g, "stock_bands", ["skuloc_index", "unmet_units_mean"], (n,), ["band"])
-    check_series(g, "stock_bands", ["mean", "sd"], (n, D), ["band", "day"])
-    check_series(g, "stock_bands", ["quantiles"], (n, D, nq), ["band", "day", "quantile"])
+        problem("/%s/day: %d days, the run measured %d" % (path, D, int(f.attrs["days"])))
+    check_series(g, path, ["skuloc_index", "unmet_units_mean"], (n,), ["band"])
+    check_series(g, path, ["mean", "sd"], (n, D), ["band", "day"])
+    check_series(g, path, ["quantiles"], (n, D, nq), ["band", "day", "quantile"])
     for name in ("sku", "location"):
         if name not in g or g[name].shape != (n,) or not is_text(g[name]):
-            problem("/stock_bands/%s: not %d ids" % (name, n))
+            problem("/%s/%s: not %d ids" % (path, name, n))
             return
     if any(name not in g for name in ("skuloc_index", "mean", "quantiles")):
         return
@@ -575,11 +579,11 @@ def check_stock_bands(f):
     if n and (rows.min() < 0 or rows.max() >= sl["skuloc"].shape[0]
               or not np.array_equal(ids(g["sku"]), ids(sl["sku"])[rows])
               or not np.array_equal(ids(g["location"]), ids(sl["location"])[rows])):
-        problem("/stock_bands: sku and location are not those of skuloc_index's rows")
+        problem("/%s: sku and location are not those of skuloc_index's rows" % path)
     qs, mean = g["quantiles"][...], g["mean"][...]
     if n and (np.any(qs[..., :-1] > qs[..., 1:]) or np.any(qs < 0) or np.any(mean < 0)
               or np.any(g["sd"][...] < 0)):
-        problem("/stock_bands: statistics out of order (quantiles ascending, stock >= 0)")
+        problem("/%s: statistics out of order (quantiles ascending, stock >= 0)" % path)
 
 
 TUNING_ATTRS = ["objective", "fill_rate", "replications", "max_replications", "significance",

@@ -1,11 +1,12 @@
 /* Stock bands: the distribution over the replications of the stock on hand at the
  * end of every measured day, for a few chosen SKU-locations (the scenario's
- * output.stock_bands worst ones of the baseline).
+ * output.stock_bands worst ones of the baseline), in every variant.
  *
  * The run chooses them after its passes, from the reduced statistics (the most lost
  * and backordered units a replication, then the lowest fill rate, then skuloc
  * order: the ranking of the report's worst SKU-locations), and then simulates again
- * only their SKUs (or substitution groups), for every replication (run_bands.c).
+ * only their SKUs (or substitution groups), for every replication of every variant
+ * (run_bands.c).
  * The streams belong to (SKU, replication), so a replication simulated again has
  * the stock it had in the pass.  While it does, each engine writes the chosen
  * skulocs' end-of-day stock into a sink (ech_stock_days): one int32 cell per
@@ -15,8 +16,8 @@
  *
  * Memory: the cells of a block of the chosen skulocs (at most
  * ECH_STOCK_BANDS_BLOCK_BYTES, and at least one skuloc: replications x measured days
- * x 4 bytes) on every rank, and on rank 0 the statistics (bands x days x 7 x 8
- * bytes).
+ * x 4 bytes) on every rank, and on rank 0 the statistics (variants x bands x days
+ * x 7 x 8 bytes).
  */
 #ifndef ECHELON_STOCK_BANDS_H
 #define ECHELON_STOCK_BANDS_H
@@ -56,14 +57,16 @@ typedef struct ech_stock_days {
     int32_t *on_hand;
 } ech_stock_days;
 
-/* The chosen skulocs and, on rank 0 once computed, their statistics. */
+/* The chosen skulocs and, on rank 0 once computed, their statistics in each
+ * variant. */
 typedef struct ech_stock_bands {
     int32_t n;          /* bands (0: none) */
-    int32_t variant;    /* the variant simulated: the baseline */
+    int32_t ranked_by;  /* the variant whose statistics chose them: the baseline */
     int64_t *skuloc;    /* [n]: global skuloc, worst first */
     double *unmet_mean; /* [n]: lost + backordered units a replication (the ranking) */
-    int32_t n_days;
-    double *stats; /* rank 0: [(b * n_days + t) * ECH_STOCK_BAND_STATS + j]; NULL elsewhere */
+    int32_t n_variants, n_days;
+    /* rank 0: [((v * n + b) * n_days + t) * ECH_STOCK_BAND_STATS + j]; NULL elsewhere */
+    double *stats;
 } ech_stock_bands;
 
 /* The n_wanted worst demand points of variant v (fewer when there are fewer demand
@@ -75,8 +78,8 @@ ech_status ech_stock_bands_choose(const ech_scenario *sc, const double *stats, i
                                   int64_t skuloc_begin, int64_t skuloc_end, int32_t n_wanted,
                                   int32_t v, MPI_Comm comm, ech_stock_bands *out, ech_error *err);
 
-/* Statistics of days' cells (the block of bands whose band index is band[j]) into
- * b->stats (allocated on first use), on n_threads threads. */
+/* Statistics of days' cells (variant days->variant, the block of bands whose band
+ * index is band[j]) into b->stats (allocated on first use), on n_threads threads. */
 void ech_stock_bands_summarize(ech_stock_bands *b, const ech_stock_days *days, const int32_t *band,
                                int n_threads);
 

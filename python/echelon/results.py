@@ -680,13 +680,14 @@ class Results:
         fill = means["fill_rate_mean"].to_numpy()
         return dp[np.lexsort((fill[dp], -unmet[dp]))][:top], unmet
 
-    def stock_bands(self):
+    def stock_bands(self, variant=None):
         """The stock bands (format 2.1, output.stock_bands): per chosen SKU-location
-        (worst first) and measured day, the mean, sd and quantiles over the
-        replications of the end-of-day stock on hand.  A frame with columns band,
-        sku, location, skuloc, day, mean, sd and one per quantile (p05 ... p95), or
-        None when the file has none (an older file, or stock_bands: 0)."""
-        g = self.h5.get("stock_bands")
+        (the baseline's worst first, the same in every variant) and measured day,
+        the mean, sd and quantiles over the replications of the end-of-day stock on
+        hand in a variant (None: the baseline).  A frame with columns band, sku,
+        location, skuloc, day, mean, sd and one per quantile (p05 ... p95), or None
+        when the file has none (an older file, or stock_bands: 0)."""
+        g = self._variant_group(variant).get("stock_bands")
         if g is None:
             return None
         n, days = g["mean"].shape
