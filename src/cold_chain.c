@@ -1,5 +1,6 @@
 /* Cold-room occupancy; see include/echelon/cold_chain.h. */
 #include "echelon/cold_chain.h"
+#include "echelon/reduce.h"
 #include "echelon/stats.h"
 
 #include <math.h>
@@ -99,24 +100,7 @@ void ech_cold_rooms_free(ech_cold_rooms *c)
 
 int ech_cold_rooms_reduce(ech_cold_rooms *c, MPI_Comm comm, int root)
 {
-    enum { PIECE = 1 << 27 };
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int64_t cells = ech_cold_rooms_cells(c);
-    for (int64_t off = 0; off < cells; off += PIECE) {
-        int count = (int)(cells - off < PIECE ? cells - off : PIECE);
-        int64_t *p = c->ml + off;
-        int rc;
-        if (root < 0)
-            rc = MPI_Allreduce(MPI_IN_PLACE, p, count, MPI_INT64_T, MPI_SUM, comm);
-        else if (rank == root)
-            rc = MPI_Reduce(MPI_IN_PLACE, p, count, MPI_INT64_T, MPI_SUM, root, comm);
-        else
-            rc = MPI_Reduce(p, NULL, count, MPI_INT64_T, MPI_SUM, root, comm);
-        if (rc != MPI_SUCCESS)
-            return rc;
-    }
-    return MPI_SUCCESS;
+    return ech_reduce_sum(c->ml, ech_cold_rooms_cells(c), MPI_INT64_T, comm, root);
 }
 
 /* ------------------------------------------------------------------------------

@@ -150,6 +150,11 @@ void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
     e->trace = trace;
 }
 
+void ech_engine_set_stock_days(ech_engine *e, ech_stock_days *days)
+{
+    e->stock = days;
+}
+
 void ech_engine_set_cold_rooms(ech_engine *e, ech_cold_rooms *cold)
 {
     /* Plans record the slots, which every sink of the scenario shares: only
@@ -1032,7 +1037,8 @@ static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state 
 
 /* The rest of day d after the demand (and, in a group, its substitutes): step 6. */
 static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_state *state,
-                           int32_t d, int64_t rep, const ech_trace *trace, const node_acc *before)
+                           int32_t d, int64_t rep, const ech_trace *trace, const node_acc *before,
+                           const stock_watch *watch)
 {
     if (state->unmet)
         for (int32_t j = 0; j < plan->n_leaves; ++j)
@@ -1046,6 +1052,8 @@ static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_sta
         ech_sku_forecast_record(plan, state, d);
     if (before)
         ech_sku_trace_day(sc, plan, state, before, rep, d, trace->out);
+    if (watch)
+        ech_sku_watch_day(sc, plan, state, watch, rep, d);
     if (d + 1 == sc->warmup_days) {
         begin_measurement(plan, state);
         if (plan->fc.any)
@@ -1092,7 +1100,8 @@ void ech_sku_day_demand(ech_engine *e, int32_t d)
 
 void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
 {
-    day_end(e->sc, &e->plan, &e->state, d, rep, e->eval_trace, e->tracing ? e->trace_before : NULL);
+    day_end(e->sc, &e->plan, &e->state, d, rep, e->eval_trace, e->tracing ? e->trace_before : NULL,
+            e->eval_watch);
 }
 
 ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
@@ -1127,6 +1136,7 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     sku_state *state = &e->state;
     ech_cold_rooms *cold = e->eval_cold;
     const ech_trace *trace = e->eval_trace;
+    const stock_watch *watch = e->eval_watch;
     const uint16_t *period_of_day = e->period_of_day;
     int32_t n_days = e->n_days;
     for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
@@ -1135,7 +1145,7 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
         for (int32_t d = 0; d < n_days; ++d) {
             day_supply(sc, plan, state, d, rep, cold, before);
             step_demand_and_account(sc, plan, state, d, period_of_day[d]);
-            day_end(sc, plan, state, d, rep, trace, before);
+            day_end(sc, plan, state, d, rep, trace, before, watch);
         }
         if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)
             return st;

@@ -226,6 +226,7 @@ static ech_status group_run(ech_engine *e, int32_t group, const ech_eval_request
         if (g->sku[m] == req->sku)
             r = *req;
         ech_engine_set_cold_rooms(me, e->cold);
+        ech_engine_set_stock_days(me, out[m] ? e->stock : NULL);
         ech_engine_set_trace(me, out[m] ? e->trace : NULL);
         st = ech_sku_eval_setup(me, &r, out[m] && out[m]->month_purchases, 1, err);
         if (st != ECH_OK)

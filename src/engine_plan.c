@@ -2,6 +2,7 @@
 #include "engine_state.h"
 #include "echelon/demand_model.h"
 #include "echelon/policy.h"
+#include "echelon/stats.h"
 
 #include <limits.h>
 #include <math.h>
@@ -241,15 +242,7 @@ ech_status ech_sku_plan_build(ech_engine *e, int32_t sku, sku_plan *p, ech_error
 
     /* Open orders (snapshot start) of this SKU's skulocs, by arrival day. */
     const ech_open_orders *oo = &sc->open_orders;
-    int64_t lo = 0, hi = oo->n;
-    while (lo < hi) { /* first open order of the SKU's first skuloc */
-        int64_t mid = lo + (hi - lo) / 2;
-        if (oo->skuloc[mid] < p->first)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    int64_t end = lo;
+    int64_t lo = ech_lower_bound_i64(oo->skuloc, oo->n, p->first), end = lo;
     while (end < oo->n && oo->skuloc[end] < p->first + n)
         ++end;
     p->n_open = (int32_t)(end - lo);
@@ -558,5 +551,15 @@ ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int co
     /* Cold rooms count where an engine has them (the run's engines; a tuning's cold
      * check on its own replications). */
     e->eval_cold = plan->cold_ml > 0 ? e->cold : NULL;
+    e->eval_watch = NULL;
+    if (e->stock && e->stock->variant == variant && req->stream_set == 0) {
+        /* The sink's skulocs of this SKU: a run of its ascending list. */
+        const ech_stock_days *days = e->stock;
+        int64_t lo = ech_lower_bound_i64(days->skuloc, days->n, plan->first), end = lo;
+        while (end < days->n && days->skuloc[end] < plan->first + plan->n)
+            ++end;
+        e->watch = (stock_watch){.days = e->stock, .first = lo, .n = end - lo};
+        e->eval_watch = end > lo ? &e->watch : NULL;
+    }
     return ECH_OK;
 }

@@ -371,6 +371,22 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
 }
 
 /* ------------------------------------------------------------------------------
+ * Daily stock of watched skulocs
+ * ------------------------------------------------------------------------------ */
+
+void ech_sku_watch_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                       const stock_watch *w, int64_t rep, int32_t d)
+{
+    int32_t t = d - sc->warmup_days;
+    if (t < 0)
+        return;
+    ech_stock_days *days = w->days;
+    for (int64_t j = w->first; j < w->first + w->n; ++j)
+        days->on_hand[(j * days->n_days + t) * days->n_reps + rep] =
+            s->on_hand[days->skuloc[j] - p->first];
+}
+
+/* ------------------------------------------------------------------------------
  * Trace
  * ------------------------------------------------------------------------------ */
 

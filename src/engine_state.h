@@ -26,6 +26,7 @@
 #include "echelon/engine.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
+#include "echelon/stock_bands.h"
 #include "echelon/supply.h"
 #include "batches.h"
 
@@ -242,6 +243,13 @@ typedef struct sku_state {
     ech_pcg32 *subst_rng;
 } sku_state;
 
+/* The skulocs of the SKU under evaluation whose daily stock goes to a sink
+ * (stock_bands.h): its entries [first, first + n). */
+typedef struct stock_watch {
+    ech_stock_days *days;
+    int64_t first, n;
+} stock_watch;
+
 struct ech_engine {
     const ech_scenario *sc;
     int32_t n_days;          /* simulated days: warm-up + measured */
@@ -272,6 +280,11 @@ struct ech_engine {
     node_acc *trace_before;
     int tracing;
     ech_cold_rooms *eval_cold;
+    /* The daily stock sink (or NULL), and the part of it the evaluation under way
+     * writes (NULL when none). */
+    ech_stock_days *stock;
+    stock_watch watch;
+    const stock_watch *eval_watch;
     /* Substitution groups (engine_group.c): the member engines, or NULL; a member
      * engine borrows its parent's calendar and lead-time tables (borrowed = 1). */
     struct ech_group_sim *group;
@@ -334,6 +347,10 @@ typedef struct ech_purchases {
 } ech_purchases;
 void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                        ech_purchases *out);
+/* Writes the watched skulocs' stock on hand at the end of simulated day d (nothing
+ * in the warm-up). */
+void ech_sku_watch_day(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
+                       const stock_watch *w, int64_t rep, int32_t d);
 void ech_sku_trace_header(FILE *out);
 /* One row per node for day d: end-of-day stock, and the day's flows as the change
  * of the counters since `before`. */

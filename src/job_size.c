@@ -6,6 +6,7 @@
 #include "echelon/results.h"
 #include "echelon/run.h"
 #include "echelon/stats.h"
+#include "echelon/stock_bands.h"
 #include "echelon/table.h"
 
 #include <hdf5.h>
@@ -57,6 +58,10 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
         bytes += per_pass * (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]) * K * R;
     }
     bytes += per_pass * (double)n_cold * (double)cold_block * sc->days;
+    /* The stock bands' block of int32 cells, after the passes. */
+    int64_t bands = sc->output.stock_bands;
+    bytes += 0.5 * (double)ech_stock_bands_block(bands, sc->replications, sc->days) * R * sc->days *
+             (bands > 0);
     return 8.0 * bytes;
 }
 

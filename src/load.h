@@ -225,6 +225,7 @@ typedef struct y_output {
     char **quantiles;
     unsigned quantiles_count;
     char *keep_replications;
+    char *stock_bands;
 } y_output;
 
 typedef struct y_segment_target {

@@ -363,6 +363,7 @@ static const cyaml_schema_field_t catalogue_fields[] = {
 static const cyaml_schema_field_t output_fields[] = {
     SEQ_OPT("quantiles", y_output, quantiles, &text_entry),
     STR_OPT("keep_replications", y_output, keep_replications),
+    STR_OPT("stock_bands", y_output, stock_bands),
     CYAML_FIELD_END,
 };
 

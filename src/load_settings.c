@@ -3,6 +3,7 @@
  * variants, start and output options, and the command line's overrides; see load.h.
  * Suppliers, sites and disruptions are in load_supply.c. */
 #include "load.h"
+#include "echelon/stock_bands.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -610,9 +611,16 @@ static ech_status build_output(const loadctx *c, const y_output *y, ech_output_o
         }
     }
     out->keep_replications = 0;
-    if (y && y->keep_replications)
-        return ech_key_bool(c, "output.keep_replications", y->keep_replications,
-                            &out->keep_replications);
+    ech_status st;
+    if (y && y->keep_replications &&
+        (st = ech_key_bool(c, "output.keep_replications", y->keep_replications,
+                           &out->keep_replications)) != ECH_OK)
+        return st;
+    out->stock_bands = ECH_STOCK_BANDS_DEFAULT;
+    if (y && y->stock_bands &&
+        (st = ech_key_int32(c, "output.stock_bands", y->stock_bands, 0, ECH_STOCK_BANDS_MAX,
+                            &out->stock_bands)) != ECH_OK)
+        return st;
     return ECH_OK;
 }
 
@@ -726,6 +734,9 @@ ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_er
     if (ov->days == 0 || ov->days > ECH_MAX_HORIZON_DAYS)
         return ech_fail(err, ECH_ERR_INPUT, "command line: --days: must be between 1 and %d",
                         ECH_MAX_HORIZON_DAYS);
+    if (ov->stock_bands > ECH_STOCK_BANDS_MAX)
+        return ech_fail(err, ECH_ERR_INPUT, "command line: --stock-bands: must be between 0 and %d",
+                        ECH_STOCK_BANDS_MAX);
     if (ov->warmup_days > ECH_MAX_HORIZON_DAYS)
         return ech_fail(err, ECH_ERR_INPUT, "command line: --warmup: must be between 0 and %d",
                         ECH_MAX_HORIZON_DAYS);
@@ -739,6 +750,8 @@ ech_status ech_apply_overrides(const ech_overrides *ov, ech_scenario *sc, ech_er
         sc->seed = ov->seed;
     if (ov->keep_replications)
         sc->output.keep_replications = 1;
+    if (ov->stock_bands >= 0)
+        sc->output.stock_bands = ov->stock_bands;
     if ((int64_t)sc->days + sc->warmup_days > ECH_MAX_HORIZON_DAYS)
         return ech_fail(err, ECH_ERR_INPUT,
                         "command line: warm-up and measured days together must be at most %d, "
@@ -756,6 +769,7 @@ ech_overrides ech_overrides_none(void)
         .has_seed = 0,
         .seed = 0,
         .keep_replications = 0,
+        .stock_bands = -1,
         .targets_path = NULL,
     };
 }

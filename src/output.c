@@ -334,6 +334,7 @@ static void write_variants(writer *w)
         ech_output_comparison(w, vg, v);
         ech_output_cold_chain(w, vg, v);
         ech_output_purchases(w, vg, v);
+        ech_output_stock_bands(w, vg, v);
         ech_h5_close_group(vg);
     }
     ech_h5_free_names(links, sc->n_variants);
@@ -360,6 +361,7 @@ static void write_runtime(writer *w)
     ech_h5_attr_f64(w, g, "plan_seconds", info->plan_seconds);
     ech_h5_attr_f64(w, g, "exchange_seconds", info->exchange_seconds);
     ech_h5_attr_f64(w, g, "reduce_seconds", info->reduce_seconds);
+    ech_h5_attr_f64(w, g, "stock_bands_seconds", info->bands_seconds);
     ech_h5_attr_i32(w, g, "split_skus", info->split_skus);
     if (w->res->tuning) /* here, not in /tuning, which is the same at any ranks x threads */
         ech_h5_attr_f64(w, g, "tuning_seconds", w->res->tuning->seconds);
@@ -444,6 +446,7 @@ static void write_file(writer *w, const char *tmp)
     ech_output_sku_sums(w, w->file, 0);
     ech_output_cold_chain(w, w->file, 0);
     ech_output_purchases(w, w->file, 0);
+    ech_output_stock_bands(w, w->file, 0);
     write_variants(w);
     if (w->res->tuning)
         ech_output_tuning(w);

@@ -958,6 +958,15 @@ hid_t ech_h5_replication_scale(writer *w, hid_t loc)
     return d;
 }
 
+hid_t ech_h5_day_scale(writer *w, hid_t loc)
+{
+    int32_t *days = ech_h5_iota32(w->sc->days);
+    hid_t d = ech_h5_scale_create(w, loc, "day", H5T_NATIVE_INT32, (hsize_t)w->sc->days, days,
+                                  "day", "measured day (0: the first day after the warm-up)");
+    free(days);
+    return d;
+}
+
 /* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
  * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
  * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings

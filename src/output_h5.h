@@ -199,6 +199,9 @@ hid_t ech_h5_index_scale(writer *w, hid_t loc, const char *name, int64_t n,
 /* The replication scale 0 .. replications-1 (int64) of a group. */
 hid_t ech_h5_replication_scale(writer *w, hid_t loc);
 
+/* The measured-day scale 0 .. days-1 (int32) of a group. */
+hid_t ech_h5_day_scale(writer *w, hid_t loc);
+
 /* HDF5 link names for names[0..n-1]: '/' is a path separator and "." and ".." are
  * not usable, so those become '_' or "<fallback>_<i>"; a name already used by an
  * earlier entry gets "_<i>" (again, until it is unique).  Returns n malloc'd strings
@@ -242,6 +245,12 @@ void ech_output_sku_sums(writer *w, hid_t parent, int32_t v);
  * (replication, measured day) cells and how often it exceeds the capacity; with
  * replications kept, the whole daily occupancy. */
 void ech_output_cold_chain(writer *w, hid_t parent, int32_t v);
+
+/* The stock bands (stock_bands.h) of variant v as a group "stock_bands" of `parent`:
+ * per chosen skuloc and measured day, the mean, sd and quantiles of the end-of-day
+ * stock over the replications (from rank 0's statistics); nothing when the run
+ * chose none. */
+void ech_output_stock_bands(writer *w, hid_t parent, int32_t v);
 
 /* The /tuning group of a run that verifies a tuning (w->res->tuning set;
  * output_tuning.c). */

@@ -486,11 +486,7 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         if (w->rank == 0 && n > 0 && (!rooms || !rooms->ml || rooms->n != n))
             ech_h5_fail(w, "internal error: the cold-room occupancy is missing on rank 0");
         hid_t rscale = ech_h5_replication_scale(w, g);
-        int32_t *days = ech_h5_iota32(sc->days);
-        hid_t dscale =
-            ech_h5_scale_create(w, g, "day", H5T_NATIVE_INT32, (hsize_t)sc->days, days, "day",
-                                "measured day (0: the first day after the warm-up)");
-        free(days);
+        hid_t dscale = ech_h5_day_scale(w, g);
         hsize_t dims[3] = {hn, (hsize_t)sc->replications, (hsize_t)sc->days};
         hid_t od = ech_h5_cube_from_root(
             w, g, "occupancy_ml", H5T_NATIVE_INT64, dims, rooms ? rooms->ml : NULL, "millilitre",
@@ -505,5 +501,110 @@ void ech_output_cold_chain(writer *w, hid_t parent, int32_t v)
         ech_h5_close_dataset(w, rscale);
     }
     ech_h5_close_dataset(w, scale);
+    ech_h5_close_group(g);
+}
+
+/* ------------------------------------------------------------------------------
+ * Stock bands: /stock_bands (the baseline)
+ * ------------------------------------------------------------------------------ */
+
+/* A [band, day] statistic of rank 0's bands in variant v (column j of their
+ * statistics). */
+static void band_day_table(writer *w, hid_t g, int32_t v, const char *name, int j, hid_t band,
+                           hid_t day, const char *description)
+{
+    const ech_stock_bands *b = &w->res->bands;
+    const size_t cells = (size_t)b->n * (size_t)b->n_days;
+    double *x = NULL;
+    if (w->rank == 0 && b->stats) {
+        const double *s = b->stats + (size_t)v * cells * ECH_STOCK_BAND_STATS;
+        x = ech_xmalloc(cells * sizeof *x, "stock-band table");
+        for (size_t c = 0; c < cells; ++c)
+            x[c] = s[c * ECH_STOCK_BAND_STATS + (size_t)j];
+    }
+    hsize_t dims[2] = {(hsize_t)b->n, (hsize_t)b->n_days};
+    hid_t d = ech_h5_dataset_create(w, g, name, H5T_NATIVE_DOUBLE, 2, dims, 1);
+    ech_h5_describe(w, d, "unit", description);
+    ech_h5_skuloc_coordinates(w, d);
+    if (w->rank == 0)
+        ech_h5_write_local(w, d, name, H5T_NATIVE_DOUBLE, 0, dims[0], dims[1], x, dims[1], 0);
+    ech_h5_attach(w, d, band, 0, name);
+    ech_h5_attach(w, d, day, 1, name);
+    ech_h5_close_dataset(w, d);
+    free(x);
+}
+
+void ech_output_stock_bands(writer *w, hid_t parent, int32_t v)
+{
+    const ech_scenario *sc = w->sc;
+    const ech_stock_bands *b = &w->res->bands;
+    const int32_t n = b->n, D = b->n_days;
+    if (n <= 0)
+        return;
+    if (w->rank == 0 && !b->stats)
+        ech_h5_fail(w, "internal error: the stock bands' statistics are missing on rank 0");
+    hid_t g = ech_h5_group(w, parent, "stock_bands",
+                           "the stock on hand at the end of every measured day of the worst "
+                           "SKU-locations of the baseline, its distribution over the "
+                           "replications in this variant (output.stock_bands)");
+    ech_h5_attr_text(w, g, "variant", sc->variant[v].name);
+    ech_h5_attr_text(w, g, "ranked_by", sc->variant[b->ranked_by].name);
+    ech_h5_attr_text(w, g, "selection",
+                     "the demand points with the most lost + backordered units a replication "
+                     "(means) in variant ranked_by, then the lowest mean fill rate, then skuloc "
+                     "order; worst first");
+    ech_h5_attr_text(w, g, "quantile_method", "type 7 (NumPy's default)");
+    hid_t band = ech_h5_index_scale(w, g, "band", n, "stock band: 0 is the worst SKU-location");
+    hid_t day = ech_h5_day_scale(w, g);
+    hid_t quantile = ech_h5_scale_create(
+        w, g, "quantile", H5T_NATIVE_DOUBLE, ECH_STOCK_BAND_QUANTILES, ech_stock_band_probabilities,
+        "1", "probability of the quantiles of the stock over the replications");
+
+    char **sku = ech_xcalloc((size_t)n, sizeof *sku, "stock-band ids");
+    char **loc = ech_xcalloc((size_t)n, sizeof *loc, "stock-band ids");
+    for (int32_t i = 0; i < n; ++i) {
+        sku[i] = sc->cat.id[sc->sl.sku[b->skuloc[i]]];
+        loc[i] = sc->net.id[sc->sl.location[b->skuloc[i]]];
+    }
+    ech_h5_text_table(w, g, "sku", sku, n, band, "the band's SKU id");
+    ech_h5_text_table(w, g, "location", loc, n, band, "the band's location id");
+    free(sku);
+    free(loc);
+    hid_t d;
+    ech_h5_small_table(w, g, "skuloc_index", H5T_NATIVE_INT64, (hsize_t)n, b->skuloc, band, "1",
+                       "row of /skuloc", NULL);
+    ech_h5_small_table(w, g, "unmet_units_mean", H5T_NATIVE_DOUBLE, (hsize_t)n, b->unmet_mean, band,
+                       "unit",
+                       "lost + backordered units a replication, mean over the replications "
+                       "(the ranking)",
+                       NULL);
+    band_day_table(w, g, v, "mean", 0, band, day,
+                   "end-of-day stock on hand, mean over the replications");
+    band_day_table(w, g, v, "sd", 1, band, day,
+                   "end-of-day stock on hand, sample standard deviation over the replications "
+                   "(0 with one replication)");
+
+    const size_t cells = (size_t)n * (size_t)D;
+    double *q = NULL;
+    if (w->rank == 0 && b->stats) {
+        const double *s = b->stats + (size_t)v * cells * ECH_STOCK_BAND_STATS;
+        q = ech_xmalloc(cells * ECH_STOCK_BAND_QUANTILES * sizeof *q, "stock-band quantiles");
+        for (size_t c = 0; c < cells; ++c)
+            memcpy(q + c * ECH_STOCK_BAND_QUANTILES, s + c * ECH_STOCK_BAND_STATS + 2,
+                   ECH_STOCK_BAND_QUANTILES * sizeof *q);
+    }
+    hsize_t dims[3] = {(hsize_t)n, (hsize_t)D, ECH_STOCK_BAND_QUANTILES};
+    d = ech_h5_cube_from_root(w, g, "quantiles", H5T_NATIVE_DOUBLE, dims, q, "unit",
+                              "end-of-day stock on hand, quantiles over the replications at the "
+                              "probabilities of the quantile scale");
+    free(q);
+    ech_h5_skuloc_coordinates(w, d);
+    ech_h5_attach(w, d, band, 0, "quantiles");
+    ech_h5_attach(w, d, day, 1, "quantiles");
+    ech_h5_attach(w, d, quantile, 2, "quantiles");
+    ech_h5_close_dataset(w, d);
+    ech_h5_close_dataset(w, quantile);
+    ech_h5_close_dataset(w, day);
+    ech_h5_close_dataset(w, band);
     ech_h5_close_group(g);
 }

@@ -73,6 +73,7 @@ void ech_results_free(ech_results *res)
     free(res->sku_recovery);
     free(res->sku_disrupted);
     free(res->location_lost);
+    ech_stock_bands_free(&res->bands);
     free(res->supplier_month_units);
     free(res->supplier_month_value);
     for (int32_t v = 0; res->cold && v < res->n_variants; ++v)

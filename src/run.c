@@ -925,6 +925,10 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
         double reduce_local = wall_seconds() - t0;
         MPI_Allreduce(&reduce_local, &res->info.reduce_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
         MPI_Allreduce(&plan_local, &res->info.plan_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
+        t0 = wall_seconds();
+        st = ech_run_stock_bands(&rs);
+        double bands_local = wall_seconds() - t0;
+        MPI_Allreduce(&bands_local, &res->info.bands_seconds, 1, MPI_DOUBLE, MPI_MAX, comm);
     }
 
     /* Output. */

@@ -18,7 +18,6 @@
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
 
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,99 +35,26 @@ void ech_run_cold_pass_begin(run_state *rs)
     }
 }
 
+static int sku_is_cold(const ech_scenario *sc, int32_t sku, const void *ctx)
+{
+    (void)ctx;
+    return ech_cold_unit_ml(sc, sku) > 0;
+}
+
 /* Whether unit u records a cold-chain SKU (one of its group's, for a group unit). */
-static int unit_is_cold(const ech_scenario *sc, const ech_work_unit *u)
+static int unit_is_cold(const ech_scenario *sc, const ech_work_unit *u, const void *ctx)
 {
-    if (u->group < 0)
-        return ech_cold_unit_ml(sc, u->sku) > 0;
-    for (int32_t i = sc->subst.group_begin[u->group]; i < sc->subst.group_begin[u->group + 1]; ++i)
-        if (ech_cold_unit_ml(sc, sc->subst.member[i]) > 0)
-            return 1;
-    return 0;
+    return ech_unit_has_sku(sc, u, sku_is_cold, ctx);
 }
 
-/* A thread's engine (no trace: the pass wrote it) and KPI buffer for simulating
- * units again; the KPIs are thrown away, only the occupancy counts. */
-typedef struct cold_thread {
-    ech_engine *engine;
-    double *kpi;
-    size_t kpi_len;
-    ech_error err;
-} cold_thread;
-
-/* Unit u again for variant v, replications [b, e), into the engine's cold rooms,
- * shaped as the pass simulated it (a group unit as its group, else its SKU). */
-static ech_status unit_again(cold_thread *t, const ech_scenario *sc, const ech_work_unit *u,
-                             int32_t v, int64_t b, int64_t e)
+static void attach_rooms(ech_engine *engine, void *rooms)
 {
-    const int32_t *member =
-        u->group >= 0 ? sc->subst.member + sc->subst.group_begin[u->group] : &u->sku;
-    int32_t n =
-        u->group >= 0 ? sc->subst.group_begin[u->group + 1] - sc->subst.group_begin[u->group] : 1;
-    size_t need = 0;
-    for (int32_t i = 0; i < n; ++i)
-        need += (size_t)(sc->sl.sku_begin[member[i] + 1] - sc->sl.sku_begin[member[i]]) *
-                ECH_KPI_COUNT * (size_t)(e - b);
-    if (need > t->kpi_len) {
-        free(t->kpi);
-        t->kpi = ech_xmalloc(need * sizeof *t->kpi, "cold-room KPI scratch");
-        t->kpi_len = need;
-    }
-    if (u->group < 0) {
-        ech_eval_request req = {.sku = u->sku, .variant = v, .rep_begin = b, .rep_end = e};
-        ech_eval_out out = {.kpi = t->kpi, .rep_stride = e - b};
-        return ech_engine_evaluate(t->engine, &req, &out, &t->err);
-    }
-    ech_eval_out out[ECH_MAX_GROUP_SKUS];
-    const ech_eval_out *outs[ECH_MAX_GROUP_SKUS];
-    size_t at = 0;
-    for (int32_t i = 0; i < n; ++i) {
-        int64_t nodes = sc->sl.sku_begin[member[i] + 1] - sc->sl.sku_begin[member[i]];
-        outs[i] = NULL;
-        if (nodes == 0)
-            continue;
-        out[i] = (ech_eval_out){.kpi = t->kpi + at, .rep_stride = e - b};
-        outs[i] = &out[i];
-        at += (size_t)nodes * ECH_KPI_COUNT * (size_t)(e - b);
-    }
-    return ech_engine_run_group(t->engine, u->group, v, b, e, outs, &t->err);
-}
-
-/* This rank's cold-chain units of variant v, on the replications of rooms' block. */
-static ech_status block_again(run_state *rs, cold_thread *threads, ech_cold_rooms *rooms, int32_t v)
-{
-    const ech_scenario *sc = rs->sc;
-    const ech_work_plan *plan = rs->plan;
-    const int64_t b = rooms->rep_begin, e = rooms->rep_begin + rooms->n_reps;
-    ech_status st = ECH_OK;
-#pragma omp parallel num_threads(rs->n_threads)
-    {
-        cold_thread *t = &threads[omp_get_thread_num()];
-        ech_engine_set_cold_rooms(t->engine, rooms);
-#pragma omp for schedule(dynamic, 1)
-        for (int32_t i = 0; i < plan->n_units; ++i) {
-            const ech_work_unit *u = &plan->unit[i];
-            int64_t ub = u->rep_begin > b ? u->rep_begin : b, ue = u->rep_end < e ? u->rep_end : e;
-            if (ub >= ue || !unit_is_cold(sc, u))
-                continue;
-            ech_status one = unit_again(t, sc, u, v, ub, ue);
-            if (one != ECH_OK) {
-#pragma omp critical(ech_run_cold_error)
-                {
-                    if (st == ECH_OK) {
-                        *rs->err = t->err;
-                        st = one;
-                    }
-                }
-            }
-        }
-    }
-    return st;
+    ech_engine_set_cold_rooms(engine, rooms);
 }
 
 /* Variant v's occupancy over the ranks onto rank 0, block after block, folded into
  * a tally there; its statistics into rs->res->cold[v] on rank 0. */
-static ech_status variant_end(run_state *rs, cold_thread *threads, int32_t v)
+static ech_status variant_end(run_state *rs, ech_again *again, int32_t v)
 {
     const ech_scenario *sc = rs->sc;
     ech_cold_rooms *rooms = &rs->rooms[v];
@@ -150,7 +76,11 @@ static ech_status variant_end(run_state *rs, cold_thread *threads, int32_t v)
         if (b >= R)
             break;
         ech_cold_rooms_set_block(rooms, b, R - b);
-        st = ech_agree(rs->comm, block_again(rs, threads, rooms, v), rs->err);
+        st = ech_agree(rs->comm,
+                       ech_again_run(again, rs, v, rooms->rep_begin,
+                                     rooms->rep_begin + rooms->n_reps, unit_is_cold, attach_rooms,
+                                     rooms),
+                       rs->err);
         if (st != ECH_OK)
             break;
     }
@@ -165,23 +95,15 @@ static ech_status variant_end(run_state *rs, cold_thread *threads, int32_t v)
 ech_status ech_run_cold_pass_end(run_state *rs)
 {
     const int more_blocks = rs->cold_block < rs->res->n_reps;
-    cold_thread *threads = ech_xcalloc((size_t)rs->n_threads, sizeof *threads, "cold-room threads");
-    for (int i = 0; more_blocks && i < rs->n_threads; ++i) {
-        threads[i].engine = ech_engine_new(rs->sc);
-        ech_error_clear(&threads[i].err);
-    }
+    ech_again *again = more_blocks ? ech_again_new(rs) : NULL;
     ech_status st = ECH_OK;
     for (int32_t v = rs->v_begin; v < rs->v_end && st == ECH_OK; ++v) {
-        st = ech_agree(rs->comm, variant_end(rs, threads, v), rs->err);
+        st = ech_agree(rs->comm, variant_end(rs, again, v), rs->err);
         if (st == ECH_OK && ech_cold_stats_bcast(&rs->res->cold[v], rs->comm, 0) != MPI_SUCCESS)
             st = ech_fail(rs->err, ECH_ERR_RUNTIME,
                           "sending the cold-room statistics to every rank failed");
         st = ech_agree(rs->comm, st, rs->err);
     }
-    for (int i = 0; i < rs->n_threads; ++i) {
-        ech_engine_free(threads[i].engine);
-        free(threads[i].kpi);
-    }
-    free(threads);
+    ech_again_free(again);
     return st;
 }

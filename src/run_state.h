@@ -69,6 +69,32 @@ void ech_run_cold_pass_begin(run_state *rs);
  * Collective. */
 ech_status ech_run_cold_pass_end(run_state *rs);
 
+/* Units simulated again after a pass (run_again.c): a set of engines, one per
+ * thread of the run, that simulate this rank's units again for the sinks a caller
+ * attaches (cold rooms, daily stock), the KPIs thrown away. */
+typedef struct ech_again ech_again;
+ech_again *ech_again_new(const run_state *rs);
+void ech_again_free(ech_again *a);
+
+/* Simulates again, on the run's threads, this rank's units that `wants` accepts,
+ * for variant v and their replications within [b, e), each thread's engine given to
+ * `attach` first.  Returns the first failure. */
+ech_status ech_again_run(ech_again *a, run_state *rs, int32_t v, int64_t b, int64_t e,
+                         int (*wants)(const ech_scenario *sc, const ech_work_unit *u,
+                                      const void *ctx),
+                         void (*attach)(ech_engine *engine, void *ctx), void *ctx);
+
+/* Whether `test` holds for unit u's SKU, or for one of its group's SKUs. */
+int ech_unit_has_sku(const ech_scenario *sc, const ech_work_unit *u,
+                     int (*test)(const ech_scenario *sc, int32_t sku, const void *ctx),
+                     const void *ctx);
+
+/* The stock bands (run_bands.c, stock_bands.h): after the passes and the
+ * reductions, the output.stock_bands worst skulocs of the baseline chosen, their
+ * SKUs simulated again in every variant with their daily stock recorded, the
+ * statistics on rank 0 in rs->res->bands.  Collective. */
+ech_status ech_run_stock_bands(run_state *rs);
+
 /* Saves this rank's state between work units (no thread in the loop): the pass, the
  * units done, every partial sum and the split SKUs' replications. */
 ech_status ech_run_checkpoint_save(run_state *rs, double simulate_seconds);

@@ -672,6 +672,7 @@ char *ech_scenario_resolved_text(const ech_scenario *sc)
     sb_printf(&b, "]\noutput:\n  quantiles: ");
     sb_num_list(&b, sc->output.quantiles, sc->output.n_quantiles);
     sb_printf(&b, "\n  keep_replications: %s\n", sc->output.keep_replications ? "true" : "false");
+    sb_printf(&b, "  stock_bands: %d\n", (int)sc->output.stock_bands);
     sb_tuning(&b, sc);
     sb_contracts(&b, sc);
 

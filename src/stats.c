@@ -52,8 +52,21 @@
 
 static ECH_DEFINE_SORT(sort_doubles, double) ECH_DEFINE_SORT(ech_sort_i64, int64_t)
 
-    void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
-                             double *scratch)
+    int64_t ech_lower_bound_i64(const int64_t *a, int64_t n, int64_t key)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
+                         double *scratch)
 {
     int all_equal = 1;
     for (int64_t i = 0; i < n; ++i) {

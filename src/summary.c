@@ -461,9 +461,10 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
             info->simulate_seconds_min, info->simulate_seconds);
     fprintf(out,
             "Phases: plan %.2f s, simulation %.2f s (exchange of %d split SKU(s) and cold "
-            "rooms %.2f s), reductions %.2f s\n",
+            "rooms %.2f s), reductions %.2f s, stock bands %.2f s\n",
             info->plan_seconds, info->simulate_seconds - info->exchange_seconds,
-            (int)info->split_skus, info->exchange_seconds, info->reduce_seconds);
+            (int)info->split_skus, info->exchange_seconds, info->reduce_seconds,
+            info->bands_seconds);
     fprintf(out, "Verification hash: %016llx\n", (unsigned long long)info->verification_hash);
 }
 

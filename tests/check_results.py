@@ -14,7 +14,8 @@ echelon tune; 1.5 purchase and contract KPIs and totals, /contract in files of
 echelon contract; 1.6 the substitution KPIs, total and catalogue columns) and
 format 2.0 (text as variable-length UTF-8, entity dimension scales holding the ids,
 sku and location coordinates in every per-skuloc group, hard-linked to /skuloc's,
-categories as HDF5 enumerations, and the same with xarray: .sel by id).  With
+categories as HDF5 enumerations, and the same with xarray: .sel by id) and 2.1
+(/stock_bands, when the run recorded them).  With
 --cross-check (for files from real runs, not fabricated
 ones) it also checks that sums agree across groups: per-SKU and per-location lost
 units against the network totals, comparisons against the totals they compare, and
@@ -546,6 +547,43 @@ def check_layout(f, version, expect_replications):
             check_purchases(f, path)
     if version >= (1, 5) and "contract" in f:
         check_contract(f)
+    if "stock_bands" in f:
+        for path in ["stock_bands"] + ["variants/%s/stock_bands" % v for v in f["variants"]]:
+            check_stock_bands(f, path)
+
+
+def check_stock_bands(f, path):
+    """/stock_bands and each variant's (2.1): per chosen skuloc and measured day,
+    the stock's mean, sd and quantiles over the replications."""
+    if path not in f:
+        problem("/%s missing" % path)
+        return
+    g = f[path]
+    if any(s not in g for s in ("band", "day", "quantile")):
+        problem("/%s: scales band, day and quantile missing" % path)
+        return
+    n, D, nq = g["band"].shape[0], g["day"].shape[0], g["quantile"].shape[0]
+    if D != int(f.attrs["days"]):
+        problem("/%s/day: %d days, the run measured %d" % (path, D, int(f.attrs["days"])))
+    check_series(g, path, ["skuloc_index", "unmet_units_mean"], (n,), ["band"])
+    check_series(g, path, ["mean", "sd"], (n, D), ["band", "day"])
+    check_series(g, path, ["quantiles"], (n, D, nq), ["band", "day", "quantile"])
+    for name in ("sku", "location"):
+        if name not in g or g[name].shape != (n,) or not is_text(g[name]):
+            problem("/%s/%s: not %d ids" % (path, name, n))
+            return
+    if any(name not in g for name in ("skuloc_index", "mean", "quantiles")):
+        return
+    rows = g["skuloc_index"][...]
+    sl = f["skuloc"]
+    if n and (rows.min() < 0 or rows.max() >= sl["skuloc"].shape[0]
+              or not np.array_equal(ids(g["sku"]), ids(sl["sku"])[rows])
+              or not np.array_equal(ids(g["location"]), ids(sl["location"])[rows])):
+        problem("/%s: sku and location are not those of skuloc_index's rows" % path)
+    qs, mean = g["quantiles"][...], g["mean"][...]
+    if n and (np.any(qs[..., :-1] > qs[..., 1:]) or np.any(qs < 0) or np.any(mean < 0)
+              or np.any(g["sd"][...] < 0)):
+        problem("/%s: statistics out of order (quantiles ascending, stock >= 0)" % path)
 
 
 TUNING_ATTRS = ["objective", "fill_rate", "replications", "max_replications", "significance",
@@ -729,6 +767,14 @@ def check_xarray(path, version, expect_replications):
                 ds.load()
                 if group == "tuning/skuloc" and "sku" not in ds.coords:
                     problem("xarray: /tuning/skuloc has no sku coordinate")
+    with h5py.File(path, "r") as f:
+        has_bands = "stock_bands" in f
+    if has_bands:
+        with xr.open_dataset(path, group="stock_bands", engine="h5netcdf") as ds:
+            if ds["quantiles"].dims != ("band", "day", "quantile"):
+                problem("xarray: /stock_bands/quantiles dims %s" % (ds["quantiles"].dims,))
+            if "sku" not in ds.coords or "location" not in ds.coords:
+                problem("xarray: /stock_bands has no sku and location coordinates")
     if version < (1, 1):
         return
     with h5py.File(path, "r") as f:

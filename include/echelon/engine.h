@@ -140,6 +140,13 @@ typedef struct ech_trace {
 /* Attaches a trace (NULL detaches); the engine does not own it. */
 void ech_engine_set_trace(ech_engine *e, const ech_trace *trace);
 
+/* Attaches a sink for the daily stock of chosen skulocs (stock_bands.h; NULL
+ * detaches): evaluations of its variant on the run's streams write the end-of-day
+ * stock on hand of its skulocs, after the day's accounting (the trace's on_hand).
+ * The engine does not own it. */
+struct ech_stock_days;
+void ech_engine_set_stock_days(ech_engine *e, struct ech_stock_days *days);
+
 /* Attaches a cold-room occupancy sink (NULL detaches), set up for the scenario and
  * all its replications (cold_chain.h); the engine adds the daily occupancy of every
  * cold-chain SKU it simulates.  Sinks set up for the same scenario have the same

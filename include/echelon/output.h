@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define ECH_OUTPUT_FILE_TYPE "echelon-run"
-#define ECH_OUTPUT_FORMAT_VERSION "2.0"
+#define ECH_OUTPUT_FORMAT_VERSION "2.1"
 
 /* Writes the results file collectively: every rank of `comm` must call it with the
  * same path, scenario and info.  Writes `path`.tmp-XXXX first and renames it on

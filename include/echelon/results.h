@@ -21,6 +21,7 @@
 #include "echelon/cold_chain.h"
 #include "echelon/kpi.h"
 #include "echelon/scenario.h"
+#include "echelon/stock_bands.h"
 
 #include <stdint.h>
 
@@ -45,6 +46,7 @@ typedef struct ech_run_info {
      * simulation, moving split SKUs' replications to their owners, the reductions
      * over ranks, the results file. */
     double plan_seconds, exchange_seconds, reduce_seconds;
+    double bands_seconds; /* choosing and simulating again the stock bands' skulocs */
     int64_t skuloc_days;        /* skulocs x simulated days (warm-up included) x replications */
     double skuloc_days_per_second_per_core;
     uint64_t verification_hash; /* order-free hash of every per-skuloc KPI value */
@@ -78,6 +80,10 @@ typedef struct ech_results {
     ech_cold_stats *cold;
     ech_cold_rooms *cold_rooms;
     int32_t n_passes;
+
+    /* The stock bands (stock_bands.h): the chosen skulocs on every rank, their daily
+     * stock's statistics on rank 0. */
+    ech_stock_bands bands;
 
     /* What the warehouses bought, by supplier and measured calendar month (the same
      * on every rank after the reductions): units, and value at unit cost in the fixed

@@ -466,6 +466,8 @@ typedef struct ech_output_options {
     int32_t n_quantiles;
     double *quantiles;         /* in (0, 1), increasing; default 0.05, 0.5, 0.95 */
     int keep_replications;     /* also write every replication's value per skuloc */
+    int32_t stock_bands;       /* the worst skulocs whose daily stock is summarised
+                                * (stock_bands.h); 0: none */
 } ech_output_options;
 
 /* What `echelon tune` aims for: the scenario's tuning: section (tune_run.h). */

@@ -33,6 +33,7 @@ typedef struct ech_overrides {
     int has_seed;
     uint64_t seed;
     int keep_replications;    /* 1: force on; 0: leave as the scenario says */
+    int32_t stock_bands;      /* output.stock_bands instead of the scenario's; -1: not given */
     const char *targets_path; /* a targets CSV over the scenario's (relative to the
                                * working directory), or NULL */
 } ech_overrides;

@@ -22,6 +22,9 @@ extern "C" {
 /* Sorts n int64 values ascending, in place. */
 void ech_sort_i64(int64_t *a, int64_t n);
 
+/* The first index i of the ascending a[0..n-1] with a[i] >= key (n when none). */
+int64_t ech_lower_bound_i64(const int64_t *a, int64_t n, int64_t key);
+
 void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
                          double *scratch);
 

@@ -399,20 +399,13 @@ def section_worst(page, r, top):
     want = [k for k in ("fill_rate", "lost_units", "backordered_units", "demand_units",
                         "mean_on_hand_units", "stockout_days") if k in kp]
     # Rank on the means alone; read the quantiles and labels of the top rows only.
-    means = r.skuloc_kpis([k for k in ("fill_rate", "lost_units", "backordered_units")
-                           if k in kp], quantiles=False, labels=False)
-    demand = r.h5["skuloc/demand_mean"][...]
-    dp_rows = np.flatnonzero(demand > 0)
-    if dp_rows.size == 0:
+    dp = np.flatnonzero(r.h5["skuloc/demand_mean"][...] > 0)
+    if dp.size == 0:
         page.note("No SKU-location has customer demand.")
         return
-    unmet = means["lost_units_mean"].to_numpy() + (
-        means["backordered_units_mean"].to_numpy() if "backordered_units_mean" in means else 0)
-    fill = means["fill_rate_mean"].to_numpy()
-    ranked = dp_rows[np.lexsort((fill[dp_rows], -unmet[dp_rows]))][:top]
+    ranked, unmet = r.worst_skulocs(top)
     worst = r.skuloc_kpis(want, rows=ranked)
     worst["unmet"] = unmet[ranked]
-    dp = dp_rows
     q = r.quantiles
     lo_lab = quantile_label(q.min()) if q.size else None
     hi_lab = quantile_label(q.max()) if q.size else None
@@ -450,12 +443,55 @@ def section_worst(page, r, top):
     fig.tight_layout()
     page.figure(fig, "worst-skulocs", "The worst SKU-locations: their stock and lost units "
                 "over the replications")
-    page.note(f"Stock over the year: the file holds per SKU-location the distribution over "
-              f"the replications of the mean stock on hand (quantiles "
-              f"{', '.join(f'{100 * p:g}%' for p in q)}), not day-by-day stock; the bands "
-              "above are those. Day-by-day stock of one SKU comes from `echelon run --trace "
-              "SKU`; day-by-day figures in the file are the cold rooms' (below, with the "
-              "replications kept).")
+    stock_bands_chart(page, r, top)
+
+
+def stock_bands_chart(page, r, top):
+    """Small multiples of the stock on hand over the measured days of the worst
+    SKU-locations the run recorded (/stock_bands): the 5-95% and 25-75% bands over
+    the replications and the median."""
+    bands = r.stock_bands()
+    if bands is None:
+        page.note("Stock over the year: this file holds no day-by-day stock (written before "
+                  "format 2.1, or with stock_bands: 0), only the spread above of the mean "
+                  "stock over the replications. `echelon run --stock-bands N` (or the "
+                  "scenario's output.stock_bands) records the daily stock of the N worst "
+                  "SKU-locations; `echelon run --trace SKU` writes one SKU's days to a CSV file.")
+        return
+    n = min(top, int(bands["band"].max()) + 1)
+    cols = 4 if n > 4 else n
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows + 0.6), sharex=True,
+                             squeeze=False)
+    for b in range(rows * cols):
+        ax = axes[b // cols][b % cols]
+        if b >= n:
+            ax.set_visible(False)
+            continue
+        d = bands[bands["band"] == b]
+        day = d["day"].to_numpy()
+        ax.fill_between(day, d["p05"], d["p95"], color=COLOURS[0], alpha=0.18, lw=0,
+                        label="5%-95%")
+        ax.fill_between(day, d["p25"], d["p75"], color=COLOURS[0], alpha=0.35, lw=0,
+                        label="25%-75%")
+        ax.plot(day, d["p50"], color=COLOURS[0], lw=1.2, label="median")
+        ax.set_title(f"{d['sku'].iloc[0]} @ {d['location'].iloc[0]}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0][0].legend(fontsize=6, frameon=False, loc="upper right")
+    for ax in axes[-1]:
+        ax.set_xlabel("measured day", fontsize=7)
+    fig.suptitle("Stock on hand at the end of each day over the replications (units)",
+                 fontsize=10)
+    fig.tight_layout()
+    page.figure(fig, "worst-stock-bands", f"Stock on hand over the year of the {n} worst "
+                "SKU-locations: the median and the 5%-95% and 25%-75% of the replications")
+    g = r.h5["stock_bands"]
+    page.note(f"The run recorded the daily stock of the {int(bands['band'].max()) + 1} worst "
+              f"SKU-locations of {g.attrs.get('variant', 'the baseline')} (output.stock_bands) "
+              "by simulating their SKUs again; a bare stretch at 0 is a stock-out.")
 
 
 def section_variants(page, files, runs):

@@ -664,6 +664,45 @@ class Results:
             df[quantile_label(p)] = qs[j].ravel()
         return df
 
+    # ------------------------------------------------------------ stock bands
+    def worst_skulocs(self, top, variant=None):
+        """Rows of /skuloc of the `top` worst demand points (demand_mean > 0): the
+        most mean lost + backordered units a replication, then the lowest mean fill
+        rate, then skuloc order; the run's ranking for its stock bands.  Returns
+        (rows, unmet means of all skulocs)."""
+        kp = self.kpi_names(variant)
+        means = self.skuloc_kpis([k for k in ("fill_rate", "lost_units", "backordered_units")
+                                  if k in kp], variant=variant, quantiles=False, labels=False)
+        dp = np.flatnonzero(self.h5["skuloc/demand_mean"][...] > 0)
+        unmet = means["lost_units_mean"].to_numpy() + (
+            means["backordered_units_mean"].to_numpy() if "backordered_units_mean" in means
+            else 0)
+        fill = means["fill_rate_mean"].to_numpy()
+        return dp[np.lexsort((fill[dp], -unmet[dp]))][:top], unmet
+
+    def stock_bands(self, variant=None):
+        """The stock bands (format 2.1, output.stock_bands): per chosen SKU-location
+        (the baseline's worst first, the same in every variant) and measured day,
+        the mean, sd and quantiles over the replications of the end-of-day stock on
+        hand in a variant (None: the baseline).  A frame with columns band, sku,
+        location, skuloc, day, mean, sd and one per quantile (p05 ... p95), or None
+        when the file has none (an older file, or stock_bands: 0)."""
+        g = self._variant_group(variant).get("stock_bands")
+        if g is None:
+            return None
+        n, days = g["mean"].shape
+        q = np.asarray(g["quantile"][...])
+        qs = g["quantiles"][...]
+        df = pd.DataFrame({"band": np.repeat(np.arange(n), days),
+                           "sku": np.repeat(read_text(g["sku"]), days),
+                           "location": np.repeat(read_text(g["location"]), days),
+                           "skuloc": np.repeat(g["skuloc_index"][...], days),
+                           "day": np.tile(g["day"][...], n),
+                           "mean": g["mean"][...].ravel(), "sd": g["sd"][...].ravel()})
+        for j, p in enumerate(q):
+            df[quantile_label(p)] = qs[:, :, j].ravel()
+        return df
+
     # ------------------------------------------------------ tuning, contracts
     def tuning_targets(self):
         """Files of `echelon tune`: per SKU-location the targets before and after,

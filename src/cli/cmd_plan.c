@@ -3,6 +3,7 @@
 #include "options.h"
 #include "echelon/job_size.h"
 #include "echelon/scenario_load.h"
+#include "echelon/stock_bands.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -267,7 +268,7 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    int64_t ranks = 0, threads = 1, replications = -1, days = -1, warmup = -1;
+    int64_t ranks = 0, threads = 1, replications = -1, days = -1, warmup = -1, stock_bands = -1;
     int64_t cores = sysconf(_SC_NPROCESSORS_ONLN);
     double node_gib =
         (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1073741824.0;
@@ -293,6 +294,9 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
          NULL},
         {"keep-replications", 0, CLI_FLAG, &keep, NULL, "the run will store every replication", 0,
          0, NULL},
+        {"stock-bands", 0, CLI_INT64, &stock_bands, "N",
+         "the run will record the daily stock of the N worst SKU-locations", 0, ECH_STOCK_BANDS_MAX,
+         NULL},
         {"calibration-seconds", 0, CLI_DOUBLE, &calibration, "S",
          "time to spend calibrating the speed (default 3)", 0.1, 3600, NULL},
         {"write-rate", 0, CLI_DOUBLE, &write_rate, "MB/S",
@@ -317,6 +321,7 @@ int cmd_plan(int argc, char **argv, MPI_Comm comm)
     ov.days = (int32_t)days;
     ov.warmup_days = (int32_t)warmup;
     ov.keep_replications = keep;
+    ov.stock_bands = (int32_t)stock_bands;
 
     /* One process sizes the job; under mpirun the other ranks wait for its status. */
     int status = 0;

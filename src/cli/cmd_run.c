@@ -5,6 +5,7 @@
 #include "echelon/checkpoint.h"
 #include "echelon/phase_log.h"
 #include "echelon/run.h"
+#include "echelon/stock_bands.h"
 #include "echelon/stop.h"
 #include "echelon/scenario_load.h"
 
@@ -37,7 +38,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0, resume = 0;
     double interval = 30.0, checkpoint_minutes = 10.0;
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
-    int64_t trace_rep = 0, cold_mib = 0;
+    int64_t trace_rep = 0, cold_mib = 0, stock_bands = -1;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE",
          "results file (default results/NAME.h5, or NAME-1.h5 ... when that exists)", 0, 0, NULL},
@@ -65,6 +66,10 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
          "targets over the assortment's (a CSV as echelon tune --targets-csv writes)", 0, 0, NULL},
         {"keep-replications", 0, CLI_FLAG, &keep, NULL, "also store every replication's KPI values",
          0, 0, NULL},
+        {"stock-bands", 0, CLI_INT64, &stock_bands, "N",
+         "record the daily stock of the N worst SKU-locations (default: the scenario's "
+         "output.stock_bands, 12 unless set; 0: none)",
+         0, ECH_STOCK_BANDS_MAX, NULL},
         {"no-output", 0, CLI_FLAG, &no_output, NULL, "write no results file (benchmarks)", 0, 0,
          NULL},
         {"progress-interval", 0, CLI_DOUBLE, &interval, "SECONDS",
@@ -104,6 +109,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     ov.has_seed = seed_given;
     ov.seed = seed;
     ov.keep_replications = keep;
+    ov.stock_bands = (int32_t)stock_bands;
     ov.targets_path = targets;
 
     ech_error err;

@@ -175,6 +175,31 @@ class Reader(unittest.TestCase):
         np.testing.assert_allclose(daily["p50"].to_numpy(),
                                    np.quantile(occ, 0.5, axis=1).ravel())
 
+    def test_stock_bands(self):
+        """The bands' frame against the raw datasets, alike in both major versions;
+        None for a file without them."""
+        bands = self.r.stock_bands()
+        pd.testing.assert_frame_equal(bands, self.o.stock_bands())
+        with h5py.File(RUN, "r") as f:
+            g = f["stock_bands"]
+            n, days = g["mean"].shape
+            q = g["quantiles"][...]
+            rows = g["skuloc_index"][...]
+        self.assertEqual(len(bands), n * days)
+        np.testing.assert_array_equal(bands["p50"].to_numpy(), q[:, :, 2].ravel())
+        np.testing.assert_array_equal(bands.drop_duplicates("band")["skuloc"], rows)
+        np.testing.assert_array_equal(self.r.worst_skulocs(n)[0], rows)
+        sl = self.r.skulocs()
+        first = bands.iloc[0]
+        self.assertEqual((first["sku"], first["location"]),
+                         (sl["sku"].iloc[rows[0]], sl["location"].iloc[rows[0]]))
+        none = os.path.join(WORK, "nobands.h5")
+        shutil.copyfile(RUN, none)
+        with h5py.File(none, "r+") as f:
+            del f["stock_bands"]
+        with open_results(none) as r:
+            self.assertIsNone(r.stock_bands())
+
     def test_refusals(self):
         bad = os.path.join(WORK, "v3.h5")
         shutil.copyfile(RUN, bad)

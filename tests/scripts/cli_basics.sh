@@ -19,6 +19,9 @@ expect_status 2 "$ECHELON_BIN" frobnicate
 expect_status 2 "$ECHELON_BIN" run
 expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/demo.yaml" --replications 12x
 grep -q "replications" "$TMP/err" || fail "bad number message"
+expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/demo.yaml" --stock-bands 1001
+expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/demo.yaml" --stock-bands -1
+grep -q "stock-bands" "$TMP/err" || fail "bad --stock-bands not named"
 expect_status 2 "$ECHELON_BIN" run "$ECHELON_SOURCE_DIR/scenarios/demo.yaml" --frob
 expect_status 2 "$ECHELON_BIN" run "$TMP/missing.yaml"
 grep -q "missing.yaml" "$TMP/err" || fail "missing file not named"

@@ -14,6 +14,15 @@ run_mpi 1 1 run "$scenario" --quiet --seed 99 -o "$TMP/b.h5" >/dev/null || fail 
 grep -q "Files against the first one" "$TMP/two.html" || fail "no side-by-side section"
 grep -q "independent (Welch)" "$TMP/two.html" || fail "other seeds not called independent"
 ls "$TMP/two_files/"*.png >/dev/null || fail "no PNG files beside the page"
+ls "$TMP/two_files/"*-worst-stock-bands.png >/dev/null || fail "no stock bands chart"
+# A file without stock bands (older, or stock_bands: 0): the spread of the mean
+# stock, and how to get the bands.
+cp "$TMP/a.h5" "$TMP/nobands.h5"
+"$PYTHON" -c 'import h5py, sys; del h5py.File(sys.argv[1], "r+")["stock_bands"]' "$TMP/nobands.h5"
+"$ECHELON_BIN" report "$TMP/nobands.h5" -o "$TMP/nobands.html" 2>"$TMP/err" ||
+    { cat "$TMP/err"; fail "report of a file without stock bands failed"; }
+grep -q -- "--stock-bands N" "$TMP/nobands.html" || fail "no word on how to get stock bands"
+if ls "$TMP/nobands_files/"*-worst-stock-bands.png 2>/dev/null; then fail "bands drawn from nothing"; fi
 
 # expect_refusal PATTERN ARGS...: exit 2, one line matching PATTERN, no traceback,
 # no page, no chart folder, no CSV.
