@@ -104,15 +104,17 @@ const ech_dtable *const *ech_demand_tables_build(ech_demand_tables *b, ech_arena
     ech_dtable *t = ech_arena_alloc(arena, (size_t)(n_distinct > 0 ? n_distinct : 1) * sizeof *t,
                                     "demand tables");
     double zero = sl->demand_zero_prob[x];
-    int negbin = sl->demand_dist[x] == ECH_DEMAND_NEGBIN;
+    ech_count_family family;
+    if (ech_count_family_init(&family, sl->demand_dist[x] == ECH_DEMAND_NEGBIN,
+                              sl->demand_var_ratio[x], zero) != 0) {
+        *bad_mean = n_distinct > 0 ? b->mean[b->first_of[0]] : 0.0;
+        return NULL;
+    }
     for (int32_t k = 0; k < n_distinct; ++k) {
         double m = b->mean[b->first_of[k]];
         /* The skuloc's mean includes the extra zeros; the base distribution's mean
          * is higher by 1 / (1 - zero_prob). */
-        double base_mean = m / (1.0 - zero);
-        int rc = negbin ? ech_dtable_negbin(&t[k], arena, base_mean, sl->demand_var_ratio[x], zero)
-                        : ech_dtable_poisson(&t[k], arena, base_mean, zero);
-        if (rc != 0) {
+        if (ech_dtable_count(&t[k], arena, &family, m / (1.0 - zero)) != 0) {
             *bad_mean = m;
             return NULL;
         }

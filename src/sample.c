@@ -98,7 +98,9 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
     int64_t g = (int64_t)(thr[0] >> shift) + 1;
     /* Slow movers' first threshold covers most of the guide: one fill of zeros. */
     memset(guide, 0, (size_t)g * sizeof *guide);
-    for (int32_t i = 1; i < used; ++i) {
+    /* The walk stops at the first threshold that reaches the last entry: the
+     * tail's thresholds, most of a long-tailed table's, are never read. */
+    for (int32_t i = 1; g < n_guide; ++i) {
         int64_t top = (int64_t)(thr[i] >> shift);
         while (g <= top)
             guide[g++] = i;
@@ -312,64 +314,105 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
     return i;
 }
 
+/* ceil(x) - 1 for 0 < x <= 2^32 - 1, as threshold_of gives it: the truncation,
+ * less one where x is a whole number (then the truncation is at least 1). */
+static inline uint32_t threshold_of_positive(double scaled)
+{
+    int64_t floor_x = (int64_t)scaled;
+    return (uint32_t)(floor_x - 1 + ((double)floor_x < scaled));
+}
+
+/* Makes room for at least `need` thresholds in *thr (capacity *cap), keeping the
+ * first `kept`: from the caller's stack array to the heap, then doubling.  Returns
+ * 0, or -1 past DTABLE_MAX_N. */
+static int grow_thresholds(uint32_t **thr, int32_t *cap, const uint32_t *stack, int32_t kept,
+                           int32_t need)
+{
+    if (need > DTABLE_MAX_N)
+        return -1;
+    int32_t c = *cap;
+    while (c < need)
+        c = c > DTABLE_MAX_N / 2 ? DTABLE_MAX_N : 2 * c;
+    if (*thr == stack) {
+        uint32_t *heap = ech_xmalloc((size_t)c * sizeof *heap, "demand table scratch");
+        memcpy(heap, stack, (size_t)kept * sizeof *heap);
+        *thr = heap;
+    } else {
+        *thr = ech_xrealloc(*thr, (size_t)c * sizeof **thr, "demand table scratch");
+    }
+    *cap = c;
+    return 0;
+}
+
 /* The table of a count distribution whose P(0) is not negligible (at least
  * ECH_DTABLE_TAIL, so no lower tail is folded): the pmf from P(0) upwards by the
  * ratios, the CDF summed as it goes, and the thresholds only until they reach
  * 2^32-1 (or the mass left is below PMF_GEN_EPS).  No normalising sum is needed, so
  * nothing past the last threshold is generated: most demand tables (slow movers)
- * cost a few operations per value they can return.  Returns 0, or -1 when the
- * table would be too long. */
-static inline int count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d,
-                                           int negbin, double zero_prob)
+ * cost a few operations per value they can return.  The loop keeps the family's
+ * parameters in registers and does per value only what the table needs: one ratio,
+ * the pmf and CDF steps, the threshold and the stopping tests (each in the order
+ * and with the roundings of step_up and count_upper).  Inlined once per family and
+ * for extra zeros or none (where keep is 1, keep p is p exactly).  Returns 0, or
+ * -1 when the table would be too long. */
+static inline __attribute__((always_inline)) int
+count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, int negbin,
+                         int inflated, double zero_prob)
 {
-    pmf_buf buf;
-    pmf_buf_init(&buf);
-    uint32_t *thr = buf.thr;
-    int64_t cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
-    double keep = 1.0 - zero_prob;
-    double p = d->p0, F = zero_prob + keep * p;
+    uint32_t stack[PMF_STACK_N];
+    uint32_t *thr = stack;
+    int32_t cap = PMF_STACK_N;
+    const double r = d->r, q = d->q, mean = d->mean, keep = 1.0 - zero_prob;
+    double p = d->p0, F = inflated ? zero_prob + keep * p : p;
     double kd = 0.0;
-    int32_t j = 0;
+    /* w runs over the thresholds; end leaves room for the closing 2^32-1. */
+    uint32_t *w = thr, *end = thr + cap - 1;
     for (;;) {
         double scaled = F * 4294967296.0;
         if (scaled > 4294967295.0)
             break;
-        thr[j] = threshold_of(scaled);
-        double bound;
-        double rho = step_up(d, negbin, kd, &bound);
-        if (j + 2 > cap) {
-            if (j + 2 > DTABLE_MAX_N) {
-                pmf_buf_release(&buf);
+        if (w == end) {
+            int32_t j = (int32_t)(w - thr);
+            if (grow_thresholds(&thr, &cap, stack, j, j + 2) != 0) {
+                if (thr != stack)
+                    free(thr);
                 return -1;
             }
-            pmf_buf_grow(&buf, j + 2);
-            thr = buf.thr;
-            cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+            w = thr + j;
+            end = thr + cap - 1;
         }
-        ++j;
+        *w++ = threshold_of_positive(scaled);
+        double k1 = kd + 1.0;
+        double rho = negbin ? (kd + r) * q / k1 : mean / k1;
+        double bound = negbin && rho < q ? q : rho;
         /* What is left is below PMF_GEN_EPS: the next value takes all of it. */
         double next = p * bound;
         if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
             break;
         p *= rho;
-        kd += 1.0;
-        F += keep * p;
+        kd = k1;
+        F += inflated ? keep * p : p;
     }
-    thr[j] = UINT32_MAX;
-    table_layout(t, arena, 0, thr, j + 1);
+    *w++ = UINT32_MAX;
+    table_layout(t, arena, 0, thr, (int32_t)(w - thr));
     t->mean = d->table_mean;
-    pmf_buf_release(&buf);
+    if (thr != stack)
+        free(thr);
     return 0;
 }
 
 static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
                                  double zero_prob)
 {
-    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, zero_prob)
-                     : count_table_from_zero_of(t, arena, d, 0, zero_prob);
+    if (zero_prob > 0.0)
+        return d->negbin ? count_table_from_zero_of(t, arena, d, 1, 1, zero_prob)
+                         : count_table_from_zero_of(t, arena, d, 0, 1, zero_prob);
+    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, 0, 0.0)
+                     : count_table_from_zero_of(t, arena, d, 0, 0, 0.0);
 }
 
-/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob.
+/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob,
+ * whose P(0) is below ECH_DTABLE_TAIL (the others: count_table_from_zero).
  *
  * The thresholds are those ech_dtable_from_pmf would make of the same pmf, bit for
  * bit (the same sums in the same order), without its general passes: the terms are
@@ -380,8 +423,6 @@ static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_di
  * same number. */
 static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
-    if (d->p0 >= ECH_DTABLE_TAIL)
-        return count_table_from_zero(t, arena, d, zero_prob);
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
      * mass there is negligible; the values between get probability 0. */
@@ -448,46 +489,65 @@ static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, dou
     return 0;
 }
 
-static int demand_args_ok(const ech_dtable *t, const ech_arena *arena, double mean,
-                          double zero_prob)
+int ech_count_family_init(ech_count_family *f, int negbin, double var_ratio, double zero_prob)
 {
-    return t && arena && mean >= 0.0 && mean <= DTABLE_MAX_MEAN && zero_prob >= 0.0 &&
-           zero_prob < 1.0;
+    if (!f || !(zero_prob >= 0.0) || !(zero_prob < 1.0))
+        return -1;
+    if (negbin && (!(var_ratio >= 1.0) || !isfinite(var_ratio)))
+        return -1;
+    /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
+     * lets callers pass a fitted ratio through without a special case. */
+    f->negbin = negbin && var_ratio != 1.0;
+    f->var_ratio = f->negbin ? var_ratio : 1.0;
+    f->zero_prob = zero_prob;
+    /* variance / mean = 1/p, so p = 1/var_ratio, q = 1 - p and r = mean p / (1 - p);
+     * P(0) = p^r = exp(-r log var_ratio). */
+    f->q = f->negbin ? 1.0 - 1.0 / var_ratio : 0.0;
+    f->log_var_ratio = f->negbin ? ech_log(var_ratio) : 0.0;
+    return 0;
+}
+
+int ech_dtable_count(ech_dtable *t, ech_arena *arena, const ech_count_family *f, double mean)
+{
+    if (!t || !arena || !f || !(mean >= 0.0) || mean > DTABLE_MAX_MEAN)
+        return -1;
+    if (mean == 0.0)
+        return single_value_table(t, arena, 0);
+    double zero_prob = f->zero_prob;
+    count_dist d = {.negbin = f->negbin, .table_mean = (1.0 - zero_prob) * mean};
+    if (f->negbin) {
+        double var_ratio = f->var_ratio;
+        d.r = mean / (var_ratio - 1.0);
+        d.q = f->q;
+        d.p0 = ech_exp(-d.r * f->log_var_ratio);
+        if (d.p0 >= ECH_DTABLE_TAIL)
+            return count_table_from_zero(t, arena, &d, zero_prob);
+        d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
+    } else {
+        d.mean = mean;
+        d.p0 = ech_exp(-mean);
+        if (d.p0 >= ECH_DTABLE_TAIL)
+            return count_table_from_zero(t, arena, &d, zero_prob);
+        d.mode = (int64_t)floor(mean);
+    }
+    return count_table(t, arena, &d, zero_prob);
 }
 
 int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero_prob)
 {
-    if (!demand_args_ok(t, arena, mean, zero_prob))
+    ech_count_family f;
+    if (ech_count_family_init(&f, 0, 1.0, zero_prob) != 0)
         return -1;
-    if (mean == 0.0)
-        return single_value_table(t, arena, 0);
-    count_dist d = {.negbin = 0,
-                    .mean = mean,
-                    .mode = (int64_t)floor(mean),
-                    .p0 = ech_exp(-mean),
-                    .table_mean = (1.0 - zero_prob) * mean};
-    return count_table(t, arena, &d, zero_prob);
+    return ech_dtable_count(t, arena, &f, mean);
 }
 
 int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_ratio,
                       double zero_prob)
 {
-    if (!demand_args_ok(t, arena, mean, zero_prob) || !(var_ratio >= 1.0) || !isfinite(var_ratio))
+    ech_count_family f;
+    if (ech_count_family_init(&f, 1, var_ratio, zero_prob) != 0)
         return -1;
-    /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
-     * lets callers pass a fitted ratio through without a special case. */
-    if (var_ratio == 1.0)
-        return ech_dtable_poisson(t, arena, mean, zero_prob);
-    if (mean == 0.0)
-        return single_value_table(t, arena, 0);
-    /* variance / mean = 1/p, so p = 1/var_ratio and r = mean p / (1 - p). */
-    count_dist d = {.negbin = 1,
-                    .r = mean / (var_ratio - 1.0),
-                    .q = 1.0 - 1.0 / var_ratio,
-                    .table_mean = (1.0 - zero_prob) * mean};
-    d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
-    d.p0 = ech_exp(-d.r * ech_log(var_ratio)); /* p^r, p = 1 / var_ratio */
-    return count_table(t, arena, &d, zero_prob);
+    return ech_dtable_count(t, arena, &f, mean);
 }
 
 /* A continuous lead-time distribution's CDF and survival function. */
