@@ -81,9 +81,7 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
 {
     /* The guide has at least two entries: with one, guide_shift would be 32 and
      * u >> 32 is undefined for a 32-bit u. */
-    uint32_t log2_guide = 1;
-    while ((INT64_C(1) << log2_guide) < used)
-        ++log2_guide;
+    uint32_t log2_guide = used <= 2 ? 1u : 32u - (uint32_t)__builtin_clz((uint32_t)used - 1u);
     int64_t n_guide = INT64_C(1) << log2_guide;
     uint32_t shift = 32u - log2_guide;
     size_t thr_bytes = ((size_t)used * sizeof(uint32_t) + 15u) & ~(size_t)15u;
