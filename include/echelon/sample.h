@@ -95,6 +95,12 @@ int ech_count_family_init(ech_count_family *f, int negbin, double var_ratio, dou
  * zeros).  Returns 0, or -1 for an invalid mean. */
 int ech_dtable_count(ech_dtable *t, ech_arena *arena, const ech_count_family *f, double mean);
 
+/* The family's tables of mean[0..n-1] into t[0..n-1], built two at a time where the
+ * CPU allows (the same tables as ech_dtable_count's).  Returns n, or the index of
+ * the first mean whose table cannot be built. */
+int32_t ech_dtable_count_many(ech_dtable *t, ech_arena *arena, const ech_count_family *f,
+                              const double *mean, int32_t n);
+
 /* Continuous lead-time distributions, discretised to whole days by rounding to the
  * nearest day and truncated to [min_days, max_days] (the mass outside is moved to
  * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), with ech_lead_time_P and _Q. */

@@ -547,6 +547,29 @@ static void test_count_family(void **state)
             }
         }
     }
+    /* Built two at a time: the same tables, whatever the neighbours' kinds (0, from
+     * P(0), a P(0) below ECH_DTABLE_TAIL); an odd count; the first bad mean's index. */
+    static const double many[] = {0.4, 0.45, 0.0, 3.0, 2.5, 60.0, 55.0, 0.02, 0.021, 300.0, 0.3};
+    enum { N_MANY = sizeof many / sizeof many[0] };
+    for (int z = 0; z < 2; ++z) {
+        ech_count_family f;
+        assert_int_equal(ech_count_family_init(&f, 1, 2.5, z ? 0.4 : 0.0), 0);
+        ech_dtable t[N_MANY];
+        assert_int_equal(ech_dtable_count_many(t, &arena, &f, many, N_MANY), N_MANY);
+        for (int i = 0; i < N_MANY; ++i) {
+            ech_dtable b;
+            assert_int_equal(ech_dtable_count(&b, &arena, &f, many[i]), 0);
+            assert_int_equal(t[i].base, b.base);
+            assert_int_equal(t[i].n, b.n);
+            assert_int_equal(t[i].guide_shift, b.guide_shift);
+            assert_memory_equal(t[i].threshold, b.threshold, (size_t)b.n * sizeof *b.threshold);
+            assert_memory_equal(t[i].guide, b.guide,
+                                ((size_t)1 << (32 - b.guide_shift)) * sizeof *b.guide);
+            assert_true(t[i].mean == b.mean);
+        }
+        double bad[] = {0.4, 0.5, 0.6, -1.0, 0.7};
+        assert_int_equal(ech_dtable_count_many(t, &arena, &f, bad, 5), 3);
+    }
     ech_count_family f;
     assert_int_equal(ech_count_family_init(&f, 1, 0.5, 0.0), -1);
     assert_int_equal(ech_count_family_init(&f, 1, NAN, 0.0), -1);
