@@ -414,12 +414,23 @@ static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_di
 }
 
 #if defined(__SSE2__)
+/* Lanes of a pair stop one at a time: a lane whose table has ended gets NaN for its
+ * F and pmf, so that neither stopping test fires for it again (comparisons with NaN
+ * are false) and its values are never used. */
+static inline void end_lanes(__m128d *F, __m128d *p, int lanes)
+{
+    const __m128d nan = _mm_set1_pd(NAN);
+    __m128d mask = _mm_castsi128_pd(_mm_set_epi64x(lanes & 2 ? -1 : 0, lanes & 1 ? -1 : 0));
+    *F = _mm_or_pd(_mm_andnot_pd(mask, *F), _mm_and_pd(mask, nan));
+    *p = _mm_or_pd(_mm_andnot_pd(mask, *p), _mm_and_pd(mask, nan));
+}
+
 /* Two tables from P(0) upwards of one family built side by side, each in one lane
  * of SSE2's 128-bit registers: count_table_from_zero_of's operations on both at
  * once (the same IEEE operations in the same order, so the same bits; no fused
  * multiply-adds in intrinsics either), and half its instructions per value.  The
- * loop runs until both tables end; a lane whose table has ended computes on unused
- * (its thresholds past the end are overwritten or left out).  The threshold
+ * loop runs until both tables end (end_lanes); a lane's thresholds past its end
+ * are overwritten or left out.  The threshold
  * ceil(2^32 F) - 1 comes from the low bits of 2^32 F + 2^52, which is 2^32 F
  * rounded to a whole number: less one where that did not round down.  Returns 0,
  * or -1 when a table would be too long (the caller then builds them one by one). */
@@ -430,6 +441,7 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
     uint32_t stack[2][PMF_STACK_N];
     uint32_t *thr[2] = {stack[0], stack[1]};
     int32_t cap = PMF_STACK_N, used[2] = {0, 0};
+    int live = 3; /* lanes still running, one bit each */
     const __m128d two32 = _mm_set1_pd(4294967296.0), top = _mm_set1_pd(4294967295.0);
     const __m128d two52 = _mm_set1_pd(4503599627370496.0), one = _mm_set1_pd(1.0);
     const __m128d eps = _mm_set1_pd(PMF_GEN_EPS), keep = _mm_set1_pd(1.0 - zero_prob);
@@ -438,21 +450,10 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
     __m128d p = _mm_set_pd(d[1].p0, d[0].p0);
     __m128d F = inflated ? _mm_add_pd(_mm_set1_pd(zero_prob), _mm_mul_pd(keep, p)) : p;
     __m128d kd = _mm_setzero_pd();
-    __m128d live = _mm_castsi128_pd(_mm_set1_epi32(-1));
     int32_t j = 0;
+    /* The scratch grows in the outer loop: the inner one makes no calls, which would
+     * take the constants out of the registers. */
     for (;;) {
-        __m128d scaled = _mm_mul_pd(F, two32);
-        int ended = _mm_movemask_pd(_mm_and_pd(_mm_cmpgt_pd(scaled, top), live));
-        if (ended) {
-            /* F reached 1 - 2^-32: this value closes the table. */
-            for (int lane = 0; lane < 2; ++lane)
-                if (ended >> lane & 1)
-                    used[lane] = j + 1;
-            live = _mm_and_pd(
-                live, _mm_castsi128_pd(_mm_set_epi64x(ended & 2 ? 0 : -1, ended & 1 ? 0 : -1)));
-            if (!_mm_movemask_pd(live))
-                break;
-        }
         if (j + 2 > cap) {
             int32_t cap0 = cap;
             if (grow_thresholds(&thr[0], &cap, stack[0], j, j + 2) != 0 ||
@@ -463,42 +464,58 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
                 return -1;
             }
         }
-        __m128d whole = _mm_add_pd(scaled, two52);
-        __m128i bits =
-            _mm_add_epi64(_mm_castpd_si128(whole),
-                          _mm_castpd_si128(_mm_cmpge_pd(_mm_sub_pd(whole, two52), scaled)));
-        thr[0][j] = (uint32_t)_mm_cvtsi128_si32(bits);
-        thr[1][j] = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(bits, 0xEE));
-        ++j;
-        __m128d k1 = _mm_add_pd(kd, one);
-        __m128d rho =
-            negbin ? _mm_div_pd(_mm_mul_pd(_mm_add_pd(kd, num), q), k1) : _mm_div_pd(num, k1);
-        __m128d bound = negbin ? _mm_max_pd(rho, q) : rho;
-        __m128d next = _mm_mul_pd(p, bound);
-        int small = _mm_movemask_pd(_mm_and_pd(_mm_cmplt_pd(next, eps), live));
-        if (small) {
-            /* count_table_from_zero_of's test in full, lane by lane. */
-            double nx[2], bd[2];
-            _mm_storeu_pd(nx, next);
-            _mm_storeu_pd(bd, bound);
-            int ended_eps = 0;
-            for (int lane = 0; lane < 2; ++lane)
-                if ((small >> lane & 1) && bd[lane] < 1.0 &&
-                    nx[lane] < PMF_GEN_EPS * (1.0 - bd[lane])) {
-                    used[lane] = j + 1;
-                    ended_eps |= 1 << lane;
-                }
-            if (ended_eps) {
-                live = _mm_and_pd(live, _mm_castsi128_pd(_mm_set_epi64x(ended_eps & 2 ? 0 : -1,
-                                                                        ended_eps & 1 ? 0 : -1)));
-                if (!_mm_movemask_pd(live))
-                    break;
+        uint32_t *thr0 = thr[0], *thr1 = thr[1];
+        for (int32_t limit = cap - 1; j < limit;) {
+            __m128d scaled = _mm_mul_pd(F, two32);
+            int ended = _mm_movemask_pd(_mm_cmpgt_pd(scaled, top));
+            if (ended) {
+                /* F reached 1 - 2^-32: this value closes the table. */
+                for (int lane = 0; lane < 2; ++lane)
+                    if (ended >> lane & 1)
+                        used[lane] = j + 1;
+                live &= ~ended;
+                if (!live)
+                    goto done;
+                end_lanes(&F, &p, ended);
             }
+            __m128d whole = _mm_add_pd(scaled, two52);
+            __m128i bits =
+                _mm_add_epi64(_mm_castpd_si128(whole),
+                              _mm_castpd_si128(_mm_cmpge_pd(_mm_sub_pd(whole, two52), scaled)));
+            thr0[j] = (uint32_t)_mm_cvtsi128_si32(bits);
+            thr1[j] = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(bits, 0xEE));
+            ++j;
+            __m128d k1 = _mm_add_pd(kd, one);
+            __m128d rho =
+                negbin ? _mm_div_pd(_mm_mul_pd(_mm_add_pd(kd, num), q), k1) : _mm_div_pd(num, k1);
+            __m128d bound = negbin ? _mm_max_pd(rho, q) : rho;
+            __m128d next = _mm_mul_pd(p, bound);
+            int small = _mm_movemask_pd(_mm_cmplt_pd(next, eps));
+            if (small) {
+                /* count_table_from_zero_of's test in full, lane by lane. */
+                double nx[2], bd[2];
+                _mm_storeu_pd(nx, next);
+                _mm_storeu_pd(bd, bound);
+                int ended_eps = 0;
+                for (int lane = 0; lane < 2; ++lane)
+                    if ((small >> lane & 1) && bd[lane] < 1.0 &&
+                        nx[lane] < PMF_GEN_EPS * (1.0 - bd[lane])) {
+                        used[lane] = j + 1;
+                        ended_eps |= 1 << lane;
+                    }
+                if (ended_eps) {
+                    live &= ~ended_eps;
+                    if (!live)
+                        goto done;
+                    end_lanes(&F, &p, ended_eps);
+                }
+            }
+            p = _mm_mul_pd(p, rho);
+            kd = k1;
+            F = _mm_add_pd(F, inflated ? _mm_mul_pd(keep, p) : p);
         }
-        p = _mm_mul_pd(p, rho);
-        kd = k1;
-        F = _mm_add_pd(F, inflated ? _mm_mul_pd(keep, p) : p);
     }
+done:
     for (int lane = 0; lane < 2; ++lane) {
         thr[lane][used[lane] - 1] = UINT32_MAX;
         table_layout(&t[lane], arena, 0, thr[lane], used[lane]);
