@@ -452,8 +452,23 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
     __m128d kd = _mm_setzero_pd();
     int32_t j = 0;
     /* The scratch grows in the outer loop: the inner one makes no calls, which would
-     * take the constants out of the registers. */
+     * take the constants out of the registers.  Each value's test against
+     * PMF_GEN_EPS and the next value's against 1 - 2^-32 are made together: a table
+     * that ends by either has its last value, 2^32-1, at j. */
+    __m128d scaled = _mm_mul_pd(F, two32);
+    int ended = _mm_movemask_pd(_mm_cmpgt_pd(scaled, top));
     for (;;) {
+        if (ended) {
+            for (int lane = 0; lane < 2; ++lane)
+                if (ended >> lane & 1)
+                    used[lane] = j + 1;
+            live &= ~ended;
+            if (!live)
+                break;
+            end_lanes(&F, &p, ended);
+            scaled = _mm_mul_pd(F, two32);
+            ended = 0;
+        }
         if (j + 2 > cap) {
             int32_t cap0 = cap;
             if (grow_thresholds(&thr[0], &cap, stack[0], j, j + 2) != 0 ||
@@ -466,18 +481,6 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
         }
         uint32_t *thr0 = thr[0], *thr1 = thr[1];
         for (int32_t limit = cap - 1; j < limit;) {
-            __m128d scaled = _mm_mul_pd(F, two32);
-            int ended = _mm_movemask_pd(_mm_cmpgt_pd(scaled, top));
-            if (ended) {
-                /* F reached 1 - 2^-32: this value closes the table. */
-                for (int lane = 0; lane < 2; ++lane)
-                    if (ended >> lane & 1)
-                        used[lane] = j + 1;
-                live &= ~ended;
-                if (!live)
-                    goto done;
-                end_lanes(&F, &p, ended);
-            }
             __m128d whole = _mm_add_pd(scaled, two52);
             __m128i bits =
                 _mm_add_epi64(_mm_castpd_si128(whole),
@@ -490,32 +493,28 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
                 negbin ? _mm_div_pd(_mm_mul_pd(_mm_add_pd(kd, num), q), k1) : _mm_div_pd(num, k1);
             __m128d bound = negbin ? _mm_max_pd(rho, q) : rho;
             __m128d next = _mm_mul_pd(p, bound);
-            int small = _mm_movemask_pd(_mm_cmplt_pd(next, eps));
-            if (small) {
-                /* count_table_from_zero_of's test in full, lane by lane. */
-                double nx[2], bd[2];
-                _mm_storeu_pd(nx, next);
-                _mm_storeu_pd(bd, bound);
-                int ended_eps = 0;
-                for (int lane = 0; lane < 2; ++lane)
-                    if ((small >> lane & 1) && bd[lane] < 1.0 &&
-                        nx[lane] < PMF_GEN_EPS * (1.0 - bd[lane])) {
-                        used[lane] = j + 1;
-                        ended_eps |= 1 << lane;
-                    }
-                if (ended_eps) {
-                    live &= ~ended_eps;
-                    if (!live)
-                        goto done;
-                    end_lanes(&F, &p, ended_eps);
-                }
-            }
+            __m128d small = _mm_cmplt_pd(next, eps);
             p = _mm_mul_pd(p, rho);
             kd = k1;
             F = _mm_add_pd(F, inflated ? _mm_mul_pd(keep, p) : p);
+            scaled = _mm_mul_pd(F, two32);
+            __m128d over = _mm_cmpgt_pd(scaled, top);
+            if (_mm_movemask_pd(_mm_or_pd(small, over))) {
+                ended = _mm_movemask_pd(over);
+                /* count_table_from_zero_of's test in full, lane by lane. */
+                int maybe = _mm_movemask_pd(small);
+                double nx[2], bd[2];
+                _mm_storeu_pd(nx, next);
+                _mm_storeu_pd(bd, bound);
+                for (int lane = 0; lane < 2; ++lane)
+                    if ((maybe >> lane & 1) && bd[lane] < 1.0 &&
+                        nx[lane] < PMF_GEN_EPS * (1.0 - bd[lane]))
+                        ended |= 1 << lane;
+                if (ended)
+                    break;
+            }
         }
     }
-done:
     for (int lane = 0; lane < 2; ++lane) {
         thr[lane][used[lane] - 1] = UINT32_MAX;
         table_layout(&t[lane], arena, 0, thr[lane], used[lane]);
