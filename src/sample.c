@@ -403,14 +403,18 @@ count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, i
     return 0;
 }
 
+/* Calls builder(t, arena, d, negbin, inflated, zero_prob) with the family and the
+ * extra zeros as constants, so that each of the four is compiled apart. */
+#define COUNT_VARIANT(builder, t, arena, d, zero_prob)           \
+    ((zero_prob) > 0.0                                           \
+         ? ((d)->negbin ? builder(t, arena, d, 1, 1, zero_prob)  \
+                        : builder(t, arena, d, 0, 1, zero_prob)) \
+         : ((d)->negbin ? builder(t, arena, d, 1, 0, 0.0) : builder(t, arena, d, 0, 0, 0.0)))
+
 static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
                                  double zero_prob)
 {
-    if (zero_prob > 0.0)
-        return d->negbin ? count_table_from_zero_of(t, arena, d, 1, 1, zero_prob)
-                         : count_table_from_zero_of(t, arena, d, 0, 1, zero_prob);
-    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, 0, 0.0)
-                     : count_table_from_zero_of(t, arena, d, 0, 0, 0.0);
+    return COUNT_VARIANT(count_table_from_zero_of, t, arena, d, zero_prob);
 }
 
 #if defined(__SSE2__)
@@ -528,11 +532,7 @@ count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, in
 static int count_pair_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
                                 double zero_prob)
 {
-    if (zero_prob > 0.0)
-        return d->negbin ? count_pair_from_zero_of(t, arena, d, 1, 1, zero_prob)
-                         : count_pair_from_zero_of(t, arena, d, 0, 1, zero_prob);
-    return d->negbin ? count_pair_from_zero_of(t, arena, d, 1, 0, 0.0)
-                     : count_pair_from_zero_of(t, arena, d, 0, 0, 0.0);
+    return COUNT_VARIANT(count_pair_from_zero_of, t, arena, d, zero_prob);
 }
 #else
 /* Without SSE2 the two tables are built one after the other. */
