@@ -72,21 +72,39 @@ double ech_demand_event_peak(const ech_scenario *sc, int64_t x, int32_t first, i
     return peak;
 }
 
-/* The model's mean at skuloc x on day t, given the day's weekday, month and trend
- * years (the one place the formula is written). */
+/* What the model's mean at skuloc x takes from the skuloc alone. */
+typedef struct skuloc_model {
+    double mean, trend;
+    const double *weekly, *season;
+} skuloc_model;
+
+static inline skuloc_model model_of(const ech_scenario *sc, int64_t x)
+{
+    return (skuloc_model){.mean = sc->sl.demand_mean[x],
+                          .trend = ech_demand_trend(sc, x),
+                          .weekly = ech_demand_weekly(sc, x),
+                          .season = sc->seasons.monthly[ech_demand_season_profile(sc, x)]};
+}
+
+/* The model's mean at skuloc x (model m) on day t, given the day's weekday, month
+ * and trend years (the one place the formula is written). */
+static inline double mean_of(const ech_scenario *sc, int64_t x, const skuloc_model *m, int32_t day,
+                             int weekday, int month, double years)
+{
+    if (m->mean <= 0.0)
+        return 0.0;
+    double trend = 1.0 + m->trend * years;
+    if (trend < 0.0)
+        trend = 0.0;
+    double v = m->mean * m->weekly[weekday] * m->season[month] * trend;
+    return sc->events.n > 0 ? v * ech_demand_event_factor(sc, x, day) : v;
+}
+
 static inline double mean_on(const ech_scenario *sc, int64_t x, int32_t day, int weekday, int month,
                              double years)
 {
-    const ech_skulocs *sl = &sc->sl;
-    double mean = sl->demand_mean[x];
-    if (mean <= 0.0)
-        return 0.0;
-    double season = sc->seasons.monthly[ech_demand_season_profile(sc, x)][month];
-    double trend = 1.0 + ech_demand_trend(sc, x) * years;
-    if (trend < 0.0)
-        trend = 0.0;
-    double m = mean * ech_demand_weekly(sc, x)[weekday] * season * trend;
-    return sc->events.n > 0 ? m * ech_demand_event_factor(sc, x, day) : m;
+    skuloc_model m = model_of(sc, x);
+    return mean_of(sc, x, &m, day, weekday, month, years);
 }
 
 double ech_demand_daily_mean(const ech_scenario *sc, int64_t x, int32_t day)
@@ -124,8 +142,10 @@ void ech_demand_calendar_free(ech_demand_calendar *c)
 void ech_demand_calendar_means(const ech_scenario *sc, int64_t x, const ech_demand_calendar *c,
                                double *mean)
 {
+    /* The skuloc's part read once: the stores to mean[] could alias it. */
+    skuloc_model m = model_of(sc, x);
     for (int32_t q = 0; q < c->n; ++q)
-        mean[q] = mean_on(sc, x, c->day[q], c->weekday[q], c->month[q], c->years[q]);
+        mean[q] = mean_of(sc, x, &m, c->day[q], c->weekday[q], c->month[q], c->years[q]);
 }
 
 void ech_demand_custom_averages(const ech_scenario *sc, double *mean)

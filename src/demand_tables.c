@@ -10,6 +10,7 @@ struct ech_demand_tables {
     const ech_scenario *sc;
     ech_demand_calendar cal;
     double *mean;             /* [n_periods]: the demand point's means */
+    double *base_mean;        /* [n_periods]: each distinct mean's, before extra zeros */
     int32_t *distinct;        /* [n_periods]: each period's distinct mean */
     int32_t *first_of;        /* [n_periods]: a period of each distinct mean */
     const ech_dtable **table; /* [n_periods]: the last build's table of each period */
@@ -27,6 +28,7 @@ ech_demand_tables *ech_demand_tables_new(const ech_scenario *sc, const int32_t *
     ech_demand_calendar_init(&b->cal, sc, period_day, n_periods);
     size_t n = (size_t)(n_periods > 0 ? n_periods : 1);
     b->mean = ech_xmalloc(n * sizeof *b->mean, "demand table builder");
+    b->base_mean = ech_xmalloc(n * sizeof *b->base_mean, "demand table builder");
     b->distinct = ech_xmalloc(n * sizeof *b->distinct, "demand table builder");
     b->first_of = ech_xmalloc(n * sizeof *b->first_of, "demand table builder");
     b->table = ech_xmalloc(n * sizeof *b->table, "demand table builder");
@@ -46,6 +48,7 @@ void ech_demand_tables_free(ech_demand_tables *b)
         return;
     ech_demand_calendar_free(&b->cal);
     free(b->mean);
+    free(b->base_mean);
     free(b->distinct);
     free(b->first_of);
     free(b->table);
@@ -104,18 +107,20 @@ const ech_dtable *const *ech_demand_tables_build(ech_demand_tables *b, ech_arena
     ech_dtable *t = ech_arena_alloc(arena, (size_t)(n_distinct > 0 ? n_distinct : 1) * sizeof *t,
                                     "demand tables");
     double zero = sl->demand_zero_prob[x];
-    int negbin = sl->demand_dist[x] == ECH_DEMAND_NEGBIN;
-    for (int32_t k = 0; k < n_distinct; ++k) {
-        double m = b->mean[b->first_of[k]];
-        /* The skuloc's mean includes the extra zeros; the base distribution's mean
-         * is higher by 1 / (1 - zero_prob). */
-        double base_mean = m / (1.0 - zero);
-        int rc = negbin ? ech_dtable_negbin(&t[k], arena, base_mean, sl->demand_var_ratio[x], zero)
-                        : ech_dtable_poisson(&t[k], arena, base_mean, zero);
-        if (rc != 0) {
-            *bad_mean = m;
-            return NULL;
-        }
+    ech_count_family family;
+    if (ech_count_family_init(&family, sl->demand_dist[x] == ECH_DEMAND_NEGBIN,
+                              sl->demand_var_ratio[x], zero) != 0) {
+        *bad_mean = n_distinct > 0 ? b->mean[b->first_of[0]] : 0.0;
+        return NULL;
+    }
+    /* The skuloc's mean includes the extra zeros; the base distribution's mean is
+     * higher by 1 / (1 - zero_prob). */
+    for (int32_t k = 0; k < n_distinct; ++k)
+        b->base_mean[k] = b->mean[b->first_of[k]] / (1.0 - zero);
+    int32_t built = ech_dtable_count_many(t, arena, &family, b->base_mean, n_distinct);
+    if (built < n_distinct) {
+        *bad_mean = b->mean[b->first_of[built]];
+        return NULL;
     }
     for (int32_t q = 0; q < b->cal.n; ++q)
         b->table[q] = &t[b->distinct[q]];

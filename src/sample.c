@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* The largest table we build: 16 MiB of thresholds, while a Poisson table at the
  * largest mean accepted needs about 0.6 million entries.  Reaching it means the
  * parameters are nonsense (a variance ratio of millions, whose tail decays over
@@ -81,9 +85,7 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
 {
     /* The guide has at least two entries: with one, guide_shift would be 32 and
      * u >> 32 is undefined for a 32-bit u. */
-    uint32_t log2_guide = 1;
-    while ((INT64_C(1) << log2_guide) < used)
-        ++log2_guide;
+    uint32_t log2_guide = used <= 2 ? 1u : 32u - (uint32_t)__builtin_clz((uint32_t)used - 1u);
     int64_t n_guide = INT64_C(1) << log2_guide;
     uint32_t shift = 32u - log2_guide;
     size_t thr_bytes = ((size_t)used * sizeof(uint32_t) + 15u) & ~(size_t)15u;
@@ -98,7 +100,9 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
     int64_t g = (int64_t)(thr[0] >> shift) + 1;
     /* Slow movers' first threshold covers most of the guide: one fill of zeros. */
     memset(guide, 0, (size_t)g * sizeof *guide);
-    for (int32_t i = 1; i < used; ++i) {
+    /* The walk stops at the first threshold that reaches the last entry: the
+     * tail's thresholds, most of a long-tailed table's, are never read. */
+    for (int32_t i = 1; g < n_guide; ++i) {
         int64_t top = (int64_t)(thr[i] >> shift);
         while (g <= top)
             guide[g++] = i;
@@ -312,64 +316,237 @@ static inline int64_t count_upper(pmf_buf *b, const count_dist *d, int negbin, i
     return i;
 }
 
+/* ceil(x) - 1 for 0 < x <= 2^32 - 1, as threshold_of gives it: the truncation,
+ * less one where x is a whole number (then the truncation is at least 1). */
+static inline uint32_t threshold_of_positive(double scaled)
+{
+    int64_t floor_x = (int64_t)scaled;
+    return (uint32_t)(floor_x - 1 + ((double)floor_x < scaled));
+}
+
+/* Makes room for at least `need` thresholds in *thr (capacity *cap), keeping the
+ * first `kept`: from the caller's stack array to the heap, then doubling.  Returns
+ * 0, or -1 past DTABLE_MAX_N. */
+static int grow_thresholds(uint32_t **thr, int32_t *cap, const uint32_t *stack, int32_t kept,
+                           int32_t need)
+{
+    if (need > DTABLE_MAX_N)
+        return -1;
+    int32_t c = *cap;
+    while (c < need)
+        c = c > DTABLE_MAX_N / 2 ? DTABLE_MAX_N : 2 * c;
+    if (*thr == stack) {
+        uint32_t *heap = ech_xmalloc((size_t)c * sizeof *heap, "demand table scratch");
+        memcpy(heap, stack, (size_t)kept * sizeof *heap);
+        *thr = heap;
+    } else {
+        *thr = ech_xrealloc(*thr, (size_t)c * sizeof **thr, "demand table scratch");
+    }
+    *cap = c;
+    return 0;
+}
+
 /* The table of a count distribution whose P(0) is not negligible (at least
  * ECH_DTABLE_TAIL, so no lower tail is folded): the pmf from P(0) upwards by the
  * ratios, the CDF summed as it goes, and the thresholds only until they reach
  * 2^32-1 (or the mass left is below PMF_GEN_EPS).  No normalising sum is needed, so
  * nothing past the last threshold is generated: most demand tables (slow movers)
- * cost a few operations per value they can return.  Returns 0, or -1 when the
- * table would be too long. */
-static inline int count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d,
-                                           int negbin, double zero_prob)
+ * cost a few operations per value they can return.  The loop keeps the family's
+ * parameters in registers and does per value only what the table needs: one ratio,
+ * the pmf and CDF steps, the threshold and the stopping tests (each in the order
+ * and with the roundings of step_up and count_upper).  Inlined once per family and
+ * for extra zeros or none (where keep is 1, keep p is p exactly).  Returns 0, or
+ * -1 when the table would be too long. */
+static inline __attribute__((always_inline)) int
+count_table_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, int negbin,
+                         int inflated, double zero_prob)
 {
-    pmf_buf buf;
-    pmf_buf_init(&buf);
-    uint32_t *thr = buf.thr;
-    int64_t cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
-    double keep = 1.0 - zero_prob;
-    double p = d->p0, F = zero_prob + keep * p;
+    uint32_t stack[PMF_STACK_N];
+    uint32_t *thr = stack;
+    int32_t cap = PMF_STACK_N;
+    const double r = d->r, q = d->q, mean = d->mean, keep = 1.0 - zero_prob;
+    double p = d->p0, F = inflated ? zero_prob + keep * p : p;
     double kd = 0.0;
-    int32_t j = 0;
+    /* w runs over the thresholds; end leaves room for the closing 2^32-1. */
+    uint32_t *w = thr, *end = thr + cap - 1;
     for (;;) {
         double scaled = F * 4294967296.0;
         if (scaled > 4294967295.0)
             break;
-        thr[j] = threshold_of(scaled);
-        double bound;
-        double rho = step_up(d, negbin, kd, &bound);
-        if (j + 2 > cap) {
-            if (j + 2 > DTABLE_MAX_N) {
-                pmf_buf_release(&buf);
+        if (w == end) {
+            int32_t j = (int32_t)(w - thr);
+            if (grow_thresholds(&thr, &cap, stack, j, j + 2) != 0) {
+                if (thr != stack)
+                    free(thr);
                 return -1;
             }
-            pmf_buf_grow(&buf, j + 2);
-            thr = buf.thr;
-            cap = buf.cap < DTABLE_MAX_N ? buf.cap : DTABLE_MAX_N;
+            w = thr + j;
+            end = thr + cap - 1;
         }
-        ++j;
+        *w++ = threshold_of_positive(scaled);
+        double k1 = kd + 1.0;
+        double rho = negbin ? (kd + r) * q / k1 : mean / k1;
+        double bound = negbin && rho < q ? q : rho;
         /* What is left is below PMF_GEN_EPS: the next value takes all of it. */
         double next = p * bound;
         if (next < PMF_GEN_EPS && bound < 1.0 && next < PMF_GEN_EPS * (1.0 - bound))
             break;
         p *= rho;
-        kd += 1.0;
-        F += keep * p;
+        kd = k1;
+        F += inflated ? keep * p : p;
     }
-    thr[j] = UINT32_MAX;
-    table_layout(t, arena, 0, thr, j + 1);
+    *w++ = UINT32_MAX;
+    table_layout(t, arena, 0, thr, (int32_t)(w - thr));
     t->mean = d->table_mean;
-    pmf_buf_release(&buf);
+    if (thr != stack)
+        free(thr);
     return 0;
 }
+
+/* Calls builder(t, arena, d, negbin, inflated, zero_prob) with the family and the
+ * extra zeros as constants, so that each of the four is compiled apart. */
+#define COUNT_VARIANT(builder, t, arena, d, zero_prob)           \
+    ((zero_prob) > 0.0                                           \
+         ? ((d)->negbin ? builder(t, arena, d, 1, 1, zero_prob)  \
+                        : builder(t, arena, d, 0, 1, zero_prob)) \
+         : ((d)->negbin ? builder(t, arena, d, 1, 0, 0.0) : builder(t, arena, d, 0, 0, 0.0)))
 
 static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
                                  double zero_prob)
 {
-    return d->negbin ? count_table_from_zero_of(t, arena, d, 1, zero_prob)
-                     : count_table_from_zero_of(t, arena, d, 0, zero_prob);
+    return COUNT_VARIANT(count_table_from_zero_of, t, arena, d, zero_prob);
 }
 
-/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob.
+#if defined(__SSE2__)
+/* Lanes of a pair stop one at a time: a lane whose table has ended gets NaN for its
+ * F and pmf, so that neither stopping test fires for it again (comparisons with NaN
+ * are false) and its values are never used. */
+static inline void end_lanes(__m128d *F, __m128d *p, int lanes)
+{
+    const __m128d nan = _mm_set1_pd(NAN);
+    __m128d mask = _mm_castsi128_pd(_mm_set_epi64x(lanes & 2 ? -1 : 0, lanes & 1 ? -1 : 0));
+    *F = _mm_or_pd(_mm_andnot_pd(mask, *F), _mm_and_pd(mask, nan));
+    *p = _mm_or_pd(_mm_andnot_pd(mask, *p), _mm_and_pd(mask, nan));
+}
+
+/* Two tables from P(0) upwards of one family built side by side, each in one lane
+ * of SSE2's 128-bit registers: count_table_from_zero_of's operations on both at
+ * once (the same IEEE operations in the same order, so the same bits; no fused
+ * multiply-adds in intrinsics either), and half its instructions per value.  The
+ * loop runs until both tables end (end_lanes); a lane's thresholds past its end
+ * are overwritten or left out.  The threshold
+ * ceil(2^32 F) - 1 comes from the low bits of 2^32 F + 2^52, which is 2^32 F
+ * rounded to a whole number: less one where that did not round down.  Returns 0,
+ * or -1 when a table would be too long (the caller then builds them one by one). */
+static inline __attribute__((always_inline)) int
+count_pair_from_zero_of(ech_dtable *t, ech_arena *arena, const count_dist *d, int negbin,
+                        int inflated, double zero_prob)
+{
+    uint32_t stack[2][PMF_STACK_N];
+    uint32_t *thr[2] = {stack[0], stack[1]};
+    int32_t cap = PMF_STACK_N, used[2] = {0, 0};
+    int live = 3; /* lanes still running, one bit each */
+    const __m128d two32 = _mm_set1_pd(4294967296.0), top = _mm_set1_pd(4294967295.0);
+    const __m128d two52 = _mm_set1_pd(4503599627370496.0), one = _mm_set1_pd(1.0);
+    const __m128d eps = _mm_set1_pd(PMF_GEN_EPS), keep = _mm_set1_pd(1.0 - zero_prob);
+    const __m128d q = _mm_set1_pd(d[0].q);
+    const __m128d num = negbin ? _mm_set_pd(d[1].r, d[0].r) : _mm_set_pd(d[1].mean, d[0].mean);
+    __m128d p = _mm_set_pd(d[1].p0, d[0].p0);
+    __m128d F = inflated ? _mm_add_pd(_mm_set1_pd(zero_prob), _mm_mul_pd(keep, p)) : p;
+    __m128d kd = _mm_setzero_pd();
+    int32_t j = 0;
+    /* The scratch grows in the outer loop: the inner one makes no calls, which would
+     * take the constants out of the registers.  Each value's test against
+     * PMF_GEN_EPS and the next value's against 1 - 2^-32 are made together: a table
+     * that ends by either has its last value, 2^32-1, at j. */
+    __m128d scaled = _mm_mul_pd(F, two32);
+    int ended = _mm_movemask_pd(_mm_cmpgt_pd(scaled, top));
+    for (;;) {
+        if (ended) {
+            for (int lane = 0; lane < 2; ++lane)
+                if (ended >> lane & 1)
+                    used[lane] = j + 1;
+            live &= ~ended;
+            if (!live)
+                break;
+            end_lanes(&F, &p, ended);
+            scaled = _mm_mul_pd(F, two32);
+            ended = 0;
+        }
+        if (j + 2 > cap) {
+            int32_t cap0 = cap;
+            if (grow_thresholds(&thr[0], &cap, stack[0], j, j + 2) != 0 ||
+                grow_thresholds(&thr[1], &cap0, stack[1], j, j + 2) != 0) {
+                for (int lane = 0; lane < 2; ++lane)
+                    if (thr[lane] != stack[lane])
+                        free(thr[lane]);
+                return -1;
+            }
+        }
+        uint32_t *thr0 = thr[0], *thr1 = thr[1];
+        for (int32_t limit = cap - 1; j < limit;) {
+            __m128d whole = _mm_add_pd(scaled, two52);
+            __m128i bits =
+                _mm_add_epi64(_mm_castpd_si128(whole),
+                              _mm_castpd_si128(_mm_cmpge_pd(_mm_sub_pd(whole, two52), scaled)));
+            thr0[j] = (uint32_t)_mm_cvtsi128_si32(bits);
+            thr1[j] = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(bits, 0xEE));
+            ++j;
+            __m128d k1 = _mm_add_pd(kd, one);
+            __m128d rho =
+                negbin ? _mm_div_pd(_mm_mul_pd(_mm_add_pd(kd, num), q), k1) : _mm_div_pd(num, k1);
+            __m128d bound = negbin ? _mm_max_pd(rho, q) : rho;
+            __m128d next = _mm_mul_pd(p, bound);
+            __m128d small = _mm_cmplt_pd(next, eps);
+            p = _mm_mul_pd(p, rho);
+            kd = k1;
+            F = _mm_add_pd(F, inflated ? _mm_mul_pd(keep, p) : p);
+            scaled = _mm_mul_pd(F, two32);
+            __m128d over = _mm_cmpgt_pd(scaled, top);
+            if (_mm_movemask_pd(_mm_or_pd(small, over))) {
+                ended = _mm_movemask_pd(over);
+                /* count_table_from_zero_of's test in full, lane by lane. */
+                int maybe = _mm_movemask_pd(small);
+                double nx[2], bd[2];
+                _mm_storeu_pd(nx, next);
+                _mm_storeu_pd(bd, bound);
+                for (int lane = 0; lane < 2; ++lane)
+                    if ((maybe >> lane & 1) && bd[lane] < 1.0 &&
+                        nx[lane] < PMF_GEN_EPS * (1.0 - bd[lane]))
+                        ended |= 1 << lane;
+                if (ended)
+                    break;
+            }
+        }
+    }
+    for (int lane = 0; lane < 2; ++lane) {
+        thr[lane][used[lane] - 1] = UINT32_MAX;
+        table_layout(&t[lane], arena, 0, thr[lane], used[lane]);
+        t[lane].mean = d[lane].table_mean;
+        if (thr[lane] != stack[lane])
+            free(thr[lane]);
+    }
+    return 0;
+}
+
+static int count_pair_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                double zero_prob)
+{
+    return COUNT_VARIANT(count_pair_from_zero_of, t, arena, d, zero_prob);
+}
+#else
+/* Without SSE2 the two tables are built one after the other. */
+static int count_pair_from_zero(ech_dtable *t, ech_arena *arena, const count_dist *d,
+                                double zero_prob)
+{
+    if (count_table_from_zero(&t[0], arena, &d[0], zero_prob) != 0)
+        return -1;
+    return count_table_from_zero(&t[1], arena, &d[1], zero_prob);
+}
+#endif
+
+/* Builds the table of a Poisson or negative binomial, zero-inflated by zero_prob,
+ * whose P(0) is below ECH_DTABLE_TAIL (the others: count_table_from_zero).
  *
  * The thresholds are those ech_dtable_from_pmf would make of the same pmf, bit for
  * bit (the same sums in the same order), without its general passes: the terms are
@@ -380,8 +557,6 @@ static int count_table_from_zero(ech_dtable *t, ech_arena *arena, const count_di
  * same number. */
 static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, double zero_prob)
 {
-    if (d->p0 >= ECH_DTABLE_TAIL)
-        return count_table_from_zero(t, arena, d, zero_prob);
     int64_t first = count_first(d);
     /* Extra zeros need the value 0 in the table even when the distribution's own
      * mass there is negligible; the values between get probability 0. */
@@ -448,46 +623,118 @@ static int count_table(ech_dtable *t, ech_arena *arena, const count_dist *d, dou
     return 0;
 }
 
-static int demand_args_ok(const ech_dtable *t, const ech_arena *arena, double mean,
+int ech_count_family_init(ech_count_family *f, int negbin, double var_ratio, double zero_prob)
+{
+    if (!f || !(zero_prob >= 0.0) || !(zero_prob < 1.0))
+        return -1;
+    if (negbin && (!(var_ratio >= 1.0) || !isfinite(var_ratio)))
+        return -1;
+    /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
+     * lets callers pass a fitted ratio through without a special case. */
+    f->negbin = negbin && var_ratio != 1.0;
+    f->var_ratio = f->negbin ? var_ratio : 1.0;
+    f->zero_prob = zero_prob;
+    /* variance / mean = 1/p, so p = 1/var_ratio, q = 1 - p and r = mean p / (1 - p);
+     * P(0) = p^r = exp(-r log var_ratio). */
+    f->q = f->negbin ? 1.0 - 1.0 / var_ratio : 0.0;
+    f->log_var_ratio = f->negbin ? ech_log(var_ratio) : 0.0;
+    return 0;
+}
+
+/* How a family's table of a mean is built. */
+typedef enum count_kind {
+    COUNT_INVALID,
+    COUNT_SINGLE,    /* mean 0: always 0 */
+    COUNT_FROM_ZERO, /* P(0) >= ECH_DTABLE_TAIL: count_table_from_zero */
+    COUNT_GENERAL    /* count_table */
+} count_kind;
+
+static count_kind count_dist_of(const ech_count_family *f, double mean, count_dist *d)
+{
+    if (!(mean >= 0.0) || mean > DTABLE_MAX_MEAN)
+        return COUNT_INVALID;
+    if (mean == 0.0)
+        return COUNT_SINGLE;
+    *d = (count_dist){.negbin = f->negbin, .table_mean = (1.0 - f->zero_prob) * mean};
+    if (f->negbin) {
+        double var_ratio = f->var_ratio;
+        d->r = mean / (var_ratio - 1.0);
+        d->q = f->q;
+        d->p0 = ech_exp(-d->r * f->log_var_ratio);
+        if (d->p0 >= ECH_DTABLE_TAIL)
+            return COUNT_FROM_ZERO;
+        d->mode = d->r > 1.0 ? (int64_t)floor((d->r - 1.0) * (var_ratio - 1.0)) : 0;
+    } else {
+        d->mean = mean;
+        d->p0 = ech_exp(-mean);
+        if (d->p0 >= ECH_DTABLE_TAIL)
+            return COUNT_FROM_ZERO;
+        d->mode = (int64_t)floor(mean);
+    }
+    return COUNT_GENERAL;
+}
+
+static int count_table_of(ech_dtable *t, ech_arena *arena, count_kind kind, const count_dist *d,
                           double zero_prob)
 {
-    return t && arena && mean >= 0.0 && mean <= DTABLE_MAX_MEAN && zero_prob >= 0.0 &&
-           zero_prob < 1.0;
+    switch (kind) {
+    case COUNT_SINGLE: return single_value_table(t, arena, 0);
+    case COUNT_FROM_ZERO: return count_table_from_zero(t, arena, d, zero_prob);
+    case COUNT_GENERAL: return count_table(t, arena, d, zero_prob);
+    default: return -1;
+    }
+}
+
+int ech_dtable_count(ech_dtable *t, ech_arena *arena, const ech_count_family *f, double mean)
+{
+    if (!t || !arena || !f)
+        return -1;
+    count_dist d;
+    count_kind kind = count_dist_of(f, mean, &d);
+    return count_table_of(t, arena, kind, &d, f->zero_prob);
+}
+
+int32_t ech_dtable_count_many(ech_dtable *t, ech_arena *arena, const ech_count_family *f,
+                              const double *mean, int32_t n)
+{
+    if (!t || !arena || !f || !mean)
+        return 0;
+    count_dist d[2];
+    count_kind kind[2];
+    int32_t k = 0;
+    while (k < n) {
+        kind[0] = count_dist_of(f, mean[k], &d[0]);
+        /* Two tables from P(0) side by side where the next one is one too. */
+        if (kind[0] == COUNT_FROM_ZERO && k + 1 < n) {
+            kind[1] = count_dist_of(f, mean[k + 1], &d[1]);
+            if (kind[1] == COUNT_FROM_ZERO &&
+                count_pair_from_zero(&t[k], arena, d, f->zero_prob) == 0) {
+                k += 2;
+                continue;
+            }
+        }
+        if (count_table_of(&t[k], arena, kind[0], &d[0], f->zero_prob) != 0)
+            return k;
+        ++k;
+    }
+    return n;
 }
 
 int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero_prob)
 {
-    if (!demand_args_ok(t, arena, mean, zero_prob))
+    ech_count_family f;
+    if (ech_count_family_init(&f, 0, 1.0, zero_prob) != 0)
         return -1;
-    if (mean == 0.0)
-        return single_value_table(t, arena, 0);
-    count_dist d = {.negbin = 0,
-                    .mean = mean,
-                    .mode = (int64_t)floor(mean),
-                    .p0 = ech_exp(-mean),
-                    .table_mean = (1.0 - zero_prob) * mean};
-    return count_table(t, arena, &d, zero_prob);
+    return ech_dtable_count(t, arena, &f, mean);
 }
 
 int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_ratio,
                       double zero_prob)
 {
-    if (!demand_args_ok(t, arena, mean, zero_prob) || !(var_ratio >= 1.0) || !isfinite(var_ratio))
+    ech_count_family f;
+    if (ech_count_family_init(&f, 1, var_ratio, zero_prob) != 0)
         return -1;
-    /* A variance ratio of exactly 1 is the Poisson limit (r infinite); accepting it
-     * lets callers pass a fitted ratio through without a special case. */
-    if (var_ratio == 1.0)
-        return ech_dtable_poisson(t, arena, mean, zero_prob);
-    if (mean == 0.0)
-        return single_value_table(t, arena, 0);
-    /* variance / mean = 1/p, so p = 1/var_ratio and r = mean p / (1 - p). */
-    count_dist d = {.negbin = 1,
-                    .r = mean / (var_ratio - 1.0),
-                    .q = 1.0 - 1.0 / var_ratio,
-                    .table_mean = (1.0 - zero_prob) * mean};
-    d.mode = d.r > 1.0 ? (int64_t)floor((d.r - 1.0) * (var_ratio - 1.0)) : 0;
-    d.p0 = ech_exp(-d.r * ech_log(var_ratio)); /* p^r, p = 1 / var_ratio */
-    return count_table(t, arena, &d, zero_prob);
+    return ech_dtable_count(t, arena, &f, mean);
 }
 
 /* A continuous lead-time distribution's CDF and survival function. */

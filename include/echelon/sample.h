@@ -78,6 +78,29 @@ int ech_dtable_poisson(ech_dtable *t, ech_arena *arena, double mean, double zero
 int ech_dtable_negbin(ech_dtable *t, ech_arena *arena, double mean, double var_ratio,
                       double zero_prob);
 
+/* A Poisson or negative binomial family (its variance ratio and extra zeros) whose
+ * tables are built for many means, as a demand point's seasonal tables are: what
+ * depends on the family alone (a logarithm) is worked out once.  The tables are
+ * those of ech_dtable_poisson and ech_dtable_negbin, bit for bit. */
+typedef struct ech_count_family {
+    int negbin; /* 0: Poisson (also a negative binomial of variance ratio 1) */
+    double var_ratio, zero_prob;
+    double q, log_var_ratio; /* negative binomial: 1 - 1/var_ratio, log var_ratio */
+} ech_count_family;
+
+/* Returns 0, or -1 for invalid parameters (as ech_dtable_negbin and _poisson). */
+int ech_count_family_init(ech_count_family *f, int negbin, double var_ratio, double zero_prob);
+
+/* The family's table of the given mean (the distribution's own, before extra
+ * zeros).  Returns 0, or -1 for an invalid mean. */
+int ech_dtable_count(ech_dtable *t, ech_arena *arena, const ech_count_family *f, double mean);
+
+/* The family's tables of mean[0..n-1] into t[0..n-1], built two at a time where the
+ * CPU allows (the same tables as ech_dtable_count's).  Returns n, or the index of
+ * the first mean whose table cannot be built. */
+int32_t ech_dtable_count_many(ech_dtable *t, ech_arena *arena, const ech_count_family *f,
+                              const double *mean, int32_t n);
+
 /* Continuous lead-time distributions, discretised to whole days by rounding to the
  * nearest day and truncated to [min_days, max_days] (the mass outside is moved to
  * the bounds).  P(L = k) = F(k + 0.5) - F(k - 0.5), with ech_lead_time_P and _Q. */

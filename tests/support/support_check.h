@@ -4,6 +4,7 @@
 #define ECHELON_TEST_SUPPORT_CHECK_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,6 +15,19 @@
         if (!(fabs(a_ - b_) <= (eps)))                                                   \
             fail_msg("%s = %.17g, expected %.17g within %g", #a, a_, b_, (double)(eps)); \
     } while (0)
+
+/* FNV-1a over n bytes, continuing from h (start at TS_FNV_OFFSET): pins a set of
+ * values to one number that any change to them moves. */
+#define TS_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+static inline uint64_t ts_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
 
 /* The two-sided 99% normal quantile. */
 #define Z99 2.5758293035489004

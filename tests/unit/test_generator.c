@@ -16,6 +16,8 @@
 #include "echelon/scenario.h"
 #include "echelon/scenario_load.h"
 
+#include "support_check.h"
+
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -900,27 +902,17 @@ static void test_new_generator_keys_validation(void **state)
  * Fixed values: fields that existed before a generator change must not move
  * ------------------------------------------------------------------------------ */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
-#define FNV_ARRAY(h, a, n) fnv((h), (a), (size_t)(n) * sizeof *(a))
+#define FNV_ARRAY(h, a, n) ts_fnv1a((h), (a), (size_t)(n) * sizeof *(a))
 
 /* A fingerprint of every network, catalogue and assortment field the generator
  * made before batches, cold rooms, reserved and display stock were added. */
 static uint64_t fingerprint(const ech_scenario *sc)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    uint64_t h = TS_FNV_OFFSET;
     const ech_network *net = &sc->net;
     for (int32_t i = 0; i < net->n; ++i) {
-        h = fnv(h, net->id[i], strlen(net->id[i]) + 1);
-        h = fnv(h, net->name[i], strlen(net->name[i]) + 1);
+        h = ts_fnv1a(h, net->id[i], strlen(net->id[i]) + 1);
+        h = ts_fnv1a(h, net->name[i], strlen(net->name[i]) + 1);
     }
     h = FNV_ARRAY(h, net->kind, net->n);
     h = FNV_ARRAY(h, net->parent, net->n);
@@ -929,8 +921,8 @@ static uint64_t fingerprint(const ech_scenario *sc)
     h = FNV_ARRAY(h, net->review_offset, net->n);
     const ech_catalogue *c = &sc->cat;
     for (int32_t s = 0; s < c->n; ++s) {
-        h = fnv(h, c->id[s], strlen(c->id[s]) + 1);
-        h = fnv(h, c->name[s], strlen(c->name[s]) + 1);
+        h = ts_fnv1a(h, c->id[s], strlen(c->id[s]) + 1);
+        h = ts_fnv1a(h, c->name[s], strlen(c->name[s]) + 1);
     }
     h = FNV_ARRAY(h, c->unit_cost, c->n);
     h = FNV_ARRAY(h, c->unit_price, c->n);
@@ -962,7 +954,7 @@ static uint64_t fingerprint(const ech_scenario *sc)
     /* "Not given" was -1 when the fingerprint was taken. */
     for (int64_t x = 0; x < sl->n; ++x) {
         int32_t s = sl->reorder_point[x] == ECH_REORDER_NOT_GIVEN ? -1 : sl->reorder_point[x];
-        h = fnv(h, &s, sizeof s);
+        h = ts_fnv1a(h, &s, sizeof s);
     }
     h = FNV_ARRAY(h, sl->min_order_qty, sl->n);
     h = FNV_ARRAY(h, sl->start_on_hand, sl->n);

@@ -18,8 +18,11 @@
 #include <cmocka.h>
 
 #include "echelon/arena.h"
+#include "echelon/repro_math.h"
 #include "echelon/rng.h"
 #include "echelon/sample.h"
+
+#include "support_check.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -432,6 +435,140 @@ static void test_negbin_tables(void **state)
     assert_int_equal(a.base, b.base);
     assert_int_equal(a.n, b.n);
     assert_memory_equal(a.threshold, b.threshold, (size_t)a.n * sizeof *a.threshold);
+    ech_arena_free(&arena);
+}
+
+/* Long tables built from P(0) upwards: more values than the builder's stack scratch
+ * holds (once, the first 1,024 thresholds were lost when the scratch grew). */
+static void test_long_tables_from_zero(void **state)
+{
+    (void)state;
+    static const struct {
+        double mean, ratio, zero;
+    } cases[] = {{185.0, 29.0, 0.0}, {185.0, 29.0, 0.2}, {120.0, 40.0, 0.0}};
+    ech_arena arena;
+    ech_arena_init(&arena, 1 << 16);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char what[96];
+        snprintf(what, sizeof what, "long negbin table mean %g ratio %g zero %g", cases[i].mean,
+                 cases[i].ratio, cases[i].zero);
+        ech_dtable t;
+        assert_int_equal(
+            ech_dtable_negbin(&t, &arena, cases[i].mean, cases[i].ratio, cases[i].zero), 0);
+        assert_int_equal(t.base, 0); /* built from P(0) */
+        assert_true(t.n > 1024);
+        count_dist d = {.kind = D_NEGBIN,
+                        .mean = cases[i].mean,
+                        .ratio = cases[i].ratio,
+                        .zero = cases[i].zero};
+        check_table_exact(what, &t, &d, (1.0 - cases[i].zero) * cases[i].mean);
+        ech_arena_reset(&arena);
+    }
+    ech_arena_free(&arena);
+}
+
+/* The hash of (rc, base, n, thresholds) of 20,000 demand tables drawn from a fixed
+ * stream: means 1e-3 to 60 (log-uniform), Poisson or negative binomial of variance
+ * ratio 1.2-20, with or without extra zeros. */
+static uint64_t pinned_tables_hash(long *n_thresholds)
+{
+    ech_arena arena;
+    ech_arena_init(&arena, 1 << 16);
+    ech_pcg32 rng;
+    ech_pcg32_seed(&rng, 20261206u, 7u);
+    uint64_t h = TS_FNV_OFFSET;
+    long total = 0;
+    for (int i = 0; i < 20000; ++i) {
+        double mean = 1e-3 * ech_pow(6e4, ech_pcg32_uniform(&rng));
+        double ratio = ech_pcg32_uniform(&rng) < 0.4 ? 1.0 : 1.2 + 18.8 * ech_pcg32_uniform(&rng);
+        double zero = ech_pcg32_uniform(&rng) < 0.6 ? 0.0 : 0.8 * ech_pcg32_uniform(&rng);
+        ech_dtable t;
+        int rc = ratio == 1.0 ? ech_dtable_poisson(&t, &arena, mean, zero)
+                              : ech_dtable_negbin(&t, &arena, mean, ratio, zero);
+        h = ts_fnv1a(h, &rc, sizeof rc);
+        if (rc == 0) {
+            h = ts_fnv1a(h, &t.base, sizeof t.base);
+            h = ts_fnv1a(h, &t.n, sizeof t.n);
+            h = ts_fnv1a(h, t.threshold, (size_t)t.n * sizeof *t.threshold);
+            total += t.n;
+        }
+        ech_arena_reset(&arena);
+    }
+    ech_arena_free(&arena);
+    *n_thresholds = total;
+    return h;
+}
+
+/* The demand tables' thresholds are part of every result: a faster builder must
+ * give them bit for bit.  The hash was taken with the builder before the family
+ * API (ech_dtable_count) and the register loop; a change to any threshold of these
+ * 20,000 tables changes it. */
+static void test_tables_pinned(void **state)
+{
+    (void)state;
+    long n_thresholds = 0;
+    uint64_t h = pinned_tables_hash(&n_thresholds);
+    assert_int_equal(n_thresholds, 2197176);
+    if (h != UINT64_C(0x283a46e4f36d6141))
+        fail_msg("the demand tables changed: hash %016" PRIx64, h);
+}
+
+/* A family built once gives the tables of ech_dtable_negbin and _poisson. */
+static void test_count_family(void **state)
+{
+    (void)state;
+    ech_arena arena;
+    ech_arena_init(&arena, 1 << 16);
+    static const double means[] = {0.0, 0.01, 0.7, 31.0, 900.0};
+    static const double ratios[] = {1.0, 1.7, 6.0};
+    for (size_t j = 0; j < 3; ++j) {
+        for (int z = 0; z < 2; ++z) {
+            double zero = z ? 0.35 : 0.0;
+            ech_count_family f;
+            assert_int_equal(ech_count_family_init(&f, 1, ratios[j], zero), 0);
+            assert_int_equal(f.negbin, ratios[j] != 1.0);
+            for (size_t i = 0; i < sizeof means / sizeof means[0]; ++i) {
+                ech_dtable a, b;
+                assert_int_equal(ech_dtable_count(&a, &arena, &f, means[i]), 0);
+                assert_int_equal(ech_dtable_negbin(&b, &arena, means[i], ratios[j], zero), 0);
+                assert_int_equal(a.base, b.base);
+                assert_int_equal(a.n, b.n);
+                assert_memory_equal(a.threshold, b.threshold, (size_t)a.n * sizeof *a.threshold);
+                assert_true(a.mean == b.mean);
+            }
+        }
+    }
+    /* Built two at a time: the same tables, whatever the neighbours' kinds (0, from
+     * P(0), a P(0) below ECH_DTABLE_TAIL); an odd count; the first bad mean's index. */
+    static const double many[] = {0.4, 0.45, 0.0, 3.0, 2.5, 60.0, 55.0, 0.02, 0.021, 300.0, 0.3};
+    enum { N_MANY = sizeof many / sizeof many[0] };
+    for (int z = 0; z < 2; ++z) {
+        ech_count_family f;
+        assert_int_equal(ech_count_family_init(&f, 1, 2.5, z ? 0.4 : 0.0), 0);
+        ech_dtable t[N_MANY];
+        assert_int_equal(ech_dtable_count_many(t, &arena, &f, many, N_MANY), N_MANY);
+        for (int i = 0; i < N_MANY; ++i) {
+            ech_dtable b;
+            assert_int_equal(ech_dtable_count(&b, &arena, &f, many[i]), 0);
+            assert_int_equal(t[i].base, b.base);
+            assert_int_equal(t[i].n, b.n);
+            assert_int_equal(t[i].guide_shift, b.guide_shift);
+            assert_memory_equal(t[i].threshold, b.threshold, (size_t)b.n * sizeof *b.threshold);
+            assert_memory_equal(t[i].guide, b.guide,
+                                ((size_t)1 << (32 - b.guide_shift)) * sizeof *b.guide);
+            assert_true(t[i].mean == b.mean);
+        }
+        double bad[] = {0.4, 0.5, 0.6, -1.0, 0.7};
+        assert_int_equal(ech_dtable_count_many(t, &arena, &f, bad, 5), 3);
+    }
+    ech_count_family f;
+    assert_int_equal(ech_count_family_init(&f, 1, 0.5, 0.0), -1);
+    assert_int_equal(ech_count_family_init(&f, 1, NAN, 0.0), -1);
+    assert_int_equal(ech_count_family_init(&f, 0, 1.0, 1.0), -1);
+    assert_int_equal(ech_count_family_init(&f, 0, 1.0, 0.0), 0);
+    ech_dtable t;
+    assert_int_equal(ech_dtable_count(&t, &arena, &f, -1.0), -1);
+    assert_int_equal(ech_dtable_count(&t, &arena, &f, NAN), -1);
     ech_arena_free(&arena);
 }
 
@@ -888,7 +1025,8 @@ int main(void)
         cmocka_unit_test(test_negbin_tables),      cmocka_unit_test(test_lead_time_tables),
         cmocka_unit_test(test_direct_poisson),     cmocka_unit_test(test_direct_negbin),
         cmocka_unit_test(test_continuous),         cmocka_unit_test(test_bernoulli),
-        cmocka_unit_test(test_conversions),
+        cmocka_unit_test(test_conversions),        cmocka_unit_test(test_long_tables_from_zero),
+        cmocka_unit_test(test_tables_pinned),      cmocka_unit_test(test_count_family),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (n_seeds > 1)
