@@ -8,6 +8,9 @@
  *  - log: x = 2^e m with m in [sqrt(1/2), sqrt(2)); with f = m - 1 (exact) and
  *    s = f / (2 + f), log m = 2 atanh(s) = 2s + 2s^3/3 + 2s^5/5 + ..., |s| < 0.172
  *    (to s^23, truncation below 2^-60); e ln2 is added in two parts.
+ * The special functions below build on them: ln Gamma, digamma and trigamma by
+ * Stirling's series above 15, the incomplete gamma and beta functions by series and
+ * continued fractions, the normal quantile by AS 241, the t quantile by bisection.
  */
 #include "echelon/repro_math.h"
 

@@ -1,11 +1,13 @@
-/* Exponentials and logarithms that give the same bits on every x86-64.
+/* Exponentials and logarithms, and the special functions and distributions built
+ * on them, that give the same bits on every x86-64.
  *
  * glibc picks the code of exp, log, pow, log1p, expm1, lgamma, ... at run time by
  * the CPU's features (FMA or not), and the two paths differ in the last bit of some
- * results; a value that enters the model through one of them could make results
- * depend on the machine.  These use only IEEE-exact operations (+ - * / and
- * conversions; the project compiles with -ffp-contract=off, so no fused
- * multiply-adds), so they give the same bits wherever they run.
+ * results; a value that enters the model through one of them (directly, or inside
+ * GSL's distribution functions) could make results depend on the machine.  These
+ * use only IEEE-exact operations (+ - * /, sqrt and conversions; the project
+ * compiles with -ffp-contract=off, so no fused multiply-adds), so they give the
+ * same bits wherever they run.
  *
  * Accuracy, checked against long double references in tests/unit/test_repro_math.c:
  * ech_exp, ech_log and ech_expm1 within 2 ulp, ech_log1p within 3 ulp;
