@@ -1,8 +1,8 @@
 /* Allocation rules; see include/echelon/allocation.h. */
 #include "echelon/allocation.h"
 
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
+#include "echelon/repro_math.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -79,18 +79,18 @@ static int is_poisson(const ech_claim *c)
 static double pmf_at(const ech_claim *c, int32_t y)
 {
     if (is_poisson(c))
-        return gsl_ran_poisson_pdf((unsigned)y, c->mean);
+        return ech_poisson_pmf((double)y, c->mean);
     double p = 1.0 / c->var_ratio;
-    return gsl_ran_negative_binomial_pdf((unsigned)y, p, c->mean / (c->var_ratio - 1.0));
+    return ech_negbin_pmf((double)y, p, c->mean / (c->var_ratio - 1.0));
 }
 
 /* P(D > y), y >= 0. */
 static double survival_at(const ech_claim *c, int32_t y)
 {
     if (is_poisson(c))
-        return gsl_cdf_poisson_Q((unsigned)y, c->mean);
+        return ech_poisson_sf((double)y, c->mean);
     double p = 1.0 / c->var_ratio;
-    return gsl_cdf_negative_binomial_Q((unsigned)y, p, c->mean / (c->var_ratio - 1.0));
+    return ech_negbin_sf((double)y, p, c->mean / (c->var_ratio - 1.0));
 }
 
 /* pmf(y + 1) from pmf(y). */

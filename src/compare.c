@@ -3,9 +3,9 @@
 #include "echelon/compare.h"
 
 #include "echelon/error.h"
+#include "echelon/repro_math.h"
 
 #include <errno.h>
-#include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -300,7 +300,7 @@ static ech_status rfile_open(rfile *r, const char *path, ech_error *err)
 
 static double t_quantile(int64_t n)
 {
-    return n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) : NAN;
+    return n > 1 ? ech_t_quantile(0.975, (double)(n - 1)) : NAN;
 }
 
 /* The paired difference of two series of n replications. */

@@ -23,8 +23,8 @@
 
 #include "echelon/demand_model.h"
 #include "echelon/policy.h"
+#include "echelon/repro_math.h"
 
-#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <string.h>
 
@@ -123,7 +123,7 @@ void ech_sku_forecast_set_variant(const ech_engine *e, sku_plan *p)
         f->target[i] = rule->target;
         f->policy[i] = sl->policy[x] == ECH_POLICY_FROM_RULE ? rule->policy : sl->policy[x];
         f->z[i] = rule->target == ECH_TARGET_SERVICE_LEVEL
-                      ? gsl_cdf_ugaussian_Pinv(rule->service_level)
+                      ? ech_normal_quantile(rule->service_level)
                       : 0.0;
         f->cover[i] = rule->cover_days;
         f->order_days[i] = rule->order_days;

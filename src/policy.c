@@ -2,9 +2,9 @@
 #include "echelon/policy.h"
 
 #include "echelon/demand_model.h"
+#include "echelon/repro_math.h"
 #include "echelon/table.h"
 
-#include <gsl/gsl_cdf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <math.h>
@@ -77,10 +77,9 @@ static int64_t demand_quantile(double mean, double var, double p)
     if (!(top <= ECH_MAX_UNITS))
         return -1;
     int64_t hi = (int64_t)top;
-#define CDF(kk)                                        \
-    (poisson ? gsl_cdf_poisson_P((unsigned)(kk), mean) \
-             : gsl_cdf_negative_binomial_P((unsigned)(kk), nb_p, nb_n))
-    double z = gsl_cdf_ugaussian_Pinv(p);
+#define CDF(kk) \
+    (poisson ? ech_poisson_cdf((double)(kk), mean) : ech_negbin_cdf((double)(kk), nb_p, nb_n))
+    double z = ech_normal_quantile(p);
     double guess = floor(mean + z * sd);
     int64_t k = guess < 0.0 ? 0 : guess > (double)hi ? hi : (int64_t)guess;
     enum { MAX_WALK = 64 };

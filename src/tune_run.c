@@ -15,7 +15,6 @@
 #include "echelon/table.h"
 
 #include <errno.h>
-#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <unistd.h>
 #include <omp.h>
@@ -636,8 +635,8 @@ static ech_status tune_classic(tuning_ctx *c)
     ech_status st = segment_fill(c, res->order_up_to, res->reorder_point, reps, demand, filled);
     for (int32_t g = 0; g < ng; ++g) {
         res->tuned_fill[g] = demand[g] > 0 ? (double)filled[g] / (double)demand[g] : NAN;
-        lo[g] = gsl_cdf_ugaussian_Pinv(0.01);
-        hi[g] = gsl_cdf_ugaussian_Pinv(0.9999);
+        lo[g] = ech_normal_quantile(0.01);
+        hi[g] = ech_normal_quantile(0.9999);
     }
     const ech_variant *base = &sc->variant[res->variant];
     ech_variant v;
@@ -650,7 +649,7 @@ static ech_status tune_classic(tuning_ctx *c)
         /* The last round resolves the levels found (the upper ends, which reach the
          * tuned fill rates), and measures them. */
         for (int32_t g = 0; g < ng; ++g)
-            level[g] = gsl_cdf_ugaussian_P(it < CLASSIC_BISECTIONS ? 0.5 * (lo[g] + hi[g]) : hi[g]);
+            level[g] = ech_normal_p(it < CLASSIC_BISECTIONS ? 0.5 * (lo[g] + hi[g]) : hi[g]);
         classic_rules(sc, &v, base, level);
         if ((st = ech_policy_resolve_variant(sc, &v, c->err)) != ECH_OK)
             break;

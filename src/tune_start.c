@@ -15,8 +15,6 @@
 #include "echelon/policy.h"
 #include "echelon/tune.h"
 
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +37,7 @@ static double expected_short(demand d, double s)
     double v = d.v > d.m ? d.v : d.m;
     if (d.m > EXACT_MEAN_MAX) {
         double sd = sqrt(v), z = (s - d.m) / sd;
-        return sd * (gsl_ran_ugaussian_pdf(z) - z * gsl_cdf_ugaussian_Q(z));
+        return sd * (ech_normal_pdf(z) - z * ech_normal_q(z));
     }
     /* E[(D - s)^+] = m - s + sum_{k<s} (s - k) P(D = k), the probabilities by
      * their recurrence (Poisson: m / (k+1); negative binomial: (k+r)(1-p) / (k+1)). */
@@ -65,11 +63,11 @@ static double cdf(demand d, double s)
         return 1.0;
     double v = d.v > d.m ? d.v : d.m;
     if (d.m > EXACT_MEAN_MAX)
-        return gsl_cdf_ugaussian_P((floor(s) + 0.5 - d.m) / sqrt(v));
+        return ech_normal_p((floor(s) + 0.5 - d.m) / sqrt(v));
     if (v <= d.m * (1.0 + 1e-9))
-        return gsl_cdf_poisson_P((unsigned)floor(s), d.m);
+        return ech_poisson_cdf(floor(s), d.m);
     double p = d.m / v;
-    return gsl_cdf_negative_binomial_P((unsigned)floor(s), p, d.m * p / (1.0 - p));
+    return ech_negbin_cdf(floor(s), p, d.m * p / (1.0 - p));
 }
 
 /* The least s in [lo, cap] with ok(s), by doubling then bisection (ok monotone);

@@ -21,8 +21,6 @@
 #include "demand_internal.h"
 #include "echelon/repro_math.h"
 
-#include <gsl/gsl_sf_psi.h>
-
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -57,8 +55,8 @@ void ech_dfit_lgamma_diff(double y, double k, double *a, double *d1, double *d2)
     l1 = ech_lgamma(y + k);
     l2 = ech_lgamma(k);
     *a = l1 - l2;
-    *d1 = gsl_sf_psi(y + k) - gsl_sf_psi(k);
-    *d2 = gsl_sf_psi_1(y + k) - gsl_sf_psi_1(k);
+    *d1 = ech_digamma(y + k) - ech_digamma(k);
+    *d2 = ech_trigamma(y + k) - ech_trigamma(k);
 }
 
 /* ------------------------------------------------------------------------------

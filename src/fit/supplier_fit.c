@@ -18,10 +18,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
-#include <gsl/gsl_sf_psi.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -174,20 +172,26 @@ static int gamma_mle_w(const double *x, const int64_t *w, int64_t n, double *sha
     if (!(s > 1e-12) || !isfinite(s))
         return -1;
     /* Minka's closed-form start, then Newton on f(k) = log k - psi(k) - s, which is
-     * decreasing and convex, so Newton from this start converges monotonically. */
+     * decreasing and convex, so Newton from this start converges monotonically.  f is
+     * a difference of numbers near log k, known to a few 1e-16, so near the root its
+     * steps are rounding noise (1e-14 k and more where f' is small): a step that
+     * turns back has reached the root as far as f can tell it. */
     double k = (3.0 - s + sqrt((s - 3.0) * (s - 3.0) + 24.0 * s)) / (12.0 * s);
+    double last_step = 0.0;
     int converged = 0;
     for (int it = 0; it < 200; ++it) {
-        double f = ech_log(k) - gsl_sf_psi(k) - s;
-        double fp = 1.0 / k - gsl_sf_psi_1(k);
+        double f = ech_log(k) - ech_digamma(k) - s;
+        double fp = 1.0 / k - ech_trigamma(k);
         double next = k - f / fp;
         if (!(next > 0.0))
             next = k / 2.0;
-        if (fabs(next - k) <= 1e-14 * k) {
-            k = next;
+        double step = next - k;
+        if (fabs(step) <= 1e-14 * k || step * last_step < 0.0) {
+            k = fabs(step) <= 1e-14 * k ? next : k;
             converged = 1;
             break;
         }
+        last_step = step;
         k = next;
     }
     if (!converged || !isfinite(k))
@@ -380,7 +384,7 @@ static void goodness_of_fit(ech_fit_family *f, const rounded_data *d, int64_t n)
     f->ks_d = D;
     f->chi2 = chi2;
     f->chi2_df = bins - 3 > 0 ? bins - 3 : 0;
-    f->chi2_p = f->chi2_df > 0 ? gsl_cdf_chisq_Q(chi2, (double)f->chi2_df) : NAN;
+    f->chi2_p = f->chi2_df > 0 ? ech_gamma_q(0.5 * (double)f->chi2_df, 0.5 * chi2) : NAN;
 }
 
 int ech_fit_lead_time(int dist, const int32_t *values, const int64_t *counts, int32_t n_values,
