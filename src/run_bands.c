@@ -49,9 +49,11 @@ ech_status ech_run_stock_bands(run_state *rs)
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     ech_stock_bands *bands = &res->bands;
-    ech_status st =
-        ech_stock_bands_choose(sc, res->stats[0], res->n_stats, res->skuloc_begin, res->skuloc_end,
-                               sc->output.stock_bands, 0, rs->comm, bands, rs->err);
+    /* Without a results file (run, tune or contract with --no-output) nothing would
+     * hold them. */
+    int32_t wanted = rs->opt->output_path ? sc->output.stock_bands : 0;
+    ech_status st = ech_stock_bands_choose(sc, res->stats[0], res->n_stats, res->skuloc_begin,
+                                           res->skuloc_end, wanted, 0, rs->comm, bands, rs->err);
     st = ech_agree(rs->comm, st, rs->err);
     if (st != ECH_OK || bands->n == 0)
         return st;

@@ -182,8 +182,6 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         ech_scenario_free(&sc);
         return out_rc;
     }
-    if (no_output) /* nothing would hold them */
-        sc.output.stock_bands = 0;
     const char *fingerprint_inputs[1] = {targets};
     uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, fingerprint_inputs, 1);
     if (cold_mib > 0) /* the cold rooms' blocks shape the checkpoint */
