@@ -17,7 +17,9 @@ contract_scenario=$TMP/contract.yaml
 # A cost objective under a binding budget: a dozen searches of every SKU, each saved.
 tune_args=(--objective cost --budget 4000 --search-replications 8 --max-search-replications 8
     --replications 10 --quiet)
-contract_args=(--sizing-replications 200 --check-replications 50 --replications 10 --quiet)
+# 1,000 sizing years keep the sizing phase (the only one with a partial save) going
+# for about half a second, long enough to be seen saving under any load.
+contract_args=(--sizing-replications 1000 --check-replications 50 --replications 10 --quiet)
 
 "$ECHELON_BIN" tune "$tune_scenario" "${tune_args[@]}" --threads 2 -o "$TMP/tune-ref.h5" \
     --targets-csv "$TMP/tune-ref.csv" >"$TMP/tune-ref.txt" || fail "reference tuning"
@@ -36,13 +38,18 @@ same_outputs() { # REF OUT: every group but /runtime, the CSV beside each, the s
     [ ! -e "$2.h5.checkpoint" ] || fail "the checkpoint outlived the completed command"
 }
 
-# wait_for FILE-GLOB: until a file matches (60 s at most).
+# wait_for PID FILE-GLOB: until a file matches, while process PID runs (60 s at
+# most).  A partial save lives only as long as its phase, so the poll is quick, and
+# a process that ends first fails the test at once instead of after the minute.
 wait_for() {
-    for _ in $(seq 600); do
-        compgen -G "$1" >/dev/null && return 0
-        sleep 0.1
+    local deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
+        compgen -G "$2" >/dev/null && return 0
+        kill -0 "$1" 2>/dev/null || { compgen -G "$2" >/dev/null && return 0;
+            fail "the command ended before anything like $2 appeared"; }
+        sleep 0.01
     done
-    fail "nothing like $1 appeared"
+    fail "nothing like $2 appeared in 60 s"
 }
 
 stopped() { # PID SIG OUT: exit 75 with run's message, nothing left but the checkpoint
@@ -64,7 +71,7 @@ out=$TMP/tune-term
 "$ECHELON_BIN" tune "$tune_scenario" "${tune_args[@]}" --threads 2 -o "$out.h5" \
     --targets-csv "$out.csv" >"$out.txt" 2>"$out.err" &
 pid=$!
-wait_for "$out.h5.checkpoint/phases/rank-000000.ckpt"
+wait_for $pid "$out.h5.checkpoint/phases/rank-000000.ckpt"
 kill -TERM $pid
 stopped $pid TERM "$out"
 set +e
@@ -90,7 +97,7 @@ out=$TMP/contract-int
 "$ECHELON_BIN" contract "$contract_scenario" "${contract_args[@]}" --threads 2 -o "$out.h5" \
     --csv "$out.csv" --checkpoint-interval 0.002 >"$out.txt" 2>"$out.err" &
 pid=$!
-wait_for "$out.h5.checkpoint/partial/rank-000000.ckpt"
+wait_for $pid "$out.h5.checkpoint/partial/rank-000000.ckpt"
 kill -INT $pid
 stopped $pid INT "$out"
 "$ECHELON_BIN" contract "$contract_scenario" "${contract_args[@]}" --threads 2 -o "$out.h5" \
@@ -103,7 +110,7 @@ out=$TMP/contract-killed
 "$ECHELON_BIN" contract "$contract_scenario" "${contract_args[@]}" --threads 2 -o "$out.h5" \
     --csv "$out.csv" --checkpoint-interval 0.002 >/dev/null 2>&1 &
 pid=$!
-wait_for "$out.h5.checkpoint/partial/rank-000000.ckpt"
+wait_for $pid "$out.h5.checkpoint/partial/rank-000000.ckpt"
 kill -KILL $pid
 set +e
 wait $pid
@@ -124,7 +131,7 @@ OMP_NUM_THREADS=1 "$MPIRUN" --oversubscribe --bind-to none -n 2 "$ECHELON_BIN" t
     "$tune_scenario" "${tune_args[@]}" --threads 1 -o "$out.h5" --targets-csv "$out.csv" \
     >"$out.txt" 2>"$out.err" &
 pid=$!
-wait_for "$out.h5.checkpoint/phases/rank-000000.ckpt"
+wait_for $pid "$out.h5.checkpoint/phases/rank-000000.ckpt"
 kill -USR1 $pid
 stopped $pid USR1 "$out"
 run_mpi 2 1 tune "$tune_scenario" "${tune_args[@]}" --threads 1 -o "$out.h5" \
