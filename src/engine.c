@@ -1071,8 +1071,7 @@ static ech_status rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const e
     ech_status st = ech_sku_check_conservation(e->sc, plan, state, rep, err);
     if (st != ECH_OK || !out)
         return st;
-    st = ech_sku_record_replication(e->sc, plan, state, out->kpi, out->rep_stride, rep - rep_begin,
-                                    out->totals, err);
+    st = ech_sku_record_replication(e->sc, plan, state, out, rep - rep_begin, err);
     if (st != ECH_OK)
         return st;
     if (out->month_purchases)

@@ -188,9 +188,12 @@ void ech_sku_purchases(const ech_scenario *sc, const sku_plan *p, const sku_stat
 }
 
 ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
-                                      double *kpi_out, int64_t rep_stride, int64_t r,
-                                      int64_t *totals, ech_error *err)
+                                      const ech_eval_out *out, int64_t r, ech_error *err)
 {
+    int64_t *totals = out->totals, rep_stride = out->rep_stride;
+    int32_t node_begin = out->node_begin, node_end = out->node_end > 0 ? out->node_end : p->n;
+    double *kpi_out = out->kpi ? out->kpi - (int64_t)node_begin * ECH_KPI_COUNT * rep_stride : NULL;
+    int64_t longest_recovery = 0;
     ech_purchases bought;
     ech_sku_purchases(sc, p, s, &bought);
     const ech_costs *costs = &sc->costs;
@@ -281,8 +284,11 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
         v[ECH_KPI_RETURNS_RECEIVED] = (double)a->returns_in;
         v[ECH_KPI_SUBSTITUTED_OUT] = (double)a->substituted_out;
         v[ECH_KPI_SUBSTITUTED_IN] = (double)a->substituted_in;
-        for (int k = 0; k < ECH_KPI_COUNT; ++k)
-            kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
+        if (kpi_out && i >= node_begin && i < node_end)
+            for (int k = 0; k < ECH_KPI_COUNT; ++k)
+                kpi_out[((int64_t)i * ECH_KPI_COUNT + k) * rep_stride + r] = v[k];
+        if (demand_point && a->recovery_days > longest_recovery)
+            longest_recovery = a->recovery_days;
 
         if (!totals)
             continue;
@@ -363,6 +369,8 @@ ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p,
     }
     if (overflow)
         return money_out_of_range(sc, p, 0, r, "costs summed over its locations", NAN, err);
+    if (out->longest_recovery)
+        out->longest_recovery[r] = longest_recovery;
     if (totals)
         for (int k = 0; k < ECH_TOTAL_COUNT; ++k)
             if (ech_add_overflows(&totals[r * ECH_TOTAL_COUNT + k], t[k]))

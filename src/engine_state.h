@@ -336,9 +336,9 @@ void ech_group_free(struct ech_group_sim *g);
 /* The end of a replication and the trace (engine_record.c). */
 ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
                                       int64_t rep, ech_error *err);
+/* Replication r (counted from the request's first) of the SKU into `out`. */
 ech_status ech_sku_record_replication(const ech_scenario *sc, const sku_plan *p, const sku_state *s,
-                                      double *kpi_out, int64_t rep_stride, int64_t r,
-                                      int64_t *totals, ech_error *err);
+                                      const ech_eval_out *out, int64_t r, ech_error *err);
 
 /* What the warehouse bought in a replication and what its contract cost. */
 typedef struct ech_purchases {

@@ -40,7 +40,8 @@ static double cpu_seconds(void)
  * totals (one copy per thread, and the rank's), each thread's buffers, its split
  * SKUs' replications and the cold rooms' occupancy. */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                               int32_t n_cold, int32_t per_pass, int64_t cold_block)
+                               int32_t n_cold, int32_t per_pass, int64_t cold_block,
+                               int32_t window_nodes)
 {
     double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
     const int64_t *first = sc->sl.sku_begin;
@@ -51,11 +52,14 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
         bytes += V * rows * K * R;
     bytes += (1.0 + n_threads) * V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
     double group = plan->max_group > 1 ? plan->max_group : 1.0; /* a group unit's SKUs */
-    bytes += n_threads * ((double)plan->max_nodes * K * R + group * R * (1.0 + ECH_TOTAL_COUNT));
+    double window = window_nodes > 0 ? window_nodes : 1.0;
+    double held = plan->max_nodes < group * window ? plan->max_nodes : group * window;
+    bytes += n_threads * (held * K * R + group * R * (2.0 + ECH_TOTAL_COUNT));
     bytes += 4.0 * V * (sc->cat.n + sc->net.n);
     for (int32_t s = 0; s < plan->n_split; ++s) {
         int32_t k = plan->split[s].sku;
-        bytes += per_pass * (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]) * K * R;
+        double nodes = (double)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
+        bytes += per_pass * (nodes < window ? nodes : window) * K * R;
     }
     bytes += per_pass * (double)n_cold * (double)cold_block * sc->days;
     /* The stock bands' block of int32 cells, after the passes. */
@@ -63,6 +67,41 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     bytes += 0.5 * (double)ech_stock_bands_block(bands, sc->replications, sc->days) * R * sc->days *
              (bands > 0);
     return 8.0 * bytes;
+}
+
+/* Skulocs of the largest SKU. */
+static int64_t largest_sku(const ech_scenario *sc)
+{
+    int64_t most = 0;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
+int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit)
+{
+    int64_t most = largest_sku(sc);
+    if (most < 1)
+        return 1;
+    if (sc->output.keep_replications)
+        return (int32_t)most;
+    int64_t group = 1;
+    for (int32_t g = 0; sc->subst.enabled && g < sc->subst.n_groups; ++g) {
+        int64_t n = sc->subst.group_begin[g + 1] - sc->subst.group_begin[g];
+        group = n > group ? n : group;
+    }
+    int64_t limit = kpi_memory_limit > 0 ? kpi_memory_limit : ECH_KPI_MEMORY_DEFAULT;
+    int64_t per_node = group * ECH_KPI_COUNT * sc->replications * (int64_t)sizeof(double);
+    int64_t fit = per_node > 0 ? limit / per_node : most;
+    return (int32_t)(fit < 1 ? 1 : fit < most ? fit : most);
+}
+
+int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes)
+{
+    int64_t most = largest_sku(sc);
+    return most <= window_nodes ? 1 : (int32_t)((most + window_nodes - 1) / window_nodes);
 }
 
 int64_t ech_job_cold_block_reps(const ech_scenario *sc, int64_t cold_memory_limit, int32_t n_cold)
@@ -533,6 +572,7 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     int32_t n_cold = ech_cold_rooms_count(sc);
     int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
     int64_t cold_block = ech_job_cold_block_reps(sc, as->cold_memory_limit, n_cold);
+    int32_t window = ech_job_window_nodes(sc, as->kpi_memory_limit);
     ech_work_plan plan;
     out->memory_per_rank = 0.0;
     /* Every rank's own plan, or an even spread of at most 256 ranks (and the
@@ -541,7 +581,8 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     for (int r = 0; r < n_ranks; r += stride) {
         int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
         ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
-        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block);
+        double m =
+            ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block, window);
         if (m > out->memory_per_rank)
             out->memory_per_rank = m;
         ech_work_plan_free(&plan);

@@ -68,9 +68,30 @@ static inline uint64_t hash_value(uint64_t position, double v)
     return ech_mix64(ech_mix64(position) ^ bits);
 }
 
-/* Statistics of every KPI of SKU k's skulocs in variant v, from all its
- * replications `vals`, into the SKU's rows of the results; returns their share of
- * the hash. */
+/* SKU k's skulocs in the pass's window: [*b, *e), local; 0 when it has none there. */
+static int sku_window(const run_state *rs, int32_t k, int64_t *b, int64_t *e)
+{
+    const int64_t *first = rs->sc->sl.sku_begin;
+    return ech_run_window(first[k + 1] - first[k], rs->window_nodes, rs->window, b, e);
+}
+
+/* Whether unit u records anything in the pass's window (a group unit: any of its
+ * SKUs). */
+static int unit_in_window(const run_state *rs, const ech_work_unit *u)
+{
+    int64_t b, e;
+    if (u->group < 0)
+        return sku_window(rs, u->sku, &b, &e);
+    const ech_subst_rules *g = &rs->sc->subst;
+    for (int32_t i = g->group_begin[u->group]; i < g->group_begin[u->group + 1]; ++i)
+        if (sku_window(rs, g->member[i], &b, &e))
+            return 1;
+    return 0;
+}
+
+/* Statistics of every KPI of SKU k's skulocs of the pass's window in variant v, from
+ * all their replications `vals`, into the SKU's rows of the results; returns their
+ * share of the hash. */
 static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const double *vals,
                               double *sorted)
 {
@@ -78,12 +99,14 @@ static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const d
     const ech_results *res = rs->res;
     const int64_t n_rep = res->n_reps;
     const int n_stats = res->n_stats;
-    int64_t xb = sc->sl.sku_begin[k], nodes = sc->sl.sku_begin[k + 1] - xb;
+    int64_t xb = sc->sl.sku_begin[k], b, e;
     uint64_t variant_salt = ech_mix64((uint64_t)v + 1), hash = 0;
     double *stats = res->stats[v];
-    for (int64_t i = 0; i < nodes; ++i) {
+    sku_window(rs, k, &b, &e);
+    for (int64_t i = b; i < e; ++i) {
         for (int kpi = 0; kpi < ECH_KPI_COUNT; ++kpi) {
-            const double *series = vals + ((size_t)i * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_rep;
+            const double *series =
+                vals + ((size_t)(i - b) * ECH_KPI_COUNT + (size_t)kpi) * (size_t)n_rep;
             size_t slot = ((size_t)(xb - res->skuloc_begin + i) * ECH_KPI_COUNT + (size_t)kpi) *
                           (size_t)n_stats;
             ech_stats_summarize(series, n_rep, sc->output.quantiles, sc->output.n_quantiles,
@@ -103,9 +126,10 @@ static uint64_t summarize_sku(const run_state *rs, int32_t k, int32_t v, const d
 
 typedef struct thread_acc {
     ech_engine *engine;
-    double *scratch;        /* one whole unit's values (units that are whole SKUs or groups) */
+    double *scratch;        /* one whole unit's values of the window (whole SKUs or groups) */
     double *sorted;         /* statistics scratch */
     int64_t *unit_totals;   /* one unit's totals per replication (of each SKU of a group) */
+    int64_t *longest;       /* one unit's longest recovery per replication (likewise) */
     int64_t *totals;        /* like ech_results.totals */
     int64_t *location_lost; /* like ech_results.location_lost */
     int64_t *months;        /* one unit's purchases per replication and month (likewise) */
@@ -117,12 +141,15 @@ typedef struct thread_acc {
 static void thread_acc_init(thread_acc *t, const run_state *rs)
 {
     const ech_results *res = rs->res;
-    size_t sku_vals = (size_t)rs->plan->max_nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+    int64_t group = rs->plan->max_group > 1 ? rs->plan->max_group : 1;
+    int64_t held = rs->plan->max_nodes < group * rs->window_nodes ? rs->plan->max_nodes
+                                                                  : group * rs->window_nodes;
+    size_t sku_vals = (size_t)held * ECH_KPI_COUNT * (size_t)res->n_reps;
     size_t totals_len =
         (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     memset(t, 0, sizeof *t);
     t->engine = ech_engine_new(rs->sc);
-    if (rs->trace.out)
+    if (rs->trace.out && rs->window == 0) /* once: the first window simulates every SKU */
         ech_engine_set_trace(t->engine, &rs->trace);
     t->scratch = ech_xmalloc((sku_vals ? sku_vals : 1) * sizeof(double), "SKU KPI values");
     t->sorted = ech_xmalloc((size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(double),
@@ -131,6 +158,8 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
     t->unit_totals = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) *
                                      ECH_TOTAL_COUNT * sizeof(int64_t),
                                  "unit totals");
+    t->longest = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(int64_t),
+                             "unit recoveries");
     t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
     t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
                                    sizeof(int64_t), "thread location losses");
@@ -146,6 +175,7 @@ static void thread_acc_free(thread_acc *t)
     free(t->scratch);
     free(t->sorted);
     free(t->unit_totals);
+    free(t->longest);
     free(t->totals);
     free(t->location_lost);
     free(t->months);
@@ -179,18 +209,20 @@ static void thread_acc_merge(thread_acc *t, run_state *rs)
     }
 }
 
-/* The unit's totals go to the network and to the SKU's segment; the sums that
- * compare variants to the SKU and its locations. */
+/* The unit's totals go to the network and to the SKU's segment (in window 0); the
+ * sums that compare variants to the SKU and its locations (the locations' of the
+ * window). */
 static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, int32_t v,
                           const double *vals, int64_t stride, int64_t offset,
-                          const int64_t *unit_totals)
+                          const int64_t *unit_totals, const int64_t *longest)
 {
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     const int64_t n_rep = res->n_reps, len = u->rep_end - u->rep_begin;
     int64_t *tv = t->totals + (size_t)v * (size_t)res->n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
     int64_t seg = 1 + sc->cat.segment[u->sku];
-    for (int64_t r = 0; r < len; ++r) {
+    const int first_window = rs->window == 0;
+    for (int64_t r = 0; r < len && first_window; ++r) {
         const int64_t *x = unit_totals + r * ECH_TOTAL_COUNT;
         int64_t rep = u->rep_begin + r;
         for (int q = 0; q < ECH_TOTAL_COUNT; ++q) {
@@ -199,25 +231,26 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
         }
     }
     /* Lost (and backordered) units at the SKU's demand points, the SKU's longest
-     * recovery and its days disrupted: whole numbers, so exact in any order. */
-    int64_t xb = sc->sl.sku_begin[u->sku], nodes = sc->sl.sku_begin[u->sku + 1] - xb;
+     * recovery and its days disrupted (the warehouse's, node 0, in window 0): whole
+     * numbers, so exact in any order and any split into windows. */
+    int64_t xb = sc->sl.sku_begin[u->sku], b, e;
     int64_t lost = 0, recovery = 0, disrupted = 0;
+    sku_window(rs, u->sku, &b, &e);
     for (int64_t r = 0; r < len; ++r) {
-        int64_t longest = 0;
-        for (int64_t i = 0; i < nodes; ++i) {
+        for (int64_t i = b; i < e; ++i) {
             if (sc->sl.demand_dist[xb + i] == ECH_DEMAND_NONE)
                 continue;
-            const double *row = vals + (size_t)i * ECH_KPI_COUNT * (size_t)stride + offset + r;
+            const double *row =
+                vals + (size_t)(i - b) * ECH_KPI_COUNT * (size_t)stride + offset + r;
             int64_t l = (int64_t)(row[ECH_KPI_LOST * stride] + row[ECH_KPI_BACKORDERED * stride]);
             lost += l;
             t->location_lost[(size_t)v * (size_t)res->n_locations +
                              (size_t)sc->sl.location[xb + i]] += l;
-            int64_t rec = (int64_t)row[ECH_KPI_RECOVERY_DAYS * stride];
-            if (rec > longest)
-                longest = rec;
         }
-        recovery += longest;
-        disrupted += (int64_t)vals[ECH_KPI_DISRUPTED_DAYS * stride + offset + r];
+        if (first_window) {
+            recovery += longest[r];
+            disrupted += (int64_t)vals[ECH_KPI_DISRUPTED_DAYS * stride + offset + r];
+        }
     }
     size_t ks = (size_t)v * (size_t)res->n_skus + (size_t)u->sku;
 #pragma omp atomic
@@ -236,7 +269,7 @@ static void add_month_purchases(run_state *rs, const ech_work_unit *u, int32_t v
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     int32_t sup = sc->cat.supplier[u->sku], nm = res->n_months;
-    if (sup < 0 || nm == 0)
+    if (sup < 0 || nm == 0 || rs->window > 0)
         return;
     double cost = sc->cat.unit_cost[u->sku];
     for (int64_t r = 0; r < u->rep_end - u->rep_begin; ++r)
@@ -279,7 +312,8 @@ static double *unit_values(thread_acc *t, const run_state *rs, const ech_work_un
 }
 
 /* Before a unit's variant v: 0 when another thread failed (the unit stops quietly),
- * else 1 with the engine's cold rooms set to the variant's. */
+ * else 1 with the engine's cold rooms set to the variant's (in window 0: the other
+ * windows simulate the same days again). */
 static int variant_begins(thread_acc *t, run_state *rs, int32_t v)
 {
     int failed;
@@ -287,7 +321,7 @@ static int variant_begins(thread_acc *t, run_state *rs, int32_t v)
     failed = rs->failed;
     if (failed != ECH_OK)
         return 0;
-    if (rs->rooms)
+    if (rs->rooms && rs->window == 0)
         ech_engine_set_cold_rooms(t->engine, &rs->rooms[v]);
     return 1;
 }
@@ -311,11 +345,11 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
         double *vals[ECH_MAX_GROUP_SKUS];
         size_t scratch = 0, slot = 0;
         for (int32_t i = 0; i < n; ++i) {
-            int64_t xb = sc->sl.sku_begin[member[i]], nodes = sc->sl.sku_begin[member[i] + 1] - xb;
+            int64_t xb = sc->sl.sku_begin[member[i]], b, e;
             outs[i] = NULL;
-            if (nodes == 0)
+            if (!sku_window(rs, member[i], &b, &e))
                 continue;
-            size_t size = (size_t)nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+            size_t size = (size_t)(e - b) * ECH_KPI_COUNT * (size_t)res->n_reps;
             vals[i] = res->reps ? res->reps[v] + (size_t)(xb - res->skuloc_begin) * ECH_KPI_COUNT *
                                                      (size_t)res->n_reps
                                 : t->scratch + scratch;
@@ -324,6 +358,9 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
             memset(totals, 0, len * ECH_TOTAL_COUNT * sizeof *totals);
             out[i] = (ech_eval_out){.kpi = vals[i] + u->rep_begin,
                                     .rep_stride = res->n_reps,
+                                    .node_begin = (int32_t)b,
+                                    .node_end = (int32_t)e,
+                                    .longest_recovery = t->longest + slot * len,
                                     .totals = totals,
                                     .month_purchases = t->months + slot * months};
             outs[i] = &out[i];
@@ -339,7 +376,8 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
             ech_work_unit mu = *u;
             mu.sku = member[i];
             mu.group = -1;
-            add_unit_sums(t, rs, &mu, v, vals[i], res->n_reps, u->rep_begin, out[i].totals);
+            add_unit_sums(t, rs, &mu, v, vals[i], res->n_reps, u->rep_begin, out[i].totals,
+                          out[i].longest_recovery);
             add_month_purchases(rs, &mu, v, out[i].month_purchases);
             t->hash += summarize_sku(rs, member[i], v, vals[i], t->sorted);
         }
@@ -349,6 +387,8 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
 
 static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_unit *u)
 {
+    if (!unit_in_window(rs, u))
+        return ECH_OK; /* its SKUs have no skulocs in this pass's window */
     if (u->group >= 0)
         return simulate_group_unit(t, rs, u);
     for (int32_t v = rs->v_begin; v < rs->v_end; ++v) {
@@ -360,14 +400,19 @@ static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_uni
                (size_t)(u->rep_end - u->rep_begin) * ECH_TOTAL_COUNT * sizeof(int64_t));
         ech_eval_request req = {
             .sku = u->sku, .variant = v, .rep_begin = u->rep_begin, .rep_end = u->rep_end};
+        int64_t b, e;
+        sku_window(rs, u->sku, &b, &e);
         ech_eval_out out = {.kpi = vals + offset,
                             .rep_stride = stride,
+                            .node_begin = (int32_t)b,
+                            .node_end = (int32_t)e,
+                            .longest_recovery = t->longest,
                             .totals = t->unit_totals,
                             .month_purchases = t->months};
         ech_status st = ech_engine_evaluate(t->engine, &req, &out, &t->err);
         if (st != ECH_OK)
             return st;
-        add_unit_sums(t, rs, u, v, vals, stride, offset, t->unit_totals);
+        add_unit_sums(t, rs, u, v, vals, stride, offset, t->unit_totals, t->longest);
         add_month_purchases(rs, u, v, t->months);
         if (u->split < 0)
             t->hash += summarize_sku(rs, u->sku, v, vals, t->sorted);
@@ -415,7 +460,8 @@ static void simulate_stretch(run_state *rs, thread_acc *t)
                 }
             }
         }
-        ech_progress_add(rs->progress, plan->unit[it].cost);
+        if (unit_in_window(rs, &plan->unit[it]))
+            ech_progress_add(rs->progress, plan->unit[it].cost);
         if (rs->opt->stop_after_units > 0) {
             int64_t n;
 #pragma omp atomic capture
@@ -491,8 +537,9 @@ static void pending_init(run_state *rs)
     for (int32_t s = 0; s < plan->n_split; ++s) {
         const ech_split_sku *sp = &plan->split[s];
         pending_sku *p = &rs->pending[s];
-        int64_t nodes = sc->sl.sku_begin[sp->sku + 1] - sc->sl.sku_begin[sp->sku];
-        size_t len = (size_t)nodes * ECH_KPI_COUNT * (size_t)res->n_reps;
+        int64_t b, e;
+        sku_window(rs, sp->sku, &b, &e);
+        size_t len = (size_t)(e > b ? e - b : 0) * ECH_KPI_COUNT * (size_t)res->n_reps;
         p->units_left = sp->units;
         p->vals = ech_xcalloc((size_t)n_var, sizeof *p->vals, "split SKU values");
         /* The owner of a run that keeps replications gathers them in the results. */
@@ -560,7 +607,6 @@ static int send_or_recv(double *buf, size_t count, int peer, int tag, MPI_Comm c
 static ech_status exchange(run_state *rs)
 {
     const ech_work_plan *plan = rs->plan;
-    const ech_scenario *sc = rs->sc;
     const int64_t n_rep = rs->res->n_reps;
     int32_t n_var = rs->v_end - rs->v_begin;
     int ok = 1;
@@ -568,7 +614,10 @@ static ech_status exchange(run_state *rs)
         const ech_split_sku *sp = &plan->split[s];
         if (!sp->cross_rank)
             continue;
-        int64_t rows = (sc->sl.sku_begin[sp->sku + 1] - sc->sl.sku_begin[sp->sku]) * ECH_KPI_COUNT;
+        int64_t b0, e0;
+        if (!sku_window(rs, sp->sku, &b0, &e0))
+            continue; /* nothing of it in this window, on any rank */
+        int64_t rows = (e0 - b0) * ECH_KPI_COUNT;
         for (int q = 0; q < rs->n_ranks && ok; ++q) {
             if (q == sp->owner || (rs->rank != q && rs->rank != sp->owner))
                 continue;
@@ -642,9 +691,10 @@ static ech_status trace_open(run_state *rs)
 
 /* Bytes a rank will hold: the estimate echelon plan also reports (job_size.h). */
 static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                              int32_t n_cold, int32_t per_pass, int64_t cold_block)
+                              int32_t n_cold, int32_t per_pass, int64_t cold_block,
+                              int32_t window_nodes)
 {
-    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass, cold_block);
+    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass, cold_block, window_nodes);
 }
 
 /* Refuses a run that cannot fit this node's memory with the ranks it shares it with:
@@ -712,9 +762,13 @@ static ech_status run_passes(run_state *rs, double *simulate_local, double *exch
     const int32_t per_pass = rs->per_pass;
     ech_status st = ECH_OK;
     for (rs->pass = rs->resume.pass; rs->pass < res->n_passes && st == ECH_OK; ++rs->pass) {
-        rs->v_begin = rs->pass * per_pass;
+        rs->window = rs->pass % rs->n_windows;
+        rs->v_begin = rs->pass / rs->n_windows * per_pass;
         rs->v_end = rs->v_begin + per_pass < n_var ? rs->v_begin + per_pass : n_var;
-        ech_run_cold_pass_begin(rs);
+        /* The cold rooms fill in window 0 and are summed up after the last window; a
+         * run resumed at a later window reads them back from its checkpoint. */
+        if (rs->window == 0 || rs->resume_from)
+            ech_run_cold_pass_begin(rs);
         pending_init(rs);
         rs->next_unit = 0;
         if (rs->resume_from)
@@ -734,7 +788,7 @@ static ech_status run_passes(run_state *rs, double *simulate_local, double *exch
         t0 = wall_seconds();
         if (st == ECH_OK && rs->plan->n_cross_rank > 0)
             st = ech_agree(rs->comm, exchange(rs), rs->err);
-        if (st == ECH_OK && rs->rooms)
+        if (st == ECH_OK && rs->rooms && rs->window == rs->n_windows - 1)
             st = ech_run_cold_pass_end(rs);
         *exchange_local += wall_seconds() - t0;
         pending_free(rs);
@@ -847,14 +901,21 @@ static ech_status resume_open(run_state *rs)
     return ECH_OK;
 }
 
-/* This rank's work still to do: the passes left, less the units done. */
-static int64_t cost_left(const run_state *rs)
+/* This rank's work still to do: the units of the passes left (those with skulocs
+ * in their pass's window), less the units done. */
+static int64_t cost_left(run_state *rs)
 {
     const ech_work_plan *plan = rs->plan;
-    int64_t done = 0;
-    for (int32_t i = 0; i < rs->resume.units_done && i < plan->n_units; ++i)
-        done += plan->unit[i].cost;
-    return plan->my_cost * (rs->res->n_passes - rs->resume.pass) - done;
+    int64_t left = 0;
+    for (int32_t pass = rs->resume.pass; pass < rs->res->n_passes; ++pass) {
+        rs->window = pass % rs->n_windows;
+        for (int32_t i = 0; i < plan->n_units; ++i)
+            if (unit_in_window(rs, &plan->unit[i]) &&
+                (pass > rs->resume.pass || i >= rs->resume.units_done))
+                left += plan->unit[i].cost;
+    }
+    rs->window = 0;
+    return left;
 }
 
 ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options *opt,
@@ -874,17 +935,20 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     int32_t n_cold = ech_cold_rooms_count(sc);
     int32_t per_pass = ech_job_variants_per_pass(sc, opt->cold_memory_limit, n_cold);
     rs.cold_block = ech_job_cold_block_reps(sc, opt->cold_memory_limit, n_cold);
-    ech_status st = ech_agree(comm,
-                              check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold,
-                                                                per_pass, rs.cold_block)),
-                              err);
+    rs.window_nodes = ech_job_window_nodes(sc, opt->kpi_memory_limit);
+    rs.n_windows = ech_job_windows(sc, rs.window_nodes);
+    ech_status st =
+        ech_agree(comm,
+                  check_memory(&rs, memory_estimate(sc, &plan, rs.n_threads, n_cold, per_pass,
+                                                    rs.cold_block, rs.window_nodes)),
+                  err);
     if (st != ECH_OK) {
         ech_work_plan_free(&plan);
         return st;
     }
     ech_results_init(res, sc, plan.first_sku[rs.rank], plan.first_sku[rs.rank + 1]);
     res->n_cold = n_cold;
-    res->n_passes = (sc->n_variants + per_pass - 1) / per_pass;
+    res->n_passes = (sc->n_variants + per_pass - 1) / per_pass * rs.n_windows;
     rs.per_pass = per_pass;
     rs.keep_rooms = n_cold > 0 && rs.rank == 0 && sc->output.keep_replications;
     double plan_local = wall_seconds() - t0;
@@ -905,6 +969,11 @@ ech_status ech_run(const ech_scenario *sc, MPI_Comm comm, const ech_run_options 
     }
     rs.pending = ech_xcalloc((size_t)(plan.n_split > 0 ? plan.n_split : 1), sizeof *rs.pending,
                              "split SKUs");
+    if (rs.rank == 0 && opt->progress && rs.n_windows > 1)
+        fprintf(opt->progress,
+                "echelon: KPI values are held for %d SKU-locations of a SKU at a time "
+                "(--kpi-memory): SKUs at more locations are simulated up to %d times\n",
+                (int)rs.window_nodes, (int)rs.n_windows);
     rs.progress = rs.rank == 0 ? ech_progress_new(opt->progress, "simulating", cost_left(&rs),
                                                   opt->progress_interval)
                                : NULL;

@@ -2,8 +2,8 @@
  * what the pass did not keep: the cold rooms' later blocks of replications
  * (run_cold.c), the daily stock of the stock bands (run_bands.c).  The streams
  * belong to (SKU, replication), so a replication simulated again has the stock it
- * had in the pass; only the sinks the caller attaches count, the KPIs are thrown
- * away. */
+ * had in the pass; only the sinks the caller attaches count, the KPIs are not
+ * kept. */
 #include "run_state.h"
 #include "echelon/engine.h"
 #include "echelon/kpi.h"
@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A thread's engine (no trace: the pass wrote it) and KPI scratch. */
+/* A thread's engine (no trace: the pass wrote it). */
 typedef struct again_thread {
     ech_engine *engine;
-    double *kpi;
-    size_t kpi_len;
     ech_error err;
 } again_thread;
 
@@ -41,10 +39,8 @@ void ech_again_free(ech_again *a)
 {
     if (!a)
         return;
-    for (int i = 0; i < a->n_threads; ++i) {
+    for (int i = 0; i < a->n_threads; ++i)
         ech_engine_free(a->thread[i].engine);
-        free(a->thread[i].kpi);
-    }
     free(a->thread);
     free(a);
 }
@@ -58,31 +54,17 @@ static ech_status unit_again(again_thread *t, const ech_scenario *sc, const ech_
         u->group >= 0 ? sc->subst.member + sc->subst.group_begin[u->group] : &u->sku;
     int32_t n =
         u->group >= 0 ? sc->subst.group_begin[u->group + 1] - sc->subst.group_begin[u->group] : 1;
-    size_t need = 0;
-    for (int32_t i = 0; i < n; ++i)
-        need += (size_t)(sc->sl.sku_begin[member[i] + 1] - sc->sl.sku_begin[member[i]]) *
-                ECH_KPI_COUNT * (size_t)(e - b);
-    if (need > t->kpi_len) {
-        free(t->kpi);
-        t->kpi = ech_xmalloc(need * sizeof *t->kpi, "KPI scratch of units simulated again");
-        t->kpi_len = need;
-    }
+    /* Outputs without KPI values: the engine records none. */
     if (u->group < 0) {
         ech_eval_request req = {.sku = u->sku, .variant = v, .rep_begin = b, .rep_end = e};
-        ech_eval_out out = {.kpi = t->kpi, .rep_stride = e - b};
+        ech_eval_out out = {.kpi = NULL, .rep_stride = e - b};
         return ech_engine_evaluate(t->engine, &req, &out, &t->err);
     }
     ech_eval_out out[ECH_MAX_GROUP_SKUS];
     const ech_eval_out *outs[ECH_MAX_GROUP_SKUS];
-    size_t at = 0;
     for (int32_t i = 0; i < n; ++i) {
-        int64_t nodes = sc->sl.sku_begin[member[i] + 1] - sc->sl.sku_begin[member[i]];
-        outs[i] = NULL;
-        if (nodes == 0)
-            continue;
-        out[i] = (ech_eval_out){.kpi = t->kpi + at, .rep_stride = e - b};
-        outs[i] = &out[i];
-        at += (size_t)nodes * ECH_KPI_COUNT * (size_t)(e - b);
+        out[i] = (ech_eval_out){.kpi = NULL, .rep_stride = e - b};
+        outs[i] = sc->sl.sku_begin[member[i] + 1] > sc->sl.sku_begin[member[i]] ? &out[i] : NULL;
     }
     return ech_engine_run_group(t->engine, u->group, v, b, e, outs, &t->err);
 }

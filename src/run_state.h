@@ -21,6 +21,15 @@ typedef struct pending_sku {
 
 struct thread_acc;
 
+/* The local skulocs [*b, *e) of a SKU of n skulocs in window w of window_nodes; 0
+ * when it has none there. */
+static inline int ech_run_window(int64_t n, int32_t window_nodes, int32_t w, int64_t *b, int64_t *e)
+{
+    *b = (int64_t)w * window_nodes;
+    *e = n < *b + window_nodes ? n : *b + window_nodes;
+    return *e > *b;
+}
+
 typedef struct run_state {
     const ech_scenario *sc;
     const ech_run_options *opt;
@@ -30,9 +39,15 @@ typedef struct run_state {
     int rank, n_ranks, n_threads;
     int32_t pass, per_pass; /* the pass under way, and variants per pass */
     int32_t v_begin, v_end; /* the variants of the current pass */
-    int keep_rooms;         /* rank 0 keeps every variant's occupancy for the file */
-    ech_cold_rooms *rooms;  /* per variant, NULL without cold rooms */
-    int64_t cold_block;     /* replications a cold-room occupancy block holds */
+    /* Each SKU's KPI values are held a window of window_nodes skulocs at a time
+     * (ech_job_window_nodes); a pass covers one window of its variants, so there are
+     * n_windows passes per group of variants, and a SKU with no skulocs in the
+     * pass's window is not simulated in it.  Totals, sums and cold rooms are taken
+     * in window 0, which every SKU has. */
+    int32_t window_nodes, n_windows, window;
+    int keep_rooms;        /* rank 0 keeps every variant's occupancy for the file */
+    ech_cold_rooms *rooms; /* per variant, NULL without cold rooms */
+    int64_t cold_block;    /* replications a cold-room occupancy block holds */
     ech_trace trace;
     pending_sku *pending;   /* per split SKU of the plan */
     struct thread_acc *acc; /* per thread, during a pass */

@@ -82,10 +82,18 @@ enum { ECH_CONTRACT_OF_VARIANT = 0, ECH_CONTRACT_NONE = 1, ECH_CONTRACT_GIVEN = 
 
 /* Where an evaluation puts its results. */
 typedef struct ech_eval_out {
-    /* KPI values: kpi[(i * ECH_KPI_COUNT + k) * rep_stride + (r - rep_begin)] for node
-     * i and replication r. */
+    /* KPI values: kpi[((i - node_begin) * ECH_KPI_COUNT + k) * rep_stride +
+     * (r - rep_begin)] for node i in [node_begin, node_end) and replication r.  The
+     * window lets a caller short of memory keep a SKU's nodes a block at a time,
+     * simulating it once per block; node_end 0 means every node from node_begin.
+     * NULL: no values kept (a caller that wants only totals or its own sinks). */
     double *kpi;
     int64_t rep_stride;
+    int32_t node_begin, node_end;
+    /* May be NULL; else receives, per replication, the longest recovery after a
+     * disruption over the SKU's demand points (its KPI recovery_days' maximum):
+     * longest_recovery[r - rep_begin]. */
+    int64_t *longest_recovery;
     /* May be NULL; else accumulates totals[(r - rep_begin) * ECH_TOTAL_COUNT + t]. */
     int64_t *totals;
     /* May be NULL; else receives the units the warehouse bought in each measured

@@ -39,7 +39,18 @@ extern "C" {
  * cold rooms' tallies (16 bytes per distinct occupancy value of a location, on
  * rank 0). */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
-                               int32_t n_cold, int32_t per_pass, int64_t cold_block);
+                               int32_t n_cold, int32_t per_pass, int64_t cold_block,
+                               int32_t window_nodes);
+
+/* Skulocs of one SKU whose KPI values (every replication's) a run holds at once: as
+ * many as fit kpi_memory_limit bytes (0: ECH_KPI_MEMORY_DEFAULT) for each SKU of the
+ * largest substitution group, at least one; the largest SKU's every skulocs when
+ * they fit or when replications are kept (the results hold them anyway).  A SKU
+ * stocked at more skulocs is simulated once per window of this many (run.c). */
+int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit);
+
+/* Windows the largest SKU's skulocs make (1 when its values fit at once). */
+int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes);
 
 /* Variants one pass over the SKUs takes when the cold rooms' occupancy arrays must
  * fit cold_memory_limit bytes (0: ECH_COLD_MEMORY_DEFAULT), as the run decides: as
@@ -88,6 +99,7 @@ typedef struct ech_job_assumptions {
     double storage_bytes_per_second; /* the file system's write rate */
     double setup_seconds;            /* loading the scenario (measured by the caller) */
     int64_t cold_memory_limit;       /* as ech_run_options; 0: the default */
+    int64_t kpi_memory_limit;        /* as ech_run_options; 0: the default */
 } ech_job_assumptions;
 
 /* A prediction for one layout. */

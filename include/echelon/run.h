@@ -47,6 +47,12 @@ typedef struct ech_run_options {
      * that keeps replications holds every variant's whole array regardless (it
      * writes them). */
     int64_t cold_memory_limit;
+    /* Bytes of one SKU's KPI values (skulocs x KPIs x replications, double) a thread,
+     * or a SKU split over threads or ranks, holds at once; 0: ECH_KPI_MEMORY_DEFAULT.
+     * A SKU stocked at more skulocs than fit is simulated once per window of as many
+     * as fit (ech_job_window_nodes), every pass the same numbers, so the results do
+     * not depend on it. */
+    int64_t kpi_memory_limit;
     /* A tuning whose targets this run verifies (tune_run.h): the results file gets a
      * /tuning group.  NULL for a plain run. */
     const struct ech_tune_result *tuning;
@@ -69,6 +75,7 @@ typedef struct ech_run_options {
 } ech_run_options;
 
 #define ECH_COLD_MEMORY_DEFAULT ((int64_t)256 << 20)
+#define ECH_KPI_MEMORY_DEFAULT ((int64_t)256 << 20)
 
 /* Runs the scenario: every rank of comm calls it with the same resolved scenario and
  * options.  Fills `res` (results.h; the caller frees it with ech_results_free, also

@@ -38,7 +38,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     int seed_given = 0, keep = 0, quiet = 0, no_output = 0, help = 0, force = 0, resume = 0;
     double interval = 30.0, checkpoint_minutes = 10.0;
     const char *trace_sku = NULL, *trace_file = NULL, *trace_variant = NULL, *targets = NULL;
-    int64_t trace_rep = 0, cold_mib = 0, stock_bands = -1;
+    int64_t trace_rep = 0, cold_mib = 0, kpi_mib = 0, stock_bands = -1;
     const cli_option opts[] = {
         {"output", 'o', CLI_STRING, &output, "FILE",
          "results file (default results/NAME.h5, or NAME-1.h5 ... when that exists)", 0, 0, NULL},
@@ -77,6 +77,10 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         {"cold-memory", 0, CLI_INT64, &cold_mib, "MIB",
          "MiB of cold-room occupancy a rank holds at once (default 256; more: fewer cold-chain "
          "SKUs simulated twice)",
+         1, 1 << 24, NULL},
+        {"kpi-memory", 0, CLI_INT64, &kpi_mib, "MIB",
+         "MiB of one SKU's KPI values a thread holds at once (default 256; less: SKUs at many "
+         "locations simulated once per block of locations)",
          1, 1 << 24, NULL},
         {"trace", 0, CLI_STRING, &trace_sku, "SKU",
          "write the SKU's day-by-day stock and flows to a CSV file", 0, 0, NULL},
@@ -186,6 +190,8 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
     uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, fingerprint_inputs, 1);
     if (cold_mib > 0) /* the cold rooms' blocks shape the checkpoint */
         fingerprint = ech_fingerprint_add(fingerprint ^ 0x636f6c64ull, &cold_mib, sizeof cold_mib);
+    if (kpi_mib > 0) /* so do the windows of skulocs */
+        fingerprint = ech_fingerprint_add(fingerprint ^ 0x6b7069ull, &kpi_mib, sizeof kpi_mib);
     char created[32];
     cli_created_now(comm, created);
 
@@ -207,6 +213,7 @@ int cmd_run(int argc, char **argv, MPI_Comm comm)
         .resume = resume,
         .checkpoint_fingerprint = fingerprint,
         .cold_memory_limit = cold_mib << 20,
+        .kpi_memory_limit = kpi_mib << 20,
     };
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);

@@ -57,7 +57,8 @@ static void test_prediction_follows_the_work_plan(void **state)
             ech_work_plan_make(&p, &sc, ranks, r, 2);
             if ((double)p.my_cost > heaviest)
                 heaviest = (double)p.my_cost;
-            double m = ech_job_memory_per_rank(&sc, &p, 2, 0, sc.n_variants, sc.replications);
+            double m = ech_job_memory_per_rank(&sc, &p, 2, 0, sc.n_variants, sc.replications,
+                                               ech_job_window_nodes(&sc, 0));
             if (m > memory)
                 memory = m;
             total = (double)p.total_cost;
