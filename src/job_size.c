@@ -37,8 +37,9 @@ static double cpu_seconds(void)
  * ------------------------------------------------------------------------------ */
 
 /* The results of the rank's SKUs (statistics, and every replication when kept), the
- * totals (one copy per thread, and the rank's), each thread's buffers, its split
- * SKUs' replications and the cold rooms' occupancy. */
+ * totals per replication (one copy: threads add to it), each thread's buffers (a
+ * window of a SKU's KPI values), its split SKUs' windows and the cold rooms'
+ * occupancy. */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
                                int32_t n_cold, int32_t per_pass, int64_t cold_block,
                                int32_t window_nodes)
@@ -50,7 +51,7 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     double bytes = V * rows * K * (2.0 + sc->output.n_quantiles);
     if (sc->output.keep_replications)
         bytes += V * rows * K * R;
-    bytes += (1.0 + n_threads) * V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
+    bytes += V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
     double group = plan->max_group > 1 ? plan->max_group : 1.0; /* a group unit's SKUs */
     double window = window_nodes > 0 ? window_nodes : 1.0;
     double held = plan->max_nodes < group * window ? plan->max_nodes : group * window;

@@ -130,7 +130,6 @@ typedef struct thread_acc {
     double *sorted;         /* statistics scratch */
     int64_t *unit_totals;   /* one unit's totals per replication (of each SKU of a group) */
     int64_t *longest;       /* one unit's longest recovery per replication (likewise) */
-    int64_t *totals;        /* like ech_results.totals */
     int64_t *location_lost; /* like ech_results.location_lost */
     int64_t *months;        /* one unit's purchases per replication and month (likewise) */
     uint64_t hash;
@@ -145,8 +144,6 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
     int64_t held = rs->plan->max_nodes < group * rs->window_nodes ? rs->plan->max_nodes
                                                                   : group * rs->window_nodes;
     size_t sku_vals = (size_t)held * ECH_KPI_COUNT * (size_t)res->n_reps;
-    size_t totals_len =
-        (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     memset(t, 0, sizeof *t);
     t->engine = ech_engine_new(rs->sc);
     if (rs->trace.out && rs->window == 0) /* once: the first window simulates every SKU */
@@ -160,7 +157,6 @@ static void thread_acc_init(thread_acc *t, const run_state *rs)
                                  "unit totals");
     t->longest = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) * sizeof(int64_t),
                              "unit recoveries");
-    t->totals = ech_xcalloc(totals_len ? totals_len : 1, sizeof(int64_t), "thread totals");
     t->location_lost = ech_xcalloc((size_t)res->n_variants * (size_t)(res->n_locations + 1),
                                    sizeof(int64_t), "thread location losses");
     t->months = ech_xmalloc(skus * (size_t)(res->n_reps > 0 ? res->n_reps : 1) *
@@ -176,27 +172,22 @@ static void thread_acc_free(thread_acc *t)
     free(t->sorted);
     free(t->unit_totals);
     free(t->longest);
-    free(t->totals);
     free(t->location_lost);
     free(t->months);
     memset(t, 0, sizeof *t);
 }
 
 /* Adds a thread's sums to the results (integers: the order threads arrive in does
- * not matter) and clears them, so the thread can go on adding. */
+ * not matter) and clears them, so the thread can go on adding.  The totals per
+ * replication went to the results directly (add_unit_sums). */
 static void thread_acc_merge(thread_acc *t, run_state *rs)
 {
     ech_results *res = rs->res;
-    size_t totals_len =
-        (size_t)res->n_variants * (size_t)res->n_groups * (size_t)res->n_reps * ECH_TOTAL_COUNT;
     size_t lost_len = (size_t)res->n_variants * (size_t)res->n_locations;
     int overflow = t->overflow;
-    for (size_t q = 0; q < totals_len; ++q)
-        overflow |= ech_add_overflows(&res->totals[q], t->totals[q]);
     for (size_t q = 0; q < lost_len; ++q)
         res->location_lost[q] += t->location_lost[q];
     rs->hash += t->hash;
-    memset(t->totals, 0, (totals_len ? totals_len : 1) * sizeof *t->totals);
     memset(t->location_lost, 0, lost_len * sizeof *t->location_lost);
     t->hash = 0;
     t->overflow = 0;
@@ -209,9 +200,10 @@ static void thread_acc_merge(thread_acc *t, run_state *rs)
     }
 }
 
-/* The unit's totals go to the network and to the SKU's segment (in window 0); the
- * sums that compare variants to the SKU and its locations (the locations' of the
- * window). */
+/* The unit's totals go to the network and to the SKU's segment (in window 0), added
+ * by every thread into the rank's totals (one copy however many threads: they grow
+ * with the replications); the sums that compare variants to the SKU and its
+ * locations (the locations' of the window). */
 static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, int32_t v,
                           const double *vals, int64_t stride, int64_t offset,
                           const int64_t *unit_totals, const int64_t *longest)
@@ -219,15 +211,19 @@ static void add_unit_sums(thread_acc *t, run_state *rs, const ech_work_unit *u, 
     const ech_scenario *sc = rs->sc;
     ech_results *res = rs->res;
     const int64_t n_rep = res->n_reps, len = u->rep_end - u->rep_begin;
-    int64_t *tv = t->totals + (size_t)v * (size_t)res->n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
+    int64_t *tv = res->totals + (size_t)v * (size_t)res->n_groups * (size_t)n_rep * ECH_TOTAL_COUNT;
     int64_t seg = 1 + sc->cat.segment[u->sku];
     const int first_window = rs->window == 0;
     for (int64_t r = 0; r < len && first_window; ++r) {
         const int64_t *x = unit_totals + r * ECH_TOTAL_COUNT;
         int64_t rep = u->rep_begin + r;
         for (int q = 0; q < ECH_TOTAL_COUNT; ++q) {
-            t->overflow |= ech_add_overflows(&tv[(0 * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
-            t->overflow |= ech_add_overflows(&tv[(seg * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
+            if (x[q] == 0)
+                continue;
+            t->overflow |=
+                ech_atomic_add_overflows(&tv[(0 * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
+            t->overflow |=
+                ech_atomic_add_overflows(&tv[(seg * n_rep + rep) * ECH_TOTAL_COUNT + q], x[q]);
         }
     }
     /* Lost (and backordered) units at the SKU's demand points, the SKU's longest

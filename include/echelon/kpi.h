@@ -217,6 +217,14 @@ static inline int ech_add_overflows(int64_t *acc, int64_t x)
     return __builtin_add_overflow(*acc, x, acc);
 }
 
+/* The same from any thread at once (the sum wraps, as atomics do, when it
+ * overflows: the caller fails then). */
+static inline int ech_atomic_add_overflows(int64_t *acc, int64_t x)
+{
+    int64_t old = __atomic_fetch_add(acc, x, __ATOMIC_RELAXED), sum;
+    return __builtin_add_overflow(old, x, &sum);
+}
+
 #ifdef __cplusplus
 }
 #endif
