@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # The memory benchmark: peak resident memory of `echelon run` per SKU-location, at
 # two replication counts and two horizons, on a chain of 1,000 pharmacies whose
-# cold-chain SKUs fill some 950 cold rooms.  The cold rooms' occupancy used to be
-# held whole (8 bytes x cold locations x replications x days); it is now held a block
-# of replications at a time (--cold-memory MiB, 16 here so that the bound shows at
-# this size; the default is 256) and folded into a tally whose size follows the
-# distinct occupancy values, not the cells.  Each line also gives the whole array's
-# size, for comparison.
+# cold-chain SKUs fill some 950 cold rooms.  What used to grow with replications
+# and days is now held in bounded pieces:
+#  - the cold rooms' occupancy (8 bytes x cold locations x replications x days) a
+#    block of replications at a time (--cold-memory MiB), folded into a tally whose
+#    size follows the distinct occupancy values, not the cells;
+#  - a SKU's KPI values over its replications (8 bytes x 46 KPIs x its locations x
+#    replications) a window of its locations at a time (--kpi-memory MiB).
+# The limits are 16 and 4 MiB here, so that the bounds show at this size (the
+# defaults are 256).  Each line also gives the whole arrays' sizes, for comparison.
 # Usage: tools/bench-memory.sh [REPS_SMALL REPS_LARGE DAYS_SHORT DAYS_LONG]
-#        (defaults: 16 64 120 480; ECHELON_BIN, COLD_MIB and THREADS override)
+#        (defaults: 16 256 120 480; ECHELON_BIN, COLD_MIB, KPI_MIB and THREADS
+#        override)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ECHELON_BIN:-$root/build/echelon}
 [ -x "$bin" ] || "$root/tools/build.sh" "$root/build"
-r1=${1:-16} r2=${2:-64} d1=${3:-120} d2=${4:-480}
+r1=${1:-16} r2=${2:-256} d1=${3:-120} d2=${4:-480}
 cold_mib=${COLD_MIB:-16}
+kpi_mib=${KPI_MIB:-4}
 threads=${THREADS:-1}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -43,32 +48,41 @@ output:
   quantiles: [0.05, 0.5, 0.95]
 EOF
 
-# run REPS DAYS: prints "skulocs cold_rooms peak_kib seconds"
+# A binary from before --kpi-memory (a baseline) runs without it.
+kpi_option=""
+"$bin" run --help 2>&1 | grep -q -- --kpi-memory && kpi_option="--kpi-memory $kpi_mib"
+
+# run REPS DAYS: prints "skulocs cold_rooms peak_kib seconds windows"
 run() {
     local log="$dir/log"
     /usr/bin/time -f 'peak %M' -o "$dir/time" "$bin" run "$dir/cold_chain_wide.yaml" \
         --replications "$1" --days "$2" --threads "$threads" --cold-memory "$cold_mib" \
-        --no-output >"$log" 2>&1
-    local skulocs rooms peak secs
+        $kpi_option --no-output >"$log" 2>&1
+    local skulocs rooms peak secs windows
     skulocs=$(sed -nE 's/.* ([0-9]+) SKU-locations, .*/\1/p' "$log" | head -1)
     rooms=$(sed -nE 's/.* of ([0-9]+) cold rooms.*/\1/p' "$log" | head -1)
     peak=$(sed -nE 's/^peak ([0-9]+)/\1/p' "$dir/time")
     secs=$(sed -nE 's/.*simulation ([0-9.]+) s.*/\1/p' "$log" | head -1)
-    echo "$skulocs $rooms $peak $secs"
+    windows=$(sed -nE 's/.*simulated up to ([0-9]+) times.*/\1/p' "$log" | head -1)
+    echo "$skulocs $rooms $peak $secs ${windows:-1}"
 }
 
-echo "echelon memory benchmark: $($bin --version), $threads thread(s), --cold-memory $cold_mib"
-printf '  %6s %5s %10s %12s %16s %20s\n' replications days "peak MiB" "KiB/skuloc" \
-    "simulation s" "whole array MiB"
+echo "echelon memory benchmark: $($bin --version), $threads thread(s), --cold-memory $cold_mib" \
+    "${kpi_option:-(no --kpi-memory)}"
+printf '  %6s %5s %10s %12s %14s %16s %18s\n' replications days "peak MiB" "KiB/skuloc" \
+    "simulation s" "cold array MiB" "largest SKU: MiB"
 first=""
 for reps in "$r1" "$r2"; do
     for days in "$d1" "$d2"; do
-        read -r skulocs rooms peak secs <<<"$(run "$reps" "$days")"
+        read -r skulocs rooms peak secs windows <<<"$(run "$reps" "$days")"
         per=$(awk -v p="$peak" -v n="$skulocs" 'BEGIN { printf "%.2f", p / n }')
         whole=$(awk -v c="$rooms" -v r="$reps" -v d="$days" \
             'BEGIN { printf "%.0f", 8 * c * r * d / 1048576 }')
-        printf '  %6d %5d %10.1f %12s %16s %20s\n' "$reps" "$days" \
-            "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')" "$per" "$secs" "$whole"
+        # The largest SKU of the generated catalogue is stocked at 482 locations.
+        kpi=$(awk -v r="$reps" -v w="$windows" \
+            'BEGIN { printf "%.0f, %d pass(es)", 8 * 46 * 482 * r / 1048576, w }')
+        printf '  %6d %5d %10.1f %12s %14s %16s %18s\n' "$reps" "$days" \
+            "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')" "$per" "$secs" "$whole" "$kpi"
         [ -n "$first" ] || first=$per
         last=$per
     done
