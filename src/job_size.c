@@ -528,19 +528,23 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
     const int32_t n_sku = sc->cat.n;
     const double V = sc->n_variants;
 
-    /* Each rank's cost, from the cuts every plan holds (one plan, not one per rank). */
+    /* Each rank's cost, from the cuts every plan holds (one plan, not one per rank).
+     * A SKU whose KPI values take several windows is simulated once per window. */
     ech_work_plan plan;
     ech_work_plan_make(&plan, sc, n_ranks, 0, n_threads);
     out->split_skus = plan.n_cross_rank;
-    double total_cost = (double)plan.total_cost, heaviest = 0.0;
+    const int64_t window = ech_job_window_nodes(sc, as->kpi_memory_limit);
+    double total_cost = 0.0, heaviest = 0.0;
     for (int r = 0; r < n_ranks; ++r) {
         double cost = 0.0;
         for (int32_t k = plan.cut_sku[r]; k <= plan.cut_sku[r + 1] && k < n_sku; ++k) {
-            int64_t b, e;
+            int64_t b, e, nodes = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
             ech_work_plan_reps_on(&plan, r, k, &b, &e);
-            if (e > b && sc->sl.sku_begin[k + 1] > sc->sl.sku_begin[k])
-                cost += (double)ech_engine_sku_cost(sc, k) * (double)(e - b);
+            if (e > b && nodes > 0)
+                cost += (double)ech_engine_sku_cost(sc, k) * (double)(e - b) *
+                        (double)((nodes + window - 1) / window);
         }
+        total_cost += cost;
         if (cost > heaviest)
             heaviest = cost;
     }

@@ -73,6 +73,41 @@ static void test_prediction_follows_the_work_plan(void **state)
     ech_scenario_free(&sc);
 }
 
+/* KPI windows: a limit that holds 3 SKU-locations' values (the largest SKU, at 8
+ * pharmacies and the warehouse, needs 3 windows) multiplies each SKU's predicted
+ * cost by its windows, and bounds each thread's buffer of values. */
+static void test_windows_in_the_prediction(void **state)
+{
+    (void)state;
+    ech_scenario sc;
+    size_case(&sc, 8, STOCKED, N_SKU, 40);
+    const int64_t per_skuloc = (int64_t)ECH_KPI_COUNT * 40 * 8;
+    assert_int_equal(ech_job_window_nodes(&sc, 0), 9);
+    assert_int_equal(ech_job_windows(&sc, 9), 1);
+    assert_int_equal(ech_job_window_nodes(&sc, 3 * per_skuloc + 7), 3);
+    assert_int_equal(ech_job_windows(&sc, 3), 3);
+    assert_int_equal(ech_job_window_nodes(&sc, 1), 1);
+    ech_job_calibration cal = {.seconds_per_cost = 1e-8, .deflate_bytes_per_second = 1e8};
+    ech_job_assumptions whole = {.storage_bytes_per_second = 1e9};
+    ech_job_assumptions windows = whole;
+    windows.kpi_memory_limit = 3 * per_skuloc;
+    ech_job_size a, b;
+    ech_job_size_predict(&sc, &cal, &whole, 1, 1, &a);
+    ech_job_size_predict(&sc, &cal, &windows, 1, 1, &b);
+    double expect = 0.0;
+    for (int32_t k = 0; k < N_SKU; ++k) {
+        int64_t nodes = sc.sl.sku_begin[k + 1] - sc.sl.sku_begin[k];
+        expect += (double)ech_engine_sku_cost(&sc, k) * 40.0 * (double)((nodes + 2) / 3);
+    }
+    assert_true(b.heaviest_rank_cost == expect * sc.n_variants);
+    assert_true(b.heaviest_rank_cost > a.heaviest_rank_cost);
+    ech_job_size_memory(&sc, &whole, &a);
+    ech_job_size_memory(&sc, &windows, &b);
+    /* The thread's buffer: 9 SKU-locations' values at once, or 3. */
+    assert_true(a.memory_per_rank - b.memory_per_rank == 6.0 * (double)per_skuloc);
+    ech_scenario_free(&sc);
+}
+
 static void test_calibration_measures(void **state)
 {
     (void)state;
@@ -124,6 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prediction_follows_the_work_plan),
+        cmocka_unit_test(test_windows_in_the_prediction),
         cmocka_unit_test(test_calibration_measures),
         cmocka_unit_test(test_job_end),
     };
