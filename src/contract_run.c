@@ -4,6 +4,7 @@
 #include "echelon/contract.h"
 #include "echelon/csv_reader.h"
 #include "echelon/engine.h"
+#include "echelon/job_size.h"
 #include "echelon/kpi.h"
 #include "echelon/phase_log.h"
 #include "echelon/progress.h"
@@ -39,22 +40,71 @@ void ech_contract_result_free(ech_contract_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* What one thread needs to size a SKU. */
+/* What one thread needs to size a SKU.  Its KPI values are held a window of its
+ * nodes at a time (the run's kpi_memory_limit): a SKU at more nodes is simulated
+ * once per window, and every sum over its nodes is carried across the windows in
+ * node order, so the figures are the same to the bit whatever the window. */
 typedef struct sizer {
     ech_engine *engine;
-    double *kpi;     /* nodes x KPIs x replications */
+    int32_t window;  /* nodes whose values are held at once */
+    double *kpi;     /* window nodes x KPIs x replications */
     int64_t *months; /* replications x months */
     double *need, *sorted, *year;
+    double *cost; /* a candidate's total cost per replication, summed over the nodes */
 } sizer;
 
-/* The sum over the SKU's nodes of a KPI, averaged over the replications. */
-static double mean_over_nodes(const double *kpi, int32_t nodes, int k, int64_t reps)
+/* Adds KPI k of the window's n nodes to *sum, node by node, replication by
+ * replication (in the windows' order: the order of one sum over every node). */
+static void add_over_nodes(const double *kpi, int32_t n, int k, int64_t reps, double *sum)
 {
-    double sum = 0.0;
-    for (int32_t i = 0; i < nodes; ++i)
+    for (int32_t i = 0; i < n; ++i)
         for (int64_t r = 0; r < reps; ++r)
-            sum += kpi[((int64_t)i * ECH_KPI_COUNT + k) * reps + r];
-    return sum / (double)reps;
+            *sum += kpi[((int64_t)i * ECH_KPI_COUNT + k) * reps + r];
+}
+
+/* The sums one evaluation of the SKU gives: the warehouse's purchases per
+ * replication (the need) and pushed units, and the held cost summed over nodes and
+ * replications. */
+typedef struct sku_sums {
+    double held, pushed;
+} sku_sums;
+
+/* Simulates `req` window by window: the need into z->need when asked, the sums, and
+ * each replication's total cost over the nodes into z->cost when asked. */
+static ech_status evaluate_by_window(sizer *z, const ech_scenario *sc, ech_eval_request *req,
+                                     int64_t *month_purchases, int need, int cost, sku_sums *sums,
+                                     int64_t *days, ech_error *err)
+{
+    int64_t R = req->rep_end - req->rep_begin;
+    int32_t nodes = (int32_t)(sc->sl.sku_begin[req->sku + 1] - sc->sl.sku_begin[req->sku]);
+    double held = 0.0, expired = 0.0, pushed = 0.0;
+    for (int64_t r = 0; cost && r < R; ++r)
+        z->cost[r] = 0.0;
+    for (int32_t b = 0; b < nodes; b += z->window) {
+        int32_t e = nodes - b < z->window ? nodes : b + z->window;
+        ech_eval_out out = {.kpi = z->kpi,
+                            .rep_stride = R,
+                            .node_begin = b,
+                            .node_end = e,
+                            .month_purchases = b == 0 ? month_purchases : NULL};
+        ech_status st = ech_engine_evaluate(z->engine, req, &out, err);
+        if (st != ECH_OK)
+            return st;
+        if (b == 0) { /* the warehouse, node 0; the days once, as the results' figure */
+            *days += R * nodes * (int64_t)(sc->warmup_days + sc->days);
+            for (int64_t r = 0; need && r < R; ++r)
+                z->need[r] = z->kpi[(int64_t)ECH_KPI_PURCHASED_UNITS * R + r];
+            add_over_nodes(z->kpi, 1, ECH_KPI_PUSHED_UNITS, R, &pushed);
+        }
+        add_over_nodes(z->kpi, e - b, ECH_KPI_HOLDING_COST, R, &held);
+        add_over_nodes(z->kpi, e - b, ECH_KPI_EXPIRED_VALUE, R, &expired);
+        for (int32_t i = 0; cost && i < e - b; ++i)
+            for (int64_t r = 0; r < R; ++r)
+                z->cost[r] += z->kpi[((int64_t)i * ECH_KPI_COUNT + ECH_KPI_TOTAL_COST) * R + r];
+    }
+    sums->held = held / (double)R + expired / (double)R;
+    sums->pushed = pushed / (double)R;
+    return ECH_OK;
 }
 
 /* Sizes SKU k (which has terms and is stocked): fills its entries of res and adds
@@ -64,7 +114,6 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
                            ech_error *err)
 {
     int64_t R = opt->replications;
-    int32_t nodes = (int32_t)(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k]);
     int32_t nm = res->n_months;
     ech_eval_request req = {.sku = k,
                             .variant = opt->variant,
@@ -72,13 +121,10 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
                             .rep_end = R,
                             .stream_set = 1,
                             .contract = ECH_CONTRACT_NONE};
-    ech_eval_out out = {.kpi = z->kpi, .rep_stride = R, .month_purchases = z->months};
-    ech_status st = ech_engine_evaluate(z->engine, &req, &out, err);
+    sku_sums without, with;
+    ech_status st = evaluate_by_window(z, sc, &req, z->months, 1, 0, &without, days, err);
     if (st != ECH_OK)
         return st;
-    *days += R * nodes * (int64_t)(sc->warmup_days + sc->days);
-    for (int64_t r = 0; r < R; ++r)
-        z->need[r] = z->kpi[(int64_t)ECH_KPI_PURCHASED_UNITS * R + r];
     for (int32_t m = 0; m < nm; ++m) {
         double sum = 0.0;
         for (int64_t r = 0; r < R; ++r)
@@ -98,19 +144,13 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
         for (int64_t r = 0; r < R; ++r)
             short_mean += minimum > z->need[r] ? (minimum - z->need[r]) / (double)R : 0.0;
         if (short_mean >= 0.5) {
-            double held0 = mean_over_nodes(z->kpi, nodes, ECH_KPI_HOLDING_COST, R) +
-                           mean_over_nodes(z->kpi, nodes, ECH_KPI_EXPIRED_VALUE, R);
             req.contract = ECH_CONTRACT_GIVEN;
             req.committed = c;
-            out.month_purchases = NULL;
-            if ((st = ech_engine_evaluate(z->engine, &req, &out, err)) != ECH_OK) {
+            if ((st = evaluate_by_window(z, sc, &req, NULL, 0, 0, &with, days, err)) != ECH_OK) {
                 ech_contract_offer_free(&o);
                 return st;
             }
-            *days += R * nodes * (int64_t)(sc->warmup_days + sc->days);
-            double held1 = mean_over_nodes(z->kpi, nodes, ECH_KPI_HOLDING_COST, R) +
-                           mean_over_nodes(z->kpi, nodes, ECH_KPI_EXPIRED_VALUE, R);
-            double pushed = mean_over_nodes(z->kpi, 1, ECH_KPI_PUSHED_UNITS, R);
+            double held0 = without.held, held1 = with.held, pushed = with.pushed;
             if (pushed > 0.0 && held1 > held0) {
                 o.pushed_cost = (held1 - held0) / pushed;
                 c = ech_contract_best(&o, z->need, R, &cost);
@@ -147,18 +187,13 @@ static ech_status size_sku(sizer *z, const ech_scenario *sc, const ech_contract_
         req.contract = ECH_CONTRACT_GIVEN;
         req.committed = cand[j];
         req.rep_end = Rs;
-        out.month_purchases = NULL;
-        out.rep_stride = Rs;
-        if ((st = ech_engine_evaluate(z->engine, &req, &out, err)) != ECH_OK) {
+        if ((st = evaluate_by_window(z, sc, &req, NULL, 0, 1, &with, days, err)) != ECH_OK) {
             ech_contract_offer_free(&o);
             return st;
         }
-        *days += Rs * nodes * (int64_t)(sc->warmup_days + sc->days);
         double sum = 0.0, sum_d = 0.0, sum_d2 = 0.0;
         for (int64_t r = 0; r < Rs; ++r) {
-            double x = 0.0;
-            for (int32_t i = 0; i < nodes; ++i)
-                x += z->kpi[((int64_t)i * ECH_KPI_COUNT + ECH_KPI_TOTAL_COST) * Rs + r];
+            double x = z->cost[r];
             if (j == 0)
                 base[r] = x;
             sum += x;
@@ -292,8 +327,11 @@ static ech_status size_stretch(const sizing *s, uint8_t *done, int64_t mine[2],
     {
         sizer z;
         z.engine = ech_engine_new(sc);
-        z.kpi = ech_xmalloc((size_t)s->max_nodes * ECH_KPI_COUNT * (size_t)R * sizeof(double),
+        int64_t fit = ech_job_window_fit(opt->kpi_memory_limit, R);
+        z.window = (int32_t)(fit < s->max_nodes ? fit : s->max_nodes > 0 ? s->max_nodes : 1);
+        z.kpi = ech_xmalloc((size_t)z.window * ECH_KPI_COUNT * (size_t)R * sizeof(double),
                             "sizing KPIs");
+        z.cost = ech_xmalloc((size_t)R * sizeof(double), "candidate costs");
         z.months =
             ech_xmalloc((size_t)R * (size_t)(nm > 0 ? nm : 1) * sizeof(int64_t), "sizing months");
         z.need = ech_xmalloc((size_t)R * sizeof(double), "need");
@@ -337,6 +375,7 @@ static ech_status size_stretch(const sizing *s, uint8_t *done, int64_t mine[2],
         free(z.need);
         free(z.sorted);
         free(z.year);
+        free(z.cost);
     }
     mine[0] += days;
     mine[1] += sized;

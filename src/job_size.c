@@ -93,10 +93,16 @@ int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit)
         int64_t n = sc->subst.group_begin[g + 1] - sc->subst.group_begin[g];
         group = n > group ? n : group;
     }
+    int64_t fit = ech_job_window_fit(kpi_memory_limit, group * sc->replications);
+    return (int32_t)(fit < most ? fit : most);
+}
+
+int64_t ech_job_window_fit(int64_t kpi_memory_limit, int64_t reps)
+{
     int64_t limit = kpi_memory_limit > 0 ? kpi_memory_limit : ECH_KPI_MEMORY_DEFAULT;
-    int64_t per_node = group * ECH_KPI_COUNT * sc->replications * (int64_t)sizeof(double);
-    int64_t fit = per_node > 0 ? limit / per_node : most;
-    return (int32_t)(fit < 1 ? 1 : fit < most ? fit : most);
+    int64_t per_node = ECH_KPI_COUNT * (reps > 0 ? reps : 1) * (int64_t)sizeof(double);
+    int64_t fit = limit / per_node;
+    return fit < 1 ? 1 : fit;
 }
 
 int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes)

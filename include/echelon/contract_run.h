@@ -48,7 +48,11 @@ typedef struct ech_contract_run_options {
     int64_t refine_replications; /* of the check of candidates in force (at most the
                                   * sizing's; < 2: none) */
     double today_margin;         /* today's rule: last year's volume x (1 + margin) */
-    FILE *progress;              /* rank 0's progress, or NULL */
+    /* Bytes of one SKU's KPI values a thread holds at once (ech_run_options'
+     * kpi_memory_limit; 0: the default): a SKU at more skulocs is simulated once per
+     * window of them, every figure the same to the bit. */
+    int64_t kpi_memory_limit;
+    FILE *progress; /* rank 0's progress, or NULL */
     double progress_interval;
     /* Checkpoints (phase_log.h): the sizing's SKUs done are saved in
      * checkpoint.folder every checkpoint.interval seconds and at a stop (stop.h),

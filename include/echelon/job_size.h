@@ -49,6 +49,11 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
  * stocked at more skulocs is simulated once per window of this many (run.c). */
 int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit);
 
+/* Skulocs whose KPI values over `reps` replications fit kpi_memory_limit bytes (0:
+ * ECH_KPI_MEMORY_DEFAULT), at least one: the window of any caller that holds a
+ * SKU's values a window at a time (the run's, the contract sizing's). */
+int64_t ech_job_window_fit(int64_t kpi_memory_limit, int64_t reps);
+
 /* Windows the largest SKU's skulocs make (1 when its values fit at once). */
 int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes);
 

@@ -46,7 +46,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
     double t0 = cli_wall_seconds();
 
     const char *output = NULL, *csv = NULL, *variant = NULL;
-    int64_t replications = -1, threads = 0, sizing_reps = 200, check_reps = 100;
+    int64_t replications = -1, threads = 0, sizing_reps = 200, check_reps = 100, kpi_mib = 0;
     double interval = 30.0, margin = 0.10, checkpoint_minutes = 10.0;
     int quiet = 0, no_output = 0, force = 0, help = 0, resume = 0;
     const cli_option opts[] = {
@@ -66,6 +66,9 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
          "today's rule commits last year's purchases x (1 + X) (default 0.10)", 0, 10, NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
          "replications of the verification instead of the scenario's", 1, 1e6, NULL},
+        {"kpi-memory", 0, CLI_INT64, &kpi_mib, "MIB",
+         "MiB of one SKU's KPI values a thread holds at once, sizing and verifying (default 256)",
+         1, 1 << 24, NULL},
         {"threads", 't', CLI_INT64, &threads, "N",
          "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
          NULL},
@@ -169,8 +172,9 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
                 sc.name, sc.cat.n, (long long)sizing_reps, n_ranks, n_threads);
     /* What shapes the results beyond the scenario: the options above. */
     uint64_t fingerprint = ech_checkpoint_fingerprint(&sc, NULL, 0);
-    const double shape[] = {(double)variant_index, (double)sizing_reps, (double)check_reps, margin,
-                            (double)sc.replications};
+    const double shape[] = {(double)variant_index,   (double)sizing_reps,
+                            (double)check_reps,      margin,
+                            (double)sc.replications, (double)kpi_mib};
     fingerprint = ech_fingerprint_add(fingerprint ^ 0x636f6e7472616374ull, shape, sizeof shape);
     char created[32];
     cli_created_now(comm, created);
@@ -180,6 +184,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         .replications = sizing_reps,
         .refine_replications = check_reps,
         .today_margin = margin,
+        .kpi_memory_limit = kpi_mib << 20,
         .progress = (rank == 0 && !quiet) ? stderr : NULL,
         .progress_interval = interval,
         .checkpoint = {.folder = checkpoint,
@@ -219,6 +224,7 @@ int cmd_contract(int argc, char **argv, MPI_Comm comm)
         .checkpoint_interval = 60.0 * checkpoint_minutes,
         .resume = resume,
         .checkpoint_fingerprint = fingerprint ^ 0x766572696679ull, /* "verify" */
+        .kpi_memory_limit = kpi_mib << 20,
     };
     ech_results results;
     st = ech_run(&sc, comm, &ro, &results, &err);

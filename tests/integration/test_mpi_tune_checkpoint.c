@@ -1,8 +1,9 @@
 /* Checkpoints of tune and contract (phase_log.h) under MPI (normally 2 ranks): a
  * tuning under a budget (many searches of every SKU at bisected prices, the classic
  * rule's checks, a frontier), one with cold rooms and a budget per location (their
- * searches of some SKUs and their checks) and a contract sizing, each stopped several times in
- * the middle of a search (a stop on one rank, which the other learns of at the
+ * searches of some SKUs and their checks) and a contract sizing (its SKUs' values
+ * held a window of skulocs at a time), each stopped several times in the middle of
+ * a search (a stop on one rank, which the other learns of at the
  * phase's end) and resumed, must end bitwise identical to the same command
  * uninterrupted: every per-SKU and per-skuloc array and every figure of the
  * whole.  Also: the saved phases are refused for another fingerprint or layout, and
@@ -10,6 +11,7 @@
  *
  * Checks count failures instead of aborting, so the ranks stay in step. */
 #include "echelon/contract_run.h"
+#include "echelon/kpi.h"
 #include "echelon/checkpoint.h"
 #include "echelon/phase_log.h"
 #include "echelon/scenario_load.h"
@@ -296,7 +298,7 @@ static void test_tune_cold_and_locations(void **state)
  * ------------------------------------------------------------------------------ */
 
 static ech_status contract_once(const ech_scenario *sc, int threads, const char *folder, int resume,
-                                int64_t stop_after, ech_contract_result *res)
+                                int64_t stop_after, int64_t kpi_limit, ech_contract_result *res)
 {
     ech_contract_run_options opt;
     memset(&opt, 0, sizeof opt);
@@ -304,6 +306,7 @@ static ech_status contract_once(const ech_scenario *sc, int threads, const char 
     opt.replications = 64;
     opt.refine_replications = 32;
     opt.today_margin = 0.1;
+    opt.kpi_memory_limit = kpi_limit;
     opt.progress_interval = 30;
     opt.checkpoint.folder = folder;
     opt.checkpoint.resume = resume;
@@ -326,14 +329,17 @@ static void test_contract_stop_and_resume(void **state)
     ech_scenario sc;
     load("contract_small.yaml", &sc);
     ech_contract_result ref;
-    assert_int_equal(contract_once(&sc, 2, NULL, 0, 0, &ref), ECH_OK);
+    assert_int_equal(contract_once(&sc, 2, NULL, 0, 0, 0, &ref), ECH_OK);
+    /* The stopped and resumed sizing holds its SKUs' values 3 skulocs at a time
+     * (of up to 9): every figure the same to the bit. */
+    const int64_t three_skulocs = 3 * (int64_t)ECH_KPI_COUNT * 64 * 8;
     char folder[512];
     snprintf(folder, sizeof folder, "%s/contract.h5.checkpoint", g_dir);
     ech_contract_result res;
     ech_status st = ECH_STOPPED;
     int attempts = 0;
     for (; st == ECH_STOPPED && attempts < 20; ++attempts) {
-        st = contract_once(&sc, 2, folder, attempts > 0, attempts < 3 ? 2 : 0, &res);
+        st = contract_once(&sc, 2, folder, attempts > 0, attempts < 3 ? 2 : 0, three_skulocs, &res);
         if (st == ECH_STOPPED)
             ech_contract_result_free(&res);
     }
