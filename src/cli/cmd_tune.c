@@ -49,6 +49,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
 
     const char *output = NULL, *targets_csv = NULL, *variant = NULL, *objective = NULL;
     int64_t replications = -1, threads = 0, reps_start = -1, reps_max = -1, frontier = 0;
+    int64_t kpi_mib = 0;
     double fill_rate = -1.0, interval = 30.0, budget = -1.0, checkpoint_minutes = 10.0;
     int quiet = 0, no_output = 0, force = 0, help = 0, no_classic = 0, resume = 0;
     const cli_option opts[] = {
@@ -79,6 +80,9 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
          "at most, instead of tuning.max_replications", 2, 1e6, NULL},
         {"replications", 'r', CLI_INT64, &replications, "N",
          "replications of the verification instead of the scenario's", 1, 1e6, NULL},
+        {"kpi-memory", 0, CLI_INT64, &kpi_mib, "MIB",
+         "MiB of one SKU's KPI values a thread holds at once in the verification (default 256)", 1,
+         1 << 24, NULL},
         {"threads", 't', CLI_INT64, &threads, "N",
          "OpenMP threads per rank (default: OMP_NUM_THREADS, or cores / ranks per node)", 1, 4096,
          NULL},
@@ -234,7 +238,8 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
                             tn->budget,
                             (double)tn->replications,
                             (double)tn->max_replications,
-                            (double)sc.replications};
+                            (double)sc.replications,
+                            (double)kpi_mib};
     fingerprint = ech_fingerprint_add(fingerprint ^ 0x74756e65u, shape, sizeof shape);
     char created[32];
     cli_created_now(comm, created);
@@ -282,6 +287,7 @@ int cmd_tune(int argc, char **argv, MPI_Comm comm)
         .checkpoint_interval = 60.0 * checkpoint_minutes,
         .resume = resume,
         .checkpoint_fingerprint = fingerprint ^ 0x766572696679ull, /* "verify" */
+        .kpi_memory_limit = kpi_mib << 20,
     };
     ech_results results;
     st = ech_run(&sc, comm, &ro, &results, &err);
