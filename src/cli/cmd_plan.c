@@ -177,6 +177,13 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
     printf("%-24s %d rank(s) x %d thread(s)\n", "layout", ranks, threads);
     printf("%-24s %.3f (heaviest rank's cost / mean); %d SKU(s) split over ranks\n", "imbalance",
            js.imbalance, js.split_skus);
+    int32_t window = ech_job_window_nodes(&sc, as.kpi_memory_limit);
+    int32_t windows = ech_job_windows(&sc, window);
+    if (windows > 1)
+        printf("%-24s KPI values held for %d SKU-locations of a SKU at a time (run's default "
+               "--kpi-memory): SKUs at more locations simulated up to %d times (in the time "
+               "below)\n",
+               "windows", (int)window, (int)windows);
     format_duration(js.total_seconds, a, sizeof a);
     format_duration(js.setup_seconds, b, sizeof b);
     format_duration(js.simulate_seconds, c, sizeof c);
