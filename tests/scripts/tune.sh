@@ -31,9 +31,12 @@ grep -q "^Variant 'tuned' against 'baseline'" "$TMP/1x1.txt" || fail "no compari
 head -1 "$TMP/1x1.csv" | grep -qx "sku,location,policy,order_up_to,reorder_point" ||
     fail "targets CSV header"
 [ "$(wc -l <"$TMP/1x1.csv")" -eq 90 ] || fail "targets CSV: expected 89 SKU-locations"
+# The results files, bit for bit in Python, are compared in the optimised build;
+# under the sanitizers the layouts' runs and the CSVs are the test.
 for c in ${configs#1x1 }; do
     cmp -s "$TMP/1x1.csv" "$TMP/$c.csv" || fail "targets CSV differs between 1x1 and $c"
-    same_results "$TMP/1x1.h5" "$TMP/$c.h5" || fail "the results differ between 1x1 and $c"
+    sanitized || same_results "$TMP/1x1.h5" "$TMP/$c.h5" ||
+        fail "the results differ between 1x1 and $c"
 done
 echo "tuned targets identical at $configs"
 
