@@ -3,16 +3,30 @@
 # given with --configs "1x1 1x2 2x1"): every KPI and totals dataset must be bitwise
 # identical, and so must the verification hash (under the sanitizers: the hash, at
 # 1x1, 1x2 and 2x1 of those).
-# Usage: determinism.sh [--configs "RxT ..."] SCENARIO [echelon run options...]
+# --sanitized-skus N: under the sanitizers, the scenario's generated catalogue of N
+# SKUs (a copy of a scenario without files beside it): the same code paths, each
+# SKU's own, at a fraction of the time.
+# Usage: determinism.sh [--configs "RxT ..."] [--sanitized-skus N] SCENARIO
+#                       [echelon run options...]
 source "$(dirname "$0")/common.sh"
 configs="1x1 1x2 2x1 3x1 4x1"
-if [ "${1:-}" = --configs ]; then
-    configs=$2
+skus=""
+while true; do
+    case ${1:-} in
+    --configs) configs=$2 ;;
+    --sanitized-skus) skus=$2 ;;
+    *) break ;;
+    esac
     shift 2
-fi
+done
 configs=$(layouts "$configs")
 scenario=$1
 shift
+if sanitized && [ -n "$skus" ]; then
+    sed -E "s/^( +skus:) [0-9]+\$/\1 $skus/" "$scenario" >"$TMP/scenario.yaml"
+    grep -Eq "^ +skus: $skus\$" "$TMP/scenario.yaml" || fail "no generated catalogue in $scenario"
+    scenario=$TMP/scenario.yaml
+fi
 for c in $configs; do
     ranks=${c%x*}; threads=${c#*x}
     run_mpi "$ranks" "$threads" run "$scenario" "$@" --threads "$threads" --quiet \
