@@ -11,12 +11,19 @@ trap 'rm -rf "$TMP"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# sanitized: true in the sanitizer build's run (ECHELON_SANITIZED=1, set by
+# tools/run-tests.sh).  There a test runs what exercises C code; slow checks that
+# exercise none (Python reading a file a run wrote) and runs whose C paths another
+# test already takes under the sanitizers may be left to the optimised build, with a
+# word on why where they are skipped.
+sanitized() { [ "${ECHELON_SANITIZED:-0}" = 1 ]; }
+
 # layouts "RxT ...": the ranks x threads layouts a test compares.  Under the
 # sanitizers (ECHELON_SANITIZED=1, set by tools/run-tests.sh) only 1x1, 1x2 and 2x1
 # of them: they cover every code path (threads, SKUs split over ranks) that memory
 # and undefined-behaviour checks can see; more ranks only repeat them, slowly.
 layouts() {
-    if [ "${ECHELON_SANITIZED:-0}" = 1 ]; then
+    if sanitized; then
         local c out=""
         for c in $1; do
             case $c in 1x1 | 1x2 | 2x1) out="$out $c" ;; esac

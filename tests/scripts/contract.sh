@@ -25,13 +25,16 @@ grep -q "^Variant 'recommended' against 'baseline'" "$TMP/1x1.txt" || fail "no c
 head -1 "$TMP/1x1.csv" | grep -q "^sku,supplier,committed_units,analytic_units,today_units,unit_price" ||
     fail "commitments CSV header"
 [ "$(wc -l <"$TMP/1x1.csv")" -eq 25 ] || fail "commitments CSV: expected 24 SKUs"
+# The results files, read in Python, are compared and checked in the optimised
+# build; under the sanitizers the layouts' runs and the CSVs are the test.
 for c in 1x2 2x1; do
     cmp -s "$TMP/1x1.csv" "$TMP/$c.csv" || fail "commitments CSV differs between 1x1 and $c"
-    same_results "$TMP/1x1.h5" "$TMP/$c.h5" || fail "the results differ between 1x1 and $c"
+    sanitized || same_results "$TMP/1x1.h5" "$TMP/$c.h5" ||
+        fail "the results differ between 1x1 and $c"
 done
 echo "commitments identical at 1x1 1x2 2x1"
-"$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" --cross-check "$TMP/1x1.h5" >/dev/null ||
-    fail "check_results.py on the contract's results"
+sanitized || "$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" --cross-check "$TMP/1x1.h5" \
+    >/dev/null || fail "check_results.py on the contract's results"
 
 "$PYTHON" - "$TMP/1x1.h5" "$TMP/1x1.csv" <<'PY' || fail "verification"
 import sys, csv, h5py, numpy as np
@@ -72,7 +75,7 @@ cat >>"$TMP/given.yaml" <<'YAML'
 YAML
 run_mpi 2 1 run "$TMP/given.yaml" --quiet -o "$TMP/given.h5" >"$TMP/given.txt" ||
     fail "run with a commitment failed"
-"$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" "$TMP/given.h5" >/dev/null ||
+sanitized || "$PYTHON" "$ECHELON_SOURCE_DIR/tests/check_results.py" "$TMP/given.h5" >/dev/null ||
     fail "check_results.py with a commitment"
 "$PYTHON" - "$TMP/given.h5" <<'PY' || fail "commitment not simulated"
 import sys, h5py, numpy as np

@@ -58,10 +58,17 @@ grep -q "exceeds --time-limit 15 min" "$TMP/err" || fail "no --time-limit warnin
 grep -q "fits --time-limit: sbatch --nodes=[0-9]* --ntasks=[0-9]*" "$TMP/out" ||
     fail "no layout proposed for --time-limit: $(cat "$TMP/out")"
 
-# Predicted against measured: one small real run.
+# Predicted against measured: one small real run.  Under the sanitizers, whose shadow
+# memory leaves the peak nothing to compare, the comparison is left to the optimised
+# build: the run's code paths are determinism.demo's, the prediction's this plan's.
 expect_status 0 "$ECHELON_BIN" plan "$scenario" "${small[@]}" --ranks 1 --threads 1 \
     --calibration-seconds 0.3
 cp "$TMP/out" "$TMP/plan.txt"
+grep -q "results file .*[KMG]iB" "$TMP/plan.txt" || fail "no results file prediction: $(cat "$TMP/out")"
+if sanitized; then
+    echo "plan: OK (sanitizers: no run to compare with)"
+    exit 0
+fi
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -f "%M" -o "$TMP/rss" "$ECHELON_BIN" run "$scenario" "${small[@]}" --threads 1 \
         --quiet -o "$TMP/out.h5" >/dev/null
@@ -81,8 +88,7 @@ err = predicted / measured - 1
 print(f"results file: predicted {predicted:.0f} B, measured {measured} B ({100 * err:+.1f}%)")
 if abs(err) > 0.15:
     sys.exit(f"FAIL: results file size off by {100 * err:+.1f}% (tolerance 15%)")
-# Under the sanitizers the peak holds their shadow memory: nothing to compare.
-if os.path.exists(sys.argv[3]) and os.environ.get("ECHELON_SANITIZED") != "1":
+if os.path.exists(sys.argv[3]):
     rss = float(open(sys.argv[3]).read().split()[-1]) * 1024
     mem = size("memory per rank", 0)
     err = mem / rss - 1
