@@ -54,7 +54,7 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     bytes += V * (1.0 + sc->n_segments) * R * ECH_TOTAL_COUNT;
     double group = plan->max_group > 1 ? plan->max_group : 1.0; /* a group unit's SKUs */
     double window = window_nodes > 0 ? window_nodes : 1.0;
-    double held = plan->max_nodes < group * window ? plan->max_nodes : group * window;
+    double held = (double)ech_job_held_nodes(plan, window_nodes);
     bytes += n_threads * (held * K * R + group * R * (2.0 + ECH_TOTAL_COUNT));
     bytes += 4.0 * V * (sc->cat.n + sc->net.n);
     for (int32_t s = 0; s < plan->n_split; ++s) {
@@ -70,20 +70,22 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     return 8.0 * bytes;
 }
 
-/* Skulocs of the largest SKU. */
-static int64_t largest_sku(const ech_scenario *sc)
+int64_t ech_job_held_nodes(const ech_work_plan *plan, int32_t window_nodes)
 {
-    int64_t most = 0;
-    for (int32_t k = 0; k < sc->cat.n; ++k) {
-        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-        most = n > most ? n : most;
-    }
-    return most;
+    int64_t group = plan->max_group > 1 ? plan->max_group : 1;
+    int64_t window = window_nodes > 0 ? window_nodes : 1;
+    return plan->max_nodes < group * window ? plan->max_nodes : group * window;
+}
+
+/* Windows of `window` skulocs a SKU of `nodes` takes (at least one). */
+static int64_t windows_of(int64_t nodes, int64_t window)
+{
+    return nodes <= window ? 1 : (nodes + window - 1) / window;
 }
 
 int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit)
 {
-    int64_t most = largest_sku(sc);
+    int64_t most = ech_scenario_most_skulocs(sc);
     if (most < 1)
         return 1;
     if (sc->output.keep_replications)
@@ -107,8 +109,7 @@ int64_t ech_job_window_fit(int64_t kpi_memory_limit, int64_t reps)
 
 int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes)
 {
-    int64_t most = largest_sku(sc);
-    return most <= window_nodes ? 1 : (int32_t)((most + window_nodes - 1) / window_nodes);
+    return (int32_t)windows_of(ech_scenario_most_skulocs(sc), window_nodes);
 }
 
 int64_t ech_job_cold_block_reps(const ech_scenario *sc, int64_t cold_memory_limit, int32_t n_cold)
@@ -548,7 +549,7 @@ void ech_job_size_predict(const ech_scenario *sc, const ech_job_calibration *cal
             ech_work_plan_reps_on(&plan, r, k, &b, &e);
             if (e > b && nodes > 0)
                 cost += (double)ech_engine_sku_cost(sc, k) * (double)(e - b) *
-                        (double)((nodes + window - 1) / window);
+                        (double)windows_of(nodes, window);
         }
         total_cost += cost;
         if (cost > heaviest)

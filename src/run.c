@@ -71,22 +71,27 @@ static inline uint64_t hash_value(uint64_t position, double v)
 /* SKU k's skulocs in the pass's window: [*b, *e), local; 0 when it has none there. */
 static int sku_window(const run_state *rs, int32_t k, int64_t *b, int64_t *e)
 {
-    const int64_t *first = rs->sc->sl.sku_begin;
-    return ech_run_window(first[k + 1] - first[k], rs->window_nodes, rs->window, b, e);
+    return ech_run_sku_window(rs, k, rs->window, b, e);
 }
 
-/* Whether unit u records anything in the pass's window (a group unit: any of its
- * SKUs). */
-static int unit_in_window(const run_state *rs, const ech_work_unit *u)
+typedef struct window_of_run {
+    const run_state *rs;
+    int32_t window;
+} window_of_run;
+
+static int sku_in_window(const ech_scenario *sc, int32_t sku, const void *ctx)
 {
+    (void)sc;
+    const window_of_run *w = ctx;
     int64_t b, e;
-    if (u->group < 0)
-        return sku_window(rs, u->sku, &b, &e);
-    const ech_subst_rules *g = &rs->sc->subst;
-    for (int32_t i = g->group_begin[u->group]; i < g->group_begin[u->group + 1]; ++i)
-        if (sku_window(rs, g->member[i], &b, &e))
-            return 1;
-    return 0;
+    return ech_run_sku_window(w->rs, sku, w->window, &b, &e);
+}
+
+/* Whether unit u records anything in window w (a group unit: any of its SKUs). */
+static int unit_in_window(const run_state *rs, const ech_work_unit *u, int32_t w)
+{
+    window_of_run ctx = {rs, w};
+    return ech_unit_has_sku(rs->sc, u, sku_in_window, &ctx);
 }
 
 /* Statistics of every KPI of SKU k's skulocs of the pass's window in variant v, from
@@ -140,10 +145,8 @@ typedef struct thread_acc {
 static void thread_acc_init(thread_acc *t, const run_state *rs)
 {
     const ech_results *res = rs->res;
-    int64_t group = rs->plan->max_group > 1 ? rs->plan->max_group : 1;
-    int64_t held = rs->plan->max_nodes < group * rs->window_nodes ? rs->plan->max_nodes
-                                                                  : group * rs->window_nodes;
-    size_t sku_vals = (size_t)held * ECH_KPI_COUNT * (size_t)res->n_reps;
+    size_t sku_vals = (size_t)ech_job_held_nodes(rs->plan, rs->window_nodes) * ECH_KPI_COUNT *
+                      (size_t)res->n_reps;
     memset(t, 0, sizeof *t);
     t->engine = ech_engine_new(rs->sc);
     if (rs->trace.out && rs->window == 0) /* once: the first window simulates every SKU */
@@ -383,7 +386,7 @@ static ech_status simulate_group_unit(thread_acc *t, run_state *rs, const ech_wo
 
 static ech_status simulate_unit(thread_acc *t, run_state *rs, const ech_work_unit *u)
 {
-    if (!unit_in_window(rs, u))
+    if (!unit_in_window(rs, u, rs->window))
         return ECH_OK; /* its SKUs have no skulocs in this pass's window */
     if (u->group >= 0)
         return simulate_group_unit(t, rs, u);
@@ -456,7 +459,7 @@ static void simulate_stretch(run_state *rs, thread_acc *t)
                 }
             }
         }
-        if (unit_in_window(rs, &plan->unit[it]))
+        if (unit_in_window(rs, &plan->unit[it], rs->window))
             ech_progress_add(rs->progress, plan->unit[it].cost);
         if (rs->opt->stop_after_units > 0) {
             int64_t n;
@@ -899,18 +902,15 @@ static ech_status resume_open(run_state *rs)
 
 /* This rank's work still to do: the units of the passes left (those with skulocs
  * in their pass's window), less the units done. */
-static int64_t cost_left(run_state *rs)
+static int64_t cost_left(const run_state *rs)
 {
     const ech_work_plan *plan = rs->plan;
     int64_t left = 0;
-    for (int32_t pass = rs->resume.pass; pass < rs->res->n_passes; ++pass) {
-        rs->window = pass % rs->n_windows;
+    for (int32_t pass = rs->resume.pass; pass < rs->res->n_passes; ++pass)
         for (int32_t i = 0; i < plan->n_units; ++i)
-            if (unit_in_window(rs, &plan->unit[i]) &&
+            if (unit_in_window(rs, &plan->unit[i], pass % rs->n_windows) &&
                 (pass > rs->resume.pass || i >= rs->resume.units_done))
                 left += plan->unit[i].cost;
-    }
-    rs->window = 0;
     return left;
 }
 

@@ -56,8 +56,7 @@ static void walk_sections(run_state *rs, section_io *io)
         pending_sku *p = &rs->pending[s];
         int32_t k = rs->plan->split[s].sku;
         int64_t b, e;
-        ech_run_window(sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k], rs->window_nodes, rs->window,
-                       &b, &e);
+        ech_run_sku_window(rs, k, rs->window, &b, &e);
         size_t len = (size_t)(e > b ? e - b : 0) * K * R;
         section(io, "split", &p->units_left, sizeof p->units_left);
         for (int32_t v = 0; p->owned_vals && v < rs->v_end - rs->v_begin; ++v)

@@ -21,15 +21,6 @@ typedef struct pending_sku {
 
 struct thread_acc;
 
-/* The local skulocs [*b, *e) of a SKU of n skulocs in window w of window_nodes; 0
- * when it has none there. */
-static inline int ech_run_window(int64_t n, int32_t window_nodes, int32_t w, int64_t *b, int64_t *e)
-{
-    *b = (int64_t)w * window_nodes;
-    *e = n < *b + window_nodes ? n : *b + window_nodes;
-    return *e > *b;
-}
-
 typedef struct run_state {
     const ech_scenario *sc;
     const ech_run_options *opt;
@@ -72,6 +63,17 @@ typedef struct run_state {
     double simulate_before; /* simulation seconds of the earlier attempts */
     char created[32];
 } run_state;
+
+/* SKU k's local skulocs [*b, *e) in window w (rs->window: the pass's); 0 when it
+ * has none there. */
+static inline int ech_run_sku_window(const run_state *rs, int32_t k, int32_t w, int64_t *b,
+                                     int64_t *e)
+{
+    int64_t n = rs->sc->sl.sku_begin[k + 1] - rs->sc->sl.sku_begin[k];
+    *b = (int64_t)w * rs->window_nodes;
+    *e = n < *b + rs->window_nodes ? n : *b + rs->window_nodes;
+    return *e > *b;
+}
 
 /* Cold rooms (run_cold.c).  Before a pass: an occupancy array for each of its
  * variants, on the first block of replications; the previous pass's are reused

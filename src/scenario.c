@@ -694,6 +694,16 @@ int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id)
     return -1;
 }
 
+int64_t ech_scenario_most_skulocs(const ech_scenario *sc)
+{
+    int64_t most = 0;
+    for (int32_t k = 0; k < sc->cat.n; ++k) {
+        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location)
 {
     if (sku < 0 || sku >= sc->cat.n || location < 0 || location >= sc->net.n)

@@ -1054,11 +1054,8 @@ ech_status ech_tune_run(const ech_scenario *sc, MPI_Comm comm, const ech_tune_ru
     ech_work_plan_sku_block(sc, c.n_ranks, c.rank, &c.first, &c.last);
     for (int32_t k = c.first; k < c.last; ++k)
         c.my_cost += ech_engine_sku_cost(sc, k);
-    c.max_nodes = 1;
-    for (int32_t k = 0; k < sc->cat.n; ++k) {
-        int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-        c.max_nodes = n > c.max_nodes ? (int32_t)n : c.max_nodes;
-    }
+    int64_t most = ech_scenario_most_skulocs(sc);
+    c.max_nodes = most > 1 ? (int32_t)most : 1;
     int32_t bounds[2] = {c.first, c.last};
     c.blocks = ech_xmalloc(2 * (size_t)c.n_ranks * sizeof *c.blocks, "rank blocks");
     MPI_Allgather(bounds, 2, MPI_INT32_T, c.blocks, 2, MPI_INT32_T, comm);

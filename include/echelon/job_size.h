@@ -54,6 +54,10 @@ int32_t ech_job_window_nodes(const ech_scenario *sc, int64_t kpi_memory_limit);
  * SKU's values a window at a time (the run's, the contract sizing's). */
 int64_t ech_job_window_fit(int64_t kpi_memory_limit, int64_t reps);
 
+/* Skulocs whose KPI values a thread of a run of `plan` holds at once: its largest
+ * unit's, at most a window of each SKU of a group unit (run.c allocates this). */
+int64_t ech_job_held_nodes(const ech_work_plan *plan, int32_t window_nodes);
+
 /* Windows the largest SKU's skulocs make (1 when its values fit at once). */
 int32_t ech_job_windows(const ech_scenario *sc, int32_t window_nodes);
 

@@ -780,6 +780,8 @@ ech_status ech_scenario_no_groups(const ech_scenario *sc, const char *command, e
 int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);
 int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id);
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location);
+/* Skulocs of the SKU stocked at the most locations (0 without skulocs). */
+int64_t ech_scenario_most_skulocs(const ech_scenario *sc);
 int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id);
 
 /* Parses an ISO date "YYYY-MM-DD" into days since 1970-01-01; 0 on success, -1 if
