@@ -8,7 +8,7 @@
  * stay the sums of the batches, so policies, allocation and accounting read them as
  * for any SKU, and SKUs without a shelf life pay nothing for batches.
  */
-#include "engine_state.h"
+#include "engine_lanes.h"
 #include "echelon/demand_model.h"
 #include "echelon/policy.h"
 
@@ -110,6 +110,7 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     e->fc_rules = ech_forecast_rules(sc, &e->fc_window);
     e->plan_sku = -1;
     e->pool.free = -1;
+    e->lanes_kernel = ech_lanes_kernel();
     return e;
 }
 
@@ -216,7 +217,7 @@ static inline void stock_receive_new(const sku_plan *p, sku_state *s, int32_t i,
 
 /* Start of a replication: the start stock, open orders in transit, fresh streams,
  * the supply's outages. */
-static void state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t rep)
+void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t rep)
 {
     const ech_scenario *sc = e->sc;
     int32_t n = p->n;
@@ -458,37 +459,6 @@ static int32_t controlled_order_qty(const sku_plan *p, const sku_state *s, int32
     return q;
 }
 
-/* Units bought in the measured month of day d (when purchases by month are asked). */
-static inline void count_purchase(sku_state *s, int32_t d, int64_t units)
-{
-    if (s->count_months && s->measured_month[d] >= 0)
-        s->month_purchases[s->measured_month[d]] += units;
-}
-
-/* The warehouse orders q units from its suppliers on day d: under its contract
- * while the contract sells (measured days), beyond it spot or refused; the
- * contract's units go to the SKU's sources by its alternative-source rule.  Returns
- * the units placed (refused ones are not). */
-static inline int32_t order_from_suppliers(sku_state *s, int32_t q, int32_t d)
-{
-    ech_supply *sup = &s->supply;
-    int32_t beyond = 0;
-    if (sup->contract.active && d >= s->measure_from) {
-        q = ech_contract_take(&sup->contract, q, &beyond);
-        if (beyond > 0 && sup->contract.spot) {
-            sup->spot.ordered_today += beyond;
-            s->acc[0].spot += beyond;
-        } else if (beyond > 0) {
-            s->acc[0].refused += beyond;
-            beyond = 0;
-        }
-    }
-    if (q > 0)
-        s->acc[0].alt_ordered += ech_supply_order(sup, q, d);
-    count_purchase(s, d, q + beyond);
-    return q + beyond;
-}
-
 /* A contract's schedule: on a period's last day the supplier delivers what is due
  * of the committed minimum and was not ordered (unneeded: deliver). */
 static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
@@ -503,7 +473,7 @@ static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
     c->bought += q;
     s->acc[0].pushed += q;
     s->acc[0].orders++; /* a delivery like an order's: it costs the supplier order cost */
-    count_purchase(s, d, q);
+    ech_sku_count_purchase(s, d, q);
     deliver(p, s, 0, q, d, 0, -1);
 }
 
@@ -540,7 +510,7 @@ static inline void expedite(const sku_plan *p, sku_state *s, int32_t i, int32_t 
     s->acc[i].express_orders++;
     if (i == 0) {
         s->supply.express.ordered_today += (int32_t)q;
-        count_purchase(s, d, q);
+        ech_sku_count_purchase(s, d, q);
         return;
     }
     /* An order to the parent, served first: today's order for on-time counting. */
@@ -620,7 +590,7 @@ static inline ECH_ALWAYS_INLINE void review_nodes(const sku_plan *p, sku_state *
         if (q > 0 && controlled)
             q = controlled_order_qty(p, s, i, position, q, d);
         if (q > 0 && i == 0)
-            q = order_from_suppliers(s, q, d);
+            q = ech_sku_order_from_suppliers(s, q, d);
         if (q > 0) {
             on_order[i] += q;
             /* Today's express order, if any, is part of today's order. */
@@ -698,7 +668,7 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
             int32_t q = ech_supply_ship(&s->supply.source[k], d, &lead, &day);
             s->on_order[0] -= q + day.cancelled;
             s->acc[0].supplier_cancelled += day.cancelled;
-            count_purchase(s, d, -(int64_t)day.cancelled);
+            ech_sku_count_purchase(s, d, -(int64_t)day.cancelled);
             s->acc[0].supplier_delayed += day.delayed;
             if (q > 0)
                 deliver(p, s, 0, q, d, lead, -1);
@@ -837,8 +807,10 @@ static inline ECH_ALWAYS_INLINE void serve_demand(const ech_scenario *sc, const 
             demand = replay[j][d];
         } else {
             uint32_t u = ech_pcg32_next(&rng[j]);
-            demand =
-                u <= draw[j].threshold0 ? draw[j].base : ech_dtable_sample_u32(draw[j].table, u);
+            demand = draw[j].base;
+            if (u > draw[j].threshold0)
+                demand +=
+                    ech_dtable_search(draw[j].threshold, draw[j].guide, draw[j].guide_shift, u);
         }
         int32_t on_hand = on_hand_of[i], unmet = 0;
         if (backorder && backlog[i] > 0 && on_hand > 0) {
@@ -895,13 +867,9 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         serve_demand(sc, p, s, d, period, 1, 0);
 }
 
-/* A demand point has recovered from a disruption once it has gone this many days
- * in a row without unmet demand. */
-#define RECOVERY_CLEAN_DAYS 14
-
 /* Step 6 for the supply: days the primary source is disrupted, and the recovery of
  * each demand point after a disruption ends (the days from its end to the start of
- * the first run of RECOVERY_CLEAN_DAYS days without unmet demand; the longest
+ * the first run of ECH_RECOVERY_CLEAN_DAYS days without unmet demand; the longest
  * such recovery in the measured period is kept). */
 static inline void step_account_supply(const sku_plan *p, sku_state *s, int32_t d)
 {
@@ -921,7 +889,7 @@ static inline void step_account_supply(const sku_plan *p, sku_state *s, int32_t 
     if (s->n_recovering == 0)
         return;
     for (int32_t j = 0; j < p->n_leaves; ++j) {
-        if (s->recover_from[j] < 0 || d + 1 - s->clean_since[j] < RECOVERY_CLEAN_DAYS)
+        if (s->recover_from[j] < 0 || d + 1 - s->clean_since[j] < ECH_RECOVERY_CLEAN_DAYS)
             continue;
         node_acc *acc = &s->acc[p->leaf[j]];
         int64_t days = s->clean_since[j] - s->recover_from[j];
@@ -982,7 +950,7 @@ static void begin_measurement(const sku_plan *p, sku_state *s)
 /* The end: the cycle still open has measured days in it, so it counts; a recovery
  * still under way counts from the start of its current run without shortages
  * (a lower bound when the run is cut short by the horizon). */
-static void end_measurement(const sku_plan *p, sku_state *s)
+void ech_sku_end_measurement(const sku_plan *p, sku_state *s)
 {
     for (int32_t i = 0; i < p->n; ++i) {
         s->acc[i].cycles++;
@@ -1006,7 +974,7 @@ static void end_measurement(const sku_plan *p, sku_state *s)
 /* The start of replication `rep` (of the request's numbering, identity `id`). */
 static inline void rep_begin(ech_engine *e, int64_t id, int64_t rep)
 {
-    state_reset(e, &e->plan, &e->state, id);
+    ech_sku_state_reset(e, &e->plan, &e->state, id);
     e->tracing = e->eval_trace && e->eval_trace->replication == rep;
     if (e->state.unmet)
         for (int32_t j = 0; j < e->plan.n_leaves; ++j) {
@@ -1016,6 +984,20 @@ static inline void rep_begin(ech_engine *e, int64_t id, int64_t rep)
         }
     if (e->sc->warmup_days == 0)
         begin_measurement(&e->plan, &e->state);
+}
+
+/* Asks the memory for the tables today's demand draws may read, so that they arrive
+ * while steps 1 to 4 run: a SKU's tables for a year of calendar periods are too many
+ * for the caches, and a draw beyond the first threshold would otherwise wait for
+ * two dependent misses (the guide entry, then the threshold). */
+static inline void prefetch_demand_tables(const sku_plan *plan, int32_t period)
+{
+    const ech_leaf_draw *draw = plan->draw + (size_t)period * (size_t)plan->n_leaves;
+    for (int32_t j = 0; j < plan->n_leaves; ++j)
+        if (draw[j].guide) {
+            __builtin_prefetch(draw[j].guide + (draw[j].threshold0 >> draw[j].guide_shift));
+            __builtin_prefetch(draw[j].threshold);
+        }
 }
 
 /* Day d up to the demand: steps 1 to 4 (plan and state passed apart from the
@@ -1061,13 +1043,11 @@ static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_sta
     }
 }
 
-/* The end of replication `rep`: invariants, and the results when `out` is given. */
-static ech_status rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
-                          ech_error *err)
+ech_status ech_sku_rep_end_state(ech_engine *e, sku_state *state, int64_t rep, int64_t rep_begin,
+                                 const ech_eval_out *out, ech_error *err)
 {
     sku_plan *plan = &e->plan;
-    sku_state *state = &e->state;
-    end_measurement(plan, state);
+    ech_sku_end_measurement(plan, state);
     ech_status st = ech_sku_check_conservation(e->sc, plan, state, rep, err);
     if (st != ECH_OK || !out)
         return st;
@@ -1088,6 +1068,7 @@ void ech_sku_rep_begin(ech_engine *e, int64_t id, int64_t rep)
 
 void ech_sku_day_supply(ech_engine *e, int32_t d, int64_t rep)
 {
+    prefetch_demand_tables(&e->plan, e->period_of_day[d]);
     day_supply(e->sc, &e->plan, &e->state, d, rep, e->eval_cold,
                e->tracing ? e->trace_before : NULL);
 }
@@ -1106,7 +1087,7 @@ void ech_sku_day_end(ech_engine *e, int32_t d, int64_t rep)
 ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const ech_eval_out *out,
                            ech_error *err)
 {
-    return rep_end(e, rep, rep_begin, out, err);
+    return ech_sku_rep_end_state(e, &e->state, rep, rep_begin, out, err);
 }
 
 ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
@@ -1138,15 +1119,24 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     const stock_watch *watch = e->eval_watch;
     const uint16_t *period_of_day = e->period_of_day;
     int32_t n_days = e->n_days;
-    for (int64_t rep = req->rep_begin; rep < req->rep_end; ++rep) {
+    int64_t rep = req->rep_begin;
+    /* Groups of replications side by side where the SKU allows (engine_lanes.h),
+     * the rest one by one. */
+    if (req->rep_end - rep >= ECH_LANES && ech_lanes_eligible(e))
+        for (; rep + ECH_LANES <= req->rep_end; rep += ECH_LANES)
+            if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, out, err)) !=
+                ECH_OK)
+                return st;
+    for (; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);
         node_acc *before = e->tracing ? e->trace_before : NULL;
         for (int32_t d = 0; d < n_days; ++d) {
+            prefetch_demand_tables(plan, period_of_day[d]);
             day_supply(sc, plan, state, d, rep, cold, before);
             step_demand_and_account(sc, plan, state, d, period_of_day[d]);
             day_end(sc, plan, state, d, rep, trace, before, watch);
         }
-        if ((st = rep_end(e, rep, req->rep_begin, out, err)) != ECH_OK)
+        if ((st = ech_sku_rep_end_state(e, state, rep, req->rep_begin, out, err)) != ECH_OK)
             return st;
     }
     return ECH_OK;

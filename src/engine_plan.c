@@ -54,8 +54,11 @@ static ech_status build_demand_tables(ech_engine *e, sku_plan *p, int32_t j, int
     ech_leaf_draw *draw = p->draw + j;
     size_t row = (size_t)p->n_leaves;
     for (int32_t q = 0; q < e->n_periods; ++q)
-        draw[(size_t)q * row] = (ech_leaf_draw){
-            .threshold0 = tabs[q]->threshold0, .base = tabs[q]->base, .table = tabs[q]};
+        draw[(size_t)q * row] = (ech_leaf_draw){.threshold0 = tabs[q]->threshold0,
+                                                .base = tabs[q]->base,
+                                                .guide_shift = tabs[q]->guide_shift,
+                                                .threshold = tabs[q]->threshold,
+                                                .guide = tabs[q]->guide};
     return ECH_OK;
 }
 
@@ -504,6 +507,7 @@ ech_status ech_sku_eval_setup(ech_engine *e, const ech_eval_request *req, int co
     if (e->plan_sku != sku) {
         ech_arena_reset(&e->arena);
         e->plan_sku = -1;
+        e->lanes = NULL;
         st = ech_sku_plan_build(e, sku, plan, err);
         if (st != ECH_OK)
             return st;

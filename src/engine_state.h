@@ -63,11 +63,15 @@ typedef struct forecast_state {
 
 /* How a demand point's demand is drawn in one calendar period: most draws of a slow
  * mover fall at or below the table's first threshold (threshold0), so the first
- * value is answered from here without reading the table. */
+ * value is answered from here without reading the table; the others go straight to
+ * the table's guide and thresholds (a copy of its ech_dtable's fields: reading the
+ * ech_dtable first would add a dependent cache miss to every such draw). */
 typedef struct ech_leaf_draw {
     uint32_t threshold0;
     int32_t base;
-    const ech_dtable *table;
+    uint32_t guide_shift;
+    const uint32_t *threshold;
+    const int32_t *guide;
 } ech_leaf_draw;
 
 typedef struct sku_plan {
@@ -289,6 +293,12 @@ struct ech_engine {
      * engine borrows its parent's calendar and lead-time tables (borrowed = 1). */
     struct ech_group_sim *group;
     int borrowed;
+    /* Replications side by side (engine_lanes.h): the lanes of the SKU whose plan
+     * the arena holds (NULL until an evaluation uses them), and the day kernel of
+     * this CPU (NULL: the scalar engine alone). */
+    struct ech_lanes *lanes;
+    void (*lanes_kernel)(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
+                         const uint16_t *period_of_day, int32_t n_days);
 };
 
 /* The smallest power of 2 at least x (ring sizes). */
@@ -332,6 +342,52 @@ ech_status ech_sku_rep_end(ech_engine *e, int64_t rep, int64_t rep_begin, const 
 ech_status ech_group_evaluate(ech_engine *e, const ech_eval_request *req, const ech_eval_out *out,
                               ech_error *err);
 void ech_group_free(struct ech_group_sim *g);
+
+/* The day's steps shared by the scalar engine (engine.c) and the lanes
+ * (engine_lanes.c). */
+/* Units bought in the measured month of day d (when purchases by month are asked). */
+static inline void ech_sku_count_purchase(sku_state *s, int32_t d, int64_t units)
+{
+    if (s->count_months && s->measured_month[d] >= 0)
+        s->month_purchases[s->measured_month[d]] += units;
+}
+
+/* The warehouse orders q units from its suppliers on day d: under its contract
+ * while the contract sells (measured days), beyond it spot or refused; the
+ * contract's units go to the SKU's sources by its alternative-source rule.  Returns
+ * the units placed (refused ones are not). */
+static inline int32_t ech_sku_order_from_suppliers(sku_state *s, int32_t q, int32_t d)
+{
+    ech_supply *sup = &s->supply;
+    int32_t beyond = 0;
+    if (sup->contract.active && d >= s->measure_from) {
+        q = ech_contract_take(&sup->contract, q, &beyond);
+        if (beyond > 0 && sup->contract.spot) {
+            sup->spot.ordered_today += beyond;
+            s->acc[0].spot += beyond;
+        } else if (beyond > 0) {
+            s->acc[0].refused += beyond;
+            beyond = 0;
+        }
+    }
+    if (q > 0)
+        s->acc[0].alt_ordered += ech_supply_order(sup, q, d);
+    ech_sku_count_purchase(s, d, q + beyond);
+    return q + beyond;
+}
+
+/* A demand point has recovered from a disruption once it has gone this many days
+ * in a row without unmet demand. */
+#define ECH_RECOVERY_CLEAN_DAYS 14
+
+/* The start of a replication of identity `id` in `s` (start stock, streams, supply),
+ * and the end of its measurement (the open cycle and recoveries counted). */
+void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t id);
+void ech_sku_end_measurement(const sku_plan *p, sku_state *s);
+/* The end of replication `rep` simulated in `state` (e->state, or a lane's):
+ * measurement closed, invariants, and the results when `out` is given. */
+ech_status ech_sku_rep_end_state(ech_engine *e, sku_state *state, int64_t rep, int64_t rep_begin,
+                                 const ech_eval_out *out, ech_error *err);
 
 /* The end of a replication and the trace (engine_record.c). */
 ech_status ech_sku_check_conservation(const ech_scenario *sc, const sku_plan *p, const sku_state *s,

@@ -45,6 +45,16 @@ typedef struct ech_dtable {
 
 #define ECH_DTABLE_TAIL 1e-12
 
+/* The index search of a draw: the first i with u <= threshold[i], from the guide. */
+static inline int32_t ech_dtable_search(const uint32_t *threshold, const int32_t *guide,
+                                        uint32_t guide_shift, uint32_t u)
+{
+    int32_t i = guide[u >> guide_shift];
+    while (u > threshold[i])
+        ++i;
+    return i;
+}
+
 /* Draws from a table. */
 static inline int32_t ech_dtable_sample_u32(const ech_dtable *t, uint32_t u)
 {
@@ -52,10 +62,7 @@ static inline int32_t ech_dtable_sample_u32(const ech_dtable *t, uint32_t u)
      * answer those without touching the table's arrays. */
     if (u <= t->threshold0)
         return t->base;
-    int32_t i = t->guide[u >> t->guide_shift];
-    while (u > t->threshold[i])
-        ++i;
-    return t->base + i;
+    return t->base + ech_dtable_search(t->threshold, t->guide, t->guide_shift, u);
 }
 
 static inline int32_t ech_dtable_sample(const ech_dtable *t, ech_pcg32 *rng)

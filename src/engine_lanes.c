@@ -1,0 +1,224 @@
+/* Replications side by side: when they can, a group's start and end, and the choice
+ * of kernel; see engine_lanes.h. */
+#include "engine_lanes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cpu_has(ech_isa isa)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    switch (isa) {
+    case ECH_ISA_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    case ECH_ISA_AVX2: return __builtin_cpu_supports("avx2");
+    default: return 1;
+    }
+#else
+    return isa == ECH_ISA_BASELINE;
+#endif
+}
+
+ech_lanes_days_fn *ech_lanes_kernel(void)
+{
+    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {
+        ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512};
+    static const char *const names[ECH_ISA_COUNT] = {"baseline", "avx2", "avx512"};
+    /* ECHELON_SIMD caps the instruction set (the results are the same whatever it
+     * is; the tests compare them): off runs the scalar engine alone. */
+    const char *want = getenv("ECHELON_SIMD");
+    int cap = ECH_ISA_COUNT - 1;
+    if (want && *want) {
+        if (strcmp(want, "off") == 0)
+            return NULL;
+        for (int k = 0; k < ECH_ISA_COUNT; ++k)
+            if (strcmp(want, names[k]) == 0)
+                cap = k;
+    }
+    for (int k = cap; k > 0; --k)
+        if (cpu_has((ech_isa)k))
+            return kernels[k];
+    return kernels[ECH_ISA_BASELINE];
+}
+
+int ech_lanes_eligible(const ech_engine *e)
+{
+    const ech_scenario *sc = e->sc;
+    const sku_plan *p = &e->plan;
+    const sku_state *s = &e->state;
+    return e->lanes_kernel && sc->unmet_demand != ECH_UNMET_BACKORDER && !p->any_replay &&
+           !s->unmet && !p->batched && !p->fc.any && !p->controlled && !p->any_expedite &&
+           p->return_within == 0 && p->n_open == 0 && !s->supply.contract.push && !e->eval_trace &&
+           !e->eval_watch && !e->eval_cold && p->n_leaves > 0;
+}
+
+/* The lanes of the SKU whose plan the arena holds (allocated there, once per SKU;
+ * the supplier pipes again when a variant needs longer ones). */
+static ech_lanes *lanes_for(ech_engine *e)
+{
+    sku_plan *p = &e->plan;
+    ech_arena *a = &e->arena;
+    ech_lanes *L = e->lanes;
+    size_t n = (size_t)p->n * ECH_LANES, nj = (size_t)p->n_leaves * ECH_LANES;
+    if (!L) {
+        L = e->lanes = ech_arena_calloc(a, 1, sizeof *L, "replication lanes");
+        for (int l = 0; l < ECH_LANES; ++l) {
+            sku_state *s = &L->lane[l];
+            ech_sku_state_alloc(a, p, s, &e->pool);
+            s->month_purchases = ech_arena_alloc(
+                a, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
+                "purchases by month");
+            s->measured_month = e->measured_month;
+            s->unmet = NULL;
+        }
+        int32_t **i32[] = {&L->on_hand,   &L->in_transit,  &L->on_order,
+                           &L->owed_down, &L->ordered_qty, &L->ordered_day};
+        for (size_t k = 0; k < sizeof i32 / sizeof *i32; ++k)
+            *i32[k] = ech_arena_alloc(a, n * sizeof(int32_t), "lane stock");
+        L->short_today = ech_arena_alloc(a, n * sizeof(int32_t), "lane flags");
+        L->cycle_short = ech_arena_alloc(a, n * sizeof(int32_t), "lane flags");
+        for (int c = 0; c < LANE_COUNTERS; ++c)
+            L->count[c] = ech_arena_alloc(a, n * sizeof(int64_t), "lane counters");
+        L->clean_since = ech_arena_alloc(a, nj * sizeof(int32_t), "lane recoveries");
+        L->rng_state = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
+        L->rng_inc = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
+        L->lane_pipe = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * n * sizeof(int32_t),
+                                       "lane pipes");
+        L->lane_pending = ech_arena_alloc(a, (size_t)p->lane_mask + 1, "lane pipe flags");
+        int32_t most_children = 1;
+        for (int32_t i = 0; i < p->n; ++i)
+            if (p->child_begin[i + 1] - p->child_begin[i] > most_children)
+                most_children = p->child_begin[i + 1] - p->child_begin[i];
+        L->alloc_x =
+            ech_arena_alloc(a, (size_t)most_children * ECH_LANES * sizeof(int32_t), "lane shares");
+    }
+    if (L->supplier_slots < p->supplier_mask + 1) {
+        L->supplier_slots = p->supplier_mask + 1;
+        for (int l = 0; l < ECH_LANES; ++l)
+            L->lane[l].supplier_pipe =
+                ech_arena_alloc(a, L->supplier_slots * sizeof(int32_t), "supplier pipe");
+    }
+    /* The evaluation's supply (variant, contract), each lane keeping its own
+     * outage spells' storage. */
+    for (int l = 0; l < ECH_LANES; ++l) {
+        ech_supply *sup = &L->lane[l].supply;
+        ech_outage *spells[2] = {sup->source[0].spells, sup->source[1].spells};
+        int32_t cap[2] = {sup->source[0].cap_spells, sup->source[1].cap_spells};
+        *sup = e->state.supply;
+        for (int k = 0; k < 2; ++k) {
+            sup->source[k].spells = spells[k];
+            sup->source[k].cap_spells = cap[k];
+            sup->source[k].n_spells = 0;
+        }
+        L->lane[l].count_months = e->state.count_months;
+    }
+    return L;
+}
+
+void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L)
+{
+    size_t n = (size_t)p->n;
+    for (int c = 0; c < LANE_COUNTERS; ++c)
+        memset(L->count[c], 0, n * ECH_LANES * sizeof(int64_t));
+    memset(L->cycle_short, 0, n * ECH_LANES * sizeof(int32_t));
+    for (int l = 0; l < ECH_LANES; ++l) {
+        sku_state *s = &L->lane[l];
+        memset(s->acc, 0, n * sizeof(node_acc));
+        memset(s->backlog_days, 0, n * sizeof(int64_t));
+        for (size_t i = 0; i < n; ++i) {
+            s->acc[i].start_on_hand = L->on_hand[i * ECH_LANES + (size_t)l];
+            s->acc[i].start_in_transit = L->in_transit[i * ECH_LANES + (size_t)l];
+        }
+        for (int32_t j = 0; j < p->n_leaves; ++j)
+            s->recover_from[j] = -1;
+        s->n_recovering = 0;
+    }
+}
+
+/* Each lane's replication starts as the scalar engine starts it, and is copied in. */
+static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
+{
+    const sku_plan *p = &e->plan;
+    size_t n = (size_t)p->n, nw = n * ECH_LANES;
+    memset(L->in_transit, 0, nw * sizeof(int32_t));
+    memset(L->on_order, 0, nw * sizeof(int32_t));
+    memset(L->owed_down, 0, nw * sizeof(int32_t));
+    memset(L->ordered_qty, 0, nw * sizeof(int32_t));
+    memset(L->short_today, 0, nw * sizeof(int32_t));
+    memset(L->cycle_short, 0, nw * sizeof(int32_t));
+    for (size_t k = 0; k < nw; ++k)
+        L->ordered_day[k] = -1;
+    for (int c = 0; c < LANE_COUNTERS; ++c)
+        memset(L->count[c], 0, nw * sizeof(int64_t));
+    memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
+    memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
+    for (int l = 0; l < ECH_LANES; ++l) {
+        sku_state *s = &L->lane[l];
+        ech_sku_state_reset(e, p, s, id + l);
+        for (size_t i = 0; i < n; ++i) {
+            L->on_hand[i * ECH_LANES + (size_t)l] = s->on_hand[i];
+            L->in_transit[i * ECH_LANES + (size_t)l] = s->in_transit[i];
+        }
+        for (int32_t j = 0; j < p->n_leaves; ++j) {
+            size_t k = (size_t)j * ECH_LANES + (size_t)l;
+            L->rng_state[k] = s->demand_rng[j].state;
+            L->rng_inc[k] = s->demand_rng[j].inc;
+            L->clean_since[k] = s->clean_since[j];
+        }
+    }
+    if (e->sc->warmup_days == 0)
+        ech_lanes_begin_measurement(p, L);
+}
+
+/* Lane l's replication copied out into its scalar state, as the scalar engine
+ * would hold it at the end. */
+static void lane_end(const sku_plan *p, ech_lanes *L, int l)
+{
+    sku_state *s = &L->lane[l];
+    for (int32_t i = 0; i < p->n; ++i) {
+        size_t k = (size_t)i * ECH_LANES + (size_t)l;
+        s->on_hand[i] = L->on_hand[k];
+        s->in_transit[i] = L->in_transit[k];
+        s->on_order[i] = L->on_order[k];
+        s->owed_down[i] = L->owed_down[k];
+        s->ordered_qty[i] = L->ordered_qty[k];
+        s->ordered_day[i] = L->ordered_day[k];
+        s->short_today[i] = (uint8_t)L->short_today[k];
+        s->cycle_short[i] = (uint8_t)L->cycle_short[k];
+        node_acc *a = &s->acc[i];
+        int64_t *const *c = L->count;
+        a->demand = c[LANE_DEMAND][k];
+        a->filled = c[LANE_FILLED][k];
+        a->lost = c[LANE_LOST][k];
+        a->backordered = c[LANE_BACKORDERED][k];
+        a->cycles = c[LANE_CYCLES][k];
+        a->cycles_ok = c[LANE_CYCLES_OK][k];
+        a->orders = c[LANE_ORDERS][k];
+        a->ordered = c[LANE_ORDERED][k];
+        a->received = c[LANE_RECEIVED][k];
+        a->sold = c[LANE_SOLD][k];
+        a->shipped = c[LANE_SHIPPED][k];
+        a->shipped_in = c[LANE_SHIPPED_IN][k];
+        s->on_hand_days[i] = c[LANE_ON_HAND_DAYS][k];
+        s->stockout_days[i] = c[LANE_STOCKOUT_DAYS][k];
+    }
+    for (int32_t j = 0; j < p->n_leaves; ++j)
+        s->clean_since[j] = L->clean_since[(size_t)j * ECH_LANES + (size_t)l];
+}
+
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin,
+                              const ech_eval_out *out, ech_error *err)
+{
+    ech_lanes *L = lanes_for(e);
+    lanes_begin(e, L, id);
+    e->lanes_kernel(e->sc, &e->plan, L, e->period_of_day, e->n_days);
+    for (int l = 0; l < ECH_LANES; ++l) {
+        lane_end(&e->plan, L, l);
+        ech_status st = ech_sku_rep_end_state(e, &L->lane[l], rep + l, rep_begin, out, err);
+        if (st != ECH_OK)
+            return st;
+    }
+    return ECH_OK;
+}

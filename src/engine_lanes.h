@@ -1,0 +1,93 @@
+/* Replications side by side ("lanes"), private to the engine.
+ *
+ * A SKU's replications share its plan (tables, calendar, topology) and differ only
+ * in their random streams, so ECH_LANES of them can step through the days together:
+ * the state of node i in lane l lives at [i * ECH_LANES + l], and each step's inner
+ * loop runs over the lanes, which the compiler turns into vector instructions.
+ * Each lane follows exactly the scalar engine's order of operations on its own
+ * replication's streams, so the results are the scalar engine's, bit for bit,
+ * whatever the vector width (tests/integration: determinism.simd).
+ *
+ *   engine_lanes.c      when an evaluation can run in lanes, a group's start (each
+ *                       lane's scalar reset, copied in) and end (copied out into the
+ *                       lane's scalar state, which records it as the scalar engine
+ *                       does), and the choice of kernel
+ *   simd/lanes_days.inc the days of a group: compiled once per instruction set
+ *                       (simd/lanes_*.c) and chosen at run time
+ *
+ * What happens rarely or per lane (the warehouse's orders and its suppliers'
+ * shipments, allocation when short, disruptions and recoveries) runs lane by lane
+ * on the lane's scalar state (`lane[l]`), with the scalar engine's functions.
+ * What the lanes do not cover (batches, forecasts, controlled items, express
+ * orders, returns, backorders at the demand points, replayed demand, substitution,
+ * open orders of a snapshot, contract deliveries on schedule, the trace, daily
+ * stock sinks, cold-room occupancy) runs in the scalar engine.
+ */
+#ifndef ECHELON_ENGINE_LANES_H
+#define ECHELON_ENGINE_LANES_H
+
+#include "engine_state.h"
+
+#define ECH_LANES 8
+
+/* The counters the lanes keep in their own arrays (node_acc's other fields stay in
+ * the lanes' scalar states). */
+enum {
+    LANE_DEMAND,
+    LANE_FILLED,
+    LANE_LOST,
+    LANE_BACKORDERED,
+    LANE_CYCLES,
+    LANE_CYCLES_OK,
+    LANE_ORDERS,
+    LANE_ORDERED,
+    LANE_RECEIVED,
+    LANE_SOLD,
+    LANE_SHIPPED,
+    LANE_SHIPPED_IN,
+    LANE_ON_HAND_DAYS,
+    LANE_STOCKOUT_DAYS,
+    LANE_COUNTERS
+};
+
+typedef struct ech_lanes {
+    /* Each lane's replication as the scalar engine holds one: its supply, month
+     * purchases, recoveries and rare counters during the days; all of it at the end. */
+    sku_state lane[ECH_LANES];
+    uint32_t supplier_slots; /* size of the lanes' supplier pipes */
+    /* [node * ECH_LANES + lane] */
+    int32_t *on_hand, *in_transit, *on_order, *owed_down, *ordered_qty, *ordered_day;
+    int32_t *short_today, *cycle_short; /* flags, 32-bit like the stock (one vector type) */
+    int64_t *count[LANE_COUNTERS];
+    /* [leaf * ECH_LANES + lane] */
+    int32_t *clean_since;
+    uint64_t *rng_state, *rng_inc;
+    /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
+    int32_t *lane_pipe;
+    uint8_t *lane_pending;
+    int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
+} ech_lanes;
+
+/* The instruction sets the day kernel is built for, best last. */
+typedef enum { ECH_ISA_BASELINE, ECH_ISA_AVX2, ECH_ISA_AVX512, ECH_ISA_COUNT } ech_isa;
+
+/* The days of one group of lanes (simd/lanes_days.inc), one per instruction set. */
+typedef void ech_lanes_days_fn(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
+                               const uint16_t *period_of_day, int32_t n_days);
+ech_lanes_days_fn ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512;
+/* The best kernel this CPU runs, capped by the environment's ECHELON_SIMD
+ * (baseline, avx2, avx512; off: NULL, the scalar engine alone). */
+ech_lanes_days_fn *ech_lanes_kernel(void);
+
+/* The warm-up is over for every lane (engine_lanes.c). */
+void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L);
+
+/* 1 when the evaluation just set up (ech_sku_eval_setup) can run in lanes. */
+int ech_lanes_eligible(const ech_engine *e);
+
+/* Replications rep .. rep + ECH_LANES - 1 of the evaluation (identities id ..):
+ * simulated in lanes and recorded as the scalar engine records them. */
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin,
+                              const ech_eval_out *out, ech_error *err);
+
+#endif

@@ -1,0 +1,4 @@
+/* The lanes' day kernel (simd/lanes_days.inc) built for avx512; CMakeLists.txt
+ * gives this file its instruction-set flags. */
+#define LANES_DAYS_NAME ech_lanes_days_avx512
+#include "lanes_days.inc"
