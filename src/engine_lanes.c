@@ -7,7 +7,7 @@
 
 static int cpu_has(ech_isa isa)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
     __builtin_cpu_init();
     switch (isa) {
     case ECH_ISA_AVX512:
@@ -21,26 +21,59 @@ static int cpu_has(ech_isa isa)
 #endif
 }
 
-ech_lanes_days_fn *ech_lanes_kernel(void)
+static const char *const isa_names[ECH_ISA_COUNT] = {"baseline", "avx2", "avx512"};
+
+/* ECHELON_SIMD: the highest instruction set the lanes may use (-1: none, the
+ * scalar engine alone; ECH_ISA_COUNT - 1 when unset); -2 for a value it cannot
+ * be. */
+static int simd_cap(void)
 {
-    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {
-        ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512};
-    static const char *const names[ECH_ISA_COUNT] = {"baseline", "avx2", "avx512"};
-    /* ECHELON_SIMD caps the instruction set (the results are the same whatever it
-     * is; the tests compare them): off runs the scalar engine alone. */
     const char *want = getenv("ECHELON_SIMD");
-    int cap = ECH_ISA_COUNT - 1;
-    if (want && *want) {
-        if (strcmp(want, "off") == 0)
-            return NULL;
-        for (int k = 0; k < ECH_ISA_COUNT; ++k)
-            if (strcmp(want, names[k]) == 0)
-                cap = k;
-    }
+    if (!want || !*want)
+        return ECH_ISA_COUNT - 1;
+    if (strcmp(want, "scalar") == 0)
+        return -1;
+    for (int k = 0; k < ECH_ISA_COUNT; ++k)
+        if (strcmp(want, isa_names[k]) == 0)
+            return k;
+    return -2;
+}
+
+/* The best instruction set this CPU has up to `cap`. */
+static ech_isa best_isa(int cap)
+{
     for (int k = cap; k > 0; --k)
         if (cpu_has((ech_isa)k))
-            return kernels[k];
-    return kernels[ECH_ISA_BASELINE];
+            return (ech_isa)k;
+    return ECH_ISA_BASELINE;
+}
+
+ech_lanes_days_fn *ech_lanes_kernel(void)
+{
+    int cap = simd_cap();
+    if (cap == -1)
+        return NULL;
+#if defined(__x86_64__)
+    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {
+        ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512};
+    return kernels[best_isa(cap < 0 ? ECH_ISA_COUNT - 1 : cap)];
+#else
+    return ech_lanes_days_baseline;
+#endif
+}
+
+const char *ech_engine_simd(void)
+{
+    int cap = simd_cap();
+    if (cap == -2)
+        return NULL;
+    if (cap == -1)
+        return "scalar";
+#if defined(__x86_64__)
+    return isa_names[best_isa(cap)];
+#else
+    return isa_names[ECH_ISA_BASELINE];
+#endif
 }
 
 int ech_lanes_eligible(const ech_engine *e)
@@ -67,9 +100,9 @@ static ech_lanes *lanes_for(ech_engine *e)
         for (int l = 0; l < ECH_LANES; ++l) {
             sku_state *s = &L->lane[l];
             ech_sku_state_alloc(a, p, s, &e->pool);
-            s->month_purchases = ech_arena_alloc(
-                a, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
-                "purchases by month");
+            s->month_purchases =
+                ech_arena_alloc(a, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
+                                "purchases by month");
             s->measured_month = e->measured_month;
             s->unmet = NULL;
         }
@@ -84,8 +117,8 @@ static ech_lanes *lanes_for(ech_engine *e)
         L->clean_since = ech_arena_alloc(a, nj * sizeof(int32_t), "lane recoveries");
         L->rng_state = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
         L->rng_inc = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
-        L->lane_pipe = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * n * sizeof(int32_t),
-                                       "lane pipes");
+        L->lane_pipe =
+            ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * n * sizeof(int32_t), "lane pipes");
         L->lane_pending = ech_arena_alloc(a, (size_t)p->lane_mask + 1, "lane pipe flags");
         int32_t most_children = 1;
         for (int32_t i = 0; i < p->n; ++i)

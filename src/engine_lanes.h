@@ -76,7 +76,8 @@ typedef void ech_lanes_days_fn(const ech_scenario *sc, struct sku_plan *p, struc
                                const uint16_t *period_of_day, int32_t n_days);
 ech_lanes_days_fn ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512;
 /* The best kernel this CPU runs, capped by the environment's ECHELON_SIMD
- * (baseline, avx2, avx512; off: NULL, the scalar engine alone). */
+ * (baseline, avx2, avx512; scalar: NULL, the scalar engine alone; engine.h,
+ * ech_engine_simd). */
 ech_lanes_days_fn *ech_lanes_kernel(void);
 
 /* The warm-up is over for every lane (engine_lanes.c). */

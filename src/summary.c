@@ -2,6 +2,7 @@
  *
  * Everything here is computed from the run report's integer totals and sums, which
  * are identical on every rank, so the summary is too. */
+#include "echelon/engine.h"
 #include "echelon/run.h"
 #include "echelon/results.h"
 #include "echelon/kpi.h"
@@ -449,11 +450,15 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
             print_comparison(out, sc, rep, v);
     }
 
+    const char *simd = ech_engine_simd();
+    int scalar = !simd || strcmp(simd, "scalar") == 0;
     fprintf(out,
             "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
-            "%.3g SKU-location-days, %.1f M SKU-location-days/s per core\n",
+            "%.3g SKU-location-days, %.1f M SKU-location-days/s per core, replications "
+            "%s%s%s\n",
             info->n_ranks, info->n_threads, info->setup_seconds, info->simulate_seconds,
-            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6);
+            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6,
+            scalar ? "one by one" : "side by side (", scalar ? "" : simd, scalar ? "" : ")");
     if (info->n_ranks > 1)
         fprintf(
             out,

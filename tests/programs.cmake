@@ -154,5 +154,9 @@ endif()
 # The same bits on any x86-64: glibc's math forced onto its path for CPUs without
 # FMA, and each vector width (ECHELON_SIMD), give the results of the native run.
 echelon_program_test(determinism.same_bits bash ${ECHELON_SCRIPTS}/same_bits.sh
-    --widths "scalar avx2 avx512" --setup ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/same_bits.yaml)
+    --widths "scalar baseline avx2 avx512" --setup ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/same_bits.yaml)
 set_tests_properties(determinism.same_bits PROPERTIES SKIP_RETURN_CODE 77)
+
+# Replications side by side in vector lanes against the scalar engine, under each
+# instruction set, with what the lanes do lane by lane (tests/scenarios/lanes.yaml).
+echelon_program_test(determinism.lanes bash ${ECHELON_SCRIPTS}/lanes.sh)

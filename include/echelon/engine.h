@@ -43,6 +43,13 @@ void ech_engine_free(ech_engine *e);
 /* The scenario an engine simulates. */
 const ech_scenario *ech_engine_scenario(const ech_engine *e);
 
+/* How engines run replications here: side by side in vector lanes with this CPU's
+ * best instruction set ("avx512", "avx2", or "baseline", any x86-64's SSE2) up to
+ * the one the environment's ECHELON_SIMD names, or one by one ("scalar", when it
+ * says so).  The results are the same bit for bit whichever it is.  NULL when
+ * ECHELON_SIMD holds another value. */
+const char *ech_engine_simd(void);
+
 /* Calendar months with measured days (the first may be partial). */
 int32_t ech_engine_months(const ech_engine *e);
 

@@ -1,5 +1,6 @@
 /* echelon: entry point and subcommand dispatch. */
 #include "cli.h"
+#include "echelon/engine.h"
 #include "echelon/stop.h"
 #include "echelon/version.h"
 
@@ -121,7 +122,14 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
 
     int status;
-    if (argc < 2) {
+    if (!ech_engine_simd()) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "echelon: the environment's ECHELON_SIMD=%s is not one of scalar, baseline, "
+                    "avx2, avx512\n",
+                    getenv("ECHELON_SIMD"));
+        status = 2;
+    } else if (argc < 2) {
         if (rank == 0)
             print_usage(stderr);
         status = 2;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Replications side by side in vector lanes (src/engine_lanes.h) give the results of
+# the scalar engine's one by one, bit for bit, under every instruction set the
+# lanes are built for: tests/scenarios/lanes.yaml (what the lanes do lane by lane or
+# branch on) with every replication's values kept, 19 replications (two groups of
+# eight and three one by one), and the scenario's variants; also at 1 x 2 threads
+# under the sanitizers' build.  An unknown ECHELON_SIMD is refused with exit 2.
+source "$(dirname "$0")/common.sh"
+scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
+
+# run NAME WIDTH THREADS: the scenario into $TMP/NAME.h5 under ECHELON_SIMD=WIDTH.
+run() {
+    ECHELON_SIMD=$2 OMP_NUM_THREADS=$3 "$ECHELON_BIN" run "$scenario" --threads "$3" \
+        --keep-replications --quiet -o "$TMP/$1.h5" >"$TMP/$1.txt" 2>&1 ||
+        { cat "$TMP/$1.txt"; fail "run $1 failed"; }
+}
+
+run scalar scalar 1
+grep -q "replications one by one" "$TMP/scalar.txt" || fail "ECHELON_SIMD=scalar still used lanes"
+widths="baseline avx2 avx512"
+sanitized && widths="baseline avx512"
+for w in $widths; do
+    run "$w" "$w" 1
+    grep -q "replications side by side" "$TMP/$w.txt" || fail "the $w run did not use lanes"
+    same_results "$TMP/scalar.h5" "$TMP/$w.h5" || fail "lanes ($w) differ from the scalar engine"
+done
+run threads avx512 2
+same_results "$TMP/scalar.h5" "$TMP/threads.h5" || fail "lanes at 2 threads differ"
+
+set +e
+ECHELON_SIMD=sse5 "$ECHELON_BIN" run "$scenario" --quiet --no-output >"$TMP/bad.txt" 2>&1
+status=$?
+set -e
+[ "$status" = 2 ] || fail "ECHELON_SIMD=sse5 exited $status, not 2"
+grep -q "ECHELON_SIMD=sse5 is not one of scalar, baseline, avx2, avx512" "$TMP/bad.txt" ||
+    fail "no clear message for ECHELON_SIMD=sse5: $(cat "$TMP/bad.txt")"
+echo "lanes ($widths, 2 threads) identical to the scalar engine"
