@@ -441,24 +441,6 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
     ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], chain);
 }
 
-/* Controlled substances: no order within min_gap days of the last one, and none
- * that lifts the inventory position above the cap (rounded down to whole packs,
- * dropped below the minimum order). */
-static int32_t controlled_order_qty(const sku_plan *p, const sku_state *s, int32_t i,
-                                    int32_t position, int32_t q, int32_t d)
-{
-    if (p->min_gap > 0 && s->ordered_day[i] >= 0 && d - s->ordered_day[i] < p->min_gap)
-        return 0;
-    int32_t cap = p->position_cap[i];
-    if ((int64_t)position + q > cap) {
-        int32_t room = cap - position;
-        q = room > 0 ? room / p->pack * p->pack : 0;
-        if (q < p->min_order_qty[i])
-            q = 0;
-    }
-    return q;
-}
-
 /* A contract's schedule: on a period's last day the supplier delivers what is due
  * of the committed minimum and was not ordered (unneeded: deliver). */
 static inline void contract_push(const sku_plan *p, sku_state *s, int32_t d)
@@ -588,7 +570,7 @@ static inline ECH_ALWAYS_INLINE void review_nodes(const sku_plan *p, sku_state *
                                      min_order_qty[i]);
         }
         if (q > 0 && controlled)
-            q = controlled_order_qty(p, s, i, position, q, d);
+            q = ech_controlled_order_qty(p, i, s->ordered_day[i], position, q, d);
         if (q > 0 && i == 0)
             q = ech_sku_order_from_suppliers(s, q, d);
         if (q > 0) {

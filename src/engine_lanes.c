@@ -82,9 +82,9 @@ int ech_lanes_eligible(const ech_engine *e)
     const sku_plan *p = &e->plan;
     const sku_state *s = &e->state;
     return e->lanes_kernel && sc->unmet_demand != ECH_UNMET_BACKORDER && !p->any_replay &&
-           !s->unmet && !p->batched && !p->fc.any && !p->controlled && !p->any_expedite &&
-           p->return_within == 0 && p->n_open == 0 && !s->supply.contract.push && !e->eval_trace &&
-           !e->eval_watch && !e->eval_cold && p->n_leaves > 0;
+           !s->unmet && !p->batched && !p->fc.any && !p->any_expedite && p->return_within == 0 &&
+           p->n_open == 0 && !s->supply.contract.push && !e->eval_trace && !e->eval_watch &&
+           p->n_leaves > 0;
 }
 
 /* The lanes of the SKU whose plan the arena holds (allocated there, once per SKU;
@@ -245,6 +245,8 @@ ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t re
                               const ech_eval_out *out, ech_error *err)
 {
     ech_lanes *L = lanes_for(e);
+    L->cold = e->eval_cold;
+    L->rep = rep;
     lanes_begin(e, L, id);
     e->lanes_kernel(e->sc, &e->plan, L, e->period_of_day, e->n_days);
     for (int l = 0; l < ECH_LANES; ++l) {

@@ -18,10 +18,10 @@
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
  * shipments, allocation when short, disruptions and recoveries) runs lane by lane
  * on the lane's scalar state (`lane[l]`), with the scalar engine's functions.
- * What the lanes do not cover (batches, forecasts, controlled items, express
- * orders, returns, backorders at the demand points, replayed demand, substitution,
- * open orders of a snapshot, contract deliveries on schedule, the trace, daily
- * stock sinks, cold-room occupancy) runs in the scalar engine.
+ * What the lanes do not cover (batches, forecasts, express orders, returns,
+ * backorders at the demand points, replayed demand, substitution, open orders of a
+ * snapshot, contract deliveries on schedule, the trace, daily stock sinks) runs in
+ * the scalar engine.
  */
 #ifndef ECHELON_ENGINE_LANES_H
 #define ECHELON_ENGINE_LANES_H
@@ -66,6 +66,9 @@ typedef struct ech_lanes {
     int32_t *lane_pipe;
     uint8_t *lane_pending;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
+    /* The group under way: the cold-room sink (NULL: none) and lane 0's replication. */
+    ech_cold_rooms *cold;
+    int64_t rep;
 } ech_lanes;
 
 /* The instruction sets the day kernel is built for, best last. */

@@ -376,6 +376,25 @@ static inline int32_t ech_sku_order_from_suppliers(sku_state *s, int32_t q, int3
     return q + beyond;
 }
 
+/* Controlled substances: no order within min_gap days of the last one, and none
+ * that lifts the inventory position above the cap (rounded down to whole packs,
+ * dropped below the minimum order); the node last ordered on day last_order (-1:
+ * never). */
+static inline int32_t ech_controlled_order_qty(const sku_plan *p, int32_t i, int32_t last_order,
+                                               int32_t position, int32_t q, int32_t d)
+{
+    if (p->min_gap > 0 && last_order >= 0 && d - last_order < p->min_gap)
+        return 0;
+    int32_t cap = p->position_cap[i];
+    if ((int64_t)position + q > cap) {
+        int32_t room = cap - position;
+        q = room > 0 ? room / p->pack * p->pack : 0;
+        if (q < p->min_order_qty[i])
+            q = 0;
+    }
+    return q;
+}
+
 /* A demand point has recovered from a disruption once it has gone this many days
  * in a row without unmet demand. */
 #define ECH_RECOVERY_CLEAN_DAYS 14

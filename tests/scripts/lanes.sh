@@ -2,9 +2,10 @@
 # Replications side by side in vector lanes (src/engine_lanes.h) give the results of
 # the scalar engine's one by one, bit for bit, under every instruction set the
 # lanes are built for: tests/scenarios/lanes.yaml (what the lanes do lane by lane or
-# branch on) with every replication's values kept, 19 replications (two groups of
-# eight and three one by one), and the scenario's variants; also at 1 x 2 threads
-# under the sanitizers' build.  An unknown ECHELON_SIMD is refused with exit 2.
+# branch on, cold-chain and controlled items among it) with every replication's
+# values kept, 19 replications (two groups of eight and three one by one), and the
+# scenario's variants; and at 2 threads.  An unknown ECHELON_SIMD is refused with
+# exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
