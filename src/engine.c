@@ -231,8 +231,12 @@ void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t
     memset(s->short_today, 0, (size_t)n);
     memset(s->cycle_short, 0, (size_t)n);
     /* The counters restart at the end of the warm-up (begin_measurement); zeroed
-     * here too, so that what counts during the warm-up starts from nothing. */
+     * here too, so that what counts during the warm-up starts from nothing (not
+     * from what the arena's memory last held, which could overflow). */
     memset(s->acc, 0, (size_t)n * sizeof *s->acc);
+    memset(s->on_hand_days, 0, (size_t)n * sizeof *s->on_hand_days);
+    memset(s->backlog_days, 0, (size_t)n * sizeof *s->backlog_days);
+    memset(s->stockout_days, 0, (size_t)n * sizeof *s->stockout_days);
     memset(s->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * sizeof(int32_t));
     memset(s->lane_pipe, 0, ((size_t)p->lane_mask + 1) * ni);
     memset(s->lane_pending, 0, ((size_t)p->lane_mask + 1) * sizeof(int32_t));
@@ -1104,11 +1108,18 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     int64_t rep = req->rep_begin;
     /* Groups of replications side by side where the SKU allows (engine_lanes.h),
      * the rest one by one. */
-    if (req->rep_end - rep >= ECH_LANES && ech_lanes_eligible(e))
-        for (; rep + ECH_LANES <= req->rep_end; rep += ECH_LANES)
-            if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, out, err)) !=
-                ECH_OK)
+    if (req->rep_end - rep >= ECH_LANES_FEWEST && ech_lanes_eligible(e))
+        for (; req->rep_end - rep >= ECH_LANES_FEWEST; rep += ECH_LANES) {
+            int64_t left = req->rep_end - rep;
+            int active = left < ECH_LANES ? (int)left : ECH_LANES;
+            if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, active, out,
+                                         err)) != ECH_OK)
                 return st;
+            if (active < ECH_LANES) {
+                rep += active;
+                break;
+            }
+        }
     for (; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);
         node_acc *before = e->tracing ? e->trace_before : NULL;

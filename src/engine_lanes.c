@@ -241,15 +241,16 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         s->clean_since[j] = L->clean_since[(size_t)j * ECH_LANES + (size_t)l];
 }
 
-ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin,
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,
                               const ech_eval_out *out, ech_error *err)
 {
     ech_lanes *L = lanes_for(e);
     L->cold = e->eval_cold;
     L->rep = rep;
+    L->active = active;
     lanes_begin(e, L, id);
     e->lanes_kernel(e->sc, &e->plan, L, e->period_of_day, e->n_days);
-    for (int l = 0; l < ECH_LANES; ++l) {
+    for (int l = 0; l < active; ++l) {
         lane_end(&e->plan, L, l);
         ech_status st = ech_sku_rep_end_state(e, &L->lane[l], rep + l, rep_begin, out, err);
         if (st != ECH_OK)

@@ -66,9 +66,12 @@ typedef struct ech_lanes {
     int32_t *lane_pipe;
     uint8_t *lane_pending;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
-    /* The group under way: the cold-room sink (NULL: none) and lane 0's replication. */
+    /* The group under way: the cold-room sink (NULL: none), lane 0's replication,
+     * and the lanes whose replications are asked for (the rest of a last group
+     * run streams beyond the request and are discarded). */
     ech_cold_rooms *cold;
     int64_t rep;
+    int active;
 } ech_lanes;
 
 /* The instruction sets the day kernel is built for, best last. */
@@ -89,9 +92,14 @@ void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L);
 /* 1 when the evaluation just set up (ech_sku_eval_setup) can run in lanes. */
 int ech_lanes_eligible(const ech_engine *e);
 
-/* Replications rep .. rep + ECH_LANES - 1 of the evaluation (identities id ..):
- * simulated in lanes and recorded as the scalar engine records them. */
-ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin,
+/* Replications rep .. rep + active - 1 of the evaluation (identities id ..),
+ * active <= ECH_LANES: simulated in lanes and recorded as the scalar engine
+ * records them. */
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,
                               const ech_eval_out *out, ech_error *err);
+
+/* A last group of fewer replications than lanes still runs in lanes from this many
+ * (a group costs about what 4.6 replications one by one cost). */
+#define ECH_LANES_FEWEST 5
 
 #endif

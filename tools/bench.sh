@@ -9,7 +9,9 @@
 # the supplier model costs, and with batches and expiry (scenarios/demo_expiry.yaml)
 # at 1 x 1, to show what batch tracking costs.
 #
-# Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 20, scenarios/demo.yaml)
+# Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 40, scenarios/demo.yaml)
+# A multiple of 8 replications runs every one of them side by side in vector lanes
+# (src/engine_lanes.h); the rest of a SKU's replications run one by one.
 # Environment:
 #   ECHELON_BIN           the binary measured (default build/echelon)
 #   ECHELON_BASELINE_BIN  a binary to compare with (e.g. one built from an earlier
@@ -21,7 +23,7 @@
 #                         with a baseline)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reps=${1:-20}
+reps=${1:-40}
 scenario=${2:-$root/scenarios/demo.yaml}
 bin=${ECHELON_BIN:-$root/build/echelon}
 baseline=${ECHELON_BASELINE_BIN:-}

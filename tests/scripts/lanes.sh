@@ -3,17 +3,21 @@
 # the scalar engine's one by one, bit for bit, under every instruction set the
 # lanes are built for: tests/scenarios/lanes.yaml (what the lanes do lane by lane or
 # branch on, cold-chain and controlled items among it) with every replication's
-# values kept, 19 replications (two groups of eight and three one by one), and the
-# scenario's variants; and at 2 threads.  An unknown ECHELON_SIMD is refused with
-# exit 2.
+# values kept, 21 replications (two groups of eight and a last group of five lanes
+# out of eight), and the scenario's variants; at 2 threads; and at 19 replications
+# (the last three one by one).  An unknown ECHELON_SIMD is refused with exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
-# run NAME WIDTH THREADS: the scenario into $TMP/NAME.h5 under ECHELON_SIMD=WIDTH.
+# run NAME WIDTH THREADS [OPTION...]: the scenario into $TMP/NAME.h5 under
+# ECHELON_SIMD=WIDTH.
 run() {
-    ECHELON_SIMD=$2 OMP_NUM_THREADS=$3 "$ECHELON_BIN" run "$scenario" --threads "$3" \
-        --keep-replications --quiet -o "$TMP/$1.h5" >"$TMP/$1.txt" 2>&1 ||
-        { cat "$TMP/$1.txt"; fail "run $1 failed"; }
+    local name=$1 width=$2 threads=$3
+    shift 3
+    ECHELON_SIMD=$width OMP_NUM_THREADS=$threads "$ECHELON_BIN" run "$scenario" \
+        --threads "$threads" --keep-replications --quiet -o "$TMP/$name.h5" "$@" \
+        >"$TMP/$name.txt" 2>&1 ||
+        { cat "$TMP/$name.txt"; fail "run $name failed"; }
 }
 
 run scalar scalar 1
@@ -27,6 +31,9 @@ for w in $widths; do
 done
 run threads avx512 2
 same_results "$TMP/scalar.h5" "$TMP/threads.h5" || fail "lanes at 2 threads differ"
+run scalar19 scalar 1 --replications 19
+run lanes19 avx512 1 --replications 19
+same_results "$TMP/scalar19.h5" "$TMP/lanes19.h5" || fail "lanes and one by one differ at 19"
 
 set +e
 ECHELON_SIMD=sse5 "$ECHELON_BIN" run "$scenario" --quiet --no-output >"$TMP/bad.txt" 2>&1
