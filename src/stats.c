@@ -8,7 +8,8 @@
 /* Sorts ascending (doubles without NaN, or int64): insertion sort for short runs,
  * otherwise a quicksort with median-of-three pivots.  Faster than qsort, whose
  * comparison goes through a function pointer, and statistics are sorted millions
- * of times.  One body for both element types. */
+ * of times.  One body for both element types; the radix sort below takes the
+ * lengths where it is faster still. */
 #define ECH_DEFINE_SORT(name, type)                                                             \
     void name(type *a, int64_t n)                                                               \
     {                                                                                           \
@@ -50,9 +51,95 @@
         }                                                                                       \
     }
 
-static ECH_DEFINE_SORT(sort_doubles, double) ECH_DEFINE_SORT(ech_sort_i64, int64_t)
+static ECH_DEFINE_SORT(quick_sort_doubles, double) static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
 
-    int64_t ech_lower_bound_i64(const int64_t *a, int64_t n, int64_t key)
+    /* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
+     * first, 8 passes at most; a byte every key shares is skipped: integer-valued
+     * statistics share most of theirs), using tmp[0..n-1]. */
+    static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
+{
+    uint32_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (int64_t i = 0; i < n; ++i)
+        for (int b = 0; b < 8; ++b)
+            count[b][(a[i] >> (8 * b)) & 255u]++;
+    uint64_t *src = a, *dst = tmp;
+    for (int b = 0; b < 8; ++b) {
+        if (count[b][(src[0] >> (8 * b)) & 255u] == (uint32_t)n)
+            continue;
+        uint32_t at[256], sum = 0;
+        for (int v = 0; v < 256; ++v) {
+            at[v] = sum;
+            sum += count[b][v];
+        }
+        for (int64_t i = 0; i < n; ++i)
+            dst[at[(src[i] >> (8 * b)) & 255u]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof *a);
+}
+
+/* Radix sorting pays from this many values (below, the quicksort's insertion sort
+ * wins), up to what the stack buffer holds. */
+#define RADIX_MIN 64
+#define RADIX_STACK 2048
+
+/* Doubles map to keys whose unsigned order is their numeric order (negative: all
+ * bits flipped; otherwise the sign bit set), so -0.0 sorts before 0.0: a total
+ * order, whatever the input's order. */
+static inline uint64_t double_key(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline double key_double(uint64_t k)
+{
+    uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static void sort_doubles(double *a, int64_t n)
+{
+    if (n < RADIX_MIN || n > RADIX_STACK) {
+        quick_sort_doubles(a, n);
+        return;
+    }
+    uint64_t key[RADIX_STACK], tmp[RADIX_STACK];
+    for (int64_t i = 0; i < n; ++i)
+        key[i] = double_key(a[i]);
+    radix_sort_u64(key, tmp, n);
+    for (int64_t i = 0; i < n; ++i)
+        a[i] = key_double(key[i]);
+}
+
+void ech_sort_i64(int64_t *a, int64_t n)
+{
+    uint64_t *tmp = NULL, stack[RADIX_STACK];
+    if (n >= RADIX_MIN)
+        tmp = n <= RADIX_STACK ? stack : malloc((size_t)n * sizeof *tmp);
+    if (!tmp) {
+        quick_sort_i64(a, n);
+        return;
+    }
+    /* The sign bit flipped: unsigned order is signed order. */
+    uint64_t *key = (uint64_t *)a;
+    for (int64_t i = 0; i < n; ++i)
+        key[i] ^= UINT64_C(1) << 63;
+    radix_sort_u64(key, tmp, n);
+    for (int64_t i = 0; i < n; ++i)
+        key[i] ^= UINT64_C(1) << 63;
+    if (tmp != stack)
+        free(tmp);
+}
+
+int64_t ech_lower_bound_i64(const int64_t *a, int64_t n, int64_t key)
 {
     int64_t lo = 0, hi = n;
     while (lo < hi) {

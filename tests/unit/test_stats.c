@@ -88,12 +88,75 @@ static void test_order_independent(void **state)
     assert_memory_equal(oa, ob, sizeof oa);
 }
 
+/* The sorts (quicksort below 64 values, radix sort from 64, quicksort again beyond
+ * 2,048 doubles; int64 by radix sort at any length from 64) order every length and
+ * kind of value: negative, duplicated, integer-valued with shared high bytes, +-0. */
+static uint64_t next_u64(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s ^ (*s >> 29);
+}
+
+static void test_sorts(void **state)
+{
+    (void)state;
+    static const int64_t lengths[] = {1, 2, 63, 64, 65, 200, 1000, 2048, 2049, 5000, 70000};
+    enum { MAX = 70000 };
+    static double x[MAX], y[MAX];
+    static int64_t v[MAX];
+    uint64_t s = 99;
+    for (size_t t = 0; t < sizeof lengths / sizeof *lengths; ++t) {
+        int64_t n = lengths[t];
+        for (int kind = 0; kind < 3; ++kind) {
+            for (int64_t i = 0; i < n; ++i) {
+                uint64_t r = next_u64(&s);
+                switch (kind) {
+                case 0: x[i] = ((double)(r >> 11) * 0x1.0p-53 - 0.5) * 1e9; break;
+                case 1: x[i] = (double)(r % 17) - 4.0; break; /* few values, duplicated */
+                default: x[i] = (r & 1) ? 0.0 : -0.0; break;
+                }
+                v[i] = kind == 0 ? (int64_t)r : (int64_t)(r % 1000) - 500;
+            }
+            /* Summaries through the sort: mean and extremes. */
+            memcpy(y, x, (size_t)n * sizeof *y);
+            double out[4], scratch_min = INFINITY, scratch_max = -INFINITY;
+            for (int64_t i = 0; i < n; ++i) {
+                scratch_min = y[i] < scratch_min ? y[i] : scratch_min;
+                scratch_max = y[i] > scratch_max ? y[i] : scratch_max;
+            }
+            const double q[2] = {0.0, 1.0};
+            static double scratch[MAX];
+            ech_stats_summarize(x, n, q, 2, out, scratch);
+            assert_true(out[2] == scratch_min && out[3] == scratch_max);
+            for (int64_t i = 1; i < n; ++i)
+                assert_true(scratch[i - 1] <= scratch[i]);
+            ech_sort_i64(v, n);
+            for (int64_t i = 1; i < n; ++i)
+                assert_true(v[i - 1] <= v[i]);
+        }
+    }
+    /* -0.0 sorts before 0.0 whatever the input order, so the largest value of a
+     * series of zeros with one -0.0 anywhere (and a -1) is +0.0, the same bits both
+     * ways. */
+    double z1[64], z2[64], out1[3], out2[3], scratch[64];
+    for (int i = 0; i < 64; ++i) {
+        z1[i] = i == 5 ? -0.0 : 0.0;
+        z2[i] = i == 63 ? -0.0 : 0.0;
+    }
+    z1[7] = z2[7] = -1.0; /* not all equal: the series is sorted */
+    const double q1[1] = {1.0};
+    ech_stats_summarize(z1, 64, q1, 1, out1, scratch);
+    ech_stats_summarize(z2, 64, q1, 1, out2, scratch);
+    assert_memory_equal(out1, out2, sizeof out1);
+    assert_false(signbit(out1[2]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),      cmocka_unit_test(test_single_value),
         cmocka_unit_test(test_constant_series),   cmocka_unit_test(test_nan_makes_everything_nan),
-        cmocka_unit_test(test_order_independent),
+        cmocka_unit_test(test_order_independent), cmocka_unit_test(test_sorts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
