@@ -51,7 +51,10 @@
         }                                                                                       \
     }
 
-static ECH_DEFINE_SORT(quick_sort_doubles, double) static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
+/* clang-format off */
+static ECH_DEFINE_SORT(quick_sort_doubles, double)
+static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
+    /* clang-format on */
 
     /* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
      * first, 8 passes at most; a byte every key shares is skipped: integer-valued
