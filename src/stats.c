@@ -51,15 +51,13 @@
         }                                                                                       \
     }
 
-/* clang-format off */
 static ECH_DEFINE_SORT(quick_sort_doubles, double)
 static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
-    /* clang-format on */
 
-    /* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
-     * first, 8 passes at most; a byte every key shares is skipped: integer-valued
-     * statistics share most of theirs), using tmp[0..n-1]. */
-    static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
+/* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
+ * first, 8 passes at most; a byte every key shares is skipped: integer-valued
+ * statistics share most of theirs), using tmp[0..n-1]. */
+static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
 {
     uint32_t count[8][256];
     memset(count, 0, sizeof count);
