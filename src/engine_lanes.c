@@ -129,6 +129,9 @@ static ech_lanes *lanes_for(ech_engine *e)
     }
     if (L->supplier_slots < p->supplier_mask + 1) {
         L->supplier_slots = p->supplier_mask + 1;
+        L->supplier_pipe = ech_arena_alloc(
+            a, (size_t)L->supplier_slots * ECH_LANES * sizeof(int32_t), "lane supplier pipes");
+        /* The lanes' scalar states' own (reset with them, otherwise unused). */
         for (int l = 0; l < ECH_LANES; ++l)
             L->lane[l].supplier_pipe =
                 ech_arena_alloc(a, L->supplier_slots * sizeof(int32_t), "supplier pipe");
@@ -187,9 +190,12 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
         memset(L->count[c], 0, nw * sizeof(int64_t));
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
+    memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * ECH_LANES * sizeof(int32_t));
+    L->outages = 0;
     for (int l = 0; l < ECH_LANES; ++l) {
         sku_state *s = &L->lane[l];
         ech_sku_state_reset(e, p, s, id + l);
+        L->outages |= s->supply.source[0].n_spells > 0;
         for (size_t i = 0; i < n; ++i) {
             L->on_hand[i * ECH_LANES + (size_t)l] = s->on_hand[i];
             L->in_transit[i * ECH_LANES + (size_t)l] = s->in_transit[i];

@@ -54,7 +54,8 @@ typedef struct ech_lanes {
     /* Each lane's replication as the scalar engine holds one: its supply, month
      * purchases, recoveries and rare counters during the days; all of it at the end. */
     sku_state lane[ECH_LANES];
-    uint32_t supplier_slots; /* size of the lanes' supplier pipes */
+    uint32_t supplier_slots; /* arrival days the supplier pipes hold */
+    int32_t *supplier_pipe;  /* [slot * ECH_LANES + lane]: the warehouse's receipts */
     /* [node * ECH_LANES + lane] */
     int32_t *on_hand, *in_transit, *on_order, *owed_down, *ordered_qty, *ordered_day;
     int32_t *short_today, *cycle_short; /* flags, 32-bit like the stock (one vector type) */
@@ -72,6 +73,7 @@ typedef struct ech_lanes {
     ech_cold_rooms *cold;
     int64_t rep;
     int active;
+    int outages; /* some lane's primary source has outage spells */
 } ech_lanes;
 
 /* The instruction sets the day kernel is built for, best last. */
