@@ -10,8 +10,8 @@
 # at 1 x 1, to show what batch tracking costs.
 #
 # Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 40, scenarios/demo.yaml)
-# A multiple of 8 replications runs every one of them side by side in vector lanes
-# (src/engine_lanes.h); the rest of a SKU's replications run one by one.
+# Replications run 16 side by side in vector lanes (src/engine_lanes.h): 40 are two
+# groups and a last group of 8 (from 7 left, a group; fewer run one by one).
 # Environment:
 #   ECHELON_BIN           the binary measured (default build/echelon)
 #   ECHELON_BASELINE_BIN  a binary to compare with (e.g. one built from an earlier

@@ -3,9 +3,9 @@
 # the scalar engine's one by one, bit for bit, under every instruction set the
 # lanes are built for: tests/scenarios/lanes.yaml (what the lanes do lane by lane or
 # branch on, cold-chain and controlled items among it) with every replication's
-# values kept, 21 replications (two groups of eight and a last group of five lanes
-# out of eight), and the scenario's variants; at 2 threads; and at 19 replications
-# (the last three one by one).  An unknown ECHELON_SIMD is refused with exit 2.
+# values kept, 40 replications (two groups of 16 and a last group of 8 lanes out of
+# 16), and the scenario's variants; at 2 threads; and at 36 replications (the last
+# four one by one).  An unknown ECHELON_SIMD is refused with exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
@@ -31,9 +31,9 @@ for w in $widths; do
 done
 run threads avx512 2
 same_results "$TMP/scalar.h5" "$TMP/threads.h5" || fail "lanes at 2 threads differ"
-run scalar19 scalar 1 --replications 19
-run lanes19 avx512 1 --replications 19
-same_results "$TMP/scalar19.h5" "$TMP/lanes19.h5" || fail "lanes and one by one differ at 19"
+run scalar36 scalar 1 --replications 36
+run lanes36 avx512 1 --replications 36
+same_results "$TMP/scalar36.h5" "$TMP/lanes36.h5" || fail "lanes and one by one differ at 36"
 
 set +e
 ECHELON_SIMD=sse5 "$ECHELON_BIN" run "$scenario" --quiet --no-output >"$TMP/bad.txt" 2>&1
