@@ -156,6 +156,10 @@ int64_t ech_lower_bound_i64(const int64_t *a, int64_t n, int64_t key)
 void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, double *out,
                          double *scratch)
 {
+    /* All the same bits (not ==, which takes -0.0 for 0.0 and would answer with
+     * whichever of them comes first). */
+    uint64_t first;
+    memcpy(&first, &x[0], sizeof first);
     int all_equal = 1;
     for (int64_t i = 0; i < n; ++i) {
         if (!isfinite(x[i])) {
@@ -163,7 +167,9 @@ void ech_stats_summarize(const double *x, int64_t n, const double *q, int nq, do
                 out[j] = NAN;
             return;
         }
-        all_equal &= x[i] == x[0];
+        uint64_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        all_equal &= bits == first;
     }
     /* Many series are constant (no lost sales in any replication, say): their
      * statistics need no sort. */

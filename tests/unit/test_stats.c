@@ -149,6 +149,12 @@ static void test_sorts(void **state)
     ech_stats_summarize(z2, 64, q1, 1, out2, scratch);
     assert_memory_equal(out1, out2, sizeof out1);
     assert_false(signbit(out1[2]));
+    /* Zeros alone, the -0.0 first or last: the same bits too. */
+    z1[7] = z2[7] = 0.0;
+    z1[5] = 0.0, z1[0] = -0.0;
+    ech_stats_summarize(z1, 64, q1, 1, out1, scratch);
+    ech_stats_summarize(z2, 64, q1, 1, out2, scratch);
+    assert_memory_equal(out1, out2, sizeof out1);
 }
 
 int main(void)
