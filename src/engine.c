@@ -400,15 +400,6 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     }
 }
 
-/* After the receipts: the day's cold-room occupancy (measured days only). */
-static void add_cold_occupancy(ech_cold_rooms *cold, const sku_plan *p, const sku_state *s,
-                               int64_t rep, int32_t t)
-{
-    for (int32_t i = 0; i < p->n; ++i)
-        if (s->on_hand[i] > 0 && p->cold_slot[i] >= 0)
-            ech_cold_rooms_add(cold, p->cold_slot[i], rep, t, (int64_t)s->on_hand[i] * p->cold_ml);
-}
-
 /* Returns (at a pharmacy's review): the units of batches expiring within
  * return_within days that its mean demand will not sell before they expire go back
  * to the root.  FEFO sells the earliest batch first, so with expected sales E_b
@@ -606,25 +597,27 @@ static inline void step_review(const sku_plan *p, sku_state *s, int32_t d)
 
 /* Splits `avail` units among node i's children (avail < what they are owed) by the
  * variant's rule (allocation.h); writes each child's share to p->alloc_x[c - first
- * child]. */
-static void allocate(sku_plan *p, const sku_state *s, int32_t i, int32_t avail, int32_t d)
+ * child].  The children's numbers are read from `v` (a replication's state, or one
+ * lane of the lanes'). */
+void ech_sku_allocate(sku_plan *p, const ech_stock_view *v, int32_t i, int32_t avail, int32_t d)
 {
     int32_t b = p->child_begin[i], k = p->child_begin[i + 1] - b;
     int32_t *x = p->alloc_x;
     switch (p->allocation) {
     case ECH_ALLOC_FAIR_SHARE:
         for (int32_t c = 0; c < k; ++c)
-            p->want[c] = s->on_order[p->child[b + c]];
+            p->want[c] = v->on_order[(size_t)p->child[b + c] * v->stride];
         ech_allocate_fair_share(k, p->want, avail, (int32_t)((uint32_t)d % (uint32_t)k), x,
                                 &p->alloc);
         return;
     case ECH_ALLOC_LOST_MARGIN:
         for (int32_t c = 0; c < k; ++c) {
             int32_t child = p->child[b + c];
+            size_t m = (size_t)child * v->stride;
             ech_claim *cl = &p->claims[c];
-            cl->want = s->on_order[child];
-            cl->stock =
-                s->on_hand[child] + s->in_transit[child] - s->owed_down[child] - s->backlog[child];
+            cl->want = v->on_order[m];
+            cl->stock = v->on_hand[m] + v->in_transit[m] - v->owed_down[m] -
+                        (v->backlog ? v->backlog[m] : 0);
             cl->mean = p->horizon_mean[child];
             cl->var_ratio = p->var_ratio[child];
         }
@@ -633,7 +626,7 @@ static void allocate(sku_plan *p, const sku_state *s, int32_t i, int32_t avail, 
     default:
         /* Priority and alphabetical: children are stored in serving order. */
         for (int32_t c = 0; c < k; ++c) {
-            int32_t want = s->on_order[p->child[b + c]];
+            int32_t want = v->on_order[(size_t)p->child[b + c] * v->stride];
             int32_t give = want < avail ? want : avail;
             x[c] = give;
             avail -= give;
@@ -642,36 +635,47 @@ static void allocate(sku_plan *p, const sku_state *s, int32_t i, int32_t avail, 
     }
 }
 
+int ech_sku_supplier_ship(sku_state *s, int32_t *on_order, int32_t d, ech_shipment out[4])
+{
+    int n = 0;
+    for (int k = 0; k < s->supply.n_sources; ++k) {
+        ech_supply_day day = {0, 0};
+        int32_t lead = 0;
+        int32_t q = ech_supply_ship(&s->supply.source[k], d, &lead, &day);
+        *on_order -= q + day.cancelled;
+        s->acc[0].supplier_cancelled += day.cancelled;
+        ech_sku_count_purchase(s, d, -(int64_t)day.cancelled);
+        s->acc[0].supplier_delayed += day.delayed;
+        if (q > 0)
+            out[n++] = (ech_shipment){q, lead};
+    }
+    /* Spot and express orders: in full, after their fixed lead times. */
+    ech_supply_source *full[2] = {s->supply.has_spot ? &s->supply.spot : NULL,
+                                  s->supply.has_express ? &s->supply.express : NULL};
+    for (int k = 0; k < 2; ++k) {
+        if (!full[k] || full[k]->ordered_today + full[k]->owed == 0)
+            continue;
+        ech_supply_day day = {0, 0};
+        int32_t lead = 0;
+        int32_t q = ech_supply_ship(full[k], d, &lead, &day);
+        *on_order -= q;
+        if (q > 0)
+            out[n++] = (ech_shipment){q, lead};
+    }
+    return n;
+}
+
 /* Step 4: ship, upstream to downstream.  The supplier ships the root's orders with
  * a random lead time; each location fills its children's open orders from on hand,
  * splitting by the allocation rule when short. */
 static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, int32_t d)
 {
     if (s->on_order[0] > 0) {
-        for (int k = 0; k < s->supply.n_sources; ++k) {
-            ech_supply_day day = {0, 0};
-            int32_t lead = 0;
-            int32_t q = ech_supply_ship(&s->supply.source[k], d, &lead, &day);
-            s->on_order[0] -= q + day.cancelled;
-            s->acc[0].supplier_cancelled += day.cancelled;
-            ech_sku_count_purchase(s, d, -(int64_t)day.cancelled);
-            s->acc[0].supplier_delayed += day.delayed;
-            if (q > 0)
-                deliver(p, s, 0, q, d, lead, -1);
-        }
-        /* Spot and express orders: in full, after their fixed lead times. */
-        ech_supply_source *full[2] = {s->supply.has_spot ? &s->supply.spot : NULL,
-                                      s->supply.has_express ? &s->supply.express : NULL};
-        for (int k = 0; k < 2; ++k) {
-            if (!full[k] || full[k]->ordered_today + full[k]->owed == 0)
-                continue;
-            ech_supply_day day = {0, 0};
-            int32_t lead = 0;
-            int32_t q = ech_supply_ship(full[k], d, &lead, &day);
-            s->on_order[0] -= q;
-            if (q > 0)
-                deliver(p, s, 0, q, d, lead, -1);
-        }
+        /* Delivered after all of them ship: a delivery changes nothing they read. */
+        ech_shipment shipment[4];
+        int n = ech_sku_supplier_ship(s, &s->on_order[0], d, shipment);
+        for (int k = 0; k < n; ++k)
+            deliver(p, s, 0, shipment[k].q, d, shipment[k].lead, -1);
     }
     int cut = sc->internal_shortfall == ECH_SHORTFALL_CUT;
     for (int32_t m = 0; m < p->n_internal; ++m) {
@@ -689,7 +693,10 @@ static inline void step_ship(const ech_scenario *sc, sku_plan *p, sku_state *s, 
         }
         int short_of_stock = avail < s->owed_down[i];
         if (short_of_stock)
-            allocate(p, s, i, avail, d);
+            ech_sku_allocate(p,
+                             &(ech_stock_view){s->on_order, s->on_hand, s->in_transit, s->owed_down,
+                                               s->backlog, 1},
+                             i, avail, d);
         node_acc *acc = &s->acc[i];
         for (int32_t c = 0; c < k; ++c) {
             int32_t child = p->child[b + c];
@@ -853,40 +860,6 @@ static inline void step_demand_and_account(const ech_scenario *sc, const sku_pla
         serve_demand(sc, p, s, d, period, 1, 0);
 }
 
-/* Step 6 for the supply: days the primary source is disrupted, and the recovery of
- * each demand point after a disruption ends (the days from its end to the start of
- * the first run of ECH_RECOVERY_CLEAN_DAYS days without unmet demand; the longest
- * such recovery in the measured period is kept). */
-static inline void step_account_supply(const sku_plan *p, sku_state *s, int32_t d)
-{
-    int down = ech_supply_capacity(&s->supply.source[0], d) < 1.0;
-    s->acc[0].disrupted_days += down;
-    if (s->primary_down && !down && d >= s->measure_from) {
-        /* A disruption ended today: every demand point starts recovering. */
-        for (int32_t j = 0; j < p->n_leaves; ++j) {
-            if (s->recover_from[j] < 0)
-                ++s->n_recovering;
-            s->recover_from[j] = d;
-            if (s->clean_since[j] < d)
-                s->clean_since[j] = d;
-        }
-    }
-    s->primary_down = down;
-    if (s->n_recovering == 0)
-        return;
-    for (int32_t j = 0; j < p->n_leaves; ++j) {
-        if (s->recover_from[j] < 0 || d + 1 - s->clean_since[j] < ECH_RECOVERY_CLEAN_DAYS)
-            continue;
-        node_acc *acc = &s->acc[p->leaf[j]];
-        int64_t days = s->clean_since[j] - s->recover_from[j];
-        if (days > acc->recovery_days)
-            acc->recovery_days = days;
-        acc->recoveries++;
-        s->recover_from[j] = -1;
-        --s->n_recovering;
-    }
-}
-
 /* Step 6 at the locations without customer demand. */
 static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
 {
@@ -998,7 +971,7 @@ static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state 
     step_receive(plan, state, d);
     contract_push(plan, state, d);
     if (cold && d >= sc->warmup_days && ech_cold_rooms_holds(cold, rep))
-        add_cold_occupancy(cold, plan, state, rep, d - sc->warmup_days);
+        ech_sku_cold_occupancy(cold, plan, state->on_hand, 1, rep, d - sc->warmup_days);
     step_review(plan, state, d);
     step_ship(sc, plan, state, d);
 }
@@ -1012,7 +985,7 @@ static inline void day_end(const ech_scenario *sc, const sku_plan *plan, sku_sta
         for (int32_t j = 0; j < plan->n_leaves; ++j)
             account_demand_point(state, plan->leaf[j], sc->unmet_demand == ECH_UNMET_BACKORDER);
     step_account_stock_only(plan, state);
-    step_account_supply(plan, state, d);
+    ech_sku_account_supply(plan, state, state->clean_since, 1, d);
     if (plan->batched)
         step_account_batches(plan, state, d);
     /* After the day's sales, substitute sales included. */
@@ -1108,17 +1081,13 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     int64_t rep = req->rep_begin;
     /* Groups of replications side by side where the SKU allows (engine_lanes.h),
      * the rest one by one. */
-    if (req->rep_end - rep >= ECH_LANES_FEWEST && ech_lanes_eligible(e))
-        for (; req->rep_end - rep >= ECH_LANES_FEWEST; rep += ECH_LANES) {
-            int64_t left = req->rep_end - rep;
-            int active = left < ECH_LANES ? (int)left : ECH_LANES;
+    if (ech_lanes_eligible(e))
+        while (req->rep_end - rep >= ECH_LANES_FEWEST) {
+            int active = req->rep_end - rep < ECH_LANES ? (int)(req->rep_end - rep) : ECH_LANES;
             if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, active, out,
                                          err)) != ECH_OK)
                 return st;
-            if (active < ECH_LANES) {
-                rep += active;
-                break;
-            }
+            rep += active;
         }
     for (; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);

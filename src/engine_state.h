@@ -399,6 +399,72 @@ static inline int32_t ech_controlled_order_qty(const sku_plan *p, int32_t i, int
  * in a row without unmet demand. */
 #define ECH_RECOVERY_CLEAN_DAYS 14
 
+/* Step 6 for the supply: days the primary source is disrupted, and the recovery of
+ * each demand point after a disruption ends (the days from its end to the start of
+ * the first run of ECH_RECOVERY_CLEAN_DAYS days without unmet demand; the longest
+ * such recovery in the measured period is kept).  Demand point j's first day
+ * without shortage is clean_since[j * stride] (the state's own, or a lane's). */
+static inline void ech_sku_account_supply(const sku_plan *p, sku_state *s, int32_t *clean_since,
+                                          size_t stride, int32_t d)
+{
+    int down = ech_supply_capacity(&s->supply.source[0], d) < 1.0;
+    s->acc[0].disrupted_days += down;
+    if (s->primary_down && !down && d >= s->measure_from) {
+        /* A disruption ended today: every demand point starts recovering. */
+        for (int32_t j = 0; j < p->n_leaves; ++j) {
+            if (s->recover_from[j] < 0)
+                ++s->n_recovering;
+            s->recover_from[j] = d;
+            if (clean_since[(size_t)j * stride] < d)
+                clean_since[(size_t)j * stride] = d;
+        }
+    }
+    s->primary_down = down;
+    if (s->n_recovering == 0)
+        return;
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        int32_t clean = clean_since[(size_t)j * stride];
+        if (s->recover_from[j] < 0 || d + 1 - clean < ECH_RECOVERY_CLEAN_DAYS)
+            continue;
+        node_acc *acc = &s->acc[p->leaf[j]];
+        int64_t days = clean - s->recover_from[j];
+        if (days > acc->recovery_days)
+            acc->recovery_days = days;
+        acc->recoveries++;
+        s->recover_from[j] = -1;
+        --s->n_recovering;
+    }
+}
+
+/* After the receipts: the day's cold-room occupancy (measured day t) of node i's
+ * on_hand[i * stride] units (a replication's, or a lane's). */
+static inline void ech_sku_cold_occupancy(ech_cold_rooms *cold, const sku_plan *p,
+                                          const int32_t *on_hand, size_t stride, int64_t rep,
+                                          int32_t t)
+{
+    for (int32_t i = 0; i < p->n; ++i) {
+        int32_t units = on_hand[(size_t)i * stride];
+        if (units > 0 && p->cold_slot[i] >= 0)
+            ech_cold_rooms_add(cold, p->cold_slot[i], rep, t, (int64_t)units * p->cold_ml);
+    }
+}
+
+/* The numbers allocation reads of a node's children: node i's at [i * stride]
+ * (backlog NULL: none). */
+typedef struct ech_stock_view {
+    const int32_t *on_order, *on_hand, *in_transit, *owed_down, *backlog;
+    size_t stride;
+} ech_stock_view;
+void ech_sku_allocate(sku_plan *p, const ech_stock_view *v, int32_t i, int32_t avail, int32_t d);
+
+/* Step 4 at the warehouse: its suppliers (sources, spot, express) ship on day d,
+ * taking what they ship or cancel from *on_order; the shipments (at most 4) go to
+ * `out` for the caller to deliver.  Returns their number. */
+typedef struct ech_shipment {
+    int32_t q, lead;
+} ech_shipment;
+int ech_sku_supplier_ship(sku_state *s, int32_t *on_order, int32_t d, ech_shipment out[4]);
+
 /* The start of a replication of identity `id` in `s` (start stock, streams, supply),
  * and the end of its measurement (the open cycle and recoveries counted). */
 void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t id);

@@ -43,14 +43,21 @@ typedef enum ech_stream_purpose {
 /* Seeds exactly as the reference library's pcg32(seed, stream) constructor does. */
 void ech_pcg32_seed(ech_pcg32 *rng, uint64_t seed, uint64_t stream);
 
+/* PCG32's output from the state before a step (XSH RR): also the lanes' (engine),
+ * which step their streams side by side. */
+static inline uint32_t ech_pcg32_output(uint64_t old)
+{
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
 /* Next 32 random bits. */
 static inline uint32_t ech_pcg32_next(ech_pcg32 *rng)
 {
     uint64_t old = rng->state;
     rng->state = old * ECH_PCG32_MULT + rng->inc;
-    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
-    uint32_t rot = (uint32_t)(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+    return ech_pcg32_output(old);
 }
 
 /* A uniform double strictly inside (0, 1) from one 32-bit draw: (x + 0.5) / 2^32.
