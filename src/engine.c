@@ -1081,7 +1081,8 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     int64_t rep = req->rep_begin;
     /* Groups of replications side by side where the SKU allows (engine_lanes.h),
      * the rest one by one. */
-    if (ech_lanes_eligible(e))
+    if (req->rep_end - rep >= ECH_LANES_FEWEST && ech_lanes_eligible(e)) {
+        ech_lanes_setup(e);
         while (req->rep_end - rep >= ECH_LANES_FEWEST) {
             int active = req->rep_end - rep < ECH_LANES ? (int)(req->rep_end - rep) : ECH_LANES;
             if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, active, out,
@@ -1089,6 +1090,7 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
                 return st;
             rep += active;
         }
+    }
     for (; rep < req->rep_end; ++rep) {
         rep_begin(e, stream_base + rep, rep);
         node_acc *before = e->tracing ? e->trace_before : NULL;

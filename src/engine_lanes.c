@@ -39,41 +39,37 @@ static int simd_cap(void)
     return -2;
 }
 
-/* The best instruction set this CPU has up to `cap`. */
-static ech_isa best_isa(int cap)
+/* The instruction set the lanes use here: the best this CPU has up to ECHELON_SIMD's
+ * cap (unset or not a name: no cap), or -1 for the scalar engine alone. */
+static int lanes_isa(void)
 {
-    for (int k = cap; k > 0; --k)
+    int cap = simd_cap();
+    if (cap == -1)
+        return -1;
+    for (int k = cap < 0 ? ECH_ISA_COUNT - 1 : cap; k > 0; --k)
         if (cpu_has((ech_isa)k))
-            return (ech_isa)k;
+            return k;
     return ECH_ISA_BASELINE;
 }
 
 ech_lanes_days_fn *ech_lanes_kernel(void)
 {
-    int cap = simd_cap();
-    if (cap == -1)
-        return NULL;
 #if defined(__x86_64__)
     static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {
         ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512};
-    return kernels[best_isa(cap < 0 ? ECH_ISA_COUNT - 1 : cap)];
 #else
-    return ech_lanes_days_baseline;
+    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {ech_lanes_days_baseline};
 #endif
+    int isa = lanes_isa();
+    return isa < 0 ? NULL : kernels[isa];
 }
 
 const char *ech_engine_simd(void)
 {
-    int cap = simd_cap();
-    if (cap == -2)
+    if (simd_cap() == -2)
         return NULL;
-    if (cap == -1)
-        return "scalar";
-#if defined(__x86_64__)
-    return isa_names[best_isa(cap)];
-#else
-    return isa_names[ECH_ISA_BASELINE];
-#endif
+    int isa = lanes_isa();
+    return isa < 0 ? "scalar" : isa_names[isa];
 }
 
 int ech_lanes_eligible(const ech_engine *e)
@@ -87,9 +83,7 @@ int ech_lanes_eligible(const ech_engine *e)
            p->n_leaves > 0;
 }
 
-/* The lanes of the SKU whose plan the arena holds (allocated there, once per SKU;
- * the supplier pipes again when a variant needs longer ones). */
-static ech_lanes *lanes_for(ech_engine *e)
+void ech_lanes_setup(ech_engine *e)
 {
     sku_plan *p = &e->plan;
     ech_arena *a = &e->arena;
@@ -150,7 +144,7 @@ static ech_lanes *lanes_for(ech_engine *e)
         }
         L->lane[l].count_months = e->state.count_months;
     }
-    return L;
+    L->cold = e->eval_cold;
 }
 
 void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L)
@@ -250,8 +244,7 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
 ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,
                               const ech_eval_out *out, ech_error *err)
 {
-    ech_lanes *L = lanes_for(e);
-    L->cold = e->eval_cold;
+    ech_lanes *L = e->lanes;
     L->rep = rep;
     L->active = active;
     lanes_begin(e, L, id);

@@ -94,7 +94,12 @@ void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L);
 /* 1 when the evaluation just set up (ech_sku_eval_setup) can run in lanes. */
 int ech_lanes_eligible(const ech_engine *e);
 
-/* Replications rep .. rep + active - 1 of the evaluation (identities id ..),
+/* The lanes for that evaluation: e->lanes, allocated in the SKU's arena the first
+ * time (its supplier pipes again when a variant needs longer ones), with the
+ * evaluation's supply (variant, contract) and cold-room sink. */
+void ech_lanes_setup(ech_engine *e);
+
+/* Replications rep .. rep + active - 1 of the evaluation set up (identities id ..),
  * active <= ECH_LANES: simulated in lanes and recorded as the scalar engine
  * records them. */
 ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,

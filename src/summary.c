@@ -451,14 +451,14 @@ void ech_run_print_summary(FILE *out, const ech_scenario *sc, const ech_results 
     }
 
     const char *simd = ech_engine_simd();
-    int scalar = !simd || strcmp(simd, "scalar") == 0;
+    char how[40] = "one by one";
+    if (simd && strcmp(simd, "scalar") != 0)
+        snprintf(how, sizeof how, "side by side (%s)", simd);
     fprintf(out,
             "\nRun: %d rank(s) x %d thread(s), set-up %.2f s, simulation %.2f s, "
-            "%.3g SKU-location-days, %.1f M SKU-location-days/s per core, replications "
-            "%s%s%s\n",
+            "%.3g SKU-location-days, %.1f M SKU-location-days/s per core, replications %s\n",
             info->n_ranks, info->n_threads, info->setup_seconds, info->simulate_seconds,
-            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6,
-            scalar ? "one by one" : "side by side (", scalar ? "" : simd, scalar ? "" : ")");
+            (double)info->skuloc_days, info->skuloc_days_per_second_per_core / 1e6, how);
     if (info->n_ranks > 1)
         fprintf(
             out,
