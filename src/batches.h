@@ -39,9 +39,11 @@ typedef struct ech_batch_pool {
 /* The batches of one SKU at its nodes. */
 typedef struct ech_batch_stock {
     ech_batch_pool *pool;
-    int32_t *head;       /* [n] each node's list, -1 when empty */
-    int64_t *entry_sum;  /* [n] sum of quantity x entry day */
-    int64_t *expiry_sum; /* [n] sum of quantity x expiry day */
+    int32_t *head; /* [n] each node's list, -1 when empty */
+    /* [i * sum_stride] node i's sum of quantity x entry day and of quantity x expiry
+     * day (a stride above 1: the sums of replications side by side, interleaved) */
+    int64_t *entry_sum, *expiry_sum;
+    int32_t sum_stride;
     int32_t next_expiry; /* no batch on hand expires before this day */
 } ech_batch_stock;
 
@@ -76,7 +78,8 @@ static inline void ech_batches_reset(ech_batch_stock *bs, int32_t n)
     bp->free = bp->cap > 0 ? 0 : -1;
     for (int32_t i = 0; i < n; ++i) {
         bs->head[i] = -1;
-        bs->entry_sum[i] = bs->expiry_sum[i] = 0;
+        bs->entry_sum[(size_t)i * (size_t)bs->sum_stride] = 0;
+        bs->expiry_sum[(size_t)i * (size_t)bs->sum_stride] = 0;
     }
     bs->next_expiry = INT32_MAX;
 }
@@ -85,8 +88,8 @@ static inline void ech_batches_reset(ech_batch_stock *bs, int32_t n)
 static inline void ech_batches_sums_add(ech_batch_stock *bs, int32_t i, int64_t q, int32_t entry,
                                         int32_t expiry)
 {
-    bs->entry_sum[i] += q * entry;
-    bs->expiry_sum[i] += q * expiry;
+    bs->entry_sum[(size_t)i * (size_t)bs->sum_stride] += q * entry;
+    bs->expiry_sum[(size_t)i * (size_t)bs->sum_stride] += q * expiry;
 }
 
 /* Files batch k into node i's list; a batch equal in expiry and entry merges. */

@@ -131,6 +131,10 @@ void ech_engine_free(ech_engine *e)
     ech_group_free(e->group);
     ech_arena_free(&e->arena);
     free(e->pool.b);
+    if (e->lane_pools)
+        for (int l = 0; l < ECH_LANES; ++l)
+            free(e->lane_pools[l].b);
+    free(e->lane_pools);
     free(e->due_day);
     free(e->due_units);
     ech_demand_tables_free(e->demand_tables);
@@ -198,23 +202,6 @@ int64_t ech_engine_sku_work(const ech_scenario *sc, int32_t sku)
  * Batches: each node's stock as a list sorted by expiry (then entry day)
  * ------------------------------------------------------------------------------ */
 
-/* Days of life a receipt from the supplier has left. */
-static inline int32_t receipt_life(const sku_plan *p, sku_state *s)
-{
-    if (p->life_hi == p->life_lo)
-        return p->life_lo;
-    return p->life_lo +
-           (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
-}
-
-/* A fresh receipt from the supplier at node i. */
-static inline void stock_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q,
-                                     int32_t d)
-{
-    if (q > 0)
-        ech_batches_add(&s->batches, i, q, d + receipt_life(p, s), d);
-}
-
 /* Start of a replication: the start stock, open orders in transit, fresh streams,
  * the supply's outages. */
 void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t rep)
@@ -276,21 +263,13 @@ void ech_sku_state_reset(ech_engine *e, const sku_plan *p, sku_state *s, int64_t
         /* Start stock of unknown age: as if just received from the supplier (the
          * warm-up brings it to a steady mix of ages). */
         for (int32_t i = 0; i < n; ++i)
-            stock_receive_new(p, s, i, s->on_hand[i], 0);
+            ech_sku_receive_new(p, s, i, s->on_hand[i], 0);
     }
 }
 
 /* ------------------------------------------------------------------------------
  * The day, step by step
  * ------------------------------------------------------------------------------ */
-
-/* Writes off node i's batches whose expiry day has come (the front of its list). */
-static inline void expire_node(sku_state *s, int32_t i, int32_t d)
-{
-    int32_t q = ech_batches_expire(&s->batches, i, d);
-    s->on_hand[i] -= q;
-    s->acc[i].expired += q;
-}
 
 /* Returned units (and their batches) reach the root.  A return can take longer than
  * its batch had left: what expired on the way is written off as it arrives, since
@@ -301,23 +280,7 @@ static void returns_arrive(sku_state *s, int32_t q, int32_t chain, int32_t d)
     s->on_hand[0] += q;
     s->acc[0].returns_in += q;
     ech_batches_put_chain(&s->batches, 0, chain);
-    expire_node(s, 0, d);
-}
-
-/* Step 1: batches whose expiry day has come are written off. */
-static inline void step_expire(const sku_plan *p, sku_state *s, int32_t d)
-{
-    if (d < s->batches.next_expiry)
-        return; /* nothing expires before then: most days of most SKUs */
-    const ech_batch *b = s->batches.pool->b;
-    int32_t next = INT32_MAX;
-    for (int32_t i = 0; i < p->n; ++i) {
-        expire_node(s, i, d);
-        int32_t k = s->batches.head[i];
-        if (k >= 0 && b[k].expiry < next)
-            next = b[k].expiry;
-    }
-    s->batches.next_expiry = next;
+    ech_sku_expire_node(s, s->on_hand, 1, 0, d);
 }
 
 /* Puts a shipment of q units on its way to node i; with lead time 0 it arrives at
@@ -332,7 +295,7 @@ static inline void deliver(const sku_plan *p, sku_state *s, int32_t i, int32_t q
         s->acc[i].received += q;
         if (p->batched) {
             if (i == 0)
-                stock_receive_new(p, s, 0, q, d);
+                ech_sku_receive_new(p, s, 0, q, d);
             else
                 ech_batches_put_chain(&s->batches, i, chain);
         }
@@ -364,7 +327,7 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
     if (*from_supplier) {
         receive(s, 0, *from_supplier);
         if (p->batched)
-            stock_receive_new(p, s, 0, *from_supplier, d);
+            ech_sku_receive_new(p, s, 0, *from_supplier, d);
         *from_supplier = 0;
     }
     uint32_t slot = (uint32_t)d & p->lane_mask;
@@ -396,7 +359,7 @@ static inline void step_receive(const sku_plan *p, sku_state *s, int32_t d)
         int32_t k = s->next_open++;
         receive(s, p->open_node[k], p->open_qty[k]);
         if (p->batched)
-            stock_receive_new(p, s, p->open_node[k], p->open_qty[k], d);
+            ech_sku_receive_new(p, s, p->open_node[k], p->open_qty[k], d);
     }
 }
 
@@ -967,7 +930,7 @@ static inline void day_supply(const ech_scenario *sc, sku_plan *plan, sku_state 
     if (before)
         memcpy(before, state->acc, (size_t)plan->n * sizeof(node_acc));
     if (plan->batched)
-        step_expire(plan, state, d);
+        ech_sku_expire(plan, state, state->on_hand, 1, d);
     step_receive(plan, state, d);
     contract_push(plan, state, d);
     if (cold && d >= sc->warmup_days && ech_cold_rooms_holds(cold, rep))

@@ -78,9 +78,8 @@ int ech_lanes_eligible(const ech_engine *e)
     const sku_plan *p = &e->plan;
     const sku_state *s = &e->state;
     return e->lanes_kernel && sc->unmet_demand != ECH_UNMET_BACKORDER && !p->any_replay &&
-           !s->unmet && !p->batched && !p->fc.any && !p->any_expedite && p->return_within == 0 &&
-           p->n_open == 0 && !s->supply.contract.push && !e->eval_trace && !e->eval_watch &&
-           p->n_leaves > 0;
+           !s->unmet && !p->fc.any && !p->any_expedite && p->return_within == 0 && p->n_open == 0 &&
+           !s->supply.contract.push && !e->eval_trace && !e->eval_watch && p->n_leaves > 0;
 }
 
 void ech_lanes_setup(ech_engine *e)
@@ -91,9 +90,23 @@ void ech_lanes_setup(ech_engine *e)
     size_t n = (size_t)p->n * ECH_LANES, nj = (size_t)p->n_leaves * ECH_LANES;
     if (!L) {
         L = e->lanes = ech_arena_calloc(a, 1, sizeof *L, "replication lanes");
+        if (p->batched && !e->lane_pools)
+            e->lane_pools = ech_xcalloc(ECH_LANES, sizeof *e->lane_pools, "lane batches");
+        if (p->batched) {
+            L->entry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock entry sums");
+            L->expiry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock expiry sums");
+            int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry};
+            for (size_t k = 0; k < sizeof front / sizeof *front; ++k)
+                *front[k] = ech_arena_alloc(a, n * sizeof(int32_t), "lane front batches");
+        }
         for (int l = 0; l < ECH_LANES; ++l) {
             sku_state *s = &L->lane[l];
-            ech_sku_state_alloc(a, p, s, &e->pool);
+            ech_sku_state_alloc(a, p, s, p->batched ? &e->lane_pools[l] : &e->pool);
+            if (p->batched) { /* each lane's sums interleaved with the others' */
+                s->batches.entry_sum = L->entry_sum + l;
+                s->batches.expiry_sum = L->expiry_sum + l;
+                s->batches.sum_stride = ECH_LANES;
+            }
             s->month_purchases =
                 ech_arena_alloc(a, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
                                 "purchases by month");
@@ -200,6 +213,9 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
             L->rng_inc[k] = s->demand_rng[j].inc;
             L->clean_since[k] = s->clean_since[j];
         }
+        if (p->batched)
+            for (int32_t i = 0; i < p->n; ++i)
+                ech_lanes_front_in(L, l, i);
     }
     if (e->sc->warmup_days == 0)
         ech_lanes_begin_measurement(p, L);
@@ -236,9 +252,14 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         a->shipped_in = c[LANE_SHIPPED_IN][k];
         s->on_hand_days[i] = c[LANE_ON_HAND_DAYS][k];
         s->stockout_days[i] = c[LANE_STOCKOUT_DAYS][k];
+        a->age_days = c[LANE_AGE_DAYS][k];
+        a->life_days = c[LANE_LIFE_DAYS][k];
     }
     for (int32_t j = 0; j < p->n_leaves; ++j)
         s->clean_since[j] = L->clean_since[(size_t)j * ECH_LANES + (size_t)l];
+    if (p->batched)
+        for (int32_t i = 0; i < p->n; ++i)
+            ech_lanes_front_out(L, l, i);
 }
 
 ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,

@@ -16,9 +16,10 @@
  *                       (simd/lanes_*.c) and chosen at run time
  *
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
- * shipments, allocation when short, disruptions and recoveries) runs lane by lane
- * on the lane's scalar state (`lane[l]`), with the scalar engine's functions.
- * What the lanes do not cover (batches, forecasts, express orders, returns,
+ * shipments, allocation when short, disruptions and recoveries, and a batched SKU's
+ * batches: each lane's lists in its own pool) runs lane by lane on the lane's
+ * scalar state (`lane[l]`), with the scalar engine's functions.
+ * What the lanes do not cover (forecasts, express orders, returns,
  * backorders at the demand points, replayed demand, substitution, open orders of a
  * snapshot, contract deliveries on schedule, the trace, daily stock sinks) runs in
  * the scalar engine.
@@ -47,6 +48,8 @@ enum {
     LANE_SHIPPED_IN,
     LANE_ON_HAND_DAYS,
     LANE_STOCKOUT_DAYS,
+    LANE_AGE_DAYS, /* batched SKUs: unit-days of age and of remaining life on hand */
+    LANE_LIFE_DAYS,
     LANE_COUNTERS
 };
 
@@ -63,6 +66,11 @@ typedef struct ech_lanes {
     /* [leaf * ECH_LANES + lane] */
     int32_t *clean_since;
     uint64_t *rng_state, *rng_inc;
+    /* [node * ECH_LANES + lane]: batched SKUs' sums of quantity x entry day and
+     * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
+    int64_t *entry_sum, *expiry_sum;
+    /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in) */
+    int32_t *front_qty, *front_entry, *front_expiry;
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
     int32_t *lane_pipe;
     uint8_t *lane_pending;
@@ -75,6 +83,31 @@ typedef struct ech_lanes {
     int active;
     int outages; /* some lane's primary source has outage spells */
 } ech_lanes;
+
+/* A batched SKU's lanes keep each node's front batch (the next to sell) in
+ * front_qty, front_entry and front_expiry, so that a day's sales from it are vector
+ * steps; front_qty is then the batch's true quantity and the pool's copy stale.
+ * Work on lane l's list at node i brings the pool's copy up to date first
+ * (ech_lanes_front_out), and reads the front again after a change
+ * (ech_lanes_front_in). */
+static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
+{
+    ech_batch_stock *bs = &L->lane[l].batches;
+    int32_t h = bs->head[i];
+    if (h >= 0)
+        bs->pool->b[h].qty = L->front_qty[(size_t)i * ECH_LANES + (size_t)l];
+}
+
+static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
+{
+    const ech_batch_stock *bs = &L->lane[l].batches;
+    int32_t h = bs->head[i];
+    size_t k = (size_t)i * ECH_LANES + (size_t)l;
+    ech_batch front = h >= 0 ? bs->pool->b[h] : (ech_batch){0, 0, 0, -1};
+    L->front_qty[k] = front.qty;
+    L->front_entry[k] = front.entry;
+    L->front_expiry[k] = front.expiry;
+}
 
 /* The instruction sets the day kernel is built for, best last. */
 typedef enum { ECH_ISA_BASELINE, ECH_ISA_AVX2, ECH_ISA_AVX512, ECH_ISA_COUNT } ech_isa;

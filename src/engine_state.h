@@ -297,6 +297,7 @@ struct ech_engine {
      * the arena holds (NULL until an evaluation uses them), and the day kernel of
      * this CPU (NULL: the scalar engine alone). */
     struct ech_lanes *lanes;
+    ech_batch_pool *lane_pools; /* [ECH_LANES] the lanes' batches (kept between SKUs) */
     void (*lanes_kernel)(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
                          const uint16_t *period_of_day, int32_t n_days);
 };
@@ -434,6 +435,46 @@ static inline void ech_sku_account_supply(const sku_plan *p, sku_state *s, int32
         s->recover_from[j] = -1;
         --s->n_recovering;
     }
+}
+
+/* Batches (batched SKUs).  A fresh receipt of q units from the supplier at node i
+ * on day d, with the days of life its own stream gives it. */
+static inline void ech_sku_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q,
+                                       int32_t d)
+{
+    if (q <= 0)
+        return;
+    int32_t life = p->life_lo;
+    if (p->life_hi != p->life_lo)
+        life += (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
+    ech_batches_add(&s->batches, i, q, d + life, d);
+}
+
+/* Node i's batches whose expiry day d has come are written off its on hand
+ * (on_hand[i * stride]: a replication's, or a lane's). */
+static inline void ech_sku_expire_node(sku_state *s, int32_t *on_hand, size_t stride, int32_t i,
+                                       int32_t d)
+{
+    int32_t q = ech_batches_expire(&s->batches, i, d);
+    on_hand[(size_t)i * stride] -= q;
+    s->acc[i].expired += q;
+}
+
+/* Step 1: batches whose expiry day has come are written off, at every node. */
+static inline void ech_sku_expire(const sku_plan *p, sku_state *s, int32_t *on_hand, size_t stride,
+                                  int32_t d)
+{
+    if (d < s->batches.next_expiry)
+        return; /* nothing expires before then: most days of most SKUs */
+    const ech_batch *b = s->batches.pool->b;
+    int32_t next = INT32_MAX;
+    for (int32_t i = 0; i < p->n; ++i) {
+        ech_sku_expire_node(s, on_hand, stride, i, d);
+        int32_t k = s->batches.head[i];
+        if (k >= 0 && b[k].expiry < next)
+            next = b[k].expiry;
+    }
+    s->batches.next_expiry = next;
 }
 
 /* After the receipts: the day's cold-room occupancy (measured day t) of node i's

@@ -5,7 +5,8 @@
 # branch on, cold-chain and controlled items among it) with every replication's
 # values kept, 40 replications (two groups of 16 and a last group of 8 lanes out of
 # 16), and the scenario's variants; at 2 threads; and at 36 replications (the last
-# four one by one).  An unknown ECHELON_SIMD is refused with exit 2.
+# four one by one); with batches and expiry.  An unknown ECHELON_SIMD is refused
+# with exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
@@ -35,6 +36,22 @@ run scalar36 scalar 1 --replications 36
 run lanes36 avx512 1 --replications 36
 same_results "$TMP/scalar36.h5" "$TMP/lanes36.h5" || fail "lanes and one by one differ at 36"
 
+# Batched SKUs (each lane's batches in its own pool): the same chain with short
+# lives at receipt, so that batches expire, are refused downstream for too little
+# life left, and ship from behind the front of a list.
+scenario=$TMP/lanes_expiry.yaml
+{
+    cat "$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml"
+    printf 'expiry:\n  min_remaining_days: 30\n  receipt_life: {min_fraction: 0.1, max_fraction: 0.3}\n'
+} >"$scenario"
+run expiry_scalar scalar 1
+grep -q "expired (written off)" "$TMP/expiry_scalar.txt" || fail "nothing expired"
+for w in $widths; do
+    run "expiry_$w" "$w" 1
+    same_results "$TMP/expiry_scalar.h5" "$TMP/expiry_$w.h5" ||
+        fail "lanes ($w) differ from the scalar engine with batches"
+done
+
 set +e
 ECHELON_SIMD=sse5 "$ECHELON_BIN" run "$scenario" --quiet --no-output >"$TMP/bad.txt" 2>&1
 status=$?
@@ -42,4 +59,4 @@ set -e
 [ "$status" = 2 ] || fail "ECHELON_SIMD=sse5 exited $status, not 2"
 grep -q "ECHELON_SIMD=sse5 is not one of scalar, baseline, avx2, avx512" "$TMP/bad.txt" ||
     fail "no clear message for ECHELON_SIMD=sse5: $(cat "$TMP/bad.txt")"
-echo "lanes ($widths, 2 threads) identical to the scalar engine"
+echo "lanes ($widths, 2 threads; with batches) identical to the scalar engine"
