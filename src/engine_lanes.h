@@ -66,6 +66,8 @@ typedef struct ech_lanes {
     /* [leaf * ECH_LANES + lane] */
     int32_t *clean_since;
     uint64_t *rng_state, *rng_inc;
+    uint32_t *draws;                      /* the day's draws */
+    uint32_t *lowest_draw, *highest_draw; /* [leaf]: of the day's draws in all lanes */
     /* [node * ECH_LANES + lane]: batched SKUs' sums of quantity x entry day and
      * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
     int64_t *entry_sum, *expiry_sum;
