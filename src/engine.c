@@ -110,7 +110,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     e->fc_rules = ech_forecast_rules(sc, &e->fc_window);
     e->plan_sku = -1;
     e->pool.free = -1;
-    e->lanes_kernel = ech_lanes_kernel();
+    e->lanes_kernel = ech_lanes_kernel(ECH_LANES);
+    e->lanes_kernel_half = ech_lanes_kernel(ECH_LANES_HALF);
     return e;
 }
 
@@ -1044,12 +1045,13 @@ ech_status ech_engine_evaluate(ech_engine *e, const ech_eval_request *req, const
     int64_t rep = req->rep_begin;
     /* Groups of replications side by side where the SKU allows (engine_lanes.h),
      * the rest one by one. */
-    if (req->rep_end - rep >= ECH_LANES_FEWEST && ech_lanes_eligible(e)) {
+    int width;
+    if (ech_lanes_next_group(req->rep_end - rep, &width) > 0 && ech_lanes_eligible(e)) {
         ech_lanes_setup(e);
-        while (req->rep_end - rep >= ECH_LANES_FEWEST) {
-            int active = req->rep_end - rep < ECH_LANES ? (int)(req->rep_end - rep) : ECH_LANES;
-            if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, active, out,
-                                         err)) != ECH_OK)
+        int active;
+        while ((active = ech_lanes_next_group(req->rep_end - rep, &width)) > 0) {
+            if ((st = ech_lanes_evaluate(e, stream_base + rep, rep, req->rep_begin, width, active,
+                                         out, err)) != ECH_OK)
                 return st;
             rep += active;
         }

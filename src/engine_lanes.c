@@ -52,16 +52,26 @@ static int lanes_isa(void)
     return ECH_ISA_BASELINE;
 }
 
-ech_lanes_days_fn *ech_lanes_kernel(void)
+ech_lanes_days_fn *ech_lanes_kernel(int width)
 {
 #if defined(__x86_64__)
-    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {
-        ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512};
+    static ech_lanes_days_fn *const kernels[2][ECH_ISA_COUNT] = {
+        {ech_lanes8_days_baseline, ech_lanes8_days_avx2, ech_lanes8_days_avx512},
+        {ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512}};
 #else
-    static ech_lanes_days_fn *const kernels[ECH_ISA_COUNT] = {ech_lanes_days_baseline};
+    static ech_lanes_days_fn *const kernels[2][ECH_ISA_COUNT] = {{ech_lanes8_days_baseline},
+                                                                 {ech_lanes_days_baseline}};
 #endif
     int isa = lanes_isa();
-    return isa < 0 ? NULL : kernels[isa];
+    return isa < 0 ? NULL : kernels[width == ECH_LANES][isa];
+}
+
+int ech_lanes_next_group(int64_t left, int *width)
+{
+    *width = left > ECH_LANES_HALF ? ECH_LANES : ECH_LANES_HALF;
+    if (left < 5)
+        return 0;
+    return left < *width ? (int)left : *width;
 }
 
 const char *ech_engine_simd(void)
@@ -102,11 +112,6 @@ void ech_lanes_setup(ech_engine *e)
         for (int l = 0; l < ECH_LANES; ++l) {
             sku_state *s = &L->lane[l];
             ech_sku_state_alloc(a, p, s, p->batched ? &e->lane_pools[l] : &e->pool);
-            if (p->batched) { /* each lane's sums interleaved with the others' */
-                s->batches.entry_sum = L->entry_sum + l;
-                s->batches.expiry_sum = L->expiry_sum + l;
-                s->batches.sum_stride = ECH_LANES;
-            }
             s->month_purchases =
                 ech_arena_alloc(a, (size_t)(e->n_months > 0 ? e->n_months : 1) * sizeof(int64_t),
                                 "purchases by month");
@@ -165,17 +170,17 @@ void ech_lanes_setup(ech_engine *e)
 
 void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L)
 {
-    size_t n = (size_t)p->n;
+    size_t n = (size_t)p->n, w = (size_t)L->width;
     for (int c = 0; c < LANE_COUNTERS; ++c)
-        memset(L->count[c], 0, n * ECH_LANES * sizeof(int64_t));
-    memset(L->cycle_short, 0, n * ECH_LANES * sizeof(int32_t));
-    for (int l = 0; l < ECH_LANES; ++l) {
+        memset(L->count[c], 0, n * w * sizeof(int64_t));
+    memset(L->cycle_short, 0, n * w * sizeof(int32_t));
+    for (int l = 0; l < L->width; ++l) {
         sku_state *s = &L->lane[l];
         memset(s->acc, 0, n * sizeof(node_acc));
         memset(s->backlog_days, 0, n * sizeof(int64_t));
         for (size_t i = 0; i < n; ++i) {
-            s->acc[i].start_on_hand = L->on_hand[i * ECH_LANES + (size_t)l];
-            s->acc[i].start_in_transit = L->in_transit[i * ECH_LANES + (size_t)l];
+            s->acc[i].start_on_hand = L->on_hand[i * w + (size_t)l];
+            s->acc[i].start_in_transit = L->in_transit[i * w + (size_t)l];
         }
         for (int32_t j = 0; j < p->n_leaves; ++j)
             s->recover_from[j] = -1;
@@ -187,7 +192,7 @@ void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L)
 static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
 {
     const sku_plan *p = &e->plan;
-    size_t n = (size_t)p->n, nw = n * ECH_LANES;
+    size_t n = (size_t)p->n, w = (size_t)L->width, nw = n * w;
     memset(L->in_transit, 0, nw * sizeof(int32_t));
     memset(L->on_order, 0, nw * sizeof(int32_t));
     memset(L->owed_down, 0, nw * sizeof(int32_t));
@@ -200,18 +205,23 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
         memset(L->count[c], 0, nw * sizeof(int64_t));
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
-    memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * ECH_LANES * sizeof(int32_t));
+    memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));
     L->outages = 0;
-    for (int l = 0; l < ECH_LANES; ++l) {
+    for (int l = 0; l < L->width; ++l) {
         sku_state *s = &L->lane[l];
+        if (p->batched) { /* each lane's sums interleaved with the others' */
+            s->batches.entry_sum = L->entry_sum + l;
+            s->batches.expiry_sum = L->expiry_sum + l;
+            s->batches.sum_stride = L->width;
+        }
         ech_sku_state_reset(e, p, s, id + l);
         L->outages |= s->supply.source[0].n_spells > 0;
         for (size_t i = 0; i < n; ++i) {
-            L->on_hand[i * ECH_LANES + (size_t)l] = s->on_hand[i];
-            L->in_transit[i * ECH_LANES + (size_t)l] = s->in_transit[i];
+            L->on_hand[i * w + (size_t)l] = s->on_hand[i];
+            L->in_transit[i * w + (size_t)l] = s->in_transit[i];
         }
         for (int32_t j = 0; j < p->n_leaves; ++j) {
-            size_t k = (size_t)j * ECH_LANES + (size_t)l;
+            size_t k = (size_t)j * w + (size_t)l;
             L->rng_state[k] = s->demand_rng[j].state;
             L->rng_inc[k] = s->demand_rng[j].inc;
             L->clean_since[k] = s->clean_since[j];
@@ -230,7 +240,7 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
 {
     sku_state *s = &L->lane[l];
     for (int32_t i = 0; i < p->n; ++i) {
-        size_t k = (size_t)i * ECH_LANES + (size_t)l;
+        size_t k = (size_t)i * (size_t)L->width + (size_t)l;
         s->on_hand[i] = L->on_hand[k];
         s->in_transit[i] = L->in_transit[k];
         s->on_order[i] = L->on_order[k];
@@ -259,20 +269,22 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         a->life_days = c[LANE_LIFE_DAYS][k];
     }
     for (int32_t j = 0; j < p->n_leaves; ++j)
-        s->clean_since[j] = L->clean_since[(size_t)j * ECH_LANES + (size_t)l];
+        s->clean_since[j] = L->clean_since[(size_t)j * (size_t)L->width + (size_t)l];
     if (p->batched)
         for (int32_t i = 0; i < p->n; ++i)
             ech_lanes_front_out(L, l, i);
 }
 
-ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,
-                              const ech_eval_out *out, ech_error *err)
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int width,
+                              int active, const ech_eval_out *out, ech_error *err)
 {
     ech_lanes *L = e->lanes;
     L->rep = rep;
+    L->width = width;
     L->active = active;
     lanes_begin(e, L, id);
-    e->lanes_kernel(e->sc, &e->plan, L, e->period_of_day, e->n_days);
+    (width == ECH_LANES ? e->lanes_kernel : e->lanes_kernel_half)(e->sc, &e->plan, L,
+                                                                  e->period_of_day, e->n_days);
     for (int l = 0; l < active; ++l) {
         lane_end(&e->plan, L, l);
         ech_status st = ech_sku_rep_end_state(e, &L->lane[l], rep + l, rep_begin, out, err);

@@ -1,8 +1,9 @@
 /* Replications side by side ("lanes"), private to the engine.
  *
  * A SKU's replications share its plan (tables, calendar, topology) and differ only
- * in their random streams, so ECH_LANES of them can step through the days together:
- * the state of node i in lane l lives at [i * ECH_LANES + l], and each step's inner
+ * in their random streams, so ECH_LANES of them (ECH_LANES_HALF for a SKU's last
+ * few) can step through the days together: the state of node i in lane l lives at
+ * [i * width + l] (width: the group's lanes), and each step's inner
  * loop runs over the lanes, which the compiler turns into vector instructions.
  * Each lane follows exactly the scalar engine's order of operations on its own
  * replication's streams, so the results are the scalar engine's, bit for bit,
@@ -30,6 +31,7 @@
 #include "engine_state.h"
 
 #define ECH_LANES 16
+#define ECH_LANES_HALF 8
 
 /* The counters the lanes keep in their own arrays (node_acc's other fields stay in
  * the lanes' scalar states). */
@@ -82,6 +84,7 @@ typedef struct ech_lanes {
      * run streams beyond the request and are discarded). */
     ech_cold_rooms *cold;
     int64_t rep;
+    int width; /* ECH_LANES or ECH_LANES_HALF: the arrays' stride */
     int active;
     int outages; /* some lane's primary source has outage spells */
 } ech_lanes;
@@ -97,14 +100,14 @@ static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
     ech_batch_stock *bs = &L->lane[l].batches;
     int32_t h = bs->head[i];
     if (h >= 0)
-        bs->pool->b[h].qty = L->front_qty[(size_t)i * ECH_LANES + (size_t)l];
+        bs->pool->b[h].qty = L->front_qty[(size_t)i * (size_t)L->width + (size_t)l];
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
     const ech_batch_stock *bs = &L->lane[l].batches;
     int32_t h = bs->head[i];
-    size_t k = (size_t)i * ECH_LANES + (size_t)l;
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     ech_batch front = h >= 0 ? bs->pool->b[h] : (ech_batch){0, 0, 0, -1};
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
@@ -114,14 +117,16 @@ static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 /* The instruction sets the day kernel is built for, best last. */
 typedef enum { ECH_ISA_BASELINE, ECH_ISA_AVX2, ECH_ISA_AVX512, ECH_ISA_COUNT } ech_isa;
 
-/* The days of one group of lanes (simd/lanes_days.inc), one per instruction set. */
+/* The days of one group of lanes (simd/lanes_days.inc), one per instruction set
+ * and width. */
 typedef void ech_lanes_days_fn(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
                                const uint16_t *period_of_day, int32_t n_days);
 ech_lanes_days_fn ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512;
-/* The best kernel this CPU runs, capped by the environment's ECHELON_SIMD
- * (baseline, avx2, avx512; scalar: NULL, the scalar engine alone; engine.h,
- * ech_engine_simd). */
-ech_lanes_days_fn *ech_lanes_kernel(void);
+ech_lanes_days_fn ech_lanes8_days_baseline, ech_lanes8_days_avx2, ech_lanes8_days_avx512;
+/* The best kernel of `width` lanes this CPU runs, capped by the environment's
+ * ECHELON_SIMD (baseline, avx2, avx512; scalar: NULL, the scalar engine alone;
+ * engine.h, ech_engine_simd). */
+ech_lanes_days_fn *ech_lanes_kernel(int width);
 
 /* The warm-up is over for every lane (engine_lanes.c). */
 void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L);
@@ -134,16 +139,18 @@ int ech_lanes_eligible(const ech_engine *e);
  * evaluation's supply (variant, contract) and cold-room sink. */
 void ech_lanes_setup(ech_engine *e);
 
-/* Replications rep .. rep + active - 1 of the evaluation set up (identities id ..),
- * active <= ECH_LANES: simulated in lanes and recorded as the scalar engine
- * records them. */
-ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int active,
-                              const ech_eval_out *out, ech_error *err);
+/* How many of `left` replications the next group runs, in *width lanes; 0: run
+ * them one by one.  16 lanes ran 1.2x faster than 8 under every instruction set
+ * (each step's fixed costs spread over more lanes; AVX2 and SSE2 take each step in
+ * two or four registers), and a group of 16 costs about what 7 replications one by
+ * one cost: groups of 16 while more than 8 are left, then one of 8 lanes for 5 to
+ * 8, and fewer one by one. */
+int ech_lanes_next_group(int64_t left, int *width);
 
-/* A last group of fewer replications than lanes still runs in lanes from this many
- * (a group of 16 costs about what 7 replications one by one cost).  16 lanes: twice
- * 8 ran 1.2x faster under every instruction set (each step's fixed costs spread over
- * more lanes; AVX2 and SSE2 take each step in two or four registers). */
-#define ECH_LANES_FEWEST 7
+/* Replications rep .. rep + active - 1 of the evaluation set up (identities id ..),
+ * active <= width lanes: simulated in lanes and recorded as the scalar engine
+ * records them. */
+ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int width,
+                              int active, const ech_eval_out *out, ech_error *err);
 
 #endif

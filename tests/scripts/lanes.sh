@@ -3,10 +3,11 @@
 # the scalar engine's one by one, bit for bit, under every instruction set the
 # lanes are built for: tests/scenarios/lanes.yaml (what the lanes do lane by lane or
 # branch on, cold-chain and controlled items among it) with every replication's
-# values kept, 40 replications (two groups of 16 and a last group of 8 lanes out of
-# 16), and the scenario's variants; at 2 threads; and at 36 replications (the last
-# four one by one); with batches and expiry.  An unknown ECHELON_SIMD is refused
-# with exit 2.
+# values kept, 40 replications (two groups of 16 lanes and one of 8), and the
+# scenario's variants; at 2 threads; at 45 replications (the last group 13 of 16
+# lanes); with batches and expiry at 38 (the last group 6 of 8 lanes).  (A last few
+# one by one: determinism.same_bits.)  An unknown ECHELON_SIMD is refused with exit
+# 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
@@ -32,9 +33,9 @@ for w in $widths; do
 done
 run threads avx512 2
 same_results "$TMP/scalar.h5" "$TMP/threads.h5" || fail "lanes at 2 threads differ"
-run scalar36 scalar 1 --replications 36
-run lanes36 avx512 1 --replications 36
-same_results "$TMP/scalar36.h5" "$TMP/lanes36.h5" || fail "lanes and one by one differ at 36"
+run scalar45 scalar 1 --replications 45
+run lanes45 avx512 1 --replications 45
+same_results "$TMP/scalar45.h5" "$TMP/lanes45.h5" || fail "lanes and one by one differ at 45"
 
 # Batched SKUs (each lane's batches in its own pool): the same chain with short
 # lives at receipt, so that batches expire, are refused downstream for too little
@@ -44,10 +45,10 @@ scenario=$TMP/lanes_expiry.yaml
     cat "$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml"
     printf 'expiry:\n  min_remaining_days: 30\n  receipt_life: {min_fraction: 0.1, max_fraction: 0.3}\n'
 } >"$scenario"
-run expiry_scalar scalar 1
+run expiry_scalar scalar 1 --replications 38
 grep -q "expired (written off)" "$TMP/expiry_scalar.txt" || fail "nothing expired"
 for w in $widths; do
-    run "expiry_$w" "$w" 1
+    run "expiry_$w" "$w" 1 --replications 38
     same_results "$TMP/expiry_scalar.h5" "$TMP/expiry_$w.h5" ||
         fail "lanes ($w) differ from the scalar engine with batches"
 done

@@ -1,0 +1,6 @@
+/* The lanes' day kernel (simd/lanes_days.inc) built for avx512, 8 lanes (a
+ * SKU's last few replications); CMakeLists.txt gives this file its instruction-set
+ * flags. */
+#define LANES_WIDTH 8
+#define LANES_DAYS_NAME ech_lanes8_days_avx512
+#include "lanes_days.inc"
