@@ -151,6 +151,21 @@ void ech_engine_free(ech_engine *e)
     free(e);
 }
 
+double ech_engine_sku_memory(const ech_scenario *sc, int32_t sku)
+{
+    ech_engine *e = ech_engine_new(sc);
+    ech_eval_request req = {.sku = sku, .rep_end = ECH_LANES, .stream_set = 1};
+    ech_error err;
+    double bytes = 0.0;
+    if (ech_engine_evaluate(e, &req, &(ech_eval_out){0}, &err) == ECH_OK) {
+        bytes = (double)e->arena.high_water + (double)e->pool.cap * sizeof(ech_batch);
+        for (int l = 0; e->lane_pools && l < ECH_LANES; ++l)
+            bytes += (double)e->lane_pools[l].cap * sizeof(ech_batch);
+    }
+    ech_engine_free(e);
+    return bytes;
+}
+
 void ech_engine_set_trace(ech_engine *e, const ech_trace *trace)
 {
     e->trace = trace;

@@ -38,11 +38,11 @@ static double cpu_seconds(void)
 
 /* The results of the rank's SKUs (statistics, and every replication when kept), the
  * totals per replication (one copy: threads add to it), each thread's buffers (a
- * window of a SKU's KPI values), its split SKUs' windows and the cold rooms'
- * occupancy. */
+ * window of a SKU's KPI values) and engines, its split SKUs' windows and the cold
+ * rooms' occupancy. */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
                                int32_t n_cold, int32_t per_pass, int64_t cold_block,
-                               int32_t window_nodes)
+                               int32_t window_nodes, double engine_bytes)
 {
     double K = ECH_KPI_COUNT, R = (double)sc->replications, V = sc->n_variants;
     const int64_t *first = sc->sl.sku_begin;
@@ -56,6 +56,7 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     double window = window_nodes > 0 ? window_nodes : 1.0;
     double held = (double)ech_job_held_nodes(plan, window_nodes);
     bytes += n_threads * (held * K * R + group * R * (2.0 + ECH_TOTAL_COUNT));
+    bytes += n_threads * group * engine_bytes / 8.0;
     bytes += 4.0 * V * (sc->cat.n + sc->net.n);
     for (int32_t s = 0; s < plan->n_split; ++s) {
         int32_t k = plan->split[s].sku;
@@ -68,6 +69,18 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
     bytes += 0.5 * (double)ech_stock_bands_block(bands, sc->replications, sc->days) * R * sc->days *
              (bands > 0);
     return 8.0 * bytes;
+}
+
+double ech_job_engine_bytes(const ech_scenario *sc)
+{
+    int32_t largest = -1;
+    int64_t most = 0;
+    for (int32_t k = 0; k < sc->cat.n; ++k)
+        if (sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k] > most) {
+            most = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
+            largest = k;
+        }
+    return largest >= 0 ? ech_engine_sku_memory(sc, largest) : 0.0;
 }
 
 int64_t ech_job_held_nodes(const ech_work_plan *plan, int32_t window_nodes)
@@ -585,6 +598,7 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
     int64_t cold_block = ech_job_cold_block_reps(sc, as->cold_memory_limit, n_cold);
     int32_t window = ech_job_window_nodes(sc, as->kpi_memory_limit);
+    double engine_bytes = ech_job_engine_bytes(sc);
     ech_work_plan plan;
     out->memory_per_rank = 0.0;
     /* Every rank's own plan, or an even spread of at most 256 ranks (and the
@@ -593,8 +607,8 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     for (int r = 0; r < n_ranks; r += stride) {
         int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
         ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
-        double m =
-            ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block, window);
+        double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block,
+                                           window, engine_bytes);
         if (m > out->memory_per_rank)
             out->memory_per_rank = m;
         ech_work_plan_free(&plan);

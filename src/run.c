@@ -693,7 +693,8 @@ static double memory_estimate(const ech_scenario *sc, const ech_work_plan *plan,
                               int32_t n_cold, int32_t per_pass, int64_t cold_block,
                               int32_t window_nodes)
 {
-    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass, cold_block, window_nodes);
+    return ech_job_memory_per_rank(sc, plan, n_threads, n_cold, per_pass, cold_block, window_nodes,
+                                   ech_job_engine_bytes(sc));
 }
 
 /* Refuses a run that cannot fit this node's memory with the ranks it shares it with:

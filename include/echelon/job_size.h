@@ -34,13 +34,18 @@ extern "C" {
 
 /* Bytes of results, totals and buffers a rank of `plan` holds during a run with
  * n_threads threads, n_cold cold locations, per_pass variants per pass and cold-room
- * blocks of cold_block replications (the estimate the run refuses to start on when
- * it does not fit the node).  Excludes the scenario itself, the program and the
- * cold rooms' tallies (16 bytes per distinct occupancy value of a location, on
+ * blocks of cold_block replications, each thread's engines holding engine_bytes
+ * per SKU of a group (ech_job_engine_bytes): the estimate the run refuses to start
+ * on when it does not fit the node.  Excludes the scenario itself, the program and
+ * the cold rooms' tallies (16 bytes per distinct occupancy value of a location, on
  * rank 0). */
 double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan, int n_threads,
                                int32_t n_cold, int32_t per_pass, int64_t cold_block,
-                               int32_t window_nodes);
+                               int32_t window_nodes, double engine_bytes);
+
+/* What an engine holds while it simulates the scenario's SKU with the most
+ * skulocs (ech_engine_sku_memory): a bound for every thread's engine. */
+double ech_job_engine_bytes(const ech_scenario *sc);
 
 /* Skulocs of one SKU whose KPI values (every replication's) a run holds at once: as
  * many as fit kpi_memory_limit bytes (0: ECH_KPI_MEMORY_DEFAULT) for each SKU of the

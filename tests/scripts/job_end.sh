@@ -16,14 +16,14 @@ date -d @$(($(date +%s) + 60)) +%Y-%m-%dT%H:%M:%S
 SQ
 chmod +x "$TMP/bin/squeue"
 
-# Two runs of the demo's 200 replications on one thread each (over a minute on any
-# machine this suite runs on), side by side: the job's end from ECHELON_JOB_END, and
-# from squeue.  Each is stopped once it has warned, or after 40 s.
+# Two runs of the demo at 1,000 replications on one thread each (several minutes on
+# any machine this suite runs on), side by side: the job's end from ECHELON_JOB_END,
+# and from squeue.  Each is stopped once it has warned, or after 40 s.
 start_run() { # NAME ENV...
     local name=$1
     shift
-    env "$@" "$ECHELON_BIN" run "$scenario" --threads 1 --no-output --quiet \
-        >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    env "$@" "$ECHELON_BIN" run "$scenario" --replications 1000 --threads 1 --no-output \
+        --quiet >"$TMP/$name.out" 2>"$TMP/$name.err" &
 }
 start_run env -u SLURM_JOB_ID ECHELON_JOB_END=$(($(date +%s) + 60))
 env_pid=$!

@@ -2,6 +2,7 @@
  * heaviest rank and memory are the work plan's own, the calibration measures a
  * positive rate and compresses the sample below its raw size, and squeue's time
  * format is read (anything else is no end). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,6 +48,9 @@ static void test_prediction_follows_the_work_plan(void **state)
     size_case(&sc, 8, STOCKED, N_SKU, 40);
     ech_job_calibration cal = {.seconds_per_cost = 1e-8, .deflate_bytes_per_second = 1e8};
     ech_job_assumptions as = {.storage_bytes_per_second = 1e9};
+    /* Each thread's engine, measured on the largest SKU (8 skulocs and the CW). */
+    double engine_bytes = ech_job_engine_bytes(&sc);
+    assert_true(engine_bytes > 9 * 1000 && engine_bytes < 9 * 1e6);
     for (int ranks = 1; ranks <= 5; ++ranks) {
         ech_job_size js;
         ech_job_size_predict(&sc, &cal, &as, ranks, 2, &js);
@@ -58,7 +62,10 @@ static void test_prediction_follows_the_work_plan(void **state)
             if ((double)p.my_cost > heaviest)
                 heaviest = (double)p.my_cost;
             double m = ech_job_memory_per_rank(&sc, &p, 2, 0, sc.n_variants, sc.replications,
-                                               ech_job_window_nodes(&sc, 0));
+                                               ech_job_window_nodes(&sc, 0), engine_bytes);
+            double without = ech_job_memory_per_rank(&sc, &p, 2, 0, sc.n_variants, sc.replications,
+                                                     ech_job_window_nodes(&sc, 0), 0.0);
+            assert_true(fabs(m - (without + 2 * engine_bytes)) <= 1e-9 * m);
             if (m > memory)
                 memory = m;
             total = (double)p.total_cost;
