@@ -68,8 +68,9 @@ ech_lanes_days_fn *ech_lanes_kernel(int width)
 
 int ech_lanes_next_group(int64_t left, int *width)
 {
+    enum { FEWEST = 5 }; /* a group of 8 lanes costs about 4 replications one by one */
     *width = left > ECH_LANES_HALF ? ECH_LANES : ECH_LANES_HALF;
-    if (left < 5)
+    if (left < FEWEST)
         return 0;
     return left < *width ? (int)left : *width;
 }

@@ -142,9 +142,9 @@ void ech_lanes_setup(ech_engine *e);
 /* How many of `left` replications the next group runs, in *width lanes; 0: run
  * them one by one.  16 lanes ran 1.2x faster than 8 under every instruction set
  * (each step's fixed costs spread over more lanes; AVX2 and SSE2 take each step in
- * two or four registers), and a group of 16 costs about what 7 replications one by
- * one cost: groups of 16 while more than 8 are left, then one of 8 lanes for 5 to
- * 8, and fewer one by one. */
+ * two or four registers); a group of 16 costs about what 7 replications one by one
+ * cost, a group of 8 about what 4 cost (the 300-SKU demo, AVX-512): groups of 16
+ * while more than 8 are left, then one of 8 lanes for 5 to 8, fewer one by one. */
 int ech_lanes_next_group(int64_t left, int *width);
 
 /* Replications rep .. rep + active - 1 of the evaluation set up (identities id ..),
