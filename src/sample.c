@@ -88,12 +88,15 @@ static void table_layout(ech_dtable *t, ech_arena *arena, int32_t base, const ui
     uint32_t log2_guide = used <= 2 ? 1u : 32u - (uint32_t)__builtin_clz((uint32_t)used - 1u);
     int64_t n_guide = INT64_C(1) << log2_guide;
     uint32_t shift = 32u - log2_guide;
-    size_t thr_bytes = ((size_t)used * sizeof(uint32_t) + 15u) & ~(size_t)15u;
+    size_t padded = (size_t)used + ECH_DTABLE_PAD;
+    size_t thr_bytes = (padded * sizeof(uint32_t) + 15u) & ~(size_t)15u;
     unsigned char *block =
         ech_arena_alloc(arena, thr_bytes + (size_t)n_guide * sizeof(int32_t), "sampling table");
     uint32_t *thr = (uint32_t *)block;
     int32_t *guide = (int32_t *)(block + thr_bytes);
     memcpy(thr, src, (size_t)used * sizeof *thr);
+    for (size_t k = (size_t)used; k < padded; ++k)
+        thr[k] = UINT32_MAX;
     /* guide[g] = i for the g with threshold[i-1] < g << shift <= threshold[i]: the
      * g up to threshold[i] >> shift not given to an earlier entry.  The last
      * threshold, 2^32-1, reaches the last guide entry. */

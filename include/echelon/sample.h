@@ -44,6 +44,9 @@ typedef struct ech_dtable {
 } ech_dtable;
 
 #define ECH_DTABLE_TAIL 1e-12
+/* Thresholds of 2^32-1 after a table's last (itself 2^32-1): a search that compares
+ * draws with four thresholds at a time (the lanes') reads up to three past it. */
+#define ECH_DTABLE_PAD 3
 
 /* The index search of a draw: the first i with u <= threshold[i], from the guide. */
 static inline int32_t ech_dtable_search(const uint32_t *threshold, const int32_t *guide,

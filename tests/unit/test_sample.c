@@ -292,6 +292,9 @@ static void check_table_shape(const ech_dtable *t)
     int64_t n_guide = INT64_C(1) << (32 - t->guide_shift);
     assert_true(n_guide >= t->n);
     assert_true(t->threshold[t->n - 1] == UINT32_MAX);
+    /* The padding a search four thresholds at a time reads (the lanes'). */
+    for (int32_t i = t->n; i < t->n + ECH_DTABLE_PAD; ++i)
+        assert_true(t->threshold[i] == UINT32_MAX);
     for (int32_t i = 1; i < t->n; ++i)
         assert_true(t->threshold[i - 1] <= t->threshold[i]);
     /* Only the last entry may be 2^32-1: later ones could never be drawn. */
