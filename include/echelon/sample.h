@@ -48,14 +48,17 @@ typedef struct ech_dtable {
  * draws with four thresholds at a time (the lanes') reads up to three past it. */
 #define ECH_DTABLE_PAD 3
 
-/* The index search of a draw: the first i with u <= threshold[i], from the guide. */
+/* The index search of a draw: the first i with u <= threshold[i], from the guide.
+ * Four thresholds at a time (the table's padding, ECH_DTABLE_PAD, is read past its
+ * end): the guide leaves the answer within a few entries, so the loop seldom runs
+ * and the last steps are counts, not branches the CPU would mispredict. */
 static inline int32_t ech_dtable_search(const uint32_t *threshold, const int32_t *guide,
                                         uint32_t guide_shift, uint32_t u)
 {
     int32_t i = guide[u >> guide_shift];
-    while (u > threshold[i])
-        ++i;
-    return i;
+    while (u > threshold[i + 3])
+        i += 4;
+    return i + (u > threshold[i]) + (u > threshold[i + 1]) + (u > threshold[i + 2]);
 }
 
 /* Draws from a table. */
