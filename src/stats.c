@@ -55,23 +55,33 @@ static ECH_DEFINE_SORT(quick_sort_doubles, double)
 static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
 
 /* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
- * first, 8 passes at most; a byte every key shares is skipped: integer-valued
- * statistics share most of theirs), using tmp[0..n-1]. */
+ * first, a pass for each byte in which keys differ: integer-valued statistics
+ * share most of theirs), using tmp[0..n-1]. */
 static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
 {
+    /* The bytes that differ between keys: the others need neither a count nor a pass. */
+    uint64_t all_and = ~UINT64_C(0), all_or = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        all_and &= a[i];
+        all_or |= a[i];
+    }
+    uint64_t differ = all_and ^ all_or;
+    int byte[8], n_bytes = 0;
+    for (int b = 0; b < 8; ++b)
+        if ((differ >> (8 * b)) & 255u)
+            byte[n_bytes++] = b;
     uint32_t count[8][256];
-    memset(count, 0, sizeof count);
+    memset(count, 0, (size_t)n_bytes * sizeof count[0]);
     for (int64_t i = 0; i < n; ++i)
-        for (int b = 0; b < 8; ++b)
-            count[b][(a[i] >> (8 * b)) & 255u]++;
+        for (int k = 0; k < n_bytes; ++k)
+            count[k][(a[i] >> (8 * byte[k])) & 255u]++;
     uint64_t *src = a, *dst = tmp;
-    for (int b = 0; b < 8; ++b) {
-        if (count[b][(src[0] >> (8 * b)) & 255u] == (uint32_t)n)
-            continue;
+    for (int k = 0; k < n_bytes; ++k) {
+        int b = byte[k];
         uint32_t at[256], sum = 0;
         for (int v = 0; v < 256; ++v) {
             at[v] = sum;
-            sum += count[b][v];
+            sum += count[k][v];
         }
         for (int64_t i = 0; i < n; ++i)
             dst[at[(src[i] >> (8 * b)) & 255u]++] = src[i];
