@@ -3,18 +3,18 @@
  * A SKU's replications share its plan (tables, calendar, topology) and differ only
  * in their random streams, so ECH_LANES of them (ECH_LANES_HALF for a SKU's last
  * few) can step through the days together: the state of node i in lane l lives at
- * [i * width + l] (width: the group's lanes), and each step's inner
- * loop runs over the lanes, which the compiler turns into vector instructions.
- * Each lane follows exactly the scalar engine's order of operations on its own
- * replication's streams, so the results are the scalar engine's, bit for bit,
- * whatever the vector width (tests/integration: determinism.simd).
+ * [i * width + l] (width: the group's lanes), and each step's inner loop runs over
+ * the lanes, which the compiler turns into vector instructions.  Each lane follows
+ * exactly the scalar engine's order of operations on its own replication's
+ * streams, so the results are the scalar engine's, bit for bit, whatever the
+ * vector width (tests/scripts/lanes.sh: determinism.lanes).
  *
  *   engine_lanes.c      when an evaluation can run in lanes, a group's start (each
  *                       lane's scalar reset, copied in) and end (copied out into the
  *                       lane's scalar state, which records it as the scalar engine
- *                       does), and the choice of kernel
- *   simd/lanes_days.inc the days of a group: compiled once per instruction set
- *                       (simd/lanes_*.c) and chosen at run time
+ *                       does), the groups' sizes, and the choice of kernel
+ *   simd/lanes_days.inc the days of a group: compiled once per instruction set and
+ *                       width (simd/lanes_*.c, simd/lanes8_*.c), chosen at run time
  *
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
  * shipments, allocation when short, disruptions and recoveries, and a batched SKU's
