@@ -856,6 +856,7 @@ static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
 /* Step 6 for batches: the age and remaining life of the units on hand. */
 static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t d)
 {
+    /* A replication's own sums (sum_stride 1); the lanes account theirs themselves. */
     const int32_t *on_hand = s->on_hand;
     const int64_t *entry_sum = s->batches.entry_sum, *expiry_sum = s->batches.expiry_sum;
     node_acc *acc = s->acc;
