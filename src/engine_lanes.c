@@ -131,7 +131,7 @@ void ech_lanes_setup(ech_engine *e)
         L->rng_state = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
         L->rng_inc = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
         L->draws = ech_arena_alloc(a, nj * sizeof(uint32_t), "lane draws");
-        L->lowest_draw = ech_arena_alloc(a, (size_t)p->n_leaves * sizeof(uint32_t), "lane draws");
+        L->search_from = ech_arena_alloc(a, (size_t)p->n_leaves * sizeof(int32_t), "lane draws");
         L->highest_draw = ech_arena_alloc(a, (size_t)p->n_leaves * sizeof(uint32_t), "lane draws");
         L->lane_pipe =
             ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * n * sizeof(int32_t), "lane pipes");

@@ -69,7 +69,10 @@ typedef struct ech_lanes {
     int32_t *clean_since;
     uint64_t *rng_state, *rng_inc;
     uint32_t *draws;                      /* the day's draws */
-    uint32_t *lowest_draw, *highest_draw; /* [leaf]: of the day's draws in all lanes */
+    /* [leaf]: the highest of the day's draws in all lanes, and the table index
+     * their search starts from */
+    uint32_t *highest_draw;
+    int32_t *search_from;
     /* [node * ECH_LANES + lane]: batched SKUs' sums of quantity x entry day and
      * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
     int64_t *entry_sum, *expiry_sum;
