@@ -48,6 +48,7 @@ void ech_cold_rooms_init(ech_cold_rooms *c, const ech_scenario *sc)
 void ech_cold_rooms_init_reps(ech_cold_rooms *c, const ech_scenario *sc, int64_t n_reps)
 {
     memset(c, 0, sizeof *c);
+    c->shared = 1;
     int32_t n = ech_cold_rooms_count(sc);
     if (n == 0)
         return;

@@ -32,6 +32,7 @@ void ech_run_cold_pass_begin(run_state *rs)
         } else {
             ech_cold_rooms_init_reps(&rs->rooms[v], rs->sc, rs->cold_block);
         }
+        rs->rooms[v].shared = rs->n_threads > 1; /* one thread: plain adds */
     }
 }
 

@@ -44,6 +44,10 @@ typedef struct ech_cold_rooms {
     int64_t block_reps; /* replications the array has room for (>= n_reps) */
     int32_t n_days;     /* measured days */
     int64_t *ml; /* [(slot * n_reps + rep - rep_begin) * n_days + t]: occupancy, millilitres */
+    /* Whether several threads add to the cells at once (the default): their adds are
+     * atomic.  A run of one thread clears it: an atomic add also waits for the
+     * thread's earlier stores to drain, which in the lanes' days is most of its cost. */
+    int shared;
 } ech_cold_rooms;
 
 /* Volume of one unit of SKU k in whole millilitres (0 for ambient SKUs: only
@@ -58,13 +62,17 @@ static inline int ech_cold_rooms_holds(const ech_cold_rooms *c, int64_t rep)
 }
 
 /* Adds ml to a cell of replication rep, which must be in the block
- * (ech_cold_rooms_holds).  Called from several threads at once: an atomic integer
- * add, exact and order-free. */
+ * (ech_cold_rooms_holds).  Called from several threads at once (c->shared): an
+ * atomic integer add, exact and order-free. */
 static inline void ech_cold_rooms_add(ech_cold_rooms *c, int32_t slot, int64_t rep, int32_t day,
                                       int64_t ml)
 {
     int64_t r = rep - c->rep_begin;
     int64_t *cell = &c->ml[((int64_t)slot * c->n_reps + r) * c->n_days + day];
+    if (!c->shared) {
+        *cell += ml;
+        return;
+    }
 #ifdef _OPENMP
 #pragma omp atomic update
 #endif
