@@ -68,7 +68,7 @@ typedef struct ech_lanes {
     /* [leaf * ECH_LANES + lane] */
     int32_t *clean_since;
     uint64_t *rng_state, *rng_inc;
-    uint32_t *draws;                      /* the day's draws */
+    uint32_t *draws; /* the day's draws */
     /* [leaf]: the highest of the day's draws in all lanes, and the table index
      * their search starts from */
     uint32_t *highest_draw;
