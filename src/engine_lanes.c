@@ -127,6 +127,10 @@ void ech_lanes_setup(ech_engine *e)
         L->cycle_short = ech_arena_alloc(a, n * sizeof(int32_t), "lane flags");
         for (int c = 0; c < LANE_COUNTERS; ++c)
             L->count[c] = ech_arena_alloc(a, n * sizeof(int64_t), "lane counters");
+        for (int c = 0; c < NODE_SUMS; ++c)
+            L->node_sum[c] = ech_arena_alloc(a, n * sizeof(uint32_t), "lane sums");
+        for (int c = 0; c < LEAF_SUMS; ++c)
+            L->leaf_sum[c] = ech_arena_alloc(a, nj * sizeof(uint32_t), "lane sums");
         L->clean_since = ech_arena_alloc(a, nj * sizeof(int32_t), "lane recoveries");
         L->rng_state = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
         L->rng_inc = ech_arena_alloc(a, nj * sizeof(uint64_t), "lane streams");
@@ -169,11 +173,47 @@ void ech_lanes_setup(ech_engine *e)
     L->cold = e->eval_cold;
 }
 
+static void clear_sums(const sku_plan *p, ech_lanes *L)
+{
+    size_t w = (size_t)L->width;
+    for (int c = 0; c < NODE_SUMS; ++c)
+        memset(L->node_sum[c], 0, (size_t)p->n * w * sizeof(uint32_t));
+    for (int c = 0; c < LEAF_SUMS; ++c)
+        memset(L->leaf_sum[c], 0, (size_t)p->n_leaves * w * sizeof(uint32_t));
+    L->sum_room = UINT32_MAX;
+}
+
+void ech_lanes_flush_sums(const sku_plan *p, ech_lanes *L)
+{
+    size_t w = (size_t)L->width;
+    int64_t *const *c = L->count;
+    for (size_t k = 0, end = (size_t)p->n * w; k < end; ++k) {
+        c[LANE_CYCLES][k] += L->node_sum[NODE_CYCLES][k];
+        c[LANE_CYCLES_OK][k] += L->node_sum[NODE_CYCLES_OK][k];
+        c[LANE_ORDERS][k] += L->node_sum[NODE_ORDERS][k];
+    }
+    for (int32_t j = 0; j < p->n_leaves; ++j) {
+        size_t b = (size_t)p->leaf[j] * w, jb = (size_t)j * w;
+        for (size_t l = 0; l < w; ++l) {
+            int64_t wanted = L->leaf_sum[LEAF_WANTED][jb + l];
+            int64_t served = L->leaf_sum[LEAF_SERVED][jb + l];
+            c[LANE_DEMAND][b + l] += wanted;
+            c[LANE_FILLED][b + l] += served;
+            c[LANE_SOLD][b + l] += served;
+            c[LANE_LOST][b + l] += wanted - served;
+            c[LANE_ON_HAND_DAYS][b + l] += L->leaf_sum[LEAF_STOCK_DAYS][jb + l];
+            c[LANE_STOCKOUT_DAYS][b + l] += L->leaf_sum[LEAF_STOCKOUT_DAYS][jb + l];
+        }
+    }
+    clear_sums(p, L);
+}
+
 void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L)
 {
     size_t n = (size_t)p->n, w = (size_t)L->width;
     for (int c = 0; c < LANE_COUNTERS; ++c)
         memset(L->count[c], 0, n * w * sizeof(int64_t));
+    clear_sums(p, L);
     memset(L->cycle_short, 0, n * w * sizeof(int32_t));
     for (int l = 0; l < L->width; ++l) {
         sku_state *s = &L->lane[l];
@@ -204,6 +244,7 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
         L->ordered_day[k] = -1;
     for (int c = 0; c < LANE_COUNTERS; ++c)
         memset(L->count[c], 0, nw * sizeof(int64_t));
+    clear_sums(p, L);
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
     memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));

@@ -55,6 +55,15 @@ enum {
     LANE_COUNTERS
 };
 
+/* Sums a day adds little to, kept in 32 bits between flushes into the counters
+ * (ech_lanes_flush_sums): half the bytes of the 64-bit counters to carry through the
+ * day's vector steps.  A demand point's, per leaf: units wanted and served (its
+ * demand, filled and sold; lost is their difference), stock at the day's end and
+ * stock-out days.  A node's, per node: review cycles, cycles without a shortage,
+ * orders. */
+enum { LEAF_WANTED, LEAF_SERVED, LEAF_STOCK_DAYS, LEAF_STOCKOUT_DAYS, LEAF_SUMS };
+enum { NODE_CYCLES, NODE_CYCLES_OK, NODE_ORDERS, NODE_SUMS };
+
 typedef struct ech_lanes {
     /* Each lane's replication as the scalar engine holds one: its supply, month
      * purchases, recoveries and rare counters during the days; all of it at the end. */
@@ -65,6 +74,14 @@ typedef struct ech_lanes {
     int32_t *on_hand, *in_transit, *on_order, *owed_down, *ordered_qty, *ordered_day;
     int32_t *short_today, *cycle_short; /* flags, 32-bit like the stock (one vector type) */
     int64_t *count[LANE_COUNTERS];
+    uint32_t *node_sum[NODE_SUMS]; /* [node * ECH_LANES + lane] */
+    uint32_t *leaf_sum[LEAF_SUMS]; /* [leaf * ECH_LANES + lane] */
+    /* What every sum can still take before it could pass 2^32 - 1: a day adds to
+     * each at most the day's largest units wanted or on hand at a demand point, or
+     * 1 (the kernel subtracts it), and below 2^31 (the day loop's quantities are
+     * 32-bit counts, kept far below 2^31 by the scenario's checks: policy.c); so
+     * the sums are flushed when less than 2^31 is left. */
+    int64_t sum_room;
     /* [leaf * ECH_LANES + lane] */
     int32_t *clean_since;
     uint64_t *rng_state, *rng_inc;
@@ -133,6 +150,8 @@ ech_lanes_days_fn *ech_lanes_kernel(int width);
 
 /* The warm-up is over for every lane (engine_lanes.c). */
 void ech_lanes_begin_measurement(const sku_plan *p, ech_lanes *L);
+/* The 32-bit sums added into the counters and cleared (engine_lanes.c). */
+void ech_lanes_flush_sums(const sku_plan *p, ech_lanes *L);
 
 /* 1 when the evaluation just set up (ech_sku_eval_setup) can run in lanes. */
 int ech_lanes_eligible(const ech_engine *e);

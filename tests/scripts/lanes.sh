@@ -5,9 +5,9 @@
 # branch on, cold-chain and controlled items among it) with every replication's
 # values kept, 40 replications (two groups of 16 lanes and one of 8), and the
 # scenario's variants; at 2 threads; at 45 replications (the last group 13 of 16
-# lanes); with batches and expiry at 38 (the last group 6 of 8 lanes).  (A last few
-# one by one: determinism.same_bits.)  An unknown ECHELON_SIMD is refused with exit
-# 2.
+# lanes); with stock near what the engine can count; with batches and expiry at
+# 38 (the last group 6 of 8 lanes).  (A last few one by one:
+# determinism.same_bits.)  An unknown ECHELON_SIMD is refused with exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
@@ -36,6 +36,19 @@ same_results "$TMP/scalar.h5" "$TMP/threads.h5" || fail "lanes at 2 threads diff
 run scalar45 scalar 1 --replications 45
 run lanes45 avx512 1 --replications 45
 same_results "$TMP/scalar45.h5" "$TMP/lanes45.h5" || fail "lanes and one by one differ at 45"
+
+# Stock near what the engine can count (15 million units at each pharmacy): the
+# lanes' 32-bit sums fill up within the run and are flushed into the counters
+# mid-run (ech_lanes_flush_sums).
+huge=$TMP/lanes_huge.yaml
+sed 's/^  retail: {type: s_S, .*}$/  retail: {type: base_stock, review_days: 2, order_up_to: 15000000}/' \
+    "$scenario" >"$huge"
+grep -q 'order_up_to: 15000000' "$huge" || fail "no huge targets in $huge"
+scenario=$huge
+run huge_scalar scalar 1 --replications 21
+run huge_lanes avx512 1 --replications 21
+same_results "$TMP/huge_scalar.h5" "$TMP/huge_lanes.h5" || fail "lanes differ with huge stock"
+scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
 # Batched SKUs (each lane's batches in its own pool): the same chain with short
 # lives at receipt, so that batches expire, are refused downstream for too little
