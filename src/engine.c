@@ -110,8 +110,8 @@ ech_engine *ech_engine_new(const ech_scenario *sc)
     e->fc_rules = ech_forecast_rules(sc, &e->fc_window);
     e->plan_sku = -1;
     e->pool.free = -1;
-    e->lanes_kernel = ech_lanes_kernel(ECH_LANES);
-    e->lanes_kernel_half = ech_lanes_kernel(ECH_LANES_HALF);
+    for (int k = 0; k < ECH_LANE_WIDTHS; ++k)
+        e->lanes_kernel[k] = ech_lanes_kernel(8 << k);
     return e;
 }
 

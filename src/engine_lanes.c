@@ -55,21 +55,22 @@ static int lanes_isa(void)
 ech_lanes_days_fn *ech_lanes_kernel(int width)
 {
 #if defined(__x86_64__)
-    static ech_lanes_days_fn *const kernels[2][ECH_ISA_COUNT] = {
+    static ech_lanes_days_fn *const kernels[ECH_LANE_WIDTHS][ECH_ISA_COUNT] = {
         {ech_lanes8_days_baseline, ech_lanes8_days_avx2, ech_lanes8_days_avx512},
-        {ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512}};
+        {ech_lanes16_days_baseline, ech_lanes16_days_avx2, ech_lanes16_days_avx512},
+        {ech_lanes32_days_baseline, ech_lanes32_days_avx2, ech_lanes32_days_avx512}};
 #else
-    static ech_lanes_days_fn *const kernels[2][ECH_ISA_COUNT] = {{ech_lanes8_days_baseline},
-                                                                 {ech_lanes_days_baseline}};
+    static ech_lanes_days_fn *const kernels[ECH_LANE_WIDTHS][ECH_ISA_COUNT] = {
+        {ech_lanes8_days_baseline}, {ech_lanes16_days_baseline}, {ech_lanes32_days_baseline}};
 #endif
     int isa = lanes_isa();
-    return isa < 0 ? NULL : kernels[width == ECH_LANES][isa];
+    return isa < 0 ? NULL : kernels[ech_lanes_width_index(width)][isa];
 }
 
 int ech_lanes_next_group(int64_t left, int *width)
 {
     enum { FEWEST = 5 }; /* a group of 8 lanes costs about 4 replications one by one */
-    *width = left > ECH_LANES_HALF ? ECH_LANES : ECH_LANES_HALF;
+    *width = left > 24 ? 32 : left > 8 ? 16 : 8;
     if (left < FEWEST)
         return 0;
     return left < *width ? (int)left : *width;
@@ -88,7 +89,7 @@ int ech_lanes_eligible(const ech_engine *e)
     const ech_scenario *sc = e->sc;
     const sku_plan *p = &e->plan;
     const sku_state *s = &e->state;
-    return e->lanes_kernel && sc->unmet_demand != ECH_UNMET_BACKORDER && !p->any_replay &&
+    return e->lanes_kernel[0] && sc->unmet_demand != ECH_UNMET_BACKORDER && !p->any_replay &&
            !s->unmet && !p->fc.any && !p->any_expedite && p->return_within == 0 && p->n_open == 0 &&
            !s->supply.contract.push && !e->eval_trace && !e->eval_watch && p->n_leaves > 0;
 }
@@ -325,8 +326,8 @@ ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t re
     L->width = width;
     L->active = active;
     lanes_begin(e, L, id);
-    (width == ECH_LANES ? e->lanes_kernel : e->lanes_kernel_half)(e->sc, &e->plan, L,
-                                                                  e->period_of_day, e->n_days);
+    e->lanes_kernel[ech_lanes_width_index(width)](e->sc, &e->plan, L, e->period_of_day,
+                                                  e->n_days);
     for (int l = 0; l < active; ++l) {
         lane_end(&e->plan, L, l);
         ech_status st = ech_sku_rep_end_state(e, &L->lane[l], rep + l, rep_begin, out, err);

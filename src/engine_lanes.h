@@ -1,8 +1,8 @@
 /* Replications side by side ("lanes"), private to the engine.
  *
  * A SKU's replications share its plan (tables, calendar, topology) and differ only
- * in their random streams, so ECH_LANES of them (ECH_LANES_HALF for a SKU's last
- * few) can step through the days together: the state of node i in lane l lives at
+ * in their random streams, so ECH_LANES of them (16 or 8 for a SKU's last few)
+ * can step through the days together: the state of node i in lane l lives at
  * [i * width + l] (width: the group's lanes), and each step's inner loop runs over
  * the lanes, which the compiler turns into vector instructions.  Each lane follows
  * exactly the scalar engine's order of operations on its own replication's
@@ -14,7 +14,8 @@
  *                       lane's scalar state, which records it as the scalar engine
  *                       does), the groups' sizes, and the choice of kernel
  *   simd/lanes_days.inc the days of a group: compiled once per instruction set and
- *                       width (simd/lanes_*.c, simd/lanes8_*.c), chosen at run time
+ *                       width (simd/lanes32_*.c, lanes16_*.c, lanes8_*.c), chosen at
+ *                       run time
  *
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
  * shipments, allocation when short, disruptions and recoveries, and a batched SKU's
@@ -30,8 +31,10 @@
 
 #include "engine_state.h"
 
-#define ECH_LANES 16
-#define ECH_LANES_HALF 8
+/* The widest group, and the kernels' widths: 32, 16 and 8 lanes (see
+ * ech_lanes_next_group). */
+#define ECH_LANES 32
+#define ECH_LANE_WIDTHS 3
 
 /* The counters the lanes keep in their own arrays (node_acc's other fields stay in
  * the lanes' scalar states). */
@@ -104,7 +107,7 @@ typedef struct ech_lanes {
      * run streams beyond the request and are discarded). */
     ech_cold_rooms *cold;
     int64_t rep;
-    int width; /* ECH_LANES or ECH_LANES_HALF: the arrays' stride */
+    int width; /* 32, 16 or 8: the arrays' stride */
     int active;
     int outages; /* some lane's primary source has outage spells */
 } ech_lanes;
@@ -141,7 +144,8 @@ typedef enum { ECH_ISA_BASELINE, ECH_ISA_AVX2, ECH_ISA_AVX512, ECH_ISA_COUNT } e
  * and width. */
 typedef void ech_lanes_days_fn(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
                                const uint16_t *period_of_day, int32_t n_days);
-ech_lanes_days_fn ech_lanes_days_baseline, ech_lanes_days_avx2, ech_lanes_days_avx512;
+ech_lanes_days_fn ech_lanes32_days_baseline, ech_lanes32_days_avx2, ech_lanes32_days_avx512;
+ech_lanes_days_fn ech_lanes16_days_baseline, ech_lanes16_days_avx2, ech_lanes16_days_avx512;
 ech_lanes_days_fn ech_lanes8_days_baseline, ech_lanes8_days_avx2, ech_lanes8_days_avx512;
 /* The best kernel of `width` lanes this CPU runs, capped by the environment's
  * ECHELON_SIMD (baseline, avx2, avx512; scalar: NULL, the scalar engine alone;
@@ -162,12 +166,20 @@ int ech_lanes_eligible(const ech_engine *e);
 void ech_lanes_setup(ech_engine *e);
 
 /* How many of `left` replications the next group runs, in *width lanes; 0: run
- * them one by one.  16 lanes ran 1.2x faster than 8 under every instruction set
- * (each step's fixed costs spread over more lanes; AVX2 and SSE2 take each step in
- * two or four registers); a group of 16 costs about what 7 replications one by one
- * cost, a group of 8 about what 4 cost (the 300-SKU demo, AVX-512): groups of 16
- * while more than 8 are left, then one of 8 lanes for 5 to 8, fewer one by one. */
+ * them one by one.  16 lanes ran 1.2x faster than 8 under every instruction set,
+ * and 32 about 1.07x faster than 16 (each step's fixed costs spread over more
+ * lanes; AVX2 and SSE2 take each step in more registers, and so does AVX-512 in 32
+ * lanes); a group of 16 costs about what 7 replications one by one cost, a group of
+ * 8 about what 4 cost (the 300-SKU demo, AVX-512).  So: groups of 32 while more
+ * than 24 are left, then one of 16 for 9 to 24 (and one of 8 for what 17 to 24
+ * leave), one of 8 for 5 to 8, fewer one by one. */
 int ech_lanes_next_group(int64_t left, int *width);
+
+/* The index of a group width in the kernels (8, 16, 32: 0, 1, 2). */
+static inline int ech_lanes_width_index(int width)
+{
+    return __builtin_ctz((unsigned)width) - 3;
+}
 
 /* Replications rep .. rep + active - 1 of the evaluation set up (identities id ..),
  * active <= width lanes: simulated in lanes and recorded as the scalar engine

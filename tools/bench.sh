@@ -10,8 +10,8 @@
 # at 1 x 1, to show what batch tracking costs.
 #
 # Usage: tools/bench.sh [REPLICATIONS] [SCENARIO]   (defaults: 40, scenarios/demo.yaml)
-# Replications run 16 side by side in vector lanes (src/engine_lanes.h): 40 are two
-# groups and a last group of 8 (from 7 left, a group; fewer run one by one).
+# Replications run 32 side by side in vector lanes (src/engine_lanes.h): 40 are a
+# group of 32 and one of 8 (see ech_lanes_next_group for the last groups' sizes).
 # Environment:
 #   ECHELON_BIN           the binary measured (default build/echelon)
 #   ECHELON_BASELINE_BIN  a binary to compare with (e.g. one built from an earlier

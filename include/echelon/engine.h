@@ -182,8 +182,8 @@ int64_t ech_engine_sku_cost(const ech_scenario *sc, int32_t sku);
 
 /* Bytes an engine holds while it simulates SKU `sku`: its plan (the demand tables
  * above all), a replication's state and the lanes' (engine_lanes.h), and their
- * batches; measured on an evaluation of 16 replications of variant 0 on stream set
- * 1.  0 when that evaluation fails (the run itself then says why). */
+ * batches; measured on an evaluation of a full group of lanes (32 replications) of
+ * variant 0 on stream set 1.  0 when that evaluation fails (the run itself then says why). */
 double ech_engine_sku_memory(const ech_scenario *sc, int32_t sku);
 
 #ifdef __cplusplus

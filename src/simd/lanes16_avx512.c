@@ -1,0 +1,6 @@
+/* The lanes' day kernel (simd/lanes_days.inc) built for AVX-512, 16 lanes (a SKU's
+ * last 9 to 24 replications); CMakeLists.txt gives this file its instruction-set
+ * flags. */
+#define LANES_WIDTH 16
+#define LANES_DAYS_NAME ech_lanes16_days_avx512
+#include "lanes_days.inc"

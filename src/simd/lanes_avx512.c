@@ -1,5 +1,0 @@
-/* The lanes' day kernel (simd/lanes_days.inc) built for avx512, 16 lanes;
- * CMakeLists.txt gives this file its instruction-set flags. */
-#define LANES_WIDTH 16
-#define LANES_DAYS_NAME ech_lanes_days_avx512
-#include "lanes_days.inc"
