@@ -326,8 +326,7 @@ ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t re
     L->width = width;
     L->active = active;
     lanes_begin(e, L, id);
-    e->lanes_kernel[ech_lanes_width_index(width)](e->sc, &e->plan, L, e->period_of_day,
-                                                  e->n_days);
+    e->lanes_kernel[ech_lanes_width_index(width)](e->sc, &e->plan, L, e->period_of_day, e->n_days);
     for (int l = 0; l < active; ++l) {
         lane_end(&e->plan, L, l);
         ech_status st = ech_sku_rep_end_state(e, &L->lane[l], rep + l, rep_begin, out, err);
