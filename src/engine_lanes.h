@@ -167,12 +167,12 @@ void ech_lanes_setup(ech_engine *e);
 
 /* How many of `left` replications the next group runs, in *width lanes; 0: run
  * them one by one.  16 lanes ran 1.2x faster than 8 under every instruction set,
- * and 32 about 1.07x faster than 16 (each step's fixed costs spread over more
- * lanes; AVX2 and SSE2 take each step in more registers, and so does AVX-512 in 32
- * lanes); a group of 16 costs about what 7 replications one by one cost, a group of
- * 8 about what 4 cost (the 300-SKU demo, AVX-512).  So: groups of 32 while more
- * than 24 are left, then one of 16 for 9 to 24 (and one of 8 for what 17 to 24
- * leave), one of 8 for 5 to 8, fewer one by one. */
+ * and 32 1.08x faster than 16 under AVX-512, 64 no faster (each step's fixed costs
+ * spread over more lanes; AVX2 and SSE2 take each step in more registers, and so
+ * does AVX-512 in 32 lanes); a group of 16 costs about what 7 replications one by
+ * one cost, a group of 8 about what 4 cost, and a group of 32 about what two of 16
+ * cost (the 300-SKU demo, AVX-512).  So: groups of 32 while more than 24 are left,
+ * then one of 16 for 9 to 24, one of 8 for 5 to 8, fewer one by one. */
 int ech_lanes_next_group(int64_t left, int *width);
 
 /* The index of a group width in the kernels (8, 16, 32: 0, 1, 2). */
