@@ -47,13 +47,14 @@ void ech_allocate_fair_share(int32_t k, const int32_t *want, int32_t avail, int3
     /* Fewer units are left than children with a remainder: hand them out one each,
      * largest remainder first, ties by the day's rotation.  k is small and the left
      * units fewer than k, so a selection pass per unit is cheap and needs no sort. */
+    const int32_t first = (rotation % k + k) % k; /* the child whose turn is 0 */
     for (int32_t left = avail - given; left > 0; --left) {
         int32_t best = -1;
         int32_t best_turn = 0;
         for (int32_t c = 0; c < k; ++c) {
             if (s->remainder[c] <= 0)
                 continue;
-            int32_t turn = (c - rotation % k + k) % k;
+            int32_t turn = c >= first ? c - first : c - first + k; /* (c - first) mod k */
             if (best < 0 || s->remainder[c] > s->remainder[best] ||
                 (s->remainder[c] == s->remainder[best] && turn < best_turn)) {
                 best = c;
