@@ -141,6 +141,11 @@ void ech_lanes_setup(ech_engine *e)
         L->lane_pipe =
             ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * n * sizeof(int32_t), "lane pipes");
         L->lane_pending = ech_arena_alloc(a, (size_t)p->lane_mask + 1, "lane pipe flags");
+        if (p->batched) {
+            size_t cells = ((size_t)p->lane_mask + 1) * n;
+            L->pipe_expiry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->pipe_entry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+        }
         int32_t most_children = 1;
         for (int32_t i = 0; i < p->n; ++i)
             if (p->child_begin[i + 1] - p->child_begin[i] > most_children)
@@ -248,6 +253,8 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
     clear_sums(p, L);
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
+    for (size_t k = 0; p->batched && k < ((size_t)p->lane_mask + 1) * nw; ++k)
+        L->pipe_expiry[k] = ECH_NO_PIECE;
     memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));
     L->outages = 0;
     for (int l = 0; l < L->width; ++l) {
@@ -313,9 +320,20 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
     }
     for (int32_t j = 0; j < p->n_leaves; ++j)
         s->clean_since[j] = L->clean_since[(size_t)j * (size_t)L->width + (size_t)l];
-    if (p->batched)
-        for (int32_t i = 0; i < p->n; ++i)
-            ech_lanes_front_out(L, l, i);
+    if (!p->batched)
+        return;
+    for (int32_t i = 0; i < p->n; ++i)
+        ech_lanes_front_out(L, l, i);
+    /* Pieces of front batches still on their way: batches of the lane's chains, as
+     * the scalar engine holds them. */
+    for (size_t cell = 0, end = ((size_t)p->lane_mask + 1) * (size_t)p->n; cell < end; ++cell) {
+        size_t k = cell * (size_t)L->width + (size_t)l;
+        if (L->pipe_expiry[k] == ECH_NO_PIECE || L->lane_pipe[k] <= 0)
+            continue;
+        int32_t piece =
+            ech_batch_new(s->batches.pool, L->pipe_expiry[k], L->pipe_entry[k], L->lane_pipe[k]);
+        ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], piece);
+    }
 }
 
 ech_status ech_lanes_evaluate(ech_engine *e, int64_t id, int64_t rep, int64_t rep_begin, int width,

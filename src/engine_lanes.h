@@ -58,6 +58,9 @@ enum {
     LANE_COUNTERS
 };
 
+/* pipe_expiry of a shipment that is not a piece of a front batch. */
+#define ECH_NO_PIECE INT32_MIN
+
 /* Sums a day adds little to, kept in 32 bits between flushes into the counters
  * (ech_lanes_flush_sums): half the bytes of the 64-bit counters to carry through the
  * day's vector steps.  A demand point's, per leaf: units wanted and served (its
@@ -101,6 +104,11 @@ typedef struct ech_lanes {
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
     int32_t *lane_pipe;
     uint8_t *lane_pending;
+    /* Batched SKUs, like lane_pipe: a shipment that is a piece of its sender's front
+     * batch travels as that batch's expiry and entry days here (ECH_NO_PIECE: the
+     * shipment's batches are the lane's chain, sku_state.lane_batches), and becomes
+     * a batch of the pool, or merges into the front batch, when it arrives. */
+    int32_t *pipe_expiry, *pipe_entry;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
     /* The group under way: the cold-room sink (NULL: none), lane 0's replication,
      * and the lanes whose replications are asked for (the rest of a last group
