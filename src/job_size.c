@@ -73,14 +73,8 @@ double ech_job_memory_per_rank(const ech_scenario *sc, const ech_work_plan *plan
 
 double ech_job_engine_bytes(const ech_scenario *sc)
 {
-    int32_t largest = -1;
-    int64_t most = 0;
-    for (int32_t k = 0; k < sc->cat.n; ++k)
-        if (sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k] > most) {
-            most = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-            largest = k;
-        }
-    return largest >= 0 ? ech_engine_sku_memory(sc, largest) : 0.0;
+    int32_t widest = ech_scenario_widest_sku(sc);
+    return widest >= 0 ? ech_engine_sku_memory(sc, widest) : 0.0;
 }
 
 int64_t ech_job_held_nodes(const ech_work_plan *plan, int32_t window_nodes)

@@ -694,14 +694,24 @@ int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id)
     return -1;
 }
 
-int64_t ech_scenario_most_skulocs(const ech_scenario *sc)
+int32_t ech_scenario_widest_sku(const ech_scenario *sc)
 {
+    int32_t widest = -1;
     int64_t most = 0;
     for (int32_t k = 0; k < sc->cat.n; ++k) {
         int64_t n = sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
-        most = n > most ? n : most;
+        if (n > most) {
+            most = n;
+            widest = k;
+        }
     }
-    return most;
+    return widest;
+}
+
+int64_t ech_scenario_most_skulocs(const ech_scenario *sc)
+{
+    int32_t k = ech_scenario_widest_sku(sc);
+    return k < 0 ? 0 : sc->sl.sku_begin[k + 1] - sc->sl.sku_begin[k];
 }
 
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location)

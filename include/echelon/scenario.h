@@ -780,7 +780,9 @@ ech_status ech_scenario_no_groups(const ech_scenario *sc, const char *command, e
 int32_t ech_scenario_find_location(const ech_scenario *sc, const char *id);
 int32_t ech_scenario_find_sku(const ech_scenario *sc, const char *id);
 int64_t ech_scenario_find_skuloc(const ech_scenario *sc, int32_t sku, int32_t location);
-/* Skulocs of the SKU stocked at the most locations (0 without skulocs). */
+/* The SKU stocked at the most locations (the first of them; -1 without skulocs),
+ * and its skulocs (0 without). */
+int32_t ech_scenario_widest_sku(const ech_scenario *sc);
 int64_t ech_scenario_most_skulocs(const ech_scenario *sc);
 int32_t ech_scenario_find_supplier(const ech_scenario *sc, const char *id);
 
