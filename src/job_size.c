@@ -592,7 +592,6 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
     int32_t per_pass = ech_job_variants_per_pass(sc, as->cold_memory_limit, n_cold);
     int64_t cold_block = ech_job_cold_block_reps(sc, as->cold_memory_limit, n_cold);
     int32_t window = ech_job_window_nodes(sc, as->kpi_memory_limit);
-    double engine_bytes = ech_job_engine_bytes(sc);
     ech_work_plan plan;
     out->memory_per_rank = 0.0;
     /* Every rank's own plan, or an even spread of at most 256 ranks (and the
@@ -602,7 +601,7 @@ void ech_job_size_memory(const ech_scenario *sc, const ech_job_assumptions *as, 
         int rank = r + stride >= n_ranks ? n_ranks - 1 : r;
         ech_work_plan_make(&plan, sc, n_ranks, rank, n_threads);
         double m = ech_job_memory_per_rank(sc, &plan, n_threads, n_cold, per_pass, cold_block,
-                                           window, engine_bytes);
+                                           window, as->engine_bytes);
         if (m > out->memory_per_rank)
             out->memory_per_rank = m;
         ech_work_plan_free(&plan);

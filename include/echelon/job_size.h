@@ -114,6 +114,9 @@ typedef struct ech_job_assumptions {
     double setup_seconds;            /* loading the scenario (measured by the caller) */
     int64_t cold_memory_limit;       /* as ech_run_options; 0: the default */
     int64_t kpi_memory_limit;        /* as ech_run_options; 0: the default */
+    /* Each thread's engine (ech_job_engine_bytes, measured by the caller once: it
+     * simulates a SKU, and does not depend on the layout) */
+    double engine_bytes;
 } ech_job_assumptions;
 
 /* A prediction for one layout. */

@@ -152,7 +152,8 @@ static int plan_rank0(const char *path, const ech_overrides *ov, int ranks, int 
         return cli_exit_status(st);
     }
     ech_job_assumptions as = {.storage_bytes_per_second = write_rate * 1e6,
-                              .setup_seconds = LAUNCH_SECONDS + setup};
+                              .setup_seconds = LAUNCH_SECONDS + setup,
+                              .engine_bytes = ech_job_engine_bytes(&sc)};
     ech_job_size js;
     ech_job_size_predict(&sc, &cal, &as, ranks, threads, &js);
     ech_job_size_memory(&sc, &as, &js);

@@ -47,10 +47,10 @@ static void test_prediction_follows_the_work_plan(void **state)
     ech_scenario sc;
     size_case(&sc, 8, STOCKED, N_SKU, 40);
     ech_job_calibration cal = {.seconds_per_cost = 1e-8, .deflate_bytes_per_second = 1e8};
-    ech_job_assumptions as = {.storage_bytes_per_second = 1e9};
     /* Each thread's engine, measured on the largest SKU (8 skulocs and the CW). */
     double engine_bytes = ech_job_engine_bytes(&sc);
     assert_true(engine_bytes > 9 * 1000 && engine_bytes < 9 * 1e6);
+    ech_job_assumptions as = {.storage_bytes_per_second = 1e9, .engine_bytes = engine_bytes};
     for (int ranks = 1; ranks <= 5; ++ranks) {
         ech_job_size js;
         ech_job_size_predict(&sc, &cal, &as, ranks, 2, &js);
