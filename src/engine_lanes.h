@@ -35,6 +35,9 @@
  * ech_lanes_next_group). */
 #define ECH_LANES 32
 #define ECH_LANE_WIDTHS 3
+_Static_assert(sizeof((struct ech_engine *)0)->lanes_kernel ==
+                   ECH_LANE_WIDTHS * sizeof((struct ech_engine *)0)->lanes_kernel[0],
+               "an engine holds a day kernel for each width");
 
 /* The counters the lanes keep in their own arrays (node_acc's other fields stay in
  * the lanes' scalar states). */

@@ -295,7 +295,8 @@ struct ech_engine {
     int borrowed;
     /* Replications side by side (engine_lanes.h): the lanes of the SKU whose plan
      * the arena holds (NULL until an evaluation uses them), and the day kernels of
-     * this CPU in 8, 16 and 32 lanes (NULL: the scalar engine alone). */
+     * this CPU in 8, 16 and 32 lanes (ECH_LANE_WIDTHS; NULL: the scalar engine
+     * alone). */
     struct ech_lanes *lanes;
     ech_batch_pool *lane_pools; /* [ECH_LANES] the lanes' batches (kept between SKUs) */
     void (*lanes_kernel[3])(const ech_scenario *sc, struct sku_plan *p, struct ech_lanes *L,
