@@ -271,7 +271,7 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
         for (size_t k = 0; k < ((size_t)p->lane_mask + 1) * nw; ++k)
             L->pipe_expiry[0][k] = ECH_NO_PIECE;
         L->slots = lane_slots();
-        L->slot_plane = nw;
+        L->slot_plane = w;
         memset(L->slot_qty, 0, (size_t)L->slots * nw * sizeof(int32_t));
     }
     memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));
@@ -353,12 +353,14 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         if (L->pipe_expiry[0][k] == ECH_NO_PIECE || L->lane_pipe[k] <= 0)
             continue;
         int32_t second = L->pipe_second_qty[k];
-        ech_lane_piece piece[2] = {{L->lane_pipe[k] - second, L->pipe_expiry[0][k], L->pipe_entry[0][k]},
-                                   {second, L->pipe_expiry[1][k], L->pipe_entry[1][k]}};
+        ech_lane_piece piece[2] = {
+            {L->lane_pipe[k] - second, L->pipe_expiry[0][k], L->pipe_entry[0][k]},
+            {second, L->pipe_expiry[1][k], L->pipe_entry[1][k]}};
         for (int m = 0; m < 2; ++m) {
             if (piece[m].qty == 0)
                 continue;
-            int32_t b = ech_batch_new(s->batches.pool, piece[m].expiry, piece[m].entry, piece[m].qty);
+            int32_t b =
+                ech_batch_new(s->batches.pool, piece[m].expiry, piece[m].entry, piece[m].qty);
             ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], b);
         }
     }

@@ -106,9 +106,10 @@ typedef struct ech_lanes {
      * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
     int64_t *entry_sum, *expiry_sum;
     /* A batched SKU's batches (engine_lanes_batches.h): each node's first `slots`
-     * (at most ECH_LANE_SLOTS) in the slot arrays, plane k (slot k of every node,
-     * [node * width + lane]) at k * slot_plane; spill[node * width + lane]: the
-     * lane's list holds more; next_expiry[lane]: no batch expires before then. */
+     * (at most ECH_LANE_SLOTS) in the slot arrays, [(node * slots + slot) * width +
+     * lane], next to each other (slot_plane: width) so that a node's are a few cache
+     * lines; spill[node * width + lane]: the lane's list holds more;
+     * next_expiry[lane]: no batch expires before then. */
     int32_t *slot_qty, *slot_entry, *slot_expiry, *spill;
     size_t slot_plane;
     int slots;

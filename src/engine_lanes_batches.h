@@ -3,7 +3,7 @@
  * A node's batches in lane l are the scalar engine's list (batches.h: sorted by
  * expiry, then entry day; equal batches merged) cut in two:
  *   - its first L->slots batches in the lanes' slot arrays, slot k of node i
- *     at [k * slot_plane + i * width + l], the filled ones first (a quantity of 0:
+ *     at [(i * slots + k) * width + l], the filled ones first (a quantity of 0:
  *     an empty slot, whose days mean nothing);
  *   - the rest, when every slot is filled, in the lane's pool list (bs->head[i]),
  *     all after the last slot; spill[i * width + l] says that list is not empty.
@@ -21,7 +21,7 @@
 /* Where lane l's slot k of node i is in the slot arrays. */
 static inline size_t ech_lane_slot(const ech_lanes *L, int k, int32_t i, int l)
 {
-    return (size_t)k * L->slot_plane + (size_t)i * (size_t)L->width + (size_t)l;
+    return ((size_t)i * (size_t)L->slots + (size_t)k) * (size_t)L->width + (size_t)l;
 }
 
 static inline void ech_lane_slot_set(ech_lanes *L, size_t at, int32_t qty, int32_t expiry,
@@ -160,7 +160,7 @@ static inline int32_t ech_lane_take(ech_lanes *L, int l, int32_t i, int32_t q, i
     const size_t plane = L->slot_plane, end = ech_lane_slot(L, L->slots, i, l);
     size_t at = ech_lane_slot(L, 0, i, l);
     while (at < end && L->slot_qty[at] > 0 && L->slot_expiry[at] < min_expiry)
-        at += plane; /* short-lived */
+        at += plane;        /* short-lived */
     const size_t from = at; /* the first slot taken from */
     int32_t taken = 0, pieces = 0;
     int64_t entry_sum = 0, expiry_sum = 0;
@@ -178,7 +178,7 @@ static inline int32_t ech_lane_take(ech_lanes *L, int l, int32_t i, int32_t q, i
         if (L->slot_qty[at] > 0)
             break; /* (at: the slot that kept some) */
     }
-    size_t sums = ech_lane_slot(L, 0, i, l);
+    size_t sums = (size_t)i * (size_t)L->width + (size_t)l;
     L->entry_sum[sums] -= entry_sum;
     L->expiry_sum[sums] -= expiry_sum;
     /* Slots from .. at emptied: beyond the last, the list's batches. */
