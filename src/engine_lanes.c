@@ -1,6 +1,6 @@
 /* Replications side by side: when they can, a group's start and end, and the choice
  * of kernel; see engine_lanes.h. */
-#include "engine_lanes_batches.h"
+#include "engine_lanes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +50,6 @@ static int lanes_isa(void)
         if (cpu_has((ech_isa)k))
             return k;
     return ECH_ISA_BASELINE;
-}
-
-/* The batches a lane holds in slots at each node: ECH_LANE_SLOTS, or fewer by
- * ECHELON_LANE_SLOTS (1 to ECH_LANE_SLOTS; other values ignored), which the tests set
- * to 1 so that the lists beyond the slots are used all the time. */
-static int lane_slots(void)
-{
-    const char *want = getenv("ECHELON_LANE_SLOTS");
-    if (want && want[0] >= '1' && want[0] < '1' + ECH_LANE_SLOTS && want[1] == 0)
-        return want[0] - '0';
-    return ECH_LANE_SLOTS;
 }
 
 ech_lanes_days_fn *ech_lanes_kernel(int width)
@@ -118,10 +107,9 @@ void ech_lanes_setup(ech_engine *e)
         if (p->batched) {
             L->entry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock entry sums");
             L->expiry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock expiry sums");
-            int32_t **slot[] = {&L->slot_qty, &L->slot_entry, &L->slot_expiry};
-            for (size_t k = 0; k < sizeof slot / sizeof *slot; ++k)
-                *slot[k] = ech_arena_alloc(a, ECH_LANE_SLOTS * n * sizeof(int32_t), "lane batches");
-            L->spill = ech_arena_alloc(a, n * sizeof(int32_t), "lane batches");
+            int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry};
+            for (size_t k = 0; k < sizeof front / sizeof *front; ++k)
+                *front[k] = ech_arena_alloc(a, n * sizeof(int32_t), "lane front batches");
         }
         for (int l = 0; l < ECH_LANES; ++l) {
             sku_state *s = &L->lane[l];
@@ -155,10 +143,8 @@ void ech_lanes_setup(ech_engine *e)
         L->lane_pending = ech_arena_alloc(a, (size_t)p->lane_mask + 1, "lane pipe flags");
         if (p->batched) {
             size_t cells = ((size_t)p->lane_mask + 1) * n;
-            int32_t **pipe[] = {&L->pipe_expiry[0], &L->pipe_entry[0], &L->pipe_expiry[1],
-                                &L->pipe_entry[1], &L->pipe_second_qty};
-            for (size_t k = 0; k < sizeof pipe / sizeof *pipe; ++k)
-                *pipe[k] = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->pipe_expiry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->pipe_entry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
         }
         int32_t most_children = 1;
         for (int32_t i = 0; i < p->n; ++i)
@@ -267,13 +253,8 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
     clear_sums(p, L);
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
-    if (p->batched) {
-        for (size_t k = 0; k < ((size_t)p->lane_mask + 1) * nw; ++k)
-            L->pipe_expiry[0][k] = ECH_NO_PIECE;
-        L->slots = lane_slots();
-        L->slot_plane = w;
-        memset(L->slot_qty, 0, (size_t)L->slots * nw * sizeof(int32_t));
-    }
+    for (size_t k = 0; p->batched && k < ((size_t)p->lane_mask + 1) * nw; ++k)
+        L->pipe_expiry[k] = ECH_NO_PIECE;
     memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));
     L->outages = 0;
     for (int l = 0; l < L->width; ++l) {
@@ -295,11 +276,9 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
             L->rng_inc[k] = s->demand_rng[j].inc;
             L->clean_since[k] = s->clean_since[j];
         }
-        if (p->batched) { /* the slots from the list the reset left (a start's stock) */
+        if (p->batched)
             for (int32_t i = 0; i < p->n; ++i)
-                ech_lane_slots_refill(L, l, i);
-            L->next_expiry[l] = s->batches.next_expiry;
-        }
+                ech_lanes_front_in(L, l, i);
     }
     if (e->sc->warmup_days == 0)
         ech_lanes_begin_measurement(p, L);
@@ -344,25 +323,16 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
     if (!p->batched)
         return;
     for (int32_t i = 0; i < p->n; ++i)
-        ech_lane_slots_out(L, l, i);
-    s->batches.next_expiry = L->next_expiry[l];
-    /* Shipments of one or two batches still on their way: batches of the lane's
-     * chains, as the scalar engine holds them. */
+        ech_lanes_front_out(L, l, i);
+    /* Pieces of front batches still on their way: batches of the lane's chains, as
+     * the scalar engine holds them. */
     for (size_t cell = 0, end = ((size_t)p->lane_mask + 1) * (size_t)p->n; cell < end; ++cell) {
         size_t k = cell * (size_t)L->width + (size_t)l;
-        if (L->pipe_expiry[0][k] == ECH_NO_PIECE || L->lane_pipe[k] <= 0)
+        if (L->pipe_expiry[k] == ECH_NO_PIECE || L->lane_pipe[k] <= 0)
             continue;
-        int32_t second = L->pipe_second_qty[k];
-        ech_lane_piece piece[2] = {
-            {L->lane_pipe[k] - second, L->pipe_expiry[0][k], L->pipe_entry[0][k]},
-            {second, L->pipe_expiry[1][k], L->pipe_entry[1][k]}};
-        for (int m = 0; m < 2; ++m) {
-            if (piece[m].qty == 0)
-                continue;
-            int32_t b =
-                ech_batch_new(s->batches.pool, piece[m].expiry, piece[m].entry, piece[m].qty);
-            ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], b);
-        }
+        int32_t piece =
+            ech_batch_new(s->batches.pool, L->pipe_expiry[k], L->pipe_entry[k], L->lane_pipe[k]);
+        ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], piece);
     }
 }
 

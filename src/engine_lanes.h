@@ -35,9 +35,6 @@
  * ech_lanes_next_group). */
 #define ECH_LANES 32
 #define ECH_LANE_WIDTHS 3
-/* The batches of a node a lane holds in vector slots (engine_lanes_batches.h): 4
- * hold nearly every pharmacy's and DC's. */
-#define ECH_LANE_SLOTS 4
 _Static_assert(sizeof((struct ech_engine *)0)->lanes_kernel ==
                    ECH_LANE_WIDTHS * sizeof((struct ech_engine *)0)->lanes_kernel[0],
                "an engine holds a day kernel for each width");
@@ -64,7 +61,7 @@ enum {
     LANE_COUNTERS
 };
 
-/* pipe_expiry[0] of a shipment that is a chain of batches. */
+/* pipe_expiry of a shipment that is not a piece of a front batch. */
 #define ECH_NO_PIECE INT32_MIN
 
 /* Sums a day adds little to, kept in 32 bits between flushes into the counters
@@ -105,24 +102,16 @@ typedef struct ech_lanes {
     /* [node * ECH_LANES + lane]: batched SKUs' sums of quantity x entry day and
      * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
     int64_t *entry_sum, *expiry_sum;
-    /* A batched SKU's batches (engine_lanes_batches.h): each node's first `slots`
-     * (at most ECH_LANE_SLOTS) in the slot arrays, [(node * slots + slot) * width +
-     * lane], next to each other (slot_plane: width) so that a node's are a few cache
-     * lines; spill[node * width + lane]: the lane's list holds more;
-     * next_expiry[lane]: no batch expires before then. */
-    int32_t *slot_qty, *slot_entry, *slot_expiry, *spill;
-    size_t slot_plane;
-    int slots;
-    int32_t next_expiry[ECH_LANES];
+    /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in) */
+    int32_t *front_qty, *front_entry, *front_expiry;
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
     int32_t *lane_pipe;
     uint8_t *lane_pending;
-    /* Batched SKUs, like lane_pipe: a shipment of units of one or two batches
-     * travels as those batches' expiry and entry days here, with the second's units
-     * (0: none), and is put into the slots for all lanes at once when it arrives;
-     * of more (pipe_expiry[0] ECH_NO_PIECE), as the lane's chain of batches in the
-     * pool (sku_state.lane_batches). */
-    int32_t *pipe_expiry[2], *pipe_entry[2], *pipe_second_qty;
+    /* Batched SKUs, like lane_pipe: a shipment that is a piece of its sender's front
+     * batch travels as that batch's expiry and entry days here (ECH_NO_PIECE: the
+     * shipment's batches are the lane's chain, sku_state.lane_batches), and becomes
+     * a batch of the pool, or merges into the front batch, when it arrives. */
+    int32_t *pipe_expiry, *pipe_entry;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
     /* The group under way: the cold-room sink (NULL: none), lane 0's replication,
      * and the lanes whose replications are asked for (the rest of a last group
@@ -133,6 +122,31 @@ typedef struct ech_lanes {
     int active;
     int outages; /* some lane's primary source has outage spells */
 } ech_lanes;
+
+/* A batched SKU's lanes keep each node's front batch (the next to sell) in
+ * front_qty, front_entry and front_expiry, so that a day's sales from it are vector
+ * steps; front_qty is then the batch's true quantity and the pool's copy stale.
+ * Work on lane l's list at node i brings the pool's copy up to date first
+ * (ech_lanes_front_out), and reads the front again after a change
+ * (ech_lanes_front_in). */
+static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
+{
+    ech_batch_stock *bs = &L->lane[l].batches;
+    int32_t h = bs->head[i];
+    if (h >= 0)
+        bs->pool->b[h].qty = L->front_qty[(size_t)i * (size_t)L->width + (size_t)l];
+}
+
+static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
+{
+    const ech_batch_stock *bs = &L->lane[l].batches;
+    int32_t h = bs->head[i];
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    ech_batch front = h >= 0 ? bs->pool->b[h] : (ech_batch){0, 0, 0, -1};
+    L->front_qty[k] = front.qty;
+    L->front_entry[k] = front.entry;
+    L->front_expiry[k] = front.expiry;
+}
 
 /* The instruction sets the day kernel is built for, best last. */
 typedef enum { ECH_ISA_BASELINE, ECH_ISA_AVX2, ECH_ISA_AVX512, ECH_ISA_COUNT } ech_isa;

@@ -6,9 +6,8 @@
 # values kept, 40 replications (a group of 32 lanes and one of 8), and the
 # scenario's variants; at 2 threads; at 45 replications (the last group 13 of 16
 # lanes); with stock near what the engine can count; with batches and expiry at
-# 38 (the last group 6 of 8 lanes), also with one and two slots of batches.  (A
-# last few one by one: determinism.same_bits.)  An unknown ECHELON_SIMD is refused
-# with exit 2.
+# 38 (the last group 6 of 8 lanes).  (A last few one by one:
+# determinism.same_bits.)  An unknown ECHELON_SIMD is refused with exit 2.
 source "$(dirname "$0")/common.sh"
 scenario=$ECHELON_SOURCE_DIR/tests/scenarios/lanes.yaml
 
@@ -68,13 +67,6 @@ for w in $widths; do
     run "expiry_$w" "$w" 1 --replications 38
     same_results "$TMP/expiry_scalar.h5" "$TMP/expiry_$w.h5" ||
         fail "lanes ($w) differ from the scalar engine with batches"
-done
-# With one and two of a node's batches in the lanes' slots (engine_lanes_batches.h),
-# the lists beyond them are used nearly all the time.
-for slots in 1 2; do
-    ECHELON_LANE_SLOTS=$slots run "expiry_slots$slots" avx512 1 --replications 38
-    same_results "$TMP/expiry_scalar.h5" "$TMP/expiry_slots$slots.h5" ||
-        fail "lanes with $slots slot(s) differ from the scalar engine with batches"
 done
 
 set +e
