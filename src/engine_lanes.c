@@ -145,6 +145,9 @@ void ech_lanes_setup(ech_engine *e)
             size_t cells = ((size_t)p->lane_mask + 1) * n;
             L->pipe_expiry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
             L->pipe_entry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->second_qty = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->second_expiry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
+            L->second_entry = ech_arena_alloc(a, cells * sizeof(int32_t), "lane pipe batches");
         }
         int32_t most_children = 1;
         for (int32_t i = 0; i < p->n; ++i)
@@ -253,8 +256,10 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
     clear_sums(p, L);
     memset(L->lane_pipe, 0, ((size_t)p->lane_mask + 1) * nw * sizeof(int32_t));
     memset(L->lane_pending, 0, (size_t)p->lane_mask + 1);
-    for (size_t k = 0; p->batched && k < ((size_t)p->lane_mask + 1) * nw; ++k)
+    for (size_t k = 0; p->batched && k < ((size_t)p->lane_mask + 1) * nw; ++k) {
         L->pipe_expiry[k] = ECH_NO_PIECE;
+        L->second_qty[k] = 0;
+    }
     memset(L->supplier_pipe, 0, ((size_t)p->supplier_mask + 1) * w * sizeof(int32_t));
     L->outages = 0;
     for (int l = 0; l < L->width; ++l) {
@@ -330,9 +335,14 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         size_t k = cell * (size_t)L->width + (size_t)l;
         if (L->pipe_expiry[k] == ECH_NO_PIECE || L->lane_pipe[k] <= 0)
             continue;
-        int32_t piece =
-            ech_batch_new(s->batches.pool, L->pipe_expiry[k], L->pipe_entry[k], L->lane_pipe[k]);
+        int32_t second = L->second_qty[k];
+        int32_t piece = ech_batch_new(s->batches.pool, L->pipe_expiry[k], L->pipe_entry[k],
+                                      L->lane_pipe[k] - second);
         ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], piece);
+        if (second > 0) {
+            piece = ech_batch_new(s->batches.pool, L->second_expiry[k], L->second_entry[k], second);
+            ech_batch_chain_join(s->batches.pool, &s->lane_batches[cell], piece);
+        }
     }
 }
 

@@ -112,6 +112,9 @@ typedef struct ech_lanes {
      * shipment's batches are the lane's chain, sku_state.lane_batches), and becomes
      * a batch of the pool, or merges into the front batch, when it arrives. */
     int32_t *pipe_expiry, *pipe_entry;
+    /* A shipment of a whole front batch and a piece of the next: the second piece's
+     * units (0: none; the first's are the rest of lane_pipe's) and days. */
+    int32_t *second_qty, *second_expiry, *second_entry;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
     /* The group under way: the cold-room sink (NULL: none), lane 0's replication,
      * and the lanes whose replications are asked for (the rest of a last group
