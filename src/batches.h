@@ -39,13 +39,20 @@ typedef struct ech_batch_pool {
 /* The batches of one SKU at its nodes. */
 typedef struct ech_batch_stock {
     ech_batch_pool *pool;
-    int32_t *head; /* [n] each node's list, -1 when empty */
-    /* [i * sum_stride] node i's sum of quantity x entry day and of quantity x expiry
-     * day (a stride above 1: the sums of replications side by side, interleaved) */
+    /* Node i's at [i * stride] (a stride above 1: replications side by side, their
+     * lists' heads and sums interleaved): the head of its list (-1 when empty), and
+     * the sums of quantity x entry day and of quantity x expiry day. */
+    int32_t *head;
     int64_t *entry_sum, *expiry_sum;
-    int32_t sum_stride;
+    int32_t stride;
     int32_t next_expiry; /* no batch on hand expires before this day */
 } ech_batch_stock;
+
+/* Node i's list head. */
+static inline int32_t *ech_batches_head(const ech_batch_stock *bs, int32_t i)
+{
+    return &bs->head[(size_t)i * (size_t)bs->stride];
+}
 
 static inline int32_t ech_batch_new(ech_batch_pool *bp, int32_t expiry, int32_t entry, int32_t qty)
 {
@@ -77,9 +84,9 @@ static inline void ech_batches_reset(ech_batch_stock *bs, int32_t n)
         bp->b[k].next = k + 1 < bp->cap ? k + 1 : -1;
     bp->free = bp->cap > 0 ? 0 : -1;
     for (int32_t i = 0; i < n; ++i) {
-        bs->head[i] = -1;
-        bs->entry_sum[(size_t)i * (size_t)bs->sum_stride] = 0;
-        bs->expiry_sum[(size_t)i * (size_t)bs->sum_stride] = 0;
+        *ech_batches_head(bs, i) = -1;
+        bs->entry_sum[(size_t)i * (size_t)bs->stride] = 0;
+        bs->expiry_sum[(size_t)i * (size_t)bs->stride] = 0;
     }
     bs->next_expiry = INT32_MAX;
 }
@@ -88,8 +95,8 @@ static inline void ech_batches_reset(ech_batch_stock *bs, int32_t n)
 static inline void ech_batches_sums_add(ech_batch_stock *bs, int32_t i, int64_t q, int32_t entry,
                                         int32_t expiry)
 {
-    bs->entry_sum[(size_t)i * (size_t)bs->sum_stride] += q * entry;
-    bs->expiry_sum[(size_t)i * (size_t)bs->sum_stride] += q * expiry;
+    bs->entry_sum[(size_t)i * (size_t)bs->stride] += q * entry;
+    bs->expiry_sum[(size_t)i * (size_t)bs->stride] += q * expiry;
 }
 
 /* Files batch k into node i's list; a batch equal in expiry and entry merges. */
@@ -99,7 +106,8 @@ static inline void ech_batches_put(ech_batch_stock *bs, int32_t i, int32_t k)
     if (b[k].expiry < bs->next_expiry)
         bs->next_expiry = b[k].expiry;
     ech_batches_sums_add(bs, i, b[k].qty, b[k].entry, b[k].expiry);
-    int32_t prev = -1, at = bs->head[i];
+    int32_t *head = ech_batches_head(bs, i);
+    int32_t prev = -1, at = *head;
     while (at >= 0 && (b[at].expiry < b[k].expiry ||
                        (b[at].expiry == b[k].expiry && b[at].entry < b[k].entry))) {
         prev = at;
@@ -112,7 +120,7 @@ static inline void ech_batches_put(ech_batch_stock *bs, int32_t i, int32_t k)
     }
     b[k].next = at;
     if (prev < 0)
-        bs->head[i] = k;
+        *head = k;
     else
         b[prev].next = k;
 }
@@ -153,7 +161,8 @@ static inline int32_t ech_batches_take(ech_batch_stock *bs, int32_t i, int32_t q
                                        int32_t min_expiry, int32_t *chain)
 {
     ech_batch_pool *bp = bs->pool;
-    int32_t taken = 0, prev = -1, k = bs->head[i];
+    int32_t *head = ech_batches_head(bs, i);
+    int32_t taken = 0, prev = -1, k = *head;
     while (k >= 0 && taken < q) {
         ech_batch *b = &bp->b[k];
         int32_t next = b->next, expiry = b->expiry, entry = b->entry, moved;
@@ -165,7 +174,7 @@ static inline int32_t ech_batches_take(ech_batch_stock *bs, int32_t i, int32_t q
         if (b->qty <= q - taken) {
             moved = b->qty;
             if (prev < 0)
-                bs->head[i] = next;
+                *head = next;
             else
                 bp->b[prev].next = next;
             if (chain) {
@@ -194,7 +203,7 @@ static inline int32_t ech_batches_take(ech_batch_stock *bs, int32_t i, int32_t q
  * Usually the front batch holds them: that case is a few instructions. */
 static inline void ech_batches_sell(ech_batch_stock *bs, int32_t i, int32_t q)
 {
-    ech_batch *b = &bs->pool->b[bs->head[i]];
+    ech_batch *b = &bs->pool->b[*ech_batches_head(bs, i)];
     if (b->qty > q) {
         b->qty -= q;
         ech_batches_sums_add(bs, i, -(int64_t)q, b->entry, b->expiry);
@@ -209,7 +218,7 @@ static inline int32_t ech_batches_usable(const ech_batch_stock *bs, int32_t i, i
 {
     const ech_batch *b = bs->pool->b;
     int32_t short_lived = 0;
-    for (int32_t k = bs->head[i]; k >= 0 && b[k].expiry < min_expiry; k = b[k].next)
+    for (int32_t k = *ech_batches_head(bs, i); k >= 0 && b[k].expiry < min_expiry; k = b[k].next)
         short_lived += b[k].qty;
     return units - short_lived;
 }
@@ -219,12 +228,12 @@ static inline int32_t ech_batches_usable(const ech_batch_stock *bs, int32_t i, i
 static inline int32_t ech_batches_expire(ech_batch_stock *bs, int32_t i, int32_t d)
 {
     ech_batch_pool *bp = bs->pool;
-    int32_t k, expired = 0;
-    while ((k = bs->head[i]) >= 0 && bp->b[k].expiry <= d) {
+    int32_t *head = ech_batches_head(bs, i), k, expired = 0;
+    while ((k = *head) >= 0 && bp->b[k].expiry <= d) {
         int32_t q = bp->b[k].qty;
         expired += q;
         ech_batches_sums_add(bs, i, -(int64_t)q, bp->b[k].entry, bp->b[k].expiry);
-        bs->head[i] = bp->b[k].next;
+        *head = bp->b[k].next;
         ech_batch_release(bp, k);
     }
     return expired;
@@ -234,7 +243,7 @@ static inline int32_t ech_batches_expire(ech_batch_stock *bs, int32_t i, int32_t
 static inline int64_t ech_batches_units(const ech_batch_stock *bs, int32_t i)
 {
     int64_t units = 0;
-    for (int32_t k = bs->head[i]; k >= 0; k = bs->pool->b[k].next)
+    for (int32_t k = *ech_batches_head(bs, i); k >= 0; k = bs->pool->b[k].next)
         units += bs->pool->b[k].qty;
     return units;
 }

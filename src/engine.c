@@ -389,8 +389,8 @@ static void return_slow_stock(const sku_plan *p, sku_state *s, int32_t i, int32_
 {
     const ech_batch *b = s->batches.pool->b;
     int64_t units = 0, excess = 0;
-    for (int32_t k = s->batches.head[i]; k >= 0 && b[k].expiry < d + p->return_within;
-         k = b[k].next) {
+    for (int32_t k = *ech_batches_head(&s->batches, i);
+         k >= 0 && b[k].expiry < d + p->return_within; k = b[k].next) {
         units += b[k].qty;
         int64_t sells = (int64_t)ceil(p->outflow[i] * (double)(b[k].expiry - d) - 1e-9);
         if (units - sells > excess)
@@ -856,7 +856,7 @@ static inline void step_account_stock_only(const sku_plan *p, sku_state *s)
 /* Step 6 for batches: the age and remaining life of the units on hand. */
 static inline void step_account_batches(const sku_plan *p, sku_state *s, int32_t d)
 {
-    /* A replication's own sums (sum_stride 1); the lanes account theirs themselves. */
+    /* A replication's own sums (stride 1); the lanes account theirs themselves. */
     const int32_t *on_hand = s->on_hand;
     const int64_t *entry_sum = s->batches.entry_sum, *expiry_sum = s->batches.expiry_sum;
     node_acc *acc = s->acc;

@@ -105,6 +105,7 @@ void ech_lanes_setup(ech_engine *e)
         if (p->batched && !e->lane_pools)
             e->lane_pools = ech_xcalloc(ECH_LANES, sizeof *e->lane_pools, "lane batches");
         if (p->batched) {
+            L->head = ech_arena_alloc(a, n * sizeof(int32_t), "lane batch lists");
             L->entry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock entry sums");
             L->expiry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock expiry sums");
             int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry};
@@ -264,10 +265,11 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
     L->outages = 0;
     for (int l = 0; l < L->width; ++l) {
         sku_state *s = &L->lane[l];
-        if (p->batched) { /* each lane's sums interleaved with the others' */
+        if (p->batched) { /* each lane's heads and sums interleaved with the others' */
+            s->batches.head = L->head + l;
             s->batches.entry_sum = L->entry_sum + l;
             s->batches.expiry_sum = L->expiry_sum + l;
-            s->batches.sum_stride = L->width;
+            s->batches.stride = L->width;
         }
         ech_sku_state_reset(e, p, s, id + l);
         L->outages |= s->supply.source[0].n_spells > 0;

@@ -99,8 +99,9 @@ typedef struct ech_lanes {
      * their search starts from */
     uint32_t *highest_draw;
     int32_t *search_from;
-    /* [node * ECH_LANES + lane]: batched SKUs' sums of quantity x entry day and
-     * quantity x expiry day on hand (the lanes' batch stocks' sums, batches.h) */
+    /* [node * ECH_LANES + lane]: batched SKUs' lists' heads, and sums of quantity x
+     * entry day and quantity x expiry day on hand (the lanes' batch stocks', batches.h) */
+    int32_t *head;
     int64_t *entry_sum, *expiry_sum;
     /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in) */
     int32_t *front_qty, *front_entry, *front_expiry;
@@ -134,18 +135,17 @@ typedef struct ech_lanes {
  * (ech_lanes_front_in). */
 static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
 {
-    ech_batch_stock *bs = &L->lane[l].batches;
-    int32_t h = bs->head[i];
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    int32_t h = L->head[k];
     if (h >= 0)
-        bs->pool->b[h].qty = L->front_qty[(size_t)i * (size_t)L->width + (size_t)l];
+        L->lane[l].batches.pool->b[h].qty = L->front_qty[k];
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
-    const ech_batch_stock *bs = &L->lane[l].batches;
-    int32_t h = bs->head[i];
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    ech_batch front = h >= 0 ? bs->pool->b[h] : (ech_batch){0, 0, 0, -1};
+    int32_t h = L->head[k];
+    ech_batch front = h >= 0 ? L->lane[l].batches.pool->b[h] : (ech_batch){0, 0, 0, -1};
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
     L->front_expiry[k] = front.expiry;

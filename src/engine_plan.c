@@ -457,7 +457,7 @@ void ech_sku_state_alloc(ech_arena *a, const sku_plan *p, sku_state *s, ech_batc
         s->batches.head = ech_arena_alloc(a, ni, "batch lists");
         s->batches.entry_sum = ech_arena_alloc(a, nl, "stock entry sums");
         s->batches.expiry_sum = ech_arena_alloc(a, nl, "stock expiry sums");
-        s->batches.sum_stride = 1;
+        s->batches.stride = 1;
         s->lane_batches = ech_arena_alloc(a, ((size_t)p->lane_mask + 1) * ni, "batches in transit");
     }
     if (p->fc.rule) {

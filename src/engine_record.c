@@ -24,7 +24,7 @@ static ech_status check_batches(const ech_scenario *sc, const sku_plan *p, const
         int64_t units = 0, in_lanes = 0;
         int32_t last = INT32_MIN;
         int ordered = 1;
-        for (int32_t k = s->batches.head[i]; k >= 0; k = b[k].next) {
+        for (int32_t k = *ech_batches_head(&s->batches, i); k >= 0; k = b[k].next) {
             units += b[k].qty;
             ordered &= b[k].expiry >= last && b[k].qty > 0;
             last = b[k].expiry;

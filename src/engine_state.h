@@ -471,7 +471,7 @@ static inline void ech_sku_expire(const sku_plan *p, sku_state *s, int32_t *on_h
     int32_t next = INT32_MAX;
     for (int32_t i = 0; i < p->n; ++i) {
         ech_sku_expire_node(s, on_hand, stride, i, d);
-        int32_t k = s->batches.head[i];
+        int32_t k = *ech_batches_head(&s->batches, i);
         if (k >= 0 && b[k].expiry < next)
             next = b[k].expiry;
     }

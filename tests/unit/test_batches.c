@@ -30,7 +30,7 @@ static void fixture_init(fixture *f)
     f->bs.head = f->head;
     f->bs.entry_sum = f->entry;
     f->bs.expiry_sum = f->expiry;
-    f->bs.sum_stride = 1;
+    f->bs.stride = 1;
     ech_batches_reset(&f->bs, NODES);
 }
 
