@@ -106,6 +106,7 @@ void ech_lanes_setup(ech_engine *e)
             e->lane_pools = ech_xcalloc(ECH_LANES, sizeof *e->lane_pools, "lane batches");
         if (p->batched) {
             L->head = ech_arena_alloc(a, n * sizeof(int32_t), "lane batch lists");
+            L->pools = e->lane_pools;
             L->entry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock entry sums");
             L->expiry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock expiry sums");
             int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry};

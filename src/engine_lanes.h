@@ -103,6 +103,7 @@ typedef struct ech_lanes {
      * entry day and quantity x expiry day on hand (the lanes' batch stocks', batches.h) */
     int32_t *head;
     int64_t *entry_sum, *expiry_sum;
+    ech_batch_pool *pools; /* [lane]: each lane's batches (its scalar state's pool) */
     /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in) */
     int32_t *front_qty, *front_entry, *front_expiry;
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
@@ -138,14 +139,14 @@ static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     int32_t h = L->head[k];
     if (h >= 0)
-        L->lane[l].batches.pool->b[h].qty = L->front_qty[k];
+        L->pools[l].b[h].qty = L->front_qty[k];
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     int32_t h = L->head[k];
-    ech_batch front = h >= 0 ? L->lane[l].batches.pool->b[h] : (ech_batch){0, 0, 0, -1};
+    ech_batch front = h >= 0 ? L->pools[l].b[h] : (ech_batch){0, 0, 0, -1};
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
     L->front_expiry[k] = front.expiry;
