@@ -438,17 +438,23 @@ static inline void ech_sku_account_supply(const sku_plan *p, sku_state *s, int32
     }
 }
 
-/* Batches (batched SKUs).  A fresh receipt of q units from the supplier at node i
- * on day d, with the days of life its own stream gives it. */
+/* Batches (batched SKUs).  The days of life of a fresh receipt from the supplier,
+ * from the replication's own stream. */
+static inline int32_t ech_sku_receipt_life(const sku_plan *p, sku_state *s)
+{
+    int32_t life = p->life_lo;
+    if (p->life_hi != p->life_lo)
+        life += (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
+    return life;
+}
+
+/* A fresh receipt of q units from the supplier at node i on day d. */
 static inline void ech_sku_receive_new(const sku_plan *p, sku_state *s, int32_t i, int32_t q,
                                        int32_t d)
 {
     if (q <= 0)
         return;
-    int32_t life = p->life_lo;
-    if (p->life_hi != p->life_lo)
-        life += (int32_t)ech_pcg32_bounded(&s->life_rng, (uint32_t)(p->life_hi - p->life_lo + 1));
-    ech_batches_add(&s->batches, i, q, d + life, d);
+    ech_batches_add(&s->batches, i, q, d + ech_sku_receipt_life(p, s), d);
 }
 
 /* Node i's batches whose expiry day d has come are written off its on hand
