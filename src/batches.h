@@ -48,6 +48,14 @@ typedef struct ech_batch_stock {
     int32_t next_expiry; /* no batch on hand expires before this day */
 } ech_batch_stock;
 
+/* Whether a batch of (expiry, entry) comes before one of (other_expiry,
+ * other_entry) in a list (earlier expiry, then earlier entry). */
+static inline int ech_batch_before(int32_t expiry, int32_t entry, int32_t other_expiry,
+                                   int32_t other_entry)
+{
+    return expiry < other_expiry || (expiry == other_expiry && entry < other_entry);
+}
+
 /* Node i's list head. */
 static inline int32_t *ech_batches_head(const ech_batch_stock *bs, int32_t i)
 {
@@ -108,8 +116,7 @@ static inline void ech_batches_put(ech_batch_stock *bs, int32_t i, int32_t k)
     ech_batches_sums_add(bs, i, b[k].qty, b[k].entry, b[k].expiry);
     int32_t *head = ech_batches_head(bs, i);
     int32_t prev = -1, at = *head;
-    while (at >= 0 && (b[at].expiry < b[k].expiry ||
-                       (b[at].expiry == b[k].expiry && b[at].entry < b[k].entry))) {
+    while (at >= 0 && ech_batch_before(b[at].expiry, b[at].entry, b[k].expiry, b[k].entry)) {
         prev = at;
         at = b[at].next;
     }
