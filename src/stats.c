@@ -54,43 +54,91 @@
 static ECH_DEFINE_SORT(quick_sort_doubles, double)
 static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
 
-/* Sorts keys a[0..n-1] ascending as unsigned integers (least significant byte
- * first, a pass for each byte in which keys differ: integer-valued statistics
- * share most of theirs), using tmp[0..n-1]. */
+/* Sorts keys a[0..n-1] ascending as unsigned integers, using tmp[0..n-1]: by the
+ * 16 bits from the highest bit in which the keys differ, least significant byte
+ * first (a byte in which all keys agree takes no pass), then by insertion, which
+ * only has keys equal in those 16 bits to order.  The statistics of one KPI share
+ * most of their high bits, and 16 bits tell nearly all of them apart: a sort by
+ * every byte that differs took 7 or 8 passes.  Keys that do agree in those bits (a
+ * cluster far below a few outliers) are sorted again on the bits below, so the
+ * insertion stays short. */
+#define RADIX_SMALL 16
+
+static void insertion_sort_u64(uint64_t *a, int64_t n)
+{
+    for (int64_t i = 1; i < n; ++i) {
+        uint64_t v = a[i];
+        int64_t k = i - 1;
+        while (k >= 0 && a[k] > v) {
+            a[k + 1] = a[k];
+            --k;
+        }
+        a[k + 1] = v;
+    }
+}
+
 static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
 {
-    /* The bytes that differ between keys: the others need neither a count nor a pass. */
+    if (n <= RADIX_SMALL) {
+        insertion_sort_u64(a, n);
+        return;
+    }
     uint64_t all_and = ~UINT64_C(0), all_or = 0;
     for (int64_t i = 0; i < n; ++i) {
         all_and &= a[i];
         all_or |= a[i];
     }
     uint64_t differ = all_and ^ all_or;
-    int byte[8], n_bytes = 0;
-    for (int b = 0; b < 8; ++b)
-        if ((differ >> (8 * b)) & 255u)
-            byte[n_bytes++] = b;
-    uint32_t count[8][256];
-    memset(count, 0, (size_t)n_bytes * sizeof count[0]);
-    for (int64_t i = 0; i < n; ++i)
-        for (int k = 0; k < n_bytes; ++k)
-            count[k][(a[i] >> (8 * byte[k])) & 255u]++;
-    uint64_t *src = a, *dst = tmp;
-    for (int k = 0; k < n_bytes; ++k) {
-        int b = byte[k];
-        uint32_t at[256], sum = 0;
-        for (int v = 0; v < 256; ++v) {
-            at[v] = sum;
-            sum += count[k][v];
+    if (differ == 0)
+        return; /* all equal */
+    int top = 63 - __builtin_clzll(differ);
+    int low = top - 15 > 0 ? top - 15 : 0; /* the digits: bits low .. low + 15 */
+    uint32_t count[2][256];
+    memset(count, 0, sizeof count);
+    for (int64_t i = 0; i < n; ++i) {
+        uint64_t x = a[i] >> low;
+        count[0][x & 255u]++;
+        count[1][(x >> 8) & 255u]++;
+    }
+    uint32_t at[2][256], sum[2] = {0, 0};
+    for (int v = 0; v < 256; ++v) /* (both digits in one loop: two chains of adds) */
+        for (int k = 0; k < 2; ++k) {
+            at[k][v] = sum[k];
+            sum[k] += count[k][v];
         }
+    uint64_t *src = a, *dst = tmp;
+    for (int k = 0; k < 2; ++k) {
+        int shift = low + 8 * k;
+        if (count[k][(a[0] >> shift) & 255u] == (uint32_t)n)
+            continue; /* one value: no pass */
         for (int64_t i = 0; i < n; ++i)
-            dst[at[(src[i] >> (8 * b)) & 255u]++] = src[i];
+            dst[at[k][(src[i] >> shift) & 255u]++] = src[i];
         uint64_t *t = src;
         src = dst;
         dst = t;
     }
     if (src != a)
         memcpy(a, src, (size_t)n * sizeof *a);
+    if (low == 0)
+        return; /* sorted by every bit that differs */
+    /* Keys equal in the digits' bits are next to each other.  No more than
+     * RADIX_SMALL of them anywhere (the rule: tested without a branch a key): the
+     * insertion orders them; else the runs of such keys are sorted on the bits
+     * below. */
+    int long_run = 0;
+    for (int64_t i = RADIX_SMALL; i < n; ++i)
+        long_run |= a[i] >> low == a[i - RADIX_SMALL] >> low;
+    if (!long_run) {
+        insertion_sort_u64(a, n);
+        return;
+    }
+    for (int64_t b = 0, e; b < n; b = e) {
+        uint64_t run = a[b] >> low;
+        for (e = b + 1; e < n && a[e] >> low == run; ++e)
+            ;
+        if (e - b > 1)
+            radix_sort_u64(a + b, tmp + b, e - b);
+    }
 }
 
 /* Radix sorting pays from this many values (below, the quicksort's insertion sort

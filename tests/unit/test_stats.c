@@ -9,6 +9,7 @@
 #include "echelon/stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_known_values(void **state)
@@ -90,11 +91,25 @@ static void test_order_independent(void **state)
 
 /* The sorts (quicksort below 64 values, radix sort from 64, quicksort again beyond
  * 2,048 doubles; int64 by radix sort at any length from 64) order every length and
- * kind of value: negative, duplicated, integer-valued with shared high bytes, +-0. */
+ * kind of value: negative, duplicated, integer-valued with shared high bytes, +-0,
+ * skewed (most in a narrow range, a few far out: the radix sort's buckets then hold
+ * many, sorted again on lower bits), powers of two; the same values as qsort. */
 static uint64_t next_u64(uint64_t *s)
 {
     *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
     return *s ^ (*s >> 29);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static void test_sorts(void **state)
@@ -103,20 +118,35 @@ static void test_sorts(void **state)
     static const int64_t lengths[] = {1, 2, 63, 64, 65, 200, 1000, 2048, 2049, 5000, 70000};
     enum { MAX = 70000 };
     static double x[MAX], y[MAX];
-    static int64_t v[MAX];
+    static int64_t v[MAX], w[MAX];
+    static double ref[MAX];
     uint64_t s = 99;
     for (size_t t = 0; t < sizeof lengths / sizeof *lengths; ++t) {
         int64_t n = lengths[t];
-        for (int kind = 0; kind < 3; ++kind) {
+        for (int kind = 0; kind < 5; ++kind) {
             for (int64_t i = 0; i < n; ++i) {
                 uint64_t r = next_u64(&s);
                 switch (kind) {
                 case 0: x[i] = ((double)(r >> 11) * 0x1.0p-53 - 0.5) * 1e9; break;
                 case 1: x[i] = (double)(r % 17) - 4.0; break; /* few values, duplicated */
-                default: x[i] = (r & 1) ? 0.0 : -0.0; break;
+                case 2: x[i] = (r & 1) ? 0.0 : -0.0; break;
+                case 3: /* 0.95-0.96 mostly, one in 50 from 0 to 1e6 */
+                    x[i] = r % 50 ? 0.95 + (double)(r >> 20) * 0x1.0p-44 * 0.01
+                                  : (double)(r >> 11) * 0x1.0p-53 * 1e6;
+                    break;
+                default: x[i] = ldexp(1.0, (int)(r % 200) - 100); break;
                 }
-                v[i] = kind == 0 ? (int64_t)r : (int64_t)(r % 1000) - 500;
+                switch (kind) {
+                case 0: v[i] = (int64_t)r; break;
+                case 3: v[i] = r % 50 ? (int64_t)(r % 7) : (int64_t)(r >> 1); break;
+                case 4: v[i] = (int64_t)1 << (r % 63); break;
+                default: v[i] = (int64_t)(r % 1000) - 500; break;
+                }
             }
+            memcpy(ref, x, (size_t)n * sizeof *ref);
+            qsort(ref, (size_t)n, sizeof *ref, cmp_double);
+            memcpy(w, v, (size_t)n * sizeof *w);
+            qsort(w, (size_t)n, sizeof *w, cmp_i64);
             /* Summaries through the sort: mean and extremes. */
             memcpy(y, x, (size_t)n * sizeof *y);
             double out[4], scratch_min = INFINITY, scratch_max = -INFINITY;
@@ -128,11 +158,16 @@ static void test_sorts(void **state)
             static double scratch[MAX];
             ech_stats_summarize(x, n, q, 2, out, scratch);
             assert_true(out[2] == scratch_min && out[3] == scratch_max);
+            int all_equal = 1; /* (then the summary does not sort) */
+            for (int64_t i = 1; i < n; ++i)
+                all_equal &= memcmp(&x[i], &x[0], sizeof x[0]) == 0;
+            /* (kind 2: qsort leaves +-0 in either order, the sort puts -0.0 first) */
+            if (!all_equal && kind != 2)
+                assert_memory_equal(scratch, ref, (size_t)n * sizeof *ref);
             for (int64_t i = 1; i < n; ++i)
                 assert_true(scratch[i - 1] <= scratch[i]);
             ech_sort_i64(v, n);
-            for (int64_t i = 1; i < n; ++i)
-                assert_true(v[i - 1] <= v[i]);
+            assert_memory_equal(v, w, (size_t)n * sizeof *w);
         }
     }
     /* -0.0 sorts before 0.0 whatever the input order, so the largest value of a
