@@ -143,7 +143,7 @@ static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
 
 /* Radix sorting pays from this many values (below, the quicksort's insertion sort
  * wins), up to what the stack buffer holds. */
-#define RADIX_MIN 64
+#define RADIX_MIN 32
 #define RADIX_STACK 2048
 
 /* Doubles map to keys whose unsigned order is their numeric order (negative: all

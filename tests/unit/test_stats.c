@@ -89,8 +89,8 @@ static void test_order_independent(void **state)
     assert_memory_equal(oa, ob, sizeof oa);
 }
 
-/* The sorts (quicksort below 64 values, radix sort from 64, quicksort again beyond
- * 2,048 doubles; int64 by radix sort at any length from 64) order every length and
+/* The sorts (quicksort below 32 values, radix sort from 32, quicksort again beyond
+ * 2,048 doubles; int64 by radix sort at any length from 32) order every length and
  * kind of value: negative, duplicated, integer-valued with shared high bytes, +-0,
  * skewed (most in a narrow range, a few far out: the radix sort's buckets then hold
  * many, sorted again on lower bits), powers of two; the same values as qsort. */
@@ -115,7 +115,7 @@ static int cmp_i64(const void *a, const void *b)
 static void test_sorts(void **state)
 {
     (void)state;
-    static const int64_t lengths[] = {1, 2, 63, 64, 65, 200, 1000, 2048, 2049, 5000, 70000};
+    static const int64_t lengths[] = {1, 2, 17, 31, 32, 33, 63, 64, 65, 200, 1000, 2048, 2049, 5000, 70000};
     enum { MAX = 70000 };
     static double x[MAX], y[MAX];
     static int64_t v[MAX], w[MAX];
