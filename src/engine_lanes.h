@@ -102,12 +102,14 @@ typedef struct ech_lanes {
      * their search starts from */
     uint32_t *highest_draw;
     int32_t *search_from;
-    /* [node * ECH_LANES + lane]: batched SKUs' lists' heads, and sums of quantity x
-     * entry day and quantity x expiry day on hand (the lanes' batch stocks', batches.h) */
+    /* [node * ECH_LANES + lane]: batched SKUs' lists' heads (of the batches after
+     * the front: ech_lanes_front_in), and sums of quantity x entry day and quantity x
+     * expiry day on hand (the lanes' batch stocks', batches.h) */
     int32_t *head;
     int64_t *entry_sum, *expiry_sum;
     ech_batch_pool *pools; /* [lane]: each lane's batches (its scalar state's pool) */
-    /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in) */
+    /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in),
+     * not in the pool */
     int32_t *front_qty, *front_entry, *front_expiry;
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
     int32_t *lane_pipe;
@@ -132,24 +134,35 @@ typedef struct ech_lanes {
 } ech_lanes;
 
 /* A batched SKU's lanes keep each node's front batch (the next to sell) in
- * front_qty, front_entry and front_expiry, so that a day's sales from it are vector
- * steps; front_qty is then the batch's true quantity and the pool's copy stale.
- * Work on lane l's list at node i brings the pool's copy up to date first
- * (ech_lanes_front_out), and reads the front again after a change
- * (ech_lanes_front_in). */
+ * front_qty, front_entry and front_expiry alone (front_qty 0: the list is empty),
+ * and `head` is the list of the batches after it in the lane's pool: a day's sales
+ * from the front are vector steps, and a list that is its front alone (most, at the
+ * pharmacies) fills and empties without the pool.  Work on lane l's list at node i
+ * through batches.h's functions puts the front at the head of the pool's list
+ * first (ech_lanes_front_out; a new batch, which may move the pool), and takes it
+ * out again after (ech_lanes_front_in). */
 static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    int32_t h = L->head[k];
-    if (h >= 0)
-        L->pools[l].b[h].qty = L->front_qty[k];
+    if (L->front_qty[k] <= 0)
+        return;
+    ech_batch_pool *pool = &L->pools[l];
+    int32_t h = ech_batch_new(pool, L->front_expiry[k], L->front_entry[k], L->front_qty[k]);
+    pool->b[h].next = L->head[k];
+    L->head[k] = h;
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     int32_t h = L->head[k];
-    ech_batch front = h >= 0 ? L->pools[l].b[h] : (ech_batch){0, 0, 0, -1};
+    ech_batch front = {0, 0, 0, -1};
+    if (h >= 0) {
+        ech_batch_pool *pool = &L->pools[l];
+        front = pool->b[h];
+        L->head[k] = front.next;
+        ech_batch_release(pool, h);
+    }
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
     L->front_expiry[k] = front.expiry;

@@ -115,7 +115,8 @@ static int cmp_i64(const void *a, const void *b)
 static void test_sorts(void **state)
 {
     (void)state;
-    static const int64_t lengths[] = {1, 2, 17, 31, 32, 33, 63, 64, 65, 200, 1000, 2048, 2049, 5000, 70000};
+    static const int64_t lengths[] = {1,  2,   17,   31,   32,   33,   63,   64,
+                                      65, 200, 1000, 2048, 2049, 5000, 70000};
     enum { MAX = 70000 };
     static double x[MAX], y[MAX];
     static int64_t v[MAX], w[MAX];
