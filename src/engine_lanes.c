@@ -284,9 +284,11 @@ static void lanes_begin(ech_engine *e, ech_lanes *L, int64_t id)
             L->rng_inc[k] = s->demand_rng[j].inc;
             L->clean_since[k] = s->clean_since[j];
         }
-        if (p->batched)
+        if (p->batched) {
             for (int32_t i = 0; i < p->n; ++i)
                 ech_lanes_front_in(L, l, i);
+            L->next_expiry[l] = s->batches.next_expiry;
+        }
     }
     if (e->sc->warmup_days == 0)
         ech_lanes_begin_measurement(p, L);
@@ -330,6 +332,7 @@ static void lane_end(const sku_plan *p, ech_lanes *L, int l)
         s->clean_since[j] = L->clean_since[(size_t)j * (size_t)L->width + (size_t)l];
     if (!p->batched)
         return;
+    s->batches.next_expiry = L->next_expiry[l];
     for (int32_t i = 0; i < p->n; ++i)
         ech_lanes_front_out(L, l, i);
     /* Pieces of front batches still on their way: batches of the lane's chains, as

@@ -131,6 +131,10 @@ typedef struct ech_lanes {
     int width; /* 32, 16 or 8: the arrays' stride */
     int active;
     int outages; /* some lane's primary source has outage spells */
+    /* [lane]: batched SKUs: no batch on hand expires before this day (the lane's
+     * batches.next_expiry, which holds it only during a call of batches.h's list
+     * functions: ON_LIST in simd/lanes_days.inc) */
+    int32_t next_expiry[ECH_LANES];
 } ech_lanes;
 
 /* A batched SKU's lanes keep each node's front batch (the next to sell) in
