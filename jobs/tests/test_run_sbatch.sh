@@ -28,8 +28,8 @@
 # at the end with every daemon stopped, whatever the outcome.
 #
 # Environment: ECHELON_BIN, ECHELON_SOURCE_DIR (required); ECHELON_SLURM_SCENARIO
-# (default scenarios/pharmacy_chain_csv.yaml; with 1500 replications it is also the
-# run stopped and requeued in check 4), ECHELON_SLURM_KEEP=1 keeps the temporary
+# (default scenarios/pharmacy_chain_csv.yaml; with 1500 replications of four years it
+# is also the run stopped and requeued in check 4), ECHELON_SLURM_KEEP=1 keeps the temporary
 # folder.
 set -u -o pipefail
 
@@ -296,7 +296,9 @@ signal_check() { # signal_check NAME SBATCH_ARGS...
     [ "$failures" = "$f1" ] || show_log "$log"
 }
 requeue_scenario=$scenario
-requeue_args=(--replications 1500)
+# (long enough to be stopped: a checkpoint comes after 1.2 s, and a year at 1500
+# replications took about 1 s on 2 cores)
+requeue_args=(--replications 1500 --days 1460)
 direct=$TMP/direct.h5
 "$bin" run "$requeue_scenario" "${requeue_args[@]}" --quiet --threads 2 -o "$direct" >/dev/null ||
     fail "the direct run failed"
