@@ -20,9 +20,10 @@
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
  * shipments, allocation when short, disruptions and recoveries) runs lane by lane
  * on the lane's scalar state (`lane[l]`), with the scalar engine's functions.  A
- * batched SKU's batches: each node's front batch and list head in lane arrays, the
- * lists in each lane's own pool, worked lane by lane directly where the front
- * changes (simd/lanes_days.inc) and through batches.h's functions in the rarer
+ * batched SKU's batches: each node's front batch in lane arrays alone, the batches
+ * after it in each lane's own pool (the lists' heads in lane arrays), worked for
+ * all lanes at once where only the front changes, lane by lane directly where the
+ * list does (simd/lanes_days.inc), and through batches.h's functions in the rarer
  * cases (expiry, short-lived stock, long takes).
  * What the lanes do not cover (forecasts, express orders, returns,
  * backorders at the demand points, replayed demand, substitution, open orders of a
