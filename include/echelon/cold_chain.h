@@ -61,14 +61,21 @@ static inline int ech_cold_rooms_holds(const ech_cold_rooms *c, int64_t rep)
     return (uint64_t)(rep - c->rep_begin) < (uint64_t)c->n_reps;
 }
 
+/* The cell of a slot, replication rep (in the block: ech_cold_rooms_holds) and
+ * measured day; the next replication's is n_days further. */
+static inline int64_t *ech_cold_rooms_cell(ech_cold_rooms *c, int32_t slot, int64_t rep,
+                                           int32_t day)
+{
+    return &c->ml[((int64_t)slot * c->n_reps + (rep - c->rep_begin)) * c->n_days + day];
+}
+
 /* Adds ml to a cell of replication rep, which must be in the block
  * (ech_cold_rooms_holds).  Called from several threads at once (c->shared): an
  * atomic integer add, exact and order-free. */
 static inline void ech_cold_rooms_add(ech_cold_rooms *c, int32_t slot, int64_t rep, int32_t day,
                                       int64_t ml)
 {
-    int64_t r = rep - c->rep_begin;
-    int64_t *cell = &c->ml[((int64_t)slot * c->n_reps + r) * c->n_days + day];
+    int64_t *cell = ech_cold_rooms_cell(c, slot, rep, day);
     if (!c->shared) {
         *cell += ml;
         return;
