@@ -104,8 +104,8 @@ typedef struct ech_lanes {
     uint32_t *highest_draw;
     int32_t *search_from;
     /* [node * ECH_LANES + lane]: batched SKUs' lists' heads (of the batches after
-     * the front: ech_lanes_front_in), and sums of quantity x entry day and quantity x
-     * expiry day on hand (the lanes' batch stocks', batches.h) */
+     * the front: ech_lanes_front_in), and their sums of quantity x entry day and
+     * quantity x expiry day (the lanes' batch stocks', batches.h, less the front) */
     int32_t *head;
     int64_t *entry_sum, *expiry_sum;
     ech_batch_pool *pools; /* [lane]: each lane's batches (its scalar state's pool) */
@@ -155,6 +155,8 @@ static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
     int32_t h = ech_batch_new(pool, L->front_expiry[k], L->front_entry[k], L->front_qty[k]);
     pool->b[h].next = L->head[k];
     L->head[k] = h;
+    L->entry_sum[k] += (int64_t)L->front_qty[k] * L->front_entry[k];
+    L->expiry_sum[k] += (int64_t)L->front_qty[k] * L->front_expiry[k];
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
@@ -167,6 +169,8 @@ static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
         front = pool->b[h];
         L->head[k] = front.next;
         ech_batch_release(pool, h);
+        L->entry_sum[k] -= (int64_t)front.qty * front.entry;
+        L->expiry_sum[k] -= (int64_t)front.qty * front.expiry;
     }
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
