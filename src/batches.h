@@ -33,7 +33,8 @@ typedef struct ech_batch {
 typedef struct ech_batch_pool {
     ech_batch *b;
     int32_t cap;
-    int32_t free; /* head of the free list, -1 when empty */
+    int32_t free; /* head of the free list of released batches, -1 when empty */
+    int32_t used; /* batches from 0 to used - 1 have been taken since the reset */
 } ech_batch_pool;
 
 /* The batches of one SKU at its nodes. */
@@ -62,18 +63,20 @@ static inline int32_t *ech_batches_head(const ech_batch_stock *bs, int32_t i)
     return &bs->head[(size_t)i * (size_t)bs->stride];
 }
 
+/* A batch: a released one, else the next never taken since the reset (the pool
+ * grows when there is none). */
 static inline int32_t ech_batch_new(ech_batch_pool *bp, int32_t expiry, int32_t entry, int32_t qty)
 {
-    if (bp->free < 0) {
-        int32_t old = bp->cap, cap = old ? 2 * old : 256;
-        bp->b = ech_xrealloc(bp->b, (size_t)cap * sizeof *bp->b, "batches");
-        for (int32_t k = old; k < cap; ++k)
-            bp->b[k].next = k + 1 < cap ? k + 1 : -1;
-        bp->free = old;
-        bp->cap = cap;
-    }
     int32_t k = bp->free;
-    bp->free = bp->b[k].next;
+    if (k >= 0) {
+        bp->free = bp->b[k].next;
+    } else {
+        if (bp->used == bp->cap) {
+            bp->cap = bp->cap ? 2 * bp->cap : 256;
+            bp->b = ech_xrealloc(bp->b, (size_t)bp->cap * sizeof *bp->b, "batches");
+        }
+        k = bp->used++;
+    }
     bp->b[k] = (ech_batch){expiry, entry, qty, -1};
     return k;
 }
@@ -88,9 +91,8 @@ static inline void ech_batch_release(ech_batch_pool *bp, int32_t k)
 static inline void ech_batches_reset(ech_batch_stock *bs, int32_t n)
 {
     ech_batch_pool *bp = bs->pool;
-    for (int32_t k = 0; k < bp->cap; ++k)
-        bp->b[k].next = k + 1 < bp->cap ? k + 1 : -1;
-    bp->free = bp->cap > 0 ? 0 : -1;
+    bp->free = -1;
+    bp->used = 0;
     for (int32_t i = 0; i < n; ++i) {
         *ech_batches_head(bs, i) = -1;
         bs->entry_sum[(size_t)i * (size_t)bs->stride] = 0;
