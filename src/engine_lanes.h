@@ -155,8 +155,8 @@ static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
     int32_t h = ech_batch_new(pool, L->front_expiry[k], L->front_entry[k], L->front_qty[k]);
     pool->b[h].next = L->head[k];
     L->head[k] = h;
-    L->entry_sum[k] += (int64_t)L->front_qty[k] * L->front_entry[k];
-    L->expiry_sum[k] += (int64_t)L->front_qty[k] * L->front_expiry[k];
+    ech_batches_sums_add(&L->lane[l].batches, i, L->front_qty[k], L->front_entry[k],
+                         L->front_expiry[k]);
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
@@ -169,8 +169,8 @@ static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
         front = pool->b[h];
         L->head[k] = front.next;
         ech_batch_release(pool, h);
-        L->entry_sum[k] -= (int64_t)front.qty * front.entry;
-        L->expiry_sum[k] -= (int64_t)front.qty * front.expiry;
+        ech_batches_sums_add(&L->lane[l].batches, i, -(int64_t)front.qty, front.entry,
+                             front.expiry);
     }
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
