@@ -28,9 +28,9 @@
 # at the end with every daemon stopped, whatever the outcome.
 #
 # Environment: ECHELON_BIN, ECHELON_SOURCE_DIR (required); ECHELON_SLURM_SCENARIO
-# (default scenarios/pharmacy_chain_csv.yaml; with 1500 replications of four years it
-# is also the run stopped and requeued in check 4), ECHELON_SLURM_KEEP=1 keeps the temporary
-# folder.
+# (default scenarios/pharmacy_chain_csv.yaml; with 1500 replications of four years
+# it is also the run stopped and requeued in check 4), ECHELON_SLURM_KEEP=1 keeps
+# the temporary folder.
 set -u -o pipefail
 
 : "${ECHELON_BIN:?ECHELON_BIN must point at the echelon program}"
