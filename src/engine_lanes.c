@@ -109,7 +109,8 @@ void ech_lanes_setup(ech_engine *e)
             L->pools = e->lane_pools;
             L->entry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock entry sums");
             L->expiry_sum = ech_arena_calloc(a, n, sizeof(int64_t), "lane stock expiry sums");
-            int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry};
+            int32_t **front[] = {&L->front_qty, &L->front_entry, &L->front_expiry,
+                                 &L->after_qty, &L->after_entry, &L->after_expiry};
             for (size_t k = 0; k < sizeof front / sizeof *front; ++k)
                 *front[k] = ech_arena_alloc(a, n * sizeof(int32_t), "lane front batches");
         }

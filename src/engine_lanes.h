@@ -20,11 +20,12 @@
  * What happens rarely or per lane (the warehouse's orders and its suppliers'
  * shipments, allocation when short, disruptions and recoveries) runs lane by lane
  * on the lane's scalar state (`lane[l]`), with the scalar engine's functions.  A
- * batched SKU's batches: each node's front batch in lane arrays alone, the batches
- * after it in each lane's own pool (the lists' heads in lane arrays), worked for
- * all lanes at once where only the front changes, lane by lane directly where the
- * list does (simd/lanes_days.inc), and through batches.h's functions in the rarer
- * cases (expiry, short-lived stock, long takes).
+ * batched SKU's batches: each node's first two batches (the front and the one
+ * after it) in lane arrays alone, the batches after them in each lane's own pool
+ * (the lists' heads in lane arrays), worked for all lanes at once where only those
+ * two change, lane by lane directly where the pool's list does
+ * (simd/lanes_days.inc), and through batches.h's functions in the rarer cases
+ * (expiry, short-lived stock, long takes).
  * What the lanes do not cover (forecasts, express orders, returns,
  * backorders at the demand points, replayed demand, substitution, open orders of a
  * snapshot, contract deliveries on schedule, the trace, daily stock sinks) runs in
@@ -104,14 +105,16 @@ typedef struct ech_lanes {
     uint32_t *highest_draw;
     int32_t *search_from;
     /* [node * ECH_LANES + lane]: batched SKUs' lists' heads (of the batches after
-     * the front: ech_lanes_front_in), and their sums of quantity x entry day and
-     * quantity x expiry day (the lanes' batch stocks', batches.h, less the front) */
+     * the first two: ech_lanes_front_in), and their sums of quantity x entry day
+     * and quantity x expiry day (the lanes' batch stocks', batches.h, less the
+     * first two batches) */
     int32_t *head;
     int64_t *entry_sum, *expiry_sum;
     ech_batch_pool *pools; /* [lane]: each lane's batches (its scalar state's pool) */
-    /* [node * ECH_LANES + lane]: batched SKUs' front batches (ech_lanes_front_in),
-     * not in the pool */
+    /* [node * ECH_LANES + lane]: batched SKUs' front batches and the batches after
+     * them (ech_lanes_front_in), not in the pool */
     int32_t *front_qty, *front_entry, *front_expiry;
+    int32_t *after_qty, *after_entry, *after_expiry;
     /* [(slot * n + node) * ECH_LANES + lane]; a slot's flag: some lane has a shipment */
     int32_t *lane_pipe;
     uint8_t *lane_pending;
@@ -139,42 +142,78 @@ typedef struct ech_lanes {
 } ech_lanes;
 
 /* A batched SKU's lanes keep each node's front batch (the next to sell) in
- * front_qty, front_entry and front_expiry alone (front_qty 0: the list is empty),
- * and `head` is the list of the batches after it in the lane's pool: a day's sales
- * from the front are vector steps, and a list that is its front alone (most, at the
- * pharmacies) fills and empties without the pool.  Work on lane l's list at node i
- * through batches.h's functions puts the front at the head of the pool's list
- * first (ech_lanes_front_out; a new batch, which may move the pool), and takes it
- * out again after (ech_lanes_front_in). */
+ * front_qty, front_entry and front_expiry alone, and the batch after it in
+ * after_qty, after_entry and after_expiry (a quantity 0: none; the front is empty
+ * only when the list is, the after slot only when the front is alone), and `head`
+ * is the list of the batches after those two in the lane's pool: a day's sales
+ * and receipts that change only the first two batches are vector steps, and most
+ * lists (at the pharmacies) fill and empty without the pool.  Work on lane l's
+ * list at node i through batches.h's functions puts the two at the head of the
+ * pool's list first (ech_lanes_front_out; new batches, which may move the pool),
+ * and takes them out again after (ech_lanes_front_in). */
+
+/* A batch of q > 0 units onto the head of lane l's pool list at node i, and out of
+ * it (none: {0, 0, 0, -1}), with the list's sums. */
+static inline void ech_lanes_push(ech_lanes *L, int l, int32_t i, int32_t qty, int32_t entry,
+                                  int32_t expiry)
+{
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    ech_batch_pool *pool = &L->pools[l];
+    int32_t h = ech_batch_new(pool, expiry, entry, qty);
+    pool->b[h].next = L->head[k];
+    L->head[k] = h;
+    ech_batches_sums_add(&L->lane[l].batches, i, qty, entry, expiry);
+}
+
+static inline ech_batch ech_lanes_pop(ech_lanes *L, int l, int32_t i)
+{
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    int32_t h = L->head[k];
+    ech_batch b = {0, 0, 0, -1};
+    if (h >= 0) {
+        ech_batch_pool *pool = &L->pools[l];
+        b = pool->b[h];
+        L->head[k] = b.next;
+        ech_batch_release(pool, h);
+        ech_batches_sums_add(&L->lane[l].batches, i, -(int64_t)b.qty, b.entry, b.expiry);
+    }
+    return b;
+}
+
+/* The after slot's batch onto the pool's list (none: nothing), and the pool's head
+ * into the after slot (none: the slot empties). */
+static inline void ech_lanes_after_out(ech_lanes *L, int l, int32_t i)
+{
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    if (L->after_qty[k] > 0)
+        ech_lanes_push(L, l, i, L->after_qty[k], L->after_entry[k], L->after_expiry[k]);
+}
+
+static inline void ech_lanes_after_in(ech_lanes *L, int l, int32_t i)
+{
+    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    ech_batch b = ech_lanes_pop(L, l, i);
+    L->after_qty[k] = b.qty;
+    L->after_entry[k] = b.entry;
+    L->after_expiry[k] = b.expiry;
+}
+
 static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    if (L->front_qty[k] <= 0)
-        return;
-    ech_batch_pool *pool = &L->pools[l];
-    int32_t h = ech_batch_new(pool, L->front_expiry[k], L->front_entry[k], L->front_qty[k]);
-    pool->b[h].next = L->head[k];
-    L->head[k] = h;
-    ech_batches_sums_add(&L->lane[l].batches, i, L->front_qty[k], L->front_entry[k],
-                         L->front_expiry[k]);
+    ech_lanes_after_out(L, l, i);
+    if (L->front_qty[k] > 0)
+        ech_lanes_push(L, l, i, L->front_qty[k], L->front_entry[k], L->front_expiry[k]);
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    int32_t h = L->head[k];
-    ech_batch front = {0, 0, 0, -1};
-    if (h >= 0) {
-        ech_batch_pool *pool = &L->pools[l];
-        front = pool->b[h];
-        L->head[k] = front.next;
-        ech_batch_release(pool, h);
-        ech_batches_sums_add(&L->lane[l].batches, i, -(int64_t)front.qty, front.entry,
-                             front.expiry);
-    }
+    ech_batch front = ech_lanes_pop(L, l, i);
     L->front_qty[k] = front.qty;
     L->front_entry[k] = front.entry;
     L->front_expiry[k] = front.expiry;
+    ech_lanes_after_in(L, l, i);
 }
 
 /* The instruction sets the day kernel is built for, best last. */
