@@ -152,20 +152,25 @@ typedef struct ech_lanes {
  * pool's list first (ech_lanes_front_out; new batches, which may move the pool),
  * and takes them out again after (ech_lanes_front_in). */
 
-/* A batch of q > 0 units onto the head of lane l's pool list at node i, and out of
- * it (none: {0, 0, 0, -1}), with the list's sums. */
-static inline void ech_lanes_push(ech_lanes *L, int l, int32_t i, int32_t qty, int32_t entry,
-                                  int32_t expiry)
+/* A slot's batch (front_* or after_*: quantity, entry and expiry arrays) of lane l
+ * at node i onto the head of the lane's pool list, with the list's sums (an empty
+ * slot: nothing); and the pool list's head out into the slot (none: the slot
+ * empties). */
+static inline void ech_lanes_slot_out(ech_lanes *L, int l, int32_t i, const int32_t *qty,
+                                      const int32_t *entry, const int32_t *expiry)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
+    if (qty[k] <= 0)
+        return;
     ech_batch_pool *pool = &L->pools[l];
-    int32_t h = ech_batch_new(pool, expiry, entry, qty);
+    int32_t h = ech_batch_new(pool, expiry[k], entry[k], qty[k]);
     pool->b[h].next = L->head[k];
     L->head[k] = h;
-    ech_batches_sums_add(&L->lane[l].batches, i, qty, entry, expiry);
+    ech_batches_sums_add(&L->lane[l].batches, i, qty[k], entry[k], expiry[k]);
 }
 
-static inline ech_batch ech_lanes_pop(ech_lanes *L, int l, int32_t i)
+static inline void ech_lanes_slot_in(ech_lanes *L, int l, int32_t i, int32_t *qty, int32_t *entry,
+                                     int32_t *expiry)
 {
     size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     int32_t h = L->head[k];
@@ -177,42 +182,33 @@ static inline ech_batch ech_lanes_pop(ech_lanes *L, int l, int32_t i)
         ech_batch_release(pool, h);
         ech_batches_sums_add(&L->lane[l].batches, i, -(int64_t)b.qty, b.entry, b.expiry);
     }
-    return b;
+    qty[k] = b.qty;
+    entry[k] = b.entry;
+    expiry[k] = b.expiry;
 }
 
-/* The after slot's batch onto the pool's list (none: nothing), and the pool's head
- * into the after slot (none: the slot empties). */
+/* The after slot out onto the pool's list, and in from it. */
 static inline void ech_lanes_after_out(ech_lanes *L, int l, int32_t i)
 {
-    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    if (L->after_qty[k] > 0)
-        ech_lanes_push(L, l, i, L->after_qty[k], L->after_entry[k], L->after_expiry[k]);
+    ech_lanes_slot_out(L, l, i, L->after_qty, L->after_entry, L->after_expiry);
 }
 
 static inline void ech_lanes_after_in(ech_lanes *L, int l, int32_t i)
 {
-    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    ech_batch b = ech_lanes_pop(L, l, i);
-    L->after_qty[k] = b.qty;
-    L->after_entry[k] = b.entry;
-    L->after_expiry[k] = b.expiry;
+    ech_lanes_slot_in(L, l, i, L->after_qty, L->after_entry, L->after_expiry);
 }
 
+/* Both slots out onto the pool's list (the whole list there, in order), and in
+ * from it. */
 static inline void ech_lanes_front_out(ech_lanes *L, int l, int32_t i)
 {
-    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
     ech_lanes_after_out(L, l, i);
-    if (L->front_qty[k] > 0)
-        ech_lanes_push(L, l, i, L->front_qty[k], L->front_entry[k], L->front_expiry[k]);
+    ech_lanes_slot_out(L, l, i, L->front_qty, L->front_entry, L->front_expiry);
 }
 
 static inline void ech_lanes_front_in(ech_lanes *L, int l, int32_t i)
 {
-    size_t k = (size_t)i * (size_t)L->width + (size_t)l;
-    ech_batch front = ech_lanes_pop(L, l, i);
-    L->front_qty[k] = front.qty;
-    L->front_entry[k] = front.entry;
-    L->front_expiry[k] = front.expiry;
+    ech_lanes_slot_in(L, l, i, L->front_qty, L->front_entry, L->front_expiry);
     ech_lanes_after_in(L, l, i);
 }
 
