@@ -120,11 +120,12 @@ typedef struct ech_lanes {
     uint8_t *lane_pending;
     /* Batched SKUs, like lane_pipe: a shipment that is a piece of its sender's front
      * batch travels as that batch's expiry and entry days here (ECH_NO_PIECE: the
-     * shipment's batches are the lane's chain, sku_state.lane_batches), and becomes
-     * a batch of the pool, or merges into the front batch, when it arrives. */
+     * shipment's batches are the lane's chain, sku_state.lane_batches), and is put
+     * away as a piece of that batch when it arrives. */
     int32_t *pipe_expiry, *pipe_entry;
-    /* A shipment of a whole front batch and a piece of the next: the second piece's
-     * units (0: none; the first's are the rest of lane_pipe's) and days. */
+    /* A shipment of a whole front batch and a piece or all of the after batch: the
+     * second piece's units (0: none; the first's are the rest of lane_pipe's) and
+     * days. */
     int32_t *second_qty, *second_expiry, *second_entry;
     int32_t *alloc_x; /* [child * ECH_LANES + lane]: shares when short */
     /* The group under way: the cold-room sink (NULL: none), lane 0's replication,
