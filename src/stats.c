@@ -5,12 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sorts ascending (doubles without NaN, or int64): insertion sort for short runs,
- * otherwise a quicksort with median-of-three pivots.  Faster than qsort, whose
+/* Insertion sort, ascending: for short runs, and for keys nearly in order. */
+#define ECH_DEFINE_INSERTION_SORT(name, type) \
+    void name(type *a, int64_t n)             \
+    {                                         \
+        for (int64_t i = 1; i < n; ++i) {     \
+            type v = a[i];                    \
+            int64_t k = i - 1;                \
+            while (k >= 0 && a[k] > v) {      \
+                a[k + 1] = a[k];              \
+                --k;                          \
+            }                                 \
+            a[k + 1] = v;                     \
+        }                                     \
+    }
+
+static ECH_DEFINE_INSERTION_SORT(insertion_sort_doubles, double) static ECH_DEFINE_INSERTION_SORT(
+    insertion_sort_i64, int64_t) static ECH_DEFINE_INSERTION_SORT(insertion_sort_u64, uint64_t)
+
+/* Sorts ascending (doubles without NaN, or int64): a quicksort with
+ * median-of-three pivots, its short runs by `insertion`.  Faster than qsort, whose
  * comparison goes through a function pointer, and statistics are sorted millions
  * of times.  One body for both element types; the radix sort below takes the
  * lengths where it is faster still. */
-#define ECH_DEFINE_SORT(name, type)                                                             \
+#define ECH_DEFINE_SORT(name, insertion, type)                                                  \
     void name(type *a, int64_t n)                                                               \
     {                                                                                           \
         while (n > 24) {                                                                        \
@@ -40,19 +58,11 @@
                 n = j + 1;                                                                      \
             }                                                                                   \
         }                                                                                       \
-        for (int64_t i = 1; i < n; ++i) {                                                       \
-            type v = a[i];                                                                      \
-            int64_t k = i - 1;                                                                  \
-            while (k >= 0 && a[k] > v) {                                                        \
-                a[k + 1] = a[k];                                                                \
-                --k;                                                                            \
-            }                                                                                   \
-            a[k + 1] = v;                                                                       \
-        }                                                                                       \
+        insertion(a, n);                                                                        \
     }
 
-static ECH_DEFINE_SORT(quick_sort_doubles, double)
-static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
+    static ECH_DEFINE_SORT(quick_sort_doubles, insertion_sort_doubles, double)
+static ECH_DEFINE_SORT(quick_sort_i64, insertion_sort_i64, int64_t)
 
 /* Sorts keys a[0..n-1] ascending as unsigned integers, using tmp[0..n-1]: by the
  * bits from the highest bit in which the keys differ, a byte a pass, least
@@ -64,19 +74,6 @@ static ECH_DEFINE_SORT(quick_sort_i64, int64_t)
  * bits (a cluster far below a few outliers) are sorted again on the bits below, so
  * the insertion stays short. */
 #define RADIX_SMALL 16
-
-static void insertion_sort_u64(uint64_t *a, int64_t n)
-{
-    for (int64_t i = 1; i < n; ++i) {
-        uint64_t v = a[i];
-        int64_t k = i - 1;
-        while (k >= 0 && a[k] > v) {
-            a[k + 1] = a[k];
-            --k;
-        }
-        a[k + 1] = v;
-    }
-}
 
 static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
 {
