@@ -20,9 +20,6 @@
         }                                     \
     }
 
-static ECH_DEFINE_INSERTION_SORT(insertion_sort_doubles, double) static ECH_DEFINE_INSERTION_SORT(
-    insertion_sort_i64, int64_t) static ECH_DEFINE_INSERTION_SORT(insertion_sort_u64, uint64_t)
-
 /* Sorts ascending (doubles without NaN, or int64): a quicksort with
  * median-of-three pivots, its short runs by `insertion`.  Faster than qsort, whose
  * comparison goes through a function pointer, and statistics are sorted millions
@@ -61,8 +58,15 @@ static ECH_DEFINE_INSERTION_SORT(insertion_sort_doubles, double) static ECH_DEFI
         insertion(a, n);                                                                        \
     }
 
-    static ECH_DEFINE_SORT(quick_sort_doubles, insertion_sort_doubles, double)
+/* (The definitions end without a ';', which clang-format would join into one
+ * line.) */
+/* clang-format off */
+static ECH_DEFINE_INSERTION_SORT(insertion_sort_doubles, double)
+static ECH_DEFINE_INSERTION_SORT(insertion_sort_i64, int64_t)
+static ECH_DEFINE_INSERTION_SORT(insertion_sort_u64, uint64_t)
+static ECH_DEFINE_SORT(quick_sort_doubles, insertion_sort_doubles, double)
 static ECH_DEFINE_SORT(quick_sort_i64, insertion_sort_i64, int64_t)
+/* clang-format on */
 
 /* Sorts keys a[0..n-1] ascending as unsigned integers, using tmp[0..n-1]: by the
  * bits from the highest bit in which the keys differ, a byte a pass, least
