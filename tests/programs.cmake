@@ -11,6 +11,9 @@ endfunction()
 # Command-line basics: help, version, usage errors.
 echelon_program_test(cli.basics bash ${ECHELON_SCRIPTS}/cli_basics.sh)
 
+# The speed benchmarks' figures: medians, speed-ups and efficiencies from known runs.
+echelon_program_test(tools.bench bash ${ECHELON_SCRIPTS}/bench_tools.sh)
+
 # The documented column reference is the declared one.
 echelon_program_test(docs.columns bash ${ECHELON_SCRIPTS}/docs_columns.sh)
 

@@ -33,24 +33,7 @@ if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
     echo "tools/bench.sh: ECHELON_BASELINE_BIN=$baseline is not an executable" >&2
     exit 2
 fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-
-# once BINARY RANKS THREADS: prints "simulation-seconds fom" of one run
-once() {
-    local b=$1 ranks=$2 threads=$3 out line
-    if [ "$ranks" -eq 1 ]; then
-        out=$(OMP_NUM_THREADS=$threads "$b" run "$scenario" --replications "$reps" \
-              --threads "$threads" --no-output --quiet)
-    else
-        out=$(OMP_NUM_THREADS=$threads mpirun -n "$ranks" --bind-to none "$b" run "$scenario" \
-              --replications "$reps" --threads "$threads" --no-output --quiet)
-    fi
-    line=$(grep '^Run:' <<<"$out")
-    sed -E 's/.*simulation ([0-9.]+) s.*, ([0-9.]+) M SKU-location-days\/s per core.*/\1 \2/' <<<"$line"
-}
-
-# median of the numbers on stdin
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+source "$root/tools/bench-runs.sh"
 
 # measure RANKS THREADS: prints "seconds fom base_seconds base_fom" (medians; the
 # baseline's are "-" without one), the two binaries run alternately
