@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by the speed benchmarks (bench.sh, bench-scaling.sh): MPI as root, one
-# run's simulation time and speed, and the median of repeated runs.  Source it after
-# setting $scenario and $reps.
+# run's simulation time and speed, the median of repeated runs, and a measurement
+# of the binary (and a baseline) by them.  Source it after setting $scenario and
+# $reps; measure also reads $bin, $baseline (empty: none) and $repeat.
 : "${scenario:?the benchmark sets scenario}" "${reps:?the benchmark sets reps}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 
@@ -24,4 +25,24 @@ once() {
 # of "a\nb\n" ends in one), as an empty line would count as a 0
 median() {
     sort -g | awk 'NF { v[++n] = $1 } END { if (n) print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
+
+# measure RANKS THREADS: prints "seconds fom base_seconds base_fom" (medians; the
+# baseline's are "-" without one), the two binaries run alternately
+# shellcheck disable=SC2154 # ($bin and $repeat: the benchmark's)
+measure() {
+    local ranks=$1 threads=$2 k t f ts="" fs="" bts="" bfs=""
+    for ((k = 0; k < repeat; ++k)); do
+        read -r t f <<<"$(once "$bin" "$ranks" "$threads")"
+        ts+="$t"$'\n' fs+="$f"$'\n'
+        if [ -n "$baseline" ]; then
+            read -r t f <<<"$(once "$baseline" "$ranks" "$threads")"
+            bts+="$t"$'\n' bfs+="$f"$'\n'
+        fi
+    done
+    if [ -n "$baseline" ]; then
+        echo "$(median <<<"$ts") $(median <<<"$fs") $(median <<<"$bts") $(median <<<"$bfs")"
+    else
+        echo "$(median <<<"$ts") $(median <<<"$fs") - -"
+    fi
 }

@@ -19,6 +19,7 @@ reps=${2:-64}
 scenario=${3:-$root/scenarios/demo.yaml}
 bin=${ECHELON_BIN:-$root/build/echelon}
 repeat=${ECHELON_BENCH_REPEAT:-3}
+baseline= # (measure's: none here)
 for v in "$max" "$reps" "$repeat"; do
     if ! [[ $v =~ ^[1-9][0-9]{0,5}$ ]]; then
         echo "tools/bench-scaling.sh: '$v' is not a positive whole number" >&2
@@ -32,16 +33,6 @@ fi
 [ -x "$bin" ] || "$root/tools/build.sh" "$root/build"
 source "$root/tools/bench-runs.sh"
 
-# measure RANKS THREADS: prints "seconds fom", the medians of $repeat runs
-measure() {
-    local k t f ts="" fs=""
-    for ((k = 0; k < repeat; ++k)); do
-        read -r t f <<<"$(once "$bin" "$1" "$2")"
-        ts+="$t"$'\n' fs+="$f"$'\n'
-    done
-    echo "$(median <<<"$ts") $(median <<<"$fs")"
-}
-
 # The core counts: powers of two up to MAX_CORES, and MAX_CORES itself.
 counts=()
 for ((c = 1; c < max; c *= 2)); do counts+=("$c"); done
@@ -53,13 +44,13 @@ echo "echelon strong scaling: $(basename "$scenario"), $reps replications, $core
 echo
 echo "| cores | 1 x c: simulation | speed-up | efficiency | M/s per core | c x 1: simulation | speed-up | efficiency | M/s per core |"
 echo "|---|---|---|---|---|---|---|---|---|"
-read -r t1 f1 <<<"$(measure 1 1)"
+read -r t1 f1 _ <<<"$(measure 1 1)"
 for c in "${counts[@]}"; do
     if [ "$c" -eq 1 ]; then
         tt=$t1 ft=$f1 tr=$t1 fr=$f1
     else
-        read -r tt ft <<<"$(measure 1 "$c")"
-        read -r tr fr <<<"$(measure "$c" 1)"
+        read -r tt ft _ <<<"$(measure 1 "$c")"
+        read -r tr fr _ <<<"$(measure "$c" 1)"
     fi
     # (a run too short for the summary's 0.01 s has no ratios: "-")
     awk -v c="$c" -v t1="$t1" -v tt="$tt" -v ft="$ft" -v tr="$tr" -v fr="$fr" '

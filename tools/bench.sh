@@ -35,25 +35,6 @@ if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
 fi
 source "$root/tools/bench-runs.sh"
 
-# measure RANKS THREADS: prints "seconds fom base_seconds base_fom" (medians; the
-# baseline's are "-" without one), the two binaries run alternately
-measure() {
-    local ranks=$1 threads=$2 k t f ts="" fs="" bts="" bfs=""
-    for ((k = 0; k < repeat; ++k)); do
-        read -r t f <<<"$(once "$bin" "$ranks" "$threads")"
-        ts+="$t"$'\n' fs+="$f"$'\n'
-        if [ -n "$baseline" ]; then
-            read -r t f <<<"$(once "$baseline" "$ranks" "$threads")"
-            bts+="$t"$'\n' bfs+="$f"$'\n'
-        fi
-    done
-    if [ -n "$baseline" ]; then
-        echo "$(median <<<"$ts") $(median <<<"$fs") $(median <<<"$bts") $(median <<<"$bfs")"
-    else
-        echo "$(median <<<"$ts") $(median <<<"$fs") - -"
-    fi
-}
-
 # report LABEL SECONDS FOM BASE_SECONDS BASE_FOM [EXTRA]
 report() {
     local label=$1 t=$2 f=$3 bt=$4 bf=$5 extra=${6:-}
